@@ -1,0 +1,189 @@
+# leakfleet - one non-recursive Makefile. Objects in build/, sanitizer objects in
+# build/san/, binaries in bin/. `make V=1` prints full commands.
+#
+#   make             bin/leakfleet and bin/leakfleet-agent
+#   make test        deps (as root), build, every test (unit under ASan+UBSan, golden,
+#                    fuzz regressions, integration, browser)
+#   make demo        the whole system running on this machine, with data
+#   make bench       benchmarks, printed as ratios against references
+#   make fuzz        libFuzzer on every parser (FUZZ_SECONDS=60 each)
+#   make lint fmt fmt-check check-headers
+
+CC      ?= cc
+CLANG   ?= clang
+Q       := $(if $(V),,@)
+PKGS    := libmicrohttpd sqlite3 jansson libcurl zlib yaml-0.1 libsodium
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 \
+           -Wvla -Wimplicit-fallthrough -Wundef -Wnull-dereference
+CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS  ?= -g -O2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+ALL_CFLAGS  = $(CSTD) $(CFLAGS) $(WARN) -Iserver -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
+
+SANITIZE ?= address,undefined
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+
+LIB_SRCS   := $(filter-out server/main.c server/cmd_%.c,$(wildcard server/*.c))
+CLI_SRCS   := server/main.c $(wildcard server/cmd_*.c)
+AGENT_SRCS := $(wildcard agent/*.c)
+GEN_SRCS   := build/gen/schema_sql.c build/gen/web_assets.c
+SCHEMA     := $(sort $(wildcard schema/*.sql))
+WEB_FILES   = $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg) $(wildcard build/web/*))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+
+LIB_OBJS     := $(LIB_SRCS:%.c=build/%.o) $(GEN_SRCS:build/gen/%.c=build/gen/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=build/san/%.o) $(GEN_SRCS:build/gen/%.c=build/san/gen/%.o)
+CLI_OBJS     := $(CLI_SRCS:%.c=build/%.o)
+AGENT_OBJS   := $(AGENT_SRCS:%.c=build/%.o)
+UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=build/san/tests/%)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+REGRESS_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/san/regress/%)
+
+.PHONY: all deps test unit golden integration web-test regress demo bench fuzz lint fmt \
+        fmt-check check-headers clean golden-update go-fixture
+.DELETE_ON_ERROR:
+
+all: bin/leakfleet bin/leakfleet-agent
+
+deps:
+	$(Q)tools/deps.sh test
+
+# ---- generated sources --------------------------------------------------------------
+
+build/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+build/gen/schema_sql.c: build/tools/embed $(SCHEMA)
+	@mkdir -p $(@D)
+	$(Q)build/tools/embed embedded_schema $@ schema/ $(SCHEMA)
+
+build/gen/web_assets.c: build/tools/embed $(WEB_FILES) | web-bundle
+	@mkdir -p $(@D)
+	$(Q)build/tools/embed embedded_web $@ web/ $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg) $(wildcard build/web/*))
+
+# The dashboard's npm dependencies are bundled into build/web/ (see web/README.md).
+.PHONY: web-bundle
+web-bundle:
+	$(Q)if [ -x web/bundle.sh ]; then web/bundle.sh; fi
+
+# ---- objects and binaries -------------------------------------------------------------
+
+build/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/gen/%.o: build/gen/%.c
+	$(Q)$(CC) $(CSTD) $(CFLAGS) -Iserver -MMD -MP -c -o $@ $<
+
+build/san/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC san  $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c -o $@ $<
+
+build/san/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CSTD) -g -O1 -Iserver $(SAN_FLAGS) -c -o $@ $<
+
+build/libleakfleet.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/san/libleakfleet.a: $(SAN_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+bin/leakfleet: $(CLI_OBJS) build/libleakfleet.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) build/libleakfleet.a $(PKG_LIBS)
+
+bin/leakfleet-agent: $(AGENT_OBJS) build/libleakfleet.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(AGENT_OBJS) build/libleakfleet.a -Wl,--as-needed $(PKG_LIBS)
+
+# ---- tests ----------------------------------------------------------------------------
+
+build/san/tests/%: tests/unit/%.c build/san/libleakfleet.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC test $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -Itests/unit -o $@ $< build/san/libleakfleet.a \
+		$(PKG_LIBS) $(CHECK_LIBS)
+
+build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c build/san/libleakfleet.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $< tests/fuzz/regress_main.c \
+		build/san/libleakfleet.a $(PKG_LIBS)
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(CSTD) -g -O1 -Iserver $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(PKG_LIBS)
+
+go-fixture:
+	$(Q)if [ -f tests/goleaky/build.sh ]; then tests/goleaky/build.sh; fi
+
+unit: $(UNIT_BINS)
+	$(Q)tools/run_tests.sh unit $(UNIT_BINS)
+
+regress: $(REGRESS_BINS)
+	$(Q)tools/run_tests.sh regress $(REGRESS_BINS)
+
+integration: all go-fixture
+	$(Q)tools/run_tests.sh integration $(sort $(wildcard tests/integration/test_*.sh))
+
+web-test: all
+	$(Q)tools/run_tests.sh web $(sort $(wildcard tests/web/test_*.sh))
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(REGRESS_BINS)
+	$(Q)$(MAKE) --no-print-directory go-fixture
+	$(Q)tools/run_tests.sh all $(UNIT_BINS) $(REGRESS_BINS) \
+		$(sort $(wildcard tests/golden/test_*.sh tests/integration/test_*.sh tests/web/test_*.sh))
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+demo:
+	$(Q)tools/deps.sh demo
+	$(Q)$(MAKE) --no-print-directory all go-fixture
+	$(Q)tools/demo.sh
+
+bench: all go-fixture
+	$(Q)tools/deps.sh bench
+	$(Q)for b in $(sort $(wildcard tests/bench/bench_*.sh)); do $$b || exit 1; done
+
+# ---- hygiene --------------------------------------------------------------------------
+
+BANNED := sprintf|vsprintf|strcat|strncat|strcpy|strncpy|gets|strtok|atoi|atol|sscanf
+lint:
+	$(Q)if grep -nEw '($(BANNED))[[:space:]]*\(' server/*.c server/*.h agent/*.c agent/*.h \
+		tests/unit/*.c 2>/dev/null | grep -vE 'v?snprintf'; then \
+		echo "lint: banned function (see STYLE: use snprintf, memcpy, strtoll)"; exit 1; fi
+
+fmt:
+	$(Q)clang-format -i server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+
+fmt-check:
+	$(Q)clang-format --dry-run --Werror server/*.[ch] agent/*.[ch] tests/unit/*.[ch]
+
+check-headers:
+	$(Q)for h in server/*.h agent/*.h; do \
+		printf '#include "%s"\n' "$$(basename $$h)" | \
+		$(CC) $(ALL_CFLAGS) -I$$(dirname $$h) -x c -fsyntax-only -o /dev/null - || exit 1; \
+	done; echo "check-headers: ok"
+
+golden-update: bin/leakfleet
+	$(Q)tests/golden/update.sh
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)
