@@ -11,7 +11,7 @@ struct embedded_file {
     size_t len;
 };
 
-/* schema/*.sql in name order; ends with a { NULL } row. */
+/* schema/NNNN_name.sql files in name order; ends with a { NULL } row. */
 extern const struct embedded_file embedded_schema[];
 
 /* web/ assets; ends with a { NULL } row. */
