@@ -117,6 +117,14 @@ build/san/tests/%: tests/unit/%.c build/san/libleakfleet.a
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -Itests/unit -o $@ $< build/san/libleakfleet.a \
 		$(PKG_LIBS) $(CHECK_LIBS)
 
+# Unit tests of the agent (tests/unit/test_agent_*.c) also link agent/*.c except main.c.
+SAN_AGENT_OBJS := $(filter-out build/san/agent/main.o,$(AGENT_SRCS:%.c=build/san/%.o))
+build/san/tests/test_agent_%: tests/unit/test_agent_%.c $(SAN_AGENT_OBJS) build/san/libleakfleet.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC test $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -Itests/unit -Iagent -o $@ $< $(SAN_AGENT_OBJS) \
+		build/san/libleakfleet.a $(PKG_LIBS) $(CHECK_LIBS)
+
 build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c build/san/libleakfleet.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $< tests/fuzz/regress_main.c \
@@ -155,6 +163,10 @@ demo:
 	$(Q)tools/deps.sh demo
 	$(Q)$(MAKE) --no-print-directory all go-fixture
 	$(Q)tools/demo.sh
+
+.PHONY: bench-agent
+bench-agent: all go-fixture
+	$(Q)tests/bench/bench_agent.sh
 
 bench: all go-fixture
 	$(Q)tools/deps.sh bench

@@ -1,14 +1,43 @@
 /* main.c - leakfleet-agent: scrapes local Go services and pushes their goroutine
- * profiles to the leakfleet server, spooling to disk while it is away. */
+ * profiles to the leakfleet server, spooling to disk while it is away. A thin shell:
+ * flags and config in targets.c, the loop in agent.c; error codes become exit status
+ * here only (2 bad usage, 1 anything else that stops the agent). */
 #include <stdio.h>
+
+#include <curl/curl.h>
+
+#include "agent.h"
+#include "error.h"
+#include "log.h"
+#include "targets.h"
 
 int main(int argc, char **argv)
 {
-    (void)argv;
-    if (argc < 2) {
-        fputs("usage: leakfleet-agent --server URL --token TOKEN --service NAME --target URL\n",
-                stderr);
-        return 2;
+    struct targets_config cfg;
+    struct lf_error err = { 0 };
+    int rc = targets_parse_args(&cfg, argc, argv, &err);
+    if (rc == LF_OK && cfg.help) {
+        fputs(targets_usage(), stdout);
+        targets_release(&cfg);
+        return 0;
+    }
+    if (rc != LF_OK) {
+        fprintf(stderr, "leakfleet-agent: %s\n", err.msg);
+        targets_release(&cfg);
+        return rc == LF_EUSAGE ? 2 : 1;
+    }
+    log_set_level(cfg.log_level);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fputs("leakfleet-agent: libcurl initialisation failed\n", stderr);
+        targets_release(&cfg);
+        return 1;
+    }
+    rc = agent_run(&cfg, NULL, &err);
+    curl_global_cleanup();
+    targets_release(&cfg);
+    if (rc != LF_OK) {
+        fprintf(stderr, "leakfleet-agent: %s\n", err.msg);
+        return 1;
     }
     return 0;
 }

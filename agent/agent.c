@@ -1,0 +1,419 @@
+/* agent.c - the scrape/spool/push loop. Single-threaded and idle between events: it
+ * sleeps in pselect() until the next target is due or the next retry, with SIGTERM and
+ * SIGINT unblocked only there, so a signal either interrupts the sleep or is seen before
+ * the next push, never in the middle of one. Every profile is spooled before it is
+ * pushed and deleted after the server's 2xx (write, push, delete), so a crash at any
+ * point loses nothing and a replay carries the same Idempotency-Key. */
+#include "agent.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "backoff.h"
+#include "log.h"
+#include "push.h"
+#include "scrape.h"
+#include "spool.h"
+
+#define FIRST_SCRAPE_SPREAD_MS 1000 /* the first scrape of each target within this */
+#define JITTER_PERCENT 10           /* each interval is stretched or shrunk by up to this */
+#define PUSHES_PER_ROUND 100        /* then targets get a look-in again */
+#define BACKOFF_BASE_MS 1000
+#define ONCE_TRIES 3 /* --once: pushes tried this often, with a short backoff */
+#define ONCE_BACKOFF_BASE_MS 250
+#define ONCE_BACKOFF_CAP_MS 2000
+
+enum leak_probe {
+    LEAK_UNKNOWN, /* not asked yet */
+    LEAK_SERVED,  /* /debug/pprof/goroutineleak answered 200: scraped every time */
+    LEAK_ABSENT,  /* it did not: never asked again */
+};
+
+struct target_state {
+    const struct target *target;
+    int64_t due_ms;
+    enum leak_probe leak;
+};
+
+struct agent {
+    const struct targets_config *cfg;
+    struct spool *spool;
+    struct scraper *scraper;
+    struct pusher *pusher;
+    struct backoff backoff;
+    struct target_state *states;
+    struct agent_stats stats;
+    bool server_down; /* the last push failed: log the recovery once */
+};
+
+enum flush_result {
+    FLUSH_DONE,    /* the spool is empty */
+    FLUSH_MORE,    /* stopped after PUSHES_PER_ROUND or by a signal */
+    FLUSH_RETRY,   /* the server is away: back off */
+};
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_requested = 1;
+    stop_signal = sig;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t random_seed(void)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
+    }
+    return seed;
+}
+
+/* A new 128-bit idempotency key as 32 lower-case hex digits. */
+static int new_key(char out[SPOOL_KEY_LEN + 1], struct lf_error *err)
+{
+    unsigned char raw[SPOOL_KEY_LEN / 2];
+    size_t got = 0;
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return lf_fail(err, LF_EIO, "getrandom: %s", strerror(errno));
+        got += (size_t)n;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[SPOOL_KEY_LEN] = '\0';
+    return LF_OK;
+}
+
+/* Sleeps until wake_ms (monotonic) or a stop signal, whichever comes first. */
+static void sleep_until(int64_t wake_ms)
+{
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    int64_t wait = wake_ms - now_ms();
+    if (!stop_requested && wait > 0) {
+        struct timespec ts = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000 };
+        pselect(0, NULL, NULL, NULL, &ts, &orig);
+    }
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+}
+
+static int64_t jittered(struct agent *agent, int64_t interval_ms)
+{
+    uint64_t spread = (uint64_t)(interval_ms / 100 * JITTER_PERCENT);
+    int64_t shift = (int64_t)backoff_random(&agent->backoff, 2 * spread) - (int64_t)spread;
+    int64_t next = interval_ms + shift;
+    return next < 1 ? 1 : next;
+}
+
+/* ---- scrape ------------------------------------------------------------------------- */
+
+/* Scrapes one profile of t and spools it. *fetched tells a failed GET (err says why,
+ * the caller logs it) from a failure to spool (logged here). */
+static int scrape_one(struct agent *agent, const struct target *t, bool leak, bool *fetched,
+        struct lf_error *err)
+{
+    *fetched = false;
+    char url[TARGETS_TEXT_MAX + 64];
+    int rc = scrape_url(t->url, leak, t->format, url, sizeof(url), err);
+    if (rc != LF_OK)
+        return rc;
+    char *body = NULL;
+    size_t len = 0;
+    struct spool_meta meta;
+    memset(&meta, 0, sizeof(meta));
+    rc = scraper_get(agent->scraper, url, t->format, &body, &len, &meta.gzip, err);
+    if (rc != LF_OK)
+        return rc;
+    *fetched = true;
+    memcpy(meta.service, t->service, sizeof(meta.service));
+    memcpy(meta.instance, t->instance, sizeof(meta.instance));
+    meta.ts = (int64_t)time(NULL);
+    snprintf(meta.format, sizeof(meta.format), "%s", scrape_format_name(t->format));
+    meta.leak = leak;
+    rc = new_key(meta.key, err);
+    if (rc == LF_OK)
+        rc = spool_put(agent->spool, &meta, body, len, err);
+    if (rc == LF_OK) {
+        agent->stats.scrapes++;
+        log_debug("scraped %s%s profile of '%s' instance '%s': %zu bytes, key %s",
+                meta.format, leak ? " goroutineleak" : "", t->service, t->instance, len,
+                meta.key);
+    } else {
+        log_error("spool %s profile of '%s': %s", meta.format, t->service, err->msg);
+    }
+    lf_free(body);
+    return rc;
+}
+
+/* Scrapes target ts (and its goroutineleak profile when served); false when the
+ * goroutine profile could not be had. */
+static bool scrape_target(struct agent *agent, struct target_state *ts)
+{
+    const struct target *t = ts->target;
+    struct lf_error err = { 0 };
+    bool fetched = false;
+    int rc = scrape_one(agent, t, false, &fetched, &err);
+    if (rc != LF_OK) {
+        agent->stats.scrape_failures++;
+        if (fetched)
+            return false; /* spool errors are logged by scrape_one */
+        log_warn("scrape of '%s' instance '%s' failed, nothing pushed: %s", t->service,
+                t->instance, err.msg);
+        return false;
+    }
+    if (ts->leak == LEAK_ABSENT)
+        return true;
+    rc = scrape_one(agent, t, true, &fetched, &err);
+    if (rc == LF_OK) {
+        if (ts->leak == LEAK_UNKNOWN)
+            log_info("'%s' serves /debug/pprof/goroutineleak: pushing its confirmed leaks too",
+                    t->service);
+        ts->leak = LEAK_SERVED;
+    } else if (fetched) {
+        /* spool error, logged by scrape_one */
+    } else if (ts->leak == LEAK_UNKNOWN) {
+        log_info("'%s' does not serve /debug/pprof/goroutineleak (%s); goroutine profile only",
+                t->service, err.msg);
+        ts->leak = LEAK_ABSENT;
+    } else {
+        log_warn("scrape of '%s' goroutineleak failed: %s", t->service, err.msg);
+    }
+    return true;
+}
+
+/* ---- push --------------------------------------------------------------------------- */
+
+static enum flush_result flush(struct agent *agent, long *retry_after_s)
+{
+    *retry_after_s = 0;
+    for (int i = 0; i < PUSHES_PER_ROUND; i++) {
+        if (stop_requested)
+            return FLUSH_MORE;
+        struct spool_meta meta;
+        char *body = NULL;
+        size_t len = 0;
+        struct lf_error err = { 0 };
+        int rc = spool_peek(agent->spool, &meta, &body, &len, &err);
+        agent->stats.corrupt = spool_corrupt(agent->spool);
+        if (rc == LF_ENOTFOUND)
+            return FLUSH_DONE;
+        if (rc != LF_OK) {
+            log_error("spool: %s", err.msg);
+            return FLUSH_RETRY;
+        }
+        enum push_outcome outcome =
+                pusher_send(agent->pusher, &meta, body, len, retry_after_s, &err);
+        lf_free(body);
+        switch (outcome) {
+        case PUSH_OK:
+            agent->stats.pushed++;
+            if (agent->server_down) {
+                log_info("server reachable again: replaying %zu spooled profiles",
+                        spool_count(agent->spool));
+                agent->server_down = false;
+            }
+            log_debug("pushed %s profile of '%s' instance '%s' ts %" PRId64 ", key %s",
+                    meta.format, meta.service, meta.instance, meta.ts, meta.key);
+            if (spool_remove(agent->spool, &err) != LF_OK)
+                log_error("%s", err.msg);
+            break;
+        case PUSH_REJECTED:
+            agent->stats.rejected++;
+            log_error("server rejected %s profile of '%s' instance '%s' (key %s): %s", meta.format,
+                    meta.service, meta.instance, meta.key, err.msg);
+            if (spool_reject(agent->spool, err.msg, &err) != LF_OK)
+                log_error("%s", err.msg);
+            break;
+        case PUSH_RETRY:
+            agent->stats.push_failures++;
+            if (!agent->server_down)
+                log_warn("push failed, keeping %zu profiles in the spool: %s",
+                        spool_count(agent->spool), err.msg);
+            agent->server_down = true;
+            return FLUSH_RETRY;
+        }
+    }
+    return FLUSH_MORE;
+}
+
+/* ---- the loop ------------------------------------------------------------------------ */
+
+static int run_once(struct agent *agent)
+{
+    const struct targets_config *cfg = agent->cfg;
+    bool all_scraped = true;
+    for (size_t i = 0; i < cfg->n_targets && !stop_requested; i++)
+        all_scraped &= scrape_target(agent, &agent->states[i]);
+    backoff_init(&agent->backoff, ONCE_BACKOFF_BASE_MS, ONCE_BACKOFF_CAP_MS, random_seed());
+    enum flush_result result = FLUSH_MORE;
+    for (int tries = 0; !stop_requested;) {
+        long retry_after_s = 0;
+        result = flush(agent, &retry_after_s);
+        if (result == FLUSH_DONE)
+            break;
+        if (result == FLUSH_RETRY) {
+            if (++tries >= ONCE_TRIES)
+                break;
+            sleep_until(now_ms() + (int64_t)backoff_next_ms(&agent->backoff));
+        }
+    }
+    if (!all_scraped || result != FLUSH_DONE || agent->stats.rejected > 0)
+        return LF_EUNAVAIL;
+    return LF_OK;
+}
+
+static void run_loop(struct agent *agent)
+{
+    const struct targets_config *cfg = agent->cfg;
+    int64_t start = now_ms();
+    for (size_t i = 0; i < cfg->n_targets; i++) {
+        int64_t spread = cfg->targets[i].interval_ms < FIRST_SCRAPE_SPREAD_MS
+                                 ? cfg->targets[i].interval_ms
+                                 : FIRST_SCRAPE_SPREAD_MS;
+        agent->states[i].due_ms =
+                start + (int64_t)backoff_random(&agent->backoff, (uint64_t)spread);
+    }
+    int64_t flush_due = start; /* replay what a previous run left behind */
+    while (!stop_requested) {
+        int64_t now = now_ms();
+        for (size_t i = 0; i < cfg->n_targets && !stop_requested; i++) {
+            struct target_state *ts = &agent->states[i];
+            if (now < ts->due_ms)
+                continue;
+            scrape_target(agent, ts);
+            int64_t next = ts->due_ms + jittered(agent, ts->target->interval_ms);
+            now = now_ms();
+            ts->due_ms = next > now ? next : now + jittered(agent, ts->target->interval_ms);
+            if (agent->backoff.attempt == 0 && flush_due > now)
+                flush_due = now;
+        }
+        if (stop_requested)
+            break;
+        if (spool_count(agent->spool) > 0 && now >= flush_due) {
+            long retry_after_s = 0;
+            enum flush_result result = flush(agent, &retry_after_s);
+            now = now_ms();
+            if (result == FLUSH_RETRY) {
+                int64_t wait = (int64_t)backoff_next_ms(&agent->backoff);
+                if (wait < (int64_t)retry_after_s * 1000)
+                    wait = (int64_t)retry_after_s * 1000;
+                flush_due = now + wait;
+                log_debug("next push attempt in %" PRId64 " ms", wait);
+            } else {
+                backoff_reset(&agent->backoff);
+                flush_due = result == FLUSH_MORE ? now : INT64_MAX;
+            }
+        } else if (spool_count(agent->spool) == 0) {
+            flush_due = agent->backoff.attempt == 0 ? INT64_MAX : flush_due;
+        }
+        int64_t wake = spool_count(agent->spool) > 0 ? flush_due : INT64_MAX;
+        for (size_t i = 0; i < cfg->n_targets; i++)
+            if (agent->states[i].due_ms < wake)
+                wake = agent->states[i].due_ms;
+        sleep_until(wake);
+    }
+}
+
+int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struct lf_error *err)
+{
+    struct agent agent;
+    memset(&agent, 0, sizeof(agent));
+    agent.cfg = cfg;
+    int rc = LF_OK;
+    struct sigaction sa, old_term, old_int, old_pipe;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGINT, &sa, &old_int);
+    sa.sa_handler = SIG_IGN; /* libcurl with CURLOPT_NOSIGNAL leaves SIGPIPE to us */
+    sigaction(SIGPIPE, &sa, &old_pipe);
+    stop_requested = 0;
+
+    struct spool_limits limits = { cfg->spool_max_bytes, cfg->spool_max_files };
+    agent.spool = spool_open(cfg->spool_dir, &limits, err);
+    if (agent.spool == NULL) {
+        rc = err != NULL ? err->code : LF_EIO;
+        goto out;
+    }
+    agent.scraper = scraper_create((long)cfg->connect_timeout_ms, (long)cfg->timeout_ms,
+            (size_t)cfg->max_profile_bytes, err);
+    agent.pusher = agent.scraper == NULL ? NULL
+                                         : pusher_create(cfg->server, cfg->token,
+                                                   (long)cfg->connect_timeout_ms,
+                                                   (long)cfg->timeout_ms, err);
+    agent.states = lf_calloc(cfg->n_targets, sizeof(*agent.states));
+    if (agent.scraper == NULL || agent.pusher == NULL) {
+        rc = err != NULL ? err->code : LF_ENOMEM;
+        goto out;
+    }
+    if (agent.states == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < cfg->n_targets; i++)
+        agent.states[i].target = &cfg->targets[i];
+    backoff_init(&agent.backoff, BACKOFF_BASE_MS, (uint64_t)cfg->retry_max_ms, random_seed());
+
+    log_info("agent: %zu target%s, server %s, spool '%s' (%zu profiles waiting)",
+            cfg->n_targets, cfg->n_targets == 1 ? "" : "s", cfg->server, cfg->spool_dir,
+            spool_count(agent.spool));
+    if (cfg->once) {
+        rc = run_once(&agent);
+        if (rc != LF_OK)
+            lf_fail(err, rc, "not everything reached the server; %zu profiles left in '%s'",
+                    spool_count(agent.spool), cfg->spool_dir);
+    } else {
+        run_loop(&agent);
+    }
+    if (stop_requested)
+        log_info("agent: stopping on signal %d", (int)stop_signal);
+    agent.stats.dropped = spool_dropped(agent.spool);
+    agent.stats.corrupt = spool_corrupt(agent.spool);
+    agent.stats.left = spool_count(agent.spool);
+    log_info("agent: %" PRIu64 " scraped, %" PRIu64 " scrapes failed, %" PRIu64
+             " pushed, %" PRIu64 " push failures, %" PRIu64 " rejected, %" PRIu64
+             " dropped (spool full), %" PRIu64 " corrupt; %" PRIu64 " left in the spool",
+            agent.stats.scrapes, agent.stats.scrape_failures, agent.stats.pushed,
+            agent.stats.push_failures, agent.stats.rejected, agent.stats.dropped,
+            agent.stats.corrupt, agent.stats.left);
+out:
+    if (stats != NULL)
+        *stats = agent.stats;
+    pusher_free(agent.pusher);
+    scraper_free(agent.scraper);
+    spool_close(agent.spool);
+    lf_free(agent.states);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    return rc;
+}

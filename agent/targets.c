@@ -1,0 +1,519 @@
+/* targets.c - the agent's configuration: flags (getopt_long) and the YAML file read
+ * through config.h, merged into struct targets_config. Everything is validated here,
+ * once, so the scrape loop never meets an unusable value: URLs are http(s), names hold
+ * no control characters, durations and limits are positive. No network, no files other
+ * than the config file. */
+#include "targets.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "config.h"
+
+#define DEFAULT_INTERVAL_MS (60 * 1000)
+#define DEFAULT_SPOOL_DIR "./leakfleet-spool"
+#define DEFAULT_SPOOL_MAX_BYTES ((uint64_t)256 << 20)
+#define DEFAULT_SPOOL_MAX_FILES 10000
+#define DEFAULT_CONNECT_TIMEOUT_MS 5000
+#define DEFAULT_TIMEOUT_MS 30000
+#define DEFAULT_MAX_PROFILE_BYTES ((uint64_t)64 << 20)
+#define DEFAULT_RETRY_MAX_MS (5 * 60 * 1000)
+#define MAX_TARGETS 4096
+
+static const char usage_text[] =
+        "usage: leakfleet-agent --server URL --token TOKEN --service NAME --target URL\n"
+        "                       [--instance ID] [--interval 60s] [--format pprof|debug1|debug2]\n"
+        "                       [--spool DIR] [--config FILE] [--once]\n"
+        "\n"
+        "Scrapes TARGET/debug/pprof/goroutine of Go services every interval (with jitter)\n"
+        "and pushes the profiles to the leakfleet server, keeping unsent ones in the spool.\n"
+        "\n"
+        "  --server URL            leakfleet server, e.g. http://127.0.0.1:8080\n"
+        "  --token TOKEN           ingest token (or env LEAKFLEET_AGENT_TOKEN)\n"
+        "  --service NAME          service of the --target\n"
+        "  --target URL            base URL of a Go service's net/http/pprof handlers\n"
+        "  --instance ID           instance name (default: host name)\n"
+        "  --interval DURATION     time between scrapes, e.g. 60s, 5m (default 60s)\n"
+        "  --format F              pprof (debug=0, default), debug1 or debug2\n"
+        "  --spool DIR             unsent profiles (default ./leakfleet-spool)\n"
+        "  --spool-max-bytes N     spool size limit, suffix K, M or G (default 256M)\n"
+        "  --spool-max-files N     spool file limit (default 10000)\n"
+        "  --connect-timeout DUR   per connection (default 5s)\n"
+        "  --timeout DUR           per request (default 30s)\n"
+        "  --max-profile-bytes N   larger scrapes are refused (default 64M)\n"
+        "  --retry-max DUR         longest wait between push retries (default 5m)\n"
+        "  --config FILE           YAML file: server, token, instance, interval, format,\n"
+        "                          retry_max, max_profile_bytes,\n"
+        "                          spool {dir, max_bytes, max_files}, timeouts {connect,\n"
+        "                          total}, log_level, targets [{service, instance, url,\n"
+        "                          interval, format}]; flags override it\n"
+        "  --once                  scrape every target once, flush the spool, exit 0 only\n"
+        "                          if everything reached the server\n"
+        "  --log-level L           debug, info (default), warn, error\n"
+        "  --help                  this text\n";
+
+const char *targets_usage(void)
+{
+    return usage_text;
+}
+
+/* Raw flag values; NULL when not given. */
+struct flags {
+    const char *server, *token, *service, *target, *instance, *interval, *format, *spool;
+    const char *spool_max_bytes, *spool_max_files, *connect_timeout, *timeout;
+    const char *max_profile_bytes, *config, *log_level, *retry_max;
+};
+
+bool targets_parse_duration_ms(const char *s, int64_t *out_ms)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || v <= 0 || s[0] == '-' || s[0] == '+')
+        return false;
+    int64_t scale;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        scale = 1000;
+    else if (strcmp(end, "ms") == 0)
+        scale = 1;
+    else if (strcmp(end, "m") == 0)
+        scale = 60 * 1000;
+    else if (strcmp(end, "h") == 0)
+        scale = 3600 * 1000;
+    else if (strcmp(end, "d") == 0)
+        scale = 86400 * 1000;
+    else
+        return false;
+    if (v > INT64_MAX / scale)
+        return false;
+    *out_ms = (int64_t)v * scale;
+    return true;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || s[0] == '-' || s[0] == '+' || v == 0)
+        return false;
+    unsigned shift = 0;
+    if (strcmp(end, "K") == 0 || strcmp(end, "k") == 0)
+        shift = 10;
+    else if (strcmp(end, "M") == 0)
+        shift = 20;
+    else if (strcmp(end, "G") == 0)
+        shift = 30;
+    else if (*end != '\0')
+        return false;
+    if (v > (UINT64_MAX >> shift))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
+static bool text_ok(const char *s)
+{
+    if (s[0] == '\0')
+        return false;
+    for (const char *p = s; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+static bool url_ok(const char *s)
+{
+    return text_ok(s) && strchr(s, ' ') == NULL &&
+           ((strncmp(s, "http://", 7) == 0 && s[7] != '\0') ||
+                   (strncmp(s, "https://", 8) == 0 && s[8] != '\0'));
+}
+
+/* Copies a validated text value into dst[size]; what names it in errors. */
+static int set_text(char *dst, size_t size, const char *value, const char *what, bool is_url,
+        enum lf_code code, struct lf_error *err)
+{
+    if (!(is_url ? url_ok(value) : text_ok(value)))
+        return lf_fail(err, code, "%s: %s '%s'", what,
+                is_url ? "expected an http:// or https:// URL" : "bad value", value);
+    size_t len = strlen(value);
+    if (len >= size)
+        return lf_fail(err, code, "%s: longer than %zu bytes", what, size - 1);
+    memcpy(dst, value, len + 1);
+    return LF_OK;
+}
+
+static int add_target(struct targets_config *cfg, struct target **out, struct lf_error *err)
+{
+    if (cfg->n_targets >= MAX_TARGETS)
+        return lf_fail(err, LF_EINVAL, "more than %d targets", MAX_TARGETS);
+    struct target *grown = lf_realloc(cfg->targets, (cfg->n_targets + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    cfg->targets = grown;
+    *out = &grown[cfg->n_targets++];
+    memset(*out, 0, sizeof(**out));
+    return LF_OK;
+}
+
+/* ---- the YAML file ------------------------------------------------------------------- */
+
+/* The flag values that override the file's top-level defaults (per-target values in the
+ * file stay as written): instance (NULL = none), interval (0 = none), format (NULL). */
+struct overrides {
+    const char *instance;
+    int64_t interval_ms;
+    const char *format;
+};
+
+static int load_file(struct targets_config *cfg, const char *path, const char *host,
+        const struct overrides *over, struct lf_error *err)
+{
+    static const char *const top_keys[] = { "server", "token", "instance", "interval", "format",
+        "spool", "timeouts", "log_level", "max_profile_bytes", "retry_max", "targets" };
+    static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
+    static const char *const timeout_keys[] = { "connect", "total" };
+    static const char *const target_keys[] = { "service", "instance", "url", "interval",
+        "format" };
+    int rc = LF_OK;
+    struct config *file = config_load(path, err);
+    if (file == NULL)
+        return err != NULL && err->code != LF_OK ? err->code : LF_EINVAL;
+    const char *s = NULL;
+    int64_t v = 0;
+    char where[96];
+
+    if ((rc = config_check_keys(file, NULL, top_keys, 11, err)) != LF_OK ||
+            (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
+            (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
+        goto out;
+    if ((rc = config_str(file, "server", NULL, &s, err)) != LF_OK)
+        goto out;
+    if (s != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), s, "server", true,
+                              LF_EINVAL, err)) != LF_OK)
+        goto out;
+    if ((rc = config_str(file, "token", NULL, &s, err)) != LF_OK)
+        goto out;
+    if (s != NULL &&
+            (rc = set_text(cfg->token, sizeof(cfg->token), s, "token", false, LF_EINVAL, err)) !=
+                    LF_OK)
+        goto out;
+    const char *instance = host;
+    if ((rc = config_str(file, "instance", host, &instance, err)) != LF_OK)
+        goto out;
+    if (over->instance != NULL)
+        instance = over->instance;
+    int64_t interval_s = 0;
+    if ((rc = config_duration_seconds(file, "interval", DEFAULT_INTERVAL_MS / 1000, &interval_s,
+                 err)) != LF_OK)
+        goto out;
+    if (over->interval_ms > 0)
+        interval_s = (over->interval_ms + 999) / 1000;
+    const char *format_name = NULL;
+    if ((rc = config_str(file, "format", "pprof", &format_name, err)) != LF_OK)
+        goto out;
+    if (over->format != NULL)
+        format_name = over->format;
+    enum scrape_format format;
+    if (!scrape_format_from_name(format_name, &format)) {
+        rc = lf_fail(err, LF_EINVAL, "%s: format: expected pprof, debug1 or debug2, not '%s'",
+                path, format_name);
+        goto out;
+    }
+    if ((rc = config_str(file, "spool.dir", NULL, &s, err)) != LF_OK)
+        goto out;
+    if (s != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), s, "spool.dir",
+                              false, LF_EINVAL, err)) != LF_OK)
+        goto out;
+    if ((rc = config_int(file, "spool.max_bytes", (int64_t)cfg->spool_max_bytes, 1, INT64_MAX,
+                 &v, err)) != LF_OK)
+        goto out;
+    cfg->spool_max_bytes = (uint64_t)v;
+    if ((rc = config_int(file, "spool.max_files", (int64_t)cfg->spool_max_files, 1, 10000000,
+                 &v, err)) != LF_OK)
+        goto out;
+    cfg->spool_max_files = (size_t)v;
+    if ((rc = config_int(file, "max_profile_bytes", (int64_t)cfg->max_profile_bytes, 1,
+                 INT64_MAX, &v, err)) != LF_OK)
+        goto out;
+    cfg->max_profile_bytes = (uint64_t)v;
+    if ((rc = config_duration_seconds(file, "timeouts.connect", cfg->connect_timeout_ms / 1000,
+                 &v, err)) != LF_OK)
+        goto out;
+    cfg->connect_timeout_ms = v * 1000;
+    if ((rc = config_duration_seconds(file, "timeouts.total", cfg->timeout_ms / 1000, &v,
+                 err)) != LF_OK)
+        goto out;
+    cfg->timeout_ms = v * 1000;
+    if ((rc = config_duration_seconds(file, "retry_max", cfg->retry_max_ms / 1000, &v, err)) !=
+            LF_OK)
+        goto out;
+    cfg->retry_max_ms = v * 1000;
+    if ((rc = config_str(file, "log_level", NULL, &s, err)) != LF_OK)
+        goto out;
+    if (s != NULL && !log_level_from_name(s, &cfg->log_level)) {
+        rc = lf_fail(err, LF_EINVAL, "%s: log_level: expected debug, info, warn or error", path);
+        goto out;
+    }
+
+    const struct config_node *list = config_get(NULL, file, "targets");
+    if (list != NULL && config_node_type(list) != CONFIG_SEQ &&
+            config_node_type(list) != CONFIG_NULL) {
+        rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: targets: expected a list", path,
+                config_node_line(list), config_node_column(list));
+        goto out;
+    }
+    for (size_t i = 0; i < config_node_len(list); i++) {
+        snprintf(where, sizeof(where), "targets.%zu", i);
+        if ((rc = config_check_keys(file, where, target_keys, 5, err)) != LF_OK)
+            goto out;
+        const struct config_node *item = config_node_at(list, i);
+        struct target *t = NULL;
+        if ((rc = add_target(cfg, &t, err)) != LF_OK)
+            goto out;
+        const char *service = NULL, *t_instance = NULL, *url = NULL, *t_format = NULL;
+        int64_t t_interval = 0;
+        if ((rc = config_node_str(file, config_get(item, file, "service"), NULL, &service,
+                     err)) != LF_OK ||
+                (rc = config_node_str(file, config_get(item, file, "instance"), instance,
+                         &t_instance, err)) != LF_OK ||
+                (rc = config_node_str(file, config_get(item, file, "url"), NULL, &url, err)) !=
+                        LF_OK ||
+                (rc = config_node_str(file, config_get(item, file, "format"), format_name,
+                         &t_format, err)) != LF_OK ||
+                (rc = config_node_duration_seconds(file, config_get(item, file, "interval"),
+                         interval_s, &t_interval, err)) != LF_OK)
+            goto out;
+        if (service == NULL || url == NULL) {
+            rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: needs service and url", path,
+                    config_node_line(item), config_node_column(item), where);
+            goto out;
+        }
+        char what[128];
+        snprintf(what, sizeof(what), "%s: %s.service", path, where);
+        if ((rc = set_text(t->service, sizeof(t->service), service, what, false, LF_EINVAL,
+                     err)) != LF_OK)
+            goto out;
+        snprintf(what, sizeof(what), "%s: %s.instance", path, where);
+        if ((rc = set_text(t->instance, sizeof(t->instance), t_instance, what, false, LF_EINVAL,
+                     err)) != LF_OK)
+            goto out;
+        snprintf(what, sizeof(what), "%s: %s.url", path, where);
+        if ((rc = set_text(t->url, sizeof(t->url), url, what, true, LF_EINVAL, err)) != LF_OK)
+            goto out;
+        if (!scrape_format_from_name(t_format, &t->format)) {
+            rc = lf_fail(err, LF_EINVAL,
+                    "%s: %s.format: expected pprof, debug1 or debug2, not '%s'", path, where,
+                    t_format);
+            goto out;
+        }
+        if (t_interval <= 0) {
+            rc = lf_fail(err, LF_EINVAL, "%s: %s.interval: must be at least 1s", path, where);
+            goto out;
+        }
+        t->interval_ms = t_interval * 1000;
+        if (over->interval_ms > 0 && config_get(item, file, "interval") == NULL)
+            t->interval_ms = over->interval_ms;
+    }
+out:
+    config_free(file);
+    return rc;
+}
+
+/* ---- flags ---------------------------------------------------------------------------- */
+
+enum {
+    OPT_SERVER = 1000,
+    OPT_TOKEN,
+    OPT_SERVICE,
+    OPT_TARGET,
+    OPT_INSTANCE,
+    OPT_INTERVAL,
+    OPT_FORMAT,
+    OPT_SPOOL,
+    OPT_SPOOL_MAX_BYTES,
+    OPT_SPOOL_MAX_FILES,
+    OPT_CONNECT_TIMEOUT,
+    OPT_TIMEOUT,
+    OPT_MAX_PROFILE_BYTES,
+    OPT_CONFIG,
+    OPT_ONCE,
+    OPT_LOG_LEVEL,
+    OPT_RETRY_MAX,
+    OPT_HELP,
+};
+
+static const struct option long_options[] = {
+    { "server", required_argument, NULL, OPT_SERVER },
+    { "token", required_argument, NULL, OPT_TOKEN },
+    { "service", required_argument, NULL, OPT_SERVICE },
+    { "target", required_argument, NULL, OPT_TARGET },
+    { "instance", required_argument, NULL, OPT_INSTANCE },
+    { "interval", required_argument, NULL, OPT_INTERVAL },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "spool", required_argument, NULL, OPT_SPOOL },
+    { "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
+    { "spool-max-files", required_argument, NULL, OPT_SPOOL_MAX_FILES },
+    { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+    { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "max-profile-bytes", required_argument, NULL, OPT_MAX_PROFILE_BYTES },
+    { "config", required_argument, NULL, OPT_CONFIG },
+    { "once", no_argument, NULL, OPT_ONCE },
+    { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+    { "retry-max", required_argument, NULL, OPT_RETRY_MAX },
+    { "help", no_argument, NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 },
+};
+
+static int read_flags(struct targets_config *cfg, struct flags *f, int argc, char **argv,
+        struct lf_error *err)
+{
+    opterr = 0; /* our own one-line messages */
+    optind = 0; /* glibc: 0 also resets getopt's internal state for a second parse */
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_SERVER: f->server = optarg; break;
+        case OPT_TOKEN: f->token = optarg; break;
+        case OPT_SERVICE: f->service = optarg; break;
+        case OPT_TARGET: f->target = optarg; break;
+        case OPT_INSTANCE: f->instance = optarg; break;
+        case OPT_INTERVAL: f->interval = optarg; break;
+        case OPT_FORMAT: f->format = optarg; break;
+        case OPT_SPOOL: f->spool = optarg; break;
+        case OPT_SPOOL_MAX_BYTES: f->spool_max_bytes = optarg; break;
+        case OPT_SPOOL_MAX_FILES: f->spool_max_files = optarg; break;
+        case OPT_CONNECT_TIMEOUT: f->connect_timeout = optarg; break;
+        case OPT_TIMEOUT: f->timeout = optarg; break;
+        case OPT_MAX_PROFILE_BYTES: f->max_profile_bytes = optarg; break;
+        case OPT_CONFIG: f->config = optarg; break;
+        case OPT_ONCE: cfg->once = true; break;
+        case OPT_LOG_LEVEL: f->log_level = optarg; break;
+        case OPT_RETRY_MAX: f->retry_max = optarg; break;
+        case 'h':
+        case OPT_HELP: cfg->help = true; break;
+        case ':':
+            return lf_fail(err, LF_EUSAGE, "%s needs a value", argv[optind - 1]);
+        default:
+            return lf_fail(err, LF_EUSAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return lf_fail(err, LF_EUSAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+    return LF_OK;
+}
+
+int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct lf_error *err)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
+    cfg->spool_max_files = DEFAULT_SPOOL_MAX_FILES;
+    cfg->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
+    cfg->max_profile_bytes = DEFAULT_MAX_PROFILE_BYTES;
+    cfg->retry_max_ms = DEFAULT_RETRY_MAX_MS;
+    cfg->log_level = LOG_LEVEL_INFO;
+    memcpy(cfg->spool_dir, DEFAULT_SPOOL_DIR, sizeof(DEFAULT_SPOOL_DIR));
+
+    struct flags f = { 0 };
+    int rc = read_flags(cfg, &f, argc, argv, err);
+    if (rc != LF_OK || cfg->help)
+        return rc;
+
+    char host[256] = "localhost";
+    if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+        memcpy(host, "localhost", sizeof("localhost"));
+    host[sizeof(host) - 1] = '\0';
+    if (f.instance != NULL && !text_ok(f.instance))
+        return lf_fail(err, LF_EUSAGE, "--instance: bad value '%s'", f.instance);
+    const char *dflt_instance = f.instance != NULL ? f.instance : host;
+    int64_t interval_ms = DEFAULT_INTERVAL_MS;
+    if (f.interval != NULL && !targets_parse_duration_ms(f.interval, &interval_ms))
+        return lf_fail(err, LF_EUSAGE, "--interval: bad duration '%s' (e.g. 60s, 5m)",
+                f.interval);
+    enum scrape_format format = SCRAPE_FORMAT_PPROF;
+    if (f.format != NULL && !scrape_format_from_name(f.format, &format))
+        return lf_fail(err, LF_EUSAGE, "--format: expected pprof, debug1 or debug2, not '%s'",
+                f.format);
+    if (f.config != NULL) {
+        struct overrides over = { f.instance, f.interval != NULL ? interval_ms : 0, f.format };
+        if ((rc = load_file(cfg, f.config, host, &over, err)) != LF_OK)
+            return rc;
+    }
+
+    /* flags override the file */
+    if (f.server != NULL &&
+            (rc = set_text(cfg->server, sizeof(cfg->server), f.server, "--server", true,
+                     LF_EUSAGE, err)) != LF_OK)
+        return rc;
+    const char *env_token = getenv("LEAKFLEET_AGENT_TOKEN");
+    const char *token = f.token != NULL ? f.token : cfg->token[0] == '\0' ? env_token : NULL;
+    if (token != NULL && (rc = set_text(cfg->token, sizeof(cfg->token), token, "--token", false,
+                                  LF_EUSAGE, err)) != LF_OK)
+        return rc;
+    if (f.spool != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), f.spool,
+                                    "--spool", false, LF_EUSAGE, err)) != LF_OK)
+        return rc;
+    if (f.spool_max_bytes != NULL && !parse_size(f.spool_max_bytes, &cfg->spool_max_bytes))
+        return lf_fail(err, LF_EUSAGE, "--spool-max-bytes: bad size '%s'", f.spool_max_bytes);
+    if (f.spool_max_files != NULL) {
+        uint64_t n = 0;
+        if (!parse_size(f.spool_max_files, &n) || n > 10000000)
+            return lf_fail(err, LF_EUSAGE, "--spool-max-files: bad count '%s'",
+                    f.spool_max_files);
+        cfg->spool_max_files = (size_t)n;
+    }
+    if (f.max_profile_bytes != NULL && !parse_size(f.max_profile_bytes, &cfg->max_profile_bytes))
+        return lf_fail(err, LF_EUSAGE, "--max-profile-bytes: bad size '%s'",
+                f.max_profile_bytes);
+    if (f.connect_timeout != NULL &&
+            !targets_parse_duration_ms(f.connect_timeout, &cfg->connect_timeout_ms))
+        return lf_fail(err, LF_EUSAGE, "--connect-timeout: bad duration '%s'",
+                f.connect_timeout);
+    if (f.retry_max != NULL && !targets_parse_duration_ms(f.retry_max, &cfg->retry_max_ms))
+        return lf_fail(err, LF_EUSAGE, "--retry-max: bad duration '%s'", f.retry_max);
+    if (f.timeout != NULL && !targets_parse_duration_ms(f.timeout, &cfg->timeout_ms))
+        return lf_fail(err, LF_EUSAGE, "--timeout: bad duration '%s'", f.timeout);
+    if (f.log_level != NULL && !log_level_from_name(f.log_level, &cfg->log_level))
+        return lf_fail(err, LF_EUSAGE,
+                "--log-level: expected debug, info, warn or error, not '%s'", f.log_level);
+    if ((f.service == NULL) != (f.target == NULL))
+        return lf_fail(err, LF_EUSAGE, "--service and --target go together");
+    if (f.target != NULL) {
+        struct target *t = NULL;
+        if ((rc = add_target(cfg, &t, err)) != LF_OK)
+            return rc;
+        if ((rc = set_text(t->service, sizeof(t->service), f.service, "--service", false,
+                     LF_EUSAGE, err)) != LF_OK ||
+                (rc = set_text(t->url, sizeof(t->url), f.target, "--target", true, LF_EUSAGE,
+                         err)) != LF_OK ||
+                (rc = set_text(t->instance, sizeof(t->instance), dflt_instance, "--instance",
+                         false, LF_EUSAGE, err)) != LF_OK)
+            return rc;
+        t->interval_ms = interval_ms;
+        t->format = format;
+    }
+    if (cfg->server[0] == '\0')
+        return lf_fail(err, LF_EUSAGE, "--server is required (see --help)");
+    if (cfg->token[0] == '\0')
+        return lf_fail(err, LF_EUSAGE, "--token is required (or LEAKFLEET_AGENT_TOKEN)");
+    if (cfg->n_targets == 0)
+        return lf_fail(err, LF_EUSAGE, "no targets: give --service and --target, or --config");
+    if (cfg->connect_timeout_ms <= 0 || cfg->timeout_ms <= 0 || cfg->retry_max_ms <= 0)
+        return lf_fail(err, LF_EUSAGE, "timeouts must be positive");
+    return LF_OK;
+}
+
+void targets_release(struct targets_config *cfg)
+{
+    lf_free(cfg->targets);
+    cfg->targets = NULL;
+    cfg->n_targets = 0;
+}

@@ -1,0 +1,231 @@
+/* auth.c - token storage and checks. Each token is held only as BLAKE2b keyed with a
+ * per-process random key over the token's SHA-256 (so `token_sha256:` entries and
+ * plaintext entries land in one form); a check costs one SHA-256, one BLAKE2b and one
+ * constant-time comparison per configured token, never an early exit on a byte. */
+#include "auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "alloc.h"
+#include "str.h"
+
+#define AUTH_DIGEST_BYTES 32
+
+struct auth_token {
+    unsigned char digest[AUTH_DIGEST_BYTES];
+    char **services; /* owned copies */
+    size_t n_services;
+    bool all_services;
+    bool admin;
+};
+
+struct auth {
+    unsigned char key[crypto_generichash_KEYBYTES];
+    struct auth_token *tokens;
+    size_t n_tokens;
+};
+
+struct auth *auth_create(void)
+{
+    if (sodium_init() < 0)
+        return NULL;
+    struct auth *auth = lf_calloc(1, sizeof(*auth));
+    if (auth == NULL)
+        return NULL;
+    randombytes_buf(auth->key, sizeof(auth->key));
+    return auth;
+}
+
+static void token_release(struct auth_token *token)
+{
+    for (size_t i = 0; i < token->n_services; i++)
+        lf_free(token->services[i]);
+    lf_free(token->services);
+    token->services = NULL;
+    token->n_services = 0;
+}
+
+void auth_free(struct auth *auth)
+{
+    if (auth == NULL)
+        return;
+    for (size_t i = 0; i < auth->n_tokens; i++)
+        token_release(&auth->tokens[i]);
+    lf_free(auth->tokens);
+    sodium_memzero(auth->key, sizeof(auth->key));
+    lf_free(auth);
+}
+
+size_t auth_count(const struct auth *auth)
+{
+    return auth == NULL ? 0 : auth->n_tokens;
+}
+
+/* The stored form of a token from its SHA-256. */
+static void keyed_digest(const struct auth *auth, const unsigned char sha[crypto_hash_sha256_BYTES],
+        unsigned char out[AUTH_DIGEST_BYTES])
+{
+    crypto_generichash(out, AUTH_DIGEST_BYTES, sha, crypto_hash_sha256_BYTES, auth->key,
+            sizeof(auth->key));
+}
+
+int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
+        const char *const *services, size_t n_services, bool admin, struct lf_error *err)
+{
+    unsigned char sha[crypto_hash_sha256_BYTES];
+    if ((token == NULL) == (sha256_hex == NULL))
+        return lf_fail(err, LF_EINVAL, "give either a token or its sha256");
+    if (token != NULL) {
+        if (token[0] == '\0')
+            return lf_fail(err, LF_EINVAL, "empty token");
+        crypto_hash_sha256(sha, (const unsigned char *)token, strlen(token));
+    } else {
+        size_t bin_len = 0;
+        if (strlen(sha256_hex) != 2 * sizeof(sha) ||
+                sodium_hex2bin(sha, sizeof(sha), sha256_hex, strlen(sha256_hex), NULL, &bin_len,
+                        NULL) != 0 ||
+                bin_len != sizeof(sha))
+            return lf_fail(err, LF_EINVAL, "token_sha256 must be 64 hex digits");
+    }
+    struct auth_token *grown =
+            lf_realloc(auth->tokens, (auth->n_tokens + 1) * sizeof(*auth->tokens));
+    if (grown == NULL)
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    auth->tokens = grown;
+    struct auth_token *entry = &auth->tokens[auth->n_tokens];
+    memset(entry, 0, sizeof(*entry));
+    entry->admin = admin;
+    if (n_services > 0) {
+        entry->services = lf_calloc(n_services, sizeof(*entry->services));
+        if (entry->services == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n_services; i++) {
+            if (strcmp(services[i], "*") == 0)
+                entry->all_services = true;
+            entry->services[i] = lf_strdup(services[i]);
+            if (entry->services[i] == NULL) {
+                token_release(entry);
+                return lf_fail(err, LF_ENOMEM, "out of memory");
+            }
+            entry->n_services = i + 1;
+        }
+    }
+    keyed_digest(auth, sha, entry->digest);
+    sodium_memzero(sha, sizeof(sha));
+    auth->n_tokens++;
+    return LF_OK;
+}
+
+static const char *const token_keys[] = { "token", "token_sha256", "services", "admin" };
+
+int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_error *err)
+{
+    const struct config_node *list = config_get(NULL, cfg, "tokens");
+    if (list == NULL || config_node_type(list) == CONFIG_NULL)
+        return LF_OK;
+    if (config_node_type(list) != CONFIG_SEQ)
+        return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: tokens: expected a list", config_name(cfg),
+                config_node_line(list), config_node_column(list));
+    int rc = LF_OK;
+    const char **services = NULL;
+    for (size_t i = 0; i < config_node_len(list); i++) {
+        const struct config_node *entry = config_node_at(list, i);
+        char path[32];
+        snprintf(path, sizeof(path), "tokens.%zu", i);
+        if (config_node_type(entry) != CONFIG_MAP) {
+            rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a map with token:",
+                    config_name(cfg), config_node_line(entry), config_node_column(entry), path);
+            goto out;
+        }
+        rc = config_check_keys(cfg, path, token_keys, sizeof(token_keys) / sizeof(token_keys[0]),
+                err);
+        if (rc != LF_OK)
+            goto out;
+        const char *token = NULL;
+        const char *sha = NULL;
+        bool admin = false;
+        size_t n_services = 0;
+        rc = config_node_str(cfg, config_get(entry, cfg, "token"), NULL, &token, err);
+        if (rc == LF_OK)
+            rc = config_node_str(cfg, config_get(entry, cfg, "token_sha256"), NULL, &sha, err);
+        if (rc == LF_OK)
+            rc = config_node_bool(cfg, config_get(entry, cfg, "admin"), false, &admin, err);
+        if (rc == LF_OK)
+            rc = config_node_strings(cfg, config_get(entry, cfg, "services"), &services,
+                    &n_services, err);
+        if (rc != LF_OK)
+            goto out;
+        rc = auth_add(auth, token, sha, services, n_services, admin, err);
+        lf_free(services);
+        services = NULL;
+        if (rc != LF_OK) {
+            lf_error_prefix(err, "%s:%zu:%zu: %s", config_name(cfg), config_node_line(entry),
+                    config_node_column(entry), path);
+            goto out;
+        }
+    }
+out:
+    lf_free(services);
+    return rc;
+}
+
+static bool token_allows(const struct auth_token *token, const char *service)
+{
+    if (token->all_services)
+        return true;
+    for (size_t i = 0; i < token->n_services; i++) {
+        if (strcmp(token->services[i], service) == 0)
+            return true;
+    }
+    return false;
+}
+
+int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
+        const char *service, struct lf_error *err)
+{
+    if (need == AUTH_NONE || auth == NULL || auth->n_tokens == 0)
+        return LF_OK;
+    if (authorization == NULL)
+        return lf_fail(err, LF_EAUTH, "missing bearer token");
+    struct str value = str_from_cstr(authorization);
+    while (value.len > 0 && value.p[0] == ' ') {
+        value.p++;
+        value.len--;
+    }
+    if (value.len < 7 || strncasecmp(value.p, "bearer ", 7) != 0)
+        return lf_fail(err, LF_EAUTH, "authorization must be 'Bearer TOKEN'");
+    value.p += 7;
+    value.len -= 7;
+    while (value.len > 0 && (value.p[0] == ' ' || value.p[value.len - 1] == ' ')) {
+        if (value.p[0] == ' ')
+            value.p++;
+        value.len--;
+    }
+    if (value.len == 0)
+        return lf_fail(err, LF_EAUTH, "missing bearer token");
+    unsigned char sha[crypto_hash_sha256_BYTES];
+    unsigned char digest[AUTH_DIGEST_BYTES];
+    crypto_hash_sha256(sha, (const unsigned char *)value.p, value.len);
+    keyed_digest(auth, sha, digest);
+    const struct auth_token *found = NULL;
+    for (size_t i = 0; i < auth->n_tokens; i++) {
+        if (sodium_memcmp(auth->tokens[i].digest, digest, AUTH_DIGEST_BYTES) == 0 &&
+                found == NULL)
+            found = &auth->tokens[i];
+    }
+    if (found == NULL)
+        return lf_fail(err, LF_EAUTH, "unknown token");
+    if (need == AUTH_ADMIN && !found->admin)
+        return lf_fail(err, LF_EFORBIDDEN, "this route needs an admin token");
+    if (need == AUTH_INGEST) {
+        if (service == NULL || service[0] == '\0')
+            return lf_fail(err, LF_EINVAL, "missing parameter 'service'");
+        if (!token_allows(found, service))
+            return lf_fail(err, LF_EFORBIDDEN, "token may not push for service '%s'", service);
+    }
+    return LF_OK;
+}

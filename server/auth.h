@@ -1,0 +1,53 @@
+/* auth.h - bearer tokens of the server: ingest tokens limited to a list of services and
+ * admin tokens for the notification queue. Tokens are kept only as keyed BLAKE2b digests
+ * of their SHA-256 and compared in constant time; a config may hold the SHA-256 instead
+ * of the token (`token_sha256:`), so no plaintext secret need sit in a file. */
+#ifndef LF_AUTH_H
+#define LF_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+
+/* What a route needs from its caller. */
+enum auth_level {
+    AUTH_NONE,   /* anyone */
+    AUTH_INGEST, /* a token whose services include the request's `service` */
+    AUTH_ADMIN,  /* an admin token */
+};
+
+struct auth;
+
+/* Returns a new, empty token set (caller frees with auth_free), or NULL when allocation
+ * or libsodium's initialization fails. An empty set is "open": auth_check passes every
+ * request (the server warns about it at start). */
+struct auth *auth_create(void);
+
+/* Frees the set; NULL is allowed. */
+void auth_free(struct auth *auth);
+
+/* Adds one token. Exactly one of token (the secret itself) and sha256_hex (64 hex digits
+ * of its SHA-256) is non-NULL. services lists the services it may push for (n_services
+ * names, copied; "*" means every service); admin grants AUTH_ADMIN routes. Returns LF_OK,
+ * LF_EINVAL for an empty token or bad hex, LF_ENOMEM. */
+int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
+        const char *const *services, size_t n_services, bool admin, struct lf_error *err);
+
+/* Adds every entry of the config's `tokens:` sequence: maps with `token:` or
+ * `token_sha256:`, optional `services: [..]` and `admin: true`. Returns LF_OK or
+ * LF_EINVAL naming the entry ("config.yaml:12:5: tokens.1: ..."), LF_ENOMEM. */
+int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_error *err);
+
+/* Number of tokens held. */
+size_t auth_count(const struct auth *auth);
+
+/* Checks an Authorization header value (NULL when absent) for a route needing `need`;
+ * service is the ingest target (ignored unless need is AUTH_INGEST). Returns LF_OK,
+ * LF_EAUTH when the header is missing, not "Bearer TOKEN" or the token is unknown,
+ * LF_EFORBIDDEN when the token is known but not good for this service or route. */
+int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
+        const char *service, struct lf_error *err);
+
+#endif

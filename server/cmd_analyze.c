@@ -1,0 +1,321 @@
+/* cmd_analyze.c - `leakfleet analyze`: streams one goroutine profile from a file or
+ * stdin through the parser into an aggregate, attributes each location to the repo and
+ * its owners, and prints the table or the JSON. A thin client of the library: it owns
+ * the options, the 64 KiB read loop and the one-line error messages. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "alloc.h"
+#include "attribute.h"
+#include "codeowners.h"
+#include "commands.h"
+#include "config.h"
+#include "error.h"
+#include "parse.h"
+#include "report.h"
+
+#define ANALYZE_CHUNK ((size_t)64 << 10)
+#define ANALYZE_MAX_ROOTS 256
+
+static const char analyze_usage[] =
+        "usage: leakfleet analyze [--format auto|pprof|debug1|debug2] [--config FILE]\n"
+        "                         [--repo PREFIX]... [--owners CODEOWNERS] [--min N] [--json]\n"
+        "                         FILE|-\n"
+        "\n"
+        "Lists where the goroutines of one profile are blocked, largest first: the op in\n"
+        "the Go runtime's words, the site (the first frame outside the runtime), and for\n"
+        "in-repo sites the owner from CODEOWNERS. FILE is a pprof protobuf (gzipped or\n"
+        "not), a ?debug=1 or ?debug=2 text, or a panic / SIGQUIT traceback; - reads stdin.\n"
+        "\n"
+        "  --format F      the input format; auto (the default) sniffs it\n"
+        "  --config FILE   YAML config: repo.roots and owners.codeowners (flags override)\n"
+        "  --repo PREFIX   an in-repo root: module path or build path prefix (repeatable)\n"
+        "  --owners FILE   a CODEOWNERS file (GitHub syntax)\n"
+        "  --min N         leave out locations with fewer than N goroutines\n"
+        "  --json          print one JSON object instead of the table\n"
+        "  --help          this text\n"
+        "\n"
+        "exit status: 0 ok, 1 unreadable or malformed input, 2 bad usage\n";
+
+struct analyze_options {
+    enum parse_format format;
+    const char *config_path;
+    const char *roots[ANALYZE_MAX_ROOTS];
+    size_t n_roots;
+    const char *owners_path;
+    int64_t min_count;
+    bool json;
+    const char *input;
+};
+
+/* Prints "leakfleet analyze: MESSAGE" and a pointer to --help; returns LF_EUSAGE. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("leakfleet analyze: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(see leakfleet analyze --help)\n", stderr);
+    return LF_EUSAGE;
+}
+
+/* Takes the value of --name VALUE or --name=VALUE; NULL when this is not the option. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return NULL;
+    if (arg[n] == '=')
+        return arg + n + 1;
+    if (arg[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    *i += 1;
+    return argv[*i];
+}
+
+static int parse_options(int argc, char **argv, struct analyze_options *opt, bool *help)
+{
+    memset(opt, 0, sizeof(*opt));
+    opt->format = PARSE_FORMAT_AUTO;
+    opt->min_count = 1;
+    bool only_operands = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value;
+        bool missing = false;
+        if (only_operands || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (opt->input != NULL)
+                return usage_error("more than one input: '%s'", arg);
+            opt->input = arg;
+        } else if (strcmp(arg, "--") == 0) {
+            only_operands = true;
+        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            *help = true;
+            return LF_OK;
+        } else if (strcmp(arg, "--json") == 0) {
+            opt->json = true;
+        } else if ((value = option_value(argc, argv, &i, "--format", &missing)) != NULL) {
+            if (!parse_format_from_name(value, &opt->format))
+                return usage_error("unknown format '%s' (want auto, pprof, debug1 or debug2)",
+                        value);
+        } else if ((value = option_value(argc, argv, &i, "--config", &missing)) != NULL) {
+            opt->config_path = value;
+        } else if ((value = option_value(argc, argv, &i, "--repo", &missing)) != NULL) {
+            if (opt->n_roots == ANALYZE_MAX_ROOTS)
+                return usage_error("too many --repo options (at most 256): '%s'", value);
+            opt->roots[opt->n_roots++] = value;
+        } else if ((value = option_value(argc, argv, &i, "--owners", &missing)) != NULL) {
+            opt->owners_path = value;
+        } else if ((value = option_value(argc, argv, &i, "--min", &missing)) != NULL) {
+            char *end = NULL;
+            errno = 0;
+            long long n = strtoll(value, &end, 10);
+            if (errno != 0 || end == value || *end != '\0' || n < 0)
+                return usage_error("--min wants a count of goroutines, not '%s'", value);
+            opt->min_count = n;
+        } else if (missing) {
+            return usage_error("%s needs a value", arg);
+        } else {
+            return usage_error("unknown option '%s'", arg);
+        }
+    }
+    if (opt->input == NULL)
+        return usage_error("missing input FILE (or - for stdin)");
+    return LF_OK;
+}
+
+/* The attribution setup from --config, overridden by --repo and --owners. */
+struct attribution_setup {
+    struct config *config;
+    const char **config_roots; /* borrowed strings from config */
+    size_t n_config_roots;
+    char *codeowners_text; /* kept as long as codeowners: it may point into it */
+    struct codeowners *codeowners;
+    struct attributor *attributor;
+};
+
+static void setup_release(struct attribution_setup *setup)
+{
+    attributor_free(setup->attributor);
+    codeowners_free(setup->codeowners);
+    lf_free(setup->codeowners_text);
+    lf_free(setup->config_roots);
+    config_free(setup->config);
+}
+
+/* Reads a whole file of at most max bytes into *out (caller frees with lf_free). */
+static int read_small_file(const char *path, size_t max, char **out, size_t *len,
+        struct lf_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return lf_fail(err, LF_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int rc = LF_OK;
+    char *buf = lf_malloc(max + 1);
+    if (buf == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    *len = fread(buf, 1, max + 1, f);
+    if (ferror(f)) {
+        rc = lf_fail(err, LF_EIO, "%s: read error", path);
+        goto out;
+    }
+    if (*len > max) {
+        rc = lf_fail(err, LF_ETOOBIG, "%s: larger than %zu bytes", path, max);
+        goto out;
+    }
+    *out = buf;
+    buf = NULL;
+out:
+    lf_free(buf);
+    fclose(f);
+    return rc;
+}
+
+static int setup_attribution(const struct analyze_options *opt, struct attribution_setup *setup,
+        struct lf_error *err)
+{
+    memset(setup, 0, sizeof(*setup));
+    const char *owners_path = opt->owners_path;
+    const char *const *roots = opt->roots;
+    size_t n_roots = opt->n_roots;
+    if (opt->config_path != NULL) {
+        setup->config = config_load(opt->config_path, err);
+        if (setup->config == NULL)
+            return err->code;
+        int rc = config_strings(setup->config, "repo.roots", &setup->config_roots,
+                &setup->n_config_roots, err);
+        if (rc != LF_OK)
+            return rc;
+        const char *configured = NULL;
+        rc = config_str(setup->config, "owners.codeowners", NULL, &configured, err);
+        if (rc != LF_OK)
+            return rc;
+        if (owners_path == NULL)
+            owners_path = configured;
+        if (n_roots == 0) {
+            roots = setup->config_roots;
+            n_roots = setup->n_config_roots;
+        }
+    }
+    if (owners_path != NULL) {
+        size_t len = 0;
+        int rc = read_small_file(owners_path, CODEOWNERS_MAX_BYTES, &setup->codeowners_text, &len,
+                err);
+        if (rc != LF_OK)
+            return rc;
+        setup->codeowners = codeowners_parse(setup->codeowners_text, len, err);
+        if (setup->codeowners == NULL)
+            return lf_error_prefix(err, "codeowners '%s'", owners_path);
+    }
+    setup->attributor = attributor_create(roots, n_roots, setup->codeowners);
+    if (setup->attributor == NULL)
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    return LF_OK;
+}
+
+/* Streams the input through a parser into agg. */
+static int read_profile(const struct analyze_options *opt, struct aggregate *agg,
+        struct parse_info *info, struct lf_error *err)
+{
+    bool from_stdin = strcmp(opt->input, "-") == 0;
+    FILE *in = from_stdin ? stdin : fopen(opt->input, "rb");
+    char *buf = NULL;
+    struct parser *parser = NULL;
+    int rc = LF_OK;
+    if (in == NULL)
+        return lf_fail(err, LF_EIO, "cannot open: %s", strerror(errno));
+    buf = lf_malloc(ANALYZE_CHUNK);
+    parser = parser_create(opt->format, NULL, aggregate_sink, agg);
+    if (buf == NULL || parser == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        size_t n = fread(buf, 1, ANALYZE_CHUNK, in);
+        if (n > 0) {
+            rc = parser_feed(parser, buf, n, err);
+            if (rc != LF_OK)
+                goto out;
+        }
+        if (n < ANALYZE_CHUNK) {
+            if (ferror(in)) {
+                rc = lf_fail(err, LF_EIO, "read error: %s", strerror(errno));
+                goto out;
+            }
+            if (feof(in))
+                break;
+        }
+    }
+    rc = parser_finish(parser, info, err);
+out:
+    parser_free(parser);
+    lf_free(buf);
+    if (!from_stdin)
+        fclose(in);
+    return rc;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+    struct analyze_options opt;
+    bool help = false;
+    int rc = parse_options(argc, argv, &opt, &help);
+    if (rc != LF_OK)
+        return rc;
+    if (help) {
+        fputs(analyze_usage, stdout);
+        return LF_OK;
+    }
+    struct lf_error err;
+    lf_error_clear(&err);
+    struct attribution_setup setup;
+    struct aggregate *agg = NULL;
+    rc = setup_attribution(&opt, &setup, &err);
+    if (rc != LF_OK) {
+        fprintf(stderr, "leakfleet: %s\n", err.msg);
+        goto out;
+    }
+    agg = aggregate_create();
+    if (agg == NULL) {
+        rc = LF_ENOMEM;
+        fprintf(stderr, "leakfleet: out of memory\n");
+        goto out;
+    }
+    struct parse_info info;
+    memset(&info, 0, sizeof(info));
+    rc = read_profile(&opt, agg, &info, &err);
+    if (rc != LF_OK) {
+        fprintf(stderr, "leakfleet: %s: %s\n", strcmp(opt.input, "-") == 0 ? "stdin" : opt.input,
+                err.msg);
+        goto out;
+    }
+    aggregate_sort(agg);
+    struct report_options report = {
+        .format = parse_format_name(info.format),
+        .goroutines = aggregate_goroutines(agg),
+        .min_count = opt.min_count,
+        .attributor = setup.attributor,
+    };
+    rc = opt.json ? report_write_json(stdout, agg, &report, &err)
+                  : report_write_text(stdout, agg, &report, &err);
+    if (rc != LF_OK)
+        fprintf(stderr, "leakfleet: %s\n", err.msg);
+out:
+    aggregate_free(agg);
+    setup_release(&setup);
+    return rc;
+}

@@ -1,0 +1,292 @@
+/* cmd_classify.c - `leakfleet classify`: sorts every goroutine stack of one profile into
+ * classes by an ordered rule file (the first match wins, the rest are UNKNOWN), prints
+ * "COUNT CLASS" largest first and, with --out, streams each class's stacks to
+ * DIR/CLASS.txt as the stacks arrive. Memory: one counter and at most one open file per
+ * class. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "classify.h"
+#include "commands.h"
+#include "error.h"
+#include "parse.h"
+#include "rules.h"
+
+#define CLASSIFY_CHUNK ((size_t)64 << 10)
+
+static const char classify_usage[] =
+        "usage: leakfleet classify --rules RULES [--out DIR] FILE|-\n"
+        "\n"
+        "Applies an ordered list of rules to every goroutine stack of one profile; the\n"
+        "first rule that matches names the stack's class, unmatched stacks are UNKNOWN.\n"
+        "Prints one line per class, COUNT CLASS, largest first.\n"
+        "\n"
+        "  --rules RULES   the rule file; one rule a line, '#' starts a comment:\n"
+        "                    CLASS mentions PREFIX   a frame's function starts with PREFIX\n"
+        "                    CLASS function PREFIX   the site's function starts with PREFIX\n"
+        "                    CLASS file PREFIX       the site's file starts with PREFIX\n"
+        "                    CLASS op WORDS          the op is WORDS (\"chan send\", ...)\n"
+        "  --out DIR       also write each class's stacks to DIR/CLASS.txt\n"
+        "  --format F      the input format: auto (default), pprof, debug1, debug2\n"
+        "  --help          this text\n"
+        "\n"
+        "exit status: 0 ok, 1 unreadable or malformed input or rules, 2 bad usage\n";
+
+struct class_state {
+    const char *name;
+    int64_t goroutines;
+    FILE *out;
+};
+
+struct classify_run {
+    const struct rules *rules;
+    struct class_state *classes; /* rules' classes in order, then UNKNOWN */
+    size_t n_classes;
+    const char *out_dir;
+};
+
+/* Prints "leakfleet classify: MESSAGE" and a pointer to --help; returns LF_EUSAGE. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("leakfleet classify: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(see leakfleet classify --help)\n", stderr);
+    return LF_EUSAGE;
+}
+
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return NULL;
+    if (arg[n] == '=')
+        return arg + n + 1;
+    if (arg[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    *i += 1;
+    return argv[*i];
+}
+
+static struct class_state *class_find(struct classify_run *run, const char *name)
+{
+    for (size_t i = 0; i < run->n_classes; i++) {
+        if (strcmp(run->classes[i].name, name) == 0)
+            return &run->classes[i];
+    }
+    return &run->classes[run->n_classes - 1]; /* UNKNOWN */
+}
+
+/* Writes one stack in the debug=2 shape: a header, FUNCTION(...) and \tFILE:LINE per
+ * frame, a blank line. */
+static void write_stack(FILE *out, const struct stack *stack, const struct site *site)
+{
+    if (stack->goroutine_id >= 0)
+        fprintf(out, "goroutine %lld [%.*s", (long long)stack->goroutine_id,
+                (int)site->op_words.len, site->op_words.p);
+    else
+        fprintf(out, "%lld goroutines [%.*s", (long long)stack->count, (int)site->op_words.len,
+                site->op_words.p);
+    if (stack->wait_minutes > 0)
+        fprintf(out, ", %lld minutes", (long long)stack->wait_minutes);
+    if (stack->locked_to_thread)
+        fputs(", locked to thread", out);
+    if (stack->leaked)
+        fputs(" (leaked)", out);
+    fputs("]:\n", out);
+    if (stack->n_labels > 0) {
+        fputs("# labels: {", out);
+        for (size_t i = 0; i < stack->n_labels; i++)
+            fprintf(out, "%s\"%.*s\":\"%.*s\"", i > 0 ? ", " : "",
+                    (int)stack->labels[i].key.len, stack->labels[i].key.p,
+                    (int)stack->labels[i].value.len, stack->labels[i].value.p);
+        fputs("}\n", out);
+    }
+    for (size_t i = 0; i < stack->n_frames; i++) {
+        const struct stack_frame *f = &stack->frames[i];
+        fprintf(out, "%.*s(...)\n\t%.*s:%lld\n", (int)f->function.len, f->function.p,
+                (int)f->file.len, f->file.p, (long long)f->line);
+    }
+    if (stack->truncated)
+        fputs("...additional frames elided...\n", out);
+    fputc('\n', out);
+}
+
+static int classify_sink(void *ctx, const struct stack *stack, struct lf_error *err)
+{
+    struct classify_run *run = ctx;
+    struct site site;
+    classify_stack(stack, &site);
+    const struct rule *rule = rules_match(run->rules, stack, &site);
+    struct class_state *class = class_find(run, rule != NULL ? rule->class_name : RULES_UNKNOWN);
+    class->goroutines += stack->count > 0 ? stack->count : 0;
+    if (run->out_dir == NULL)
+        return LF_OK;
+    if (class->out == NULL) {
+        char path[4096];
+        int n = snprintf(path, sizeof(path), "%s/%s.txt", run->out_dir, class->name);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            return lf_fail(err, LF_EIO, "output path too long");
+        class->out = fopen(path, "w");
+        if (class->out == NULL)
+            return lf_fail(err, LF_EIO, "cannot write '%s': %s", path, strerror(errno));
+    }
+    write_stack(class->out, stack, &site);
+    if (ferror(class->out))
+        return lf_fail(err, LF_EIO, "cannot write '%s/%s.txt'", run->out_dir, class->name);
+    return LF_OK;
+}
+
+static int compare_classes(const void *a, const void *b)
+{
+    const struct class_state *x = a, *y = b;
+    if (x->goroutines != y->goroutines)
+        return x->goroutines > y->goroutines ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static int read_input(const char *input, enum parse_format format, struct classify_run *run,
+        struct lf_error *err)
+{
+    bool from_stdin = strcmp(input, "-") == 0;
+    FILE *in = from_stdin ? stdin : fopen(input, "rb");
+    if (in == NULL)
+        return lf_fail(err, LF_EIO, "cannot open: %s", strerror(errno));
+    char *buf = lf_malloc(CLASSIFY_CHUNK);
+    struct parser *parser = parser_create(format, NULL, classify_sink, run);
+    int rc = LF_OK;
+    if (buf == NULL || parser == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        size_t n = fread(buf, 1, CLASSIFY_CHUNK, in);
+        if (n > 0 && (rc = parser_feed(parser, buf, n, err)) != LF_OK)
+            goto out;
+        if (n < CLASSIFY_CHUNK) {
+            if (ferror(in)) {
+                rc = lf_fail(err, LF_EIO, "read error: %s", strerror(errno));
+                goto out;
+            }
+            if (feof(in))
+                break;
+        }
+    }
+    rc = parser_finish(parser, NULL, err);
+out:
+    parser_free(parser);
+    lf_free(buf);
+    if (!from_stdin)
+        fclose(in);
+    return rc;
+}
+
+int cmd_classify(int argc, char **argv)
+{
+    const char *rules_path = NULL, *out_dir = NULL, *input = NULL;
+    enum parse_format format = PARSE_FORMAT_AUTO;
+    bool only_operands = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value;
+        bool missing = false;
+        if (only_operands || arg[0] != '-' || strcmp(arg, "-") == 0) {
+            if (input != NULL)
+                return usage_error("more than one input: '%s'", arg);
+            input = arg;
+        } else if (strcmp(arg, "--") == 0) {
+            only_operands = true;
+        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(classify_usage, stdout);
+            return LF_OK;
+        } else if ((value = option_value(argc, argv, &i, "--rules", &missing)) != NULL) {
+            rules_path = value;
+        } else if ((value = option_value(argc, argv, &i, "--out", &missing)) != NULL) {
+            out_dir = value;
+        } else if ((value = option_value(argc, argv, &i, "--format", &missing)) != NULL) {
+            if (!parse_format_from_name(value, &format))
+                return usage_error("unknown format '%s' (want auto, pprof, debug1 or debug2)",
+                        value);
+        } else if (missing) {
+            return usage_error("%s needs a value", arg);
+        } else {
+            return usage_error("unknown option '%s'", arg);
+        }
+    }
+    if (rules_path == NULL)
+        return usage_error("missing --rules RULES");
+    if (input == NULL)
+        return usage_error("missing input FILE (or - for stdin)");
+
+    struct lf_error err;
+    lf_error_clear(&err);
+    struct classify_run run = { .out_dir = out_dir };
+    struct rules *rules = rules_load(rules_path, &err);
+    int rc = LF_OK;
+    if (rules == NULL) {
+        rc = err.code;
+        fprintf(stderr, "leakfleet: %s\n", err.msg);
+        goto out;
+    }
+    run.rules = rules;
+    run.n_classes = rules_n_classes(rules) + 1;
+    run.classes = lf_calloc(run.n_classes, sizeof(*run.classes));
+    if (run.classes == NULL) {
+        rc = LF_ENOMEM;
+        fprintf(stderr, "leakfleet: out of memory\n");
+        goto out;
+    }
+    for (size_t i = 0; i + 1 < run.n_classes; i++)
+        run.classes[i].name = rules_class_at(rules, i);
+    run.classes[run.n_classes - 1].name = RULES_UNKNOWN;
+    if (out_dir != NULL && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+        rc = LF_EIO;
+        fprintf(stderr, "leakfleet: cannot create '%s': %s\n", out_dir, strerror(errno));
+        goto out;
+    }
+    rc = read_input(input, format, &run, &err);
+    for (size_t i = 0; i < run.n_classes; i++) {
+        if (run.classes[i].out != NULL && fclose(run.classes[i].out) != 0 && rc == LF_OK)
+            rc = lf_fail(&err, LF_EIO, "cannot write '%s/%s.txt'", out_dir,
+                    run.classes[i].name);
+        run.classes[i].out = NULL;
+    }
+    if (rc != LF_OK) {
+        fprintf(stderr, "leakfleet: %s: %s\n", strcmp(input, "-") == 0 ? "stdin" : input,
+                err.msg);
+        goto out;
+    }
+    qsort(run.classes, run.n_classes, sizeof(*run.classes), compare_classes);
+    for (size_t i = 0; i < run.n_classes; i++) {
+        if (run.classes[i].goroutines > 0)
+            printf("%lld %s\n", (long long)run.classes[i].goroutines, run.classes[i].name);
+    }
+    if (fflush(stdout) != 0) {
+        rc = LF_EIO;
+        fprintf(stderr, "leakfleet: cannot write the summary\n");
+    }
+out:
+    if (run.classes != NULL) {
+        for (size_t i = 0; i < run.n_classes; i++) {
+            if (run.classes[i].out != NULL)
+                fclose(run.classes[i].out);
+        }
+    }
+    lf_free(run.classes);
+    rules_free(rules);
+    return rc;
+}

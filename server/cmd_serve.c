@@ -1,0 +1,426 @@
+/* cmd_serve.c - `leakfleet serve`: reads the YAML config and the flags (flags win), opens
+ * the store and its writer, starts the HTTP server, and on SIGTERM or SIGINT stops in
+ * order: stop accepting, let requests in flight finish, drain the writer's queue, close
+ * the database. Owns the process's signal handling; everything else lives in modules. */
+#include "commands.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "attribute.h"
+#include "auth.h"
+#include "codeowners.h"
+#include "config.h"
+#include "http.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+#include "query.h"
+#include "routes.h"
+#include "store.h"
+#include "writer.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_DATABASE "./leakfleet.db"
+#define DEFAULT_MAX_BODY ((int64_t)8 << 20)
+#define DEFAULT_MAX_DECODED ((int64_t)64 << 20)
+#define GRACE_MS 10000
+
+static const char serve_usage[] =
+        "usage: leakfleet serve [--config FILE] [--listen ADDR:PORT] [--db PATH]\n"
+        "                       [--log-level debug|info|warn|error]\n"
+        "\n"
+        "Runs the collection server: agents push goroutine profiles to\n"
+        "POST /api/v1/profiles, the query API and the dashboard are served at /.\n"
+        "\n"
+        "  --config FILE       YAML configuration (listen, database, repo, owners,\n"
+        "                      detect, tokens, limits, http); flags override it\n"
+        "  --listen ADDR:PORT  address to listen on (default " DEFAULT_LISTEN "; port 0\n"
+        "                      picks a free port, printed at start)\n"
+        "  --db PATH           SQLite database, created and migrated at start\n"
+        "                      (default " DEFAULT_DATABASE ")\n"
+        "  --log-level LEVEL   debug (one line per request), info, warn, error\n"
+        "  --help              this text\n"
+        "\n"
+        "SIGTERM or SIGINT stops it gracefully.\n";
+
+struct serve_flags {
+    const char *config;
+    const char *listen;
+    const char *db;
+    const char *log_level;
+};
+
+/* Parses "--name VALUE" and "--name=VALUE". Returns 1 when argv[*i] was this flag. */
+static int take_flag(int argc, char **argv, int *i, const char *name, const char **out,
+        struct lf_error *err)
+{
+    const char *arg = argv[*i];
+    size_t len = strlen(name);
+    if (strncmp(arg, name, len) != 0)
+        return 0;
+    if (arg[len] == '=') {
+        *out = arg + len + 1;
+        return 1;
+    }
+    if (arg[len] != '\0')
+        return 0;
+    if (*i + 1 >= argc) {
+        lf_fail(err, LF_EUSAGE, "serve: %s needs a value", name);
+        return -1;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
+static int parse_flags(int argc, char **argv, struct serve_flags *flags, bool *help,
+        struct lf_error *err)
+{
+    memset(flags, 0, sizeof(*flags));
+    *help = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            *help = true;
+            return LF_OK;
+        }
+        int took = take_flag(argc, argv, &i, "--config", &flags->config, err);
+        if (took == 0)
+            took = take_flag(argc, argv, &i, "--listen", &flags->listen, err);
+        if (took == 0)
+            took = take_flag(argc, argv, &i, "--db", &flags->db, err);
+        if (took == 0)
+            took = take_flag(argc, argv, &i, "--log-level", &flags->log_level, err);
+        if (took < 0)
+            return LF_EUSAGE;
+        if (took == 0)
+            return lf_fail(err, LF_EUSAGE, "serve: unknown argument '%s'", argv[i]);
+    }
+    return LF_OK;
+}
+
+/* ---- scrape-time gauges ------------------------------------------------------------ */
+
+struct gauges {
+    const char *db_path;
+    struct writer *writer;
+};
+
+static double file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (double)st.st_size : 0;
+}
+
+static double gauge_db_bytes(void *ctx)
+{
+    const struct gauges *g = ctx;
+    char wal[4096];
+    int n = snprintf(wal, sizeof(wal), "%s-wal", g->db_path);
+    double size = file_size(g->db_path);
+    if (n > 0 && (size_t)n < sizeof(wal))
+        size += file_size(wal);
+    return size;
+}
+
+static double gauge_queue_depth(void *ctx)
+{
+    struct writer_stats stats;
+    writer_get_stats(((const struct gauges *)ctx)->writer, &stats);
+    return (double)stats.depth;
+}
+
+static double gauge_commits(void *ctx)
+{
+    struct writer_stats stats;
+    writer_get_stats(((const struct gauges *)ctx)->writer, &stats);
+    return (double)stats.commits;
+}
+
+static double gauge_jobs(void *ctx)
+{
+    struct writer_stats stats;
+    writer_get_stats(((const struct gauges *)ctx)->writer, &stats);
+    return (double)stats.jobs;
+}
+
+static double gauge_largest_batch(void *ctx)
+{
+    struct writer_stats stats;
+    writer_get_stats(((const struct gauges *)ctx)->writer, &stats);
+    return (double)stats.largest_batch;
+}
+
+static int add_gauges(struct metrics *metrics, struct gauges *g, struct lf_error *err)
+{
+    int rc = metrics_add_value(metrics, "leakfleet_database_bytes",
+            "Size of the SQLite database and its WAL.", "gauge", gauge_db_bytes, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_writer_queue_depth",
+                "Store jobs waiting for the writer thread.", "gauge", gauge_queue_depth, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_writer_commits_total",
+                "Transactions committed by the writer (group commit).", "counter",
+                gauge_commits, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_writer_jobs_total",
+                "Store jobs run by the writer.", "counter", gauge_jobs, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_writer_largest_batch",
+                "Most jobs committed in one transaction.", "gauge", gauge_largest_batch, g,
+                err);
+    return rc;
+}
+
+/* ---- configuration ----------------------------------------------------------------- */
+
+struct serve_settings {
+    const char *listen;
+    const char *db;
+    int64_t max_body;
+    int64_t max_decoded;
+    int64_t threads; /* 0 = thread per connection */
+    int64_t threshold;
+    int64_t live_window;
+    const char *codeowners;
+    const char **roots;
+    size_t n_roots;
+    const char **owner_services; /* owners.services keys (borrowed from the config) */
+    const char **owner_names;
+    size_t n_owners;
+};
+
+static const char *const limits_keys[] = { "max_body_bytes", "max_decoded_bytes" };
+static const char *const http_keys[] = { "threads" };
+
+static int read_settings(const struct config *cfg, const struct serve_flags *flags,
+        struct serve_settings *s, struct lf_error *err)
+{
+    memset(s, 0, sizeof(*s));
+    int rc = config_str(cfg, "listen", DEFAULT_LISTEN, &s->listen, err);
+    if (rc == LF_OK)
+        rc = config_str(cfg, "database", DEFAULT_DATABASE, &s->db, err);
+    if (rc == LF_OK)
+        rc = config_check_keys(cfg, "limits", limits_keys, 2, err);
+    if (rc == LF_OK)
+        rc = config_check_keys(cfg, "http", http_keys, 1, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024,
+                (int64_t)1 << 32, &s->max_body, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "limits.max_decoded_bytes", DEFAULT_MAX_DECODED, 1024,
+                (int64_t)1 << 34, &s->max_decoded, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "http.threads", 0, 0, 1024, &s->threads, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "detect.threshold", 100, 1, INT64_MAX, &s->threshold, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "detect.live_window", 300, &s->live_window, err);
+    if (rc == LF_OK)
+        rc = config_str(cfg, "owners.codeowners", NULL, &s->codeowners, err);
+    if (rc == LF_OK)
+        rc = config_strings(cfg, "repo.roots", &s->roots, &s->n_roots, err);
+    if (rc != LF_OK)
+        return rc;
+    const struct config_node *services = config_get(NULL, cfg, "owners.services");
+    size_t n = config_node_len(services);
+    if (services != NULL && config_node_type(services) != CONFIG_MAP &&
+            config_node_type(services) != CONFIG_NULL)
+        return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: owners.services: expected a map",
+                config_name(cfg), config_node_line(services), config_node_column(services));
+    if (n > 0) {
+        s->owner_services = lf_calloc(n, sizeof(*s->owner_services));
+        s->owner_names = lf_calloc(n, sizeof(*s->owner_names));
+        if (s->owner_services == NULL || s->owner_names == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            s->owner_services[i] = config_node_key(services, i);
+            rc = config_node_str(cfg, config_node_at(services, i), "", &s->owner_names[i], err);
+            if (rc != LF_OK)
+                return rc;
+        }
+        s->n_owners = n;
+    }
+    if (flags->listen != NULL)
+        s->listen = flags->listen;
+    if (flags->db != NULL)
+        s->db = flags->db;
+    return LF_OK;
+}
+
+static void settings_release(struct serve_settings *s)
+{
+    lf_free(s->roots);
+    lf_free(s->owner_services);
+    lf_free(s->owner_names);
+}
+
+/* ---- the command ---------------------------------------------------------------------- */
+
+static int serve(int argc, char **argv, struct lf_error *err)
+{
+    struct serve_flags flags;
+    bool help = false;
+    int rc = parse_flags(argc, argv, &flags, &help, err);
+    if (rc != LF_OK)
+        return rc;
+    if (help) {
+        fputs(serve_usage, stdout);
+        return LF_OK;
+    }
+    if (flags.log_level != NULL) {
+        enum log_level level;
+        if (!log_level_from_name(flags.log_level, &level))
+            return lf_fail(err, LF_EUSAGE, "serve: --log-level must be debug, info, warn or "
+                    "error, not '%s'", flags.log_level);
+        log_set_level(level);
+    }
+
+    struct config *cfg = NULL;
+    struct store *store = NULL;
+    struct writer *writer = NULL;
+    struct codeowners *owners = NULL;
+    struct attributor *attributor = NULL;
+    struct auth *auth = NULL;
+    struct metrics *metrics = NULL;
+    struct http_server *server = NULL;
+    struct serve_settings settings;
+    memset(&settings, 0, sizeof(settings));
+
+    /* Block the stop signals before any thread starts, so every thread inherits the
+     * mask and only sigwait below receives them. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    cfg = flags.config != NULL ? config_load(flags.config, err) : config_parse("", 0, "defaults", err);
+    if (cfg == NULL) {
+        rc = err->code;
+        goto out;
+    }
+    rc = read_settings(cfg, &flags, &settings, err);
+    if (rc != LF_OK)
+        goto out;
+
+    struct store_options store_opts;
+    store_options_default(&store_opts);
+    rc = store_open(settings.db, &store_opts, &store, err);
+    if (rc != LF_OK)
+        goto out;
+    rc = writer_create(store, NULL, &writer, err);
+    if (rc != LF_OK)
+        goto out;
+    if (settings.codeowners != NULL && settings.codeowners[0] != '\0') {
+        owners = codeowners_load(settings.codeowners, err);
+        if (owners == NULL) {
+            rc = err->code;
+            goto out;
+        }
+    }
+    attributor = attributor_create(settings.roots, settings.n_roots, owners);
+    auth = auth_create();
+    const char *route_names[64];
+    for (size_t i = 0; i < routes_count && i < 64; i++)
+        route_names[i] = routes[i].metric;
+    metrics = metrics_create(route_names, routes_count < 64 ? routes_count : 64);
+    if (attributor == NULL || auth == NULL || metrics == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = auth_load_config(auth, cfg, err);
+    if (rc != LF_OK)
+        goto out;
+    if (auth_count(auth) == 0)
+        log_warn("serve: no tokens configured: anyone who can reach %s may push and act "
+                 "on notifications", settings.listen);
+
+    struct gauges gauges = { settings.db, writer };
+    rc = add_gauges(metrics, &gauges, err);
+    if (rc != LF_OK)
+        goto out;
+
+    struct ingest_context ingest = {
+        .store = store,
+        .writer = writer,
+        .attributor = attributor,
+        .owner_services = settings.owner_services,
+        .owner_names = settings.owner_names,
+        .n_owners = settings.n_owners,
+    };
+    ingest.limits = parse_limits_default();
+    ingest.limits.max_decoded_bytes = (size_t)settings.max_decoded;
+    struct query_options query;
+    query_options_default(&query);
+    query.threshold = settings.threshold;
+    query.live_window = settings.live_window;
+    query.judge_ctx = &query;
+    struct api_context app = {
+        .store = store,
+        .ingest = &ingest,
+        .query = &query,
+        .metrics = metrics,
+        .max_decoded_bytes = (size_t)settings.max_decoded,
+    };
+    struct http_options http_opts = {
+        .listen = settings.listen,
+        .threading = settings.threads > 0 ? HTTP_THREAD_POOL : HTTP_THREAD_PER_CONNECTION,
+        .threads = (unsigned)settings.threads,
+        .max_body_bytes = (size_t)settings.max_body,
+    };
+    rc = http_open(&http_opts, routes, routes_count, auth, metrics, &app, &server, err);
+    if (rc != LF_OK)
+        goto out;
+    char host[256];
+    const char *colon = strrchr(settings.listen, ':');
+    str_copy_to(str_make(settings.listen, colon != NULL ? (size_t)(colon - settings.listen) : 0),
+            host, sizeof(host));
+    log_info("serve: listening on http://%s:%u/ (database %s, schema version %d, %s)", host,
+            (unsigned)http_port(server), settings.db, store_schema_version(store),
+            settings.threads > 0 ? "thread pool" : "thread per connection");
+
+    int sig = 0;
+    while (sigwait(&stop_signals, &sig) != 0) {
+    }
+    log_info("serve: %s received, stopping (%u requests in flight)",
+            sig == SIGTERM ? "SIGTERM" : "SIGINT", http_in_flight(server));
+    http_close(server, GRACE_MS);
+    server = NULL;
+    writer_free(writer);
+    writer = NULL;
+    store_close(store);
+    store = NULL;
+    log_info("serve: stopped, database closed");
+    rc = LF_OK;
+out:
+    http_close(server, 0);
+    writer_free(writer);
+    store_close(store);
+    metrics_free(metrics);
+    auth_free(auth);
+    attributor_free(attributor);
+    codeowners_free(owners);
+    settings_release(&settings);
+    config_free(cfg);
+    return rc;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct lf_error err;
+    lf_error_clear(&err);
+    int rc = serve(argc, argv, &err);
+    if (rc != LF_OK) {
+        fprintf(stderr, "leakfleet: %s\n", err.msg[0] != '\0' ? err.msg : lf_code_name((enum lf_code)rc));
+        if (rc == LF_EUSAGE)
+            fputs(serve_usage, stderr);
+    }
+    return rc;
+}

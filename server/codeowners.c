@@ -1,0 +1,435 @@
+/* codeowners.c - GitHub CODEOWNERS: parsing into compiled rules and the last-match-wins
+ * look-up. Each pattern is compiled once into path segments (`**`, `*`, or a glob with
+ * `*`, `?` and `\` escapes); a look-up splits the path once and tries the rules from the
+ * last to the first with a two-row dynamic programme, O(segments x path segments) per
+ * rule, so no pattern can make matching exponential. Lines GitHub does not accept
+ * (`!` negation, `[ ]` ranges, `\#`, malformed owners) are skipped and counted. */
+#include "codeowners.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "arena.h"
+
+#define MAX_PATTERN_SEGMENTS 256
+#define STACK_PATH_SEGMENTS  128
+
+enum seg_kind {
+    SEG_GLOB,        /* a name, possibly with `*`, `?`, `\x` */
+    SEG_STAR,        /* exactly `*`: one whole path segment */
+    SEG_DOUBLE_STAR, /* `**`: any number of segments (see match_rule) */
+};
+
+struct pattern_seg {
+    enum seg_kind kind;
+    const char *p; /* raw text with escapes, for SEG_GLOB */
+    size_t len;
+};
+
+struct rule {
+    struct codeowners_rule pub;
+    struct pattern_seg *segs; /* in the arena */
+    size_t n_segs;
+    bool tail_any; /* a final name also matches everything below it */
+};
+
+struct codeowners {
+    struct arena arena;
+    struct rule *rules;
+    size_t n_rules;
+    size_t cap_rules;
+    size_t n_invalid;
+    size_t first_invalid_line;
+};
+
+/* ---- pattern matching -------------------------------------------------------------- */
+
+/* Matches one path segment against a glob: `*` any run, `?` one byte, `\x` a literal x. */
+static bool glob_match(const char *p, size_t plen, const char *s, size_t slen)
+{
+    size_t pi = 0, si = 0, star_p = SIZE_MAX, star_s = 0;
+    while (si < slen) {
+        if (pi < plen && p[pi] == '*') {
+            star_p = ++pi;
+            star_s = si;
+            continue;
+        }
+        if (pi < plen) {
+            char c = p[pi];
+            size_t advance = 1;
+            bool any = c == '?';
+            if (c == '\\' && pi + 1 < plen) {
+                c = p[pi + 1];
+                advance = 2;
+            }
+            if (any || c == s[si]) {
+                pi += advance;
+                si++;
+                continue;
+            }
+        }
+        if (star_p == SIZE_MAX)
+            return false;
+        pi = star_p;
+        si = ++star_s;
+    }
+    while (pi < plen && p[pi] == '*')
+        pi++;
+    return pi == plen;
+}
+
+/* Does the rule match the path split into n segments? Row i of the table says, for each
+ * start j, whether segs[i..] match path[j..]; it is computed from row i+1. `**` first or
+ * in the middle matches zero or more segments, `**` last one or more, `**` alone all. */
+static bool match_rule(const struct rule *rule, const struct str *path, size_t n, bool *next,
+                       bool *cur)
+{
+    for (size_t j = 0; j <= n; j++)
+        next[j] = rule->tail_any || j == n;
+    for (size_t i = rule->n_segs; i-- > 0;) {
+        const struct pattern_seg *seg = &rule->segs[i];
+        if (seg->kind == SEG_DOUBLE_STAR && i == rule->n_segs - 1) {
+            for (size_t j = 0; j <= n; j++)
+                cur[j] = j < n;
+        } else if (seg->kind == SEG_DOUBLE_STAR) {
+            bool any = false;
+            for (size_t j = n + 1; j-- > 0;) {
+                any = any || next[j];
+                cur[j] = any;
+            }
+        } else {
+            for (size_t j = 0; j <= n; j++) {
+                cur[j] = j < n && next[j + 1] &&
+                         (seg->kind == SEG_STAR ||
+                          glob_match(seg->p, seg->len, path[j].p, path[j].len));
+            }
+        }
+        bool *swap = next;
+        next = cur;
+        cur = swap;
+    }
+    return next[0];
+}
+
+const struct codeowners_rule *codeowners_match(const struct codeowners *co, const char *repo_path)
+{
+    if (co == NULL || repo_path == NULL || co->n_rules == 0)
+        return NULL;
+    size_t len = strlen(repo_path);
+    size_t max_segs = len / 2 + 1;
+    struct str stack_segs[STACK_PATH_SEGMENTS];
+    bool stack_rows[2 * (STACK_PATH_SEGMENTS + 1)];
+    struct str *segs = stack_segs;
+    bool *rows = stack_rows;
+    if (max_segs > STACK_PATH_SEGMENTS) {
+        segs = lf_malloc(max_segs * sizeof(*segs));
+        rows = lf_malloc(2 * (max_segs + 1) * sizeof(*rows));
+    }
+    const struct codeowners_rule *found = NULL;
+    if (segs == NULL || rows == NULL)
+        goto out;
+    /* empty segments ("a//b", a leading or trailing "/") carry no name: skip them */
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t start = i;
+        while (i < len && repo_path[i] != '/')
+            i++;
+        if (i > start && !(i - start == 1 && repo_path[start] == '.'))
+            segs[n++] = str_make(repo_path + start, i - start);
+        i++;
+    }
+    if (n == 0)
+        goto out;
+    for (size_t r = co->n_rules; r-- > 0;) {
+        if (match_rule(&co->rules[r], segs, n, rows, rows + n + 1)) {
+            found = &co->rules[r].pub;
+            break;
+        }
+    }
+out:
+    if (segs != stack_segs)
+        lf_free(segs);
+    if (rows != stack_rows)
+        lf_free(rows);
+    return found;
+}
+
+/* ---- parsing ----------------------------------------------------------------------- */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r';
+}
+
+static bool is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+}
+
+/* "@user", "@org/team" or "local@domain.tld". */
+static bool owner_is_valid(struct str o)
+{
+    if (o.len >= 2 && o.p[0] == '@') {
+        size_t i = 1, slash = 0;
+        for (; i < o.len; i++) {
+            if (o.p[i] == '/' && slash == 0 && i > 1)
+                slash = i;
+            else if (!is_name_char(o.p[i]))
+                return false;
+        }
+        return slash == 0 || slash + 1 < o.len;
+    }
+    size_t at = 0, n_at = 0;
+    for (size_t i = 0; i < o.len; i++) {
+        unsigned char c = (unsigned char)o.p[i];
+        if (c <= ' ' || c == 0x7f || c == '/' || c == '\\' || c == '"' || c == ',')
+            return false;
+        if (c == '@') {
+            at = i;
+            n_at++;
+        }
+    }
+    if (n_at != 1 || at == 0 || at + 1 >= o.len)
+        return false;
+    const char *dot = memchr(o.p + at + 1, '.', o.len - at - 1);
+    return dot != NULL && dot > o.p + at + 1 && dot < o.p + o.len - 1;
+}
+
+/* Splits a pattern into segments the way GitHub reads gitignore patterns. Returns 1,
+ * 0 for a pattern GitHub does not accept, or LF_ENOMEM. */
+static int compile_pattern(struct arena *arena, struct str pat, struct rule *rule)
+{
+    if (pat.len == 0 || pat.p[0] == '!' || (pat.len >= 2 && pat.p[0] == '\\' && pat.p[1] == '#'))
+        return 0;
+    for (size_t i = 0; i < pat.len; i++) {
+        if (pat.p[i] == '\\') {
+            if (i + 1 == pat.len)
+                return 0;
+            i++;
+        } else if (pat.p[i] == '[' || pat.p[i] == ']') {
+            return 0;
+        }
+    }
+    struct str raw[MAX_PATTERN_SEGMENTS + 2];
+    size_t n = 0;
+    for (size_t i = 0;; i++) {
+        size_t start = i;
+        while (i < pat.len && pat.p[i] != '/')
+            i++;
+        if (n == MAX_PATTERN_SEGMENTS)
+            return 0;
+        raw[n++] = str_make(pat.p + start, i - start);
+        if (i >= pat.len)
+            break;
+    }
+    size_t first = 0;
+    bool prepend = false;
+    if (raw[0].len == 0) {
+        first = 1; /* leading slash: anchored at the root */
+    } else if ((n == 1 || (n == 2 && raw[1].len == 0)) && !str_eq_cstr(raw[0], "**")) {
+        prepend = true; /* one name without a slash: at any depth */
+    }
+    bool trailing = n - first > 1 && raw[n - 1].len == 0;
+    size_t count = (prepend ? 1 : 0) + (n - first);
+    struct pattern_seg *segs = arena_alloc(arena, count * sizeof(*segs));
+    if (segs == NULL)
+        return LF_ENOMEM;
+    size_t k = 0;
+    if (prepend)
+        segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0 };
+    for (size_t i = first; i < n; i++) {
+        struct str s = raw[i];
+        if (i == n - 1 && trailing) {
+            segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0 };
+        } else if (s.len == 0) {
+            return 0;
+        } else if (str_eq_cstr(s, "**")) {
+            segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0 };
+        } else if (str_eq_cstr(s, "*")) {
+            segs[k++] = (struct pattern_seg){ SEG_STAR, NULL, 0 };
+        } else {
+            segs[k++] = (struct pattern_seg){ SEG_GLOB, s.p, s.len };
+        }
+    }
+    if (k == 0)
+        return 0;
+    rule->segs = segs;
+    rule->n_segs = k;
+    rule->tail_any = segs[k - 1].kind == SEG_GLOB;
+    return 1;
+}
+
+static void note_invalid(struct codeowners *co, size_t line)
+{
+    if (co->n_invalid++ == 0)
+        co->first_invalid_line = line;
+}
+
+/* Parses one line (without its newline). Returns LF_OK (the line was used, skipped or
+ * counted as invalid) or LF_ENOMEM. */
+static int parse_line(struct codeowners *co, const char *p, size_t len, size_t line,
+                      struct lf_error *err)
+{
+    size_t i = 0;
+    while (i < len && is_space(p[i]))
+        i++;
+    if (i == len || p[i] == '#')
+        return LF_OK;
+    size_t start = i;
+    while (i < len && !is_space(p[i])) {
+        if (p[i] == '\\' && i + 1 < len)
+            i++;
+        i++;
+    }
+    if (i > len)
+        i = len;
+    struct str pattern = str_make(p + start, i - start);
+
+    struct str owners[64];
+    size_t n_owners = 0;
+    bool valid = true;
+    for (;;) {
+        while (i < len && is_space(p[i]))
+            i++;
+        if (i == len || p[i] == '#')
+            break;
+        size_t o_start = i;
+        while (i < len && !is_space(p[i]))
+            i++;
+        struct str owner = str_make(p + o_start, i - o_start);
+        if (!owner_is_valid(owner) || n_owners == sizeof(owners) / sizeof(owners[0])) {
+            valid = false;
+            break;
+        }
+        owners[n_owners++] = owner;
+    }
+    struct rule rule;
+    memset(&rule, 0, sizeof(rule));
+    int compiled = valid ? compile_pattern(&co->arena, pattern, &rule) : 0;
+    if (compiled < 0)
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    if (compiled == 0) {
+        note_invalid(co, line);
+        return LF_OK;
+    }
+    struct str pat_copy = arena_strdup(&co->arena, pattern.p, pattern.len);
+    const char **owner_copies = NULL;
+    if (n_owners > 0)
+        owner_copies = arena_alloc(&co->arena, n_owners * sizeof(*owner_copies));
+    if (pat_copy.p == NULL || (n_owners > 0 && owner_copies == NULL))
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    for (size_t k = 0; k < n_owners; k++) {
+        struct str copy = arena_strdup(&co->arena, owners[k].p, owners[k].len);
+        if (copy.p == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory");
+        owner_copies[k] = copy.p;
+    }
+    rule.pub.pattern = pat_copy.p;
+    rule.pub.owners = owner_copies;
+    rule.pub.n_owners = n_owners;
+    rule.pub.line = line;
+    if (co->n_rules == co->cap_rules) {
+        size_t cap = co->cap_rules == 0 ? 16 : co->cap_rules * 2;
+        struct rule *bigger = lf_realloc(co->rules, cap * sizeof(*bigger));
+        if (bigger == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory");
+        co->rules = bigger;
+        co->cap_rules = cap;
+    }
+    co->rules[co->n_rules++] = rule;
+    return LF_OK;
+}
+
+struct codeowners *codeowners_parse(const char *buf, size_t len, struct lf_error *err)
+{
+    if (len > CODEOWNERS_MAX_BYTES) {
+        lf_fail(err, LF_ETOOBIG, "codeowners file of %zu bytes is over the %zu byte limit", len,
+                CODEOWNERS_MAX_BYTES);
+        return NULL;
+    }
+    struct codeowners *co = lf_calloc(1, sizeof(*co));
+    if (co == NULL) {
+        lf_fail(err, LF_ENOMEM, "out of memory");
+        return NULL;
+    }
+    arena_init(&co->arena, 0);
+    size_t line = 1;
+    size_t i = 0;
+    /* a UTF-8 byte order mark is not part of the first pattern */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < len) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t end = nl == NULL ? len : (size_t)(nl - buf);
+        if (parse_line(co, buf + i, end - i, line, err) != LF_OK) {
+            codeowners_free(co);
+            return NULL;
+        }
+        line++;
+        i = end + 1;
+    }
+    return co;
+}
+
+struct codeowners *codeowners_load(const char *path, struct lf_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        lf_fail(err, LF_EIO, "codeowners '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    struct codeowners *co = NULL;
+    size_t cap = CODEOWNERS_MAX_BYTES + 1;
+    char *buf = lf_malloc(cap);
+    if (buf == NULL) {
+        lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t len = fread(buf, 1, cap, f);
+    if (ferror(f)) {
+        lf_fail(err, LF_EIO, "codeowners '%s': read error", path);
+        goto out;
+    }
+    co = codeowners_parse(buf, len, err);
+    if (co == NULL)
+        lf_error_prefix(err, "codeowners '%s'", path);
+out:
+    lf_free(buf);
+    fclose(f);
+    return co;
+}
+
+size_t codeowners_n_rules(const struct codeowners *co)
+{
+    return co == NULL ? 0 : co->n_rules;
+}
+
+const struct codeowners_rule *codeowners_rule_at(const struct codeowners *co, size_t i)
+{
+    if (co == NULL || i >= co->n_rules)
+        return NULL;
+    return &co->rules[i].pub;
+}
+
+size_t codeowners_n_invalid(const struct codeowners *co)
+{
+    return co == NULL ? 0 : co->n_invalid;
+}
+
+size_t codeowners_first_invalid_line(const struct codeowners *co)
+{
+    return co == NULL ? 0 : co->first_invalid_line;
+}
+
+void codeowners_free(struct codeowners *co)
+{
+    if (co == NULL)
+        return;
+    arena_release(&co->arena);
+    lf_free(co->rules);
+    lf_free(co);
+}

@@ -1,0 +1,579 @@
+/* detect.c - the detection pass: candidates, per-instance series, trend verdicts, the
+ * detections table and the in-memory verdicts the query judge reads. Reads run on a
+ * reader connection beside ingest; the single write of a pass is one writer job. Cost per
+ * pass: one series query per candidate site, each an index range over the service's
+ * profiles in the window; trend.h bounds the arithmetic per segment. */
+#include "detect.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "log.h"
+
+static const char sql_candidates[] =
+        "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
+        " COALESCE(l.owner, s.owner)"
+        " FROM service_locations sl"
+        " JOIN locations l ON l.id = sl.location_id"
+        " JOIN services s ON s.id = sl.service_id"
+        " WHERE (l.in_repo = 1 OR l.is_channel = 1) AND sl.last_seen >= ?1"
+        " ORDER BY sl.service_id, sl.location_id";
+
+static const char sql_series[] =
+        "SELECT p.instance_id, p.ts, COALESCE(sm.count, 0), p.goroutines,"
+        " COALESCE(sm.confirmed, 0), i.last_push"
+        " FROM profiles p JOIN instances i ON i.id = p.instance_id"
+        " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?2"
+        " WHERE p.service_id = ?1 AND p.ts >= ?3"
+        " ORDER BY p.instance_id, p.ts, p.id";
+
+static const char sql_stack[] =
+        "SELECT function, file, line FROM stacks WHERE location_id = ?1 ORDER BY depth";
+
+static const char sql_upsert[] =
+        "INSERT INTO detections (service_id, location_id, count, growth_per_hour, p_value,"
+        " growing, confirmed, suspect, suppressed, since, segments, samples, first_suspect,"
+        " last_suspect, updated)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+        " CASE WHEN ?8 THEN ?13 END, CASE WHEN ?8 THEN ?13 END, ?13)"
+        " ON CONFLICT (service_id, location_id) DO UPDATE SET count = excluded.count,"
+        " growth_per_hour = excluded.growth_per_hour, p_value = excluded.p_value,"
+        " growing = excluded.growing, confirmed = excluded.confirmed,"
+        " suspect = excluded.suspect, suppressed = excluded.suppressed,"
+        " since = excluded.since, segments = excluded.segments, samples = excluded.samples,"
+        " first_suspect = COALESCE(detections.first_suspect, excluded.first_suspect),"
+        " last_suspect = COALESCE(excluded.last_suspect, detections.last_suspect),"
+        " updated = excluded.updated";
+
+static const char sql_delete_stale[] = "DELETE FROM detections WHERE updated <> ?1";
+
+#define MAX_STACK_FRAMES 64
+
+struct verdict_set {
+    struct detect_verdict *items;
+    size_t len;
+    size_t cap;
+};
+
+struct detect {
+    struct store *store;
+    struct writer *writer;
+    struct detect_options opts;
+
+    pthread_mutex_t pass_lock;  /* one pass at a time */
+    pthread_mutex_t lock;       /* guards verdicts */
+    struct verdict_set verdicts; /* sorted by (service, location_id) */
+
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
+    bool stopping;
+    bool started;
+    pthread_t thread;
+};
+
+void detect_options_default(struct detect_options *opts)
+{
+    *opts = (struct detect_options){
+        .threshold = 100,
+        .window = 6 * 3600,
+        .live_window = 300,
+        .interval = 30,
+        .trend = trend_params_default(),
+    };
+}
+
+static void verdict_release(struct detect_verdict *v)
+{
+    lf_free(v->service);
+    lf_free((char *)(uintptr_t)v->owner);
+    lf_free((char *)(uintptr_t)v->suppressed);
+}
+
+static void verdict_set_clear(struct verdict_set *set)
+{
+    for (size_t i = 0; i < set->len; i++)
+        verdict_release(&set->items[i]);
+    lf_free(set->items);
+    *set = (struct verdict_set){ 0 };
+}
+
+static struct detect_verdict *verdict_set_push(struct verdict_set *set)
+{
+    if (set->len == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        struct detect_verdict *items = lf_realloc(set->items, cap * sizeof(*items));
+        if (!items)
+            return NULL;
+        set->items = items;
+        set->cap = cap;
+    }
+    struct detect_verdict *v = &set->items[set->len++];
+    *v = (struct detect_verdict){ 0 };
+    return v;
+}
+
+static int compare_verdict(const void *a, const void *b)
+{
+    const struct detect_verdict *x = a, *y = b;
+    int c = strcmp(x->service, y->service);
+    if (c)
+        return c;
+    return (x->location_id > y->location_id) - (x->location_id < y->location_id);
+}
+
+static bool op_in_list(const char *op, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(op, list[i]) == 0)
+            return true;
+    return false;
+}
+
+static int db_fail(sqlite3 *db, struct lf_error *err, const char *what)
+{
+    return lf_fail(err, LF_EDB, "detect: %s: %s", what, sqlite3_errmsg(db));
+}
+
+/* ---- reading one site's series --------------------------------------------------- */
+
+struct series_buffer {
+    struct trend_sample *samples;
+    size_t len, cap;
+    struct trend_series *series;
+    size_t n_series, series_cap;
+};
+
+static bool series_buffer_push(struct series_buffer *buf, const struct trend_sample *sample)
+{
+    if (buf->len == buf->cap) {
+        size_t cap = buf->cap ? buf->cap * 2 : 256;
+        struct trend_sample *samples = lf_realloc(buf->samples, cap * sizeof(*samples));
+        if (!samples)
+            return false;
+        buf->samples = samples;
+        buf->cap = cap;
+    }
+    buf->samples[buf->len++] = *sample;
+    return true;
+}
+
+static bool series_buffer_mark(struct series_buffer *buf, size_t start)
+{
+    if (buf->n_series == buf->series_cap) {
+        size_t cap = buf->series_cap ? buf->series_cap * 2 : 16;
+        struct trend_series *series = lf_realloc(buf->series, cap * sizeof(*series));
+        if (!series)
+            return false;
+        buf->series = series;
+        buf->series_cap = cap;
+    }
+    /* samples may still move: keep the start index in the pointer slot's place */
+    buf->series[buf->n_series++] = (struct trend_series){ NULL, start };
+    return true;
+}
+
+/* Reads the site's samples in the window, fills v->count / confirmed from each live
+ * instance's latest profile, and builds one trend series per instance. */
+static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_options *opts,
+        int64_t now, struct detect_verdict *v, struct series_buffer *buf, struct lf_error *err)
+{
+    buf->len = 0;
+    buf->n_series = 0;
+    sqlite3_reset(stmt);
+    sqlite3_bind_int64(stmt, 1, v->service_id);
+    sqlite3_bind_int64(stmt, 2, v->location_id);
+    sqlite3_bind_int64(stmt, 3, now - opts->window);
+
+    int64_t instance = -1, last_push = 0;
+    struct trend_sample latest = { 0 };
+    bool latest_confirmed = false;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        struct trend_sample sample = {
+            .ts = sqlite3_column_int64(stmt, 1),
+            .count = (double)sqlite3_column_int64(stmt, 2),
+            .total = (double)sqlite3_column_int64(stmt, 3),
+        };
+        if (id != instance) {
+            if (instance >= 0 && last_push >= now - opts->live_window) {
+                v->count += (int64_t)latest.count;
+                v->confirmed = v->confirmed || latest_confirmed;
+            }
+            instance = id;
+            if (!series_buffer_mark(buf, buf->len))
+                return lf_fail(err, LF_ENOMEM, "detect: out of memory");
+        }
+        latest = sample;
+        latest_confirmed = sqlite3_column_int64(stmt, 4) != 0;
+        last_push = sqlite3_column_int64(stmt, 5);
+        if (!series_buffer_push(buf, &sample))
+            return lf_fail(err, LF_ENOMEM, "detect: out of memory");
+    }
+    if (rc != SQLITE_DONE)
+        return db_fail(db, err, "read series");
+    if (instance >= 0 && last_push >= now - opts->live_window) {
+        v->count += (int64_t)latest.count;
+        v->confirmed = v->confirmed || latest_confirmed;
+    }
+    /* Turn start indexes into views now that the samples no longer move. */
+    for (size_t i = 0; i < buf->n_series; i++) {
+        size_t start = buf->series[i].n_samples;
+        size_t end = i + 1 < buf->n_series ? buf->series[i + 1].n_samples : buf->len;
+        buf->series[i].samples = buf->samples + start;
+        buf->series[i].n_samples = end - start;
+    }
+    return LF_OK;
+}
+
+/* Loads the representative stack of a location into frames (strings owned by arena-like
+ * copies freed by the caller through free_frames). */
+static size_t read_stack(sqlite3_stmt *stmt, int64_t location_id, struct stack_frame *frames,
+        size_t cap)
+{
+    sqlite3_reset(stmt);
+    sqlite3_bind_int64(stmt, 1, location_id);
+    size_t n = 0;
+    while (n < cap && sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *function = (const char *)sqlite3_column_text(stmt, 0);
+        const char *file = (const char *)sqlite3_column_text(stmt, 1);
+        char *f = lf_strdup(function ? function : "");
+        char *g = lf_strdup(file ? file : "");
+        if (!f || !g) {
+            lf_free(f);
+            lf_free(g);
+            break;
+        }
+        frames[n].function = (struct str){ f, strlen(f) };
+        frames[n].file = (struct str){ g, strlen(g) };
+        frames[n].line = sqlite3_column_int64(stmt, 2);
+        n++;
+    }
+    sqlite3_reset(stmt);
+    return n;
+}
+
+static void free_frames(struct stack_frame *frames, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        lf_free((char *)(uintptr_t)frames[i].function.p);
+        lf_free((char *)(uintptr_t)frames[i].file.p);
+    }
+}
+
+static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const char *op,
+        bool is_channel, int64_t now, struct detect_verdict *v,
+        const struct trend_result *trend)
+{
+    const struct detect_options *opts = &detect->opts;
+    v->has_growth = trend->n_segments > 0;
+    v->growth_per_hour = trend->growth_per_hour;
+    v->p_value = trend->pooled.p_value;
+    v->growing = trend->growing;
+    v->since = trend->since;
+    v->segments = trend->n_segments;
+    v->samples = trend->n_samples;
+
+    bool kind = is_channel || op_in_list(op, opts->extra_ops, opts->n_extra_ops);
+    bool suspect = (v->in_repo && kind && v->count >= opts->threshold && v->growing) ||
+            (v->confirmed && v->count > 0);
+    if (suspect && opts->suppress) {
+        struct stack_frame frames[MAX_STACK_FRAMES];
+        size_t n = read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES);
+        struct stack rep = {
+            .count = v->count,
+            .goroutine_id = -1,
+            .wait_reason = { op, strlen(op) },
+            .wait_minutes = -1,
+            .frames = frames,
+            .n_frames = n,
+        };
+        const char *reason = opts->suppress(opts->suppress_ctx, v->service, &rep, op, now);
+        free_frames(frames, n);
+        if (reason) {
+            v->suppressed = lf_strdup(reason);
+            if (!v->suppressed)
+                return LF_ENOMEM;
+            suspect = false;
+        }
+    }
+    v->suspect = suspect;
+    return LF_OK;
+}
+
+/* Reads and judges every candidate into set. */
+static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t now,
+        struct verdict_set *set, struct lf_error *err)
+{
+    sqlite3 *db = store_conn_db(conn);
+    sqlite3_stmt *candidates = NULL, *series = NULL, *stack = NULL;
+    struct series_buffer buf = { 0 };
+    int rc = LF_OK;
+    if (sqlite3_prepare_v2(db, sql_candidates, -1, &candidates, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, sql_series, -1, &series, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, sql_stack, -1, &stack, NULL) != SQLITE_OK) {
+        rc = db_fail(db, err, "prepare");
+        goto out;
+    }
+    sqlite3_bind_int64(candidates, 1, now - detect->opts.window);
+    int step;
+    while ((step = sqlite3_step(candidates)) == SQLITE_ROW) {
+        struct detect_verdict *v = verdict_set_push(set);
+        if (!v) {
+            rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+            goto out;
+        }
+        const char *service = (const char *)sqlite3_column_text(candidates, 1);
+        const char *op = (const char *)sqlite3_column_text(candidates, 3);
+        const char *owner = (const char *)sqlite3_column_text(candidates, 6);
+        v->service_id = sqlite3_column_int64(candidates, 0);
+        v->location_id = sqlite3_column_int64(candidates, 2);
+        v->in_repo = sqlite3_column_int(candidates, 5) != 0;
+        v->service = lf_strdup(service ? service : "");
+        v->owner = owner ? lf_strdup(owner) : NULL;
+        if (!v->service || (owner && !v->owner)) {
+            rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+            goto out;
+        }
+        rc = read_series(db, series, &detect->opts, now, v, &buf, err);
+        if (rc != LF_OK)
+            goto out;
+        struct trend_result trend;
+        rc = trend_analyze(buf.series, buf.n_series, &detect->opts.trend, &trend, err);
+        if (rc != LF_OK)
+            goto out;
+        rc = judge_site(detect, stack, op ? op : "", sqlite3_column_int(candidates, 4) != 0,
+                now, v, &trend);
+        if (rc != LF_OK) {
+            rc = lf_fail(err, rc, "detect: out of memory");
+            goto out;
+        }
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(db, err, "read candidates");
+out:
+    sqlite3_finalize(candidates);
+    sqlite3_finalize(series);
+    sqlite3_finalize(stack);
+    lf_free(buf.samples);
+    lf_free(buf.series);
+    return rc;
+}
+
+/* ---- writing the pass ------------------------------------------------------------ */
+
+struct write_job {
+    struct detect *detect;
+    const struct verdict_set *set;
+    int64_t now;
+};
+
+static int write_verdicts(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    struct write_job *job = ctx;
+    sqlite3 *db = store_conn_db(conn);
+    sqlite3_stmt *upsert = NULL, *stale = NULL;
+    int rc = LF_OK;
+    if (sqlite3_prepare_v2(db, sql_upsert, -1, &upsert, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, sql_delete_stale, -1, &stale, NULL) != SQLITE_OK) {
+        rc = db_fail(db, err, "prepare");
+        goto out;
+    }
+    for (size_t i = 0; i < job->set->len; i++) {
+        const struct detect_verdict *v = &job->set->items[i];
+        sqlite3_reset(upsert);
+        sqlite3_bind_int64(upsert, 1, v->service_id);
+        sqlite3_bind_int64(upsert, 2, v->location_id);
+        sqlite3_bind_int64(upsert, 3, v->count);
+        if (v->has_growth) {
+            sqlite3_bind_double(upsert, 4, v->growth_per_hour);
+            sqlite3_bind_double(upsert, 5, v->p_value);
+        } else {
+            sqlite3_bind_null(upsert, 4);
+            sqlite3_bind_null(upsert, 5);
+        }
+        sqlite3_bind_int(upsert, 6, v->growing);
+        sqlite3_bind_int(upsert, 7, v->confirmed);
+        sqlite3_bind_int(upsert, 8, v->suspect);
+        if (v->suppressed)
+            sqlite3_bind_text(upsert, 9, v->suppressed, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(upsert, 9);
+        if (v->since)
+            sqlite3_bind_int64(upsert, 10, v->since);
+        else
+            sqlite3_bind_null(upsert, 10);
+        sqlite3_bind_int64(upsert, 11, (int64_t)v->segments);
+        sqlite3_bind_int64(upsert, 12, (int64_t)v->samples);
+        sqlite3_bind_int64(upsert, 13, job->now);
+        if (sqlite3_step(upsert) != SQLITE_DONE) {
+            rc = db_fail(db, err, "write verdict");
+            goto out;
+        }
+    }
+    sqlite3_bind_int64(stale, 1, job->now);
+    if (sqlite3_step(stale) != SQLITE_DONE) {
+        rc = db_fail(db, err, "drop stale verdicts");
+        goto out;
+    }
+    if (job->detect->opts.after_pass)
+        rc = job->detect->opts.after_pass(job->detect->opts.after_ctx, conn, job->set->items,
+                job->set->len, job->now, err);
+out:
+    sqlite3_finalize(upsert);
+    sqlite3_finalize(stale);
+    return rc;
+}
+
+int detect_run(struct detect *detect, int64_t now, struct lf_error *err)
+{
+    if (now == 0)
+        now = (int64_t)time(NULL);
+    pthread_mutex_lock(&detect->pass_lock);
+    struct verdict_set set = { 0 };
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(detect->store, &conn, err);
+    if (rc != LF_OK)
+        goto out;
+    rc = read_verdicts(detect, conn, now, &set, err);
+    store_reader_release(detect->store, conn);
+    if (rc != LF_OK)
+        goto out;
+    qsort(set.items, set.len, sizeof(*set.items), compare_verdict);
+
+    struct write_job job = { detect, &set, now };
+    rc = writer_run(detect->writer, write_verdicts, &job, err);
+    if (rc != LF_OK)
+        goto out;
+
+    pthread_mutex_lock(&detect->lock);
+    struct verdict_set old = detect->verdicts;
+    detect->verdicts = set;
+    set = old;
+    pthread_mutex_unlock(&detect->lock);
+out:
+    verdict_set_clear(&set);
+    pthread_mutex_unlock(&detect->pass_lock);
+    return rc;
+}
+
+/* ---- the thread, the judge ------------------------------------------------------- */
+
+static void *detect_thread(void *arg)
+{
+    struct detect *detect = arg;
+    pthread_mutex_lock(&detect->stop_lock);
+    while (!detect->stopping) {
+        pthread_mutex_unlock(&detect->stop_lock);
+        struct lf_error err;
+        lf_error_clear(&err);
+        if (detect_run(detect, 0, &err) != LF_OK)
+            log_warn("detect: pass failed: %s", err.msg);
+        pthread_mutex_lock(&detect->stop_lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += detect->opts.interval > 0 ? detect->opts.interval : 30;
+        while (!detect->stopping &&
+                pthread_cond_timedwait(&detect->stop_cond, &detect->stop_lock, &until) == 0) {
+        }
+    }
+    pthread_mutex_unlock(&detect->stop_lock);
+    return NULL;
+}
+
+int detect_create(struct store *store, struct writer *writer, const struct detect_options *opts,
+        struct detect **out, struct lf_error *err)
+{
+    *out = NULL;
+    struct detect *detect = lf_calloc(1, sizeof(*detect));
+    if (!detect)
+        return lf_fail(err, LF_ENOMEM, "detect: out of memory");
+    detect->store = store;
+    detect->writer = writer;
+    if (opts)
+        detect->opts = *opts;
+    else
+        detect_options_default(&detect->opts);
+    pthread_mutex_init(&detect->pass_lock, NULL);
+    pthread_mutex_init(&detect->lock, NULL);
+    pthread_mutex_init(&detect->stop_lock, NULL);
+    pthread_cond_init(&detect->stop_cond, NULL);
+    *out = detect;
+    return LF_OK;
+}
+
+int detect_start(struct detect *detect, struct lf_error *err)
+{
+    if (detect->started)
+        return LF_OK;
+    if (pthread_create(&detect->thread, NULL, detect_thread, detect) != 0)
+        return lf_fail(err, LF_EINTERNAL, "detect: cannot start its thread");
+    detect->started = true;
+    return LF_OK;
+}
+
+static const struct detect_verdict *find_verdict(const struct verdict_set *set,
+        const char *service, int64_t location_id)
+{
+    struct detect_verdict key = { .service = (char *)(uintptr_t)service,
+        .location_id = location_id };
+    return bsearch(&key, set->items, set->len, sizeof(*set->items), compare_verdict);
+}
+
+void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict *out)
+{
+    struct detect *detect = ctx;
+    *out = (struct query_verdict){ .suspect = row->confirmed };
+    pthread_mutex_lock(&detect->lock);
+    const struct detect_verdict *v = find_verdict(&detect->verdicts, row->service,
+            row->location_id);
+    if (v) {
+        out->suspect = v->suspect;
+        out->has_growth = v->has_growth;
+        out->growth_per_hour = v->growth_per_hour;
+    }
+    pthread_mutex_unlock(&detect->lock);
+}
+
+bool detect_lookup(struct detect *detect, const char *service, int64_t location_id,
+        struct detect_verdict *out)
+{
+    pthread_mutex_lock(&detect->lock);
+    const struct detect_verdict *v = find_verdict(&detect->verdicts, service, location_id);
+    if (v)
+        *out = *v;
+    pthread_mutex_unlock(&detect->lock);
+    return v != NULL;
+}
+
+void detect_counts(struct detect *detect, size_t *verdicts, size_t *suspects)
+{
+    pthread_mutex_lock(&detect->lock);
+    *verdicts = detect->verdicts.len;
+    *suspects = 0;
+    for (size_t i = 0; i < detect->verdicts.len; i++)
+        *suspects += detect->verdicts.items[i].suspect;
+    pthread_mutex_unlock(&detect->lock);
+}
+
+void detect_free(struct detect *detect)
+{
+    if (!detect)
+        return;
+    if (detect->started) {
+        pthread_mutex_lock(&detect->stop_lock);
+        detect->stopping = true;
+        pthread_cond_broadcast(&detect->stop_cond);
+        pthread_mutex_unlock(&detect->stop_lock);
+        pthread_join(detect->thread, NULL);
+    }
+    verdict_set_clear(&detect->verdicts);
+    pthread_mutex_destroy(&detect->pass_lock);
+    pthread_mutex_destroy(&detect->lock);
+    pthread_mutex_destroy(&detect->stop_lock);
+    pthread_cond_destroy(&detect->stop_cond);
+    lf_free(detect);
+}

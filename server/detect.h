@@ -1,0 +1,105 @@
+/* detect.h - turns stored counts into verdicts: for every in-repo (service, location)
+ * seen within the window, the per-instance series go through trend.h; a site is suspect
+ * when its op is a channel operation (or a configured other kind), its count summed over
+ * live instances is at or over the threshold, and its growth is significant — or, at any
+ * size, when the runtime's goroutine-leak profile confirmed it. A suppression keeps a
+ * known site out of the suspects and records why. Each pass writes the verdicts to the
+ * detections table through the writer and keeps them in memory for the query judge. */
+#ifndef LF_DETECT_H
+#define LF_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "query.h"
+#include "stack.h"
+#include "store.h"
+#include "trend.h"
+#include "writer.h"
+
+/* Decides whether a site is a known, expected one: returns its reason (static or owned
+ * by ctx, valid until the next call) or NULL. rep is the site's representative stack. */
+typedef const char *(*detect_suppress_fn)(void *ctx, const char *service,
+        const struct stack *rep, const char *op, int64_t now);
+
+struct detect_verdict;
+
+/* Runs inside the pass's writer job, after the detections table is written: the
+ * notification queue plugs in here, so verdicts and queue change in one transaction. */
+typedef int (*detect_after_fn)(void *ctx, struct store_conn *conn,
+        const struct detect_verdict *verdicts, size_t n_verdicts, int64_t now,
+        struct lf_error *err);
+
+struct detect_options {
+    int64_t threshold;       /* detect.threshold: count summed over live instances (100) */
+    int64_t window;          /* detect.window: samples considered, seconds (6 h) */
+    int64_t live_window;     /* an instance is live while it pushed within this (300 s) */
+    int64_t interval;        /* seconds between passes of the detection thread (30 s) */
+    const char *const *extra_ops; /* detect.ops: op words suspect beside channel ops */
+    size_t n_extra_ops;
+    struct trend_params trend;
+    detect_suppress_fn suppress; /* NULL = nothing is suppressed */
+    void *suppress_ctx;
+    detect_after_fn after_pass;  /* NULL = none */
+    void *after_ctx;
+};
+
+/* One (service, location) verdict. */
+struct detect_verdict {
+    int64_t service_id;
+    int64_t location_id;
+    char *service;           /* owned by the detector */
+    int64_t count;           /* summed over the latest profile of each live instance */
+    bool in_repo;
+    const char *owner;       /* location owner, else the service's; NULL = none (owned
+                                by the detector) */
+    bool has_growth;         /* enough samples for a slope */
+    double growth_per_hour;
+    double p_value;
+    bool growing;
+    bool confirmed;
+    bool suspect;
+    const char *suppressed;  /* reason; NULL = not suppressed (owned by the detector) */
+    int64_t since;           /* 0 = not growing */
+    size_t segments;
+    size_t samples;
+};
+
+struct detect;
+
+/* Fills opts with the defaults above. */
+void detect_options_default(struct detect_options *opts);
+
+/* Creates a detector over store and writer (borrowed, must outlive it); opts is copied
+ * (its pointers are borrowed). Returns LF_OK with *out set (free with detect_free). */
+int detect_create(struct store *store, struct writer *writer, const struct detect_options *opts,
+        struct detect **out, struct lf_error *err);
+
+/* Runs one pass at time now (0 = the clock): reads, decides, writes the detections
+ * table in one writer job, swaps the in-memory verdicts. Thread-safe against the judge
+ * and against itself (passes are serialised). */
+int detect_run(struct detect *detect, int64_t now, struct lf_error *err);
+
+/* Starts the thread that runs a pass every interval seconds (first pass at once);
+ * detect_free stops it. */
+int detect_start(struct detect *detect, struct lf_error *err);
+
+/* A query_judge_fn (ctx = the detector): the latest verdict for the row, else the
+ * threshold rule for a confirmed leak only. */
+void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict *out);
+
+/* Copies the latest verdict for (service, location) into *out (its pointers stay owned by
+ * the detector and valid until the next pass: use under no other thread's pass, i.e. for
+ * tests and reports); false when there is none. */
+bool detect_lookup(struct detect *detect, const char *service, int64_t location_id,
+        struct detect_verdict *out);
+
+/* Number of verdicts and of suspects of the latest pass. */
+void detect_counts(struct detect *detect, size_t *verdicts, size_t *suspects);
+
+/* Stops the thread (waiting for a running pass) and frees; NULL does nothing. */
+void detect_free(struct detect *detect);
+
+#endif

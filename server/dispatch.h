@@ -1,0 +1,70 @@
+/* dispatch.h - delivers the notification queue: a thread that takes every message due
+ * (notify.c schedules them), groups them by owner, posts one JSON body per owner to the
+ * owner's webhook route (else the default one) with libcurl, and records the outcome:
+ * delivered, or failed with the error and a retry after exponential backoff. A per-owner
+ * rate limit holds back the rest of a burst. Without any route, messages are written to
+ * the log and counted as delivered. */
+#ifndef LF_DISPATCH_H
+#define LF_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "store.h"
+#include "writer.h"
+
+struct dispatch_route {
+    const char *owner; /* "@acme/payments" */
+    const char *url;
+};
+
+struct dispatch_options {
+    const char *webhook;                 /* notify.webhook: the default route; NULL none */
+    const struct dispatch_route *routes; /* notify.routes: per owner */
+    size_t n_routes;
+    const char *dashboard_url;           /* links in messages ("http://host:8080") */
+    int64_t rate_per_hour;               /* messages per owner per hour (20) */
+    int64_t backoff_base;                /* first retry after this many seconds (30) */
+    int64_t backoff_max;                 /* retries at most this far apart (3600) */
+    int64_t interval_ms;                 /* how often the thread looks (1000) */
+    long timeout_ms;                     /* per HTTP attempt (10000) */
+    int64_t projection_target;           /* "reaches N in H hours" uses this N (10000) */
+};
+
+struct dispatch_stats {
+    uint64_t delivered; /* messages posted with a 2xx */
+    uint64_t failed;    /* attempts that failed */
+    uint64_t limited;   /* messages held back by the rate limit */
+};
+
+struct dispatch;
+
+void dispatch_options_default(struct dispatch_options *opts);
+
+/* Creates the dispatcher (opts copied, its strings borrowed; store and writer borrowed).
+ * It does nothing until dispatch_start or dispatch_run_once. */
+int dispatch_create(struct store *store, struct writer *writer,
+        const struct dispatch_options *opts, struct dispatch **out, struct lf_error *err);
+
+/* Delivers every message due at now (0 = the clock); *sent gets the number of messages
+ * (owner groups) posted successfully. For the thread and for tests. */
+int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent,
+        struct lf_error *err);
+
+int dispatch_start(struct dispatch *dispatch, struct lf_error *err);
+
+void dispatch_get_stats(struct dispatch *dispatch, struct dispatch_stats *out);
+
+/* Builds the JSON body for one owner's findings (exposed for tests): {"owner", "kind",
+ * "text", "service", "location_id", "function", "file", "line", "op", "count",
+ * "growth_per_hour", "projection", "link", "findings":[...]} where the top-level site
+ * fields are the first finding's. */
+json_t *dispatch_message(const char *owner, json_t *findings, const char *dashboard_url);
+
+/* Stops the thread (finishing the delivery in flight) and frees; NULL does nothing. */
+void dispatch_free(struct dispatch *dispatch);
+
+#endif

@@ -1,0 +1,122 @@
+/* http.h - the HTTP layer of the server, a wrapper over libmicrohttpd: it accumulates each
+ * request body under its route's cap (413 while receiving), answers 404/405 from the
+ * route table, checks bearer tokens before reading a body, calls the route's handler
+ * and turns its result into a response (JSON by jansson, errors as {"error": "..."} with
+ * the status of the one lf_code -> HTTP table). It also serves the embedded dashboard
+ * with a Content-Security-Policy that forbids inline script.
+ *
+ * Threading, chosen by measurement (tests/bench/bench_ingest.sh, 2 cores, wrk 64
+ * connections): ingest handlers block in writer_run() until their group commit is on
+ * disk, so throughput is bounded by how many pushes can wait at once. With
+ * MHD_USE_INTERNAL_POLLING_THREAD and a pool of N threads a blocked handler stalls every
+ * other connection of its thread, so at most N pushes share a commit. One thread per
+ * connection lets every connection wait, and every waiting push joins the next commit;
+ * /healthz stays cheap either way. HTTP_THREAD_PER_CONNECTION is therefore the default;
+ * the pool stays selectable (config `http.threads: N`) for measurements. */
+#ifndef LF_HTTP_H
+#define LF_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "str.h"
+
+struct route;
+struct metrics;
+struct auth;
+
+/* One query argument or header; pointers are valid for the request's life. */
+struct http_param {
+    const char *key;
+    const char *value; /* NULL for a bare "?flag" */
+};
+
+/* What a handler sees: no MHD, so each handler is a unit test without sockets. */
+struct request {
+    const char *method;
+    const char *path;                 /* decoded path, without the query string */
+    const struct http_param *query;   /* n_query arguments in order */
+    size_t n_query;
+    const struct http_param *headers; /* n_headers headers in order */
+    size_t n_headers;
+    struct str id;                    /* the ":id" segment of the pattern; empty if none */
+    struct str body;                  /* the whole body as received (not gunzipped) */
+    size_t route;                     /* index of the matched route */
+    void *app;                        /* the context given to http_open */
+};
+
+/* The handler's answer. Zero-initialized by http.c; a handler sets status (0 = 200) and
+ * either json (owned: http.c serializes and releases it) or a raw body with its
+ * content_type: a borrowed body that outlives the response (static_body, e.g. embedded
+ * files) or an owned one (owned_body, freed by http.c with lf_free). */
+struct response {
+    int status;
+    json_t *json;
+    const char *content_type;
+    const void *static_body;
+    char *owned_body;
+    size_t body_len;
+    const char *cache_control; /* NULL = "no-store" */
+};
+
+/* A route handler. Returns LF_OK with resp filled, or a negative code with err set, which
+ * http.c answers with {"error": err->msg} and the code's status (resp is released). */
+typedef int (*route_fn)(const struct request *req, struct response *resp,
+        struct lf_error *err);
+
+/* The value of query argument name (NULL when absent; "" for a bare flag). */
+const char *request_query(const struct request *req, const char *name);
+
+/* The value of header name, compared case-insensitively (NULL when absent). */
+const char *request_header(const struct request *req, const char *name);
+
+/* Frees what resp owns (json, owned_body) and zeroes it. */
+void response_release(struct response *resp);
+
+/* The HTTP status for an error code: 400, 401, 403, 404, 409, 413, 500 or 503. */
+int http_status_for_code(enum lf_code code);
+
+/* Handler for GET of the embedded dashboard: "/" is index.html, "/NAME" is web/NAME;
+ * LF_ENOTFOUND for anything else. Sets the content type from the extension. */
+int http_static(const struct request *req, struct response *resp, struct lf_error *err);
+
+enum http_threading {
+    HTTP_THREAD_PER_CONNECTION, /* the default, see the comment at the top */
+    HTTP_THREAD_POOL,           /* internal polling (epoll) with a pool of threads */
+};
+
+struct http_options {
+    const char *listen;        /* "ADDR:PORT", "[v6]:PORT"; port 0 picks a free one */
+    enum http_threading threading;
+    unsigned threads;          /* pool size for HTTP_THREAD_POOL (0 = 2 per core) */
+    size_t max_body_bytes;     /* replaces the cap of every route that takes a body
+                                  larger than 64 KiB (the ingest route); 0 keeps them */
+    unsigned connection_limit; /* 0 = 4096 */
+    unsigned timeout_seconds;  /* idle connection timeout; 0 = 30 */
+};
+
+struct http_server;
+
+/* Starts serving routes (n_routes rows, borrowed for the server's life) with app passed
+ * to every handler, auth for the routes' auth levels, and metrics (may be NULL) for
+ * latencies. Returns LF_OK with *out set (stop with http_close), LF_EINVAL for a bad
+ * listen address, LF_EIO when the daemon cannot start (port in use). */
+int http_open(const struct http_options *opts, const struct route *routes, size_t n_routes,
+        const struct auth *auth, struct metrics *metrics, void *app, struct http_server **out,
+        struct lf_error *err);
+
+/* The port actually bound (useful with port 0). */
+uint16_t http_port(const struct http_server *server);
+
+/* Requests started and not yet completed. */
+unsigned http_in_flight(const struct http_server *server);
+
+/* Graceful stop: closes the listening socket, waits up to grace_ms for the requests in
+ * flight to complete, then stops the daemon and frees the server. NULL does nothing. */
+void http_close(struct http_server *server, unsigned grace_ms);
+
+#endif

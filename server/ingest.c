@@ -1,0 +1,239 @@
+/* ingest.c - one push from request to committed rows: validate the names, answer a
+ * known idempotency key from the store without parsing, parse the body straight into an
+ * aggregate (memory grows with distinct sites, not goroutines), attribute each site,
+ * then hand the whole profile to the writer thread and wait for its commit. Knows no
+ * HTTP and no SQL. Per-push memory is the aggregate plus one arena, freed on return. */
+#include "ingest.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "alloc.h"
+#include "arena.h"
+#include "classify.h"
+
+/* Frames kept of a location's representative stack; deeper ones are left out. */
+#define INGEST_STACK_FRAMES 64
+
+/* True when s is valid UTF-8 without control characters: it can go into JSON and logs
+ * as it is. */
+static bool valid_name(struct str s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    size_t i = 0;
+    while (i < s.len) {
+        unsigned char c = p[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        uint32_t cp;
+        if ((c & 0xe0) == 0xc0) {
+            n = 1;
+            cp = c & 0x1fu;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2;
+            cp = c & 0x0fu;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (i + n >= s.len)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3fu);
+        }
+        /* no overlong forms, no surrogates, nothing past U+10FFFF */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+static int check_name(const char *what, struct str s, bool required, struct lf_error *err)
+{
+    if (s.len == 0 || s.p == NULL) {
+        if (required)
+            return lf_fail(err, LF_EINVAL, "missing %s", what);
+        return LF_OK;
+    }
+    if (s.len > INGEST_NAME_MAX)
+        return lf_fail(err, LF_EINVAL, "%s is longer than %d bytes", what, INGEST_NAME_MAX);
+    if (!valid_name(s))
+        return lf_fail(err, LF_EINVAL, "%s is not printable UTF-8", what);
+    return LF_OK;
+}
+
+static struct str service_owner(const struct ingest_context *ctx, struct str service)
+{
+    for (size_t i = 0; i < ctx->n_owners; i++) {
+        if (ctx->owner_services[i] != NULL && ctx->owner_names[i] != NULL &&
+            str_eq_cstr(service, ctx->owner_services[i]))
+            return str_from_cstr(ctx->owner_names[i]);
+    }
+    return STR_NULL;
+}
+
+struct put_job {
+    const struct store_profile *profile;
+    struct store_put_result *result;
+};
+
+static int put_job_run(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    struct put_job *job = ctx;
+    return store_put_profile(conn, job->profile, job->result, err);
+}
+
+/* Fills sites[i] from the aggregate's i-th location; copies of the repo path and the
+ * frame array live in arena. */
+static int build_site(const struct ingest_context *ctx, const struct agg_location *loc,
+                      struct arena *arena, struct store_site *site, struct lf_error *err)
+{
+    memset(site, 0, sizeof(*site));
+    site->op = str_from_cstr(loc->op_text != NULL ? loc->op_text : op_name(loc->op));
+    site->is_channel = op_is_channel(loc->op);
+    site->function = str_from_cstr(loc->function);
+    site->file = str_from_cstr(loc->file);
+    site->line = loc->line;
+    site->count = loc->count;
+    site->max_wait_minutes = loc->max_wait_minutes;
+    site->confirmed = loc->confirmed;
+    if (ctx->attributor != NULL) {
+        struct attribution attr;
+        attribute_site(ctx->attributor, site->function, site->file, &attr);
+        site->in_repo = attr.in_repo;
+        if (attr.in_repo && attr.path[0] != '\0') {
+            site->repo_path = arena_strdup(arena, attr.path, strlen(attr.path));
+            if (site->repo_path.p == NULL)
+                return lf_fail(err, LF_ENOMEM, "out of memory attributing sites");
+        }
+        if (attr.owner != NULL)
+            site->owner = str_from_cstr(attr.owner);
+    }
+    size_t n = loc->n_frames < INGEST_STACK_FRAMES ? loc->n_frames : INGEST_STACK_FRAMES;
+    if (n > 0) {
+        struct store_frame *frames = arena_alloc(arena, n * sizeof(*frames));
+        if (frames == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory copying stacks");
+        for (size_t i = 0; i < n; i++) {
+            frames[i].function = loc->frames[i].function;
+            frames[i].file = loc->frames[i].file;
+            frames[i].line = loc->frames[i].line;
+        }
+        site->frames = frames;
+        site->n_frames = n;
+    }
+    return LF_OK;
+}
+
+/* Parses the body, aggregates and attributes it, and stores it through the writer. */
+static int parse_and_store(const struct ingest_context *ctx, const struct ingest_request *req,
+                           int64_t ts, int64_t received, struct store_put_result *put,
+                           struct lf_error *err)
+{
+    int rc = LF_OK;
+    struct arena arena;
+    arena_init(&arena, 0);
+    struct store_site *sites = NULL;
+    struct aggregate *agg = aggregate_create();
+    if (agg == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory for the aggregate");
+        goto out;
+    }
+    struct parse_info info;
+    memset(&info, 0, sizeof(info));
+    rc = parse_buffer(req->format, req->body, req->body_len, &ctx->limits, aggregate_sink, agg,
+                      &info, err);
+    if (rc != LF_OK)
+        goto out;
+    aggregate_sort(agg);
+
+    size_t n_sites = aggregate_size(agg);
+    if (n_sites > 0) {
+        sites = lf_calloc(n_sites, sizeof(*sites));
+        if (sites == NULL) {
+            rc = lf_fail(err, LF_ENOMEM, "out of memory for %zu sites", n_sites);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < n_sites; i++) {
+        rc = build_site(ctx, aggregate_at(agg, i), &arena, &sites[i], err);
+        if (rc != LF_OK)
+            goto out;
+    }
+    struct store_profile profile = {
+        .service = req->service,
+        .service_owner = service_owner(ctx, req->service),
+        .instance = req->instance,
+        .ts = ts,
+        .received = received,
+        .format = str_from_cstr(parse_format_name(info.format)),
+        .goroutines = aggregate_goroutines(agg),
+        .idempotency_key = req->idempotency_key,
+        .sites = sites,
+        .n_sites = n_sites,
+    };
+    struct put_job job = { &profile, put };
+    rc = writer_run(ctx->writer, put_job_run, &job, err);
+out:
+    lf_free(sites);
+    arena_release(&arena);
+    aggregate_free(agg);
+    return rc;
+}
+
+int ingest_profile(const struct ingest_context *ctx, const struct ingest_request *req,
+                   struct ingest_result *out, struct lf_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    int rc;
+    if ((rc = check_name("service", req->service, true, err)) != LF_OK ||
+        (rc = check_name("instance", req->instance, true, err)) != LF_OK ||
+        (rc = check_name("idempotency key", req->idempotency_key, false, err)) != LF_OK)
+        return rc;
+    if (req->ts < 0)
+        return lf_fail(err, LF_EINVAL, "ts must be unix seconds, not negative");
+    int64_t received = (int64_t)time(NULL);
+    int64_t ts = req->ts > 0 ? req->ts : received;
+
+    struct store_put_result put;
+    memset(&put, 0, sizeof(put));
+    bool found = false;
+    if (!str_is_empty(req->idempotency_key)) {
+        /* a retry is answered before its body is even parsed */
+        rc = store_find_idempotent(ctx->store, req->service, req->idempotency_key, &put, &found,
+                                   err);
+        if (rc != LF_OK)
+            return lf_error_prefix(err, "ingest '%.*s'", (int)req->service.len, req->service.p);
+    }
+    if (!found) {
+        if (req->body == NULL || req->body_len == 0)
+            return lf_fail(err, LF_EINVAL, "ingest '%.*s': empty body", (int)req->service.len,
+                           req->service.p);
+        rc = parse_and_store(ctx, req, ts, received, &put, err);
+        if (rc != LF_OK)
+            return lf_error_prefix(err, "ingest '%.*s'", (int)req->service.len, req->service.p);
+    }
+    out->profile_id = put.profile_id;
+    out->goroutines = put.goroutines;
+    out->locations = put.locations;
+    out->replayed = put.replayed;
+    return LF_OK;
+}
+
+json_t *ingest_result_json(const struct ingest_result *result)
+{
+    return json_pack("{s:I, s:I, s:I}", "profile_id", (json_int_t)result->profile_id, "goroutines",
+                     (json_int_t)result->goroutines, "locations", (json_int_t)result->locations);
+}

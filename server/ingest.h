@@ -1,0 +1,72 @@
+/* ingest.h - one pushed profile from request to committed rows, below HTTP: validate,
+ * answer an idempotent retry from the store, parse (sniffing the format), classify and
+ * aggregate by site, attribute each site, then hand the aggregate to the writer thread
+ * and wait for its commit.
+ *
+ * The body ingest sees is the profile as the Go service served it, with the HTTP
+ * Content-Encoding already removed by the HTTP layer (decode.h, with its decoded-size
+ * cap). A pprof body may still be gzip itself (that is how Go serves debug=0): the
+ * parser undoes that layer under limits.max_decoded_bytes. */
+#ifndef LF_INGEST_H
+#define LF_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "attribute.h"
+#include "error.h"
+#include "parse.h"
+#include "store.h"
+#include "str.h"
+#include "writer.h"
+
+/* What every push shares; filled once at start by the server and borrowed by
+ * ingest_profile (every pointer must outlive all calls). */
+struct ingest_context {
+    struct store *store;
+    struct writer *writer;
+    const struct attributor *attributor; /* NULL: no site is in-repo, none is owned */
+    struct parse_limits limits;          /* zero fields take parse_limits_default() */
+    /* owners.services of the configuration: owner_names[i] owns owner_services[i] */
+    const char *const *owner_services;
+    const char *const *owner_names;
+    size_t n_owners;
+};
+
+/* Longest service, instance and idempotency key accepted (bytes). */
+#define INGEST_NAME_MAX 256
+
+/* One push. Every view is borrowed for the call. */
+struct ingest_request {
+    struct str service;         /* required: 1..INGEST_NAME_MAX bytes, no control bytes */
+    struct str instance;        /* required, same rules */
+    int64_t ts;                 /* unix seconds; 0 = now */
+    enum parse_format format;   /* PARSE_FORMAT_AUTO sniffs */
+    struct str idempotency_key; /* empty = none; at most INGEST_NAME_MAX bytes */
+    const char *body;           /* Content-Encoding already removed */
+    size_t body_len;
+};
+
+struct ingest_result {
+    int64_t profile_id;
+    int64_t goroutines;
+    int64_t locations; /* distinct blocking sites stored */
+    bool replayed;     /* a retry: the first push's answer, nothing counted again */
+};
+
+/* Ingests one push and returns after its transaction committed. Returns LF_OK with *out
+ * filled, or: LF_EINVAL (bad service / instance / key / ts, unknown format, malformed
+ * body: the message names the format and, for text, the line), LF_ETOOBIG (a parse cap),
+ * LF_EUNAVAIL (writer queue full or stopping, disk full), LF_EDB, LF_ENOMEM. Thread-safe:
+ * the HTTP threads call it concurrently. */
+int ingest_profile(const struct ingest_context *ctx, const struct ingest_request *req,
+                   struct ingest_result *out, struct lf_error *err);
+
+/* The CONTRACT answer {"profile_id":…, "goroutines":…, "locations":…}: a new reference
+ * (caller json_decref), or NULL when allocation fails. */
+json_t *ingest_result_json(const struct ingest_result *result);
+
+#endif

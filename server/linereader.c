@@ -1,0 +1,119 @@
+/* linereader.c - line splitting over chunked input. Owns only the carry buffer for a
+ * line split across chunks; it never interprets the bytes. Cost: one memchr pass per
+ * chunk, plus a copy of the bytes of lines that straddle a chunk boundary. */
+#include "linereader.h"
+
+#include <string.h>
+
+#include "alloc.h"
+
+#define LINEREADER_DEFAULT_MAX ((size_t)1 << 20)
+
+void linereader_init(struct linereader *reader, size_t max_line_bytes)
+{
+    reader->max_line_bytes = max_line_bytes == 0 ? LINEREADER_DEFAULT_MAX : max_line_bytes;
+    reader->line_no = 0;
+    reader->carry = NULL;
+    reader->carry_len = 0;
+    reader->carry_cap = 0;
+}
+
+void linereader_release(struct linereader *reader)
+{
+    lf_free(reader->carry);
+    reader->carry = NULL;
+    reader->carry_len = 0;
+    reader->carry_cap = 0;
+}
+
+int64_t linereader_line_no(const struct linereader *reader)
+{
+    return reader->line_no;
+}
+
+static int too_long(struct linereader *reader, struct lf_error *err)
+{
+    return lf_fail(err, LF_ETOOBIG, "line %lld: longer than %zu bytes",
+            (long long)(reader->line_no + 1), reader->max_line_bytes);
+}
+
+/* Hands one complete line to fn, dropping a trailing "\r". */
+static int deliver(struct linereader *reader, const char *p, size_t len, linereader_fn fn,
+        void *ctx, struct lf_error *err)
+{
+    if (len > 0 && p[len - 1] == '\r')
+        len--;
+    if (len > reader->max_line_bytes)
+        return too_long(reader, err);
+    reader->line_no++;
+    return fn(ctx, str_make(p, len), reader->line_no, err);
+}
+
+/* Appends (p, len) to the carry, refusing to grow it past the line cap (+1 for a
+ * possible "\r" that is dropped on delivery). */
+static int carry_append(struct linereader *reader, const char *p, size_t len,
+        struct lf_error *err)
+{
+    size_t limit = reader->max_line_bytes + 1;
+    if (len > limit - reader->carry_len)
+        return too_long(reader, err);
+    size_t need = reader->carry_len + len;
+    if (need > reader->carry_cap) {
+        size_t cap = reader->carry_cap == 0 ? 256 : reader->carry_cap;
+        while (cap < need)
+            cap *= 2;
+        if (cap > limit)
+            cap = limit;
+        char *grown = lf_realloc(reader->carry, cap);
+        if (grown == NULL)
+            return lf_fail(err, LF_ENOMEM, "line %lld: out of memory",
+                    (long long)(reader->line_no + 1));
+        reader->carry = grown;
+        reader->carry_cap = cap;
+    }
+    if (len > 0)
+        memcpy(reader->carry + reader->carry_len, p, len);
+    reader->carry_len = need;
+    return LF_OK;
+}
+
+int linereader_feed(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
+        void *ctx, struct lf_error *err)
+{
+    const char *p = buf;
+    const char *end = buf + len;
+    int rc;
+    if (len == 0)
+        return LF_OK;
+    if (reader->carry_len > 0) {
+        const char *nl = memchr(p, '\n', len);
+        if (nl == NULL)
+            return carry_append(reader, p, len, err);
+        if ((rc = carry_append(reader, p, (size_t)(nl - p), err)) != LF_OK)
+            return rc;
+        size_t carried = reader->carry_len;
+        reader->carry_len = 0;
+        if ((rc = deliver(reader, reader->carry, carried, fn, ctx, err)) != LF_OK)
+            return rc;
+        p = nl + 1;
+    }
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL)
+            return carry_append(reader, p, (size_t)(end - p), err);
+        if ((rc = deliver(reader, p, (size_t)(nl - p), fn, ctx, err)) != LF_OK)
+            return rc;
+        p = nl + 1;
+    }
+    return LF_OK;
+}
+
+int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx,
+        struct lf_error *err)
+{
+    if (reader->carry_len == 0)
+        return LF_OK;
+    size_t carried = reader->carry_len;
+    reader->carry_len = 0;
+    return deliver(reader, reader->carry, carried, fn, ctx, err);
+}

@@ -1,0 +1,49 @@
+/* linereader.h - splits a byte stream fed in arbitrary chunks into lines, for the text
+ * profile parsers. Lines that lie whole inside a chunk are handed out as views into the
+ * chunk (no copy); only a line split across chunks is carried, in a buffer capped at
+ * max_line_bytes, so memory is bounded by one line whatever the input size. */
+#ifndef LF_LINEREADER_H
+#define LF_LINEREADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "str.h"
+
+/* Receives one line without its "\n" (and without a "\r" before it); line_no is
+ * 1-based. The view is borrowed: valid only during the call. Returns LF_OK to go on, or
+ * a negative code (with err set) to stop; linereader_feed then returns that code. */
+typedef int (*linereader_fn)(void *ctx, struct str line, int64_t line_no,
+        struct lf_error *err);
+
+/* Embedded by its user; the fields are private to linereader.c. */
+struct linereader {
+    size_t max_line_bytes; /* longest line accepted, without its "\n" */
+    int64_t line_no;       /* lines delivered so far */
+    char *carry;           /* start of a line split across chunks (lf_malloc'd) */
+    size_t carry_len;
+    size_t carry_cap;
+};
+
+/* Initializes an empty reader accepting lines of up to max_line_bytes bytes (0 is
+ * taken as 1 MiB). Allocates nothing until a line is split across chunks. */
+void linereader_init(struct linereader *reader, size_t max_line_bytes);
+
+/* Frees the carry buffer; the reader may be initialized again afterwards. */
+void linereader_release(struct linereader *reader);
+
+/* Splits (buf, len) and calls fn for every line it completes, in order. Returns LF_OK,
+ * the first code fn returned, LF_ETOOBIG ("line N: longer than M bytes", raised as soon
+ * as the line passes the cap, not at its end) or LF_ENOMEM. */
+int linereader_feed(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
+        void *ctx, struct lf_error *err);
+
+/* Ends the input: delivers a last line that has no "\n". Returns as linereader_feed. */
+int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx,
+        struct lf_error *err);
+
+/* The number of lines delivered so far (the 1-based number of the last one). */
+int64_t linereader_line_no(const struct linereader *reader);
+
+#endif

@@ -1,0 +1,522 @@
+/* parse.c - the front door of the parsers: detects gzip from the first two bytes and
+ * inflates as the input streams in, sniffs the format from the first decoded bytes, then
+ * hands the rest to the debug=1 or debug=2 push parser, or buffers it for the pprof
+ * parser, which needs the whole message. It owns no grammar of its own beyond the sniff.
+ * Memory: the sniff head (at most 64 KiB) plus, for pprof only, the decoded message;
+ * text streams through, so nothing here grows with the number of goroutines. */
+#include "parse.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "decode.h"
+#include "parse_debug1.h"
+#include "parse_debug2.h"
+#include "parse_pprof.h"
+#include "str.h"
+
+/* The sniff looks at the head of the decoded input, first at 4 KiB, then at doubling
+ * sizes while it cannot tell (a crash dump may follow pages of log lines), giving up at
+ * 64 KiB. */
+#define SNIFF_FIRST 4096
+#define SNIFF_MAX 65536
+
+struct parser {
+    enum parse_format requested;
+    enum parse_format format; /* chosen once dispatched */
+    struct parse_limits limits;
+    stack_sink_fn sink;
+    void *ctx;
+    bool sink_failed; /* the error came from the sink: pass it on without a prefix */
+
+    unsigned char magic[2]; /* the first raw bytes, until gzip is decided */
+    size_t magic_len;
+    bool gzip_known;
+    bool gzipped;
+    struct decode *decode;
+    size_t decoded; /* bytes after gunzip */
+
+    char *head; /* decoded bytes held for the sniff */
+    size_t head_len;
+    size_t next_sniff;
+    bool dispatched;
+
+    struct parse_debug1 *debug1;
+    struct parse_debug2 *debug2;
+    char *pprof; /* the whole decoded message */
+    size_t pprof_len;
+    size_t pprof_cap;
+
+    bool finished;
+    struct lf_error failed; /* sticky first error; LF_OK while none */
+};
+
+struct parse_limits parse_limits_default(void)
+{
+    struct parse_limits limits = {
+        .max_decoded_bytes = (size_t)64 << 20,
+        .max_line_bytes = (size_t)1 << 20,
+        .max_frames = 1024,
+        .max_labels = 64,
+    };
+    return limits;
+}
+
+const char *parse_format_name(enum parse_format format)
+{
+    switch (format) {
+    case PARSE_FORMAT_PPROF:
+        return "pprof";
+    case PARSE_FORMAT_DEBUG1:
+        return "debug1";
+    case PARSE_FORMAT_DEBUG2:
+        return "debug2";
+    case PARSE_FORMAT_AUTO:
+        break;
+    }
+    return "auto";
+}
+
+bool parse_format_from_name(const char *name, enum parse_format *out)
+{
+    static const struct {
+        const char *name;
+        enum parse_format format;
+    } names[] = {
+        { "auto", PARSE_FORMAT_AUTO },     { "pprof", PARSE_FORMAT_PPROF },
+        { "debug0", PARSE_FORMAT_PPROF },  { "debug1", PARSE_FORMAT_DEBUG1 },
+        { "debug2", PARSE_FORMAT_DEBUG2 },
+    };
+    if (name == NULL)
+        return false;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(name, names[i].name) == 0) {
+            if (out != NULL)
+                *out = names[i].format;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- sniff ---------------------------------------------------------------------------- */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+/* "goroutine profile: total N", "goroutineleak profile: total N" (debug=1 headers). */
+static bool is_debug1_header(struct str line)
+{
+    if (!str_has_prefix_cstr(line, "goroutine"))
+        return false;
+    size_t i = 9;
+    while (i < line.len && line.p[i] != ' ')
+        i++;
+    return str_has_prefix_cstr(str_make(line.p + i, line.len - i), " profile: total ");
+}
+
+/* "goroutine 18 [" or, with GOTRACEBACK=system on newer runtimes, "goroutine 18 gp=". */
+static bool is_goroutine_header(struct str line)
+{
+    if (!str_has_prefix_cstr(line, "goroutine "))
+        return false;
+    size_t i = 10;
+    if (i >= line.len || !is_digit(line.p[i]))
+        return false;
+    while (i < line.len && is_digit(line.p[i]))
+        i++;
+    struct str rest = str_make(line.p + i, line.len - i);
+    return str_has_prefix_cstr(rest, " [") || str_has_prefix_cstr(rest, " gp=");
+}
+
+/* "SIGQUIT: quit", "SIGSEGV: segmentation violation", ... */
+static bool is_signal_line(struct str line)
+{
+    if (!str_has_prefix_cstr(line, "SIG"))
+        return false;
+    size_t i = 3;
+    while (i < line.len && is_upper(line.p[i]))
+        i++;
+    return i > 3 && str_has_prefix_cstr(str_make(line.p + i, line.len - i), ": ");
+}
+
+/* Lines that open a panic or fatal-error dump anywhere in the input. */
+static bool is_crash_line(struct str line)
+{
+    return str_has_prefix_cstr(line, "panic: ") || str_has_prefix_cstr(line, "fatal error: ") ||
+            is_signal_line(line);
+}
+
+/* Lines the runtime prints first in a crash, before any goroutine header. */
+static bool is_crash_first_line(struct str line)
+{
+    return is_crash_line(line) || str_has_prefix_cstr(line, "fatal: ") ||
+            str_has_prefix_cstr(line, "runtime: ") ||
+            str_has_prefix_cstr(line, "unexpected fault address ") ||
+            str_has_prefix_cstr(line, "[signal ");
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The line starting at buf[*pos] (without its '\n'); advances *pos past it. */
+static struct str next_line(const char *buf, size_t len, size_t *pos)
+{
+    size_t start = *pos;
+    const char *nl = memchr(buf + start, '\n', len - start);
+    size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+    *pos = nl != NULL ? end + 1 : len;
+    return str_make(buf + start, end - start);
+}
+
+enum parse_format parse_sniff(const char *buf, size_t len)
+{
+    if (buf == NULL || len == 0)
+        return PARSE_FORMAT_AUTO;
+    size_t pos = 0;
+    while (pos < len && is_space(buf[pos]))
+        pos++;
+    if (pos < len) {
+        struct str first = next_line(buf, len, &pos);
+        if (is_debug1_header(first))
+            return PARSE_FORMAT_DEBUG1;
+        if (is_goroutine_header(first) || is_crash_first_line(first))
+            return PARSE_FORMAT_DEBUG2;
+    }
+    if (parse_pprof_sniff(buf, len))
+        return PARSE_FORMAT_PPROF;
+    /* text after other output, such as the log lines a crashing service printed */
+    while (pos < len) {
+        struct str line = next_line(buf, len, &pos);
+        if (is_debug1_header(line))
+            return PARSE_FORMAT_DEBUG1;
+        if (is_goroutine_header(line) || is_crash_line(line))
+            return PARSE_FORMAT_DEBUG2;
+    }
+    return PARSE_FORMAT_AUTO;
+}
+
+/* ---- the push parser ------------------------------------------------------------------ */
+
+static int parser_fail(struct parser *parser, struct lf_error *err)
+{
+    parser->failed = *err;
+    if (parser->failed.code == LF_OK)
+        parser->failed.code = LF_EINTERNAL;
+    return parser->failed.code;
+}
+
+/* Sits between the format parsers and the caller's sink to tell the sink's own errors
+ * apart from parse errors. */
+static int forward_sink(void *ctx, const struct stack *stack, struct lf_error *err)
+{
+    struct parser *parser = ctx;
+    int rc = parser->sink(parser->ctx, stack, err);
+    if (rc != LF_OK)
+        parser->sink_failed = true;
+    return rc;
+}
+
+/* Puts the format's name before a parse error, not before a sink error. */
+static int format_error(struct parser *parser, int rc, struct lf_error *err)
+{
+    if (rc != LF_OK && !parser->sink_failed) {
+        const char *prefix = parser->format == PARSE_FORMAT_PPROF  ? "pprof"
+                : parser->format == PARSE_FORMAT_DEBUG1            ? "debug=1"
+                                                                   : "debug=2";
+        lf_error_prefix(err, "%s", prefix);
+    }
+    return rc;
+}
+
+struct parser *parser_create(enum parse_format format, const struct parse_limits *limits,
+        stack_sink_fn sink, void *ctx)
+{
+    struct parser *parser = lf_calloc(1, sizeof(*parser));
+    if (parser == NULL)
+        return NULL;
+    parser->limits = parse_limits_default();
+    if (limits != NULL) {
+        if (limits->max_decoded_bytes != 0)
+            parser->limits.max_decoded_bytes = limits->max_decoded_bytes;
+        if (limits->max_line_bytes != 0)
+            parser->limits.max_line_bytes = limits->max_line_bytes;
+        if (limits->max_frames != 0)
+            parser->limits.max_frames = limits->max_frames;
+        if (limits->max_labels != 0)
+            parser->limits.max_labels = limits->max_labels;
+    }
+    parser->requested = format;
+    parser->format = PARSE_FORMAT_AUTO;
+    parser->sink = sink;
+    parser->ctx = ctx;
+    parser->next_sniff = SNIFF_FIRST;
+    lf_error_clear(&parser->failed);
+    return parser;
+}
+
+/* Hands decoded bytes to the chosen format's parser. */
+static int forward(struct parser *parser, const char *buf, size_t len, struct lf_error *err)
+{
+    int rc = LF_OK;
+    switch (parser->format) {
+    case PARSE_FORMAT_DEBUG1:
+        rc = parse_debug1_feed(parser->debug1, buf, len, err);
+        break;
+    case PARSE_FORMAT_DEBUG2:
+        rc = parse_debug2_feed(parser->debug2, buf, len, err);
+        break;
+    case PARSE_FORMAT_PPROF:
+        if (len > parser->pprof_cap - parser->pprof_len) {
+            size_t cap = parser->pprof_cap == 0 ? SNIFF_MAX : parser->pprof_cap;
+            while (len > cap - parser->pprof_len)
+                cap *= 2;
+            char *bigger = lf_realloc(parser->pprof, cap);
+            if (bigger == NULL)
+                return lf_fail(err, LF_ENOMEM, "out of memory buffering the pprof message");
+            parser->pprof = bigger;
+            parser->pprof_cap = cap;
+        }
+        memcpy(parser->pprof + parser->pprof_len, buf, len);
+        parser->pprof_len += len;
+        return LF_OK;
+    case PARSE_FORMAT_AUTO:
+        return lf_fail(err, LF_EINTERNAL, "parse: no format chosen");
+    }
+    return format_error(parser, rc, err);
+}
+
+/* Fixes the format, creates its parser and replays the sniffed head into it. */
+static int dispatch(struct parser *parser, enum parse_format format, struct lf_error *err)
+{
+    parser->format = format;
+    parser->dispatched = true;
+    if (format == PARSE_FORMAT_DEBUG1) {
+        parser->debug1 = parse_debug1_create(&parser->limits, forward_sink, parser);
+        if (parser->debug1 == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory for the debug=1 parser");
+    } else if (format == PARSE_FORMAT_DEBUG2) {
+        parser->debug2 = parse_debug2_create(&parser->limits, forward_sink, parser);
+        if (parser->debug2 == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory for the debug=2 parser");
+    }
+    int rc = LF_OK;
+    if (parser->head_len > 0)
+        rc = forward(parser, parser->head, parser->head_len, err);
+    lf_free(parser->head);
+    parser->head = NULL;
+    parser->head_len = 0;
+    return rc;
+}
+
+static bool all_space(const char *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (!is_space(buf[i]))
+            return false;
+    }
+    return true;
+}
+
+/* Sniffs the head; dispatches when it can tell, fails when it never will. */
+static int try_dispatch(struct parser *parser, bool at_end, struct lf_error *err)
+{
+    enum parse_format format = parse_sniff(parser->head, parser->head_len);
+    if (format != PARSE_FORMAT_AUTO)
+        return dispatch(parser, format, err);
+    if (at_end && all_space(parser->head, parser->head_len))
+        return lf_fail(err, LF_EINVAL, "empty profile");
+    if (at_end || parser->head_len >= SNIFF_MAX)
+        return lf_fail(err, LF_EINVAL,
+                "unrecognized profile format: no pprof message, goroutine profile header or "
+                "goroutine dump in the first %zu bytes",
+                parser->head_len);
+    while (parser->next_sniff <= parser->head_len)
+        parser->next_sniff *= 2;
+    if (parser->next_sniff > SNIFF_MAX)
+        parser->next_sniff = SNIFF_MAX;
+    return LF_OK;
+}
+
+/* Receives decoded bytes (from zlib, or the raw input when it is not gzipped). */
+static int on_decoded(void *ctx, const char *buf, size_t len, struct lf_error *err)
+{
+    struct parser *parser = ctx;
+    if (len > parser->limits.max_decoded_bytes - parser->decoded)
+        return lf_fail(err, LF_ETOOBIG, "profile is over the %zu-byte limit",
+                parser->limits.max_decoded_bytes);
+    parser->decoded += len;
+    if (!parser->dispatched && parser->requested != PARSE_FORMAT_AUTO) {
+        int rc = dispatch(parser, parser->requested, err);
+        if (rc != LF_OK)
+            return rc;
+    }
+    while (len > 0 && !parser->dispatched) {
+        if (parser->head == NULL) {
+            parser->head = lf_malloc(SNIFF_MAX);
+            if (parser->head == NULL)
+                return lf_fail(err, LF_ENOMEM, "out of memory for the format sniff");
+        }
+        size_t take = SNIFF_MAX - parser->head_len;
+        if (take > len)
+            take = len;
+        memcpy(parser->head + parser->head_len, buf, take);
+        parser->head_len += take;
+        buf += take;
+        len -= take;
+        if (parser->head_len >= parser->next_sniff) {
+            int rc = try_dispatch(parser, false, err);
+            if (rc != LF_OK)
+                return rc;
+        }
+    }
+    if (len == 0)
+        return LF_OK;
+    return forward(parser, buf, len, err);
+}
+
+/* Decides gzip from the first two raw bytes, then routes raw bytes accordingly. */
+static int route_raw(struct parser *parser, const char *buf, size_t len, struct lf_error *err)
+{
+    if (len == 0)
+        return LF_OK;
+    if (parser->gzipped)
+        return decode_feed(parser->decode, buf, len, err);
+    return on_decoded(parser, buf, len, err);
+}
+
+static int decide_gzip(struct parser *parser, struct lf_error *err)
+{
+    parser->gzip_known = true;
+    parser->gzipped = decode_is_gzip((const char *)parser->magic, parser->magic_len);
+    if (parser->gzipped) {
+        parser->decode = decode_create(parser->limits.max_decoded_bytes, on_decoded, parser);
+        if (parser->decode == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory for gunzip");
+    }
+    return route_raw(parser, (const char *)parser->magic, parser->magic_len, err);
+}
+
+int parser_feed(struct parser *parser, const char *buf, size_t len, struct lf_error *err)
+{
+    struct lf_error local;
+    if (err == NULL)
+        err = &local;
+    if (parser->failed.code != LF_OK) {
+        *err = parser->failed;
+        return err->code;
+    }
+    if (parser->finished)
+        return lf_fail(err, LF_EINTERNAL, "parser fed after finish");
+    int rc = LF_OK;
+    if (!parser->gzip_known) {
+        while (len > 0 && parser->magic_len < sizeof(parser->magic)) {
+            parser->magic[parser->magic_len++] = (unsigned char)*buf++;
+            len--;
+        }
+        if (parser->magic_len < sizeof(parser->magic))
+            return LF_OK;
+        rc = decide_gzip(parser, err);
+    }
+    if (rc == LF_OK)
+        rc = route_raw(parser, buf, len, err);
+    if (rc != LF_OK)
+        return parser_fail(parser, err);
+    return LF_OK;
+}
+
+int parser_finish(struct parser *parser, struct parse_info *info, struct lf_error *err)
+{
+    struct lf_error local;
+    if (err == NULL)
+        err = &local;
+    if (parser->failed.code != LF_OK) {
+        *err = parser->failed;
+        return err->code;
+    }
+    if (parser->finished)
+        return lf_fail(err, LF_EINTERNAL, "parser finished twice");
+    parser->finished = true;
+    struct parse_info result = { 0 };
+    int rc = LF_OK;
+    if (!parser->gzip_known) {
+        if (parser->magic_len == 0) {
+            rc = lf_fail(err, LF_EINVAL, "empty profile");
+            goto out;
+        }
+        if ((rc = decide_gzip(parser, err)) != LF_OK)
+            goto out;
+    }
+    if (parser->gzipped && (rc = decode_finish(parser->decode, err)) != LF_OK)
+        goto out;
+    if (parser->decoded == 0) {
+        rc = lf_fail(err, LF_EINVAL, "empty profile%s", parser->gzipped ? " (gzip of nothing)" : "");
+        goto out;
+    }
+    if (!parser->dispatched && (rc = try_dispatch(parser, true, err)) != LF_OK)
+        goto out;
+    switch (parser->format) {
+    case PARSE_FORMAT_DEBUG1:
+        rc = parse_debug1_finish(parser->debug1, &result, err);
+        break;
+    case PARSE_FORMAT_DEBUG2:
+        rc = parse_debug2_finish(parser->debug2, &result, err);
+        break;
+    case PARSE_FORMAT_PPROF:
+        rc = parse_pprof(parser->pprof, parser->pprof_len, &parser->limits, forward_sink, parser,
+                &result, err);
+        break;
+    case PARSE_FORMAT_AUTO:
+        rc = lf_fail(err, LF_EINTERNAL, "parse: no format chosen");
+        break;
+    }
+    if (rc != LF_OK) {
+        format_error(parser, rc, err);
+        goto out;
+    }
+    result.format = parser->format;
+    result.gzipped = parser->gzipped;
+    if (parser->format != PARSE_FORMAT_PPROF)
+        result.time_nanos = 0;
+    if (info != NULL)
+        *info = result;
+out:
+    if (rc != LF_OK)
+        return parser_fail(parser, err);
+    return LF_OK;
+}
+
+void parser_free(struct parser *parser)
+{
+    if (parser == NULL)
+        return;
+    decode_free(parser->decode);
+    parse_debug1_free(parser->debug1);
+    parse_debug2_free(parser->debug2);
+    lf_free(parser->head);
+    lf_free(parser->pprof);
+    lf_free(parser);
+}
+
+int parse_buffer(enum parse_format format, const char *buf, size_t len,
+        const struct parse_limits *limits, stack_sink_fn sink, void *ctx,
+        struct parse_info *info, struct lf_error *err)
+{
+    struct parser *parser = parser_create(format, limits, sink, ctx);
+    if (parser == NULL)
+        return lf_fail(err, LF_ENOMEM, "out of memory for the parser");
+    int rc = parser_feed(parser, buf, len, err);
+    if (rc == LF_OK)
+        rc = parser_finish(parser, info, err);
+    parser_free(parser);
+    return rc;
+}

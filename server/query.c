@@ -1,0 +1,521 @@
+/* query.c - the read side of the store: runs the named statements of store.c on a
+ * reader connection and turns rows into CONTRACT JSON. Decides nothing about leaks
+ * itself: suspect and growth come from the judge (query_judge_threshold until growth
+ * detection replaces it). Cost: the inventory reads the samples of each live instance's
+ * latest profile (one contiguous primary-key range each); a series reads the profiles
+ * of the location's services in [from, to]. */
+#include "query.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+
+void query_options_default(struct query_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->live_window = 300;
+    opts->threshold = 100;
+}
+
+void query_judge_threshold(void *ctx, const struct query_leak *row, struct query_verdict *out)
+{
+    const struct query_options *opts = ctx;
+    int64_t threshold = opts != NULL ? opts->threshold : 100;
+    out->suspect = row->in_repo && ((row->is_channel && row->count >= threshold) || row->confirmed);
+    out->has_growth = false;
+    out->growth_per_hour = 0;
+}
+
+static int64_t now_of(const struct query_options *opts)
+{
+    return opts != NULL && opts->now > 0 ? opts->now : (int64_t)time(NULL);
+}
+
+static int64_t live_since(const struct query_options *opts)
+{
+    int64_t window = opts != NULL && opts->live_window > 0 ? opts->live_window : 300;
+    return now_of(opts) - window;
+}
+
+/* ---- JSON from columns -------------------------------------------------------------- */
+
+/* A JSON string of text column col; bytes that are not valid UTF-8 (profiles come from
+ * the wire) become '?'. NULL columns give JSON null. NULL only when allocation fails. */
+static json_t *json_column_text(sqlite3_stmt *stmt, int col)
+{
+    if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+        return json_null();
+    const char *text = (const char *)sqlite3_column_text(stmt, col);
+    size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+    if (text == NULL)
+        return json_string("");
+    json_t *value = json_stringn(text, len);
+    if (value != NULL)
+        return value;
+    char *copy = lf_malloc(len + 1);
+    if (copy == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        copy[i] = (unsigned char)text[i] < 0x80 && text[i] != '\0' ? text[i] : '?';
+    value = json_stringn(copy, len);
+    lf_free(copy);
+    return value;
+}
+
+static const char *column_cstr(sqlite3_stmt *stmt, int col)
+{
+    if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+        return NULL;
+    const char *text = (const char *)sqlite3_column_text(stmt, col);
+    return text != NULL ? text : "";
+}
+
+/* Sets key to value (stolen); false when value is NULL or the set failed. */
+static bool put(json_t *obj, const char *key, json_t *value)
+{
+    return value != NULL && json_object_set_new(obj, key, value) == 0;
+}
+
+static bool append(json_t *array, json_t *value)
+{
+    return value != NULL && json_array_append_new(array, value) == 0;
+}
+
+static int bind_cstr_or_null(sqlite3_stmt *stmt, int index, const char *s)
+{
+    if (s == NULL)
+        return sqlite3_bind_null(stmt, index);
+    return sqlite3_bind_text(stmt, index, s, -1, SQLITE_TRANSIENT);
+}
+
+static int oom(struct lf_error *err, const char *what)
+{
+    return lf_fail(err, LF_ENOMEM, "%s: out of memory building the answer", what);
+}
+
+/* ---- leaks ------------------------------------------------------------------------------ */
+
+enum {
+    LEAK_ID,
+    LEAK_SERVICE,
+    LEAK_FUNCTION,
+    LEAK_FILE,
+    LEAK_LINE,
+    LEAK_OP,
+    LEAK_IS_CHANNEL,
+    LEAK_IN_REPO,
+    LEAK_OWNER,
+    LEAK_COUNT,
+    LEAK_CONFIRMED,
+    LEAK_FIRST_SEEN,
+    LEAK_LAST_SEEN,
+};
+
+static json_t *leak_json(sqlite3_stmt *stmt, const struct query_leak *row,
+                         const struct query_verdict *verdict)
+{
+    json_t *obj = json_object();
+    if (obj == NULL)
+        return NULL;
+    bool ok = put(obj, "location_id", json_integer(row->location_id)) &&
+              put(obj, "service", json_column_text(stmt, LEAK_SERVICE)) &&
+              put(obj, "function", json_column_text(stmt, LEAK_FUNCTION)) &&
+              put(obj, "file", json_column_text(stmt, LEAK_FILE)) &&
+              put(obj, "line", json_integer(row->line)) &&
+              put(obj, "op", json_column_text(stmt, LEAK_OP)) &&
+              put(obj, "count", json_integer(row->count)) &&
+              put(obj, "in_repo", json_boolean(row->in_repo)) &&
+              put(obj, "owner", json_column_text(stmt, LEAK_OWNER)) &&
+              put(obj, "growth_per_hour",
+                  verdict->has_growth && isfinite(verdict->growth_per_hour)
+                          ? json_real(verdict->growth_per_hour)
+                          : json_null()) &&
+              put(obj, "suspect", json_boolean(verdict->suspect)) &&
+              put(obj, "confirmed", json_boolean(row->confirmed)) &&
+              put(obj, "first_seen", json_integer(row->first_seen)) &&
+              put(obj, "last_seen", json_integer(row->last_seen));
+    if (!ok) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static bool blocked_op(const char *op)
+{
+    return op != NULL && strcmp(op, "running") != 0 && strcmp(op, "runnable") != 0;
+}
+
+int query_leaks(struct store *store, const struct query_options *opts, const char *service,
+                const char *owner, bool all, json_t **out, struct lf_error *err)
+{
+    *out = NULL;
+    struct query_options dflt;
+    query_options_default(&dflt);
+    if (opts == NULL)
+        opts = &dflt;
+    query_judge_fn judge = opts->judge != NULL ? opts->judge : query_judge_threshold;
+    void *judge_ctx = opts->judge != NULL ? opts->judge_ctx : (void *)(uintptr_t)opts;
+
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    json_t *leaks = json_array();
+    if (leaks == NULL) {
+        rc = oom(err, "leaks");
+        goto out;
+    }
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LEAKS);
+    sqlite3_bind_int64(stmt, 1, live_since(opts));
+    bind_cstr_or_null(stmt, 2, service);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct query_leak row = {
+            .location_id = sqlite3_column_int64(stmt, LEAK_ID),
+            .service = column_cstr(stmt, LEAK_SERVICE),
+            .function = column_cstr(stmt, LEAK_FUNCTION),
+            .file = column_cstr(stmt, LEAK_FILE),
+            .line = sqlite3_column_int64(stmt, LEAK_LINE),
+            .op = column_cstr(stmt, LEAK_OP),
+            .is_channel = sqlite3_column_int(stmt, LEAK_IS_CHANNEL) != 0,
+            .in_repo = sqlite3_column_int(stmt, LEAK_IN_REPO) != 0,
+            .owner = column_cstr(stmt, LEAK_OWNER),
+            .count = sqlite3_column_int64(stmt, LEAK_COUNT),
+            .confirmed = sqlite3_column_int(stmt, LEAK_CONFIRMED) != 0,
+            .first_seen = sqlite3_column_int64(stmt, LEAK_FIRST_SEEN),
+            .last_seen = sqlite3_column_int64(stmt, LEAK_LAST_SEEN),
+        };
+        struct query_verdict verdict = { false, false, 0 };
+        judge(judge_ctx, &row, &verdict);
+        if (!verdict.suspect && (!all || !blocked_op(row.op)))
+            continue;
+        if (owner != NULL && (row.owner == NULL || strcmp(owner, row.owner) != 0))
+            continue;
+        if (!append(leaks, leak_json(stmt, &row, &verdict))) {
+            rc = oom(err, "leaks");
+            goto out;
+        }
+    }
+    if (step != SQLITE_DONE) {
+        rc = store_fail(conn, err, LF_EDB, "leaks");
+        goto out;
+    }
+    *out = json_pack("{s:o}", "leaks", leaks);
+    leaks = NULL; /* stolen by "o", even when json_pack fails */
+    if (*out == NULL)
+        rc = oom(err, "leaks");
+out:
+    json_decref(leaks);
+    store_reader_release(store, conn);
+    return rc;
+}
+
+/* ---- one location ------------------------------------------------------------------------ */
+
+/* Reads location id into a new object (LF_ENOTFOUND when absent). */
+static int location_row(struct store_conn *conn, int64_t id, json_t **out, struct lf_error *err)
+{
+    *out = NULL;
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_GET);
+    sqlite3_bind_int64(stmt, 1, id);
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_DONE)
+        return lf_fail(err, LF_ENOTFOUND, "no location %lld", (long long)id);
+    if (step != SQLITE_ROW)
+        return store_fail(conn, err, LF_EDB, "location");
+    json_t *obj = json_object();
+    bool ok = obj != NULL && put(obj, "location_id", json_integer(sqlite3_column_int64(stmt, 0))) &&
+              put(obj, "op", json_column_text(stmt, 1)) &&
+              put(obj, "function", json_column_text(stmt, 2)) &&
+              put(obj, "file", json_column_text(stmt, 3)) &&
+              put(obj, "line", json_integer(sqlite3_column_int64(stmt, 4))) &&
+              put(obj, "is_channel", json_boolean(sqlite3_column_int(stmt, 5) != 0)) &&
+              put(obj, "in_repo", json_boolean(sqlite3_column_int(stmt, 6) != 0)) &&
+              put(obj, "repo_path", json_column_text(stmt, 7)) &&
+              put(obj, "owner", json_column_text(stmt, 8)) &&
+              put(obj, "first_seen", json_integer(sqlite3_column_int64(stmt, 9)));
+    if (!ok) {
+        json_decref(obj);
+        return oom(err, "location");
+    }
+    *out = obj;
+    return LF_OK;
+}
+
+static int location_stack(struct store_conn *conn, int64_t id, json_t *obj, struct lf_error *err)
+{
+    json_t *frames = json_array();
+    if (!put(obj, "stack", frames))
+        return oom(err, "location stack");
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_STACK);
+    sqlite3_bind_int64(stmt, 1, id);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        json_t *frame = json_object();
+        bool ok = frame != NULL && put(frame, "function", json_column_text(stmt, 0)) &&
+                  put(frame, "file", json_column_text(stmt, 1)) &&
+                  put(frame, "line", json_integer(sqlite3_column_int64(stmt, 2)));
+        if (!ok) {
+            json_decref(frame);
+            return oom(err, "location stack");
+        }
+        if (!append(frames, frame))
+            return oom(err, "location stack");
+    }
+    if (step != SQLITE_DONE)
+        return store_fail(conn, err, LF_EDB, "location stack");
+    return LF_OK;
+}
+
+static int location_sites(struct store_conn *conn, int64_t id, json_t *obj, struct lf_error *err)
+{
+    json_t *sites = json_array();
+    if (!put(obj, "sites", sites))
+        return oom(err, "location sites");
+    const char *function = json_string_value(json_object_get(obj, "function"));
+    const char *file = json_string_value(json_object_get(obj, "file"));
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_SITES);
+    bind_cstr_or_null(stmt, 1, function);
+    bind_cstr_or_null(stmt, 2, file);
+    sqlite3_bind_int64(stmt, 3, id);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        json_t *site = json_object();
+        bool ok = site != NULL &&
+                  put(site, "location_id", json_integer(sqlite3_column_int64(stmt, 0))) &&
+                  put(site, "op", json_column_text(stmt, 1)) &&
+                  put(site, "line", json_integer(sqlite3_column_int64(stmt, 2)));
+        if (!ok) {
+            json_decref(site);
+            return oom(err, "location sites");
+        }
+        if (!append(sites, site))
+            return oom(err, "location sites");
+    }
+    if (step != SQLITE_DONE)
+        return store_fail(conn, err, LF_EDB, "location sites");
+    return LF_OK;
+}
+
+static int location_services(struct store_conn *conn, int64_t id, int64_t since, json_t *obj,
+                             struct lf_error *err)
+{
+    json_t *services = json_array();
+    if (!put(obj, "services", services))
+        return oom(err, "location services");
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_SERVICES);
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_int64(stmt, 2, since);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        json_t *service = json_object();
+        bool ok = service != NULL && put(service, "name", json_column_text(stmt, 0)) &&
+                  put(service, "count", json_integer(sqlite3_column_int64(stmt, 3))) &&
+                  put(service, "instances", json_integer(sqlite3_column_int64(stmt, 4))) &&
+                  put(service, "first_seen", json_integer(sqlite3_column_int64(stmt, 1))) &&
+                  put(service, "last_seen", json_integer(sqlite3_column_int64(stmt, 2)));
+        if (!ok) {
+            json_decref(service);
+            return oom(err, "location services");
+        }
+        if (!append(services, service))
+            return oom(err, "location services");
+    }
+    if (step != SQLITE_DONE)
+        return store_fail(conn, err, LF_EDB, "location services");
+    return LF_OK;
+}
+
+int query_location(struct store *store, const struct query_options *opts, int64_t location_id,
+                   json_t **out, struct lf_error *err)
+{
+    *out = NULL;
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    json_t *obj = NULL;
+    rc = location_row(conn, location_id, &obj, err);
+    if (rc == LF_OK)
+        rc = location_stack(conn, location_id, obj, err);
+    if (rc == LF_OK)
+        rc = location_sites(conn, location_id, obj, err);
+    if (rc == LF_OK)
+        rc = location_services(conn, location_id, live_since(opts), obj, err);
+    store_reader_release(store, conn);
+    if (rc != LF_OK) {
+        json_decref(obj);
+        return rc;
+    }
+    *out = obj;
+    return LF_OK;
+}
+
+/* ---- series ------------------------------------------------------------------------------ */
+
+/* Appends [bucket * step, sum] to series. */
+static bool series_point(json_t *series, int64_t bucket, int64_t step, int64_t sum)
+{
+    return append(series, json_pack("[I, I]", (json_int_t)(bucket * step), (json_int_t)sum));
+}
+
+int query_series(struct store *store, const struct query_options *opts, int64_t location_id,
+                 const char *service, int64_t from, int64_t to, int64_t step, json_t **out,
+                 struct lf_error *err)
+{
+    *out = NULL;
+    if (to == 0)
+        to = now_of(opts);
+    if (from == 0)
+        from = to > 86400 ? to - 86400 : 1;
+    if (from < 0 || to < from)
+        return lf_fail(err, LF_EINVAL, "series: need 0 <= from <= to");
+    if (step < 0)
+        return lf_fail(err, LF_EINVAL, "series: step must be positive");
+    if (step == 0) {
+        step = (to - from + 499) / 500;
+        if (step < 60)
+            step = 60;
+    }
+
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    json_t *series = NULL;
+    json_t *location = NULL;
+    rc = location_row(conn, location_id, &location, err);
+    json_decref(location);
+    if (rc != LF_OK)
+        goto out;
+    series = json_array();
+    if (series == NULL) {
+        rc = oom(err, "series");
+        goto out;
+    }
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES);
+    sqlite3_bind_int64(stmt, 1, location_id);
+    sqlite3_bind_int64(stmt, 2, from);
+    sqlite3_bind_int64(stmt, 3, to);
+    bind_cstr_or_null(stmt, 4, service);
+    sqlite3_bind_int64(stmt, 5, step);
+    /* rows come by bucket, then instance, then time: the last row of an instance in a
+     * bucket is its latest profile there */
+    bool have = false;
+    int64_t bucket = 0, instance = 0, count = 0, sum = 0;
+    int step_rc;
+    while ((step_rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t row_bucket = sqlite3_column_int64(stmt, 0);
+        int64_t row_instance = sqlite3_column_int64(stmt, 1);
+        int64_t row_count = sqlite3_column_int64(stmt, 2);
+        if (have && row_bucket != bucket) {
+            if (!series_point(series, bucket, step, sum + count)) {
+                rc = oom(err, "series");
+                goto out;
+            }
+            sum = 0;
+        } else if (have && row_instance != instance) {
+            sum += count;
+        }
+        have = true;
+        bucket = row_bucket;
+        instance = row_instance;
+        count = row_count;
+    }
+    if (step_rc != SQLITE_DONE) {
+        rc = store_fail(conn, err, LF_EDB, "series");
+        goto out;
+    }
+    if (have && !series_point(series, bucket, step, sum + count)) {
+        rc = oom(err, "series");
+        goto out;
+    }
+    *out = json_pack("{s:o, s:I, s:I, s:I}", "series", series, "from", (json_int_t)from, "to",
+                     (json_int_t)to, "step", (json_int_t)step);
+    series = NULL;
+    if (*out == NULL)
+        rc = oom(err, "series");
+out:
+    json_decref(series);
+    store_reader_release(store, conn);
+    return rc;
+}
+
+/* ---- services ----------------------------------------------------------------------------- */
+
+int query_services(struct store *store, const struct query_options *opts, json_t **out,
+                   struct lf_error *err)
+{
+    (void)opts;
+    *out = NULL;
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    json_t *services = json_array();
+    json_t *instances = NULL; /* borrowed: the current service's array */
+    char *current = NULL;
+    if (services == NULL) {
+        rc = oom(err, "services");
+        goto out;
+    }
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERVICES);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *name = column_cstr(stmt, 0);
+        if (current == NULL || name == NULL || strcmp(current, name) != 0) {
+            lf_free(current);
+            current = lf_strdup(name != NULL ? name : "");
+            json_t *service = json_object();
+            json_t *list = json_array();
+            bool ok = service != NULL && list != NULL && current != NULL &&
+                      put(service, "name", json_column_text(stmt, 0)) &&
+                      put(service, "owner", json_column_text(stmt, 1)) &&
+                      json_object_set(service, "instances", list) == 0;
+            json_decref(list); /* the service holds it now, or it is gone */
+            instances = list;
+            if (!ok) {
+                json_decref(service);
+                rc = oom(err, "services");
+                goto out;
+            }
+            if (!append(services, service)) {
+                rc = oom(err, "services");
+                goto out;
+            }
+        }
+        if (sqlite3_column_type(stmt, 2) == SQLITE_NULL)
+            continue; /* a service without instances */
+        json_t *instance = json_object();
+        bool ok = instance != NULL && put(instance, "name", json_column_text(stmt, 2)) &&
+                  put(instance, "profiles", json_integer(sqlite3_column_int64(stmt, 3))) &&
+                  put(instance, "last_push", json_integer(sqlite3_column_int64(stmt, 4)));
+        if (!ok) {
+            json_decref(instance);
+            rc = oom(err, "services");
+            goto out;
+        }
+        if (!append(instances, instance)) {
+            rc = oom(err, "services");
+            goto out;
+        }
+    }
+    if (step != SQLITE_DONE) {
+        rc = store_fail(conn, err, LF_EDB, "services");
+        goto out;
+    }
+    *out = json_pack("{s:o}", "services", services);
+    services = NULL;
+    if (*out == NULL)
+        rc = oom(err, "services");
+out:
+    lf_free(current);
+    json_decref(services);
+    store_reader_release(store, conn);
+    return rc;
+}

@@ -1,0 +1,90 @@
+/* query.h - the read side of the store as CONTRACT JSON: the leak inventory, one
+ * location, a location's series, the services. Each call takes a reader connection from
+ * the store's pool, so queries run beside the writer (WAL) and beside each other. Field
+ * names are exactly those of shared/CONTRACT.md. */
+#ifndef LF_QUERY_H
+#define LF_QUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "store.h"
+
+/* One (service, location) row of the inventory, as the judge sees it (borrowed for the
+ * call). count is summed over the latest profile of each live instance. */
+struct query_leak {
+    int64_t location_id;
+    const char *service;
+    const char *function;
+    const char *file;
+    int64_t line;
+    const char *op;
+    bool is_channel;
+    bool in_repo;
+    const char *owner; /* location owner, else the service's owner; NULL = none */
+    int64_t count;
+    bool confirmed; /* the runtime confirmed a leak in one of the latest profiles */
+    int64_t first_seen;
+    int64_t last_seen;
+};
+
+/* The judge's verdict on one row. */
+struct query_verdict {
+    bool suspect;
+    bool has_growth; /* false: "growth_per_hour": null */
+    double growth_per_hour;
+};
+
+/* Decides suspect and growth for one row; ctx is query_options.judge_ctx. */
+typedef void (*query_judge_fn)(void *ctx, const struct query_leak *row, struct query_verdict *out);
+
+struct query_options {
+    int64_t now;          /* unix seconds; 0 = the clock */
+    int64_t live_window;  /* an instance is live while it pushed within this (300 s) */
+    int64_t threshold;    /* detect.threshold (100) */
+    query_judge_fn judge; /* NULL = query_judge_threshold */
+    void *judge_ctx;      /* for query_judge_threshold: the query_options itself */
+};
+
+/* Fills opts with the defaults above. */
+void query_options_default(struct query_options *opts);
+
+/* The default judge until growth detection exists: suspect when in-repo and either a
+ * channel op with count >= threshold (ctx is a const struct query_options *, NULL =
+ * 100) or confirmed by the runtime's goroutine-leak verdict; growth unknown (null). */
+void query_judge_threshold(void *ctx, const struct query_leak *row, struct query_verdict *out);
+
+/* GET /api/v1/leaks. service and owner (NULL = any) filter; all adds every other blocked
+ * location (not running / runnable). Rows largest count first. Returns LF_OK with *out a
+ * new reference (caller json_decref), or LF_EDB / LF_ENOMEM. */
+int query_leaks(struct store *store, const struct query_options *opts, const char *service,
+                const char *owner, bool all, json_t **out, struct lf_error *err);
+
+/* GET /api/v1/locations/ID: {"location_id","op","function","file","line","in_repo",
+ * "repo_path","owner","first_seen","stack":[{"function","file","line"}],
+ * "sites":[{"location_id","op","line"}] (other locations in the same function and file),
+ * "services":[{"name","count","instances","first_seen","last_seen"}]} (count over live
+ * instances). LF_ENOTFOUND when no such location. *out as query_leaks. */
+int query_location(struct store *store, const struct query_options *opts, int64_t location_id,
+                   json_t **out, struct lf_error *err);
+
+/* GET /api/v1/locations/ID/series: {"series":[[bucket_start, count], ...]} over profiles
+ * with from <= ts <= to (to 0 = now, from 0 = 24 h before to), step seconds per bucket (0 =
+ * chosen for at most 500 buckets, at least 60 s). In each bucket every instance counts
+ * with its latest profile there (0 when that profile lacks the location); the bucket's
+ * value is the sum over instances. Buckets without profiles are left out. service NULL
+ * = every service. LF_ENOTFOUND for no such location, LF_EINVAL for to < from or a
+ * negative step. *out as query_leaks. */
+int query_series(struct store *store, const struct query_options *opts, int64_t location_id,
+                 const char *service, int64_t from, int64_t to, int64_t step, json_t **out,
+                 struct lf_error *err);
+
+/* GET /api/v1/services: {"services":[{"name","owner","instances":[{"name","profiles",
+ * "last_push"}]}]} sorted by name. *out as query_leaks. */
+int query_services(struct store *store, const struct query_options *opts, json_t **out,
+                   struct lf_error *err);
+
+#endif

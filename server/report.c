@@ -1,0 +1,266 @@
+/* report.c - renders a sorted aggregate as the analyze table or its JSON (jansson, with
+ * the stealing *_new setters). Attribution runs once per printed location. Strings
+ * from the profile may be any bytes: invalid UTF-8 becomes U+FFFD in JSON, never
+ * invalid output. The table is plain text; nothing here knows how the input was read. */
+#include "report.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "alloc.h"
+
+/* ---- JSON ---------------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (of n bytes), or 0 when invalid. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    uint32_t cp = c & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* A new JSON string of s; invalid UTF-8 bytes become U+FFFD. NULL on allocation failure. */
+static json_t *json_text(const char *s)
+{
+    size_t len = strlen(s);
+    json_t *j = json_stringn(s, len);
+    if (j != NULL)
+        return j;
+    char *clean = lf_malloc(len * 3 + 1);
+    if (clean == NULL)
+        return NULL;
+    const unsigned char *u = (const unsigned char *)s;
+    size_t out = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_sequence(u + i, len - i);
+        if (n == 0) {
+            memcpy(clean + out, "\xef\xbf\xbd", 3);
+            out += 3;
+            i++;
+        } else {
+            memcpy(clean + out, s + i, n);
+            out += n;
+            i += n;
+        }
+    }
+    j = json_stringn(clean, out);
+    lf_free(clean);
+    return j;
+}
+
+static bool shown(const struct agg_location *loc, const struct report_options *options)
+{
+    return loc->count >= options->min_count;
+}
+
+static void attribute(const struct report_options *options, const struct agg_location *loc,
+        struct attribution *out)
+{
+    if (options->attributor == NULL) {
+        memset(out, 0, sizeof(*out));
+        return;
+    }
+    attribute_site(options->attributor, str_from_cstr(loc->function), str_from_cstr(loc->file),
+            out);
+}
+
+static json_t *location_json(const struct agg_location *loc, const struct report_options *options)
+{
+    struct attribution attribution;
+    attribute(options, loc, &attribution);
+    json_t *obj = json_object();
+    if (obj == NULL)
+        return NULL;
+    int rc = 0;
+    rc |= json_object_set_new(obj, "op", json_text(loc->op_text));
+    rc |= json_object_set_new(obj, "function", json_text(loc->function));
+    rc |= json_object_set_new(obj, "file", json_text(loc->file));
+    rc |= json_object_set_new(obj, "line", json_integer(loc->line));
+    rc |= json_object_set_new(obj, "count", json_integer(loc->count));
+    rc |= json_object_set_new(obj, "in_repo", json_boolean(attribution.in_repo));
+    rc |= json_object_set_new(obj, "owner",
+            attribution.owner != NULL ? json_text(attribution.owner) : json_null());
+    if (loc->max_wait_minutes >= 0)
+        rc |= json_object_set_new(obj, "max_wait_minutes", json_integer(loc->max_wait_minutes));
+    if (loc->confirmed)
+        rc |= json_object_set_new(obj, "confirmed", json_true());
+    if (rc != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+json_t *report_json(const struct aggregate *agg, const struct report_options *options,
+        struct lf_error *err)
+{
+    json_t *root = json_object();
+    json_t *locations = json_array();
+    if (root == NULL || locations == NULL)
+        goto out_nomem;
+    if (json_object_set_new(root, "format", json_text(options->format)) != 0 ||
+            json_object_set_new(root, "goroutines", json_integer(options->goroutines)) != 0)
+        goto out_nomem;
+    for (size_t i = 0; i < aggregate_size(agg); i++) {
+        const struct agg_location *loc = aggregate_at(agg, i);
+        if (!shown(loc, options))
+            continue;
+        if (json_array_append_new(locations, location_json(loc, options)) != 0)
+            goto out_nomem;
+    }
+    if (json_object_set_new(root, "locations", locations) != 0) {
+        locations = NULL; /* the failed setter released it */
+        goto out_nomem;
+    }
+    return root;
+out_nomem:
+    json_decref(locations);
+    json_decref(root);
+    lf_fail(err, LF_ENOMEM, "out of memory building the JSON report");
+    return NULL;
+}
+
+int report_write_json(FILE *out, const struct aggregate *agg,
+        const struct report_options *options, struct lf_error *err)
+{
+    json_t *root = report_json(agg, options, err);
+    if (root == NULL)
+        return err != NULL ? err->code : LF_ENOMEM;
+    int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    if (rc != 0 || fputc('\n', out) == EOF || fflush(out) != 0 || ferror(out))
+        return lf_fail(err, LF_EIO, "cannot write the report");
+    return LF_OK;
+}
+
+/* ---- text ---------------------------------------------------------------------------- */
+
+#define TEXT_MAX_COLUMN 80
+
+/* Prints one formatted line without trailing blanks, then a newline. */
+static void emit_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void emit_line(FILE *out, const char *fmt, ...)
+{
+    char small[1024];
+    char *buf = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(small)) {
+        buf = lf_malloc((size_t)n + 1);
+        if (buf == NULL) {
+            buf = small; /* print what fitted */
+            n = (int)sizeof(small) - 1;
+        } else {
+            va_start(ap, fmt);
+            vsnprintf(buf, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+        }
+    }
+    size_t len = (size_t)n;
+    while (len > 0 && buf[len - 1] == ' ')
+        len--;
+    fwrite(buf, 1, len, out);
+    fputc('\n', out);
+    if (buf != small)
+        lf_free(buf);
+}
+
+static int clamp_width(size_t width)
+{
+    return width > TEXT_MAX_COLUMN ? TEXT_MAX_COLUMN : (int)width;
+}
+
+int report_write_text(FILE *out, const struct aggregate *agg,
+        const struct report_options *options, struct lf_error *err)
+{
+    size_t n_shown = 0;
+    size_t w_count = strlen("COUNT"), w_op = strlen("OP"), w_function = strlen("FUNCTION");
+    size_t w_where = strlen("FILE:LINE"), w_owner = strlen("OWNER");
+    bool waits = false, leaked = false;
+    char where[TEXT_MAX_COLUMN + 64];
+    for (size_t i = 0; i < aggregate_size(agg); i++) {
+        const struct agg_location *loc = aggregate_at(agg, i);
+        if (!shown(loc, options))
+            continue;
+        n_shown++;
+        struct attribution attribution;
+        attribute(options, loc, &attribution);
+        char number[32];
+        size_t len = (size_t)snprintf(number, sizeof(number), "%lld", (long long)loc->count);
+        w_count = len > w_count ? len : w_count;
+        len = strlen(loc->op_text);
+        w_op = len > w_op ? len : w_op;
+        len = strlen(loc->function);
+        w_function = len > w_function ? len : w_function;
+        len = strlen(loc->file) + 1 + (size_t)snprintf(number, sizeof(number), "%lld",
+                (long long)loc->line);
+        w_where = len > w_where ? len : w_where;
+        if (attribution.owner != NULL) {
+            len = strlen(attribution.owner);
+            w_owner = len > w_owner ? len : w_owner;
+        }
+        waits = waits || loc->max_wait_minutes > 0;
+        leaked = leaked || loc->confirmed;
+    }
+    fprintf(out, "%s: %lld goroutines, %zu locations", options->format,
+            (long long)options->goroutines, n_shown);
+    if (options->min_count > 1)
+        fprintf(out, " with %lld or more", (long long)options->min_count);
+    fputc('\n', out);
+    emit_line(out, "%*s  %-*s  %-*s  %-*s  %-*s  %s%s%s", (int)w_count, "COUNT", clamp_width(w_op),
+            "OP", clamp_width(w_function), "FUNCTION", clamp_width(w_where), "FILE:LINE",
+            clamp_width(w_owner), "OWNER", "REPO", waits ? "  WAIT" : "",
+            leaked ? "  LEAKED" : "");
+    for (size_t i = 0; i < aggregate_size(agg); i++) {
+        const struct agg_location *loc = aggregate_at(agg, i);
+        if (!shown(loc, options))
+            continue;
+        struct attribution attribution;
+        attribute(options, loc, &attribution);
+        snprintf(where, sizeof(where), "%.*s:%lld", TEXT_MAX_COLUMN, loc->file,
+                (long long)loc->line);
+        char wait[32] = "";
+        if (waits && loc->max_wait_minutes >= 0)
+            snprintf(wait, sizeof(wait), "  %3lldm", (long long)loc->max_wait_minutes);
+        else if (waits)
+            snprintf(wait, sizeof(wait), "      ");
+        emit_line(out, "%*lld  %-*s  %-*s  %-*s  %-*s  %-4s%s%s", (int)w_count,
+                (long long)loc->count, clamp_width(w_op), loc->op_text, clamp_width(w_function),
+                loc->function, clamp_width(w_where), where, clamp_width(w_owner),
+                attribution.owner != NULL ? attribution.owner : "-",
+                attribution.in_repo ? "yes" : "", wait, loc->confirmed ? "  leaked" : "");
+    }
+    if (fflush(out) != 0 || ferror(out))
+        return lf_fail(err, LF_EIO, "cannot write the report");
+    return LF_OK;
+}

@@ -1,0 +1,88 @@
+/* routes.c - the route table as data, and the matcher. The table is small (tens of rows)
+ * and matched linearly segment by segment with no allocation; a test walks it for
+ * duplicates and for an auth level, a handler and a metric on every row. */
+#include "routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define INGEST_BODY_LIMIT ((size_t)8 << 20) /* replaced by `limits.max_body_bytes` */
+#define SMALL_BODY_LIMIT ((size_t)64 << 10)
+
+/* Fields: method, path pattern, auth level, body cap in bytes (0 = no body), handler,
+ * metric label. Order matters only for the final wildcard row, which must stay last. */
+const struct route routes[] = {
+    { "GET", "/healthz", AUTH_NONE, 0, api_health, "healthz" },
+    { "GET", "/metrics", AUTH_NONE, 0, api_metrics, "metrics" },
+    { "POST", "/api/v1/profiles", AUTH_INGEST, INGEST_BODY_LIMIT, api_ingest, "ingest" },
+    { "GET", "/api/v1/leaks", AUTH_NONE, 0, api_leaks, "leaks" },
+    { "GET", "/api/v1/locations/:id", AUTH_NONE, 0, api_location, "location" },
+    { "GET", "/api/v1/locations/:id/series", AUTH_NONE, 0, api_location_series, "series" },
+    { "GET", "/api/v1/services", AUTH_NONE, 0, api_services, "services" },
+    { "GET", "/*", AUTH_NONE, 0, http_static, "static" },
+};
+const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
+
+/* Matches one pattern against path; sets *id for a ":id" segment. */
+static bool pattern_matches(const char *pattern, const char *path, struct str *id)
+{
+    *id = STR_NULL;
+    const char *p = pattern;
+    const char *s = path;
+    for (;;) {
+        if (p[0] == '*' && p[1] == '\0')
+            return true;
+        if (*p == '\0' || *s == '\0')
+            return *p == '\0' && *s == '\0';
+        if (p[0] == ':' && p > pattern && p[-1] == '/') {
+            const char *seg_end = s;
+            while (*seg_end != '\0' && *seg_end != '/')
+                seg_end++;
+            if (seg_end == s)
+                return false;
+            *id = str_make(s, (size_t)(seg_end - s));
+            s = seg_end;
+            while (*p != '\0' && *p != '/')
+                p++;
+            continue;
+        }
+        if (*p != *s)
+            return false;
+        p++;
+        s++;
+    }
+}
+
+static bool is_wildcard(const struct route *route)
+{
+    size_t len = strlen(route->pattern);
+    return len > 0 && route->pattern[len - 1] == '*';
+}
+
+enum route_match routes_match(const struct route *table, size_t n, const char *method,
+        const char *path, size_t *index, struct str *id, char *allow, size_t allow_size)
+{
+    allow[0] = '\0';
+    size_t allow_len = 0;
+    bool other_method = false;
+    for (size_t i = 0; i < n; i++) {
+        struct str seg_id;
+        if (!pattern_matches(table[i].pattern, path, &seg_id))
+            continue;
+        if (strcmp(table[i].method, method) == 0) {
+            *index = i;
+            *id = seg_id;
+            return ROUTE_FOUND;
+        }
+        if (is_wildcard(&table[i]))
+            continue;
+        other_method = true;
+        if (strstr(allow, table[i].method) == NULL) {
+            int w = snprintf(allow + allow_len, allow_size - allow_len, "%s%s",
+                    allow_len > 0 ? ", " : "", table[i].method);
+            if (w > 0 && (size_t)w < allow_size - allow_len)
+                allow_len += (size_t)w;
+        }
+    }
+    return other_method ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
+}

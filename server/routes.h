@@ -1,0 +1,67 @@
+/* routes.h - the server's route table (method + path pattern -> auth level, body cap,
+ * handler, metric name), the matcher http.c uses on it, the context every handler gets,
+ * and the handlers the table names (api_ingest.c, api_query.c, http.c). */
+#ifndef LF_ROUTES_H
+#define LF_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "http.h"
+#include "str.h"
+
+/* One row. pattern segments are literal, ":id" (one non-empty segment, handed to the
+ * handler as request.id), or a final "*" (any rest; such rows answer only their own
+ * method and never make another method a 405). */
+struct route {
+    const char *method;
+    const char *pattern;
+    enum auth_level auth;
+    size_t body_limit; /* bytes of body accepted; 0 = none */
+    route_fn handler;
+    const char *metric; /* label of its latency histogram */
+};
+
+/* The server's table, in match order, and its length. */
+extern const struct route routes[];
+extern const size_t routes_count;
+
+enum route_match {
+    ROUTE_FOUND,
+    ROUTE_NOT_FOUND,
+    ROUTE_BAD_METHOD, /* the path exists for other methods */
+};
+
+/* Matches (method, path) against table (n rows). ROUTE_FOUND sets *index and *id (a
+ * view into path; empty when the pattern has no ":id"); ROUTE_BAD_METHOD writes the
+ * allowed methods ("GET, POST") into allow (size > 0). */
+enum route_match routes_match(const struct route *table, size_t n, const char *method,
+        const char *path, size_t *index, struct str *id, char *allow, size_t allow_size);
+
+/* Everything the handlers share, owned by cmd_serve.c (all borrowed by handlers). */
+struct store;
+struct metrics;
+struct ingest_context;
+struct query_options;
+
+struct api_context {
+    struct store *store;
+    const struct ingest_context *ingest;
+    const struct query_options *query;
+    struct metrics *metrics;
+    size_t max_decoded_bytes; /* cap on a body after Content-Encoding: gzip */
+};
+
+/* ---- handlers (see shared/CONTRACT.md for each route) ---- */
+int api_health(const struct request *req, struct response *resp, struct lf_error *err);
+int api_metrics(const struct request *req, struct response *resp, struct lf_error *err);
+int api_ingest(const struct request *req, struct response *resp, struct lf_error *err);
+int api_leaks(const struct request *req, struct response *resp, struct lf_error *err);
+int api_location(const struct request *req, struct response *resp, struct lf_error *err);
+int api_location_series(const struct request *req, struct response *resp,
+        struct lf_error *err);
+int api_services(const struct request *req, struct response *resp, struct lf_error *err);
+
+#endif

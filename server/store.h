@@ -1,0 +1,178 @@
+/* store.h - the SQLite database of leakfleet: opening and migrating it from the embedded
+ * schema/NNNN_*.sql files, the connections (one writer, a pool of readers), the named
+ * prepared statements, and writing one aggregated profile. Knows no HTTP and no profile
+ * formats; the writer thread (writer.h) decides when transactions begin and commit, the
+ * queries (query.h) read through the reader pool. */
+#ifndef LF_STORE_H
+#define LF_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "str.h"
+
+struct sqlite3_stmt;
+struct store;
+struct store_conn;
+
+struct store_options {
+    int busy_timeout_ms;   /* how long a connection waits for a lock (default 5000) */
+    bool synchronous_full; /* PRAGMA synchronous=FULL (default true): a commit survives
+                              power loss, not only a crash of the process */
+    size_t n_readers;      /* read connections for queries (default 4); a ":memory:"
+                              database has none: queries share the write connection */
+};
+
+/* Fills opts with the defaults above. */
+void store_options_default(struct store_options *opts);
+
+/* Opens (creating it when missing) the database at path, sets the pragmas (WAL,
+ * foreign_keys, busy_timeout, synchronous), applies every embedded migration newer than
+ * PRAGMA user_version (each in one transaction), and prepares every statement. opts may
+ * be NULL for the defaults. Returns LF_OK with *out set (caller closes with store_close),
+ * or LF_EDB / LF_EIO / LF_ENOMEM with err set and *out NULL. A database newer than this
+ * binary (user_version above the last migration) is LF_EDB. */
+int store_open(const char *path, const struct store_options *opts, struct store **out,
+               struct lf_error *err);
+
+/* Finalizes every statement and closes every connection; NULL does nothing. The caller
+ * stops the writer (writer_free) and every query first. */
+void store_close(struct store *store);
+
+/* PRAGMA user_version of the open database: the number of the last migration applied. */
+int store_schema_version(const struct store *store);
+
+/* The number of the newest embedded migration (NNNN of the last schema/NNNN_*.sql). */
+int store_schema_latest(void);
+
+/* ---- writing a profile -------------------------------------------------------------- */
+
+/* One frame of a representative stack. */
+struct store_frame {
+    struct str function;
+    struct str file;
+    int64_t line;
+};
+
+/* One aggregated blocking site of a profile. Every view is borrowed for the call. */
+struct store_site {
+    struct str op;       /* runtime wait words: "chan send", "select", "unknown" */
+    bool is_channel;     /* op is a channel operation (send, receive, select, nil) */
+    struct str function; /* the site: first frame outside the Go runtime */
+    struct str file;
+    int64_t line;
+    bool in_repo;                     /* the organisation's own code */
+    struct str repo_path;             /* repo-relative path; empty when not derivable */
+    struct str owner;                 /* CODEOWNERS owner; empty = none */
+    int64_t count;                    /* goroutines blocked here */
+    int64_t max_wait_minutes;         /* -1 when the format carries no wait times */
+    bool confirmed;                   /* the runtime's goroutine-leak verdict */
+    const struct store_frame *frames; /* representative stack, innermost first */
+    size_t n_frames;
+};
+
+/* One push, aggregated. Every view is borrowed for the call. */
+struct store_profile {
+    struct str service;
+    struct str service_owner; /* owner from the configuration; empty keeps the stored one */
+    struct str instance;
+    int64_t ts;        /* profile time, unix seconds */
+    int64_t received;  /* server clock at the push, unix seconds (liveness) */
+    struct str format; /* "pprof", "debug1", "debug2" */
+    int64_t goroutines;
+    struct str idempotency_key; /* empty = none */
+    const struct store_site *sites;
+    size_t n_sites;
+};
+
+/* The answer to a push; the same answer again for a retry with the same key. */
+struct store_put_result {
+    int64_t profile_id;
+    int64_t goroutines;
+    int64_t locations; /* distinct sites stored for the profile */
+    bool replayed;     /* an earlier push with the same (service, key) answered */
+};
+
+/* Writes one profile on conn, which must be the write connection inside an open
+ * transaction (the writer thread calls it): upserts the service, instance and locations,
+ * inserts the profile and its samples, keeps the instance's latest profile. When
+ * (service, idempotency_key) is already stored, writes nothing and fills *out from the
+ * first push with replayed set. Returns LF_OK, LF_EINVAL (empty service or instance),
+ * LF_EUNAVAIL (disk full) or LF_EDB. */
+int store_put_profile(struct store_conn *conn, const struct store_profile *profile,
+                      struct store_put_result *out, struct lf_error *err);
+
+/* Looks (service, key) up on a reader connection: LF_OK with *found set and *out filled
+ * when found, LF_EDB on failure. Lets ingest answer a retry without parsing it again. */
+int store_find_idempotent(struct store *store, struct str service, struct str key,
+                          struct store_put_result *out, bool *found, struct lf_error *err);
+
+/* ---- connections and transactions (writer.c and query.c) ---------------------------- */
+
+/* The write connection. Only one thread (the writer) may use it at a time. */
+struct store_conn *store_writer_conn(struct store *store);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK on conn; SAVEPOINT, RELEASE and ROLLBACK TO of
+ * the one savepoint used per job. Return LF_OK, LF_EUNAVAIL (disk full, database busy)
+ * or LF_EDB. store_rollback tolerates a transaction SQLite already rolled back. */
+int store_begin(struct store_conn *conn, struct lf_error *err);
+int store_commit(struct store_conn *conn, struct lf_error *err);
+int store_rollback(struct store_conn *conn, struct lf_error *err);
+int store_savepoint(struct store_conn *conn, struct lf_error *err);
+int store_savepoint_release(struct store_conn *conn, struct lf_error *err);
+int store_savepoint_rollback(struct store_conn *conn, struct lf_error *err);
+
+/* Takes a reader connection from the pool, waiting while all are busy (with a
+ * ":memory:" database: the write connection, serialised with the writer). Returns
+ * LF_OK with *out set; give it back with store_reader_release. */
+int store_reader_acquire(struct store *store, struct store_conn **out, struct lf_error *err);
+void store_reader_release(struct store *store, struct store_conn *conn);
+
+/* The named statements, prepared once per connection. The SQL is in store.c. */
+enum store_stmt_id {
+    STORE_STMT_BEGIN,
+    STORE_STMT_COMMIT,
+    STORE_STMT_ROLLBACK,
+    STORE_STMT_SAVEPOINT,
+    STORE_STMT_RELEASE,
+    STORE_STMT_ROLLBACK_TO,
+    STORE_STMT_SERVICE_UPSERT,
+    STORE_STMT_IDEMPOTENT_FIND,
+    STORE_STMT_IDEMPOTENT_FIND_BY_NAME,
+    STORE_STMT_INSTANCE_UPSERT,
+    STORE_STMT_INSTANCE_LATEST,
+    STORE_STMT_PROFILE_INSERT,
+    STORE_STMT_PROFILE_SET_LOCATIONS,
+    STORE_STMT_LOCATION_FIND,
+    STORE_STMT_LOCATION_INSERT,
+    STORE_STMT_LOCATION_UPDATE,
+    STORE_STMT_STACK_EXISTS,
+    STORE_STMT_STACK_INSERT,
+    STORE_STMT_SAMPLE_UPSERT,
+    STORE_STMT_SERVICE_LOCATION_UPSERT,
+    STORE_STMT_LEAKS,
+    STORE_STMT_LOCATION_GET,
+    STORE_STMT_LOCATION_STACK,
+    STORE_STMT_LOCATION_SITES,
+    STORE_STMT_LOCATION_SERVICES,
+    STORE_STMT_SERIES,
+    STORE_STMT_SERVICES,
+    STORE_N_STMTS,
+};
+
+/* The prepared statement id on conn, reset and with bindings cleared (borrowed; the
+ * caller steps it and need not reset it: the next store_stmt call does). */
+struct sqlite3_stmt *store_stmt(struct store_conn *conn, enum store_stmt_id id);
+
+/* Copies the connection's last SQLite error into err with code (LF_EUNAVAIL instead for
+ * a full disk or a busy database) and the prefix what; returns the code. */
+int store_fail(struct store_conn *conn, struct lf_error *err, enum lf_code code, const char *what);
+
+/* The SQLite handle of conn (borrowed), for modules that keep their statements beside
+ * their logic (detect.c, notify.c). Used only by the thread that holds conn. */
+struct sqlite3;
+struct sqlite3 *store_conn_db(struct store_conn *conn);
+
+#endif

@@ -1,0 +1,218 @@
+/* writer.c - the single writer thread and its bounded queue (group commit). Owns the
+ * store's write connection while it runs; knows nothing of what a job writes. Cost
+ * model: one BEGIN/COMMIT (one WAL fsync with synchronous=FULL) per batch, and a batch
+ * is everything that queued while the previous batch committed, so the number of
+ * commits falls as concurrency rises. A caller is woken only after COMMIT returned. */
+#include "writer.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "log.h"
+
+struct writer_job {
+    writer_fn fn;
+    void *ctx;
+    int result;
+    bool done;
+    struct lf_error err;
+    pthread_cond_t done_cond;
+    struct writer_job *next;
+};
+
+struct writer {
+    struct store *store;
+    struct writer_options opts;
+    pthread_mutex_t lock;
+    pthread_cond_t queued; /* the queue became non-empty, or stopping */
+    struct writer_job *head, *tail;
+    size_t depth;
+    bool stopping;
+    pthread_t thread;
+    struct writer_stats stats;
+};
+
+void writer_options_default(struct writer_options *opts)
+{
+    opts->queue_cap = 4096;
+    opts->max_batch = 512;
+}
+
+/* Runs the n jobs of one batch (a NULL-terminated list) in one transaction, filling
+ * each job's result and err; when the transaction fails, every job gets its error. */
+static void run_batch(struct writer *writer, struct writer_job *batch, size_t n, bool *committed)
+{
+    struct store_conn *conn = store_writer_conn(writer->store);
+    struct lf_error txn_err = { LF_OK, "" };
+    *committed = false;
+    int rc = store_begin(conn, &txn_err);
+    if (rc == LF_OK) {
+        for (struct writer_job *job = batch; job != NULL && rc == LF_OK; job = job->next) {
+            rc = store_savepoint(conn, &txn_err);
+            if (rc != LF_OK)
+                break;
+            lf_error_clear(&job->err);
+            job->result = job->fn(conn, job->ctx, &job->err);
+            if (job->result == LF_OK) {
+                rc = store_savepoint_release(conn, &txn_err);
+            } else {
+                if (job->err.code == LF_OK)
+                    lf_fail(&job->err, job->result, "write failed");
+                rc = store_savepoint_rollback(conn, &txn_err);
+            }
+        }
+        if (rc == LF_OK)
+            rc = store_commit(conn, &txn_err);
+        if (rc != LF_OK) {
+            struct lf_error ignored;
+            store_rollback(conn, &ignored);
+        }
+    }
+    if (rc == LF_OK) {
+        *committed = true;
+        return;
+    }
+    /* the transaction is gone: no job of the batch is stored */
+    lf_error_prefix(&txn_err, "store transaction of %zu writes", n);
+    log_error("writer: %s", txn_err.msg);
+    for (struct writer_job *job = batch; job != NULL; job = job->next) {
+        job->result = txn_err.code;
+        job->err = txn_err;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *writer = arg;
+    pthread_mutex_lock(&writer->lock);
+    for (;;) {
+        while (writer->head == NULL && !writer->stopping)
+            pthread_cond_wait(&writer->queued, &writer->lock);
+        if (writer->head == NULL)
+            break;
+        /* take up to max_batch jobs: everything that queued while we were committing */
+        struct writer_job *batch = writer->head, *last = batch;
+        size_t n = 1;
+        while (last->next != NULL && n < writer->opts.max_batch) {
+            last = last->next;
+            n++;
+        }
+        writer->head = last->next;
+        if (writer->head == NULL)
+            writer->tail = NULL;
+        last->next = NULL;
+        writer->depth -= n;
+        pthread_mutex_unlock(&writer->lock);
+
+        bool committed = false;
+        run_batch(writer, batch, n, &committed);
+
+        pthread_mutex_lock(&writer->lock);
+        writer->stats.jobs += n;
+        if (committed)
+            writer->stats.commits++;
+        else
+            writer->stats.failed_commits++;
+        if (n > writer->stats.largest_batch)
+            writer->stats.largest_batch = n;
+        for (struct writer_job *job = batch; job != NULL;) {
+            struct writer_job *next = job->next; /* the waiter may return at once */
+            job->done = true;
+            pthread_cond_signal(&job->done_cond);
+            job = next;
+        }
+    }
+    pthread_mutex_unlock(&writer->lock);
+    return NULL;
+}
+
+int writer_create(struct store *store, const struct writer_options *opts, struct writer **out,
+                  struct lf_error *err)
+{
+    *out = NULL;
+    struct writer *writer = lf_calloc(1, sizeof(*writer));
+    if (writer == NULL)
+        return lf_fail(err, LF_ENOMEM, "writer: out of memory");
+    writer->store = store;
+    writer_options_default(&writer->opts);
+    if (opts != NULL) {
+        if (opts->queue_cap > 0)
+            writer->opts.queue_cap = opts->queue_cap;
+        if (opts->max_batch > 0)
+            writer->opts.max_batch = opts->max_batch;
+    }
+    if (pthread_mutex_init(&writer->lock, NULL) != 0) {
+        lf_free(writer);
+        return lf_fail(err, LF_EINTERNAL, "writer: mutex");
+    }
+    if (pthread_cond_init(&writer->queued, NULL) != 0) {
+        pthread_mutex_destroy(&writer->lock);
+        lf_free(writer);
+        return lf_fail(err, LF_EINTERNAL, "writer: condition variable");
+    }
+    if (pthread_create(&writer->thread, NULL, writer_main, writer) != 0) {
+        pthread_cond_destroy(&writer->queued);
+        pthread_mutex_destroy(&writer->lock);
+        lf_free(writer);
+        return lf_fail(err, LF_EINTERNAL, "writer: cannot start thread");
+    }
+    *out = writer;
+    return LF_OK;
+}
+
+int writer_run(struct writer *writer, writer_fn fn, void *ctx, struct lf_error *err)
+{
+    struct writer_job job;
+    memset(&job, 0, sizeof(job));
+    job.fn = fn;
+    job.ctx = ctx;
+    if (pthread_cond_init(&job.done_cond, NULL) != 0)
+        return lf_fail(err, LF_EINTERNAL, "writer: condition variable");
+
+    pthread_mutex_lock(&writer->lock);
+    if (writer->stopping || writer->depth >= writer->opts.queue_cap) {
+        bool stopping = writer->stopping;
+        writer->stats.rejected++;
+        pthread_mutex_unlock(&writer->lock);
+        pthread_cond_destroy(&job.done_cond);
+        return lf_fail(err, LF_EUNAVAIL, stopping ? "server is stopping" : "write queue is full");
+    }
+    if (writer->tail != NULL)
+        writer->tail->next = &job;
+    else
+        writer->head = &job;
+    writer->tail = &job;
+    writer->depth++;
+    pthread_cond_signal(&writer->queued);
+    while (!job.done)
+        pthread_cond_wait(&job.done_cond, &writer->lock);
+    pthread_mutex_unlock(&writer->lock);
+    pthread_cond_destroy(&job.done_cond);
+
+    if (job.result != LF_OK && err != NULL)
+        *err = job.err;
+    return job.result;
+}
+
+void writer_get_stats(struct writer *writer, struct writer_stats *out)
+{
+    pthread_mutex_lock(&writer->lock);
+    *out = writer->stats;
+    out->depth = writer->depth;
+    pthread_mutex_unlock(&writer->lock);
+}
+
+void writer_free(struct writer *writer)
+{
+    if (writer == NULL)
+        return;
+    pthread_mutex_lock(&writer->lock);
+    writer->stopping = true;
+    pthread_cond_signal(&writer->queued);
+    pthread_mutex_unlock(&writer->lock);
+    pthread_join(writer->thread, NULL);
+    pthread_cond_destroy(&writer->queued);
+    pthread_mutex_destroy(&writer->lock);
+    lf_free(writer);
+}

@@ -1,0 +1,29 @@
+/* fuzz_codeowners.c - libFuzzer target for CODEOWNERS parsing and matching: the input
+ * is parsed as a file, then its own lines are looked up as paths. */
+#include <stdint.h>
+#include <string.h>
+
+#include "codeowners.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct lf_error err;
+    struct codeowners *co = codeowners_parse((const char *)data, size, &err);
+    if (co == NULL)
+        return 0;
+    char path[512];
+    size_t start = 0;
+    for (size_t i = 0; i <= size && start < size; i++) {
+        if (i < size && data[i] != '\n' && data[i] != ' ')
+            continue;
+        size_t len = i - start < sizeof(path) - 1 ? i - start : sizeof(path) - 1;
+        memcpy(path, data + start, len);
+        path[len] = '\0';
+        codeowners_match(co, path);
+        start = i + 1;
+    }
+    codeowners_free(co);
+    return 0;
+}

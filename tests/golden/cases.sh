@@ -1,0 +1,23 @@
+# cases.sh - the golden cases of bin/leakfleet, shared by test_analyze.sh (compare) and
+# update.sh (rewrite). Sourced from the repository root. Each case is a name (the file
+# under tests/golden/expected/) and the arguments of one bin/leakfleet run; every
+# fixture gets a text and a JSON case, plus the attributed and classify cases below.
+
+golden_cases() {
+    local f base
+    for f in tests/fixtures/*; do
+        base=$(basename "$f")
+        case "$base" in *.md) continue ;; esac
+        printf '%s %s\n' "$base.txt" "analyze $f"
+        printf '%s %s\n' "$base.json" "analyze --json $f"
+        printf '%s %s\n' "$base.classify.txt" "classify --rules tests/golden/inputs/shop.rules $f"
+    done
+    local owners="--repo /srv/build/shop/ --repo github.com/acme/shop/ --owners tests/golden/inputs/CODEOWNERS"
+    printf '%s %s\n' "shop-n25.pb.gz.owners.txt" "analyze $owners tests/fixtures/shop-n25.pb.gz"
+    printf '%s %s\n' "shop-n25.pb.gz.owners.json" "analyze --json $owners tests/fixtures/shop-n25.pb.gz"
+    printf '%s %s\n' "shop-n25.debug2.config.json" \
+        "analyze --json --config tests/golden/inputs/shop.yaml tests/fixtures/shop-n25.debug2.txt"
+    printf '%s %s\n' "shop-n25.debug1.min25.txt" "analyze --min 25 tests/fixtures/shop-n25.debug1.txt"
+    printf '%s %s\n' "shop-n25.debug2.forced.json" \
+        "analyze --format debug2 --json tests/fixtures/shop-n25.debug2.txt"
+}

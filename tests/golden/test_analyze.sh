@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# test_analyze.sh - golden tests of `leakfleet analyze` and `classify` over every
+# fixture (text and JSON, attributed or not), the same through stdin, and exit 0.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/golden/cases.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+n=0
+while read -r name args; do
+    n=$((n + 1))
+    expected="tests/golden/expected/$name"
+    # shellcheck disable=SC2086
+    bin/leakfleet $args >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "FAIL $name: exit $rc: $(head -c 300 "$tmp/err")"; fail=1; continue
+    fi
+    if [ ! -f "$expected" ]; then
+        echo "FAIL $name: no $expected (run make golden-update)"; fail=1; continue
+    fi
+    if ! diff -u "$expected" "$tmp/out" >"$tmp/diff"; then
+        echo "FAIL $name: output differs from $expected"; head -40 "$tmp/diff"; fail=1
+    fi
+done < <(golden_cases)
+
+# stdin gives the same output as the file, gzipped pprof and gzipped text alike
+for f in tests/fixtures/shop-n25.pb.gz tests/fixtures/shop-n25.debug1.txt \
+        tests/fixtures/shop-n25.debug2.txt tests/fixtures/shop-n3.sigquit.txt; do
+    n=$((n + 1))
+    base=$(basename "$f")
+    if ! bin/leakfleet analyze --json - <"$f" | diff -u "tests/golden/expected/$base.json" - \
+            >"$tmp/diff"; then
+        echo "FAIL stdin $base"; head -20 "$tmp/diff"; fail=1
+    fi
+done
+n=$((n + 1))
+if ! gzip -c tests/fixtures/shop-n25.debug2.txt | bin/leakfleet analyze - |
+        diff -u tests/golden/expected/shop-n25.debug2.txt.txt - >"$tmp/diff"; then
+    echo "FAIL gzipped debug2 on stdin"; head -20 "$tmp/diff"; fail=1
+fi
+
+# JSON is valid and its counts add up to the goroutines of the profile
+for f in tests/golden/expected/*.json; do
+    n=$((n + 1))
+    if ! jq -e '(.locations | map(.count) | add) == .goroutines' "$f" >/dev/null; then
+        case "$f" in *min*) continue ;; esac
+        echo "FAIL $f: counts do not add up to goroutines"; fail=1
+    fi
+done
+echo "test_analyze: $n checks, $([ $fail -eq 0 ] && echo ok || echo FAILED)"
+exit $fail

@@ -1,0 +1,3 @@
+module github.com/acme/leaky
+
+go 1.19

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""agent_fake_server.py - a stand-in for both ends of leakfleet-agent in its tests: a Go
+service's /debug/pprof/goroutine[leak] (served from tests/fixtures) and the server's
+POST /api/v1/profiles, which records every push as one JSON line and answers with the
+status written in DIR/mode ("201" by default; e.g. "500", "400", "429").
+
+Usage: agent_fake_server.py DIR [--leak]   (writes the chosen port to DIR/port)
+"""
+import gzip
+import hashlib
+import http.server
+import json
+import os
+import sys
+import urllib.parse
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+BODIES = {"0": "shop-n25.pb.gz", "1": "shop-n25.debug1.txt", "2": "shop-n25.debug2.txt"}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, status, body, ctype="application/json"):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        if status == 429:
+            self.send_header("Retry-After", "1")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        debug = urllib.parse.parse_qs(url.query).get("debug", ["0"])[0]
+        with open(os.path.join(self.server.dir, "scrapes.log"), "a") as f:
+            f.write(self.path + "\n")
+        if url.path == "/debug/pprof/goroutineleak" and self.server.leak and debug in BODIES:
+            with open(os.path.join(FIXTURES, BODIES[debug]), "rb") as f:
+                body = f.read()
+            if debug == "1":
+                body = body.replace(b"goroutine profile:", b"goroutineleak profile:", 1)
+            self.reply(200, body, "text/plain")
+        elif url.path == "/debug/pprof/goroutine" and debug in BODIES:
+            with open(os.path.join(FIXTURES, BODIES[debug]), "rb") as f:
+                self.reply(200, f.read(), "text/plain")
+        else:
+            self.reply(404, b"404 page not found\n", "text/plain")
+
+    def do_POST(self):
+        url = urllib.parse.urlparse(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        try:
+            with open(os.path.join(self.server.dir, "mode")) as f:
+                status = int(f.read().strip() or "201")
+        except (OSError, ValueError):
+            status = 201
+        encoding = self.headers.get("Content-Encoding", "")
+        decoded = gzip.decompress(body) if encoding == "gzip" else body
+        record = {
+            "path": url.path,
+            "query": dict(urllib.parse.parse_qsl(url.query)),
+            "authorization": self.headers.get("Authorization", ""),
+            "key": self.headers.get("Idempotency-Key", ""),
+            "encoding": encoding,
+            "bytes": len(body),
+            "sha256": hashlib.sha256(decoded).hexdigest(),
+            "head": decoded[:40].decode("latin-1"),
+            "status": status,
+        }
+        with open(os.path.join(self.server.dir, "posts.jsonl"), "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if 200 <= status < 300:
+            self.reply(status, b'{"profile_id": 1, "goroutines": 25, "locations": 3}')
+        else:
+            self.reply(status, b'{"error": "fake server says %d"}' % status)
+
+
+def main():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.dir = sys.argv[1]
+    server.leak = "--leak" in sys.argv[2:]
+    tmp = os.path.join(server.dir, "port.tmp")
+    with open(tmp, "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(tmp, os.path.join(server.dir, "port"))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+# lib.sh - shared helpers of the server integration tests (sourced, not run): a temp
+# directory with a config and a database, the real bin/leakfleet serve on an ephemeral
+# loopback port, curl + jq requests, and assertions. Everything is cleaned up on exit.
+# Tests run from the repository root.
+
+set -euo pipefail
+
+LF_BIN=${LF_BIN:-bin/leakfleet}
+LF_FIXTURES=${LF_FIXTURES:-tests/fixtures}
+LF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/leakfleet-it.XXXXXX")
+LF_PID=
+LF_URL=
+LF_FAILED=0
+
+lf_cleanup() {
+    local rc=$?
+    if [ -n "$LF_PID" ] && kill -0 "$LF_PID" 2>/dev/null; then
+        kill -KILL "$LF_PID" 2>/dev/null || true
+        wait "$LF_PID" 2>/dev/null || true
+    fi
+    if [ "$rc" -ne 0 ] && [ -f "$LF_TMP/server.log" ]; then
+        echo "---- server log (last 40 lines) ----"
+        tail -n 40 "$LF_TMP/server.log"
+    fi
+    rm -rf "$LF_TMP"
+    exit "$rc"
+}
+trap lf_cleanup EXIT
+
+lf_fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# lf_eq ACTUAL EXPECTED WHAT
+lf_eq() {
+    if [ "$1" != "$2" ]; then
+        lf_fail "$3: got '$1', want '$2'"
+    fi
+    echo "ok: $3 = $2"
+}
+
+# The default config: tokens for the auth matrix, the shop fixture's repo roots.
+lf_write_config() {
+    cat >"$LF_TMP/config.yaml" <<YAML
+listen: "127.0.0.1:0"
+database: "$LF_TMP/lf.db"
+repo:
+  roots: ["/srv/build/shop/", "github.com/acme/shop/"]
+owners:
+  services:
+    shop: "@acme/shop-team"
+detect:
+  threshold: 40
+  live_window: "1h"
+limits:
+  max_body_bytes: 1048576
+  max_decoded_bytes: 4194304
+tokens:
+  - token: "agent-secret"
+    services: ["shop", "checkout"]
+  - token_sha256: "$(printf '%s' other-secret | sha256sum | cut -d' ' -f1)"
+    services: ["search"]
+  - token: "admin-secret"
+    admin: true
+${1:-}
+YAML
+}
+
+# lf_start [EXTRA ARGS]: starts the server, sets LF_PID and LF_URL, waits for /healthz.
+lf_start() {
+    [ -f "$LF_TMP/config.yaml" ] || lf_write_config
+    : >"$LF_TMP/server.log"
+    "$LF_BIN" serve --config "$LF_TMP/config.yaml" --listen 127.0.0.1:0 \
+        --db "$LF_TMP/lf.db" "$@" 2>>"$LF_TMP/server.log" &
+    LF_PID=$!
+    local port=
+    for _ in $(seq 1 200); do
+        port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' \
+            "$LF_TMP/server.log" | tail -n 1)
+        [ -n "$port" ] && break
+        kill -0 "$LF_PID" 2>/dev/null || lf_fail "server exited at start"
+        sleep 0.05
+    done
+    [ -n "$port" ] || lf_fail "server did not print its port"
+    LF_URL="http://127.0.0.1:$port"
+    for _ in $(seq 1 100); do
+        if curl -fsS -o /dev/null "$LF_URL/healthz" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    lf_fail "server did not answer /healthz"
+}
+
+# lf_stop: SIGTERM, then expects a clean exit 0 within 15 s.
+lf_stop() {
+    kill -TERM "$LF_PID"
+    local rc=0
+    for _ in $(seq 1 150); do
+        kill -0 "$LF_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$LF_PID" || rc=$?
+    LF_PID=
+    lf_eq "$rc" 0 "server exit status after SIGTERM"
+}
+
+# lf_req METHOD PATH [CURL ARGS...]: sets LF_STATUS and LF_BODY.
+lf_req() {
+    local method=$1 path=$2
+    shift 2
+    local out
+    out=$(curl -sS -X "$method" -o "$LF_TMP/body" -w '%{http_code}' "$@" "$LF_URL$path")
+    LF_STATUS=$out
+    LF_BODY=$(cat "$LF_TMP/body")
+}
+
+# lf_push SERVICE INSTANCE FILE [CURL ARGS...]: POSTs FILE as agent-secret.
+lf_push() {
+    local service=$1 instance=$2 file=$3
+    shift 3
+    lf_req POST "/api/v1/profiles?service=$service&instance=$instance" \
+        -H "Authorization: Bearer agent-secret" --data-binary "@$file" "$@"
+}
+
+# lf_json FILTER: jq -r FILTER over LF_BODY.
+lf_json() {
+    printf '%s' "$LF_BODY" | jq -r "$1"
+}

@@ -1,0 +1,278 @@
+/* test_agent_targets.c - unit tests of agent/targets.c: flag defaults and validation,
+ * durations and sizes, the YAML file with several targets, and which of flags and file
+ * wins. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "targets.h"
+
+static char yaml_path[64];
+
+/* Parses the NULL-terminated argument list into cfg; returns the result code. */
+#define PARSE(cfg, err, ...)                                                                       \
+    parse_args((cfg), (err), (const char *[]){ "leakfleet-agent", __VA_ARGS__, NULL })
+
+static int parse_args(struct targets_config *cfg, struct lf_error *err, const char **args)
+{
+    int argc = 0;
+    while (args[argc] != NULL)
+        argc++;
+    char *argv[64];
+    ck_assert_int_lt(argc, 64);
+    for (int i = 0; i <= argc; i++)
+        argv[i] = (char *)(uintptr_t)args[i];
+    lf_error_clear(err);
+    return targets_parse_args(cfg, argc, argv, err);
+}
+
+static void write_yaml(const char *text)
+{
+    snprintf(yaml_path, sizeof(yaml_path), "/tmp/lf-targets-XXXXXX");
+    int fd = mkstemp(yaml_path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void teardown(void)
+{
+    if (yaml_path[0] != '\0')
+        unlink(yaml_path);
+    yaml_path[0] = '\0';
+}
+
+START_TEST(test_flags_and_defaults)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    int rc = PARSE(&cfg, &err, "--server", "http://127.0.0.1:8080", "--token", "t",
+            "--service", "checkout", "--target", "http://127.0.0.1:6060/");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.server, "http://127.0.0.1:8080");
+    ck_assert_str_eq(cfg.token, "t");
+    ck_assert_str_eq(cfg.spool_dir, "./leakfleet-spool");
+    ck_assert_uint_eq(cfg.n_targets, 1);
+    ck_assert_str_eq(cfg.targets[0].service, "checkout");
+    ck_assert_str_eq(cfg.targets[0].url, "http://127.0.0.1:6060/");
+    ck_assert_int_eq(cfg.targets[0].interval_ms, 60000);
+    ck_assert_int_eq(cfg.targets[0].format, SCRAPE_FORMAT_PPROF);
+    char host[256] = "";
+    gethostname(host, sizeof(host));
+    ck_assert_str_eq(cfg.targets[0].instance, host);
+    ck_assert_uint_eq(cfg.spool_max_bytes, 256u << 20);
+    ck_assert_uint_eq(cfg.spool_max_files, 10000);
+    ck_assert_int_eq(cfg.connect_timeout_ms, 5000);
+    ck_assert_int_eq(cfg.timeout_ms, 30000);
+    ck_assert(!cfg.once);
+    targets_release(&cfg);
+
+    rc = PARSE(&cfg, &err, "--server", "https://lf.example", "--token", "t", "--service", "s",
+            "--target", "http://a:1", "--instance", "pod-7", "--interval", "500ms", "--format",
+            "debug2", "--spool", "/var/spool/lf", "--spool-max-bytes", "8M",
+            "--spool-max-files", "12", "--timeout", "2s", "--connect-timeout", "1s",
+            "--retry-max", "1m", "--once", "--log-level", "warn");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.targets[0].instance, "pod-7");
+    ck_assert_int_eq(cfg.targets[0].interval_ms, 500);
+    ck_assert_int_eq(cfg.targets[0].format, SCRAPE_FORMAT_DEBUG2);
+    ck_assert_str_eq(cfg.spool_dir, "/var/spool/lf");
+    ck_assert_uint_eq(cfg.spool_max_bytes, 8u << 20);
+    ck_assert_uint_eq(cfg.spool_max_files, 12);
+    ck_assert_int_eq(cfg.timeout_ms, 2000);
+    ck_assert_int_eq(cfg.connect_timeout_ms, 1000);
+    ck_assert_int_eq(cfg.retry_max_ms, 60000);
+    ck_assert(cfg.once);
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_WARN);
+    targets_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_bad_usage)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    ck_assert_int_eq(PARSE(&cfg, &err, "--token", "t", "--service", "s", "--target", "http://a"),
+            LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "--server is required (see --help)");
+    targets_release(&cfg);
+    unsetenv("LEAKFLEET_AGENT_TOKEN");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--service", "s", "--target",
+                             "http://a"),
+            LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "--token is required (or LEAKFLEET_AGENT_TOKEN)");
+    targets_release(&cfg);
+    setenv("LEAKFLEET_AGENT_TOKEN", "from-env", 1);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--service", "s", "--target",
+                             "http://a"),
+            LF_OK);
+    ck_assert_str_eq(cfg.token, "from-env");
+    targets_release(&cfg);
+    unsetenv("LEAKFLEET_AGENT_TOKEN");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t"), LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "no targets: give --service and --target, or --config");
+    targets_release(&cfg);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "s",
+                             "--target", "http://a", "--format", "json"),
+            LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "--format: expected pprof, debug1 or debug2, not 'json'");
+    targets_release(&cfg);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "s",
+                             "--target", "http://a", "--interval", "0s"),
+            LF_EUSAGE);
+    targets_release(&cfg);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service",
+                             "a\nb", "--target", "http://a"),
+            LF_EUSAGE);
+    targets_release(&cfg);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "x", "--token", "t"), LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "--server: expected an http:// or https:// URL 'x'");
+    targets_release(&cfg);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server"), LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "--server needs a value");
+    targets_release(&cfg);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "stray"), LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "unexpected argument 'stray' (see --help)");
+    targets_release(&cfg);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--help"), LF_OK);
+    ck_assert(cfg.help);
+    targets_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_durations)
+{
+    int64_t ms = 0;
+    ck_assert(targets_parse_duration_ms("60", &ms) && ms == 60000);
+    ck_assert(targets_parse_duration_ms("60s", &ms) && ms == 60000);
+    ck_assert(targets_parse_duration_ms("250ms", &ms) && ms == 250);
+    ck_assert(targets_parse_duration_ms("5m", &ms) && ms == 300000);
+    ck_assert(targets_parse_duration_ms("2h", &ms) && ms == 7200000);
+    ck_assert(targets_parse_duration_ms("1d", &ms) && ms == 86400000);
+    ck_assert(!targets_parse_duration_ms("", &ms));
+    ck_assert(!targets_parse_duration_ms("-5s", &ms));
+    ck_assert(!targets_parse_duration_ms("0", &ms));
+    ck_assert(!targets_parse_duration_ms("5 s", &ms));
+    ck_assert(!targets_parse_duration_ms("s", &ms));
+    ck_assert(!targets_parse_duration_ms("99999999999999999999d", &ms));
+}
+END_TEST
+
+START_TEST(test_yaml_targets_and_overrides)
+{
+    write_yaml("server: \"http://lf.internal:8080\"\n"
+               "token: \"agent-secret\"\n"
+               "interval: 30s\n"
+               "format: debug1\n"
+               "spool:\n"
+               "  dir: /var/lib/leakfleet-agent\n"
+               "  max_bytes: 1048576\n"
+               "  max_files: 50\n"
+               "timeouts: {connect: 2s, total: 10s}\n"
+               "targets:\n"
+               "  - service: checkout\n"
+               "    url: http://127.0.0.1:6060\n"
+               "  - service: search\n"
+               "    instance: search-2\n"
+               "    url: http://127.0.0.1:6061\n"
+               "    interval: 2m\n"
+               "    format: pprof\n");
+    struct targets_config cfg;
+    struct lf_error err;
+    int rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.server, "http://lf.internal:8080");
+    ck_assert_str_eq(cfg.token, "agent-secret");
+    ck_assert_str_eq(cfg.spool_dir, "/var/lib/leakfleet-agent");
+    ck_assert_uint_eq(cfg.spool_max_bytes, 1048576);
+    ck_assert_uint_eq(cfg.spool_max_files, 50);
+    ck_assert_int_eq(cfg.connect_timeout_ms, 2000);
+    ck_assert_int_eq(cfg.timeout_ms, 10000);
+    ck_assert_uint_eq(cfg.n_targets, 2);
+    char host[256] = "";
+    gethostname(host, sizeof(host));
+    ck_assert_str_eq(cfg.targets[0].service, "checkout");
+    ck_assert_str_eq(cfg.targets[0].instance, host);
+    ck_assert_int_eq(cfg.targets[0].interval_ms, 30000);
+    ck_assert_int_eq(cfg.targets[0].format, SCRAPE_FORMAT_DEBUG1);
+    ck_assert_str_eq(cfg.targets[1].service, "search");
+    ck_assert_str_eq(cfg.targets[1].instance, "search-2");
+    ck_assert_str_eq(cfg.targets[1].url, "http://127.0.0.1:6061");
+    ck_assert_int_eq(cfg.targets[1].interval_ms, 120000);
+    ck_assert_int_eq(cfg.targets[1].format, SCRAPE_FORMAT_PPROF);
+    targets_release(&cfg);
+
+    /* flags override the file's top-level values; a flag target joins the file's */
+    rc = PARSE(&cfg, &err, "--config", yaml_path, "--server", "http://other:1", "--instance",
+            "node-9", "--interval", "5s", "--spool", "/tmp/s", "--service", "cart", "--target",
+            "http://127.0.0.1:7000");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.server, "http://other:1");
+    ck_assert_str_eq(cfg.spool_dir, "/tmp/s");
+    ck_assert_uint_eq(cfg.n_targets, 3);
+    ck_assert_str_eq(cfg.targets[0].instance, "node-9");
+    ck_assert_int_eq(cfg.targets[0].interval_ms, 5000);
+    ck_assert_str_eq(cfg.targets[1].instance, "search-2");
+    ck_assert_int_eq(cfg.targets[1].interval_ms, 120000);
+    ck_assert_str_eq(cfg.targets[2].service, "cart");
+    ck_assert_str_eq(cfg.targets[2].instance, "node-9");
+    ck_assert_int_eq(cfg.targets[2].interval_ms, 5000);
+    ck_assert_int_eq(cfg.targets[2].format, SCRAPE_FORMAT_PPROF);
+    targets_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_yaml_errors)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    write_yaml("server: http://x\ntoken: t\ntargets:\n  - service: a\n    urll: http://b\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "targets.0.urll") != NULL, "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "unknown key") != NULL, "%s", err.msg);
+    targets_release(&cfg);
+    teardown();
+
+    write_yaml("server: http://x\ntoken: t\ntargets:\n  - service: a\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "targets.0: needs service and url") != NULL, "%s", err.msg);
+    targets_release(&cfg);
+    teardown();
+
+    write_yaml("server: http://x\ntoken: t\ntargets:\n  - {service: a, url: http://b, "
+               "format: xml}\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "targets.0.format: expected pprof, debug1 or debug2") != NULL,
+            "%s", err.msg);
+    targets_release(&cfg);
+    teardown();
+
+    write_yaml("server: [http://x\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    targets_release(&cfg);
+
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", "/nonexistent/agent.yaml"), LF_EIO);
+    targets_release(&cfg);
+}
+END_TEST
+
+static Suite *targets_suite(void)
+{
+    Suite *s = suite_create("agent_targets");
+    TCase *tc = tcase_create("flags");
+    tcase_add_test(tc, test_flags_and_defaults);
+    tcase_add_test(tc, test_bad_usage);
+    tcase_add_test(tc, test_durations);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("yaml");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, test_yaml_targets_and_overrides);
+    tcase_add_test(tc, test_yaml_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+LF_CHECK_MAIN(targets_suite)

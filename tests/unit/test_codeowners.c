@@ -1,0 +1,364 @@
+/* test_codeowners.c - unit tests of codeowners: GitHub's pattern rules case by case, the
+ * documented example file, last match wins, explicit unowned, invalid lines, limits and
+ * allocation failures. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "check_main.h"
+#include "codeowners.h"
+
+struct pattern_case {
+    const char *pattern;
+    const char *path;
+    bool match;
+};
+
+/* From GitHub's "About code owners" page and the gitignore rules it points to. */
+static const struct pattern_case cases[] = {
+    /* `*` owns everything */
+    { "*", "README.md", true },
+    { "*", "a/b/c.go", true },
+    /* an extension at any depth */
+    { "*.js", "app.js", true },
+    { "*.js", "src/web/app.js", true },
+    { "*.js", "app.jsx", false },
+    { "*.js", "app.ts", false },
+    { "*.go", "pkg/queue/queue.go", true },
+    { "*.JS", "app.js", false }, /* paths are case-sensitive */
+    /* `/build/logs/`: that directory at the root and all below it */
+    { "/build/logs/", "build/logs/a.log", true },
+    { "/build/logs/", "build/logs/old/a.log", true },
+    { "/build/logs/", "x/build/logs/a.log", false },
+    { "/build/logs/", "build/logs", false },
+    /* docs/<star>: files directly in docs, not nested files */
+    { "docs/*", "docs/getting-started.md", true },
+    { "docs/*", "docs/build-app/troubleshooting.md", false },
+    { "docs/*", "src/docs/a.md", false },
+    /* `apps/`: an apps directory anywhere */
+    { "apps/", "apps/a.go", true },
+    { "apps/", "x/apps/a.go", true },
+    { "apps/", "x/y/apps/z/a.go", true },
+    { "apps/", "apps", false },
+    { "apps/", "myapps/a.go", false },
+    /* `/docs/`: the root docs directory only */
+    { "/docs/", "docs/a.md", true },
+    { "/docs/", "docs/x/y.md", true },
+    { "/docs/", "src/docs/a.md", false },
+    /* `**` forms */
+    { "**/logs", "build/logs/a.log", true },
+    { "**/logs", "scripts/logs/a.log", true },
+    { "**/logs", "deeply/nested/logs/a.log", true },
+    { "**/logs", "logs/a.log", true },
+    { "**/logs", "logs", true },
+    { "**/logs", "catalogs/a", false },
+    { "apps/**", "apps/a", true },
+    { "apps/**", "apps/b/c", true },
+    { "apps/**", "x/apps/b", false },
+    { "a/**/b", "a/b", true },
+    { "a/**/b", "a/x/b", true },
+    { "a/**/b", "a/x/y/b", true },
+    { "a/**/b", "a/b/c.go", true },
+    { "a/**/b", "x/a/b", false },
+    { "a/**/b", "a/bc", false },
+    { "docs/**/*.md", "docs/a.md", true },
+    { "docs/**/*.md", "docs/x/y/a.md", true },
+    { "docs/**/*.md", "docs/a.txt", false },
+    { "**", "a/b/c", true },
+    /* a name without a slash matches at any depth, as a file or a directory */
+    { "foo", "foo", true },
+    { "foo", "a/foo", true },
+    { "foo", "a/foo/b.go", true },
+    { "foo", "foobar", false },
+    { "foo", "a/foobar", false },
+    /* a leading slash anchors; a slash in the middle anchors too */
+    { "/foo", "foo/b.go", true },
+    { "/foo", "a/foo", false },
+    { "/apps/github", "apps/github/x.go", true },
+    { "/apps/github", "apps/github", true },
+    { "/apps/github", "apps/githubx/a", false },
+    { "pkg/queue", "pkg/queue/queue.go", true },
+    { "pkg/queue", "x/pkg/queue/queue.go", false },
+    { "src/*.go", "src/main.go", true },
+    { "src/*.go", "src/x/main.go", false },
+    { "src/*.go", "a/src/main.go", false },
+    { "/*", "README.md", true },
+    { "/*", "docs/a.md", false },
+    /* `?` is one character */
+    { "file?.go", "file1.go", true },
+    { "file?.go", "file10.go", false },
+    { "Docs/", "docs/a", false },
+    /* an escaped space is part of the pattern */
+    { "my\\ file.txt", "my file.txt", true },
+};
+
+START_TEST(test_pattern_table)
+{
+    size_t n = sizeof(cases) / sizeof(cases[0]);
+    ck_assert_uint_ge(n, 40);
+    for (size_t i = 0; i < n; i++) {
+        char text[256];
+        int w = snprintf(text, sizeof(text), "%s @owner\n", cases[i].pattern);
+        ck_assert(w > 0 && (size_t)w < sizeof(text));
+        struct lf_error err;
+        struct codeowners *co = codeowners_parse(text, (size_t)w, &err);
+        ck_assert_ptr_nonnull(co);
+        ck_assert_msg(codeowners_n_rules(co) == 1, "pattern '%s' not valid", cases[i].pattern);
+        const struct codeowners_rule *rule = codeowners_match(co, cases[i].path);
+        ck_assert_msg((rule != NULL) == cases[i].match, "pattern '%s' path '%s': expected %s",
+                      cases[i].pattern, cases[i].path, cases[i].match ? "match" : "no match");
+        codeowners_free(co);
+    }
+}
+END_TEST
+
+/* GitHub's documented example file, in its order. */
+static const char example[] = "# This is a comment.\n"
+                              "*       @global-owner1 @global-owner2\n"
+                              "*.js    @js-owner #This is an inline comment.\n"
+                              "*.go docs@example.com\n"
+                              "*.txt @octo-org/octocats\n"
+                              "/build/logs/ @doctocat\n"
+                              "docs/*  docs@example.com\n"
+                              "apps/ @octocat\n"
+                              "/docs/ @doctocat\n"
+                              "/scripts/ @doctocat @octocat\n"
+                              "**/logs @octocat\n"
+                              "\n"
+                              "/apps/ @octocat\n"
+                              "/apps/github\n";
+
+static const char *owner_of(const struct codeowners *co, const char *path, size_t *n_owners,
+                            size_t *line)
+{
+    const struct codeowners_rule *rule = codeowners_match(co, path);
+    *n_owners = rule == NULL ? 0 : rule->n_owners;
+    *line = rule == NULL ? 0 : rule->line;
+    return rule == NULL || rule->n_owners == 0 ? NULL : rule->owners[0];
+}
+
+START_TEST(test_github_example)
+{
+    struct lf_error err;
+    struct codeowners *co = codeowners_parse(example, strlen(example), &err);
+    ck_assert_ptr_nonnull(co);
+    ck_assert_uint_eq(codeowners_n_rules(co), 12);
+    ck_assert_uint_eq(codeowners_n_invalid(co), 0);
+    size_t n = 0, line = 0;
+    ck_assert_str_eq(owner_of(co, "README.md", &n, &line), "@global-owner1");
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(line, 2);
+    ck_assert_str_eq(owner_of(co, "web/app.js", &n, &line), "@js-owner");
+    ck_assert_uint_eq(n, 1); /* the inline comment is not an owner */
+    ck_assert_str_eq(owner_of(co, "cmd/main.go", &n, &line), "docs@example.com");
+    ck_assert_str_eq(owner_of(co, "notes.txt", &n, &line), "@octo-org/octocats");
+    ck_assert_str_eq(owner_of(co, "docs/getting-started.md", &n, &line), "@doctocat");
+    ck_assert_uint_eq(line, 9); /* the /docs/ rule comes after the docs/<star> one */
+    ck_assert_str_eq(owner_of(co, "scripts/deploy.sh", &n, &line), "@doctocat");
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(owner_of(co, "deeply/nested/logs/x.log", &n, &line), "@octocat");
+    ck_assert_uint_eq(line, 11);
+    ck_assert_str_eq(owner_of(co, "apps/web/index.go", &n, &line), "@octocat");
+    ck_assert_uint_eq(line, 13);
+    /* the last rule lists nobody: apps/github is explicitly unowned */
+    ck_assert_ptr_null(owner_of(co, "apps/github/main.go", &n, &line));
+    ck_assert_uint_eq(line, 14);
+    const struct codeowners_rule *rule = codeowners_match(co, "apps/github/main.go");
+    ck_assert_ptr_nonnull(rule);
+    ck_assert_uint_eq(rule->n_owners, 0);
+    ck_assert_str_eq(rule->pattern, "/apps/github");
+    /* nested apps dirs keep apps/ */
+    ck_assert_str_eq(owner_of(co, "services/apps/x.go", &n, &line), "@octocat");
+    ck_assert_uint_eq(line, 8);
+    codeowners_free(co);
+}
+END_TEST
+
+START_TEST(test_last_match_wins)
+{
+    static const char text[] = "*.js @js-owner\n*.css @css-owner\n*.js @second\n";
+    struct codeowners *co = codeowners_parse(text, sizeof(text) - 1, NULL);
+    ck_assert_ptr_nonnull(co);
+    size_t n = 0, line = 0;
+    ck_assert_str_eq(owner_of(co, "a.js", &n, &line), "@second");
+    ck_assert_uint_eq(line, 3);
+    ck_assert_str_eq(owner_of(co, "a.css", &n, &line), "@css-owner");
+    ck_assert_ptr_null(codeowners_match(co, "a.html"));
+    /* an owned pattern after an unowned one gives the owner back */
+    static const char text2[] = "/apps/ @octocat\n/apps/github\n/apps/github @doctocat\n";
+    struct codeowners *co2 = codeowners_parse(text2, sizeof(text2) - 1, NULL);
+    ck_assert_str_eq(owner_of(co2, "apps/github/x", &n, &line), "@doctocat");
+    ck_assert_uint_eq(line, 3);
+    codeowners_free(co2);
+    codeowners_free(co);
+}
+END_TEST
+
+START_TEST(test_invalid_lines)
+{
+    static const char text[] = "*.go @go\n"
+                               "!vendor/ @nobody\n"  /* negation: not in GitHub */
+                               "[abc].go @ranges\n"  /* character range */
+                               "\\#notes @hash\n"    /* escaped # */
+                               "*.md not-an-owner\n" /* malformed owner */
+                               "*.c @org/\n"         /* team without a name */
+                               "a//b @x\n"           /* empty segment */
+                               "/ @root\n"           /* nothing after the slash */
+                               "  # indented comment\n"
+                               "\t\n"
+                               "*.rs   @rust   \r\n";
+    struct lf_error err;
+    struct codeowners *co = codeowners_parse(text, sizeof(text) - 1, &err);
+    ck_assert_ptr_nonnull(co);
+    ck_assert_uint_eq(codeowners_n_rules(co), 2);
+    ck_assert_uint_eq(codeowners_n_invalid(co), 7);
+    ck_assert_uint_eq(codeowners_first_invalid_line(co), 2);
+    size_t n = 0, line = 0;
+    /* `!vendor/` must not silently match or unown anything */
+    ck_assert_str_eq(owner_of(co, "vendor/x.go", &n, &line), "@go");
+    ck_assert_ptr_null(codeowners_match(co, "a.go.bak"));
+    ck_assert_ptr_null(codeowners_match(co, "a.go.md"));
+    ck_assert_ptr_null(codeowners_match(co, "#notes"));
+    ck_assert_str_eq(owner_of(co, "src/lib.rs", &n, &line), "@rust");
+    ck_assert_uint_eq(line, 11);
+    ck_assert_str_eq(codeowners_rule_at(co, 1)->pattern, "*.rs");
+    ck_assert_ptr_null(codeowners_rule_at(co, 2));
+    codeowners_free(co);
+}
+END_TEST
+
+START_TEST(test_owner_forms_and_paths)
+{
+    static const char text[] = "\xEF\xBB\xBF* @acme/core jane@acme.example @jdoe\n";
+    struct codeowners *co = codeowners_parse(text, sizeof(text) - 1, NULL);
+    ck_assert_ptr_nonnull(co);
+    const struct codeowners_rule *rule = codeowners_match(co, "/svc/main.go");
+    ck_assert_ptr_nonnull(rule);
+    ck_assert_uint_eq(rule->n_owners, 3);
+    ck_assert_str_eq(rule->pattern, "*");
+    ck_assert_str_eq(rule->owners[0], "@acme/core");
+    ck_assert_str_eq(rule->owners[1], "jane@acme.example");
+    ck_assert_str_eq(rule->owners[2], "@jdoe");
+    ck_assert_ptr_nonnull(codeowners_match(co, "./svc/main.go"));
+    ck_assert_ptr_null(codeowners_match(co, ""));
+    ck_assert_ptr_null(codeowners_match(co, "/"));
+    ck_assert_ptr_null(codeowners_match(NULL, "a"));
+    ck_assert_ptr_null(codeowners_match(co, NULL));
+    /* a path with more segments than fit on the stack */
+    char deep[2048];
+    size_t len = 0;
+    for (int i = 0; i < 300; i++) {
+        memcpy(deep + len, "d/", 2);
+        len += 2;
+    }
+    memcpy(deep + len, "x.go", 5);
+    ck_assert_ptr_nonnull(codeowners_match(co, deep));
+    codeowners_free(co);
+    codeowners_free(NULL);
+
+    /* empty input: no rules, nothing matches */
+    co = codeowners_parse("", 0, NULL);
+    ck_assert_ptr_nonnull(co);
+    ck_assert_uint_eq(codeowners_n_rules(co), 0);
+    ck_assert_ptr_null(codeowners_match(co, "a"));
+    codeowners_free(co);
+}
+END_TEST
+
+/* Many `**` segments against a long path stay fast (no exponential backtracking). */
+START_TEST(test_many_double_stars)
+{
+    char text[4096];
+    size_t len = 0;
+    for (int i = 0; i < 100; i++) {
+        memcpy(text + len, "**/a*/", 6);
+        len += 6;
+    }
+    memcpy(text + len, "b @x\n", 5);
+    len += 5;
+    struct codeowners *co = codeowners_parse(text, len, NULL);
+    ck_assert_ptr_nonnull(co);
+    ck_assert_uint_eq(codeowners_n_rules(co), 1);
+    char path[4096];
+    size_t plen = 0;
+    for (int i = 0; i < 500; i++) {
+        memcpy(path + plen, "aa/", 3);
+        plen += 3;
+    }
+    memcpy(path + plen, "c", 2);
+    ck_assert_ptr_null(codeowners_match(co, path));
+    path[plen] = 'b';
+    ck_assert_ptr_nonnull(codeowners_match(co, path));
+    codeowners_free(co);
+}
+END_TEST
+
+START_TEST(test_load)
+{
+    char path[] = "/tmp/lf_codeowners_......";
+    memset(path + sizeof(path) - 7, 'X', 6); /* the mkstemp template */
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, example, strlen(example)), (ssize_t)strlen(example));
+    close(fd);
+    struct lf_error err;
+    struct codeowners *co = codeowners_load(path, &err);
+    ck_assert_ptr_nonnull(co);
+    ck_assert_uint_eq(codeowners_n_rules(co), 12);
+    codeowners_free(co);
+    unlink(path);
+    co = codeowners_load("/nonexistent/CODEOWNERS", &err);
+    ck_assert_ptr_null(co);
+    ck_assert_int_eq(err.code, LF_EIO);
+    ck_assert_str_eq(err.msg, "codeowners '/nonexistent/CODEOWNERS': No such file or directory");
+
+    co = codeowners_parse("* @a\n", CODEOWNERS_MAX_BYTES + 1, &err);
+    ck_assert_ptr_null(co);
+    ck_assert_int_eq(err.code, LF_ETOOBIG);
+}
+END_TEST
+
+/* Every allocation may fail: a clean LF_ENOMEM and no leak (ASan checks), then success. */
+START_TEST(test_allocation_failures)
+{
+    bool succeeded = false;
+    for (long n = 0; n < 1000 && !succeeded; n++) {
+        struct lf_error err;
+        lf_alloc_fail_after(n);
+        struct codeowners *co = codeowners_parse(example, strlen(example), &err);
+        lf_alloc_fail_after(-1);
+        if (co == NULL) {
+            ck_assert_int_eq(err.code, LF_ENOMEM);
+            continue;
+        }
+        ck_assert_uint_eq(codeowners_n_rules(co), 12);
+        ck_assert_uint_eq(codeowners_n_invalid(co), 0);
+        codeowners_free(co);
+        succeeded = true;
+    }
+    ck_assert(succeeded);
+}
+END_TEST
+
+static Suite *codeowners_suite(void)
+{
+    Suite *s = suite_create("codeowners");
+    TCase *tc = tcase_create("patterns");
+    tcase_add_test(tc, test_pattern_table);
+    tcase_add_test(tc, test_many_double_stars);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("files");
+    tcase_add_test(tc, test_github_example);
+    tcase_add_test(tc, test_last_match_wins);
+    tcase_add_test(tc, test_invalid_lines);
+    tcase_add_test(tc, test_owner_forms_and_paths);
+    tcase_add_test(tc, test_load);
+    tcase_add_test(tc, test_allocation_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+LF_CHECK_MAIN(codeowners_suite)

@@ -1,0 +1,451 @@
+/* test_detect.c - unit tests of detect, notify and dispatch over a real SQLite store:
+ * profiles written as ingest writes them, detection passes at chosen times, the
+ * notification queue's states, and delivery through the log route and a dead webhook. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "detect.h"
+#include "dispatch.h"
+#include "notify.h"
+#include "sqlbind.h"
+#include "store.h"
+#include "writer.h"
+
+#define T0 1700000000
+
+struct fixture {
+    struct store *store;
+    struct writer *writer;
+    struct detect *detect;
+    struct notify_options notify;
+    struct lf_error err;
+};
+
+static struct fixture fx;
+
+static void setup(void)
+{
+    memset(&fx, 0, sizeof(fx));
+    ck_assert_int_eq(store_open(":memory:", NULL, &fx.store, &fx.err), LF_OK);
+    ck_assert_int_eq(writer_create(fx.store, NULL, &fx.writer, &fx.err), LF_OK);
+    notify_options_default(&fx.notify);
+    fx.notify.group_wait = 30;
+    fx.notify.resolve_after = 3600;
+    fx.notify.repeat_interval = 6 * 3600;
+    struct detect_options opts;
+    detect_options_default(&opts);
+    opts.threshold = 100;
+    opts.window = 6 * 3600;
+    opts.live_window = 600;
+    opts.after_pass = notify_update;
+    opts.after_ctx = &fx.notify;
+    ck_assert_int_eq(detect_create(fx.store, fx.writer, &opts, &fx.detect, &fx.err), LF_OK);
+}
+
+static void teardown(void)
+{
+    detect_free(fx.detect);
+    writer_free(fx.writer);
+    store_close(fx.store);
+}
+
+/* One push of one instance: a leaking in-repo send, a flat in-repo receive, a growing
+ * library select. */
+struct push {
+    const char *instance;
+    int64_t ts;
+    int64_t leak, flat, library;
+};
+
+static int put_job(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    const struct push *p = ctx;
+    struct store_frame leak_frames[] = { { STR_LIT("runtime.gopark"), STR_LIT("proc.go"), 363 },
+        { STR_LIT("main.ncast.func1"), STR_LIT("/build/leaky/main.go"), 51 } };
+    struct store_site sites[] = {
+        { .op = STR_LIT("chan send"), .is_channel = true, .function = STR_LIT("main.ncast.func1"),
+                .file = STR_LIT("/build/leaky/main.go"), .line = 51, .in_repo = true,
+                .repo_path = STR_LIT("main.go"), .owner = STR_LIT("@acme/core"),
+                .count = p->leak, .max_wait_minutes = -1, .frames = leak_frames, .n_frames = 2 },
+        { .op = STR_LIT("chan receive"), .is_channel = true, .function = STR_LIT("main.worker"),
+                .file = STR_LIT("/build/leaky/main.go"), .line = 80, .in_repo = true,
+                .repo_path = STR_LIT("main.go"), .owner = STR_LIT("@acme/core"),
+                .count = p->flat, .max_wait_minutes = -1 },
+        { .op = STR_LIT("select"), .is_channel = true, .function = STR_LIT("net/http.(*conn).serve"),
+                .file = STR_LIT("/usr/lib/go/src/net/http/server.go"), .line = 1990,
+                .count = p->library, .max_wait_minutes = -1 },
+    };
+    struct store_profile profile = {
+        .service = STR_LIT("shop"),
+        .instance = str_from_cstr(p->instance),
+        .ts = p->ts,
+        .received = p->ts,
+        .format = STR_LIT("pprof"),
+        .goroutines = p->leak + p->flat + p->library + 10,
+        .sites = sites,
+        .n_sites = 3,
+    };
+    struct store_put_result result;
+    return store_put_profile(conn, &profile, &result, err);
+}
+
+static void push(const char *instance, int64_t ts, int64_t leak, int64_t flat, int64_t library)
+{
+    struct push p = { instance, ts, leak, flat, library };
+    ck_assert_msg(writer_run(fx.writer, put_job, &p, &fx.err) == LF_OK, "%s", fx.err.msg);
+}
+
+static int64_t location_of(const char *function)
+{
+    struct store_conn *conn;
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    int64_t id = -1;
+    bool found = false;
+    ck_assert_int_eq(sqlbind_int(store_conn_db(conn), &id, &found, &fx.err,
+                             "SELECT id FROM locations WHERE function = ?1", "t", function),
+            LF_OK);
+    store_reader_release(fx.store, conn);
+    ck_assert(found);
+    return id;
+}
+
+static const char *notification_state(int64_t location_id, char *buf, size_t size)
+{
+    struct store_conn *conn;
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    sqlite3_stmt *stmt;
+    ck_assert_int_eq(sqlbind_prepare(store_conn_db(conn), &stmt, &fx.err,
+                             "SELECT state FROM notifications WHERE location_id = ?1", "i",
+                             location_id),
+            LF_OK);
+    buf[0] = '\0';
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    store_reader_release(fx.store, conn);
+    return buf;
+}
+
+static int64_t notification_id(int64_t location_id)
+{
+    struct store_conn *conn;
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    int64_t id = 0;
+    bool found = false;
+    ck_assert_int_eq(sqlbind_int(store_conn_db(conn), &id, &found, &fx.err,
+                             "SELECT id FROM notifications WHERE location_id = ?1", "i",
+                             location_id),
+            LF_OK);
+    store_reader_release(fx.store, conn);
+    return found ? id : 0;
+}
+
+/* Two instances for two hours at one push a minute: the in-repo send grows by 2 per
+ * minute on each, the in-repo receive is flat at 150, the library select grows. */
+static int64_t fill_two_hours(void)
+{
+    int64_t ts = T0;
+    for (int i = 0; i < 120; i++, ts += 60) {
+        push("a", ts, 10 + 2 * i, 150, 5 + i);
+        push("b", ts + 5, 20 + 2 * i, 150, 5 + i);
+    }
+    return ts;
+}
+
+START_TEST(test_growing_in_repo_channel_site_is_suspect)
+{
+    int64_t now = fill_two_hours();
+    ck_assert_msg(detect_run(fx.detect, now, &fx.err) == LF_OK, "%s", fx.err.msg);
+
+    struct detect_verdict v;
+    int64_t leak = location_of("main.ncast.func1");
+    ck_assert(detect_lookup(fx.detect, "shop", leak, &v));
+    ck_assert_int_eq(v.count, (10 + 238) + (20 + 238));
+    ck_assert(v.growing);
+    ck_assert(v.suspect);
+    ck_assert_double_eq_tol(v.growth_per_hour, 240, 1e-6);
+    ck_assert_int_eq(v.since, T0);
+    ck_assert_str_eq(v.owner, "@acme/core");
+
+    int64_t flat = location_of("main.worker");
+    ck_assert(detect_lookup(fx.detect, "shop", flat, &v));
+    ck_assert_int_eq(v.count, 300);
+    ck_assert(!v.growing);
+    ck_assert(!v.suspect); /* over the threshold, but a flat plateau */
+
+    int64_t library = location_of("net/http.(*conn).serve");
+    ck_assert(detect_lookup(fx.detect, "shop", library, &v));
+    ck_assert(v.growing);
+    ck_assert(!v.suspect); /* growing, but not our code */
+
+    size_t verdicts, suspects;
+    detect_counts(fx.detect, &verdicts, &suspects);
+    ck_assert_uint_eq(verdicts, 3);
+    ck_assert_uint_eq(suspects, 1);
+
+    /* The judge answers the query layer from the same verdicts. */
+    struct query_leak row = { .location_id = leak, .service = "shop" };
+    struct query_verdict qv;
+    detect_judge(fx.detect, &row, &qv);
+    ck_assert(qv.suspect);
+    ck_assert(qv.has_growth);
+}
+END_TEST
+
+START_TEST(test_under_threshold_is_not_suspect)
+{
+    int64_t ts = T0;
+    for (int i = 0; i < 60; i++, ts += 60)
+        push("a", ts, 1 + i / 2, 1, 1);
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    struct detect_verdict v;
+    ck_assert(detect_lookup(fx.detect, "shop", location_of("main.ncast.func1"), &v));
+    ck_assert(v.growing);
+    ck_assert_int_eq(v.count, 30);
+    ck_assert(!v.suspect);
+}
+END_TEST
+
+START_TEST(test_queue_lifecycle)
+{
+    char state[32];
+    int64_t now = fill_two_hours();
+    int64_t leak = location_of("main.ncast.func1");
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
+    ck_assert_str_eq(notification_state(location_of("main.worker"), state, sizeof(state)), "");
+
+    /* A second pass does not duplicate it. */
+    ck_assert_int_eq(detect_run(fx.detect, now + 10, &fx.err), LF_OK);
+    struct store_conn *conn;
+    int64_t n = 0;
+    bool found;
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    ck_assert_int_eq(sqlbind_int(store_conn_db(conn), &n, &found, &fx.err,
+                             "SELECT COUNT(*) FROM notifications", ""),
+            LF_OK);
+    store_reader_release(fx.store, conn);
+    ck_assert_int_eq(n, 1);
+
+    /* Grouping: nothing is due before group_wait has passed; then the log route
+     * delivers it. */
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, NULL, &dispatch, &fx.err), LF_OK);
+    size_t sent = 0;
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 10, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 0);
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 31, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "delivered");
+
+    /* Acknowledged: no reminder however long it keeps growing. */
+    int64_t id = notification_id(leak);
+    struct notify_request ack = { .action = NOTIFY_ACK, .id = id, .now = now + 40 };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &ack, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "acknowledged");
+
+    /* Snooze in the past is refused; in the future it holds. */
+    struct notify_request snooze = { .action = NOTIFY_SNOOZE, .id = id, .until = now,
+        .now = now + 50 };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &snooze, &fx.err), LF_EINVAL);
+    snooze.until = now + 600;
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &snooze, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "snoozed");
+
+    /* Resolved by hand; acknowledging it now conflicts; unknown ids are not found. */
+    struct notify_request resolve = { .action = NOTIFY_RESOLVE, .id = id, .now = now + 60 };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "resolved");
+    ack.now = now + 70;
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &ack, &fx.err), LF_ECONFLICT);
+    struct notify_request missing = { .action = NOTIFY_ACK, .id = 9999 };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &missing, &fx.err), LF_ENOTFOUND);
+
+    /* Still suspect at the next pass: it comes back as a regression, due after the
+     * grouping wait, and goes out as such. */
+    ck_assert_int_eq(detect_run(fx.detect, now + 100, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 131, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+    json_t *list = NULL;
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    ck_assert_int_eq(notify_list(conn, NULL, id, &list, &fx.err), LF_OK);
+    store_reader_release(fx.store, conn);
+    ck_assert(json_is_true(json_object_get(list, "regression")));
+    ck_assert_str_eq(json_string_value(json_object_get(list, "state")), "delivered");
+    ck_assert_int_eq(json_integer_value(json_object_get(list, "attempts")), 2);
+    json_t *events = json_object_get(list, "events");
+    const char *expected[] = { "created", "delivered", "acknowledged", "snoozed", "resolved",
+        "regression", "delivered" };
+    ck_assert_uint_eq(json_array_size(events), 7);
+    for (size_t i = 0; i < 7; i++)
+        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(events, i), "event")),
+                expected[i]);
+    json_decref(list);
+
+    /* The leak stops: pushes go flat and the instances restart lower. An hour after
+     * the last suspect pass it resolves itself, with a resolve message. */
+    int64_t ts = now + 200;
+    for (int i = 0; i < 90; i++, ts += 60) {
+        push("a", ts, 5, 150, 5);
+        push("b", ts + 5, 5, 150, 5);
+    }
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "resolved");
+    ck_assert_int_eq(dispatch_run_once(dispatch, ts, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+    dispatch_free(dispatch);
+}
+END_TEST
+
+START_TEST(test_reminder_and_silence)
+{
+    char state[32];
+    int64_t now = fill_two_hours();
+    int64_t leak = location_of("main.ncast.func1");
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, NULL, &dispatch, &fx.err), LF_OK);
+    size_t sent = 0;
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 30, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+
+    /* Still growing, unacknowledged, six hours on: a reminder. */
+    int64_t ts = now;
+    for (int i = 0; i < 362; i++, ts += 60) {
+        push("a", ts, 250 + 2 * i, 150, 5);
+        push("b", ts + 5, 260 + 2 * i, 150, 5);
+    }
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "delivered");
+    ck_assert_int_eq(dispatch_run_once(dispatch, ts, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+
+    /* A silence on the owner keeps the next finding quiet. */
+    struct notify_silence_job silence = { .silence = { .owner = "@acme/core",
+                                                  .reason = "known, fix in review",
+                                                  .expires = ts + 86400, .now = ts } };
+    ck_assert_int_eq(writer_run(fx.writer, notify_add_silence_job, &silence, &fx.err), LF_OK);
+    ck_assert_int_gt(silence.id, 0);
+    struct notify_request resolve = { .action = NOTIFY_RESOLVE, .id = notification_id(leak),
+        .now = ts + 1 };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
+    ck_assert_int_eq(detect_run(fx.detect, ts + 2, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
+    ck_assert_int_eq(dispatch_run_once(dispatch, ts + 100, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 0);
+
+    struct notify_silence_job bad = { .silence = { .reason = "x", .expires = ts + 5, .now = ts } };
+    ck_assert_int_eq(writer_run(fx.writer, notify_add_silence_job, &bad, &fx.err), LF_EINVAL);
+    dispatch_free(dispatch);
+}
+END_TEST
+
+START_TEST(test_failed_webhook_retries_with_backoff)
+{
+    int64_t now = fill_two_hours();
+    int64_t leak = location_of("main.ncast.func1");
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    struct dispatch_options opts;
+    dispatch_options_default(&opts);
+    opts.webhook = "http://127.0.0.1:9/hook"; /* discard port: refused */
+    opts.timeout_ms = 2000;
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, &opts, &dispatch, &fx.err), LF_OK);
+    size_t sent = 1;
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 30, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 0);
+
+    struct store_conn *conn;
+    json_t *one = NULL;
+    int64_t id = notification_id(leak);
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    ck_assert_int_eq(notify_list(conn, "pending", id, &one, &fx.err), LF_OK);
+    store_reader_release(fx.store, conn);
+    ck_assert_int_eq(json_integer_value(json_object_get(one, "attempts")), 1);
+    ck_assert_ptr_nonnull(json_string_value(json_object_get(one, "last_error")));
+    json_int_t due = json_integer_value(json_object_get(one, "send_due"));
+    ck_assert_int_ge(due, now + 30 + 30);
+    ck_assert_int_le(due, now + 30 + 36);
+    json_decref(one);
+
+    /* Not due again before the backoff has passed. */
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 40, &sent, &fx.err), LF_OK);
+    struct dispatch_stats stats;
+    dispatch_get_stats(dispatch, &stats);
+    ck_assert_uint_eq(stats.failed, 1);
+    dispatch_free(dispatch);
+}
+END_TEST
+
+START_TEST(test_rate_limit_per_owner)
+{
+    struct dispatch_options opts;
+    dispatch_options_default(&opts);
+    opts.rate_per_hour = 1;
+    int64_t now = fill_two_hours();
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, &opts, &dispatch, &fx.err), LF_OK);
+    size_t sent = 0;
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 30, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+    struct notify_request resolve = { .action = NOTIFY_RESOLVE,
+        .id = notification_id(location_of("main.ncast.func1")), .now = now + 31 };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
+    ck_assert_int_eq(detect_run(fx.detect, now + 32, &fx.err), LF_OK);
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 70, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 0);
+    struct dispatch_stats stats;
+    dispatch_get_stats(dispatch, &stats);
+    ck_assert_uint_eq(stats.limited, 1);
+    dispatch_free(dispatch);
+}
+END_TEST
+
+START_TEST(test_message_body)
+{
+    json_t *findings = json_pack("[{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:f, s:{s:I, s:f}, s:s}]",
+            "kind", "new", "service", "shop", "location_id", (json_int_t)7, "function",
+            "main.ncast.func1", "file", "main.go", "line", (json_int_t)51, "op", "chan send",
+            "count", (json_int_t)1200, "growth_per_hour", 340.0, "projection", "target",
+            (json_int_t)10000, "hours", 25.9, "link", "http://lf/#/location/7");
+    json_t *message = dispatch_message("@acme/core", findings, "http://lf");
+    ck_assert_ptr_nonnull(message);
+    ck_assert_str_eq(json_string_value(json_object_get(message, "owner")), "@acme/core");
+    ck_assert_str_eq(json_string_value(json_object_get(message, "service")), "shop");
+    ck_assert_str_eq(json_string_value(json_object_get(message, "op")), "chan send");
+    ck_assert_int_eq(json_integer_value(json_object_get(message, "count")), 1200);
+    ck_assert_str_eq(json_string_value(json_object_get(message, "link")), "http://lf/#/location/7");
+    ck_assert_str_eq(json_string_value(json_object_get(message, "text")),
+            "leakfleet: 1 goroutine leak suspect for @acme/core\n"
+            "• shop: main.ncast.func1 at main.go:51 (chan send): 1200 goroutines, +340/h, "
+            "reaches 10000 in 26 h http://lf/#/location/7");
+    json_decref(message);
+    json_decref(findings);
+}
+END_TEST
+
+static Suite *detect_suite(void)
+{
+    Suite *suite = suite_create("detect");
+    TCase *verdicts = tcase_create("verdicts");
+    tcase_add_checked_fixture(verdicts, setup, teardown);
+    tcase_set_timeout(verdicts, 60);
+    tcase_add_test(verdicts, test_growing_in_repo_channel_site_is_suspect);
+    tcase_add_test(verdicts, test_under_threshold_is_not_suspect);
+    suite_add_tcase(suite, verdicts);
+    TCase *queue = tcase_create("queue");
+    tcase_add_checked_fixture(queue, setup, teardown);
+    tcase_set_timeout(queue, 60);
+    tcase_add_test(queue, test_queue_lifecycle);
+    tcase_add_test(queue, test_reminder_and_silence);
+    tcase_add_test(queue, test_failed_webhook_retries_with_backoff);
+    tcase_add_test(queue, test_rate_limit_per_owner);
+    tcase_add_test(queue, test_message_body);
+    suite_add_tcase(suite, queue);
+    return suite;
+}
+
+LF_CHECK_MAIN(detect_suite)

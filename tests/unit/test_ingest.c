@@ -1,0 +1,460 @@
+/* test_ingest.c - unit tests of ingest on the real shop-n25 dumps (tests/fixtures):
+ * every format through parse, classify, aggregate, attribute and the writer into the
+ * store; exact inventory counts across two instances; series across several pushes;
+ * idempotent retries; refused input; group commit of concurrent real ingests. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "attribute.h"
+#include "check_main.h"
+#include "codeowners.h"
+#include "ingest.h"
+#include "query.h"
+#include "store.h"
+#include "writer.h"
+
+/* ---- fixture ---------------------------------------------------------------------------- */
+
+struct file {
+    char *data;
+    size_t len;
+};
+
+static struct file read_fixture(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    struct file out = { NULL, 0 };
+    size_t cap = 0;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        if (out.len + n > cap) {
+            cap = (out.len + n) * 2;
+            out.data = realloc(out.data, cap);
+            ck_assert_ptr_nonnull(out.data);
+        }
+        memcpy(out.data + out.len, buf, n);
+        out.len += n;
+    }
+    fclose(f);
+    return out;
+}
+
+static struct store *store;
+static struct writer *writer;
+static struct codeowners *owners;
+static struct attributor *attributor;
+static struct ingest_context ctx;
+static struct file pprof, debug1, debug2;
+static char dir[64], path[128];
+static const char *const owner_services[] = { "shop" };
+static const char *const owner_names[] = { "@acme/shop" };
+
+static void setup(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/lf_ingest_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/leakfleet.db", dir);
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(store_open(path, NULL, &store, &err), LF_OK);
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    static const char co[] = "* @acme/core\ninternal/queue/ @acme/queue\n";
+    owners = codeowners_parse(co, sizeof(co) - 1, &err);
+    ck_assert_ptr_nonnull(owners);
+    const char *const roots[] = { "/srv/build/shop/", "github.com/acme/shop/" };
+    attributor = attributor_create(roots, 2, owners);
+    ck_assert_ptr_nonnull(attributor);
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.store = store;
+    ctx.writer = writer;
+    ctx.attributor = attributor;
+    ctx.limits = parse_limits_default();
+    ctx.owner_services = owner_services;
+    ctx.owner_names = owner_names;
+    ctx.n_owners = 1;
+    pprof = read_fixture(LF_FIXTURE("shop-n25.pb.gz"));
+    debug1 = read_fixture(LF_FIXTURE("shop-n25.debug1.txt"));
+    debug2 = read_fixture(LF_FIXTURE("shop-n25.debug2.txt"));
+}
+
+static void teardown(void)
+{
+    writer_free(writer);
+    store_close(store);
+    attributor_free(attributor);
+    codeowners_free(owners);
+    free(pprof.data);
+    free(debug1.data);
+    free(debug2.data);
+    char p[160];
+    const char *suffixes[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+static struct ingest_result push(const char *instance, int64_t ts, const struct file *body,
+                                 const char *key)
+{
+    struct ingest_request req = {
+        .service = STR_LIT("shop"),
+        .instance = str_from_cstr(instance),
+        .ts = ts,
+        .format = PARSE_FORMAT_AUTO,
+        .idempotency_key = str_from_cstr(key),
+        .body = body->data,
+        .body_len = body->len,
+    };
+    struct ingest_result out;
+    struct lf_error err = { LF_OK, "" };
+    int rc = ingest_profile(&ctx, &req, &out, &err);
+    ck_assert_msg(rc == LF_OK, "ingest: %s", err.msg);
+    return out;
+}
+
+static json_t *leaks(int64_t threshold, bool all)
+{
+    struct query_options opts;
+    query_options_default(&opts);
+    opts.threshold = threshold;
+    json_t *out = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(query_leaks(store, &opts, "shop", NULL, all, &out, &err), LF_OK);
+    return out;
+}
+
+/* The leak row of function (and line), or NULL. */
+static json_t *find_row(json_t *out, const char *function, json_int_t line)
+{
+    json_t *list = json_object_get(out, "leaks");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        json_t *row = json_array_get(list, i);
+        if (strcmp(json_string_value(json_object_get(row, "function")), function) == 0 &&
+            json_integer_value(json_object_get(row, "line")) == line)
+            return row;
+    }
+    return NULL;
+}
+
+/* ---- one push per format ------------------------------------------------------------------ */
+
+START_TEST(test_each_format_counts_279)
+{
+    struct ingest_result r = push("a", 1000, &pprof, NULL);
+    ck_assert_int_eq(r.goroutines, 279);
+    ck_assert_int_eq(r.profile_id, 1);
+    ck_assert(!r.replayed);
+    int64_t pprof_locations = r.locations;
+    ck_assert_int_ge(pprof_locations, 13);
+    r = push("b", 1000, &debug2, NULL);
+    ck_assert_int_eq(r.goroutines, 279);
+    ck_assert_int_eq(r.profile_id, 2);
+    r = push("c", 1000, &debug1, NULL);
+    ck_assert_int_eq(r.goroutines, 279);
+    ck_assert_int_eq(r.profile_id, 3);
+
+    json_t *j = ingest_result_json(&r);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "profile_id")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "goroutines")), 279);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "locations")), r.locations);
+    json_decref(j);
+
+    /* pprof and debug=2 agree on the queue worker's site: 25 each, one location */
+    json_t *out = leaks(40, false);
+    json_t *row = find_row(out, "github.com/acme/shop/internal/queue.(*Queue).work", 13);
+    ck_assert_ptr_nonnull(row);
+    ck_assert_int_eq(json_integer_value(json_object_get(row, "count")), 50);
+    ck_assert_str_eq(json_string_value(json_object_get(row, "owner")), "@acme/queue");
+    ck_assert_str_eq(json_string_value(json_object_get(row, "op")), "chan send");
+    json_decref(out);
+}
+END_TEST
+
+START_TEST(test_inventory_two_instances)
+{
+    push("a", 1000, &pprof, NULL);
+    push("b", 1000, &pprof, NULL);
+    json_t *out = leaks(50, false);
+    json_t *list = json_object_get(out, "leaks");
+    /* the in-repo channel sites of 25 goroutines each, summed over two instances:
+     * nilSend, nilRecv, forever, deep, labelled.func1, Queue.work; not locked (1 each),
+     * not the mutex / rwmutex / waitgroup / cond / sleep sites (not channel ops) */
+    ck_assert_uint_eq(json_array_size(list), 6);
+    const char *functions[] = {
+        "main.nilSend", "main.nilRecv",        "main.forever",
+        "main.deep",    "main.labelled.func1", "github.com/acme/shop/internal/queue.(*Queue).work"
+    };
+    const json_int_t lines[] = { 23, 28, 31, 52, 60, 13 };
+    for (size_t i = 0; i < 6; i++) {
+        json_t *row = find_row(out, functions[i], lines[i]);
+        ck_assert_msg(row != NULL, "missing %s", functions[i]);
+        ck_assert_int_eq(json_integer_value(json_object_get(row, "count")), 50);
+        ck_assert(json_is_true(json_object_get(row, "suspect")));
+        ck_assert(json_is_true(json_object_get(row, "in_repo")));
+    }
+    ck_assert_str_eq(json_string_value(json_object_get(find_row(out, "main.nilSend", 23), "owner")),
+                     "@acme/core");
+    json_decref(out);
+
+    /* all=1 adds the other blocked sites: the mutex waiters count 50 too, unsuspected */
+    out = leaks(50, true);
+    json_t *mutex = find_row(out, "main.lockForever", 33);
+    ck_assert_ptr_nonnull(mutex);
+    ck_assert_int_eq(json_integer_value(json_object_get(mutex, "count")), 50);
+    ck_assert_str_eq(json_string_value(json_object_get(mutex, "op")), "sync.Mutex.Lock");
+    ck_assert(json_is_false(json_object_get(mutex, "suspect")));
+    json_t *locked = find_row(out, "main.locked", 66);
+    ck_assert_ptr_nonnull(locked);
+    ck_assert_int_eq(json_integer_value(json_object_get(locked, "count")), 2);
+    json_decref(out);
+
+    /* a newer push of instance a replaces its contribution, it does not add to it */
+    push("a", 1060, &pprof, NULL);
+    out = leaks(50, false);
+    ck_assert_int_eq(
+            json_integer_value(json_object_get(find_row(out, "main.nilSend", 23), "count")), 50);
+    json_decref(out);
+}
+END_TEST
+
+START_TEST(test_series_across_pushes)
+{
+    push("a", 1200, &pprof, NULL);
+    push("a", 1260, &debug2, NULL);
+    push("b", 1260, &pprof, NULL);
+    push("a", 1320, &pprof, NULL);
+    json_t *out = leaks(1, false);
+    json_t *row = find_row(out, "github.com/acme/shop/internal/queue.(*Queue).work", 13);
+    ck_assert_ptr_nonnull(row);
+    json_int_t id = json_integer_value(json_object_get(row, "location_id"));
+    json_decref(out);
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(query_series(store, NULL, id, "shop", 1000, 2000, 60, &out, &err), LF_OK);
+    json_t *series = json_object_get(out, "series");
+    ck_assert_uint_eq(json_array_size(series), 3);
+    const json_int_t expect[][2] = { { 1200, 25 }, { 1260, 50 }, { 1320, 25 } };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *p = json_array_get(series, i);
+        ck_assert_int_eq(json_integer_value(json_array_get(p, 0)), expect[i][0]);
+        ck_assert_int_eq(json_integer_value(json_array_get(p, 1)), expect[i][1]);
+    }
+    json_decref(out);
+
+    ck_assert_int_eq(query_location(store, NULL, id, &out, &err), LF_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(out, "repo_path")),
+                     "internal/queue/queue.go");
+    ck_assert_int_ge(json_array_size(json_object_get(out, "stack")), 2);
+    json_t *svc = json_array_get(json_object_get(out, "services"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(svc, "name")), "shop");
+    ck_assert_int_eq(json_integer_value(json_object_get(svc, "count")), 50);
+    ck_assert_int_eq(json_integer_value(json_object_get(svc, "instances")), 2);
+    json_decref(out);
+
+    ck_assert_int_eq(query_services(store, NULL, &out, &err), LF_OK);
+    json_t *shop = json_array_get(json_object_get(out, "services"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(shop, "owner")), "@acme/shop");
+    json_t *a = json_array_get(json_object_get(shop, "instances"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "profiles")), 3);
+    json_decref(out);
+}
+END_TEST
+
+START_TEST(test_idempotent_retries_count_once)
+{
+    struct ingest_result first = push("a", 1000, &pprof, "k-1");
+    ck_assert(!first.replayed);
+    for (int i = 0; i < 2; i++) {
+        struct ingest_result again = push("a", 1000, &pprof, "k-1");
+        ck_assert(again.replayed);
+        ck_assert_int_eq(again.profile_id, first.profile_id);
+        ck_assert_int_eq(again.goroutines, 279);
+        ck_assert_int_eq(again.locations, first.locations);
+    }
+    /* a retry answers even when its body would no longer parse */
+    struct file garbage = { (char *)(uintptr_t) "not a profile", 13 };
+    struct ingest_result r = push("a", 1000, &garbage, "k-1");
+    ck_assert_int_eq(r.profile_id, first.profile_id);
+    json_t *out = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(query_services(store, NULL, &out, &err), LF_OK);
+    json_t *a = json_array_get(
+            json_object_get(json_array_get(json_object_get(out, "services"), 0), "instances"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "profiles")), 1);
+    json_decref(out);
+    out = leaks(20, false);
+    ck_assert_int_eq(
+            json_integer_value(json_object_get(find_row(out, "main.nilSend", 23), "count")), 25);
+    json_decref(out);
+}
+END_TEST
+
+static int push_err(const char *service, const char *instance, int64_t ts, const char *body,
+                    size_t len, struct lf_error *err)
+{
+    struct ingest_request req = {
+        .service = str_from_cstr(service),
+        .instance = str_from_cstr(instance),
+        .ts = ts,
+        .format = PARSE_FORMAT_AUTO,
+        .body = body,
+        .body_len = len,
+    };
+    struct ingest_result out;
+    return ingest_profile(&ctx, &req, &out, err);
+}
+
+START_TEST(test_refused_input)
+{
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(push_err("", "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "missing service");
+    ck_assert_int_eq(push_err("shop", "", 0, pprof.data, pprof.len, &err), LF_EINVAL);
+    ck_assert_int_eq(push_err("sh\top", "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
+    ck_assert_int_eq(push_err("sh\xc3(p", "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
+    ck_assert_int_eq(push_err("caf\xc3\xa9", "a", 0, pprof.data, pprof.len, &err), LF_OK);
+    ck_assert_int_eq(push_err("shop", "a", -5, pprof.data, pprof.len, &err), LF_EINVAL);
+    ck_assert_int_eq(push_err("shop", "a", 0, NULL, 0, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "ingest 'shop': empty body");
+    ck_assert_int_eq(push_err("shop", "a", 0, "hello world\n", 12, &err), LF_EINVAL);
+    ck_assert_msg(strncmp(err.msg, "ingest 'shop': ", 15) == 0, "%s", err.msg);
+    /* a malformed debug=2 dump names its line */
+    const char bad[] = "goroutine 1 [running]:\nmain.main()\n\tnot a file line\n";
+    ck_assert_int_eq(push_err("shop", "a", 0, bad, sizeof(bad) - 1, &err), LF_EINVAL);
+    printf("malformed debug=2: %s\n", err.msg);
+    ck_assert_msg(strstr(err.msg, "line 3") != NULL, "%s", err.msg);
+    /* a cap */
+    ctx.limits.max_decoded_bytes = 1000;
+    ck_assert_int_eq(push_err("shop", "a", 0, pprof.data, pprof.len, &err), LF_ETOOBIG);
+    ctx.limits = parse_limits_default();
+    /* nothing refused was stored; ts 0 means now */
+    json_t *out = NULL;
+    ck_assert_int_eq(query_services(store, NULL, &out, &err), LF_OK);
+    json_t *list = json_object_get(out, "services");
+    ck_assert_uint_eq(json_array_size(list), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "name")),
+                     "caf\xc3\xa9");
+    json_decref(out);
+}
+END_TEST
+
+/* Every allocation of an ingest may fail: each failure is a clean LF_ENOMEM that stores
+ * nothing (and ASan's leak check proves nothing leaks); then one push succeeds. */
+START_TEST(test_allocation_failures_are_clean)
+{
+    long n = 0;
+    int rc;
+    struct ingest_result out;
+    struct lf_error err;
+    for (;; n++) {
+        struct ingest_request req = {
+            .service = STR_LIT("shop"),
+            .instance = STR_LIT("a"),
+            .ts = 1000,
+            .format = PARSE_FORMAT_AUTO,
+            .body = debug2.data,
+            .body_len = debug2.len,
+        };
+        lf_alloc_fail_after(n);
+        rc = ingest_profile(&ctx, &req, &out, &err);
+        lf_alloc_fail_after(-1);
+        if (rc == LF_OK)
+            break;
+        ck_assert_msg(rc == LF_ENOMEM, "allocation %ld: %d %s", n, rc, err.msg);
+    }
+    printf("ingest of debug2 fixture: %ld allocations walked\n", n);
+    ck_assert_int_gt(n, 10);
+    ck_assert_int_eq(out.profile_id, 1);
+    ck_assert_int_eq(out.goroutines, 279);
+}
+END_TEST
+
+/* ---- group commit of real ingests ---------------------------------------------------------- */
+
+#define INGEST_THREADS 8
+#define INGEST_PUSHES  200
+
+struct pusher {
+    int index;
+    int failures;
+};
+
+static void *push_many(void *arg)
+{
+    struct pusher *p = arg;
+    char instance[32];
+    snprintf(instance, sizeof(instance), "pod-%d", p->index);
+    for (int i = 0; i < INGEST_PUSHES; i++) {
+        struct ingest_request req = {
+            .service = STR_LIT("shop"),
+            .instance = str_from_cstr(instance),
+            .ts = 1000 + i,
+            .format = PARSE_FORMAT_AUTO,
+            .body = pprof.data,
+            .body_len = pprof.len,
+        };
+        struct ingest_result out;
+        struct lf_error err;
+        if (ingest_profile(&ctx, &req, &out, &err) != LF_OK || out.goroutines != 279)
+            p->failures++;
+    }
+    return NULL;
+}
+
+START_TEST(test_group_commit_real_ingests)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_t threads[INGEST_THREADS];
+    struct pusher pushers[INGEST_THREADS];
+    for (int i = 0; i < INGEST_THREADS; i++) {
+        pushers[i] = (struct pusher){ i, 0 };
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, push_many, &pushers[i]), 0);
+    }
+    for (int i = 0; i < INGEST_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(pushers[i].failures, 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    struct writer_stats stats;
+    writer_get_stats(writer, &stats);
+    printf("real ingests: %d threads x %d pprof pushes = %llu in %llu commits (largest batch "
+           "%zu), %.0f pushes/s\n",
+           INGEST_THREADS, INGEST_PUSHES, (unsigned long long)stats.jobs,
+           (unsigned long long)stats.commits, stats.largest_batch, (double)stats.jobs / seconds);
+    ck_assert_uint_eq(stats.jobs, INGEST_THREADS * INGEST_PUSHES);
+    ck_assert_uint_lt(stats.commits, INGEST_THREADS * INGEST_PUSHES / 2);
+    json_t *out = leaks(100, false);
+    /* 8 live instances x 25 at each in-repo channel site */
+    ck_assert_int_eq(
+            json_integer_value(json_object_get(find_row(out, "main.nilSend", 23), "count")), 200);
+    json_decref(out);
+}
+END_TEST
+
+static Suite *ingest_suite(void)
+{
+    Suite *s = suite_create("ingest");
+    TCase *tc = tcase_create("ingest");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_each_format_counts_279);
+    tcase_add_test(tc, test_inventory_two_instances);
+    tcase_add_test(tc, test_series_across_pushes);
+    tcase_add_test(tc, test_idempotent_retries_count_once);
+    tcase_add_test(tc, test_refused_input);
+    tcase_add_test(tc, test_allocation_failures_are_clean);
+    tcase_add_test(tc, test_group_commit_real_ingests);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+LF_CHECK_MAIN(ingest_suite)

@@ -1,0 +1,514 @@
+/* test_parse.c - unit tests of the parse front door: format names, the sniff, gzip
+ * detection, every fixture in every chunking, empty and broken input, the decoded-size
+ * cap (a gzip bomb included), sink errors, allocation failures, and that text streams
+ * without allocating per goroutine. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "check_main.h"
+#include "decode.h"
+#include "error.h"
+#include "parse.h"
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = lf_malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            cap *= 2;
+            buf = lf_realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+struct tally {
+    int64_t goroutines;
+    int64_t stacks;
+    int64_t leaked;
+    int fail_at; /* the sink fails on this stack (1-based); 0 never */
+    char first_function[128];
+};
+
+static int tally_sink(void *ctx, const struct stack *stack, struct lf_error *err)
+{
+    struct tally *t = ctx;
+    if (t->fail_at > 0 && t->stacks + 1 == t->fail_at)
+        return lf_fail(err, LF_EIO, "store is full");
+    if (t->stacks == 0 && stack->n_frames > 0)
+        str_copy_to(stack->frames[0].function, t->first_function, sizeof(t->first_function));
+    t->goroutines += stack->count;
+    t->stacks++;
+    t->leaked += stack->leaked;
+    return LF_OK;
+}
+
+/* Feeds (buf, len) in chunks of chunk bytes; returns the result of finish or the first
+ * error. */
+static int parse_chunked(enum parse_format format, const char *buf, size_t len, size_t chunk,
+        const struct parse_limits *limits, struct tally *t, struct parse_info *info,
+        struct lf_error *err)
+{
+    struct parser *parser = parser_create(format, limits, tally_sink, t);
+    if (parser == NULL)
+        return lf_fail(err, LF_ENOMEM, "out of memory for the parser");
+    int rc = LF_OK;
+    for (size_t pos = 0; pos < len && rc == LF_OK; pos += chunk) {
+        size_t n = len - pos < chunk ? len - pos : chunk;
+        rc = parser_feed(parser, buf + pos, n, err);
+    }
+    if (rc == LF_OK)
+        rc = parser_finish(parser, info, err);
+    parser_free(parser);
+    return rc;
+}
+
+START_TEST(test_format_names)
+{
+    enum parse_format f = PARSE_FORMAT_AUTO;
+    ck_assert_str_eq(parse_format_name(PARSE_FORMAT_PPROF), "pprof");
+    ck_assert_str_eq(parse_format_name(PARSE_FORMAT_DEBUG1), "debug1");
+    ck_assert_str_eq(parse_format_name(PARSE_FORMAT_DEBUG2), "debug2");
+    ck_assert_str_eq(parse_format_name(PARSE_FORMAT_AUTO), "auto");
+    ck_assert(parse_format_from_name("debug0", &f) && f == PARSE_FORMAT_PPROF);
+    ck_assert(parse_format_from_name("pprof", &f) && f == PARSE_FORMAT_PPROF);
+    ck_assert(parse_format_from_name("debug1", &f) && f == PARSE_FORMAT_DEBUG1);
+    ck_assert(parse_format_from_name("debug2", &f) && f == PARSE_FORMAT_DEBUG2);
+    ck_assert(parse_format_from_name("auto", &f) && f == PARSE_FORMAT_AUTO);
+    ck_assert(!parse_format_from_name("debug3", &f));
+    ck_assert(!parse_format_from_name("", &f));
+    ck_assert(!parse_format_from_name(NULL, &f));
+
+    struct parse_limits d = parse_limits_default();
+    ck_assert_uint_eq(d.max_decoded_bytes, 64u << 20);
+    ck_assert_uint_eq(d.max_line_bytes, 1u << 20);
+    ck_assert_uint_eq(d.max_frames, 1024);
+    ck_assert_uint_eq(d.max_labels, 64);
+}
+END_TEST
+
+#define SNIFF(s) parse_sniff(s, sizeof(s) - 1)
+
+START_TEST(test_sniff_text)
+{
+    ck_assert_int_eq(SNIFF("goroutine profile: total 279\n25 @ 0x43b256\n"),
+            PARSE_FORMAT_DEBUG1);
+    ck_assert_int_eq(SNIFF("goroutineleak profile: total 3\n"), PARSE_FORMAT_DEBUG1);
+    ck_assert_int_eq(SNIFF("\n\ngoroutine profile: total 1"), PARSE_FORMAT_DEBUG1);
+    ck_assert_int_eq(SNIFF("goroutine 295 [chan send]:\nmain.f()\n"), PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("goroutine 7 [chan send (leaked)]:\n"), PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("goroutine 1 gp=0xc000002380 m=0 mp=0x5a7f40 [running]:\n"),
+            PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("panic: runtime error: index out of range\n\ngoroutine 1 [running]:"),
+            PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("fatal error: all goroutines are asleep - deadlock!\n"),
+            PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("SIGQUIT: quit\nPC=0x46d1a1 m=0 sigcode=0\n"), PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("SIGSEGV: segmentation violation\n"), PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("2026/11/25 10:00:00 starting\n2026/11/25 10:00:01 oops\n"
+                           "panic: boom\n\ngoroutine 1 [running]:\n"),
+            PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("some log line\ngoroutine 12 [select]:\n"), PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("hello world\nnothing to see\n"), PARSE_FORMAT_AUTO);
+    ck_assert_int_eq(SNIFF("goroutine x [running]:\n"), PARSE_FORMAT_AUTO);
+    ck_assert_int_eq(SNIFF("goroutines are great\n"), PARSE_FORMAT_AUTO);
+    ck_assert_int_eq(SNIFF("SIG: x\n"), PARSE_FORMAT_AUTO);
+    ck_assert_int_eq(SNIFF("   \n\t\n"), PARSE_FORMAT_AUTO);
+    ck_assert_int_eq(parse_sniff(NULL, 0), PARSE_FORMAT_AUTO);
+}
+END_TEST
+
+START_TEST(test_sniff_fixtures)
+{
+    static const struct {
+        const char *path;
+        enum parse_format format;
+    } cases[] = {
+        { LF_FIXTURE("shop-n25.debug1.txt"), PARSE_FORMAT_DEBUG1 },
+        { LF_FIXTURE("shop-n25.debug2.txt"), PARSE_FORMAT_DEBUG2 },
+        { LF_FIXTURE("shop-n3.sigquit.txt"), PARSE_FORMAT_DEBUG2 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = 0;
+        char *buf = read_file(cases[i].path, &len);
+        ck_assert_int_eq(parse_sniff(buf, len), cases[i].format);
+        ck_assert_int_eq(parse_sniff(buf, 64), cases[i].format);
+        lf_free(buf);
+    }
+    size_t gz_len = 0, len = 0;
+    char *gz = read_file(LF_FIXTURE("shop-n25.pb.gz"), &gz_len);
+    char *msg = NULL;
+    struct lf_error err;
+    ck_assert_int_eq(decode_gunzip_buffer(gz, gz_len, 0, &msg, &len, &err), LF_OK);
+    ck_assert_int_eq(parse_sniff(msg, len), PARSE_FORMAT_PPROF);
+    ck_assert_int_eq(parse_sniff(msg, 16), PARSE_FORMAT_PPROF);
+    /* the caller gunzips first: gzip bytes themselves are not a format */
+    ck_assert_int_eq(parse_sniff(gz, gz_len), PARSE_FORMAT_AUTO);
+    lf_free(msg);
+    lf_free(gz);
+}
+END_TEST
+
+/* The truth of the shop-n25 dumps (fixtures README): 279 goroutines. */
+START_TEST(test_every_fixture_every_chunking)
+{
+    static const struct {
+        const char *path;
+        enum parse_format format;
+        bool gzipped;
+        int64_t goroutines;
+        int64_t stacks;
+        int64_t declared_total;
+    } cases[] = {
+        { LF_FIXTURE("shop-n25.pb.gz"), PARSE_FORMAT_PPROF, true, 279, 15, -1 },
+        { LF_FIXTURE("inline-labels-n10.pb.gz"), PARSE_FORMAT_PPROF, true, 10, 4, -1 },
+        { LF_FIXTURE("shop-n25.debug1.txt"), PARSE_FORMAT_DEBUG1, false, 279, 15, 279 },
+        { LF_FIXTURE("shop-n25.debug2.txt"), PARSE_FORMAT_DEBUG2, false, 279, 279, -1 },
+        { LF_FIXTURE("shop-n3.sigquit.txt"), PARSE_FORMAT_DEBUG2, false, 40, 40, -1 },
+    };
+    static const size_t chunks[] = { 1, 2, 7, 4095, 65536, 1 << 20 };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = 0;
+        char *buf = read_file(cases[i].path, &len);
+        for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+            for (int explicit_format = 0; explicit_format < 2; explicit_format++) {
+                struct tally t = { 0 };
+                struct parse_info info;
+                struct lf_error err = { 0 };
+                enum parse_format asked = explicit_format ? cases[i].format : PARSE_FORMAT_AUTO;
+                int rc = parse_chunked(asked, buf, len, chunks[c], NULL, &t, &info, &err);
+                ck_assert_msg(rc == LF_OK, "%s chunk %zu: %s", cases[i].path, chunks[c],
+                        err.msg);
+                ck_assert_int_eq(info.format, cases[i].format);
+                ck_assert_int_eq(info.gzipped, cases[i].gzipped);
+                ck_assert(!info.leak_profile);
+                ck_assert_int_eq(info.goroutines, cases[i].goroutines);
+                ck_assert_int_eq(info.stacks, cases[i].stacks);
+                ck_assert_int_eq(info.declared_total, cases[i].declared_total);
+                ck_assert_int_eq(t.goroutines, cases[i].goroutines);
+                ck_assert_int_eq(t.stacks, cases[i].stacks);
+                ck_assert_int_eq(t.leaked, 0);
+            }
+        }
+        lf_free(buf);
+    }
+}
+END_TEST
+
+START_TEST(test_gzipped_text_and_members)
+{
+    size_t len = 0;
+    char *text = read_file(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    char *gz = NULL;
+    size_t gz_len = 0;
+    struct lf_error err;
+    ck_assert_int_eq(decode_gzip_buffer(text, len, &gz, &gz_len, &err), LF_OK);
+    static const size_t chunks[] = { 1, 3, 1000, 1 << 20 };
+    for (size_t c = 0; c < 4; c++) {
+        struct tally t = { 0 };
+        struct parse_info info;
+        ck_assert_int_eq(
+                parse_chunked(PARSE_FORMAT_AUTO, gz, gz_len, chunks[c], NULL, &t, &info, &err),
+                LF_OK);
+        ck_assert_int_eq(info.format, PARSE_FORMAT_DEBUG2);
+        ck_assert(info.gzipped);
+        ck_assert_int_eq(info.goroutines, 279);
+        ck_assert_str_eq(t.first_function, "runtime/pprof.writeGoroutineStacks");
+    }
+
+    /* the same text split over two gzip members, cut in the middle of a line */
+    char *a = NULL, *b = NULL;
+    size_t a_len = 0, b_len = 0, half = len / 2 + 3;
+    ck_assert_int_eq(decode_gzip_buffer(text, half, &a, &a_len, &err), LF_OK);
+    ck_assert_int_eq(decode_gzip_buffer(text + half, len - half, &b, &b_len, &err), LF_OK);
+    char *both = lf_malloc(a_len + b_len);
+    ck_assert_ptr_nonnull(both);
+    memcpy(both, a, a_len);
+    memcpy(both + a_len, b, b_len);
+    struct tally t = { 0 };
+    struct parse_info info;
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, both, a_len + b_len, NULL, tally_sink, &t,
+                             &info, &err),
+            LF_OK);
+    ck_assert_int_eq(info.goroutines, 279);
+
+    /* a truncated gzip stream */
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len - 5, NULL, tally_sink, &t, &info,
+                             &err),
+            LF_EINVAL);
+    ck_assert_msg(strncmp(err.msg, "truncated gzip stream", 21) == 0, "%s", err.msg);
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len / 2, NULL, tally_sink, &t, &info,
+                             &err),
+            LF_EINVAL);
+    ck_assert_msg(strncmp(err.msg, "truncated gzip stream", 21) == 0, "%s", err.msg);
+    lf_free(both);
+    lf_free(a);
+    lf_free(b);
+    lf_free(gz);
+    lf_free(text);
+}
+END_TEST
+
+START_TEST(test_empty_and_unrecognized)
+{
+    struct tally t = { 0 };
+    struct parse_info info;
+    struct lf_error err;
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, "", 0, NULL, tally_sink, &t, &info, &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "empty profile");
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_DEBUG2, "", 0, NULL, tally_sink, &t, &info, &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "empty profile");
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, " \n\n\t\n", 5, NULL, tally_sink, &t, &info, &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "empty profile");
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, "x", 1, NULL, tally_sink, &t, &info, &err),
+            LF_EINVAL);
+    ck_assert_msg(strncmp(err.msg, "unrecognized profile format", 27) == 0, "%s", err.msg);
+
+    char *gz = NULL;
+    size_t gz_len = 0;
+    ck_assert_int_eq(decode_gzip_buffer("", 0, &gz, &gz_len, &err), LF_OK);
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, &info,
+                             &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "empty profile (gzip of nothing)");
+    lf_free(gz);
+
+    const char *text = "hello\nthis is not a goroutine dump\n";
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, text, strlen(text), NULL, tally_sink, &t,
+                             &info, &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "unrecognized profile format: no pprof message, goroutine profile "
+                              "header or goroutine dump in the first 35 bytes");
+
+    /* 70 KB of log lines: the sniff gives up at 64 KiB, before the end of the input */
+    size_t big = 70000;
+    char *logs = lf_malloc(big);
+    ck_assert_ptr_nonnull(logs);
+    for (size_t i = 0; i < big; i++)
+        logs[i] = i % 50 == 49 ? '\n' : 'a';
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, logs, big, NULL, tally_sink, &t, &info,
+                             &err),
+            LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "first 65536 bytes") != NULL, "%s", err.msg);
+    lf_free(logs);
+
+    /* random bytes: a clean error, never a crash */
+    unsigned char noise[4096];
+    uint64_t x = 2463534242ull;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof(noise); i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            noise[i] = (unsigned char)x;
+        }
+        size_t n = (size_t)(round * 20 + 1);
+        memset(&t, 0, sizeof(t));
+        int rc = parse_chunked(PARSE_FORMAT_AUTO, (const char *)noise, n, 97, NULL, &t, &info,
+                &err);
+        ck_assert_msg(rc == LF_EINVAL, "round %d: %d %s", round, rc, err.msg);
+    }
+}
+END_TEST
+
+START_TEST(test_explicit_format_mismatch)
+{
+    size_t len = 0;
+    char *text = read_file(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    struct tally t = { 0 };
+    struct parse_info info;
+    struct lf_error err;
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_PPROF, text, len, NULL, tally_sink, &t, &info,
+                             &err),
+            LF_EINVAL);
+    ck_assert_msg(strncmp(err.msg, "pprof: ", 7) == 0, "%s", err.msg);
+    ck_assert_int_eq(t.stacks, 0);
+    lf_free(text);
+}
+END_TEST
+
+START_TEST(test_caps_and_gzip_bomb)
+{
+    size_t len = 0;
+    char *text = read_file(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    struct tally t = { 0 };
+    struct parse_info info;
+    struct lf_error err;
+    struct parse_limits limits = { .max_decoded_bytes = 100000 };
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, text, len, &limits, tally_sink, &t, &info,
+                             &err),
+            LF_ETOOBIG);
+    ck_assert_str_eq(err.msg, "profile is over the 100000-byte limit");
+    lf_free(text);
+
+    /* a pprof string of 128 MiB of zeros: 125 KiB of gzip that would need 128 MiB */
+    size_t body = (size_t)128 << 20;
+    char *bomb = lf_calloc(body + 8, 1);
+    ck_assert_ptr_nonnull(bomb);
+    bomb[0] = 0x32; /* string_table, length 128 MiB as a varint */
+    bomb[1] = (char)0x80;
+    bomb[2] = (char)0x80;
+    bomb[3] = (char)0x80;
+    bomb[4] = 0x40;
+    char *gz = NULL;
+    size_t gz_len = 0;
+    ck_assert_int_eq(decode_gzip_buffer(bomb, body + 5, &gz, &gz_len, &err), LF_OK);
+    lf_free(bomb);
+    ck_assert_uint_lt(gz_len, 200 * 1024);
+    memset(&t, 0, sizeof(t));
+    limits.max_decoded_bytes = (size_t)4 << 20;
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, gz, gz_len, 65536, &limits, &t, &info,
+                             &err),
+            LF_ETOOBIG);
+    ck_assert_str_eq(err.msg, "gunzipped profile is over the 4194304-byte limit");
+    /* with the default 64 MiB cap too */
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, &info,
+                             &err),
+            LF_ETOOBIG);
+    ck_assert_str_eq(err.msg, "gunzipped profile is over the 67108864-byte limit");
+    lf_free(gz);
+}
+END_TEST
+
+START_TEST(test_sink_error_and_sticky_failure)
+{
+    size_t len = 0;
+    char *text = read_file(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    struct tally t = { .fail_at = 2 };
+    struct lf_error err;
+    struct parser *parser = parser_create(PARSE_FORMAT_AUTO, NULL, tally_sink, &t);
+    ck_assert_ptr_nonnull(parser);
+    int rc = parser_feed(parser, text, len, &err);
+    if (rc == LF_OK)
+        rc = parser_finish(parser, NULL, &err);
+    ck_assert_int_eq(rc, LF_EIO);
+    ck_assert_str_eq(err.msg, "store is full");
+    ck_assert_int_eq(t.stacks, 1);
+    /* after an error the parser accepts nothing more */
+    lf_error_clear(&err);
+    ck_assert_int_eq(parser_feed(parser, "x", 1, &err), LF_EIO);
+    ck_assert_str_eq(err.msg, "store is full");
+    parser_free(parser);
+
+    size_t gz_len = 0;
+    char *gz = read_file(LF_FIXTURE("shop-n25.pb.gz"), &gz_len);
+    memset(&t, 0, sizeof(t));
+    t.fail_at = 3;
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, NULL,
+                             &err),
+            LF_EIO);
+    ck_assert_str_eq(err.msg, "store is full");
+    lf_free(gz);
+    lf_free(text);
+}
+END_TEST
+
+START_TEST(test_allocation_failures)
+{
+    static const char *paths[] = { LF_FIXTURE("shop-n25.pb.gz"),
+        LF_FIXTURE("shop-n25.debug1.txt"), LF_FIXTURE("shop-n3.sigquit.txt") };
+    for (size_t i = 0; i < 3; i++) {
+        size_t len = 0;
+        char *buf = read_file(paths[i], &len);
+        int ok = 0;
+        for (long n = 0; n < 40; n++) {
+            struct tally t = { 0 };
+            struct lf_error err;
+            lf_alloc_fail_after(n);
+            int rc = parse_chunked(PARSE_FORMAT_AUTO, buf, len, 1000, NULL, &t, NULL, &err);
+            lf_alloc_fail_after(-1);
+            ck_assert_msg(rc == LF_OK || rc == LF_ENOMEM, "%s n=%ld: %d %s", paths[i], n, rc,
+                    err.msg);
+            ok += rc == LF_OK;
+        }
+        ck_assert_int_gt(ok, 0);
+        lf_free(buf);
+    }
+}
+END_TEST
+
+/* n goroutines blocked in chan send, as ?debug=2 prints them. */
+static char *make_debug2(size_t n, size_t *len)
+{
+    static const char block[] = "goroutine %zu [chan send, 3 minutes]:\n"
+                                "main.worker(0xc000012345)\n"
+                                "\t/srv/app/main.go:42 +0x3d\n"
+                                "created by main.main in goroutine 1\n"
+                                "\t/srv/app/main.go:80 +0x85\n\n";
+    size_t cap = n * (sizeof(block) + 24) + 64, used = 0;
+    char *buf = lf_malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(buf + used, cap - used, block, i + 1);
+        ck_assert(w > 0 && (size_t)w < cap - used);
+        used += (size_t)w;
+    }
+    *len = used;
+    return buf;
+}
+
+START_TEST(test_text_streams_without_per_goroutine_allocation)
+{
+    long allocations[2];
+    size_t sizes[2] = { 1000, 20000 };
+    for (int i = 0; i < 2; i++) {
+        size_t len = 0;
+        char *text = make_debug2(sizes[i], &len);
+        struct tally t = { 0 };
+        struct parse_info info;
+        struct lf_error err;
+        lf_alloc_fail_after(LONG_MAX);
+        int rc = parse_chunked(PARSE_FORMAT_AUTO, text, len, 65536, NULL, &t, &info, &err);
+        allocations[i] = lf_alloc_count();
+        lf_alloc_fail_after(-1);
+        ck_assert_msg(rc == LF_OK, "%s", err.msg);
+        ck_assert_int_eq(info.goroutines, (int64_t)sizes[i]);
+        ck_assert_int_eq(t.stacks, (int64_t)sizes[i]);
+        lf_free(text);
+    }
+    /* 20x the goroutines, the same allocations */
+    ck_assert_msg(allocations[1] == allocations[0], "%ld vs %ld", allocations[0], allocations[1]);
+    ck_assert_int_lt(allocations[1], 40);
+}
+END_TEST
+
+static Suite *parse_suite(void)
+{
+    Suite *s = suite_create("parse");
+    TCase *names = tcase_create("names and sniff");
+    tcase_add_test(names, test_format_names);
+    tcase_add_test(names, test_sniff_text);
+    tcase_add_test(names, test_sniff_fixtures);
+    suite_add_tcase(s, names);
+    TCase *parse = tcase_create("parser");
+    tcase_set_timeout(parse, 120);
+    tcase_add_test(parse, test_every_fixture_every_chunking);
+    tcase_add_test(parse, test_gzipped_text_and_members);
+    tcase_add_test(parse, test_empty_and_unrecognized);
+    tcase_add_test(parse, test_explicit_format_mismatch);
+    tcase_add_test(parse, test_caps_and_gzip_bomb);
+    tcase_add_test(parse, test_sink_error_and_sticky_failure);
+    tcase_add_test(parse, test_allocation_failures);
+    tcase_add_test(parse, test_text_streams_without_per_goroutine_allocation);
+    suite_add_tcase(s, parse);
+    return s;
+}
+
+LF_CHECK_MAIN(parse_suite)

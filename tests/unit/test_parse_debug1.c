@@ -1,0 +1,466 @@
+/* test_parse_debug1.c - unit tests of the debug=1 parser: exact values on the real
+ * dumps in tests/fixtures, the same result however the input is chunked, the goroutine
+ * leak profile header, Go-quoted labels, and every error with its line number. Each
+ * stack is rendered to one canonical string, so a test states the whole stack. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "check_main.h"
+#include "parse_debug1.h"
+
+/* ---- harness ----------------------------------------------------------------------- */
+
+struct collected {
+    char **stacks;
+    size_t n;
+    int64_t goroutines;
+    int fail_at; /* the sink fails on this stack (1-based); 0 never */
+};
+
+static void collected_free(struct collected *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->stacks[i]);
+    free(c->stacks);
+    memset(c, 0, sizeof(*c));
+}
+
+static size_t put(char *buf, size_t size, size_t at, char separator, struct str s)
+{
+    int w = snprintf(buf + at, at < size ? size - at : 0, "%c%.*s", separator, (int)s.len, s.p);
+    return at + (w > 0 ? (size_t)w : 0);
+}
+
+static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
+{
+    struct collected *c = ctx;
+    if (c->fail_at > 0 && (size_t)c->fail_at == c->n + 1)
+        return lf_fail(err, LF_EIO, "sink refused stack %zu", c->n + 1);
+    ck_assert_int_eq(stack->goroutine_id, -1);
+    ck_assert_int_eq(stack->wait_minutes, -1);
+    ck_assert_uint_eq(stack->wait_reason.len, 0);
+    ck_assert(!stack->locked_to_thread);
+    size_t size = 256 + stack->n_frames * 256 + stack->n_labels * 256;
+    char *buf = malloc(size);
+    ck_assert_ptr_nonnull(buf);
+    int w = snprintf(buf, size, "count=%lld%s%s frames=%zu labels=%zu",
+            (long long)stack->count, stack->leaked ? " leaked" : "",
+            stack->truncated ? " truncated" : "", stack->n_frames, stack->n_labels);
+    size_t at = (size_t)w;
+    for (size_t i = 0; i < stack->n_labels; i++) {
+        at = put(buf, size, at, ' ', stack->labels[i].key);
+        at = put(buf, size, at, '=', stack->labels[i].value);
+    }
+    for (size_t i = 0; i < stack->n_frames; i++) {
+        at = put(buf, size, at, '\n', stack->frames[i].function);
+        at = put(buf, size, at, ' ', stack->frames[i].file);
+        int n = snprintf(buf + at, size - at, ":%lld", (long long)stack->frames[i].line);
+        at += (size_t)n;
+    }
+    ck_assert_uint_lt(at, size);
+    c->stacks = realloc(c->stacks, (c->n + 1) * sizeof(*c->stacks));
+    ck_assert_ptr_nonnull(c->stacks);
+    c->stacks[c->n++] = buf;
+    c->goroutines += stack->count;
+    return LF_OK;
+}
+
+enum chunking {
+    WHOLE,
+    BYTE_BY_BYTE,
+    RANDOM,
+};
+
+static int parse(const char *buf, size_t len, enum chunking chunking, unsigned seed,
+        const struct parse_limits *limits, struct collected *c, struct parse_info *info,
+        struct lf_error *err)
+{
+    struct parse_limits defaults = { 0 };
+    struct parse_debug1 *parser = parse_debug1_create(limits ? limits : &defaults, collect, c);
+    if (parser == NULL)
+        return lf_fail(err, LF_ENOMEM, "create");
+    int rc = LF_OK;
+    size_t at = 0;
+    unsigned state = seed;
+    while (rc == LF_OK && at < len) {
+        size_t n = len - at;
+        if (chunking == BYTE_BY_BYTE) {
+            n = 1;
+        } else if (chunking == RANDOM) {
+            state = state * 1103515245u + 12345u;
+            size_t pick = (state >> 8) % 300 + 1;
+            n = pick < n ? pick : n;
+        }
+        rc = parse_debug1_feed(parser, buf + at, n, err);
+        at += n;
+    }
+    if (rc == LF_OK)
+        rc = parse_debug1_finish(parser, info, err);
+    parse_debug1_free(parser);
+    return rc;
+}
+
+static char *read_fixture(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    ck_assert_int_ge(size, 0);
+    rewind(f);
+    char *buf = malloc((size_t)size + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *len = (size_t)size;
+    return buf;
+}
+
+static void parse_ok(const char *text, struct collected *c, struct parse_info *info)
+{
+    struct lf_error err = { 0 };
+    int rc = parse(text, strlen(text), WHOLE, 0, NULL, c, info, &err);
+    ck_assert_msg(rc == LF_OK, "rc %d: %s", rc, err.msg);
+}
+
+static void parse_fails(const char *text, const struct parse_limits *limits, int code,
+        const char *message)
+{
+    for (int chunking = WHOLE; chunking <= BYTE_BY_BYTE; chunking++) {
+        struct collected c = { 0 };
+        struct lf_error err = { 0 };
+        int rc = parse(text, strlen(text), (enum chunking)chunking, 0, limits, &c, NULL, &err);
+        ck_assert_int_eq(rc, code);
+        ck_assert_str_eq(err.msg, message);
+        collected_free(&c);
+    }
+}
+
+static void assert_same(const struct collected *a, const struct collected *b)
+{
+    ck_assert_uint_eq(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++)
+        ck_assert_str_eq(a->stacks[i], b->stacks[i]);
+}
+
+/* ---- real dumps -------------------------------------------------------------------- */
+
+START_TEST(test_shop_debug1)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &c, &info, &err), LF_OK);
+    ck_assert_int_eq(info.format, PARSE_FORMAT_DEBUG1);
+    ck_assert_int_eq(info.declared_total, 279);
+    ck_assert_int_eq(info.goroutines, 279);
+    ck_assert_int_eq(info.stacks, 15);
+    ck_assert(!info.leak_profile);
+    ck_assert_uint_eq(c.n, 15);
+    ck_assert_str_eq(c.stacks[0], "count=25 frames=1 labels=0\n"
+                                  "main.nilSend /srv/build/shop/main.go:23");
+    ck_assert_str_eq(c.stacks[1], "count=25 frames=1 labels=0\n"
+                                  "github.com/acme/shop/internal/queue.(*Queue).work "
+                                  "/srv/build/shop/internal/queue/queue.go:13");
+    /* main.deep: 32 PCs, the runtime's depth limit, so 29 frames shown and truncated */
+    ck_assert(strncmp(c.stacks[2], "count=25 truncated frames=29 labels=0\n"
+                                   "main.deep /srv/build/shop/main.go:52\n"
+                                   "main.deep /srv/build/shop/main.go:55\n",
+                      strlen("count=25 truncated frames=29 labels=0\n"
+                             "main.deep /srv/build/shop/main.go:52\n"
+                             "main.deep /srv/build/shop/main.go:55\n")) == 0);
+    ck_assert_str_eq(c.stacks[4],
+            "count=25 frames=3 labels=2 handler=checkout tenant=t1\n"
+            "main.labelled.func1 /srv/build/shop/main.go:60\n"
+            "runtime/pprof.Do /usr/lib/go-1.19/src/runtime/pprof/runtime.go:40\n"
+            "main.labelled /srv/build/shop/main.go:59");
+    /* several tabs before the file */
+    ck_assert_str_eq(c.stacks[7], "count=25 frames=4 labels=0\n"
+                                  "sync.runtime_SemacquireMutex /usr/lib/go-1.19/src/runtime/sema.go:77\n"
+                                  "sync.(*Mutex).lockSlow /usr/lib/go-1.19/src/sync/mutex.go:171\n"
+                                  "sync.(*Mutex).Lock /usr/lib/go-1.19/src/sync/mutex.go:90\n"
+                                  "main.lockForever /srv/build/shop/main.go:33");
+    ck_assert_str_eq(c.stacks[10], "count=25 frames=2 labels=0\n"
+                                   "time.Sleep /usr/lib/go-1.19/src/runtime/time.go:195\n"
+                                   "main.main.func1 /srv/build/shop/main.go:87");
+    ck_assert_str_eq(c.stacks[13], "count=1 frames=1 labels=0\n"
+                                   "main.locked /srv/build/shop/main.go:66");
+    ck_assert(strncmp(c.stacks[14], "count=1 frames=8 labels=0\nsyscall.Syscall ", 42) == 0);
+    size_t truncated = 0;
+    for (size_t i = 0; i < c.n; i++)
+        truncated += strstr(c.stacks[i], " truncated ") != NULL;
+    ck_assert_uint_eq(truncated, 1);
+    collected_free(&c);
+    free(buf);
+}
+END_TEST
+
+START_TEST(test_leakgen_debug1)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("leakgen-n2.debug1.txt"), &len);
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &c, &info, &err), LF_OK);
+    ck_assert_int_eq(info.declared_total, 24);
+    ck_assert_int_eq(info.goroutines, 24);
+    ck_assert_int_eq(info.stacks, 13);
+    /* tenant is "t\"1\n" in Go syntax: decoded to the bytes t " 1 newline */
+    ck_assert_str_eq(c.stacks[5],
+            "count=2 frames=3 labels=2 handler=checkout tenant=t\"1\n\n"
+            "main.labelled.func1 github.com/acme/leakgen/main.go:41\n"
+            "runtime/pprof.Do runtime/pprof/runtime.go:40\n"
+            "main.labelled github.com/acme/leakgen/main.go:40");
+    ck_assert(strncmp(c.stacks[2], "count=2 truncated frames=29 labels=0\nmain.deep ", 47) == 0);
+    collected_free(&c);
+    free(buf);
+}
+END_TEST
+
+START_TEST(test_chunking_is_invisible)
+{
+    const char *files[] = {
+        LF_FIXTURE("shop-n25.debug1.txt"),
+        LF_FIXTURE("leakgen-n2.debug1.txt"),
+    };
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        size_t len;
+        char *buf = read_fixture(files[f], &len);
+        struct collected whole = { 0 };
+        struct lf_error err = { 0 };
+        ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &whole, NULL, &err), LF_OK);
+        struct collected bytes = { 0 };
+        ck_assert_int_eq(parse(buf, len, BYTE_BY_BYTE, 0, NULL, &bytes, NULL, &err), LF_OK);
+        assert_same(&whole, &bytes);
+        collected_free(&bytes);
+        for (unsigned seed = 1; seed <= 8; seed++) {
+            struct collected random = { 0 };
+            ck_assert_int_eq(parse(buf, len, RANDOM, seed, NULL, &random, NULL, &err), LF_OK);
+            assert_same(&whole, &random);
+            collected_free(&random);
+        }
+        collected_free(&whole);
+        free(buf);
+    }
+}
+END_TEST
+
+/* ---- grammar variants -------------------------------------------------------------- */
+
+START_TEST(test_leak_profile)
+{
+    /* Go 1.26+ /debug/pprof/goroutineleak?debug=1 */
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    parse_ok("goroutineleak profile: total 3\n"
+             "2 @ 0x43b256 0x406d56 0x406c3d 0x6744c5 0x46b2a1\n"
+             "#\t0x6744c4\tmain.(*Server).AggregateResults.func1+0x24\t/app/server.go:37\n"
+             "\n"
+             "1 @ 0x43b256 0x44a90c 0x674537 0x46b2a1\n"
+             "#\t0x674536\tmain.forever+0x16\t/app/main.go:31\n"
+             "\n",
+            &c, &info);
+    ck_assert(info.leak_profile);
+    ck_assert_int_eq(info.declared_total, 3);
+    ck_assert_int_eq(info.goroutines, 3);
+    ck_assert_uint_eq(c.n, 2);
+    ck_assert_str_eq(c.stacks[0], "count=2 leaked frames=1 labels=0\n"
+                                  "main.(*Server).AggregateResults.func1 /app/server.go:37");
+    ck_assert_str_eq(c.stacks[1], "count=1 leaked frames=1 labels=0\n"
+                                  "main.forever /app/main.go:31");
+    collected_free(&c);
+}
+END_TEST
+
+START_TEST(test_record_variants)
+{
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    /* no blank line between records, CRLF, an unsymbolized frame, empty labels, a last
+     * record without its blank line or final "\n", 128 PCs (Go 1.23+ depth limit) */
+    char text[8192];
+    int w = snprintf(text, sizeof(text),
+            "\n"
+            "goroutine profile: total 7\r\n"
+            "3 @ 0x1 0x2\r\n"
+            "# labels: {}\r\n"
+            "#\t0x4b70a4\r\n"
+            "#\t0x4b70a8\tmain.f+0x1\t\t\t/app/f.go:9\r\n"
+            "# some future comment\r\n"
+            "2 @ 0x3\n"
+            "# labels: {\"k\\u00e9\":\"\\U0001F600\\x41\\101\\t\", \"z\":\"\"}\n"
+            "#\t0x3\tmain.g+0x0\t/app/g.go:1\n"
+            "\n"
+            "\n"
+            "2 @");
+    for (int i = 0; i < 128; i++)
+        w += snprintf(text + w, sizeof(text) - (size_t)w, " 0x%x", 0x400000 + i);
+    snprintf(text + w, sizeof(text) - (size_t)w, "\n#\t0x400000\tmain.deep+0x10\t/app/d.go:5");
+    parse_ok(text, &c, &info);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_str_eq(c.stacks[0], "count=3 frames=2 labels=0\n"
+                                  "0x4b70a4 :0\n"
+                                  "main.f /app/f.go:9");
+    ck_assert_str_eq(c.stacks[1], "count=2 frames=1 labels=2 k\xc3\xa9=\xf0\x9f\x98\x80"
+                                  "AA\t z=\n"
+                                  "main.g /app/g.go:1");
+    ck_assert_str_eq(c.stacks[2], "count=2 truncated frames=1 labels=0\n"
+                                  "main.deep /app/d.go:5");
+    ck_assert_int_eq(info.declared_total, 7);
+    ck_assert_int_eq(info.goroutines, 7);
+    collected_free(&c);
+
+    /* a header alone: a profile with no goroutines is valid */
+    parse_ok("goroutine profile: total 0\n", &c, &info);
+    ck_assert_uint_eq(c.n, 0);
+    ck_assert_int_eq(info.stacks, 0);
+    collected_free(&c);
+}
+END_TEST
+
+START_TEST(test_limits)
+{
+    struct parse_limits frames = { .max_frames = 2 };
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    struct collected c = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, RANDOM, 9, &frames, &c, NULL, &err), LF_OK);
+    ck_assert_str_eq(c.stacks[7], "count=25 truncated frames=2 labels=0\n"
+                                  "sync.runtime_SemacquireMutex /usr/lib/go-1.19/src/runtime/sema.go:77\n"
+                                  "sync.(*Mutex).lockSlow /usr/lib/go-1.19/src/sync/mutex.go:171");
+    collected_free(&c);
+    free(buf);
+
+    struct parse_limits labels = { .max_labels = 1 };
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":\"1\", \"b\":\"2\"}\n",
+            &labels, LF_ETOOBIG, "line 3: more than 1 labels");
+    struct parse_limits lines = { .max_line_bytes = 30 };
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a/long/path/f.go:1\n",
+            &lines, LF_ETOOBIG, "line 3: longer than 30 bytes");
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------------------ */
+
+START_TEST(test_malformed)
+{
+    parse_fails("", NULL, LF_EINVAL, "line 1: empty input");
+    parse_fails("\n\n", NULL, LF_EINVAL, "line 2: no 'goroutine profile: total N' header");
+    parse_fails("goroutine 1 [running]:\n", NULL, LF_EINVAL,
+            "line 1: expected 'goroutine profile: total N'");
+    parse_fails("heap profile: total 3\n", NULL, LF_EINVAL,
+            "line 1: expected 'goroutine profile: total N'");
+    parse_fails("goroutine profile: total x\n", NULL, LF_EINVAL,
+            "line 1: bad total in the profile header");
+    parse_fails("goroutine profile: total 1\n#\t0x1\tmain.f+0x1\t/a.go:1\n", NULL, LF_EINVAL,
+            "line 2: expected 'COUNT @ PC...'");
+    parse_fails("goroutine profile: total 1\n99999999999999999999 @ 0x1\n", NULL, LF_EINVAL,
+            "line 2: bad count in 'COUNT @ PC...'");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1 zz\n", NULL, LF_EINVAL,
+            "line 2: bad PC in 'COUNT @ PC...'");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\nmain.f()\n", NULL, LF_EINVAL,
+            "line 3: expected a '#' frame line or a blank line");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\tmain.f\t/a.go:1\n", NULL, LF_EINVAL,
+            "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go\n", NULL,
+            LF_EINVAL, "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\t\t/a.go:3\n", NULL, LF_EINVAL,
+            "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":1}\n", NULL, LF_EINVAL,
+            "line 3: malformed label value");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\\q\":\"1\"}\n", NULL,
+            LF_EINVAL, "line 3: malformed label key");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\" \"1\"}\n", NULL,
+            LF_EINVAL, "line 3: expected ':' after a label key");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":\"1\"\n", NULL,
+            LF_EINVAL, "line 3: expected ', ' or '}' after a label");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":\"1\"}\n"
+                "# labels: {\"b\":\"1\"}\n",
+            NULL, LF_EINVAL, "line 4: a second '# labels:' line in one record");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go:1\n"
+                "# labels: {\"b\":\"1\"}\n",
+            NULL, LF_EINVAL, "line 4: '# labels:' after frame lines");
+}
+END_TEST
+
+START_TEST(test_sink_error_stops)
+{
+    const char *text = "goroutine profile: total 2\n1 @ 0x1\n\n1 @ 0x2\n\n";
+    struct collected c = { .fail_at = 1 };
+    struct lf_error err = { 0 };
+    struct parse_debug1 *parser = parse_debug1_create(&(struct parse_limits){ 0 }, collect, &c);
+    ck_assert_ptr_nonnull(parser);
+    ck_assert_int_eq(parse_debug1_feed(parser, text, strlen(text), &err), LF_EIO);
+    ck_assert_str_eq(err.msg, "sink refused stack 1");
+    ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_EIO);
+    parse_debug1_free(parser);
+    collected_free(&c);
+    parser = parse_debug1_create(&(struct parse_limits){ 0 }, collect, &c);
+    ck_assert_int_eq(parse_debug1_feed(parser, text, strlen(text), &err), LF_OK);
+    ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_OK);
+    ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "input already finished");
+    parse_debug1_free(parser);
+    collected_free(&c);
+    parse_debug1_free(NULL);
+}
+END_TEST
+
+START_TEST(test_allocation_failures)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    struct collected reference = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, RANDOM, 4, NULL, &reference, NULL, &err), LF_OK);
+    bool succeeded = false;
+    for (long n = 0; n < 200 && !succeeded; n++) {
+        struct collected c = { 0 };
+        lf_alloc_fail_after(n);
+        int rc = parse(buf, len, RANDOM, 4, NULL, &c, NULL, &err);
+        lf_alloc_fail_after(-1);
+        if (rc == LF_OK) {
+            assert_same(&reference, &c);
+            succeeded = true;
+        } else {
+            ck_assert_int_eq(rc, LF_ENOMEM);
+        }
+        collected_free(&c);
+    }
+    ck_assert(succeeded);
+    collected_free(&reference);
+    free(buf);
+}
+END_TEST
+
+static Suite *parse_debug1_suite(void)
+{
+    Suite *s = suite_create("parse_debug1");
+    TCase *tc = tcase_create("fixtures");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_shop_debug1);
+    tcase_add_test(tc, test_leakgen_debug1);
+    tcase_add_test(tc, test_chunking_is_invisible);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("grammar");
+    tcase_add_test(tc, test_leak_profile);
+    tcase_add_test(tc, test_record_variants);
+    tcase_add_test(tc, test_limits);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("errors");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_malformed);
+    tcase_add_test(tc, test_sink_error_stops);
+    tcase_add_test(tc, test_allocation_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+LF_CHECK_MAIN(parse_debug1_suite)

@@ -1,0 +1,692 @@
+/* test_parse_debug2.c - unit tests of the debug=2 / panic / SIGQUIT parser: exact values
+ * on the real dumps in tests/fixtures, the same result however the input is chunked, one
+ * snippet per grammar variant (Go 1.19 through the goroutine-leak marks of Go 1.26), and
+ * every error with its line number. Each stack is rendered to one canonical string, so a
+ * test states the whole stack it expects. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "check_main.h"
+#include "parse_debug2.h"
+
+/* ---- harness ----------------------------------------------------------------------- */
+
+struct collected {
+    char **stacks; /* canonical rendering of each stack, in order */
+    size_t n;
+    int64_t goroutines;
+    int fail_at; /* the sink fails on this stack (1-based); 0 never */
+};
+
+static void collected_free(struct collected *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->stacks[i]);
+    free(c->stacks);
+    memset(c, 0, sizeof(*c));
+}
+
+static size_t put(char *buf, size_t size, size_t at, char separator, struct str s)
+{
+    int w = snprintf(buf + at, at < size ? size - at : 0, "%c%.*s", separator, (int)s.len, s.p);
+    return at + (w > 0 ? (size_t)w : 0);
+}
+
+static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
+{
+    struct collected *c = ctx;
+    if (c->fail_at > 0 && (size_t)c->fail_at == c->n + 1)
+        return lf_fail(err, LF_EIO, "sink refused stack %zu", c->n + 1);
+    size_t size = 256 + stack->n_frames * 256 + stack->wait_reason.len;
+    char *buf = malloc(size);
+    ck_assert_ptr_nonnull(buf);
+    int w = snprintf(buf, size, "id=%lld count=%lld [%.*s] minutes=%lld%s%s%s frames=%zu",
+            (long long)stack->goroutine_id, (long long)stack->count,
+            (int)stack->wait_reason.len, stack->wait_reason.p, (long long)stack->wait_minutes,
+            stack->locked_to_thread ? " locked" : "", stack->leaked ? " leaked" : "",
+            stack->truncated ? " truncated" : "", stack->n_frames);
+    size_t at = (size_t)w;
+    for (size_t i = 0; i < stack->n_frames; i++) {
+        at = put(buf, size, at, '\n', stack->frames[i].function);
+        at = put(buf, size, at, ' ', stack->frames[i].file);
+        int n = snprintf(buf + at, size - at, ":%lld", (long long)stack->frames[i].line);
+        at += (size_t)n;
+    }
+    ck_assert_uint_lt(at, size);
+    ck_assert_uint_eq(stack->n_labels, 0);
+    c->stacks = realloc(c->stacks, (c->n + 1) * sizeof(*c->stacks));
+    ck_assert_ptr_nonnull(c->stacks);
+    c->stacks[c->n++] = buf;
+    c->goroutines += stack->count;
+    return LF_OK;
+}
+
+enum chunking {
+    WHOLE,
+    BYTE_BY_BYTE,
+    RANDOM,
+};
+
+/* Parses (buf, len) fed as chunking says; returns the parser's result. */
+static int parse(const char *buf, size_t len, enum chunking chunking, unsigned seed,
+        const struct parse_limits *limits, struct collected *c, struct parse_info *info,
+        struct lf_error *err)
+{
+    struct parse_limits defaults = { 0 };
+    struct parse_debug2 *parser = parse_debug2_create(limits ? limits : &defaults, collect, c);
+    if (parser == NULL)
+        return lf_fail(err, LF_ENOMEM, "create");
+    int rc = LF_OK;
+    size_t at = 0;
+    unsigned state = seed;
+    while (rc == LF_OK && at < len) {
+        size_t n = len - at;
+        if (chunking == BYTE_BY_BYTE) {
+            n = 1;
+        } else if (chunking == RANDOM) {
+            state = state * 1103515245u + 12345u;
+            size_t pick = (state >> 8) % 300 + 1;
+            n = pick < n ? pick : n;
+        }
+        rc = parse_debug2_feed(parser, buf + at, n, err);
+        at += n;
+    }
+    if (rc == LF_OK)
+        rc = parse_debug2_finish(parser, info, err);
+    parse_debug2_free(parser);
+    return rc;
+}
+
+static char *read_fixture(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    ck_assert_int_ge(size, 0);
+    rewind(f);
+    char *buf = malloc((size_t)size + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *len = (size_t)size;
+    return buf;
+}
+
+/* The rendering of the stack of goroutine id (the first one with that id). */
+static const char *stack_of(const struct collected *c, long long id)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof(prefix), "id=%lld ", id);
+    for (size_t i = 0; i < c->n; i++)
+        if (strncmp(c->stacks[i], prefix, strlen(prefix)) == 0)
+            return c->stacks[i];
+    return "";
+}
+
+/* How many stacks have a header part (before " frames=") containing needle. */
+static size_t count_with(const struct collected *c, const char *needle)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const char *end = strstr(c->stacks[i], " frames=");
+        const char *hit = strstr(c->stacks[i], needle);
+        if (hit != NULL && end != NULL && hit < end)
+            n++;
+    }
+    return n;
+}
+
+/* Parses a snippet whole and expects success. */
+static void parse_ok(const char *text, struct collected *c, struct parse_info *info)
+{
+    struct lf_error err = { 0 };
+    int rc = parse(text, strlen(text), WHOLE, 0, NULL, c, info, &err);
+    ck_assert_msg(rc == LF_OK, "rc %d: %s", rc, err.msg);
+}
+
+/* Parses a snippet (whole and byte by byte) and expects code with exactly message. */
+static void parse_fails(const char *text, const struct parse_limits *limits, int code,
+        const char *message)
+{
+    for (int chunking = WHOLE; chunking <= BYTE_BY_BYTE; chunking++) {
+        struct collected c = { 0 };
+        struct lf_error err = { 0 };
+        int rc = parse(text, strlen(text), (enum chunking)chunking, 0, limits, &c, NULL, &err);
+        ck_assert_int_eq(rc, code);
+        ck_assert_str_eq(err.msg, message);
+        collected_free(&c);
+    }
+}
+
+/* ---- real dumps -------------------------------------------------------------------- */
+
+START_TEST(test_shop_debug2)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &c, &info, &err), LF_OK);
+    ck_assert_int_eq(info.format, PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(info.stacks, 279);
+    ck_assert_int_eq(info.goroutines, 279);
+    ck_assert_int_eq(info.declared_total, -1);
+    ck_assert(!info.leak_profile);
+    ck_assert_uint_eq(c.n, 279);
+    /* the wait reasons, as `grep '^goroutine'` counts them */
+    ck_assert_uint_eq(count_with(&c, "[chan send]"), 50);
+    ck_assert_uint_eq(count_with(&c, "[chan send (nil chan)]"), 25);
+    ck_assert_uint_eq(count_with(&c, "[chan receive]"), 25);
+    ck_assert_uint_eq(count_with(&c, "[chan receive (nil chan)]"), 25);
+    ck_assert_uint_eq(count_with(&c, "[select (no cases)]"), 26);
+    ck_assert_uint_eq(count_with(&c, "[semacquire]"), 75);
+    ck_assert_uint_eq(count_with(&c, "[sync.Cond.Wait]"), 25);
+    ck_assert_uint_eq(count_with(&c, "[sleep]"), 25);
+    ck_assert_uint_eq(count_with(&c, "[IO wait]"), 2);
+    ck_assert_uint_eq(count_with(&c, "[running]"), 1);
+    ck_assert_uint_eq(count_with(&c, " locked"), 1);
+    ck_assert_uint_eq(count_with(&c, " truncated"), 0);
+    ck_assert_uint_eq(count_with(&c, "minutes=0"), 279);
+    /* the first block is the goroutine writing the profile */
+    ck_assert(strncmp(c.stacks[0], "id=295 count=1 [running] minutes=0 frames=9\n"
+                                   "runtime/pprof.writeGoroutineStacks "
+                                   "/usr/lib/go-1.19/src/runtime/pprof/pprof.go:692\n",
+                      strlen("id=295 count=1 [running] minutes=0 frames=9\n"
+                             "runtime/pprof.writeGoroutineStacks "
+                             "/usr/lib/go-1.19/src/runtime/pprof/pprof.go:692\n")) == 0);
+    /* created by is not a frame of the stack */
+    ck_assert_str_eq(stack_of(&c, 19), "id=19 count=1 [chan send (nil chan)] minutes=0 frames=1\n"
+                                       "main.nilSend /srv/build/shop/main.go:23");
+    ck_assert_str_eq(stack_of(&c, 294),
+            "id=294 count=1 [select (no cases)] minutes=0 locked frames=1\n"
+            "main.locked /srv/build/shop/main.go:66");
+    /* net/http.ListenAndServe(...) is an inlined frame: no +0x offset */
+    const char *main_goroutine = stack_of(&c, 1);
+    ck_assert_ptr_nonnull(strstr(main_goroutine, "id=1 count=1 [IO wait] minutes=0 frames=11\n"
+                                                 "internal/poll.runtime_pollWait "));
+    ck_assert_ptr_nonnull(strstr(main_goroutine,
+            "\nnet/http.ListenAndServe /usr/lib/go-1.19/src/net/http/server.go:3255\n"
+            "main.main /srv/build/shop/main.go:90"));
+    /* main.deep: 41 frames, all printed by debug=2 */
+    const char *deep = stack_of(&c, 26);
+    ck_assert(strncmp(deep, "id=26 count=1 [chan send] minutes=0 frames=41\n"
+                            "main.deep /srv/build/shop/main.go:52\n"
+                            "main.deep /srv/build/shop/main.go:55\n",
+                      strlen("id=26 count=1 [chan send] minutes=0 frames=41\n"
+                             "main.deep /srv/build/shop/main.go:52\n"
+                             "main.deep /srv/build/shop/main.go:55\n")) == 0);
+    collected_free(&c);
+    free(buf);
+}
+END_TEST
+
+START_TEST(test_shop_sigquit)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"), &len);
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &c, &info, &err), LF_OK);
+    ck_assert_int_eq(info.stacks, 40);
+    ck_assert_int_eq(info.goroutines, 40);
+    /* goroutine 0 [idle]: the thread that took the signal, runtime frames only */
+    ck_assert_str_eq(c.stacks[0],
+            "id=0 count=1 [idle] minutes=0 frames=8\n"
+            "runtime.futex /usr/lib/go-1.19/src/runtime/sys_linux_amd64.s:559\n"
+            "runtime.futexsleep /usr/lib/go-1.19/src/runtime/os_linux.go:69\n"
+            "runtime.notesleep /usr/lib/go-1.19/src/runtime/lock_futex.go:160\n"
+            "runtime.mPark /usr/lib/go-1.19/src/runtime/proc.go:1457\n"
+            "runtime.stoplockedm /usr/lib/go-1.19/src/runtime/proc.go:2448\n"
+            "runtime.schedule /usr/lib/go-1.19/src/runtime/proc.go:3193\n"
+            "runtime.park_m /usr/lib/go-1.19/src/runtime/proc.go:3363\n"
+            "runtime.mcall /usr/lib/go-1.19/src/runtime/asm_amd64.s:448");
+    /* the last block, before the register dump: fp= sp= pc= suffixes peeled */
+    ck_assert_str_eq(c.stacks[39],
+            "id=52 count=1 [select (no cases)] minutes=0 locked frames=4\n"
+            "runtime.gopark /usr/lib/go-1.19/src/runtime/proc.go:363\n"
+            "runtime.block /usr/lib/go-1.19/src/runtime/select.go:104\n"
+            "main.locked /srv/build/shop/main.go:66\n"
+            "runtime.goexit /usr/lib/go-1.19/src/runtime/asm_amd64.s:1594");
+    ck_assert_str_eq(stack_of(&c, 51), "id=51 count=1 [sleep] minutes=0 frames=4\n"
+                                       "runtime.gopark /usr/lib/go-1.19/src/runtime/proc.go:363\n"
+                                       "time.Sleep /usr/lib/go-1.19/src/runtime/time.go:195\n"
+                                       "main.main.func1 /srv/build/shop/main.go:87\n"
+                                       "runtime.goexit /usr/lib/go-1.19/src/runtime/asm_amd64.s:1594");
+    ck_assert_uint_eq(count_with(&c, "[semacquire]"), 9);
+    ck_assert_uint_eq(count_with(&c, "[chan send]"), 6);
+    collected_free(&c);
+    free(buf);
+}
+END_TEST
+
+START_TEST(test_leakgen_dumps)
+{
+    struct {
+        const char *file;
+        int64_t stacks;
+        size_t truncated;
+        size_t locked;
+    } cases[] = {
+        { LF_FIXTURE("leakgen-n2.debug2.txt"), 24, 0, 1 },
+        { LF_FIXTURE("leakgen-n1.panic-all.txt"), 13, 0, 1 },
+        { LF_FIXTURE("leakgen-n1.panic-crash.txt"), 17, 1, 1 },
+        { LF_FIXTURE("leakgen-n1.sigquit-crash.txt"), 22, 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len;
+        char *buf = read_fixture(cases[i].file, &len);
+        struct collected c = { 0 };
+        struct parse_info info = { 0 };
+        struct lf_error err = { 0 };
+        ck_assert_msg(parse(buf, len, WHOLE, 0, NULL, &c, &info, &err) == LF_OK, "%s: %s",
+                cases[i].file, err.msg);
+        ck_assert_int_eq(info.stacks, cases[i].stacks);
+        ck_assert_uint_eq(count_with(&c, " truncated"), cases[i].truncated);
+        ck_assert_uint_eq(count_with(&c, " locked"), cases[i].locked);
+        collected_free(&c);
+        free(buf);
+    }
+}
+END_TEST
+
+START_TEST(test_panic_crash_details)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("leakgen-n1.panic-crash.txt"), &len);
+    struct collected c = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &c, NULL, &err), LF_OK);
+    /* the panicking goroutine: "panic({...})" is a frame named panic; panicmem(...) is
+     * inlined (no +0x offset, no fp=) */
+    ck_assert_str_eq(c.stacks[0],
+            "id=1 count=1 [running] minutes=0 frames=6\n"
+            "panic runtime/panic.go:987\n"
+            "runtime.panicmem runtime/panic.go:260\n"
+            "runtime.sigpanic runtime/signal_unix.go:835\n"
+            "main.main github.com/acme/leakgen/main.go:84\n"
+            "runtime.main runtime/proc.go:250\n"
+            "runtime.goexit runtime/asm_amd64.s:1594");
+    /* the 200-deep recursion: 100 frames printed, then "...additional frames elided..." */
+    size_t deep = 0;
+    for (size_t i = 0; i < c.n; i++)
+        if (strstr(c.stacks[i], " truncated frames=100\nruntime.gopark ") != NULL)
+            deep++;
+    ck_assert_uint_eq(deep, 1);
+    /* struct arguments with braces and "..." */
+    ck_assert_uint_eq(count_with(&c, "[select (no cases)]"), 3);
+    size_t with_args = 0;
+    for (size_t i = 0; i < c.n; i++)
+        if (strstr(c.stacks[i], "\nmain.withArgs github.com/acme/leakgen/main.go:47\n") != NULL)
+            with_args++;
+    ck_assert_uint_eq(with_args, 1);
+    collected_free(&c);
+    free(buf);
+}
+END_TEST
+
+/* ---- chunking ---------------------------------------------------------------------- */
+
+static void assert_same(const struct collected *a, const struct collected *b)
+{
+    ck_assert_uint_eq(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++)
+        ck_assert_str_eq(a->stacks[i], b->stacks[i]);
+}
+
+START_TEST(test_chunking_is_invisible)
+{
+    const char *files[] = {
+        LF_FIXTURE("shop-n25.debug2.txt"),
+        LF_FIXTURE("shop-n3.sigquit.txt"),
+        LF_FIXTURE("leakgen-n1.panic-crash.txt"),
+        LF_FIXTURE("leakgen-n1.sigquit-crash.txt"),
+    };
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        size_t len;
+        char *buf = read_fixture(files[f], &len);
+        struct collected whole = { 0 };
+        struct lf_error err = { 0 };
+        ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &whole, NULL, &err), LF_OK);
+        struct collected bytes = { 0 };
+        ck_assert_int_eq(parse(buf, len, BYTE_BY_BYTE, 0, NULL, &bytes, NULL, &err), LF_OK);
+        assert_same(&whole, &bytes);
+        collected_free(&bytes);
+        for (unsigned seed = 1; seed <= 5; seed++) {
+            struct collected random = { 0 };
+            ck_assert_int_eq(parse(buf, len, RANDOM, seed, NULL, &random, NULL, &err), LF_OK);
+            assert_same(&whole, &random);
+            collected_free(&random);
+        }
+        collected_free(&whole);
+        free(buf);
+    }
+}
+END_TEST
+
+/* ---- grammar variants -------------------------------------------------------------- */
+
+START_TEST(test_header_variants)
+{
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    parse_ok("goroutine 18 [select (no cases), 12 minutes, locked to thread]:\n"
+             "main.locked()\n"
+             "\t/srv/build/shop/main.go:66 +0x1c\n"
+             "\n"
+             "goroutine 7 [chan send (leaked)]:\n"
+             "main.leak.func1()\n"
+             "\t/app/leak.go:9 +0x25\n"
+             "created by main.leak in goroutine 1\n"
+             "\t/app/leak.go:8 +0x3e\n"
+             "\n"
+             "goroutine 8 [sync.WaitGroup.Wait (leaked), 3 minutes]:\n"
+             "\n"
+             "goroutine 1 gp=0xc000002380 m=0 mp=0x5a3e40 [running]:\n"
+             "main.main()\n"
+             "\t/app/main.go:5 +0x18 fp=0xc00006af50 sp=0xc00006af38 pc=0x4a7e78\n"
+             "\n"
+             "goroutine 2 gp=0xc000002e00 m=nil [force gc (idle)]:\n"
+             "\n"
+             "goroutine 9 [chan receive (scan), 2 minutes]:\n"
+             "\n"
+             "goroutine 10 [chan receive (synctest), synctest group 9]:\n"
+             "\n"
+             "goroutine 11 [select (no cases) (leaked) (scan), 1 minutes, locked to thread]:\n",
+            &c, &info);
+    ck_assert_uint_eq(c.n, 8);
+    ck_assert_str_eq(c.stacks[0], "id=18 count=1 [select (no cases)] minutes=12 locked frames=1\n"
+                                  "main.locked /srv/build/shop/main.go:66");
+    ck_assert_str_eq(c.stacks[1], "id=7 count=1 [chan send] minutes=0 leaked frames=1\n"
+                                  "main.leak.func1 /app/leak.go:9");
+    ck_assert_str_eq(c.stacks[2], "id=8 count=1 [sync.WaitGroup.Wait] minutes=3 leaked frames=0");
+    ck_assert_str_eq(c.stacks[3], "id=1 count=1 [running] minutes=0 frames=1\n"
+                                  "main.main /app/main.go:5");
+    ck_assert_str_eq(c.stacks[4], "id=2 count=1 [force gc (idle)] minutes=0 frames=0");
+    ck_assert_str_eq(c.stacks[5], "id=9 count=1 [chan receive] minutes=2 frames=0");
+    ck_assert_str_eq(c.stacks[6], "id=10 count=1 [chan receive (synctest)] minutes=0 frames=0");
+    ck_assert_str_eq(c.stacks[7],
+            "id=11 count=1 [select (no cases)] minutes=1 locked leaked frames=0");
+    ck_assert_int_eq(info.goroutines, 8);
+    ck_assert(!info.leak_profile);
+    collected_free(&c);
+}
+END_TEST
+
+START_TEST(test_frame_variants)
+{
+    struct collected c = { 0 };
+    parse_ok("goroutine 1 [running]:\n"
+             /* Go 1.17+ arguments: '?', braces, "..." */
+             "main.(*T[...]).Run(0xc000010000?, {0x4b2e10, 0x5}, ...)\n"
+             "\t/app/t.go:12 +0x1f\n"
+             /* an inlined frame in Go 1.21+: (...) and only pc= */
+             "main.helper(...)\n"
+             "\t/app/t.go:20 pc=0x4a7e79\n"
+             /* a path with spaces and a drive colon */
+             "main.win()\n"
+             "\tC:/Program Files/app/w.go:7 +0x5\n"
+             /* unknown file */
+             "main.anon()\n"
+             "\t?:0\n"
+             "...12 frames elided...\n"
+             "main.main()\n"
+             "\t<autogenerated>:1 +0x2b\n"
+             "created by main.start in goroutine 3\n"
+             "\t/app/t.go:30 +0x99\n",
+            &c, NULL);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_str_eq(c.stacks[0], "id=1 count=1 [running] minutes=0 truncated frames=5\n"
+                                  "main.(*T[...]).Run /app/t.go:12\n"
+                                  "main.helper /app/t.go:20\n"
+                                  "main.win C:/Program Files/app/w.go:7\n"
+                                  "main.anon ?:0\n"
+                                  "main.main <autogenerated>:1");
+    collected_free(&c);
+}
+END_TEST
+
+START_TEST(test_preambles_and_trailers)
+{
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    parse_ok("panic: boom [recovered]\n"
+             "\tpanic: again\n"
+             "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4b7e1b]\n"
+             "\n"
+             "fatal error: unexpected signal during runtime execution\n"
+             "runtime stack:\n"
+             "runtime.throw({0x4d1f3e?, 0x0?})\n"
+             "\t/usr/lib/go/src/runtime/panic.go:1047 +0x5d fp=0x7ffd sp=0x7ffc pc=0x434d7d\n"
+             "\n"
+             "goroutine 1 [running]:\n"
+             "\tgoroutine running on other thread; stack unavailable\n"
+             "created by main.main\n"
+             "\t/app/main.go:9 +0x1\n"
+             "\n"
+             "goroutine 5 [chan receive, 42 minutes]:\n"
+             "main.worker()\n"
+             "\t/app/w.go:3 +0x2\n"
+             "created by main.main\n"
+             "\t/app/main.go:10 +0x3\n"
+             "[originating from goroutine 1]:\n"
+             "main.main(...)\n"
+             "\t/app/main.go:10 +0x3\n"
+             "goroutine 6 [sleep]:\n"
+             "time.Sleep(0x3b9aca00)\n"
+             "\t/usr/lib/go/src/runtime/time.go:195 +0x135\n"
+             "exit status 2\n"
+             "\n"
+             "rax    0xca\n"
+             "rbx    0x0\n"
+             "rip    0x464ce1\n"
+             "SIGQUIT: quit\n"
+             "PC=0x464ce3 m=1 sigcode=0\n",
+            &c, &info);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_str_eq(c.stacks[0], "id=1 count=1 [running] minutes=0 frames=0");
+    ck_assert_str_eq(c.stacks[1], "id=5 count=1 [chan receive] minutes=42 frames=1\n"
+                                  "main.worker /app/w.go:3");
+    ck_assert_str_eq(c.stacks[2], "id=6 count=1 [sleep] minutes=0 frames=1\n"
+                                  "time.Sleep /usr/lib/go/src/runtime/time.go:195");
+    collected_free(&c);
+}
+END_TEST
+
+START_TEST(test_no_blank_lines_and_crlf)
+{
+    struct collected c = { 0 };
+    parse_ok("goroutine 1 [chan send]:\r\n"
+             "main.a()\r\n"
+             "\t/app/a.go:1 +0x1\r\n"
+             "goroutine 2 [select]:\r\n"
+             "main.b(0x1)\r\n"
+             "\t/app/b.go:2 +0x1\r\n"
+             "created by main.main\r\n"
+             "\t/app/main.go:3 +0x1\r\n"
+             "goroutine 3 [running]:\r\n"
+             "main.c()\r\n"
+             "\t/app/c.go:4",
+            &c, NULL);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_str_eq(c.stacks[0], "id=1 count=1 [chan send] minutes=0 frames=1\nmain.a /app/a.go:1");
+    ck_assert_str_eq(c.stacks[1], "id=2 count=1 [select] minutes=0 frames=1\nmain.b /app/b.go:2");
+    ck_assert_str_eq(c.stacks[2], "id=3 count=1 [running] minutes=0 frames=1\nmain.c /app/c.go:4");
+    collected_free(&c);
+}
+END_TEST
+
+START_TEST(test_cgo_bare_function_lines)
+{
+    /* the cgo symbolizer prints names without arguments; unsymbolized cgo PCs have no
+     * file line at all and are skipped */
+    struct collected c = { 0 };
+    parse_ok("goroutine 1 [syscall]:\n"
+             "non-Go function at pc=0x7f1c2a3b4c5d\n"
+             "cfunc\n"
+             "\t/src/c.c:12 pc=0x7f1c2a3b4c5d\n"
+             "runtime.cgocall(0x4a1b2c, 0xc000052f38)\n"
+             "\t/usr/lib/go/src/runtime/cgocall.go:158 +0x5c\n",
+            &c, NULL);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_str_eq(c.stacks[0], "id=1 count=1 [syscall] minutes=0 frames=2\n"
+                                  "cfunc /src/c.c:12\n"
+                                  "runtime.cgocall /usr/lib/go/src/runtime/cgocall.go:158");
+    collected_free(&c);
+}
+END_TEST
+
+START_TEST(test_max_frames)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    struct parse_limits limits = { .max_frames = 3 };
+    struct collected c = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, RANDOM, 7, &limits, &c, NULL, &err), LF_OK);
+    ck_assert_str_eq(stack_of(&c, 26), "id=26 count=1 [chan send] minutes=0 truncated frames=3\n"
+                                       "main.deep /srv/build/shop/main.go:52\n"
+                                       "main.deep /srv/build/shop/main.go:55\n"
+                                       "main.deep /srv/build/shop/main.go:55");
+    ck_assert_str_eq(stack_of(&c, 19), "id=19 count=1 [chan send (nil chan)] minutes=0 frames=1\n"
+                                       "main.nilSend /srv/build/shop/main.go:23");
+    /* deeper than 3: main.deep, the Mutex waits (4 frames), 2 IO waits, the writer */
+    ck_assert_uint_eq(count_with(&c, " truncated"), 25 + 25 + 2 + 1);
+    collected_free(&c);
+    free(buf);
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------------------ */
+
+START_TEST(test_malformed)
+{
+    parse_fails("", NULL, LF_EINVAL, "line 1: empty input");
+    parse_fails("hello\nworld\n", NULL, LF_EINVAL,
+            "line 2: no 'goroutine N [STATUS]:' header");
+    parse_fails("goroutine profile: total 3\n3 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go:1\n", NULL,
+            LF_EINVAL, "line 3: no 'goroutine N [STATUS]:' header");
+    parse_fails("panic: x\n\ngoroutine 12 [chan send\nmain.f()\n", NULL, LF_EINVAL,
+            "line 3: malformed goroutine header");
+    parse_fails("goroutine 1 []:\n", NULL, LF_EINVAL, "line 1: malformed goroutine header");
+    parse_fails("goroutine 1[running]:\n", NULL, LF_EINVAL, "line 1: malformed goroutine header");
+    parse_fails("goroutine 99999999999999999999 [running]:\n", NULL, LF_EINVAL,
+            "line 1: malformed goroutine header");
+    parse_fails("goroutine 1 [running]:\nmain.f()\nmain.g()\n\t/a.go:1\n", NULL, LF_EINVAL,
+            "line 3: expected '\\tFILE:LINE' after the function on line 2");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n\n", NULL, LF_EINVAL,
+            "line 3: expected '\\tFILE:LINE' after the function on line 2");
+    parse_fails("goroutine 1 [running]:\n\t/a.go:1 +0x1\n", NULL, LF_EINVAL,
+            "line 2: file line without a function line");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:x +0x1\n", NULL, LF_EINVAL,
+            "line 3: malformed file line, expected '\\tFILE:LINE'");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n\t:12\n", NULL, LF_EINVAL,
+            "line 3: malformed file line, expected '\\tFILE:LINE'");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:1\ncreated by main.g\nmain.h()\n",
+            NULL, LF_EINVAL, "line 5: expected '\\tFILE:LINE' after 'created by'");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n", NULL, LF_EINVAL,
+            "line 2: input ends after a function line without its file line");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:1\ncreated by main.g", NULL,
+            LF_EINVAL, "line 4: input ends after 'created by' without its file line");
+}
+END_TEST
+
+START_TEST(test_line_too_long)
+{
+    struct parse_limits limits = { .max_line_bytes = 40 };
+    parse_fails("goroutine 1 [running]:\nmain.f(0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8)\n",
+            &limits, LF_ETOOBIG, "line 2: longer than 40 bytes");
+    /* a last line without "\n" is checked too, and so is a line split across chunks */
+    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a/very/long/path/to/some/file.go:1 +0x1",
+            &limits, LF_ETOOBIG, "line 3: longer than 40 bytes");
+}
+END_TEST
+
+START_TEST(test_sink_error_stops)
+{
+    const char *text = "goroutine 1 [a]:\n\ngoroutine 2 [b]:\n\ngoroutine 3 [c]:\n";
+    struct collected c = { .fail_at = 2 };
+    struct lf_error err = { 0 };
+    struct parse_debug2 *parser = parse_debug2_create(&(struct parse_limits){ 0 }, collect, &c);
+    ck_assert_ptr_nonnull(parser);
+    ck_assert_int_eq(parse_debug2_feed(parser, text, strlen(text), &err), LF_EIO);
+    ck_assert_str_eq(err.msg, "sink refused stack 2");
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert_int_eq(parse_debug2_feed(parser, "\n", 1, &err), LF_EIO);
+    ck_assert_int_eq(parse_debug2_finish(parser, NULL, &err), LF_EIO);
+    parse_debug2_free(parser);
+    collected_free(&c);
+    /* after finish, nothing more is accepted */
+    parser = parse_debug2_create(&(struct parse_limits){ 0 }, collect, &c);
+    ck_assert_int_eq(parse_debug2_feed(parser, text, 17, &err), LF_OK);
+    ck_assert_int_eq(parse_debug2_finish(parser, NULL, &err), LF_OK);
+    ck_assert_int_eq(parse_debug2_feed(parser, "x", 1, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "input already finished");
+    parse_debug2_free(parser);
+    collected_free(&c);
+    parse_debug2_free(NULL);
+}
+END_TEST
+
+START_TEST(test_allocation_failures)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"), &len);
+    struct collected reference = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, RANDOM, 3, NULL, &reference, NULL, &err), LF_OK);
+    bool succeeded = false;
+    for (long n = 0; n < 200 && !succeeded; n++) {
+        struct collected c = { 0 };
+        lf_alloc_fail_after(n);
+        int rc = parse(buf, len, RANDOM, 3, NULL, &c, NULL, &err);
+        lf_alloc_fail_after(-1);
+        if (rc == LF_OK) {
+            assert_same(&reference, &c);
+            succeeded = true;
+        } else {
+            ck_assert_int_eq(rc, LF_ENOMEM);
+        }
+        collected_free(&c);
+    }
+    ck_assert(succeeded);
+    collected_free(&reference);
+    free(buf);
+}
+END_TEST
+
+static Suite *parse_debug2_suite(void)
+{
+    Suite *s = suite_create("parse_debug2");
+    TCase *tc = tcase_create("fixtures");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_shop_debug2);
+    tcase_add_test(tc, test_shop_sigquit);
+    tcase_add_test(tc, test_leakgen_dumps);
+    tcase_add_test(tc, test_panic_crash_details);
+    tcase_add_test(tc, test_chunking_is_invisible);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("grammar");
+    tcase_add_test(tc, test_header_variants);
+    tcase_add_test(tc, test_frame_variants);
+    tcase_add_test(tc, test_preambles_and_trailers);
+    tcase_add_test(tc, test_no_blank_lines_and_crlf);
+    tcase_add_test(tc, test_cgo_bare_function_lines);
+    tcase_add_test(tc, test_max_frames);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("errors");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_malformed);
+    tcase_add_test(tc, test_line_too_long);
+    tcase_add_test(tc, test_sink_error_stops);
+    tcase_add_test(tc, test_allocation_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+LF_CHECK_MAIN(parse_debug2_suite)

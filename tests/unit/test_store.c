@@ -1,0 +1,496 @@
+/* test_store.c - unit tests of store and writer: migrations from empty and on re-open,
+ * integrity of the migrated schema, hand-built profiles written through the writer,
+ * idempotency, survival across close and re-open, savepoint isolation of a failing job,
+ * the bounded queue, and group commit under 8 concurrent threads. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "check_main.h"
+#include "store.h"
+#include "writer.h"
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+struct tmpdb {
+    char dir[64];
+    char path[128];
+};
+
+static void tmpdb_init(struct tmpdb *t)
+{
+    snprintf(t->dir, sizeof(t->dir), "/tmp/lf_store_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(t->dir));
+    snprintf(t->path, sizeof(t->path), "%s/leakfleet.db", t->dir);
+}
+
+static void tmpdb_release(struct tmpdb *t)
+{
+    char p[160];
+    const char *suffixes[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(t->dir);
+}
+
+/* Runs sql on a raw connection to path; returns the first column of the first row as
+ * an integer (or -1 when there is no row). */
+static long long raw_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    long long v = -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return v;
+}
+
+static void raw_text(const char *path, const char *sql, char *buf, size_t size)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    buf[0] = '\0';
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != NULL)
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+static const struct store_frame frames_leak[] = {
+    { STR_LIT("main.leak"), STR_LIT("/build/shop/main.go"), 10 },
+    { STR_LIT("main.main"), STR_LIT("/build/shop/main.go"), 40 },
+};
+
+static struct store_site site_leak(int64_t count)
+{
+    struct store_site s = {
+        .op = STR_LIT("chan send"),
+        .is_channel = true,
+        .function = STR_LIT("main.leak"),
+        .file = STR_LIT("/build/shop/main.go"),
+        .line = 10,
+        .in_repo = true,
+        .repo_path = STR_LIT("main.go"),
+        .owner = STR_LIT("@acme/core"),
+        .count = count,
+        .max_wait_minutes = -1,
+        .frames = frames_leak,
+        .n_frames = 2,
+    };
+    return s;
+}
+
+static struct store_profile profile_of(const char *service, const char *instance, int64_t ts,
+                                       const struct store_site *sites, size_t n_sites,
+                                       const char *key)
+{
+    struct store_profile p = {
+        .service = str_from_cstr(service),
+        .instance = str_from_cstr(instance),
+        .ts = ts,
+        .received = (int64_t)time(NULL),
+        .format = STR_LIT("pprof"),
+        .goroutines = 0,
+        .idempotency_key = str_from_cstr(key),
+        .sites = sites,
+        .n_sites = n_sites,
+    };
+    for (size_t i = 0; i < n_sites; i++)
+        p.goroutines += sites[i].count;
+    return p;
+}
+
+struct put_job {
+    const struct store_profile *profile;
+    struct store_put_result result;
+};
+
+static int put_job_run(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    struct put_job *job = ctx;
+    return store_put_profile(conn, job->profile, &job->result, err);
+}
+
+static struct store *open_ok(const char *path)
+{
+    struct store *store = NULL;
+    struct lf_error err = { LF_OK, "" };
+    int rc = store_open(path, NULL, &store, &err);
+    ck_assert_msg(rc == LF_OK, "store_open: %s", err.msg);
+    return store;
+}
+
+/* ---- migrations ----------------------------------------------------------------------- */
+
+START_TEST(test_migrate_memory)
+{
+    struct store *store = open_ok(":memory:");
+    ck_assert_int_ge(store_schema_latest(), 1);
+    ck_assert_int_eq(store_schema_version(store), store_schema_latest());
+    store_close(store);
+    store_close(NULL);
+}
+END_TEST
+
+START_TEST(test_migrate_file_then_reopen_is_noop)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    struct store *store = open_ok(t.path);
+    ck_assert_int_eq(store_schema_version(store), store_schema_latest());
+    store_close(store);
+
+    char text[64];
+    raw_text(t.path, "PRAGMA integrity_check", text, sizeof(text));
+    ck_assert_str_eq(text, "ok");
+    ck_assert_int_eq(raw_int(t.path, "PRAGMA foreign_key_check"), -1);
+    raw_text(t.path, "PRAGMA journal_mode", text, sizeof(text));
+    ck_assert_str_eq(text, "wal");
+    ck_assert_int_eq(raw_int(t.path, "PRAGMA user_version"), store_schema_latest());
+    long long objects = raw_int(t.path, "SELECT count(*) FROM sqlite_master");
+    ck_assert_int_ge(objects, 7 + 6); /* 7 tables, 6 named indexes at least */
+
+    /* a second open applies nothing and changes nothing */
+    store = open_ok(t.path);
+    ck_assert_int_eq(store_schema_version(store), store_schema_latest());
+    store_close(store);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM sqlite_master"), objects);
+    ck_assert_int_eq(raw_int(t.path, "PRAGMA user_version"), store_schema_latest());
+    tmpdb_release(&t);
+}
+END_TEST
+
+START_TEST(test_newer_database_refused)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    store_close(open_ok(t.path));
+    ck_assert_int_eq(raw_int(t.path, "PRAGMA user_version = 9999"), -1);
+    struct store *store = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(store_open(t.path, NULL, &store, &err), LF_EDB);
+    ck_assert_ptr_null(store);
+    ck_assert_msg(strstr(err.msg, "newer than this binary") != NULL, "%s", err.msg);
+    tmpdb_release(&t);
+}
+END_TEST
+
+/* ---- writing ---------------------------------------------------------------------------- */
+
+START_TEST(test_idempotent_thrice_is_one_profile)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    struct store *store = open_ok(t.path);
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+
+    struct store_site sites[] = { site_leak(42) };
+    struct store_profile p = profile_of("checkout", "pod-1", 1000, sites, 1, "push-7");
+    int64_t first_id = 0;
+    for (int i = 0; i < 3; i++) {
+        struct put_job job = { &p, { 0, 0, 0, false } };
+        ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+        ck_assert(job.result.replayed == (i > 0));
+        ck_assert_int_eq(job.result.goroutines, 42);
+        ck_assert_int_eq(job.result.locations, 1);
+        if (i == 0)
+            first_id = job.result.profile_id;
+        ck_assert_int_eq(job.result.profile_id, first_id);
+    }
+    /* the same key for another service is another push */
+    struct store_profile other = profile_of("search", "pod-1", 1000, sites, 1, "push-7");
+    struct put_job job = { &other, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+    ck_assert(!job.result.replayed);
+    ck_assert_int_ne(job.result.profile_id, first_id);
+
+    bool found = false;
+    struct store_put_result r;
+    ck_assert_int_eq(
+            store_find_idempotent(store, STR_LIT("checkout"), STR_LIT("push-7"), &r, &found, &err),
+            LF_OK);
+    ck_assert(found);
+    ck_assert_int_eq(r.profile_id, first_id);
+    ck_assert_int_eq(
+            store_find_idempotent(store, STR_LIT("checkout"), STR_LIT("push-8"), &r, &found, &err),
+            LF_OK);
+    ck_assert(!found);
+
+    writer_free(writer);
+    store_close(store);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), 2);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM samples"), 2);
+    ck_assert_int_eq(raw_int(t.path, "SELECT profiles FROM instances WHERE name = 'pod-1' AND "
+                                     "service_id = (SELECT id FROM services WHERE name = "
+                                     "'checkout')"),
+                     1);
+    tmpdb_release(&t);
+}
+END_TEST
+
+START_TEST(test_data_survives_reopen)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    struct lf_error err = { LF_OK, "" };
+    for (int round = 0; round < 2; round++) {
+        struct store *store = open_ok(t.path);
+        struct writer *writer = NULL;
+        ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+        for (int i = 0; i < 3; i++) {
+            struct store_site sites[] = { site_leak(10 + i) };
+            struct store_profile p =
+                    profile_of("checkout", "pod-1", 1000 + 60 * (3 * round + i), sites, 1, NULL);
+            struct put_job job = { &p, { 0, 0, 0, false } };
+            ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+            ck_assert_int_eq(job.result.profile_id, 3 * round + i + 1);
+        }
+        writer_free(writer);
+        store_close(store);
+    }
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), 6);
+    ck_assert_int_eq(raw_int(t.path, "SELECT profiles FROM instances"), 6);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM locations"), 1);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM stacks"), 2);
+    ck_assert_int_eq(raw_int(t.path, "SELECT latest_ts FROM instances"), 1000 + 60 * 5);
+    ck_assert_int_eq(raw_int(t.path, "SELECT s.count FROM samples s JOIN instances i ON "
+                                     "i.latest_profile_id = s.profile_id"),
+                     12);
+    ck_assert_int_eq(raw_int(t.path, "SELECT first_seen FROM locations"), 1000);
+    tmpdb_release(&t);
+}
+END_TEST
+
+static int put_then_fail(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    struct put_job *job = ctx;
+    int rc = store_put_profile(conn, job->profile, &job->result, err);
+    ck_assert_int_eq(rc, LF_OK);
+    return lf_fail(err, LF_EINVAL, "rejected after writing");
+}
+
+START_TEST(test_failing_job_rolls_back_only_itself)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    struct store *store = open_ok(t.path);
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    struct store_site sites[] = { site_leak(5) };
+    struct store_profile bad = profile_of("checkout", "pod-bad", 1000, sites, 1, "k1");
+    struct put_job job = { &bad, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_then_fail, &job, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "rejected after writing");
+    struct store_profile good = profile_of("checkout", "pod-good", 1000, sites, 1, "k1");
+    struct put_job job2 = { &good, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_job_run, &job2, &err), LF_OK);
+    ck_assert(!job2.result.replayed); /* the failed push left no key behind */
+
+    /* an empty name is refused by the store itself */
+    struct store_profile empty = profile_of("", "pod", 1000, sites, 1, NULL);
+    struct put_job job3 = { &empty, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_job_run, &job3, &err), LF_EINVAL);
+    writer_free(writer);
+    store_close(store);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM instances"), 1);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), 1);
+    tmpdb_release(&t);
+}
+END_TEST
+
+/* ---- the bounded queue ----------------------------------------------------------------- */
+
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool entered, open;
+};
+
+static int wait_at_gate(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    (void)conn;
+    (void)err;
+    struct gate *gate = ctx;
+    pthread_mutex_lock(&gate->lock);
+    gate->entered = true;
+    pthread_cond_broadcast(&gate->cond);
+    while (!gate->open)
+        pthread_cond_wait(&gate->cond, &gate->lock);
+    pthread_mutex_unlock(&gate->lock);
+    return LF_OK;
+}
+
+static int do_nothing(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    (void)conn;
+    (void)ctx;
+    (void)err;
+    return LF_OK;
+}
+
+struct runner {
+    struct writer *writer;
+    writer_fn fn;
+    void *ctx;
+    int rc;
+};
+
+static void *run_in_thread(void *arg)
+{
+    struct runner *r = arg;
+    struct lf_error err;
+    r->rc = writer_run(r->writer, r->fn, r->ctx, &err);
+    return NULL;
+}
+
+START_TEST(test_queue_full_is_unavailable)
+{
+    struct store *store = open_ok(":memory:");
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    struct writer_options opts = { .queue_cap = 1, .max_batch = 1 };
+    ck_assert_int_eq(writer_create(store, &opts, &writer, &err), LF_OK);
+
+    struct gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false };
+    struct runner blocked = { writer, wait_at_gate, &gate, -100 };
+    struct runner queued = { writer, do_nothing, NULL, -100 };
+    pthread_t t1, t2;
+    ck_assert_int_eq(pthread_create(&t1, NULL, run_in_thread, &blocked), 0);
+    pthread_mutex_lock(&gate.lock);
+    while (!gate.entered)
+        pthread_cond_wait(&gate.cond, &gate.lock);
+    pthread_mutex_unlock(&gate.lock);
+    ck_assert_int_eq(pthread_create(&t2, NULL, run_in_thread, &queued), 0);
+    struct writer_stats stats;
+    do {
+        writer_get_stats(writer, &stats);
+    } while (stats.depth < 1);
+
+    ck_assert_int_eq(writer_run(writer, do_nothing, NULL, &err), LF_EUNAVAIL);
+    ck_assert_str_eq(err.msg, "write queue is full");
+
+    pthread_mutex_lock(&gate.lock);
+    gate.open = true;
+    pthread_cond_broadcast(&gate.cond);
+    pthread_mutex_unlock(&gate.lock);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    ck_assert_int_eq(blocked.rc, LF_OK);
+    ck_assert_int_eq(queued.rc, LF_OK);
+    writer_get_stats(writer, &stats);
+    ck_assert_uint_eq(stats.jobs, 2);
+    ck_assert_uint_eq(stats.rejected, 1);
+    ck_assert_uint_eq(stats.commits, 2);
+    writer_free(writer);
+    store_close(store);
+}
+END_TEST
+
+/* ---- group commit --------------------------------------------------------------------- */
+
+#define GC_THREADS 8
+#define GC_PUSHES  200
+
+struct pusher {
+    struct writer *writer;
+    int index;
+    int failures;
+};
+
+static void *push_many(void *arg)
+{
+    struct pusher *p = arg;
+    char instance[32];
+    snprintf(instance, sizeof(instance), "pod-%d", p->index);
+    for (int i = 0; i < GC_PUSHES; i++) {
+        struct store_site sites[] = { site_leak(i + 1) };
+        struct store_profile prof = profile_of("checkout", instance, 1000 + i, sites, 1, NULL);
+        struct put_job job = { &prof, { 0, 0, 0, false } };
+        struct lf_error err;
+        if (writer_run(p->writer, put_job_run, &job, &err) != LF_OK)
+            p->failures++;
+    }
+    return NULL;
+}
+
+START_TEST(test_group_commit_8_threads)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    struct store *store = open_ok(t.path); /* synchronous=FULL: one fsync per commit */
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_t threads[GC_THREADS];
+    struct pusher pushers[GC_THREADS];
+    for (int i = 0; i < GC_THREADS; i++) {
+        pushers[i] = (struct pusher){ writer, i, 0 };
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, push_many, &pushers[i]), 0);
+    }
+    for (int i = 0; i < GC_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(pushers[i].failures, 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    struct writer_stats stats;
+    writer_get_stats(writer, &stats);
+    printf("group commit: %d threads x %d pushes = %llu jobs in %llu commits (largest batch "
+           "%zu), %.0f pushes/s\n",
+           GC_THREADS, GC_PUSHES, (unsigned long long)stats.jobs, (unsigned long long)stats.commits,
+           stats.largest_batch, (double)stats.jobs / seconds);
+    ck_assert_uint_eq(stats.jobs, GC_THREADS * GC_PUSHES);
+    ck_assert_uint_eq(stats.failed_commits, 0);
+    /* 8 waiting threads: a batch holds several of them, never one commit per push */
+    ck_assert_uint_lt(stats.commits, GC_THREADS * GC_PUSHES / 2);
+    ck_assert_uint_ge(stats.largest_batch, 2);
+    writer_free(writer);
+    store_close(store);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), GC_THREADS * GC_PUSHES);
+    ck_assert_int_eq(raw_int(t.path, "SELECT sum(profiles) FROM instances"),
+                     GC_THREADS * GC_PUSHES);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(DISTINCT latest_ts) FROM instances"), 1);
+    tmpdb_release(&t);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("migrate");
+    tcase_add_test(tc, test_migrate_memory);
+    tcase_add_test(tc, test_migrate_file_then_reopen_is_noop);
+    tcase_add_test(tc, test_newer_database_refused);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("write");
+    tcase_add_test(tc, test_idempotent_thrice_is_one_profile);
+    tcase_add_test(tc, test_data_survives_reopen);
+    tcase_add_test(tc, test_failing_job_rolls_back_only_itself);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("writer");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_queue_full_is_unavailable);
+    tcase_add_test(tc, test_group_commit_8_threads);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+LF_CHECK_MAIN(store_suite)
