@@ -168,6 +168,11 @@ demo:
 bench-agent: all go-fixture
 	$(Q)tests/bench/bench_agent.sh
 
+.PHONY: bench-ingest
+bench-ingest: all
+	$(Q)tools/deps.sh bench
+	$(Q)tests/bench/bench_ingest.sh
+
 bench: all go-fixture
 	$(Q)tools/deps.sh bench
 	$(Q)for b in $(sort $(wildcard tests/bench/bench_*.sh)); do $$b || exit 1; done

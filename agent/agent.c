@@ -24,12 +24,12 @@
 #include "spool.h"
 
 #define FIRST_SCRAPE_SPREAD_MS 1000 /* the first scrape of each target within this */
-#define JITTER_PERCENT 10           /* each interval is stretched or shrunk by up to this */
-#define PUSHES_PER_ROUND 100        /* then targets get a look-in again */
-#define BACKOFF_BASE_MS 1000
-#define ONCE_TRIES 3 /* --once: pushes tried this often, with a short backoff */
-#define ONCE_BACKOFF_BASE_MS 250
-#define ONCE_BACKOFF_CAP_MS 2000
+#define JITTER_PERCENT         10   /* each interval is stretched or shrunk by up to this */
+#define PUSHES_PER_ROUND       100  /* then targets get a look-in again */
+#define BACKOFF_BASE_MS        1000
+#define ONCE_TRIES             3 /* --once: pushes tried this often, with a short backoff */
+#define ONCE_BACKOFF_BASE_MS   250
+#define ONCE_BACKOFF_CAP_MS    2000
 
 enum leak_probe {
     LEAK_UNKNOWN, /* not asked yet */
@@ -55,9 +55,9 @@ struct agent {
 };
 
 enum flush_result {
-    FLUSH_DONE,    /* the spool is empty */
-    FLUSH_MORE,    /* stopped after PUSHES_PER_ROUND or by a signal */
-    FLUSH_RETRY,   /* the server is away: back off */
+    FLUSH_DONE,  /* the spool is empty */
+    FLUSH_MORE,  /* stopped after PUSHES_PER_ROUND or by a signal */
+    FLUSH_RETRY, /* the server is away: back off */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -138,7 +138,7 @@ static int64_t jittered(struct agent *agent, int64_t interval_ms)
 /* Scrapes one profile of t and spools it. *fetched tells a failed GET (err says why,
  * the caller logs it) from a failure to spool (logged here). */
 static int scrape_one(struct agent *agent, const struct target *t, bool leak, bool *fetched,
-        struct lf_error *err)
+                      struct lf_error *err)
 {
     *fetched = false;
     char url[TARGETS_TEXT_MAX + 64];
@@ -163,9 +163,8 @@ static int scrape_one(struct agent *agent, const struct target *t, bool leak, bo
         rc = spool_put(agent->spool, &meta, body, len, err);
     if (rc == LF_OK) {
         agent->stats.scrapes++;
-        log_debug("scraped %s%s profile of '%s' instance '%s': %zu bytes, key %s",
-                meta.format, leak ? " goroutineleak" : "", t->service, t->instance, len,
-                meta.key);
+        log_debug("scraped %s%s profile of '%s' instance '%s': %zu bytes, key %s", meta.format,
+                  leak ? " goroutineleak" : "", t->service, t->instance, len, meta.key);
     } else {
         log_error("spool %s profile of '%s': %s", meta.format, t->service, err->msg);
     }
@@ -185,8 +184,8 @@ static bool scrape_target(struct agent *agent, struct target_state *ts)
         agent->stats.scrape_failures++;
         if (fetched)
             return false; /* spool errors are logged by scrape_one */
-        log_warn("scrape of '%s' instance '%s' failed, nothing pushed: %s", t->service,
-                t->instance, err.msg);
+        log_warn("scrape of '%s' instance '%s' failed, nothing pushed: %s", t->service, t->instance,
+                 err.msg);
         return false;
     }
     if (ts->leak == LEAK_ABSENT)
@@ -195,13 +194,13 @@ static bool scrape_target(struct agent *agent, struct target_state *ts)
     if (rc == LF_OK) {
         if (ts->leak == LEAK_UNKNOWN)
             log_info("'%s' serves /debug/pprof/goroutineleak: pushing its confirmed leaks too",
-                    t->service);
+                     t->service);
         ts->leak = LEAK_SERVED;
     } else if (fetched) {
         /* spool error, logged by scrape_one */
     } else if (ts->leak == LEAK_UNKNOWN) {
         log_info("'%s' does not serve /debug/pprof/goroutineleak (%s); goroutine profile only",
-                t->service, err.msg);
+                 t->service, err.msg);
         ts->leak = LEAK_ABSENT;
     } else {
         log_warn("scrape of '%s' goroutineleak failed: %s", t->service, err.msg);
@@ -237,18 +236,18 @@ static enum flush_result flush(struct agent *agent, long *retry_after_s)
             agent->stats.pushed++;
             if (agent->server_down) {
                 log_info("server reachable again: replaying %zu spooled profiles",
-                        spool_count(agent->spool));
+                         spool_count(agent->spool));
                 agent->server_down = false;
             }
-            log_debug("pushed %s profile of '%s' instance '%s' ts %" PRId64 ", key %s",
-                    meta.format, meta.service, meta.instance, meta.ts, meta.key);
+            log_debug("pushed %s profile of '%s' instance '%s' ts %" PRId64 ", key %s", meta.format,
+                      meta.service, meta.instance, meta.ts, meta.key);
             if (spool_remove(agent->spool, &err) != LF_OK)
                 log_error("%s", err.msg);
             break;
         case PUSH_REJECTED:
             agent->stats.rejected++;
             log_error("server rejected %s profile of '%s' instance '%s' (key %s): %s", meta.format,
-                    meta.service, meta.instance, meta.key, err.msg);
+                      meta.service, meta.instance, meta.key, err.msg);
             if (spool_reject(agent->spool, err.msg, &err) != LF_OK)
                 log_error("%s", err.msg);
             break;
@@ -256,7 +255,7 @@ static enum flush_result flush(struct agent *agent, long *retry_after_s)
             agent->stats.push_failures++;
             if (!agent->server_down)
                 log_warn("push failed, keeping %zu profiles in the spool: %s",
-                        spool_count(agent->spool), err.msg);
+                         spool_count(agent->spool), err.msg);
             agent->server_down = true;
             return FLUSH_RETRY;
         }
@@ -365,11 +364,11 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
         goto out;
     }
     agent.scraper = scraper_create((long)cfg->connect_timeout_ms, (long)cfg->timeout_ms,
-            (size_t)cfg->max_profile_bytes, err);
-    agent.pusher = agent.scraper == NULL ? NULL
-                                         : pusher_create(cfg->server, cfg->token,
-                                                   (long)cfg->connect_timeout_ms,
-                                                   (long)cfg->timeout_ms, err);
+                                   (size_t)cfg->max_profile_bytes, err);
+    agent.pusher = agent.scraper == NULL
+                           ? NULL
+                           : pusher_create(cfg->server, cfg->token, (long)cfg->connect_timeout_ms,
+                                           (long)cfg->timeout_ms, err);
     agent.states = lf_calloc(cfg->n_targets, sizeof(*agent.states));
     if (agent.scraper == NULL || agent.pusher == NULL) {
         rc = err != NULL ? err->code : LF_ENOMEM;
@@ -383,9 +382,8 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
         agent.states[i].target = &cfg->targets[i];
     backoff_init(&agent.backoff, BACKOFF_BASE_MS, (uint64_t)cfg->retry_max_ms, random_seed());
 
-    log_info("agent: %zu target%s, server %s, spool '%s' (%zu profiles waiting)",
-            cfg->n_targets, cfg->n_targets == 1 ? "" : "s", cfg->server, cfg->spool_dir,
-            spool_count(agent.spool));
+    log_info("agent: %zu target%s, server %s, spool '%s' (%zu profiles waiting)", cfg->n_targets,
+             cfg->n_targets == 1 ? "" : "s", cfg->server, cfg->spool_dir, spool_count(agent.spool));
     if (cfg->once) {
         rc = run_once(&agent);
         if (rc != LF_OK)
@@ -399,12 +397,12 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
     agent.stats.dropped = spool_dropped(agent.spool);
     agent.stats.corrupt = spool_corrupt(agent.spool);
     agent.stats.left = spool_count(agent.spool);
-    log_info("agent: %" PRIu64 " scraped, %" PRIu64 " scrapes failed, %" PRIu64
-             " pushed, %" PRIu64 " push failures, %" PRIu64 " rejected, %" PRIu64
-             " dropped (spool full), %" PRIu64 " corrupt; %" PRIu64 " left in the spool",
-            agent.stats.scrapes, agent.stats.scrape_failures, agent.stats.pushed,
-            agent.stats.push_failures, agent.stats.rejected, agent.stats.dropped,
-            agent.stats.corrupt, agent.stats.left);
+    log_info("agent: %" PRIu64 " scraped, %" PRIu64 " scrapes failed, %" PRIu64 " pushed, %" PRIu64
+             " push failures, %" PRIu64 " rejected, %" PRIu64 " dropped (spool full), %" PRIu64
+             " corrupt; %" PRIu64 " left in the spool",
+             agent.stats.scrapes, agent.stats.scrape_failures, agent.stats.pushed,
+             agent.stats.push_failures, agent.stats.rejected, agent.stats.dropped,
+             agent.stats.corrupt, agent.stats.left);
 out:
     if (stats != NULL)
         *stats = agent.stats;

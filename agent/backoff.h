@@ -7,10 +7,10 @@
 #include <stdint.h>
 
 struct backoff {
-    uint64_t base_ms;  /* ceiling of the first wait */
-    uint64_t cap_ms;   /* no ceiling grows past this */
-    unsigned attempt;  /* failures since the last success */
-    uint64_t rng;      /* xorshift64 state, never 0 */
+    uint64_t base_ms; /* ceiling of the first wait */
+    uint64_t cap_ms;  /* no ceiling grows past this */
+    unsigned attempt; /* failures since the last success */
+    uint64_t rng;     /* xorshift64 state, never 0 */
 };
 
 /* Initializes b with the given base and cap (cap is raised to base when lower) and a

@@ -27,7 +27,7 @@ struct answer {
 };
 
 struct pusher *pusher_create(const char *server, const char *token, long connect_timeout_ms,
-        long timeout_ms, struct lf_error *err)
+                             long timeout_ms, struct lf_error *err)
 {
     struct pusher *pusher = lf_calloc(1, sizeof(*pusher));
     if (pusher == NULL) {
@@ -48,11 +48,11 @@ struct pusher *pusher_create(const char *server, const char *token, long connect
     snprintf(pusher->auth_header, auth_size, "Authorization: Bearer %s", token);
     CURL *c = pusher->curl;
     if (curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_ERRORBUFFER, pusher->errbuf) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_USERAGENT, "leakfleet-agent/1") != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, pusher->errbuf) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_USERAGENT, "leakfleet-agent/1") != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
         lf_fail(err, LF_EINTERNAL, "pusher: curl_easy_setopt failed");
         goto fail;
     }
@@ -103,7 +103,8 @@ static enum push_outcome fail_retry(struct lf_error *err, const char *what)
 }
 
 enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *meta,
-        const char *body, size_t len, long *retry_after_s, struct lf_error *err)
+                              const char *body, size_t len, long *retry_after_s,
+                              struct lf_error *err)
 {
     CURL *c = pusher->curl;
     enum push_outcome outcome = PUSH_RETRY;
@@ -124,14 +125,13 @@ enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *me
         outcome = fail_retry(err, "out of memory");
         goto out;
     }
-    snprintf(url, url_size,
-            "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64 "&format=%s",
-            pusher->server, service, instance, meta->ts, meta->format);
+    snprintf(url, url_size, "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64 "&format=%s",
+             pusher->server, service, instance, meta->ts, meta->format);
 
     char key_header[64];
     snprintf(key_header, sizeof(key_header), "Idempotency-Key: %s", meta->key);
     const char *lines[] = { pusher->auth_header, key_header,
-        meta->gzip ? "Content-Encoding: gzip" : NULL };
+                            meta->gzip ? "Content-Encoding: gzip" : NULL };
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
         if (lines[i] == NULL)
             continue;
@@ -143,8 +143,8 @@ enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *me
         headers = grown;
     }
     {
-        struct curl_slist *grown = curl_slist_append(headers,
-                "Content-Type: application/octet-stream");
+        struct curl_slist *grown =
+                curl_slist_append(headers, "Content-Type: application/octet-stream");
         if (grown == NULL) {
             outcome = fail_retry(err, "out of memory");
             goto out;
@@ -160,12 +160,12 @@ enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *me
 
     pusher->errbuf[0] = '\0';
     if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer) != CURLE_OK) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &answer) != CURLE_OK) {
         outcome = fail_retry(err, "curl_easy_setopt failed");
         goto out;
     }

@@ -18,7 +18,7 @@ struct pusher;
 /* A reusable client for server (base URL such as "http://127.0.0.1:8080") with token.
  * Returns new (pusher_free), or NULL with err set. */
 struct pusher *pusher_create(const char *server, const char *token, long connect_timeout_ms,
-        long timeout_ms, struct lf_error *err);
+                             long timeout_ms, struct lf_error *err);
 void pusher_free(struct pusher *pusher);
 
 /* POSTs (body, len) to SERVER/api/v1/profiles?service=&instance=&ts=&format=. A
@@ -28,6 +28,7 @@ void pusher_free(struct pusher *pusher);
  * err says why for anything but PUSH_OK (status and the server's error text). For
  * PUSH_RETRY, *retry_after_s is the server's Retry-After in seconds, or 0. */
 enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *meta,
-        const char *body, size_t len, long *retry_after_s, struct lf_error *err);
+                              const char *body, size_t len, long *retry_after_s,
+                              struct lf_error *err);
 
 #endif

@@ -46,7 +46,7 @@ bool scrape_format_from_name(const char *name, enum scrape_format *out)
 }
 
 struct scraper *scraper_create(long connect_timeout_ms, long timeout_ms, size_t max_body,
-        struct lf_error *err)
+                               struct lf_error *err)
 {
     struct scraper *scraper = lf_calloc(1, sizeof(*scraper));
     if (scraper == NULL) {
@@ -62,11 +62,11 @@ struct scraper *scraper_create(long connect_timeout_ms, long timeout_ms, size_t 
     }
     CURL *c = scraper->curl;
     if (curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_ERRORBUFFER, scraper->errbuf) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_USERAGENT, "leakfleet-agent/1") != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, scraper->errbuf) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_USERAGENT, "leakfleet-agent/1") != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
         lf_fail(err, LF_EINTERNAL, "scraper: curl_easy_setopt failed");
         scraper_free(scraper);
         return NULL;
@@ -83,14 +83,14 @@ void scraper_free(struct scraper *scraper)
 }
 
 int scrape_url(const char *base, bool leak, enum scrape_format format, char *buf, size_t size,
-        struct lf_error *err)
+               struct lf_error *err)
 {
     size_t len = strlen(base);
     while (len > 0 && base[len - 1] == '/')
         len--;
     int debug = format == SCRAPE_FORMAT_DEBUG1 ? 1 : format == SCRAPE_FORMAT_DEBUG2 ? 2 : 0;
     int n = snprintf(buf, size, "%.*s/debug/pprof/%s?debug=%d", (int)len, base,
-            leak ? "goroutineleak" : "goroutine", debug);
+                     leak ? "goroutineleak" : "goroutine", debug);
     if (n < 0 || (size_t)n >= size)
         return lf_fail(err, LF_EINVAL, "target URL too long: '%s'", base);
     return LF_OK;
@@ -156,24 +156,24 @@ out:
     return rc;
 }
 
-int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format,
-        char **body, size_t *len, bool *gzip, struct lf_error *err)
+int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format, char **body,
+                size_t *len, bool *gzip, struct lf_error *err)
 {
     CURL *c = scraper->curl;
     struct recv_buf rb = { .max = scraper->max_body };
     int rc = LF_OK;
     scraper->errbuf[0] = '\0';
     if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-            curl_easy_setopt(c, CURLOPT_WRITEDATA, &rb) != CURLE_OK) {
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &rb) != CURLE_OK) {
         rc = lf_fail(err, LF_EINTERNAL, "GET '%s': curl_easy_setopt failed", url);
         goto out;
     }
     CURLcode res = curl_easy_perform(c);
     if (rb.too_big) {
         rc = lf_fail(err, LF_ETOOBIG, "GET '%s': profile larger than %zu bytes", url,
-                scraper->max_body);
+                     scraper->max_body);
         goto out;
     }
     if (rb.no_memory) {
@@ -182,7 +182,7 @@ int scraper_get(struct scraper *scraper, const char *url, enum scrape_format for
     }
     if (res != CURLE_OK) {
         rc = lf_fail(err, LF_EIO, "GET '%s': %s", url,
-                scraper->errbuf[0] != '\0' ? scraper->errbuf : curl_easy_strerror(res));
+                     scraper->errbuf[0] != '\0' ? scraper->errbuf : curl_easy_strerror(res));
         goto out;
     }
     long status = 0;

@@ -27,21 +27,21 @@ struct scraper;
  * connect timeout, a total timeout per request and a cap on the body size.
  * Returns new (scraper_free), or NULL with err set. */
 struct scraper *scraper_create(long connect_timeout_ms, long timeout_ms, size_t max_body,
-        struct lf_error *err);
+                               struct lf_error *err);
 void scraper_free(struct scraper *scraper);
 
 /* The URL of a target's profile: base (e.g. "http://127.0.0.1:6060", a trailing '/'
  * is fine) + "/debug/pprof/goroutine" (or "goroutineleak" when leak) + "?debug=N".
  * LF_EINVAL when it does not fit in buf. */
 int scrape_url(const char *base, bool leak, enum scrape_format format, char *buf, size_t size,
-        struct lf_error *err);
+               struct lf_error *err);
 
 /* GETs url. LF_OK with a 200 answer: *body is new (caller frees with lf_free), *len
  * bytes; when format is a text format the body is gzipped and *gzip is set. Errors:
  * LF_ENOTFOUND for a 404 (a handler the service does not serve), LF_EIO for connection
  * failures, timeouts and other statuses, LF_ETOOBIG past max_body; err names the URL. */
-int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format,
-        char **body, size_t *len, bool *gzip, struct lf_error *err);
+int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format, char **body,
+                size_t *len, bool *gzip, struct lf_error *err);
 
 /* Gzips (in, len) into a new buffer (caller frees with lf_free). */
 int scrape_gzip(const char *in, size_t len, char **out, size_t *out_len, struct lf_error *err);

@@ -25,8 +25,8 @@
 #include "log.h"
 #include "str.h"
 
-#define SPOOL_MAGIC "leakfleet-spool 1\n"
-#define SPOOL_NAME_MAX 64
+#define SPOOL_MAGIC      "leakfleet-spool 1\n"
+#define SPOOL_NAME_MAX   64
 #define SPOOL_HEADER_MAX 1024
 
 struct spool_entry {
@@ -50,7 +50,7 @@ struct spool {
 /* ---- paths and directories --------------------------------------------------------- */
 
 static int spool_path(const struct spool *spool, const char *sub, const char *name, char *buf,
-        size_t size, struct lf_error *err)
+                      size_t size, struct lf_error *err)
 {
     int n = sub != NULL ? snprintf(buf, size, "%s/%s/%s", spool->dir, sub, name)
                         : snprintf(buf, size, "%s/%s", spool->dir, name);
@@ -164,7 +164,7 @@ static int index_scan(struct spool *spool, struct lf_error *err)
         if (strncmp(de->d_name, ".tmp-", 5) == 0) {
             /* a write that a crash interrupted: its profile was never queued */
             if (spool_path(spool, NULL, de->d_name, path, sizeof(path), NULL) == LF_OK &&
-                    unlink(path) == 0)
+                unlink(path) == 0)
                 log_warn("spool: removed unfinished file '%s'", path);
             continue;
         }
@@ -172,7 +172,7 @@ static int index_scan(struct spool *spool, struct lf_error *err)
             continue;
         struct stat st;
         if (spool_path(spool, NULL, de->d_name, path, sizeof(path), err) != LF_OK ||
-                stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
         rc = index_add(spool, de->d_name, (uint64_t)st.st_size, err);
         if (rc != LF_OK)
@@ -189,8 +189,7 @@ static int index_scan(struct spool *spool, struct lf_error *err)
 
 /* ---- open and close ------------------------------------------------------------------ */
 
-struct spool *spool_open(const char *dir, const struct spool_limits *limits,
-        struct lf_error *err)
+struct spool *spool_open(const char *dir, const struct spool_limits *limits, struct lf_error *err)
 {
     struct spool *spool = lf_calloc(1, sizeof(*spool));
     if (spool == NULL) {
@@ -208,11 +207,11 @@ struct spool *spool_open(const char *dir, const struct spool_limits *limits,
     }
     char path[PATH_MAX];
     if (mkdir_p(dir, err) != LF_OK ||
-            spool_path(spool, NULL, "corrupt", path, sizeof(path), err) != LF_OK ||
-            mkdir_p(path, err) != LF_OK ||
-            spool_path(spool, NULL, "rejected", path, sizeof(path), err) != LF_OK ||
-            mkdir_p(path, err) != LF_OK ||
-            spool_path(spool, NULL, ".lock", path, sizeof(path), err) != LF_OK)
+        spool_path(spool, NULL, "corrupt", path, sizeof(path), err) != LF_OK ||
+        mkdir_p(path, err) != LF_OK ||
+        spool_path(spool, NULL, "rejected", path, sizeof(path), err) != LF_OK ||
+        mkdir_p(path, err) != LF_OK ||
+        spool_path(spool, NULL, ".lock", path, sizeof(path), err) != LF_OK)
         goto fail;
     spool->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (spool->lock_fd < 0) {
@@ -286,8 +285,8 @@ const char *spool_dir(const struct spool *spool)
  *   body
  */
 
-static const char *const header_keys[] = { "service", "instance", "ts", "format", "leak",
-    "encoding", "key", "length", "crc32" };
+static const char *const header_keys[] = { "service",  "instance", "ts",     "format", "leak",
+                                           "encoding", "key",      "length", "crc32" };
 enum { N_HEADER_KEYS = sizeof(header_keys) / sizeof(header_keys[0]) };
 
 static bool text_ok(const char *s, size_t max)
@@ -334,7 +333,7 @@ static int validate_meta(const struct spool_meta *meta, struct lf_error *err)
     if (!text_ok(meta->instance, sizeof(meta->instance)))
         return lf_fail(err, LF_EINVAL, "spool: bad instance name");
     if (!format_ok(meta->format, strnlen(meta->format, sizeof(meta->format))) ||
-            strnlen(meta->format, sizeof(meta->format)) == sizeof(meta->format))
+        strnlen(meta->format, sizeof(meta->format)) == sizeof(meta->format))
         return lf_fail(err, LF_EINVAL, "spool: bad format '%.15s'", meta->format);
     if (!key_ok(meta->key, strnlen(meta->key, sizeof(meta->key))))
         return lf_fail(err, LF_EINVAL, "spool: bad idempotency key");
@@ -361,18 +360,18 @@ static void drop_oldest(struct spool *spool)
     char path[PATH_MAX];
     const char *name = spool->entries[0].name;
     if (spool_path(spool, NULL, name, path, sizeof(path), NULL) == LF_OK && unlink(path) != 0 &&
-            errno != ENOENT)
+        errno != ENOENT)
         log_warn("spool: remove '%s': %s", path, strerror(errno));
     spool->dropped++;
     log_warn("spool: full (%zu files, %" PRIu64 " bytes; limits %zu files, %" PRIu64
              " bytes): dropped oldest profile '%s' (%" PRIu64 " dropped so far)",
-            spool->n_entries, spool->bytes, spool->limits.max_files, spool->limits.max_bytes,
-            name, spool->dropped);
+             spool->n_entries, spool->bytes, spool->limits.max_files, spool->limits.max_bytes, name,
+             spool->dropped);
     index_pop_oldest(spool);
 }
 
-int spool_put(struct spool *spool, const struct spool_meta *meta, const char *body,
-        size_t len, struct lf_error *err)
+int spool_put(struct spool *spool, const struct spool_meta *meta, const char *body, size_t len,
+              struct lf_error *err)
 {
     int rc = validate_meta(meta, err);
     if (rc != LF_OK)
@@ -380,10 +379,10 @@ int spool_put(struct spool *spool, const struct spool_meta *meta, const char *bo
 
     char header[SPOOL_HEADER_MAX];
     int n = snprintf(header, sizeof(header),
-            SPOOL_MAGIC "service %s\ninstance %s\nts %" PRId64 "\nformat %s\nleak %d\n"
-                        "encoding %s\nkey %s\nlength %zu\n",
-            meta->service, meta->instance, meta->ts, meta->format, meta->leak ? 1 : 0,
-            meta->gzip ? "gzip" : "identity", meta->key, len);
+                     SPOOL_MAGIC "service %s\ninstance %s\nts %" PRId64 "\nformat %s\nleak %d\n"
+                                 "encoding %s\nkey %s\nlength %zu\n",
+                     meta->service, meta->instance, meta->ts, meta->format, meta->leak ? 1 : 0,
+                     meta->gzip ? "gzip" : "identity", meta->key, len);
     if (n < 0 || (size_t)n >= sizeof(header) - 32)
         return lf_fail(err, LF_EINVAL, "spool: header too long");
     size_t header_len = (size_t)n;
@@ -394,17 +393,17 @@ int spool_put(struct spool *spool, const struct spool_meta *meta, const char *bo
         off += chunk;
     }
     n = snprintf(header + header_len, sizeof(header) - header_len, "crc32 %08lx\n\n",
-            (unsigned long)crc);
+                 (unsigned long)crc);
     header_len += (size_t)n;
 
     uint64_t total = (uint64_t)header_len + len;
     if (total > spool->limits.max_bytes)
         return lf_fail(err, LF_ETOOBIG,
-                "spool: profile of %" PRIu64 " bytes is larger than the spool (%" PRIu64
-                " bytes)",
-                total, spool->limits.max_bytes);
+                       "spool: profile of %" PRIu64 " bytes is larger than the spool (%" PRIu64
+                       " bytes)",
+                       total, spool->limits.max_bytes);
     while (spool->n_entries > 0 && (spool->n_entries + 1 > spool->limits.max_files ||
-                                           spool->bytes + total > spool->limits.max_bytes))
+                                    spool->bytes + total > spool->limits.max_bytes))
         drop_oldest(spool);
 
     struct timespec now;
@@ -458,12 +457,12 @@ out_unlink:
 
 /* Reads the whole file at path into a new NUL-terminated buffer. */
 static int read_file(const char *path, uint64_t max, char **out, size_t *out_len,
-        struct lf_error *err)
+                     struct lf_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return lf_fail(err, errno == ENOENT ? LF_ENOTFOUND : LF_EIO, "open '%s': %s", path,
-                strerror(errno));
+                       strerror(errno));
     int rc = LF_OK;
     char *buf = NULL;
     struct stat st;
@@ -538,7 +537,7 @@ static bool parse_hex32(struct str s, unsigned long *out)
 /* Checks and decodes one spool file held in (buf, len). On success the body is the
  * byte range [*body_off, len). */
 static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size_t *body_off,
-        struct lf_error *err)
+                      struct lf_error *err)
 {
     size_t magic_len = sizeof(SPOOL_MAGIC) - 1;
     if (len < magic_len || memcmp(buf, SPOOL_MAGIC, magic_len) != 0)
@@ -555,9 +554,8 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
         struct str line = str_make(buf + pos, (size_t)(nl - (buf + pos)));
         size_t key_len = strlen(header_keys[k]);
         if (line.len <= key_len || memcmp(line.p, header_keys[k], key_len) != 0 ||
-                line.p[key_len] != ' ')
-            return lf_fail(err, LF_EINVAL, "header line %zu: expected '%s'", k + 2,
-                    header_keys[k]);
+            line.p[key_len] != ' ')
+            return lf_fail(err, LF_EINVAL, "header line %zu: expected '%s'", k + 2, header_keys[k]);
         struct str value = str_make(line.p + key_len + 1, line.len - key_len - 1);
         bool ok = true;
         int64_t v = 0;
@@ -608,7 +606,7 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
     pos++;
     if ((uint64_t)(len - pos) != (uint64_t)length)
         return lf_fail(err, LF_EINVAL, "body is %zu bytes, header says %" PRId64, len - pos,
-                length);
+                       length);
     uLong crc = crc32(0L, (const Bytef *)buf, (uInt)crc_line_start);
     for (size_t off = pos; off < len;) {
         size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
@@ -617,9 +615,62 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
     }
     if ((unsigned long)crc != crc_want)
         return lf_fail(err, LF_EINVAL, "CRC mismatch (%08lx, header says %08lx)",
-                (unsigned long)crc, crc_want);
+                       (unsigned long)crc, crc_want);
     *body_off = pos;
     return LF_OK;
+}
+
+/* Keeps dir/sub (corrupt/ or rejected/) within the spool's own limits, deleting its
+ * oldest files, so a server that refuses everything cannot fill the disk. */
+static void trim_aside(struct spool *spool, const char *sub)
+{
+    char path[PATH_MAX];
+    if (spool_path(spool, NULL, sub, path, sizeof(path), NULL) != LF_OK)
+        return;
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return;
+    struct spool_entry *files = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t bytes = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        char file[PATH_MAX];
+        struct stat st;
+        if (!is_spool_name(de->d_name) ||
+            spool_path(spool, sub, de->d_name, file, sizeof(file), NULL) != LF_OK ||
+            stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (n == cap) {
+            size_t grown_cap = cap == 0 ? 64 : cap * 2;
+            struct spool_entry *grown = lf_realloc(files, grown_cap * sizeof(*grown));
+            if (grown == NULL)
+                break;
+            files = grown;
+            cap = grown_cap;
+        }
+        memcpy(files[n].name, de->d_name, strlen(de->d_name) + 1);
+        files[n].size = (uint64_t)st.st_size;
+        bytes += files[n].size;
+        n++;
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(files, n, sizeof(files[0]), compare_entries);
+    size_t removed = 0;
+    while (removed < n &&
+           (n - removed > spool->limits.max_files || bytes > spool->limits.max_bytes)) {
+        char file[PATH_MAX];
+        if (spool_path(spool, sub, files[removed].name, file, sizeof(file), NULL) == LF_OK)
+            unlink(file);
+        bytes -= files[removed].size;
+        removed++;
+    }
+    if (removed > 0)
+        log_warn("spool: removed the %zu oldest files of '%s' to keep it within the spool's "
+                 "limits",
+                 removed, path);
+    lf_free(files);
 }
 
 static void set_aside(struct spool *spool, const char *sub, const char *why)
@@ -627,19 +678,19 @@ static void set_aside(struct spool *spool, const char *sub, const char *why)
     const char *name = spool->entries[0].name;
     char from[PATH_MAX], to[PATH_MAX];
     if (spool_path(spool, NULL, name, from, sizeof(from), NULL) == LF_OK &&
-            spool_path(spool, sub, name, to, sizeof(to), NULL) == LF_OK &&
-            rename(from, to) == 0) {
+        spool_path(spool, sub, name, to, sizeof(to), NULL) == LF_OK && rename(from, to) == 0) {
         log_warn("spool: %s profile file moved to '%s': %s", sub, to, why);
     } else {
         log_warn("spool: %s profile file '%s' could not be moved aside (%s), removed: %s", sub,
-                from, strerror(errno), why);
+                 from, strerror(errno), why);
         unlink(from);
     }
     index_pop_oldest(spool);
+    trim_aside(spool, sub);
 }
 
 int spool_peek(struct spool *spool, struct spool_meta *meta, char **body, size_t *len,
-        struct lf_error *err)
+               struct lf_error *err)
 {
     while (spool->n_entries > 0) {
         char path[PATH_MAX];

@@ -18,11 +18,11 @@
 struct spool_meta {
     char service[128];
     char instance[256];
-    int64_t ts;                      /* unix seconds of the scrape */
-    char format[16];                 /* "pprof", "debug1", "debug2" */
-    bool leak;                       /* from /debug/pprof/goroutineleak: confirmed leaks */
-    bool gzip;                       /* body is gzip for Content-Encoding (text formats) */
-    char key[SPOOL_KEY_LEN + 1];     /* Idempotency-Key, lower-case hex */
+    int64_t ts;                  /* unix seconds of the scrape */
+    char format[16];             /* "pprof", "debug1", "debug2" */
+    bool leak;                   /* from /debug/pprof/goroutineleak: confirmed leaks */
+    bool gzip;                   /* body is gzip for Content-Encoding (text formats) */
+    char key[SPOOL_KEY_LEN + 1]; /* Idempotency-Key, lower-case hex */
 };
 
 struct spool_limits {
@@ -36,8 +36,7 @@ struct spool;
  * subdirectories, takes an exclusive lock on dir/.lock (a second agent on the same
  * spool fails with LF_ECONFLICT), deletes temporary files a crash left behind and
  * indexes the queued files. Returns new (spool_close), or NULL with err set. */
-struct spool *spool_open(const char *dir, const struct spool_limits *limits,
-        struct lf_error *err);
+struct spool *spool_open(const char *dir, const struct spool_limits *limits, struct lf_error *err);
 
 /* Releases the lock and the index; NULL is fine. Queued files stay on disk. */
 void spool_close(struct spool *spool);
@@ -46,8 +45,8 @@ void spool_close(struct spool *spool);
  * fsyncs the directory. When the queue would pass its limits the oldest files are
  * dropped first, each with a warning, counted by spool_dropped(). LF_EINVAL for bad
  * metadata, LF_ETOOBIG for a profile larger than max_bytes by itself, LF_EIO. */
-int spool_put(struct spool *spool, const struct spool_meta *meta, const char *body,
-        size_t len, struct lf_error *err);
+int spool_put(struct spool *spool, const struct spool_meta *meta, const char *body, size_t len,
+              struct lf_error *err);
 
 /* Number of queued profiles and their total bytes on disk. */
 size_t spool_count(const struct spool *spool);
@@ -63,13 +62,14 @@ uint64_t spool_corrupt(const struct spool *spool);
  * is moved to corrupt/ with a warning and the next one is tried. Returns LF_OK,
  * LF_ENOTFOUND when the queue is empty, LF_ENOMEM or LF_EIO. */
 int spool_peek(struct spool *spool, struct spool_meta *meta, char **body, size_t *len,
-        struct lf_error *err);
+               struct lf_error *err);
 
 /* Deletes the oldest queued profile (the one spool_peek returned). */
 int spool_remove(struct spool *spool, struct lf_error *err);
 
 /* Moves the oldest queued profile to rejected/ (the server refused it for good) and
- * logs why. */
+ * logs why. corrupt/ and rejected/ are each kept within the spool's limits by deleting
+ * their oldest files. */
 int spool_reject(struct spool *spool, const char *reason, struct lf_error *err);
 
 /* The path of the spool directory (borrowed, valid until spool_close). */

@@ -15,15 +15,15 @@
 #include "alloc.h"
 #include "config.h"
 
-#define DEFAULT_INTERVAL_MS (60 * 1000)
-#define DEFAULT_SPOOL_DIR "./leakfleet-spool"
-#define DEFAULT_SPOOL_MAX_BYTES ((uint64_t)256 << 20)
-#define DEFAULT_SPOOL_MAX_FILES 10000
+#define DEFAULT_INTERVAL_MS        (60 * 1000)
+#define DEFAULT_SPOOL_DIR          "./leakfleet-spool"
+#define DEFAULT_SPOOL_MAX_BYTES    ((uint64_t)256 << 20)
+#define DEFAULT_SPOOL_MAX_FILES    10000
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
-#define DEFAULT_TIMEOUT_MS 30000
-#define DEFAULT_MAX_PROFILE_BYTES ((uint64_t)64 << 20)
-#define DEFAULT_RETRY_MAX_MS (5 * 60 * 1000)
-#define MAX_TARGETS 4096
+#define DEFAULT_TIMEOUT_MS         30000
+#define DEFAULT_MAX_PROFILE_BYTES  ((uint64_t)64 << 20)
+#define DEFAULT_RETRY_MAX_MS       (5 * 60 * 1000)
+#define MAX_TARGETS                4096
 
 static const char usage_text[] =
         "usage: leakfleet-agent --server URL --token TOKEN --service NAME --target URL\n"
@@ -133,16 +133,16 @@ static bool url_ok(const char *s)
 {
     return text_ok(s) && strchr(s, ' ') == NULL &&
            ((strncmp(s, "http://", 7) == 0 && s[7] != '\0') ||
-                   (strncmp(s, "https://", 8) == 0 && s[8] != '\0'));
+            (strncmp(s, "https://", 8) == 0 && s[8] != '\0'));
 }
 
 /* Copies a validated text value into dst[size]; what names it in errors. */
 static int set_text(char *dst, size_t size, const char *value, const char *what, bool is_url,
-        enum lf_code code, struct lf_error *err)
+                    enum lf_code code, struct lf_error *err)
 {
     if (!(is_url ? url_ok(value) : text_ok(value)))
         return lf_fail(err, code, "%s: %s '%s'", what,
-                is_url ? "expected an http:// or https:// URL" : "bad value", value);
+                       is_url ? "expected an http:// or https:// URL" : "bad value", value);
     size_t len = strlen(value);
     if (len >= size)
         return lf_fail(err, code, "%s: longer than %zu bytes", what, size - 1);
@@ -174,14 +174,15 @@ struct overrides {
 };
 
 static int load_file(struct targets_config *cfg, const char *path, const char *host,
-        const struct overrides *over, struct lf_error *err)
+                     const struct overrides *over, struct lf_error *err)
 {
-    static const char *const top_keys[] = { "server", "token", "instance", "interval", "format",
-        "spool", "timeouts", "log_level", "max_profile_bytes", "retry_max", "targets" };
+    static const char *const top_keys[] = { "server",    "token",     "instance",
+                                            "interval",  "format",    "spool",
+                                            "timeouts",  "log_level", "max_profile_bytes",
+                                            "retry_max", "targets" };
     static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
     static const char *const timeout_keys[] = { "connect", "total" };
-    static const char *const target_keys[] = { "service", "instance", "url", "interval",
-        "format" };
+    static const char *const target_keys[] = { "service", "instance", "url", "interval", "format" };
     int rc = LF_OK;
     struct config *file = config_load(path, err);
     if (file == NULL)
@@ -191,19 +192,18 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     char where[96];
 
     if ((rc = config_check_keys(file, NULL, top_keys, 11, err)) != LF_OK ||
-            (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
-            (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
+        (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
+        (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
         goto out;
     if ((rc = config_str(file, "server", NULL, &s, err)) != LF_OK)
         goto out;
-    if (s != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), s, "server", true,
-                              LF_EINVAL, err)) != LF_OK)
+    if (s != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), s, "server", true, LF_EINVAL,
+                                    err)) != LF_OK)
         goto out;
     if ((rc = config_str(file, "token", NULL, &s, err)) != LF_OK)
         goto out;
     if (s != NULL &&
-            (rc = set_text(cfg->token, sizeof(cfg->token), s, "token", false, LF_EINVAL, err)) !=
-                    LF_OK)
+        (rc = set_text(cfg->token, sizeof(cfg->token), s, "token", false, LF_EINVAL, err)) != LF_OK)
         goto out;
     const char *instance = host;
     if ((rc = config_str(file, "instance", host, &instance, err)) != LF_OK)
@@ -212,7 +212,7 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
         instance = over->instance;
     int64_t interval_s = 0;
     if ((rc = config_duration_seconds(file, "interval", DEFAULT_INTERVAL_MS / 1000, &interval_s,
-                 err)) != LF_OK)
+                                      err)) != LF_OK)
         goto out;
     if (over->interval_ms > 0)
         interval_s = (over->interval_ms + 999) / 1000;
@@ -223,37 +223,37 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
         format_name = over->format;
     enum scrape_format format;
     if (!scrape_format_from_name(format_name, &format)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: format: expected pprof, debug1 or debug2, not '%s'",
-                path, format_name);
+        rc = lf_fail(err, LF_EINVAL, "%s: format: expected pprof, debug1 or debug2, not '%s'", path,
+                     format_name);
         goto out;
     }
     if ((rc = config_str(file, "spool.dir", NULL, &s, err)) != LF_OK)
         goto out;
-    if (s != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), s, "spool.dir",
-                              false, LF_EINVAL, err)) != LF_OK)
+    if (s != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), s, "spool.dir", false,
+                                    LF_EINVAL, err)) != LF_OK)
         goto out;
-    if ((rc = config_int(file, "spool.max_bytes", (int64_t)cfg->spool_max_bytes, 1, INT64_MAX,
-                 &v, err)) != LF_OK)
+    if ((rc = config_int(file, "spool.max_bytes", (int64_t)cfg->spool_max_bytes, 1, INT64_MAX, &v,
+                         err)) != LF_OK)
         goto out;
     cfg->spool_max_bytes = (uint64_t)v;
-    if ((rc = config_int(file, "spool.max_files", (int64_t)cfg->spool_max_files, 1, 10000000,
-                 &v, err)) != LF_OK)
+    if ((rc = config_int(file, "spool.max_files", (int64_t)cfg->spool_max_files, 1, 10000000, &v,
+                         err)) != LF_OK)
         goto out;
     cfg->spool_max_files = (size_t)v;
-    if ((rc = config_int(file, "max_profile_bytes", (int64_t)cfg->max_profile_bytes, 1,
-                 INT64_MAX, &v, err)) != LF_OK)
+    if ((rc = config_int(file, "max_profile_bytes", (int64_t)cfg->max_profile_bytes, 1, INT64_MAX,
+                         &v, err)) != LF_OK)
         goto out;
     cfg->max_profile_bytes = (uint64_t)v;
-    if ((rc = config_duration_seconds(file, "timeouts.connect", cfg->connect_timeout_ms / 1000,
-                 &v, err)) != LF_OK)
+    if ((rc = config_duration_seconds(file, "timeouts.connect", cfg->connect_timeout_ms / 1000, &v,
+                                      err)) != LF_OK)
         goto out;
     cfg->connect_timeout_ms = v * 1000;
-    if ((rc = config_duration_seconds(file, "timeouts.total", cfg->timeout_ms / 1000, &v,
-                 err)) != LF_OK)
+    if ((rc = config_duration_seconds(file, "timeouts.total", cfg->timeout_ms / 1000, &v, err)) !=
+        LF_OK)
         goto out;
     cfg->timeout_ms = v * 1000;
     if ((rc = config_duration_seconds(file, "retry_max", cfg->retry_max_ms / 1000, &v, err)) !=
-            LF_OK)
+        LF_OK)
         goto out;
     cfg->retry_max_ms = v * 1000;
     if ((rc = config_str(file, "log_level", NULL, &s, err)) != LF_OK)
@@ -265,9 +265,9 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
 
     const struct config_node *list = config_get(NULL, file, "targets");
     if (list != NULL && config_node_type(list) != CONFIG_SEQ &&
-            config_node_type(list) != CONFIG_NULL) {
+        config_node_type(list) != CONFIG_NULL) {
         rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: targets: expected a list", path,
-                config_node_line(list), config_node_column(list));
+                     config_node_line(list), config_node_column(list));
         goto out;
     }
     for (size_t i = 0; i < config_node_len(list); i++) {
@@ -280,38 +280,37 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
             goto out;
         const char *service = NULL, *t_instance = NULL, *url = NULL, *t_format = NULL;
         int64_t t_interval = 0;
-        if ((rc = config_node_str(file, config_get(item, file, "service"), NULL, &service,
-                     err)) != LF_OK ||
-                (rc = config_node_str(file, config_get(item, file, "instance"), instance,
-                         &t_instance, err)) != LF_OK ||
-                (rc = config_node_str(file, config_get(item, file, "url"), NULL, &url, err)) !=
-                        LF_OK ||
-                (rc = config_node_str(file, config_get(item, file, "format"), format_name,
-                         &t_format, err)) != LF_OK ||
-                (rc = config_node_duration_seconds(file, config_get(item, file, "interval"),
-                         interval_s, &t_interval, err)) != LF_OK)
+        if ((rc = config_node_str(file, config_get(item, file, "service"), NULL, &service, err)) !=
+                    LF_OK ||
+            (rc = config_node_str(file, config_get(item, file, "instance"), instance, &t_instance,
+                                  err)) != LF_OK ||
+            (rc = config_node_str(file, config_get(item, file, "url"), NULL, &url, err)) != LF_OK ||
+            (rc = config_node_str(file, config_get(item, file, "format"), format_name, &t_format,
+                                  err)) != LF_OK ||
+            (rc = config_node_duration_seconds(file, config_get(item, file, "interval"), interval_s,
+                                               &t_interval, err)) != LF_OK)
             goto out;
         if (service == NULL || url == NULL) {
             rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: needs service and url", path,
-                    config_node_line(item), config_node_column(item), where);
+                         config_node_line(item), config_node_column(item), where);
             goto out;
         }
         char what[128];
         snprintf(what, sizeof(what), "%s: %s.service", path, where);
-        if ((rc = set_text(t->service, sizeof(t->service), service, what, false, LF_EINVAL,
-                     err)) != LF_OK)
+        if ((rc = set_text(t->service, sizeof(t->service), service, what, false, LF_EINVAL, err)) !=
+            LF_OK)
             goto out;
         snprintf(what, sizeof(what), "%s: %s.instance", path, where);
         if ((rc = set_text(t->instance, sizeof(t->instance), t_instance, what, false, LF_EINVAL,
-                     err)) != LF_OK)
+                           err)) != LF_OK)
             goto out;
         snprintf(what, sizeof(what), "%s: %s.url", path, where);
         if ((rc = set_text(t->url, sizeof(t->url), url, what, true, LF_EINVAL, err)) != LF_OK)
             goto out;
         if (!scrape_format_from_name(t_format, &t->format)) {
             rc = lf_fail(err, LF_EINVAL,
-                    "%s: %s.format: expected pprof, debug1 or debug2, not '%s'", path, where,
-                    t_format);
+                         "%s: %s.format: expected pprof, debug1 or debug2, not '%s'", path, where,
+                         t_format);
             goto out;
         }
         if (t_interval <= 0) {
@@ -373,32 +372,68 @@ static const struct option long_options[] = {
 };
 
 static int read_flags(struct targets_config *cfg, struct flags *f, int argc, char **argv,
-        struct lf_error *err)
+                      struct lf_error *err)
 {
     opterr = 0; /* our own one-line messages */
     optind = 0; /* glibc: 0 also resets getopt's internal state for a second parse */
     int c;
     while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (c) {
-        case OPT_SERVER: f->server = optarg; break;
-        case OPT_TOKEN: f->token = optarg; break;
-        case OPT_SERVICE: f->service = optarg; break;
-        case OPT_TARGET: f->target = optarg; break;
-        case OPT_INSTANCE: f->instance = optarg; break;
-        case OPT_INTERVAL: f->interval = optarg; break;
-        case OPT_FORMAT: f->format = optarg; break;
-        case OPT_SPOOL: f->spool = optarg; break;
-        case OPT_SPOOL_MAX_BYTES: f->spool_max_bytes = optarg; break;
-        case OPT_SPOOL_MAX_FILES: f->spool_max_files = optarg; break;
-        case OPT_CONNECT_TIMEOUT: f->connect_timeout = optarg; break;
-        case OPT_TIMEOUT: f->timeout = optarg; break;
-        case OPT_MAX_PROFILE_BYTES: f->max_profile_bytes = optarg; break;
-        case OPT_CONFIG: f->config = optarg; break;
-        case OPT_ONCE: cfg->once = true; break;
-        case OPT_LOG_LEVEL: f->log_level = optarg; break;
-        case OPT_RETRY_MAX: f->retry_max = optarg; break;
+        case OPT_SERVER:
+            f->server = optarg;
+            break;
+        case OPT_TOKEN:
+            f->token = optarg;
+            break;
+        case OPT_SERVICE:
+            f->service = optarg;
+            break;
+        case OPT_TARGET:
+            f->target = optarg;
+            break;
+        case OPT_INSTANCE:
+            f->instance = optarg;
+            break;
+        case OPT_INTERVAL:
+            f->interval = optarg;
+            break;
+        case OPT_FORMAT:
+            f->format = optarg;
+            break;
+        case OPT_SPOOL:
+            f->spool = optarg;
+            break;
+        case OPT_SPOOL_MAX_BYTES:
+            f->spool_max_bytes = optarg;
+            break;
+        case OPT_SPOOL_MAX_FILES:
+            f->spool_max_files = optarg;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            f->connect_timeout = optarg;
+            break;
+        case OPT_TIMEOUT:
+            f->timeout = optarg;
+            break;
+        case OPT_MAX_PROFILE_BYTES:
+            f->max_profile_bytes = optarg;
+            break;
+        case OPT_CONFIG:
+            f->config = optarg;
+            break;
+        case OPT_ONCE:
+            cfg->once = true;
+            break;
+        case OPT_LOG_LEVEL:
+            f->log_level = optarg;
+            break;
+        case OPT_RETRY_MAX:
+            f->retry_max = optarg;
+            break;
         case 'h':
-        case OPT_HELP: cfg->help = true; break;
+        case OPT_HELP:
+            cfg->help = true;
+            break;
         case ':':
             return lf_fail(err, LF_EUSAGE, "%s needs a value", argv[optind - 1]);
         default:
@@ -436,12 +471,11 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     const char *dflt_instance = f.instance != NULL ? f.instance : host;
     int64_t interval_ms = DEFAULT_INTERVAL_MS;
     if (f.interval != NULL && !targets_parse_duration_ms(f.interval, &interval_ms))
-        return lf_fail(err, LF_EUSAGE, "--interval: bad duration '%s' (e.g. 60s, 5m)",
-                f.interval);
+        return lf_fail(err, LF_EUSAGE, "--interval: bad duration '%s' (e.g. 60s, 5m)", f.interval);
     enum scrape_format format = SCRAPE_FORMAT_PPROF;
     if (f.format != NULL && !scrape_format_from_name(f.format, &format))
         return lf_fail(err, LF_EUSAGE, "--format: expected pprof, debug1 or debug2, not '%s'",
-                f.format);
+                       f.format);
     if (f.config != NULL) {
         struct overrides over = { f.instance, f.interval != NULL ? interval_ms : 0, f.format };
         if ((rc = load_file(cfg, f.config, host, &over, err)) != LF_OK)
@@ -449,53 +483,49 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     }
 
     /* flags override the file */
-    if (f.server != NULL &&
-            (rc = set_text(cfg->server, sizeof(cfg->server), f.server, "--server", true,
-                     LF_EUSAGE, err)) != LF_OK)
+    if (f.server != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), f.server, "--server",
+                                           true, LF_EUSAGE, err)) != LF_OK)
         return rc;
     const char *env_token = getenv("LEAKFLEET_AGENT_TOKEN");
     const char *token = f.token != NULL ? f.token : cfg->token[0] == '\0' ? env_token : NULL;
     if (token != NULL && (rc = set_text(cfg->token, sizeof(cfg->token), token, "--token", false,
-                                  LF_EUSAGE, err)) != LF_OK)
+                                        LF_EUSAGE, err)) != LF_OK)
         return rc;
     if (f.spool != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), f.spool,
-                                    "--spool", false, LF_EUSAGE, err)) != LF_OK)
+                                          "--spool", false, LF_EUSAGE, err)) != LF_OK)
         return rc;
     if (f.spool_max_bytes != NULL && !parse_size(f.spool_max_bytes, &cfg->spool_max_bytes))
         return lf_fail(err, LF_EUSAGE, "--spool-max-bytes: bad size '%s'", f.spool_max_bytes);
     if (f.spool_max_files != NULL) {
         uint64_t n = 0;
         if (!parse_size(f.spool_max_files, &n) || n > 10000000)
-            return lf_fail(err, LF_EUSAGE, "--spool-max-files: bad count '%s'",
-                    f.spool_max_files);
+            return lf_fail(err, LF_EUSAGE, "--spool-max-files: bad count '%s'", f.spool_max_files);
         cfg->spool_max_files = (size_t)n;
     }
     if (f.max_profile_bytes != NULL && !parse_size(f.max_profile_bytes, &cfg->max_profile_bytes))
-        return lf_fail(err, LF_EUSAGE, "--max-profile-bytes: bad size '%s'",
-                f.max_profile_bytes);
+        return lf_fail(err, LF_EUSAGE, "--max-profile-bytes: bad size '%s'", f.max_profile_bytes);
     if (f.connect_timeout != NULL &&
-            !targets_parse_duration_ms(f.connect_timeout, &cfg->connect_timeout_ms))
-        return lf_fail(err, LF_EUSAGE, "--connect-timeout: bad duration '%s'",
-                f.connect_timeout);
+        !targets_parse_duration_ms(f.connect_timeout, &cfg->connect_timeout_ms))
+        return lf_fail(err, LF_EUSAGE, "--connect-timeout: bad duration '%s'", f.connect_timeout);
     if (f.retry_max != NULL && !targets_parse_duration_ms(f.retry_max, &cfg->retry_max_ms))
         return lf_fail(err, LF_EUSAGE, "--retry-max: bad duration '%s'", f.retry_max);
     if (f.timeout != NULL && !targets_parse_duration_ms(f.timeout, &cfg->timeout_ms))
         return lf_fail(err, LF_EUSAGE, "--timeout: bad duration '%s'", f.timeout);
     if (f.log_level != NULL && !log_level_from_name(f.log_level, &cfg->log_level))
-        return lf_fail(err, LF_EUSAGE,
-                "--log-level: expected debug, info, warn or error, not '%s'", f.log_level);
+        return lf_fail(err, LF_EUSAGE, "--log-level: expected debug, info, warn or error, not '%s'",
+                       f.log_level);
     if ((f.service == NULL) != (f.target == NULL))
         return lf_fail(err, LF_EUSAGE, "--service and --target go together");
     if (f.target != NULL) {
         struct target *t = NULL;
         if ((rc = add_target(cfg, &t, err)) != LF_OK)
             return rc;
-        if ((rc = set_text(t->service, sizeof(t->service), f.service, "--service", false,
-                     LF_EUSAGE, err)) != LF_OK ||
-                (rc = set_text(t->url, sizeof(t->url), f.target, "--target", true, LF_EUSAGE,
-                         err)) != LF_OK ||
-                (rc = set_text(t->instance, sizeof(t->instance), dflt_instance, "--instance",
-                         false, LF_EUSAGE, err)) != LF_OK)
+        if ((rc = set_text(t->service, sizeof(t->service), f.service, "--service", false, LF_EUSAGE,
+                           err)) != LF_OK ||
+            (rc = set_text(t->url, sizeof(t->url), f.target, "--target", true, LF_EUSAGE, err)) !=
+                    LF_OK ||
+            (rc = set_text(t->instance, sizeof(t->instance), dflt_instance, "--instance", false,
+                           LF_EUSAGE, err)) != LF_OK)
             return rc;
         t->interval_ms = interval_ms;
         t->format = format;

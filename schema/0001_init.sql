@@ -18,8 +18,11 @@
 --                                     inventory: the samples of each live instance's
 --                                     latest profile are one contiguous range; series:
 --                                     the count of one location in one profile
---   samples_location                  foreign key to locations, and "every profile that
---                                     saw location L" for detection and retention
+--   (no index on samples(location_id)) on purpose: it would dirty one page per site per
+--                                     push (measured: half the writer's CPU, most of its
+--                                     WAL bytes); readers reach samples through profiles.
+--                                     The price: deleting a location scans samples, so
+--                                     retention keeps locations (a small table) in place
 --   service_locations PRIMARY KEY     first/last seen per (service, location), upserted
 --                                     per push; the services where a location is seen
 --   service_locations_location        location detail: services of one location
@@ -93,7 +96,6 @@ CREATE TABLE samples (
     confirmed   INTEGER NOT NULL DEFAULT 0,-- the runtime's goroutine-leak verdict
     PRIMARY KEY (profile_id, location_id)
 ) WITHOUT ROWID;
-CREATE INDEX samples_location ON samples(location_id, profile_id);
 
 CREATE TABLE service_locations (
     service_id  INTEGER NOT NULL REFERENCES services(id) ON DELETE CASCADE,

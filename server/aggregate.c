@@ -63,12 +63,12 @@ static uint64_t key_hash(struct str op, struct str function, struct str file, in
 }
 
 static bool entry_matches(const struct loc_entry *e, uint64_t hash, struct str op,
-        struct str function, struct str file, int64_t line)
+                          struct str function, struct str file, int64_t line)
 {
     return e->hash == hash && e->pub.line == line &&
-            str_eq(str_make(e->pub.op_text, e->op_len), op) &&
-            str_eq(str_make(e->pub.function, e->function_len), function) &&
-            str_eq(str_make(e->pub.file, e->file_len), file);
+           str_eq(str_make(e->pub.op_text, e->op_len), op) &&
+           str_eq(str_make(e->pub.function, e->function_len), function) &&
+           str_eq(str_make(e->pub.file, e->file_len), file);
 }
 
 static int grow_slots(struct aggregate *agg)
@@ -105,10 +105,10 @@ static int copy_stack(struct arena *arena, struct agg_location *loc, const struc
         if (frames == NULL)
             return LF_ENOMEM;
         for (size_t i = 0; i < stack->n_frames; i++) {
-            frames[i].function = arena_strdup(arena, stack->frames[i].function.p,
-                    stack->frames[i].function.len);
-            frames[i].file = arena_strdup(arena, stack->frames[i].file.p,
-                    stack->frames[i].file.len);
+            frames[i].function =
+                    arena_strdup(arena, stack->frames[i].function.p, stack->frames[i].function.len);
+            frames[i].file =
+                    arena_strdup(arena, stack->frames[i].file.p, stack->frames[i].file.len);
             frames[i].line = stack->frames[i].line;
             if (frames[i].function.p == NULL || frames[i].file.p == NULL)
                 return LF_ENOMEM;
@@ -121,10 +121,9 @@ static int copy_stack(struct arena *arena, struct agg_location *loc, const struc
         if (labels == NULL)
             return LF_ENOMEM;
         for (size_t i = 0; i < stack->n_labels; i++) {
-            labels[i].key = arena_strdup(arena, stack->labels[i].key.p,
-                    stack->labels[i].key.len);
-            labels[i].value = arena_strdup(arena, stack->labels[i].value.p,
-                    stack->labels[i].value.len);
+            labels[i].key = arena_strdup(arena, stack->labels[i].key.p, stack->labels[i].key.len);
+            labels[i].value =
+                    arena_strdup(arena, stack->labels[i].value.p, stack->labels[i].value.len);
             if (labels[i].key.p == NULL || labels[i].value.p == NULL)
                 return LF_ENOMEM;
         }
@@ -136,9 +135,9 @@ static int copy_stack(struct arena *arena, struct agg_location *loc, const struc
 }
 
 /* Returns the new location, or NULL with err set. */
-static struct loc_entry *add_location(struct aggregate *agg, uint64_t hash,
-        const struct site *site, struct str function, struct str file, int64_t line,
-        const struct stack *stack, struct lf_error *err)
+static struct loc_entry *add_location(struct aggregate *agg, uint64_t hash, const struct site *site,
+                                      struct str function, struct str file, int64_t line,
+                                      const struct stack *stack, struct lf_error *err)
 {
     if (agg->n_order >= AGGREGATE_MAX_LOCATIONS) {
         lf_fail(err, LF_ETOOBIG, "more than %zu blocked locations", AGGREGATE_MAX_LOCATIONS);
@@ -169,7 +168,7 @@ static struct loc_entry *add_location(struct aggregate *agg, uint64_t hash,
     e->pub.line = line;
     e->pub.max_wait_minutes = -1;
     if (e->pub.op_text == NULL || e->pub.function == NULL || e->pub.file == NULL ||
-            copy_stack(&agg->arena, &e->pub, stack) != LF_OK)
+        copy_stack(&agg->arena, &e->pub, stack) != LF_OK)
         goto out_nomem;
     e->pub.site_frame = site->frame < stack->n_frames ? site->frame : e->pub.n_frames;
     size_t j = (size_t)hash & (agg->n_slots - 1);
@@ -198,7 +197,7 @@ int aggregate_sink(void *ctx, const struct stack *stack, struct lf_error *err)
     uint64_t hash = key_hash(site.op_words, function, file, line);
     struct loc_entry *e = NULL;
     for (size_t j = (size_t)hash & (agg->n_slots - 1); agg->slots[j] != NULL;
-            j = (j + 1) & (agg->n_slots - 1)) {
+         j = (j + 1) & (agg->n_slots - 1)) {
         if (entry_matches(agg->slots[j], hash, site.op_words, function, file, line)) {
             e = agg->slots[j];
             break;

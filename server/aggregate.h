@@ -20,20 +20,20 @@
  * aggregate_free) and NUL-terminated. */
 struct agg_location {
     enum op_kind op;
-    const char *op_text;       /* the op's words ("chan send", or a verbatim reason) */
-    const char *function;      /* the site frame; "" when the stack had no frames */
+    const char *op_text;  /* the op's words ("chan send", or a verbatim reason) */
+    const char *function; /* the site frame; "" when the stack had no frames */
     const char *file;
-    int64_t line;              /* 0 when unknown */
-    int64_t count;             /* goroutines at this location */
-    int64_t n_stacks;          /* stacks merged into it (distinct call paths or, for
-                                  debug=2, goroutines) */
-    int64_t max_wait_minutes;  /* the longest wait seen; -1 when the format carries none */
-    bool confirmed;            /* some goroutine here was leaked by the runtime's verdict */
-    bool locked_to_thread;     /* some goroutine here was locked to its thread */
+    int64_t line;             /* 0 when unknown */
+    int64_t count;            /* goroutines at this location */
+    int64_t n_stacks;         /* stacks merged into it (distinct call paths or, for
+                                 debug=2, goroutines) */
+    int64_t max_wait_minutes; /* the longest wait seen; -1 when the format carries none */
+    bool confirmed;           /* some goroutine here was leaked by the runtime's verdict */
+    bool locked_to_thread;    /* some goroutine here was locked to its thread */
     /* the representative stack: the first one seen at this location */
     const struct stack_frame *frames; /* innermost first; views into owned copies */
     size_t n_frames;
-    size_t site_frame;         /* index of the site in frames (n_frames when none) */
+    size_t site_frame; /* index of the site in frames (n_frames when none) */
     bool truncated;
     const struct stack_label *labels;
     size_t n_labels;
@@ -61,7 +61,8 @@ void aggregate_sort(struct aggregate *agg);
 /* Number of locations. */
 size_t aggregate_size(const struct aggregate *agg);
 
-/* The i-th location (borrowed; valid until aggregate_free), in the order of the last aggregate_sort; NULL when i is out of range. */
+/* The i-th location (borrowed; valid until aggregate_free), in the order of the last
+ * aggregate_sort; NULL when i is out of range. */
 const struct agg_location *aggregate_at(const struct aggregate *agg, size_t i);
 
 /* Goroutines and stacks seen in total (the sum of every location's count / n_stacks). */

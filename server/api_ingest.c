@@ -14,15 +14,14 @@
 #include "metrics.h"
 
 /* A service or instance name: 1..INGEST_NAME_MAX bytes, no control bytes. */
-static int check_name(const char *value, const char *param, struct str *out,
-        struct lf_error *err)
+static int check_name(const char *value, const char *param, struct str *out, struct lf_error *err)
 {
     if (value == NULL || value[0] == '\0')
         return lf_fail(err, LF_EINVAL, "missing parameter '%s'", param);
     size_t len = strlen(value);
     if (len > INGEST_NAME_MAX)
         return lf_fail(err, LF_EINVAL, "parameter '%s' is longer than %d bytes", param,
-                INGEST_NAME_MAX);
+                       INGEST_NAME_MAX);
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
             return lf_fail(err, LF_EINVAL, "parameter '%s' holds a control character", param);
@@ -59,12 +58,13 @@ int api_ingest(const struct request *req, struct response *resp, struct lf_error
     in.format = PARSE_FORMAT_AUTO;
     if (format != NULL && !parse_format_from_name(format, &in.format))
         return lf_fail(err, LF_EINVAL,
-                "parameter 'format' must be auto, pprof, debug1 or debug2, not '%s'", format);
+                       "parameter 'format' must be auto, pprof, debug1 or debug2, not '%s'",
+                       format);
     const char *key = request_header(req, "Idempotency-Key");
     if (key != NULL) {
         if (strlen(key) > INGEST_NAME_MAX)
             return lf_fail(err, LF_EINVAL, "header 'Idempotency-Key' is longer than %d bytes",
-                    INGEST_NAME_MAX);
+                           INGEST_NAME_MAX);
         in.idempotency_key = str_from_cstr(key);
     }
 
@@ -74,10 +74,10 @@ int api_ingest(const struct request *req, struct response *resp, struct lf_error
     if (encoding != NULL && strcasecmp(encoding, "identity") != 0) {
         if (strcasecmp(encoding, "gzip") != 0 && strcasecmp(encoding, "x-gzip") != 0)
             return lf_fail(err, LF_EINVAL, "unsupported Content-Encoding '%s' (gzip only)",
-                    encoding);
+                           encoding);
         size_t decoded_len = 0;
         rc = decode_gunzip_buffer(req->body.p, req->body.len, app->max_decoded_bytes, &decoded,
-                &decoded_len, err);
+                                  &decoded_len, err);
         if (rc != LF_OK) {
             lf_error_prefix(err, "Content-Encoding gzip");
             goto out;
@@ -93,10 +93,10 @@ int api_ingest(const struct request *req, struct response *resp, struct lf_error
     struct ingest_result result;
     rc = ingest_profile(app->ingest, &in, &result, err);
     if (rc == LF_EINVAL && app->metrics != NULL) {
-        enum parse_format seen = in.format != PARSE_FORMAT_AUTO
-                ? in.format
-                : decode_is_gzip(in.body, in.body_len) ? PARSE_FORMAT_PPROF
-                : parse_sniff(in.body, in.body_len);
+        enum parse_format seen = in.format != PARSE_FORMAT_AUTO ? in.format
+                                 : decode_is_gzip(in.body, in.body_len)
+                                         ? PARSE_FORMAT_PPROF
+                                         : parse_sniff(in.body, in.body_len);
         metrics_count_parse_error(app->metrics, seen);
     }
     if (rc != LF_OK)

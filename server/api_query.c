@@ -38,7 +38,7 @@ int api_metrics(const struct request *req, struct response *resp, struct lf_erro
 /* ---- parameter checks ------------------------------------------------------------------ */
 
 static int check_params(const struct request *req, const char *const *known, size_t n_known,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     for (size_t i = 0; i < req->n_query; i++) {
         bool found = false;
@@ -52,7 +52,7 @@ static int check_params(const struct request *req, const char *const *known, siz
 
 /* An optional non-empty text filter; *out stays NULL when absent. */
 static int text_param(const struct request *req, const char *name, const char **out,
-        struct lf_error *err)
+                      struct lf_error *err)
 {
     const char *value = request_query(req, name);
     if (value != NULL && value[0] == '\0')
@@ -64,7 +64,7 @@ static int text_param(const struct request *req, const char *name, const char **
 /* An optional integer >= 0; dflt when absent. Accepts a unit suffix s/m/h/d when
  * with_units (for step). */
 static int int_param(const struct request *req, const char *name, int64_t dflt, bool with_units,
-        int64_t *out, struct lf_error *err)
+                     int64_t *out, struct lf_error *err)
 {
     const char *value = request_query(req, name);
     *out = dflt;
@@ -97,13 +97,12 @@ static int int_param(const struct request *req, const char *name, int64_t dflt, 
     int64_t v = 0;
     if (!str_to_int64(text, &v) || v < 0 || v > INT64_MAX / unit)
         return lf_fail(err, LF_EINVAL, "parameter '%s' must be a non-negative integer%s, not '%s'",
-                name, with_units ? " (or with s, m, h, d)" : "", value);
+                       name, with_units ? " (or with s, m, h, d)" : "", value);
     *out = v * unit;
     return LF_OK;
 }
 
-static int bool_param(const struct request *req, const char *name, bool *out,
-        struct lf_error *err)
+static int bool_param(const struct request *req, const char *name, bool *out, struct lf_error *err)
 {
     const char *value = request_query(req, name);
     *out = false;
@@ -123,8 +122,8 @@ static int location_id(const struct request *req, int64_t *out, struct lf_error 
     char text[32];
     bool fits = str_copy_to(req->id, text, sizeof(text));
     if (!str_to_int64(req->id, out) || *out <= 0)
-        return lf_fail(err, LF_EINVAL, "location id must be a positive integer, not '%s%s'",
-                text, fits ? "" : "...");
+        return lf_fail(err, LF_EINVAL, "location id must be a positive integer, not '%s%s'", text,
+                       fits ? "" : "...");
     return LF_OK;
 }
 
@@ -138,8 +137,7 @@ int api_leaks(const struct request *req, struct response *resp, struct lf_error 
     const char *service = NULL;
     const char *owner = NULL;
     bool all = false;
-    int rc = check_params(req, leaks_params, sizeof(leaks_params) / sizeof(leaks_params[0]),
-            err);
+    int rc = check_params(req, leaks_params, sizeof(leaks_params) / sizeof(leaks_params[0]), err);
     if (rc == LF_OK)
         rc = text_param(req, "service", &service, err);
     if (rc == LF_OK)
@@ -165,8 +163,7 @@ int api_location(const struct request *req, struct response *resp, struct lf_err
 
 static const char *const series_params[] = { "service", "from", "to", "step" };
 
-int api_location_series(const struct request *req, struct response *resp,
-        struct lf_error *err)
+int api_location_series(const struct request *req, struct response *resp, struct lf_error *err)
 {
     const struct api_context *app = req->app;
     int64_t id = 0;
@@ -174,8 +171,8 @@ int api_location_series(const struct request *req, struct response *resp,
     int64_t to = 0;
     int64_t step = 0;
     const char *service = NULL;
-    int rc = check_params(req, series_params, sizeof(series_params) / sizeof(series_params[0]),
-            err);
+    int rc =
+            check_params(req, series_params, sizeof(series_params) / sizeof(series_params[0]), err);
     if (rc == LF_OK)
         rc = location_id(req, &id, err);
     if (rc == LF_OK)
@@ -187,8 +184,8 @@ int api_location_series(const struct request *req, struct response *resp,
     if (rc == LF_OK)
         rc = int_param(req, "step", 0, true, &step, err);
     if (rc == LF_OK && to != 0 && to < from)
-        rc = lf_fail(err, LF_EINVAL, "parameter 'to' (%lld) is before 'from' (%lld)",
-                (long long)to, (long long)from);
+        rc = lf_fail(err, LF_EINVAL, "parameter 'to' (%lld) is before 'from' (%lld)", (long long)to,
+                     (long long)from);
     if (rc == LF_OK)
         rc = query_series(app->store, app->query, id, service, from, to, step, &resp->json, err);
     return rc;

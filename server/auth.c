@@ -67,14 +67,14 @@ size_t auth_count(const struct auth *auth)
 
 /* The stored form of a token from its SHA-256. */
 static void keyed_digest(const struct auth *auth, const unsigned char sha[crypto_hash_sha256_BYTES],
-        unsigned char out[AUTH_DIGEST_BYTES])
+                         unsigned char out[AUTH_DIGEST_BYTES])
 {
     crypto_generichash(out, AUTH_DIGEST_BYTES, sha, crypto_hash_sha256_BYTES, auth->key,
-            sizeof(auth->key));
+                       sizeof(auth->key));
 }
 
 int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
-        const char *const *services, size_t n_services, bool admin, struct lf_error *err)
+             const char *const *services, size_t n_services, bool admin, struct lf_error *err)
 {
     unsigned char sha[crypto_hash_sha256_BYTES];
     if ((token == NULL) == (sha256_hex == NULL))
@@ -86,9 +86,9 @@ int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
     } else {
         size_t bin_len = 0;
         if (strlen(sha256_hex) != 2 * sizeof(sha) ||
-                sodium_hex2bin(sha, sizeof(sha), sha256_hex, strlen(sha256_hex), NULL, &bin_len,
-                        NULL) != 0 ||
-                bin_len != sizeof(sha))
+            sodium_hex2bin(sha, sizeof(sha), sha256_hex, strlen(sha256_hex), NULL, &bin_len,
+                           NULL) != 0 ||
+            bin_len != sizeof(sha))
             return lf_fail(err, LF_EINVAL, "token_sha256 must be 64 hex digits");
     }
     struct auth_token *grown =
@@ -129,7 +129,7 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
         return LF_OK;
     if (config_node_type(list) != CONFIG_SEQ)
         return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: tokens: expected a list", config_name(cfg),
-                config_node_line(list), config_node_column(list));
+                       config_node_line(list), config_node_column(list));
     int rc = LF_OK;
     const char **services = NULL;
     for (size_t i = 0; i < config_node_len(list); i++) {
@@ -137,12 +137,13 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
         char path[32];
         snprintf(path, sizeof(path), "tokens.%zu", i);
         if (config_node_type(entry) != CONFIG_MAP) {
-            rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a map with token:",
-                    config_name(cfg), config_node_line(entry), config_node_column(entry), path);
+            rc = lf_fail(err, LF_EINVAL,
+                         "%s:%zu:%zu: %s: expected a map with token:", config_name(cfg),
+                         config_node_line(entry), config_node_column(entry), path);
             goto out;
         }
         rc = config_check_keys(cfg, path, token_keys, sizeof(token_keys) / sizeof(token_keys[0]),
-                err);
+                               err);
         if (rc != LF_OK)
             goto out;
         const char *token = NULL;
@@ -156,7 +157,7 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
             rc = config_node_bool(cfg, config_get(entry, cfg, "admin"), false, &admin, err);
         if (rc == LF_OK)
             rc = config_node_strings(cfg, config_get(entry, cfg, "services"), &services,
-                    &n_services, err);
+                                     &n_services, err);
         if (rc != LF_OK)
             goto out;
         rc = auth_add(auth, token, sha, services, n_services, admin, err);
@@ -164,7 +165,7 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
         services = NULL;
         if (rc != LF_OK) {
             lf_error_prefix(err, "%s:%zu:%zu: %s", config_name(cfg), config_node_line(entry),
-                    config_node_column(entry), path);
+                            config_node_column(entry), path);
             goto out;
         }
     }
@@ -185,7 +186,7 @@ static bool token_allows(const struct auth_token *token, const char *service)
 }
 
 int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
-        const char *service, struct lf_error *err)
+               const char *service, struct lf_error *err)
 {
     if (need == AUTH_NONE || auth == NULL || auth->n_tokens == 0)
         return LF_OK;
@@ -213,8 +214,7 @@ int auth_check(const struct auth *auth, const char *authorization, enum auth_lev
     keyed_digest(auth, sha, digest);
     const struct auth_token *found = NULL;
     for (size_t i = 0; i < auth->n_tokens; i++) {
-        if (sodium_memcmp(auth->tokens[i].digest, digest, AUTH_DIGEST_BYTES) == 0 &&
-                found == NULL)
+        if (sodium_memcmp(auth->tokens[i].digest, digest, AUTH_DIGEST_BYTES) == 0 && found == NULL)
             found = &auth->tokens[i];
     }
     if (found == NULL)

@@ -33,7 +33,7 @@ void auth_free(struct auth *auth);
  * names, copied; "*" means every service); admin grants AUTH_ADMIN routes. Returns LF_OK,
  * LF_EINVAL for an empty token or bad hex, LF_ENOMEM. */
 int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
-        const char *const *services, size_t n_services, bool admin, struct lf_error *err);
+             const char *const *services, size_t n_services, bool admin, struct lf_error *err);
 
 /* Adds every entry of the config's `tokens:` sequence: maps with `token:` or
  * `token_sha256:`, optional `services: [..]` and `admin: true`. Returns LF_OK or
@@ -48,6 +48,6 @@ size_t auth_count(const struct auth *auth);
  * LF_EAUTH when the header is missing, not "Bearer TOKEN" or the token is unknown,
  * LF_EFORBIDDEN when the token is known but not good for this service or route. */
 int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
-        const char *service, struct lf_error *err);
+               const char *service, struct lf_error *err);
 
 #endif

@@ -8,6 +8,23 @@
 
 #include <string.h>
 
+/* Table entries carry their lengths, so a look-up rejects most names on the length or
+ * the first byte: classify runs once per stack, 250,000 times for a large debug=2 dump. */
+#define NAME(s)                                                                                    \
+    {                                                                                              \
+        (s), sizeof(s) - 1                                                                         \
+    }
+
+static bool name_eq(struct str s, struct str name)
+{
+    return s.len == name.len && s.len > 0 && s.p[0] == name.p[0] && memcmp(s.p, name.p, s.len) == 0;
+}
+
+static bool name_starts(struct str s, struct str prefix)
+{
+    return s.len >= prefix.len && s.p[0] == prefix.p[0] && memcmp(s.p, prefix.p, prefix.len) == 0;
+}
+
 static const char *const op_names[OP_KIND_COUNT] = {
     [OP_UNKNOWN] = "unknown",
     [OP_CHAN_SEND] = "chan send",
@@ -69,80 +86,80 @@ bool op_is_channel(enum op_kind op)
  * gStatusStrings of Go 1.19 through 1.27. Reasons that are not leakfleet ops are
  * OP_OTHER with their own words. */
 struct reason_entry {
-    const char *words;
+    struct str words; /* a literal: NUL-terminated */
     enum op_kind op;
 };
 
 static const struct reason_entry reasons[] = {
-    { "chan send", OP_CHAN_SEND },
-    { "chan receive", OP_CHAN_RECEIVE },
-    { "select", OP_SELECT },
-    { "select (no cases)", OP_SELECT_NO_CASES },
-    { "chan send (nil chan)", OP_CHAN_SEND_NIL },
-    { "chan receive (nil chan)", OP_CHAN_RECEIVE_NIL },
-    { "sync.Mutex.Lock", OP_MUTEX_LOCK },         /* Go 1.20+ */
-    { "sync.RWMutex.Lock", OP_RWMUTEX_LOCK },     /* Go 1.20+ */
-    { "sync.RWMutex.RLock", OP_RWMUTEX_RLOCK },   /* Go 1.20+ */
-    { "sync.WaitGroup.Wait", OP_WAITGROUP_WAIT }, /* Go 1.25+ */
-    { "sync.Cond.Wait", OP_COND_WAIT },
-    { "semacquire", OP_SEMACQUIRE },
-    { "IO wait", OP_IO_WAIT },
-    { "sleep", OP_SLEEP },
-    { "syscall", OP_SYSCALL },
-    { "running", OP_RUNNING },
-    { "runnable", OP_RUNNABLE },
+    { NAME("chan send"), OP_CHAN_SEND },
+    { NAME("chan receive"), OP_CHAN_RECEIVE },
+    { NAME("select"), OP_SELECT },
+    { NAME("select (no cases)"), OP_SELECT_NO_CASES },
+    { NAME("chan send (nil chan)"), OP_CHAN_SEND_NIL },
+    { NAME("chan receive (nil chan)"), OP_CHAN_RECEIVE_NIL },
+    { NAME("sync.Mutex.Lock"), OP_MUTEX_LOCK },         /* Go 1.20+ */
+    { NAME("sync.RWMutex.Lock"), OP_RWMUTEX_LOCK },     /* Go 1.20+ */
+    { NAME("sync.RWMutex.RLock"), OP_RWMUTEX_RLOCK },   /* Go 1.20+ */
+    { NAME("sync.WaitGroup.Wait"), OP_WAITGROUP_WAIT }, /* Go 1.25+ */
+    { NAME("sync.Cond.Wait"), OP_COND_WAIT },
+    { NAME("semacquire"), OP_SEMACQUIRE },
+    { NAME("IO wait"), OP_IO_WAIT },
+    { NAME("sleep"), OP_SLEEP },
+    { NAME("syscall"), OP_SYSCALL },
+    { NAME("running"), OP_RUNNING },
+    { NAME("runnable"), OP_RUNNABLE },
     /* goroutine states (gStatusStrings) */
-    { "idle", OP_OTHER },
-    { "waiting", OP_OTHER },
-    { "dead", OP_OTHER },
-    { "copystack", OP_OTHER },
-    { "preempted", OP_OTHER },
-    { "leaked", OP_OTHER },
+    { NAME("idle"), OP_OTHER },
+    { NAME("waiting"), OP_OTHER },
+    { NAME("dead"), OP_OTHER },
+    { NAME("copystack"), OP_OTHER },
+    { NAME("preempted"), OP_OTHER },
+    { NAME("leaked"), OP_OTHER },
     /* the runtime's own waits */
-    { "GC assist marking", OP_OTHER },
-    { "dumping heap", OP_OTHER },
-    { "garbage collection", OP_OTHER },
-    { "garbage collection scan", OP_OTHER },
-    { "panicwait", OP_OTHER },
-    { "GC assist wait", OP_OTHER },
-    { "GC sweep wait", OP_OTHER },
-    { "GC scavenge wait", OP_OTHER },
-    { "finalizer wait", OP_OTHER },
-    { "force gc (idle)", OP_OTHER },
-    { "GOMAXPROCS updater (idle)", OP_OTHER },
-    { "timer goroutine (idle)", OP_OTHER },
-    { "trace reader (blocked)", OP_OTHER },
-    { "wait for GC cycle", OP_OTHER },
-    { "GC worker (idle)", OP_OTHER },
-    { "GC worker (active)", OP_OTHER },
-    { "debug call", OP_OTHER },
-    { "GC mark termination", OP_OTHER },
-    { "stopping the world", OP_OTHER },
-    { "flushing proc caches", OP_OTHER },
-    { "trace goroutine status", OP_OTHER },
-    { "trace proc status", OP_OTHER },
-    { "page trace flush", OP_OTHER },
-    { "coroutine", OP_OTHER },
-    { "GC weak to strong wait", OP_OTHER },
-    { "cleanup wait", OP_OTHER },
-    { "synctest.Run", OP_OTHER },
-    { "synctest.Wait", OP_OTHER },
+    { NAME("GC assist marking"), OP_OTHER },
+    { NAME("dumping heap"), OP_OTHER },
+    { NAME("garbage collection"), OP_OTHER },
+    { NAME("garbage collection scan"), OP_OTHER },
+    { NAME("panicwait"), OP_OTHER },
+    { NAME("GC assist wait"), OP_OTHER },
+    { NAME("GC sweep wait"), OP_OTHER },
+    { NAME("GC scavenge wait"), OP_OTHER },
+    { NAME("finalizer wait"), OP_OTHER },
+    { NAME("force gc (idle)"), OP_OTHER },
+    { NAME("GOMAXPROCS updater (idle)"), OP_OTHER },
+    { NAME("timer goroutine (idle)"), OP_OTHER },
+    { NAME("trace reader (blocked)"), OP_OTHER },
+    { NAME("wait for GC cycle"), OP_OTHER },
+    { NAME("GC worker (idle)"), OP_OTHER },
+    { NAME("GC worker (active)"), OP_OTHER },
+    { NAME("debug call"), OP_OTHER },
+    { NAME("GC mark termination"), OP_OTHER },
+    { NAME("stopping the world"), OP_OTHER },
+    { NAME("flushing proc caches"), OP_OTHER },
+    { NAME("trace goroutine status"), OP_OTHER },
+    { NAME("trace proc status"), OP_OTHER },
+    { NAME("page trace flush"), OP_OTHER },
+    { NAME("coroutine"), OP_OTHER },
+    { NAME("GC weak to strong wait"), OP_OTHER },
+    { NAME("cleanup wait"), OP_OTHER },
+    { NAME("synctest.Run"), OP_OTHER },
+    { NAME("synctest.Wait"), OP_OTHER },
     /* Go 1.24 says "(synctest)", Go 1.25+ "(durable)": kept apart from the real ops,
      * since a goroutine waiting inside a synctest bubble is a test, not a leak */
-    { "chan receive (synctest)", OP_OTHER },
-    { "chan send (synctest)", OP_OTHER },
-    { "select (synctest)", OP_OTHER },
-    { "sync.WaitGroup.Wait (synctest)", OP_OTHER },
-    { "chan receive (durable)", OP_OTHER },
-    { "chan send (durable)", OP_OTHER },
-    { "select (durable)", OP_OTHER },
-    { "sync.WaitGroup.Wait (durable)", OP_OTHER },
+    { NAME("chan receive (synctest)"), OP_OTHER },
+    { NAME("chan send (synctest)"), OP_OTHER },
+    { NAME("select (synctest)"), OP_OTHER },
+    { NAME("sync.WaitGroup.Wait (synctest)"), OP_OTHER },
+    { NAME("chan receive (durable)"), OP_OTHER },
+    { NAME("chan send (durable)"), OP_OTHER },
+    { NAME("select (durable)"), OP_OTHER },
+    { NAME("sync.WaitGroup.Wait (durable)"), OP_OTHER },
 };
 
 static const struct reason_entry *reason_lookup(struct str reason)
 {
     for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-        if (str_eq_cstr(reason, reasons[i].words))
+        if (name_eq(reason, reasons[i].words))
             return &reasons[i];
     }
     return NULL;
@@ -153,50 +170,52 @@ static const struct reason_entry *reason_lookup(struct str reason)
 /* Prefixes of the functions that implement blocking operations: the runtime, sync, the
  * poller and the net/os file plumbing over it, syscalls, time.Sleep, the profile
  * writer, and reflect's channel calls. The site is the first frame outside them. */
-static const char *const skip_prefixes[] = {
-    "runtime.",
-    "runtime/internal/",
-    "internal/runtime/",
-    "runtime/pprof.",
-    "reflect.rselect",
-    "reflect.Select",
-    "reflect.chansend",
-    "reflect.chanrecv",
-    "reflect.Value.Send",
-    "reflect.Value.Recv",
-    "reflect.Value.send",
-    "reflect.Value.recv",
-    "sync.",
-    "internal/sync.",
-    "internal/poll.",
-    "internal/syscall/",
-    "syscall.",
-    "golang.org/x/sys/unix.",
-    "time.Sleep",
-    "os.(*File).",
-    "os.(*rawConn).",
-    "net.(*netFD).",
-    "net.(*conn).",
-    "net.(*rawConn).",
-    "net.(*TCPListener).",
-    "net.(*TCPConn).",
-    "net.(*UnixListener).",
-    "net.(*UnixConn).",
-    "net.(*UDPConn).",
-    "net.(*IPConn).",
+static const struct str skip_prefixes[] = {
+    NAME("runtime."),
+    NAME("runtime/internal/"),
+    NAME("internal/runtime/"),
+    NAME("runtime/pprof."),
+    NAME("reflect.rselect"),
+    NAME("reflect.Select"),
+    NAME("reflect.chansend"),
+    NAME("reflect.chanrecv"),
+    NAME("reflect.Value.Send"),
+    NAME("reflect.Value.Recv"),
+    NAME("reflect.Value.send"),
+    NAME("reflect.Value.recv"),
+    NAME("sync."),
+    NAME("internal/sync."),
+    NAME("internal/poll."),
+    NAME("internal/syscall/"),
+    NAME("syscall."),
+    NAME("golang.org/x/sys/unix."),
+    NAME("time.Sleep"),
+    NAME("os.(*File)."),
+    NAME("os.(*rawConn)."),
+    NAME("net.(*netFD)."),
+    NAME("net.(*conn)."),
+    NAME("net.(*rawConn)."),
+    NAME("net.(*TCPListener)."),
+    NAME("net.(*TCPConn)."),
+    NAME("net.(*UnixListener)."),
+    NAME("net.(*UnixConn)."),
+    NAME("net.(*UDPConn)."),
+    NAME("net.(*IPConn)."),
 };
 
 static bool frame_is_plumbing(const struct stack_frame *frame)
 {
     /* compiler-made wrappers (an embedded interface's method) only forward the call */
-    if (str_eq_cstr(frame->file, "<autogenerated>"))
+    static const struct str autogenerated = NAME("<autogenerated>");
+    static const struct str gopanic = NAME("panic");
+    if (name_eq(frame->file, autogenerated))
         return true;
     struct str function = frame->function;
     /* tracebacks name runtime.gopanic "panic" */
-    if (str_eq_cstr(function, "panic"))
+    if (name_eq(function, gopanic))
         return true;
     for (size_t i = 0; i < sizeof(skip_prefixes) / sizeof(skip_prefixes[0]); i++) {
-        if (str_has_prefix_cstr(function, skip_prefixes[i]))
+        if (name_starts(function, skip_prefixes[i]))
             return true;
     }
     return false;
@@ -212,63 +231,63 @@ enum evidence {
 };
 
 struct frame_rule {
-    const char *function; /* exact name */
+    struct str function; /* exact name */
     enum evidence evidence;
     enum op_kind op;
 };
 
 static const struct frame_rule frame_rules[] = {
-    { "runtime.block", EV_CHAN, OP_SELECT_NO_CASES },
-    { "runtime.selectgo", EV_CHAN, OP_SELECT },
-    { "reflect.rselect", EV_CHAN, OP_SELECT },
-    { "runtime.chansend", EV_CHAN, OP_CHAN_SEND },
-    { "runtime.chansend1", EV_CHAN, OP_CHAN_SEND },
-    { "runtime.selectnbsend", EV_CHAN, OP_CHAN_SEND },
-    { "runtime.reflect_chansend", EV_CHAN, OP_CHAN_SEND },
-    { "reflect.chansend", EV_CHAN, OP_CHAN_SEND },
-    { "reflect.chansend0", EV_CHAN, OP_CHAN_SEND },
-    { "runtime.chanrecv", EV_CHAN, OP_CHAN_RECEIVE },
-    { "runtime.chanrecv1", EV_CHAN, OP_CHAN_RECEIVE },
-    { "runtime.chanrecv2", EV_CHAN, OP_CHAN_RECEIVE },
-    { "runtime.selectnbrecv", EV_CHAN, OP_CHAN_RECEIVE },
-    { "runtime.selectnbrecv2", EV_CHAN, OP_CHAN_RECEIVE },
-    { "runtime.reflect_chanrecv", EV_CHAN, OP_CHAN_RECEIVE },
-    { "reflect.chanrecv", EV_CHAN, OP_CHAN_RECEIVE },
-    { "sync.(*Mutex).Lock", EV_PRIMITIVE, OP_MUTEX_LOCK },
-    { "sync.(*Mutex).lockSlow", EV_PRIMITIVE, OP_MUTEX_LOCK },
-    { "internal/sync.(*Mutex).Lock", EV_PRIMITIVE, OP_MUTEX_LOCK },
-    { "internal/sync.(*Mutex).lockSlow", EV_PRIMITIVE, OP_MUTEX_LOCK },
-    { "sync.(*RWMutex).Lock", EV_PRIMITIVE, OP_RWMUTEX_LOCK },
-    { "sync.(*RWMutex).RLock", EV_PRIMITIVE, OP_RWMUTEX_RLOCK },
-    { "sync.(*WaitGroup).Wait", EV_PRIMITIVE, OP_WAITGROUP_WAIT },
-    { "sync.(*Cond).Wait", EV_PRIMITIVE, OP_COND_WAIT },
-    { "sync.runtime_notifyListWait", EV_PRIMITIVE, OP_COND_WAIT },
-    { "sync.runtime_Semacquire", EV_SEMA, OP_SEMACQUIRE },
-    { "sync.runtime_SemacquireMutex", EV_SEMA, OP_SEMACQUIRE },
-    { "sync.runtime_SemacquireRWMutex", EV_SEMA, OP_SEMACQUIRE },
-    { "sync.runtime_SemacquireRWMutexR", EV_SEMA, OP_SEMACQUIRE },
-    { "sync.runtime_SemacquireWaitGroup", EV_SEMA, OP_SEMACQUIRE },
-    { "internal/sync.runtime_SemacquireMutex", EV_SEMA, OP_SEMACQUIRE },
-    { "internal/poll.runtime_Semacquire", EV_SEMA, OP_SEMACQUIRE },
-    { "runtime.semacquire", EV_SEMA, OP_SEMACQUIRE },
-    { "runtime.semacquire1", EV_SEMA, OP_SEMACQUIRE },
-    { "internal/poll.runtime_pollWait", EV_OTHER, OP_IO_WAIT },
-    { "runtime.netpollblock", EV_OTHER, OP_IO_WAIT },
-    { "runtime.poll_runtime_pollWait", EV_OTHER, OP_IO_WAIT },
-    { "time.Sleep", EV_OTHER, OP_SLEEP },
-    { "runtime.timeSleep", EV_OTHER, OP_SLEEP },
-    { "runtime.goroutineProfileWithLabels", EV_OTHER, OP_RUNNING },
-    { "runtime.goroutineProfileWithLabelsConcurrent", EV_OTHER, OP_RUNNING },
-    { "runtime.goroutineProfileWithLabelsSync", EV_OTHER, OP_RUNNING },
-    { "runtime/pprof.runtime_goroutineProfileWithLabels", EV_OTHER, OP_RUNNING },
-    { "runtime/pprof.writeGoroutineStacks", EV_OTHER, OP_RUNNING },
-    { "runtime.Stack", EV_OTHER, OP_RUNNING },
+    { NAME("runtime.block"), EV_CHAN, OP_SELECT_NO_CASES },
+    { NAME("runtime.selectgo"), EV_CHAN, OP_SELECT },
+    { NAME("reflect.rselect"), EV_CHAN, OP_SELECT },
+    { NAME("runtime.chansend"), EV_CHAN, OP_CHAN_SEND },
+    { NAME("runtime.chansend1"), EV_CHAN, OP_CHAN_SEND },
+    { NAME("runtime.selectnbsend"), EV_CHAN, OP_CHAN_SEND },
+    { NAME("runtime.reflect_chansend"), EV_CHAN, OP_CHAN_SEND },
+    { NAME("reflect.chansend"), EV_CHAN, OP_CHAN_SEND },
+    { NAME("reflect.chansend0"), EV_CHAN, OP_CHAN_SEND },
+    { NAME("runtime.chanrecv"), EV_CHAN, OP_CHAN_RECEIVE },
+    { NAME("runtime.chanrecv1"), EV_CHAN, OP_CHAN_RECEIVE },
+    { NAME("runtime.chanrecv2"), EV_CHAN, OP_CHAN_RECEIVE },
+    { NAME("runtime.selectnbrecv"), EV_CHAN, OP_CHAN_RECEIVE },
+    { NAME("runtime.selectnbrecv2"), EV_CHAN, OP_CHAN_RECEIVE },
+    { NAME("runtime.reflect_chanrecv"), EV_CHAN, OP_CHAN_RECEIVE },
+    { NAME("reflect.chanrecv"), EV_CHAN, OP_CHAN_RECEIVE },
+    { NAME("sync.(*Mutex).Lock"), EV_PRIMITIVE, OP_MUTEX_LOCK },
+    { NAME("sync.(*Mutex).lockSlow"), EV_PRIMITIVE, OP_MUTEX_LOCK },
+    { NAME("internal/sync.(*Mutex).Lock"), EV_PRIMITIVE, OP_MUTEX_LOCK },
+    { NAME("internal/sync.(*Mutex).lockSlow"), EV_PRIMITIVE, OP_MUTEX_LOCK },
+    { NAME("sync.(*RWMutex).Lock"), EV_PRIMITIVE, OP_RWMUTEX_LOCK },
+    { NAME("sync.(*RWMutex).RLock"), EV_PRIMITIVE, OP_RWMUTEX_RLOCK },
+    { NAME("sync.(*WaitGroup).Wait"), EV_PRIMITIVE, OP_WAITGROUP_WAIT },
+    { NAME("sync.(*Cond).Wait"), EV_PRIMITIVE, OP_COND_WAIT },
+    { NAME("sync.runtime_notifyListWait"), EV_PRIMITIVE, OP_COND_WAIT },
+    { NAME("sync.runtime_Semacquire"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("sync.runtime_SemacquireMutex"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("sync.runtime_SemacquireRWMutex"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("sync.runtime_SemacquireRWMutexR"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("sync.runtime_SemacquireWaitGroup"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("internal/sync.runtime_SemacquireMutex"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("internal/poll.runtime_Semacquire"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("runtime.semacquire"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("runtime.semacquire1"), EV_SEMA, OP_SEMACQUIRE },
+    { NAME("internal/poll.runtime_pollWait"), EV_OTHER, OP_IO_WAIT },
+    { NAME("runtime.netpollblock"), EV_OTHER, OP_IO_WAIT },
+    { NAME("runtime.poll_runtime_pollWait"), EV_OTHER, OP_IO_WAIT },
+    { NAME("time.Sleep"), EV_OTHER, OP_SLEEP },
+    { NAME("runtime.timeSleep"), EV_OTHER, OP_SLEEP },
+    { NAME("runtime.goroutineProfileWithLabels"), EV_OTHER, OP_RUNNING },
+    { NAME("runtime.goroutineProfileWithLabelsConcurrent"), EV_OTHER, OP_RUNNING },
+    { NAME("runtime.goroutineProfileWithLabelsSync"), EV_OTHER, OP_RUNNING },
+    { NAME("runtime/pprof.runtime_goroutineProfileWithLabels"), EV_OTHER, OP_RUNNING },
+    { NAME("runtime/pprof.writeGoroutineStacks"), EV_OTHER, OP_RUNNING },
+    { NAME("runtime.Stack"), EV_OTHER, OP_RUNNING },
 };
 
 static const struct frame_rule *frame_lookup(struct str function)
 {
     for (size_t i = 0; i < sizeof(frame_rules) / sizeof(frame_rules[0]); i++) {
-        if (str_eq_cstr(function, frame_rules[i].function))
+        if (name_eq(function, frame_rules[i].function))
             return &frame_rules[i];
     }
     return NULL;
@@ -279,11 +298,11 @@ static const struct frame_rule *frame_lookup(struct str function)
 static bool frame_is_syscall(struct str function)
 {
     return str_has_prefix_cstr(function, "syscall.") ||
-            str_has_prefix_cstr(function, "internal/syscall/") ||
-            str_has_prefix_cstr(function, "golang.org/x/sys/unix.") ||
-            str_eq_cstr(function, "runtime.entersyscall") ||
-            str_eq_cstr(function, "runtime.entersyscallblock") ||
-            str_eq_cstr(function, "runtime.cgocall");
+           str_has_prefix_cstr(function, "internal/syscall/") ||
+           str_has_prefix_cstr(function, "golang.org/x/sys/unix.") ||
+           str_eq_cstr(function, "runtime.entersyscall") ||
+           str_eq_cstr(function, "runtime.entersyscallblock") ||
+           str_eq_cstr(function, "runtime.cgocall");
 }
 
 /* A nil channel parks in the first lines of runtime.chansend / runtime.chanrecv (the
@@ -303,11 +322,11 @@ static enum op_kind chan_refine_nil(const struct stack *stack, size_t i, enum op
     if (distance <= 0 || distance > NIL_CHAN_MAX_DISTANCE || entry->line <= 0)
         return op;
     if (op == OP_CHAN_SEND && str_eq_cstr(park->function, "runtime.chansend") &&
-            str_eq_cstr(entry->function, "runtime.chansend1"))
+        str_eq_cstr(entry->function, "runtime.chansend1"))
         return OP_CHAN_SEND_NIL;
     if (op == OP_CHAN_RECEIVE && str_eq_cstr(park->function, "runtime.chanrecv") &&
-            (str_eq_cstr(entry->function, "runtime.chanrecv1") ||
-                    str_eq_cstr(entry->function, "runtime.chanrecv2")))
+        (str_eq_cstr(entry->function, "runtime.chanrecv1") ||
+         str_eq_cstr(entry->function, "runtime.chanrecv2")))
         return OP_CHAN_RECEIVE_NIL;
     return op;
 }
@@ -317,7 +336,7 @@ static enum op_kind chan_refine_nil(const struct stack *stack, size_t i, enum op
  * (RWMutex.Lock, not the Mutex.Lock inside it). Sets *site to the first frame outside
  * the plumbing, or n_frames when there is none. */
 static enum op_kind ops_from_frames(const struct stack *stack, enum op_kind *primitive,
-        size_t *site)
+                                    size_t *site)
 {
     enum op_kind first = OP_UNKNOWN;
     *primitive = OP_UNKNOWN;
@@ -362,7 +381,7 @@ static enum op_kind ops_from_frames(const struct stack *stack, enum op_kind *pri
 static bool op_is_sync(enum op_kind op)
 {
     return op == OP_MUTEX_LOCK || op == OP_RWMUTEX_LOCK || op == OP_RWMUTEX_RLOCK ||
-            op == OP_WAITGROUP_WAIT || op == OP_COND_WAIT || op == OP_SEMACQUIRE;
+           op == OP_WAITGROUP_WAIT || op == OP_COND_WAIT || op == OP_SEMACQUIRE;
 }
 
 void classify_stack(const struct stack *stack, struct site *out)
@@ -384,7 +403,7 @@ void classify_stack(const struct stack *stack, struct site *out)
         } else {
             op = entry->op;
             if (op == OP_OTHER)
-                text = entry->words;
+                text = entry->words.p;
         }
     }
     if (op != OP_OTHER)

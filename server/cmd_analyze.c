@@ -18,7 +18,7 @@
 #include "parse.h"
 #include "report.h"
 
-#define ANALYZE_CHUNK ((size_t)64 << 10)
+#define ANALYZE_CHUNK     ((size_t)64 << 10)
 #define ANALYZE_MAX_ROOTS 256
 
 static const char analyze_usage[] =
@@ -109,7 +109,7 @@ static int parse_options(int argc, char **argv, struct analyze_options *opt, boo
         } else if ((value = option_value(argc, argv, &i, "--format", &missing)) != NULL) {
             if (!parse_format_from_name(value, &opt->format))
                 return usage_error("unknown format '%s' (want auto, pprof, debug1 or debug2)",
-                        value);
+                                   value);
         } else if ((value = option_value(argc, argv, &i, "--config", &missing)) != NULL) {
             opt->config_path = value;
         } else if ((value = option_value(argc, argv, &i, "--repo", &missing)) != NULL) {
@@ -157,7 +157,7 @@ static void setup_release(struct attribution_setup *setup)
 
 /* Reads a whole file of at most max bytes into *out (caller frees with lf_free). */
 static int read_small_file(const char *path, size_t max, char **out, size_t *len,
-        struct lf_error *err)
+                           struct lf_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
@@ -186,7 +186,7 @@ out:
 }
 
 static int setup_attribution(const struct analyze_options *opt, struct attribution_setup *setup,
-        struct lf_error *err)
+                             struct lf_error *err)
 {
     memset(setup, 0, sizeof(*setup));
     const char *owners_path = opt->owners_path;
@@ -197,7 +197,7 @@ static int setup_attribution(const struct analyze_options *opt, struct attributi
         if (setup->config == NULL)
             return err->code;
         int rc = config_strings(setup->config, "repo.roots", &setup->config_roots,
-                &setup->n_config_roots, err);
+                                &setup->n_config_roots, err);
         if (rc != LF_OK)
             return rc;
         const char *configured = NULL;
@@ -214,7 +214,7 @@ static int setup_attribution(const struct analyze_options *opt, struct attributi
     if (owners_path != NULL) {
         size_t len = 0;
         int rc = read_small_file(owners_path, CODEOWNERS_MAX_BYTES, &setup->codeowners_text, &len,
-                err);
+                                 err);
         if (rc != LF_OK)
             return rc;
         setup->codeowners = codeowners_parse(setup->codeowners_text, len, err);
@@ -229,7 +229,7 @@ static int setup_attribution(const struct analyze_options *opt, struct attributi
 
 /* Streams the input through a parser into agg. */
 static int read_profile(const struct analyze_options *opt, struct aggregate *agg,
-        struct parse_info *info, struct lf_error *err)
+                        struct parse_info *info, struct lf_error *err)
 {
     bool from_stdin = strcmp(opt->input, "-") == 0;
     FILE *in = from_stdin ? stdin : fopen(opt->input, "rb");

@@ -111,9 +111,9 @@ static void write_stack(FILE *out, const struct stack *stack, const struct site 
     if (stack->n_labels > 0) {
         fputs("# labels: {", out);
         for (size_t i = 0; i < stack->n_labels; i++)
-            fprintf(out, "%s\"%.*s\":\"%.*s\"", i > 0 ? ", " : "",
-                    (int)stack->labels[i].key.len, stack->labels[i].key.p,
-                    (int)stack->labels[i].value.len, stack->labels[i].value.p);
+            fprintf(out, "%s\"%.*s\":\"%.*s\"", i > 0 ? ", " : "", (int)stack->labels[i].key.len,
+                    stack->labels[i].key.p, (int)stack->labels[i].value.len,
+                    stack->labels[i].value.p);
         fputs("}\n", out);
     }
     for (size_t i = 0; i < stack->n_frames; i++) {
@@ -160,7 +160,7 @@ static int compare_classes(const void *a, const void *b)
 }
 
 static int read_input(const char *input, enum parse_format format, struct classify_run *run,
-        struct lf_error *err)
+                      struct lf_error *err)
 {
     bool from_stdin = strcmp(input, "-") == 0;
     FILE *in = from_stdin ? stdin : fopen(input, "rb");
@@ -220,7 +220,7 @@ int cmd_classify(int argc, char **argv)
         } else if ((value = option_value(argc, argv, &i, "--format", &missing)) != NULL) {
             if (!parse_format_from_name(value, &format))
                 return usage_error("unknown format '%s' (want auto, pprof, debug1 or debug2)",
-                        value);
+                                   value);
         } else if (missing) {
             return usage_error("%s needs a value", arg);
         } else {
@@ -261,13 +261,11 @@ int cmd_classify(int argc, char **argv)
     rc = read_input(input, format, &run, &err);
     for (size_t i = 0; i < run.n_classes; i++) {
         if (run.classes[i].out != NULL && fclose(run.classes[i].out) != 0 && rc == LF_OK)
-            rc = lf_fail(&err, LF_EIO, "cannot write '%s/%s.txt'", out_dir,
-                    run.classes[i].name);
+            rc = lf_fail(&err, LF_EIO, "cannot write '%s/%s.txt'", out_dir, run.classes[i].name);
         run.classes[i].out = NULL;
     }
     if (rc != LF_OK) {
-        fprintf(stderr, "leakfleet: %s: %s\n", strcmp(input, "-") == 0 ? "stdin" : input,
-                err.msg);
+        fprintf(stderr, "leakfleet: %s: %s\n", strcmp(input, "-") == 0 ? "stdin" : input, err.msg);
         goto out;
     }
     qsort(run.classes, run.n_classes, sizeof(*run.classes), compare_classes);

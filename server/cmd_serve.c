@@ -26,11 +26,11 @@
 #include "store.h"
 #include "writer.h"
 
-#define DEFAULT_LISTEN "127.0.0.1:8080"
-#define DEFAULT_DATABASE "./leakfleet.db"
-#define DEFAULT_MAX_BODY ((int64_t)8 << 20)
+#define DEFAULT_LISTEN      "127.0.0.1:8080"
+#define DEFAULT_DATABASE    "./leakfleet.db"
+#define DEFAULT_MAX_BODY    ((int64_t)8 << 20)
 #define DEFAULT_MAX_DECODED ((int64_t)64 << 20)
-#define GRACE_MS 10000
+#define GRACE_MS            10000
 
 static const char serve_usage[] =
         "usage: leakfleet serve [--config FILE] [--listen ADDR:PORT] [--db PATH]\n"
@@ -39,8 +39,8 @@ static const char serve_usage[] =
         "Runs the collection server: agents push goroutine profiles to\n"
         "POST /api/v1/profiles, the query API and the dashboard are served at /.\n"
         "\n"
-        "  --config FILE       YAML configuration (listen, database, repo, owners,\n"
-        "                      detect, tokens, limits, http); flags override it\n"
+        "  --config FILE       YAML configuration (listen, database, log_level, repo,\n"
+        "                      owners, detect, tokens, limits, http); flags override it\n"
         "  --listen ADDR:PORT  address to listen on (default " DEFAULT_LISTEN "; port 0\n"
         "                      picks a free port, printed at start)\n"
         "  --db PATH           SQLite database, created and migrated at start\n"
@@ -59,7 +59,7 @@ struct serve_flags {
 
 /* Parses "--name VALUE" and "--name=VALUE". Returns 1 when argv[*i] was this flag. */
 static int take_flag(int argc, char **argv, int *i, const char *name, const char **out,
-        struct lf_error *err)
+                     struct lf_error *err)
 {
     const char *arg = argv[*i];
     size_t len = strlen(name);
@@ -80,7 +80,7 @@ static int take_flag(int argc, char **argv, int *i, const char *name, const char
 }
 
 static int parse_flags(int argc, char **argv, struct serve_flags *flags, bool *help,
-        struct lf_error *err)
+                       struct lf_error *err)
 {
     memset(flags, 0, sizeof(*flags));
     *help = false;
@@ -159,21 +159,23 @@ static double gauge_largest_batch(void *ctx)
 static int add_gauges(struct metrics *metrics, struct gauges *g, struct lf_error *err)
 {
     int rc = metrics_add_value(metrics, "leakfleet_database_bytes",
-            "Size of the SQLite database and its WAL.", "gauge", gauge_db_bytes, g, err);
+                               "Size of the SQLite database and its WAL.", "gauge", gauge_db_bytes,
+                               g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_writer_queue_depth",
-                "Store jobs waiting for the writer thread.", "gauge", gauge_queue_depth, g, err);
+                               "Store jobs waiting for the writer thread.", "gauge",
+                               gauge_queue_depth, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_writer_commits_total",
-                "Transactions committed by the writer (group commit).", "counter",
-                gauge_commits, g, err);
+                               "Transactions committed by the writer (group commit).", "counter",
+                               gauge_commits, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_writer_jobs_total",
-                "Store jobs run by the writer.", "counter", gauge_jobs, g, err);
+                               "Store jobs run by the writer.", "counter", gauge_jobs, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_writer_largest_batch",
-                "Most jobs committed in one transaction.", "gauge", gauge_largest_batch, g,
-                err);
+                               "Most jobs committed in one transaction.", "gauge",
+                               gauge_largest_batch, g, err);
     return rc;
 }
 
@@ -182,6 +184,7 @@ static int add_gauges(struct metrics *metrics, struct gauges *g, struct lf_error
 struct serve_settings {
     const char *listen;
     const char *db;
+    const char *log_level; /* NULL = not set */
     int64_t max_body;
     int64_t max_decoded;
     int64_t threads; /* 0 = thread per connection */
@@ -199,22 +202,24 @@ static const char *const limits_keys[] = { "max_body_bytes", "max_decoded_bytes"
 static const char *const http_keys[] = { "threads" };
 
 static int read_settings(const struct config *cfg, const struct serve_flags *flags,
-        struct serve_settings *s, struct lf_error *err)
+                         struct serve_settings *s, struct lf_error *err)
 {
     memset(s, 0, sizeof(*s));
     int rc = config_str(cfg, "listen", DEFAULT_LISTEN, &s->listen, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "database", DEFAULT_DATABASE, &s->db, err);
     if (rc == LF_OK)
+        rc = config_str(cfg, "log_level", NULL, &s->log_level, err);
+    if (rc == LF_OK)
         rc = config_check_keys(cfg, "limits", limits_keys, 2, err);
     if (rc == LF_OK)
         rc = config_check_keys(cfg, "http", http_keys, 1, err);
     if (rc == LF_OK)
-        rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024,
-                (int64_t)1 << 32, &s->max_body, err);
+        rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (int64_t)1 << 32,
+                        &s->max_body, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "limits.max_decoded_bytes", DEFAULT_MAX_DECODED, 1024,
-                (int64_t)1 << 34, &s->max_decoded, err);
+                        (int64_t)1 << 34, &s->max_decoded, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "http.threads", 0, 0, 1024, &s->threads, err);
     if (rc == LF_OK)
@@ -230,9 +235,9 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
     const struct config_node *services = config_get(NULL, cfg, "owners.services");
     size_t n = config_node_len(services);
     if (services != NULL && config_node_type(services) != CONFIG_MAP &&
-            config_node_type(services) != CONFIG_NULL)
+        config_node_type(services) != CONFIG_NULL)
         return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: owners.services: expected a map",
-                config_name(cfg), config_node_line(services), config_node_column(services));
+                       config_name(cfg), config_node_line(services), config_node_column(services));
     if (n > 0) {
         s->owner_services = lf_calloc(n, sizeof(*s->owner_services));
         s->owner_names = lf_calloc(n, sizeof(*s->owner_names));
@@ -276,8 +281,10 @@ static int serve(int argc, char **argv, struct lf_error *err)
     if (flags.log_level != NULL) {
         enum log_level level;
         if (!log_level_from_name(flags.log_level, &level))
-            return lf_fail(err, LF_EUSAGE, "serve: --log-level must be debug, info, warn or "
-                    "error, not '%s'", flags.log_level);
+            return lf_fail(err, LF_EUSAGE,
+                           "serve: --log-level must be debug, info, warn or "
+                           "error, not '%s'",
+                           flags.log_level);
         log_set_level(level);
     }
 
@@ -301,7 +308,8 @@ static int serve(int argc, char **argv, struct lf_error *err)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    cfg = flags.config != NULL ? config_load(flags.config, err) : config_parse("", 0, "defaults", err);
+    cfg = flags.config != NULL ? config_load(flags.config, err)
+                               : config_parse("", 0, "defaults", err);
     if (cfg == NULL) {
         rc = err->code;
         goto out;
@@ -309,6 +317,15 @@ static int serve(int argc, char **argv, struct lf_error *err)
     rc = read_settings(cfg, &flags, &settings, err);
     if (rc != LF_OK)
         goto out;
+    if (flags.log_level == NULL && settings.log_level != NULL) {
+        enum log_level level;
+        if (!log_level_from_name(settings.log_level, &level)) {
+            rc = lf_fail(err, LF_EINVAL, "%s: log_level must be debug, info, warn or error",
+                         config_name(cfg));
+            goto out;
+        }
+        log_set_level(level);
+    }
 
     struct store_options store_opts;
     store_options_default(&store_opts);
@@ -340,7 +357,8 @@ static int serve(int argc, char **argv, struct lf_error *err)
         goto out;
     if (auth_count(auth) == 0)
         log_warn("serve: no tokens configured: anyone who can reach %s may push and act "
-                 "on notifications", settings.listen);
+                 "on notifications",
+                 settings.listen);
 
     struct gauges gauges = { settings.db, writer };
     rc = add_gauges(metrics, &gauges, err);
@@ -364,6 +382,7 @@ static int serve(int argc, char **argv, struct lf_error *err)
     query.judge_ctx = &query;
     struct api_context app = {
         .store = store,
+        .writer = writer,
         .ingest = &ingest,
         .query = &query,
         .metrics = metrics,
@@ -381,16 +400,16 @@ static int serve(int argc, char **argv, struct lf_error *err)
     char host[256];
     const char *colon = strrchr(settings.listen, ':');
     str_copy_to(str_make(settings.listen, colon != NULL ? (size_t)(colon - settings.listen) : 0),
-            host, sizeof(host));
+                host, sizeof(host));
     log_info("serve: listening on http://%s:%u/ (database %s, schema version %d, %s)", host,
-            (unsigned)http_port(server), settings.db, store_schema_version(store),
-            settings.threads > 0 ? "thread pool" : "thread per connection");
+             (unsigned)http_port(server), settings.db, store_schema_version(store),
+             settings.threads > 0 ? "thread pool" : "thread per connection");
 
     int sig = 0;
     while (sigwait(&stop_signals, &sig) != 0) {
     }
     log_info("serve: %s received, stopping (%u requests in flight)",
-            sig == SIGTERM ? "SIGTERM" : "SIGINT", http_in_flight(server));
+             sig == SIGTERM ? "SIGTERM" : "SIGINT", http_in_flight(server));
     http_close(server, GRACE_MS);
     server = NULL;
     writer_free(writer);
@@ -418,7 +437,8 @@ int cmd_serve(int argc, char **argv)
     lf_error_clear(&err);
     int rc = serve(argc, argv, &err);
     if (rc != LF_OK) {
-        fprintf(stderr, "leakfleet: %s\n", err.msg[0] != '\0' ? err.msg : lf_code_name((enum lf_code)rc));
+        fprintf(stderr, "leakfleet: %s\n",
+                err.msg[0] != '\0' ? err.msg : lf_code_name((enum lf_code)rc));
         if (rc == LF_EUSAGE)
             fputs(serve_usage, stderr);
     }

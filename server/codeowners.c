@@ -33,7 +33,8 @@ struct rule {
     struct codeowners_rule pub;
     struct pattern_seg *segs; /* in the arena */
     size_t n_segs;
-    bool tail_any; /* a final name also matches everything below it */
+    bool tail_any;      /* a final name also matches everything below it */
+    bool first_literal; /* segs[0] is a plain name: the path's first segment must equal it */
 };
 
 struct codeowners {
@@ -87,6 +88,9 @@ static bool glob_match(const char *p, size_t plen, const char *s, size_t slen)
 static bool match_rule(const struct rule *rule, const struct str *path, size_t n, bool *next,
                        bool *cur)
 {
+    /* most rules of a large file are anchored names: reject them without the table */
+    if (rule->first_literal && !str_eq(path[0], str_make(rule->segs[0].p, rule->segs[0].len)))
+        return false;
     for (size_t j = 0; j <= n; j++)
         next[j] = rule->tail_any || j == n;
     for (size_t i = rule->n_segs; i-- > 0;) {
@@ -260,6 +264,9 @@ static int compile_pattern(struct arena *arena, struct str pat, struct rule *rul
     rule->segs = segs;
     rule->n_segs = k;
     rule->tail_any = segs[k - 1].kind == SEG_GLOB;
+    rule->first_literal = segs[0].kind == SEG_GLOB;
+    for (size_t i = 0; i < segs[0].len && rule->first_literal; i++)
+        rule->first_literal = segs[0].p[i] != '*' && segs[0].p[i] != '?' && segs[0].p[i] != '\\';
     return 1;
 }
 
@@ -309,18 +316,21 @@ static int parse_line(struct codeowners *co, const char *p, size_t len, size_t l
     }
     struct rule rule;
     memset(&rule, 0, sizeof(rule));
-    int compiled = valid ? compile_pattern(&co->arena, pattern, &rule) : 0;
+    /* compiled segments point into the arena copy: the caller's buffer is not kept */
+    struct str pat_copy = arena_strdup(&co->arena, pattern.p, pattern.len);
+    if (pat_copy.p == NULL)
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    int compiled = valid ? compile_pattern(&co->arena, pat_copy, &rule) : 0;
     if (compiled < 0)
         return lf_fail(err, LF_ENOMEM, "out of memory");
     if (compiled == 0) {
         note_invalid(co, line);
         return LF_OK;
     }
-    struct str pat_copy = arena_strdup(&co->arena, pattern.p, pattern.len);
     const char **owner_copies = NULL;
     if (n_owners > 0)
         owner_copies = arena_alloc(&co->arena, n_owners * sizeof(*owner_copies));
-    if (pat_copy.p == NULL || (n_owners > 0 && owner_copies == NULL))
+    if (n_owners > 0 && owner_copies == NULL)
         return lf_fail(err, LF_ENOMEM, "out of memory");
     for (size_t k = 0; k < n_owners; k++) {
         struct str copy = arena_strdup(&co->arena, owners[k].p, owners[k].len);

@@ -24,7 +24,8 @@ struct codeowners_rule {
     size_t line;               /* 1-based line number in the file */
 };
 
-/* Parses a CODEOWNERS text of len bytes (need not be NUL-terminated). Invalid lines
+/* Parses a CODEOWNERS text of len bytes (need not be NUL-terminated; copied, not kept:
+ * the caller may free buf at once). Lines end in "\n" or "\r\n". Invalid lines
  * (negation, character ranges, a malformed owner) are skipped and counted, see
  * codeowners_n_invalid(). Returns a new object (caller frees with codeowners_free), or
  * NULL with err set: LF_ETOOBIG over CODEOWNERS_MAX_BYTES, LF_ENOMEM. */

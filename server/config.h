@@ -27,13 +27,12 @@ enum config_type {
 struct config;
 struct config_node;
 
-/* Parses len bytes of YAML (one document; an empty one is an empty map; the root must
- * be a map). name labels errors ("config.yaml"; NULL gives "config"). Returns a new
- * config (caller frees with config_free), or NULL with err set: LF_EINVAL for YAML
- * syntax errors, duplicate keys, non-scalar keys, a non-map root or more than one
- * document, an alias to an unknown anchor (message "NAME:LINE:COL: ..."), LF_ETOOBIG
- * past CONFIG_MAX_BYTES, CONFIG_MAX_DEPTH, CONFIG_MAX_NODES or CONFIG_MAX_ANCHORS,
- * LF_ENOMEM. */
+/* Parses len bytes of YAML (copied, not kept) (one document; an empty one is an empty map; the root
+ * must be a map). name labels errors ("config.yaml"; NULL gives "config"). Returns a new config
+ * (caller frees with config_free), or NULL with err set: LF_EINVAL for YAML syntax errors,
+ * duplicate keys, non-scalar keys, a non-map root or more than one document, an alias to an unknown
+ * anchor (message "NAME:LINE:COL: ..."), LF_ETOOBIG past CONFIG_MAX_BYTES, CONFIG_MAX_DEPTH,
+ * CONFIG_MAX_NODES or CONFIG_MAX_ANCHORS, LF_ENOMEM. */
 struct config *config_parse(const char *buf, size_t len, const char *name, struct lf_error *err);
 
 /* Reads and parses the file at path (errors name the path). As config_parse, plus
@@ -50,8 +49,9 @@ const char *config_name(const struct config *cfg);
 const struct config_node *config_root(const struct config *cfg);
 
 /* The node at dotted_path below from (NULL = the root of cfg): segments name map keys,
- * or index sequences in decimal ("tokens.1.admin"). Returns a borrowed node, or NULL
- * when any segment is missing. An empty path returns from itself. */
+ * or index sequences in decimal ("tokens.1.admin"); a key that itself holds a '.' is
+ * reached by iterating its map instead. Returns a borrowed node, or NULL when any segment
+ * is missing. An empty path returns from itself. */
 const struct config_node *config_get(const struct config_node *from, const struct config *cfg,
                                      const char *dotted_path);
 

@@ -15,7 +15,7 @@
 
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
-        " COALESCE(l.owner, s.owner)"
+        " COALESCE(l.owner, s.owner), l.function, l.file, l.line"
         " FROM service_locations sl"
         " JOIN locations l ON l.id = sl.location_id"
         " JOIN services s ON s.id = sl.service_id"
@@ -88,6 +88,9 @@ void detect_options_default(struct detect_options *opts)
 static void verdict_release(struct detect_verdict *v)
 {
     lf_free(v->service);
+    lf_free(v->function);
+    lf_free(v->file);
+    lf_free(v->op);
     lf_free((char *)(uintptr_t)v->owner);
     lf_free((char *)(uintptr_t)v->suppressed);
 }
@@ -178,14 +181,15 @@ static bool series_buffer_mark(struct series_buffer *buf, size_t start)
 /* Reads the site's samples in the window, fills v->count / confirmed from each live
  * instance's latest profile, and builds one trend series per instance. */
 static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_options *opts,
-        int64_t now, struct detect_verdict *v, struct series_buffer *buf, struct lf_error *err)
+        int64_t now, int64_t window, struct detect_verdict *v, struct series_buffer *buf,
+        struct lf_error *err)
 {
     buf->len = 0;
     buf->n_series = 0;
     sqlite3_reset(stmt);
     sqlite3_bind_int64(stmt, 1, v->service_id);
     sqlite3_bind_int64(stmt, 2, v->location_id);
-    sqlite3_bind_int64(stmt, 3, now - opts->window);
+    sqlite3_bind_int64(stmt, 3, now - window);
 
     int64_t instance = -1, last_push = 0;
     struct trend_sample latest = { 0 };
@@ -306,7 +310,7 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
 
 /* Reads and judges every candidate into set. */
 static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t now,
-        struct verdict_set *set, struct lf_error *err)
+        int64_t window, struct verdict_set *set, struct lf_error *err)
 {
     sqlite3 *db = store_conn_db(conn);
     sqlite3_stmt *candidates = NULL, *series = NULL, *stack = NULL;
@@ -318,7 +322,7 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         rc = db_fail(db, err, "prepare");
         goto out;
     }
-    sqlite3_bind_int64(candidates, 1, now - detect->opts.window);
+    sqlite3_bind_int64(candidates, 1, now - window);
     int step;
     while ((step = sqlite3_step(candidates)) == SQLITE_ROW) {
         struct detect_verdict *v = verdict_set_push(set);
@@ -334,11 +338,17 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         v->in_repo = sqlite3_column_int(candidates, 5) != 0;
         v->service = lf_strdup(service ? service : "");
         v->owner = owner ? lf_strdup(owner) : NULL;
-        if (!v->service || (owner && !v->owner)) {
+        const char *function = (const char *)sqlite3_column_text(candidates, 7);
+        const char *file = (const char *)sqlite3_column_text(candidates, 8);
+        v->function = lf_strdup(function ? function : "");
+        v->file = lf_strdup(file ? file : "");
+        v->op = lf_strdup(op ? op : "");
+        v->line = sqlite3_column_int64(candidates, 9);
+        if (!v->service || (owner && !v->owner) || !v->function || !v->file || !v->op) {
             rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
             goto out;
         }
-        rc = read_series(db, series, &detect->opts, now, v, &buf, err);
+        rc = read_series(db, series, &detect->opts, now, window, v, &buf, err);
         if (rc != LF_OK)
             goto out;
         struct trend_result trend;
@@ -438,7 +448,7 @@ int detect_run(struct detect *detect, int64_t now, struct lf_error *err)
     int rc = store_reader_acquire(detect->store, &conn, err);
     if (rc != LF_OK)
         goto out;
-    rc = read_verdicts(detect, conn, now, &set, err);
+    rc = read_verdicts(detect, conn, now, detect->opts.window, &set, err);
     store_reader_release(detect->store, conn);
     if (rc != LF_OK)
         goto out;
@@ -547,6 +557,62 @@ bool detect_lookup(struct detect *detect, const char *service, int64_t location_
         *out = *v;
     pthread_mutex_unlock(&detect->lock);
     return v != NULL;
+}
+
+static int compare_growth(const void *a, const void *b)
+{
+    const struct detect_verdict *x = a, *y = b;
+    double gx = x->has_growth ? x->growth_per_hour : -1e300;
+    double gy = y->has_growth ? y->growth_per_hour : -1e300;
+    if (gx != gy)
+        return gx < gy ? 1 : -1;
+    return compare_verdict(a, b);
+}
+
+int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,
+        json_t **out, struct lf_error *err)
+{
+    *out = NULL;
+    if (now == 0)
+        now = (int64_t)time(NULL);
+    if (window <= 0)
+        window = detect->opts.window;
+    if (limit == 0)
+        limit = 100;
+    struct verdict_set set = { 0 };
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(detect->store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    rc = read_verdicts(detect, conn, now, window, &set, err);
+    store_reader_release(detect->store, conn);
+    if (rc != LF_OK)
+        goto out;
+    qsort(set.items, set.len, sizeof(*set.items), compare_growth);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < set.len && i < limit; i++) {
+        const struct detect_verdict *v = &set.items[i];
+        json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o,"
+                                " s:o, s:b}",
+                "location_id", (json_int_t)v->location_id, "service", v->service, "function",
+                v->function, "file", v->file, "line", (json_int_t)v->line, "op", v->op, "count",
+                (json_int_t)v->count, "growth_per_hour",
+                v->has_growth ? json_real(v->growth_per_hour) : json_null(), "p_value",
+                v->has_growth ? json_real(v->p_value) : json_null(), "growing", v->growing,
+                "suspect", v->suspect, "since",
+                v->since ? json_integer(v->since) : json_null(), "owner",
+                v->owner ? json_string(v->owner) : json_null(), "in_repo", v->in_repo);
+        if (!row || json_array_append_new(list, row) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    *out = list ? json_pack("{s:I, s:o}", "window", (json_int_t)window, "trends", list) : NULL;
+    if (!*out)
+        rc = lf_fail(err, LF_ENOMEM, "trends: out of memory");
+out:
+    verdict_set_clear(&set);
+    return rc;
 }
 
 void detect_counts(struct detect *detect, size_t *verdicts, size_t *suspects)

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "error.h"
 #include "query.h"
 #include "stack.h"
@@ -50,7 +52,11 @@ struct detect_options {
 struct detect_verdict {
     int64_t service_id;
     int64_t location_id;
-    char *service;           /* owned by the detector */
+    char *service;           /* owned by the detector, as the strings below */
+    char *function;          /* the site */
+    char *file;
+    int64_t line;
+    char *op;
     int64_t count;           /* summed over the latest profile of each live instance */
     bool in_repo;
     const char *owner;       /* location owner, else the service's; NULL = none (owned
@@ -95,6 +101,14 @@ void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict 
  * tests and reports); false when there is none. */
 bool detect_lookup(struct detect *detect, const char *service, int64_t location_id,
         struct detect_verdict *out);
+
+/* GET /api/v1/trends: verdicts over the last window seconds (0 = the detection window)
+ * at now (0 = the clock), fastest-growing first, at most limit (0 = 100):
+ * {"window":S, "trends":[{"location_id","service","function","file","line","op","count",
+ * "growth_per_hour","p_value","growing","suspect","since","owner","in_repo"}]}. Reads only;
+ * *out new (json_decref). */
+int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,
+        json_t **out, struct lf_error *err);
 
 /* Number of verdicts and of suspects of the latest pass. */
 void detect_counts(struct detect *detect, size_t *verdicts, size_t *suspects);

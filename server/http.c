@@ -24,9 +24,9 @@
 #include "metrics.h"
 #include "routes.h"
 
-#define MAX_QUERY 32
+#define MAX_QUERY   32
 #define MAX_HEADERS 64
-#define SMALL_BODY ((size_t)64 << 10)
+#define SMALL_BODY  ((size_t)64 << 10)
 
 static const char csp[] = "default-src 'self'; img-src 'self' data:; object-src 'none'; "
                           "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -41,10 +41,12 @@ struct http_server {
     size_t max_body;
     uint16_t port;
     atomic_uint in_flight;
+    atomic_bool stopping; /* set by http_close: answers close their connections */
 };
 
 /* Per-request state, from the first access callback to the completion callback. */
 struct http_call {
+    struct http_server *server;
     struct timespec start;
     size_t route; /* n_routes until matched */
     struct str id;
@@ -167,19 +169,19 @@ int http_static(const struct request *req, struct response *resp, struct lf_erro
 /* ---- responses ----------------------------------------------------------------------- */
 
 static bool add_common_headers(struct MHD_Response *r, const char *content_type,
-        const char *cache_control)
+                               const char *cache_control)
 {
     return MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES &&
            MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") == MHD_YES &&
            MHD_add_response_header(r, "Content-Security-Policy", csp) == MHD_YES &&
            MHD_add_response_header(r, "Referrer-Policy", "no-referrer") == MHD_YES &&
            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-                   cache_control == NULL ? "no-store" : cache_control) == MHD_YES;
+                                   cache_control == NULL ? "no-store" : cache_control) == MHD_YES;
 }
 
 /* Queues r with status, adding allow / WWW-Authenticate where they apply; destroys r. */
 static enum MHD_Result queue(struct MHD_Connection *conn, struct http_call *call,
-        struct MHD_Response *r, int status, const char *allow)
+                             struct MHD_Response *r, int status, const char *allow)
 {
     if (allow != NULL && allow[0] != '\0')
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
@@ -218,7 +220,7 @@ static char *error_body(const char *msg)
 }
 
 static enum MHD_Result respond_error(struct MHD_Connection *conn, struct http_call *call,
-        const struct lf_error *err, const char *allow)
+                                     const struct lf_error *err, const char *allow)
 {
     int status = http_status_for_code(err->code);
     const char *msg = err->msg[0] != '\0' ? err->msg : lf_code_name(err->code);
@@ -231,7 +233,7 @@ static enum MHD_Result respond_error(struct MHD_Connection *conn, struct http_ca
     } else {
         static const char oom[] = "{\"error\":\"out of memory\"}";
         r = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)(uintptr_t)oom,
-                MHD_RESPMEM_PERSISTENT);
+                                            MHD_RESPMEM_PERSISTENT);
     }
     if (r == NULL)
         return MHD_NO;
@@ -243,7 +245,7 @@ static enum MHD_Result respond_error(struct MHD_Connection *conn, struct http_ca
 }
 
 static enum MHD_Result respond(struct MHD_Connection *conn, struct http_call *call,
-        struct response *resp)
+                               struct response *resp)
 {
     struct MHD_Response *r = NULL;
     const char *type = resp->content_type;
@@ -256,13 +258,13 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_call *ca
         }
         type = "application/json";
     } else if (resp->owned_body != NULL) {
-        r = MHD_create_response_from_buffer_with_free_callback(resp->body_len,
-                resp->owned_body, lf_free);
+        r = MHD_create_response_from_buffer_with_free_callback(resp->body_len, resp->owned_body,
+                                                               lf_free);
         if (r != NULL)
             resp->owned_body = NULL;
     } else {
         r = MHD_create_response_from_buffer(resp->body_len, (void *)(uintptr_t)resp->static_body,
-                MHD_RESPMEM_PERSISTENT);
+                                            MHD_RESPMEM_PERSISTENT);
     }
     int status = resp->status == 0 ? 200 : resp->status;
     const char *cache = resp->cache_control;
@@ -282,7 +284,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_call *ca
 /* ---- the request state machine -------------------------------------------------------- */
 
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
-        const char *value)
+                                     const char *value)
 {
     (void)kind;
     struct http_call *call = cls;
@@ -292,7 +294,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 }
 
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-        const char *value)
+                                      const char *value)
 {
     (void)kind;
     struct http_call *call = cls;
@@ -310,25 +312,25 @@ static size_t route_body_limit(const struct http_server *server, const struct ro
 
 /* First callback: match, authenticate, check the declared length. */
 static enum MHD_Result begin(struct http_server *server, struct MHD_Connection *conn,
-        struct http_call *call, const char *url, const char *method)
+                             struct http_call *call, const char *url, const char *method)
 {
     struct lf_error err;
     lf_error_clear(&err);
     char allow[64];
     size_t index = 0;
     enum route_match m = routes_match(server->routes, server->n_routes, method, url, &index,
-            &call->id, allow, sizeof(allow));
+                                      &call->id, allow, sizeof(allow));
     if (m == ROUTE_NOT_FOUND) {
         lf_fail(&err, LF_ENOTFOUND, "no route for %s '%s'", method, url);
         return respond_error(conn, call, &err, NULL);
     }
     if (m == ROUTE_BAD_METHOD) {
+        /* 405 is the router's answer, never a handler's: no lf_code maps to it */
         lf_fail(&err, LF_EINVAL, "method %s not allowed on '%s'", method, url);
-        err.code = LF_EINVAL;
-        /* 405 is not an lf_code outcome of a handler: built here */
         char *body = error_body(err.msg);
         struct MHD_Response *r = body == NULL ? NULL
-                : MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+                                              : MHD_create_response_from_buffer(
+                                                        strlen(body), body, MHD_RESPMEM_MUST_FREE);
         if (r == NULL) {
             free(body);
             return MHD_NO;
@@ -354,7 +356,7 @@ static enum MHD_Result begin(struct http_server *server, struct MHD_Connection *
     if (length != NULL) {
         int64_t declared = 0;
         if (str_to_int64(str_from_cstr(length), &declared) && declared >= 0 &&
-                (uint64_t)declared > call->limit) {
+            (uint64_t)declared > call->limit) {
             lf_fail(&err, LF_ETOOBIG, "body of %lld bytes is over the limit of %zu bytes",
                     (long long)declared, call->limit);
             return respond_error(conn, call, &err, NULL);
@@ -399,7 +401,7 @@ static enum MHD_Result append_body(struct http_call *call, const char *data, siz
 }
 
 static enum MHD_Result finish(struct http_server *server, struct MHD_Connection *conn,
-        struct http_call *call, const char *url, const char *method)
+                              struct http_call *call, const char *url, const char *method)
 {
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, call);
     MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, call);
@@ -432,8 +434,8 @@ static enum MHD_Result finish(struct http_server *server, struct MHD_Connection 
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
-        const char *method, const char *version, const char *upload_data,
-        size_t *upload_data_size, void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct http_server *server = cls;
@@ -443,6 +445,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         if (call == NULL)
             return MHD_NO;
         *con_cls = call;
+        call->server = server;
         atomic_fetch_add(&server->in_flight, 1);
         clock_gettime(CLOCK_MONOTONIC, &call->start);
         call->route = server->n_routes;
@@ -468,7 +471,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-        enum MHD_RequestTerminationCode code)
+                         enum MHD_RequestTerminationCode code)
 {
     (void)conn;
     struct http_server *server = cls;
@@ -489,14 +492,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         }
     }
     log_debug("http: %s %s %d %.2fms%s", call->method, call->path, status, seconds * 1e3,
-            code == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+              code == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     lf_free(call->body);
     lf_free(call);
     atomic_fetch_sub(&server->in_flight, 1);
 }
 
-__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt,
-        va_list ap)
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char line[512];
@@ -510,7 +512,7 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 /* ---- daemon lifecycle ------------------------------------------------------------------ */
 
 static int parse_listen(const char *listen, struct sockaddr_storage *addr, socklen_t *addr_len,
-        bool *ipv6, struct lf_error *err)
+                        bool *ipv6, struct lf_error *err)
 {
     char host[256];
     const char *colon = strrchr(listen, ':');
@@ -546,8 +548,8 @@ static int parse_listen(const char *listen, struct sockaddr_storage *addr, sockl
 }
 
 int http_open(const struct http_options *opts, const struct route *table, size_t n_routes,
-        const struct auth *auth, struct metrics *metrics, void *app, struct http_server **out,
-        struct lf_error *err)
+              const struct auth *auth, struct metrics *metrics, void *app, struct http_server **out,
+              struct lf_error *err)
 {
     *out = NULL;
     struct sockaddr_storage addr;
@@ -567,6 +569,7 @@ int http_open(const struct http_options *opts, const struct route *table, size_t
     server->app = app;
     server->max_body = opts->max_body_bytes;
     atomic_init(&server->in_flight, 0);
+    atomic_init(&server->stopping, false);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     unsigned pool = 0;
@@ -593,8 +596,8 @@ int http_open(const struct http_options *opts, const struct route *table, size_t
         { pool > 0 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)pool, NULL },
         { MHD_OPTION_END, 0, NULL },
     };
-    server->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, server,
-            MHD_OPTION_ARRAY, items, MHD_OPTION_END);
+    server->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_access, server, MHD_OPTION_ARRAY,
+                                      items, MHD_OPTION_END);
     if (server->daemon == NULL) {
         lf_free(server);
         return lf_fail(err, LF_EIO, "cannot listen on '%s' (address in use?)", opts->listen);
@@ -613,18 +616,19 @@ uint16_t http_port(const struct http_server *server)
 
 unsigned http_in_flight(const struct http_server *server)
 {
-    return atomic_load(&((struct http_server *)(uintptr_t)server)->in_flight);
+    return atomic_load(&server->in_flight);
 }
 
 void http_close(struct http_server *server, unsigned grace_ms)
 {
     if (server == NULL)
         return;
+    atomic_store(&server->stopping, true);
     MHD_socket listener = MHD_quiesce_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
     for (unsigned waited = 0; waited < grace_ms && atomic_load(&server->in_flight) > 0;
-            waited += 10) {
+         waited += 10) {
         struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
         nanosleep(&ten_ms, NULL);
     }

@@ -5,14 +5,16 @@
  * the status of the one lf_code -> HTTP table). It also serves the embedded dashboard
  * with a Content-Security-Policy that forbids inline script.
  *
- * Threading, chosen by measurement (tests/bench/bench_ingest.sh, 2 cores, wrk 64
- * connections): ingest handlers block in writer_run() until their group commit is on
- * disk, so throughput is bounded by how many pushes can wait at once. With
- * MHD_USE_INTERNAL_POLLING_THREAD and a pool of N threads a blocked handler stalls every
- * other connection of its thread, so at most N pushes share a commit. One thread per
- * connection lets every connection wait, and every waiting push joins the next commit;
- * /healthz stays cheap either way. HTTP_THREAD_PER_CONNECTION is therefore the default;
- * the pool stays selectable (config `http.threads: N`) for measurements. */
+ * Threading, chosen by measurement (tests/bench/bench_ingest.sh: 2 cores, wrk -c64, a
+ * 2.6 KB pprof push from 2,000 instances): ingest handlers block in writer_run() until
+ * their group commit is on disk, so what matters is how many pushes can wait at once.
+ * With MHD_USE_INTERNAL_POLLING_THREAD and a pool of N threads, a blocked handler stalls
+ * every connection of its thread: pool 8 gave 2,030 pushes/s at p99 340 ms with 0.42
+ * commits per push; pool 32 gave 1,900/s, p99 284 ms, 0.29 commits per push. One thread
+ * per connection lets every push wait for the same commit: 2,120/s, p99 106 ms, 0.035
+ * commits per push (batches of ~30), for 59k vs 62-78k /healthz req/s. So
+ * HTTP_THREAD_PER_CONNECTION is the default; the pool stays selectable (config
+ * `http.threads: N`) for measurements. Connections are capped (connection_limit). */
 #ifndef LF_HTTP_H
 #define LF_HTTP_H
 
@@ -38,15 +40,15 @@ struct http_param {
 /* What a handler sees: no MHD, so each handler is a unit test without sockets. */
 struct request {
     const char *method;
-    const char *path;                 /* decoded path, without the query string */
-    const struct http_param *query;   /* n_query arguments in order */
+    const char *path;               /* decoded path, without the query string */
+    const struct http_param *query; /* n_query arguments in order */
     size_t n_query;
     const struct http_param *headers; /* n_headers headers in order */
     size_t n_headers;
-    struct str id;                    /* the ":id" segment of the pattern; empty if none */
-    struct str body;                  /* the whole body as received (not gunzipped) */
-    size_t route;                     /* index of the matched route */
-    void *app;                        /* the context given to http_open */
+    struct str id;   /* the ":id" segment of the pattern; empty if none */
+    struct str body; /* the whole body as received (not gunzipped) */
+    size_t route;    /* index of the matched route */
+    void *app;       /* the context given to http_open */
 };
 
 /* The handler's answer. Zero-initialized by http.c; a handler sets status (0 = 200) and
@@ -65,8 +67,7 @@ struct response {
 
 /* A route handler. Returns LF_OK with resp filled, or a negative code with err set, which
  * http.c answers with {"error": err->msg} and the code's status (resp is released). */
-typedef int (*route_fn)(const struct request *req, struct response *resp,
-        struct lf_error *err);
+typedef int (*route_fn)(const struct request *req, struct response *resp, struct lf_error *err);
 
 /* The value of query argument name (NULL when absent; "" for a bare flag). */
 const char *request_query(const struct request *req, const char *name);
@@ -90,7 +91,7 @@ enum http_threading {
 };
 
 struct http_options {
-    const char *listen;        /* "ADDR:PORT", "[v6]:PORT"; port 0 picks a free one */
+    const char *listen; /* "ADDR:PORT", "[v6]:PORT"; port 0 picks a free one */
     enum http_threading threading;
     unsigned threads;          /* pool size for HTTP_THREAD_POOL (0 = 2 per core) */
     size_t max_body_bytes;     /* replaces the cap of every route that takes a body
@@ -106,8 +107,8 @@ struct http_server;
  * latencies. Returns LF_OK with *out set (stop with http_close), LF_EINVAL for a bad
  * listen address, LF_EIO when the daemon cannot start (port in use). */
 int http_open(const struct http_options *opts, const struct route *routes, size_t n_routes,
-        const struct auth *auth, struct metrics *metrics, void *app, struct http_server **out,
-        struct lf_error *err);
+              const struct auth *auth, struct metrics *metrics, void *app, struct http_server **out,
+              struct lf_error *err);
 
 /* The port actually bound (useful with port 0). */
 uint16_t http_port(const struct http_server *server);

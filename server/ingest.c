@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "arena.h"
 #include "classify.h"
+#include "log.h"
 
 /* Frames kept of a location's representative stack; deeper ones are left out. */
 #define INGEST_STACK_FRAMES 64
@@ -160,6 +161,12 @@ static int parse_and_store(const struct ingest_context *ctx, const struct ingest
     aggregate_sort(agg);
 
     size_t n_sites = aggregate_size(agg);
+    if (n_sites > INGEST_MAX_SITES) {
+        /* one push must not hold the writer for seconds: the largest sites are kept */
+        log_warn("ingest '%.*s': %zu distinct sites, storing the largest %d", (int)req->service.len,
+                 req->service.p, n_sites, INGEST_MAX_SITES);
+        n_sites = INGEST_MAX_SITES;
+    }
     if (n_sites > 0) {
         sites = lf_calloc(n_sites, sizeof(*sites));
         if (sites == NULL) {

@@ -39,6 +39,10 @@ struct ingest_context {
 /* Longest service, instance and idempotency key accepted (bytes). */
 #define INGEST_NAME_MAX 256
 
+/* Distinct sites stored per push at most: past it, the largest are kept (with a
+ * warning), so one pathological profile cannot hold the writer for long. */
+#define INGEST_MAX_SITES 10000
+
 /* One push. Every view is borrowed for the call. */
 struct ingest_request {
     struct str service;         /* required: 1..INGEST_NAME_MAX bytes, no control bytes */

@@ -34,12 +34,12 @@ int64_t linereader_line_no(const struct linereader *reader)
 static int too_long(struct linereader *reader, struct lf_error *err)
 {
     return lf_fail(err, LF_ETOOBIG, "line %lld: longer than %zu bytes",
-            (long long)(reader->line_no + 1), reader->max_line_bytes);
+                   (long long)(reader->line_no + 1), reader->max_line_bytes);
 }
 
 /* Hands one complete line to fn, dropping a trailing "\r". */
 static int deliver(struct linereader *reader, const char *p, size_t len, linereader_fn fn,
-        void *ctx, struct lf_error *err)
+                   void *ctx, struct lf_error *err)
 {
     if (len > 0 && p[len - 1] == '\r')
         len--;
@@ -51,8 +51,7 @@ static int deliver(struct linereader *reader, const char *p, size_t len, linerea
 
 /* Appends (p, len) to the carry, refusing to grow it past the line cap (+1 for a
  * possible "\r" that is dropped on delivery). */
-static int carry_append(struct linereader *reader, const char *p, size_t len,
-        struct lf_error *err)
+static int carry_append(struct linereader *reader, const char *p, size_t len, struct lf_error *err)
 {
     size_t limit = reader->max_line_bytes + 1;
     if (len > limit - reader->carry_len)
@@ -67,7 +66,7 @@ static int carry_append(struct linereader *reader, const char *p, size_t len,
         char *grown = lf_realloc(reader->carry, cap);
         if (grown == NULL)
             return lf_fail(err, LF_ENOMEM, "line %lld: out of memory",
-                    (long long)(reader->line_no + 1));
+                           (long long)(reader->line_no + 1));
         reader->carry = grown;
         reader->carry_cap = cap;
     }
@@ -78,7 +77,7 @@ static int carry_append(struct linereader *reader, const char *p, size_t len,
 }
 
 int linereader_feed(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
-        void *ctx, struct lf_error *err)
+                    void *ctx, struct lf_error *err)
 {
     const char *p = buf;
     const char *end = buf + len;
@@ -108,8 +107,7 @@ int linereader_feed(struct linereader *reader, const char *buf, size_t len, line
     return LF_OK;
 }
 
-int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx,
-        struct lf_error *err)
+int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx, struct lf_error *err)
 {
     if (reader->carry_len == 0)
         return LF_OK;

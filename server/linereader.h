@@ -14,8 +14,7 @@
 /* Receives one line without its "\n" (and without a "\r" before it); line_no is
  * 1-based. The view is borrowed: valid only during the call. Returns LF_OK to go on, or
  * a negative code (with err set) to stop; linereader_feed then returns that code. */
-typedef int (*linereader_fn)(void *ctx, struct str line, int64_t line_no,
-        struct lf_error *err);
+typedef int (*linereader_fn)(void *ctx, struct str line, int64_t line_no, struct lf_error *err);
 
 /* Embedded by its user; the fields are private to linereader.c. */
 struct linereader {
@@ -37,11 +36,10 @@ void linereader_release(struct linereader *reader);
  * the first code fn returned, LF_ETOOBIG ("line N: longer than M bytes", raised as soon
  * as the line passes the cap, not at its end) or LF_ENOMEM. */
 int linereader_feed(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
-        void *ctx, struct lf_error *err);
+                    void *ctx, struct lf_error *err);
 
 /* Ends the input: delivers a last line that has no "\n". Returns as linereader_feed. */
-int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx,
-        struct lf_error *err);
+int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx, struct lf_error *err);
 
 /* The number of lines delivered so far (the 1-based number of the last one). */
 int64_t linereader_line_no(const struct linereader *reader);

@@ -28,7 +28,7 @@ static void print_usage(FILE *out)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\n`leakfleet COMMAND --help` describes each command; `leakfleet --version` prints "
           "the version.\n",
-            out);
+          out);
 }
 
 /* The exit status of a command's result: LF_OK 0, bad usage 2, any other error 1. A

@@ -104,7 +104,7 @@ static enum push_result push_result_of(int status)
 void metrics_count_push(struct metrics *metrics, int http_status)
 {
     atomic_fetch_add_explicit(&metrics->pushes[push_result_of(http_status)], 1,
-            memory_order_relaxed);
+                              memory_order_relaxed);
 }
 
 uint64_t metrics_pushes(const struct metrics *metrics, const char *result)
@@ -142,8 +142,8 @@ void metrics_observe_request(struct metrics *metrics, size_t route, double secon
     atomic_fetch_add_explicit(&h->sum_micros, micros, memory_order_relaxed);
 }
 
-int metrics_add_value(struct metrics *metrics, const char *name, const char *help,
-        const char *type, metrics_value_fn fn, void *ctx, struct lf_error *err)
+int metrics_add_value(struct metrics *metrics, const char *name, const char *help, const char *type,
+                      metrics_value_fn fn, void *ctx, struct lf_error *err)
 {
     struct metrics_value *grown =
             lf_realloc(metrics->values, (metrics->n_values + 1) * sizeof(*metrics->values));
@@ -209,18 +209,18 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
                     "# TYPE leakfleet_pushes_total counter\n");
     for (size_t i = 0; i < PUSH_RESULTS; i++)
         text_printf(&t, "leakfleet_pushes_total{result=\"%s\"} %llu\n", push_result_names[i],
-                (unsigned long long)atomic_load(&metrics->pushes[i]));
+                    (unsigned long long)atomic_load(&metrics->pushes[i]));
     text_printf(&t,
-            "# HELP leakfleet_received_bytes_total Profile bytes received, before gunzip.\n"
-            "# TYPE leakfleet_received_bytes_total counter\n"
-            "leakfleet_received_bytes_total %llu\n",
-            (unsigned long long)atomic_load(&metrics->bytes));
+                "# HELP leakfleet_received_bytes_total Profile bytes received, before gunzip.\n"
+                "# TYPE leakfleet_received_bytes_total counter\n"
+                "leakfleet_received_bytes_total %llu\n",
+                (unsigned long long)atomic_load(&metrics->bytes));
     text_printf(&t, "# HELP leakfleet_parse_errors_total Pushed profiles that failed to parse.\n"
                     "# TYPE leakfleet_parse_errors_total counter\n");
     for (size_t i = 0; i < FORMATS; i++)
         text_printf(&t, "leakfleet_parse_errors_total{format=\"%s\"} %llu\n",
-                i == 0 ? "unknown" : parse_format_name((enum parse_format)i),
-                (unsigned long long)atomic_load(&metrics->parse_errors[i]));
+                    i == 0 ? "unknown" : parse_format_name((enum parse_format)i),
+                    (unsigned long long)atomic_load(&metrics->parse_errors[i]));
     text_printf(&t, "# HELP leakfleet_http_request_duration_seconds Request latency by route.\n"
                     "# TYPE leakfleet_http_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= metrics->n_routes; r++) {
@@ -229,11 +229,13 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
         uint64_t cumulative = 0;
         for (size_t b = 0; b < BUCKETS; b++) {
             cumulative += atomic_load(&h->buckets[b]);
-            text_printf(&t,
+            text_printf(
+                    &t,
                     "leakfleet_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                     route_label(metrics, r), bucket_bounds[b], (unsigned long long)cumulative);
         }
-        text_printf(&t,
+        text_printf(
+                &t,
                 "leakfleet_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n"
                 "leakfleet_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
                 "leakfleet_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
@@ -244,7 +246,7 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
     for (size_t i = 0; i < metrics->n_values; i++) {
         const struct metrics_value *v = &metrics->values[i];
         text_printf(&t, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", v->name, v->help, v->name,
-                v->type, v->name, v->fn(v->ctx));
+                    v->type, v->name, v->fn(v->ctx));
     }
     if (t.failed) {
         lf_free(t.buf);

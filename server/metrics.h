@@ -43,8 +43,8 @@ typedef double (*metrics_value_fn)(void *ctx);
 /* Registers a value read by fn(ctx) at each scrape and printed as `name value` with its
  * HELP and TYPE ("gauge" or "counter") lines; name and help are borrowed. Call before
  * serving starts (not thread-safe against metrics_render). LF_ENOMEM on failure. */
-int metrics_add_value(struct metrics *metrics, const char *name, const char *help,
-        const char *type, metrics_value_fn fn, void *ctx, struct lf_error *err);
+int metrics_add_value(struct metrics *metrics, const char *name, const char *help, const char *type,
+                      metrics_value_fn fn, void *ctx, struct lf_error *err);
 
 /* The current value of the pushes counter for one result word ("stored", "duplicate",
  * ...); 0 for an unknown word. */

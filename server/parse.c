@@ -3,7 +3,9 @@
  * hands the rest to the debug=1 or debug=2 push parser, or buffers it for the pprof
  * parser, which needs the whole message. It owns no grammar of its own beyond the sniff.
  * Memory: the sniff head (at most 64 KiB) plus, for pprof only, the decoded message;
- * text streams through, so nothing here grows with the number of goroutines. */
+ * text streams through, so nothing here grows with the number of goroutines. Hence
+ * max_decoded_bytes bounds what gunzip may produce (a gzip bomb stops there) and the pprof
+ * message, not plain text, which may be as long as it likes. */
 #include "parse.h"
 
 #include <string.h>
@@ -276,10 +278,15 @@ static int forward(struct parser *parser, const char *buf, size_t len, struct lf
         rc = parse_debug2_feed(parser->debug2, buf, len, err);
         break;
     case PARSE_FORMAT_PPROF:
+        if (len > parser->limits.max_decoded_bytes - parser->pprof_len)
+            return lf_fail(err, LF_ETOOBIG, "pprof message is over the %zu-byte limit",
+                    parser->limits.max_decoded_bytes);
         if (len > parser->pprof_cap - parser->pprof_len) {
+            /* doubling, but never past the cap, which pprof_len + len is within */
+            size_t max = parser->limits.max_decoded_bytes;
             size_t cap = parser->pprof_cap == 0 ? SNIFF_MAX : parser->pprof_cap;
             while (len > cap - parser->pprof_len)
-                cap *= 2;
+                cap = cap > max / 2 ? max : cap * 2;
             char *bigger = lf_realloc(parser->pprof, cap);
             if (bigger == NULL)
                 return lf_fail(err, LF_ENOMEM, "out of memory buffering the pprof message");
@@ -335,6 +342,8 @@ static int try_dispatch(struct parser *parser, bool at_end, struct lf_error *err
         return dispatch(parser, format, err);
     if (at_end && all_space(parser->head, parser->head_len))
         return lf_fail(err, LF_EINVAL, "empty profile");
+    if (decode_is_gzip(parser->head, parser->head_len))
+        return lf_fail(err, LF_EINVAL, "profile is gzipped twice");
     if (at_end || parser->head_len >= SNIFF_MAX)
         return lf_fail(err, LF_EINVAL,
                 "unrecognized profile format: no pprof message, goroutine profile header or "
@@ -351,9 +360,6 @@ static int try_dispatch(struct parser *parser, bool at_end, struct lf_error *err
 static int on_decoded(void *ctx, const char *buf, size_t len, struct lf_error *err)
 {
     struct parser *parser = ctx;
-    if (len > parser->limits.max_decoded_bytes - parser->decoded)
-        return lf_fail(err, LF_ETOOBIG, "profile is over the %zu-byte limit",
-                parser->limits.max_decoded_bytes);
     parser->decoded += len;
     if (!parser->dispatched && parser->requested != PARSE_FORMAT_AUTO) {
         int rc = dispatch(parser, parser->requested, err);

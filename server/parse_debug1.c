@@ -46,7 +46,8 @@ struct parse_debug1 {
     int64_t count;
     bool truncated;
     bool has_labels;
-    char *text;
+    char *text;      /* functions, files and labels of the current record */
+    size_t max_text; /* cap of text: 8 MiB plus two lines */
     size_t text_len;
     size_t text_cap;
     struct d1_frame_ref *refs;
@@ -63,12 +64,12 @@ struct parse_debug1 {
     int64_t goroutines;
 };
 
-#define D1_DEFAULT_LINE ((size_t)1 << 20)
+#define D1_DEFAULT_LINE   ((size_t)1 << 20)
 #define D1_DEFAULT_FRAMES 1024
 #define D1_DEFAULT_LABELS 64
 
 struct parse_debug1 *parse_debug1_create(const struct parse_limits *limits, stack_sink_fn sink,
-        void *ctx)
+                                         void *ctx)
 {
     struct parse_debug1 *parser = lf_calloc(1, sizeof(*parser));
     if (parser == NULL)
@@ -83,6 +84,9 @@ struct parse_debug1 *parse_debug1_create(const struct parse_limits *limits, stac
         parser->limits.max_labels = D1_DEFAULT_LABELS;
     parser->sink = sink;
     parser->ctx = ctx;
+    /* a stack of max_frames frames of max_line_bytes lines could take gigabytes: cap the
+     * text of one stack far above any real one (1024 frames take ~200 KiB) */
+    parser->max_text = ((size_t)8 << 20) + 2 * parser->limits.max_line_bytes;
     linereader_init(&parser->reader, parser->limits.max_line_bytes);
     parser->state = D1_START;
     parser->declared_total = -1;
@@ -111,13 +115,18 @@ static int oom(int64_t line_no, struct lf_error *err)
 
 /* Makes room for len more bytes of text. */
 static int text_reserve(struct parse_debug1 *parser, size_t len, int64_t line_no,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     if (len <= parser->text_cap - parser->text_len)
         return LF_OK;
+    if (len > parser->max_text - parser->text_len)
+        return lf_fail(err, LF_ETOOBIG, "line %lld: record text over %zu bytes", (long long)line_no,
+                       parser->max_text);
     size_t cap = parser->text_cap == 0 ? 4096 : parser->text_cap;
     while (len > cap - parser->text_len)
         cap *= 2;
+    if (cap > parser->max_text)
+        cap = parser->max_text;
     char *grown = lf_realloc(parser->text, cap);
     if (grown == NULL)
         return oom(line_no, err);
@@ -127,7 +136,7 @@ static int text_reserve(struct parse_debug1 *parser, size_t len, int64_t line_no
 }
 
 static int text_add(struct parse_debug1 *parser, struct str s, size_t *off, int64_t line_no,
-        struct lf_error *err)
+                    struct lf_error *err)
 {
     int rc = text_reserve(parser, s.len, line_no, err);
     if (rc != LF_OK)
@@ -215,7 +224,7 @@ static int malformed(int64_t line_no, const char *what, struct lf_error *err)
 
 /* "goroutine profile: total N" or "goroutineleak profile: total N". */
 static int parse_header(struct parse_debug1 *parser, struct str line, int64_t line_no,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     static const char plain[] = "goroutine profile: total ";
     static const char leak[] = "goroutineleak profile: total ";
@@ -246,7 +255,7 @@ static bool looks_like_record(struct str line)
 /* "COUNT @ 0x… 0x…" opens a record. The runtime records at most 32 PCs (Go 1.22 and
  * older) or 128 (Go 1.23+), so a record with exactly that many was cut there. */
 static int parse_record(struct parse_debug1 *parser, struct str line, int64_t line_no,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     size_t i = 0;
     while (i < line.len && is_digit(line.p[i]))
@@ -259,7 +268,7 @@ static int parse_record(struct parse_debug1 *parser, struct str line, int64_t li
         if (line.p[j] == ' ' && j + 1 < line.len && line.p[j + 1] != ' ')
             n_pcs++;
         else if (line.p[j] != ' ' && !(line.p[j] == 'x' || is_digit(line.p[j]) ||
-                        (line.p[j] >= 'a' && line.p[j] <= 'f')))
+                                       (line.p[j] >= 'a' && line.p[j] <= 'f')))
             return malformed(line_no, "bad PC in 'COUNT @ PC...'", err);
     }
     record_reset(parser);
@@ -308,7 +317,7 @@ static size_t put_utf8(char *out, uint32_t cp)
 /* Decodes the Go-quoted string (%q) starting at s.p[*pos] == '"' into the text buffer;
  * *pos moves past the closing quote. The decoded form is never longer than the quoted. */
 static bool unquote(struct parse_debug1 *parser, struct str s, size_t *pos, size_t *off,
-        size_t *len)
+                    size_t *len)
 {
     size_t i = *pos;
     if (i >= s.len || s.p[i] != '"')
@@ -327,16 +336,36 @@ static bool unquote(struct parse_debug1 *parser, struct str s, size_t *pos, size
             return false;
         char e = s.p[i++];
         switch (e) {
-        case 'a': out[n++] = '\a'; break;
-        case 'b': out[n++] = '\b'; break;
-        case 'f': out[n++] = '\f'; break;
-        case 'n': out[n++] = '\n'; break;
-        case 'r': out[n++] = '\r'; break;
-        case 't': out[n++] = '\t'; break;
-        case 'v': out[n++] = '\v'; break;
-        case '\\': out[n++] = '\\'; break;
-        case '"': out[n++] = '"'; break;
-        case '\'': out[n++] = '\''; break;
+        case 'a':
+            out[n++] = '\a';
+            break;
+        case 'b':
+            out[n++] = '\b';
+            break;
+        case 'f':
+            out[n++] = '\f';
+            break;
+        case 'n':
+            out[n++] = '\n';
+            break;
+        case 'r':
+            out[n++] = '\r';
+            break;
+        case 't':
+            out[n++] = '\t';
+            break;
+        case 'v':
+            out[n++] = '\v';
+            break;
+        case '\\':
+            out[n++] = '\\';
+            break;
+        case '"':
+            out[n++] = '"';
+            break;
+        case '\'':
+            out[n++] = '\'';
+            break;
         case 'x':
         case 'u':
         case 'U': {
@@ -362,10 +391,10 @@ static bool unquote(struct parse_debug1 *parser, struct str s, size_t *pos, size
         default:
             if (e >= '0' && e <= '7') { /* \ooo */
                 if (s.len - i < 2 || s.p[i] < '0' || s.p[i] > '7' || s.p[i + 1] < '0' ||
-                        s.p[i + 1] > '7')
+                    s.p[i + 1] > '7')
                     return false;
                 uint32_t value = (uint32_t)(e - '0') * 64 + (uint32_t)(s.p[i] - '0') * 8 +
-                        (uint32_t)(s.p[i + 1] - '0');
+                                 (uint32_t)(s.p[i + 1] - '0');
                 if (value > 255)
                     return false;
                 out[n++] = (char)value;
@@ -385,7 +414,7 @@ static bool unquote(struct parse_debug1 *parser, struct str s, size_t *pos, size
 
 /* "# labels: {"k":"v", "k2":"v2"}": keys and values are Go-quoted, pairs sorted. */
 static int parse_labels(struct parse_debug1 *parser, struct str line, int64_t line_no,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     static const char prefix[] = "# labels: {";
     if (parser->has_labels)
@@ -410,8 +439,8 @@ static int parse_labels(struct parse_debug1 *parser, struct str line, int64_t li
         if (!unquote(parser, line, &pos, &ref.value_off, &ref.value_len))
             return malformed(line_no, "malformed label value", err);
         if (parser->n_labels == parser->limits.max_labels)
-            return lf_fail(err, LF_ETOOBIG, "line %lld: more than %zu labels",
-                    (long long)line_no, parser->limits.max_labels);
+            return lf_fail(err, LF_ETOOBIG, "line %lld: more than %zu labels", (long long)line_no,
+                           parser->limits.max_labels);
         if (parser->n_labels == parser->labels_cap) {
             size_t cap = parser->labels_cap == 0 ? 8 : parser->labels_cap * 2;
             if (cap > parser->limits.max_labels)
@@ -435,7 +464,7 @@ static int parse_labels(struct parse_debug1 *parser, struct str line, int64_t li
  * runtime could not symbolize is printed as "#\t0xPC" alone: it becomes a frame whose
  * function is the PC text, with an empty file and line 0. */
 static int parse_frame(struct parse_debug1 *parser, struct str line, int64_t line_no,
-        struct lf_error *err)
+                       struct lf_error *err)
 {
     size_t i = 2; /* after "#\t" */
     size_t pc_from = i;
@@ -444,7 +473,7 @@ static int parse_frame(struct parse_debug1 *parser, struct str line, int64_t lin
     struct str pc = str_slice(line, pc_from, i);
     if (!str_has_prefix_cstr(pc, "0x") || pc.len < 3)
         return malformed(line_no, "malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'",
-                err);
+                         err);
     struct str function = pc;
     struct str file = STR_LIT("");
     int64_t number = 0;
@@ -465,9 +494,9 @@ static int parse_frame(struct parse_debug1 *parser, struct str line, int64_t lin
         while (colon > 0 && where.p[colon - 1] != ':')
             colon--;
         if (function.len == 0 || colon < 2 ||
-                !str_to_int64(str_slice(where, colon, where.len), &number) || number < 0)
+            !str_to_int64(str_slice(where, colon, where.len), &number) || number < 0)
             return malformed(line_no,
-                    "malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'", err);
+                             "malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'", err);
         file = str_slice(where, 0, colon - 1);
     }
     if (parser->n_refs >= parser->limits.max_frames) {
@@ -528,7 +557,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
 }
 
 int parse_debug1_feed(struct parse_debug1 *parser, const char *buf, size_t len,
-        struct lf_error *err)
+                      struct lf_error *err)
 {
     if (parser->failed != LF_OK)
         return lf_fail(err, parser->failed, "parser stopped by an earlier error");
@@ -540,8 +569,7 @@ int parse_debug1_feed(struct parse_debug1 *parser, const char *buf, size_t len,
     return rc;
 }
 
-int parse_debug1_finish(struct parse_debug1 *parser, struct parse_info *info,
-        struct lf_error *err)
+int parse_debug1_finish(struct parse_debug1 *parser, struct parse_info *info, struct lf_error *err)
 {
     if (parser->failed != LF_OK)
         return lf_fail(err, parser->failed, "parser stopped by an earlier error");
@@ -553,7 +581,7 @@ int parse_debug1_finish(struct parse_debug1 *parser, struct parse_info *info,
         rc = emit(parser, err);
     if (rc == LF_OK && parser->state == D1_START)
         rc = lf_fail(err, LF_EINVAL, "line %lld: %s", (long long)(last == 0 ? 1 : last),
-                last == 0 ? "empty input" : "no 'goroutine profile: total N' header");
+                     last == 0 ? "empty input" : "no 'goroutine profile: total N' header");
     if (rc != LF_OK) {
         parser->failed = rc;
         return rc;

@@ -51,7 +51,8 @@ struct parse_debug2 {
     size_t pending_off;
     size_t pending_len;
 
-    char *text; /* reason, functions and files of the current goroutine */
+    char *text;      /* reason, functions and files of the current goroutine */
+    size_t max_text; /* cap of text: 8 MiB plus two lines */
     size_t text_len;
     size_t text_cap;
     struct d2_frame_ref *refs;
@@ -64,11 +65,11 @@ struct parse_debug2 {
     int64_t goroutines;
 };
 
-#define D2_DEFAULT_LINE ((size_t)1 << 20)
+#define D2_DEFAULT_LINE   ((size_t)1 << 20)
 #define D2_DEFAULT_FRAMES 1024
 
 struct parse_debug2 *parse_debug2_create(const struct parse_limits *limits, stack_sink_fn sink,
-        void *ctx)
+                                         void *ctx)
 {
     struct parse_debug2 *parser = lf_calloc(1, sizeof(*parser));
     if (parser == NULL)
@@ -81,6 +82,9 @@ struct parse_debug2 *parse_debug2_create(const struct parse_limits *limits, stac
         parser->limits.max_frames = D2_DEFAULT_FRAMES;
     parser->sink = sink;
     parser->ctx = ctx;
+    /* a stack of max_frames frames of max_line_bytes lines could take gigabytes: cap the
+     * text of one stack far above any real one (1024 frames take ~200 KiB) */
+    parser->max_text = ((size_t)8 << 20) + 2 * parser->limits.max_line_bytes;
     linereader_init(&parser->reader, parser->limits.max_line_bytes);
     parser->state = D2_OUTSIDE;
     return parser;
@@ -106,12 +110,17 @@ static int oom(int64_t line_no, struct lf_error *err)
 
 /* Copies s to the text buffer; *off receives its offset. */
 static int text_add(struct parse_debug2 *parser, struct str s, size_t *off, int64_t line_no,
-        struct lf_error *err)
+                    struct lf_error *err)
 {
     if (s.len > parser->text_cap - parser->text_len) {
+        if (s.len > parser->max_text - parser->text_len)
+            return lf_fail(err, LF_ETOOBIG, "line %lld: goroutine text over %zu bytes",
+                           (long long)line_no, parser->max_text);
         size_t cap = parser->text_cap == 0 ? 4096 : parser->text_cap;
         while (s.len > cap - parser->text_len)
             cap *= 2;
+        if (cap > parser->max_text)
+            cap = parser->max_text;
         char *grown = lf_realloc(parser->text, cap);
         if (grown == NULL)
             return oom(line_no, err);
@@ -194,7 +203,7 @@ static struct str str_slice(struct str s, size_t from, size_t to)
 #define STARTS_WITH(s, lit) ((s).len >= sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
 #define ENDS_WITH(s, lit)                                                                          \
     ((s).len >= sizeof(lit) - 1 &&                                                                 \
-            memcmp((s).p + (s).len - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
+     memcmp((s).p + (s).len - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
 
 /* True when line starts a goroutine header: "goroutine " and a digit. */
 static bool looks_like_header(struct str line)
@@ -208,7 +217,7 @@ static bool looks_like_header(struct str line)
 /* "goroutine ID( gp=0x… m=N mp=0x…)? [STATUS( (scan)| (leaked))*(, N minutes)?(, locked
  * to thread)?(, other)*]:" starts a new goroutine. */
 static int parse_header(struct parse_debug2 *parser, struct str line, int64_t line_no,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     size_t i = 10;
     while (i < line.len && is_digit(line.p[i]))
@@ -262,7 +271,7 @@ static int parse_header(struct parse_debug2 *parser, struct str line, int64_t li
         if (str_eq_cstr(attr, "locked to thread"))
             parser->locked = true;
         else if (ENDS_WITH(attr, " minutes") &&
-                str_to_int64(str_slice(attr, 0, attr.len - 8), &minutes) && minutes >= 0)
+                 str_to_int64(str_slice(attr, 0, attr.len - 8), &minutes) && minutes >= 0)
             parser->wait_minutes = minutes;
         /* other attributes (", synctest group N", ...) carry nothing we keep */
         at = next;
@@ -270,8 +279,7 @@ static int parse_header(struct parse_debug2 *parser, struct str line, int64_t li
     parser->state = D2_FRAMES;
     return LF_OK;
 bad:
-    return lf_fail(err, LF_EINVAL, "line %lld: malformed goroutine header",
-            (long long)line_no);
+    return lf_fail(err, LF_EINVAL, "line %lld: malformed goroutine header", (long long)line_no);
 }
 
 /* True for the tokens the runtime may print after FILE:LINE: "+0x1f", "fp=0x…",
@@ -296,10 +304,12 @@ static bool parse_file_line(struct str line, struct str *file, int64_t *line_num
     const char *start = line.p + 1;
     const char *end = line.p + line.len;
     for (;;) {
+        /* a suffix token is short ("fp=0x" and 16 digits): look no further back */
         const char *space = end;
-        while (space > start && space[-1] != ' ')
+        const char *floor = end - start > 32 ? end - 32 : start;
+        while (space > floor && space[-1] != ' ')
             space--;
-        if (space == start || !is_suffix_token(space, (size_t)(end - space)))
+        if (space == floor || !is_suffix_token(space, (size_t)(end - space)))
             break;
         space--;
         end = space;
@@ -319,7 +329,7 @@ static bool parse_file_line(struct str line, struct str *file, int64_t *line_num
 
 /* Stores the file line of the pending function as a frame (or drops it past the cap). */
 static int add_frame(struct parse_debug2 *parser, struct str file, int64_t line_number,
-        int64_t line_no, struct lf_error *err)
+                     int64_t line_no, struct lf_error *err)
 {
     if (!parser->pending_keep)
         return LF_OK;
@@ -347,7 +357,7 @@ static int add_frame(struct parse_debug2 *parser, struct str file, int64_t line_
 /* A function line: "pkg.(*T).fn(ARGS)", or a bare name (cgo symbolizer output). The name
  * ends at the last '(' since ARGS hold no parentheses but method names do. */
 static int begin_frame(struct parse_debug2 *parser, struct str line, int64_t line_no,
-        struct lf_error *err)
+                       struct lf_error *err)
 {
     struct str function = line;
     parser->pending_has_args = false;
@@ -385,7 +395,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
 
 /* A line inside a goroutine block, where a function line may come. */
 static int on_frames_line(struct parse_debug2 *parser, struct str line, int64_t line_no,
-        struct lf_error *err)
+                          struct lf_error *err)
 {
     if (line.len == 0)
         return emit(parser, err);
@@ -398,7 +408,7 @@ static int on_frames_line(struct parse_debug2 *parser, struct str line, int64_t 
         if (str_eq_cstr(line, "\tgoroutine running on other thread; stack unavailable"))
             return LF_OK;
         return lf_fail(err, LF_EINVAL, "line %lld: file line without a function line",
-                (long long)line_no);
+                       (long long)line_no);
     case 'c':
         if (STARTS_WITH(line, "created by ")) {
             parser->state = D2_CREATED_FILE;
@@ -438,15 +448,18 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
         int64_t number;
         if (line.len > 0 && line.p[0] == '\t') {
             if (!parse_file_line(line, &file, &number))
-                return lf_fail(err, LF_EINVAL, "line %lld: malformed file line, expected "
-                        "'\\tFILE:LINE'", (long long)line_no);
+                return lf_fail(err, LF_EINVAL,
+                               "line %lld: malformed file line, expected "
+                               "'\\tFILE:LINE'",
+                               (long long)line_no);
             parser->state = D2_FRAMES;
             return add_frame(parser, file, number, line_no, err);
         }
         if (parser->pending_has_args)
-            return lf_fail(err, LF_EINVAL, "line %lld: expected '\\tFILE:LINE' after the "
-                    "function on line %lld", (long long)line_no,
-                    (long long)parser->pending_line_no);
+            return lf_fail(err, LF_EINVAL,
+                           "line %lld: expected '\\tFILE:LINE' after the "
+                           "function on line %lld",
+                           (long long)line_no, (long long)parser->pending_line_no);
         /* a bare line with no file line after it was not a frame: forget it */
         if (parser->pending_keep)
             parser->text_len = parser->pending_off;
@@ -458,8 +471,10 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
         struct str file;
         int64_t number;
         if (!parse_file_line(line, &file, &number))
-            return lf_fail(err, LF_EINVAL, "line %lld: expected '\\tFILE:LINE' after "
-                    "'created by'", (long long)line_no);
+            return lf_fail(err, LF_EINVAL,
+                           "line %lld: expected '\\tFILE:LINE' after "
+                           "'created by'",
+                           (long long)line_no);
         parser->state = D2_AFTER_CREATED;
         return LF_OK;
     }
@@ -488,7 +503,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
 }
 
 int parse_debug2_feed(struct parse_debug2 *parser, const char *buf, size_t len,
-        struct lf_error *err)
+                      struct lf_error *err)
 {
     if (parser->failed != LF_OK)
         return lf_fail(err, parser->failed, "parser stopped by an earlier error");
@@ -500,8 +515,7 @@ int parse_debug2_feed(struct parse_debug2 *parser, const char *buf, size_t len,
     return rc;
 }
 
-int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info,
-        struct lf_error *err)
+int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, struct lf_error *err)
 {
     if (parser->failed != LF_OK)
         return lf_fail(err, parser->failed, "parser stopped by an earlier error");
@@ -515,16 +529,20 @@ int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info,
             break;
         case D2_FILE:
             if (parser->pending_has_args) {
-                rc = lf_fail(err, LF_EINVAL, "line %lld: input ends after a function line "
-                        "without its file line", (long long)last);
+                rc = lf_fail(err, LF_EINVAL,
+                             "line %lld: input ends after a function line "
+                             "without its file line",
+                             (long long)last);
                 break;
             }
             parser->pending_keep = false;
             rc = emit(parser, err);
             break;
         case D2_CREATED_FILE:
-            rc = lf_fail(err, LF_EINVAL, "line %lld: input ends after 'created by' without "
-                    "its file line", (long long)last);
+            rc = lf_fail(err, LF_EINVAL,
+                         "line %lld: input ends after 'created by' without "
+                         "its file line",
+                         (long long)last);
             break;
         case D2_FRAMES:
         case D2_AFTER_CREATED:
@@ -538,7 +556,7 @@ int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info,
             rc = lf_fail(err, LF_EINVAL, "line 1: empty input");
         else
             rc = lf_fail(err, LF_EINVAL, "line %lld: no 'goroutine N [STATUS]:' header",
-                    (long long)last);
+                         (long long)last);
     }
     if (rc != LF_OK) {
         parser->failed = rc;

@@ -684,7 +684,7 @@ int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits,
             !mul_add(&table_bytes, pp.n_locations, sizeof(*pp.locations)) ||
             !mul_add(&table_bytes, pp.n_lines, sizeof(*pp.lines)) ||
             table_bytes > lim.max_decoded_bytes) {
-        rc = lf_fail(err, LF_ETOOBIG, "pprof tables over the %zu-byte limit",
+        rc = lf_fail(err, LF_ETOOBIG, "index tables over the %zu-byte limit",
                 lim.max_decoded_bytes);
         goto out;
     }

@@ -79,14 +79,14 @@ static bool shown(const struct agg_location *loc, const struct report_options *o
 }
 
 static void attribute(const struct report_options *options, const struct agg_location *loc,
-        struct attribution *out)
+                      struct attribution *out)
 {
     if (options->attributor == NULL) {
         memset(out, 0, sizeof(*out));
         return;
     }
     attribute_site(options->attributor, str_from_cstr(loc->function), str_from_cstr(loc->file),
-            out);
+                   out);
 }
 
 static json_t *location_json(const struct agg_location *loc, const struct report_options *options)
@@ -103,8 +103,8 @@ static json_t *location_json(const struct agg_location *loc, const struct report
     rc |= json_object_set_new(obj, "line", json_integer(loc->line));
     rc |= json_object_set_new(obj, "count", json_integer(loc->count));
     rc |= json_object_set_new(obj, "in_repo", json_boolean(attribution.in_repo));
-    rc |= json_object_set_new(obj, "owner",
-            attribution.owner != NULL ? json_text(attribution.owner) : json_null());
+    rc |= json_object_set_new(
+            obj, "owner", attribution.owner != NULL ? json_text(attribution.owner) : json_null());
     if (loc->max_wait_minutes >= 0)
         rc |= json_object_set_new(obj, "max_wait_minutes", json_integer(loc->max_wait_minutes));
     if (loc->confirmed)
@@ -117,14 +117,14 @@ static json_t *location_json(const struct agg_location *loc, const struct report
 }
 
 json_t *report_json(const struct aggregate *agg, const struct report_options *options,
-        struct lf_error *err)
+                    struct lf_error *err)
 {
     json_t *root = json_object();
     json_t *locations = json_array();
     if (root == NULL || locations == NULL)
         goto out_nomem;
     if (json_object_set_new(root, "format", json_text(options->format)) != 0 ||
-            json_object_set_new(root, "goroutines", json_integer(options->goroutines)) != 0)
+        json_object_set_new(root, "goroutines", json_integer(options->goroutines)) != 0)
         goto out_nomem;
     for (size_t i = 0; i < aggregate_size(agg); i++) {
         const struct agg_location *loc = aggregate_at(agg, i);
@@ -145,8 +145,8 @@ out_nomem:
     return NULL;
 }
 
-int report_write_json(FILE *out, const struct aggregate *agg,
-        const struct report_options *options, struct lf_error *err)
+int report_write_json(FILE *out, const struct aggregate *agg, const struct report_options *options,
+                      struct lf_error *err)
 {
     json_t *root = report_json(agg, options, err);
     if (root == NULL)
@@ -200,8 +200,8 @@ static int clamp_width(size_t width)
     return width > TEXT_MAX_COLUMN ? TEXT_MAX_COLUMN : (int)width;
 }
 
-int report_write_text(FILE *out, const struct aggregate *agg,
-        const struct report_options *options, struct lf_error *err)
+int report_write_text(FILE *out, const struct aggregate *agg, const struct report_options *options,
+                      struct lf_error *err)
 {
     size_t n_shown = 0;
     size_t w_count = strlen("COUNT"), w_op = strlen("OP"), w_function = strlen("FUNCTION");
@@ -222,8 +222,8 @@ int report_write_text(FILE *out, const struct aggregate *agg,
         w_op = len > w_op ? len : w_op;
         len = strlen(loc->function);
         w_function = len > w_function ? len : w_function;
-        len = strlen(loc->file) + 1 + (size_t)snprintf(number, sizeof(number), "%lld",
-                (long long)loc->line);
+        len = strlen(loc->file) + 1 +
+              (size_t)snprintf(number, sizeof(number), "%lld", (long long)loc->line);
         w_where = len > w_where ? len : w_where;
         if (attribution.owner != NULL) {
             len = strlen(attribution.owner);
@@ -238,9 +238,9 @@ int report_write_text(FILE *out, const struct aggregate *agg,
         fprintf(out, " with %lld or more", (long long)options->min_count);
     fputc('\n', out);
     emit_line(out, "%*s  %-*s  %-*s  %-*s  %-*s  %s%s%s", (int)w_count, "COUNT", clamp_width(w_op),
-            "OP", clamp_width(w_function), "FUNCTION", clamp_width(w_where), "FILE:LINE",
-            clamp_width(w_owner), "OWNER", "REPO", waits ? "  WAIT" : "",
-            leaked ? "  LEAKED" : "");
+              "OP", clamp_width(w_function), "FUNCTION", clamp_width(w_where), "FILE:LINE",
+              clamp_width(w_owner), "OWNER", "REPO", waits ? "  WAIT" : "",
+              leaked ? "  LEAKED" : "");
     for (size_t i = 0; i < aggregate_size(agg); i++) {
         const struct agg_location *loc = aggregate_at(agg, i);
         if (!shown(loc, options))
@@ -248,17 +248,17 @@ int report_write_text(FILE *out, const struct aggregate *agg,
         struct attribution attribution;
         attribute(options, loc, &attribution);
         snprintf(where, sizeof(where), "%.*s:%lld", TEXT_MAX_COLUMN, loc->file,
-                (long long)loc->line);
+                 (long long)loc->line);
         char wait[32] = "";
         if (waits && loc->max_wait_minutes >= 0)
             snprintf(wait, sizeof(wait), "  %3lldm", (long long)loc->max_wait_minutes);
         else if (waits)
             snprintf(wait, sizeof(wait), "      ");
         emit_line(out, "%*lld  %-*s  %-*s  %-*s  %-*s  %-4s%s%s", (int)w_count,
-                (long long)loc->count, clamp_width(w_op), loc->op_text, clamp_width(w_function),
-                loc->function, clamp_width(w_where), where, clamp_width(w_owner),
-                attribution.owner != NULL ? attribution.owner : "-",
-                attribution.in_repo ? "yes" : "", wait, loc->confirmed ? "  leaked" : "");
+                  (long long)loc->count, clamp_width(w_op), loc->op_text, clamp_width(w_function),
+                  loc->function, clamp_width(w_where), where, clamp_width(w_owner),
+                  attribution.owner != NULL ? attribution.owner : "-",
+                  attribution.in_repo ? "yes" : "", wait, loc->confirmed ? "  leaked" : "");
     }
     if (fflush(out) != 0 || ferror(out))
         return lf_fail(err, LF_EIO, "cannot write the report");

@@ -14,9 +14,9 @@
 #include "error.h"
 
 struct report_options {
-    const char *format;               /* "pprof", "debug1", "debug2" */
-    int64_t goroutines;               /* the profile's goroutines */
-    int64_t min_count;                /* locations with fewer goroutines are left out */
+    const char *format;                  /* "pprof", "debug1", "debug2" */
+    int64_t goroutines;                  /* the profile's goroutines */
+    int64_t min_count;                   /* locations with fewer goroutines are left out */
     const struct attributor *attributor; /* NULL: nothing is in-repo or owned */
 };
 
@@ -26,19 +26,20 @@ struct report_options {
  * carries wait times, confirmed only where the runtime's leak verdict says so. Caller
  * owns the reference (json_decref). NULL with err set (LF_ENOMEM) on failure. */
 json_t *report_json(const struct aggregate *agg, const struct report_options *options,
-        struct lf_error *err);
+                    struct lf_error *err);
 
 /* Writes report_json's object to out, indented, with a final newline. Returns LF_OK,
  * LF_ENOMEM or LF_EIO. */
-int report_write_json(FILE *out, const struct aggregate *agg,
-        const struct report_options *options, struct lf_error *err);
+int report_write_json(FILE *out, const struct aggregate *agg, const struct report_options *options,
+                      struct lf_error *err);
 
 /* Writes the table: a header line ("pprof: 279 goroutines, 15 locations"), a column
  * line, then one line per location, largest first:
  *     COUNT  OP  FUNCTION  FILE:LINE  OWNER  REPO  [WAIT]  [LEAKED]
  * OWNER is "-" when none, REPO is "yes" for in-repo sites, WAIT ("12m") appears when
- * some goroutine has waited a minute or more, LEAKED when the runtime confirmed a leak. Returns LF_OK or LF_EIO. */
-int report_write_text(FILE *out, const struct aggregate *agg,
-        const struct report_options *options, struct lf_error *err);
+ * some goroutine has waited a minute or more, LEAKED when the runtime confirmed a leak. Returns
+ * LF_OK or LF_EIO. */
+int report_write_text(FILE *out, const struct aggregate *agg, const struct report_options *options,
+                      struct lf_error *err);
 
 #endif

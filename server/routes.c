@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define INGEST_BODY_LIMIT ((size_t)8 << 20) /* replaced by `limits.max_body_bytes` */
-#define SMALL_BODY_LIMIT ((size_t)64 << 10)
+#define SMALL_BODY_LIMIT  ((size_t)64 << 10)
 
 /* Fields: method, path pattern, auth level, body cap in bytes (0 = no body), handler,
  * metric label. Order matters only for the final wildcard row, which must stay last. */
@@ -19,6 +19,13 @@ const struct route routes[] = {
     { "GET", "/api/v1/locations/:id", AUTH_NONE, 0, api_location, "location" },
     { "GET", "/api/v1/locations/:id/series", AUTH_NONE, 0, api_location_series, "series" },
     { "GET", "/api/v1/services", AUTH_NONE, 0, api_services, "services" },
+    { "GET", "/api/v1/notifications", AUTH_NONE, 0, api_notifications, "notifications" },
+    { "POST", "/api/v1/notifications/:id/ack", AUTH_ADMIN, SMALL_BODY_LIMIT, api_notification_ack,
+      "notification_ack" },
+    { "POST", "/api/v1/notifications/:id/snooze", AUTH_ADMIN, SMALL_BODY_LIMIT,
+      api_notification_snooze, "notification_snooze" },
+    { "POST", "/api/v1/notifications/:id/resolve", AUTH_ADMIN, SMALL_BODY_LIMIT,
+      api_notification_resolve, "notification_resolve" },
     { "GET", "/*", AUTH_NONE, 0, http_static, "static" },
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
@@ -60,7 +67,8 @@ static bool is_wildcard(const struct route *route)
 }
 
 enum route_match routes_match(const struct route *table, size_t n, const char *method,
-        const char *path, size_t *index, struct str *id, char *allow, size_t allow_size)
+                              const char *path, size_t *index, struct str *id, char *allow,
+                              size_t allow_size)
 {
     allow[0] = '\0';
     size_t allow_len = 0;
@@ -79,7 +87,7 @@ enum route_match routes_match(const struct route *table, size_t n, const char *m
         other_method = true;
         if (strstr(allow, table[i].method) == NULL) {
             int w = snprintf(allow + allow_len, allow_size - allow_len, "%s%s",
-                    allow_len > 0 ? ", " : "", table[i].method);
+                             allow_len > 0 ? ", " : "", table[i].method);
             if (w > 0 && (size_t)w < allow_size - allow_len)
                 allow_len += (size_t)w;
         }

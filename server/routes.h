@@ -38,16 +38,19 @@ enum route_match {
  * view into path; empty when the pattern has no ":id"); ROUTE_BAD_METHOD writes the
  * allowed methods ("GET, POST") into allow (size > 0). */
 enum route_match routes_match(const struct route *table, size_t n, const char *method,
-        const char *path, size_t *index, struct str *id, char *allow, size_t allow_size);
+                              const char *path, size_t *index, struct str *id, char *allow,
+                              size_t allow_size);
 
 /* Everything the handlers share, owned by cmd_serve.c (all borrowed by handlers). */
 struct store;
+struct writer;
 struct metrics;
 struct ingest_context;
 struct query_options;
 
 struct api_context {
     struct store *store;
+    struct writer *writer;
     const struct ingest_context *ingest;
     const struct query_options *query;
     struct metrics *metrics;
@@ -60,8 +63,12 @@ int api_metrics(const struct request *req, struct response *resp, struct lf_erro
 int api_ingest(const struct request *req, struct response *resp, struct lf_error *err);
 int api_leaks(const struct request *req, struct response *resp, struct lf_error *err);
 int api_location(const struct request *req, struct response *resp, struct lf_error *err);
-int api_location_series(const struct request *req, struct response *resp,
-        struct lf_error *err);
+int api_location_series(const struct request *req, struct response *resp, struct lf_error *err);
 int api_services(const struct request *req, struct response *resp, struct lf_error *err);
+int api_notifications(const struct request *req, struct response *resp, struct lf_error *err);
+int api_notification_ack(const struct request *req, struct response *resp, struct lf_error *err);
+int api_notification_snooze(const struct request *req, struct response *resp, struct lf_error *err);
+int api_notification_resolve(const struct request *req, struct response *resp,
+                             struct lf_error *err);
 
 #endif

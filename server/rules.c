@@ -50,8 +50,8 @@ static bool is_blank(char c)
 
 static bool class_char_ok(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '_' || c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
 }
 
 /* Splits off the next blank-separated word of *line; an empty view when none. */
@@ -106,7 +106,7 @@ static int add_class(struct rules *rules, const char *name)
 }
 
 static int parse_line(struct rules *rules, struct str line, size_t line_no, const char *name,
-        struct lf_error *err)
+                      struct lf_error *err)
 {
     line = trim(cut_comment(line));
     if (line.len == 0)
@@ -118,16 +118,16 @@ static int parse_line(struct rules *rules, struct str line, size_t line_no, cons
     struct str argument = trim(line);
     if (class_name.len > RULES_MAX_CLASS)
         return lf_fail(err, LF_EINVAL, "%s: line %zu: class name longer than %d bytes", name,
-                line_no, RULES_MAX_CLASS);
+                       line_no, RULES_MAX_CLASS);
     if (class_name.p[0] == '.')
-        return lf_fail(err, LF_EINVAL, "%s: line %zu: class name '%.*s' starts with '.'",
-                name, line_no, (int)class_name.len, class_name.p);
+        return lf_fail(err, LF_EINVAL, "%s: line %zu: class name '%.*s' starts with '.'", name,
+                       line_no, (int)class_name.len, class_name.p);
     for (size_t i = 0; i < class_name.len; i++) {
         if (!class_char_ok(class_name.p[i]))
             return lf_fail(err, LF_EINVAL,
-                    "%s: line %zu: class name '%.*s' may hold only letters, digits, '_', "
-                    "'-' and '.'",
-                    name, line_no, (int)class_name.len, class_name.p);
+                           "%s: line %zu: class name '%.*s' may hold only letters, digits, '_', "
+                           "'-' and '.'",
+                           name, line_no, (int)class_name.len, class_name.p);
     }
     enum rule_matcher kind;
     if (str_eq_cstr(matcher, "mentions"))
@@ -140,27 +140,27 @@ static int parse_line(struct rules *rules, struct str line, size_t line_no, cons
         kind = RULE_OP;
     else if (matcher.len == 0)
         return lf_fail(err, LF_EINVAL,
-                "%s: line %zu: missing matcher after '%.*s' (want mentions, function, file "
-                "or op)",
-                name, line_no, (int)class_name.len, class_name.p);
+                       "%s: line %zu: missing matcher after '%.*s' (want mentions, function, file "
+                       "or op)",
+                       name, line_no, (int)class_name.len, class_name.p);
     else
         return lf_fail(err, LF_EINVAL,
-                "%s: line %zu: unknown matcher '%.*s' (want mentions, function, file or op)",
-                name, line_no, (int)(matcher.len > 64 ? 64 : matcher.len), matcher.p);
+                       "%s: line %zu: unknown matcher '%.*s' (want mentions, function, file or op)",
+                       name, line_no, (int)(matcher.len > 64 ? 64 : matcher.len), matcher.p);
     if (argument.len == 0)
         return lf_fail(err, LF_EINVAL, "%s: line %zu: '%s' needs an argument", name, line_no,
-                rule_matcher_name(kind));
+                       rule_matcher_name(kind));
     if (kind != RULE_OP) {
         struct str rest = argument;
         struct str word = next_word(&rest);
         if (trim(rest).len > 0)
-            return lf_fail(err, LF_EINVAL, "%s: line %zu: '%s' takes one prefix, got more",
-                    name, line_no, rule_matcher_name(kind));
+            return lf_fail(err, LF_EINVAL, "%s: line %zu: '%s' takes one prefix, got more", name,
+                           line_no, rule_matcher_name(kind));
         argument = word;
     }
     if (rules->n_rules >= RULES_MAX_RULES)
         return lf_fail(err, LF_ETOOBIG, "%s: line %zu: more than %d rules", name, line_no,
-                RULES_MAX_RULES);
+                       RULES_MAX_RULES);
     if (rules->n_rules == rules->cap_rules) {
         size_t cap = rules->cap_rules == 0 ? 16 : rules->cap_rules * 2;
         struct rule *grown = lf_realloc(rules->rules, cap * sizeof(*grown));
@@ -175,7 +175,7 @@ static int parse_line(struct rules *rules, struct str line, size_t line_no, cons
     rule->matcher = kind;
     rule->line = line_no;
     if (rule->class_name == NULL || rule->argument == NULL ||
-            add_class(rules, rule->class_name) != LF_OK)
+        add_class(rules, rule->class_name) != LF_OK)
         return lf_fail(err, LF_ENOMEM, "%s: out of memory", name);
     rules->n_rules++;
     return LF_OK;
@@ -277,7 +277,7 @@ bool rule_matches(const struct rule *rule, const struct stack *stack, const stru
 }
 
 const struct rule *rules_match(const struct rules *rules, const struct stack *stack,
-        const struct site *site)
+                               const struct site *site)
 {
     struct site computed;
     if (site == NULL) {

@@ -71,7 +71,7 @@ bool rule_matches(const struct rule *rule, const struct stack *stack, const stru
 /* The first rule matching stack (site from classify_stack; NULL to have it computed),
  * or NULL when none does. Borrowed from rules. */
 const struct rule *rules_match(const struct rules *rules, const struct stack *stack,
-        const struct site *site);
+                               const struct site *site);
 
 /* The class of stack: the first matching rule's class, or RULES_UNKNOWN. Borrowed. */
 const char *rules_classify(const struct rules *rules, const struct stack *stack);

@@ -118,12 +118,15 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "SELECT l.id, sv.name, l.function, l.file, l.line, l.op, l.is_channel, "
             "l.in_repo, coalesce(l.owner, sv.owner), sum(sm.count), max(sm.confirmed), "
             "sl.first_seen, sl.last_seen "
+            /* CROSS JOIN fixes the order: live instances first (instances_last_push), then
+             * the contiguous samples of each one's latest profile; never every location
+             * ever seen times every instance */
             "FROM instances i "
+            "CROSS JOIN samples sm ON sm.profile_id = i.latest_profile_id "
             "JOIN services sv ON sv.id = i.service_id "
-            "JOIN samples sm ON sm.profile_id = i.latest_profile_id "
             "JOIN locations l ON l.id = sm.location_id "
             "JOIN service_locations sl ON sl.service_id = i.service_id "
-            "AND sl.location_id = l.id "
+            "AND sl.location_id = sm.location_id "
             "WHERE i.last_push >= ?1 AND (?2 IS NULL OR sv.name = ?2) "
             "GROUP BY i.service_id, l.id ORDER BY 10 DESC, sv.name, l.id",
     /* ?1 id */

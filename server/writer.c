@@ -60,6 +60,12 @@ static void run_batch(struct writer *writer, struct writer_job *batch, size_t n,
                 if (job->err.code == LF_OK)
                     lf_fail(&job->err, job->result, "write failed");
                 rc = store_savepoint_rollback(conn, &txn_err);
+                if (rc != LF_OK) {
+                    /* SQLite already rolled the whole transaction back (a full disk,
+                     * an I/O error): the job's own error says why */
+                    txn_err = job->err;
+                    rc = job->err.code;
+                }
             }
         }
         if (rc == LF_OK)

@@ -21,7 +21,7 @@ die() { echo "demo: $*" >&2; exit 1; }
 src=$(cat build/goleaky/srcdir)
 owners=$root/tests/goleaky/CODEOWNERS
 
-dir=$(mktemp -d /tmp/leakfleet-demo.XXXXXX)
+dir=$(mktemp -d)
 pids=()
 cleanup() {
     local p
@@ -119,9 +119,21 @@ Suspects appear within a minute, once a site passes 100 goroutines and keeps gro
 Logs: $dir. Ctrl-C stops everything.
 EOF
 
+# status: one line about the inventory (needs jq; silent without it).
+status() {
+    command -v jq >/dev/null || return 0
+    curl -sf "$url/api/v1/leaks" 2>/dev/null | jq -r '
+        (.leaks // []) as $l | if ($l | length) == 0 then "demo: no suspects yet"
+        else ($l | max_by(.count)) as $t |
+            "demo: \($l | length) suspect sites; largest: \($t.op) at \($t.file | split("/") | last):\($t.line), \($t.count) goroutines, owner \($t.owner // "none")"
+        end' 2>/dev/null || true
+}
+
 end=$((SECONDS + ${DEMO_SECONDS:-0}))
+next=$((SECONDS + 15))
 while :; do
     kill -0 "${pids[0]}" 2>/dev/null || { tail -n 20 "$dir/serve.log" >&2; die "the server exited"; }
     if [ -n "${DEMO_SECONDS:-}" ] && [ "$SECONDS" -ge "$end" ]; then break; fi
+    if [ "$SECONDS" -ge "$next" ]; then status; next=$((SECONDS + 30)); fi
     sleep 1
 done

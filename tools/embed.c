@@ -1,6 +1,6 @@
 /* embed.c - build tool: turns files into a C table so one binary carries its schema
  * migrations and web assets. Usage: embed TABLE_NAME OUT.c STRIP_PREFIX FILE...
- * Each row is { "name without STRIP_PREFIX", bytes, length }; a { NULL } row ends it. */
+ * Each row is { "base name", bytes, length }; a { NULL } row ends it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +51,10 @@ int main(int argc, char **argv)
         const char *name = argv[i];
         if (strncmp(name, strip, strip_len) == 0)
             name += strip_len;
+        /* Bundled files come from build/web/; every table is flat, so keep the base name. */
+        const char *slash = strrchr(name, '/');
+        if (slash != NULL)
+            name = slash + 1;
         fprintf(out, "    { \"%s\", file_%d, sizeof(file_%d) - 1 },\n", name, i, i);
     }
     fprintf(out, "    { NULL, NULL, 0 },\n};\n");

@@ -59,7 +59,11 @@ rss_mib() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a" }'; }
 
-"$LF" analyze "$dump" >/dev/null 2>"$tmp/err" || die "analyze failed on $dump: $(head -n 3 "$tmp/err")"
+"$LF" analyze --json "$dump" >"$tmp/out.json" 2>"$tmp/err" || die "analyze failed on $dump: $(head -n 3 "$tmp/err")"
+if command -v jq >/dev/null; then
+    got=$(jq '.goroutines' "$tmp/out.json")
+    echo "analyze read $got goroutines in $(jq '.locations | length' "$tmp/out.json") locations ($([ "$got" -eq "$n_g" ] && echo "matches the dump" || echo "the dump has $n_g"))"
+fi
 
 echo "== debug=2: $dump ($size_mb MiB, $n_g goroutines), best of $RUNS"
 wc_ms=$(best_ms wc -l "$dump")

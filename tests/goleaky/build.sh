@@ -15,7 +15,7 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 mkdir -p "$out"
 export GOCACHE=$out/cache GOPATH=$out/gopath GOMODCACHE=$out/gopath/pkg/mod \
-    GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GONOSUMDB= GOPRIVATE= GO111MODULE=on \
+    GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GONOSUMDB="" GOPRIVATE="" GO111MODULE=on \
     GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOENV=off
 
 cd "$here"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - shell helpers that run the leaky Go fixture service for tests, benchmarks and
 # the demo: start it on a free port (the service binds port 0 and writes the address it
 # got to a file, so no port is ever guessed), wait until every goroutine it started is

@@ -2,7 +2,8 @@
 """agent_fake_server.py - a stand-in for both ends of leakfleet-agent in its tests: a Go
 service's /debug/pprof/goroutine[leak] (served from tests/fixtures) and the server's
 POST /api/v1/profiles, which records every push as one JSON line and answers with the
-status written in DIR/mode ("201" by default; e.g. "500", "400", "429").
+status written in DIR/mode ("201" by default; e.g. "500", "400", "429"; "201 2" answers
+after 2 seconds).
 
 Usage: agent_fake_server.py DIR [--leak]   (writes the chosen port to DIR/port)
 """
@@ -12,6 +13,7 @@ import http.server
 import json
 import os
 import sys
+import time
 import urllib.parse
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
@@ -53,11 +55,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         url = urllib.parse.urlparse(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        status, delay = 201, 0.0
         try:
             with open(os.path.join(self.server.dir, "mode")) as f:
-                status = int(f.read().strip() or "201")
+                words = f.read().split()
+            status = int(words[0]) if words else 201
+            delay = float(words[1]) if len(words) > 1 else 0.0
         except (OSError, ValueError):
-            status = 201
+            pass
+        if delay > 0:
+            with open(os.path.join(self.server.dir, "slow-post-started"), "w") as f:
+                f.write("1")
+            time.sleep(delay)
         encoding = self.headers.get("Content-Encoding", "")
         decoded = gzip.decompress(body) if encoding == "gzip" else body
         record = {

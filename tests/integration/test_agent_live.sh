@@ -4,8 +4,9 @@
 # and instance; with the server stopped the scrapes are spooled, the agent is killed -9
 # and restarted in the middle of the outage, and once the server is back every scraped
 # profile is stored exactly once (counted through /api/v1/services against the agent's
-# own "scraped" log lines); a target that is down gives a clear line and no push; a
-# corrupt spool file is set aside and a full spool drops the oldest.
+# own "scraped" log lines); a target that is down gives a clear line and no push; a YAML
+# config drives two targets; a corrupt spool file is set aside and a full spool drops the
+# oldest.
 . "$(dirname "$0")/lib.sh"
 . tests/goleaky/lib.sh
 
@@ -97,6 +98,19 @@ lf_eq "$rc" 1 "--once exit status with the target down"
 grep -q "scrape of 'checkout' instance 'web-1' failed, nothing pushed: GET 'http://127.0.0.1:1/debug/pprof/goroutine?debug=0'" \
     "$LF_TMP/agent3.log" || lf_fail "no clear line for the target down: $(cat "$LF_TMP/agent3.log")"
 lf_eq "$(stored web-1)" "$before" "nothing pushed with the target down"
+
+# ---- a YAML config with two targets ---------------------------------------------------------
+cat >"$LF_TMP/agent.yaml" <<YAML
+server: "$LF_URL"
+token: "agent-secret"
+spool: {dir: "$LF_TMP/spool-yaml", max_files: 100}
+targets:
+  - {service: checkout, instance: yaml-a, url: "$LEAKY_URL"}
+  - {service: checkout, instance: yaml-b, url: "$LEAKY_URL", format: debug2}
+YAML
+"$AGENT" --config "$LF_TMP/agent.yaml" --once 2>"$LF_TMP/agent-yaml.log" ||
+    lf_fail "--once --config failed: $(tail -n 3 "$LF_TMP/agent-yaml.log")"
+lf_eq "$(stored yaml-a),$(stored yaml-b)" "1,1" "one profile from each configured target"
 
 # ---- full spool drops the oldest; a corrupt file is set aside ----------------------------
 lf_stop

@@ -191,4 +191,21 @@ AGENT_PID=
 eq "$RC" 0 "daemon exit status after SIGTERM"
 grep -q "agent: stopping on signal 15" "$T/agent.log" || fail "no stop line"
 eq "$(queued)" 0 "nothing left after a clean stop"
+
+# ---- SIGTERM during a push: the push finishes, then the agent exits ----------------------
+: >"$T/posts.jsonl"
+rm -f "$T/slow-post-started"
+mode "201 2"
+"$AGENT" --server "$URL" --token tok-1 --service shop --target "$URL" --spool "$SPOOL" \
+    --interval 1s --log-level debug 2>"$T/agent.log" &
+AGENT_PID=$!
+for _ in $(seq 1 50); do [ -f "$T/slow-post-started" ] && break; sleep 0.1; done
+[ -f "$T/slow-post-started" ] || fail "no push started"
+kill -TERM "$AGENT_PID"
+RC=0; wait "$AGENT_PID" || RC=$?
+AGENT_PID=
+eq "$RC" 0 "exit status after SIGTERM during a push"
+grep -q "debug pushed pprof profile of 'shop'" "$T/agent.log" || fail "the push in flight did not finish"
+eq "$(grep -c 'debug pushed' "$T/agent.log")" 1 "no new push after SIGTERM"
+eq "$(( $(grep -c 'debug scraped' "$T/agent.log") - 1 ))" "$(queued)" "unpushed scrapes stay in the spool"
 echo "test_agent_spool: all passed"

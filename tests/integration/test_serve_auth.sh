@@ -48,14 +48,20 @@ lf_eq "$(printf '%s\n' "$LF_BODY" | grep -E '^leakfleet_pushes_total\{result="(u
     "push results in /metrics"
 
 # Read routes are open.
-for path in /healthz /metrics /api/v1/leaks /api/v1/services /; do
+for path in /healthz /metrics /api/v1/leaks /api/v1/services /api/v1/notifications; do
     lf_req GET "$path"
     lf_eq "$LF_STATUS" 200 "GET $path without a token"
 done
-lf_req GET / -D "$LF_TMP/headers"
-grep -qi "^content-security-policy: default-src 'self'" "$LF_TMP/headers" || lf_fail "no CSP on /"
-grep -qi "^x-content-type-options: nosniff" "$LF_TMP/headers" || lf_fail "no nosniff on /"
-echo "ok: / has a CSP and nosniff"
+# The dashboard (embedded from web/ at build time) with its security headers.
+if [ -f web/index.html ]; then
+    lf_req GET / -D "$LF_TMP/headers"
+    lf_eq "$LF_STATUS" 200 "GET / without a token"
+    lf_eq "$LF_BODY" "$(cat web/index.html)" "GET / serves web/index.html"
+fi
+lf_req GET /api/v1/services -D "$LF_TMP/headers"
+grep -qi "^content-security-policy: default-src 'self'" "$LF_TMP/headers" || lf_fail "no CSP"
+grep -qi "^x-content-type-options: nosniff" "$LF_TMP/headers" || lf_fail "no nosniff"
+echo "ok: answers carry a CSP and nosniff"
 
 # Admin-only routes: the notification actions.
 admin_route=/api/v1/notifications/424242/ack
@@ -66,5 +72,11 @@ lf_eq "$LF_STATUS" 403 "admin route with an ingest token"
 lf_eq "$(lf_json .error)" "this route needs an admin token" "admin route error"
 lf_req POST "$admin_route" -H "Authorization: Bearer admin-secret"
 lf_eq "$LF_STATUS" 404 "admin route with the admin token (no such notification)"
+lf_req POST /api/v1/notifications/1/snooze -H "Authorization: Bearer admin-secret"
+lf_eq "$(lf_json .error)" "missing parameter 'until'" "snooze without until"
+for action in ack snooze resolve; do
+    lf_req POST "/api/v1/notifications/1/$action" -H "Authorization: Bearer other-secret"
+    lf_eq "$LF_STATUS" 403 "$action with an ingest token"
+done
 
 lf_stop

@@ -9,37 +9,29 @@ F=$LF_FIXTURES
 N=3000
 PARALLEL=24
 
-cat >"$LF_TMP/push1.sh" <<SH
-#!/usr/bin/env bash
-# one push of instance \$1; prints "STATUS PROFILE_ID" (000 when the server was gone)
-[ -e "$LF_TMP/stop" ] && exit 0
-out=\$(curl -s -m 20 -o - -w '\n%{http_code}' -X POST \
-    -H 'Authorization: Bearer agent-secret' --data-binary @$F/shop-n25.pb.gz \
-    "$LF_URL/api/v1/profiles?service=shop&instance=i\$1")
-code=\$(printf '%s' "\$out" | tail -n 1)
-id=\$(printf '%s' "\$out" | head -n 1 | jq -r '.profile_id // empty' 2>/dev/null)
-echo "\$code \${id:-none}"
-SH
-chmod +x "$LF_TMP/push1.sh"
-
-seq 1 "$N" | xargs -P "$PARALLEL" -n 1 "$LF_TMP/push1.sh" >"$LF_TMP/results" 2>/dev/null &
+# One curl process runs the burst: N pushes as instances i1..iN, PARALLEL at a time,
+# each answer in its own file, "STATUS FILE" per push on stdout.
+mkdir "$LF_TMP/answers"
+curl -s -m 20 --parallel --parallel-max "$PARALLEL" -X POST \
+    -H 'Authorization: Bearer agent-secret' --data-binary "@$F/shop-n25.pb.gz" \
+    -o "$LF_TMP/answers/#1" -w '%{http_code} %{filename_effective}\n' \
+    "$LF_URL/api/v1/profiles?service=shop&instance=i[1-$N]" >"$LF_TMP/results" 2>/dev/null &
 burst=$!
 # Kill once a few hundred pushes have been answered, while the rest are in flight.
-for _ in $(seq 1 400); do
-    [ "$(wc -l <"$LF_TMP/results")" -ge 150 ] && break
+for _ in $(seq 1 500); do
+    [ "$(grep -c '^2' "$LF_TMP/results" || true)" -ge 300 ] && break
     sleep 0.02
 done
 kill -KILL "$LF_PID"
-touch "$LF_TMP/stop"
 wait "$LF_PID" 2>/dev/null || true
 LF_PID=
 wait "$burst" || true
 
-ok_ids=$(awk '$1 ~ /^2/ {print $2}' "$LF_TMP/results")
+ok_ids=$(awk '$1 ~ /^2/ {print $2}' "$LF_TMP/results" | xargs -r cat | jq -r .profile_id)
 n_ok=$(printf '%s\n' "$ok_ids" | grep -c . || true)
-n_failed=$(awk '$1 !~ /^2/' "$LF_TMP/results" | wc -l)
+n_failed=$((N - n_ok))
 echo "pushes answered 2xx: $n_ok, not answered: $n_failed (of $N)"
-[ "$n_ok" -ge 150 ] || lf_fail "too few pushes answered before the kill ($n_ok)"
+[ "$n_ok" -ge 300 ] || lf_fail "too few pushes answered before the kill ($n_ok)"
 [ "$n_failed" -ge 1 ] || lf_fail "the kill came after the burst: nothing was in flight"
 
 db=$LF_TMP/lf.db

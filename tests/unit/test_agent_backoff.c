@@ -9,8 +9,8 @@ START_TEST(test_ceiling_doubles_then_caps)
 {
     struct backoff b;
     backoff_init(&b, 1000, 300000, 42);
-    static const uint64_t want[] = { 1000, 2000, 4000, 8000, 16000, 32000, 64000, 128000,
-        256000, 300000, 300000, 300000 };
+    static const uint64_t want[] = { 1000,  2000,   4000,   8000,   16000,  32000,
+                                     64000, 128000, 256000, 300000, 300000, 300000 };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         ck_assert_uint_eq(backoff_ceiling_ms(&b), want[i]);
         uint64_t wait = backoff_next_ms(&b);

@@ -75,7 +75,7 @@ static void oldest_path(char *out, size_t size)
     while ((de = readdir(d)) != NULL) {
         size_t len = strlen(de->d_name);
         if (len > 5 && strcmp(de->d_name + len - 5, ".prof") == 0 &&
-                (best[0] == '\0' || strcmp(de->d_name, best) < 0))
+            (best[0] == '\0' || strcmp(de->d_name, best) < 0))
             snprintf(best, sizeof(best), "%s", de->d_name);
     }
     closedir(d);
@@ -133,8 +133,8 @@ START_TEST(test_put_peek_remove_oldest_first)
     struct spool *s = spool_open(dir, &roomy, &err);
     ck_assert_msg(s != NULL, "%s", err.msg);
     ck_assert_uint_eq(spool_count(s), 0);
-    ck_assert_int_eq(spool_peek(s, &(struct spool_meta){ 0 }, &(char *){ NULL }, &(size_t){ 0 },
-                             &err),
+    ck_assert_int_eq(
+            spool_peek(s, &(struct spool_meta){ 0 }, &(char *){ NULL }, &(size_t){ 0 }, &err),
             LF_ENOTFOUND);
     put_n(s, 1, "first body");
     put_n(s, 2, "second\nbody with \0 nothing after");
@@ -298,6 +298,22 @@ START_TEST(test_reject_moves_aside)
 }
 END_TEST
 
+START_TEST(test_aside_directories_are_bounded)
+{
+    struct lf_error err = { 0 };
+    struct spool_limits limits = { 1 << 20, 2 };
+    struct spool *s = spool_open(dir, &limits, &err);
+    ck_assert_ptr_nonnull(s);
+    for (int i = 1; i <= 5; i++) {
+        put_n(s, i, "refused again");
+        ck_assert_int_eq(spool_reject(s, "server answered HTTP 401: unknown token", &err), LF_OK);
+    }
+    ck_assert_int_eq(count_files("rejected"), 2);
+    ck_assert_uint_eq(spool_count(s), 0);
+    spool_close(s);
+}
+END_TEST
+
 START_TEST(test_file_limit_drops_oldest)
 {
     struct lf_error err = { 0 };
@@ -441,6 +457,7 @@ static Suite *spool_suite(void)
     tcase_add_test(tc, test_corrupt_truncated);
     tcase_add_test(tc, test_corrupt_magic_header_and_cut);
     tcase_add_test(tc, test_reject_moves_aside);
+    tcase_add_test(tc, test_aside_directories_are_bounded);
     suite_add_tcase(s, tc);
     tc = tcase_create("limits");
     tcase_add_checked_fixture(tc, setup, teardown);

@@ -49,8 +49,8 @@ START_TEST(test_flags_and_defaults)
 {
     struct targets_config cfg;
     struct lf_error err;
-    int rc = PARSE(&cfg, &err, "--server", "http://127.0.0.1:8080", "--token", "t",
-            "--service", "checkout", "--target", "http://127.0.0.1:6060/");
+    int rc = PARSE(&cfg, &err, "--server", "http://127.0.0.1:8080", "--token", "t", "--service",
+                   "checkout", "--target", "http://127.0.0.1:6060/");
     ck_assert_msg(rc == LF_OK, "%s", err.msg);
     ck_assert_str_eq(cfg.server, "http://127.0.0.1:8080");
     ck_assert_str_eq(cfg.token, "t");
@@ -71,10 +71,10 @@ START_TEST(test_flags_and_defaults)
     targets_release(&cfg);
 
     rc = PARSE(&cfg, &err, "--server", "https://lf.example", "--token", "t", "--service", "s",
-            "--target", "http://a:1", "--instance", "pod-7", "--interval", "500ms", "--format",
-            "debug2", "--spool", "/var/spool/lf", "--spool-max-bytes", "8M",
-            "--spool-max-files", "12", "--timeout", "2s", "--connect-timeout", "1s",
-            "--retry-max", "1m", "--once", "--log-level", "warn");
+               "--target", "http://a:1", "--instance", "pod-7", "--interval", "500ms", "--format",
+               "debug2", "--spool", "/var/spool/lf", "--spool-max-bytes", "8M", "--spool-max-files",
+               "12", "--timeout", "2s", "--connect-timeout", "1s", "--retry-max", "1m", "--once",
+               "--log-level", "warn");
     ck_assert_msg(rc == LF_OK, "%s", err.msg);
     ck_assert_str_eq(cfg.targets[0].instance, "pod-7");
     ck_assert_int_eq(cfg.targets[0].interval_ms, 500);
@@ -96,18 +96,18 @@ START_TEST(test_bad_usage)
     struct targets_config cfg;
     struct lf_error err;
     ck_assert_int_eq(PARSE(&cfg, &err, "--token", "t", "--service", "s", "--target", "http://a"),
-            LF_EUSAGE);
+                     LF_EUSAGE);
     ck_assert_str_eq(err.msg, "--server is required (see --help)");
     targets_release(&cfg);
     unsetenv("LEAKFLEET_AGENT_TOKEN");
-    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--service", "s", "--target",
-                             "http://a"),
+    ck_assert_int_eq(
+            PARSE(&cfg, &err, "--server", "http://x", "--service", "s", "--target", "http://a"),
             LF_EUSAGE);
     ck_assert_str_eq(err.msg, "--token is required (or LEAKFLEET_AGENT_TOKEN)");
     targets_release(&cfg);
     setenv("LEAKFLEET_AGENT_TOKEN", "from-env", 1);
-    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--service", "s", "--target",
-                             "http://a"),
+    ck_assert_int_eq(
+            PARSE(&cfg, &err, "--server", "http://x", "--service", "s", "--target", "http://a"),
             LF_OK);
     ck_assert_str_eq(cfg.token, "from-env");
     targets_release(&cfg);
@@ -116,17 +116,17 @@ START_TEST(test_bad_usage)
     ck_assert_str_eq(err.msg, "no targets: give --service and --target, or --config");
     targets_release(&cfg);
     ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "s",
-                             "--target", "http://a", "--format", "json"),
-            LF_EUSAGE);
+                           "--target", "http://a", "--format", "json"),
+                     LF_EUSAGE);
     ck_assert_str_eq(err.msg, "--format: expected pprof, debug1 or debug2, not 'json'");
     targets_release(&cfg);
     ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "s",
-                             "--target", "http://a", "--interval", "0s"),
-            LF_EUSAGE);
+                           "--target", "http://a", "--interval", "0s"),
+                     LF_EUSAGE);
     targets_release(&cfg);
-    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service",
-                             "a\nb", "--target", "http://a"),
-            LF_EUSAGE);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "a\nb",
+                           "--target", "http://a"),
+                     LF_EUSAGE);
     targets_release(&cfg);
     ck_assert_int_eq(PARSE(&cfg, &err, "--server", "x", "--token", "t"), LF_EUSAGE);
     ck_assert_str_eq(err.msg, "--server: expected an http:// or https:// URL 'x'");
@@ -207,8 +207,8 @@ START_TEST(test_yaml_targets_and_overrides)
 
     /* flags override the file's top-level values; a flag target joins the file's */
     rc = PARSE(&cfg, &err, "--config", yaml_path, "--server", "http://other:1", "--instance",
-            "node-9", "--interval", "5s", "--spool", "/tmp/s", "--service", "cart", "--target",
-            "http://127.0.0.1:7000");
+               "node-9", "--interval", "5s", "--spool", "/tmp/s", "--service", "cart", "--target",
+               "http://127.0.0.1:7000");
     ck_assert_msg(rc == LF_OK, "%s", err.msg);
     ck_assert_str_eq(cfg.server, "http://other:1");
     ck_assert_str_eq(cfg.spool_dir, "/tmp/s");
@@ -246,7 +246,7 @@ START_TEST(test_yaml_errors)
                "format: xml}\n");
     ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
     ck_assert_msg(strstr(err.msg, "targets.0.format: expected pprof, debug1 or debug2") != NULL,
-            "%s", err.msg);
+                  "%s", err.msg);
     targets_release(&cfg);
     teardown();
 

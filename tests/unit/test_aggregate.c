@@ -68,14 +68,14 @@ static const struct truth shop_truth[] = {
     { "main.locked", 66, 1, "select (no cases)", "unknown", "select (no cases)" },
     { "main.lockForever", 33, 25, "sync.Mutex.Lock", "sync.Mutex.Lock", "sync.Mutex.Lock" },
     { "main.rlockForever", 35, 25, "sync.RWMutex.RLock", "sync.RWMutex.RLock",
-            "sync.RWMutex.RLock" },
+      "sync.RWMutex.RLock" },
     { "main.waitGroupForever", 40, 25, "sync.WaitGroup.Wait", "sync.WaitGroup.Wait",
-            "sync.WaitGroup.Wait" },
+      "sync.WaitGroup.Wait" },
     { "main.condForever", 47, 25, "sync.Cond.Wait", "sync.Cond.Wait", "sync.Cond.Wait" },
     { "main.deep", 52, 25, "chan send", "unknown", "chan send" },
     { "main.labelled.func1", 60, 25, "chan receive", "unknown", "chan receive" },
     { "github.com/acme/shop/internal/queue.(*Queue).work", 13, 25, "chan send", "unknown",
-            "chan send" },
+      "chan send" },
     { "main.main.func1", 87, 25, "sleep", "sleep", "sleep" },
     { "net/http.(*Server).Serve", 3070, 1, "IO wait", "IO wait", "IO wait" },
     { "net/http/pprof.handler.ServeHTTP", 253, 1, "running", "running", "running" },
@@ -93,8 +93,8 @@ static void check_truth(const char *path, int column)
         const struct agg_location *loc = find(agg, t->function);
         ck_assert_msg(loc != NULL, "%s: no location %s", path, t->function);
         const char *op = column == 0 ? t->op_pprof : column == 1 ? t->op_debug1 : t->op_debug2;
-        ck_assert_msg(strcmp(loc->op_text, op) == 0, "%s: %s op '%s', want '%s'", path,
-                t->function, loc->op_text, op);
+        ck_assert_msg(strcmp(loc->op_text, op) == 0, "%s: %s op '%s', want '%s'", path, t->function,
+                      loc->op_text, op);
         ck_assert_int_eq(loc->line, t->line);
         ck_assert_int_eq(loc->count, t->count);
         ck_assert(!loc->confirmed);
@@ -110,7 +110,7 @@ static void check_truth(const char *path, int column)
     ck_assert_int_eq(conn->line, 678);
     /* largest first, ties by function name */
     ck_assert_str_eq(aggregate_at(agg, 0)->function,
-            "github.com/acme/shop/internal/queue.(*Queue).work");
+                     "github.com/acme/shop/internal/queue.(*Queue).work");
     ck_assert_str_eq(aggregate_at(agg, 10)->function, "main.waitGroupForever");
     ck_assert_str_eq(aggregate_at(agg, 11)->function, "main.locked");
     for (size_t i = 1; i < aggregate_size(agg); i++)
@@ -179,8 +179,7 @@ static int model_sink(void *ctx, const struct stack *stack, struct lf_error *err
     char key[512];
     const struct stack_frame *f = &stack->frames[site.frame];
     snprintf(key, sizeof(key), "%.*s|%.*s|%.*s|%lld", (int)site.op_words.len, site.op_words.p,
-            (int)f->function.len, f->function.p, (int)f->file.len, f->file.p,
-            (long long)f->line);
+             (int)f->function.len, f->function.p, (int)f->file.len, f->file.p, (long long)f->line);
     m->total += stack->count;
     for (size_t i = 0; i < m->n; i++) {
         if (strcmp(m->key[i], key) == 0) {
@@ -197,7 +196,7 @@ static int model_sink(void *ctx, const struct stack *stack, struct lf_error *err
 START_TEST(test_brute_recount)
 {
     const char *files[] = { LF_FIXTURE("shop-n25.debug2.txt"), LF_FIXTURE("shop-n3.sigquit.txt"),
-        LF_FIXTURE("shop-n25.pb.gz"), LF_FIXTURE("shop-n25.debug1.txt") };
+                            LF_FIXTURE("shop-n25.pb.gz"), LF_FIXTURE("shop-n25.debug1.txt") };
     for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
         size_t len = 0;
         char *buf = read_fixture(files[k], &len);
@@ -215,7 +214,7 @@ START_TEST(test_brute_recount)
             const struct agg_location *loc = aggregate_at(agg, i);
             char key[512];
             snprintf(key, sizeof(key), "%s|%s|%s|%lld", loc->op_text, loc->function, loc->file,
-                    (long long)loc->line);
+                     (long long)loc->line);
             bool found = false;
             for (size_t j = 0; j < m.n; j++) {
                 if (strcmp(m.key[j], key) == 0) {
@@ -232,8 +231,8 @@ END_TEST
 
 /* ---- hand-built stacks ------------------------------------------------------------------ */
 
-static struct stack one_frame_stack(struct stack_frame *frame, const char *reason,
-        int64_t minutes, bool leaked)
+static struct stack one_frame_stack(struct stack_frame *frame, const char *reason, int64_t minutes,
+                                    bool leaked)
 {
     struct stack s;
     memset(&s, 0, sizeof(s));
@@ -364,8 +363,7 @@ START_TEST(test_allocation_failures)
         }
         struct lf_error err;
         lf_error_clear(&err);
-        int rc = parse_buffer(PARSE_FORMAT_DEBUG2, buf, len, NULL, aggregate_sink, agg, NULL,
-                &err);
+        int rc = parse_buffer(PARSE_FORMAT_DEBUG2, buf, len, NULL, aggregate_sink, agg, NULL, &err);
         if (rc == LF_OK) {
             lf_alloc_fail_after(-1);
             ck_assert_uint_eq(aggregate_size(agg), 15);

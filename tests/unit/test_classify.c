@@ -40,16 +40,16 @@ static void build(struct test_stack *t, const char *reason, const struct fr *frs
 
 /* Classifies and checks op words, kind and the site's function. */
 static void expect(const char *reason, const struct fr *frs, size_t n, enum op_kind op,
-        const char *words, const char *site_function)
+                   const char *words, const char *site_function)
 {
     struct test_stack t;
     build(&t, reason, frs, n);
     struct site site;
     classify_stack(&t.stack, &site);
     ck_assert_msg(site.op == op, "reason '%s': op %d (%.*s), want %d (%s)", reason ? reason : "",
-            (int)site.op, (int)site.op_words.len, site.op_words.p, (int)op, words);
+                  (int)site.op, (int)site.op_words.len, site.op_words.p, (int)op, words);
     ck_assert_msg(str_eq_cstr(site.op_words, words), "op words '%.*s', want '%s'",
-            (int)site.op_words.len, site.op_words.p, words);
+                  (int)site.op_words.len, site.op_words.p, words);
     if (site_function == NULL) {
         ck_assert_uint_eq(site.frame, n);
     } else {
@@ -59,7 +59,7 @@ static void expect(const char *reason, const struct fr *frs, size_t n, enum op_k
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define GO "/usr/lib/go-1.19/src/"
+#define GO   "/usr/lib/go-1.19/src/"
 #define SHOP "/srv/build/shop/main.go"
 
 /* ---- pprof: runtime frames kept ----------------------------------------------------- */
@@ -74,8 +74,8 @@ static const struct fr pprof_send[] = {
     { "runtime.gopark", GO "runtime/proc.go", 363 },
     { "runtime.chansend", GO "runtime/chan.go", 259 },
     { "runtime.chansend1", GO "runtime/chan.go", 145 },
-    { "github.com/acme/shop/internal/queue.(*Queue).work", "/srv/build/shop/internal/queue/queue.go",
-            13 },
+    { "github.com/acme/shop/internal/queue.(*Queue).work",
+      "/srv/build/shop/internal/queue/queue.go", 13 },
 };
 static const struct fr pprof_nil_recv[] = {
     { "runtime.gopark", GO "runtime/proc.go", 363 },
@@ -179,29 +179,27 @@ static const struct fr pprof_writer[] = {
 START_TEST(test_pprof_channel_ops)
 {
     expect(NULL, pprof_nil_send, N(pprof_nil_send), OP_CHAN_SEND_NIL, "chan send (nil chan)",
-            "main.nilSend");
+           "main.nilSend");
     expect(NULL, pprof_send, N(pprof_send), OP_CHAN_SEND, "chan send",
-            "github.com/acme/shop/internal/queue.(*Queue).work");
-    expect(NULL, pprof_nil_recv, N(pprof_nil_recv), OP_CHAN_RECEIVE_NIL,
-            "chan receive (nil chan)", "main.nilRecv");
-    expect(NULL, pprof_recv, N(pprof_recv), OP_CHAN_RECEIVE, "chan receive",
-            "main.labelled.func1");
+           "github.com/acme/shop/internal/queue.(*Queue).work");
+    expect(NULL, pprof_nil_recv, N(pprof_nil_recv), OP_CHAN_RECEIVE_NIL, "chan receive (nil chan)",
+           "main.nilRecv");
+    expect(NULL, pprof_recv, N(pprof_recv), OP_CHAN_RECEIVE, "chan receive", "main.labelled.func1");
     expect(NULL, pprof_range_recv, N(pprof_range_recv), OP_CHAN_RECEIVE, "chan receive",
-            "main.consume");
+           "main.consume");
     expect(NULL, pprof_block, N(pprof_block), OP_SELECT_NO_CASES, "select (no cases)",
-            "main.forever");
+           "main.forever");
     expect(NULL, pprof_select, N(pprof_select), OP_SELECT, "select", "main.timeoutLeak");
 }
 END_TEST
 
 START_TEST(test_pprof_sync_ops)
 {
-    expect(NULL, pprof_mutex, N(pprof_mutex), OP_MUTEX_LOCK, "sync.Mutex.Lock",
-            "main.lockForever");
+    expect(NULL, pprof_mutex, N(pprof_mutex), OP_MUTEX_LOCK, "sync.Mutex.Lock", "main.lockForever");
     expect(NULL, pprof_rlock, N(pprof_rlock), OP_RWMUTEX_RLOCK, "sync.RWMutex.RLock",
-            "main.rlockForever");
+           "main.rlockForever");
     expect(NULL, pprof_waitgroup, N(pprof_waitgroup), OP_WAITGROUP_WAIT, "sync.WaitGroup.Wait",
-            "main.waitGroupForever");
+           "main.waitGroupForever");
     expect(NULL, pprof_cond, N(pprof_cond), OP_COND_WAIT, "sync.Cond.Wait", "main.condForever");
     /* RWMutex.Lock blocks in its inner Mutex.Lock: the caller called RWMutex.Lock */
     static const struct fr rw_lock[] = {
@@ -235,7 +233,7 @@ START_TEST(test_pprof_sync_ops)
         { "main.waitGroupForever", SHOP, 40 },
     };
     expect(NULL, wg_125, N(wg_125), OP_WAITGROUP_WAIT, "sync.WaitGroup.Wait",
-            "main.waitGroupForever");
+           "main.waitGroupForever");
     /* a semaphore no sync primitive explains: net's fd mutex */
     static const struct fr fd_sema[] = {
         { "runtime.gopark", GO "runtime/proc.go", 363 },
@@ -256,12 +254,11 @@ END_TEST
 START_TEST(test_pprof_other_ops)
 {
     expect(NULL, pprof_sleep, N(pprof_sleep), OP_SLEEP, "sleep", "main.main.func1");
-    expect(NULL, pprof_accept, N(pprof_accept), OP_IO_WAIT, "IO wait",
-            "net/http.(*Server).Serve");
+    expect(NULL, pprof_accept, N(pprof_accept), OP_IO_WAIT, "IO wait", "net/http.(*Server).Serve");
     expect(NULL, pprof_syscall, N(pprof_syscall), OP_SYSCALL, "syscall",
-            "net/http.(*connReader).backgroundRead");
+           "net/http.(*connReader).backgroundRead");
     expect(NULL, pprof_writer, N(pprof_writer), OP_RUNNING, "running",
-            "net/http/pprof.handler.ServeHTTP");
+           "net/http/pprof.handler.ServeHTTP");
     /* a runtime goroutine: nothing but runtime frames, the outermost names it */
     static const struct fr gc_worker[] = {
         { "runtime.gopark", GO "runtime/proc.go", 363 },
@@ -301,7 +298,7 @@ static const struct fr d2_nil_recv[] = { { "main.nilRecv", SHOP, 28 } };
 static const struct fr d2_forever[] = { { "main.forever", SHOP, 31 } };
 static const struct fr d2_send[] = {
     { "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1",
-            "/srv/build/acme/leaky/internal/pubsub/pubsub.go", 27 },
+      "/srv/build/acme/leaky/internal/pubsub/pubsub.go", 27 },
 };
 static const struct fr d2_writer[] = {
     { "runtime/pprof.writeGoroutineStacks", GO "runtime/pprof/pprof.go", 692 },
@@ -328,23 +325,23 @@ START_TEST(test_debug2_sync_every_release_agrees)
 {
     /* Go 1.19 says semacquire; 1.20+ names the primitive; the frames decide */
     expect("semacquire", d2_mutex, N(d2_mutex), OP_MUTEX_LOCK, "sync.Mutex.Lock",
-            "main.lockForever");
+           "main.lockForever");
     expect("sync.Mutex.Lock", d2_mutex, N(d2_mutex), OP_MUTEX_LOCK, "sync.Mutex.Lock",
-            "main.lockForever");
+           "main.lockForever");
     expect("semacquire", d2_rlock, N(d2_rlock), OP_RWMUTEX_RLOCK, "sync.RWMutex.RLock",
-            "main.rlockForever");
+           "main.rlockForever");
     expect("sync.RWMutex.RLock", d2_rlock, N(d2_rlock), OP_RWMUTEX_RLOCK, "sync.RWMutex.RLock",
-            "main.rlockForever");
+           "main.rlockForever");
     /* WaitGroup: semacquire until 1.24, its own reason from 1.25 */
     expect("semacquire", d2_wg, N(d2_wg), OP_WAITGROUP_WAIT, "sync.WaitGroup.Wait",
-            "main.waitGroupForever");
+           "main.waitGroupForever");
     expect("sync.WaitGroup.Wait", d2_wg, N(d2_wg), OP_WAITGROUP_WAIT, "sync.WaitGroup.Wait",
-            "main.waitGroupForever");
+           "main.waitGroupForever");
     expect("sync.Cond.Wait", d2_cond, N(d2_cond), OP_COND_WAIT, "sync.Cond.Wait",
-            "main.condForever");
+           "main.condForever");
     /* a reason without frames that name a primitive keeps its words */
     expect("sync.RWMutex.Lock", d2_send, N(d2_send), OP_RWMUTEX_LOCK, "sync.RWMutex.Lock",
-            "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
+           "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
     static const struct fr bare_sema[] = {
         { "sync.runtime_Semacquire", GO "runtime/sema.go", 62 },
         { "main.custom", SHOP, 12 },
@@ -356,29 +353,29 @@ END_TEST
 START_TEST(test_debug2_channel_and_other_reasons)
 {
     expect("chan send (nil chan)", d2_nil_send, 1, OP_CHAN_SEND_NIL, "chan send (nil chan)",
-            "main.nilSend");
+           "main.nilSend");
     expect("chan receive (nil chan)", d2_nil_recv, 1, OP_CHAN_RECEIVE_NIL,
-            "chan receive (nil chan)", "main.nilRecv");
+           "chan receive (nil chan)", "main.nilRecv");
     expect("select (no cases)", d2_forever, 1, OP_SELECT_NO_CASES, "select (no cases)",
-            "main.forever");
+           "main.forever");
     expect("chan send", d2_send, 1, OP_CHAN_SEND, "chan send",
-            "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
+           "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
     expect("chan receive", d2_send, 1, OP_CHAN_RECEIVE, "chan receive",
-            "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
+           "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
     expect("select", d2_send, 1, OP_SELECT, "select",
-            "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
+           "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
     expect("IO wait", d2_io_read, N(d2_io_read), OP_IO_WAIT, "IO wait",
-            "net/http.(*connReader).backgroundRead");
+           "net/http.(*connReader).backgroundRead");
     expect("syscall", pprof_syscall, N(pprof_syscall), OP_SYSCALL, "syscall",
-            "net/http.(*connReader).backgroundRead");
+           "net/http.(*connReader).backgroundRead");
     expect("sleep", pprof_sleep + 1, 2, OP_SLEEP, "sleep", "main.main.func1");
     expect("running", d2_writer, N(d2_writer), OP_RUNNING, "running",
-            "net/http/pprof.handler.ServeHTTP");
+           "net/http/pprof.handler.ServeHTTP");
     expect("runnable", d2_send, 1, OP_RUNNABLE, "runnable",
-            "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
+           "example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1");
     /* the reason beats the frames for channel ops (under GOTRACEBACK=system) */
     expect("chan send", pprof_nil_send, N(pprof_nil_send), OP_CHAN_SEND, "chan send",
-            "main.nilSend");
+           "main.nilSend");
 }
 END_TEST
 
@@ -399,7 +396,7 @@ START_TEST(test_debug2_verbatim_reasons)
 
     /* synctest bubbles, 1.24 and 1.25 spellings: not ordinary channel ops */
     const char *durable[] = { "chan receive (synctest)", "chan receive (durable)",
-        "select (durable)", "sync.WaitGroup.Wait (durable)" };
+                              "select (durable)", "sync.WaitGroup.Wait (durable)" };
     for (size_t i = 0; i < N(durable); i++) {
         build(&t, durable[i], d2_send, 1);
         classify_stack(&t.stack, &site);
@@ -426,18 +423,16 @@ START_TEST(test_debug1_visible_frames)
     expect("", d2_nil_send, 1, OP_UNKNOWN, "unknown", "main.nilSend");
     expect("", d2_forever, 1, OP_UNKNOWN, "unknown", "main.forever");
     expect("", d2_mutex, N(d2_mutex), OP_MUTEX_LOCK, "sync.Mutex.Lock", "main.lockForever");
-    expect("", d2_rlock, N(d2_rlock), OP_RWMUTEX_RLOCK, "sync.RWMutex.RLock",
-            "main.rlockForever");
-    expect("", d2_wg, N(d2_wg), OP_WAITGROUP_WAIT, "sync.WaitGroup.Wait",
-            "main.waitGroupForever");
+    expect("", d2_rlock, N(d2_rlock), OP_RWMUTEX_RLOCK, "sync.RWMutex.RLock", "main.rlockForever");
+    expect("", d2_wg, N(d2_wg), OP_WAITGROUP_WAIT, "sync.WaitGroup.Wait", "main.waitGroupForever");
     expect("", d2_cond, N(d2_cond), OP_COND_WAIT, "sync.Cond.Wait", "main.condForever");
     expect("", pprof_sleep + 1, 2, OP_SLEEP, "sleep", "main.main.func1");
     expect("", pprof_accept + 2, N(pprof_accept) - 2, OP_IO_WAIT, "IO wait",
-            "net/http.(*Server).Serve");
+           "net/http.(*Server).Serve");
     expect("", pprof_writer + 1, N(pprof_writer) - 1, OP_RUNNING, "running",
-            "net/http/pprof.handler.ServeHTTP");
+           "net/http/pprof.handler.ServeHTTP");
     expect("", pprof_syscall, N(pprof_syscall), OP_SYSCALL, "syscall",
-            "net/http.(*connReader).backgroundRead");
+           "net/http.(*connReader).backgroundRead");
 }
 END_TEST
 
@@ -454,7 +449,7 @@ START_TEST(test_autogenerated_wrapper_is_not_a_site)
         { "net/http.(*Server).Serve", GO "net/http/server.go", 3070 },
     };
     expect("IO wait", sigquit_accept, N(sigquit_accept), OP_IO_WAIT, "IO wait",
-            "net/http.(*Server).Serve");
+           "net/http.(*Server).Serve");
     /* a wrapper below the site stays where it is */
     static const struct fr user_first[] = {
         { "main.(*Box).Get", SHOP, 12 },
@@ -462,7 +457,7 @@ START_TEST(test_autogenerated_wrapper_is_not_a_site)
         { "main.use", SHOP, 20 },
     };
     expect("chan receive", user_first, N(user_first), OP_CHAN_RECEIVE, "chan receive",
-            "main.(*Box).Get");
+           "main.(*Box).Get");
     /* the panicking goroutine of leakgen-n1.panic-crash.txt (GOTRACEBACK=crash) */
     static const struct fr panicking[] = {
         { "panic", "runtime/panic.go", 987 },
@@ -478,11 +473,25 @@ END_TEST
 
 START_TEST(test_op_names)
 {
-    const char *want[OP_KIND_COUNT] = { "unknown", "chan send", "chan receive", "select",
-        "select (no cases)", "chan send (nil chan)", "chan receive (nil chan)",
-        "sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock", "sync.WaitGroup.Wait",
-        "sync.Cond.Wait", "semacquire", "IO wait", "sleep", "syscall", "running", "runnable",
-        "other" };
+    const char *want[OP_KIND_COUNT] = { "unknown",
+                                        "chan send",
+                                        "chan receive",
+                                        "select",
+                                        "select (no cases)",
+                                        "chan send (nil chan)",
+                                        "chan receive (nil chan)",
+                                        "sync.Mutex.Lock",
+                                        "sync.RWMutex.Lock",
+                                        "sync.RWMutex.RLock",
+                                        "sync.WaitGroup.Wait",
+                                        "sync.Cond.Wait",
+                                        "semacquire",
+                                        "IO wait",
+                                        "sleep",
+                                        "syscall",
+                                        "running",
+                                        "runnable",
+                                        "other" };
     for (int i = 0; i < OP_KIND_COUNT; i++) {
         ck_assert_str_eq(op_name((enum op_kind)i), want[i]);
         enum op_kind back = OP_OTHER;

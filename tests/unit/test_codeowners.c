@@ -2,6 +2,7 @@
  * documented example file, last match wins, explicit unowned, invalid lines, limits and
  * allocation failures. */
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,118 @@ static const char *owner_of(const struct codeowners *co, const char *path, size_
     return rule == NULL || rule->n_owners == 0 ? NULL : rule->owners[0];
 }
 
+/* The naive model: each pattern as a POSIX regular expression over the whole path, built
+ * segment by segment the way gitignore-style CODEOWNERS matchers are commonly written.
+ * Returns false (skip) for the shapes where such regexes disagree with gitignore itself
+ * (two `**` in a row). */
+static bool model_regex(const char *pattern, char *re, size_t size)
+{
+    char segs[16][16];
+    size_t n = 0, len = 0;
+    for (const char *p = pattern;; p++) {
+        if (*p == '/' || *p == '\0') {
+            segs[n][len] = '\0';
+            n++;
+            len = 0;
+            if (*p == '\0')
+                break;
+        } else {
+            segs[n][len++] = *p;
+        }
+    }
+    size_t first = 0;
+    const char *list[18];
+    size_t k = 0;
+    if (segs[0][0] == '\0')
+        first = 1;
+    else if ((n == 1 || (n == 2 && segs[1][0] == '\0')) && strcmp(segs[0], "**") != 0)
+        list[k++] = "**";
+    for (size_t i = first; i < n; i++)
+        list[k++] = segs[i];
+    if (k > 1 && list[k - 1][0] == '\0')
+        list[k - 1] = "**";
+    size_t w = 0;
+    w += (size_t)snprintf(re + w, size - w, "^");
+    bool need_slash = false;
+    for (size_t i = 0; i < k; i++) {
+        bool last = i == k - 1;
+        if (i > 0 && strcmp(list[i], "**") == 0 && strcmp(list[i - 1], "**") == 0)
+            return false;
+        if (strcmp(list[i], "**") == 0) {
+            const char *part = i == 0 && last ? ".+" : i == 0 ? "(.+/)?" : last ? "/.*" : "(/.+)?";
+            w += (size_t)snprintf(re + w, size - w, "%s", part);
+            need_slash = i != 0;
+        } else if (strcmp(list[i], "*") == 0) {
+            w += (size_t)snprintf(re + w, size - w, "%s[^/]+", need_slash ? "/" : "");
+            need_slash = true;
+        } else {
+            w += (size_t)snprintf(re + w, size - w, "%s", need_slash ? "/" : "");
+            for (const char *c = list[i]; *c != '\0'; c++) {
+                const char *part = *c == '*' ? "[^/]*" : *c == '?' ? "[^/]" : NULL;
+                if (part != NULL)
+                    w += (size_t)snprintf(re + w, size - w, "%s", part);
+                else
+                    w += (size_t)snprintf(re + w, size - w, "%c", *c);
+            }
+            if (last)
+                w += (size_t)snprintf(re + w, size - w, "(/.*)?");
+            need_slash = true;
+        }
+    }
+    snprintf(re + w, size - w, "$");
+    return true;
+}
+
+START_TEST(test_against_regex_model)
+{
+    static const char *const pattern_segs[] = { "a", "b", "*", "**", "a*", "?b", "*a", "ab" };
+    static const char *const path_segs[] = { "a", "b", "ab", "ba", "bb" };
+    unsigned seed = 12345;
+    size_t compared = 0, matched = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        char pattern[128] = "", path[128] = "";
+        size_t plen = 0, tlen = 0;
+        seed = seed * 1103515245u + 12345u;
+        if ((seed >> 16) % 3 == 0)
+            pattern[plen++] = '/';
+        size_t n_pat = 1 + (seed >> 20) % 4;
+        for (size_t i = 0; i < n_pat; i++) {
+            seed = seed * 1103515245u + 12345u;
+            plen += (size_t)snprintf(pattern + plen, sizeof(pattern) - plen, "%s%s",
+                                     i > 0 ? "/" : "", pattern_segs[(seed >> 16) % 8]);
+        }
+        if ((seed >> 24) % 4 == 0)
+            pattern[plen++] = '/';
+        pattern[plen] = '\0';
+        seed = seed * 1103515245u + 12345u;
+        size_t n_path = 1 + (seed >> 16) % 5;
+        for (size_t i = 0; i < n_path; i++) {
+            seed = seed * 1103515245u + 12345u;
+            tlen += (size_t)snprintf(path + tlen, sizeof(path) - tlen, "%s%s", i > 0 ? "/" : "",
+                                     path_segs[(seed >> 16) % 5]);
+        }
+        char re[512];
+        if (!model_regex(pattern, re, sizeof(re)))
+            continue;
+        regex_t rx;
+        ck_assert_int_eq(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0);
+        bool expect = regexec(&rx, path, 0, NULL, 0) == 0;
+        regfree(&rx);
+        char text[160];
+        int w = snprintf(text, sizeof(text), "%s @o\n", pattern);
+        struct codeowners *co = codeowners_parse(text, (size_t)w, NULL);
+        ck_assert_uint_eq(codeowners_n_rules(co), 1);
+        bool got = codeowners_match(co, path) != NULL;
+        codeowners_free(co);
+        ck_assert_msg(got == expect, "pattern '%s' (%s) path '%s': got %d", pattern, re, path, got);
+        compared++;
+        matched += got;
+    }
+    ck_assert_uint_gt(compared, 15000);
+    ck_assert_uint_gt(matched, 1000);
+}
+END_TEST
+
 START_TEST(test_github_example)
 {
     struct lf_error err;
@@ -259,6 +372,16 @@ START_TEST(test_owner_forms_and_paths)
     codeowners_free(co);
     codeowners_free(NULL);
 
+    /* the text is copied: matching after the caller freed its buffer */
+    char *heap = lf_strdup("/pkg/queue/ @acme/queue\ndocs/*.md @docs\n");
+    co = codeowners_parse(heap, strlen(heap), NULL);
+    memset(heap, '#', strlen(heap));
+    lf_free(heap);
+    ck_assert_str_eq(codeowners_match(co, "pkg/queue/queue.go")->owners[0], "@acme/queue");
+    ck_assert_str_eq(codeowners_match(co, "docs/a.md")->pattern, "docs/*.md");
+    ck_assert_ptr_null(codeowners_match(co, "pkg/other/a.go"));
+    codeowners_free(co);
+
     /* empty input: no rules, nothing matches */
     co = codeowners_parse("", 0, NULL);
     ck_assert_ptr_nonnull(co);
@@ -349,6 +472,7 @@ static Suite *codeowners_suite(void)
     TCase *tc = tcase_create("patterns");
     tcase_add_test(tc, test_pattern_table);
     tcase_add_test(tc, test_many_double_stars);
+    tcase_add_test(tc, test_against_regex_model);
     suite_add_tcase(s, tc);
     tc = tcase_create("files");
     tcase_add_test(tc, test_github_example);

@@ -113,6 +113,13 @@ START_TEST(test_contract_example)
     ck_assert_int_eq(config_check_keys(cfg, NULL, known, 7, &err), LF_OK);
     ck_assert_int_eq(config_check_keys(cfg, NULL, known, 6, &err), LF_EINVAL);
     ck_assert_str_eq(err.msg, "config.yaml:18:1: notify: unknown key");
+    static const char *const any[] = { "*" };
+    ck_assert_int_eq(config_check_keys(cfg, "owners.services", any, 1, &err), LF_OK);
+    ck_assert_int_eq(config_check_keys(cfg, "tokens.0", known, 7, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "config.yaml:14:5: tokens.0.token: unknown key");
+    ck_assert_int_eq(config_check_keys(cfg, "listen", known, 7, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "config.yaml:1:9: listen: expected a map");
+    ck_assert_int_eq(config_check_keys(cfg, "absent", known, 0, &err), LF_OK);
     config_free(cfg);
 }
 END_TEST

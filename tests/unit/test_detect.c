@@ -10,6 +10,7 @@
 #include "notify.h"
 #include "sqlbind.h"
 #include "store.h"
+#include "suppress.h"
 #include "writer.h"
 
 #define T0 1700000000
@@ -178,6 +179,18 @@ START_TEST(test_growing_in_repo_channel_site_is_suspect)
     ck_assert(detect_lookup(fx.detect, "shop", library, &v));
     ck_assert(v.growing);
     ck_assert(!v.suspect); /* growing, but not our code */
+
+    json_t *trends = NULL;
+    ck_assert_int_eq(detect_trends(fx.detect, now, 3600, 2, &trends, &fx.err), LF_OK);
+    json_t *list = json_object_get(trends, "trends");
+    ck_assert_uint_eq(json_array_size(list), 2);
+    json_t *top = json_array_get(list, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(top, "function")), "main.ncast.func1");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(top, "growth_per_hour")), 240, 1e-6);
+    ck_assert(json_is_true(json_object_get(top, "suspect")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "function")),
+            "net/http.(*conn).serve");
+    json_decref(trends);
 
     size_t verdicts, suspects;
     detect_counts(fx.detect, &verdicts, &suspects);
@@ -427,6 +440,60 @@ START_TEST(test_message_body)
 }
 END_TEST
 
+START_TEST(test_suppressed_site_is_visible_not_suspect)
+{
+    static const char rules[] = "# known sites\nNcastFanout mentions main.ncast\n"
+                                "Workers function main.worker\n";
+    const char *classes[] = { "NcastFanout" };
+    const char *reasons[] = { "bounded by the subscriber count" };
+    int64_t untils[] = { 0 };
+    struct suppress *suppress = NULL;
+    ck_assert_msg(suppress_create(rules, sizeof(rules) - 1, "rules.txt", classes, reasons,
+                          untils, 1, &suppress, &fx.err) == LF_OK,
+            "%s", fx.err.msg);
+    detect_free(fx.detect);
+    struct detect_options opts;
+    detect_options_default(&opts);
+    opts.suppress = suppress_site;
+    opts.suppress_ctx = suppress;
+    ck_assert_int_eq(detect_create(fx.store, fx.writer, &opts, &fx.detect, &fx.err), LF_OK);
+
+    int64_t now = fill_two_hours();
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    struct detect_verdict v;
+    ck_assert(detect_lookup(fx.detect, "shop", location_of("main.ncast.func1"), &v));
+    ck_assert(v.growing);
+    ck_assert(!v.suspect);
+    ck_assert_str_eq(v.suppressed, "NcastFanout: bounded by the subscriber count");
+
+    /* An expected class with no rule is a configuration error. */
+    const char *unknown[] = { "Nope" };
+    struct suppress *bad = NULL;
+    ck_assert_int_eq(suppress_create(rules, sizeof(rules) - 1, "rules.txt", unknown, reasons,
+                             untils, 1, &bad, &fx.err),
+            LF_EINVAL);
+    ck_assert_ptr_null(bad);
+
+    /* Expired: the site is suspect again. */
+    detect_free(fx.detect);
+    fx.detect = NULL;
+    suppress_free(suppress);
+    int64_t expired[] = { now - 1 };
+    ck_assert_int_eq(suppress_create(rules, sizeof(rules) - 1, "rules.txt", classes, reasons,
+                             expired, 1, &suppress, &fx.err),
+            LF_OK);
+    opts.suppress_ctx = suppress;
+    ck_assert_int_eq(detect_create(fx.store, fx.writer, &opts, &fx.detect, &fx.err), LF_OK);
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    ck_assert(detect_lookup(fx.detect, "shop", location_of("main.ncast.func1"), &v));
+    ck_assert(v.suspect);
+    ck_assert_ptr_null(v.suppressed);
+    detect_free(fx.detect);
+    fx.detect = NULL;
+    suppress_free(suppress);
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
     Suite *suite = suite_create("detect");
@@ -435,6 +502,7 @@ static Suite *detect_suite(void)
     tcase_set_timeout(verdicts, 60);
     tcase_add_test(verdicts, test_growing_in_repo_channel_site_is_suspect);
     tcase_add_test(verdicts, test_under_threshold_is_not_suspect);
+    tcase_add_test(verdicts, test_suppressed_site_is_visible_not_suspect);
     suite_add_tcase(suite, verdicts);
     TCase *queue = tcase_create("queue");
     tcase_add_checked_fixture(queue, setup, teardown);

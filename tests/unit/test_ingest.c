@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -58,8 +59,9 @@ static const char *const owner_names[] = { "@acme/shop" };
 
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/lf_ingest_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    static int serial;
+    snprintf(dir, sizeof(dir), "/tmp/lf_ingest_%d_%d", (int)getpid(), serial++);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
     snprintf(path, sizeof(path), "%s/leakfleet.db", dir);
     struct lf_error err = { LF_OK, "" };
     ck_assert_int_eq(store_open(path, NULL, &store, &err), LF_OK);
@@ -296,6 +298,51 @@ START_TEST(test_idempotent_retries_count_once)
 }
 END_TEST
 
+struct racer {
+    struct ingest_result result;
+    int rc;
+};
+
+static void *push_same_key(void *arg)
+{
+    struct racer *r = arg;
+    struct ingest_request req = {
+        .service = STR_LIT("shop"),
+        .instance = STR_LIT("a"),
+        .ts = 1000,
+        .format = PARSE_FORMAT_AUTO,
+        .idempotency_key = STR_LIT("race"),
+        .body = pprof.data,
+        .body_len = pprof.len,
+    };
+    struct lf_error err;
+    r->rc = ingest_profile(&ctx, &req, &r->result, &err);
+    return NULL;
+}
+
+/* Concurrent retries with one key: whichever commits first answers all of them. */
+START_TEST(test_idempotent_concurrent_retries)
+{
+    enum { N = 8 };
+    pthread_t threads[N];
+    struct racer racers[N];
+    memset(racers, 0, sizeof(racers));
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, push_same_key, &racers[i]), 0);
+    int fresh = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(racers[i].rc, LF_OK);
+        ck_assert_int_eq(racers[i].result.profile_id, 1);
+        ck_assert_int_eq(racers[i].result.goroutines, 279);
+        fresh += !racers[i].result.replayed;
+    }
+    ck_assert_int_eq(fresh, 1);
+    struct ingest_result r = push("b", 1000, &pprof, NULL);
+    ck_assert_int_eq(r.profile_id, 2); /* no other profile was stored */
+}
+END_TEST
+
 static int push_err(const char *service, const char *instance, int64_t ts, const char *body,
                     size_t len, struct lf_error *err)
 {
@@ -450,6 +497,7 @@ static Suite *ingest_suite(void)
     tcase_add_test(tc, test_inventory_two_instances);
     tcase_add_test(tc, test_series_across_pushes);
     tcase_add_test(tc, test_idempotent_retries_count_once);
+    tcase_add_test(tc, test_idempotent_concurrent_retries);
     tcase_add_test(tc, test_refused_input);
     tcase_add_test(tc, test_allocation_failures_are_clean);
     tcase_add_test(tc, test_group_commit_real_ingests);

@@ -22,7 +22,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
     if (line_no == lines->stop_at)
         return lf_fail(err, LF_EINVAL, "line %lld: stop", (long long)line_no);
     int w = snprintf(lines->text + lines->len, sizeof(lines->text) - lines->len, "%lld:%.*s|",
-            (long long)line_no, (int)line.len, line.p);
+                     (long long)line_no, (int)line.len, line.p);
     ck_assert_int_gt(w, 0);
     lines->len += (size_t)w;
     ck_assert_uint_lt(lines->len, sizeof(lines->text));
@@ -31,7 +31,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
 
 /* Feeds text as two chunks split at cut (or whole when cut >= len), then finishes. */
 static int split(const char *text, size_t cut, size_t max, struct lines *lines,
-        struct lf_error *err)
+                 struct lf_error *err)
 {
     struct linereader reader;
     linereader_init(&reader, max);
@@ -103,7 +103,7 @@ START_TEST(test_cap)
     memset(chunk, 'x', sizeof(chunk));
     ck_assert_int_eq(linereader_feed(&reader, chunk, sizeof(chunk), on_line, &lines, &err), LF_OK);
     ck_assert_int_eq(linereader_feed(&reader, chunk, sizeof(chunk), on_line, &lines, &err),
-            LF_ETOOBIG);
+                     LF_ETOOBIG);
     ck_assert_str_eq(err.msg, "line 1: longer than 16 bytes");
     ck_assert_uint_le(reader.carry_cap, 17);
     linereader_release(&reader);

@@ -137,6 +137,10 @@ START_TEST(test_sniff_fixtures)
         { LF_FIXTURE("shop-n25.debug1.txt"), PARSE_FORMAT_DEBUG1 },
         { LF_FIXTURE("shop-n25.debug2.txt"), PARSE_FORMAT_DEBUG2 },
         { LF_FIXTURE("shop-n3.sigquit.txt"), PARSE_FORMAT_DEBUG2 },
+        { LF_FIXTURE("leakgen-n2.debug1.txt"), PARSE_FORMAT_DEBUG1 },
+        { LF_FIXTURE("leakgen-n1.panic-all.txt"), PARSE_FORMAT_DEBUG2 },
+        { LF_FIXTURE("leakgen-n1.panic-crash.txt"), PARSE_FORMAT_DEBUG2 },
+        { LF_FIXTURE("leakgen-n1.sigquit-crash.txt"), PARSE_FORMAT_DEBUG2 },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t len = 0;
@@ -159,7 +163,7 @@ START_TEST(test_sniff_fixtures)
 }
 END_TEST
 
-/* The truth of the shop-n25 dumps (fixtures README): 279 goroutines. */
+/* The truth of the shop-n25 dumps (shared fixtures README): 279 goroutines. */
 START_TEST(test_every_fixture_every_chunking)
 {
     static const struct {
@@ -175,6 +179,13 @@ START_TEST(test_every_fixture_every_chunking)
         { LF_FIXTURE("shop-n25.debug1.txt"), PARSE_FORMAT_DEBUG1, false, 279, 15, 279 },
         { LF_FIXTURE("shop-n25.debug2.txt"), PARSE_FORMAT_DEBUG2, false, 279, 279, -1 },
         { LF_FIXTURE("shop-n3.sigquit.txt"), PARSE_FORMAT_DEBUG2, false, 40, 40, -1 },
+        /* the leakgen truths are in tests/fixtures/README.md */
+        { LF_FIXTURE("leakgen-n2.debug1.txt"), PARSE_FORMAT_DEBUG1, false, 24, 13, 24 },
+        { LF_FIXTURE("leakgen-n2.debug2.txt"), PARSE_FORMAT_DEBUG2, false, 24, 24, -1 },
+        { LF_FIXTURE("leakgen-n1.panic-all.txt"), PARSE_FORMAT_DEBUG2, false, 13, 13, -1 },
+        { LF_FIXTURE("leakgen-n1.panic-crash.txt"), PARSE_FORMAT_DEBUG2, false, 17, 17, -1 },
+        { LF_FIXTURE("leakgen-n1.sigquit-crash.txt"), PARSE_FORMAT_DEBUG2, false, 22, 22, -1 },
+        { LF_FIXTURE("leakgen-n1.minutes.debug2.txt"), PARSE_FORMAT_DEBUG2, false, 13, 13, -1 },
     };
     static const size_t chunks[] = { 1, 2, 7, 4095, 65536, 1 << 20 };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -287,6 +298,15 @@ START_TEST(test_empty_and_unrecognized)
                              &err),
             LF_EINVAL);
     ck_assert_str_eq(err.msg, "empty profile (gzip of nothing)");
+    /* gzip inside gzip */
+    char *twice = NULL;
+    size_t twice_len = 0;
+    ck_assert_int_eq(decode_gzip_buffer(gz, gz_len, &twice, &twice_len, &err), LF_OK);
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, twice, twice_len, NULL, tally_sink, &t,
+                             &info, &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "profile is gzipped twice");
+    lf_free(twice);
     lf_free(gz);
 
     const char *text = "hello\nthis is not a goroutine dump\n";
@@ -328,6 +348,52 @@ START_TEST(test_empty_and_unrecognized)
 }
 END_TEST
 
+/* The goroutineleak profile in its three encodings: every stack is the runtime's verdict. */
+START_TEST(test_leak_profiles)
+{
+    size_t len = 0;
+    char *gz = read_file(LF_FIXTURE("inline-labels-n10.leak.pb.gz"), &len);
+    struct tally t = { 0 };
+    struct parse_info info;
+    struct lf_error err;
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, gz, len, 100, NULL, &t, &info, &err),
+            LF_OK);
+    ck_assert_int_eq(info.format, PARSE_FORMAT_PPROF);
+    ck_assert(info.leak_profile);
+    ck_assert_int_eq(info.goroutines, 10);
+    ck_assert_int_eq(t.stacks, 4);
+    ck_assert_int_eq(t.leaked, 4);
+    lf_free(gz);
+
+    const char *debug1 = "goroutineleak profile: total 3\n"
+                         "3 @ 0x43b256 0x406d56 0x406c3d 0x6744c5 0x46b2a1\n"
+                         "#\t0x6744c4\tmain.nilSend+0x24\t/srv/build/shop/main.go:23\n\n";
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, debug1, strlen(debug1), NULL, tally_sink, &t,
+                             &info, &err),
+            LF_OK);
+    ck_assert_int_eq(info.format, PARSE_FORMAT_DEBUG1);
+    ck_assert(info.leak_profile);
+    ck_assert_int_eq(info.declared_total, 3);
+    ck_assert_int_eq(t.goroutines, 3);
+    ck_assert_int_eq(t.leaked, 1);
+
+    const char *debug2 = "goroutine 7 [chan send (leaked)]:\n"
+                         "main.sendNoRecv.func1()\n"
+                         "\tex/t.go:11 +0x1e\n"
+                         "created by main.sendNoRecv in goroutine 1\n"
+                         "\tex/t.go:11 +0x67\n\n";
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, debug2, strlen(debug2), NULL, tally_sink, &t,
+                             &info, &err),
+            LF_OK);
+    ck_assert_int_eq(info.format, PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(t.goroutines, 1);
+    ck_assert_int_eq(t.leaked, 1);
+    ck_assert_str_eq(t.first_function, "main.sendNoRecv.func1");
+}
+END_TEST
+
 START_TEST(test_explicit_format_mismatch)
 {
     size_t len = 0;
@@ -351,12 +417,42 @@ START_TEST(test_caps_and_gzip_bomb)
     struct tally t = { 0 };
     struct parse_info info;
     struct lf_error err;
+    /* plain text streams past the cap; gzipped text and pprof do not */
     struct parse_limits limits = { .max_decoded_bytes = 100000 };
     ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, text, len, &limits, tally_sink, &t, &info,
                              &err),
+            LF_OK);
+    ck_assert_int_eq(info.goroutines, 279);
+    char *gz_text = NULL;
+    size_t gz_text_len = 0;
+    ck_assert_int_eq(decode_gzip_buffer(text, len, &gz_text, &gz_text_len, &err), LF_OK);
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, gz_text, gz_text_len, 4096, &limits, &t,
+                             &info, &err),
             LF_ETOOBIG);
-    ck_assert_str_eq(err.msg, "profile is over the 100000-byte limit");
+    ck_assert_str_eq(err.msg, "gunzipped profile is over the 100000-byte limit");
+    lf_free(gz_text);
     lf_free(text);
+    size_t pb_len = 0;
+    char *pb_gz = read_file(LF_FIXTURE("shop-n25.pb.gz"), &pb_len);
+    char *pb = NULL;
+    ck_assert_int_eq(decode_gunzip_buffer(pb_gz, pb_len, 0, &pb, &pb_len, &err), LF_OK);
+    limits.max_decoded_bytes = 4000; /* the message is 4928 bytes */
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, pb, pb_len, 1000, &limits, &t, &info, &err),
+            LF_ETOOBIG);
+    ck_assert_str_eq(err.msg, "pprof message is over the 4000-byte limit");
+    /* the message fits, its index tables (about 6 KB) do not */
+    limits.max_decoded_bytes = 4928;
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, pb, pb_len, 1000, &limits, &t, &info, &err),
+            LF_ETOOBIG);
+    ck_assert_str_eq(err.msg, "pprof: index tables over the 4928-byte limit");
+    limits.max_decoded_bytes = 16384;
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, pb, pb_len, 1000, &limits, &t, &info, &err),
+            LF_OK);
+    ck_assert_int_eq(t.goroutines, 279);
+    ck_assert(!info.gzipped);
+    lf_free(pb);
+    lf_free(pb_gz);
 
     /* a pprof string of 128 MiB of zeros: 125 KiB of gzip that would need 128 MiB */
     size_t body = (size_t)128 << 20;
@@ -502,6 +598,7 @@ static Suite *parse_suite(void)
     tcase_add_test(parse, test_every_fixture_every_chunking);
     tcase_add_test(parse, test_gzipped_text_and_members);
     tcase_add_test(parse, test_empty_and_unrecognized);
+    tcase_add_test(parse, test_leak_profiles);
     tcase_add_test(parse, test_explicit_format_mismatch);
     tcase_add_test(parse, test_caps_and_gzip_bomb);
     tcase_add_test(parse, test_sink_error_and_sticky_failure);

@@ -46,9 +46,9 @@ static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
     size_t size = 256 + stack->n_frames * 256 + stack->n_labels * 256;
     char *buf = malloc(size);
     ck_assert_ptr_nonnull(buf);
-    int w = snprintf(buf, size, "count=%lld%s%s frames=%zu labels=%zu",
-            (long long)stack->count, stack->leaked ? " leaked" : "",
-            stack->truncated ? " truncated" : "", stack->n_frames, stack->n_labels);
+    int w = snprintf(buf, size, "count=%lld%s%s frames=%zu labels=%zu", (long long)stack->count,
+                     stack->leaked ? " leaked" : "", stack->truncated ? " truncated" : "",
+                     stack->n_frames, stack->n_labels);
     size_t at = (size_t)w;
     for (size_t i = 0; i < stack->n_labels; i++) {
         at = put(buf, size, at, ' ', stack->labels[i].key);
@@ -75,8 +75,8 @@ enum chunking {
 };
 
 static int parse(const char *buf, size_t len, enum chunking chunking, unsigned seed,
-        const struct parse_limits *limits, struct collected *c, struct parse_info *info,
-        struct lf_error *err)
+                 const struct parse_limits *limits, struct collected *c, struct parse_info *info,
+                 struct lf_error *err)
 {
     struct parse_limits defaults = { 0 };
     struct parse_debug1 *parser = parse_debug1_create(limits ? limits : &defaults, collect, c);
@@ -127,7 +127,7 @@ static void parse_ok(const char *text, struct collected *c, struct parse_info *i
 }
 
 static void parse_fails(const char *text, const struct parse_limits *limits, int code,
-        const char *message)
+                        const char *message)
 {
     for (int chunking = WHOLE; chunking <= BYTE_BY_BYTE; chunking++) {
         struct collected c = { 0 };
@@ -168,23 +168,25 @@ START_TEST(test_shop_debug1)
                                   "github.com/acme/shop/internal/queue.(*Queue).work "
                                   "/srv/build/shop/internal/queue/queue.go:13");
     /* main.deep: 32 PCs, the runtime's depth limit, so 29 frames shown and truncated */
-    ck_assert(strncmp(c.stacks[2], "count=25 truncated frames=29 labels=0\n"
-                                   "main.deep /srv/build/shop/main.go:52\n"
-                                   "main.deep /srv/build/shop/main.go:55\n",
+    ck_assert(strncmp(c.stacks[2],
+                      "count=25 truncated frames=29 labels=0\n"
+                      "main.deep /srv/build/shop/main.go:52\n"
+                      "main.deep /srv/build/shop/main.go:55\n",
                       strlen("count=25 truncated frames=29 labels=0\n"
                              "main.deep /srv/build/shop/main.go:52\n"
                              "main.deep /srv/build/shop/main.go:55\n")) == 0);
     ck_assert_str_eq(c.stacks[4],
-            "count=25 frames=3 labels=2 handler=checkout tenant=t1\n"
-            "main.labelled.func1 /srv/build/shop/main.go:60\n"
-            "runtime/pprof.Do /usr/lib/go-1.19/src/runtime/pprof/runtime.go:40\n"
-            "main.labelled /srv/build/shop/main.go:59");
+                     "count=25 frames=3 labels=2 handler=checkout tenant=t1\n"
+                     "main.labelled.func1 /srv/build/shop/main.go:60\n"
+                     "runtime/pprof.Do /usr/lib/go-1.19/src/runtime/pprof/runtime.go:40\n"
+                     "main.labelled /srv/build/shop/main.go:59");
     /* several tabs before the file */
-    ck_assert_str_eq(c.stacks[7], "count=25 frames=4 labels=0\n"
-                                  "sync.runtime_SemacquireMutex /usr/lib/go-1.19/src/runtime/sema.go:77\n"
-                                  "sync.(*Mutex).lockSlow /usr/lib/go-1.19/src/sync/mutex.go:171\n"
-                                  "sync.(*Mutex).Lock /usr/lib/go-1.19/src/sync/mutex.go:90\n"
-                                  "main.lockForever /srv/build/shop/main.go:33");
+    ck_assert_str_eq(c.stacks[7],
+                     "count=25 frames=4 labels=0\n"
+                     "sync.runtime_SemacquireMutex /usr/lib/go-1.19/src/runtime/sema.go:77\n"
+                     "sync.(*Mutex).lockSlow /usr/lib/go-1.19/src/sync/mutex.go:171\n"
+                     "sync.(*Mutex).Lock /usr/lib/go-1.19/src/sync/mutex.go:90\n"
+                     "main.lockForever /srv/build/shop/main.go:33");
     ck_assert_str_eq(c.stacks[10], "count=25 frames=2 labels=0\n"
                                    "time.Sleep /usr/lib/go-1.19/src/runtime/time.go:195\n"
                                    "main.main.func1 /srv/build/shop/main.go:87");
@@ -212,11 +214,10 @@ START_TEST(test_leakgen_debug1)
     ck_assert_int_eq(info.goroutines, 24);
     ck_assert_int_eq(info.stacks, 13);
     /* tenant is "t\"1\n" in Go syntax: decoded to the bytes t " 1 newline */
-    ck_assert_str_eq(c.stacks[5],
-            "count=2 frames=3 labels=2 handler=checkout tenant=t\"1\n\n"
-            "main.labelled.func1 github.com/acme/leakgen/main.go:41\n"
-            "runtime/pprof.Do runtime/pprof/runtime.go:40\n"
-            "main.labelled github.com/acme/leakgen/main.go:40");
+    ck_assert_str_eq(c.stacks[5], "count=2 frames=3 labels=2 handler=checkout tenant=t\"1\n\n"
+                                  "main.labelled.func1 github.com/acme/leakgen/main.go:41\n"
+                                  "runtime/pprof.Do runtime/pprof/runtime.go:40\n"
+                                  "main.labelled github.com/acme/leakgen/main.go:40");
     ck_assert(strncmp(c.stacks[2], "count=2 truncated frames=29 labels=0\nmain.deep ", 47) == 0);
     collected_free(&c);
     free(buf);
@@ -265,7 +266,7 @@ START_TEST(test_leak_profile)
              "1 @ 0x43b256 0x44a90c 0x674537 0x46b2a1\n"
              "#\t0x674536\tmain.forever+0x16\t/app/main.go:31\n"
              "\n",
-            &c, &info);
+             &c, &info);
     ck_assert(info.leak_profile);
     ck_assert_int_eq(info.declared_total, 3);
     ck_assert_int_eq(info.goroutines, 3);
@@ -286,19 +287,19 @@ START_TEST(test_record_variants)
      * record without its blank line or final "\n", 128 PCs (Go 1.23+ depth limit) */
     char text[8192];
     int w = snprintf(text, sizeof(text),
-            "\n"
-            "goroutine profile: total 7\r\n"
-            "3 @ 0x1 0x2\r\n"
-            "# labels: {}\r\n"
-            "#\t0x4b70a4\r\n"
-            "#\t0x4b70a8\tmain.f+0x1\t\t\t/app/f.go:9\r\n"
-            "# some future comment\r\n"
-            "2 @ 0x3\n"
-            "# labels: {\"k\\u00e9\":\"\\U0001F600\\x41\\101\\t\", \"z\":\"\"}\n"
-            "#\t0x3\tmain.g+0x0\t/app/g.go:1\n"
-            "\n"
-            "\n"
-            "2 @");
+                     "\n"
+                     "goroutine profile: total 7\r\n"
+                     "3 @ 0x1 0x2\r\n"
+                     "# labels: {}\r\n"
+                     "#\t0x4b70a4\r\n"
+                     "#\t0x4b70a8\tmain.f+0x1\t\t\t/app/f.go:9\r\n"
+                     "# some future comment\r\n"
+                     "2 @ 0x3\n"
+                     "# labels: {\"k\\u00e9\":\"\\U0001F600\\x41\\101\\t\", \"z\":\"\"}\n"
+                     "#\t0x3\tmain.g+0x0\t/app/g.go:1\n"
+                     "\n"
+                     "\n"
+                     "2 @");
     for (int i = 0; i < 128; i++)
         w += snprintf(text + w, sizeof(text) - (size_t)w, " 0x%x", 0x400000 + i);
     snprintf(text + w, sizeof(text) - (size_t)w, "\n#\t0x400000\tmain.deep+0x10\t/app/d.go:5");
@@ -332,18 +333,19 @@ START_TEST(test_limits)
     struct collected c = { 0 };
     struct lf_error err = { 0 };
     ck_assert_int_eq(parse(buf, len, RANDOM, 9, &frames, &c, NULL, &err), LF_OK);
-    ck_assert_str_eq(c.stacks[7], "count=25 truncated frames=2 labels=0\n"
-                                  "sync.runtime_SemacquireMutex /usr/lib/go-1.19/src/runtime/sema.go:77\n"
-                                  "sync.(*Mutex).lockSlow /usr/lib/go-1.19/src/sync/mutex.go:171");
+    ck_assert_str_eq(c.stacks[7],
+                     "count=25 truncated frames=2 labels=0\n"
+                     "sync.runtime_SemacquireMutex /usr/lib/go-1.19/src/runtime/sema.go:77\n"
+                     "sync.(*Mutex).lockSlow /usr/lib/go-1.19/src/sync/mutex.go:171");
     collected_free(&c);
     free(buf);
 
     struct parse_limits labels = { .max_labels = 1 };
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":\"1\", \"b\":\"2\"}\n",
-            &labels, LF_ETOOBIG, "line 3: more than 1 labels");
+                &labels, LF_ETOOBIG, "line 3: more than 1 labels");
     struct parse_limits lines = { .max_line_bytes = 30 };
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a/long/path/f.go:1\n",
-            &lines, LF_ETOOBIG, "line 3: longer than 30 bytes");
+                &lines, LF_ETOOBIG, "line 3: longer than 30 bytes");
 }
 END_TEST
 
@@ -354,39 +356,39 @@ START_TEST(test_malformed)
     parse_fails("", NULL, LF_EINVAL, "line 1: empty input");
     parse_fails("\n\n", NULL, LF_EINVAL, "line 2: no 'goroutine profile: total N' header");
     parse_fails("goroutine 1 [running]:\n", NULL, LF_EINVAL,
-            "line 1: expected 'goroutine profile: total N'");
+                "line 1: expected 'goroutine profile: total N'");
     parse_fails("heap profile: total 3\n", NULL, LF_EINVAL,
-            "line 1: expected 'goroutine profile: total N'");
+                "line 1: expected 'goroutine profile: total N'");
     parse_fails("goroutine profile: total x\n", NULL, LF_EINVAL,
-            "line 1: bad total in the profile header");
+                "line 1: bad total in the profile header");
     parse_fails("goroutine profile: total 1\n#\t0x1\tmain.f+0x1\t/a.go:1\n", NULL, LF_EINVAL,
-            "line 2: expected 'COUNT @ PC...'");
+                "line 2: expected 'COUNT @ PC...'");
     parse_fails("goroutine profile: total 1\n99999999999999999999 @ 0x1\n", NULL, LF_EINVAL,
-            "line 2: bad count in 'COUNT @ PC...'");
+                "line 2: bad count in 'COUNT @ PC...'");
     parse_fails("goroutine profile: total 1\n1 @ 0x1 zz\n", NULL, LF_EINVAL,
-            "line 2: bad PC in 'COUNT @ PC...'");
+                "line 2: bad PC in 'COUNT @ PC...'");
     parse_fails("goroutine profile: total 1\n1 @ 0x1\nmain.f()\n", NULL, LF_EINVAL,
-            "line 3: expected a '#' frame line or a blank line");
+                "line 3: expected a '#' frame line or a blank line");
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\tmain.f\t/a.go:1\n", NULL, LF_EINVAL,
-            "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
-    parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go\n", NULL,
-            LF_EINVAL, "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
+                "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go\n", NULL, LF_EINVAL,
+                "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\t\t/a.go:3\n", NULL, LF_EINVAL,
-            "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
+                "line 3: malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'");
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":1}\n", NULL, LF_EINVAL,
-            "line 3: malformed label value");
+                "line 3: malformed label value");
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\\q\":\"1\"}\n", NULL,
-            LF_EINVAL, "line 3: malformed label key");
-    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\" \"1\"}\n", NULL,
-            LF_EINVAL, "line 3: expected ':' after a label key");
-    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":\"1\"\n", NULL,
-            LF_EINVAL, "line 3: expected ', ' or '}' after a label");
+                LF_EINVAL, "line 3: malformed label key");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\" \"1\"}\n", NULL, LF_EINVAL,
+                "line 3: expected ':' after a label key");
+    parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":\"1\"\n", NULL, LF_EINVAL,
+                "line 3: expected ', ' or '}' after a label");
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":\"1\"}\n"
                 "# labels: {\"b\":\"1\"}\n",
-            NULL, LF_EINVAL, "line 4: a second '# labels:' line in one record");
+                NULL, LF_EINVAL, "line 4: a second '# labels:' line in one record");
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go:1\n"
                 "# labels: {\"b\":\"1\"}\n",
-            NULL, LF_EINVAL, "line 4: '# labels:' after frame lines");
+                NULL, LF_EINVAL, "line 4: '# labels:' after frame lines");
 }
 END_TEST
 

@@ -44,10 +44,11 @@ static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
     char *buf = malloc(size);
     ck_assert_ptr_nonnull(buf);
     int w = snprintf(buf, size, "id=%lld count=%lld [%.*s] minutes=%lld%s%s%s frames=%zu",
-            (long long)stack->goroutine_id, (long long)stack->count,
-            (int)stack->wait_reason.len, stack->wait_reason.p, (long long)stack->wait_minutes,
-            stack->locked_to_thread ? " locked" : "", stack->leaked ? " leaked" : "",
-            stack->truncated ? " truncated" : "", stack->n_frames);
+                     (long long)stack->goroutine_id, (long long)stack->count,
+                     (int)stack->wait_reason.len, stack->wait_reason.p,
+                     (long long)stack->wait_minutes, stack->locked_to_thread ? " locked" : "",
+                     stack->leaked ? " leaked" : "", stack->truncated ? " truncated" : "",
+                     stack->n_frames);
     size_t at = (size_t)w;
     for (size_t i = 0; i < stack->n_frames; i++) {
         at = put(buf, size, at, '\n', stack->frames[i].function);
@@ -72,8 +73,8 @@ enum chunking {
 
 /* Parses (buf, len) fed as chunking says; returns the parser's result. */
 static int parse(const char *buf, size_t len, enum chunking chunking, unsigned seed,
-        const struct parse_limits *limits, struct collected *c, struct parse_info *info,
-        struct lf_error *err)
+                 const struct parse_limits *limits, struct collected *c, struct parse_info *info,
+                 struct lf_error *err)
 {
     struct parse_limits defaults = { 0 };
     struct parse_debug2 *parser = parse_debug2_create(limits ? limits : &defaults, collect, c);
@@ -150,7 +151,7 @@ static void parse_ok(const char *text, struct collected *c, struct parse_info *i
 
 /* Parses a snippet (whole and byte by byte) and expects code with exactly message. */
 static void parse_fails(const char *text, const struct parse_limits *limits, int code,
-        const char *message)
+                        const char *message)
 {
     for (int chunking = WHOLE; chunking <= BYTE_BY_BYTE; chunking++) {
         struct collected c = { 0 };
@@ -193,9 +194,10 @@ START_TEST(test_shop_debug2)
     ck_assert_uint_eq(count_with(&c, " truncated"), 0);
     ck_assert_uint_eq(count_with(&c, "minutes=0"), 279);
     /* the first block is the goroutine writing the profile */
-    ck_assert(strncmp(c.stacks[0], "id=295 count=1 [running] minutes=0 frames=9\n"
-                                   "runtime/pprof.writeGoroutineStacks "
-                                   "/usr/lib/go-1.19/src/runtime/pprof/pprof.go:692\n",
+    ck_assert(strncmp(c.stacks[0],
+                      "id=295 count=1 [running] minutes=0 frames=9\n"
+                      "runtime/pprof.writeGoroutineStacks "
+                      "/usr/lib/go-1.19/src/runtime/pprof/pprof.go:692\n",
                       strlen("id=295 count=1 [running] minutes=0 frames=9\n"
                              "runtime/pprof.writeGoroutineStacks "
                              "/usr/lib/go-1.19/src/runtime/pprof/pprof.go:692\n")) == 0);
@@ -203,20 +205,22 @@ START_TEST(test_shop_debug2)
     ck_assert_str_eq(stack_of(&c, 19), "id=19 count=1 [chan send (nil chan)] minutes=0 frames=1\n"
                                        "main.nilSend /srv/build/shop/main.go:23");
     ck_assert_str_eq(stack_of(&c, 294),
-            "id=294 count=1 [select (no cases)] minutes=0 locked frames=1\n"
-            "main.locked /srv/build/shop/main.go:66");
+                     "id=294 count=1 [select (no cases)] minutes=0 locked frames=1\n"
+                     "main.locked /srv/build/shop/main.go:66");
     /* net/http.ListenAndServe(...) is an inlined frame: no +0x offset */
     const char *main_goroutine = stack_of(&c, 1);
     ck_assert_ptr_nonnull(strstr(main_goroutine, "id=1 count=1 [IO wait] minutes=0 frames=11\n"
                                                  "internal/poll.runtime_pollWait "));
-    ck_assert_ptr_nonnull(strstr(main_goroutine,
-            "\nnet/http.ListenAndServe /usr/lib/go-1.19/src/net/http/server.go:3255\n"
-            "main.main /srv/build/shop/main.go:90"));
+    ck_assert_ptr_nonnull(
+            strstr(main_goroutine,
+                   "\nnet/http.ListenAndServe /usr/lib/go-1.19/src/net/http/server.go:3255\n"
+                   "main.main /srv/build/shop/main.go:90"));
     /* main.deep: 41 frames, all printed by debug=2 */
     const char *deep = stack_of(&c, 26);
-    ck_assert(strncmp(deep, "id=26 count=1 [chan send] minutes=0 frames=41\n"
-                            "main.deep /srv/build/shop/main.go:52\n"
-                            "main.deep /srv/build/shop/main.go:55\n",
+    ck_assert(strncmp(deep,
+                      "id=26 count=1 [chan send] minutes=0 frames=41\n"
+                      "main.deep /srv/build/shop/main.go:52\n"
+                      "main.deep /srv/build/shop/main.go:55\n",
                       strlen("id=26 count=1 [chan send] minutes=0 frames=41\n"
                              "main.deep /srv/build/shop/main.go:52\n"
                              "main.deep /srv/build/shop/main.go:55\n")) == 0);
@@ -237,27 +241,27 @@ START_TEST(test_shop_sigquit)
     ck_assert_int_eq(info.goroutines, 40);
     /* goroutine 0 [idle]: the thread that took the signal, runtime frames only */
     ck_assert_str_eq(c.stacks[0],
-            "id=0 count=1 [idle] minutes=0 frames=8\n"
-            "runtime.futex /usr/lib/go-1.19/src/runtime/sys_linux_amd64.s:559\n"
-            "runtime.futexsleep /usr/lib/go-1.19/src/runtime/os_linux.go:69\n"
-            "runtime.notesleep /usr/lib/go-1.19/src/runtime/lock_futex.go:160\n"
-            "runtime.mPark /usr/lib/go-1.19/src/runtime/proc.go:1457\n"
-            "runtime.stoplockedm /usr/lib/go-1.19/src/runtime/proc.go:2448\n"
-            "runtime.schedule /usr/lib/go-1.19/src/runtime/proc.go:3193\n"
-            "runtime.park_m /usr/lib/go-1.19/src/runtime/proc.go:3363\n"
-            "runtime.mcall /usr/lib/go-1.19/src/runtime/asm_amd64.s:448");
+                     "id=0 count=1 [idle] minutes=0 frames=8\n"
+                     "runtime.futex /usr/lib/go-1.19/src/runtime/sys_linux_amd64.s:559\n"
+                     "runtime.futexsleep /usr/lib/go-1.19/src/runtime/os_linux.go:69\n"
+                     "runtime.notesleep /usr/lib/go-1.19/src/runtime/lock_futex.go:160\n"
+                     "runtime.mPark /usr/lib/go-1.19/src/runtime/proc.go:1457\n"
+                     "runtime.stoplockedm /usr/lib/go-1.19/src/runtime/proc.go:2448\n"
+                     "runtime.schedule /usr/lib/go-1.19/src/runtime/proc.go:3193\n"
+                     "runtime.park_m /usr/lib/go-1.19/src/runtime/proc.go:3363\n"
+                     "runtime.mcall /usr/lib/go-1.19/src/runtime/asm_amd64.s:448");
     /* the last block, before the register dump: fp= sp= pc= suffixes peeled */
-    ck_assert_str_eq(c.stacks[39],
-            "id=52 count=1 [select (no cases)] minutes=0 locked frames=4\n"
-            "runtime.gopark /usr/lib/go-1.19/src/runtime/proc.go:363\n"
-            "runtime.block /usr/lib/go-1.19/src/runtime/select.go:104\n"
-            "main.locked /srv/build/shop/main.go:66\n"
-            "runtime.goexit /usr/lib/go-1.19/src/runtime/asm_amd64.s:1594");
-    ck_assert_str_eq(stack_of(&c, 51), "id=51 count=1 [sleep] minutes=0 frames=4\n"
-                                       "runtime.gopark /usr/lib/go-1.19/src/runtime/proc.go:363\n"
-                                       "time.Sleep /usr/lib/go-1.19/src/runtime/time.go:195\n"
-                                       "main.main.func1 /srv/build/shop/main.go:87\n"
-                                       "runtime.goexit /usr/lib/go-1.19/src/runtime/asm_amd64.s:1594");
+    ck_assert_str_eq(c.stacks[39], "id=52 count=1 [select (no cases)] minutes=0 locked frames=4\n"
+                                   "runtime.gopark /usr/lib/go-1.19/src/runtime/proc.go:363\n"
+                                   "runtime.block /usr/lib/go-1.19/src/runtime/select.go:104\n"
+                                   "main.locked /srv/build/shop/main.go:66\n"
+                                   "runtime.goexit /usr/lib/go-1.19/src/runtime/asm_amd64.s:1594");
+    ck_assert_str_eq(stack_of(&c, 51),
+                     "id=51 count=1 [sleep] minutes=0 frames=4\n"
+                     "runtime.gopark /usr/lib/go-1.19/src/runtime/proc.go:363\n"
+                     "time.Sleep /usr/lib/go-1.19/src/runtime/time.go:195\n"
+                     "main.main.func1 /srv/build/shop/main.go:87\n"
+                     "runtime.goexit /usr/lib/go-1.19/src/runtime/asm_amd64.s:1594");
     ck_assert_uint_eq(count_with(&c, "[semacquire]"), 9);
     ck_assert_uint_eq(count_with(&c, "[chan send]"), 6);
     collected_free(&c);
@@ -285,13 +289,34 @@ START_TEST(test_leakgen_dumps)
         struct parse_info info = { 0 };
         struct lf_error err = { 0 };
         ck_assert_msg(parse(buf, len, WHOLE, 0, NULL, &c, &info, &err) == LF_OK, "%s: %s",
-                cases[i].file, err.msg);
+                      cases[i].file, err.msg);
         ck_assert_int_eq(info.stacks, cases[i].stacks);
         ck_assert_uint_eq(count_with(&c, " truncated"), cases[i].truncated);
         ck_assert_uint_eq(count_with(&c, " locked"), cases[i].locked);
         collected_free(&c);
         free(buf);
     }
+}
+END_TEST
+
+START_TEST(test_real_minutes)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("leakgen-n1.minutes.debug2.txt"), &len);
+    struct collected c = { 0 };
+    struct parse_info info = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(buf, len, BYTE_BY_BYTE, 0, NULL, &c, &info, &err), LF_OK);
+    ck_assert_int_eq(info.stacks, 13);
+    ck_assert_uint_eq(count_with(&c, "minutes=1"), 12);
+    ck_assert_uint_eq(count_with(&c, "[running] minutes=0"), 1);
+    ck_assert_str_eq(stack_of(&c, 6), "id=6 count=1 [chan send (nil chan)] minutes=1 frames=1\n"
+                                      "main.nilSend github.com/acme/leakgen/main.go:18");
+    ck_assert_str_eq(stack_of(&c, 17),
+                     "id=17 count=1 [select (no cases)] minutes=1 locked frames=1\n"
+                     "main.locked github.com/acme/leakgen/main.go:31");
+    collected_free(&c);
+    free(buf);
 }
 END_TEST
 
@@ -304,14 +329,13 @@ START_TEST(test_panic_crash_details)
     ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &c, NULL, &err), LF_OK);
     /* the panicking goroutine: "panic({...})" is a frame named panic; panicmem(...) is
      * inlined (no +0x offset, no fp=) */
-    ck_assert_str_eq(c.stacks[0],
-            "id=1 count=1 [running] minutes=0 frames=6\n"
-            "panic runtime/panic.go:987\n"
-            "runtime.panicmem runtime/panic.go:260\n"
-            "runtime.sigpanic runtime/signal_unix.go:835\n"
-            "main.main github.com/acme/leakgen/main.go:84\n"
-            "runtime.main runtime/proc.go:250\n"
-            "runtime.goexit runtime/asm_amd64.s:1594");
+    ck_assert_str_eq(c.stacks[0], "id=1 count=1 [running] minutes=0 frames=6\n"
+                                  "panic runtime/panic.go:987\n"
+                                  "runtime.panicmem runtime/panic.go:260\n"
+                                  "runtime.sigpanic runtime/signal_unix.go:835\n"
+                                  "main.main github.com/acme/leakgen/main.go:84\n"
+                                  "runtime.main runtime/proc.go:250\n"
+                                  "runtime.goexit runtime/asm_amd64.s:1594");
     /* the 200-deep recursion: 100 frames printed, then "...additional frames elided..." */
     size_t deep = 0;
     for (size_t i = 0; i < c.n; i++)
@@ -398,7 +422,7 @@ START_TEST(test_header_variants)
              "goroutine 10 [chan receive (synctest), synctest group 9]:\n"
              "\n"
              "goroutine 11 [select (no cases) (leaked) (scan), 1 minutes, locked to thread]:\n",
-            &c, &info);
+             &c, &info);
     ck_assert_uint_eq(c.n, 8);
     ck_assert_str_eq(c.stacks[0], "id=18 count=1 [select (no cases)] minutes=12 locked frames=1\n"
                                   "main.locked /srv/build/shop/main.go:66");
@@ -411,7 +435,7 @@ START_TEST(test_header_variants)
     ck_assert_str_eq(c.stacks[5], "id=9 count=1 [chan receive] minutes=2 frames=0");
     ck_assert_str_eq(c.stacks[6], "id=10 count=1 [chan receive (synctest)] minutes=0 frames=0");
     ck_assert_str_eq(c.stacks[7],
-            "id=11 count=1 [select (no cases)] minutes=1 locked leaked frames=0");
+                     "id=11 count=1 [select (no cases)] minutes=1 locked leaked frames=0");
     ck_assert_int_eq(info.goroutines, 8);
     ck_assert(!info.leak_profile);
     collected_free(&c);
@@ -439,7 +463,7 @@ START_TEST(test_frame_variants)
              "\t<autogenerated>:1 +0x2b\n"
              "created by main.start in goroutine 3\n"
              "\t/app/t.go:30 +0x99\n",
-            &c, NULL);
+             &c, NULL);
     ck_assert_uint_eq(c.n, 1);
     ck_assert_str_eq(c.stacks[0], "id=1 count=1 [running] minutes=0 truncated frames=5\n"
                                   "main.(*T[...]).Run /app/t.go:12\n"
@@ -487,13 +511,61 @@ START_TEST(test_preambles_and_trailers)
              "rip    0x464ce1\n"
              "SIGQUIT: quit\n"
              "PC=0x464ce3 m=1 sigcode=0\n",
-            &c, &info);
+             &c, &info);
     ck_assert_uint_eq(c.n, 3);
     ck_assert_str_eq(c.stacks[0], "id=1 count=1 [running] minutes=0 frames=0");
     ck_assert_str_eq(c.stacks[1], "id=5 count=1 [chan receive] minutes=42 frames=1\n"
                                   "main.worker /app/w.go:3");
     ck_assert_str_eq(c.stacks[2], "id=6 count=1 [sleep] minutes=0 frames=1\n"
                                   "time.Sleep /usr/lib/go/src/runtime/time.go:195");
+    collected_free(&c);
+}
+END_TEST
+
+START_TEST(test_newer_runtime_deadlock)
+{
+    /* the shape of a Go 1.24+ deadlock report: sync.Mutex.Lock as the wait reason,
+     * internal/sync frames, inlined Lock(...) without an offset, "in goroutine N" */
+    struct collected c = { 0 };
+    parse_ok("fatal error: all goroutines are asleep - deadlock!\n"
+             "\n"
+             "goroutine 1 [sync.WaitGroup.Wait]:\n"
+             "sync.runtime_SemacquireWaitGroup(0xc000012108?, 0x0?)\n"
+             "\t/usr/local/go/src/runtime/sema.go:114 +0x2e\n"
+             "sync.(*WaitGroup).Wait(0xc000012100)\n"
+             "\t/usr/local/go/src/sync/waitgroup.go:206 +0x85\n"
+             "main.main()\n"
+             "\t/home/dev/bank/main.go:44 +0x125\n"
+             "\n"
+             "goroutine 7 [sync.Mutex.Lock]:\n"
+             "internal/sync.runtime_SemacquireMutex(0xc00001e0f0?, 0x0?, 0x1?)\n"
+             "\t/usr/local/go/src/runtime/sema.go:95 +0x25\n"
+             "internal/sync.(*Mutex).lockSlow(0xc000012110)\n"
+             "\t/usr/local/go/src/internal/sync/mutex.go:149 +0x15d\n"
+             "internal/sync.(*Mutex).Lock(...)\n"
+             "\t/usr/local/go/src/internal/sync/mutex.go:70\n"
+             "sync.(*Mutex).Lock(...)\n"
+             "\t/usr/local/go/src/sync/mutex.go:46\n"
+             "main.transfer(0xc000012110, 0xc000012118)\n"
+             "\t/home/dev/bank/main.go:21 +0x8b\n"
+             "created by main.main in goroutine 1\n"
+             "\t/home/dev/bank/main.go:39 +0xc5\n"
+             "exit status 2\n",
+             &c, NULL);
+    ck_assert_uint_eq(c.n, 2);
+    ck_assert_str_eq(c.stacks[0],
+                     "id=1 count=1 [sync.WaitGroup.Wait] minutes=0 frames=3\n"
+                     "sync.runtime_SemacquireWaitGroup /usr/local/go/src/runtime/sema.go:114\n"
+                     "sync.(*WaitGroup).Wait /usr/local/go/src/sync/waitgroup.go:206\n"
+                     "main.main /home/dev/bank/main.go:44");
+    ck_assert_str_eq(
+            c.stacks[1],
+            "id=7 count=1 [sync.Mutex.Lock] minutes=0 frames=5\n"
+            "internal/sync.runtime_SemacquireMutex /usr/local/go/src/runtime/sema.go:95\n"
+            "internal/sync.(*Mutex).lockSlow /usr/local/go/src/internal/sync/mutex.go:149\n"
+            "internal/sync.(*Mutex).Lock /usr/local/go/src/internal/sync/mutex.go:70\n"
+            "sync.(*Mutex).Lock /usr/local/go/src/sync/mutex.go:46\n"
+            "main.transfer /home/dev/bank/main.go:21");
     collected_free(&c);
 }
 END_TEST
@@ -512,9 +584,10 @@ START_TEST(test_no_blank_lines_and_crlf)
              "goroutine 3 [running]:\r\n"
              "main.c()\r\n"
              "\t/app/c.go:4",
-            &c, NULL);
+             &c, NULL);
     ck_assert_uint_eq(c.n, 3);
-    ck_assert_str_eq(c.stacks[0], "id=1 count=1 [chan send] minutes=0 frames=1\nmain.a /app/a.go:1");
+    ck_assert_str_eq(c.stacks[0],
+                     "id=1 count=1 [chan send] minutes=0 frames=1\nmain.a /app/a.go:1");
     ck_assert_str_eq(c.stacks[1], "id=2 count=1 [select] minutes=0 frames=1\nmain.b /app/b.go:2");
     ck_assert_str_eq(c.stacks[2], "id=3 count=1 [running] minutes=0 frames=1\nmain.c /app/c.go:4");
     collected_free(&c);
@@ -532,7 +605,7 @@ START_TEST(test_cgo_bare_function_lines)
              "\t/src/c.c:12 pc=0x7f1c2a3b4c5d\n"
              "runtime.cgocall(0x4a1b2c, 0xc000052f38)\n"
              "\t/usr/lib/go/src/runtime/cgocall.go:158 +0x5c\n",
-            &c, NULL);
+             &c, NULL);
     ck_assert_uint_eq(c.n, 1);
     ck_assert_str_eq(c.stacks[0], "id=1 count=1 [syscall] minutes=0 frames=2\n"
                                   "cfunc /src/c.c:12\n"
@@ -567,43 +640,66 @@ END_TEST
 START_TEST(test_malformed)
 {
     parse_fails("", NULL, LF_EINVAL, "line 1: empty input");
-    parse_fails("hello\nworld\n", NULL, LF_EINVAL,
-            "line 2: no 'goroutine N [STATUS]:' header");
+    parse_fails("hello\nworld\n", NULL, LF_EINVAL, "line 2: no 'goroutine N [STATUS]:' header");
     parse_fails("goroutine profile: total 3\n3 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go:1\n", NULL,
-            LF_EINVAL, "line 3: no 'goroutine N [STATUS]:' header");
+                LF_EINVAL, "line 3: no 'goroutine N [STATUS]:' header");
     parse_fails("panic: x\n\ngoroutine 12 [chan send\nmain.f()\n", NULL, LF_EINVAL,
-            "line 3: malformed goroutine header");
+                "line 3: malformed goroutine header");
     parse_fails("goroutine 1 []:\n", NULL, LF_EINVAL, "line 1: malformed goroutine header");
     parse_fails("goroutine 1[running]:\n", NULL, LF_EINVAL, "line 1: malformed goroutine header");
     parse_fails("goroutine 99999999999999999999 [running]:\n", NULL, LF_EINVAL,
-            "line 1: malformed goroutine header");
+                "line 1: malformed goroutine header");
     parse_fails("goroutine 1 [running]:\nmain.f()\nmain.g()\n\t/a.go:1\n", NULL, LF_EINVAL,
-            "line 3: expected '\\tFILE:LINE' after the function on line 2");
+                "line 3: expected '\\tFILE:LINE' after the function on line 2");
     parse_fails("goroutine 1 [running]:\nmain.f()\n\n", NULL, LF_EINVAL,
-            "line 3: expected '\\tFILE:LINE' after the function on line 2");
+                "line 3: expected '\\tFILE:LINE' after the function on line 2");
     parse_fails("goroutine 1 [running]:\n\t/a.go:1 +0x1\n", NULL, LF_EINVAL,
-            "line 2: file line without a function line");
+                "line 2: file line without a function line");
     parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:x +0x1\n", NULL, LF_EINVAL,
-            "line 3: malformed file line, expected '\\tFILE:LINE'");
+                "line 3: malformed file line, expected '\\tFILE:LINE'");
     parse_fails("goroutine 1 [running]:\nmain.f()\n\t:12\n", NULL, LF_EINVAL,
-            "line 3: malformed file line, expected '\\tFILE:LINE'");
-    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:1\ncreated by main.g\nmain.h()\n",
-            NULL, LF_EINVAL, "line 5: expected '\\tFILE:LINE' after 'created by'");
+                "line 3: malformed file line, expected '\\tFILE:LINE'");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:1\ncreated by main.g\nmain.h()\n", NULL,
+                LF_EINVAL, "line 5: expected '\\tFILE:LINE' after 'created by'");
     parse_fails("goroutine 1 [running]:\nmain.f()\n", NULL, LF_EINVAL,
-            "line 2: input ends after a function line without its file line");
-    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:1\ncreated by main.g", NULL,
-            LF_EINVAL, "line 4: input ends after 'created by' without its file line");
+                "line 2: input ends after a function line without its file line");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:1\ncreated by main.g", NULL, LF_EINVAL,
+                "line 4: input ends after 'created by' without its file line");
 }
 END_TEST
 
 START_TEST(test_line_too_long)
 {
     struct parse_limits limits = { .max_line_bytes = 40 };
-    parse_fails("goroutine 1 [running]:\nmain.f(0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8)\n",
-            &limits, LF_ETOOBIG, "line 2: longer than 40 bytes");
+    parse_fails("goroutine 1 [running]:\nmain.f(0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8)\n", &limits,
+                LF_ETOOBIG, "line 2: longer than 40 bytes");
     /* a last line without "\n" is checked too, and so is a line split across chunks */
     parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a/very/long/path/to/some/file.go:1 +0x1",
-            &limits, LF_ETOOBIG, "line 3: longer than 40 bytes");
+                &limits, LF_ETOOBIG, "line 3: longer than 40 bytes");
+}
+END_TEST
+
+START_TEST(test_stack_text_cap)
+{
+    /* 1100 frames of 10000-byte names: under the line and frame caps, over the 8 MiB +
+     * two lines of text one goroutine may hold */
+    static const char tail[] = "()\n\t/a.go:1 +0x1\n";
+    size_t frame = 9998 + sizeof(tail) - 1, len = 32 + 1100 * frame;
+    char *text = malloc(len);
+    ck_assert_ptr_nonnull(text);
+    size_t at = (size_t)snprintf(text, len, "goroutine 1 [running]:\n");
+    for (int i = 0; i < 1100; i++) {
+        memset(text + at, 'f', 9998);
+        memcpy(text + at + 9998, tail, sizeof(tail) - 1);
+        at += frame;
+    }
+    struct parse_limits limits = { .max_frames = 2000 };
+    struct collected c = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(text, at, RANDOM, 5, &limits, &c, NULL, &err), LF_ETOOBIG);
+    ck_assert_str_eq(err.msg, "line 2098: goroutine text over 10485760 bytes");
+    ck_assert_uint_eq(c.n, 0);
+    free(text);
 }
 END_TEST
 
@@ -668,6 +764,7 @@ static Suite *parse_debug2_suite(void)
     tcase_add_test(tc, test_shop_debug2);
     tcase_add_test(tc, test_shop_sigquit);
     tcase_add_test(tc, test_leakgen_dumps);
+    tcase_add_test(tc, test_real_minutes);
     tcase_add_test(tc, test_panic_crash_details);
     tcase_add_test(tc, test_chunking_is_invisible);
     suite_add_tcase(s, tc);
@@ -675,6 +772,7 @@ static Suite *parse_debug2_suite(void)
     tcase_add_test(tc, test_header_variants);
     tcase_add_test(tc, test_frame_variants);
     tcase_add_test(tc, test_preambles_and_trailers);
+    tcase_add_test(tc, test_newer_runtime_deadlock);
     tcase_add_test(tc, test_no_blank_lines_and_crlf);
     tcase_add_test(tc, test_cgo_bare_function_lines);
     tcase_add_test(tc, test_max_frames);
@@ -683,6 +781,7 @@ static Suite *parse_debug2_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_malformed);
     tcase_add_test(tc, test_line_too_long);
+    tcase_add_test(tc, test_stack_text_cap);
     tcase_add_test(tc, test_sink_error_stops);
     tcase_add_test(tc, test_allocation_failures);
     suite_add_tcase(s, tc);

@@ -497,7 +497,7 @@ START_TEST(test_limits)
     /* the tables of this profile take more than 1 KiB */
     struct parse_limits tiny = { .max_decoded_bytes = 1024 };
     ck_assert_int_eq(parse_pprof(msg, len, &tiny, keep_sink, &seen, &info, &err), LF_ETOOBIG);
-    ck_assert_str_eq(err.msg, "pprof tables over the 1024-byte limit");
+    ck_assert_str_eq(err.msg, "index tables over the 1024-byte limit");
     lf_free(msg);
 }
 END_TEST

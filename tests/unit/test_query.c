@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -117,8 +118,9 @@ static void push(const char *service, const char *instance, int64_t ts,
  * Latest per instance: i1 = ts 2000, i2 = ts 1500, i3 = ts 2500. */
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/lf_query_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    static int serial;
+    snprintf(dir, sizeof(dir), "/tmp/lf_query_%d_%d", (int)getpid(), serial++);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
     snprintf(path, sizeof(path), "%s/leakfleet.db", dir);
     struct lf_error err = { LF_OK, "" };
     ck_assert_int_eq(store_open(path, NULL, &store, &err), LF_OK);

@@ -74,18 +74,19 @@ END_TEST
 START_TEST(test_errors_name_the_line)
 {
     parse_fails("a mentions main.\nb frobnicates main.\n", LF_EINVAL,
-            "test.rules: line 2: unknown matcher 'frobnicates' (want mentions, function, file "
-            "or op)");
+                "test.rules: line 2: unknown matcher 'frobnicates' (want mentions, function, file "
+                "or op)");
     parse_fails("\n\nlonely\n", LF_EINVAL,
-            "test.rules: line 3: missing matcher after 'lonely' (want mentions, function, file "
-            "or op)");
+                "test.rules: line 3: missing matcher after 'lonely' (want mentions, function, file "
+                "or op)");
     parse_fails("x mentions\n", LF_EINVAL, "test.rules: line 1: 'mentions' needs an argument");
     parse_fails("x op   # nothing\n", LF_EINVAL, "test.rules: line 1: 'op' needs an argument");
     parse_fails("x function main.a main.b\n", LF_EINVAL,
-            "test.rules: line 1: 'function' takes one prefix, got more");
+                "test.rules: line 1: 'function' takes one prefix, got more");
     parse_fails("../etc mentions main.\n", LF_EINVAL,
-            "test.rules: line 1: class name '../etc' starts with '.'");
-    parse_fails("ok mentions a\nbad/class mentions main.\n", LF_EINVAL,
+                "test.rules: line 1: class name '../etc' starts with '.'");
+    parse_fails(
+            "ok mentions a\nbad/class mentions main.\n", LF_EINVAL,
             "test.rules: line 2: class name 'bad/class' may hold only letters, digits, '_', '-' "
             "and '.'");
     char with_nul[] = "a mentions main.\0x\n";
@@ -147,7 +148,7 @@ START_TEST(test_first_match_wins)
                                    "anything mentions main.\n");
     struct stack_frame publish[] = {
         { STR_LIT("example.com/acme/leaky/internal/pubsub.(*Bus).Publish.func1"),
-                STR_LIT("/build/acme/pubsub.go"), 27 },
+          STR_LIT("/build/acme/pubsub.go"), 27 },
     };
     struct stack_frame worker[] = {
         { STR_LIT("runtime.gopark"), STR_LIT("/go/src/runtime/proc.go"), 363 },
@@ -228,7 +229,7 @@ START_TEST(test_shop_classes_every_format)
     struct rules *rules = rules_load("tests/golden/inputs/shop.rules", &err);
     ck_assert_msg(rules != NULL, "%s", err.msg);
     const char *files[] = { LF_FIXTURE("shop-n25.pb.gz"), LF_FIXTURE("shop-n25.debug1.txt"),
-        LF_FIXTURE("shop-n25.debug2.txt") };
+                            LF_FIXTURE("shop-n25.debug2.txt") };
     for (size_t k = 0; k < 3; k++) {
         FILE *f = fopen(files[k], "rb");
         ck_assert_ptr_nonnull(f);

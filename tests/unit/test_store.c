@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -23,8 +24,9 @@ struct tmpdb {
 
 static void tmpdb_init(struct tmpdb *t)
 {
-    snprintf(t->dir, sizeof(t->dir), "/tmp/lf_store_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(t->dir));
+    static int serial;
+    snprintf(t->dir, sizeof(t->dir), "/tmp/lf_store_%d_%d", (int)getpid(), serial++);
+    ck_assert_int_eq(mkdir(t->dir, 0700), 0);
     snprintf(t->path, sizeof(t->path), "%s/leakfleet.db", t->dir);
 }
 
@@ -139,6 +141,22 @@ START_TEST(test_migrate_memory)
     struct store *store = open_ok(":memory:");
     ck_assert_int_ge(store_schema_latest(), 1);
     ck_assert_int_eq(store_schema_version(store), store_schema_latest());
+    /* one connection, shared by the writer and the readers */
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    struct store_site sites[] = { site_leak(9) };
+    struct store_profile p = profile_of("checkout", "pod-1", 1000, sites, 1, "k");
+    struct put_job job = { &p, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+    bool found = false;
+    struct store_put_result r;
+    ck_assert_int_eq(
+            store_find_idempotent(store, STR_LIT("checkout"), STR_LIT("k"), &r, &found, &err),
+            LF_OK);
+    ck_assert(found);
+    ck_assert_int_eq(r.profile_id, job.result.profile_id);
+    writer_free(writer);
     store_close(store);
     store_close(NULL);
 }
@@ -309,6 +327,60 @@ START_TEST(test_failing_job_rolls_back_only_itself)
     store_close(store);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM instances"), 1);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), 1);
+    tmpdb_release(&t);
+}
+END_TEST
+
+/* A full disk (simulated with max_page_count) fails the push with LF_EUNAVAIL, keeps
+ * every earlier push, and the store recovers once there is room again. */
+START_TEST(test_disk_full_is_unavailable_then_recovers)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    struct store *store = open_ok(t.path);
+    struct lf_error err = { LF_OK, "" };
+    sqlite3 *db = store_conn_db(store_writer_conn(store));
+    long long pages = raw_int(t.path, "PRAGMA page_count");
+    char pragma[64];
+    snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %lld", pages + 3);
+    ck_assert_int_eq(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+    struct writer *writer = NULL;
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+
+    /* many distinct sites per push fill the few pages left */
+    enum { N_SITES = 40 };
+    struct store_site sites[N_SITES];
+    char names[N_SITES][48];
+    int stored = 0, rc = LF_OK;
+    for (int push = 0; push < 200 && rc == LF_OK; push++) {
+        for (int i = 0; i < N_SITES; i++) {
+            snprintf(names[i], sizeof(names[i]), "main.fill_%d_%d", push, i);
+            sites[i] = site_leak(i + 1);
+            sites[i].function = str_from_cstr(names[i]);
+        }
+        struct store_profile p = profile_of("checkout", "pod-1", 1000 + push, sites, N_SITES, NULL);
+        struct put_job job = { &p, { 0, 0, 0, false } };
+        rc = writer_run(writer, put_job_run, &job, &err);
+        if (rc == LF_OK)
+            stored++;
+    }
+    ck_assert_int_eq(rc, LF_EUNAVAIL);
+    ck_assert_msg(strstr(err.msg, "full") != NULL, "%s", err.msg);
+    ck_assert_int_ge(stored, 1);
+
+    /* room again: the next push is stored */
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA max_page_count = 1000000", NULL, NULL, NULL),
+                     SQLITE_OK);
+    struct store_site one[] = { site_leak(3) };
+    struct store_profile p = profile_of("checkout", "pod-1", 5000, one, 1, NULL);
+    struct put_job job = { &p, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+    writer_free(writer);
+    store_close(store);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), stored + 1);
+    char text[64];
+    raw_text(t.path, "PRAGMA integrity_check", text, sizeof(text));
+    ck_assert_str_eq(text, "ok");
     tmpdb_release(&t);
 }
 END_TEST
@@ -484,6 +556,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_idempotent_thrice_is_one_profile);
     tcase_add_test(tc, test_data_survives_reopen);
     tcase_add_test(tc, test_failing_job_rolls_back_only_itself);
+    tcase_add_test(tc, test_disk_full_is_unavailable_then_recovers);
     suite_add_tcase(s, tc);
     tc = tcase_create("writer");
     tcase_set_timeout(tc, 120);

@@ -1,0 +1,281 @@
+/* retention.c - rollups and deletion in writer jobs small enough that a push queued
+ * behind one waits milliseconds: at most one day of hours rolled up per job, at most
+ * `batch` profiles deleted per job. Each instance's latest profile is never deleted, so
+ * the inventory and the services listing keep their last word on dead instances. */
+#include "retention.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "sqlbind.h"
+
+#define HOUR 3600
+#define HOURS_PER_JOB 24
+
+struct retention {
+    struct store *store;
+    struct writer *writer;
+    struct retention_options opts;
+    struct retention_stats stats;
+    pthread_mutex_t lock;
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
+    bool stopping;
+    bool started;
+    pthread_t thread;
+};
+
+void retention_options_default(struct retention_options *opts)
+{
+    *opts = (struct retention_options){
+        .raw_retention = 7 * 86400,
+        .rollup_retention = 400 * 86400,
+        .interval = 300,
+        .batch = 500,
+    };
+}
+
+static bool is_stopping(struct retention *retention)
+{
+    pthread_mutex_lock(&retention->stop_lock);
+    bool stopping = retention->stopping;
+    pthread_mutex_unlock(&retention->stop_lock);
+    return stopping;
+}
+
+/* ---- rolling up ------------------------------------------------------------------- */
+
+struct rollup_job {
+    int64_t cutoff;   /* roll up hours before this (hour-aligned) */
+    int64_t done_to;  /* out: rolled_until after the job */
+    int64_t hours;    /* out: hours folded in */
+};
+
+static int rollup_some(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    struct rollup_job *job = ctx;
+    sqlite3 *db = store_conn_db(conn);
+    int64_t rolled = 0, oldest = 0;
+    bool found = false;
+    int rc = sqlbind_int(db, &rolled, &found, err,
+            "SELECT rolled_until FROM retention_state WHERE id = 1", "");
+    if (rc != LF_OK)
+        return rc;
+    job->done_to = rolled;
+    job->hours = 0;
+    if (rolled >= job->cutoff)
+        return LF_OK;
+    if (rolled == 0) {
+        /* First pass: start at the oldest profile's hour. */
+        rc = sqlbind_int(db, &oldest, &found, err, "SELECT MIN(ts) FROM profiles", "");
+        if (rc != LF_OK)
+            return rc;
+        if (!found || oldest == 0 || oldest >= job->cutoff) {
+            job->done_to = job->cutoff;
+            return sqlbind_exec(db, err, "UPDATE retention_state SET rolled_until = ?1",
+                    "i", job->cutoff);
+        }
+        rolled = oldest / HOUR * HOUR;
+    }
+    int64_t until = rolled + HOURS_PER_JOB * HOUR;
+    if (until > job->cutoff)
+        until = job->cutoff;
+    rc = sqlbind_exec(db, err,
+            "INSERT INTO rollups (service_id, location_id, hour, max_count, mean_count, samples)"
+            " SELECT service_id, location_id, hour, SUM(mx), SUM(av), SUM(n) FROM ("
+            "  SELECT p.service_id, s.location_id, p.ts / 3600 * 3600 AS hour, p.instance_id,"
+            "   MAX(s.count) AS mx, AVG(s.count) AS av, COUNT(*) AS n"
+            "  FROM profiles p JOIN samples s ON s.profile_id = p.id"
+            "  WHERE p.ts >= ?1 AND p.ts < ?2"
+            "  GROUP BY p.service_id, s.location_id, hour, p.instance_id)"
+            " GROUP BY service_id, location_id, hour"
+            " ON CONFLICT (location_id, service_id, hour) DO UPDATE SET"
+            "  max_count = max(rollups.max_count, excluded.max_count),"
+            "  mean_count = excluded.mean_count, samples = rollups.samples + excluded.samples",
+            "ii", rolled, until);
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err, "UPDATE retention_state SET rolled_until = ?1", "i", until);
+    if (rc == LF_OK) {
+        job->done_to = until;
+        job->hours = (until - rolled) / HOUR;
+    }
+    return rc;
+}
+
+/* ---- deleting --------------------------------------------------------------------- */
+
+struct delete_job {
+    int64_t before;
+    int64_t batch;
+    int64_t deleted; /* out */
+};
+
+static int delete_profiles(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    struct delete_job *job = ctx;
+    sqlite3 *db = store_conn_db(conn);
+    int rc = sqlbind_exec(db, err,
+            "CREATE TEMP TABLE IF NOT EXISTS retention_doomed (id INTEGER PRIMARY KEY)", "");
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err, "DELETE FROM retention_doomed", "");
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err,
+                "INSERT INTO retention_doomed (id) SELECT id FROM profiles WHERE ts < ?1"
+                " AND id NOT IN (SELECT latest_profile_id FROM instances"
+                "  WHERE latest_profile_id IS NOT NULL)"
+                " ORDER BY ts LIMIT ?2",
+                "ii", job->before, job->batch);
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err,
+                "UPDATE instances SET profiles = profiles - (SELECT COUNT(*) FROM profiles p"
+                " JOIN retention_doomed d ON d.id = p.id WHERE p.instance_id = instances.id)"
+                " WHERE id IN (SELECT p.instance_id FROM profiles p"
+                "  JOIN retention_doomed d ON d.id = p.id)",
+                "");
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err,
+                "DELETE FROM profiles WHERE id IN (SELECT id FROM retention_doomed)", "");
+    if (rc == LF_OK)
+        job->deleted = sqlite3_changes(db);
+    return rc;
+}
+
+static int delete_rollups(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    struct delete_job *job = ctx;
+    sqlite3 *db = store_conn_db(conn);
+    int rc = sqlbind_exec(db, err,
+            "DELETE FROM rollups WHERE (location_id, service_id, hour) IN"
+            " (SELECT location_id, service_id, hour FROM rollups WHERE hour < ?1 LIMIT ?2)",
+            "ii", job->before, job->batch);
+    if (rc == LF_OK)
+        job->deleted = sqlite3_changes(db);
+    return rc;
+}
+
+int retention_run(struct retention *retention, int64_t now, struct lf_error *err)
+{
+    if (now == 0)
+        now = (int64_t)time(NULL);
+    int64_t cutoff = (now - retention->opts.raw_retention) / HOUR * HOUR;
+    int rc = LF_OK;
+
+    /* Roll up, a day of hours per job, until caught up. */
+    struct rollup_job roll = { .cutoff = cutoff };
+    do {
+        rc = writer_run(retention->writer, rollup_some, &roll, err);
+        if (rc != LF_OK)
+            return rc;
+        pthread_mutex_lock(&retention->lock);
+        retention->stats.hours_rolled += (uint64_t)roll.hours;
+        pthread_mutex_unlock(&retention->lock);
+    } while (roll.done_to < cutoff && roll.hours > 0 && !is_stopping(retention));
+
+    /* Delete only what the rollups already hold. */
+    struct delete_job del = { .before = roll.done_to, .batch = (int64_t)retention->opts.batch };
+    do {
+        rc = writer_run(retention->writer, delete_profiles, &del, err);
+        if (rc != LF_OK)
+            return rc;
+        pthread_mutex_lock(&retention->lock);
+        retention->stats.profiles_deleted += (uint64_t)del.deleted;
+        retention->stats.batches++;
+        pthread_mutex_unlock(&retention->lock);
+    } while (del.deleted == del.batch && !is_stopping(retention));
+
+    struct delete_job old = { .before = now - retention->opts.rollup_retention,
+        .batch = (int64_t)retention->opts.batch };
+    do {
+        rc = writer_run(retention->writer, delete_rollups, &old, err);
+        if (rc != LF_OK)
+            return rc;
+        pthread_mutex_lock(&retention->lock);
+        retention->stats.rollups_deleted += (uint64_t)old.deleted;
+        pthread_mutex_unlock(&retention->lock);
+    } while (old.deleted == old.batch && !is_stopping(retention));
+    return LF_OK;
+}
+
+/* ---- thread and lifecycle --------------------------------------------------------- */
+
+static void *retention_thread(void *arg)
+{
+    struct retention *retention = arg;
+    pthread_mutex_lock(&retention->stop_lock);
+    while (!retention->stopping) {
+        pthread_mutex_unlock(&retention->stop_lock);
+        struct lf_error err;
+        lf_error_clear(&err);
+        if (retention_run(retention, 0, &err) != LF_OK)
+            log_warn("retention: pass failed: %s", err.msg);
+        pthread_mutex_lock(&retention->stop_lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += retention->opts.interval > 0 ? retention->opts.interval : 300;
+        while (!retention->stopping &&
+                pthread_cond_timedwait(&retention->stop_cond, &retention->stop_lock, &until) == 0) {
+        }
+    }
+    pthread_mutex_unlock(&retention->stop_lock);
+    return NULL;
+}
+
+int retention_create(struct store *store, struct writer *writer,
+        const struct retention_options *opts, struct retention **out, struct lf_error *err)
+{
+    *out = NULL;
+    struct retention *retention = lf_calloc(1, sizeof(*retention));
+    if (!retention)
+        return lf_fail(err, LF_ENOMEM, "retention: out of memory");
+    retention->store = store;
+    retention->writer = writer;
+    if (opts)
+        retention->opts = *opts;
+    else
+        retention_options_default(&retention->opts);
+    if (retention->opts.batch == 0)
+        retention->opts.batch = 500;
+    pthread_mutex_init(&retention->lock, NULL);
+    pthread_mutex_init(&retention->stop_lock, NULL);
+    pthread_cond_init(&retention->stop_cond, NULL);
+    *out = retention;
+    return LF_OK;
+}
+
+int retention_start(struct retention *retention, struct lf_error *err)
+{
+    if (retention->started)
+        return LF_OK;
+    if (pthread_create(&retention->thread, NULL, retention_thread, retention) != 0)
+        return lf_fail(err, LF_EINTERNAL, "retention: cannot start its thread");
+    retention->started = true;
+    return LF_OK;
+}
+
+void retention_get_stats(struct retention *retention, struct retention_stats *out)
+{
+    pthread_mutex_lock(&retention->lock);
+    *out = retention->stats;
+    pthread_mutex_unlock(&retention->lock);
+}
+
+void retention_free(struct retention *retention)
+{
+    if (!retention)
+        return;
+    if (retention->started) {
+        pthread_mutex_lock(&retention->stop_lock);
+        retention->stopping = true;
+        pthread_cond_broadcast(&retention->stop_cond);
+        pthread_mutex_unlock(&retention->stop_lock);
+        pthread_join(retention->thread, NULL);
+    }
+    pthread_mutex_destroy(&retention->lock);
+    pthread_mutex_destroy(&retention->stop_lock);
+    pthread_cond_destroy(&retention->stop_cond);
+    lf_free(retention);
+}

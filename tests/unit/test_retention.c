@@ -1,0 +1,127 @@
+/* test_retention.c - unit tests of retention: hourly rollups hold exactly what the raw
+ * samples held, raw profiles past the retention go in batches, each instance keeps its
+ * latest profile, and the database stays consistent. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "retention.h"
+#include "sqlbind.h"
+#include "store.h"
+#include "writer.h"
+
+#define DAY 86400
+#define T0 1700006400 /* an hour boundary */
+
+static struct store *store;
+static struct writer *writer;
+static struct lf_error err;
+
+struct push {
+    const char *instance;
+    int64_t ts;
+    int64_t count;
+};
+
+static int put_job(struct store_conn *conn, void *ctx, struct lf_error *e)
+{
+    const struct push *p = ctx;
+    struct store_site site = { .op = STR_LIT("chan send"), .is_channel = true,
+        .function = STR_LIT("main.leak"), .file = STR_LIT("/build/x/main.go"), .line = 9,
+        .in_repo = true, .count = p->count, .max_wait_minutes = -1 };
+    struct store_profile profile = { .service = STR_LIT("svc"),
+        .instance = str_from_cstr(p->instance), .ts = p->ts, .received = p->ts,
+        .format = STR_LIT("pprof"), .goroutines = p->count + 5, .sites = &site, .n_sites = 1 };
+    struct store_put_result result;
+    return store_put_profile(conn, &profile, &result, e);
+}
+
+static int64_t scalar(const char *sql)
+{
+    struct store_conn *conn;
+    ck_assert_int_eq(store_reader_acquire(store, &conn, &err), LF_OK);
+    int64_t v = -1;
+    bool found = false;
+    ck_assert_msg(sqlbind_int(store_conn_db(conn), &v, &found, &err, sql, "") == LF_OK, "%s",
+            err.msg);
+    store_reader_release(store, conn);
+    return v;
+}
+
+START_TEST(test_rollup_then_delete)
+{
+    ck_assert_int_eq(store_open(":memory:", NULL, &store, &err), LF_OK);
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    /* Ten days, two pushes an hour per instance: counts h and h+1 on "a", 2h on "b". */
+    int64_t hours = 10 * 24;
+    for (int64_t h = 0; h < hours; h++) {
+        struct push a1 = { "a", T0 + h * 3600, h }, a2 = { "a", T0 + h * 3600 + 1800, h + 1 };
+        struct push b1 = { "b", T0 + h * 3600 + 60, 2 * h };
+        ck_assert_int_eq(writer_run(writer, put_job, &a1, &err), LF_OK);
+        ck_assert_int_eq(writer_run(writer, put_job, &a2, &err), LF_OK);
+        ck_assert_int_eq(writer_run(writer, put_job, &b1, &err), LF_OK);
+    }
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM profiles"), hours * 3);
+
+    struct retention_options opts;
+    retention_options_default(&opts);
+    opts.raw_retention = 7 * DAY;
+    opts.batch = 100;
+    struct retention *retention;
+    ck_assert_int_eq(retention_create(store, writer, &opts, &retention, &err), LF_OK);
+    int64_t now = T0 + hours * 3600; /* the end of day ten */
+    ck_assert_msg(retention_run(retention, now, &err) == LF_OK, "%s", err.msg);
+
+    /* Three days are older than seven: 72 hours rolled, their 216 profiles gone. */
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM rollups"), 72);
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM profiles"), (hours - 72) * 3);
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM samples"), (hours - 72) * 3);
+    ck_assert_int_eq(scalar("SELECT MIN(ts) FROM profiles"), T0 + 72 * 3600);
+    ck_assert_int_eq(scalar("SELECT SUM(profiles) FROM instances"), (hours - 72) * 3);
+    /* Hour 10: a max 11 + b 20 = 31; means 10.5 + 20 = 30.5; three samples. */
+    ck_assert_int_eq(scalar("SELECT max_count FROM rollups WHERE hour = 1700042400"), 31);
+    ck_assert_int_eq(scalar("SELECT CAST(mean_count * 10 AS INTEGER) FROM rollups"
+                            " WHERE hour = 1700042400"),
+            305);
+    ck_assert_int_eq(scalar("SELECT samples FROM rollups WHERE hour = 1700042400"), 3);
+    ck_assert_int_eq(scalar("SELECT rolled_until FROM retention_state"), T0 + 72 * 3600);
+
+    struct retention_stats stats;
+    retention_get_stats(retention, &stats);
+    ck_assert_uint_eq(stats.hours_rolled, 72);
+    ck_assert_uint_eq(stats.profiles_deleted, 216);
+    ck_assert_uint_ge(stats.batches, 3);
+
+    /* A second pass at the same time changes nothing. */
+    ck_assert_int_eq(retention_run(retention, now, &err), LF_OK);
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM rollups"), 72);
+
+    /* Far in the future everything raw goes but each instance's latest profile, and
+     * rollups past their own retention go too. */
+    opts.rollup_retention = 2 * DAY;
+    retention_free(retention);
+    ck_assert_int_eq(retention_create(store, writer, &opts, &retention, &err), LF_OK);
+    ck_assert_int_eq(retention_run(retention, now + 30 * DAY, &err), LF_OK);
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM profiles"), 2);
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM profiles p JOIN instances i"
+                            " ON i.latest_profile_id = p.id"),
+            2);
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM rollups"), 0);
+    ck_assert_int_eq(scalar("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+    retention_free(retention);
+    writer_free(writer);
+    store_close(store);
+}
+END_TEST
+
+static Suite *retention_suite(void)
+{
+    Suite *suite = suite_create("retention");
+    TCase *tc = tcase_create("retention");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_rollup_then_delete);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+LF_CHECK_MAIN(retention_suite)

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# test_dashboard.sh - the dashboard in a real browser: a real server filled with real
+# profiles of the leaky Go service (twelve pushes a minute apart per instance, each after
+# a burst of leaks), a hostile profile and a 1,000-site one, then dashboard.cjs drives
+# Debian's chromium through every page. Screenshots land in build/web-test/.
+source tests/integration/lib.sh
+source tests/goleaky/lib.sh
+
+command -v node >/dev/null || lf_fail "node is missing (make deps)"
+[ -x /usr/bin/chromium ] || lf_fail "chromium is missing (make deps)"
+[ -x build/goleaky/leaky ] || lf_fail "build/goleaky/leaky is missing (make go-fixture)"
+
+# playwright-core, pinned by tests/web/package-lock.json.
+npm_dir=build/web-test-npm
+if [ ! -f "$npm_dir/.installed" ] || [ tests/web/package-lock.json -nt "$npm_dir/.installed" ]; then
+    mkdir -p "$npm_dir"
+    cp tests/web/package.json tests/web/package-lock.json "$npm_dir"/
+    (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$npm_dir/.installed"
+fi
+out=build/web-test
+rm -rf "$out" && mkdir -p "$out"
+
+srcdir=$(cat build/goleaky/srcdir)
+cat >"$LF_TMP/config.yaml" <<YAML
+database: "$LF_TMP/lf.db"
+repo:
+  roots: ["github.com/acme/leaky/", "$srcdir/", "/build/hostile/", "/build/big/"]
+owners:
+  codeowners: "tests/goleaky/CODEOWNERS"
+detect:
+  threshold: 50
+  live_window: "1h"
+  interval: "1h"
+notify:
+  group_wait: "30s"
+tokens:
+  - token: "agent-secret"
+    services: ["leaky", "hostile", "big"]
+  - token: "admin-secret"
+    admin: true
+YAML
+lf_start
+
+leaky_start "$LF_TMP" build/goleaky/leaky -leak-rate 0 -start 0 -kinds send,select,mutex
+trap 'rc=$?; leaky_stop; (exit $rc); lf_cleanup' EXIT
+leaky_wait_ready 10
+
+push() { # push SERVICE INSTANCE TS FILE [CURL ARGS]
+    local service=$1 instance=$2 ts=$3 file=$4
+    shift 4
+    curl -sf -H "Authorization: Bearer agent-secret" --data-binary @"$file" "$@" \
+        "$LF_URL/api/v1/profiles?service=$service&instance=$instance&ts=$ts" >/dev/null ||
+        lf_fail "push $service/$instance at $ts"
+}
+
+now=$(date +%s)
+for i in $(seq 0 11); do
+    curl -sf -o /dev/null "$LEAKY_URL/leak?kind=all&n=20"
+    leaky_wait_ready 10
+    curl -sf -o "$LF_TMP/p$i.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
+    ts=$((now - (11 - i) * 60))
+    push leaky host-a "$ts" "$LF_TMP/p$i.pb.gz"
+    push leaky host-b $((ts + 5)) "$LF_TMP/p$i.pb.gz"
+done
+
+# A hostile function name: goroutine stacks are whatever the pusher sends.
+cat >"$LF_TMP/hostile.txt" <<'DUMP'
+goroutine 7 [chan send, 3 minutes]:
+main.<img src=x onerror=window.__xss=1>()
+	/build/hostile/main.go:12 +0x2d
+created by main.main
+	/build/hostile/main.go:20 +0x45
+DUMP
+push hostile h1 "$now" "$LF_TMP/hostile.txt"
+
+# 1,000 distinct blocked sites in one profile.
+for i in $(seq 1 1000); do
+    printf 'goroutine %d [chan receive]:\nmain.site%04d()\n\t/build/big/main.go:%d +0x2d\n\n' "$i" "$i" "$i"
+done >"$LF_TMP/big.txt"
+push big b1 "$now" "$LF_TMP/big.txt"
+
+curl -sf -X POST -H "Authorization: Bearer admin-secret" "$LF_URL/api/v1/detect" >/dev/null ||
+    lf_fail "detection pass"
+
+NODE_PATH=$npm_dir/node_modules node tests/web/dashboard.cjs "$LF_URL" admin-secret "$out"
+echo "screenshots: $(ls "$out" | tr '\n' ' ')"
