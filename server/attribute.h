@@ -1,7 +1,8 @@
 /* attribute.h - decides whether a blocking site is the organisation's own code (it
  * starts with one of the configured repo roots), derives its repository-relative path
  * and looks the owner up in CODEOWNERS. Standard-library and third-party code is never
- * in-repo and never owned. */
+ * in-repo and never owned. The per-service fallback owner (owners.services) is the
+ * caller's: it applies where owner is NULL and explicitly_unowned is false. */
 #ifndef LF_ATTRIBUTE_H
 #define LF_ATTRIBUTE_H
 
@@ -19,7 +20,8 @@ struct attributor;
 /* The verdict for one site. owner/owners are borrowed from the codeowners object given
  * to attributor_create (valid until it is freed). */
 struct attribution {
-    bool in_repo;                  /* the function or the file starts with a repo root */
+    bool in_repo;                  /* the file (outside any vendor/ dir) or the function's
+                                      package starts with a repo root */
     char path[ATTRIBUTE_PATH_MAX]; /* repo-relative path ("pkg/queue/queue.go"), "" when
                                       not in-repo or not derivable */
     const char *owner;             /* the first owner of the matching rule; NULL = none */
@@ -42,7 +44,8 @@ struct attributor *attributor_create(const char *const *roots, size_t n,
  * "/build/acme/leaky/main.go", or with -trimpath "github.com/acme/leaky/main.go".
  * Always fills *out. The repo-relative path is what follows a file-path root; else the
  * file itself when it starts with a module root (-trimpath); else the function's
- * package directory under a module root joined with the file's base name. */
+ * package directory under a module root joined with the file's base name. Reads attr
+ * only: any number of threads may attribute at once. */
 void attribute_site(const struct attributor *attr, struct str function, struct str file,
                     struct attribution *out);
 

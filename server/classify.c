@@ -297,12 +297,25 @@ static const struct frame_rule *frame_lookup(struct str function)
  * function that entered it. */
 static bool frame_is_syscall(struct str function)
 {
-    return str_has_prefix_cstr(function, "syscall.") ||
-           str_has_prefix_cstr(function, "internal/syscall/") ||
-           str_has_prefix_cstr(function, "golang.org/x/sys/unix.") ||
-           str_eq_cstr(function, "runtime.entersyscall") ||
-           str_eq_cstr(function, "runtime.entersyscallblock") ||
-           str_eq_cstr(function, "runtime.cgocall");
+    static const struct str prefixes[] = {
+        NAME("syscall."),
+        NAME("internal/syscall/"),
+        NAME("golang.org/x/sys/unix."),
+    };
+    static const struct str names[] = {
+        NAME("runtime.entersyscall"),
+        NAME("runtime.entersyscallblock"),
+        NAME("runtime.cgocall"),
+    };
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        if (name_starts(function, prefixes[i]))
+            return true;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (name_eq(function, names[i]))
+            return true;
+    }
+    return false;
 }
 
 /* A nil channel parks in the first lines of runtime.chansend / runtime.chanrecv (the

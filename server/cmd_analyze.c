@@ -141,7 +141,6 @@ struct attribution_setup {
     struct config *config;
     const char **config_roots; /* borrowed strings from config */
     size_t n_config_roots;
-    char *codeowners_text; /* kept as long as codeowners: it may point into it */
     struct codeowners *codeowners;
     struct attributor *attributor;
 };
@@ -150,39 +149,8 @@ static void setup_release(struct attribution_setup *setup)
 {
     attributor_free(setup->attributor);
     codeowners_free(setup->codeowners);
-    lf_free(setup->codeowners_text);
     lf_free(setup->config_roots);
     config_free(setup->config);
-}
-
-/* Reads a whole file of at most max bytes into *out (caller frees with lf_free). */
-static int read_small_file(const char *path, size_t max, char **out, size_t *len,
-                           struct lf_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return lf_fail(err, LF_EIO, "%s: cannot open: %s", path, strerror(errno));
-    int rc = LF_OK;
-    char *buf = lf_malloc(max + 1);
-    if (buf == NULL) {
-        rc = lf_fail(err, LF_ENOMEM, "out of memory");
-        goto out;
-    }
-    *len = fread(buf, 1, max + 1, f);
-    if (ferror(f)) {
-        rc = lf_fail(err, LF_EIO, "%s: read error", path);
-        goto out;
-    }
-    if (*len > max) {
-        rc = lf_fail(err, LF_ETOOBIG, "%s: larger than %zu bytes", path, max);
-        goto out;
-    }
-    *out = buf;
-    buf = NULL;
-out:
-    lf_free(buf);
-    fclose(f);
-    return rc;
 }
 
 static int setup_attribution(const struct analyze_options *opt, struct attribution_setup *setup,
@@ -211,15 +179,10 @@ static int setup_attribution(const struct analyze_options *opt, struct attributi
             n_roots = setup->n_config_roots;
         }
     }
-    if (owners_path != NULL) {
-        size_t len = 0;
-        int rc = read_small_file(owners_path, CODEOWNERS_MAX_BYTES, &setup->codeowners_text, &len,
-                                 err);
-        if (rc != LF_OK)
-            return rc;
-        setup->codeowners = codeowners_parse(setup->codeowners_text, len, err);
+    if (owners_path != NULL && owners_path[0] != '\0') {
+        setup->codeowners = codeowners_load(owners_path, err);
         if (setup->codeowners == NULL)
-            return lf_error_prefix(err, "codeowners '%s'", owners_path);
+            return err->code;
     }
     setup->attributor = attributor_create(roots, n_roots, setup->codeowners);
     if (setup->attributor == NULL)

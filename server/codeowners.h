@@ -39,7 +39,8 @@ struct codeowners *codeowners_load(const char *path, struct lf_error *err);
 /* The last rule whose pattern matches repo_path, a path relative to the repository
  * root without a leading slash ("pkg/queue/queue.go"; a leading "/" is ignored).
  * Returns a borrowed rule (valid until codeowners_free; n_owners 0 = explicitly
- * unowned), or NULL when no rule matches or co is NULL. */
+ * unowned), or NULL when no rule matches or co is NULL. Reads co only: any number of
+ * threads may match at once. Costs O(rules x pattern segments x path segments). */
 const struct codeowners_rule *codeowners_match(const struct codeowners *co, const char *repo_path);
 
 /* Number of valid rules, and the i-th of them (borrowed; NULL when i is out of range). */

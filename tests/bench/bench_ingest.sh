@@ -18,7 +18,7 @@ HTTP_THREADS=${HTTP_THREADS:-0}
 PROFILE=tests/fixtures/shop-n25.pb.gz
 command -v wrk >/dev/null || { echo "bench-ingest: wrk is missing (tools/deps.sh bench)" >&2; exit 1; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/leakfleet-bench.XXXXXX")
+tmp=$(mktemp -d)
 pid=
 cleanup() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then

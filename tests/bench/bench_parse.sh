@@ -26,6 +26,9 @@ out=build/bench
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'leaky_stop; rm -rf "$tmp"' EXIT
+# A private copy, so a rebuild of bin/ while this runs cannot pull it away.
+cp "$LF" "$tmp/leakfleet"
+LF=$tmp/leakfleet
 
 # ---- take the dumps -------------------------------------------------------------------
 leaky_start "$tmp" build/goleaky/leaky-trimpath -start "$PER_KIND" -kinds "$KINDS" \

@@ -7,7 +7,7 @@ set -euo pipefail
 
 LF_BIN=${LF_BIN:-bin/leakfleet}
 LF_FIXTURES=${LF_FIXTURES:-tests/fixtures}
-LF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/leakfleet-it.XXXXXX")
+LF_TMP=$(mktemp -d)
 LF_PID=
 LF_URL=
 LF_FAILED=0

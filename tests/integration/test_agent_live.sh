@@ -125,9 +125,19 @@ lf_eq "$(queued "$S2")" 2 "spool held at 2 files"
 lf_eq "$(grep -c 'dropped oldest profile' "$LF_TMP/agent4.log")" 1 "one drop warning"
 victim=$(find "$S2" -maxdepth 1 -name '*.prof' | sort | head -n 1)
 printf 'garbage' | dd of="$victim" bs=1 seek=200 conv=notrunc 2>/dev/null
+good=$(find "$S2" -maxdepth 1 -name '*.prof' | sort | tail -n 1)
+cp "$good" "$LF_TMP/replay.prof"
 lf_start --listen "127.0.0.1:$PORT"
 once || lf_fail "--once failed with the server back: $(tail -n 3 "$LF_TMP/agent4.log")"
 lf_eq "$(find "$S2/corrupt" -name '*.prof' | wc -l | tr -d ' ')" 1 "corrupt file set aside"
 grep -q "spool: corrupt profile file moved to" "$LF_TMP/agent4.log" || lf_fail "no corrupt warning"
 lf_eq "$(stored web-2)" 2 "web-2: the good spooled profile and the new one stored"
+
+# ---- a crash between the server's 2xx and the delete: the replay is stored once ------------
+cp "$LF_TMP/replay.prof" "$good"
+once || lf_fail "--once failed replaying: $(tail -n 3 "$LF_TMP/agent4.log")"
+key=$(sed -n 's/^key //p' "$LF_TMP/replay.prof")
+lf_eq "$(grep -c "pushed pprof profile of 'checkout' instance 'web-2' ts [0-9]*, key $key" "$LF_TMP/agent4.log")" 2 \
+    "the same profile pushed twice"
+lf_eq "$(stored web-2)" 3 "web-2: the replay is not stored again, the new scrape is"
 echo "test_agent_live: all passed"

@@ -31,6 +31,9 @@ src=$(cat build/goleaky/srcdir) # the absolute source path baked into build/gole
 tmp=$(mktemp -d)
 cleanup() { leaky_stop; rm -rf "$tmp"; }
 trap cleanup EXIT
+# A private copy, so a rebuild of bin/ while this runs cannot pull it away.
+cp "$LF" "$tmp/leakfleet"
+LF=$tmp/leakfleet
 
 # site_line FILE KIND: the line marked `// site: KIND` in FILE (relative to the module).
 site_line() {

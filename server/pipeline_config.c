@@ -1,0 +1,170 @@
+/* pipeline_config.c - reads detect.*, notify.*, retention.* and web.* with the typed
+ * accessors of config.h, so a wrong type or a misspelt key fails at start with the file,
+ * line and key, never later. */
+#include "pipeline_config.h"
+
+#include <string.h>
+
+#include "alloc.h"
+
+static const char *const detect_keys[] = { "threshold", "window", "live_window", "interval",
+    "ops", "min_samples", "min_growth_per_hour", "alpha", "restart_drop", "suppress" };
+static const char *const notify_keys[] = { "webhook", "routes", "dashboard_url", "group_wait",
+    "repeat_interval", "resolve_after", "rate_per_hour", "projection_target", "timeout" };
+static const char *const retention_keys[] = { "raw", "rollups", "interval", "batch" };
+static const char *const web_keys[] = { "source_url" };
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static int read_detect(const struct config *cfg, struct pipeline_config *out,
+        struct lf_error *err)
+{
+    struct detect_options *d = &out->detect;
+    int64_t min_samples = (int64_t)d->trend.min_samples;
+    const char *text = NULL;
+    int rc = config_check_keys(cfg, "detect", detect_keys, N_OF(detect_keys), err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "detect.threshold", d->threshold, 1, INT64_MAX, &d->threshold, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "detect.window", d->window, &d->window, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "detect.live_window", d->live_window,
+                &d->live_window, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "detect.interval", d->interval, &d->interval, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "detect.min_samples", min_samples, 3, 100000, &min_samples, err);
+    if (rc == LF_OK) {
+        d->trend.min_samples = (size_t)min_samples;
+        rc = config_strings(cfg, "detect.ops", &out->extra_ops, &d->n_extra_ops, err);
+        d->extra_ops = out->extra_ops;
+    }
+    if (rc == LF_OK)
+        rc = config_str(cfg, "detect.min_growth_per_hour", NULL, &text, err);
+    if (rc == LF_OK && text) {
+        struct str s = str_from_cstr(text);
+        int64_t whole;
+        if (!str_to_int64(s, &whole) || whole < 0)
+            return lf_fail(err, LF_EINVAL,
+                    "%s: detect.min_growth_per_hour: expected a whole number >= 0",
+                    config_name(cfg));
+        d->trend.min_growth_per_hour = (double)whole;
+    }
+    if (rc == LF_OK)
+        rc = config_check_keys(cfg, "detect.suppress", (const char *const[]){ "rules",
+                "expected" }, 2, err);
+    if (rc == LF_OK)
+        rc = suppress_from_config(cfg, &out->suppress, err);
+    if (rc == LF_OK && out->suppress) {
+        d->suppress = suppress_site;
+        d->suppress_ctx = out->suppress;
+    }
+    return rc;
+}
+
+static int read_notify(const struct config *cfg, struct pipeline_config *out,
+        struct lf_error *err)
+{
+    struct notify_options *n = &out->notify;
+    struct dispatch_options *d = &out->dispatch;
+    int64_t timeout = d->timeout_ms / 1000;
+    int rc = config_check_keys(cfg, "notify", notify_keys, N_OF(notify_keys), err);
+    if (rc == LF_OK)
+        rc = config_str(cfg, "notify.webhook", NULL, &d->webhook, err);
+    if (rc == LF_OK)
+        rc = config_str(cfg, "notify.dashboard_url", NULL, &d->dashboard_url, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "notify.group_wait", n->group_wait, &n->group_wait,
+                err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "notify.repeat_interval", n->repeat_interval,
+                &n->repeat_interval, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "notify.resolve_after", n->resolve_after,
+                &n->resolve_after, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "notify.rate_per_hour", d->rate_per_hour, 0, 1000000,
+                &d->rate_per_hour, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "notify.projection_target", d->projection_target, 1, INT64_MAX,
+                &d->projection_target, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "notify.timeout", timeout, &timeout, err);
+    if (rc != LF_OK)
+        return rc;
+    d->timeout_ms = timeout > 0 ? (long)timeout * 1000 : 10000;
+    n->rate_per_hour = d->rate_per_hour;
+
+    /* notify.routes: a map of owner -> webhook URL. */
+    const struct config_node *routes = config_get(NULL, cfg, "notify.routes");
+    if (routes && config_node_type(routes) != CONFIG_MAP)
+        return lf_fail(err, LF_EINVAL, "%s:%zu: notify.routes: expected a map of owner: url",
+                config_name(cfg), config_node_line(routes));
+    size_t n_routes = config_node_len(routes);
+    out->routes = lf_calloc(n_routes + 1, sizeof(*out->routes));
+    if (!out->routes)
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n_routes; i++) {
+        const char *url = config_node_scalar(config_node_at(routes, i));
+        if (!url || !url[0])
+            return lf_fail(err, LF_EINVAL, "%s:%zu: notify.routes.%s: expected a URL",
+                    config_name(cfg), config_node_line(config_node_at(routes, i)),
+                    config_node_key(routes, i));
+        out->routes[i] = (struct dispatch_route){ config_node_key(routes, i), url };
+    }
+    d->routes = out->routes;
+    d->n_routes = n_routes;
+    return LF_OK;
+}
+
+static int read_retention(const struct config *cfg, struct pipeline_config *out,
+        struct lf_error *err)
+{
+    struct retention_options *r = &out->retention;
+    int64_t batch = (int64_t)r->batch;
+    int rc = config_check_keys(cfg, "retention", retention_keys, N_OF(retention_keys), err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "retention.raw", r->raw_retention, &r->raw_retention,
+                err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "retention.rollups", r->rollup_retention,
+                &r->rollup_retention, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "retention.interval", r->interval, &r->interval, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "retention.batch", batch, 1, 100000, &batch, err);
+    if (rc == LF_OK && r->raw_retention < 3600)
+        rc = lf_fail(err, LF_EINVAL, "%s: retention.raw: at least 1h", config_name(cfg));
+    r->batch = (size_t)batch;
+    return rc;
+}
+
+int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
+        struct lf_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    detect_options_default(&out->detect);
+    notify_options_default(&out->notify);
+    dispatch_options_default(&out->dispatch);
+    retention_options_default(&out->retention);
+    if (!cfg)
+        return LF_OK;
+    int rc = read_detect(cfg, out, err);
+    if (rc == LF_OK)
+        rc = read_notify(cfg, out, err);
+    if (rc == LF_OK)
+        rc = read_retention(cfg, out, err);
+    if (rc == LF_OK)
+        rc = config_check_keys(cfg, "web", web_keys, N_OF(web_keys), err);
+    if (rc == LF_OK)
+        rc = config_str(cfg, "web.source_url", NULL, &out->source_url, err);
+    return rc;
+}
+
+void pipeline_config_release(struct pipeline_config *config)
+{
+    suppress_free(config->suppress);
+    lf_free(config->extra_ops);
+    lf_free(config->routes);
+    memset(config, 0, sizeof(*config));
+}

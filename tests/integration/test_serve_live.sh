@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# test_serve_live.sh - the server on live profiles of the leaky Go service (tests/goleaky):
+# pprof and debug=2 dumps scraped over HTTP and pushed as two instances give exact
+# inventory counts and CODEOWNERS owners; after a burst of new leaks the next push moves
+# the inventory and the site's series by exactly the burst.
+. "$(dirname "$0")/lib.sh"
+. tests/goleaky/lib.sh
+
+if [ ! -x build/goleaky/leaky ]; then
+    tests/goleaky/build.sh
+fi
+[ -x build/goleaky/leaky ] || lf_fail "the Go fixture service is not built (needs golang-go)"
+src=$(cat build/goleaky/srcdir)
+trap 'leaky_stop; lf_cleanup' EXIT
+
+N=60 # goroutines started per leak kind
+cat >"$LF_TMP/config.yaml" <<YAML
+repo:
+  roots: ["$src/", "github.com/acme/leaky/"]
+owners:
+  codeowners: "tests/goleaky/CODEOWNERS"
+detect:
+  threshold: 100
+tokens:
+  - token: "agent-secret"
+    services: ["leaky"]
+YAML
+lf_start
+leaky_start "$LF_TMP" build/goleaky/leaky -start "$N" -leak-rate 0
+leaky_wait_ready 20
+
+curl -fsS -o "$LF_TMP/p.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
+curl -fsS -o "$LF_TMP/p.debug2" "$LEAKY_URL/debug/pprof/goroutine?debug=2"
+lf_push leaky "host-a&ts=1700000000" "$LF_TMP/p.pb.gz"
+lf_eq "$LF_STATUS" 201 "live pprof push"
+lf_push leaky "host-b&ts=1700000010" "$LF_TMP/p.debug2"
+lf_eq "$LF_STATUS" 201 "live debug=2 push"
+
+# The six in-repo channel kinds, N on each instance, over the threshold of 100.
+row() { lf_json ".leaks[] | select(.function == \"$1\") | [.op, .count, .owner, .line] | @csv"; }
+lf_req GET /api/v1/leaks
+lf_eq "$(lf_json '.leaks | length')" 6 "suspect locations"
+line=$(grep -n '// site: send$' "$src/internal/ncast/ncast.go" | cut -d: -f1)
+lf_eq "$(row 'github.com/acme/leaky/internal/ncast.(*Bus).Publish.func1')" \
+    "\"chan send\",$((2 * N)),\"@acme/messaging\",$line" "send site"
+lf_eq "$(row 'github.com/acme/leaky/internal/worker.(*job).await')" \
+    "\"chan receive\",$((2 * N)),\"@acme/workers\",29" "recv site"
+lf_eq "$(row main.forever)" "\"select (no cases)\",$((2 * N)),\"@acme/cli\",109" "forever site"
+lf_eq "$(lf_json '[.leaks[].count] | add')" $((12 * N)) "sum of suspect counts"
+# The mutex kind blocks, but on no channel: listed with all=1, never suspect.
+lf_req GET '/api/v1/leaks?all=1'
+lf_eq "$(lf_json '.leaks[] | select(.function == "github.com/acme/leaky/internal/cache.(*Cache).get") | [.op, .count, .suspect] | @csv')" \
+    "\"sync.Mutex.Lock\",$((2 * N)),false" "mutex site with all=1"
+
+# A burst of 25 more leaks of every kind; host-a pushes again.
+curl -fsS -o /dev/null "$LEAKY_URL/leak?kind=all&n=25"
+leaky_wait_ready 20
+curl -fsS -o "$LF_TMP/p2.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
+lf_push leaky "host-a&ts=1700000120" "$LF_TMP/p2.pb.gz"
+lf_eq "$LF_STATUS" 201 "second live push"
+lf_req GET /api/v1/leaks
+lf_eq "$(lf_json '.leaks[] | select(.function == "main.forever") | .count')" $((2 * N + 25)) "forever after the burst"
+loc=$(lf_json '.leaks[] | select(.function == "main.forever") | .location_id')
+lf_req GET "/api/v1/locations/$loc/series?service=leaky&from=1699999000&to=1700001000&step=60"
+lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "1699999980,$((2 * N)) 1700000100,$((N + 25))" \
+    "series per minute: both first pushes, then host-a's second"
+lf_req GET "/api/v1/locations/$loc/series?service=leaky&from=1699999000&to=1700001000&step=1h"
+lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "1699999200,$((2 * N + 25))" \
+    "series per hour: each instance's latest profile summed"
+lf_req GET /api/v1/services
+lf_eq "$(lf_json '.services[0].instances | map("\(.name)=\(.profiles)") | join(" ")')" "host-a=2 host-b=1" "profiles per instance"
+lf_stop

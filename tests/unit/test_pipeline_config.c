@@ -1,0 +1,131 @@
+/* test_pipeline_config.c - unit tests of pipeline_config: defaults, every key read, and
+ * clear errors for wrong types and misspelt keys. */
+#include <string.h>
+
+#include "check_main.h"
+#include "config.h"
+#include "pipeline_config.h"
+
+static struct config *parse(const char *yaml)
+{
+    struct lf_error err;
+    struct config *cfg = config_parse(yaml, strlen(yaml), "leakfleet.yaml", &err);
+    ck_assert_msg(cfg != NULL, "%s", err.msg);
+    return cfg;
+}
+
+START_TEST(test_defaults)
+{
+    struct pipeline_config pc;
+    struct lf_error err;
+    ck_assert_int_eq(pipeline_config_read(NULL, &pc, &err), LF_OK);
+    ck_assert_int_eq(pc.detect.threshold, 100);
+    ck_assert_int_eq(pc.detect.window, 6 * 3600);
+    ck_assert_int_eq(pc.notify.group_wait, 30);
+    ck_assert_int_eq(pc.retention.raw_retention, 7 * 86400);
+    ck_assert_ptr_null(pc.dispatch.webhook);
+    ck_assert_ptr_null(pc.suppress);
+    pipeline_config_release(&pc);
+}
+END_TEST
+
+START_TEST(test_every_key)
+{
+    FILE *rules = fopen("build/test-pipeline-rules.txt", "w");
+    ck_assert_ptr_nonnull(rules);
+    fputs("Pool mentions github.com/acme/leaky/internal/worker.(*Pool).run\n", rules);
+    fclose(rules);
+    struct config *cfg = parse(
+            "detect:\n"
+            "  threshold: 250\n"
+            "  window: 12h\n"
+            "  live_window: 10m\n"
+            "  interval: 15s\n"
+            "  min_samples: 8\n"
+            "  min_growth_per_hour: 5\n"
+            "  ops: [\"sync.Mutex.Lock\", \"sync.WaitGroup.Wait\"]\n"
+            "  suppress:\n"
+            "    rules: build/test-pipeline-rules.txt\n"
+            "    expected:\n"
+            "      - class: Pool\n"
+            "        reason: fixed-size pool\n"
+            "        until: 1900000000\n"
+            "notify:\n"
+            "  webhook: \"https://hooks.example/leakfleet\"\n"
+            "  dashboard_url: \"http://lf.example:8080\"\n"
+            "  group_wait: 1m\n"
+            "  repeat_interval: 12h\n"
+            "  resolve_after: 2h\n"
+            "  rate_per_hour: 5\n"
+            "  routes:\n"
+            "    \"@acme/payments\": \"https://hooks.example/payments\"\n"
+            "retention:\n"
+            "  raw: 3d\n"
+            "  rollups: 90d\n"
+            "web:\n"
+            "  source_url: \"https://git.example/acme/repo/blob/main/{path}#L{line}\"\n");
+    struct pipeline_config pc;
+    struct lf_error err;
+    ck_assert_msg(pipeline_config_read(cfg, &pc, &err) == LF_OK, "%s", err.msg);
+    ck_assert_int_eq(pc.detect.threshold, 250);
+    ck_assert_int_eq(pc.detect.window, 12 * 3600);
+    ck_assert_int_eq(pc.detect.live_window, 600);
+    ck_assert_int_eq(pc.detect.interval, 15);
+    ck_assert_uint_eq(pc.detect.trend.min_samples, 8);
+    ck_assert_double_eq(pc.detect.trend.min_growth_per_hour, 5);
+    ck_assert_uint_eq(pc.detect.n_extra_ops, 2);
+    ck_assert_str_eq(pc.detect.extra_ops[1], "sync.WaitGroup.Wait");
+    ck_assert_ptr_nonnull(pc.suppress);
+    ck_assert_ptr_nonnull(pc.detect.suppress);
+    ck_assert_str_eq(pc.dispatch.webhook, "https://hooks.example/leakfleet");
+    ck_assert_str_eq(pc.dispatch.dashboard_url, "http://lf.example:8080");
+    ck_assert_int_eq(pc.notify.group_wait, 60);
+    ck_assert_int_eq(pc.notify.repeat_interval, 12 * 3600);
+    ck_assert_int_eq(pc.notify.resolve_after, 7200);
+    ck_assert_int_eq(pc.dispatch.rate_per_hour, 5);
+    ck_assert_uint_eq(pc.dispatch.n_routes, 1);
+    ck_assert_str_eq(pc.dispatch.routes[0].owner, "@acme/payments");
+    ck_assert_str_eq(pc.dispatch.routes[0].url, "https://hooks.example/payments");
+    ck_assert_int_eq(pc.retention.raw_retention, 3 * 86400);
+    ck_assert_int_eq(pc.retention.rollup_retention, 90 * 86400);
+    ck_assert_str_eq(pc.source_url, "https://git.example/acme/repo/blob/main/{path}#L{line}");
+    pipeline_config_release(&pc);
+    config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_errors_name_the_key)
+{
+    static const char *const bad[][2] = {
+        { "detect:\n  treshold: 5\n", "treshold" },
+        { "detect:\n  window: soon\n", "detect.window" },
+        { "notify:\n  routes: [a]\n", "notify.routes" },
+        { "retention:\n  raw: 10m\n", "retention.raw" },
+        { "detect:\n  suppress:\n    rules: /nonexistent/rules.txt\n", "rules.txt" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct config *cfg = parse(bad[i][0]);
+        struct pipeline_config pc;
+        struct lf_error err;
+        lf_error_clear(&err);
+        ck_assert_int_ne(pipeline_config_read(cfg, &pc, &err), LF_OK);
+        ck_assert_msg(strstr(err.msg, bad[i][1]) != NULL, "'%s' does not name '%s'", err.msg,
+                bad[i][1]);
+        pipeline_config_release(&pc);
+        config_free(cfg);
+    }
+}
+END_TEST
+
+static Suite *pipeline_config_suite(void)
+{
+    Suite *suite = suite_create("pipeline_config");
+    TCase *tc = tcase_create("read");
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_every_key);
+    tcase_add_test(tc, test_errors_name_the_key);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+LF_CHECK_MAIN(pipeline_config_suite)
