@@ -127,7 +127,8 @@ build/san/tests/test_agent_%: tests/unit/test_agent_%.c $(SAN_AGENT_OBJS) build/
 
 build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c build/san/libleakfleet.a
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -o $@ $< tests/fuzz/regress_main.c \
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -DLF_FUZZ_CORPUS='"tests/fuzz/corpus/$(patsubst fuzz_%,%,$*)"' \
+		-o $@ $< tests/fuzz/regress_main.c \
 		build/san/libleakfleet.a $(PKG_LIBS)
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
@@ -170,7 +171,7 @@ bench-agent: all go-fixture
 
 .PHONY: bench-ingest
 bench-ingest: all
-	$(Q)tools/deps.sh bench
+	$(Q)command -v wrk >/dev/null || tools/deps.sh bench
 	$(Q)tests/bench/bench_ingest.sh
 
 bench: all go-fixture

@@ -41,6 +41,7 @@ struct target_state {
     const struct target *target;
     int64_t due_ms;
     enum leak_probe leak;
+    uint64_t failures; /* consecutive failed scrapes: warn at the first, note the recovery */
 };
 
 struct agent {
@@ -184,9 +185,18 @@ static bool scrape_target(struct agent *agent, struct target_state *ts)
         agent->stats.scrape_failures++;
         if (fetched)
             return false; /* spool errors are logged by scrape_one */
-        log_warn("scrape of '%s' instance '%s' failed, nothing pushed: %s", t->service, t->instance,
-                 err.msg);
+        if (ts->failures++ == 0)
+            log_warn("scrape of '%s' instance '%s' failed, nothing pushed: %s", t->service,
+                     t->instance, err.msg);
+        else
+            log_debug("scrape of '%s' instance '%s' failed again (%" PRIu64 " in a row): %s",
+                      t->service, t->instance, ts->failures, err.msg);
         return false;
+    }
+    if (ts->failures > 0) {
+        log_info("scrape of '%s' instance '%s' works again after %" PRIu64 " failures", t->service,
+                 t->instance, ts->failures);
+        ts->failures = 0;
     }
     if (ts->leak == LEAK_ABSENT)
         return true;

@@ -735,10 +735,13 @@ int spool_remove(struct spool *spool, struct lf_error *err)
     int rc = spool_path(spool, NULL, spool->entries[0].name, path, sizeof(path), err);
     if (rc != LF_OK)
         return rc;
+    /* out of the index either way: a file that cannot be deleted must not be pushed in a
+     * loop; the next start replays it under its key and the server answers from its store */
+    rc = LF_OK;
     if (unlink(path) != 0 && errno != ENOENT)
-        return lf_fail(err, LF_EIO, "spool: remove '%s': %s", path, strerror(errno));
+        rc = lf_fail(err, LF_EIO, "spool: remove '%s': %s", path, strerror(errno));
     index_pop_oldest(spool);
-    return LF_OK;
+    return rc;
 }
 
 int spool_reject(struct spool *spool, const char *reason, struct lf_error *err)

@@ -51,15 +51,33 @@ void aggregate_free(struct aggregate *agg)
     lf_free(agg);
 }
 
+/* Hashes a word at a time: the key is hashed once per stack, 250,000 times for a large
+ * debug=2 dump, and a byte-wise hash would cost more than classifying. */
+static uint64_t hash_bytes(struct str s, uint64_t h)
+{
+    const uint64_t k = UINT64_C(0x9e3779b97f4a7c15);
+    const char *p = s.p;
+    size_t len = s.len;
+    uint64_t w;
+    for (; len >= 8; p += 8, len -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    }
+    w = 0;
+    if (len > 0)
+        memcpy(&w, p, len);
+    h = (h ^ w ^ (uint64_t)s.len) * k;
+    return h ^ (h >> 29);
+}
+
 static uint64_t key_hash(struct str op, struct str function, struct str file, int64_t line)
 {
-    uint64_t h = str_hash(op, STR_HASH_SEED);
-    h = str_hash(STR_LIT("\n"), h);
-    h = str_hash(function, h);
-    h = str_hash(STR_LIT("\n"), h);
-    h = str_hash(file, h);
-    uint64_t l = (uint64_t)line;
-    return (h ^ l) * UINT64_C(1099511628211);
+    uint64_t h = hash_bytes(op, STR_HASH_SEED);
+    h = hash_bytes(function, h);
+    h = hash_bytes(file, h);
+    h = (h ^ (uint64_t)line) * UINT64_C(0x9e3779b97f4a7c15);
+    return h ^ (h >> 31);
 }
 
 static bool entry_matches(const struct loc_entry *e, uint64_t hash, struct str op,

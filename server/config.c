@@ -18,7 +18,9 @@
 #include "arena.h"
 #include "str.h"
 
-#define PATH_MAX_BYTES 200 /* longer node paths are cut (they only label messages) */
+#define PATH_MAX_BYTES   200 /* longer node paths are cut (they only label messages) */
+#define LF_STRINGIFY_(x) #x
+#define LF_STRINGIFY(x)  LF_STRINGIFY_(x)
 
 struct config_node {
     enum config_type type;
@@ -106,7 +108,8 @@ static struct config_node *new_node(struct builder *b, enum config_type type, co
                                     yaml_mark_t mark)
 {
     if (b->n_nodes >= CONFIG_MAX_NODES) {
-        fail_at(b, mark, LF_ETOOBIG, "more nodes than the limit (aliases included)");
+        fail_at(b, mark, LF_ETOOBIG,
+                "more than " LF_STRINGIFY(CONFIG_MAX_NODES) " values once aliases are expanded");
         return NULL;
     }
     struct config_node *node = arena_alloc(&b->cfg->arena, sizeof(*node));
@@ -189,7 +192,8 @@ static int add_anchor(struct builder *b, const char *name, const struct config_n
                       yaml_mark_t mark)
 {
     if (b->n_anchors == CONFIG_MAX_ANCHORS)
-        return fail_at(b, mark, LF_ETOOBIG, "more anchors than the limit");
+        return fail_at(b, mark, LF_ETOOBIG,
+                       "more than " LF_STRINGIFY(CONFIG_MAX_ANCHORS) " anchors");
     if (b->n_anchors == b->cap_anchors) {
         size_t cap = b->cap_anchors == 0 ? 8 : b->cap_anchors * 2;
         struct anchor *bigger = lf_realloc(b->anchors, cap * sizeof(*bigger));
@@ -254,7 +258,14 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
     if (in_key_position(b)) {
         b->frames[b->depth - 1].pending_key = text;
         b->frames[b->depth - 1].key_mark = ev->start_mark;
-        return LF_OK;
+        if (ev->data.scalar.anchor == NULL)
+            return LF_OK;
+        /* an anchored key may be aliased later, as a key or a value */
+        struct config_node *key = new_node(b, CONFIG_SCALAR, text, ev->start_mark);
+        if (key == NULL)
+            return b->err != NULL ? b->err->code : LF_ENOMEM;
+        key->text = text;
+        return add_anchor(b, (const char *)ev->data.scalar.anchor, key, ev->start_mark);
     }
     bool null = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && ev->data.scalar.tag == NULL &&
                 is_null_text(value, len);
@@ -285,7 +296,8 @@ static int on_alias(struct builder *b, const yaml_event_t *ev)
         return LF_OK;
     }
     if (b->depth + target->height > CONFIG_MAX_DEPTH)
-        return fail_at(b, ev->start_mark, LF_ETOOBIG, "nesting deeper than the limit");
+        return fail_at(b, ev->start_mark, LF_ETOOBIG,
+                       "nesting deeper than " LF_STRINGIFY(CONFIG_MAX_DEPTH) " levels");
     struct config_node *node = copy_tree(b, target, next_path(b), ev->start_mark);
     if (node == NULL)
         return b->err != NULL ? b->err->code : LF_ENOMEM;
@@ -299,7 +311,8 @@ static int on_start(struct builder *b, const yaml_event_t *ev, enum config_type 
     if (in_key_position(b))
         return fail_at(b, ev->start_mark, LF_EINVAL, "a key must be a scalar");
     if (b->depth == CONFIG_MAX_DEPTH)
-        return fail_at(b, ev->start_mark, LF_ETOOBIG, "nesting deeper than the limit");
+        return fail_at(b, ev->start_mark, LF_ETOOBIG,
+                       "nesting deeper than " LF_STRINGIFY(CONFIG_MAX_DEPTH) " levels");
     struct config_node *node = new_node(b, type, next_path(b), ev->start_mark);
     if (node == NULL)
         return b->err != NULL ? b->err->code : LF_ENOMEM;

@@ -54,6 +54,7 @@ struct http_call {
     size_t len;
     size_t cap;
     size_t limit;
+    size_t expected; /* declared Content-Length (within limit); 0 = unknown */
     bool responded;
     bool too_big;     /* the body passed its cap while arriving: the rest is discarded */
     size_t discarded; /* bytes dropped since */
@@ -361,6 +362,8 @@ static enum MHD_Result begin(struct http_server *server, struct MHD_Connection *
                     (long long)declared, call->limit);
             return respond_error(conn, call, &err, NULL);
         }
+        if (declared > 0)
+            call->expected = (size_t)declared;
     }
     return MHD_YES;
 }
@@ -382,7 +385,7 @@ static enum MHD_Result append_body(struct http_call *call, const char *data, siz
         return call->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
     }
     if (call->len + size > call->cap) {
-        size_t cap = call->cap == 0 ? 16384 : call->cap;
+        size_t cap = call->cap > 0 ? call->cap : call->expected > 0 ? call->expected : 16384;
         while (cap < call->len + size)
             cap *= 2;
         if (cap > call->limit)

@@ -5,16 +5,16 @@
  * the status of the one lf_code -> HTTP table). It also serves the embedded dashboard
  * with a Content-Security-Policy that forbids inline script.
  *
- * Threading, chosen by measurement (tests/bench/bench_ingest.sh: 2 cores, wrk -c64, a
- * 2.6 KB pprof push from 2,000 instances): ingest handlers block in writer_run() until
- * their group commit is on disk, so what matters is how many pushes can wait at once.
- * With MHD_USE_INTERNAL_POLLING_THREAD and a pool of N threads, a blocked handler stalls
- * every connection of its thread: pool 8 gave 2,030 pushes/s at p99 340 ms with 0.42
- * commits per push; pool 32 gave 1,900/s, p99 284 ms, 0.29 commits per push. One thread
- * per connection lets every push wait for the same commit: 2,120/s, p99 106 ms, 0.035
- * commits per push (batches of ~30), for 59k vs 62-78k /healthz req/s. So
- * HTTP_THREAD_PER_CONNECTION is the default; the pool stays selectable (config
- * `http.threads: N`) for measurements. Connections are capped (connection_limit). */
+ * Threading, chosen by measurement (make bench-ingest: 2 cores, wrk -c64, a 2.6 KB pprof
+ * push from 2,000 instances): ingest handlers block in writer_run() until their group
+ * commit is on disk, so what matters is how many pushes can wait at once. With
+ * MHD_USE_INTERNAL_POLLING_THREAD and a pool of N threads a blocked handler stalls every
+ * connection of its thread: pool 8 gave 2,030 pushes/s (p99 340 ms, 0.42 commits per
+ * push), pool 16 2,370/s (p99 213 ms, 0.30). One thread per connection lets every push
+ * join the same commit: 3,310/s, p99 72 ms, 0.033 commits per push (batches of ~30).
+ * The pool serves /healthz faster (97k vs 56k req/s), but ingest is what the server is
+ * for, so HTTP_THREAD_PER_CONNECTION is the default; the pool stays selectable (config
+ * `http.threads: N`) for measurements. connection_limit bounds the threads. */
 #ifndef LF_HTTP_H
 #define LF_HTTP_H
 

@@ -222,6 +222,8 @@ static int parser_fail(struct parser *parser, struct lf_error *err)
 static int forward_sink(void *ctx, const struct stack *stack, struct lf_error *err)
 {
     struct parser *parser = ctx;
+    if (parser->sink == NULL)
+        return LF_OK;
     int rc = parser->sink(parser->ctx, stack, err);
     if (rc != LF_OK)
         parser->sink_failed = true;

@@ -295,14 +295,23 @@ static bool is_suffix_token(const char *t, size_t len)
     return (t[0] == 'f' || t[0] == 's') && t[1] == 'p' && t[2] == '=';
 }
 
+/* True for a line indented the way file lines are: by a tab, or by spaces in a dump that
+ * went through an editor or a chat window on its way here. */
+static bool is_indented(struct str line)
+{
+    return line.len > 0 && (line.p[0] == '\t' || line.p[0] == ' ');
+}
+
 /* "\tFILE:LINE( +0xOFF)?( fp=0x… sp=0x…)?( pc=0x…)?" -> file and line. The suffix tokens
  * are peeled from the right, so a file path may contain spaces and colons. */
 static bool parse_file_line(struct str line, struct str *file, int64_t *line_number)
 {
-    if (line.len < 2 || line.p[0] != '\t')
-        return false;
-    const char *start = line.p + 1;
+    const char *start = line.p;
     const char *end = line.p + line.len;
+    while (start < end && (*start == '\t' || *start == ' '))
+        start++;
+    if (start == line.p || start == end)
+        return false;
     for (;;) {
         /* a suffix token is short ("fp=0x" and 16 digits): look no further back */
         const char *space = end;
@@ -405,7 +414,8 @@ static int on_frames_line(struct parse_debug2 *parser, struct str line, int64_t 
     }
     switch (line.p[0]) {
     case '\t':
-        if (str_eq_cstr(line, "\tgoroutine running on other thread; stack unavailable"))
+    case ' ':
+        if (ENDS_WITH(line, "goroutine running on other thread; stack unavailable"))
             return LF_OK;
         return lf_fail(err, LF_EINVAL, "line %lld: file line without a function line",
                        (long long)line_no);
@@ -446,7 +456,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
     case D2_FILE: {
         struct str file;
         int64_t number;
-        if (line.len > 0 && line.p[0] == '\t') {
+        if (is_indented(line)) {
             if (!parse_file_line(line, &file, &number))
                 return lf_fail(err, LF_EINVAL,
                                "line %lld: malformed file line, expected "

@@ -9,7 +9,8 @@
  * " (leaked)" (Go 1.26+ goroutine-leak detection); truncated by "...additional frames
  * elided..." / "...N frames elided..." or by frames past limits->max_frames; no labels.
  * Frames are the goroutine's own stack, innermost first, with the "(ARGS)" and the
- * " +0x.. fp=.. sp=.. pc=.." suffixes removed. The "created by F (in goroutine N)" frame is
+ * " +0x.. fp=.. sp=.. pc=.." suffixes removed; file lines may be indented by spaces
+ * instead of the tab (dumps pasted through an editor). The "created by F (in goroutine N)" frame is
  * NOT a frame of the stack: it names where the goroutine was started, not where it blocks,
  * and pprof and debug=1 have no such frame, so it is parsed and dropped; so are
  * "[originating from goroutine N]:" ancestor stacks (GODEBUG=tracebackancestors).

@@ -707,6 +707,10 @@ int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits,
         if (!str_has_prefix_cstr(type, "goroutine")) {
             char shown[64];
             str_copy_to(type, shown, sizeof(shown));
+            for (char *c = shown; *c != '\0'; c++) {
+                if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                    *c = '?'; /* keep the message one printable line */
+            }
             rc = lf_fail(err, LF_EINVAL, "not a goroutine profile (sample type '%s')", shown);
             goto out;
         }

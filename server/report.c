@@ -232,8 +232,8 @@ int report_write_text(FILE *out, const struct aggregate *agg, const struct repor
         waits = waits || loc->max_wait_minutes > 0;
         leaked = leaked || loc->confirmed;
     }
-    fprintf(out, "%s: %lld goroutines, %zu locations", options->format,
-            (long long)options->goroutines, n_shown);
+    fprintf(out, "%s: %lld goroutines, %zu location%s", options->format,
+            (long long)options->goroutines, n_shown, n_shown == 1 ? "" : "s");
     if (options->min_count > 1)
         fprintf(out, " with %lld or more", (long long)options->min_count);
     fputc('\n', out);

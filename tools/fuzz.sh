@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# fuzz.sh - runs each libFuzzer binary for SECONDS, seeded from tests/fixtures/ and
-# tests/fuzz/regress/; a crasher is copied to tests/fuzz/regress/ and fails the run.
+# fuzz.sh - runs each libFuzzer binary for SECONDS, seeded from tests/fixtures/,
+# tests/fuzz/regress/ and its own corpus tests/fuzz/corpus/NAME/ (fuzz_NAME); a crasher
+# is copied to tests/fuzz/regress/ and fails the run.
 # Usage: tools/fuzz.sh SECONDS FUZZER...
 set -u
 seconds=${1:-60}; shift
@@ -9,7 +10,7 @@ for f in "$@"; do
     name=$(basename "$f")
     corpus=build/fuzz/corpus/$name; mkdir -p "$corpus" build/fuzz/crash
     seeds=(tests/fixtures tests/fuzz/regress)
-    [ -d "tests/fuzz/seeds/$name" ] && seeds+=("tests/fuzz/seeds/$name")
+    [ -d "tests/fuzz/corpus/${name#fuzz_}" ] && seeds+=("tests/fuzz/corpus/${name#fuzz_}")
     echo "fuzz: $name for ${seconds}s"
     if ! "$f" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
         -artifact_prefix=build/fuzz/crash/"$name"- "$corpus" "${seeds[@]}" \

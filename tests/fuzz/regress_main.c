@@ -1,6 +1,7 @@
-/* regress_main.c - replays every file under tests/fuzz/regress/ and the fixtures
- * through a fuzz target's LLVMFuzzerTestOneInput without libFuzzer, so crashers found
- * once stay fixed under the sanitizers of `make test`. */
+/* regress_main.c - replays every file under tests/fuzz/regress/, the fixtures and the
+ * target's own corpus (tests/fuzz/corpus/NAME, LF_FUZZ_CORPUS from the Makefile) through
+ * a fuzz target's LLVMFuzzerTestOneInput without libFuzzer, so crashers found once stay
+ * fixed under the sanitizers of `make test`. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,7 +57,11 @@ static int replay_dir(const char *dir)
 
 int main(void)
 {
-    int count = replay_dir("tests/fuzz/regress") + replay_dir("tests/fixtures");
+#ifndef LF_FUZZ_CORPUS
+#define LF_FUZZ_CORPUS "tests/fuzz/corpus/none"
+#endif
+    int count = replay_dir("tests/fuzz/regress") + replay_dir("tests/fixtures") +
+            replay_dir(LF_FUZZ_CORPUS);
     printf("replayed %d inputs\n", count);
     return 0;
 }

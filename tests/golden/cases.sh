@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # cases.sh - the golden cases of bin/leakfleet, shared by test_analyze.sh (compare) and
 # update.sh (rewrite). Sourced from the repository root. Each case is a name (the file
 # under tests/golden/expected/) and the arguments of one bin/leakfleet run; every

@@ -2,7 +2,7 @@
 # test_analyze.sh - golden tests of `leakfleet analyze` and `classify` over every
 # fixture (text and JSON, attributed or not), the same through stdin, and exit 0.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/golden/cases.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

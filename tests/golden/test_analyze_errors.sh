@@ -3,7 +3,7 @@
 # exactly one line on stderr naming the file (and, for text, the line), or 2 for usage;
 # never a crash or a hang.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0

@@ -3,7 +3,7 @@
 # summary line, whose stacks add up to the summary's count, for per-goroutine (debug=2)
 # and grouped (pprof) input, from a file and from stdin.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0

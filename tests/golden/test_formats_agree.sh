@@ -3,7 +3,7 @@
 # (tests/fixtures/shop-n25.*) give the same sites with the same counts; ops agree
 # between pprof and debug=2, and debug=1 says either the same op or "unknown".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0

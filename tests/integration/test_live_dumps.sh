@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_live_dumps.sh - `leakfleet analyze --json` on live profiles of the leaky Go service
 # (tests/goleaky), taken over HTTP in all three encodings (debug=0 pprof, debug=1,
-# debug=2), at several sizes, from a normal and a -trimpath build. The service leaks an
+# debug=2) and as the traceback it prints on SIGQUIT (GOTRACEBACK=all and system), at
+# several sizes, from a normal and a -trimpath build. The service leaks an
 # exact number of goroutines at known source lines (marked `// site: KIND` in its code),
 # so every count, op, in-repo flag and CODEOWNERS owner is asserted exactly, and the
 # formats must agree with each other.
@@ -212,6 +213,11 @@ run() {
         check "$name pprof (uncompressed, --format pprof)" "$tmp/raw.json" "$tmp/expect.pprof.json" pprof "$leaked"
         analyze "$tmp/stdin.json" "${args[@]}" --format debug2 - <"$tmp/p.debug2.txt"
         check "$name debug2 (stdin, --format debug2)" "$tmp/stdin.json" "$tmp/expect.debug2.json" debug2 "$leaked"
+        # --min 11 keeps the 17 send goroutines and drops every site of 10 or fewer.
+        "$LF" analyze --json --min 11 "${args[@]}" "$tmp/p.pb.gz" >"$tmp/min.json" || fail "$name: --min 11"
+        jq -e '(.locations | length) == 1 and .locations[0].count == 17 and
+            .locations[0].function == "github.com/acme/leaky/internal/ncast.(*Bus).Publish.func1"' \
+            "$tmp/min.json" >/dev/null || fail "$name: --min 11 gave $(jq -c '.locations' "$tmp/min.json")"
     fi
     if [ "$n" -eq 10 ] && [ "$build" = normal ]; then
         # Only the module path as root: main.* functions carry no module path and their

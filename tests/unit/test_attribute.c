@@ -1,8 +1,14 @@
 /* test_attribute.c - unit tests of attribute: in-repo roots by file and by module path,
  * with and without -trimpath, closures, methods, generics, vendored and module-cache
- * paths, owners from CODEOWNERS, and every frame of a real debug=2 dump. */
+ * paths, owners from CODEOWNERS, every frame of a real debug=2 dump, and every frame of
+ * dumps taken live from the team's Go fixture service (tests/goleaky), both builds. */
+#include <curl/curl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "attribute.h"
@@ -178,53 +184,335 @@ START_TEST(test_long_path)
 }
 END_TEST
 
-/* Every frame of the real debug=2 dump: function line, then a tab and file:line. */
+/* Calls fn for every frame of a debug=2 text: a function line ("created by " and the
+ * arguments dropped), then a tab and "file:line +0x..". */
+typedef void (*frame_fn)(void *ctx, const char *function, struct str file);
+
+static void walk_frames(const char *text, size_t len, frame_fn fn, void *ctx)
+{
+    char function[4096] = "";
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl == NULL ? len : (size_t)(nl - text);
+        const char *line = text + i;
+        size_t line_len = end - i;
+        i = end + 1;
+        if (line_len > 0 && line_len < sizeof(function) && line[0] != '\t') {
+            const char *fn_start = line;
+            size_t fn_len = line_len;
+            if (fn_len > 11 && memcmp(line, "created by ", 11) == 0) {
+                fn_start += 11;
+                fn_len -= 11;
+                const char *in = memchr(fn_start, ' ', fn_len); /* " in goroutine N" */
+                if (in != NULL)
+                    fn_len = (size_t)(in - fn_start);
+            }
+            if (fn_len > 0 && fn_start[fn_len - 1] == ')') {
+                size_t open = fn_len;
+                while (open > 0 && fn_start[open - 1] != '(')
+                    open--;
+                if (open > 0)
+                    fn_len = open - 1;
+            }
+            memcpy(function, fn_start, fn_len);
+            function[fn_len] = '\0';
+            continue;
+        }
+        if (line_len < 2 || line[0] != '\t')
+            continue;
+        size_t file_len = 0;
+        while (1 + file_len < line_len && line[1 + file_len] != ' ')
+            file_len++;
+        const char *colon = NULL;
+        for (size_t k = 0; k < file_len; k++) {
+            if (line[1 + k] == ':')
+                colon = line + 1 + k;
+        }
+        if (colon != NULL)
+            file_len = (size_t)(colon - (line + 1));
+        fn(ctx, function, str_make(line + 1, file_len));
+    }
+}
+
+struct shop_tally {
+    const struct attributor *attr;
+    size_t frames, in_repo, shop, queue, by_function, bad_paths;
+};
+
+static void tally_shop(void *ctx, const char *function, struct str file)
+{
+    struct shop_tally *t = ctx;
+    struct attribution out;
+    attribute_site(t->attr, str_from_cstr(function), file, &out);
+    t->frames++;
+    t->in_repo += out.in_repo;
+    t->shop += out.owner != NULL && strcmp(out.owner, "@acme/shop") == 0;
+    t->queue += out.owner != NULL && strcmp(out.owner, "@acme/queue") == 0;
+    t->by_function += strncmp(function, "github.com/acme/shop/", 21) == 0;
+    t->bad_paths += out.in_repo && strcmp(out.path, "main.go") != 0 &&
+                    strcmp(out.path, "internal/queue/queue.go") != 0;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 20;
+    char *buf = lf_malloc(cap);
+    *len = 0;
+    size_t n;
+    while (buf != NULL && (n = fread(buf + *len, 1, cap - *len, f)) > 0) {
+        *len += n;
+        if (*len == cap) {
+            cap *= 2;
+            char *bigger = lf_realloc(buf, cap);
+            if (bigger == NULL)
+                lf_free(buf);
+            buf = bigger;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Every frame of the real debug=2 fixture. */
 START_TEST(test_fixture_frames)
 {
-    FILE *f = fopen(LF_FIXTURE("shop-n25.debug2.txt"), "r");
-    ck_assert_ptr_nonnull(f);
+    size_t len = 0;
+    char *text = read_all(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    ck_assert_ptr_nonnull(text);
     static const char shop_owners[] = "* @acme/shop\n/internal/queue/ @acme/queue\n";
     struct codeowners *co = codeowners_parse(shop_owners, sizeof(shop_owners) - 1, NULL);
     const char *const shop_roots[] = { "/srv/build/shop/", "github.com/acme/shop/" };
     struct attributor *attr = attributor_create(shop_roots, 2, co);
-    char line[4096], function[4096] = "";
-    size_t frames = 0, in_repo = 0, shop = 0, queue = 0, by_function = 0;
-    while (fgets(line, sizeof(line), f) != NULL) {
-        size_t len = strcspn(line, "\n");
-        line[len] = '\0';
-        if (line[0] != '\t') {
-            const char *fn = strncmp(line, "created by ", 11) == 0 ? line + 11 : line;
-            size_t fn_len = strlen(fn);
-            if (fn_len > 0 && fn[fn_len - 1] == ')')
-                fn_len = (size_t)(strrchr(fn, '(') - fn);
-            memcpy(function, fn, fn_len);
-            function[fn_len] = '\0';
-            continue;
-        }
-        size_t file_len = strcspn(line + 1, " ");
-        char *colon = memchr(line + 1, ':', file_len);
-        if (colon != NULL)
-            file_len = (size_t)(colon - (line + 1));
-        struct attribution out;
-        attribute_site(attr, str_from_cstr(function), str_make(line + 1, file_len), &out);
-        frames++;
-        in_repo += out.in_repo;
-        shop += out.owner != NULL && strcmp(out.owner, "@acme/shop") == 0;
-        queue += out.owner != NULL && strcmp(out.owner, "@acme/queue") == 0;
-        by_function += strncmp(function, "github.com/acme/shop/", 21) == 0;
-        if (out.in_repo)
-            ck_assert_msg(strcmp(out.path, "main.go") == 0 ||
-                                  strcmp(out.path, "internal/queue/queue.go") == 0,
-                          "path '%s'", out.path);
-    }
-    fclose(f);
-    ck_assert_uint_eq(frames, 1881);
-    ck_assert_uint_eq(in_repo, 1578); /* every /srv/build/shop/ frame, no /usr/lib/go one */
-    ck_assert_uint_eq(queue, 50);     /* internal/queue: work and Submit, 25 each */
-    ck_assert_uint_eq(shop, 1528);
-    ck_assert_uint_eq(by_function, 50);
+    struct shop_tally t = { .attr = attr };
+    walk_frames(text, len, tally_shop, &t);
+    ck_assert_uint_eq(t.frames, 1881);
+    ck_assert_uint_eq(t.in_repo, 1578); /* every /srv/build/shop/ frame, no /usr/lib/go one */
+    ck_assert_uint_eq(t.queue, 50);     /* internal/queue: work and Submit, 25 each */
+    ck_assert_uint_eq(t.shop, 1528);
+    ck_assert_uint_eq(t.by_function, 50);
+    ck_assert_uint_eq(t.bad_paths, 0);
     attributor_free(attr);
     codeowners_free(co);
+    lf_free(text);
+}
+END_TEST
+
+/* ---- live dumps from tests/goleaky ---------------------------------------------------- */
+
+/* The site functions of tests/goleaky/README.md and their CODEOWNERS verdicts. */
+static const struct {
+    const char *function;
+    const char *path;
+    const char *owner; /* NULL: explicitly unowned */
+} leaky_sites[] = {
+    { "github.com/acme/leaky/internal/ncast.(*Bus).Publish.func1", "internal/ncast/ncast.go",
+      "@acme/messaging" },
+    { "github.com/acme/leaky/internal/worker.(*job).await", "internal/worker/worker.go",
+      "@acme/workers" },
+    { "github.com/acme/leaky/internal/worker.waitReply", "internal/worker/worker.go",
+      "@acme/workers" },
+    { "main.nilSend", "cmd/leaky/main.go", "@acme/cli" },
+    { "main.nilRecv", "cmd/leaky/main.go", "@acme/cli" },
+    { "main.forever", "cmd/leaky/main.go", "@acme/cli" },
+    { "github.com/acme/leaky/internal/cache.(*Cache).get", "internal/cache/cache.go",
+      "@acme/storage" },
+    { "github.com/acme/leaky/internal/cache.(*Cache).awaitFlush", "internal/cache/flush.go", NULL },
+    { "github.com/acme/leaky/internal/gate.(*Gate).wait", "internal/gate/gate.go", "@acme/leaky" },
+};
+#define N_LEAKY_SITES (sizeof(leaky_sites) / sizeof(leaky_sites[0]))
+
+struct leaky_tally {
+    const struct attributor *attr;
+    size_t frames, in_repo, runtime_in_repo, unowned_in_repo, wrong;
+    size_t seen[N_LEAKY_SITES];
+};
+
+static void tally_leaky(void *ctx, const char *function, struct str file)
+{
+    struct leaky_tally *t = ctx;
+    struct attribution out;
+    attribute_site(t->attr, str_from_cstr(function), file, &out);
+    t->frames++;
+    t->in_repo += out.in_repo;
+    bool ours = strncmp(function, "github.com/acme/leaky/", 22) == 0 ||
+                strncmp(function, "main.", 5) == 0;
+    t->runtime_in_repo += out.in_repo && !ours;
+    t->wrong += ours && !out.in_repo;
+    t->unowned_in_repo += out.in_repo && out.owner == NULL && !out.explicitly_unowned;
+    for (size_t i = 0; i < N_LEAKY_SITES; i++) {
+        if (strcmp(function, leaky_sites[i].function) != 0)
+            continue;
+        t->seen[i]++;
+        bool ok = strcmp(out.path, leaky_sites[i].path) == 0 &&
+                  (leaky_sites[i].owner == NULL
+                           ? out.explicitly_unowned && out.owner == NULL
+                           : out.owner != NULL && strcmp(out.owner, leaky_sites[i].owner) == 0);
+        if (!ok)
+            fprintf(stderr, "%s: path '%s' owner '%s'\n", function, out.path,
+                    out.owner == NULL ? "(none)" : out.owner);
+        t->wrong += !ok;
+    }
+}
+
+struct body {
+    char *p;
+    size_t len;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    struct body *body = ctx;
+    char *bigger = lf_realloc(body->p, body->len + size * n + 1);
+    if (bigger == NULL)
+        return 0;
+    memcpy(bigger + body->len, p, size * n);
+    body->len += size * n;
+    bigger[body->len] = '\0';
+    body->p = bigger;
+    return size * n;
+}
+
+/* GETs url into *body (caller frees body->p with lf_free); returns the HTTP status or -1. */
+static long http_get(const char *url, struct body *body)
+{
+    body->p = NULL;
+    body->len = 0;
+    CURL *curl = curl_easy_init();
+    if (curl == NULL)
+        return -1;
+    long status = -1;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 20L);
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    return status;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Starts bin with 5 goroutines per leak kind, takes its debug=2 dump once ready, stops
+ * it. Returns the dump (caller frees with lf_free) or NULL. */
+static char *leaky_dump(const char *bin, size_t *len)
+{
+    char addr_file[] = "/tmp/lf_leaky_addr......";
+    memset(addr_file + sizeof(addr_file) - 7, 'X', 6); /* the mkstemp template */
+    int fd = mkstemp(addr_file);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        FILE *null = freopen("/dev/null", "w", stdout);
+        (void)null;
+        null = freopen("/dev/null", "w", stderr);
+        (void)null;
+        execl(bin, bin, "-listen", "127.0.0.1:0", "-addr-file", addr_file, "-start", "5",
+              "-leak-rate", "0", (char *)NULL);
+        _exit(127);
+    }
+    char addr[128] = "";
+    for (int i = 0; i < 400 && addr[0] == '\0'; i++) {
+        FILE *f = fopen(addr_file, "r");
+        if (f != NULL) {
+            if (fgets(addr, sizeof(addr), f) == NULL || strchr(addr, '\n') == NULL)
+                addr[0] = '\0';
+            fclose(f);
+        }
+        if (addr[0] == '\0')
+            sleep_ms(25);
+    }
+    addr[strcspn(addr, "\n")] = '\0';
+    char *dump = NULL;
+    char url[256];
+    struct body body = { NULL, 0 };
+    long status = -1;
+    snprintf(url, sizeof(url), "http://%s/ready", addr);
+    for (int i = 0; addr[0] != '\0' && i < 200 && status != 200; i++) {
+        status = http_get(url, &body);
+        lf_free(body.p);
+        if (status != 200)
+            sleep_ms(50);
+    }
+    if (status == 200) {
+        snprintf(url, sizeof(url), "http://%s/debug/pprof/goroutine?debug=2", addr);
+        if (http_get(url, &body) == 200) {
+            dump = body.p;
+            *len = body.len;
+        } else {
+            lf_free(body.p);
+        }
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    unlink(addr_file);
+    return dump;
+}
+
+static void check_live(const char *bin, const char *root)
+{
+    if (access(bin, X_OK) != 0) {
+        /* tests/goleaky/build.sh builds nothing without a Go toolchain */
+        fprintf(stderr, "test_attribute: %s not built (make go-fixture); live dump skipped\n", bin);
+        return;
+    }
+    size_t len = 0;
+    char *dump = leaky_dump(bin, &len);
+    ck_assert_msg(dump != NULL, "no debug=2 dump from %s", bin);
+    size_t co_len = 0;
+    char *co_text = read_all("tests/goleaky/CODEOWNERS", &co_len);
+    ck_assert_ptr_nonnull(co_text);
+    struct codeowners *co = codeowners_parse(co_text, co_len, NULL);
+    ck_assert_uint_eq(codeowners_n_invalid(co), 0);
+    const char *const leaky_roots[] = { root };
+    struct attributor *attr = attributor_create(leaky_roots, 1, co);
+    struct leaky_tally t = { .attr = attr };
+    walk_frames(dump, len, tally_leaky, &t);
+    ck_assert_uint_gt(t.frames, 100);
+    ck_assert_uint_gt(t.in_repo, 45);
+    ck_assert_uint_eq(t.runtime_in_repo, 0); /* standard library never in-repo */
+    ck_assert_uint_eq(t.unowned_in_repo, 0); /* the `*` rule owns the rest */
+    ck_assert_uint_eq(t.wrong, 0);
+    /* -start 5: exactly five goroutines block at each kind's site (README) */
+    for (size_t i = 0; i < N_LEAKY_SITES; i++)
+        ck_assert_msg(t.seen[i] == 5, "%s: %zu frames", leaky_sites[i].function, t.seen[i]);
+    attributor_free(attr);
+    codeowners_free(co);
+    lf_free(co_text);
+    lf_free(dump);
+}
+
+START_TEST(test_live_trimpath)
+{
+    /* -trimpath: files are module paths, so the module root alone attributes main.* too */
+    check_live("build/goleaky/leaky-trimpath", "github.com/acme/leaky/");
+}
+END_TEST
+
+START_TEST(test_live_build_paths)
+{
+    /* absolute build paths: the checkout directory is the root */
+    size_t len = 0;
+    char *srcdir = read_all("build/goleaky/srcdir", &len);
+    if (srcdir == NULL) {
+        check_live("build/goleaky/leaky", "/nonexistent/");
+        return;
+    }
+    while (len > 0 && srcdir[len - 1] == '\n')
+        len--;
+    srcdir[len] = '\0';
+    check_live("build/goleaky/leaky", srcdir);
+    lf_free(srcdir);
 }
 END_TEST
 
@@ -253,6 +541,11 @@ static Suite *attribute_suite(void)
     tcase_add_test(tc, test_roots_and_no_owners);
     tcase_add_test(tc, test_long_path);
     tcase_add_test(tc, test_fixture_frames);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("live");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_live_trimpath);
+    tcase_add_test(tc, test_live_build_paths);
     suite_add_tcase(s, tc);
     tc = tcase_create("lifecycle");
     tcase_add_test(tc, test_allocation_failures);

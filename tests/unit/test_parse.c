@@ -498,6 +498,7 @@ START_TEST(test_sink_error_and_sticky_failure)
     ck_assert_str_eq(err.msg, "store is full");
     ck_assert_int_eq(t.stacks, 1);
     /* after an error the parser accepts nothing more */
+    ck_assert_int_eq(parser_finish(parser, NULL, &err), LF_EIO);
     lf_error_clear(&err);
     ck_assert_int_eq(parser_feed(parser, "x", 1, &err), LF_EIO);
     ck_assert_str_eq(err.msg, "store is full");
@@ -511,6 +512,12 @@ START_TEST(test_sink_error_and_sticky_failure)
                              &err),
             LF_EIO);
     ck_assert_str_eq(err.msg, "store is full");
+
+    /* no sink: a validating parse that only fills info */
+    struct parse_info info;
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, NULL, NULL, &info, &err),
+            LF_OK);
+    ck_assert_int_eq(info.goroutines, 279);
     lf_free(gz);
     lf_free(text);
 }

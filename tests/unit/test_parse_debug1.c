@@ -43,7 +43,11 @@ static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
     ck_assert_int_eq(stack->wait_minutes, -1);
     ck_assert_uint_eq(stack->wait_reason.len, 0);
     ck_assert(!stack->locked_to_thread);
-    size_t size = 256 + stack->n_frames * 256 + stack->n_labels * 256;
+    size_t size = 256;
+    for (size_t i = 0; i < stack->n_frames; i++)
+        size += 32 + stack->frames[i].function.len + stack->frames[i].file.len;
+    for (size_t i = 0; i < stack->n_labels; i++)
+        size += 8 + stack->labels[i].key.len + stack->labels[i].value.len;
     char *buf = malloc(size);
     ck_assert_ptr_nonnull(buf);
     int w = snprintf(buf, size, "count=%lld%s%s frames=%zu labels=%zu", (long long)stack->count,
@@ -349,6 +353,41 @@ START_TEST(test_limits)
 }
 END_TEST
 
+START_TEST(test_record_text_cap)
+{
+    /* 1100 frames of 10000-byte names, limits NULL (defaults): under the line cap, over
+     * the 8 MiB + two lines of text one record may hold (max_frames raised to reach it) */
+    static const char tail[] = "+0x1\t/a.go:1\n";
+    size_t frame = 8 + 9990 + sizeof(tail) - 1, len = 64 + 1100 * frame;
+    char *text = malloc(len);
+    ck_assert_ptr_nonnull(text);
+    size_t header = (size_t)snprintf(text, len, "goroutine profile: total 1\n1 @ 0x1\n");
+    size_t at = header;
+    for (int i = 0; i < 1100; i++) {
+        memcpy(text + at, "#\t0x1\tf.", 8);
+        memset(text + at + 8, 'f', 9990);
+        memcpy(text + at + 8 + 9990, tail, sizeof(tail) - 1);
+        at += frame;
+    }
+    struct parse_limits limits = { .max_frames = 2000 };
+    struct collected c = { 0 };
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse(text, at, RANDOM, 5, &limits, &c, NULL, &err), LF_ETOOBIG);
+    ck_assert_str_eq(err.msg, "line 1051: record text over 10485760 bytes");
+    collected_free(&c);
+    /* and NULL limits take the defaults: 1024 frames kept, the rest dropped */
+    struct parse_debug1 *parser = parse_debug1_create(NULL, collect, &c);
+    ck_assert_ptr_nonnull(parser);
+    ck_assert_int_eq(parse_debug1_feed(parser, text, header + 1030 * frame, &err), LF_OK);
+    ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_OK);
+    parse_debug1_free(parser);
+    ck_assert_uint_eq(c.n, 1);
+    ck_assert(strncmp(c.stacks[0], "count=1 truncated frames=1024 labels=0\n", 39) == 0);
+    collected_free(&c);
+    free(text);
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------------------ */
 
 START_TEST(test_malformed)
@@ -455,6 +494,7 @@ static Suite *parse_debug1_suite(void)
     tcase_add_test(tc, test_leak_profile);
     tcase_add_test(tc, test_record_variants);
     tcase_add_test(tc, test_limits);
+    tcase_add_test(tc, test_record_text_cap);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_set_timeout(tc, 60);

@@ -40,7 +40,9 @@ static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
     struct collected *c = ctx;
     if (c->fail_at > 0 && (size_t)c->fail_at == c->n + 1)
         return lf_fail(err, LF_EIO, "sink refused stack %zu", c->n + 1);
-    size_t size = 256 + stack->n_frames * 256 + stack->wait_reason.len;
+    size_t size = 256 + stack->wait_reason.len;
+    for (size_t i = 0; i < stack->n_frames; i++)
+        size += 32 + stack->frames[i].function.len + stack->frames[i].file.len;
     char *buf = malloc(size);
     ck_assert_ptr_nonnull(buf);
     int w = snprintf(buf, size, "id=%lld count=%lld [%.*s] minutes=%lld%s%s%s frames=%zu",
@@ -594,6 +596,27 @@ START_TEST(test_no_blank_lines_and_crlf)
 }
 END_TEST
 
+START_TEST(test_space_indented_paste)
+{
+    /* a dump pasted through an editor or a chat window: tabs became spaces */
+    struct collected c = { 0 };
+    parse_ok("goroutine 12 [chan receive, 14 minutes]:\n"
+             "main.consumer(0xc0000ba000)\n"
+             "        /home/dev/app/consumer.go:42 +0x90\n"
+             "created by main.main in goroutine 1\n"
+             "        /home/dev/app/main.go:18 +0x108\n"
+             "\n"
+             "goroutine 13 [running]:\n"
+             "        goroutine running on other thread; stack unavailable\n",
+             &c, NULL);
+    ck_assert_uint_eq(c.n, 2);
+    ck_assert_str_eq(c.stacks[0], "id=12 count=1 [chan receive] minutes=14 frames=1\n"
+                                  "main.consumer /home/dev/app/consumer.go:42");
+    ck_assert_str_eq(c.stacks[1], "id=13 count=1 [running] minutes=0 frames=0");
+    collected_free(&c);
+}
+END_TEST
+
 START_TEST(test_cgo_bare_function_lines)
 {
     /* the cgo symbolizer prints names without arguments; unsymbolized cgo PCs have no
@@ -655,6 +678,8 @@ START_TEST(test_malformed)
                 "line 3: expected '\\tFILE:LINE' after the function on line 2");
     parse_fails("goroutine 1 [running]:\n\t/a.go:1 +0x1\n", NULL, LF_EINVAL,
                 "line 2: file line without a function line");
+    parse_fails("goroutine 1 [running]:\nmain.f()\n   \n", NULL, LF_EINVAL,
+                "line 3: malformed file line, expected '\\tFILE:LINE'");
     parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:x +0x1\n", NULL, LF_EINVAL,
                 "line 3: malformed file line, expected '\\tFILE:LINE'");
     parse_fails("goroutine 1 [running]:\nmain.f()\n\t:12\n", NULL, LF_EINVAL,
@@ -774,6 +799,7 @@ static Suite *parse_debug2_suite(void)
     tcase_add_test(tc, test_preambles_and_trailers);
     tcase_add_test(tc, test_newer_runtime_deadlock);
     tcase_add_test(tc, test_no_blank_lines_and_crlf);
+    tcase_add_test(tc, test_space_indented_paste);
     tcase_add_test(tc, test_cgo_bare_function_lines);
     tcase_add_test(tc, test_max_frames);
     suite_add_tcase(s, tc);

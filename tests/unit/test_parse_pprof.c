@@ -577,6 +577,11 @@ START_TEST(test_malformed_messages)
     ck_assert_int_eq(parse_shape(&s, &seen, NULL, &err), LF_EINVAL);
     ck_assert_str_eq(err.msg, "not a goroutine profile (sample type 'alloc_objects')");
 
+    s = good_shape;
+    s.sample_type = "inuse\nspace\x01";
+    ck_assert_int_eq(parse_shape(&s, &seen, NULL, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "not a goroutine profile (sample type 'inuse?space?')");
+
     /* bad varint: eleven continuation bytes */
     const char overlong[] = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff";
     ck_assert_int_eq(parse_pprof(overlong, 11, NULL, keep_sink, &seen, NULL, &err), LF_EINVAL);
