@@ -169,6 +169,19 @@ demo:
 bench-agent: all go-fixture
 	$(Q)tests/bench/bench_agent.sh
 
+# The fleet simulator (tools/fleetsim.c) and what runs it: minutes each, not in `make test`.
+build/tools/fleetsim: tools/fleetsim.c build/libleakfleet.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< build/libleakfleet.a $(PKG_LIBS)
+
+.PHONY: bench-fleet soak
+bench-fleet: all build/tools/fleetsim
+	$(Q)tests/bench/bench_fleet.sh
+
+soak: all build/tools/fleetsim
+	$(Q)tools/run_tests.sh soak $(sort $(wildcard tests/soak/test_*.sh))
+
 .PHONY: bench-ingest
 bench-ingest: all
 	$(Q)command -v wrk >/dev/null || tools/deps.sh bench

@@ -1,7 +1,8 @@
 /* scrape.c - GET of /debug/pprof/goroutine[leak]?debug=N over one kept-alive libcurl
  * handle. Bounded: connect and total timeouts, and a body cap enforced while receiving.
- * Text bodies are gzipped at once (they compress ~10x and debug=2 can be tens of MB);
- * the pprof body is already gzipped by the Go runtime and is kept byte for byte. */
+ * Text bodies are gzipped while they arrive (they compress ~10x and debug=2 can be tens
+ * of MB), so memory follows the compressed size; the pprof body is already gzipped by the
+ * Go runtime and is kept byte for byte. */
 #include "scrape.h"
 
 #include <stdint.h>
@@ -18,13 +19,18 @@ struct scraper {
     char errbuf[CURL_ERROR_SIZE];
 };
 
+/* The body being received: kept as is (pprof) or gzipped as it arrives (text), so a
+ * 55 MB debug=2 dump costs the agent its ~5 MB of gzip, never the whole text. */
 struct recv_buf {
-    char *p;
+    char *p; /* the output: raw bytes or gzip */
     size_t len;
     size_t cap;
-    size_t max;
-    bool too_big;
-    bool no_memory;
+    size_t raw; /* bytes received */
+    size_t max; /* cap on bytes received */
+    bool gzip;
+    bool z_ready;
+    z_stream zs;
+    int failure; /* LF_OK, or why the write callback stopped the transfer */
 };
 
 static const char *const format_names[] = { "pprof", "debug1", "debug2" };
@@ -96,25 +102,81 @@ int scrape_url(const char *base, bool leak, enum scrape_format format, char *buf
     return LF_OK;
 }
 
+/* Makes room for at least more bytes after len. */
+static bool reserve(struct recv_buf *rb, size_t more)
+{
+    if (rb->cap - rb->len >= more)
+        return true;
+    size_t cap = rb->cap == 0 ? 64 * 1024 : rb->cap;
+    while (cap - rb->len < more)
+        cap *= 2;
+    char *grown = lf_realloc(rb->p, cap);
+    if (grown == NULL)
+        return false;
+    rb->p = grown;
+    rb->cap = cap;
+    return true;
+}
+
+static int gzip_start(struct recv_buf *rb)
+{
+    memset(&rb->zs, 0, sizeof(rb->zs));
+    /* windowBits 15 + 16: a gzip wrapper rather than zlib's */
+    if (deflateInit2(&rb->zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return LF_ENOMEM;
+    rb->z_ready = true;
+    return LF_OK;
+}
+
+/* Deflates (in, n) into rb; with flush Z_FINISH also ends the stream. */
+static int gzip_feed(struct recv_buf *rb, const char *in, size_t n, int flush)
+{
+    rb->zs.next_in = (Bytef *)(uintptr_t)in;
+    rb->zs.avail_in = (uInt)n;
+    for (;;) {
+        if (!reserve(rb, 16 * 1024))
+            return LF_ENOMEM;
+        size_t room = rb->cap - rb->len;
+        if (room > (1u << 30))
+            room = 1u << 30;
+        rb->zs.next_out = (Bytef *)rb->p + rb->len;
+        rb->zs.avail_out = (uInt)room;
+        int zrc = deflate(&rb->zs, flush);
+        rb->len += room - rb->zs.avail_out;
+        if (zrc == Z_STREAM_END)
+            return LF_OK;
+        if (zrc != Z_OK && zrc != Z_BUF_ERROR)
+            return LF_EINTERNAL;
+        if (flush != Z_FINISH && rb->zs.avail_in == 0 && rb->zs.avail_out != 0)
+            return LF_OK;
+    }
+}
+
+static void recv_release(struct recv_buf *rb)
+{
+    if (rb->z_ready)
+        deflateEnd(&rb->zs);
+    rb->z_ready = false;
+    lf_free(rb->p);
+    rb->p = NULL;
+}
+
 static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct recv_buf *rb = userdata;
     size_t n = size * nmemb;
-    if (rb->len + n > rb->max) {
-        rb->too_big = true;
+    if (rb->raw + n > rb->max) {
+        rb->failure = LF_ETOOBIG;
         return 0;
     }
-    if (rb->len + n + 1 > rb->cap) {
-        size_t cap = rb->cap == 0 ? 64 * 1024 : rb->cap;
-        while (cap < rb->len + n + 1)
-            cap *= 2;
-        char *grown = lf_realloc(rb->p, cap);
-        if (grown == NULL) {
-            rb->no_memory = true;
-            return 0;
-        }
-        rb->p = grown;
-        rb->cap = cap;
+    rb->raw += n;
+    if (rb->gzip) {
+        rb->failure = gzip_feed(rb, data, n, Z_NO_FLUSH);
+        return rb->failure == LF_OK ? n : 0;
+    }
+    if (!reserve(rb, n + 1)) {
+        rb->failure = LF_ENOMEM;
+        return 0;
     }
     memcpy(rb->p + rb->len, data, n);
     rb->len += n;
@@ -123,46 +185,37 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 
 int scrape_gzip(const char *in, size_t len, char **out, size_t *out_len, struct lf_error *err)
 {
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    /* windowBits 15 + 16: a gzip wrapper rather than zlib's */
-    if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return lf_fail(err, LF_ENOMEM, "gzip: deflateInit2 failed");
-    int rc = LF_OK;
-    size_t cap = deflateBound(&zs, (uLong)len) + 32;
-    char *buf = lf_malloc(cap);
-    if (buf == NULL) {
-        rc = lf_fail(err, LF_ENOMEM, "gzip: out of memory");
-        goto out;
+    struct recv_buf rb = { .gzip = true };
+    int rc = gzip_start(&rb);
+    for (size_t off = 0; rc == LF_OK && off < len;) {
+        size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
+        rc = gzip_feed(&rb, in + off, chunk, Z_NO_FLUSH);
+        off += chunk;
     }
-    zs.next_in = (Bytef *)(uintptr_t)in;
-    zs.avail_in = (uInt)len;
-    zs.next_out = (Bytef *)buf;
-    zs.avail_out = (uInt)cap;
-    if (len != (size_t)zs.avail_in || cap != (size_t)zs.avail_out) {
-        rc = lf_fail(err, LF_ETOOBIG, "gzip: %zu bytes is too large", len);
-        goto out;
+    if (rc == LF_OK)
+        rc = gzip_feed(&rb, NULL, 0, Z_FINISH);
+    if (rc != LF_OK) {
+        recv_release(&rb);
+        return lf_fail(err, rc, "gzip of %zu bytes failed (%s)", len, lf_code_name(rc));
     }
-    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
-        rc = lf_fail(err, LF_EINTERNAL, "gzip: deflate did not finish");
-        goto out;
-    }
-    *out = buf;
-    *out_len = (size_t)zs.total_out;
-    buf = NULL;
-out:
-    deflateEnd(&zs);
-    lf_free(buf);
-    return rc;
+    *out = rb.p;
+    *out_len = rb.len;
+    rb.p = NULL;
+    recv_release(&rb);
+    return LF_OK;
 }
 
 int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format, char **body,
                 size_t *len, bool *gzip, struct lf_error *err)
 {
     CURL *c = scraper->curl;
-    struct recv_buf rb = { .max = scraper->max_body };
+    struct recv_buf rb = { .max = scraper->max_body, .gzip = format != SCRAPE_FORMAT_PPROF };
     int rc = LF_OK;
     scraper->errbuf[0] = '\0';
+    if (rb.gzip && gzip_start(&rb) != LF_OK) {
+        rc = lf_fail(err, LF_ENOMEM, "GET '%s': deflateInit2 failed", url);
+        goto out;
+    }
     if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
@@ -171,13 +224,15 @@ int scraper_get(struct scraper *scraper, const char *url, enum scrape_format for
         goto out;
     }
     CURLcode res = curl_easy_perform(c);
-    if (rb.too_big) {
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL); /* rb lives in this frame only */
+    if (rb.failure == LF_ETOOBIG) {
         rc = lf_fail(err, LF_ETOOBIG, "GET '%s': profile larger than %zu bytes", url,
                      scraper->max_body);
         goto out;
     }
-    if (rb.no_memory) {
-        rc = lf_fail(err, LF_ENOMEM, "GET '%s': out of memory", url);
+    if (rb.failure != LF_OK) {
+        rc = lf_fail(err, rb.failure, "GET '%s': %s while receiving", url,
+                     lf_code_name(rb.failure));
         goto out;
     }
     if (res != CURLE_OK) {
@@ -195,27 +250,19 @@ int scraper_get(struct scraper *scraper, const char *url, enum scrape_format for
         rc = lf_fail(err, LF_EIO, "GET '%s': HTTP %ld", url, status);
         goto out;
     }
-    if (format == SCRAPE_FORMAT_PPROF) {
-        if (rb.p == NULL) {
-            rb.p = lf_malloc(1);
-            if (rb.p == NULL) {
-                rc = lf_fail(err, LF_ENOMEM, "GET '%s': out of memory", url);
-                goto out;
-            }
-        }
-        *body = rb.p;
-        *len = rb.len;
-        *gzip = false;
-        rb.p = NULL;
+    if (rb.gzip && (rc = gzip_feed(&rb, NULL, 0, Z_FINISH)) != LF_OK) {
+        lf_fail(err, rc, "GET '%s': gzip failed (%s)", url, lf_code_name(rc));
         goto out;
     }
-    rc = scrape_gzip(rb.p != NULL ? rb.p : "", rb.len, body, len, err);
-    if (rc != LF_OK) {
-        lf_error_prefix(err, "GET '%s'", url);
+    if (rb.p == NULL && !reserve(&rb, 1)) {
+        rc = lf_fail(err, LF_ENOMEM, "GET '%s': out of memory", url);
         goto out;
     }
-    *gzip = true;
+    *body = rb.p;
+    *len = rb.len;
+    *gzip = rb.gzip;
+    rb.p = NULL;
 out:
-    lf_free(rb.p);
+    recv_release(&rb);
     return rc;
 }

@@ -37,7 +37,8 @@ int scrape_url(const char *base, bool leak, enum scrape_format format, char *buf
                struct lf_error *err);
 
 /* GETs url. LF_OK with a 200 answer: *body is new (caller frees with lf_free), *len
- * bytes; when format is a text format the body is gzipped and *gzip is set. Errors:
+ * bytes; when format is a text format the body is gzipped as it arrives and *gzip is
+ * set. max_body bounds the bytes received (before gzip). Errors:
  * LF_ENOTFOUND for a 404 (a handler the service does not serve), LF_EIO for connection
  * failures, timeouts and other statuses, LF_ETOOBIG past max_body; err names the URL. */
 int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format, char **body,

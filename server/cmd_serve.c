@@ -1,7 +1,8 @@
 /* cmd_serve.c - `leakfleet serve`: reads the YAML config and the flags (flags win), opens
- * the store and its writer, starts the HTTP server, and on SIGTERM or SIGINT stops in
- * order: stop accepting, let requests in flight finish, drain the writer's queue, close
- * the database. Owns the process's signal handling; everything else lives in modules. */
+ * the store and its writer, starts detection, the notification dispatcher, retention and
+ * the HTTP server, and on SIGTERM or SIGINT stops in order: stop accepting, let requests
+ * in flight finish, stop the background threads, drain the writer's queue, close the
+ * database. Owns the process's signal handling; everything else lives in modules. */
 #include "commands.h"
 
 #include <errno.h>
@@ -17,11 +18,16 @@
 #include "auth.h"
 #include "codeowners.h"
 #include "config.h"
+#include "detect.h"
+#include "dispatch.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
+#include "pipeline_config.h"
 #include "query.h"
+#include "retention.h"
 #include "routes.h"
 #include "store.h"
 #include "writer.h"
@@ -40,7 +46,8 @@ static const char serve_usage[] =
         "POST /api/v1/profiles, the query API and the dashboard are served at /.\n"
         "\n"
         "  --config FILE       YAML configuration (listen, database, log_level, repo,\n"
-        "                      owners, detect, tokens, limits, http); flags override it\n"
+        "                      owners, detect, notify, retention, web, tokens, limits,\n"
+        "                      http; docs/config.md); flags override it\n"
         "  --listen ADDR:PORT  address to listen on (default " DEFAULT_LISTEN "; port 0\n"
         "                      picks a free port, printed at start)\n"
         "  --db PATH           SQLite database, created and migrated at start\n"
@@ -109,6 +116,9 @@ static int parse_flags(int argc, char **argv, struct serve_flags *flags, bool *h
 struct gauges {
     const char *db_path;
     struct writer *writer;
+    struct detect *detect;
+    struct dispatch *dispatch;
+    struct retention *retention;
 };
 
 static double file_size(const char *path)
@@ -156,6 +166,53 @@ static double gauge_largest_batch(void *ctx)
     return (double)stats.largest_batch;
 }
 
+static double gauge_suspects(void *ctx)
+{
+    size_t verdicts = 0, suspects = 0;
+    detect_counts(((const struct gauges *)ctx)->detect, &verdicts, &suspects);
+    return (double)suspects;
+}
+
+static double gauge_delivered(void *ctx)
+{
+    struct dispatch_stats stats;
+    dispatch_get_stats(((const struct gauges *)ctx)->dispatch, &stats);
+    return (double)stats.delivered;
+}
+
+static double gauge_delivery_failures(void *ctx)
+{
+    struct dispatch_stats stats;
+    dispatch_get_stats(((const struct gauges *)ctx)->dispatch, &stats);
+    return (double)stats.failed;
+}
+
+static double gauge_profiles_expired(void *ctx)
+{
+    struct retention_stats stats;
+    retention_get_stats(((const struct gauges *)ctx)->retention, &stats);
+    return (double)stats.profiles_deleted;
+}
+
+static int add_pipeline_gauges(struct metrics *metrics, struct gauges *g, struct lf_error *err)
+{
+    int rc = metrics_add_value(metrics, "leakfleet_suspects",
+                               "Sites the latest detection pass found suspect.", "gauge",
+                               gauge_suspects, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_notifications_delivered_total",
+                               "Owner messages delivered.", "counter", gauge_delivered, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_notification_failures_total",
+                               "Owner message deliveries that failed (retried later).",
+                               "counter", gauge_delivery_failures, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_profiles_expired_total",
+                               "Raw profiles deleted by retention after their rollup.",
+                               "counter", gauge_profiles_expired, g, err);
+    return rc;
+}
+
 static int add_gauges(struct metrics *metrics, struct gauges *g, struct lf_error *err)
 {
     int rc = metrics_add_value(metrics, "leakfleet_database_bytes",
@@ -188,8 +245,6 @@ struct serve_settings {
     int64_t max_body;
     int64_t max_decoded;
     int64_t threads; /* 0 = thread per connection */
-    int64_t threshold;
-    int64_t live_window;
     const char *codeowners;
     const char **roots;
     size_t n_roots;
@@ -222,10 +277,6 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
                         (int64_t)1 << 34, &s->max_decoded, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "http.threads", 0, 0, 1024, &s->threads, err);
-    if (rc == LF_OK)
-        rc = config_int(cfg, "detect.threshold", 100, 1, INT64_MAX, &s->threshold, err);
-    if (rc == LF_OK)
-        rc = config_duration_seconds(cfg, "detect.live_window", 300, &s->live_window, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "owners.codeowners", NULL, &s->codeowners, err);
     if (rc == LF_OK)
@@ -296,8 +347,13 @@ static int serve(int argc, char **argv, struct lf_error *err)
     struct auth *auth = NULL;
     struct metrics *metrics = NULL;
     struct http_server *server = NULL;
+    struct detect *detect = NULL;
+    struct dispatch *dispatch = NULL;
+    struct retention *retention = NULL;
     struct serve_settings settings;
+    struct pipeline_config pipeline;
     memset(&settings, 0, sizeof(settings));
+    memset(&pipeline, 0, sizeof(pipeline));
 
     /* Block the stop signals before any thread starts, so every thread inherits the
      * mask and only sigwait below receives them. */
@@ -315,6 +371,8 @@ static int serve(int argc, char **argv, struct lf_error *err)
         goto out;
     }
     rc = read_settings(cfg, &flags, &settings, err);
+    if (rc == LF_OK)
+        rc = pipeline_config_read(cfg, &pipeline, err);
     if (rc != LF_OK)
         goto out;
     if (flags.log_level == NULL && settings.log_level != NULL) {
@@ -360,8 +418,21 @@ static int serve(int argc, char **argv, struct lf_error *err)
                  "on notifications",
                  settings.listen);
 
-    struct gauges gauges = { settings.db, writer };
+    struct detect_options detect_opts = pipeline.detect;
+    detect_opts.after_pass = notify_update;
+    detect_opts.after_ctx = &pipeline.notify;
+    rc = detect_create(store, writer, &detect_opts, &detect, err);
+    if (rc == LF_OK)
+        rc = dispatch_create(store, writer, &pipeline.dispatch, &dispatch, err);
+    if (rc == LF_OK)
+        rc = retention_create(store, writer, &pipeline.retention, &retention, err);
+    if (rc != LF_OK)
+        goto out;
+
+    struct gauges gauges = { settings.db, writer, detect, dispatch, retention };
     rc = add_gauges(metrics, &gauges, err);
+    if (rc == LF_OK)
+        rc = add_pipeline_gauges(metrics, &gauges, err);
     if (rc != LF_OK)
         goto out;
 
@@ -377,10 +448,14 @@ static int serve(int argc, char **argv, struct lf_error *err)
     ingest.limits.max_decoded_bytes = (size_t)settings.max_decoded;
     struct query_options query;
     query_options_default(&query);
-    query.threshold = settings.threshold;
-    query.live_window = settings.live_window;
-    query.judge_ctx = &query;
+    query.threshold = pipeline.detect.threshold;
+    query.live_window = pipeline.detect.live_window;
+    query.judge = detect_judge;
+    query.judge_ctx = detect;
     struct api_context app = {
+        .detect = detect,
+        .source_url = pipeline.source_url,
+        .projection_target = pipeline.dispatch.projection_target,
         .store = store,
         .writer = writer,
         .ingest = &ingest,
@@ -405,6 +480,14 @@ static int serve(int argc, char **argv, struct lf_error *err)
              (unsigned)http_port(server), settings.db, store_schema_version(store),
              settings.threads > 0 ? "thread pool" : "thread per connection");
 
+    rc = detect_start(detect, err);
+    if (rc == LF_OK)
+        rc = dispatch_start(dispatch, err);
+    if (rc == LF_OK)
+        rc = retention_start(retention, err);
+    if (rc != LF_OK)
+        goto out;
+
     int sig = 0;
     while (sigwait(&stop_signals, &sig) != 0) {
     }
@@ -412,6 +495,12 @@ static int serve(int argc, char **argv, struct lf_error *err)
              sig == SIGTERM ? "SIGTERM" : "SIGINT", http_in_flight(server));
     http_close(server, GRACE_MS);
     server = NULL;
+    detect_free(detect);
+    detect = NULL;
+    dispatch_free(dispatch);
+    dispatch = NULL;
+    retention_free(retention);
+    retention = NULL;
     writer_free(writer);
     writer = NULL;
     store_close(store);
@@ -420,6 +509,9 @@ static int serve(int argc, char **argv, struct lf_error *err)
     rc = LF_OK;
 out:
     http_close(server, 0);
+    detect_free(detect);
+    dispatch_free(dispatch);
+    retention_free(retention);
     writer_free(writer);
     store_close(store);
     metrics_free(metrics);
@@ -427,6 +519,7 @@ out:
     attributor_free(attributor);
     codeowners_free(owners);
     settings_release(&settings);
+    pipeline_config_release(&pipeline);
     config_free(cfg);
     return rc;
 }

@@ -703,6 +703,51 @@ int config_int(const struct config *cfg, const char *path, int64_t dflt, int64_t
     return config_node_int(cfg, config_get(NULL, cfg, path), dflt, min, max, out, err);
 }
 
+/* A plain decimal number: strtod alone would also take hex, inf and nan. */
+static bool parse_double(const char *s, double *out)
+{
+    size_t digits = 0;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p != '-' && *p != '+' && *p != '.' && *p != 'e' && *p != 'E')
+            return false;
+    }
+    if (digits == 0)
+        return false;
+    char *end = NULL;
+    errno = 0;
+    double value = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || value != value)
+        return false;
+    *out = value;
+    return true;
+}
+
+int config_node_double(const struct config *cfg, const struct config_node *node, double dflt,
+                       double min, double max, double *out, struct lf_error *err)
+{
+    if (is_absent(node)) {
+        *out = dflt;
+        return LF_OK;
+    }
+    double value = 0;
+    if (node->type != CONFIG_SCALAR || !parse_double(node->text, &value))
+        return type_error(cfg, node, err, "a number");
+    if (value < min || value > max) {
+        return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a number from %g to %g",
+                       config_name(cfg), node->line, node->column, node->path, min, max);
+    }
+    *out = value;
+    return LF_OK;
+}
+
+int config_double(const struct config *cfg, const char *path, double dflt, double min, double max,
+                  double *out, struct lf_error *err)
+{
+    return config_node_double(cfg, config_get(NULL, cfg, path), dflt, min, max, out, err);
+}
+
 int config_node_bool(const struct config *cfg, const struct config_node *node, bool dflt, bool *out,
                      struct lf_error *err)
 {

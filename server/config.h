@@ -95,6 +95,12 @@ int config_int(const struct config *cfg, const char *path, int64_t dflt, int64_t
 int config_node_int(const struct config *cfg, const struct config_node *node, int64_t dflt,
                     int64_t min, int64_t max, int64_t *out, struct lf_error *err);
 
+/* A decimal number ("0.05", "-3", "1e-3"; no hex, inf or nan) within [min, max]. */
+int config_double(const struct config *cfg, const char *path, double dflt, double min, double max,
+                  double *out, struct lf_error *err);
+int config_node_double(const struct config *cfg, const struct config_node *node, double dflt,
+                       double min, double max, double *out, struct lf_error *err);
+
 /* true/false, yes/no, on/off (any case). */
 int config_bool(const struct config *cfg, const char *path, bool dflt, bool *out,
                 struct lf_error *err);

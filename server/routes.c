@@ -26,6 +26,14 @@ const struct route routes[] = {
       api_notification_snooze, "notification_snooze" },
     { "POST", "/api/v1/notifications/:id/resolve", AUTH_ADMIN, SMALL_BODY_LIMIT,
       api_notification_resolve, "notification_resolve" },
+    { "GET", "/api/v1/notifications/:id", AUTH_NONE, 0, api_notification_get, "notification" },
+    { "POST", "/api/v1/notifications/:id/reassign", AUTH_ADMIN, SMALL_BODY_LIMIT,
+      api_notification_reassign, "notification_reassign" },
+    { "GET", "/api/v1/trends", AUTH_NONE, 0, api_trends, "trends" },
+    { "POST", "/api/v1/detect", AUTH_ADMIN, SMALL_BODY_LIMIT, api_detect_run, "detect" },
+    { "GET", "/api/v1/silences", AUTH_NONE, 0, api_silences, "silences" },
+    { "POST", "/api/v1/silences", AUTH_ADMIN, SMALL_BODY_LIMIT, api_silence_create, "silence" },
+    { "GET", "/api/v1/settings", AUTH_NONE, 0, api_settings, "settings" },
     { "GET", "/*", AUTH_NONE, 0, http_static, "static" },
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

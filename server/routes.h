@@ -48,7 +48,12 @@ struct metrics;
 struct ingest_context;
 struct query_options;
 
+struct detect;
+
 struct api_context {
+    struct detect *detect;          /* verdicts, trends, passes on demand */
+    const char *source_url;         /* web.source_url for the dashboard; NULL = none */
+    int64_t projection_target;      /* "reaches N in H hours" uses this N */
     struct store *store;
     struct writer *writer;
     const struct ingest_context *ingest;
@@ -70,5 +75,13 @@ int api_notification_ack(const struct request *req, struct response *resp, struc
 int api_notification_snooze(const struct request *req, struct response *resp, struct lf_error *err);
 int api_notification_resolve(const struct request *req, struct response *resp,
                              struct lf_error *err);
+int api_notification_get(const struct request *req, struct response *resp, struct lf_error *err);
+int api_notification_reassign(const struct request *req, struct response *resp,
+                              struct lf_error *err);
+int api_trends(const struct request *req, struct response *resp, struct lf_error *err);
+int api_detect_run(const struct request *req, struct response *resp, struct lf_error *err);
+int api_silences(const struct request *req, struct response *resp, struct lf_error *err);
+int api_silence_create(const struct request *req, struct response *resp, struct lf_error *err);
+int api_settings(const struct request *req, struct response *resp, struct lf_error *err);
 
 #endif

@@ -20,6 +20,8 @@ esac
 
 missing=()
 for p in "${pkgs[@]}"; do
+    # A nodejs build that bundles npm conflicts with Debian's npm package: keep its npm.
+    [ "$p" = npm ] && command -v npm >/dev/null && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -282,7 +282,8 @@
     view.appendChild(chartBox);
     const services = (loc.services || []).map((s) => s.name);
     const named = await Promise.all(services.map(async (name) => {
-      const s = await api('/api/v1/locations/' + encodeURIComponent(id) + '/series?service=' + encodeURIComponent(name));
+      const from = Math.max(0, (loc.first_seen || 0) - 60);
+      const s = await api('/api/v1/locations/' + encodeURIComponent(id) + '/series?service=' + encodeURIComponent(name) + (from ? '&from=' + from : ''));
       return { name, points: s.series || [] };
     }));
     const merged = mergeSeries(named);

@@ -103,7 +103,8 @@ run() {
     fi
 }
 
-echo "bench_agent: leaky Go service with $goroutines goroutines; server $SERVER"
+raw2=$(curl -fsS "$LEAKY_URL/debug/pprof/goroutine?debug=2" | wc -c)
+echo "bench_agent: leaky Go service with $goroutines goroutines (debug=2 text: $raw2 bytes); server $SERVER"
 run pprof 1s "$SECS"
 run debug1 1s "$SECS"
 run debug2 1s "$SECS"

@@ -174,6 +174,14 @@ eq "$(posts)" 0 "nothing pushed with the target down"
 grep -q "warn scrape of 'shop' instance '.*' failed, nothing pushed: GET 'http://127.0.0.1:1/debug/pprof/goroutine?debug=0'" \
     "$T/agent.log" || fail "no clear log line for the target down"
 
+# ---- a profile over --max-profile-bytes is refused while it arrives ------------------------
+: >"$T/posts.jsonl"
+agent --format debug2 --max-profile-bytes 4K
+eq "$RC" 1 "--once exit status for a too large profile"
+eq "$(posts)" 0 "nothing pushed for a too large profile"
+grep -q "failed, nothing pushed: GET '.*debug=2': profile larger than 4096 bytes" "$T/agent.log" ||
+    fail "no line for the too large profile"
+
 # ---- the daemon: scrapes on its interval, SIGTERM stops it cleanly; one agent per spool
 : >"$T/posts.jsonl"
 "$AGENT" --server "$URL" --token tok-1 --service shop --target "$URL" --spool "$SPOOL" \

@@ -280,6 +280,29 @@ START_TEST(test_durations_and_bools)
         ck_assert_int_eq(v, 300);
     }
     ck_assert_str_eq(config_node_scalar(config_get(NULL, cfg, "e")), "");
+    double x = 0.5;
+    ck_assert_int_eq(config_double(cfg, "e", 0.25, 0, 1, &x, &err), LF_OK);
+    ck_assert(x == 0.25);
+    config_free(cfg);
+
+    /* numbers */
+    cfg = parse("alpha: 0.05\nbig: 1e3\nneg: -2.5\nhex: 0x10\ninf: inf\nnan: nan\nword: "
+                "abc\ndot: .\n",
+                &err);
+    ck_assert_ptr_nonnull(cfg);
+    ck_assert_int_eq(config_double(cfg, "alpha", 0.01, 0, 1, &x, &err), LF_OK);
+    ck_assert(x == 0.05);
+    ck_assert_int_eq(config_double(cfg, "big", 0, 0, 1e6, &x, &err), LF_OK);
+    ck_assert(x == 1000.0);
+    ck_assert_int_eq(config_double(cfg, "neg", 0, -10, 10, &x, &err), LF_OK);
+    ck_assert(x == -2.5);
+    ck_assert_int_eq(config_double(cfg, "big", 0, 0, 1, &x, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "config.yaml:2:6: big: expected a number from 0 to 1");
+    for (const char *const *k = (const char *const[]){ "hex", "inf", "nan", "word", "dot", NULL };
+         *k != NULL; k++) {
+        ck_assert_int_eq(config_double(cfg, *k, 0, -1e9, 1e9, &x, &err), LF_EINVAL);
+        ck_assert_msg(strstr(err.msg, ": expected a number") != NULL, "%s", err.msg);
+    }
     config_free(cfg);
 
     /* quoted empty string and quoted null are strings */
