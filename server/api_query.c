@@ -161,7 +161,7 @@ int api_location(const struct request *req, struct response *resp, struct lf_err
     return rc;
 }
 
-static const char *const series_params[] = { "service", "from", "to", "step" };
+static const char *const series_params[] = { "service", "instance", "from", "to", "step" };
 
 int api_location_series(const struct request *req, struct response *resp, struct lf_error *err)
 {
@@ -171,12 +171,17 @@ int api_location_series(const struct request *req, struct response *resp, struct
     int64_t to = 0;
     int64_t step = 0;
     const char *service = NULL;
+    const char *instance = NULL;
     int rc =
             check_params(req, series_params, sizeof(series_params) / sizeof(series_params[0]), err);
     if (rc == LF_OK)
         rc = location_id(req, &id, err);
     if (rc == LF_OK)
         rc = text_param(req, "service", &service, err);
+    if (rc == LF_OK)
+        rc = text_param(req, "instance", &instance, err);
+    if (rc == LF_OK && instance != NULL && service == NULL)
+        rc = lf_fail(err, LF_EINVAL, "parameter 'instance' needs 'service'");
     if (rc == LF_OK)
         rc = int_param(req, "from", 0, false, &from, err);
     if (rc == LF_OK)
@@ -187,7 +192,8 @@ int api_location_series(const struct request *req, struct response *resp, struct
         rc = lf_fail(err, LF_EINVAL, "parameter 'to' (%lld) is before 'from' (%lld)", (long long)to,
                      (long long)from);
     if (rc == LF_OK)
-        rc = query_series(app->store, app->query, id, service, from, to, step, &resp->json, err);
+        rc = query_series_instance(app->store, app->query, id, service, instance, from, to, step,
+                                   &resp->json, err);
     return rc;
 }
 

@@ -2,7 +2,8 @@
  * starts with one of the configured repo roots), derives its repository-relative path
  * and looks the owner up in CODEOWNERS. Standard-library and third-party code is never
  * in-repo and never owned. The per-service fallback owner (owners.services) is the
- * caller's: it applies where owner is NULL and explicitly_unowned is false. */
+ * caller's to apply where owner is NULL; explicitly_unowned tells a CODEOWNERS line
+ * without owners apart from no matching line. */
 #ifndef LF_ATTRIBUTE_H
 #define LF_ATTRIBUTE_H
 

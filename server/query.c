@@ -368,7 +368,47 @@ int query_series(struct store *store, const struct query_options *opts, int64_t 
                  const char *service, int64_t from, int64_t to, int64_t step, json_t **out,
                  struct lf_error *err)
 {
+    return query_series_instance(store, opts, location_id, service, NULL, from, to, step, out,
+                                 err);
+}
+
+/* Appends the rollup points of buckets before first_raw_bucket (-1 = none) to series. */
+static int rollup_points(struct store_conn *conn, int64_t location_id, const char *service,
+                         int64_t from, int64_t to, int64_t step, int64_t first_raw_bucket,
+                         json_t *series, struct lf_error *err)
+{
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES_ROLLUPS);
+    sqlite3_bind_int64(stmt, 1, location_id);
+    sqlite3_bind_int64(stmt, 2, from);
+    sqlite3_bind_int64(stmt, 3, to);
+    bind_cstr_or_null(stmt, 4, service);
+    sqlite3_bind_int64(stmt, 5, step);
+    bool have = false;
+    int64_t bucket = 0, value = 0;
+    int step_rc;
+    while ((step_rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t row_bucket = sqlite3_column_int64(stmt, 0);
+        if (first_raw_bucket >= 0 && row_bucket >= first_raw_bucket)
+            break;
+        if (have && row_bucket != bucket && !series_point(series, bucket, step, value))
+            return oom(err, "series");
+        have = true;
+        bucket = row_bucket;
+        value = sqlite3_column_int64(stmt, 2);
+    }
+    if (step_rc != SQLITE_DONE && step_rc != SQLITE_ROW)
+        return store_fail(conn, err, LF_EDB, "series rollups");
+    if (have && !series_point(series, bucket, step, value))
+        return oom(err, "series");
+    return LF_OK;
+}
+
+int query_series_instance(struct store *store, const struct query_options *opts,
+        int64_t location_id, const char *service, const char *instance_name, int64_t from,
+        int64_t to, int64_t step, json_t **out, struct lf_error *err)
+{
     *out = NULL;
+    json_t *keep = NULL; /* the merged series while series holds the raw points */
     if (to == 0)
         to = now_of(opts);
     if (from == 0)
@@ -394,16 +434,21 @@ int query_series(struct store *store, const struct query_options *opts, int64_t 
     if (rc != LF_OK)
         goto out;
     series = json_array();
-    if (series == NULL) {
+    json_t *raw = json_array();
+    if (series == NULL || raw == NULL) {
+        json_decref(raw);
         rc = oom(err, "series");
         goto out;
     }
+    keep = series;
+    series = raw; /* raw points first, then merged behind the rollups */
     sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES);
     sqlite3_bind_int64(stmt, 1, location_id);
     sqlite3_bind_int64(stmt, 2, from);
     sqlite3_bind_int64(stmt, 3, to);
     bind_cstr_or_null(stmt, 4, service);
     sqlite3_bind_int64(stmt, 5, step);
+    bind_cstr_or_null(stmt, 6, instance_name);
     /* rows come by bucket, then instance, then time: the last row of an instance in a
      * bucket is its latest profile there */
     bool have = false;
@@ -435,6 +480,21 @@ int query_series(struct store *store, const struct query_options *opts, int64_t 
         rc = oom(err, "series");
         goto out;
     }
+    /* Older buckets from the hourly rollups, then the raw ones. */
+    raw = series;
+    series = keep;
+    keep = NULL;
+    if (instance_name == NULL) {
+        int64_t first_raw = json_array_size(raw) > 0
+                ? json_integer_value(json_array_get(json_array_get(raw, 0), 0)) / step
+                : -1;
+        rc = rollup_points(conn, location_id, service, from, to, step, first_raw, series, err);
+    }
+    if (rc == LF_OK && json_array_extend(series, raw) != 0)
+        rc = oom(err, "series");
+    json_decref(raw);
+    if (rc != LF_OK)
+        goto out;
     *out = json_pack("{s:o, s:I, s:I, s:I}", "series", series, "from", (json_int_t)from, "to",
                      (json_int_t)to, "step", (json_int_t)step);
     series = NULL;
@@ -442,6 +502,7 @@ int query_series(struct store *store, const struct query_options *opts, int64_t 
         rc = oom(err, "series");
 out:
     json_decref(series);
+    json_decref(keep);
     store_reader_release(store, conn);
     return rc;
 }

@@ -82,6 +82,14 @@ int query_series(struct store *store, const struct query_options *opts, int64_t 
                  const char *service, int64_t from, int64_t to, int64_t step, json_t **out,
                  struct lf_error *err);
 
+/* As query_series, for one instance of the service when instance is not NULL (raw
+ * samples only: hourly rollups hold sums over instances). Buckets older than what
+ * retention keeps raw come from the hourly rollups (the hour's mean, summed over
+ * instances; the latest hour of each bucket). */
+int query_series_instance(struct store *store, const struct query_options *opts,
+        int64_t location_id, const char *service, const char *instance, int64_t from,
+        int64_t to, int64_t step, json_t **out, struct lf_error *err);
+
 /* GET /api/v1/services: {"services":[{"name","owner","instances":[{"name","profiles",
  * "last_push"}]}]} sorted by name. *out as query_leaks. */
 int query_services(struct store *store, const struct query_options *opts, json_t **out,

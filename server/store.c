@@ -159,10 +159,21 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "JOIN profiles p ON p.service_id = sl.service_id AND p.ts BETWEEN ?2 AND ?3 "
             "LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?1 "
             "WHERE sl.location_id = ?1 AND (?4 IS NULL OR sv.name = ?4) "
+            "AND (?6 IS NULL OR p.instance_id IN (SELECT i.id FROM instances i "
+            "WHERE i.service_id = sl.service_id AND i.name = ?6)) "
             "ORDER BY 1, 2, p.ts, p.id",
     [STORE_STMT_SERVICES] =
             "SELECT sv.name, sv.owner, i.name, i.profiles, i.last_push FROM services sv "
             "LEFT JOIN instances i ON i.service_id = sv.id ORDER BY sv.name, i.name",
+    /* hours whose raw samples retention already rolled up: the latest hour of each
+     * bucket, summed over services */
+    [STORE_STMT_SERIES_ROLLUPS] =
+            "SELECT r.hour / ?5, r.hour, CAST(round(SUM(r.mean_count)) AS INTEGER) "
+            "FROM rollups r JOIN services sv ON sv.id = r.service_id "
+            "WHERE r.location_id = ?1 AND r.hour BETWEEN ?2 AND ?3 "
+            "AND (?4 IS NULL OR sv.name = ?4) "
+            "AND r.hour < (SELECT rolled_until FROM retention_state) "
+            "GROUP BY r.hour ORDER BY r.hour",
 };
 
 /* ---- errors ----------------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check_main.h"
+#include "query.h"
 #include "retention.h"
 #include "sqlbind.h"
 #include "store.h"
@@ -91,6 +92,26 @@ START_TEST(test_rollup_then_delete)
     ck_assert_uint_eq(stats.hours_rolled, 72);
     ck_assert_uint_eq(stats.profiles_deleted, 216);
     ck_assert_uint_ge(stats.batches, 3);
+
+    /* A ten-day series: rolled-up hours first (means summed over instances), then raw
+     * buckets (each instance's latest profile in the hour). */
+    int64_t location = scalar("SELECT id FROM locations");
+    json_t *series = NULL;
+    ck_assert_msg(query_series(store, NULL, location, "svc", T0, now, 3600, &series, &err) ==
+                    LF_OK,
+            "%s", err.msg);
+    json_t *points = json_object_get(series, "series");
+    ck_assert_uint_eq(json_array_size(points), (size_t)hours);
+    json_t *p10 = json_array_get(points, 10), *p100 = json_array_get(points, 100);
+    ck_assert_int_eq(json_integer_value(json_array_get(p10, 0)), T0 + 10 * 3600);
+    ck_assert_int_eq(json_integer_value(json_array_get(p10, 1)), 31);  /* round(10.5 + 20) */
+    ck_assert_int_eq(json_integer_value(json_array_get(p100, 1)), 301); /* 101 + 200 */
+    json_decref(series);
+    ck_assert_int_eq(query_series_instance(store, NULL, location, "svc", "b", T0, now, 3600,
+                             &series, &err),
+            LF_OK);
+    ck_assert_uint_eq(json_array_size(json_object_get(series, "series")), (size_t)(hours - 72));
+    json_decref(series);
 
     /* A second pass at the same time changes nothing. */
     ck_assert_int_eq(retention_run(retention, now, &err), LF_OK);
