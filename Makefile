@@ -145,14 +145,14 @@ unit: $(UNIT_BINS)
 regress: $(REGRESS_BINS)
 	$(Q)tools/run_tests.sh regress $(REGRESS_BINS)
 
-integration: all go-fixture
+integration: all go-fixture build/tools/fleetsim
 	$(Q)tools/run_tests.sh integration $(sort $(wildcard tests/integration/test_*.sh))
 
 web-test: all
 	$(Q)tools/run_tests.sh web $(sort $(wildcard tests/web/test_*.sh))
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(REGRESS_BINS)
+	$(Q)$(MAKE) --no-print-directory all build/tools/fleetsim $(UNIT_BINS) $(REGRESS_BINS)
 	$(Q)$(MAKE) --no-print-directory go-fixture
 	$(Q)tools/run_tests.sh all $(UNIT_BINS) $(REGRESS_BINS) \
 		$(sort $(wildcard tests/golden/test_*.sh tests/integration/test_*.sh tests/web/test_*.sh))

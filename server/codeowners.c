@@ -1,14 +1,17 @@
 /* codeowners.c - GitHub CODEOWNERS: parsing into compiled rules and the last-match-wins
  * look-up. Each pattern is compiled once into path segments (`**`, `*`, or a glob with
- * `*`, `?` and `\` escapes); a look-up splits the path once and tries the rules from the
- * last to the first with a two-row dynamic programme, O(segments x path segments) per
- * rule, so no pattern can make matching exponential. Lines GitHub does not accept
- * (`!` negation, `[ ]` ranges, `\#`, malformed owners) are skipped and counted. */
+ * `*`, `?` and `\` escapes). A look-up splits the path once, takes as candidates only the
+ * rules whose literal segment the path holds (an index by hash) plus the rules without
+ * one, and tries them from the last down with a two-row dynamic programme, O(segments x
+ * path segments) per rule, so no pattern makes matching exponential and a large file
+ * costs little per path. Lines GitHub does not accept (`!` negation, `[ ]` ranges, `\#`,
+ * malformed owners) are skipped and counted. */
 #include "codeowners.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -27,6 +30,7 @@ struct pattern_seg {
     enum seg_kind kind;
     const char *p; /* raw text with escapes, for SEG_GLOB */
     size_t len;
+    bool literal; /* a SEG_GLOB without `*`, `?` or `\`: equals exactly one path segment */
 };
 
 struct rule {
@@ -37,6 +41,14 @@ struct rule {
     bool first_literal; /* segs[0] is a plain name: the path's first segment must equal it */
 };
 
+/* The look-up index: a rule with a literal segment can only match a path holding that
+ * segment, so rules are filed under the hash of their last literal segment; the rest
+ * are tried for every path. */
+struct keyed_rule {
+    uint64_t hash;
+    size_t rule;
+};
+
 struct codeowners {
     struct arena arena;
     struct rule *rules;
@@ -44,6 +56,17 @@ struct codeowners {
     size_t cap_rules;
     size_t n_invalid;
     size_t first_invalid_line;
+    struct keyed_rule *keyed; /* sorted by (hash, rule) */
+    size_t n_keyed;
+    size_t *generic; /* ascending */
+    size_t n_generic;
+};
+
+/* A descending walk over one candidate list: keyed[0..left) or generic[0..left). */
+struct cursor {
+    const struct keyed_rule *keyed;
+    const size_t *generic;
+    size_t left;
 };
 
 /* ---- pattern matching -------------------------------------------------------------- */
@@ -88,9 +111,20 @@ static bool glob_match(const char *p, size_t plen, const char *s, size_t slen)
 static bool match_rule(const struct rule *rule, const struct str *path, size_t n, bool *next,
                        bool *cur)
 {
-    /* most rules of a large file are anchored names: reject them without the table */
+    /* Cheap necessary conditions first: most rules of a large file are anchored names, or
+     * name a directory the path does not contain. */
     if (rule->first_literal && !str_eq(path[0], str_make(rule->segs[0].p, rule->segs[0].len)))
         return false;
+    for (size_t i = 0; i < rule->n_segs; i++) {
+        const struct pattern_seg *seg = &rule->segs[i];
+        if (!seg->literal)
+            continue;
+        bool present = false;
+        for (size_t j = 0; j < n && !present; j++)
+            present = str_eq(path[j], str_make(seg->p, seg->len));
+        if (!present)
+            return false;
+    }
     for (size_t j = 0; j <= n; j++)
         next[j] = rule->tail_any || j == n;
     for (size_t i = rule->n_segs; i-- > 0;) {
@@ -118,6 +152,31 @@ static bool match_rule(const struct rule *rule, const struct str *path, size_t n
     return next[0];
 }
 
+static size_t cursor_rule(const struct cursor *c)
+{
+    return c->keyed != NULL ? c->keyed[c->left - 1].rule : c->generic[c->left - 1];
+}
+
+/* Adds the cursor over the keyed rules filed under hash (none when there are none). */
+static size_t add_keyed_cursor(const struct codeowners *co, uint64_t hash, struct cursor *cursors,
+                               size_t n_cursors)
+{
+    size_t lo = 0, hi = co->n_keyed;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (co->keyed[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < co->n_keyed && co->keyed[end].hash == hash)
+        end++;
+    if (end > lo)
+        cursors[n_cursors++] = (struct cursor){ co->keyed + lo, NULL, end - lo };
+    return n_cursors;
+}
+
 const struct codeowners_rule *codeowners_match(const struct codeowners *co, const char *repo_path)
 {
     if (co == NULL || repo_path == NULL || co->n_rules == 0)
@@ -126,14 +185,20 @@ const struct codeowners_rule *codeowners_match(const struct codeowners *co, cons
     size_t max_segs = len / 2 + 1;
     struct str stack_segs[STACK_PATH_SEGMENTS];
     bool stack_rows[2 * (STACK_PATH_SEGMENTS + 1)];
+    struct cursor stack_cursors[STACK_PATH_SEGMENTS + 1];
+    uint64_t stack_hashes[STACK_PATH_SEGMENTS];
     struct str *segs = stack_segs;
     bool *rows = stack_rows;
+    struct cursor *cursors = stack_cursors;
+    uint64_t *hashes = stack_hashes;
     if (max_segs > STACK_PATH_SEGMENTS) {
         segs = lf_malloc(max_segs * sizeof(*segs));
         rows = lf_malloc(2 * (max_segs + 1) * sizeof(*rows));
+        cursors = lf_malloc((max_segs + 1) * sizeof(*cursors));
+        hashes = lf_malloc(max_segs * sizeof(*hashes));
     }
     const struct codeowners_rule *found = NULL;
-    if (segs == NULL || rows == NULL)
+    if (segs == NULL || rows == NULL || cursors == NULL || hashes == NULL)
         goto out;
     /* empty segments ("a//b", a leading or trailing "/") carry no name: skip them */
     size_t n = 0;
@@ -147,17 +212,42 @@ const struct codeowners_rule *codeowners_match(const struct codeowners *co, cons
     }
     if (n == 0)
         goto out;
-    for (size_t r = co->n_rules; r-- > 0;) {
+    /* candidates: the generic rules and the rules filed under each distinct segment */
+    size_t n_cursors = 0;
+    if (co->n_generic > 0)
+        cursors[n_cursors++] = (struct cursor){ NULL, co->generic, co->n_generic };
+    for (size_t j = 0; j < n; j++) {
+        hashes[j] = str_hash(segs[j], STR_HASH_SEED);
+        bool seen = false;
+        for (size_t k = 0; k < j && !seen; k++)
+            seen = hashes[k] == hashes[j];
+        if (!seen)
+            n_cursors = add_keyed_cursor(co, hashes[j], cursors, n_cursors);
+    }
+    /* last match wins: try the candidates from the highest rule number down */
+    for (;;) {
+        size_t best = SIZE_MAX;
+        for (size_t c = 0; c < n_cursors; c++) {
+            if (cursors[c].left > 0 &&
+                (best == SIZE_MAX || cursor_rule(&cursors[c]) > cursor_rule(&cursors[best])))
+                best = c;
+        }
+        if (best == SIZE_MAX)
+            break;
+        size_t r = cursor_rule(&cursors[best]);
+        cursors[best].left--;
         if (match_rule(&co->rules[r], segs, n, rows, rows + n + 1)) {
             found = &co->rules[r].pub;
             break;
         }
     }
 out:
-    if (segs != stack_segs)
+    if (segs != stack_segs) {
         lf_free(segs);
-    if (rows != stack_rows)
         lf_free(rows);
+        lf_free(cursors);
+        lf_free(hashes);
+    }
     return found;
 }
 
@@ -244,19 +334,19 @@ static int compile_pattern(struct arena *arena, struct str pat, struct rule *rul
         return LF_ENOMEM;
     size_t k = 0;
     if (prepend)
-        segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0 };
+        segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0, false };
     for (size_t i = first; i < n; i++) {
         struct str s = raw[i];
         if (i == n - 1 && trailing) {
-            segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0 };
+            segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0, false };
         } else if (s.len == 0) {
             return 0;
         } else if (str_eq_cstr(s, "**")) {
-            segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0 };
+            segs[k++] = (struct pattern_seg){ SEG_DOUBLE_STAR, NULL, 0, false };
         } else if (str_eq_cstr(s, "*")) {
-            segs[k++] = (struct pattern_seg){ SEG_STAR, NULL, 0 };
+            segs[k++] = (struct pattern_seg){ SEG_STAR, NULL, 0, false };
         } else {
-            segs[k++] = (struct pattern_seg){ SEG_GLOB, s.p, s.len };
+            segs[k++] = (struct pattern_seg){ SEG_GLOB, s.p, s.len, false };
         }
     }
     if (k == 0)
@@ -264,9 +354,12 @@ static int compile_pattern(struct arena *arena, struct str pat, struct rule *rul
     rule->segs = segs;
     rule->n_segs = k;
     rule->tail_any = segs[k - 1].kind == SEG_GLOB;
-    rule->first_literal = segs[0].kind == SEG_GLOB;
-    for (size_t i = 0; i < segs[0].len && rule->first_literal; i++)
-        rule->first_literal = segs[0].p[i] != '*' && segs[0].p[i] != '?' && segs[0].p[i] != '\\';
+    for (size_t i = 0; i < k; i++) {
+        segs[i].literal = segs[i].kind == SEG_GLOB;
+        for (size_t c = 0; c < segs[i].len && segs[i].literal; c++)
+            segs[i].literal = segs[i].p[c] != '*' && segs[i].p[c] != '?' && segs[i].p[c] != '\\';
+    }
+    rule->first_literal = segs[0].literal;
     return 1;
 }
 
@@ -354,6 +447,39 @@ static int parse_line(struct codeowners *co, const char *p, size_t len, size_t l
     return LF_OK;
 }
 
+static int compare_keyed(const void *a, const void *b)
+{
+    const struct keyed_rule *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+static int build_index(struct codeowners *co)
+{
+    if (co->n_rules == 0)
+        return LF_OK;
+    co->keyed = lf_malloc(co->n_rules * sizeof(*co->keyed));
+    co->generic = lf_malloc(co->n_rules * sizeof(*co->generic));
+    if (co->keyed == NULL || co->generic == NULL)
+        return LF_ENOMEM;
+    for (size_t r = 0; r < co->n_rules; r++) {
+        const struct rule *rule = &co->rules[r];
+        const struct pattern_seg *key = NULL;
+        for (size_t i = 0; i < rule->n_segs; i++) {
+            if (rule->segs[i].literal)
+                key = &rule->segs[i];
+        }
+        if (key == NULL)
+            co->generic[co->n_generic++] = r;
+        else
+            co->keyed[co->n_keyed++] =
+                    (struct keyed_rule){ str_hash(str_make(key->p, key->len), STR_HASH_SEED), r };
+    }
+    qsort(co->keyed, co->n_keyed, sizeof(*co->keyed), compare_keyed);
+    return LF_OK;
+}
+
 struct codeowners *codeowners_parse(const char *buf, size_t len, struct lf_error *err)
 {
     if (len > CODEOWNERS_MAX_BYTES) {
@@ -381,6 +507,11 @@ struct codeowners *codeowners_parse(const char *buf, size_t len, struct lf_error
         }
         line++;
         i = end + 1;
+    }
+    if (build_index(co) != LF_OK) {
+        lf_fail(err, LF_ENOMEM, "out of memory");
+        codeowners_free(co);
+        return NULL;
     }
     return co;
 }
@@ -441,5 +572,7 @@ void codeowners_free(struct codeowners *co)
         return;
     arena_release(&co->arena);
     lf_free(co->rules);
+    lf_free(co->keyed);
+    lf_free(co->generic);
     lf_free(co);
 }

@@ -15,7 +15,7 @@
 
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
-        " COALESCE(l.owner, s.owner), l.function, l.file, l.line"
+        " CASE WHEN l.in_repo THEN COALESCE(l.owner, s.owner) END, l.function, l.file, l.line"
         " FROM service_locations sl"
         " JOIN locations l ON l.id = sl.location_id"
         " JOIN services s ON s.id = sl.service_id"

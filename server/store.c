@@ -116,7 +116,7 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
      * the sum over the latest profile of each live instance. */
     [STORE_STMT_LEAKS] =
             "SELECT l.id, sv.name, l.function, l.file, l.line, l.op, l.is_channel, "
-            "l.in_repo, coalesce(l.owner, sv.owner), sum(sm.count), max(sm.confirmed), "
+            "l.in_repo, CASE WHEN l.in_repo THEN coalesce(l.owner, sv.owner) END, sum(sm.count), max(sm.confirmed), "
             "sl.first_seen, sl.last_seen "
             /* CROSS JOIN fixes the order: live instances first (instances_last_push), then
              * the contiguous samples of each one's latest profile; never every location

@@ -933,6 +933,7 @@ struct querier {
     struct samples latency[Q_N];
     long last_status[Q_N];
     int64_t series_location;
+    bool series_planted;
     size_t series_points;
 };
 
@@ -974,8 +975,10 @@ static json_t *resp_json(const struct buf *resp)
     return json_loadb((const char *)resp->p, resp->len, 0, NULL);
 }
 
-/* The location id of the first leaky service's planted site (any row otherwise). */
-static int64_t find_series_location(CURL *easy, struct buf *resp, const char *base)
+/* The location id of the first leaky service's planted site (*planted set), else of
+ * any row of that service (0: none yet); the planted site appears once it has leaked. */
+static int64_t find_series_location(CURL *easy, struct buf *resp, const char *base,
+                                    bool *planted)
 {
     char url[600];
     snprintf(url, sizeof(url), "%s/api/v1/leaks?service=svc-000&all=1", base);
@@ -992,8 +995,10 @@ static int64_t find_series_location(CURL *easy, struct buf *resp, const char *ba
         json_int_t loc = json_integer_value(json_object_get(row, "location_id"));
         if (id == 0 || (fn != NULL && strstr(fn, LEAK_FUNCTION) != NULL))
             id = loc;
-        if (fn != NULL && strstr(fn, LEAK_FUNCTION) != NULL)
+        if (fn != NULL && strstr(fn, LEAK_FUNCTION) != NULL) {
+            *planted = true;
             break;
+        }
     }
     json_decref(doc);
     return id;
@@ -1011,8 +1016,11 @@ static void querier_once(struct querier *q)
     q->last_status[Q_TRENDS] = http_call(q->easy, &q->resp, url, NULL, false, &seconds);
     if (q->last_status[Q_TRENDS] == 200)
         samples_add(&q->latency[Q_TRENDS], seconds);
-    if (q->series_location == 0)
-        q->series_location = find_series_location(q->easy, &q->resp, q->opts->url);
+    if (!q->series_planted) {
+        int64_t id = find_series_location(q->easy, &q->resp, q->opts->url, &q->series_planted);
+        if (id != 0)
+            q->series_location = id;
+    }
     if (q->series_location != 0) {
         snprintf(url, sizeof(url),
                  "%s/api/v1/locations/%" PRId64 "/series?from=%" PRId64 "&to=%" PRId64,
@@ -1032,7 +1040,7 @@ static void *querier_main(void *arg)
     struct querier *q = arg;
     while (!q->stop) {
         querier_once(q);
-        struct timespec pause = { 0, 250 * 1000 * 1000 };
+        struct timespec pause = { 1, 0 };
         nanosleep(&pause, NULL);
     }
     return NULL;

@@ -278,13 +278,30 @@
     }
 
     view.appendChild(el('h2', {}, 'Count over time'));
+    const perInstance = new URLSearchParams(location.hash.split('?')[1] || '').get('instances') === '1';
+    view.appendChild(el('div', { class: 'filters' }, el('label', {}, 'Lines',
+      el('span', {}, el('input', {
+        type: 'checkbox', name: 'instances', checked: perInstance,
+        onchange: (e) => setHash('/location/' + id, new URLSearchParams(e.target.checked ? { instances: '1' } : {})),
+      }), ' one per instance'))));
     const chartBox = el('div', { class: 'chart', id: 'location-chart' });
     view.appendChild(chartBox);
     const services = (loc.services || []).map((s) => s.name);
-    const named = await Promise.all(services.map(async (name) => {
-      const from = Math.max(0, (loc.first_seen || 0) - 60);
-      const s = await api('/api/v1/locations/' + encodeURIComponent(id) + '/series?service=' + encodeURIComponent(name) + (from ? '&from=' + from : ''));
-      return { name, points: s.series || [] };
+    const from = Math.max(0, (loc.first_seen || 0) - 60);
+    const seriesUrl = (service, instance) => '/api/v1/locations/' + encodeURIComponent(id) + '/series?service=' +
+      encodeURIComponent(service) + (instance ? '&instance=' + encodeURIComponent(instance) : '') + (from ? '&from=' + from : '');
+    let lines = services.map((name) => ({ name, service: name, instance: null }));
+    if (perInstance) {
+      const known = await api('/api/v1/services').catch(() => ({ services: [] }));
+      lines = [];
+      for (const svc of known.services || []) {
+        if (!services.includes(svc.name)) continue;
+        for (const inst of svc.instances || []) lines.push({ name: svc.name + '/' + inst.name, service: svc.name, instance: inst.name });
+      }
+    }
+    const named = await Promise.all(lines.map(async (line) => {
+      const s = await api(seriesUrl(line.service, line.instance));
+      return { name: line.name, points: s.series || [] };
     }));
     const merged = mergeSeries(named);
     if (merged.xs.length) {
@@ -442,7 +459,7 @@
     for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === section);
     try {
       if (path === '/' || path === '') await viewInventory(params);
-      else if (path.startsWith('/location/')) await viewLocation(path.slice('/location/'.length));
+      else if (path.startsWith('/location/')) await viewLocation(decodeURIComponent(path.slice('/location/'.length)));
       else if (path === '/trends') await viewTrends(params);
       else if (path === '/services') await viewServices();
       else if (path === '/notifications') await viewNotifications(params);

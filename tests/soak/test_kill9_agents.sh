@@ -16,7 +16,7 @@ f_need curl jq sqlite3 python3
 f_server_start
 f_target
 f_agents "$AGENTS" 200ms
-"$F_SIM" --url "$F_URL" --token fault-agent --services 2 --instances 4 --rounds 100000 \
+"$F_SIM" --url "$F_URL" --token fault-agent --services 2 --instances 4 --rounds 100000 --step 1 \
     --duration $((KILLS * 2)) --pace-ms 100 --concurrency 4 --retry --quiet \
     --acks "$F_TMP/acks" >"$F_TMP/fleetsim.log" 2>&1 &
 sim=$!

@@ -116,6 +116,74 @@ START_TEST(test_pattern_table)
 }
 END_TEST
 
+/* The indexed look-up of a 300-rule file against a brute force over the same rules one
+ * file each: the answer is the last line whose single-rule file matches. */
+START_TEST(test_index_against_brute_force)
+{
+    /* the first six are literal; every rule gets at least one, so catch-alls stay rare */
+    static const char *const parts[] = { "a", "b",  "src",  "gen", "x.go", "ab",
+                                         "*", "**", "*.go", "?b",  "x*" };
+    static const char *const names[] = { "a", "b", "src", "gen", "x.go", "ab", "xy", "bb" };
+    enum { N_RULES = 300, N_PATHS = 1500 };
+    static char lines[N_RULES][64];
+    static struct codeowners *single[N_RULES];
+    static char text[N_RULES * 64];
+    size_t len = 0;
+    unsigned seed = 7;
+    for (int r = 0; r < N_RULES; r++) {
+        size_t l = 0;
+        seed = seed * 1103515245u + 12345u;
+        if ((seed >> 16) % 3 == 0)
+            lines[r][l++] = '/';
+        size_t n_parts = 1 + (seed >> 20) % 3;
+        size_t literal_at = (seed >> 8) % n_parts;
+        for (size_t i = 0; i < n_parts; i++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t pick = i == literal_at ? (seed >> 16) % 6 : (seed >> 16) % 11;
+            l += (size_t)snprintf(lines[r] + l, sizeof(lines[r]) - l, "%s%s", i > 0 ? "/" : "",
+                                  parts[pick]);
+        }
+        if ((seed >> 24) % 5 == 0)
+            lines[r][l++] = '/';
+        l += (size_t)snprintf(lines[r] + l, sizeof(lines[r]) - l, " @o%d\n", r);
+        memcpy(text + len, lines[r], l);
+        len += l;
+        single[r] = codeowners_parse(lines[r], l, NULL);
+        ck_assert_uint_eq(codeowners_n_rules(single[r]), 1);
+    }
+    struct codeowners *co = codeowners_parse(text, len, NULL);
+    ck_assert_uint_eq(codeowners_n_rules(co), N_RULES);
+    static bool seen[N_RULES + 1];
+    size_t distinct = 0;
+    for (int p = 0; p < N_PATHS; p++) {
+        char path[128];
+        size_t l = 0;
+        seed = seed * 1103515245u + 12345u;
+        size_t n_names = 1 + (seed >> 16) % 5;
+        for (size_t i = 0; i < n_names; i++) {
+            seed = seed * 1103515245u + 12345u;
+            l += (size_t)snprintf(path + l, sizeof(path) - l, "%s%s", i > 0 ? "/" : "",
+                                  names[(seed >> 16) % 8]);
+        }
+        size_t expect = 0;
+        for (int r = N_RULES; r-- > 0 && expect == 0;) {
+            if (codeowners_match(single[r], path) != NULL)
+                expect = (size_t)r + 1;
+        }
+        const struct codeowners_rule *rule = codeowners_match(co, path);
+        ck_assert_msg((rule == NULL ? 0 : rule->line) == expect,
+                      "path '%s': line %zu, expected %zu", path, rule == NULL ? 0 : rule->line,
+                      expect);
+        distinct += !seen[expect];
+        seen[expect] = true;
+    }
+    ck_assert_uint_gt(distinct, 10); /* different rules win, not one catch-all */
+    for (int r = 0; r < N_RULES; r++)
+        codeowners_free(single[r]);
+    codeowners_free(co);
+}
+END_TEST
+
 /* GitHub's documented example file, in its order. */
 static const char example[] = "# This is a comment.\n"
                               "*       @global-owner1 @global-owner2\n"
@@ -473,6 +541,7 @@ static Suite *codeowners_suite(void)
     tcase_add_test(tc, test_pattern_table);
     tcase_add_test(tc, test_many_double_stars);
     tcase_add_test(tc, test_against_regex_model);
+    tcase_add_test(tc, test_index_against_brute_force);
     suite_add_tcase(s, tc);
     tc = tcase_create("files");
     tcase_add_test(tc, test_github_example);

@@ -89,6 +89,11 @@ async function rowFor(page, table, text) {
     const growth = await page.locator('#growth').innerText();
     check(/\+\d+\/h/.test(growth) && /reaches \d+ in/.test(growth), 'growth and projection are shown');
     await page.screenshot({ path: path.join(outDir, 'location.png'), fullPage: true });
+    await open(page, href + '?instances=1');
+    await page.waitForSelector('#location-chart canvas', { timeout: 10000 });
+    const legend = await page.locator('#location-chart').innerText();
+    check(legend.includes('leaky/host-a') && legend.includes('leaky/host-b'),
+      'the chart draws one line per instance on demand');
 
     // Trends and services.
     await open(page, '#/trends?window=24h');
