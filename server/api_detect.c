@@ -91,22 +91,28 @@ static int notification_id(const struct request *req, int64_t *out, struct lf_er
     return LF_OK;
 }
 
+/* Answers one notification with its history. */
+static int answer_notification(const struct api_context *app, int64_t id, struct response *resp,
+        struct lf_error *err)
+{
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(app->store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    rc = notify_list(conn, NULL, id, &resp->json, err);
+    store_reader_release(app->store, conn);
+    return rc;
+}
+
 int api_notification_get(const struct request *req, struct response *resp, struct lf_error *err)
 {
-    const struct api_context *app = req->app;
     int64_t id;
     int rc = check_params(req, NULL, 0, err);
     if (rc == LF_OK)
         rc = notification_id(req, &id, err);
     if (rc != LF_OK)
         return rc;
-    struct store_conn *conn = NULL;
-    rc = store_reader_acquire(app->store, &conn, err);
-    if (rc != LF_OK)
-        return rc;
-    rc = notify_list(conn, NULL, id, &resp->json, err);
-    store_reader_release(app->store, conn);
-    return rc;
+    return answer_notification(req->app, id, resp, err);
 }
 
 int api_notification_reassign(const struct request *req, struct response *resp,
@@ -126,7 +132,7 @@ int api_notification_reassign(const struct request *req, struct response *resp,
     rc = writer_run(app->writer, notify_apply_job, &action, err);
     if (rc != LF_OK)
         return rc;
-    return api_notification_get(req, resp, err);
+    return answer_notification(app, action.id, resp, err);
 }
 
 int api_silences(const struct request *req, struct response *resp, struct lf_error *err)

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# test_serve_detect.sh - detection and owner notifications end to end: the leaky Go
+# service leaks at known rates while two instances push eight profiles a minute apart;
+# a detection pass finds exactly the growing in-repo channel sites (not the flat worker
+# pool above the threshold, not the growing mutex site), the queue holds one notification
+# per site and owner, the dispatcher groups each owner's findings into one webhook call
+# on the owner's route, the admin actions move states, and the queue survives a restart.
+. "$(dirname "$0")/lib.sh"
+. tests/goleaky/lib.sh
+
+[ -x build/goleaky/leaky ] || lf_fail "build/goleaky/leaky is missing (make go-fixture)"
+mkdir -p "$LF_TMP/hooks"
+python3 tests/integration/webhook_receiver.py "$LF_TMP/hooks" &
+HOOK_PID=$!
+for _ in $(seq 1 100); do [ -s "$LF_TMP/hooks/port" ] && break; sleep 0.05; done
+HOOK_URL="http://127.0.0.1:$(cat "$LF_TMP/hooks/port")"
+
+srcdir=$(cat build/goleaky/srcdir)
+cat >"$LF_TMP/config.yaml" <<YAML
+database: "$LF_TMP/lf.db"
+repo:
+  roots: ["github.com/acme/leaky/", "$srcdir/"]
+owners:
+  codeowners: "tests/goleaky/CODEOWNERS"
+detect:
+  threshold: 50
+  live_window: "1h"
+  interval: "1h"
+notify:
+  webhook: "$HOOK_URL/default"
+  routes:
+    "@acme/workers": "$HOOK_URL/workers"
+  dashboard_url: "http://leakfleet.example"
+  group_wait: "1s"
+tokens:
+  - token: "agent-secret"
+    services: ["leaky"]
+  - token: "admin-secret"
+    admin: true
+YAML
+lf_start
+
+leaky_start "$LF_TMP" build/goleaky/leaky -leak-rate 0 -start 0 -kinds send,select,mutex -workers 40
+trap 'rc=$?; leaky_stop; kill $HOOK_PID 2>/dev/null; (exit $rc); lf_cleanup' EXIT
+leaky_wait_ready 10 || lf_fail "leaky not ready"
+
+now=$(date +%s)
+for i in $(seq 0 7); do
+    curl -sf -o /dev/null "$LEAKY_URL/leak?kind=all&n=10"
+    leaky_wait_ready 10 || lf_fail "leaky not ready after a burst"
+    curl -sf -o "$LF_TMP/p.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
+    ts=$((now - (7 - i) * 60))
+    for inst in host-a host-b; do
+        lf_req POST "/api/v1/profiles?service=leaky&instance=$inst&ts=$ts" \
+            -H "Authorization: Bearer agent-secret" --data-binary "@$LF_TMP/p.pb.gz"
+        [ "$LF_STATUS" = 201 ] || lf_fail "push $inst at $ts: $LF_STATUS $LF_BODY"
+    done
+done
+
+lf_req POST /api/v1/detect -H "Authorization: Bearer agent-secret"
+lf_eq "$LF_STATUS" 403 "an ingest token cannot run detection"
+lf_req POST /api/v1/detect -H "Authorization: Bearer admin-secret"
+lf_eq "$LF_STATUS" 200 "detection pass"
+lf_eq "$(lf_json .suspects)" 2 "suspects found by the pass"
+
+SEND='github.com/acme/leaky/internal/ncast.(*Bus).Publish.func1'
+SELECT='github.com/acme/leaky/internal/worker.waitReply'
+lf_req GET /api/v1/leaks
+lf_eq "$(lf_json '[.leaks[].function] | sort | join(" ")')" "$SEND $SELECT" "suspects: the growing channel sites"
+lf_eq "$(lf_json '[.leaks[] | "\(.count)/\(.growth_per_hour)/\(.owner)"] | sort | join(" ")')" \
+    "160/1200/@acme/messaging 160/1200/@acme/workers" "counts, growth per hour and owners"
+lf_req GET '/api/v1/leaks?all=1'
+lf_eq "$(lf_json '.leaks[] | select(.function | endswith("(*Pool).run")) | [.count, .suspect] | @csv')" \
+    "80,false" "the flat worker pool over the threshold is not suspect"
+lf_eq "$(lf_json '.leaks[] | select(.function | endswith("(*Cache).get")) | [.op, .count, .suspect] | @csv')" \
+    '"sync.Mutex.Lock",160,false' "the growing mutex site is not a channel op"
+
+lf_req GET '/api/v1/trends?window=1h'
+lf_eq "$(lf_json '.trends[0:3] | map(.growth_per_hour) | join(" ")')" "1200 1200 1200" "trends: fastest first"
+lf_eq "$(lf_json '[.trends[] | select(.suspect)] | length')" 2 "trends mark the suspects"
+lf_req GET '/api/v1/trends?window=soon'
+lf_eq "$LF_STATUS" 400 "a bad window"
+
+lf_req GET /api/v1/notifications
+lf_eq "$(lf_json '[.notifications[] | "\(.owner)=\(.state)"] | sort | join(" ")')" \
+    "@acme/messaging=pending @acme/workers=pending" "one pending notification per site and owner"
+
+# The dispatcher posts each owner's findings to the owner's route within a few seconds.
+for _ in $(seq 1 100); do
+    [ -f "$LF_TMP/hooks/hooks.jsonl" ] && [ "$(wc -l <"$LF_TMP/hooks/hooks.jsonl")" -ge 2 ] && break
+    sleep 0.1
+done
+hooks=$(cat "$LF_TMP/hooks/hooks.jsonl")
+lf_eq "$(jq -rs 'map("\(.path) \(.body.owner) \(.body.findings | length)") | sort | join(", ")' <<<"$hooks")" \
+    "/default @acme/messaging 1, /workers @acme/workers 1" "one webhook call per owner, on the owner's route"
+lf_eq "$(jq -rs '.[] | select(.path == "/default") | .body | [.service, .op, .count, .growth_per_hour, .projection.target] | @csv' <<<"$hooks")" \
+    '"leaky","chan send",160,1200,10000' "message fields"
+link=$(jq -rs '.[] | select(.path == "/default") | .body.link' <<<"$hooks")
+case "$link" in http://leakfleet.example/\#/location/*) echo "ok: dashboard link $link" ;; *) lf_fail "link '$link'" ;; esac
+jq -rs '.[] | select(.path == "/default") | .body.text' <<<"$hooks" | grep -q "^leakfleet: 1 goroutine leak suspect for @acme/messaging" ||
+    lf_fail "message text"
+echo "ok: the message carries a Slack-compatible text"
+
+lf_req GET '/api/v1/notifications?state=delivered'
+lf_eq "$(lf_json '.notifications | length')" 2 "both delivered"
+send_id=$(lf_json ".notifications[] | select(.function == \"$SEND\") | .id")
+select_id=$(lf_json ".notifications[] | select(.function == \"$SELECT\") | .id")
+
+lf_req POST "/api/v1/notifications/$send_id/ack" -H "Authorization: Bearer agent-secret"
+lf_eq "$LF_STATUS" 403 "an ingest token cannot acknowledge"
+lf_req POST "/api/v1/notifications/$send_id/ack" -H "Authorization: Bearer admin-secret"
+lf_eq "$(lf_json .state)" acknowledged "ack"
+lf_req POST "/api/v1/notifications/$select_id/snooze?until=$((now + 3600))" -H "Authorization: Bearer admin-secret"
+lf_eq "$(lf_json '[.state, .snoozed_until] | @csv')" "\"snoozed\",$((now + 3600))" "snooze"
+lf_req POST "/api/v1/notifications/$select_id/reassign?owner=%40acme%2Foncall" -H "Authorization: Bearer admin-secret"
+lf_eq "$(lf_json '[.owner, .owner_manual] | @csv')" '"@acme/oncall",true' "reassign sticks as manual"
+lf_req GET "/api/v1/notifications/$send_id"
+lf_eq "$(lf_json '[.events[].event] | join(",")')" "created,delivered,acknowledged" "history"
+
+lf_req POST "/api/v1/silences?owner=%40acme%2Fstorage&reason=known&until=$((now + 86400))" -H "Authorization: Bearer admin-secret"
+lf_eq "$LF_STATUS" 201 "silence created"
+lf_req GET /api/v1/silences
+lf_eq "$(lf_json '.silences[0] | [.owner, .reason, .active] | @csv')" '"@acme/storage","known",true' "silence listed"
+
+# A detection pass keeps the reassigned owner, and the queue survives a restart.
+lf_req POST /api/v1/detect -H "Authorization: Bearer admin-secret"
+lf_req GET /api/v1/notifications
+before=$(lf_json '[.notifications[] | "\(.id):\(.owner):\(.state)"] | sort | join(" ")')
+lf_eq "$(lf_json '.notifications | length')" 2 "no duplicate after another pass"
+lf_stop
+lf_start
+lf_req GET /api/v1/notifications
+lf_eq "$(lf_json '[.notifications[] | "\(.id):\(.owner):\(.state)"] | sort | join(" ")')" "$before" "queue after restart"
+lf_stop
