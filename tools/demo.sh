@@ -86,6 +86,11 @@ owners:
     leaky: "@acme/platform"
 detect:
   threshold: 100
+  interval: "10s"
+  window: "1h"
+notify:
+  group_wait: "10s"
+  dashboard_url: "http://127.0.0.1:$port"
 tokens:
   - token: "demo-agent-token"
     services: ["leaky"]
