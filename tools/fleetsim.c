@@ -353,7 +353,6 @@ static const struct site_def sites[] = {
           "/build/fleet/%s/fanout/broadcast.go", 51 } } },
 };
 #define N_SITES (sizeof(sites) / sizeof(sites[0]))
-#define LEAK_SITE (N_SITES - 1)
 #define LEAK_FUNCTION "fanout.(*Broadcaster).Publish.func1"
 
 static size_t site_depth(const struct site_def *site)

@@ -130,7 +130,7 @@ start_server "$tmp/p2" "retention:
   interval: \"2s\""
 t0=$(date +%s)
 expired=1
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1200); do
     expired=$(sqlite3 "$tmp/p2/lf.db" "SELECT count(*) FROM profiles
         WHERE ts < strftime('%s','now') - $raw_days * 86400 - 3600
         AND id NOT IN (SELECT latest_profile_id FROM instances WHERE latest_profile_id IS NOT NULL);")
@@ -138,7 +138,7 @@ for _ in $(seq 1 600); do
     sleep 1
 done
 echo "  retention caught up in $(($(date +%s) - t0)) s ($expired expired profiles left)"
-curl -fsS "$url/metrics" | grep -E '^leakfleet_retention' | sed 's/^/  /' || true
+curl -fsS "$url/metrics" | grep -E '^leakfleet_(profiles_expired|retention)' | sed 's/^/  /' || true
 stop_server
 raw_profiles=$(sqlite3 "$tmp/p2/lf.db" 'SELECT count(*) FROM profiles;')
 rollups=$(sqlite3 "$tmp/p2/lf.db" 'SELECT count(*) FROM rollups;')
