@@ -262,6 +262,8 @@ struct site_def {
     struct frame_def frames[MAX_FRAMES]; /* leaf first, runtime.goexit left out as Go does */
 };
 
+/* The stacks read best one frame per line: */
+/* clang-format off */
 #define GOPARK    { "runtime.gopark", RT "proc.go", 398 }
 #define CHANSEND  { "runtime.chansend", RT "chan.go", 259 }, { "runtime.chansend1", RT "chan.go", 145 }
 #define CHANRECV1 { "runtime.chanrecv", RT "chan.go", 583 }, { "runtime.chanrecv1", RT "chan.go", 442 }
@@ -352,7 +354,8 @@ static const struct site_def sites[] = {
         { "github.com/acme/fleet/%s/fanout.(*Broadcaster).Publish.func1",
           "/build/fleet/%s/fanout/broadcast.go", 51 } } },
 };
-#define N_SITES (sizeof(sites) / sizeof(sites[0]))
+/* clang-format on */
+#define N_SITES       (sizeof(sites) / sizeof(sites[0]))
 #define LEAK_FUNCTION "fanout.(*Broadcaster).Publish.func1"
 
 static size_t site_depth(const struct site_def *site)
@@ -579,8 +582,7 @@ static void fleet_profile(struct fleet *fleet, struct instance *inst, unsigned r
 
     z_stream z;
     memset(&z, 0, sizeof(z));
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK)
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         die("deflateInit2 failed");
     size_t bound = deflateBound(&z, raw->len) + 32;
     out->len = 0;
@@ -671,10 +673,10 @@ struct loop {
     struct stats stats;
     FILE *acks;
     /* the schedule */
-    unsigned round;   /* round being issued */
-    size_t next;      /* next instance of that round, in interleaved order */
-    double t0;        /* monotonic start of the load */
-    bool issuing;     /* rounds still to issue */
+    unsigned round; /* round being issued */
+    size_t next;    /* next instance of that round, in interleaved order */
+    double t0;      /* monotonic start of the load */
+    bool issuing;   /* rounds still to issue */
     unsigned rounds_done;
     struct job *retry; /* FIFO of jobs waiting to be retried */
     size_t n_retry;
@@ -717,9 +719,8 @@ static void slot_start(struct loop *l, struct slot *slot)
     const char *service = l->fleet->services[inst->service].name;
     char name[64];
     instance_names(l->fleet, inst, name, sizeof(name));
-    snprintf(slot->url, sizeof(slot->url),
-             "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64, l->opts->url, service,
-             name, slot->job.ts);
+    snprintf(slot->url, sizeof(slot->url), "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64,
+             l->opts->url, service, name, slot->job.ts);
     snprintf(slot->key, sizeof(slot->key), "fs-%" PRIu64 "-%s-%u", l->opts->seed, name,
              slot->job.round);
     char auth[512], key[160];
@@ -797,8 +798,7 @@ static bool next_job(struct loop *l, struct job *out)
     out->instance = instance;
     out->round = l->round;
     out->ts = l->fleet->sim_start + (int64_t)l->round * l->opts->step;
-    fleet_profile(l->fleet, &l->fleet->instances[instance], l->round, out->ts, &l->raw,
-                  &out->body);
+    fleet_profile(l->fleet, &l->fleet->instances[instance], l->round, out->ts, &l->raw, &out->body);
     return true;
 }
 
@@ -938,8 +938,8 @@ struct querier {
 
 /* GET path (or POST with admin auth when post); returns the status (0 on failure) and
  * the body in q->resp; *seconds gets the latency. */
-static long http_call(CURL *easy, struct buf *resp, const char *url, const char *bearer,
-                      bool post, double *seconds)
+static long http_call(CURL *easy, struct buf *resp, const char *url, const char *bearer, bool post,
+                      double *seconds)
 {
     struct curl_slist *headers = NULL;
     char auth[512];
@@ -976,8 +976,7 @@ static json_t *resp_json(const struct buf *resp)
 
 /* The location id of the first leaky service's planted site (*planted set), else of
  * any row of that service (0: none yet); the planted site appears once it has leaked. */
-static int64_t find_series_location(CURL *easy, struct buf *resp, const char *base,
-                                    bool *planted)
+static int64_t find_series_location(CURL *easy, struct buf *resp, const char *base, bool *planted)
 {
     char url[600];
     snprintf(url, sizeof(url), "%s/api/v1/leaks?service=svc-000&all=1", base);
@@ -988,8 +987,7 @@ static int64_t find_series_location(CURL *easy, struct buf *resp, const char *ba
     int64_t id = 0;
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row)
-    {
+    json_array_foreach(rows, i, row) {
         const char *fn = json_string_value(json_object_get(row, "function"));
         json_int_t loc = json_integer_value(json_object_get(row, "location_id"));
         if (id == 0 || (fn != NULL && strstr(fn, LEAK_FUNCTION) != NULL))
@@ -1055,8 +1053,8 @@ static void querier_report(struct querier *q, const char *when)
             continue;
         }
         double p50 = samples_quantile(s, 0.5), p99 = samples_quantile(s, 0.99);
-        printf("query %-10s %s: n=%zu p50=%.1f ms p99=%.1f ms max=%.1f ms\n", query_names[k],
-               when, s->len, p50 * 1e3, p99 * 1e3, s->v[s->len - 1] * 1e3);
+        printf("query %-10s %s: n=%zu p50=%.1f ms p99=%.1f ms max=%.1f ms\n", query_names[k], when,
+               s->len, p50 * 1e3, p99 * 1e3, s->v[s->len - 1] * 1e3);
         s->len = 0;
     }
 }
@@ -1083,8 +1081,7 @@ static void check_leaks(const struct fleet *fleet, const struct buf *resp, struc
     json_t *rows = json_object_get(doc, "leaks");
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row)
-    {
+    json_array_foreach(rows, i, row) {
         json_t *suspect = json_object_get(row, "suspect");
         if (suspect != NULL && !json_is_true(suspect))
             continue;
@@ -1107,16 +1104,16 @@ static void check_leaks(const struct fleet *fleet, const struct buf *resp, struc
                 double step_per_hour = 3600.0 / (double)fleet->opts->step;
                 printf("  planted %s %s: count %" JSON_INTEGER_FORMAT
                        ", growth %s%.0f/h (planted %.0f/h before restarts)\n",
-                       service, LEAK_FUNCTION,
-                       json_integer_value(json_object_get(row, "count")),
-                       json_is_number(g) ? "" : "null ", json_is_number(g) ? json_number_value(g) : 0,
+                       service, LEAK_FUNCTION, json_integer_value(json_object_get(row, "count")),
+                       json_is_number(g) ? "" : "null ",
+                       json_is_number(g) ? json_number_value(g) : 0,
                        fleet->services[s].leak_k * step_per_hour * fleet->opts->instances);
             }
         } else {
             v->false_positives++;
             if (print && v->false_positives <= 10)
-                printf("  false positive: %s %s:%" JSON_INTEGER_FORMAT " %s count %" JSON_INTEGER_FORMAT
-                       "\n",
+                printf("  false positive: %s %s:%" JSON_INTEGER_FORMAT
+                       " %s count %" JSON_INTEGER_FORMAT "\n",
                        service != NULL ? service : "?", fn != NULL ? fn : "?",
                        json_integer_value(json_object_get(row, "line")),
                        json_string_value(json_object_get(row, "op")),
@@ -1168,8 +1165,8 @@ static int run_check(struct fleet *fleet, const struct options *opts)
     bool pass = v.found == v.planted && v.false_positives == 0;
     printf("detector: %s: planted leaks %u, found %u, missed %u; false positives %u "
            "(flat in-repo channel sites %u, suspect rows %u)\n",
-           pass ? "PASS" : "FAIL", v.planted, v.found, v.planted - v.found, v.false_positives,
-           flat, v.rows);
+           pass ? "PASS" : "FAIL", v.planted, v.found, v.planted - v.found, v.false_positives, flat,
+           v.rows);
     curl_easy_cleanup(easy);
     buf_release(&resp);
     return pass ? 0 : 3;
