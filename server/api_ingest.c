@@ -30,7 +30,7 @@ static int check_name(const char *value, const char *param, struct str *out, str
     return LF_OK;
 }
 
-static const char *const ingest_params[] = { "service", "instance", "ts", "format" };
+static const char *const ingest_params[] = { "service", "instance", "ts", "format", "version" };
 
 int api_ingest(const struct request *req, struct response *resp, struct lf_error *err)
 {
@@ -55,6 +55,9 @@ int api_ingest(const struct request *req, struct response *resp, struct lf_error
     if (ts != NULL && (!str_to_int64(str_from_cstr(ts), &in.ts) || in.ts < 0))
         return lf_fail(err, LF_EINVAL, "parameter 'ts' must be unix seconds, not '%s'", ts);
     const char *format = request_query(req, "format");
+    const char *version = request_query(req, "version");
+    if (version != NULL)
+        in.version = str_from_cstr(version);
     in.format = PARSE_FORMAT_AUTO;
     if (format != NULL && !parse_format_from_name(format, &in.format))
         return lf_fail(err, LF_EINVAL,

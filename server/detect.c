@@ -30,20 +30,29 @@ static const char sql_series[] =
         " WHERE p.service_id = ?1 AND p.ts >= ?3"
         " ORDER BY p.instance_id, p.ts, p.id";
 
+/* The version at the earliest sample of the site at or after its growth began. */
+static const char sql_since_version[] =
+        "SELECT COALESCE(sm.version, p.version) FROM profiles p"
+        " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?2"
+        " WHERE p.service_id = ?1 AND p.ts >= ?3"
+        " AND COALESCE(sm.version, p.version) IS NOT NULL"
+        " ORDER BY p.ts, p.id LIMIT 1";
+
 static const char sql_stack[] =
         "SELECT function, file, line FROM stacks WHERE location_id = ?1 ORDER BY depth";
 
 static const char sql_upsert[] =
         "INSERT INTO detections (service_id, location_id, count, growth_per_hour, p_value,"
         " growing, confirmed, suspect, suppressed, since, segments, samples, first_suspect,"
-        " last_suspect, updated)"
+        " last_suspect, updated, since_version)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-        " CASE WHEN ?8 THEN ?13 END, CASE WHEN ?8 THEN ?13 END, ?13)"
+        " CASE WHEN ?8 THEN ?13 END, CASE WHEN ?8 THEN ?13 END, ?13, ?14)"
         " ON CONFLICT (service_id, location_id) DO UPDATE SET count = excluded.count,"
         " growth_per_hour = excluded.growth_per_hour, p_value = excluded.p_value,"
         " growing = excluded.growing, confirmed = excluded.confirmed,"
         " suspect = excluded.suspect, suppressed = excluded.suppressed,"
-        " since = excluded.since, segments = excluded.segments, samples = excluded.samples,"
+        " since = excluded.since, since_version = excluded.since_version,"
+        " segments = excluded.segments, samples = excluded.samples,"
         " first_suspect = COALESCE(detections.first_suspect, excluded.first_suspect),"
         " last_suspect = COALESCE(excluded.last_suspect, detections.last_suspect),"
         " updated = excluded.updated";
@@ -91,6 +100,7 @@ static void verdict_release(struct detect_verdict *v)
     lf_free(v->function);
     lf_free(v->file);
     lf_free(v->op);
+    lf_free(v->since_version);
     lf_free((char *)(uintptr_t)v->owner);
     lf_free((char *)(uintptr_t)v->suppressed);
 }
@@ -313,12 +323,13 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         int64_t window, struct verdict_set *set, struct lf_error *err)
 {
     sqlite3 *db = store_conn_db(conn);
-    sqlite3_stmt *candidates = NULL, *series = NULL, *stack = NULL;
+    sqlite3_stmt *candidates = NULL, *series = NULL, *stack = NULL, *version = NULL;
     struct series_buffer buf = { 0 };
     int rc = LF_OK;
     if (sqlite3_prepare_v2(db, sql_candidates, -1, &candidates, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(db, sql_series, -1, &series, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db, sql_stack, -1, &stack, NULL) != SQLITE_OK) {
+            sqlite3_prepare_v2(db, sql_stack, -1, &stack, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, sql_since_version, -1, &version, NULL) != SQLITE_OK) {
         rc = db_fail(db, err, "prepare");
         goto out;
     }
@@ -361,6 +372,19 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
             rc = lf_fail(err, rc, "detect: out of memory");
             goto out;
         }
+        if (v->since) {
+            sqlite3_reset(version);
+            sqlite3_bind_int64(version, 1, v->service_id);
+            sqlite3_bind_int64(version, 2, v->location_id);
+            sqlite3_bind_int64(version, 3, v->since);
+            if (sqlite3_step(version) == SQLITE_ROW && sqlite3_column_text(version, 0)) {
+                v->since_version = lf_strdup((const char *)sqlite3_column_text(version, 0));
+                if (!v->since_version) {
+                    rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+                    goto out;
+                }
+            }
+        }
     }
     if (step != SQLITE_DONE)
         rc = db_fail(db, err, "read candidates");
@@ -368,6 +392,7 @@ out:
     sqlite3_finalize(candidates);
     sqlite3_finalize(series);
     sqlite3_finalize(stack);
+    sqlite3_finalize(version);
     lf_free(buf.samples);
     lf_free(buf.series);
     return rc;
@@ -419,6 +444,10 @@ static int write_verdicts(struct store_conn *conn, void *ctx, struct lf_error *e
         sqlite3_bind_int64(upsert, 11, (int64_t)v->segments);
         sqlite3_bind_int64(upsert, 12, (int64_t)v->samples);
         sqlite3_bind_int64(upsert, 13, job->now);
+        if (v->since_version)
+            sqlite3_bind_text(upsert, 14, v->since_version, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(upsert, 14);
         if (sqlite3_step(upsert) != SQLITE_DONE) {
             rc = db_fail(db, err, "write verdict");
             goto out;
@@ -593,14 +622,15 @@ int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t lim
     for (size_t i = 0; list && i < set.len && i < limit; i++) {
         const struct detect_verdict *v = &set.items[i];
         json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o,"
-                                " s:o, s:b}",
+                                " s:o, s:o, s:b}",
                 "location_id", (json_int_t)v->location_id, "service", v->service, "function",
                 v->function, "file", v->file, "line", (json_int_t)v->line, "op", v->op, "count",
                 (json_int_t)v->count, "growth_per_hour",
                 v->has_growth ? json_real(v->growth_per_hour) : json_null(), "p_value",
                 v->has_growth ? json_real(v->p_value) : json_null(), "growing", v->growing,
                 "suspect", v->suspect, "since",
-                v->since ? json_integer(v->since) : json_null(), "owner",
+                v->since ? json_integer(v->since) : json_null(), "since_version",
+                v->since_version ? json_string(v->since_version) : json_null(), "owner",
                 v->owner ? json_string(v->owner) : json_null(), "in_repo", v->in_repo);
         if (!row || json_array_append_new(list, row) != 0) {
             json_decref(list);

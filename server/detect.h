@@ -69,6 +69,8 @@ struct detect_verdict {
     bool suspect;
     const char *suppressed;  /* reason; NULL = not suppressed (owned by the detector) */
     int64_t since;           /* 0 = not growing */
+    char *since_version;     /* the version running when the growth began: the site's
+                                `version` label, else the push's ?version=; NULL = none */
     size_t segments;
     size_t samples;
 };
@@ -105,7 +107,8 @@ bool detect_lookup(struct detect *detect, const char *service, int64_t location_
 /* GET /api/v1/trends: verdicts over the last window seconds (0 = the detection window)
  * at now (0 = the clock), fastest-growing first, at most limit (0 = 100):
  * {"window":S, "trends":[{"location_id","service","function","file","line","op","count",
- * "growth_per_hour","p_value","growing","suspect","since","owner","in_repo"}]}. Reads only;
+ * "growth_per_hour","p_value","growing","suspect","since","since_version","owner","in_repo"}]}.
+ * Reads only;
  * *out new (json_decref). */
 int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,
         json_t **out, struct lf_error *err);

@@ -121,6 +121,9 @@ json_t *dispatch_message(const char *owner, json_t *findings, const char *dashbo
                 json_string_value(json_object_get(f, "op")),
                 (long long)json_integer_value(json_object_get(f, "count")), growth_text,
                 projection_text);
+        const char *since_version = json_string_value(json_object_get(f, "since_version"));
+        if (since_version)
+            append_line(text, sizeof(text), &len, ", growing since %s", since_version);
         const char *link = json_string_value(json_object_get(f, "link"));
         if (link)
             append_line(text, sizeof(text), &len, " %s", link);
@@ -177,7 +180,8 @@ static int read_due(struct dispatch *dispatch, int64_t now, struct due *items, s
     sqlite3_stmt *stmt = NULL;
     rc = sqlbind_prepare(db, &stmt, err,
             "SELECT n.id, n.owner, n.attempts, COALESCE(n.send_kind, 'new'), s.name, l.id,"
-            " l.function, l.file, l.line, l.op, COALESCE(d.count, 0), d.growth_per_hour"
+            " l.function, l.file, l.line, l.op, COALESCE(d.count, 0), d.growth_per_hour,"
+            " d.since, d.since_version"
             " FROM notifications n JOIN services s ON s.id = n.service_id"
             " JOIN locations l ON l.id = n.location_id"
             " LEFT JOIN detections d ON d.service_id = n.service_id"
@@ -212,14 +216,19 @@ static int read_due(struct dispatch *dispatch, int64_t now, struct due *items, s
                     (long long)location_id);
             link = json_string(url);
         }
-        d->finding = json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o}",
+        d->finding = json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o,"
+                               " s:o, s:o}",
                 "notification_id", (json_int_t)d->id, "kind",
                 (const char *)sqlite3_column_text(stmt, 3), "service", text_or_null(stmt, 4),
                 "location_id", (json_int_t)location_id, "function", text_or_null(stmt, 6),
                 "file", text_or_null(stmt, 7), "line",
                 (json_int_t)sqlite3_column_int64(stmt, 8), "op", text_or_null(stmt, 9), "count",
                 (json_int_t)count, "growth_per_hour", growth, "projection", projection, "link",
-                link);
+                link, "since",
+                sqlite3_column_type(stmt, 12) == SQLITE_NULL
+                        ? json_null()
+                        : json_integer(sqlite3_column_int64(stmt, 12)),
+                "since_version", text_or_null(stmt, 13));
         if (!d->owner || !d->finding) {
             due_release(d, 1);
             rc = lf_fail(err, LF_ENOMEM, "dispatch: out of memory");

@@ -110,6 +110,9 @@ static int build_site(const struct ingest_context *ctx, const struct agg_locatio
     site->count = loc->count;
     site->max_wait_minutes = loc->max_wait_minutes;
     site->confirmed = loc->confirmed;
+    for (size_t i = 0; i < loc->n_labels; i++)
+        if (str_eq(loc->labels[i].key, STR_LIT("version")))
+            site->version = loc->labels[i].value;
     if (ctx->attributor != NULL) {
         struct attribution attr;
         attribute_site(ctx->attributor, site->function, site->file, &attr);
@@ -188,6 +191,7 @@ static int parse_and_store(const struct ingest_context *ctx, const struct ingest
         .format = str_from_cstr(parse_format_name(info.format)),
         .goroutines = aggregate_goroutines(agg),
         .idempotency_key = req->idempotency_key,
+        .version = req->version,
         .sites = sites,
         .n_sites = n_sites,
     };
@@ -207,7 +211,8 @@ int ingest_profile(const struct ingest_context *ctx, const struct ingest_request
     int rc;
     if ((rc = check_name("service", req->service, true, err)) != LF_OK ||
         (rc = check_name("instance", req->instance, true, err)) != LF_OK ||
-        (rc = check_name("idempotency key", req->idempotency_key, false, err)) != LF_OK)
+        (rc = check_name("idempotency key", req->idempotency_key, false, err)) != LF_OK ||
+        (rc = check_name("version", req->version, false, err)) != LF_OK)
         return rc;
     if (req->ts < 0)
         return lf_fail(err, LF_EINVAL, "ts must be unix seconds, not negative");

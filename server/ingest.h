@@ -50,6 +50,8 @@ struct ingest_request {
     int64_t ts;                 /* unix seconds; 0 = now */
     enum parse_format format;   /* PARSE_FORMAT_AUTO sniffs */
     struct str idempotency_key; /* empty = none; at most INGEST_NAME_MAX bytes */
+    struct str version;         /* the service's version (?version=); empty = none; same
+                                   rules as the names */
     const char *body;           /* Content-Encoding already removed */
     size_t body_len;
 };

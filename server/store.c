@@ -74,7 +74,7 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
      * ?7 locations, ?8 key or NULL */
     [STORE_STMT_PROFILE_INSERT] =
             "INSERT INTO profiles(service_id, instance_id, ts, received, format, goroutines, "
-            "locations, idempotency_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "locations, idempotency_key, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     /* ?1 id, ?2 locations */
     [STORE_STMT_PROFILE_SET_LOCATIONS] = "UPDATE profiles SET locations = ?2 WHERE id = ?1",
     /* ?1 function, ?2 file, ?3 line, ?4 op */
@@ -98,8 +98,8 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
     /* ?1 profile_id, ?2 location_id, ?3 count, ?4 max_wait or NULL, ?5 confirmed; two
      * sites of one profile at one location merge. RETURNING tells a merge apart. */
     [STORE_STMT_SAMPLE_UPSERT] =
-            "INSERT INTO samples(profile_id, location_id, count, max_wait, confirmed) "
-            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(profile_id, location_id) DO UPDATE SET "
+            "INSERT INTO samples(profile_id, location_id, count, max_wait, confirmed, version) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(profile_id, location_id) DO UPDATE SET "
             "count = count + excluded.count, "
             "max_wait = CASE WHEN max_wait IS NULL THEN excluded.max_wait "
             "WHEN excluded.max_wait IS NULL THEN max_wait "
@@ -783,6 +783,7 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     sqlite3_bind_int64(stmt, 6, profile->goroutines);
     sqlite3_bind_int64(stmt, 7, (sqlite3_int64)profile->n_sites);
     bind_str_or_null(stmt, 8, profile->idempotency_key);
+    bind_str_or_null(stmt, 9, profile->version);
     if ((rc = step_done(conn, stmt, "insert profile", err)) != LF_OK)
         return rc;
     profile_id = sqlite3_last_insert_rowid(conn->db);
@@ -800,6 +801,7 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
         if (site->max_wait_minutes >= 0)
             sqlite3_bind_int64(stmt, 4, site->max_wait_minutes);
         sqlite3_bind_int(stmt, 5, site->confirmed);
+        bind_str_or_null(stmt, 6, site->version);
         int64_t stored = 0;
         if ((rc = step_id(conn, stmt, &stored, "insert sample", err)) != LF_OK)
             return rc;

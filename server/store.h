@@ -69,6 +69,7 @@ struct store_site {
     int64_t count;                    /* goroutines blocked here */
     int64_t max_wait_minutes;         /* -1 when the format carries no wait times */
     bool confirmed;                   /* the runtime's goroutine-leak verdict */
+    struct str version;               /* the `version` pprof label at the site; empty = none */
     const struct store_frame *frames; /* representative stack, innermost first */
     size_t n_frames;
 };
@@ -83,6 +84,7 @@ struct store_profile {
     struct str format; /* "pprof", "debug1", "debug2" */
     int64_t goroutines;
     struct str idempotency_key; /* empty = none */
+    struct str version;         /* the version the push names (?version=); empty = none */
     const struct store_site *sites;
     size_t n_sites;
 };

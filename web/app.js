@@ -365,7 +365,7 @@
       const spark = el('div', { class: 'spark' });
       body.appendChild(el('tr', { class: r.suspect ? 'suspect' : '' },
         el('td', {}, r.service), siteCell(r), el('td', {}, r.op), el('td', { class: 'num' }, String(r.count)),
-        el('td', { class: 'num' }, fmtGrowth(r.growth_per_hour)), el('td', {}, r.since ? fmtTime(r.since) : '—'),
+        el('td', { class: 'num' }, fmtGrowth(r.growth_per_hour)), el('td', {}, r.since ? fmtTime(r.since) + (r.since_version ? ' (' + r.since_version + ')' : '') : '—'),
         el('td', {}, r.owner || 'none'), el('td', {}, spark)));
       api('/api/v1/locations/' + r.location_id + '/series?service=' + encodeURIComponent(r.service) + '&from=' + (now - data.window) + '&to=' + now)
         .then((s) => {

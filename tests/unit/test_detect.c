@@ -57,6 +57,7 @@ struct push {
     const char *instance;
     int64_t ts;
     int64_t leak, flat, library;
+    const char *version; /* the `version` label at the leaking site; NULL = none */
 };
 
 static int put_job(struct store_conn *conn, void *ctx, struct lf_error *err)
@@ -68,7 +69,8 @@ static int put_job(struct store_conn *conn, void *ctx, struct lf_error *err)
         { .op = STR_LIT("chan send"), .is_channel = true, .function = STR_LIT("main.ncast.func1"),
                 .file = STR_LIT("/build/leaky/main.go"), .line = 51, .in_repo = true,
                 .repo_path = STR_LIT("main.go"), .owner = STR_LIT("@acme/core"),
-                .count = p->leak, .max_wait_minutes = -1, .frames = leak_frames, .n_frames = 2 },
+                .count = p->leak, .max_wait_minutes = -1, .frames = leak_frames, .n_frames = 2,
+                .version = p->version ? str_from_cstr(p->version) : STR_NULL },
         { .op = STR_LIT("chan receive"), .is_channel = true, .function = STR_LIT("main.worker"),
                 .file = STR_LIT("/build/leaky/main.go"), .line = 80, .in_repo = true,
                 .repo_path = STR_LIT("main.go"), .owner = STR_LIT("@acme/core"),
@@ -93,7 +95,7 @@ static int put_job(struct store_conn *conn, void *ctx, struct lf_error *err)
 
 static void push(const char *instance, int64_t ts, int64_t leak, int64_t flat, int64_t library)
 {
-    struct push p = { instance, ts, leak, flat, library };
+    struct push p = { instance, ts, leak, flat, library, NULL };
     ck_assert_msg(writer_run(fx.writer, put_job, &p, &fx.err) == LF_OK, "%s", fx.err.msg);
 }
 
@@ -494,6 +496,24 @@ START_TEST(test_suppressed_site_is_visible_not_suspect)
 }
 END_TEST
 
+START_TEST(test_since_version)
+{
+    /* Flat at 10 under v1.4.2 for an hour, then growing under v1.5.0. */
+    int64_t ts = T0;
+    for (int i = 0; i < 120; i++, ts += 60) {
+        struct push p = { "a", ts, i < 60 ? 10 : 10 + 4 * (i - 60), 1, 1,
+            i < 60 ? "v1.4.2" : "v1.5.0" };
+        ck_assert_int_eq(writer_run(fx.writer, put_job, &p, &fx.err), LF_OK);
+    }
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    struct detect_verdict v;
+    ck_assert(detect_lookup(fx.detect, "shop", location_of("main.ncast.func1"), &v));
+    ck_assert(v.growing);
+    ck_assert_int_eq(v.since, T0 + 60 * 60);
+    ck_assert_str_eq(v.since_version, "v1.5.0");
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
     Suite *suite = suite_create("detect");
@@ -503,6 +523,7 @@ static Suite *detect_suite(void)
     tcase_add_test(verdicts, test_growing_in_repo_channel_site_is_suspect);
     tcase_add_test(verdicts, test_under_threshold_is_not_suspect);
     tcase_add_test(verdicts, test_suppressed_site_is_visible_not_suspect);
+    tcase_add_test(verdicts, test_since_version);
     suite_add_tcase(suite, verdicts);
     TCase *queue = tcase_create("queue");
     tcase_add_checked_fixture(queue, setup, teardown);
