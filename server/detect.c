@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "periodic.h"
 
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
@@ -76,11 +77,7 @@ struct detect {
     pthread_mutex_t lock;       /* guards verdicts */
     struct verdict_set verdicts; /* sorted by (service, location_id) */
 
-    pthread_mutex_t stop_lock;
-    pthread_cond_t stop_cond;
-    bool stopping;
-    bool started;
-    pthread_t thread;
+    struct periodic thread;     /* runs passes every opts.interval */
 };
 
 void detect_options_default(struct detect_options *opts)
@@ -501,26 +498,13 @@ out:
 
 /* ---- the thread, the judge ------------------------------------------------------- */
 
-static void *detect_thread(void *arg)
+static void detect_pass(void *ctx)
 {
-    struct detect *detect = arg;
-    pthread_mutex_lock(&detect->stop_lock);
-    while (!detect->stopping) {
-        pthread_mutex_unlock(&detect->stop_lock);
-        struct lf_error err;
-        lf_error_clear(&err);
-        if (detect_run(detect, 0, &err) != LF_OK)
-            log_warn("detect: pass failed: %s", err.msg);
-        pthread_mutex_lock(&detect->stop_lock);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += detect->opts.interval > 0 ? detect->opts.interval : 30;
-        while (!detect->stopping &&
-                pthread_cond_timedwait(&detect->stop_cond, &detect->stop_lock, &until) == 0) {
-        }
-    }
-    pthread_mutex_unlock(&detect->stop_lock);
-    return NULL;
+    struct detect *detect = ctx;
+    struct lf_error err;
+    lf_error_clear(&err);
+    if (detect_run(detect, 0, &err) != LF_OK)
+        log_warn("detect: pass failed: %s", err.msg);
 }
 
 int detect_create(struct store *store, struct writer *writer, const struct detect_options *opts,
@@ -538,20 +522,14 @@ int detect_create(struct store *store, struct writer *writer, const struct detec
         detect_options_default(&detect->opts);
     pthread_mutex_init(&detect->pass_lock, NULL);
     pthread_mutex_init(&detect->lock, NULL);
-    pthread_mutex_init(&detect->stop_lock, NULL);
-    pthread_cond_init(&detect->stop_cond, NULL);
     *out = detect;
     return LF_OK;
 }
 
 int detect_start(struct detect *detect, struct lf_error *err)
 {
-    if (detect->started)
-        return LF_OK;
-    if (pthread_create(&detect->thread, NULL, detect_thread, detect) != 0)
-        return lf_fail(err, LF_EINTERNAL, "detect: cannot start its thread");
-    detect->started = true;
-    return LF_OK;
+    int64_t seconds = detect->opts.interval > 0 ? detect->opts.interval : 30;
+    return periodic_start(&detect->thread, seconds * 1000, detect_pass, detect, err);
 }
 
 static const struct detect_verdict *find_verdict(const struct verdict_set *set,
@@ -659,17 +637,9 @@ void detect_free(struct detect *detect)
 {
     if (!detect)
         return;
-    if (detect->started) {
-        pthread_mutex_lock(&detect->stop_lock);
-        detect->stopping = true;
-        pthread_cond_broadcast(&detect->stop_cond);
-        pthread_mutex_unlock(&detect->stop_lock);
-        pthread_join(detect->thread, NULL);
-    }
+    periodic_stop(&detect->thread);
     verdict_set_clear(&detect->verdicts);
     pthread_mutex_destroy(&detect->pass_lock);
     pthread_mutex_destroy(&detect->lock);
-    pthread_mutex_destroy(&detect->stop_lock);
-    pthread_cond_destroy(&detect->stop_cond);
     lf_free(detect);
 }

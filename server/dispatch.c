@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "periodic.h"
 #include "sqlbind.h"
 #include "trend.h"
 
@@ -38,11 +39,7 @@ struct dispatch {
     struct dispatch_stats stats;
     pthread_mutex_t lock; /* stats and budgets; passes are on the one thread */
     pthread_mutex_t run_lock;
-    pthread_mutex_t stop_lock;
-    pthread_cond_t stop_cond;
-    bool stopping;
-    bool started;
-    pthread_t thread;
+    struct periodic thread; /* delivers every opts.interval_ms */
 };
 
 void dispatch_options_default(struct dispatch_options *opts)
@@ -478,32 +475,12 @@ int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent,
     return rc;
 }
 
-static void *dispatch_thread(void *arg)
+static void dispatch_pass(void *ctx)
 {
-    struct dispatch *dispatch = arg;
-    pthread_mutex_lock(&dispatch->stop_lock);
-    while (!dispatch->stopping) {
-        pthread_mutex_unlock(&dispatch->stop_lock);
-        struct lf_error err;
-        lf_error_clear(&err);
-        if (dispatch_run_once(dispatch, 0, NULL, &err) != LF_OK)
-            log_warn("dispatch: %s", err.msg);
-        pthread_mutex_lock(&dispatch->stop_lock);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        int64_t ms = dispatch->opts.interval_ms > 0 ? dispatch->opts.interval_ms : 1000;
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += (long)(ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        while (!dispatch->stopping &&
-                pthread_cond_timedwait(&dispatch->stop_cond, &dispatch->stop_lock, &until) == 0) {
-        }
-    }
-    pthread_mutex_unlock(&dispatch->stop_lock);
-    return NULL;
+    struct lf_error err;
+    lf_error_clear(&err);
+    if (dispatch_run_once(ctx, 0, NULL, &err) != LF_OK)
+        log_warn("dispatch: %s", err.msg);
 }
 
 int dispatch_create(struct store *store, struct writer *writer,
@@ -521,20 +498,14 @@ int dispatch_create(struct store *store, struct writer *writer,
         dispatch_options_default(&dispatch->opts);
     pthread_mutex_init(&dispatch->lock, NULL);
     pthread_mutex_init(&dispatch->run_lock, NULL);
-    pthread_mutex_init(&dispatch->stop_lock, NULL);
-    pthread_cond_init(&dispatch->stop_cond, NULL);
     *out = dispatch;
     return LF_OK;
 }
 
 int dispatch_start(struct dispatch *dispatch, struct lf_error *err)
 {
-    if (dispatch->started)
-        return LF_OK;
-    if (pthread_create(&dispatch->thread, NULL, dispatch_thread, dispatch) != 0)
-        return lf_fail(err, LF_EINTERNAL, "dispatch: cannot start its thread");
-    dispatch->started = true;
-    return LF_OK;
+    int64_t ms = dispatch->opts.interval_ms > 0 ? dispatch->opts.interval_ms : 1000;
+    return periodic_start(&dispatch->thread, ms, dispatch_pass, dispatch, err);
 }
 
 void dispatch_get_stats(struct dispatch *dispatch, struct dispatch_stats *out)
@@ -548,16 +519,8 @@ void dispatch_free(struct dispatch *dispatch)
 {
     if (!dispatch)
         return;
-    if (dispatch->started) {
-        pthread_mutex_lock(&dispatch->stop_lock);
-        dispatch->stopping = true;
-        pthread_cond_broadcast(&dispatch->stop_cond);
-        pthread_mutex_unlock(&dispatch->stop_lock);
-        pthread_join(dispatch->thread, NULL);
-    }
+    periodic_stop(&dispatch->thread);
     pthread_mutex_destroy(&dispatch->lock);
     pthread_mutex_destroy(&dispatch->run_lock);
-    pthread_mutex_destroy(&dispatch->stop_lock);
-    pthread_cond_destroy(&dispatch->stop_cond);
     lf_free(dispatch);
 }

@@ -11,6 +11,7 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "periodic.h"
 #include "sqlbind.h"
 
 #define HOUR 3600
@@ -21,12 +22,8 @@ struct retention {
     struct writer *writer;
     struct retention_options opts;
     struct retention_stats stats;
-    pthread_mutex_t lock;
-    pthread_mutex_t stop_lock;
-    pthread_cond_t stop_cond;
-    bool stopping;
-    bool started;
-    pthread_t thread;
+    pthread_mutex_t lock;   /* guards stats */
+    struct periodic thread; /* a pass every opts.interval */
 };
 
 void retention_options_default(struct retention_options *opts)
@@ -41,10 +38,7 @@ void retention_options_default(struct retention_options *opts)
 
 static bool is_stopping(struct retention *retention)
 {
-    pthread_mutex_lock(&retention->stop_lock);
-    bool stopping = retention->stopping;
-    pthread_mutex_unlock(&retention->stop_lock);
-    return stopping;
+    return periodic_stopping(&retention->thread);
 }
 
 /* ---- rolling up ------------------------------------------------------------------- */
@@ -202,26 +196,12 @@ int retention_run(struct retention *retention, int64_t now, struct lf_error *err
 
 /* ---- thread and lifecycle --------------------------------------------------------- */
 
-static void *retention_thread(void *arg)
+static void retention_pass(void *ctx)
 {
-    struct retention *retention = arg;
-    pthread_mutex_lock(&retention->stop_lock);
-    while (!retention->stopping) {
-        pthread_mutex_unlock(&retention->stop_lock);
-        struct lf_error err;
-        lf_error_clear(&err);
-        if (retention_run(retention, 0, &err) != LF_OK)
-            log_warn("retention: pass failed: %s", err.msg);
-        pthread_mutex_lock(&retention->stop_lock);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += retention->opts.interval > 0 ? retention->opts.interval : 300;
-        while (!retention->stopping &&
-                pthread_cond_timedwait(&retention->stop_cond, &retention->stop_lock, &until) == 0) {
-        }
-    }
-    pthread_mutex_unlock(&retention->stop_lock);
-    return NULL;
+    struct lf_error err;
+    lf_error_clear(&err);
+    if (retention_run(ctx, 0, &err) != LF_OK)
+        log_warn("retention: pass failed: %s", err.msg);
 }
 
 int retention_create(struct store *store, struct writer *writer,
@@ -240,20 +220,14 @@ int retention_create(struct store *store, struct writer *writer,
     if (retention->opts.batch == 0)
         retention->opts.batch = 500;
     pthread_mutex_init(&retention->lock, NULL);
-    pthread_mutex_init(&retention->stop_lock, NULL);
-    pthread_cond_init(&retention->stop_cond, NULL);
     *out = retention;
     return LF_OK;
 }
 
 int retention_start(struct retention *retention, struct lf_error *err)
 {
-    if (retention->started)
-        return LF_OK;
-    if (pthread_create(&retention->thread, NULL, retention_thread, retention) != 0)
-        return lf_fail(err, LF_EINTERNAL, "retention: cannot start its thread");
-    retention->started = true;
-    return LF_OK;
+    int64_t seconds = retention->opts.interval > 0 ? retention->opts.interval : 300;
+    return periodic_start(&retention->thread, seconds * 1000, retention_pass, retention, err);
 }
 
 void retention_get_stats(struct retention *retention, struct retention_stats *out)
@@ -267,15 +241,7 @@ void retention_free(struct retention *retention)
 {
     if (!retention)
         return;
-    if (retention->started) {
-        pthread_mutex_lock(&retention->stop_lock);
-        retention->stopping = true;
-        pthread_cond_broadcast(&retention->stop_cond);
-        pthread_mutex_unlock(&retention->stop_lock);
-        pthread_join(retention->thread, NULL);
-    }
+    periodic_stop(&retention->thread);
     pthread_mutex_destroy(&retention->lock);
-    pthread_mutex_destroy(&retention->stop_lock);
-    pthread_cond_destroy(&retention->stop_cond);
     lf_free(retention);
 }
