@@ -119,7 +119,9 @@ build/san/tests/%: tests/unit/%.c build/san/libleakfleet.a
 
 # Unit tests of the agent (tests/unit/test_agent_*.c) also link agent/*.c except main.c.
 SAN_AGENT_OBJS := $(filter-out build/san/agent/main.o,$(AGENT_SRCS:%.c=build/san/%.o))
-build/san/tests/test_agent_%: tests/unit/test_agent_%.c $(SAN_AGENT_OBJS) build/san/libleakfleet.a
+AGENT_UNIT_BINS := $(filter build/san/tests/test_agent_%,$(UNIT_BINS))
+$(AGENT_UNIT_BINS): build/san/tests/test_agent_%: tests/unit/test_agent_%.c $(SAN_AGENT_OBJS) \
+		build/san/libleakfleet.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC test $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -Itests/unit -Iagent -o $@ $< $(SAN_AGENT_OBJS) \
