@@ -67,9 +67,11 @@ build/gen/schema_sql.c: build/tools/embed $(SCHEMA)
 
 build/gen/web_assets.c: build/tools/embed $(WEB_FILES) | web-bundle
 	@mkdir -p $(@D)
-	$(Q)build/tools/embed embedded_web $@ web/ $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg) $(wildcard build/web/*))
+	$(Q)build/tools/embed embedded_web $@ web/ $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) \
+		$$(ls build/web/* 2>/dev/null | sort)
 
-# The dashboard's npm dependencies are bundled into build/web/ (see web/README.md).
+# The dashboard's npm dependencies are bundled into build/web/ by web/bundle.sh. The shell
+# lists build/web/ when the recipe runs: make's own wildcard cache predates the bundle.
 .PHONY: web-bundle
 web-bundle:
 	$(Q)if [ -x web/bundle.sh ]; then web/bundle.sh; fi

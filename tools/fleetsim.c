@@ -1380,6 +1380,17 @@ int main(int argc, char **argv)
         curl_easy_cleanup(q.easy);
         buf_release(&q.resp);
     }
+    if (opts.healthz_seconds > 0) {
+        /* a second reference after the load: the machine may be busier or idler now */
+        lf_free(l.stats.latency.v);
+        memset(&l.stats, 0, sizeof(l.stats));
+        double t = now_seconds();
+        loop_run(&l, opts.healthz_seconds);
+        double after = (double)l.stats.stored / (now_seconds() - t);
+        printf("reference after the load: GET /healthz %.0f req/s; ratio pushes/s / healthz "
+               "req/s = %.3f\n",
+               after, after > 0 ? rate / after : 0);
+    }
     int rc = 0;
     if (opts.check)
         rc = run_check(&fleet, &opts);
