@@ -4,3 +4,7 @@
 
 ALTER TABLE profiles ADD COLUMN version TEXT; -- NULL = not named
 ALTER TABLE samples ADD COLUMN version TEXT;  -- NULL = no `version` label at the site
+
+-- Retention rolls up and deletes by time across every service: without this index each
+-- pass would scan all profiles and sort them.
+CREATE INDEX profiles_ts ON profiles(ts);

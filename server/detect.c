@@ -78,6 +78,13 @@ struct detect {
     struct verdict_set verdicts; /* sorted by (service, location_id) */
 
     struct periodic thread;     /* runs passes every opts.interval */
+
+    /* /api/v1/trends for another window than the detection's: the last answer, reused
+     * for one detection interval (guarded by lock) */
+    json_t *trends_cached;
+    int64_t trends_window;
+    size_t trends_limit;
+    int64_t trends_at;
 };
 
 void detect_options_default(struct detect_options *opts)
@@ -352,10 +359,21 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         v->file = lf_strdup(file ? file : "");
         v->op = lf_strdup(op ? op : "");
         v->line = sqlite3_column_int64(candidates, 9);
+        v->is_channel = sqlite3_column_int(candidates, 4) != 0;
         if (!v->service || (owner && !v->owner) || !v->function || !v->file || !v->op) {
             rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
             goto out;
         }
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_fail(db, err, "read candidates");
+        goto out;
+    }
+    /* Every read below is its own short transaction, so checkpoints can reset the WAL
+     * between them however long the pass takes. */
+    sqlite3_reset(candidates);
+    for (size_t i = 0; i < set->len; i++) {
+        struct detect_verdict *v = &set->items[i];
         rc = read_series(db, series, &detect->opts, now, window, v, &buf, err);
         if (rc != LF_OK)
             goto out;
@@ -363,8 +381,7 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         rc = trend_analyze(buf.series, buf.n_series, &detect->opts.trend, &trend, err);
         if (rc != LF_OK)
             goto out;
-        rc = judge_site(detect, stack, op ? op : "", sqlite3_column_int(candidates, 4) != 0,
-                now, v, &trend);
+        rc = judge_site(detect, stack, v->op, v->is_channel, now, v, &trend);
         if (rc != LF_OK) {
             rc = lf_fail(err, rc, "detect: out of memory");
             goto out;
@@ -374,17 +391,18 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
             sqlite3_bind_int64(version, 1, v->service_id);
             sqlite3_bind_int64(version, 2, v->location_id);
             sqlite3_bind_int64(version, 3, v->since);
+            bool lost = false;
             if (sqlite3_step(version) == SQLITE_ROW && sqlite3_column_text(version, 0)) {
                 v->since_version = lf_strdup((const char *)sqlite3_column_text(version, 0));
-                if (!v->since_version) {
-                    rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
-                    goto out;
-                }
+                lost = v->since_version == NULL;
+            }
+            sqlite3_reset(version);
+            if (lost) {
+                rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+                goto out;
             }
         }
     }
-    if (step != SQLITE_DONE)
-        rc = db_fail(db, err, "read candidates");
 out:
     sqlite3_finalize(candidates);
     sqlite3_finalize(series);
@@ -576,29 +594,13 @@ static int compare_growth(const void *a, const void *b)
     return compare_verdict(a, b);
 }
 
-int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,
-        json_t **out, struct lf_error *err)
+/* The trends JSON of set's verdicts (items already in growth order), at most limit. */
+static json_t *trends_json(const struct detect_verdict *const *items, size_t n, size_t limit,
+        int64_t window)
 {
-    *out = NULL;
-    if (now == 0)
-        now = (int64_t)time(NULL);
-    if (window <= 0)
-        window = detect->opts.window;
-    if (limit == 0)
-        limit = 100;
-    struct verdict_set set = { 0 };
-    struct store_conn *conn = NULL;
-    int rc = store_reader_acquire(detect->store, &conn, err);
-    if (rc != LF_OK)
-        return rc;
-    rc = read_verdicts(detect, conn, now, window, &set, err);
-    store_reader_release(detect->store, conn);
-    if (rc != LF_OK)
-        goto out;
-    qsort(set.items, set.len, sizeof(*set.items), compare_growth);
     json_t *list = json_array();
-    for (size_t i = 0; list && i < set.len && i < limit; i++) {
-        const struct detect_verdict *v = &set.items[i];
+    for (size_t i = 0; list && i < n && i < limit; i++) {
+        const struct detect_verdict *v = items[i];
         json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o,"
                                 " s:o, s:o, s:b}",
                 "location_id", (json_int_t)v->location_id, "service", v->service, "function",
@@ -615,9 +617,82 @@ int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t lim
             list = NULL;
         }
     }
-    *out = list ? json_pack("{s:I, s:o}", "window", (json_int_t)window, "trends", list) : NULL;
-    if (!*out)
+    return list ? json_pack("{s:I, s:o}", "window", (json_int_t)window, "trends", list) : NULL;
+}
+
+static int compare_growth_ptr(const void *a, const void *b)
+{
+    return compare_growth(*(const struct detect_verdict *const *)a,
+            *(const struct detect_verdict *const *)b);
+}
+
+/* Orders set's verdicts by growth into a new array of pointers (caller frees). */
+static const struct detect_verdict **by_growth(const struct verdict_set *set)
+{
+    const struct detect_verdict **items = lf_calloc(set->len + 1, sizeof(*items));
+    if (!items)
+        return NULL;
+    for (size_t i = 0; i < set->len; i++)
+        items[i] = &set->items[i];
+    qsort(items, set->len, sizeof(*items), compare_growth_ptr);
+    return items;
+}
+
+int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,
+        json_t **out, struct lf_error *err)
+{
+    *out = NULL;
+    bool live = now == 0;
+    if (now == 0)
+        now = (int64_t)time(NULL);
+    if (window <= 0)
+        window = detect->opts.window;
+    if (limit == 0)
+        limit = 100;
+    int64_t interval = detect->opts.interval > 0 ? detect->opts.interval : 30;
+
+    /* The detection window: the latest pass already holds the answer. Another window:
+     * computed, then reused for one interval. */
+    if (live) {
+        pthread_mutex_lock(&detect->lock);
+        if (window == detect->opts.window && detect->verdicts.len > 0) {
+            const struct detect_verdict **items = by_growth(&detect->verdicts);
+            *out = items ? trends_json(items, detect->verdicts.len, limit, window) : NULL;
+            lf_free(items);
+        } else if (detect->trends_cached && detect->trends_window == window &&
+                detect->trends_limit == limit && now - detect->trends_at < interval) {
+            *out = json_incref(detect->trends_cached);
+        }
+        pthread_mutex_unlock(&detect->lock);
+        if (*out)
+            return LF_OK;
+    }
+
+    struct verdict_set set = { 0 };
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(detect->store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    rc = read_verdicts(detect, conn, now, window, &set, err);
+    store_reader_release(detect->store, conn);
+    if (rc != LF_OK)
+        goto out;
+    const struct detect_verdict **items = by_growth(&set);
+    *out = items ? trends_json(items, set.len, limit, window) : NULL;
+    lf_free(items);
+    if (!*out) {
         rc = lf_fail(err, LF_ENOMEM, "trends: out of memory");
+        goto out;
+    }
+    if (live) {
+        pthread_mutex_lock(&detect->lock);
+        json_decref(detect->trends_cached);
+        detect->trends_cached = json_incref(*out);
+        detect->trends_window = window;
+        detect->trends_limit = limit;
+        detect->trends_at = now;
+        pthread_mutex_unlock(&detect->lock);
+    }
 out:
     verdict_set_clear(&set);
     return rc;
@@ -639,6 +714,7 @@ void detect_free(struct detect *detect)
         return;
     periodic_stop(&detect->thread);
     verdict_set_clear(&detect->verdicts);
+    json_decref(detect->trends_cached);
     pthread_mutex_destroy(&detect->pass_lock);
     pthread_mutex_destroy(&detect->lock);
     lf_free(detect);

@@ -57,6 +57,7 @@ struct detect_verdict {
     char *file;
     int64_t line;
     char *op;
+    bool is_channel;
     int64_t count;           /* summed over the latest profile of each live instance */
     bool in_repo;
     const char *owner;       /* location owner, else the service's; NULL = none (owned

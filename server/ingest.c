@@ -218,6 +218,10 @@ int ingest_profile(const struct ingest_context *ctx, const struct ingest_request
         return lf_fail(err, LF_EINVAL, "ts must be unix seconds, not negative");
     int64_t received = (int64_t)time(NULL);
     int64_t ts = req->ts > 0 ? req->ts : received;
+    /* A profile from the future would stay its instance's latest for as long. */
+    if (ts > received + INGEST_MAX_FUTURE)
+        return lf_fail(err, LF_EINVAL, "ts %lld is more than %d s ahead of the server's clock",
+                       (long long)ts, INGEST_MAX_FUTURE);
 
     struct store_put_result put;
     memset(&put, 0, sizeof(put));

@@ -36,6 +36,9 @@ struct ingest_context {
     size_t n_owners;
 };
 
+/* How far ahead of the server's clock a push's ts may be (seconds): clock skew, not more. */
+#define INGEST_MAX_FUTURE 3600
+
 /* Longest service, instance and idempotency key accepted (bytes). */
 #define INGEST_NAME_MAX 256
 

@@ -184,6 +184,8 @@ static int code_for(int sqlite_rc, enum lf_code dflt)
     case SQLITE_FULL:
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+    case SQLITE_IOERR: /* a write the OS refused (a file-size limit, a failing disk): the
+                          transaction is rolled back; try again later */
         return LF_EUNAVAIL;
     case SQLITE_NOMEM:
         return LF_ENOMEM;
@@ -249,6 +251,10 @@ static int conn_open(struct store_conn *conn, const char *path, const struct sto
                         opts->synchronous_full ? "PRAGMA synchronous = FULL"
                                                : "PRAGMA synchronous = NORMAL",
                         "synchronous", err);
+    /* After a checkpoint resets the WAL, truncate it to 64 MiB: a burst or a long read
+     * may grow it, it must not stay that large. */
+    if (code == LF_OK)
+        code = exec_sql(conn, "PRAGMA journal_size_limit = 67108864", "journal_size_limit", err);
     if (code == LF_OK && reader)
         code = exec_sql(conn, "PRAGMA query_only = ON", "query_only", err);
     return code;

@@ -342,14 +342,15 @@
   /* ---- trends ----------------------------------------------------------------------- */
 
   async function viewTrends(params) {
-    const window_ = params.get('window') || '24h';
-    const data = await api('/api/v1/trends?window=' + encodeURIComponent(window_));
+    const window_ = params.get('window') || '';
+    const data = await api('/api/v1/trends' + (window_ ? '?window=' + encodeURIComponent(window_) : ''));
     clear(view);
     view.appendChild(el('h1', {}, 'Fastest-growing sites'));
-    const choices = ['1h', '6h', '24h', '7d'];
+    const choices = ['', '1h', '6h', '24h', '7d'];
+    const label = (c) => c || 'detection window (' + Math.round(data.window / 3600) + ' h)';
     view.appendChild(el('div', { class: 'filters' }, el('label', {}, 'Window',
-      el('select', { name: 'window', onchange: (e) => setHash('/trends', new URLSearchParams({ window: e.target.value })) },
-        choices.map((c) => el('option', { value: c, selected: c === window_ }, c))))));
+      el('select', { name: 'window', onchange: (e) => setHash('/trends', new URLSearchParams(e.target.value ? { window: e.target.value } : {})) },
+        choices.map((c) => el('option', { value: c, selected: c === window_ }, label(c)))))));
     const rows = (data.trends || []).filter((r) => r.growth_per_hour !== null).slice(0, 50);
     if (!rows.length) {
       view.appendChild(el('p', { class: 'muted' }, 'Not enough samples in this window yet.'));
