@@ -496,7 +496,8 @@ int detect_run(struct detect *detect, int64_t now, struct lf_error *err)
     store_reader_release(detect->store, conn);
     if (rc != LF_OK)
         goto out;
-    qsort(set.items, set.len, sizeof(*set.items), compare_verdict);
+    if (set.len > 0)
+        qsort(set.items, set.len, sizeof(*set.items), compare_verdict);
 
     struct write_job job = { detect, &set, now };
     rc = writer_run(detect->writer, write_verdicts, &job, err);
@@ -553,6 +554,8 @@ int detect_start(struct detect *detect, struct lf_error *err)
 static const struct detect_verdict *find_verdict(const struct verdict_set *set,
         const char *service, int64_t location_id)
 {
+    if (set->len == 0)
+        return NULL;
     struct detect_verdict key = { .service = (char *)(uintptr_t)service,
         .location_id = location_id };
     return bsearch(&key, set->items, set->len, sizeof(*set->items), compare_verdict);
