@@ -245,6 +245,9 @@ struct serve_settings {
     int64_t max_body;
     int64_t max_decoded;
     int64_t threads; /* 0 = thread per connection */
+    int64_t max_connections;
+    int64_t max_connections_per_ip; /* 0 = a quarter of max_connections */
+    int64_t timeout;                /* idle connection timeout, seconds */
     const char *codeowners;
     const char **roots;
     size_t n_roots;
@@ -254,7 +257,8 @@ struct serve_settings {
 };
 
 static const char *const limits_keys[] = { "max_body_bytes", "max_decoded_bytes" };
-static const char *const http_keys[] = { "threads" };
+static const char *const http_keys[] = { "threads", "max_connections", "max_connections_per_ip",
+                                         "timeout" };
 
 static int read_settings(const struct config *cfg, const struct serve_flags *flags,
                          struct serve_settings *s, struct lf_error *err)
@@ -268,7 +272,7 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
     if (rc == LF_OK)
         rc = config_check_keys(cfg, "limits", limits_keys, 2, err);
     if (rc == LF_OK)
-        rc = config_check_keys(cfg, "http", http_keys, 1, err);
+        rc = config_check_keys(cfg, "http", http_keys, 4, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (int64_t)1 << 32,
                         &s->max_body, err);
@@ -277,6 +281,13 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
                         (int64_t)1 << 34, &s->max_decoded, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "http.threads", 0, 0, 1024, &s->threads, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "http.max_connections", 4096, 16, 65536, &s->max_connections, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "http.max_connections_per_ip", 0, 0, 65536,
+                        &s->max_connections_per_ip, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "http.timeout", 30, &s->timeout, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "owners.codeowners", NULL, &s->codeowners, err);
     if (rc == LF_OK)
@@ -468,6 +479,9 @@ static int serve(int argc, char **argv, struct lf_error *err)
         .threading = settings.threads > 0 ? HTTP_THREAD_POOL : HTTP_THREAD_PER_CONNECTION,
         .threads = (unsigned)settings.threads,
         .max_body_bytes = (size_t)settings.max_body,
+        .connection_limit = (unsigned)settings.max_connections,
+        .per_ip_limit = (unsigned)settings.max_connections_per_ip,
+        .timeout_seconds = settings.timeout > 0 ? (unsigned)settings.timeout : 30,
     };
     rc = http_open(&http_opts, routes, routes_count, auth, metrics, &app, &server, err);
     if (rc != LF_OK)

@@ -588,11 +588,13 @@ int http_open(const struct http_options *opts, const struct route *table, size_t
         flags |= MHD_USE_IPv6;
     unsigned limit = opts->connection_limit > 0 ? opts->connection_limit : 4096;
     unsigned timeout = opts->timeout_seconds > 0 ? opts->timeout_seconds : 30;
+    unsigned per_ip = opts->per_ip_limit > 0 ? opts->per_ip_limit : (limit + 3) / 4;
     struct MHD_OptionItem items[] = {
         { MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL },
         { MHD_OPTION_SOCK_ADDR, 0, &addr },
         { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, server },
         { MHD_OPTION_CONNECTION_LIMIT, (intptr_t)limit, NULL },
+        { MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)per_ip, NULL },
         { MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)timeout, NULL },
         { MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
         { MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL },

@@ -97,6 +97,8 @@ struct http_options {
     size_t max_body_bytes;     /* replaces the cap of every route that takes a body
                                   larger than 64 KiB (the ingest route); 0 keeps them */
     unsigned connection_limit; /* 0 = 4096 */
+    unsigned per_ip_limit;     /* connections from one address; 0 = a quarter of the
+                                  connection limit, so one host cannot take them all */
     unsigned timeout_seconds;  /* idle connection timeout; 0 = 30 */
 };
 
