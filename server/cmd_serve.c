@@ -454,6 +454,7 @@ static int serve(int argc, char **argv, struct lf_error *err)
         .owner_services = settings.owner_services,
         .owner_names = settings.owner_names,
         .n_owners = settings.n_owners,
+        .max_age = pipeline.retention.raw_retention,
     };
     ingest.limits = parse_limits_default();
     ingest.limits.max_decoded_bytes = (size_t)settings.max_decoded;

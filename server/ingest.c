@@ -222,6 +222,9 @@ int ingest_profile(const struct ingest_context *ctx, const struct ingest_request
     if (ts > received + INGEST_MAX_FUTURE)
         return lf_fail(err, LF_EINVAL, "ts %lld is more than %d s ahead of the server's clock",
                        (long long)ts, INGEST_MAX_FUTURE);
+    if (ctx->max_age > 0 && ts < received - ctx->max_age)
+        return lf_fail(err, LF_EINVAL, "ts %lld is older than the raw retention (%lld s)",
+                       (long long)ts, (long long)ctx->max_age);
 
     struct store_put_result put;
     memset(&put, 0, sizeof(put));

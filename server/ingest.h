@@ -34,6 +34,8 @@ struct ingest_context {
     const char *const *owner_services;
     const char *const *owner_names;
     size_t n_owners;
+    int64_t max_age; /* retention.raw: a push older than this would be deleted unseen by the
+                        rollups, so it is refused; 0 = no bound */
 };
 
 /* How far ahead of the server's clock a push's ts may be (seconds): clock skew, not more. */
