@@ -410,6 +410,11 @@ static int serve(int argc, char **argv, struct lf_error *err)
             rc = err->code;
             goto out;
         }
+        if (codeowners_n_invalid(owners) > 0)
+            log_warn("serve: %s: %zu line(s) skipped (GitHub rejects them: '!', '[ ]', '\\#'), "
+                     "the first at line %zu",
+                     settings.codeowners, codeowners_n_invalid(owners),
+                     codeowners_first_invalid_line(owners));
     }
     attributor = attributor_create(settings.roots, settings.n_roots, owners);
     auth = auth_create();

@@ -21,7 +21,6 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out,
 {
     struct detect_options *d = &out->detect;
     int64_t min_samples = (int64_t)d->trend.min_samples;
-    const char *text = NULL;
     int rc = config_check_keys(cfg, "detect", detect_keys, N_OF(detect_keys), err);
     if (rc == LF_OK)
         rc = config_int(cfg, "detect.threshold", d->threshold, 1, INT64_MAX, &d->threshold, err);
@@ -40,16 +39,13 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out,
         d->extra_ops = out->extra_ops;
     }
     if (rc == LF_OK)
-        rc = config_str(cfg, "detect.min_growth_per_hour", NULL, &text, err);
-    if (rc == LF_OK && text) {
-        struct str s = str_from_cstr(text);
-        int64_t whole;
-        if (!str_to_int64(s, &whole) || whole < 0)
-            return lf_fail(err, LF_EINVAL,
-                    "%s: detect.min_growth_per_hour: expected a whole number >= 0",
-                    config_name(cfg));
-        d->trend.min_growth_per_hour = (double)whole;
-    }
+        rc = config_double(cfg, "detect.min_growth_per_hour", d->trend.min_growth_per_hour, 0,
+                1e12, &d->trend.min_growth_per_hour, err);
+    if (rc == LF_OK)
+        rc = config_double(cfg, "detect.alpha", d->trend.alpha, 1e-12, 0.5, &d->trend.alpha, err);
+    if (rc == LF_OK)
+        rc = config_double(cfg, "detect.restart_drop", d->trend.restart_drop, 0.01, 1,
+                &d->trend.restart_drop, err);
     if (rc == LF_OK)
         rc = config_check_keys(cfg, "detect.suppress", (const char *const[]){ "rules",
                 "expected" }, 2, err);

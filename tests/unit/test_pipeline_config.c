@@ -43,6 +43,8 @@ START_TEST(test_every_key)
             "  interval: 15s\n"
             "  min_samples: 8\n"
             "  min_growth_per_hour: 5\n"
+            "  alpha: 0.001\n"
+            "  restart_drop: 0.3\n"
             "  ops: [\"sync.Mutex.Lock\", \"sync.WaitGroup.Wait\"]\n"
             "  suppress:\n"
             "    rules: build/test-pipeline-rules.txt\n"
@@ -73,6 +75,8 @@ START_TEST(test_every_key)
     ck_assert_int_eq(pc.detect.interval, 15);
     ck_assert_uint_eq(pc.detect.trend.min_samples, 8);
     ck_assert_double_eq(pc.detect.trend.min_growth_per_hour, 5);
+    ck_assert_double_eq(pc.detect.trend.alpha, 0.001);
+    ck_assert_double_eq(pc.detect.trend.restart_drop, 0.3);
     ck_assert_uint_eq(pc.detect.n_extra_ops, 2);
     ck_assert_str_eq(pc.detect.extra_ops[1], "sync.WaitGroup.Wait");
     ck_assert_ptr_nonnull(pc.suppress);
