@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "embedded.h"
 #include "log.h"
+#include "seen.h"
 
 struct store_conn {
     sqlite3 *db;
@@ -25,7 +26,15 @@ struct store_conn {
     pthread_mutex_t *shared; /* ":memory:": the store's lock held from BEGIN to the end */
     bool in_transaction;     /* the shared lock is held by this transaction */
     struct store_conn *next_free;
+    /* the writer only: rows it knows are stored, cleared on every rollback */
+    struct seen *locations; /* identity + attributes -> (id, first_seen) */
+    struct seen *sightings; /* (service_id, location_id) -> (first_seen, last_seen) */
 };
+
+/* A service's last sighting of a location is rewritten at most this often (seconds):
+ * it feeds the detection window and the inventory's last_seen, minutes-grained. */
+#define SIGHTING_GRAIN 60
+#define SEEN_MAX 65536
 
 struct store {
     bool memory;
@@ -220,6 +229,9 @@ static int exec_sql(struct store_conn *conn, const char *sql, const char *what,
 
 static void conn_close(struct store_conn *conn)
 {
+    seen_free(conn->locations);
+    seen_free(conn->sightings);
+    conn->locations = conn->sightings = NULL;
     for (size_t i = 0; i < STORE_N_STMTS; i++) {
         sqlite3_finalize(conn->stmts[i]);
         conn->stmts[i] = NULL;
@@ -415,6 +427,9 @@ int store_open(const char *path, const struct store_options *opts, struct store 
         rc = conn_prepare(&store->writer, err);
     if (rc != LF_OK)
         goto out;
+    /* Without them every push takes the full path: slower, not wrong. */
+    store->writer.locations = seen_create(SEEN_MAX);
+    store->writer.sightings = seen_create(SEEN_MAX);
 
     size_t n_readers = store->memory ? 0 : opts->n_readers;
     if (n_readers > 0) {
@@ -546,9 +561,17 @@ static void end_transaction(struct store_conn *conn)
     conn->in_transaction = false;
 }
 
+static void forget_seen(struct store_conn *conn)
+{
+    seen_clear(conn->locations);
+    seen_clear(conn->sightings);
+}
+
 int store_commit(struct store_conn *conn, struct lf_error *err)
 {
     int rc = run_simple(conn, STORE_STMT_COMMIT, "commit", err);
+    if (rc != LF_OK)
+        forget_seen(conn);
     if (rc == LF_OK || sqlite3_get_autocommit(conn->db))
         end_transaction(conn);
     return rc;
@@ -556,6 +579,7 @@ int store_commit(struct store_conn *conn, struct lf_error *err)
 
 int store_rollback(struct store_conn *conn, struct lf_error *err)
 {
+    forget_seen(conn);
     int rc = LF_OK;
     if (!sqlite3_get_autocommit(conn->db))
         rc = run_simple(conn, STORE_STMT_ROLLBACK, "rollback", err);
@@ -575,6 +599,7 @@ int store_savepoint_release(struct store_conn *conn, struct lf_error *err)
 
 int store_savepoint_rollback(struct store_conn *conn, struct lf_error *err)
 {
+    forget_seen(conn);
     int rc = run_simple(conn, STORE_STMT_ROLLBACK_TO, "rollback to savepoint", err);
     if (rc == LF_OK)
         rc = run_simple(conn, STORE_STMT_RELEASE, "release savepoint", err);
@@ -675,9 +700,48 @@ int store_find_idempotent(struct store *store, struct str service, struct str ke
 
 /* Finds or creates the location of site, keeping its attribution current and its
  * representative stack stored; *id receives its id. */
+/* The key under which the writer remembers a location with exactly these attributes;
+ * 0 when it does not fit (such sites always take the full path). */
+static size_t location_key(const struct store_site *site, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%.*s%c%.*s%c%lld%c%.*s%c%d%d%d%c%.*s%c%.*s", (int)site->function.len,
+                     site->function.p ? site->function.p : "", 0, (int)site->file.len,
+                     site->file.p ? site->file.p : "", 0, (long long)site->line, 0,
+                     (int)site->op.len, site->op.p ? site->op.p : "", 0, site->is_channel,
+                     site->in_repo, site->n_frames > 0, 0, (int)site->repo_path.len,
+                     site->repo_path.p ? site->repo_path.p : "", 0, (int)site->owner.len,
+                     site->owner.p ? site->owner.p : "");
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+static int put_location_stored(struct store_conn *conn, const struct store_site *site,
+                               int64_t ts, int64_t *id, int64_t *first_seen,
+                               struct lf_error *err);
+
 static int put_location(struct store_conn *conn, const struct store_site *site, int64_t ts,
                         int64_t *id, struct lf_error *err)
 {
+    char key[4096];
+    size_t len = location_key(site, key, sizeof(key));
+    int64_t known_id = 0, first_seen = 0;
+    if (len > 0 && seen_get(conn->locations, key, len, &known_id, &first_seen) &&
+        first_seen <= ts) {
+        *id = known_id;
+        return LF_OK;
+    }
+    int rc = put_location_stored(conn, site, ts, id, &first_seen, err);
+    if (rc == LF_OK && len > 0)
+        seen_put(conn->locations, key, len, *id, first_seen);
+    return rc;
+}
+
+/* The full path: find (or insert) the location, bring its attributes and first sighting
+ * up to date, store its stack if it has none; *first_seen gets its first sighting. */
+static int put_location_stored(struct store_conn *conn, const struct store_site *site,
+                               int64_t ts, int64_t *id, int64_t *first_seen,
+                               struct lf_error *err)
+{
+    *first_seen = ts;
     sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_FIND);
     bind_str(stmt, 1, site->function);
     bind_str(stmt, 2, site->file);
@@ -686,6 +750,9 @@ static int put_location(struct store_conn *conn, const struct store_site *site, 
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         *id = sqlite3_column_int64(stmt, 0);
+        int64_t stored_first = sqlite3_column_int64(stmt, 5);
+        if (stored_first < ts)
+            *first_seen = stored_first;
         bool same = sqlite3_column_int(stmt, 1) == (int)site->is_channel &&
                     sqlite3_column_int(stmt, 2) == (int)site->in_repo &&
                     column_eq(stmt, 3, site->repo_path) && column_eq(stmt, 4, site->owner) &&
@@ -813,12 +880,18 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
             return rc;
         if (stored != site->count)
             merged++;
+        int64_t sighting[2] = { service_id, location_id }, first = 0, last = 0;
+        if (seen_get(conn->sightings, sighting, sizeof(sighting), &first, &last) &&
+            first <= profile->ts && profile->ts <= last + SIGHTING_GRAIN)
+            continue;
         stmt = store_stmt(conn, STORE_STMT_SERVICE_LOCATION_UPSERT);
         sqlite3_bind_int64(stmt, 1, service_id);
         sqlite3_bind_int64(stmt, 2, location_id);
         sqlite3_bind_int64(stmt, 3, profile->ts);
         if ((rc = step_done(conn, stmt, "upsert service location", err)) != LF_OK)
             return rc;
+        seen_put(conn->sightings, sighting, sizeof(sighting), profile->ts,
+                 last > profile->ts ? last : profile->ts);
     }
     int64_t n_locations = (int64_t)profile->n_sites - merged;
     if (merged > 0) {
