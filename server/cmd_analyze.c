@@ -11,6 +11,7 @@
 #include "aggregate.h"
 #include "alloc.h"
 #include "attribute.h"
+#include "cli.h"
 #include "codeowners.h"
 #include "commands.h"
 #include "config.h"
@@ -52,38 +53,7 @@ struct analyze_options {
     const char *input;
 };
 
-/* Prints "leakfleet analyze: MESSAGE" and a pointer to --help; returns LF_EUSAGE. */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("leakfleet analyze: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n(see leakfleet analyze --help)\n", stderr);
-    return LF_EUSAGE;
-}
-
-/* Takes the value of --name VALUE or --name=VALUE; NULL when this is not the option. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0)
-        return NULL;
-    if (arg[n] == '=')
-        return arg + n + 1;
-    if (arg[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    *i += 1;
-    return argv[*i];
-}
 
 static int parse_options(int argc, char **argv, struct analyze_options *opt, bool *help)
 {
@@ -97,7 +67,7 @@ static int parse_options(int argc, char **argv, struct analyze_options *opt, boo
         bool missing = false;
         if (only_operands || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (opt->input != NULL)
-                return usage_error("more than one input: '%s'", arg);
+                return cli_usage_error("analyze", "more than one input: '%s'", arg);
             opt->input = arg;
         } else if (strcmp(arg, "--") == 0) {
             only_operands = true;
@@ -106,33 +76,33 @@ static int parse_options(int argc, char **argv, struct analyze_options *opt, boo
             return LF_OK;
         } else if (strcmp(arg, "--json") == 0) {
             opt->json = true;
-        } else if ((value = option_value(argc, argv, &i, "--format", &missing)) != NULL) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--format", &missing)) != NULL) {
             if (!parse_format_from_name(value, &opt->format))
-                return usage_error("unknown format '%s' (want auto, pprof, debug1 or debug2)",
+                return cli_usage_error("analyze", "unknown format '%s' (want auto, pprof, debug1 or debug2)",
                                    value);
-        } else if ((value = option_value(argc, argv, &i, "--config", &missing)) != NULL) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--config", &missing)) != NULL) {
             opt->config_path = value;
-        } else if ((value = option_value(argc, argv, &i, "--repo", &missing)) != NULL) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--repo", &missing)) != NULL) {
             if (opt->n_roots == ANALYZE_MAX_ROOTS)
-                return usage_error("too many --repo options (at most 256): '%s'", value);
+                return cli_usage_error("analyze", "too many --repo options (at most 256): '%s'", value);
             opt->roots[opt->n_roots++] = value;
-        } else if ((value = option_value(argc, argv, &i, "--owners", &missing)) != NULL) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--owners", &missing)) != NULL) {
             opt->owners_path = value;
-        } else if ((value = option_value(argc, argv, &i, "--min", &missing)) != NULL) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--min", &missing)) != NULL) {
             char *end = NULL;
             errno = 0;
             long long n = strtoll(value, &end, 10);
             if (errno != 0 || end == value || *end != '\0' || n < 0)
-                return usage_error("--min wants a count of goroutines, not '%s'", value);
+                return cli_usage_error("analyze", "--min wants a count of goroutines, not '%s'", value);
             opt->min_count = n;
         } else if (missing) {
-            return usage_error("%s needs a value", arg);
+            return cli_usage_error("analyze", "%s needs a value", arg);
         } else {
-            return usage_error("unknown option '%s'", arg);
+            return cli_usage_error("analyze", "unknown option '%s'", arg);
         }
     }
     if (opt->input == NULL)
-        return usage_error("missing input FILE (or - for stdin)");
+        return cli_usage_error("analyze", "missing input FILE (or - for stdin)");
     return LF_OK;
 }
 

@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "classify.h"
+#include "cli.h"
 #include "commands.h"
 #include "error.h"
 #include "parse.h"
@@ -50,37 +51,7 @@ struct classify_run {
     const char *out_dir;
 };
 
-/* Prints "leakfleet classify: MESSAGE" and a pointer to --help; returns LF_EUSAGE. */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("leakfleet classify: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\n(see leakfleet classify --help)\n", stderr);
-    return LF_EUSAGE;
-}
-
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0)
-        return NULL;
-    if (arg[n] == '=')
-        return arg + n + 1;
-    if (arg[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    *i += 1;
-    return argv[*i];
-}
 
 static struct class_state *class_find(struct classify_run *run, const char *name)
 {
@@ -206,31 +177,31 @@ int cmd_classify(int argc, char **argv)
         bool missing = false;
         if (only_operands || arg[0] != '-' || strcmp(arg, "-") == 0) {
             if (input != NULL)
-                return usage_error("more than one input: '%s'", arg);
+                return cli_usage_error("classify", "more than one input: '%s'", arg);
             input = arg;
         } else if (strcmp(arg, "--") == 0) {
             only_operands = true;
         } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(classify_usage, stdout);
             return LF_OK;
-        } else if ((value = option_value(argc, argv, &i, "--rules", &missing)) != NULL) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--rules", &missing)) != NULL) {
             rules_path = value;
-        } else if ((value = option_value(argc, argv, &i, "--out", &missing)) != NULL) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--out", &missing)) != NULL) {
             out_dir = value;
-        } else if ((value = option_value(argc, argv, &i, "--format", &missing)) != NULL) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--format", &missing)) != NULL) {
             if (!parse_format_from_name(value, &format))
-                return usage_error("unknown format '%s' (want auto, pprof, debug1 or debug2)",
+                return cli_usage_error("classify", "unknown format '%s' (want auto, pprof, debug1 or debug2)",
                                    value);
         } else if (missing) {
-            return usage_error("%s needs a value", arg);
+            return cli_usage_error("classify", "%s needs a value", arg);
         } else {
-            return usage_error("unknown option '%s'", arg);
+            return cli_usage_error("classify", "unknown option '%s'", arg);
         }
     }
     if (rules_path == NULL)
-        return usage_error("missing --rules RULES");
+        return cli_usage_error("classify", "missing --rules RULES");
     if (input == NULL)
-        return usage_error("missing input FILE (or - for stdin)");
+        return cli_usage_error("classify", "missing input FILE (or - for stdin)");
 
     struct lf_error err;
     lf_error_clear(&err);
