@@ -10,7 +10,8 @@ static int hash_sink(void *ctx, const struct stack *s, struct lf_error *err)
 {
     uint64_t *h = ctx;
     *h = str_hash(s->wait_reason,
-                  *h * 31 + (uint64_t)(s->count + s->goroutine_id * 7 + s->wait_minutes) +
+                  *h * 31 + (uint64_t)s->count + (uint64_t)s->goroutine_id * 7 +
+                          (uint64_t)s->wait_minutes +
                           (uint64_t)(s->leaked + 2 * s->locked_to_thread + 4 * s->truncated));
     for (size_t i = 0; i < s->n_frames; i++)
         *h = str_hash(s->frames[i].file,
