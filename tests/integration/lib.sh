@@ -12,8 +12,9 @@ LF_PID=
 LF_URL=
 LF_FAILED=0
 
+# lf_cleanup [RC]: the EXIT trap; a test with its own trap passes the status it saved.
 lf_cleanup() {
-    local rc=$?
+    local rc=${1:-$?}
     if [ -n "$LF_PID" ] && kill -0 "$LF_PID" 2>/dev/null; then
         kill -KILL "$LF_PID" 2>/dev/null || true
         wait "$LF_PID" 2>/dev/null || true

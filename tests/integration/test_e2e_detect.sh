@@ -48,7 +48,7 @@ bin/leakfleet-agent --server "$LF_URL" --token agent-secret --service leaky --in
     --target "$LEAKY_URL" --interval 1s --retry-max 1s --spool "$LF_TMP/spool" \
     >"$LF_TMP/agent.log" 2>&1 &
 AGENT_PID=$!
-trap 'rc=$?; kill $AGENT_PID $HOOK_PID 2>/dev/null; leaky_stop; (exit $rc); lf_cleanup' EXIT
+trap 'rc=$?; kill $AGENT_PID $HOOK_PID 2>/dev/null || true; leaky_stop; lf_cleanup $rc' EXIT
 
 SEND='github.com/acme/leaky/internal/ncast.(*Bus).Publish.func1'
 RECV='github.com/acme/leaky/internal/worker.(*job).await'

@@ -41,7 +41,7 @@ YAML
 lf_start
 
 leaky_start "$LF_TMP" build/goleaky/leaky -leak-rate 0 -start 0 -kinds send,select,mutex -workers 40
-trap 'rc=$?; leaky_stop; kill $HOOK_PID 2>/dev/null; (exit $rc); lf_cleanup' EXIT
+trap 'rc=$?; leaky_stop; kill $HOOK_PID 2>/dev/null || true; lf_cleanup $rc' EXIT
 leaky_wait_ready 10 || lf_fail "leaky not ready"
 
 now=$(date +%s)

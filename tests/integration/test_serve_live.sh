@@ -11,7 +11,7 @@ if [ ! -x build/goleaky/leaky ]; then
 fi
 [ -x build/goleaky/leaky ] || lf_fail "the Go fixture service is not built (needs golang-go)"
 src=$(cat build/goleaky/srcdir)
-trap 'rc=$?; leaky_stop; (exit $rc); lf_cleanup' EXIT
+trap 'rc=$?; leaky_stop; lf_cleanup $rc' EXIT
 
 N=60 # goroutines started per leak kind
 cat >"$LF_TMP/config.yaml" <<YAML

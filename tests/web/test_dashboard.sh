@@ -43,7 +43,7 @@ YAML
 lf_start
 
 leaky_start "$LF_TMP" build/goleaky/leaky -leak-rate 0 -start 0 -kinds send,select,mutex
-trap 'rc=$?; leaky_stop; (exit $rc); lf_cleanup' EXIT
+trap 'rc=$?; leaky_stop; lf_cleanup $rc' EXIT
 leaky_wait_ready 10
 
 push() { # push SERVICE INSTANCE TS FILE [CURL ARGS]
