@@ -1,11 +1,14 @@
-/* cli.c - option values and usage errors for the commands. */
+/* cli.c - option values, usage errors and input streaming for the commands. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
+#include "alloc.h"
+
+#define CLI_CHUNK ((size_t)64 << 10)
 
 const char *cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing)
 {
@@ -34,4 +37,40 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\n(see leakfleet %s --help)\n", command);
     return LF_EUSAGE;
+}
+
+int cli_parse_input(const char *path, enum parse_format format, stack_sink_fn sink, void *ctx,
+                    struct parse_info *info, struct lf_error *err)
+{
+    bool from_stdin = strcmp(path, "-") == 0;
+    FILE *in = from_stdin ? stdin : fopen(path, "rb");
+    if (in == NULL)
+        return lf_fail(err, LF_EIO, "cannot open: %s", strerror(errno));
+    char *buf = lf_malloc(CLI_CHUNK);
+    struct parser *parser = parser_create(format, NULL, sink, ctx);
+    int rc = LF_OK;
+    if (buf == NULL || parser == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        size_t n = fread(buf, 1, CLI_CHUNK, in);
+        if (n > 0 && (rc = parser_feed(parser, buf, n, err)) != LF_OK)
+            goto out;
+        if (n < CLI_CHUNK) {
+            if (ferror(in)) {
+                rc = lf_fail(err, LF_EIO, "read error: %s", strerror(errno));
+                goto out;
+            }
+            if (feof(in))
+                break;
+        }
+    }
+    rc = parser_finish(parser, info, err);
+out:
+    parser_free(parser);
+    lf_free(buf);
+    if (!from_stdin)
+        fclose(in);
+    return rc;
 }

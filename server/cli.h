@@ -1,9 +1,14 @@
-/* cli.h - what the commands (cmd_*.c) share to read their arguments: "--name VALUE" and
- * "--name=VALUE" options, and the one-line usage error with a pointer to --help. */
+/* cli.h - what the commands (cmd_*.c) share: "--name VALUE" and "--name=VALUE" options,
+ * the one-line usage error with a pointer to --help, and streaming one input file (or
+ * stdin) through the parser. */
 #ifndef LF_CLI_H
 #define LF_CLI_H
 
 #include <stdbool.h>
+
+#include "error.h"
+#include "parse.h"
+#include "stack.h"
 
 /* The value of option name at argv[*i] ("--name VALUE" advances *i past the value, or
  * "--name=VALUE"); NULL when argv[*i] is not this option, or when its value is missing
@@ -14,5 +19,11 @@ const char *cli_option_value(int argc, char **argv, int *i, const char *name, bo
  * returns LF_EUSAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+
+/* Streams the file at path ("-" = stdin) through a parser of format into sink(ctx, …), in
+ * 64 KiB reads; fills *info (may be NULL). LF_EIO when it cannot be opened or read,
+ * otherwise the parser's result. */
+int cli_parse_input(const char *path, enum parse_format format, stack_sink_fn sink, void *ctx,
+                    struct parse_info *info, struct lf_error *err);
 
 #endif

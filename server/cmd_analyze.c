@@ -19,7 +19,6 @@
 #include "parse.h"
 #include "report.h"
 
-#define ANALYZE_CHUNK     ((size_t)64 << 10)
 #define ANALYZE_MAX_ROOTS 256
 
 static const char analyze_usage[] =
@@ -164,42 +163,7 @@ static int setup_attribution(const struct analyze_options *opt, struct attributi
 static int read_profile(const struct analyze_options *opt, struct aggregate *agg,
                         struct parse_info *info, struct lf_error *err)
 {
-    bool from_stdin = strcmp(opt->input, "-") == 0;
-    FILE *in = from_stdin ? stdin : fopen(opt->input, "rb");
-    char *buf = NULL;
-    struct parser *parser = NULL;
-    int rc = LF_OK;
-    if (in == NULL)
-        return lf_fail(err, LF_EIO, "cannot open: %s", strerror(errno));
-    buf = lf_malloc(ANALYZE_CHUNK);
-    parser = parser_create(opt->format, NULL, aggregate_sink, agg);
-    if (buf == NULL || parser == NULL) {
-        rc = lf_fail(err, LF_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (;;) {
-        size_t n = fread(buf, 1, ANALYZE_CHUNK, in);
-        if (n > 0) {
-            rc = parser_feed(parser, buf, n, err);
-            if (rc != LF_OK)
-                goto out;
-        }
-        if (n < ANALYZE_CHUNK) {
-            if (ferror(in)) {
-                rc = lf_fail(err, LF_EIO, "read error: %s", strerror(errno));
-                goto out;
-            }
-            if (feof(in))
-                break;
-        }
-    }
-    rc = parser_finish(parser, info, err);
-out:
-    parser_free(parser);
-    lf_free(buf);
-    if (!from_stdin)
-        fclose(in);
-    return rc;
+    return cli_parse_input(opt->input, opt->format, aggregate_sink, agg, info, err);
 }
 
 int cmd_analyze(int argc, char **argv)

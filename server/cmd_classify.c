@@ -18,7 +18,6 @@
 #include "parse.h"
 #include "rules.h"
 
-#define CLASSIFY_CHUNK ((size_t)64 << 10)
 
 static const char classify_usage[] =
         "usage: leakfleet classify --rules RULES [--out DIR] FILE|-\n"
@@ -133,37 +132,7 @@ static int compare_classes(const void *a, const void *b)
 static int read_input(const char *input, enum parse_format format, struct classify_run *run,
                       struct lf_error *err)
 {
-    bool from_stdin = strcmp(input, "-") == 0;
-    FILE *in = from_stdin ? stdin : fopen(input, "rb");
-    if (in == NULL)
-        return lf_fail(err, LF_EIO, "cannot open: %s", strerror(errno));
-    char *buf = lf_malloc(CLASSIFY_CHUNK);
-    struct parser *parser = parser_create(format, NULL, classify_sink, run);
-    int rc = LF_OK;
-    if (buf == NULL || parser == NULL) {
-        rc = lf_fail(err, LF_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (;;) {
-        size_t n = fread(buf, 1, CLASSIFY_CHUNK, in);
-        if (n > 0 && (rc = parser_feed(parser, buf, n, err)) != LF_OK)
-            goto out;
-        if (n < CLASSIFY_CHUNK) {
-            if (ferror(in)) {
-                rc = lf_fail(err, LF_EIO, "read error: %s", strerror(errno));
-                goto out;
-            }
-            if (feof(in))
-                break;
-        }
-    }
-    rc = parser_finish(parser, NULL, err);
-out:
-    parser_free(parser);
-    lf_free(buf);
-    if (!from_stdin)
-        fclose(in);
-    return rc;
+    return cli_parse_input(input, format, classify_sink, run, NULL, err);
 }
 
 int cmd_classify(int argc, char **argv)
