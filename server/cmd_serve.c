@@ -159,6 +159,13 @@ static double gauge_jobs(void *ctx)
     return (double)stats.jobs;
 }
 
+static double gauge_reruns(void *ctx)
+{
+    struct writer_stats stats;
+    writer_get_stats(((const struct gauges *)ctx)->writer, &stats);
+    return (double)stats.reruns;
+}
+
 static double gauge_largest_batch(void *ctx)
 {
     struct writer_stats stats;
@@ -229,6 +236,10 @@ static int add_gauges(struct metrics *metrics, struct gauges *g, struct lf_error
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_writer_jobs_total",
                                "Store jobs run by the writer.", "counter", gauge_jobs, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_writer_reruns_total",
+                               "Batches run again job by job because one of their jobs failed.",
+                               "counter", gauge_reruns, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_writer_largest_batch",
                                "Most jobs committed in one transaction.", "gauge",

@@ -548,7 +548,7 @@ int detect_create(struct store *store, struct writer *writer, const struct detec
 int detect_start(struct detect *detect, struct lf_error *err)
 {
     int64_t seconds = detect->opts.interval > 0 ? detect->opts.interval : 30;
-    return periodic_start(&detect->thread, seconds * 1000, detect_pass, detect, err);
+    return periodic_start(&detect->thread, "lf-detect", seconds * 1000, detect_pass, detect, err);
 }
 
 static const struct detect_verdict *find_verdict(const struct verdict_set *set,

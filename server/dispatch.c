@@ -505,7 +505,7 @@ int dispatch_create(struct store *store, struct writer *writer,
 int dispatch_start(struct dispatch *dispatch, struct lf_error *err)
 {
     int64_t ms = dispatch->opts.interval_ms > 0 ? dispatch->opts.interval_ms : 1000;
-    return periodic_start(&dispatch->thread, ms, dispatch_pass, dispatch, err);
+    return periodic_start(&dispatch->thread, "lf-dispatch", ms, dispatch_pass, dispatch, err);
 }
 
 void dispatch_get_stats(struct dispatch *dispatch, struct dispatch_stats *out)

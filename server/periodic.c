@@ -1,12 +1,15 @@
 /* periodic.c - the sleep is a timed wait on a condition variable, so a stop request
  * never waits out an interval. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "periodic.h"
 
+#include <stdio.h>
 #include <time.h>
 
 static void *periodic_main(void *arg)
 {
     struct periodic *p = arg;
+    pthread_setname_np(pthread_self(), p->name);
     pthread_mutex_lock(&p->lock);
     while (!p->stopping) {
         pthread_mutex_unlock(&p->lock);
@@ -27,11 +30,12 @@ static void *periodic_main(void *arg)
     return NULL;
 }
 
-int periodic_start(struct periodic *p, int64_t interval_ms, periodic_fn fn, void *ctx,
-        struct lf_error *err)
+int periodic_start(struct periodic *p, const char *name, int64_t interval_ms, periodic_fn fn,
+        void *ctx, struct lf_error *err)
 {
     if (p->started)
         return LF_OK;
+    snprintf(p->name, sizeof(p->name), "%s", name);
     p->fn = fn;
     p->ctx = ctx;
     p->interval_ms = interval_ms < 10 ? 10 : interval_ms;

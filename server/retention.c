@@ -227,7 +227,7 @@ int retention_create(struct store *store, struct writer *writer,
 int retention_start(struct retention *retention, struct lf_error *err)
 {
     int64_t seconds = retention->opts.interval > 0 ? retention->opts.interval : 300;
-    return periodic_start(&retention->thread, seconds * 1000, retention_pass, retention, err);
+    return periodic_start(&retention->thread, "lf-retention", seconds * 1000, retention_pass, retention, err);
 }
 
 void retention_get_stats(struct retention *retention, struct retention_stats *out)

@@ -29,6 +29,7 @@ struct store_conn {
     /* the writer only: rows it knows are stored, cleared on every rollback */
     struct seen *locations; /* identity + attributes -> (id, first_seen) */
     struct seen *sightings; /* (service_id, location_id) -> (first_seen, last_seen) */
+    struct seen *services;  /* name NUL owner (absent: no NUL) -> (id, 0) */
 };
 
 /* A service's last sighting of a location is rewritten at most this often (seconds):
@@ -231,6 +232,7 @@ static void conn_close(struct store_conn *conn)
 {
     seen_free(conn->locations);
     seen_free(conn->sightings);
+    seen_free(conn->services);
     conn->locations = conn->sightings = NULL;
     for (size_t i = 0; i < STORE_N_STMTS; i++) {
         sqlite3_finalize(conn->stmts[i]);
@@ -267,6 +269,10 @@ static int conn_open(struct store_conn *conn, const char *path, const struct sto
      * may grow it, it must not stay that large. */
     if (code == LF_OK)
         code = exec_sql(conn, "PRAGMA journal_size_limit = 67108864", "journal_size_limit", err);
+    /* Statement and savepoint journals in memory: the writer opens a savepoint per job,
+     * and on disk each one copied every page it touched through a temporary file. */
+    if (code == LF_OK)
+        code = exec_sql(conn, "PRAGMA temp_store = MEMORY", "temp_store", err);
     if (code == LF_OK && reader)
         code = exec_sql(conn, "PRAGMA query_only = ON", "query_only", err);
     return code;
@@ -430,6 +436,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     /* Without them every push takes the full path: slower, not wrong. */
     store->writer.locations = seen_create(SEEN_MAX);
     store->writer.sightings = seen_create(SEEN_MAX);
+    store->writer.services = seen_create(SEEN_MAX);
 
     size_t n_readers = store->memory ? 0 : opts->n_readers;
     if (n_readers > 0) {
@@ -565,6 +572,7 @@ static void forget_seen(struct store_conn *conn)
 {
     seen_clear(conn->locations);
     seen_clear(conn->sightings);
+    seen_clear(conn->services);
 }
 
 int store_commit(struct store_conn *conn, struct lf_error *err)
@@ -698,26 +706,44 @@ int store_find_idempotent(struct store *store, struct str service, struct str ke
     return rc;
 }
 
-/* Finds or creates the location of site, keeping its attribution current and its
- * representative stack stored; *id receives its id. */
+/* Appends len bytes and a NUL separator to a key being built in buf[size] at *pos;
+ * false (and *pos past size) once it does not fit. */
+static bool key_append(char *buf, size_t size, size_t *pos, const void *p, size_t len)
+{
+    if (*pos > size || size - *pos < len + 1) {
+        *pos = size + 1;
+        return false;
+    }
+    if (len > 0)
+        memcpy(buf + *pos, p, len);
+    *pos += len;
+    buf[(*pos)++] = '\0';
+    return true;
+}
+
 /* The key under which the writer remembers a location with exactly these attributes;
  * 0 when it does not fit (such sites always take the full path). */
 static size_t location_key(const struct store_site *site, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "%.*s%c%.*s%c%lld%c%.*s%c%d%d%d%c%.*s%c%.*s", (int)site->function.len,
-                     site->function.p ? site->function.p : "", 0, (int)site->file.len,
-                     site->file.p ? site->file.p : "", 0, (long long)site->line, 0,
-                     (int)site->op.len, site->op.p ? site->op.p : "", 0, site->is_channel,
-                     site->in_repo, site->n_frames > 0, 0, (int)site->repo_path.len,
-                     site->repo_path.p ? site->repo_path.p : "", 0, (int)site->owner.len,
-                     site->owner.p ? site->owner.p : "");
-    return n > 0 && (size_t)n < size ? (size_t)n : 0;
+    size_t pos = 0;
+    int64_t line = site->line;
+    unsigned char flags[3] = { site->is_channel, site->in_repo, site->n_frames > 0 };
+    key_append(buf, size, &pos, site->function.p, site->function.len);
+    key_append(buf, size, &pos, site->file.p, site->file.len);
+    key_append(buf, size, &pos, &line, sizeof(line));
+    key_append(buf, size, &pos, site->op.p, site->op.len);
+    key_append(buf, size, &pos, flags, sizeof(flags));
+    key_append(buf, size, &pos, site->repo_path.p, site->repo_path.len);
+    key_append(buf, size, &pos, site->owner.p, site->owner.len);
+    return pos <= size ? pos : 0;
 }
 
 static int put_location_stored(struct store_conn *conn, const struct store_site *site,
                                int64_t ts, int64_t *id, int64_t *first_seen,
                                struct lf_error *err);
 
+/* Finds or creates the location of site, keeping its attribution current and its
+ * representative stack stored; *id receives its id. */
 static int put_location(struct store_conn *conn, const struct store_site *site, int64_t ts,
                         int64_t *id, struct lf_error *err)
 {
@@ -816,6 +842,32 @@ static int put_location_stored(struct store_conn *conn, const struct store_site 
     return LF_OK;
 }
 
+/* Finds or creates the service of profile, with its configured owner; *id receives its
+ * id. A service already written with this owner in this process is not written again. */
+static int put_service(struct store_conn *conn, const struct store_profile *profile,
+                       int64_t *id, struct lf_error *err)
+{
+    char key[1024];
+    size_t len = 0;
+    key_append(key, sizeof(key), &len, profile->service.p, profile->service.len);
+    if (profile->service_owner.p != NULL)
+        key_append(key, sizeof(key), &len, profile->service_owner.p,
+                   profile->service_owner.len);
+    if (len > sizeof(key))
+        len = 0; /* too long to remember: always the full path */
+    int64_t unused = 0;
+    if (len > 0 && seen_get(conn->services, key, len, id, &unused))
+        return LF_OK;
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERVICE_UPSERT);
+    bind_str(stmt, 1, profile->service);
+    bind_str_or_null(stmt, 2, profile->service_owner);
+    sqlite3_bind_int64(stmt, 3, profile->received);
+    int rc = step_id(conn, stmt, id, "upsert service", err);
+    if (rc == LF_OK && len > 0)
+        seen_put(conn->services, key, len, *id, 0);
+    return rc;
+}
+
 int store_put_profile(struct store_conn *conn, const struct store_profile *profile,
                       struct store_put_result *out, struct lf_error *err)
 {
@@ -825,12 +877,9 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     int rc;
     int64_t service_id = 0, instance_id = 0, profile_id = 0;
 
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERVICE_UPSERT);
-    bind_str(stmt, 1, profile->service);
-    bind_str_or_null(stmt, 2, profile->service_owner);
-    sqlite3_bind_int64(stmt, 3, profile->received);
-    if ((rc = step_id(conn, stmt, &service_id, "upsert service", err)) != LF_OK)
+    if ((rc = put_service(conn, profile, &service_id, err)) != LF_OK)
         return rc;
+    sqlite3_stmt *stmt;
 
     if (!str_is_empty(profile->idempotency_key)) {
         bool found = false;

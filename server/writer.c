@@ -3,6 +3,7 @@
  * model: one BEGIN/COMMIT (one WAL fsync with synchronous=FULL) per batch, and a batch
  * is everything that queued while the previous batch committed, so the number of
  * commits falls as concurrency rises. A caller is woken only after COMMIT returned. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "writer.h"
 
 #include <pthread.h>
@@ -39,46 +40,95 @@ void writer_options_default(struct writer_options *opts)
     opts->max_batch = 512;
 }
 
+/* Ends the batch's transaction after its jobs ran: COMMIT when rc is LF_OK, else ROLLBACK.
+ * Returns the transaction's result. */
+static int end_batch(struct store_conn *conn, int rc, struct lf_error *txn_err)
+{
+    if (rc == LF_OK)
+        rc = store_commit(conn, txn_err);
+    if (rc != LF_OK) {
+        struct lf_error ignored;
+        store_rollback(conn, &ignored);
+    }
+    return rc;
+}
+
+/* The fast path: every job of the batch straight inside one transaction, no savepoints
+ * (a savepoint copies each page it dirties into its journal, which was the writer's
+ * largest cost). Sets *job_failed and returns LF_OK, with the transaction rolled back,
+ * when a job failed: the batch must then run again job by job. Otherwise returns the
+ * transaction's result (LF_OK: every job succeeded and the batch committed), with txn_err
+ * set when it failed. */
+static int run_batch_together(struct store_conn *conn, struct writer_job *batch,
+                              bool *job_failed, struct lf_error *txn_err)
+{
+    *job_failed = false;
+    int rc = store_begin(conn, txn_err);
+    if (rc != LF_OK)
+        return rc;
+    for (struct writer_job *job = batch; job != NULL && !*job_failed; job = job->next) {
+        lf_error_clear(&job->err);
+        job->result = job->fn(conn, job->ctx, &job->err);
+        *job_failed = job->result != LF_OK;
+    }
+    if (*job_failed) {
+        struct lf_error ignored;
+        store_rollback(conn, &ignored);
+        return LF_OK;
+    }
+    return end_batch(conn, LF_OK, txn_err);
+}
+
+/* The careful path, after a job failed on the fast one: one transaction again, each job
+ * inside its own savepoint so that a failing job is undone alone. Returns the
+ * transaction's result, with txn_err set when it failed. */
+static int run_batch_one_by_one(struct store_conn *conn, struct writer_job *batch,
+                                struct lf_error *txn_err)
+{
+    int rc = store_begin(conn, txn_err);
+    if (rc != LF_OK)
+        return rc;
+    for (struct writer_job *job = batch; job != NULL && rc == LF_OK; job = job->next) {
+        rc = store_savepoint(conn, txn_err);
+        if (rc != LF_OK)
+            break;
+        lf_error_clear(&job->err);
+        job->result = job->fn(conn, job->ctx, &job->err);
+        if (job->result == LF_OK) {
+            rc = store_savepoint_release(conn, txn_err);
+        } else {
+            if (job->err.code == LF_OK)
+                lf_fail(&job->err, job->result, "write failed");
+            rc = store_savepoint_rollback(conn, txn_err);
+            if (rc != LF_OK) {
+                /* SQLite already rolled the whole transaction back (a full disk,
+                 * an I/O error): the job's own error says why */
+                *txn_err = job->err;
+                rc = job->err.code;
+            }
+        }
+    }
+    return end_batch(conn, rc, txn_err);
+}
+
 /* Runs the n jobs of one batch (a NULL-terminated list) in one transaction, filling
- * each job's result and err; when the transaction fails, every job gets its error. */
+ * each job's result and err; when the transaction fails, every job gets its error.
+ * Jobs may therefore run twice (the first run rolled back): a job's effects are its
+ * writes and the outputs it sets in its ctx, nothing else. */
 static void run_batch(struct writer *writer, struct writer_job *batch, size_t n, bool *committed)
 {
     struct store_conn *conn = store_writer_conn(writer->store);
     struct lf_error txn_err = { LF_OK, "" };
-    *committed = false;
-    int rc = store_begin(conn, &txn_err);
-    if (rc == LF_OK) {
-        for (struct writer_job *job = batch; job != NULL && rc == LF_OK; job = job->next) {
-            rc = store_savepoint(conn, &txn_err);
-            if (rc != LF_OK)
-                break;
-            lf_error_clear(&job->err);
-            job->result = job->fn(conn, job->ctx, &job->err);
-            if (job->result == LF_OK) {
-                rc = store_savepoint_release(conn, &txn_err);
-            } else {
-                if (job->err.code == LF_OK)
-                    lf_fail(&job->err, job->result, "write failed");
-                rc = store_savepoint_rollback(conn, &txn_err);
-                if (rc != LF_OK) {
-                    /* SQLite already rolled the whole transaction back (a full disk,
-                     * an I/O error): the job's own error says why */
-                    txn_err = job->err;
-                    rc = job->err.code;
-                }
-            }
-        }
-        if (rc == LF_OK)
-            rc = store_commit(conn, &txn_err);
-        if (rc != LF_OK) {
-            struct lf_error ignored;
-            store_rollback(conn, &ignored);
-        }
+    bool job_failed = false;
+    int rc = run_batch_together(conn, batch, &job_failed, &txn_err);
+    if (rc == LF_OK && job_failed) {
+        writer->stats.reruns++;
+        lf_error_clear(&txn_err);
+        rc = run_batch_one_by_one(conn, batch, &txn_err);
     }
-    if (rc == LF_OK) {
-        *committed = true;
+    *committed = rc == LF_OK;
+    if (*committed)
         return;
-    }
     /* the transaction is gone: no job of the batch is stored */
     lf_error_prefix(&txn_err, "store transaction of %zu writes", n);
     log_error("writer: %s", txn_err.msg);
@@ -91,6 +141,7 @@ static void run_batch(struct writer *writer, struct writer_job *batch, size_t n,
 static void *writer_main(void *arg)
 {
     struct writer *writer = arg;
+    pthread_setname_np(pthread_self(), "lf-writer");
     pthread_mutex_lock(&writer->lock);
     for (;;) {
         while (writer->head == NULL && !writer->stopping)

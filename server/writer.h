@@ -1,7 +1,8 @@
 /* writer.h - the single writer thread of the store, with group commit: callers queue
  * jobs and block; the thread takes every queued job (up to a batch size), runs them in
- * one transaction (each inside its own savepoint, so one failing job does not undo the
- * others), commits once, then wakes each caller with its own result. A caller is answered
+ * one transaction, commits once, then wakes each caller with its own result. When a job
+ * fails, that transaction is rolled back and the batch runs again with each job inside
+ * its own savepoint, so one failing job does not undo the others. A caller is answered
  * only after COMMIT has returned, so an acknowledged push is on disk. */
 #ifndef LF_WRITER_H
 #define LF_WRITER_H
@@ -15,8 +16,10 @@
 struct writer;
 
 /* A job: runs on the writer thread, on the write connection, inside the batch's open
- * transaction and the job's savepoint. Returns LF_OK, or a negative code with err set,
- * which rolls the job's savepoint back and is returned to its caller. */
+ * transaction. Returns LF_OK, or a negative code with err set, which undoes the job's
+ * writes and is returned to its caller. A job may run twice (its first run rolled back
+ * because another job of the batch failed): its only effects are its writes and the
+ * outputs it sets in ctx, and it sets them afresh on every run. */
 typedef int (*writer_fn)(struct store_conn *conn, void *ctx, struct lf_error *err);
 
 struct writer_options {
@@ -29,6 +32,7 @@ struct writer_stats {
     uint64_t commits;        /* transactions committed */
     uint64_t failed_commits; /* transactions whose COMMIT failed (every job failed) */
     uint64_t rejected;       /* writer_run answered LF_EUNAVAIL: queue full or stopping */
+    uint64_t reruns;         /* batches run again job by job because a job failed */
     size_t largest_batch;    /* most jobs in one transaction */
     size_t depth;            /* jobs waiting now */
 };

@@ -473,6 +473,71 @@ START_TEST(test_queue_full_is_unavailable)
 }
 END_TEST
 
+/* A batch runs without savepoints; when one of its jobs fails, the batch runs again with
+ * a savepoint per job: the others are stored once, the failing one not at all. */
+START_TEST(test_failing_job_in_a_batch_reruns_the_others)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    struct store *store = open_ok(t.path);
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+
+    /* hold the writer on a gate so that the next three jobs queue into one batch */
+    struct gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false };
+    struct runner blocked = { writer, wait_at_gate, &gate, -100 };
+    pthread_t t0;
+    ck_assert_int_eq(pthread_create(&t0, NULL, run_in_thread, &blocked), 0);
+    pthread_mutex_lock(&gate.lock);
+    while (!gate.entered)
+        pthread_cond_wait(&gate.cond, &gate.lock);
+    pthread_mutex_unlock(&gate.lock);
+
+    struct store_site sites[] = { site_leak(7) };
+    struct store_profile first = profile_of("checkout", "pod-1", 1000, sites, 1, "a");
+    struct store_profile bad = profile_of("checkout", "pod-bad", 1000, sites, 1, "b");
+    struct store_profile last = profile_of("checkout", "pod-2", 1000, sites, 1, "c");
+    struct put_job jobs[3] = { { &first, { 0, 0, 0, false } }, { &bad, { 0, 0, 0, false } },
+                               { &last, { 0, 0, 0, false } } };
+    struct runner runners[3] = { { writer, put_job_run, &jobs[0], -100 },
+                                 { writer, put_then_fail, &jobs[1], -100 },
+                                 { writer, put_job_run, &jobs[2], -100 } };
+    pthread_t threads[3];
+    struct writer_stats stats;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, run_in_thread, &runners[i]), 0);
+        do {
+            writer_get_stats(writer, &stats);
+        } while (stats.depth < (size_t)i + 1);
+    }
+    pthread_mutex_lock(&gate.lock);
+    gate.open = true;
+    pthread_cond_broadcast(&gate.cond);
+    pthread_mutex_unlock(&gate.lock);
+    pthread_join(t0, NULL);
+    for (int i = 0; i < 3; i++)
+        pthread_join(threads[i], NULL);
+
+    ck_assert_int_eq(runners[0].rc, LF_OK);
+    ck_assert_int_eq(runners[1].rc, LF_EINVAL);
+    ck_assert_int_eq(runners[2].rc, LF_OK);
+    writer_get_stats(writer, &stats);
+    ck_assert_uint_eq(stats.largest_batch, 3);
+    ck_assert_uint_eq(stats.reruns, 1);
+    ck_assert_uint_eq(stats.commits, 2);
+    /* the answers are those of the run that committed */
+    ck_assert_int_eq(jobs[2].result.profile_id, jobs[0].result.profile_id + 1);
+    writer_free(writer);
+    store_close(store);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), 2);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM instances"), 2);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles WHERE idempotency_key = 'b'"), 0);
+    ck_assert_int_eq(raw_int(t.path, "SELECT sum(profiles) FROM instances"), 2);
+    tmpdb_release(&t);
+}
+END_TEST
+
 /* ---- group commit --------------------------------------------------------------------- */
 
 #define GC_THREADS 8
@@ -561,6 +626,7 @@ static Suite *store_suite(void)
     tc = tcase_create("writer");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_queue_full_is_unavailable);
+    tcase_add_test(tc, test_failing_job_in_a_batch_reruns_the_others);
     tcase_add_test(tc, test_group_commit_8_threads);
     suite_add_tcase(s, tc);
     return s;
