@@ -30,6 +30,7 @@ struct store_conn {
     struct seen *locations; /* identity + attributes -> (id, first_seen) */
     struct seen *sightings; /* (service_id, location_id) -> (first_seen, last_seen) */
     struct seen *services;  /* name NUL owner (absent: no NUL) -> (id, 0) */
+    struct seen *instances; /* service_id, name -> (id, 0) */
 };
 
 /* A service's last sighting of a location is rewritten at most this often (seconds):
@@ -71,22 +72,25 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
     [STORE_STMT_IDEMPOTENT_FIND_BY_NAME] = "SELECT p.id, p.goroutines, p.locations FROM profiles p "
                                            "JOIN services s ON s.id = p.service_id "
                                            "WHERE s.name = ?1 AND p.idempotency_key = ?2",
-    /* ?1 service_id, ?2 name, ?3 received */
-    [STORE_STMT_INSTANCE_UPSERT] =
+    /* ?1 service_id, ?2 name */
+    [STORE_STMT_INSTANCE_FIND] = "SELECT id FROM instances WHERE service_id = ?1 AND name = ?2",
+    /* ?1 service_id, ?2 name, ?3 received; INSTANCE_PUSHED then counts its first push */
+    [STORE_STMT_INSTANCE_INSERT] =
             "INSERT INTO instances(service_id, name, first_seen, last_push, profiles) "
-            "VALUES (?1, ?2, ?3, ?3, 1) ON CONFLICT(service_id, name) DO UPDATE SET "
-            "last_push = max(last_push, excluded.last_push), profiles = profiles + 1 "
-            "RETURNING id",
-    /* ?1 instance_id, ?2 profile_id, ?3 ts: a newer (or equally recent) profile wins */
-    [STORE_STMT_INSTANCE_LATEST] = "UPDATE instances SET latest_profile_id = ?2, latest_ts = ?3 "
-                                   "WHERE id = ?1 AND (latest_ts IS NULL OR latest_ts <= ?3)",
+            "VALUES (?1, ?2, ?3, ?3, 0)",
+    /* ?1 instance_id, ?2 received, ?3 profile_id, ?4 ts: one more profile, liveness, and
+     * a newer (or equally recent) profile becomes the latest */
+    [STORE_STMT_INSTANCE_PUSHED] =
+            "UPDATE instances SET last_push = max(last_push, ?2), profiles = profiles + 1, "
+            "latest_profile_id = CASE WHEN latest_ts IS NULL OR latest_ts <= ?4 THEN ?3 "
+            "ELSE latest_profile_id END, "
+            "latest_ts = CASE WHEN latest_ts IS NULL OR latest_ts <= ?4 THEN ?4 "
+            "ELSE latest_ts END WHERE id = ?1",
     /* ?1 service_id, ?2 instance_id, ?3 ts, ?4 received, ?5 format, ?6 goroutines,
-     * ?7 locations, ?8 key or NULL */
+     * ?7 locations, ?8 key or NULL, ?9 version or NULL */
     [STORE_STMT_PROFILE_INSERT] =
             "INSERT INTO profiles(service_id, instance_id, ts, received, format, goroutines, "
             "locations, idempotency_key, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    /* ?1 id, ?2 locations */
-    [STORE_STMT_PROFILE_SET_LOCATIONS] = "UPDATE profiles SET locations = ?2 WHERE id = ?1",
     /* ?1 function, ?2 file, ?3 line, ?4 op */
     [STORE_STMT_LOCATION_FIND] =
             "SELECT id, is_channel, in_repo, repo_path, owner, first_seen FROM locations "
@@ -105,16 +109,11 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
     /* ?1 location_id, ?2 depth, ?3 function, ?4 file, ?5 line */
     [STORE_STMT_STACK_INSERT] = "INSERT OR IGNORE INTO stacks(location_id, depth, function, "
                                 "file, line) VALUES (?1, ?2, ?3, ?4, ?5)",
-    /* ?1 profile_id, ?2 location_id, ?3 count, ?4 max_wait or NULL, ?5 confirmed; two
-     * sites of one profile at one location merge. RETURNING tells a merge apart. */
-    [STORE_STMT_SAMPLE_UPSERT] =
+    /* ?1 profile_id, ?2 location_id, ?3 count, ?4 max_wait or NULL, ?5 confirmed,
+     * ?6 version or NULL; sites of one profile at one location are merged before */
+    [STORE_STMT_SAMPLE_INSERT] =
             "INSERT INTO samples(profile_id, location_id, count, max_wait, confirmed, version) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(profile_id, location_id) DO UPDATE SET "
-            "count = count + excluded.count, "
-            "max_wait = CASE WHEN max_wait IS NULL THEN excluded.max_wait "
-            "WHEN excluded.max_wait IS NULL THEN max_wait "
-            "ELSE max(max_wait, excluded.max_wait) END, "
-            "confirmed = max(confirmed, excluded.confirmed) RETURNING count",
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* ?1 service_id, ?2 location_id, ?3 ts */
     [STORE_STMT_SERVICE_LOCATION_UPSERT] =
             "INSERT INTO service_locations(service_id, location_id, first_seen, last_seen) "
@@ -233,6 +232,7 @@ static void conn_close(struct store_conn *conn)
     seen_free(conn->locations);
     seen_free(conn->sightings);
     seen_free(conn->services);
+    seen_free(conn->instances);
     conn->locations = conn->sightings = NULL;
     for (size_t i = 0; i < STORE_N_STMTS; i++) {
         sqlite3_finalize(conn->stmts[i]);
@@ -437,6 +437,7 @@ int store_open(const char *path, const struct store_options *opts, struct store 
     store->writer.locations = seen_create(SEEN_MAX);
     store->writer.sightings = seen_create(SEEN_MAX);
     store->writer.services = seen_create(SEEN_MAX);
+    store->writer.instances = seen_create(SEEN_MAX);
 
     size_t n_readers = store->memory ? 0 : opts->n_readers;
     if (n_readers > 0) {
@@ -573,6 +574,7 @@ static void forget_seen(struct store_conn *conn)
     seen_clear(conn->locations);
     seen_clear(conn->sightings);
     seen_clear(conn->services);
+    seen_clear(conn->instances);
 }
 
 int store_commit(struct store_conn *conn, struct lf_error *err)
@@ -868,6 +870,103 @@ static int put_service(struct store_conn *conn, const struct store_profile *prof
     return rc;
 }
 
+/* Finds or creates the instance name of service_id; *id receives its id. Instances are
+ * never deleted, so an id found once in this process is remembered. */
+static int find_instance(struct store_conn *conn, int64_t service_id, struct str name,
+                         int64_t received, int64_t *id, struct lf_error *err)
+{
+    char key[1024];
+    size_t len = 0;
+    key_append(key, sizeof(key), &len, &service_id, sizeof(service_id));
+    key_append(key, sizeof(key), &len, name.p, name.len);
+    if (len > sizeof(key))
+        len = 0;
+    int64_t unused = 0;
+    if (len > 0 && seen_get(conn->instances, key, len, id, &unused))
+        return LF_OK;
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_INSTANCE_FIND);
+    sqlite3_bind_int64(stmt, 1, service_id);
+    bind_str(stmt, 2, name);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_DONE) {
+        stmt = store_stmt(conn, STORE_STMT_INSTANCE_INSERT);
+        sqlite3_bind_int64(stmt, 1, service_id);
+        bind_str(stmt, 2, name);
+        sqlite3_bind_int64(stmt, 3, received);
+        int code = step_done(conn, stmt, "insert instance", err);
+        if (code != LF_OK)
+            return code;
+        *id = sqlite3_last_insert_rowid(conn->db);
+    } else if (rc != SQLITE_ROW) {
+        return store_fail(conn, err, LF_EDB, "find instance");
+    }
+    if (len > 0)
+        seen_put(conn->instances, key, len, *id, 0);
+    return LF_OK;
+}
+
+/* One stored sample: the sites of a profile at one location, merged. */
+struct sample_row {
+    int64_t location_id;
+    size_t site; /* the first of the merged sites, in the caller's order */
+    int64_t count;
+    int64_t max_wait; /* -1: none */
+    bool confirmed;
+};
+
+static int compare_sample_rows(const void *a, const void *b)
+{
+    const struct sample_row *x = a, *y = b;
+    if (x->location_id != y->location_id)
+        return x->location_id < y->location_id ? -1 : 1;
+    return x->site < y->site ? -1 : x->site > y->site;
+}
+
+/* Sorts rows[n] by location and merges rows of one location (counts add, the longest
+ * wait and any leak verdict win, the first site's version stays); returns how many
+ * rows remain. */
+static size_t merge_sample_rows(struct sample_row *rows, size_t n)
+{
+    if (n < 2)
+        return n;
+    qsort(rows, n, sizeof(*rows), compare_sample_rows);
+    size_t out = 0;
+    for (size_t i = 1; i < n; i++) {
+        struct sample_row *into = &rows[out];
+        if (rows[i].location_id != into->location_id) {
+            rows[++out] = rows[i];
+            continue;
+        }
+        into->count += rows[i].count;
+        if (rows[i].max_wait > into->max_wait)
+            into->max_wait = rows[i].max_wait;
+        into->confirmed = into->confirmed || rows[i].confirmed;
+    }
+    return out + 1;
+}
+
+/* Records that service_id saw location_id at ts, rewriting the stored first/last
+ * sighting only when it moves by more than SIGHTING_GRAIN. */
+static int put_sighting(struct store_conn *conn, int64_t service_id, int64_t location_id,
+                        int64_t ts, struct lf_error *err)
+{
+    int64_t sighting[2] = { service_id, location_id }, first = 0, last = 0;
+    bool known = seen_get(conn->sightings, sighting, sizeof(sighting), &first, &last);
+    if (known && first <= ts && ts <= last + SIGHTING_GRAIN)
+        return LF_OK;
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERVICE_LOCATION_UPSERT);
+    sqlite3_bind_int64(stmt, 1, service_id);
+    sqlite3_bind_int64(stmt, 2, location_id);
+    sqlite3_bind_int64(stmt, 3, ts);
+    int rc = step_done(conn, stmt, "upsert service location", err);
+    if (rc == LF_OK)
+        seen_put(conn->sightings, sighting, sizeof(sighting), ts, last > ts ? last : ts);
+    return rc;
+}
+
 int store_put_profile(struct store_conn *conn, const struct store_profile *profile,
                       struct store_put_result *out, struct lf_error *err)
 {
@@ -876,11 +975,10 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
         return lf_fail(err, LF_EINVAL, "store: empty service or instance name");
     int rc;
     int64_t service_id = 0, instance_id = 0, profile_id = 0;
+    struct sample_row stack_rows[64], *rows = stack_rows;
 
     if ((rc = put_service(conn, profile, &service_id, err)) != LF_OK)
         return rc;
-    sqlite3_stmt *stmt;
-
     if (!str_is_empty(profile->idempotency_key)) {
         bool found = false;
         rc = find_idempotent(conn, STORE_STMT_IDEMPOTENT_FIND, service_id, STR_NULL,
@@ -888,82 +986,72 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
         if (rc != LF_OK || found)
             return rc;
     }
-
-    stmt = store_stmt(conn, STORE_STMT_INSTANCE_UPSERT);
-    sqlite3_bind_int64(stmt, 1, service_id);
-    bind_str(stmt, 2, profile->instance);
-    sqlite3_bind_int64(stmt, 3, profile->received);
-    if ((rc = step_id(conn, stmt, &instance_id, "upsert instance", err)) != LF_OK)
+    if ((rc = find_instance(conn, service_id, profile->instance, profile->received,
+                            &instance_id, err)) != LF_OK)
         return rc;
 
-    stmt = store_stmt(conn, STORE_STMT_PROFILE_INSERT);
+    if (profile->n_sites > sizeof(stack_rows) / sizeof(stack_rows[0])) {
+        if (profile->n_sites > SIZE_MAX / sizeof(*rows))
+            return lf_fail(err, LF_ENOMEM, "store: too many sites");
+        rows = lf_malloc(profile->n_sites * sizeof(*rows));
+        if (rows == NULL)
+            return lf_fail(err, LF_ENOMEM, "store: out of memory");
+    }
+    for (size_t i = 0; i < profile->n_sites; i++) {
+        const struct store_site *site = &profile->sites[i];
+        rows[i] = (struct sample_row){ 0, i, site->count, site->max_wait_minutes,
+                                       site->confirmed };
+        if ((rc = put_location(conn, site, profile->ts, &rows[i].location_id, err)) != LF_OK)
+            goto out;
+    }
+    size_t n_rows = merge_sample_rows(rows, profile->n_sites);
+
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_PROFILE_INSERT);
     sqlite3_bind_int64(stmt, 1, service_id);
     sqlite3_bind_int64(stmt, 2, instance_id);
     sqlite3_bind_int64(stmt, 3, profile->ts);
     sqlite3_bind_int64(stmt, 4, profile->received);
     bind_str(stmt, 5, profile->format);
     sqlite3_bind_int64(stmt, 6, profile->goroutines);
-    sqlite3_bind_int64(stmt, 7, (sqlite3_int64)profile->n_sites);
+    sqlite3_bind_int64(stmt, 7, (sqlite3_int64)n_rows);
     bind_str_or_null(stmt, 8, profile->idempotency_key);
     bind_str_or_null(stmt, 9, profile->version);
     if ((rc = step_done(conn, stmt, "insert profile", err)) != LF_OK)
-        return rc;
+        goto out;
     profile_id = sqlite3_last_insert_rowid(conn->db);
 
-    int64_t merged = 0;
-    for (size_t i = 0; i < profile->n_sites; i++) {
-        const struct store_site *site = &profile->sites[i];
-        int64_t location_id = 0;
-        if ((rc = put_location(conn, site, profile->ts, &location_id, err)) != LF_OK)
-            return rc;
-        stmt = store_stmt(conn, STORE_STMT_SAMPLE_UPSERT);
+    for (size_t i = 0; i < n_rows; i++) {
+        const struct sample_row *row = &rows[i];
+        stmt = store_stmt(conn, STORE_STMT_SAMPLE_INSERT);
         sqlite3_bind_int64(stmt, 1, profile_id);
-        sqlite3_bind_int64(stmt, 2, location_id);
-        sqlite3_bind_int64(stmt, 3, site->count);
-        if (site->max_wait_minutes >= 0)
-            sqlite3_bind_int64(stmt, 4, site->max_wait_minutes);
-        sqlite3_bind_int(stmt, 5, site->confirmed);
-        bind_str_or_null(stmt, 6, site->version);
-        int64_t stored = 0;
-        if ((rc = step_id(conn, stmt, &stored, "insert sample", err)) != LF_OK)
-            return rc;
-        if (stored != site->count)
-            merged++;
-        int64_t sighting[2] = { service_id, location_id }, first = 0, last = 0;
-        if (seen_get(conn->sightings, sighting, sizeof(sighting), &first, &last) &&
-            first <= profile->ts && profile->ts <= last + SIGHTING_GRAIN)
-            continue;
-        stmt = store_stmt(conn, STORE_STMT_SERVICE_LOCATION_UPSERT);
-        sqlite3_bind_int64(stmt, 1, service_id);
-        sqlite3_bind_int64(stmt, 2, location_id);
-        sqlite3_bind_int64(stmt, 3, profile->ts);
-        if ((rc = step_done(conn, stmt, "upsert service location", err)) != LF_OK)
-            return rc;
-        seen_put(conn->sightings, sighting, sizeof(sighting), profile->ts,
-                 last > profile->ts ? last : profile->ts);
-    }
-    int64_t n_locations = (int64_t)profile->n_sites - merged;
-    if (merged > 0) {
-        /* rare: the caller passed one location twice; keep the stored answer exact */
-        stmt = store_stmt(conn, STORE_STMT_PROFILE_SET_LOCATIONS);
-        sqlite3_bind_int64(stmt, 1, profile_id);
-        sqlite3_bind_int64(stmt, 2, n_locations);
-        if ((rc = step_done(conn, stmt, "update profile", err)) != LF_OK)
-            return rc;
+        sqlite3_bind_int64(stmt, 2, row->location_id);
+        sqlite3_bind_int64(stmt, 3, row->count);
+        if (row->max_wait >= 0)
+            sqlite3_bind_int64(stmt, 4, row->max_wait);
+        sqlite3_bind_int(stmt, 5, row->confirmed);
+        bind_str_or_null(stmt, 6, profile->sites[row->site].version);
+        if ((rc = step_done(conn, stmt, "insert sample", err)) != LF_OK)
+            goto out;
+        if ((rc = put_sighting(conn, service_id, row->location_id, profile->ts, err)) != LF_OK)
+            goto out;
     }
 
-    stmt = store_stmt(conn, STORE_STMT_INSTANCE_LATEST);
+    stmt = store_stmt(conn, STORE_STMT_INSTANCE_PUSHED);
     sqlite3_bind_int64(stmt, 1, instance_id);
-    sqlite3_bind_int64(stmt, 2, profile_id);
-    sqlite3_bind_int64(stmt, 3, profile->ts);
-    if ((rc = step_done(conn, stmt, "update latest profile", err)) != LF_OK)
-        return rc;
+    sqlite3_bind_int64(stmt, 2, profile->received);
+    sqlite3_bind_int64(stmt, 3, profile_id);
+    sqlite3_bind_int64(stmt, 4, profile->ts);
+    if ((rc = step_done(conn, stmt, "update instance", err)) != LF_OK)
+        goto out;
 
     out->profile_id = profile_id;
     out->goroutines = profile->goroutines;
-    out->locations = n_locations;
+    out->locations = (int64_t)n_rows;
     out->replayed = false;
-    return LF_OK;
+out:
+    if (rows != stack_rows)
+        lf_free(rows);
+    return rc;
 }
 
 struct sqlite3 *store_conn_db(struct store_conn *conn)
