@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "arena.h"
 
 struct loc_entry {
@@ -51,24 +52,11 @@ void aggregate_free(struct aggregate *agg)
     lf_free(agg);
 }
 
-/* Hashes a word at a time: the key is hashed once per stack, 250,000 times for a large
- * debug=2 dump, and a byte-wise hash would cost more than classifying. */
+/* Hashes a word at a time (hash.h): the key is hashed once per stack, 250,000 times
+ * for a large debug=2 dump. */
 static uint64_t hash_bytes(struct str s, uint64_t h)
 {
-    const uint64_t k = UINT64_C(0x9e3779b97f4a7c15);
-    const char *p = s.p;
-    size_t len = s.len;
-    uint64_t w;
-    for (; len >= 8; p += 8, len -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 32;
-    }
-    w = 0;
-    if (len > 0)
-        memcpy(&w, p, len);
-    h = (h ^ w ^ (uint64_t)s.len) * k;
-    return h ^ (h >> 29);
+    return hash_mix(s.p, s.len, h);
 }
 
 static uint64_t key_hash(struct str op, struct str function, struct str file, int64_t line)

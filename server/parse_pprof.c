@@ -82,9 +82,14 @@ enum varint_result {
     VARINT_OVERLONG,
 };
 
-static enum varint_result read_varint(const unsigned char **p, const unsigned char *end,
+static inline enum varint_result read_varint(const unsigned char **p, const unsigned char *end,
         uint64_t *out)
 {
+    /* most varints of a profile (field keys, ids, string indexes) are one byte */
+    if (*p < end && **p < 0x80) {
+        *out = *(*p)++;
+        return VARINT_OK;
+    }
     uint64_t value = 0;
     for (unsigned i = 0; i < 10; i++) {
         if (*p >= end)
@@ -274,6 +279,17 @@ static int cmp_location(const void *a, const void *b)
 {
     uint64_t x = ((const struct pp_location *)a)->id, y = ((const struct pp_location *)b)->id;
     return x < y ? -1 : x > y;
+}
+
+/* True when the n items of size bytes at base are in ascending order by cmp. */
+static bool sorted_by_id(const void *base, size_t n, size_t size,
+        int (*cmp)(const void *, const void *))
+{
+    const char *p = base;
+    for (size_t i = 1; i < n; i++)
+        if (cmp(p + (i - 1) * size, p + i * size) > 0)
+            return false;
+    return true;
 }
 
 static const struct pp_function *find_function(const struct pprof *pp, uint64_t id)
@@ -484,9 +500,10 @@ static int pprof_fill(struct pprof *pp, struct lf_error *err)
         if ((rc = check_string(pp, fn->file, "function", fn->id, err)) != LF_OK)
             return rc;
     }
-    if (pp->n_functions > 1)
+    /* Go writes both tables in id order: sort only when they are not */
+    if (!sorted_by_id(pp->functions, pp->n_functions, sizeof(pp->functions[0]), cmp_function))
         qsort(pp->functions, pp->n_functions, sizeof(pp->functions[0]), cmp_function);
-    if (pp->n_locations > 1)
+    if (!sorted_by_id(pp->locations, pp->n_locations, sizeof(pp->locations[0]), cmp_location))
         qsort(pp->locations, pp->n_locations, sizeof(pp->locations[0]), cmp_location);
     for (size_t i = 0; i < pp->n_locations; i++) {
         const struct pp_location *loc = &pp->locations[i];
@@ -590,7 +607,7 @@ static int read_sample(struct sample_walk *w, const struct pb *r, const struct p
     while ((rc = pb_next(&sub, &g, err)) == 1) {
         if (g.number == SAMPLE_LOCATION_ID || g.number == SAMPLE_VALUE) {
             struct pb_ints it = { 0 };
-            uint64_t v;
+            uint64_t v = 0;
             if ((rc = pb_ints_init(&it, &sub, &g, err)) != LF_OK)
                 return rc;
             while ((rc = pb_ints_next(&it, &v, err)) == 1) {

@@ -1,9 +1,10 @@
-/* seen.c - open hashing (FNV-1a) with chains; entries own a copy of their key. */
+/* seen.c - open hashing (hash.h) with chains; entries own a copy of their key. */
 #include "seen.h"
 
 #include <string.h>
 
 #include "alloc.h"
+#include "hash.h"
 
 struct seen_entry {
     struct seen_entry *next;
@@ -21,13 +22,7 @@ struct seen {
 
 static uint64_t hash_bytes(const void *key, size_t len)
 {
-    const unsigned char *p = key;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return hash_mix(key, len, UINT64_C(1469598103934665603));
 }
 
 struct seen *seen_create(size_t max_entries)

@@ -20,6 +20,11 @@
 #include "log.h"
 #include "seen.h"
 
+/* A profile's samples go in by statements of up to 2^5 rows: one statement per row was
+ * most of the writer's time spent outside the B-trees. */
+#define SAMPLE_ROWS_LOG2_MAX 5
+#define SAMPLE_COLUMNS 6
+
 struct store_conn {
     sqlite3 *db;
     sqlite3_stmt *stmts[STORE_N_STMTS];
@@ -31,6 +36,8 @@ struct store_conn {
     struct seen *sightings; /* (service_id, location_id) -> (first_seen, last_seen) */
     struct seen *services;  /* name NUL owner (absent: no NUL) -> (id, 0) */
     struct seen *instances; /* service_id, name -> (id, 0) */
+    /* the writer only: INSERT INTO samples of 1, 2, 4, ... 32 rows, prepared when needed */
+    sqlite3_stmt *sample_rows[SAMPLE_ROWS_LOG2_MAX + 1];
 };
 
 /* A service's last sighting of a location is rewritten at most this often (seconds):
@@ -109,11 +116,6 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
     /* ?1 location_id, ?2 depth, ?3 function, ?4 file, ?5 line */
     [STORE_STMT_STACK_INSERT] = "INSERT OR IGNORE INTO stacks(location_id, depth, function, "
                                 "file, line) VALUES (?1, ?2, ?3, ?4, ?5)",
-    /* ?1 profile_id, ?2 location_id, ?3 count, ?4 max_wait or NULL, ?5 confirmed,
-     * ?6 version or NULL; sites of one profile at one location are merged before */
-    [STORE_STMT_SAMPLE_INSERT] =
-            "INSERT INTO samples(profile_id, location_id, count, max_wait, confirmed, version) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* ?1 service_id, ?2 location_id, ?3 ts */
     [STORE_STMT_SERVICE_LOCATION_UPSERT] =
             "INSERT INTO service_locations(service_id, location_id, first_seen, last_seen) "
@@ -233,7 +235,11 @@ static void conn_close(struct store_conn *conn)
     seen_free(conn->sightings);
     seen_free(conn->services);
     seen_free(conn->instances);
-    conn->locations = conn->sightings = NULL;
+    conn->locations = conn->sightings = conn->services = conn->instances = NULL;
+    for (size_t i = 0; i <= SAMPLE_ROWS_LOG2_MAX; i++) {
+        sqlite3_finalize(conn->sample_rows[i]);
+        conn->sample_rows[i] = NULL;
+    }
     for (size_t i = 0; i < STORE_N_STMTS; i++) {
         sqlite3_finalize(conn->stmts[i]);
         conn->stmts[i] = NULL;
@@ -967,6 +973,66 @@ static int put_sighting(struct store_conn *conn, int64_t service_id, int64_t loc
     return rc;
 }
 
+/* The statement inserting 2^log2 sample rows: (profile_id, location_id, count, max_wait
+ * or NULL, confirmed, version or NULL) each. NULL with err set when it cannot be prepared. */
+static sqlite3_stmt *sample_rows_stmt(struct store_conn *conn, unsigned log2,
+                                      struct lf_error *err)
+{
+    if (conn->sample_rows[log2] != NULL)
+        return conn->sample_rows[log2];
+    static const char head[] = "INSERT INTO samples(profile_id, location_id, count, max_wait, "
+                               "confirmed, version) VALUES ";
+    static const char row[] = "(?,?,?,?,?,?),";
+    char sql[sizeof(head) + (sizeof(row) - 1) * (1u << SAMPLE_ROWS_LOG2_MAX)];
+    size_t len = sizeof(head) - 1;
+    memcpy(sql, head, len);
+    for (size_t i = 0; i < (1u << log2); i++) {
+        memcpy(sql + len, row, sizeof(row) - 1);
+        len += sizeof(row) - 1;
+    }
+    sql[len - 1] = '\0'; /* the last comma */
+    if (sqlite3_prepare_v3(conn->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT,
+                           &conn->sample_rows[log2], NULL) != SQLITE_OK) {
+        store_fail(conn, err, LF_EDB, "prepare sample insert");
+        conn->sample_rows[log2] = NULL;
+    }
+    return conn->sample_rows[log2];
+}
+
+/* Inserts the n merged sample rows of profile_id, up to 2^SAMPLE_ROWS_LOG2_MAX per
+ * statement. */
+static int insert_samples(struct store_conn *conn, const struct store_profile *profile,
+                          int64_t profile_id, const struct sample_row *rows, size_t n,
+                          struct lf_error *err)
+{
+    for (size_t done = 0; done < n;) {
+        unsigned log2 = SAMPLE_ROWS_LOG2_MAX;
+        while ((size_t)1 << log2 > n - done)
+            log2--;
+        sqlite3_stmt *stmt = sample_rows_stmt(conn, log2, err);
+        if (stmt == NULL)
+            return err->code;
+        for (size_t i = 0; i < (size_t)1 << log2; i++) {
+            const struct sample_row *row = &rows[done + i];
+            int at = (int)(i * SAMPLE_COLUMNS);
+            sqlite3_bind_int64(stmt, at + 1, profile_id);
+            sqlite3_bind_int64(stmt, at + 2, row->location_id);
+            sqlite3_bind_int64(stmt, at + 3, row->count);
+            if (row->max_wait >= 0)
+                sqlite3_bind_int64(stmt, at + 4, row->max_wait);
+            else
+                sqlite3_bind_null(stmt, at + 4);
+            sqlite3_bind_int(stmt, at + 5, row->confirmed);
+            bind_str_or_null(stmt, at + 6, profile->sites[row->site].version);
+        }
+        int rc = step_done(conn, stmt, "insert samples", err);
+        if (rc != LF_OK)
+            return rc;
+        done += (size_t)1 << log2;
+    }
+    return LF_OK;
+}
+
 int store_put_profile(struct store_conn *conn, const struct store_profile *profile,
                       struct store_put_result *out, struct lf_error *err)
 {
@@ -1020,19 +1086,10 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
         goto out;
     profile_id = sqlite3_last_insert_rowid(conn->db);
 
+    if ((rc = insert_samples(conn, profile, profile_id, rows, n_rows, err)) != LF_OK)
+        goto out;
     for (size_t i = 0; i < n_rows; i++) {
-        const struct sample_row *row = &rows[i];
-        stmt = store_stmt(conn, STORE_STMT_SAMPLE_INSERT);
-        sqlite3_bind_int64(stmt, 1, profile_id);
-        sqlite3_bind_int64(stmt, 2, row->location_id);
-        sqlite3_bind_int64(stmt, 3, row->count);
-        if (row->max_wait >= 0)
-            sqlite3_bind_int64(stmt, 4, row->max_wait);
-        sqlite3_bind_int(stmt, 5, row->confirmed);
-        bind_str_or_null(stmt, 6, profile->sites[row->site].version);
-        if ((rc = step_done(conn, stmt, "insert sample", err)) != LF_OK)
-            goto out;
-        if ((rc = put_sighting(conn, service_id, row->location_id, profile->ts, err)) != LF_OK)
+        if ((rc = put_sighting(conn, service_id, rows[i].location_id, profile->ts, err)) != LF_OK)
             goto out;
     }
 

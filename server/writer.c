@@ -115,14 +115,15 @@ static int run_batch_one_by_one(struct store_conn *conn, struct writer_job *batc
  * each job's result and err; when the transaction fails, every job gets its error.
  * Jobs may therefore run twice (the first run rolled back): a job's effects are its
  * writes and the outputs it sets in its ctx, nothing else. */
-static void run_batch(struct writer *writer, struct writer_job *batch, size_t n, bool *committed)
+static void run_batch(struct writer *writer, struct writer_job *batch, size_t n, bool *committed,
+                      bool *reran)
 {
     struct store_conn *conn = store_writer_conn(writer->store);
     struct lf_error txn_err = { LF_OK, "" };
     bool job_failed = false;
     int rc = run_batch_together(conn, batch, &job_failed, &txn_err);
-    if (rc == LF_OK && job_failed) {
-        writer->stats.reruns++;
+    *reran = rc == LF_OK && job_failed;
+    if (*reran) {
         lf_error_clear(&txn_err);
         rc = run_batch_one_by_one(conn, batch, &txn_err);
     }
@@ -162,11 +163,13 @@ static void *writer_main(void *arg)
         writer->depth -= n;
         pthread_mutex_unlock(&writer->lock);
 
-        bool committed = false;
-        run_batch(writer, batch, n, &committed);
+        bool committed = false, reran = false;
+        run_batch(writer, batch, n, &committed, &reran);
 
         pthread_mutex_lock(&writer->lock);
         writer->stats.jobs += n;
+        if (reran)
+            writer->stats.reruns++;
         if (committed)
             writer->stats.commits++;
         else

@@ -473,6 +473,77 @@ START_TEST(test_queue_full_is_unavailable)
 }
 END_TEST
 
+/* Sites of one location merge into one sample (counts add, the longest wait and any
+ * leak verdict win); a site without wait times stores NULL even right after one with. */
+START_TEST(test_samples_merge_and_keep_no_wait_null)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    struct store *store = open_ok(t.path);
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+
+    struct store_site waited[] = { site_leak(3), site_leak(4) };
+    waited[0].max_wait_minutes = 7;
+    waited[1].max_wait_minutes = 12;
+    waited[1].confirmed = true;
+    struct store_profile first = profile_of("checkout", "pod-1", 1000, waited, 2, NULL);
+    struct put_job job = { &first, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+    ck_assert_int_eq(job.result.locations, 1);
+
+    struct store_site plain[] = { site_leak(9) };
+    struct store_profile second = profile_of("checkout", "pod-1", 1060, plain, 1, NULL);
+    struct put_job job2 = { &second, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_job_run, &job2, &err), LF_OK);
+    writer_free(writer);
+    store_close(store);
+
+    ck_assert_int_eq(raw_int(t.path, "SELECT count FROM samples WHERE profile_id = 1"), 7);
+    ck_assert_int_eq(raw_int(t.path, "SELECT max_wait FROM samples WHERE profile_id = 1"), 12);
+    ck_assert_int_eq(raw_int(t.path, "SELECT confirmed FROM samples WHERE profile_id = 1"), 1);
+    ck_assert_int_eq(raw_int(t.path, "SELECT locations FROM profiles WHERE id = 1"), 1);
+    ck_assert_int_eq(raw_int(t.path, "SELECT max_wait IS NULL FROM samples WHERE profile_id = 2"),
+                     1);
+    ck_assert_int_eq(raw_int(t.path, "SELECT confirmed FROM samples WHERE profile_id = 2"), 0);
+    ck_assert_int_eq(raw_int(t.path, "SELECT latest_profile_id FROM instances"), 2);
+    ck_assert_int_eq(raw_int(t.path, "SELECT profiles FROM instances"), 2);
+    tmpdb_release(&t);
+}
+END_TEST
+
+/* Many sites in one profile go in by statements of several rows: every one is stored. */
+START_TEST(test_many_sites_all_stored)
+{
+    struct store *store = open_ok(":memory:");
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    enum { N = 100 }; /* 64 + 32 + 4 rows */
+    struct store_site sites[N];
+    for (int i = 0; i < N; i++) {
+        sites[i] = site_leak(i + 1);
+        sites[i].line = 1000 + i;
+    }
+    struct store_profile p = profile_of("checkout", "pod-1", 1000, sites, N, NULL);
+    struct put_job job = { &p, { 0, 0, 0, false } };
+    ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+    ck_assert_int_eq(job.result.locations, N);
+    sqlite3 *db = store_conn_db(store_writer_conn(store));
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(count) FROM samples", -1,
+                                        &stmt, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(stmt, 0), N);
+    ck_assert_int_eq(sqlite3_column_int(stmt, 1), N * (N + 1) / 2);
+    sqlite3_finalize(stmt);
+    writer_free(writer);
+    store_close(store);
+}
+END_TEST
+
 /* A batch runs without savepoints; when one of its jobs fails, the batch runs again with
  * a savepoint per job: the others are stored once, the failing one not at all. */
 START_TEST(test_failing_job_in_a_batch_reruns_the_others)
@@ -626,6 +697,8 @@ static Suite *store_suite(void)
     tc = tcase_create("writer");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_queue_full_is_unavailable);
+    tcase_add_test(tc, test_samples_merge_and_keep_no_wait_null);
+    tcase_add_test(tc, test_many_sites_all_stored);
     tcase_add_test(tc, test_failing_job_in_a_batch_reruns_the_others);
     tcase_add_test(tc, test_group_commit_8_threads);
     suite_add_tcase(s, tc);
