@@ -134,6 +134,15 @@ static struct store *open_ok(const char *path)
     return store;
 }
 
+/* A fresh file database with its writer running: where most writing tests start. */
+static void open_with_writer(struct tmpdb *t, struct store **store, struct writer **writer)
+{
+    struct lf_error err = { LF_OK, "" };
+    tmpdb_init(t);
+    *store = open_ok(t->path);
+    ck_assert_int_eq(writer_create(*store, NULL, writer, &err), LF_OK);
+}
+
 /* ---- migrations ----------------------------------------------------------------------- */
 
 START_TEST(test_migrate_memory)
@@ -210,11 +219,10 @@ END_TEST
 START_TEST(test_idempotent_thrice_is_one_profile)
 {
     struct tmpdb t;
-    tmpdb_init(&t);
-    struct store *store = open_ok(t.path);
+    struct store *store = NULL;
     struct writer *writer = NULL;
     struct lf_error err = { LF_OK, "" };
-    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    open_with_writer(&t, &store, &writer);
 
     struct store_site sites[] = { site_leak(42) };
     struct store_profile p = profile_of("checkout", "pod-1", 1000, sites, 1, "push-7");
@@ -304,11 +312,10 @@ static int put_then_fail(struct store_conn *conn, void *ctx, struct lf_error *er
 START_TEST(test_failing_job_rolls_back_only_itself)
 {
     struct tmpdb t;
-    tmpdb_init(&t);
-    struct store *store = open_ok(t.path);
+    struct store *store = NULL;
     struct writer *writer = NULL;
     struct lf_error err = { LF_OK, "" };
-    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    open_with_writer(&t, &store, &writer);
     struct store_site sites[] = { site_leak(5) };
     struct store_profile bad = profile_of("checkout", "pod-bad", 1000, sites, 1, "k1");
     struct put_job job = { &bad, { 0, 0, 0, false } };
@@ -478,11 +485,10 @@ END_TEST
 START_TEST(test_samples_merge_and_keep_no_wait_null)
 {
     struct tmpdb t;
-    tmpdb_init(&t);
-    struct store *store = open_ok(t.path);
+    struct store *store = NULL;
     struct writer *writer = NULL;
     struct lf_error err = { LF_OK, "" };
-    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    open_with_writer(&t, &store, &writer);
 
     struct store_site waited[] = { site_leak(3), site_leak(4) };
     waited[0].max_wait_minutes = 7;
@@ -549,11 +555,9 @@ END_TEST
 START_TEST(test_failing_job_in_a_batch_reruns_the_others)
 {
     struct tmpdb t;
-    tmpdb_init(&t);
-    struct store *store = open_ok(t.path);
+    struct store *store = NULL;
     struct writer *writer = NULL;
-    struct lf_error err = { LF_OK, "" };
-    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    open_with_writer(&t, &store, &writer);
 
     /* hold the writer on a gate so that the next three jobs queue into one batch */
     struct gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false };
