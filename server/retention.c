@@ -130,6 +130,10 @@ static int delete_profiles(struct store_conn *conn, void *ctx, struct lf_error *
                 " WHERE id IN (SELECT p.instance_id FROM profiles p"
                 "  JOIN retention_doomed d ON d.id = p.id)",
                 "");
+    /* samples first, by hand: the writer's connection does not cascade */
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err,
+                "DELETE FROM samples WHERE profile_id IN (SELECT id FROM retention_doomed)", "");
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err,
                 "DELETE FROM profiles WHERE id IN (SELECT id FROM retention_doomed)", "");
