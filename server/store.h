@@ -29,7 +29,8 @@ struct store_options {
 void store_options_default(struct store_options *opts);
 
 /* Opens (creating it when missing) the database at path, sets the pragmas (WAL,
- * foreign_keys, busy_timeout, synchronous), applies every embedded migration newer than
+ * foreign_keys: on for readers, off for the writer, which orders its own inserts;
+ * busy_timeout, synchronous, temp_store in memory), applies every embedded migration newer than
  * PRAGMA user_version (each in one transaction), and prepares every statement. opts may
  * be NULL for the defaults. Returns LF_OK with *out set (caller closes with store_close),
  * or LF_EDB / LF_EIO / LF_ENOMEM with err set and *out NULL. A database newer than this
@@ -117,7 +118,7 @@ int store_find_idempotent(struct store *store, struct str service, struct str ke
 struct store_conn *store_writer_conn(struct store *store);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK on conn; SAVEPOINT, RELEASE and ROLLBACK TO of
- * the one savepoint used per job. Return LF_OK, LF_EUNAVAIL (disk full, database busy)
+ * the one savepoint a job runs in when its batch is run job by job. Return LF_OK, LF_EUNAVAIL (disk full, database busy)
  * or LF_EDB. store_rollback tolerates a transaction SQLite already rolled back. */
 int store_begin(struct store_conn *conn, struct lf_error *err);
 int store_commit(struct store_conn *conn, struct lf_error *err);
