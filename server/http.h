@@ -9,12 +9,12 @@
  * push from 2,000 instances): ingest handlers block in writer_run() until their group
  * commit is on disk, so what matters is how many pushes can wait at once. With
  * MHD_USE_INTERNAL_POLLING_THREAD and a pool of N threads a blocked handler stalls every
- * connection of its thread: pool 8 gave 2,030 pushes/s (p99 340 ms, 0.42 commits per
- * push), pool 16 2,370/s (p99 213 ms, 0.30). One thread per connection lets every push
- * join the same commit: 3,310/s, p99 72 ms, 0.033 commits per push (batches of ~30).
- * The pool serves /healthz faster (97k vs 56k req/s), but ingest is what the server is
- * for, so HTTP_THREAD_PER_CONNECTION is the default; the pool stays selectable (config
- * `http.threads: N`) for measurements. connection_limit bounds the threads. */
+ * connection of its thread: pool 4 gave 6,984 pushes/s (batches of at most 4, 0.5
+ * commits per push), pool 16 14,852/s (p99 22 ms, 0.19). One thread per connection lets
+ * every push join the same commit: 14,665-18,647/s, p99 7-14 ms, 0.07-0.14 commits per
+ * push. The pool serves /healthz faster (112k vs 67k-84k req/s), but ingest is what the
+ * server is for, so HTTP_THREAD_PER_CONNECTION is the default; the pool stays selectable
+ * (config `http.threads: N`) for measurements. connection_limit bounds the threads. */
 #ifndef LF_HTTP_H
 #define LF_HTTP_H
 
