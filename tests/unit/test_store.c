@@ -550,6 +550,46 @@ START_TEST(test_many_sites_all_stored)
 }
 END_TEST
 
+static uint64_t ingest_fullscan_steps;
+
+static int count_ingest_fullscans(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)ctx;
+    (void)x;
+    if (type == SQLITE_TRACE_PROFILE)
+        ingest_fullscan_steps +=
+                (uint64_t)sqlite3_stmt_status(p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+    return 0;
+}
+
+/* Writing a push reaches every row through a key: no statement of the write path steps
+ * through a whole table, whatever the tables hold. */
+START_TEST(test_pushes_scan_no_table)
+{
+    struct store *store = open_ok(":memory:");
+    struct writer *writer = NULL;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+    sqlite3_trace_v2(store_conn_db(store_writer_conn(store)), SQLITE_TRACE_PROFILE,
+                     count_ingest_fullscans, NULL);
+    for (int i = 0; i < 200; i++) {
+        char instance[32], key[32];
+        snprintf(instance, sizeof(instance), "pod-%d", i % 7);
+        snprintf(key, sizeof(key), "k-%d", i);
+        struct store_site sites[] = { site_leak(i + 1), site_leak(2) };
+        sites[1].line = 20 + i % 3;
+        struct store_profile p = profile_of("checkout", instance, 1000 + i, sites, 2, key);
+        struct put_job job = { &p, { 0, 0, 0, false } };
+        ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+        if (i % 50 == 0) /* a retry: answered from the first push */
+            ck_assert_int_eq(writer_run(writer, put_job_run, &job, &err), LF_OK);
+    }
+    writer_free(writer);
+    ck_assert_uint_eq(ingest_fullscan_steps, 0);
+    store_close(store);
+}
+END_TEST
+
 /* A batch runs without savepoints; when one of its jobs fails, the batch runs again with
  * a savepoint per job: the others are stored once, the failing one not at all. */
 START_TEST(test_failing_job_in_a_batch_reruns_the_others)
@@ -703,6 +743,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_queue_full_is_unavailable);
     tcase_add_test(tc, test_samples_merge_and_keep_no_wait_null);
     tcase_add_test(tc, test_many_sites_all_stored);
+    tcase_add_test(tc, test_pushes_scan_no_table);
     tcase_add_test(tc, test_failing_job_in_a_batch_reruns_the_others);
     tcase_add_test(tc, test_group_commit_8_threads);
     suite_add_tcase(s, tc);
