@@ -253,6 +253,13 @@ struct pp_location {
     size_t n_lines;
 };
 
+/* One length-delimited top-level field: its number and payload. */
+struct top_field {
+    uint32_t number;
+    const unsigned char *data;
+    size_t len;
+};
+
 struct pprof {
     struct pb root;
     struct str *strings;
@@ -267,6 +274,11 @@ struct pprof {
     uint64_t sample_type; /* string index of the first sample type's type */
     int64_t time_nanos;
     size_t n_samples;
+    /* the top-level fields later passes read (samples and the four tables), in wire
+     * order, recorded by pass 1 so that passes 2 and 3 do not walk the message again */
+    struct top_field *fields;
+    size_t n_fields, cap_fields;
+    size_t max_index_bytes; /* the decoded-size limit bounds this list too */
 };
 
 static int cmp_function(const void *a, const void *b)
@@ -336,6 +348,31 @@ static int check_string(const struct pprof *pp, uint64_t index, const char *what
 
 /* Pass 1: counts the entries of every table (lines inside locations too), reads the
  * scalar fields and checks wire types, so pass 2 can fill exact-size arrays. */
+/* Records f for the later passes; LF_ENOMEM when the list cannot grow. */
+static int keep_field(struct pprof *pp, const struct pb_field *f, struct lf_error *err)
+{
+    if (pp->n_fields == pp->cap_fields) {
+        size_t cap = pp->cap_fields == 0 ? 256 : pp->cap_fields * 2;
+        if (cap > pp->max_index_bytes / sizeof(struct top_field))
+            return lf_fail(err, LF_ETOOBIG, "index tables over the %zu-byte limit",
+                    pp->max_index_bytes);
+        struct top_field *bigger = lf_realloc(pp->fields, cap * sizeof(*bigger));
+        if (bigger == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory indexing the pprof message");
+        pp->fields = bigger;
+        pp->cap_fields = cap;
+    }
+    pp->fields[pp->n_fields++] = (struct top_field){ f->number, f->data, f->len };
+    return LF_OK;
+}
+
+/* The field a recorded top-level field was, as pb_next gave it. */
+static struct pb_field field_of(const struct top_field *t)
+{
+    struct pb_field f = { t->number, WIRE_LEN, 0, t->data, t->len, 0 };
+    return f;
+}
+
 static int pprof_count(struct pprof *pp, struct lf_error *err)
 {
     struct pb r = pp->root;
@@ -364,10 +401,14 @@ static int pprof_count(struct pprof *pp, struct lf_error *err)
         case PROFILE_SAMPLE:
             if ((rc = expect_wire(&f, WIRE_LEN, "sample", err)) != LF_OK)
                 return rc;
+            if ((rc = keep_field(pp, &f, err)) != LF_OK)
+                return rc;
             pp->n_samples++;
             break;
         case PROFILE_LOCATION: {
             if ((rc = expect_wire(&f, WIRE_LEN, "location", err)) != LF_OK)
+                return rc;
+            if ((rc = keep_field(pp, &f, err)) != LF_OK)
                 return rc;
             pp->n_locations++;
             struct pb sub = pb_sub(&r, &f);
@@ -386,10 +427,14 @@ static int pprof_count(struct pprof *pp, struct lf_error *err)
         case PROFILE_FUNCTION:
             if ((rc = expect_wire(&f, WIRE_LEN, "function", err)) != LF_OK)
                 return rc;
+            if ((rc = keep_field(pp, &f, err)) != LF_OK)
+                return rc;
             pp->n_functions++;
             break;
         case PROFILE_STRING_TABLE:
             if ((rc = expect_wire(&f, WIRE_LEN, "string_table", err)) != LF_OK)
+                return rc;
+            if ((rc = keep_field(pp, &f, err)) != LF_OK)
                 return rc;
             pp->n_strings++;
             break;
@@ -472,9 +517,9 @@ static int pprof_fill(struct pprof *pp, struct lf_error *err)
     size_t n_lines_expected = pp->n_lines;
     pp->n_lines = 0;
     struct pb r = pp->root;
-    struct pb_field f;
-    int rc;
-    while ((rc = pb_next(&r, &f, err)) == 1) {
+    int rc = LF_OK;
+    for (size_t i = 0; i < pp->n_fields; i++) {
+        struct pb_field f = field_of(&pp->fields[i]);
         if (f.number == PROFILE_STRING_TABLE) {
             pp->strings[n_strings++] = str_make((const char *)f.data, f.len);
         } else if (f.number == PROFILE_FUNCTION) {
@@ -651,16 +696,16 @@ static int read_sample(struct sample_walk *w, const struct pb *r, const struct p
 static int pprof_samples(struct sample_walk *w, struct lf_error *err)
 {
     struct pb r = w->pp->root;
-    struct pb_field f;
     size_t index = 0;
-    int rc;
-    while ((rc = pb_next(&r, &f, err)) == 1) {
-        if (f.number != PROFILE_SAMPLE)
+    for (size_t i = 0; i < w->pp->n_fields; i++) {
+        if (w->pp->fields[i].number != PROFILE_SAMPLE)
             continue;
-        if ((rc = read_sample(w, &r, &f, index++, err)) != LF_OK)
+        struct pb_field f = field_of(&w->pp->fields[i]);
+        int rc = read_sample(w, &r, &f, index++, err);
+        if (rc != LF_OK)
             return rc;
     }
-    return rc;
+    return LF_OK;
 }
 
 /* ---- entry points --------------------------------------------------------------------- */
@@ -690,6 +735,7 @@ int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits,
     pp.root.p = start;
     pp.root.end = start + len;
     pp.root.origin = start;
+    pp.max_index_bytes = lim.max_decoded_bytes;
     struct sample_walk walk = { 0 };
     int rc = pprof_count(&pp, err);
     if (rc < 0)
@@ -761,6 +807,7 @@ out:
     lf_free(pp.functions);
     lf_free(pp.locations);
     lf_free(pp.lines);
+    lf_free(pp.fields);
     lf_free(walk.frames);
     lf_free(walk.labels);
     return rc;
