@@ -374,11 +374,12 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
         goto out;
     }
     agent.scraper = scraper_create((long)cfg->connect_timeout_ms, (long)cfg->timeout_ms,
-                                   (size_t)cfg->max_profile_bytes, err);
+                                   (size_t)cfg->max_profile_bytes, cfg->ca_file, err);
     agent.pusher = agent.scraper == NULL
                            ? NULL
-                           : pusher_create(cfg->server, cfg->token, (long)cfg->connect_timeout_ms,
-                                           (long)cfg->timeout_ms, err);
+                           : pusher_create(cfg->server, cfg->token, cfg->ca_file,
+                                           (long)cfg->connect_timeout_ms, (long)cfg->timeout_ms,
+                                           err);
     agent.states = lf_calloc(cfg->n_targets, sizeof(*agent.states));
     if (agent.scraper == NULL || agent.pusher == NULL) {
         rc = err != NULL ? err->code : LF_ENOMEM;

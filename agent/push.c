@@ -26,8 +26,8 @@ struct answer {
     size_t len;
 };
 
-struct pusher *pusher_create(const char *server, const char *token, long connect_timeout_ms,
-                             long timeout_ms, struct lf_error *err)
+struct pusher *pusher_create(const char *server, const char *token, const char *ca_file,
+                             long connect_timeout_ms, long timeout_ms, struct lf_error *err)
 {
     struct pusher *pusher = lf_calloc(1, sizeof(*pusher));
     if (pusher == NULL) {
@@ -52,7 +52,9 @@ struct pusher *pusher_create(const char *server, const char *token, long connect
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, pusher->errbuf) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_USERAGENT, "leakfleet-agent/1") != CURLE_OK ||
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        (ca_file != NULL && ca_file[0] != '\0' &&
+         curl_easy_setopt(c, CURLOPT_CAINFO, ca_file) != CURLE_OK)) {
         lf_fail(err, LF_EINTERNAL, "pusher: curl_easy_setopt failed");
         goto fail;
     }

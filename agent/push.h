@@ -15,10 +15,11 @@ enum push_outcome {
 
 struct pusher;
 
-/* A reusable client for server (base URL such as "http://127.0.0.1:8080") with token.
+/* A reusable client for server (base URL such as "http://127.0.0.1:8080") with token;
+ * ca_file (NULL or empty: the system's) is the PEM bundle trusted for https.
  * Returns new (pusher_free), or NULL with err set. */
-struct pusher *pusher_create(const char *server, const char *token, long connect_timeout_ms,
-                             long timeout_ms, struct lf_error *err);
+struct pusher *pusher_create(const char *server, const char *token, const char *ca_file,
+                             long connect_timeout_ms, long timeout_ms, struct lf_error *err);
 void pusher_free(struct pusher *pusher);
 
 /* POSTs (body, len) to SERVER/api/v1/profiles?service=&instance=&ts=&format=. A

@@ -52,7 +52,7 @@ bool scrape_format_from_name(const char *name, enum scrape_format *out)
 }
 
 struct scraper *scraper_create(long connect_timeout_ms, long timeout_ms, size_t max_body,
-                               struct lf_error *err)
+                               const char *ca_file, struct lf_error *err)
 {
     struct scraper *scraper = lf_calloc(1, sizeof(*scraper));
     if (scraper == NULL) {
@@ -72,7 +72,9 @@ struct scraper *scraper_create(long connect_timeout_ms, long timeout_ms, size_t 
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, scraper->errbuf) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_USERAGENT, "leakfleet-agent/1") != CURLE_OK ||
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        (ca_file != NULL && ca_file[0] != '\0' &&
+         curl_easy_setopt(c, CURLOPT_CAINFO, ca_file) != CURLE_OK)) {
         lf_fail(err, LF_EINTERNAL, "scraper: curl_easy_setopt failed");
         scraper_free(scraper);
         return NULL;

@@ -24,10 +24,11 @@ bool scrape_format_from_name(const char *name, enum scrape_format *out);
 struct scraper;
 
 /* A reusable HTTP client (one libcurl handle, so connections are kept alive) with a
- * connect timeout, a total timeout per request and a cap on the body size.
+ * connect timeout, a total timeout per request and a cap on the body size; ca_file
+ * (NULL or empty: the system's) is the PEM bundle trusted for https targets.
  * Returns new (scraper_free), or NULL with err set. */
 struct scraper *scraper_create(long connect_timeout_ms, long timeout_ms, size_t max_body,
-                               struct lf_error *err);
+                               const char *ca_file, struct lf_error *err);
 void scraper_free(struct scraper *scraper);
 
 /* The URL of a target's profile: base (e.g. "http://127.0.0.1:6060", a trailing '/'

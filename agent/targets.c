@@ -47,8 +47,10 @@ static const char usage_text[] =
         "  --timeout DUR           per request (default 30s)\n"
         "  --max-profile-bytes N   larger scrapes are refused (default 64M)\n"
         "  --retry-max DUR         longest wait between push retries (default 5m)\n"
+        "  --ca-file FILE          PEM CA certificates trusted for https server and target\n"
+        "                          URLs (default: the system's)\n"
         "  --config FILE           YAML file: server, token, instance, interval, format,\n"
-        "                          retry_max, max_profile_bytes,\n"
+        "                          retry_max, max_profile_bytes, ca_file,\n"
         "                          spool {dir, max_bytes, max_files}, timeouts {connect,\n"
         "                          total}, log_level, targets [{service, instance, url,\n"
         "                          interval, format}]; flags override it\n"
@@ -65,7 +67,7 @@ const char *targets_usage(void)
 /* Raw flag values; NULL when not given. */
 struct flags {
     const char *server, *token, *service, *target, *instance, *interval, *format, *spool;
-    const char *spool_max_bytes, *spool_max_files, *connect_timeout, *timeout;
+    const char *spool_max_bytes, *spool_max_files, *connect_timeout, *timeout, *ca_file;
     const char *max_profile_bytes, *config, *log_level, *retry_max;
 };
 
@@ -179,7 +181,7 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     static const char *const top_keys[] = { "server",    "token",     "instance",
                                             "interval",  "format",    "spool",
                                             "timeouts",  "log_level", "max_profile_bytes",
-                                            "retry_max", "targets" };
+                                            "retry_max", "targets",   "ca_file" };
     static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
     static const char *const timeout_keys[] = { "connect", "total" };
     static const char *const target_keys[] = { "service", "instance", "url", "interval", "format" };
@@ -191,7 +193,7 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     int64_t v = 0;
     char where[96];
 
-    if ((rc = config_check_keys(file, NULL, top_keys, 11, err)) != LF_OK ||
+    if ((rc = config_check_keys(file, NULL, top_keys, 12, err)) != LF_OK ||
         (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
         (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
         goto out;
@@ -199,6 +201,11 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
         goto out;
     if (s != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), s, "server", true, LF_EINVAL,
                                     err)) != LF_OK)
+        goto out;
+    if ((rc = config_str(file, "ca_file", NULL, &s, err)) != LF_OK)
+        goto out;
+    if (s != NULL && (rc = set_text(cfg->ca_file, sizeof(cfg->ca_file), s, "ca_file", false,
+                                    LF_EINVAL, err)) != LF_OK)
         goto out;
     if ((rc = config_str(file, "token", NULL, &s, err)) != LF_OK)
         goto out;
@@ -346,6 +353,7 @@ enum {
     OPT_ONCE,
     OPT_LOG_LEVEL,
     OPT_RETRY_MAX,
+    OPT_CA_FILE,
     OPT_HELP,
 };
 
@@ -367,6 +375,7 @@ static const struct option long_options[] = {
     { "once", no_argument, NULL, OPT_ONCE },
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "retry-max", required_argument, NULL, OPT_RETRY_MAX },
+    { "ca-file", required_argument, NULL, OPT_CA_FILE },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -417,6 +426,9 @@ static int read_flags(struct targets_config *cfg, struct flags *f, int argc, cha
             break;
         case OPT_MAX_PROFILE_BYTES:
             f->max_profile_bytes = optarg;
+            break;
+        case OPT_CA_FILE:
+            f->ca_file = optarg;
             break;
         case OPT_CONFIG:
             f->config = optarg;
@@ -494,6 +506,13 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     if (f.spool != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), f.spool,
                                           "--spool", false, LF_EUSAGE, err)) != LF_OK)
         return rc;
+    if (f.ca_file != NULL && (rc = set_text(cfg->ca_file, sizeof(cfg->ca_file), f.ca_file,
+                                            "--ca-file", false, LF_EUSAGE, err)) != LF_OK)
+        return rc;
+    if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) != 0)
+        return lf_fail(err, f.ca_file != NULL ? LF_EUSAGE : LF_EINVAL,
+                       "%s: cannot read '%s': %s", f.ca_file != NULL ? "--ca-file" : "ca_file",
+                       cfg->ca_file, strerror(errno));
     if (f.spool_max_bytes != NULL && !parse_size(f.spool_max_bytes, &cfg->spool_max_bytes))
         return lf_fail(err, LF_EUSAGE, "--spool-max-bytes: bad size '%s'", f.spool_max_bytes);
     if (f.spool_max_files != NULL) {

@@ -26,6 +26,7 @@ struct targets_config {
     char server[TARGETS_TEXT_MAX];
     char token[TARGETS_TEXT_MAX];
     char spool_dir[TARGETS_TEXT_MAX]; /* default ./leakfleet-spool */
+    char ca_file[TARGETS_TEXT_MAX];   /* PEM CA bundle for https; empty = the system's */
     uint64_t spool_max_bytes;         /* default 256 MiB */
     size_t spool_max_files;           /* default 10000 */
     int64_t connect_timeout_ms;       /* default 5 s, scrape and push */

@@ -7,7 +7,7 @@ want=${1:-test}
 
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
     libcurl4-openssl-dev zlib1g-dev libyaml-dev libsodium-dev check golang-go)
-test_pkgs=(clang libclang-rt-14-dev jq curl sqlite3 nodejs npm chromium procps python3)
+test_pkgs=(clang libclang-rt-14-dev jq curl sqlite3 nodejs npm chromium procps python3 openssl)
 bench_pkgs=(panicparse wrk time)
 
 case "$want" in

@@ -5,13 +5,15 @@ POST /api/v1/profiles, which records every push as one JSON line and answers wit
 status written in DIR/mode ("201" by default; e.g. "500", "400", "429"; "201 2" answers
 after 2 seconds).
 
-Usage: agent_fake_server.py DIR [--leak]   (writes the chosen port to DIR/port)
+Usage: agent_fake_server.py DIR [--leak] [--tls CERT KEY]   (writes the chosen port to
+DIR/port; --tls serves https with that PEM certificate and key)
 """
 import gzip
 import hashlib
 import http.server
 import json
 import os
+import ssl
 import sys
 import time
 import urllib.parse
@@ -97,6 +99,11 @@ def main():
     server = Server(("127.0.0.1", 0), Handler)
     server.dir = sys.argv[1]
     server.leak = "--leak" in sys.argv[2:]
+    if "--tls" in sys.argv[2:]:
+        at = sys.argv.index("--tls")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[at + 1], sys.argv[at + 2])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     tmp = os.path.join(server.dir, "port.tmp")
     with open(tmp, "w") as f:
         f.write(str(server.server_address[1]))

@@ -72,7 +72,7 @@ START_TEST(test_nobody_listening)
 {
     /* port 1 on loopback: refused at once */
     struct lf_error err = { 0 };
-    struct scraper *scraper = scraper_create(1000, 2000, 1 << 20, &err);
+    struct scraper *scraper = scraper_create(1000, 2000, 1 << 20, NULL, &err);
     ck_assert_ptr_nonnull(scraper);
     char *body = NULL;
     size_t len = 0;
@@ -86,7 +86,7 @@ START_TEST(test_nobody_listening)
                   "%s", err.msg);
     scraper_free(scraper);
 
-    struct pusher *pusher = pusher_create("http://127.0.0.1:1/", "tok", 1000, 2000, &err);
+    struct pusher *pusher = pusher_create("http://127.0.0.1:1/", "tok", NULL, 1000, 2000, &err);
     ck_assert_ptr_nonnull(pusher);
     struct spool_meta meta = { .service = "checkout",
                                .instance = "a b&c",

@@ -259,6 +259,44 @@ START_TEST(test_yaml_errors)
 }
 END_TEST
 
+/* The CA bundle for https: from the flag or the file (the flag wins), empty by default,
+ * and refused at start when it cannot be read. */
+START_TEST(test_ca_file)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    int rc = PARSE(&cfg, &err, "--server", "https://lf.internal", "--token", "t", "--service",
+                   "s", "--target", "http://127.0.0.1:6060");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.ca_file, "");
+    targets_release(&cfg);
+
+    write_yaml("server: https://lf.internal\ntoken: t\nca_file: /dev/null\n"
+               "targets:\n  - {service: a, url: http://b}\n");
+    rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.ca_file, "/dev/null");
+    targets_release(&cfg);
+    rc = PARSE(&cfg, &err, "--config", yaml_path, "--ca-file", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.ca_file, yaml_path);
+    targets_release(&cfg);
+
+    rc = PARSE(&cfg, &err, "--config", yaml_path, "--ca-file", "/nonexistent/ca.pem");
+    ck_assert_int_eq(rc, LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "--ca-file: cannot read '/nonexistent/ca.pem': "
+                              "No such file or directory");
+    targets_release(&cfg);
+    teardown();
+
+    write_yaml("server: https://lf.internal\ntoken: t\nca_file: /nonexistent/ca.pem\n"
+               "targets:\n  - {service: a, url: http://b}\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "ca_file: cannot read") != NULL, "%s", err.msg);
+    targets_release(&cfg);
+}
+END_TEST
+
 static Suite *targets_suite(void)
 {
     Suite *s = suite_create("agent_targets");
@@ -271,6 +309,7 @@ static Suite *targets_suite(void)
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, test_yaml_targets_and_overrides);
     tcase_add_test(tc, test_yaml_errors);
+    tcase_add_test(tc, test_ca_file);
     suite_add_tcase(s, tc);
     return s;
 }
