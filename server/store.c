@@ -275,8 +275,9 @@ static int conn_open(struct store_conn *conn, const char *path, const struct sto
      * may grow it, it must not stay that large. */
     if (code == LF_OK)
         code = exec_sql(conn, "PRAGMA journal_size_limit = 67108864", "journal_size_limit", err);
-    /* Statement and savepoint journals in memory: the writer opens a savepoint per job,
-     * and on disk each one copied every page it touched through a temporary file. */
+    /* Statement and savepoint journals in memory: when the writer reruns a batch job by
+     * job it opens a savepoint per job, and on disk each one copied every page it
+     * touched through a temporary file. */
     if (code == LF_OK)
         code = exec_sql(conn, "PRAGMA temp_store = MEMORY", "temp_store", err);
     if (code == LF_OK && reader)
