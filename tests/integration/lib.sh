@@ -41,6 +41,20 @@ lf_eq() {
     echo "ok: $3 = $2"
 }
 
+# lf_stand_in DIR SCRIPT [ARGS...]: starts the Python stand-in tests/integration/SCRIPT
+# (a webhook sink, a fake server or target), which writes its port to DIR/port; sets
+# LF_STAND_IN_PID and LF_STAND_IN_PORT. The caller stops it.
+lf_stand_in() {
+    local dir=$1 script=$2
+    shift 2
+    mkdir -p "$dir"
+    python3 "tests/integration/$script" "$dir" "$@" &
+    LF_STAND_IN_PID=$!
+    for _ in $(seq 1 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+    [ -s "$dir/port" ] || lf_fail "$script on $dir did not start"
+    LF_STAND_IN_PORT=$(cat "$dir/port")
+}
+
 # The default config: tokens for the auth matrix, the shop fixture's repo roots.
 lf_write_config() {
     cat >"$LF_TMP/config.yaml" <<YAML

@@ -26,18 +26,12 @@ command -v openssl >/dev/null || lf_fail "openssl is missing (tools/deps.sh test
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=leakfleet test" \
     -addext "subjectAltName=IP:127.0.0.1" -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
 
-# fake DIR [ARGS]: starts agent_fake_server.py on DIR, prints its port
-fake() {
-    mkdir -p "$1"
-    python3 tests/integration/agent_fake_server.py "$@" &
-    PIDS+=($!)
-    for _ in $(seq 1 100); do [ -s "$1/port" ] && break; sleep 0.05; done
-    [ -s "$1/port" ] || lf_fail "fake server on $1 did not start"
-}
-fake "$T/target"
-fake "$T/server" --tls "$T/cert.pem" "$T/key.pem"
-TARGET=http://127.0.0.1:$(cat "$T/target/port")
-SERVER=https://127.0.0.1:$(cat "$T/server/port")
+lf_stand_in "$T/target" agent_fake_server.py
+PIDS+=("$LF_STAND_IN_PID")
+TARGET=http://127.0.0.1:$LF_STAND_IN_PORT
+lf_stand_in "$T/server" agent_fake_server.py --tls "$T/cert.pem" "$T/key.pem"
+PIDS+=("$LF_STAND_IN_PID")
+SERVER=https://127.0.0.1:$LF_STAND_IN_PORT
 posts() { [ -f "$T/server/posts.jsonl" ] && wc -l <"$T/server/posts.jsonl" | tr -d ' ' || echo 0; }
 queued() { find "$T/spool" -maxdepth 1 -name '*.prof' | wc -l | tr -d ' '; }
 

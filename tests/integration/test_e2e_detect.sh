@@ -10,11 +10,9 @@
 . tests/goleaky/lib.sh
 
 [ -x build/goleaky/leaky ] || lf_fail "build/goleaky/leaky is missing (make go-fixture)"
-mkdir -p "$LF_TMP/hooks"
-python3 tests/integration/webhook_receiver.py "$LF_TMP/hooks" &
-HOOK_PID=$!
-for _ in $(seq 1 100); do [ -s "$LF_TMP/hooks/port" ] && break; sleep 0.05; done
-HOOK_URL="http://127.0.0.1:$(cat "$LF_TMP/hooks/port")"
+lf_stand_in "$LF_TMP/hooks" webhook_receiver.py
+HOOK_PID=$LF_STAND_IN_PID
+HOOK_URL="http://127.0.0.1:$LF_STAND_IN_PORT"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 srcdir=$(cat build/goleaky/srcdir)
