@@ -30,7 +30,8 @@ static int check_name(const char *value, const char *param, struct str *out, str
     return LF_OK;
 }
 
-static const char *const ingest_params[] = { "service", "instance", "ts", "format", "version" };
+static const char *const ingest_params[] = { "service", "instance", "ts", "format", "version",
+                                             "started" };
 
 int api_ingest(const struct request *req, struct response *resp, struct lf_error *err)
 {
@@ -54,6 +55,10 @@ int api_ingest(const struct request *req, struct response *resp, struct lf_error
     const char *ts = request_query(req, "ts");
     if (ts != NULL && (!str_to_int64(str_from_cstr(ts), &in.ts) || in.ts < 0))
         return lf_fail(err, LF_EINVAL, "parameter 'ts' must be unix seconds, not '%s'", ts);
+    const char *started = request_query(req, "started");
+    if (started != NULL && (!str_to_int64(str_from_cstr(started), &in.started) || in.started < 0))
+        return lf_fail(err, LF_EINVAL, "parameter 'started' must be unix seconds, not '%s'",
+                       started);
     const char *format = request_query(req, "format");
     const char *version = request_query(req, "version");
     if (version != NULL)

@@ -80,6 +80,25 @@ bool op_is_channel(enum op_kind op)
     }
 }
 
+bool op_is_busy(enum op_kind op)
+{
+    return op == OP_RUNNING || op == OP_RUNNABLE || op == OP_IO_WAIT || op == OP_SYSCALL;
+}
+
+bool op_can_leak(enum op_kind op)
+{
+    switch (op) {
+    case OP_MUTEX_LOCK:
+    case OP_RWMUTEX_LOCK:
+    case OP_RWMUTEX_RLOCK:
+    case OP_WAITGROUP_WAIT:
+    case OP_COND_WAIT:
+        return true;
+    default:
+        return op_is_channel(op);
+    }
+}
+
 /* ---- wait reasons ------------------------------------------------------------------ */
 
 /* Every status a debug=2 header can carry, from runtime2.go's waitReasonStrings and

@@ -49,6 +49,14 @@ bool op_from_name(struct str words, enum op_kind *out);
  * select and select (no cases). */
 bool op_is_channel(enum op_kind op);
 
+/* True for the states of goroutines doing work rather than waiting on the program's
+ * own synchronisation: running, runnable, IO wait, syscall. Their number follows load. */
+bool op_is_busy(enum op_kind op);
+
+/* True for the blocking synchronisation ops a leak is made of: the channel ops,
+ * sync.Mutex.Lock, sync.RWMutex.Lock/RLock, sync.WaitGroup.Wait, sync.Cond.Wait. */
+bool op_can_leak(enum op_kind op);
+
 /* Where and on what a stack is blocked. */
 struct site {
     enum op_kind op;

@@ -7,10 +7,14 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "alloc.h"
+#include "classify.h"
+#include "hash.h"
 #include "log.h"
 #include "periodic.h"
 
@@ -25,7 +29,8 @@ static const char sql_candidates[] =
 
 static const char sql_series[] =
         "SELECT p.instance_id, p.ts, COALESCE(sm.count, 0), p.goroutines,"
-        " COALESCE(sm.confirmed, 0), i.last_push"
+        " COALESCE(sm.confirmed, 0), i.last_push, COALESCE(p.busy, -1),"
+        " COALESCE(p.started, 0), p.version, i.name"
         " FROM profiles p JOIN instances i ON i.id = p.instance_id"
         " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?2"
         " WHERE p.service_id = ?1 AND p.ts >= ?3"
@@ -45,15 +50,16 @@ static const char sql_stack[] =
 static const char sql_upsert[] =
         "INSERT INTO detections (service_id, location_id, count, growth_per_hour, p_value,"
         " growing, confirmed, suspect, suppressed, since, segments, samples, first_suspect,"
-        " last_suspect, updated, since_version)"
+        " last_suspect, updated, since_version, reason, instances)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-        " CASE WHEN ?8 THEN ?13 END, CASE WHEN ?8 THEN ?13 END, ?13, ?14)"
+        " CASE WHEN ?8 THEN ?13 END, CASE WHEN ?8 THEN ?13 END, ?13, ?14, ?15, ?16)"
         " ON CONFLICT (service_id, location_id) DO UPDATE SET count = excluded.count,"
         " growth_per_hour = excluded.growth_per_hour, p_value = excluded.p_value,"
         " growing = excluded.growing, confirmed = excluded.confirmed,"
         " suspect = excluded.suspect, suppressed = excluded.suppressed,"
         " since = excluded.since, since_version = excluded.since_version,"
         " segments = excluded.segments, samples = excluded.samples,"
+        " reason = excluded.reason, instances = excluded.instances,"
         " first_suspect = COALESCE(detections.first_suspect, excluded.first_suspect),"
         " last_suspect = COALESCE(excluded.last_suspect, detections.last_suspect),"
         " updated = excluded.updated";
@@ -107,6 +113,8 @@ static void verdict_release(struct detect_verdict *v)
     lf_free(v->since_version);
     lf_free((char *)(uintptr_t)v->owner);
     lf_free((char *)(uintptr_t)v->suppressed);
+    lf_free(v->reason);
+    json_decref(v->instances);
 }
 
 static void verdict_set_clear(struct verdict_set *set)
@@ -160,8 +168,16 @@ struct series_buffer {
     struct trend_sample *samples;
     size_t len, cap;
     struct trend_series *series;
+    char **names; /* instance name of each series, owned */
     size_t n_series, series_cap;
 };
+
+static void series_buffer_clear_names(struct series_buffer *buf)
+{
+    for (size_t i = 0; i < buf->n_series; i++)
+        lf_free(buf->names[i]);
+    buf->n_series = 0;
+}
 
 static bool series_buffer_push(struct series_buffer *buf, const struct trend_sample *sample)
 {
@@ -177,7 +193,7 @@ static bool series_buffer_push(struct series_buffer *buf, const struct trend_sam
     return true;
 }
 
-static bool series_buffer_mark(struct series_buffer *buf, size_t start)
+static bool series_buffer_mark(struct series_buffer *buf, size_t start, const char *name)
 {
     if (buf->n_series == buf->series_cap) {
         size_t cap = buf->series_cap ? buf->series_cap * 2 : 16;
@@ -185,9 +201,17 @@ static bool series_buffer_mark(struct series_buffer *buf, size_t start)
         if (!series)
             return false;
         buf->series = series;
+        char **names = lf_realloc(buf->names, cap * sizeof(*names));
+        if (!names)
+            return false;
+        buf->names = names;
         buf->series_cap = cap;
     }
+    char *copy = lf_strdup(name ? name : "");
+    if (!copy)
+        return false;
     /* samples may still move: keep the start index in the pointer slot's place */
+    buf->names[buf->n_series] = copy;
     buf->series[buf->n_series++] = (struct trend_series){ NULL, start };
     return true;
 }
@@ -199,7 +223,7 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
         struct lf_error *err)
 {
     buf->len = 0;
-    buf->n_series = 0;
+    series_buffer_clear_names(buf);
     sqlite3_reset(stmt);
     sqlite3_bind_int64(stmt, 1, v->service_id);
     sqlite3_bind_int64(stmt, 2, v->location_id);
@@ -211,10 +235,15 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(stmt, 0);
+        const unsigned char *version = sqlite3_column_text(stmt, 8);
         struct trend_sample sample = {
             .ts = sqlite3_column_int64(stmt, 1),
             .count = (double)sqlite3_column_int64(stmt, 2),
             .total = (double)sqlite3_column_int64(stmt, 3),
+            .busy = (double)sqlite3_column_int64(stmt, 6),
+            .started = sqlite3_column_int64(stmt, 7),
+            .version = version ? hash_mix(version, (size_t)sqlite3_column_bytes(stmt, 8), 1)
+                               : 0,
         };
         if (id != instance) {
             if (instance >= 0 && last_push >= now - opts->live_window) {
@@ -222,7 +251,8 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
                 v->confirmed = v->confirmed || latest_confirmed;
             }
             instance = id;
-            if (!series_buffer_mark(buf, buf->len))
+            if (!series_buffer_mark(buf, buf->len,
+                        (const char *)sqlite3_column_text(stmt, 9)))
                 return lf_fail(err, LF_ENOMEM, "detect: out of memory");
         }
         latest = sample;
@@ -282,21 +312,86 @@ static void free_frames(struct stack_frame *frames, size_t n)
     }
 }
 
-static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const char *op,
-        bool is_channel, int64_t now, struct detect_verdict *v,
+/* Whether op can be suspect: detect.ops when given, else the blocking synchronisation
+ * ops. */
+static bool op_monitored(const struct detect_options *opts, const char *op)
+{
+    if (opts->ops)
+        return op_in_list(op, opts->ops, opts->n_ops);
+    enum op_kind kind;
+    return op_from_name(str_from_cstr(op), &kind) && op_can_leak(kind);
+}
+
+static char *format_time(int64_t ts, char *buf, size_t size)
+{
+    time_t t = (time_t)ts;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "%lld", (long long)ts);
+    return buf;
+}
+
+/* Why a site that is not suspect is not: the first of not in the repo, op not watched,
+ * too small, and the trend's own reason. */
+static char *not_suspect_reason(const struct detect_options *opts, const struct detect_verdict *v,
         const struct trend_result *trend)
+{
+    char text[256], when[32];
+    if (!v->in_repo)
+        snprintf(text, sizeof(text), "not in the repo");
+    else if (!v->monitored)
+        snprintf(text, sizeof(text), "op not monitored: %s", v->op);
+    else if (v->count < opts->threshold)
+        snprintf(text, sizeof(text), "below threshold (%lld < %lld)", (long long)v->count,
+                (long long)opts->threshold);
+    else if (trend->reason == TREND_NOT_GROWING)
+        snprintf(text, sizeof(text), "not growing (p=%.2g)", trend->p_value);
+    else if (trend->reason == TREND_PLATEAU)
+        snprintf(text, sizeof(text), "plateau since %s",
+                format_time(trend->plateau_since, when, sizeof(when)));
+    else if (trend->reason == TREND_BELOW_MINIMUM)
+        snprintf(text, sizeof(text), "growth below the minimum (%.3g/h)", trend->growth_per_hour);
+    else
+        snprintf(text, sizeof(text), "%s", trend_reason_name(trend->reason));
+    return lf_strdup(text);
+}
+
+/* The names of the leaking instances as a JSON array. */
+static json_t *leaking_instances(const struct trend_result *trend,
+        const struct series_buffer *buf)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < trend->n_instances && i < buf->n_series; i++) {
+        if (!trend->instances[i].leaking)
+            continue;
+        if (json_array_append_new(list, json_string(buf->names[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return list;
+}
+
+static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const char *op, int64_t now,
+        struct detect_verdict *v, const struct trend_result *trend,
+        const struct series_buffer *buf)
 {
     const struct detect_options *opts = &detect->opts;
     v->has_growth = trend->n_segments > 0;
     v->growth_per_hour = trend->growth_per_hour;
-    v->p_value = trend->pooled.p_value;
+    v->p_value = trend->p_value;
     v->growing = trend->growing;
     v->since = trend->since;
     v->segments = trend->n_segments;
     v->samples = trend->n_samples;
+    v->monitored = op_monitored(opts, op);
+    if (trend->n_leaking > 0) {
+        v->instances = leaking_instances(trend, buf);
+        if (!v->instances)
+            return LF_ENOMEM;
+    }
 
-    bool kind = is_channel || op_in_list(op, opts->extra_ops, opts->n_extra_ops);
-    bool suspect = (v->in_repo && kind && v->count >= opts->threshold && v->growing) ||
+    bool suspect = (v->in_repo && v->monitored && v->count >= opts->threshold && v->growing) ||
             (v->confirmed && v->count > 0);
     if (suspect && opts->suppress) {
         struct stack_frame frames[MAX_STACK_FRAMES];
@@ -316,9 +411,19 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
             if (!v->suppressed)
                 return LF_ENOMEM;
             suspect = false;
+            char text[300];
+            snprintf(text, sizeof(text), "suppressed: %s", reason);
+            v->reason = lf_strdup(text);
+            if (!v->reason)
+                return LF_ENOMEM;
         }
     }
     v->suspect = suspect;
+    if (!suspect && !v->reason) {
+        v->reason = not_suspect_reason(opts, v, trend);
+        if (!v->reason)
+            return LF_ENOMEM;
+    }
     return LF_OK;
 }
 
@@ -381,7 +486,8 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         rc = trend_analyze(buf.series, buf.n_series, &detect->opts.trend, &trend, err);
         if (rc != LF_OK)
             goto out;
-        rc = judge_site(detect, stack, v->op, v->is_channel, now, v, &trend);
+        rc = judge_site(detect, stack, v->op, now, v, &trend, &buf);
+        trend_result_release(&trend);
         if (rc != LF_OK) {
             rc = lf_fail(err, rc, "detect: out of memory");
             goto out;
@@ -408,8 +514,10 @@ out:
     sqlite3_finalize(series);
     sqlite3_finalize(stack);
     sqlite3_finalize(version);
+    series_buffer_clear_names(&buf);
     lf_free(buf.samples);
     lf_free(buf.series);
+    lf_free(buf.names);
     return rc;
 }
 
@@ -463,6 +571,16 @@ static int write_verdicts(struct store_conn *conn, void *ctx, struct lf_error *e
             sqlite3_bind_text(upsert, 14, v->since_version, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(upsert, 14);
+        if (v->reason)
+            sqlite3_bind_text(upsert, 15, v->reason, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(upsert, 15);
+        char *instances = v->instances ? json_dumps(v->instances, JSON_COMPACT) : NULL;
+        if (instances)
+            sqlite3_bind_text(upsert, 16, instances, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(upsert, 16);
+        free(instances); /* jansson's allocation */
         if (sqlite3_step(upsert) != SQLITE_DONE) {
             rc = db_fail(db, err, "write verdict");
             goto out;
@@ -572,8 +690,24 @@ void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict 
         out->suspect = v->suspect;
         out->has_growth = v->has_growth;
         out->growth_per_hour = v->growth_per_hour;
+        out->detail = json_pack("{s:o, s:o, s:o, s:o}", "reason",
+                v->reason ? json_string(v->reason) : json_null(), "instances",
+                v->instances ? json_deep_copy(v->instances) : json_array(), "since",
+                v->since ? json_integer(v->since) : json_null(), "since_version",
+                v->since_version ? json_string(v->since_version) : json_null());
     }
     pthread_mutex_unlock(&detect->lock);
+    if (!v && !out->suspect) {
+        /* no verdict: not a candidate of the pass, or not yet judged */
+        char text[160];
+        if (!row->in_repo)
+            snprintf(text, sizeof(text), "not in the repo");
+        else if (row->op && !op_monitored(&detect->opts, row->op))
+            snprintf(text, sizeof(text), "op not monitored: %s", row->op);
+        else
+            snprintf(text, sizeof(text), "insufficient history");
+        out->detail = json_pack("{s:s}", "reason", text);
+    }
 }
 
 bool detect_lookup(struct detect *detect, const char *service, int64_t location_id,
@@ -605,7 +739,7 @@ static json_t *trends_json(const struct detect_verdict *const *items, size_t n, 
     for (size_t i = 0; list && i < n && i < limit; i++) {
         const struct detect_verdict *v = items[i];
         json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o,"
-                                " s:o, s:o, s:b}",
+                                " s:o, s:o, s:b, s:o, s:o}",
                 "location_id", (json_int_t)v->location_id, "service", v->service, "function",
                 v->function, "file", v->file, "line", (json_int_t)v->line, "op", v->op, "count",
                 (json_int_t)v->count, "growth_per_hour",
@@ -614,7 +748,9 @@ static json_t *trends_json(const struct detect_verdict *const *items, size_t n, 
                 "suspect", v->suspect, "since",
                 v->since ? json_integer(v->since) : json_null(), "since_version",
                 v->since_version ? json_string(v->since_version) : json_null(), "owner",
-                v->owner ? json_string(v->owner) : json_null(), "in_repo", v->in_repo);
+                v->owner ? json_string(v->owner) : json_null(), "in_repo", v->in_repo, "reason",
+                v->reason ? json_string(v->reason) : json_null(), "instances",
+                v->instances ? json_deep_copy(v->instances) : json_array());
         if (!row || json_array_append_new(list, row) != 0) {
             json_decref(list);
             list = NULL;

@@ -1,8 +1,10 @@
 /* detect.h - turns stored counts into verdicts: for every in-repo (service, location)
  * seen within the window, the per-instance series go through trend.h; a site is suspect
- * when its op is a channel operation (or a configured other kind), its count summed over
- * live instances is at or over the threshold, and its growth is significant — or, at any
- * size, when the runtime's goroutine-leak profile confirmed it. A suppression keeps a
+ * when its op is a blocking synchronisation op (channel ops and select, sync.Mutex,
+ * sync.RWMutex, sync.WaitGroup, sync.Cond; detect.ops changes the set), its count summed
+ * over live instances is at or over the threshold, and it grows in at least one instance
+ * — or, at any size, when the runtime's goroutine-leak profile confirmed it. Every other
+ * verdict carries the reason it is not suspect. A suppression keeps a
  * known site out of the suspects and records why. Each pass writes the verdicts to the
  * detections table through the writer and keeps them in memory for the query judge. */
 #ifndef LF_DETECT_H
@@ -39,8 +41,9 @@ struct detect_options {
     int64_t window;          /* detect.window: samples considered, seconds (6 h) */
     int64_t live_window;     /* an instance is live while it pushed within this (300 s) */
     int64_t interval;        /* seconds between passes of the detection thread (30 s) */
-    const char *const *extra_ops; /* detect.ops: op words suspect beside channel ops */
-    size_t n_extra_ops;
+    const char *const *ops;  /* detect.ops: the op words that can be suspect; NULL = the
+                                blocking synchronisation ops (op_can_leak) */
+    size_t n_ops;
     struct trend_params trend;
     detect_suppress_fn suppress; /* NULL = nothing is suppressed */
     void *suppress_ctx;
@@ -58,6 +61,7 @@ struct detect_verdict {
     int64_t line;
     char *op;
     bool is_channel;
+    bool monitored;          /* the op is one detect.ops watches */
     int64_t count;           /* summed over the latest profile of each live instance */
     bool in_repo;
     const char *owner;       /* location owner, else the service's; NULL = none (owned
@@ -72,8 +76,11 @@ struct detect_verdict {
     int64_t since;           /* 0 = not growing */
     char *since_version;     /* the version running when the growth began: the site's
                                 `version` label, else the push's ?version=; NULL = none */
-    size_t segments;
+    size_t segments;         /* instances judged */
     size_t samples;
+    char *reason;            /* why not suspect ("below threshold (40 < 100)", "plateau
+                                since ...", ...); NULL when suspect */
+    json_t *instances;       /* the leaking instances' names (a JSON array); NULL = none */
 };
 
 struct detect;
@@ -108,7 +115,8 @@ bool detect_lookup(struct detect *detect, const char *service, int64_t location_
 /* GET /api/v1/trends: verdicts over the last window seconds (0 = the detection window)
  * at now (0 = the clock), fastest-growing first, at most limit (0 = 100):
  * {"window":S, "trends":[{"location_id","service","function","file","line","op","count",
- * "growth_per_hour","p_value","growing","suspect","since","since_version","owner","in_repo"}]}.
+ * "growth_per_hour","p_value","growing","suspect","since","since_version","owner","in_repo",
+ * "reason","instances"}]}.
  * Reads only;
  * *out new (json_decref). */
 int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,

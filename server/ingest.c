@@ -164,6 +164,12 @@ static int parse_and_store(const struct ingest_context *ctx, const struct ingest
     aggregate_sort(agg);
 
     size_t n_sites = aggregate_size(agg);
+    int64_t busy = 0;
+    for (size_t i = 0; i < n_sites; i++) {
+        const struct agg_location *loc = aggregate_at(agg, i);
+        if (op_is_busy(loc->op))
+            busy += loc->count;
+    }
     if (n_sites > INGEST_MAX_SITES) {
         /* one push must not hold the writer for seconds: the largest sites are kept */
         log_warn("ingest '%.*s': %zu distinct sites, storing the largest %d", (int)req->service.len,
@@ -192,6 +198,8 @@ static int parse_and_store(const struct ingest_context *ctx, const struct ingest
         .goroutines = aggregate_goroutines(agg),
         .idempotency_key = req->idempotency_key,
         .version = req->version,
+        .started = req->started,
+        .busy = busy,
         .sites = sites,
         .n_sites = n_sites,
     };
@@ -216,6 +224,8 @@ int ingest_profile(const struct ingest_context *ctx, const struct ingest_request
         return rc;
     if (req->ts < 0)
         return lf_fail(err, LF_EINVAL, "ts must be unix seconds, not negative");
+    if (req->started < 0)
+        return lf_fail(err, LF_EINVAL, "started must be unix seconds, not negative");
     int64_t received = (int64_t)time(NULL);
     int64_t ts = req->ts > 0 ? req->ts : received;
     /* A profile from the future would stay its instance's latest for as long. */

@@ -57,6 +57,7 @@ struct ingest_request {
     struct str idempotency_key; /* empty = none; at most INGEST_NAME_MAX bytes */
     struct str version;         /* the service's version (?version=); empty = none; same
                                    rules as the names */
+    int64_t started;            /* the process start (?started=, unix seconds); 0 = none */
     const char *body;           /* Content-Encoding already removed */
     size_t body_len;
 };

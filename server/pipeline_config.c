@@ -8,7 +8,8 @@
 #include "alloc.h"
 
 static const char *const detect_keys[] = { "threshold", "window", "live_window", "interval",
-    "ops", "min_samples", "min_growth_per_hour", "alpha", "restart_drop", "suppress" };
+    "ops", "min_samples", "min_growth_per_hour", "min_relative_growth", "alpha", "recent",
+    "restart_drop", "suppress" };
 static const char *const notify_keys[] = { "webhook", "routes", "dashboard_url", "group_wait",
     "repeat_interval", "resolve_after", "rate_per_hour", "projection_target", "timeout" };
 static const char *const retention_keys[] = { "raw", "rollups", "interval", "batch" };
@@ -35,12 +36,18 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out,
         rc = config_int(cfg, "detect.min_samples", min_samples, 3, 100000, &min_samples, err);
     if (rc == LF_OK) {
         d->trend.min_samples = (size_t)min_samples;
-        rc = config_strings(cfg, "detect.ops", &out->extra_ops, &d->n_extra_ops, err);
-        d->extra_ops = out->extra_ops;
+        rc = config_strings(cfg, "detect.ops", &out->ops, &d->n_ops, err);
+        d->ops = d->n_ops > 0 ? out->ops : NULL;
     }
     if (rc == LF_OK)
         rc = config_double(cfg, "detect.min_growth_per_hour", d->trend.min_growth_per_hour, 0,
                 1e12, &d->trend.min_growth_per_hour, err);
+    if (rc == LF_OK)
+        rc = config_double(cfg, "detect.min_relative_growth", d->trend.min_relative_growth, 0,
+                10, &d->trend.min_relative_growth, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "detect.recent", d->trend.recent, &d->trend.recent,
+                err);
     if (rc == LF_OK)
         rc = config_double(cfg, "detect.alpha", d->trend.alpha, 1e-12, 0.5, &d->trend.alpha, err);
     if (rc == LF_OK)
@@ -160,7 +167,7 @@ int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
 void pipeline_config_release(struct pipeline_config *config)
 {
     suppress_free(config->suppress);
-    lf_free(config->extra_ops);
+    lf_free(config->ops);
     lf_free(config->routes);
     memset(config, 0, sizeof(*config));
 }

@@ -21,7 +21,7 @@ struct pipeline_config {
     struct dispatch_options dispatch;   /* strings borrowed from the config tree */
     struct retention_options retention;
     struct suppress *suppress;          /* owned; NULL = no suppression */
-    const char **extra_ops;             /* owned array of borrowed strings */
+    const char **ops;                   /* detect.ops: owned array of borrowed strings */
     struct dispatch_route *routes;      /* owned array of borrowed strings */
     const char *source_url;             /* web.source_url; NULL = none */
 };

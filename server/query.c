@@ -137,7 +137,8 @@ static json_t *leak_json(sqlite3_stmt *stmt, const struct query_leak *row,
               put(obj, "suspect", json_boolean(verdict->suspect)) &&
               put(obj, "confirmed", json_boolean(row->confirmed)) &&
               put(obj, "first_seen", json_integer(row->first_seen)) &&
-              put(obj, "last_seen", json_integer(row->last_seen));
+              put(obj, "last_seen", json_integer(row->last_seen)) &&
+              (verdict->detail == NULL || json_object_update(obj, verdict->detail) == 0);
     if (!ok) {
         json_decref(obj);
         return NULL;
@@ -190,13 +191,16 @@ int query_leaks(struct store *store, const struct query_options *opts, const cha
             .first_seen = sqlite3_column_int64(stmt, LEAK_FIRST_SEEN),
             .last_seen = sqlite3_column_int64(stmt, LEAK_LAST_SEEN),
         };
-        struct query_verdict verdict = { false, false, 0 };
+        struct query_verdict verdict = { false, false, 0, NULL };
         judge(judge_ctx, &row, &verdict);
-        if (!verdict.suspect && (!all || !blocked_op(row.op)))
+        if ((!verdict.suspect && (!all || !blocked_op(row.op))) ||
+            (owner != NULL && (row.owner == NULL || strcmp(owner, row.owner) != 0))) {
+            json_decref(verdict.detail);
             continue;
-        if (owner != NULL && (row.owner == NULL || strcmp(owner, row.owner) != 0))
-            continue;
-        if (!append(leaks, leak_json(stmt, &row, &verdict))) {
+        }
+        json_t *leak = leak_json(stmt, &row, &verdict);
+        json_decref(verdict.detail);
+        if (!append(leaks, leak)) {
             rc = oom(err, "leaks");
             goto out;
         }

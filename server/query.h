@@ -36,6 +36,8 @@ struct query_verdict {
     bool suspect;
     bool has_growth; /* false: "growth_per_hour": null */
     double growth_per_hour;
+    json_t *detail;  /* more keys for the row ("reason", "instances", ...): a new
+                        reference the query consumes; NULL = none */
 };
 
 /* Decides suspect and growth for one row; ctx is query_options.judge_ctx. */

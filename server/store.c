@@ -94,10 +94,11 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "latest_ts = CASE WHEN latest_ts IS NULL OR latest_ts <= ?4 THEN ?4 "
             "ELSE latest_ts END WHERE id = ?1",
     /* ?1 service_id, ?2 instance_id, ?3 ts, ?4 received, ?5 format, ?6 goroutines,
-     * ?7 locations, ?8 key or NULL, ?9 version or NULL */
+     * ?7 locations, ?8 key or NULL, ?9 version or NULL, ?10 started or NULL, ?11 busy */
     [STORE_STMT_PROFILE_INSERT] =
             "INSERT INTO profiles(service_id, instance_id, ts, received, format, goroutines, "
-            "locations, idempotency_key, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "locations, idempotency_key, version, started, busy) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     /* ?1 function, ?2 file, ?3 line, ?4 op */
     [STORE_STMT_LOCATION_FIND] =
             "SELECT id, is_channel, in_repo, repo_path, owner, first_seen FROM locations "
@@ -1090,6 +1091,11 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     sqlite3_bind_int64(stmt, 7, (sqlite3_int64)n_rows);
     bind_str_or_null(stmt, 8, profile->idempotency_key);
     bind_str_or_null(stmt, 9, profile->version);
+    if (profile->started > 0)
+        sqlite3_bind_int64(stmt, 10, profile->started);
+    else
+        sqlite3_bind_null(stmt, 10);
+    sqlite3_bind_int64(stmt, 11, profile->busy);
     if ((rc = step_done(conn, stmt, "insert profile", err)) != LF_OK)
         goto out;
     profile_id = sqlite3_last_insert_rowid(conn->db);

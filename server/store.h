@@ -86,6 +86,8 @@ struct store_profile {
     int64_t goroutines;
     struct str idempotency_key; /* empty = none */
     struct str version;         /* the version the push names (?version=); empty = none */
+    int64_t started;            /* the process start the push names (?started=); 0 = none */
+    int64_t busy;               /* running, runnable, IO wait and syscall goroutines */
     const struct store_site *sites;
     size_t n_sites;
 };

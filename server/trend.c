@@ -1,11 +1,14 @@
-/* trend.c - Theil–Sen slopes and Mann–Kendall tests over restart-free segments,
- * pooled across instances. Both statistics look at every pair of points, so a
- * segment longer than max_segment_points is thinned evenly first: the cost per site
- * is bounded by O(max_segment_points^2) per segment whatever the window holds. */
+/* trend.c - per-instance growth verdicts for one site: segments from restarts, running
+ * medians against outliers, load taken out by least squares, Mann–Kendall and Theil–Sen
+ * per instance, Holm across instances, a hinge fit for the onset (trend.h says why).
+ * Both pair statistics look at every pair of points, so a segment longer than
+ * max_segment_points is thinned evenly first: the cost per instance is bounded by
+ * O(max_segment_points^2) whatever the window holds. */
 #include "trend.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "alloc.h"
 
@@ -14,9 +17,14 @@ struct trend_params trend_params_default(void)
     return (struct trend_params){
         .min_samples = 6,
         .min_growth_per_hour = 1.0,
+        .min_relative_growth = 0.005,
         .alpha = 0.01,
         .recent_alpha = 0.05,
+        .recent = 3600,
+        .slope_span = 6 * 3600,
         .restart_drop = 0.5,
+        .load_collinear = 0.95,
+        .load_min_variation = 0.01,
         .max_segment_points = 400,
     };
 }
@@ -34,6 +42,18 @@ static double median_sorted(const double *v, size_t n)
     if (n % 2 == 1)
         return v[n / 2];
     return (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double median3(double a, double b, double c)
+{
+    if (a > b) {
+        double t = a;
+        a = b;
+        b = t;
+    }
+    if (b > c)
+        b = c;
+    return a > b ? a : b;
 }
 
 double trend_theil_sen(const int64_t *ts, const double *values, size_t n)
@@ -83,8 +103,7 @@ struct trend_mk trend_mann_kendall(const double *values, size_t n)
     double var_s = dn * (dn - 1) * (2 * dn + 5);
     double *sorted = n ? lf_malloc(n * sizeof(*sorted)) : NULL;
     if (sorted) {
-        for (size_t i = 0; i < n; i++)
-            sorted[i] = values[i];
+        memcpy(sorted, values, n * sizeof(*sorted));
         qsort(sorted, n, sizeof(*sorted), compare_double);
         for (size_t i = 0; i < n;) {
             size_t j = i + 1;
@@ -109,6 +128,67 @@ struct trend_mk trend_mk_pool(const struct trend_mk *parts, size_t n_parts)
     return mk_from_s(s, var_s);
 }
 
+double trend_p_up(const struct trend_mk *mk)
+{
+    if (mk->var_s <= 0)
+        return 1;
+    return 0.5 * erfc(mk->z / sqrt(2.0));
+}
+
+/* The spread of a series' noise, robustly: 1.4826 * median |x[i] - x[i-1]| / sqrt 2
+ * (the MAD of successive differences; a trend shifts it by no more than its step). */
+static double noise_scale(const double *in, size_t n)
+{
+    if (n < 2)
+        return 0;
+    double *d = lf_malloc((n - 1) * sizeof(*d));
+    if (!d)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        d[i - 1] = fabs(in[i] - in[i - 1]);
+    qsort(d, n - 1, sizeof(*d), compare_double);
+    double mad = median_sorted(d, n - 1);
+    lf_free(d);
+    return 1.4826 * mad / sqrt(2.0);
+}
+
+void trend_despike(const double *in, size_t n, double *out)
+{
+    if (n == 0)
+        return;
+    memcpy(out, in, n * sizeof(*out));
+    if (n < 3)
+        return;
+    /* A Hampel filter: only a value far from the median of itself and its neighbours is
+     * replaced by that median. Ordinary noise stays as it was, so the pair statistics
+     * keep their null distribution (a plain running median would correlate neighbours
+     * and make noise look like a trend). */
+    double scale = noise_scale(in, n);
+    double limit = 4 * scale > 2 ? 4 * scale : 2;
+    for (size_t i = 1; i + 1 < n; i++) {
+        double m = median3(in[i - 1], in[i], in[i + 1]);
+        if (fabs(in[i] - m) > limit)
+            out[i] = m;
+    }
+    double last = median3(in[n - 3], in[n - 2], in[n - 1]);
+    if (fabs(in[n - 1] - last) > limit)
+        out[n - 1] = last;
+}
+
+/* The despiked total at i: the median of its neighbours and itself. */
+static double total_at(const struct trend_series *series, size_t i)
+{
+    const struct trend_sample *s = series->samples;
+    size_t n = series->n_samples;
+    if (n < 3)
+        return s[i].total;
+    if (i == 0)
+        return median3(s[0].total, s[1].total, s[2].total);
+    if (i + 1 == n)
+        return median3(s[n - 3].total, s[n - 2].total, s[n - 1].total);
+    return median3(s[i - 1].total, s[i].total, s[i + 1].total);
+}
+
 size_t trend_segments(const struct trend_series *series, const struct trend_params *params,
         size_t *starts, size_t cap)
 {
@@ -116,8 +196,16 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
     for (size_t i = 0; i < series->n_samples; i++) {
         bool starts_segment = i == 0;
         if (i > 0) {
-            double prev = series->samples[i - 1].total, cur = series->samples[i].total;
-            if (prev > 0 && cur >= 0 && cur < prev * (1 - params->restart_drop))
+            const struct trend_sample *prev = &series->samples[i - 1];
+            const struct trend_sample *cur = &series->samples[i];
+            if (prev->started != 0 && cur->started != 0) {
+                starts_segment = prev->started != cur->started;
+            } else {
+                double before = total_at(series, i - 1), now = total_at(series, i);
+                starts_segment = before > 0 && now >= 0 &&
+                        now < before * (1 - params->restart_drop);
+            }
+            if (prev->version != 0 && cur->version != 0 && prev->version != cur->version)
                 starts_segment = true;
         }
         if (starts_segment) {
@@ -129,27 +217,257 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
     return n_segments < cap ? n_segments : cap;
 }
 
-/* Picks up to max points of samples[first, first+n) evenly into ts/values. */
-static size_t thin_segment(const struct trend_sample *samples, size_t n, size_t max,
-        int64_t *ts, double *values)
+struct holm_item {
+    double p;
+    size_t index;
+};
+
+static int compare_holm(const void *a, const void *b)
+{
+    const struct holm_item *x = a, *y = b;
+    if (x->p != y->p)
+        return x->p < y->p ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+size_t trend_holm(const double *p, size_t n, double alpha, bool *rejected, double *min_adjusted)
+{
+    *min_adjusted = 1;
+    for (size_t i = 0; i < n; i++)
+        rejected[i] = false;
+    if (n == 0)
+        return 0;
+    struct holm_item *items = lf_malloc(n * sizeof(*items));
+    if (!items) {
+        /* Bonferroni needs no order and is never less strict */
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            double adjusted = p[i] * (double)n;
+            if (adjusted < *min_adjusted)
+                *min_adjusted = adjusted;
+            if (adjusted <= alpha) {
+                rejected[i] = true;
+                k++;
+            }
+        }
+        return k;
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = (struct holm_item){ p[i], i };
+    qsort(items, n, sizeof(*items), compare_holm);
+    double adjusted = items[0].p * (double)n;
+    *min_adjusted = adjusted < 1 ? adjusted : 1;
+    size_t k = 0;
+    while (k < n && items[k].p * (double)(n - k) <= alpha) {
+        rejected[items[k].index] = true;
+        k++;
+    }
+    lf_free(items);
+    return k;
+}
+
+int64_t trend_onset(const int64_t *ts, const double *values, size_t n)
+{
+    if (n < 3)
+        return n ? ts[0] : 0;
+    /* For each candidate hinge tau = ts[k], fit values = a + g * max(0, t - tau) by least
+     * squares; keep the tau with the smallest residual sum of squares. */
+    double sum_y = 0, sum_yy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum_y += values[i];
+        sum_yy += values[i] * values[i];
+    }
+    double dn = (double)n;
+    double best_sse = INFINITY;
+    int64_t best = ts[0];
+    for (size_t k = 0; k + 2 < n; k++) {
+        double sx = 0, sxx = 0, sxy = 0;
+        for (size_t i = k + 1; i < n; i++) {
+            double x = (double)(ts[i] - ts[k]) / 3600.0;
+            sx += x;
+            sxx += x * x;
+            sxy += x * values[i];
+        }
+        double var_x = sxx - sx * sx / dn;
+        if (var_x <= 0)
+            continue;
+        double cov = sxy - sx * sum_y / dn;
+        double g = cov / var_x;
+        if (g <= 0)
+            continue;
+        double sse = (sum_yy - sum_y * sum_y / dn) - cov * cov / var_x;
+        if (sse < best_sse - 1e-9) {
+            best_sse = sse;
+            best = ts[k];
+        }
+    }
+    return best;
+}
+
+/* ---- one instance ---------------------------------------------------------------- */
+
+struct scratch {
+    int64_t *ts;
+    double *raw;
+    double *count;
+    double *busy;
+    double *adjusted;
+};
+
+/* Picks up to max points of samples evenly into the scratch arrays; returns how many. */
+static size_t thin(const struct trend_sample *samples, size_t n, size_t max, struct scratch *w,
+        bool *busy_known)
 {
     size_t m = n <= max ? n : max;
+    *busy_known = true;
     for (size_t k = 0; k < m; k++) {
         size_t i = m == n ? k : (size_t)((double)k * (double)(n - 1) / (double)(m - 1));
-        ts[k] = samples[i].ts;
-        values[k] = samples[i].count;
+        w->ts[k] = samples[i].ts;
+        w->raw[k] = samples[i].count;
+        w->busy[k] = samples[i].busy;
+        if (samples[i].busy < 0)
+            *busy_known = false;
     }
     return m;
 }
 
-/* The start of a segment's growth: the last time it stood at its minimum. */
-static int64_t growth_start(const int64_t *ts, const double *values, size_t n)
+static double mean_of(const double *v, size_t n)
 {
-    size_t at = 0;
-    for (size_t i = 1; i < n; i++)
-        if (values[i] <= values[at])
-            at = i;
-    return ts[at];
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    return n ? sum / (double)n : 0;
+}
+
+/* The load proxy without its outliers and averaged over five neighbouring samples: load
+ * moves over hours, and noise in a regressor would bias its coefficient towards zero
+ * (leaving part of the load in the count). Works through w->adjusted. */
+static void smooth_load(struct scratch *w, size_t m)
+{
+    trend_despike(w->busy, m, w->adjusted);
+    for (size_t i = 0; i < m; i++) {
+        size_t from = i >= 2 ? i - 2 : 0, to = i + 3 < m ? i + 3 : m;
+        double sum = 0;
+        for (size_t j = from; j < to; j++)
+            sum += w->adjusted[j];
+        w->busy[i] = sum / (double)(to - from);
+    }
+}
+
+/* Takes the load part out of w->count into w->adjusted: least squares of the count on
+ * (1, t, busy); false when load and time move together (no evidence either way). */
+static bool adjust_for_load(const struct trend_params *params, struct scratch *w, size_t m,
+        bool busy_known, struct trend_instance *inst)
+{
+    memcpy(w->adjusted, w->count, m * sizeof(*w->adjusted));
+    if (!busy_known || m < 4)
+        return true;
+    double t0 = (double)w->ts[0];
+    double mean_t = 0;
+    for (size_t i = 0; i < m; i++)
+        mean_t += ((double)w->ts[i] - t0) / 3600.0;
+    mean_t /= (double)m;
+    double mean_b = mean_of(w->busy, m), mean_c = mean_of(w->count, m);
+    double stt = 0, sbb = 0, stb = 0, stc = 0, sbc = 0;
+    for (size_t i = 0; i < m; i++) {
+        double t = ((double)w->ts[i] - t0) / 3600.0 - mean_t;
+        double b = w->busy[i] - mean_b, c = w->count[i] - mean_c;
+        stt += t * t;
+        sbb += b * b;
+        stb += t * b;
+        stc += t * c;
+        sbc += b * c;
+    }
+    double sd_b = sqrt(sbb / (double)m);
+    if (mean_b <= 0 || sd_b < params->load_min_variation * mean_b || stt <= 0)
+        return true;
+    double corr = stb / sqrt(stt * sbb);
+    if (fabs(corr) > params->load_collinear) {
+        inst->load_ramp = true;
+        return false;
+    }
+    /* Normal equations of c = g t + beta b (centred): solve the 2x2 system. */
+    double det = stt * sbb - stb * stb;
+    if (det <= 0)
+        return true;
+    double beta = (stt * sbc - stb * stc) / det;
+    if (beta <= 0)
+        return true; /* the count does not rise with load: nothing to take out */
+    for (size_t i = 0; i < m; i++)
+        w->adjusted[i] = w->count[i] - beta * (w->busy[i] - mean_b);
+    inst->load_adjusted = true;
+    return true;
+}
+
+/* First index of the points at or after ts[m-1] - span, leaving at least min_points. */
+static size_t tail_start(const int64_t *ts, size_t m, int64_t span, size_t min_points)
+{
+    size_t first = m;
+    while (first > 0 && ts[first - 1] >= ts[m - 1] - span)
+        first--;
+    if (m - first < min_points)
+        first = m > min_points ? m - min_points : 0;
+    return first;
+}
+
+/* Judges one instance's latest segment samples[0, n). */
+static void judge_instance(const struct trend_params *params, const struct trend_sample *samples,
+        size_t n, size_t max_points, struct scratch *w, struct trend_instance *inst)
+{
+    memset(inst, 0, sizeof(*inst));
+    if (n == 0)
+        return;
+    inst->segment_start = samples[0].ts;
+    bool busy_known;
+    size_t m = thin(samples, n, max_points, w, &busy_known);
+    trend_despike(w->raw, m, w->count);
+    inst->count = w->count[m - 1];
+    if (n < params->min_samples || m < 3)
+        return;
+    if (busy_known)
+        smooth_load(w, m);
+    if (!adjust_for_load(params, w, m, busy_known, inst))
+        return;
+    inst->judged = true;
+    inst->mk = trend_mann_kendall(w->adjusted, m);
+    inst->p_up = trend_p_up(&inst->mk);
+    size_t r = tail_start(w->ts, m, params->recent, 4);
+    inst->recent = trend_mann_kendall(w->adjusted + r, m - r);
+    size_t g = tail_start(w->ts, m, params->recent, 3);
+    inst->recent_growth_per_hour = trend_theil_sen(w->ts + g, w->adjusted + g, m - g) * 3600.0;
+    inst->growth_per_hour = inst->recent_growth_per_hour;
+}
+
+/* When a leaking instance's count stopped rising: the first time it reached the level it
+ * holds over the recent span (that span's median). */
+static int64_t reached_level(const struct trend_params *params, const struct scratch *w, size_t m)
+{
+    size_t r = tail_start(w->ts, m, params->recent, 4);
+    double *tail = lf_malloc((m - r) * sizeof(*tail));
+    if (!tail)
+        return w->ts[r];
+    memcpy(tail, w->adjusted + r, (m - r) * sizeof(*tail));
+    qsort(tail, m - r, sizeof(*tail), compare_double);
+    double level = median_sorted(tail, m - r);
+    lf_free(tail);
+    for (size_t i = 0; i < m; i++)
+        if (w->adjusted[i] >= level)
+            return w->ts[i];
+    return w->ts[r];
+}
+
+static int compare_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t median_int64(int64_t *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(*v), compare_int64);
+    return v[(n - 1) / 2];
 }
 
 int trend_analyze(const struct trend_series *series, size_t n_series,
@@ -158,71 +476,201 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     struct trend_params defaults = trend_params_default();
     if (!params)
         params = &defaults;
-    size_t max_points = params->max_segment_points < 2 ? 2 : params->max_segment_points;
-    *out = (struct trend_result){ 0 };
+    size_t max_points = params->max_segment_points < 3 ? 3 : params->max_segment_points;
+    *out = (struct trend_result){ .reason = TREND_NO_DATA, .p_value = 1 };
 
-    size_t total_samples = 0;
+    size_t most = 0;
     for (size_t i = 0; i < n_series; i++)
-        total_samples += series[i].n_samples;
+        if (series[i].n_samples > most)
+            most = series[i].n_samples;
 
     int rc = LF_OK;
-    size_t *starts = lf_malloc((total_samples + 1) * sizeof(*starts));
-    struct trend_mk *parts = lf_malloc((total_samples + 1) * sizeof(*parts));
-    struct trend_mk *recent = lf_malloc((total_samples + 1) * sizeof(*recent));
-    int64_t *ts = lf_malloc(max_points * sizeof(*ts));
-    double *values = lf_malloc(max_points * sizeof(*values));
-    if (!starts || !parts || !recent || !ts || !values) {
+    size_t *starts = lf_malloc((most + 1) * sizeof(*starts));
+    size_t *firsts = lf_malloc((n_series + 1) * sizeof(*firsts));
+    double *p = lf_malloc((n_series + 1) * sizeof(*p));
+    bool *rejected = lf_malloc((n_series + 1) * sizeof(*rejected));
+    size_t *judged_index = lf_malloc((n_series + 1) * sizeof(*judged_index));
+    int64_t *times = lf_malloc((n_series + 1) * sizeof(*times));
+    struct trend_mk *parts = lf_malloc((n_series + 1) * sizeof(*parts));
+    struct scratch w = {
+        .ts = lf_malloc(max_points * sizeof(int64_t)),
+        .raw = lf_malloc(max_points * sizeof(double)),
+        .count = lf_malloc(max_points * sizeof(double)),
+        .busy = lf_malloc(max_points * sizeof(double)),
+        .adjusted = lf_malloc(max_points * sizeof(double)),
+    };
+    out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
+    if (!starts || !firsts || !p || !rejected || !judged_index || !times || !parts || !w.ts ||
+            !w.raw || !w.count || !w.busy || !w.adjusted || !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
+    out->n_instances = n_series;
 
-    size_t n_parts = 0;
-    int64_t since = 0;
-    bool have_since = false;
+    /* Each instance on its latest segment. */
+    size_t n_judged = 0, n_ramp = 0;
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];
-        size_t n_segments = trend_segments(one, params, starts, total_samples + 1);
-        double latest_slope = 0;
-        int64_t latest_start = 0;
-        bool have_latest = false;
-        for (size_t g = 0; g < n_segments; g++) {
-            size_t first = starts[g];
-            size_t end = g + 1 < n_segments ? starts[g + 1] : one->n_samples;
-            size_t n = end - first;
-            if (n < params->min_samples || n < 2)
-                continue;
-            size_t m = thin_segment(one->samples + first, n, max_points, ts, values);
-            recent[n_parts] = trend_mann_kendall(values + m / 2, m - m / 2);
-            parts[n_parts++] = trend_mann_kendall(values, m);
-            out->n_samples += n;
-            latest_slope = trend_theil_sen(ts, values, m);
-            latest_start = growth_start(ts, values, m);
-            have_latest = true;
-        }
-        if (have_latest) {
-            out->growth_per_hour += latest_slope * 3600.0;
-            if (latest_slope > 0 && (!have_since || latest_start < since)) {
-                since = latest_start;
-                have_since = true;
-            }
-        }
+        size_t n_segments = trend_segments(one, params, starts, most + 1);
+        size_t first = n_segments ? starts[n_segments - 1] : 0;
+        firsts[s] = first;
+        struct trend_instance *inst = &out->instances[s];
+        judge_instance(params, one->samples + first, one->n_samples - first, max_points, &w,
+                inst);
+        n_ramp += inst->load_ramp;
+        if (!inst->judged)
+            continue;
+        p[n_judged] = inst->p_up;
+        parts[n_judged] = inst->mk;
+        judged_index[n_judged++] = s;
+        out->n_samples += one->n_samples - first;
     }
-    out->n_segments = n_parts;
-    out->pooled = trend_mk_pool(parts, n_parts);
-    out->significant = n_parts > 0 && out->pooled.s > 0 && out->pooled.p_value < params->alpha;
-    out->recent = trend_mk_pool(recent, n_parts);
-    out->growing = out->significant && out->recent.s > 0 &&
-            out->recent.p_value < params->recent_alpha &&
-            out->growth_per_hour >= params->min_growth_per_hour;
-    out->since = out->growing ? since : 0;
+    out->n_segments = n_judged;
+    if (n_judged == 0) {
+        out->reason = n_ramp > 0 ? TREND_LOAD_RAMP : TREND_NO_DATA;
+        goto out;
+    }
+    out->pooled = trend_mk_pool(parts, n_judged);
+
+    /* Which instances leak: Holm over the instances, else every rising one when the
+     * pooled statistic says the fleet rises as a whole. */
+    double min_adjusted = 1;
+    size_t n_leaking = trend_holm(p, n_judged, params->alpha, rejected, &min_adjusted);
+    out->p_value = min_adjusted;
+    double pooled_p = trend_p_up(&out->pooled);
+    if (n_leaking == 0 && pooled_p < params->alpha) {
+        for (size_t k = 0; k < n_judged; k++) {
+            const struct trend_instance *inst = &out->instances[judged_index[k]];
+            rejected[k] = inst->mk.s > 0 && inst->growth_per_hour > 0;
+            n_leaking += rejected[k];
+        }
+        out->p_value = pooled_p;
+    }
+
+    double growth = 0, recent_growth = 0, baseline = 0, all_growth = 0;
+    size_t n_recent = 0;
+    for (size_t k = 0; k < n_judged; k++) {
+        struct trend_instance *inst = &out->instances[judged_index[k]];
+        all_growth += inst->recent_growth_per_hour;
+        if (!rejected[k])
+            continue;
+        inst->leaking = true;
+        recent_growth += inst->recent_growth_per_hour;
+        parts[n_recent++] = inst->recent;
+    }
+    out->n_leaking = n_leaking;
+    out->significant = n_leaking > 0;
+    out->growth_per_hour = all_growth;
+    if (n_leaking == 0) {
+        out->reason = TREND_NOT_GROWING;
+        goto out;
+    }
+    out->recent = trend_mk_pool(parts, n_recent);
+
+    /* Onsets, the baseline the relative minimum is measured from, plateau times: each
+     * leaking instance's segment is read again (the scratch holds one at a time). */
+    size_t n_times = 0, n_levels = 0;
+    int64_t *levels = lf_malloc((n_series + 1) * sizeof(*levels));
+    if (!levels) {
+        rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
+        goto out;
+    }
+    for (size_t s = 0; s < n_series; s++) {
+        struct trend_instance *inst = &out->instances[s];
+        if (!inst->leaking)
+            continue;
+        const struct trend_sample *samples = series[s].samples + firsts[s];
+        bool busy_known;
+        size_t m = thin(samples, series[s].n_samples - firsts[s], max_points, &w, &busy_known);
+        trend_despike(w.raw, m, w.count);
+        struct trend_instance scratch_inst = { 0 };
+        if (busy_known)
+            smooth_load(&w, m);
+        adjust_for_load(params, &w, m, busy_known, &scratch_inst);
+        inst->onset = trend_onset(w.ts, w.adjusted, m);
+        times[n_times++] = inst->onset;
+        /* the growth since the onset (at most slope_span back): more points than the
+         * recent span, none from before the leak began */
+        int64_t from = inst->onset > w.ts[m - 1] - params->slope_span
+                ? inst->onset : w.ts[m - 1] - params->slope_span;
+        size_t g = 0;
+        while (g < m && w.ts[g] < from)
+            g++;
+        if (m - g < 3)
+            g = m >= 3 ? m - 3 : 0;
+        inst->growth_per_hour = trend_theil_sen(w.ts + g, w.adjusted + g, m - g) * 3600.0;
+        growth += inst->growth_per_hour;
+        double lowest = w.count[0];
+        for (size_t i = 1; i < m; i++)
+            if (w.count[i] < lowest)
+                lowest = w.count[i];
+        baseline += lowest > 1 ? lowest : 1;
+        levels[n_levels++] = reached_level(params, &w, m);
+    }
+    bool still_rising = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
+            recent_growth > 0;
+    if (!still_rising) {
+        out->reason = TREND_PLATEAU;
+        out->growth_per_hour = recent_growth;
+        out->plateau_since = median_int64(levels, n_levels);
+        lf_free(levels);
+        goto out;
+    }
+    lf_free(levels);
+    out->growth_per_hour = growth;
+    if (growth < params->min_growth_per_hour || growth < params->min_relative_growth * baseline) {
+        out->reason = TREND_BELOW_MINIMUM;
+        goto out;
+    }
+    out->growing = true;
+    out->reason = TREND_GROWING;
+    out->since = median_int64(times, n_times);
 
 out:
+    /* a thousandth of a goroutine an hour is below anything the data can say; rounding
+     * keeps the float error of the load adjustment out of what users read */
+    out->growth_per_hour = round(out->growth_per_hour * 1000) / 1000;
     lf_free(starts);
+    lf_free(firsts);
+    lf_free(p);
+    lf_free(rejected);
+    lf_free(judged_index);
+    lf_free(times);
     lf_free(parts);
-    lf_free(recent);
-    lf_free(ts);
-    lf_free(values);
+    lf_free(w.ts);
+    lf_free(w.raw);
+    lf_free(w.count);
+    lf_free(w.busy);
+    lf_free(w.adjusted);
+    if (rc != LF_OK)
+        trend_result_release(out);
     return rc;
+}
+
+void trend_result_release(struct trend_result *out)
+{
+    lf_free(out->instances);
+    out->instances = NULL;
+    out->n_instances = 0;
+}
+
+const char *trend_reason_name(enum trend_reason reason)
+{
+    switch (reason) {
+    case TREND_GROWING:
+        return "growing";
+    case TREND_NO_DATA:
+        return "insufficient history";
+    case TREND_LOAD_RAMP:
+        return "insufficient history: load ramps";
+    case TREND_NOT_GROWING:
+        return "not growing";
+    case TREND_PLATEAU:
+        return "plateau";
+    case TREND_BELOW_MINIMUM:
+        return "growth below the minimum";
+    }
+    return "unknown";
 }
 
 double trend_hours_to_reach(double current, double growth_per_hour, double target)

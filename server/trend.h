@@ -1,8 +1,39 @@
-/* trend.h - growth statistics for one blocked site: robust slopes (Theil–Sen) and
- * significance (Mann–Kendall) per restart-free segment of each instance's series,
- * pooled over all segments of all instances into one fleet-level verdict (as the
- * regional Kendall test pools sites). Pure arithmetic: no SQL, no I/O, no allocation
- * beyond one scratch buffer per call. */
+/* trend.h - growth statistics for one blocked site, instance by instance.
+ *
+ * Why this method. A leaked goroutine never leaves: a leak raises its site's count and
+ * the count never comes back down, in one instance at a time (a leak can live in one
+ * replica of many). Three things make a rising count that is not a leak, and each is
+ * taken out before any test:
+ *  - restarts and deploys: a new process starts a new segment. The push says when its
+ *    process started and which version runs (`started`, `version`); only pushes that say
+ *    neither fall back to a drop of the instance's total by more than restart_drop.
+ *  - outliers: a count or load far from the median of itself and its neighbours is
+ *    replaced by that median (a Hampel filter; ordinary noise is left alone, so the tests
+ *    keep their null distribution), and the fallback restart rule reads totals through
+ *    a running median of three: one sample's spike neither starts a segment nor moves
+ *    a slope.
+ *  - load: goroutines that serve requests come and go with traffic. Each profile also
+ *    carries its instance's busy goroutines (running, runnable, IO wait, syscall), the
+ *    load proxy. Where load varies within a segment, the site's count is regressed on
+ *    time and load together (least squares) and the load part is taken out before the
+ *    trend test, so a site that follows load (daily waves, weekend lulls, traffic that
+ *    grows for weeks) is flat after the adjustment. When load moves in step with time
+ *    (a ramp: |corr(load, time)| above load_collinear), time and load cannot be told
+ *    apart: that instance gives no evidence ("insufficient history: load ramps") until
+ *    the ramp turns, rather than a guess. A leak on a flat-load service is seen at once.
+ * Then per instance: Mann–Kendall on the adjusted count of the latest segment (one-sided
+ * p), Holm's step-down across the instances (one strong instance is not diluted by many
+ * flat ones, and twenty instances do not get twenty chances), or, when every instance
+ * rises a little, the Mann–Kendall statistics of all instances pooled. The leaking
+ * instances must still rise over the last `recent` seconds (a plateau stops being
+ * growth within that span). The onset is a hinge (flat, then linear) fitted by least
+ * squares per leaking instance; the median over them is `since`. The growth is the sum
+ * over the leaking instances of the Theil–Sen slope since each one's onset (at most
+ * slope_span back); it must reach an absolute minimum, and a relative one: a fraction
+ * per hour of the count the instances had before they began to grow, so traffic that
+ * grows a few percent a day is not a leak however large the site.
+ * Pure arithmetic: no SQL, no I/O; scratch memory per call. Cost per instance: one
+ * O(m^2) pair statistic over at most max_segment_points, and O(m^2) for the onset. */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 
@@ -12,12 +43,15 @@
 
 #include "error.h"
 
-/* One observation of one instance: the site's count and the instance's total
- * goroutines in the same profile (the total reveals restarts). */
+/* One observation of one instance. */
 struct trend_sample {
-    int64_t ts;    /* unix seconds */
-    double count;  /* goroutines blocked at the site */
-    double total;  /* all goroutines of the instance; <= 0 when unknown */
+    int64_t ts;       /* unix seconds */
+    double count;     /* goroutines blocked at the site */
+    double total;     /* all goroutines of the instance; <= 0 when unknown */
+    double busy;      /* the instance's running/runnable/IO wait/syscall goroutines (the
+                         load proxy); < 0 when unknown */
+    int64_t started;  /* the process start the push named; 0 = not named */
+    uint64_t version; /* a hash of the version the push named; 0 = not named */
 };
 
 /* One instance's samples, in increasing ts. */
@@ -28,39 +62,80 @@ struct trend_series {
 
 /* Knobs of the verdict; trend_params_default() gives the values documented there. */
 struct trend_params {
-    size_t min_samples;         /* per segment, to be used at all (default 6) */
-    double min_growth_per_hour; /* fleet growth under this is flat (default 1.0) */
-    double alpha;               /* two-sided significance level (default 0.01) */
-    double recent_alpha;        /* level for the latest half of each segment, which
-                                   must still rise: a past step is not growth
-                                   (default 0.05) */
-    double restart_drop;        /* a total dropping by more than this fraction of the
-                                   previous total starts a new segment (default 0.5) */
-    size_t max_segment_points;  /* longer segments are thinned evenly before the
-                                   O(n^2) pair statistics (default 400) */
+    size_t min_samples;          /* in an instance's latest segment, to judge it (6) */
+    double min_growth_per_hour;  /* fleet growth under this is flat (1.0) */
+    double min_relative_growth;  /* ... and under this fraction of the leaking
+                                    instances' count per hour (0.005: +12 %/day) */
+    double alpha;                /* family-wise level of the per-instance tests (0.01) */
+    double recent_alpha;         /* level of the "still rising" test (0.05) */
+    int64_t recent;              /* seconds at the end that must still rise (3600) */
+    int64_t slope_span;          /* a leak's growth is measured from its onset, at most
+                                    this many seconds back (6 h) */
+    double restart_drop;         /* fallback restart: the total falls by more than this
+                                    fraction of the previous total (0.5) */
+    double load_collinear;       /* |corr(load, time)| above which load and growth cannot
+                                    be told apart (0.95) */
+    double load_min_variation;   /* load varying less than this fraction of its mean is
+                                    not adjusted for (0.01) */
+    size_t max_segment_points;   /* longer segments are thinned evenly (400) */
 };
 
 /* Mann–Kendall statistic of one series, or of several pooled. */
 struct trend_mk {
-    double s;        /* sum of signs of all later-minus-earlier pairs */
-    double var_s;    /* its variance under no trend, corrected for ties */
-    double z;        /* continuity-corrected normal score */
-    double p_value;  /* two-sided */
+    double s;       /* sum of signs of all later-minus-earlier pairs */
+    double var_s;   /* its variance under no trend, corrected for ties */
+    double z;       /* continuity-corrected normal score */
+    double p_value; /* two-sided */
+};
+
+/* Why a site is not growing (TREND_GROWING when it is). */
+enum trend_reason {
+    TREND_GROWING,
+    TREND_NO_DATA,           /* no instance has a judgeable segment: too few samples
+                                since the latest start */
+    TREND_LOAD_RAMP,         /* the instances with data all ramp with load */
+    TREND_NOT_GROWING,       /* no instance rises significantly */
+    TREND_PLATEAU,           /* rose, but not over the last `recent` seconds */
+    TREND_BELOW_MINIMUM,     /* rises, slower than the minimum growth */
+};
+
+/* The verdict of one instance (in the order the series were given). */
+struct trend_instance {
+    bool judged;           /* its latest segment had min_samples */
+    bool load_ramp;        /* judged = false because load and time moved together */
+    bool load_adjusted;    /* the count was adjusted for load */
+    bool leaking;          /* among the site's leaking instances */
+    struct trend_mk mk;    /* over the latest segment (adjusted count) */
+    double p_up;           /* one-sided p of a rise */
+    struct trend_mk recent; /* over the last `recent` seconds */
+    double recent_growth_per_hour; /* Theil–Sen over the last `recent` seconds */
+    double growth_per_hour; /* leaking: Theil–Sen since the onset (at most slope_span);
+                               else the recent growth */
+    double count;          /* the latest count, despiked */
+    int64_t segment_start; /* ts of the latest segment's first sample */
+    int64_t onset;         /* change-point of the growth; 0 unless leaking */
 };
 
 /* The verdict for one site over all its instances. */
 struct trend_result {
-    size_t n_segments;        /* segments with at least min_samples */
-    size_t n_samples;         /* samples in those segments */
-    struct trend_mk pooled;   /* pooled over those segments */
-    struct trend_mk recent;   /* pooled over the latest half of each segment */
-    double growth_per_hour;   /* sum over instances of the latest segment's Theil–Sen
-                                 slope: the growth of the summed count */
-    bool significant;         /* pooled p_value < alpha and pooled S > 0 */
-    bool growing;             /* significant, still rising in the recent halves, and
-                                 growth_per_hour >= the minimum */
-    int64_t since;            /* when the growth began: the earliest start of growth
-                                 among the instances' latest segments; 0 if not growing */
+    size_t n_segments;      /* instances judged (each on its latest segment) */
+    size_t n_samples;       /* samples in those segments */
+    size_t n_leaking;       /* instances found leaking */
+    struct trend_mk pooled; /* all judged instances pooled */
+    struct trend_mk recent; /* the leaking instances' recent spans pooled */
+    double p_value;         /* the smallest Holm-adjusted per-instance p (or the pooled
+                               one-sided p when the pooled route decided) */
+    double growth_per_hour; /* summed over the leaking instances since their onsets;
+                               TREND_PLATEAU: their recent growth; none leaking: the
+                               recent growth of every judged instance (for display) */
+    bool significant;       /* at least one instance leaks (before the recent and
+                               minimum-growth checks) */
+    bool growing;           /* significant, still rising, over both minimums */
+    enum trend_reason reason;
+    int64_t plateau_since;  /* TREND_PLATEAU: the latest onset of the flat end */
+    int64_t since;          /* median onset over the leaking instances; 0 if not growing */
+    struct trend_instance *instances; /* n_series verdicts, owned by the result */
+    size_t n_instances;
 };
 
 /* The documented defaults. */
@@ -76,16 +151,40 @@ struct trend_mk trend_mann_kendall(const double *values, size_t n);
 /* Pools statistics of independent series: S and Var(S) add. */
 struct trend_mk trend_mk_pool(const struct trend_mk *parts, size_t n_parts);
 
-/* Splits an instance's samples at restarts (the total falling by more than
- * params->restart_drop of the previous total); writes the start index of each
- * segment to starts (capacity cap) and returns the number of segments. */
+/* One-sided p of a rise from a Mann–Kendall statistic. */
+double trend_p_up(const struct trend_mk *mk);
+
+/* Outliers out of n values into out: a value further than four noise scales (the robust
+ * spread of successive differences; at least 2) from the median of itself and its two
+ * neighbours becomes that median (the last value: the median of the last three); every
+ * other value is kept as it is. in and out may not overlap. */
+void trend_despike(const double *in, size_t n, double *out);
+
+/* Splits an instance's samples into segments: a new segment where `started` or
+ * `version` changes (both named), else, between samples that do not both name a start,
+ * where the despiked total falls by more than params->restart_drop. Writes the start
+ * index of each segment to starts (capacity cap) and returns their number. */
 size_t trend_segments(const struct trend_series *series, const struct trend_params *params,
         size_t *starts, size_t cap);
 
+/* Holm's step-down at level alpha over n one-sided p values: rejected[i] for each
+ * rejected hypothesis; returns how many; *min_adjusted the smallest adjusted p. */
+size_t trend_holm(const double *p, size_t n, double alpha, bool *rejected, double *min_adjusted);
+
+/* Least-squares hinge: the ts after which values rise linearly from a flat start.
+ * n >= 3; returns ts[0] when a straight line fits best from the start. */
+int64_t trend_onset(const int64_t *ts, const double *values, size_t n);
+
 /* The verdict over n_series instances. params may be NULL for the defaults. Returns
- * LF_OK, or LF_ENOMEM. */
+ * LF_OK with out filled (release with trend_result_release), or LF_ENOMEM. */
 int trend_analyze(const struct trend_series *series, size_t n_series,
         const struct trend_params *params, struct trend_result *out, struct lf_error *err);
+
+/* Frees out->instances. */
+void trend_result_release(struct trend_result *out);
+
+/* A short English phrase for reason ("not growing", ...). Static storage. */
+const char *trend_reason_name(enum trend_reason reason);
 
 /* Hours until a count growing at growth_per_hour reaches target; a negative value
  * when it never will (no growth) and 0 when it already has. */

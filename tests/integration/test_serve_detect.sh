@@ -2,7 +2,8 @@
 # test_serve_detect.sh - detection and owner notifications end to end: the leaky Go
 # service leaks at known rates while two instances push eight profiles a minute apart;
 # a detection pass finds exactly the growing in-repo channel sites (not the flat worker
-# pool above the threshold, not the growing mutex site), the queue holds one notification
+# pool above the threshold, not the growing mutex site once detect.ops is narrowed to
+# channel ops; every site says why it is not suspect), the queue holds one notification
 # per site and owner, the dispatcher groups each owner's findings into one webhook call
 # on the owner's route, the admin actions move states, and the queue survives a restart.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +25,7 @@ detect:
   threshold: 50
   live_window: "1h"
   interval: "1h"
+  ops: ["chan send", "chan receive", "select", "select (no cases)"]
 notify:
   webhook: "$HOOK_URL/default"
   routes:
@@ -68,10 +70,12 @@ lf_eq "$(lf_json '[.leaks[].function] | sort | join(" ")')" "$SEND $SELECT" "sus
 lf_eq "$(lf_json '[.leaks[] | "\(.count)/\(.growth_per_hour)/\(.owner)"] | sort | join(" ")')" \
     "160/1200/@acme/messaging 160/1200/@acme/workers" "counts, growth per hour and owners"
 lf_req GET '/api/v1/leaks?all=1'
-lf_eq "$(lf_json '.leaks[] | select(.function | endswith("(*Pool).run")) | [.count, .suspect] | @csv')" \
-    "80,false" "the flat worker pool over the threshold is not suspect"
-lf_eq "$(lf_json '.leaks[] | select(.function | endswith("(*Cache).get")) | [.op, .count, .suspect] | @csv')" \
-    '"sync.Mutex.Lock",160,false' "the growing mutex site is not a channel op"
+lf_eq "$(lf_json '.leaks[] | select(.function | endswith("(*Pool).run")) | [.count, .suspect, (.reason | startswith("not growing"))] | @csv')" \
+    "80,false,true" "the flat worker pool over the threshold is not suspect: not growing"
+lf_eq "$(lf_json '.leaks[] | select(.function | endswith("(*Cache).get")) | [.op, .count, .suspect, .reason] | @csv')" \
+    '"sync.Mutex.Lock",160,false,"op not monitored: sync.Mutex.Lock"' "the growing mutex site is outside detect.ops"
+lf_eq "$(lf_json '[.leaks[] | select(.suspect | not) | select(.reason == null)] | length')" 0 \
+    "every site that is not suspect says why"
 
 lf_req GET '/api/v1/trends?window=1h'
 lf_eq "$(lf_json '.trends[0:3] | map(.growth_per_hour) | join(" ")')" "1200 1200 1200" "trends: fastest first"

@@ -205,6 +205,18 @@ START_TEST(test_growing_in_repo_channel_site_is_suspect)
     detect_judge(fx.detect, &row, &qv);
     ck_assert(qv.suspect);
     ck_assert(qv.has_growth);
+    /* ... with the leaking instances and no reason */
+    json_t *instances = json_object_get(qv.detail, "instances");
+    ck_assert_uint_eq(json_array_size(instances), 2);
+    ck_assert_str_eq(json_string_value(json_array_get(instances, 0)), "a");
+    ck_assert(json_is_null(json_object_get(qv.detail, "reason")));
+    json_decref(qv.detail);
+
+    /* Every other site says why it is not suspect. */
+    ck_assert(detect_lookup(fx.detect, "shop", flat, &v));
+    ck_assert_str_eq(v.reason, "not growing (p=1)");
+    ck_assert(detect_lookup(fx.detect, "shop", location_of("net/http.(*conn).serve"), &v));
+    ck_assert_str_eq(v.reason, "not in the repo");
 }
 END_TEST
 
@@ -219,6 +231,7 @@ START_TEST(test_under_threshold_is_not_suspect)
     ck_assert(v.growing);
     ck_assert_int_eq(v.count, 30);
     ck_assert(!v.suspect);
+    ck_assert_str_eq(v.reason, "below threshold (30 < 100)");
 }
 END_TEST
 

@@ -172,6 +172,10 @@ START_TEST(test_auth_before_body)
     ck_assert_int_eq(request("POST", "/admin/7", big, sizeof(big), false, NULL), 401);
     ck_assert_int_eq(request("POST", "/admin/7", "x", 1, false, "Authorization: Bearer adm"), 200);
     ck_assert_str_eq(body.data, "{\"id\":\"7\",\"x\":null,\"len\":1}");
+    /* the server counts a request done in its completion callback, which may run just
+     * after the client has read the answer */
+    for (int i = 0; i < 200 && http_in_flight(server) != 0; i++)
+        nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
     ck_assert_uint_eq(http_in_flight(server), 0);
     stop();
 }

@@ -77,8 +77,8 @@ START_TEST(test_every_key)
     ck_assert_double_eq(pc.detect.trend.min_growth_per_hour, 5);
     ck_assert_double_eq(pc.detect.trend.alpha, 0.001);
     ck_assert_double_eq(pc.detect.trend.restart_drop, 0.3);
-    ck_assert_uint_eq(pc.detect.n_extra_ops, 2);
-    ck_assert_str_eq(pc.detect.extra_ops[1], "sync.WaitGroup.Wait");
+    ck_assert_uint_eq(pc.detect.n_ops, 2);
+    ck_assert_str_eq(pc.detect.ops[1], "sync.WaitGroup.Wait");
     ck_assert_ptr_nonnull(pc.suppress);
     ck_assert_ptr_nonnull(pc.detect.suppress);
     ck_assert_str_eq(pc.dispatch.webhook, "https://hooks.example/leakfleet");
