@@ -6,7 +6,7 @@
 --   a syscall: the instance's load, which detection takes out of a site's count.
 -- detections.reason: why a site is not suspect ("below threshold", "plateau since ...").
 -- detections.instances: the leaking instances, a JSON array of names.
--- detections.culprit_*: the first in-repo frame of a site outside the repo.
+-- detections.culprit_*: the first in-repo frame of a site outside the repo, and its owner.
 
 ALTER TABLE profiles ADD COLUMN started INTEGER;
 ALTER TABLE profiles ADD COLUMN busy INTEGER;

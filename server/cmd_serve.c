@@ -446,6 +446,7 @@ static int serve(int argc, char **argv, struct lf_error *err)
                  settings.listen);
 
     struct detect_options detect_opts = pipeline.detect;
+    detect_opts.attributor = attributor;
     detect_opts.after_pass = notify_update;
     detect_opts.after_ctx = &pipeline.notify;
     rc = detect_create(store, writer, &detect_opts, &detect, err);

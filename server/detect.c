@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "attribute.h"
 #include "classify.h"
 #include "hash.h"
 #include "log.h"
@@ -20,11 +21,14 @@
 
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
-        " CASE WHEN l.in_repo THEN COALESCE(l.owner, s.owner) END, l.function, l.file, l.line"
+        " CASE WHEN l.in_repo THEN COALESCE(l.owner, s.owner) END, l.function, l.file, l.line,"
+        " s.owner"
         " FROM service_locations sl"
         " JOIN locations l ON l.id = sl.location_id"
         " JOIN services s ON s.id = sl.service_id"
-        " WHERE (l.in_repo = 1 OR l.is_channel = 1) AND sl.last_seen >= ?1"
+        " WHERE (l.in_repo = 1 OR l.is_channel = 1 OR l.op IN ('sync.Mutex.Lock',"
+        " 'sync.RWMutex.Lock', 'sync.RWMutex.RLock', 'sync.WaitGroup.Wait', 'sync.Cond.Wait'))"
+        " AND sl.last_seen >= ?1"
         " ORDER BY sl.service_id, sl.location_id";
 
 static const char sql_series[] =
@@ -50,9 +54,11 @@ static const char sql_stack[] =
 static const char sql_upsert[] =
         "INSERT INTO detections (service_id, location_id, count, growth_per_hour, p_value,"
         " growing, confirmed, suspect, suppressed, since, segments, samples, first_suspect,"
-        " last_suspect, updated, since_version, reason, instances)"
+        " last_suspect, updated, since_version, reason, instances, culprit_function,"
+        " culprit_file, culprit_line, culprit_owner)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-        " CASE WHEN ?8 THEN ?13 END, CASE WHEN ?8 THEN ?13 END, ?13, ?14, ?15, ?16)"
+        " CASE WHEN ?8 THEN ?13 END, CASE WHEN ?8 THEN ?13 END, ?13, ?14, ?15, ?16, ?17, ?18,"
+        " ?19, ?20)"
         " ON CONFLICT (service_id, location_id) DO UPDATE SET count = excluded.count,"
         " growth_per_hour = excluded.growth_per_hour, p_value = excluded.p_value,"
         " growing = excluded.growing, confirmed = excluded.confirmed,"
@@ -60,6 +66,8 @@ static const char sql_upsert[] =
         " since = excluded.since, since_version = excluded.since_version,"
         " segments = excluded.segments, samples = excluded.samples,"
         " reason = excluded.reason, instances = excluded.instances,"
+        " culprit_function = excluded.culprit_function, culprit_file = excluded.culprit_file,"
+        " culprit_line = excluded.culprit_line, culprit_owner = excluded.culprit_owner,"
         " first_suspect = COALESCE(detections.first_suspect, excluded.first_suspect),"
         " last_suspect = COALESCE(excluded.last_suspect, detections.last_suspect),"
         " updated = excluded.updated";
@@ -115,6 +123,9 @@ static void verdict_release(struct detect_verdict *v)
     lf_free((char *)(uintptr_t)v->suppressed);
     lf_free(v->reason);
     json_decref(v->instances);
+    lf_free(v->culprit_function);
+    lf_free(v->culprit_file);
+    lf_free(v->culprit_owner);
 }
 
 static void verdict_set_clear(struct verdict_set *set)
@@ -337,7 +348,7 @@ static char *not_suspect_reason(const struct detect_options *opts, const struct 
         const struct trend_result *trend)
 {
     char text[256], when[32];
-    if (!v->in_repo)
+    if (!v->in_repo && !v->culprit_function)
         snprintf(text, sizeof(text), "not in the repo");
     else if (!v->monitored)
         snprintf(text, sizeof(text), "op not monitored: %s", v->op);
@@ -354,6 +365,53 @@ static char *not_suspect_reason(const struct detect_options *opts, const struct 
     else
         snprintf(text, sizeof(text), "%s", trend_reason_name(trend->reason));
     return lf_strdup(text);
+}
+
+/* For a site outside the repo: the first in-repo frame of its representative stack (the
+ * code that called into the library and is stuck there), with that frame's owner, else
+ * the service's. The verdict's owner becomes the culprit's. */
+static int find_culprit(const struct attributor *attributor, sqlite3_stmt *stack_stmt,
+        struct detect_verdict *v)
+{
+    struct stack_frame frames[MAX_STACK_FRAMES];
+    size_t n = read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES);
+    int rc = LF_OK;
+    for (size_t i = 0; i < n; i++) {
+        struct attribution attr;
+        attribute_site(attributor, frames[i].function, frames[i].file, &attr);
+        if (!attr.in_repo)
+            continue;
+        v->culprit_function = lf_strdup(frames[i].function.p);
+        v->culprit_file = lf_strdup(frames[i].file.p);
+        v->culprit_line = frames[i].line;
+        if (attr.owner) {
+            lf_free(v->culprit_owner);
+            v->culprit_owner = lf_strdup(attr.owner);
+        }
+        if (!v->culprit_function || !v->culprit_file || (attr.owner && !v->culprit_owner)) {
+            rc = LF_ENOMEM;
+            break;
+        }
+        if (v->culprit_owner) {
+            lf_free((char *)(uintptr_t)v->owner);
+            v->owner = lf_strdup(v->culprit_owner);
+            if (!v->owner)
+                rc = LF_ENOMEM;
+        }
+        break;
+    }
+    free_frames(frames, n);
+    return rc;
+}
+
+/* The culprit as JSON, or null. */
+static json_t *culprit_json(const struct detect_verdict *v)
+{
+    if (!v->culprit_function)
+        return json_null();
+    return json_pack("{s:s, s:s, s:I, s:o}", "function", v->culprit_function, "file",
+            v->culprit_file, "line", (json_int_t)v->culprit_line, "owner",
+            v->culprit_owner ? json_string(v->culprit_owner) : json_null());
 }
 
 /* The names of the leaking instances as a JSON array. */
@@ -385,13 +443,16 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
     v->segments = trend->n_segments;
     v->samples = trend->n_samples;
     v->monitored = op_monitored(opts, op);
+    if (!v->in_repo && opts->attributor && find_culprit(opts->attributor, stack_stmt, v) != LF_OK)
+        return LF_ENOMEM;
+    bool ours = v->in_repo || v->culprit_function != NULL;
     if (trend->n_leaking > 0) {
         v->instances = leaking_instances(trend, buf);
         if (!v->instances)
             return LF_ENOMEM;
     }
 
-    bool suspect = (v->in_repo && v->monitored && v->count >= opts->threshold && v->growing) ||
+    bool suspect = (ours && v->monitored && v->count >= opts->threshold && v->growing) ||
             (v->confirmed && v->count > 0);
     if (suspect && opts->suppress) {
         struct stack_frame frames[MAX_STACK_FRAMES];
@@ -464,6 +525,15 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         v->file = lf_strdup(file ? file : "");
         v->op = lf_strdup(op ? op : "");
         v->line = sqlite3_column_int64(candidates, 9);
+        const char *service_owner = (const char *)sqlite3_column_text(candidates, 10);
+        if (!v->in_repo && service_owner) {
+            /* kept for a culprit frame without an owner of its own */
+            v->culprit_owner = lf_strdup(service_owner);
+            if (!v->culprit_owner) {
+                rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+                goto out;
+            }
+        }
         v->is_channel = sqlite3_column_int(candidates, 4) != 0;
         if (!v->service || (owner && !v->owner) || !v->function || !v->file || !v->op) {
             rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
@@ -581,6 +651,18 @@ static int write_verdicts(struct store_conn *conn, void *ctx, struct lf_error *e
         else
             sqlite3_bind_null(upsert, 16);
         free(instances); /* jansson's allocation */
+        if (v->culprit_function) {
+            sqlite3_bind_text(upsert, 17, v->culprit_function, -1, SQLITE_STATIC);
+            sqlite3_bind_text(upsert, 18, v->culprit_file, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(upsert, 19, v->culprit_line);
+            if (v->culprit_owner)
+                sqlite3_bind_text(upsert, 20, v->culprit_owner, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(upsert, 20);
+        } else {
+            for (int k = 17; k <= 20; k++)
+                sqlite3_bind_null(upsert, k);
+        }
         if (sqlite3_step(upsert) != SQLITE_DONE) {
             rc = db_fail(db, err, "write verdict");
             goto out;
@@ -690,11 +772,12 @@ void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict 
         out->suspect = v->suspect;
         out->has_growth = v->has_growth;
         out->growth_per_hour = v->growth_per_hour;
-        out->detail = json_pack("{s:o, s:o, s:o, s:o}", "reason",
+        out->detail = json_pack("{s:o, s:o, s:o, s:o, s:o}", "reason",
                 v->reason ? json_string(v->reason) : json_null(), "instances",
                 v->instances ? json_deep_copy(v->instances) : json_array(), "since",
                 v->since ? json_integer(v->since) : json_null(), "since_version",
-                v->since_version ? json_string(v->since_version) : json_null());
+                v->since_version ? json_string(v->since_version) : json_null(), "culprit",
+                culprit_json(v));
     }
     pthread_mutex_unlock(&detect->lock);
     if (!v && !out->suspect) {
@@ -739,7 +822,7 @@ static json_t *trends_json(const struct detect_verdict *const *items, size_t n, 
     for (size_t i = 0; list && i < n && i < limit; i++) {
         const struct detect_verdict *v = items[i];
         json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o,"
-                                " s:o, s:o, s:b, s:o, s:o}",
+                                " s:o, s:o, s:b, s:o, s:o, s:o}",
                 "location_id", (json_int_t)v->location_id, "service", v->service, "function",
                 v->function, "file", v->file, "line", (json_int_t)v->line, "op", v->op, "count",
                 (json_int_t)v->count, "growth_per_hour",
@@ -750,7 +833,8 @@ static json_t *trends_json(const struct detect_verdict *const *items, size_t n, 
                 v->since_version ? json_string(v->since_version) : json_null(), "owner",
                 v->owner ? json_string(v->owner) : json_null(), "in_repo", v->in_repo, "reason",
                 v->reason ? json_string(v->reason) : json_null(), "instances",
-                v->instances ? json_deep_copy(v->instances) : json_array());
+                v->instances ? json_deep_copy(v->instances) : json_array(), "culprit",
+                culprit_json(v));
         if (!row || json_array_append_new(list, row) != 0) {
             json_decref(list);
             list = NULL;

@@ -47,6 +47,8 @@ struct detect_options {
     struct trend_params trend;
     detect_suppress_fn suppress; /* NULL = nothing is suppressed */
     void *suppress_ctx;
+    const struct attributor *attributor; /* finds the culprit frame of a site outside the
+                                           repo; NULL = none (borrowed) */
     detect_after_fn after_pass;  /* NULL = none */
     void *after_ctx;
 };
@@ -81,6 +83,11 @@ struct detect_verdict {
     char *reason;            /* why not suspect ("below threshold (40 < 100)", "plateau
                                 since ...", ...); NULL when suspect */
     json_t *instances;       /* the leaking instances' names (a JSON array); NULL = none */
+    char *culprit_function;  /* a site outside the repo: the first in-repo frame of its
+                                stack; NULL = none. owner is then the culprit's owner */
+    char *culprit_file;
+    int64_t culprit_line;
+    char *culprit_owner;     /* the culprit frame's owner, else the service's */
 };
 
 struct detect;
@@ -116,7 +123,7 @@ bool detect_lookup(struct detect *detect, const char *service, int64_t location_
  * at now (0 = the clock), fastest-growing first, at most limit (0 = 100):
  * {"window":S, "trends":[{"location_id","service","function","file","line","op","count",
  * "growth_per_hour","p_value","growing","suspect","since","since_version","owner","in_repo",
- * "reason","instances"}]}.
+ * "reason","instances","culprit"}]} (culprit: {"function","file","line","owner"} or null).
  * Reads only;
  * *out new (json_decref). */
 int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,

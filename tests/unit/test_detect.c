@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "attribute.h"
 #include "check_main.h"
 #include "detect.h"
 #include "dispatch.h"
@@ -527,6 +528,63 @@ START_TEST(test_since_version)
 }
 END_TEST
 
+/* A goroutine of the organisation's code stuck inside a client library's lock. */
+static int put_library_job(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    const struct push *p = ctx;
+    struct store_frame frames[] = {
+        { STR_LIT("sync.(*Mutex).Lock"), STR_LIT("/usr/lib/go/src/sync/mutex.go"), 81 },
+        { STR_LIT("github.com/lib/pq.(*conn).send"), STR_LIT("/root/go/pkg/mod/pq/conn.go"), 40 },
+        { STR_LIT("main.publish"), STR_LIT("/build/leaky/publish.go"), 99 },
+    };
+    struct store_site site = { .op = STR_LIT("sync.Mutex.Lock"),
+        .function = STR_LIT("github.com/lib/pq.(*conn).send"),
+        .file = STR_LIT("/root/go/pkg/mod/pq/conn.go"), .line = 40, .count = p->leak,
+        .max_wait_minutes = -1, .frames = frames, .n_frames = 3 };
+    struct store_profile profile = { .service = STR_LIT("shop"),
+        .service_owner = STR_LIT("@acme/shop"), .instance = str_from_cstr(p->instance),
+        .ts = p->ts, .received = p->ts, .format = STR_LIT("pprof"), .goroutines = p->leak + 10,
+        .busy = 5, .sites = &site, .n_sites = 1 };
+    struct store_put_result result;
+    return store_put_profile(conn, &profile, &result, err);
+}
+
+START_TEST(test_culprit_frame)
+{
+    const char *roots[] = { "/build/leaky/" };
+    struct attributor *attributor = attributor_create(roots, 1, NULL);
+    ck_assert_ptr_nonnull(attributor);
+    detect_free(fx.detect);
+    struct detect_options opts;
+    detect_options_default(&opts);
+    opts.attributor = attributor;
+    ck_assert_int_eq(detect_create(fx.store, fx.writer, &opts, &fx.detect, &fx.err), LF_OK);
+    int64_t ts = T0;
+    for (int i = 0; i < 60; i++, ts += 60) {
+        struct push p = { "a", ts, 100 + 3 * i, 0, 0, NULL };
+        ck_assert_int_eq(writer_run(fx.writer, put_library_job, &p, &fx.err), LF_OK);
+    }
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    struct detect_verdict v;
+    ck_assert(detect_lookup(fx.detect, "shop", location_of("github.com/lib/pq.(*conn).send"), &v));
+    ck_assert(!v.in_repo);
+    ck_assert(v.suspect);
+    ck_assert_str_eq(v.culprit_function, "main.publish");
+    ck_assert_int_eq(v.culprit_line, 99);
+    ck_assert_str_eq(v.owner, "@acme/shop"); /* no CODEOWNERS rule: the service's owner */
+
+    /* Without an attributor the same site is not the organisation's. */
+    detect_free(fx.detect);
+    detect_options_default(&opts);
+    ck_assert_int_eq(detect_create(fx.store, fx.writer, &opts, &fx.detect, &fx.err), LF_OK);
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    ck_assert(detect_lookup(fx.detect, "shop", location_of("github.com/lib/pq.(*conn).send"), &v));
+    ck_assert(!v.suspect);
+    ck_assert_str_eq(v.reason, "not in the repo");
+    attributor_free(attributor);
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
     Suite *suite = suite_create("detect");
@@ -537,6 +595,7 @@ static Suite *detect_suite(void)
     tcase_add_test(verdicts, test_under_threshold_is_not_suspect);
     tcase_add_test(verdicts, test_suppressed_site_is_visible_not_suspect);
     tcase_add_test(verdicts, test_since_version);
+    tcase_add_test(verdicts, test_culprit_frame);
     suite_add_tcase(suite, verdicts);
     TCase *queue = tcase_create("queue");
     tcase_add_checked_fixture(queue, setup, teardown);
