@@ -120,8 +120,6 @@ int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
     return LF_OK;
 }
 
-static const char *const token_keys[] = { "token", "token_sha256", "services", "admin" };
-
 int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_error *err)
 {
     const struct config_node *list = config_get(NULL, cfg, "tokens");
@@ -142,10 +140,6 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
                          config_node_line(entry), config_node_column(entry), path);
             goto out;
         }
-        rc = config_check_keys(cfg, path, token_keys, sizeof(token_keys) / sizeof(token_keys[0]),
-                               err);
-        if (rc != LF_OK)
-            goto out;
         const char *token = NULL;
         const char *sha = NULL;
         bool admin = false;

@@ -36,7 +36,8 @@ int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
              const char *const *services, size_t n_services, bool admin, struct lf_error *err);
 
 /* Adds every entry of the config's `tokens:` sequence: maps with `token:` or
- * `token_sha256:`, optional `services: [..]` and `admin: true`. Returns LF_OK or
+ * `token_sha256:`, optional `services: [..]` and `admin: true` (other keys are
+ * serve_config_check's to refuse). Returns LF_OK or
  * LF_EINVAL naming the entry ("config.yaml:12:5: tokens.1: ..."), LF_ENOMEM. */
 int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_error *err);
 

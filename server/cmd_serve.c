@@ -29,6 +29,7 @@
 #include "query.h"
 #include "retention.h"
 #include "routes.h"
+#include "serve_config.h"
 #include "store.h"
 #include "writer.h"
 
@@ -267,10 +268,6 @@ struct serve_settings {
     size_t n_owners;
 };
 
-static const char *const limits_keys[] = { "max_body_bytes", "max_decoded_bytes" };
-static const char *const http_keys[] = { "threads", "max_connections", "max_connections_per_ip",
-                                         "timeout" };
-
 static int read_settings(const struct config *cfg, const struct serve_flags *flags,
                          struct serve_settings *s, struct lf_error *err)
 {
@@ -280,10 +277,6 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
         rc = config_str(cfg, "database", DEFAULT_DATABASE, &s->db, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "log_level", NULL, &s->log_level, err);
-    if (rc == LF_OK)
-        rc = config_check_keys(cfg, "limits", limits_keys, 2, err);
-    if (rc == LF_OK)
-        rc = config_check_keys(cfg, "http", http_keys, 4, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (int64_t)1 << 32,
                         &s->max_body, err);
@@ -392,7 +385,9 @@ static int serve(int argc, char **argv, struct lf_error *err)
         rc = err->code;
         goto out;
     }
-    rc = read_settings(cfg, &flags, &settings, err);
+    rc = serve_config_check(cfg, err);
+    if (rc == LF_OK)
+        rc = read_settings(cfg, &flags, &settings, err);
     if (rc == LF_OK)
         rc = pipeline_config_read(cfg, &pipeline, err);
     if (rc != LF_OK)

@@ -1,5 +1,5 @@
 /* test_pipeline_config.c - unit tests of pipeline_config: defaults, every key read, and
- * clear errors for wrong types and misspelt keys. */
+ * clear errors for wrong types (misspelt keys are test_serve_config.c's). */
 #include <string.h>
 
 #include "check_main.h"
@@ -101,7 +101,6 @@ END_TEST
 START_TEST(test_errors_name_the_key)
 {
     static const char *const bad[][2] = {
-        { "detect:\n  treshold: 5\n", "treshold" },
         { "detect:\n  window: soon\n", "detect.window" },
         { "notify:\n  routes: [a]\n", "notify.routes" },
         { "retention:\n  raw: 10m\n", "retention.raw" },
