@@ -380,7 +380,7 @@ static int serve(int argc, char **argv, struct lf_error *err)
     signal(SIGPIPE, SIG_IGN);
 
     cfg = flags.config != NULL ? config_load(flags.config, err)
-                               : config_parse("", 0, "defaults", err);
+                               : config_parse("", 0, "no --config", err);
     if (cfg == NULL) {
         rc = err->code;
         goto out;
@@ -401,6 +401,20 @@ static int serve(int argc, char **argv, struct lf_error *err)
         }
         log_set_level(level);
     }
+    /* Tokens before the database: a config that would leave the server open by mistake
+     * stops here, having created nothing. */
+    auth = auth_create();
+    if (auth == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = auth_load_config(auth, cfg, err);
+    if (rc != LF_OK)
+        goto out;
+    if (auth_count(auth) == 0)
+        log_warn("serve: auth: none: no tokens, anyone who can reach %s may push and act on "
+                 "notifications (for local trials only)",
+                 settings.listen);
 
     struct store_options store_opts;
     store_options_default(&store_opts);
@@ -423,22 +437,14 @@ static int serve(int argc, char **argv, struct lf_error *err)
                      codeowners_first_invalid_line(owners));
     }
     attributor = attributor_create(settings.roots, settings.n_roots, owners);
-    auth = auth_create();
     const char *route_names[64];
     for (size_t i = 0; i < routes_count && i < 64; i++)
         route_names[i] = routes[i].metric;
     metrics = metrics_create(route_names, routes_count < 64 ? routes_count : 64);
-    if (attributor == NULL || auth == NULL || metrics == NULL) {
+    if (attributor == NULL || metrics == NULL) {
         rc = lf_fail(err, LF_ENOMEM, "out of memory");
         goto out;
     }
-    rc = auth_load_config(auth, cfg, err);
-    if (rc != LF_OK)
-        goto out;
-    if (auth_count(auth) == 0)
-        log_warn("serve: no tokens configured: anyone who can reach %s may push and act "
-                 "on notifications",
-                 settings.listen);
 
     struct detect_options detect_opts = pipeline.detect;
     detect_opts.after_pass = notify_update;
