@@ -310,10 +310,15 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
         if (s->owner_services == NULL || s->owner_names == NULL)
             return lf_fail(err, LF_ENOMEM, "out of memory");
         for (size_t i = 0; i < n; i++) {
+            const struct config_node *owner = config_node_at(services, i);
             s->owner_services[i] = config_node_key(services, i);
-            rc = config_node_str(cfg, config_node_at(services, i), "", &s->owner_names[i], err);
+            rc = config_node_str(cfg, owner, "", &s->owner_names[i], err);
             if (rc != LF_OK)
                 return rc;
+            if (!codeowners_owner_valid(s->owner_names[i], strlen(s->owner_names[i]), true))
+                return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected " CODEOWNERS_OWNER_FORM,
+                               config_name(cfg), config_node_line(owner), config_node_column(owner),
+                               config_node_path(owner));
         }
         s->n_owners = n;
     }
@@ -431,10 +436,11 @@ static int serve(int argc, char **argv, struct lf_error *err)
             goto out;
         }
         if (codeowners_n_invalid(owners) > 0)
-            log_warn("serve: %s: %zu line(s) skipped (GitHub rejects them: '!', '[ ]', '\\#'), "
-                     "the first at line %zu",
-                     settings.codeowners, codeowners_n_invalid(owners),
-                     codeowners_first_invalid_line(owners));
+            log_warn("serve: %s:%zu: line skipped, with %zu such line(s) in all (GitHub rejects "
+                     "'!', '[ ]', '\\#' and owners other than @user, @org/team or an e-mail "
+                     "address)",
+                     settings.codeowners, codeowners_first_invalid_line(owners),
+                     codeowners_n_invalid(owners));
     }
     attributor = attributor_create(settings.roots, settings.n_roots, owners);
     const char *route_names[64];

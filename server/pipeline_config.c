@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "codeowners.h"
 
 static int read_detect(const struct config *cfg, struct pipeline_config *out,
         struct lf_error *err)
@@ -85,12 +86,18 @@ static int read_notify(const struct config *cfg, struct pipeline_config *out,
     if (!out->routes)
         return lf_fail(err, LF_ENOMEM, "out of memory");
     for (size_t i = 0; i < n_routes; i++) {
-        const char *url = config_node_scalar(config_node_at(routes, i));
+        const struct config_node *route = config_node_at(routes, i);
+        const char *owner = config_node_key(routes, i);
+        const char *url = config_node_scalar(route);
+        if (!codeowners_owner_valid(owner, strlen(owner), true))
+            return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected " CODEOWNERS_OWNER_FORM,
+                    config_name(cfg), config_node_line(route), config_node_column(route),
+                    config_node_path(route));
         if (!url || !url[0])
-            return lf_fail(err, LF_EINVAL, "%s:%zu: notify.routes.%s: expected a URL",
-                    config_name(cfg), config_node_line(config_node_at(routes, i)),
-                    config_node_key(routes, i));
-        out->routes[i] = (struct dispatch_route){ config_node_key(routes, i), url };
+            return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a URL", config_name(cfg),
+                    config_node_line(route), config_node_column(route),
+                    config_node_path(route));
+        out->routes[i] = (struct dispatch_route){ owner, url };
     }
     d->routes = out->routes;
     d->n_routes = n_routes;
