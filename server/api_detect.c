@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codeowners.h"
 #include "detect.h"
 #include "notify.h"
 #include "query.h"
@@ -129,6 +130,8 @@ int api_notification_reassign(const struct request *req, struct response *resp,
     action.owner = request_query(req, "owner");
     if (!action.owner || !action.owner[0])
         return lf_fail(err, LF_EINVAL, "missing parameter 'owner'");
+    if (!codeowners_owner_valid(action.owner, strlen(action.owner), true))
+        return lf_fail(err, LF_EINVAL, "parameter 'owner' must be " CODEOWNERS_OWNER_FORM);
     rc = writer_run(app->writer, notify_apply_job, &action, err);
     if (rc != LF_OK)
         return rc;
@@ -164,6 +167,9 @@ int api_silence_create(const struct request *req, struct response *resp, struct 
         .reason = request_query(req, "reason"),
         .now = (int64_t)time(NULL),
     } };
+    const char *owner = job.silence.owner;
+    if (owner && !codeowners_owner_valid(owner, strlen(owner), true))
+        return lf_fail(err, LF_EINVAL, "parameter 'owner' must be " CODEOWNERS_OWNER_FORM);
     const char *until = request_query(req, "until");
     if (!until || !str_to_int64(str_from_cstr(until), &job.silence.expires))
         return lf_fail(err, LF_EINVAL, "parameter 'until' (unix seconds) is required");

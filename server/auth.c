@@ -91,6 +91,14 @@ int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
             bin_len != sizeof(sha))
             return lf_fail(err, LF_EINVAL, "token_sha256 must be 64 hex digits");
     }
+    /* One token twice would grant the rights of its first entry only: refuse it. */
+    unsigned char digest[AUTH_DIGEST_BYTES];
+    keyed_digest(auth, sha, digest);
+    sodium_memzero(sha, sizeof(sha));
+    for (size_t i = 0; i < auth->n_tokens; i++) {
+        if (sodium_memcmp(auth->tokens[i].digest, digest, AUTH_DIGEST_BYTES) == 0)
+            return lf_fail(err, LF_EINVAL, "the same token as tokens.%zu", i);
+    }
     struct auth_token *grown =
             lf_realloc(auth->tokens, (auth->n_tokens + 1) * sizeof(*auth->tokens));
     if (grown == NULL)
@@ -114,23 +122,48 @@ int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
             entry->n_services = i + 1;
         }
     }
-    keyed_digest(auth, sha, entry->digest);
-    sodium_memzero(sha, sizeof(sha));
+    memcpy(entry->digest, digest, sizeof(digest));
     auth->n_tokens++;
     return LF_OK;
 }
 
-static const char *const token_keys[] = { "token", "token_sha256", "services", "admin" };
+/* The `auth:` key: absent or "tokens" (the default) needs at least one token, "none"
+ * runs open and allows no token. */
+static int read_auth_mode(const struct config *cfg, bool *open, struct lf_error *err)
+{
+    const struct config_node *node = config_get(NULL, cfg, "auth");
+    const char *mode = NULL;
+    int rc = config_node_str(cfg, node, "tokens", &mode, err);
+    if (rc != LF_OK)
+        return rc;
+    *open = strcmp(mode, "none") == 0;
+    if (!*open && strcmp(mode, "tokens") != 0)
+        return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: auth: expected 'none' or 'tokens'",
+                       config_name(cfg), config_node_line(node), config_node_column(node));
+    return LF_OK;
+}
 
 int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_error *err)
 {
+    bool open = false;
+    int rc = read_auth_mode(cfg, &open, err);
+    if (rc != LF_OK)
+        return rc;
     const struct config_node *list = config_get(NULL, cfg, "tokens");
-    if (list == NULL || config_node_type(list) == CONFIG_NULL)
-        return LF_OK;
-    if (config_node_type(list) != CONFIG_SEQ)
+    if (list != NULL && config_node_type(list) != CONFIG_NULL &&
+        config_node_type(list) != CONFIG_SEQ)
         return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: tokens: expected a list", config_name(cfg),
                        config_node_line(list), config_node_column(list));
-    int rc = LF_OK;
+    if (open && config_node_len(list) > 0) {
+        const struct config_node *node = config_get(NULL, cfg, "auth");
+        return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: auth: 'none' but tokens are listed",
+                       config_name(cfg), config_node_line(node), config_node_column(node));
+    }
+    if (!open && config_node_len(list) == 0)
+        return lf_fail(err, LF_EINVAL,
+                       "%s: no tokens: list tokens, or set 'auth: none' for a local trial (anyone "
+                       "who can reach the server may then push and act on notifications)",
+                       config_name(cfg));
     const char **services = NULL;
     for (size_t i = 0; i < config_node_len(list); i++) {
         const struct config_node *entry = config_node_at(list, i);
@@ -142,10 +175,6 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
                          config_node_line(entry), config_node_column(entry), path);
             goto out;
         }
-        rc = config_check_keys(cfg, path, token_keys, sizeof(token_keys) / sizeof(token_keys[0]),
-                               err);
-        if (rc != LF_OK)
-            goto out;
         const char *token = NULL;
         const char *sha = NULL;
         bool admin = false;

@@ -22,7 +22,8 @@ struct auth;
 
 /* Returns a new, empty token set (caller frees with auth_free), or NULL when allocation
  * or libsodium's initialization fails. An empty set is "open": auth_check passes every
- * request (the server warns about it at start). */
+ * request (auth_load_config leaves a set empty only for `auth: none`, and the server warns
+ * about it at every start). */
 struct auth *auth_create(void);
 
 /* Frees the set; NULL is allowed. */
@@ -31,13 +32,17 @@ void auth_free(struct auth *auth);
 /* Adds one token. Exactly one of token (the secret itself) and sha256_hex (64 hex digits
  * of its SHA-256) is non-NULL. services lists the services it may push for (n_services
  * names, copied; "*" means every service); admin grants AUTH_ADMIN routes. Returns LF_OK,
- * LF_EINVAL for an empty token or bad hex, LF_ENOMEM. */
+ * LF_EINVAL for an empty token, bad hex, or a token already in the set (given either way:
+ * "the same token as tokens.N", N counting from 0 in the order of adding), LF_ENOMEM. */
 int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
              const char *const *services, size_t n_services, bool admin, struct lf_error *err);
 
 /* Adds every entry of the config's `tokens:` sequence: maps with `token:` or
- * `token_sha256:`, optional `services: [..]` and `admin: true`. Returns LF_OK or
- * LF_EINVAL naming the entry ("config.yaml:12:5: tokens.1: ..."), LF_ENOMEM. */
+ * `token_sha256:`, optional `services: [..]` and `admin: true` (other keys are
+ * serve_config_check's to refuse). No tokens is an error unless the file says `auth: none`
+ * (then tokens are an error); `auth: tokens` is the default. Returns LF_OK or LF_EINVAL
+ * naming the entry ("config.yaml:12:5: tokens.1: ...") or the key ("config.yaml: no
+ * tokens: ..."), LF_ENOMEM. */
 int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_error *err);
 
 /* Number of tokens held. */

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "parse.h"
 #include "report.h"
+#include "serve_config.h"
 
 #define ANALYZE_MAX_ROOTS 256
 
@@ -133,7 +134,9 @@ static int setup_attribution(const struct analyze_options *opt, struct attributi
         setup->config = config_load(opt->config_path, err);
         if (setup->config == NULL)
             return err->code;
-        int rc = config_strings(setup->config, "repo.roots", &setup->config_roots,
+        int rc = serve_config_check(setup->config, err);
+        if (rc == LF_OK)
+            rc = config_strings(setup->config, "repo.roots", &setup->config_roots,
                                 &setup->n_config_roots, err);
         if (rc != LF_OK)
             return rc;

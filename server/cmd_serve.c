@@ -29,6 +29,7 @@
 #include "query.h"
 #include "retention.h"
 #include "routes.h"
+#include "serve_config.h"
 #include "store.h"
 #include "writer.h"
 
@@ -45,9 +46,11 @@ static const char serve_usage[] =
         "Runs the collection server: agents push goroutine profiles to\n"
         "POST /api/v1/profiles, the query API and the dashboard are served at /.\n"
         "\n"
-        "  --config FILE       YAML configuration (listen, database, log_level, repo,\n"
-        "                      owners, detect, notify, retention, web, tokens, limits,\n"
-        "                      http; docs/config.md); flags override it\n"
+        "  --config FILE       YAML configuration (listen, database, log_level, auth,\n"
+        "                      repo, owners, detect, notify, retention, web, tokens,\n"
+        "                      limits, http; docs/config.md); flags override it. It must\n"
+        "                      list tokens, or say 'auth: none' for an open local trial;\n"
+        "                      an unknown key is an error\n"
         "  --listen ADDR:PORT  address to listen on (default " DEFAULT_LISTEN "; port 0\n"
         "                      picks a free port, printed at start)\n"
         "  --db PATH           SQLite database, created and migrated at start\n"
@@ -267,10 +270,6 @@ struct serve_settings {
     size_t n_owners;
 };
 
-static const char *const limits_keys[] = { "max_body_bytes", "max_decoded_bytes" };
-static const char *const http_keys[] = { "threads", "max_connections", "max_connections_per_ip",
-                                         "timeout" };
-
 static int read_settings(const struct config *cfg, const struct serve_flags *flags,
                          struct serve_settings *s, struct lf_error *err)
 {
@@ -280,10 +279,6 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
         rc = config_str(cfg, "database", DEFAULT_DATABASE, &s->db, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "log_level", NULL, &s->log_level, err);
-    if (rc == LF_OK)
-        rc = config_check_keys(cfg, "limits", limits_keys, 2, err);
-    if (rc == LF_OK)
-        rc = config_check_keys(cfg, "http", http_keys, 4, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (int64_t)1 << 32,
                         &s->max_body, err);
@@ -317,10 +312,15 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
         if (s->owner_services == NULL || s->owner_names == NULL)
             return lf_fail(err, LF_ENOMEM, "out of memory");
         for (size_t i = 0; i < n; i++) {
+            const struct config_node *owner = config_node_at(services, i);
             s->owner_services[i] = config_node_key(services, i);
-            rc = config_node_str(cfg, config_node_at(services, i), "", &s->owner_names[i], err);
+            rc = config_node_str(cfg, owner, "", &s->owner_names[i], err);
             if (rc != LF_OK)
                 return rc;
+            if (!codeowners_owner_valid(s->owner_names[i], strlen(s->owner_names[i]), true))
+                return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected " CODEOWNERS_OWNER_FORM,
+                               config_name(cfg), config_node_line(owner), config_node_column(owner),
+                               config_node_path(owner));
         }
         s->n_owners = n;
     }
@@ -387,12 +387,14 @@ static int serve(int argc, char **argv, struct lf_error *err)
     signal(SIGPIPE, SIG_IGN);
 
     cfg = flags.config != NULL ? config_load(flags.config, err)
-                               : config_parse("", 0, "defaults", err);
+                               : config_parse("", 0, "no --config", err);
     if (cfg == NULL) {
         rc = err->code;
         goto out;
     }
-    rc = read_settings(cfg, &flags, &settings, err);
+    rc = serve_config_check(cfg, err);
+    if (rc == LF_OK)
+        rc = read_settings(cfg, &flags, &settings, err);
     if (rc == LF_OK)
         rc = pipeline_config_read(cfg, &pipeline, err);
     if (rc != LF_OK)
@@ -406,6 +408,20 @@ static int serve(int argc, char **argv, struct lf_error *err)
         }
         log_set_level(level);
     }
+    /* Tokens before the database: a config that would leave the server open by mistake
+     * stops here, having created nothing. */
+    auth = auth_create();
+    if (auth == NULL) {
+        rc = lf_fail(err, LF_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = auth_load_config(auth, cfg, err);
+    if (rc != LF_OK)
+        goto out;
+    if (auth_count(auth) == 0)
+        log_warn("serve: auth: none: no tokens, anyone who can reach %s may push and act on "
+                 "notifications (for local trials only)",
+                 settings.listen);
 
     struct store_options store_opts;
     store_options_default(&store_opts);
@@ -422,28 +438,21 @@ static int serve(int argc, char **argv, struct lf_error *err)
             goto out;
         }
         if (codeowners_n_invalid(owners) > 0)
-            log_warn("serve: %s: %zu line(s) skipped (GitHub rejects them: '!', '[ ]', '\\#'), "
-                     "the first at line %zu",
-                     settings.codeowners, codeowners_n_invalid(owners),
-                     codeowners_first_invalid_line(owners));
+            log_warn("serve: %s:%zu: line skipped, with %zu such line(s) in all (GitHub rejects "
+                     "'!', '[ ]', '\\#' and owners other than @user, @org/team or an e-mail "
+                     "address)",
+                     settings.codeowners, codeowners_first_invalid_line(owners),
+                     codeowners_n_invalid(owners));
     }
     attributor = attributor_create(settings.roots, settings.n_roots, owners);
-    auth = auth_create();
     const char *route_names[64];
     for (size_t i = 0; i < routes_count && i < 64; i++)
         route_names[i] = routes[i].metric;
     metrics = metrics_create(route_names, routes_count < 64 ? routes_count : 64);
-    if (attributor == NULL || auth == NULL || metrics == NULL) {
+    if (attributor == NULL || metrics == NULL) {
         rc = lf_fail(err, LF_ENOMEM, "out of memory");
         goto out;
     }
-    rc = auth_load_config(auth, cfg, err);
-    if (rc != LF_OK)
-        goto out;
-    if (auth_count(auth) == 0)
-        log_warn("serve: no tokens configured: anyone who can reach %s may push and act "
-                 "on notifications",
-                 settings.listen);
 
     struct detect_options detect_opts = pipeline.detect;
     detect_opts.attributor = attributor;

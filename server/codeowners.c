@@ -5,7 +5,8 @@
  * one, and tries them from the last down with a two-row dynamic programme, O(segments x
  * path segments) per rule, so no pattern makes matching exponential and a large file
  * costs little per path. Lines GitHub does not accept (`!` negation, `[ ]` ranges, `\#`,
- * malformed owners) are skipped and counted. */
+ * malformed owners) are skipped and counted. codeowners_owner_valid is the one definition
+ * of an owner for the whole server: CODEOWNERS lines, the config and the API. */
 #include "codeowners.h"
 
 #include <errno.h>
@@ -264,9 +265,45 @@ static bool is_name_char(char c)
            c == '_' || c == '.';
 }
 
-/* "@user", "@org/team" or "local@domain.tld". */
-static bool owner_is_valid(struct str o)
+/* The length of the UTF-8 sequence at p[0..len) that encodes a character other than a
+ * control character (C0, DEL, C1), or 0 for a control character, a malformed, overlong or
+ * truncated sequence, a surrogate or a value past U+10FFFF. */
+static size_t printable_utf8(const unsigned char *p, size_t len)
 {
+    if (p[0] < 0x20 || p[0] == 0x7f)
+        return 0;
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = 0;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        n = 2;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        n = 3;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        n = 4;
+    if (n == 0 || n > len)
+        return 0;
+    uint32_t c = p[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3f);
+    }
+    static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c <= 0x9f)
+        return 0;
+    return n;
+}
+
+bool codeowners_owner_valid(const char *owner, size_t len, bool unowned_ok)
+{
+    if (owner == NULL || len == 0 || len > CODEOWNERS_OWNER_MAX_BYTES)
+        return false;
+    if (unowned_ok && len == strlen(CODEOWNERS_UNOWNED) &&
+        memcmp(owner, CODEOWNERS_UNOWNED, len) == 0)
+        return true;
+    struct str o = str_make(owner, len);
+    /* "@user" or "@org/team": ASCII names, as GitHub allows */
     if (o.len >= 2 && o.p[0] == '@') {
         size_t i = 1, slash = 0;
         for (; i < o.len; i++) {
@@ -277,15 +314,18 @@ static bool owner_is_valid(struct str o)
         }
         return slash == 0 || slash + 1 < o.len;
     }
+    /* "local@domain.tld": printable UTF-8 (an internationalised address) */
     size_t at = 0, n_at = 0;
-    for (size_t i = 0; i < o.len; i++) {
+    for (size_t i = 0; i < o.len;) {
         unsigned char c = (unsigned char)o.p[i];
-        if (c <= ' ' || c == 0x7f || c == '/' || c == '\\' || c == '"' || c == ',')
+        size_t n = printable_utf8((const unsigned char *)o.p + i, o.len - i);
+        if (n == 0 || c == ' ' || c == '/' || c == '\\' || c == '"' || c == ',')
             return false;
         if (c == '@') {
             at = i;
             n_at++;
         }
+        i += n;
     }
     if (n_at != 1 || at == 0 || at + 1 >= o.len)
         return false;
@@ -401,7 +441,8 @@ static int parse_line(struct codeowners *co, const char *p, size_t len, size_t l
         while (i < len && !is_space(p[i]))
             i++;
         struct str owner = str_make(p + o_start, i - o_start);
-        if (!owner_is_valid(owner) || n_owners == sizeof(owners) / sizeof(owners[0])) {
+        if (!codeowners_owner_valid(owner.p, owner.len, false) ||
+            n_owners == sizeof(owners) / sizeof(owners[0])) {
             valid = false;
             break;
         }

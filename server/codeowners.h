@@ -1,8 +1,9 @@
 /* codeowners.h - a parsed GitHub CODEOWNERS file and the owner look-up over it, with
  * GitHub's semantics: `PATTERN OWNER...` lines, `#` comments, last matching line wins,
  * gitignore-style patterns as GitHub applies them (no `!` negation, no `[ ]` ranges, no
- * `\#` escape: such lines are invalid, skipped and counted), a pattern without owners
- * marks its files explicitly unowned. Paths are case-sensitive. */
+ * `\#` escape: such lines are invalid, skipped and counted, as are lines with an owner
+ * that fails codeowners_owner_valid), a pattern without owners marks its files explicitly
+ * unowned. Paths are case-sensitive. */
 #ifndef LF_CODEOWNERS_H
 #define LF_CODEOWNERS_H
 
@@ -14,7 +15,24 @@
 /* The largest CODEOWNERS file accepted (GitHub ignores files over 3 MB). */
 #define CODEOWNERS_MAX_BYTES ((size_t)3 << 20)
 
+/* The longest owner accepted, in bytes. */
+#define CODEOWNERS_OWNER_MAX_BYTES 256
+
+/* The owner of sites no CODEOWNERS line and no owners.services entry names. */
+#define CODEOWNERS_UNOWNED "unowned"
+
+/* What an owner is, for messages. */
+#define CODEOWNERS_OWNER_FORM                                                                      \
+    "@user, @org/team or an e-mail address (UTF-8 without control characters, at most 256 bytes)"
+
 struct codeowners;
+
+/* Is the len bytes at owner an owner in CODEOWNERS form: "@user" or "@org/team" (ASCII
+ * letters, digits, '-', '_', '.'), or an e-mail address "local@domain.tld" (UTF-8 without
+ * control characters, spaces, '/', '\\', '"' or ','), at most CODEOWNERS_OWNER_MAX_BYTES?
+ * With unowned_ok, CODEOWNERS_UNOWNED passes too: owners named in the config and the API
+ * may be the fallback owner, CODEOWNERS lines may not. The one owner check of the server. */
+bool codeowners_owner_valid(const char *owner, size_t len, bool unowned_ok);
 
 /* One valid rule. Every pointer is borrowed from the codeowners object. */
 struct codeowners_rule {

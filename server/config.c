@@ -881,6 +881,13 @@ int config_strings(const struct config *cfg, const char *path, const char ***out
     return config_node_strings(cfg, config_get(NULL, cfg, path), out, n, err);
 }
 
+static int unknown_key(const struct config *cfg, const struct config_node *value,
+                       struct lf_error *err)
+{
+    return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: unknown key", config_name(cfg), value->key_line,
+                   value->key_column, value->path);
+}
+
 int config_check_keys(const struct config *cfg, const char *path, const char *const *known,
                       size_t n_known, struct lf_error *err)
 {
@@ -893,11 +900,47 @@ int config_check_keys(const struct config *cfg, const char *path, const char *co
         bool ok = false;
         for (size_t k = 0; k < n_known && !ok; k++)
             ok = strcmp(known[k], "*") == 0 || strcmp(known[k], node->keys[i]) == 0;
-        if (!ok) {
-            const struct config_node *value = node->items[i];
-            return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: unknown key", config_name(cfg),
-                           value->key_line, value->key_column, value->path);
-        }
+        if (!ok)
+            return unknown_key(cfg, node->items[i], err);
     }
     return LF_OK;
+}
+
+/* Checks one map against its table; recursion follows the schema, whose depth is fixed
+ * in the program, never the file's. */
+static int check_map(const struct config *cfg, const struct config_node *map,
+                     const struct config_key *keys, struct lf_error *err)
+{
+    if (is_absent(map))
+        return LF_OK;
+    if (map->type != CONFIG_MAP)
+        return type_error(cfg, map, err, "a map");
+    for (size_t i = 0; i < map->n; i++) {
+        const struct config_key *key = keys;
+        while (key->name != NULL && strcmp(key->name, "*") != 0 &&
+               strcmp(key->name, map->keys[i]) != 0)
+            key++;
+        const struct config_node *value = map->items[i];
+        if (key->name == NULL)
+            return unknown_key(cfg, value, err);
+        int rc = LF_OK;
+        if (key->shape == CONFIG_SECTION) {
+            rc = check_map(cfg, value, key->keys, err);
+        } else if (key->shape == CONFIG_ENTRIES && !is_absent(value)) {
+            if (value->type != CONFIG_SEQ)
+                return type_error(cfg, value, err, "a list of maps");
+            for (size_t k = 0; k < value->n && rc == LF_OK; k++)
+                rc = is_absent(value->items[k]) ? type_error(cfg, value->items[k], err, "a map")
+                                                : check_map(cfg, value->items[k], key->keys, err);
+        }
+        if (rc != LF_OK)
+            return rc;
+    }
+    return LF_OK;
+}
+
+int config_check_schema(const struct config *cfg, const struct config_key *keys,
+                        struct lf_error *err)
+{
+    return check_map(cfg, config_root(cfg), keys, err);
 }

@@ -128,4 +128,29 @@ int config_node_strings(const struct config *cfg, const struct config_node *node
 int config_check_keys(const struct config *cfg, const char *path, const char *const *known,
                       size_t n_known, struct lf_error *err);
 
+/* ---- schemas: every key of a file at every level ------------------------------------ */
+
+/* What the value of a known key is. */
+enum config_shape {
+    CONFIG_VALUE,   /* a scalar or a list of scalars: its typed read checks it */
+    CONFIG_SECTION, /* a map holding only the keys of its table */
+    CONFIG_ENTRIES, /* a list of maps, each holding only the keys of its table */
+};
+
+/* One key a map may hold. A table of them ends with an entry whose name is NULL; the
+ * name "*" stands for any key (a map of names, such as owners.services). */
+struct config_key {
+    const char *name;
+    enum config_shape shape;
+    const struct config_key *keys; /* the table of a CONFIG_SECTION or CONFIG_ENTRIES */
+};
+
+/* Checks the whole file against a schema, keys being the table of the root map. Fails
+ * with LF_EINVAL at the first problem in file order: a key that its map's table does not
+ * hold ("config.yaml:3:3: repo.root: unknown key", at the key), a section that is not a
+ * map or entries that are not a list of maps ("config.yaml:1:7: repo: expected a map",
+ * at the value). A null value (a missing key) passes. */
+int config_check_schema(const struct config *cfg, const struct config_key *keys,
+                        struct lf_error *err);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codeowners.h"
 #include "sqlbind.h"
 
 void notify_options_default(struct notify_options *opts)
@@ -118,7 +119,7 @@ static int schedule(sqlite3 *db, int64_t id, const char *state, const char *kind
 static int on_suspect(sqlite3 *db, const struct notify_options *opts,
         const struct detect_verdict *v, int64_t now, struct lf_error *err)
 {
-    const char *owner = v->owner && v->owner[0] ? v->owner : "unowned";
+    const char *owner = v->owner && v->owner[0] ? v->owner : CODEOWNERS_UNOWNED;
     char reason[256];
     bool silenced;
     int rc = find_silence(db, v->service, v->location_id, owner, now, reason, sizeof(reason),
@@ -300,6 +301,8 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
     case NOTIFY_REASSIGN:
         if (!req->owner || !req->owner[0])
             return lf_fail(err, LF_EINVAL, "reassign needs an 'owner'");
+        if (!codeowners_owner_valid(req->owner, strlen(req->owner), true))
+            return lf_fail(err, LF_EINVAL, "reassign: the owner must be " CODEOWNERS_OWNER_FORM);
         rc = sqlbind_exec(db, err,
                 "UPDATE notifications SET owner = ?2, owner_manual = 1, updated = ?3 WHERE id = ?1",
                 "iti", req->id, req->owner, now);
@@ -330,6 +333,8 @@ int notify_add_silence(struct store_conn *conn, const struct notify_silence *sil
 {
     if (!silence->service && !silence->function && !silence->owner)
         return lf_fail(err, LF_EINVAL, "a silence needs a 'service', 'function' or 'owner'");
+    if (silence->owner && !codeowners_owner_valid(silence->owner, strlen(silence->owner), true))
+        return lf_fail(err, LF_EINVAL, "a silence's 'owner' must be " CODEOWNERS_OWNER_FORM);
     if (!silence->reason || !silence->reason[0])
         return lf_fail(err, LF_EINVAL, "a silence needs a 'reason'");
     int64_t now = silence->now ? silence->now : (int64_t)time(NULL);

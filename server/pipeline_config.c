@@ -1,30 +1,19 @@
 /* pipeline_config.c - reads detect.*, notify.*, retention.* and web.* with the typed
- * accessors of config.h, so a wrong type or a misspelt key fails at start with the file,
- * line and key, never later. */
+ * accessors of config.h, so a wrong type fails at start with the file, line and key, never
+ * later; misspelt keys are serve_config.c's (one table for the whole file). */
 #include "pipeline_config.h"
 
 #include <string.h>
 
 #include "alloc.h"
-
-static const char *const detect_keys[] = { "threshold", "window", "live_window", "interval",
-    "ops", "min_samples", "min_growth_per_hour", "min_relative_growth", "alpha", "recent",
-    "restart_drop", "suppress" };
-static const char *const notify_keys[] = { "webhook", "routes", "dashboard_url", "group_wait",
-    "repeat_interval", "resolve_after", "rate_per_hour", "projection_target", "timeout" };
-static const char *const retention_keys[] = { "raw", "rollups", "interval", "batch" };
-static const char *const web_keys[] = { "source_url" };
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#include "codeowners.h"
 
 static int read_detect(const struct config *cfg, struct pipeline_config *out,
         struct lf_error *err)
 {
     struct detect_options *d = &out->detect;
     int64_t min_samples = (int64_t)d->trend.min_samples;
-    int rc = config_check_keys(cfg, "detect", detect_keys, N_OF(detect_keys), err);
-    if (rc == LF_OK)
-        rc = config_int(cfg, "detect.threshold", d->threshold, 1, INT64_MAX, &d->threshold, err);
+    int rc = config_int(cfg, "detect.threshold", d->threshold, 1, INT64_MAX, &d->threshold, err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "detect.window", d->window, &d->window, err);
     if (rc == LF_OK)
@@ -54,9 +43,6 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out,
         rc = config_double(cfg, "detect.restart_drop", d->trend.restart_drop, 0.01, 1,
                 &d->trend.restart_drop, err);
     if (rc == LF_OK)
-        rc = config_check_keys(cfg, "detect.suppress", (const char *const[]){ "rules",
-                "expected" }, 2, err);
-    if (rc == LF_OK)
         rc = suppress_from_config(cfg, &out->suppress, err);
     if (rc == LF_OK && out->suppress) {
         d->suppress = suppress_site;
@@ -71,9 +57,7 @@ static int read_notify(const struct config *cfg, struct pipeline_config *out,
     struct notify_options *n = &out->notify;
     struct dispatch_options *d = &out->dispatch;
     int64_t timeout = d->timeout_ms / 1000;
-    int rc = config_check_keys(cfg, "notify", notify_keys, N_OF(notify_keys), err);
-    if (rc == LF_OK)
-        rc = config_str(cfg, "notify.webhook", NULL, &d->webhook, err);
+    int rc = config_str(cfg, "notify.webhook", NULL, &d->webhook, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "notify.dashboard_url", NULL, &d->dashboard_url, err);
     if (rc == LF_OK)
@@ -108,12 +92,18 @@ static int read_notify(const struct config *cfg, struct pipeline_config *out,
     if (!out->routes)
         return lf_fail(err, LF_ENOMEM, "out of memory");
     for (size_t i = 0; i < n_routes; i++) {
-        const char *url = config_node_scalar(config_node_at(routes, i));
+        const struct config_node *route = config_node_at(routes, i);
+        const char *owner = config_node_key(routes, i);
+        const char *url = config_node_scalar(route);
+        if (!codeowners_owner_valid(owner, strlen(owner), true))
+            return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected " CODEOWNERS_OWNER_FORM,
+                    config_name(cfg), config_node_line(route), config_node_column(route),
+                    config_node_path(route));
         if (!url || !url[0])
-            return lf_fail(err, LF_EINVAL, "%s:%zu: notify.routes.%s: expected a URL",
-                    config_name(cfg), config_node_line(config_node_at(routes, i)),
-                    config_node_key(routes, i));
-        out->routes[i] = (struct dispatch_route){ config_node_key(routes, i), url };
+            return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a URL", config_name(cfg),
+                    config_node_line(route), config_node_column(route),
+                    config_node_path(route));
+        out->routes[i] = (struct dispatch_route){ owner, url };
     }
     d->routes = out->routes;
     d->n_routes = n_routes;
@@ -125,9 +115,7 @@ static int read_retention(const struct config *cfg, struct pipeline_config *out,
 {
     struct retention_options *r = &out->retention;
     int64_t batch = (int64_t)r->batch;
-    int rc = config_check_keys(cfg, "retention", retention_keys, N_OF(retention_keys), err);
-    if (rc == LF_OK)
-        rc = config_duration_seconds(cfg, "retention.raw", r->raw_retention, &r->raw_retention,
+    int rc = config_duration_seconds(cfg, "retention.raw", r->raw_retention, &r->raw_retention,
                 err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "retention.rollups", r->rollup_retention,
@@ -157,8 +145,6 @@ int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
         rc = read_notify(cfg, out, err);
     if (rc == LF_OK)
         rc = read_retention(cfg, out, err);
-    if (rc == LF_OK)
-        rc = config_check_keys(cfg, "web", web_keys, N_OF(web_keys), err);
     if (rc == LF_OK)
         rc = config_str(cfg, "web.source_url", NULL, &out->source_url, err);
     return rc;

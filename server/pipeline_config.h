@@ -27,8 +27,10 @@ struct pipeline_config {
 };
 
 /* Reads the keys from cfg (NULL = all defaults). Strings stay borrowed from cfg, which
- * must outlive out. Returns LF_OK, or LF_EINVAL naming the key. Release with
- * pipeline_config_release even after a failure. */
+ * must outlive out. Returns LF_OK, or LF_EINVAL naming the key (a wrong type, an owner of
+ * notify.routes that fails codeowners_owner_valid). Unknown keys are not looked for here:
+ * serve_config_check has checked the file first. Release with pipeline_config_release
+ * even after a failure. */
 int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
         struct lf_error *err);
 

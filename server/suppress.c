@@ -86,9 +86,13 @@ int suppress_from_config(const struct config *cfg, struct suppress **out, struct
     *out = NULL;
     const char *path = NULL;
     int rc = config_str(cfg, "detect.suppress.rules", NULL, &path, err);
+    const struct config_node *list = config_get(NULL, cfg, "detect.suppress.expected");
+    if (rc == LF_OK && !path && config_node_len(list) > 0)
+        return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: detect.suppress.expected: needs "
+                "detect.suppress.rules (the file that defines its classes)", config_name(cfg),
+                config_node_line(list), config_node_column(list));
     if (rc != LF_OK || !path)
         return rc;
-    const struct config_node *list = config_get(NULL, cfg, "detect.suppress.expected");
     size_t n = config_node_len(list);
     const char **classes = lf_calloc(n + 1, sizeof(*classes));
     const char **reasons = lf_calloc(n + 1, sizeof(*reasons));

@@ -1,6 +1,7 @@
-/* fuzz_config.c - libFuzzer target for the YAML config: parse, then each typed read. */
+/* fuzz_config.c - libFuzzer target for the YAML config: parse, key table, typed reads. */
 #include "alloc.h"
 #include "config.h"
+#include "serve_config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -8,6 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct lf_error err;
     struct config *cfg = config_parse((const char *)data, size, "fuzz.yaml", &err);
+    serve_config_check(cfg, &err);
     const struct config_node *root = config_root(cfg);
     for (size_t i = 0; i < config_node_len(root); i++) {
         const struct config_node *node = config_node_at(root, i);

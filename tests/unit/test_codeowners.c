@@ -411,6 +411,72 @@ START_TEST(test_invalid_lines)
 }
 END_TEST
 
+START_TEST(test_owner_valid)
+{
+    char longest[CODEOWNERS_OWNER_MAX_BYTES + 2];
+    memset(longest, 'a', sizeof(longest));
+    longest[0] = '@';
+    static const struct {
+        const char *owner;
+        bool in_file, anywhere;
+    } owners[] = {
+        { "@jdoe", true, true },
+        { "@acme/payments", true, true },
+        { "@my-org.x/team_1", true, true },
+        { "jane@acme.example", true, true },
+        { "j\xC3\xA9r\xC3\xB4me@acme.example", true, true }, /* UTF-8 in the local part */
+        { "unowned", false, true },                          /* the fallback owner */
+        { "", false, false },
+        { "@", false, false },
+        { "@acme/", false, false },
+        { "@/team", false, false },
+        { "@acme/a/b", false, false },
+        { "@te\377am", false, false }, /* not UTF-8 */
+        { "te\377am@acme.example", false, false },
+        { "@team\n\x1B[31m", false, false }, /* newline, ANSI escape */
+        { "x\x1B[31m@acme.example", false, false },
+        { "x\xC2\x85@acme.example", false, false }, /* U+0085, a C1 control */
+        { "x\x7F@acme.example", false, false },
+        { "x\xC0\xA0@acme.example", false, false },         /* overlong */
+        { "x\xED\xA0\x80@acme.example", false, false },     /* a surrogate */
+        { "x\xF4\x90\x80\x80@acme.example", false, false }, /* past U+10FFFF */
+        { "x\xE2\x82@acme.example", false, false },         /* truncated */
+        { "a b@acme.example", false, false },
+        { "a@b@acme.example", false, false },
+        { "jane@acme", false, false },
+        { "jane@.example", false, false },
+        { "@jdoe ", false, false },
+        { "Unowned", false, false },
+        { "unowned ", false, false },
+    };
+    for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+        const char *o = owners[i].owner;
+        ck_assert_msg(codeowners_owner_valid(o, strlen(o), false) == owners[i].in_file,
+                      "case %zu in a file", i);
+        ck_assert_msg(codeowners_owner_valid(o, strlen(o), true) == owners[i].anywhere,
+                      "case %zu anywhere", i);
+    }
+    /* at most 256 bytes; a NUL inside is a control character */
+    ck_assert(codeowners_owner_valid(longest, CODEOWNERS_OWNER_MAX_BYTES, false));
+    ck_assert(!codeowners_owner_valid(longest, CODEOWNERS_OWNER_MAX_BYTES + 1, true));
+    ck_assert(!codeowners_owner_valid("x\0y@acme.example", 16, true));
+    ck_assert(!codeowners_owner_valid(NULL, 0, true));
+
+    /* in a file, a line with such an owner is skipped and counted, never matched */
+    static const char text[] = "* @all\n"
+                               "*.go @go te\377am@acme.example\n"
+                               "*.c unowned\n";
+    struct codeowners *co = codeowners_parse(text, sizeof(text) - 1, NULL);
+    ck_assert_ptr_nonnull(co);
+    ck_assert_uint_eq(codeowners_n_rules(co), 1);
+    ck_assert_uint_eq(codeowners_n_invalid(co), 2);
+    ck_assert_uint_eq(codeowners_first_invalid_line(co), 2);
+    ck_assert_str_eq(codeowners_match(co, "main.go")->owners[0], "@all");
+    ck_assert_str_eq(codeowners_match(co, "main.c")->owners[0], "@all");
+    codeowners_free(co);
+}
+END_TEST
+
 START_TEST(test_owner_forms_and_paths)
 {
     static const char text[] = "\xEF\xBB\xBF* @acme/core jane@acme.example @jdoe\n";
@@ -548,6 +614,7 @@ static Suite *codeowners_suite(void)
     tcase_add_test(tc, test_last_match_wins);
     tcase_add_test(tc, test_invalid_lines);
     tcase_add_test(tc, test_owner_forms_and_paths);
+    tcase_add_test(tc, test_owner_valid);
     tcase_add_test(tc, test_load);
     tcase_add_test(tc, test_allocation_failures);
     suite_add_tcase(s, tc);

@@ -124,6 +124,81 @@ START_TEST(test_contract_example)
 }
 END_TEST
 
+/* A schema of three levels: sections, a list of entries, a map of any names. */
+static const struct config_key entry_keys[] = {
+    { "name", CONFIG_VALUE, NULL },
+    { "tags", CONFIG_VALUE, NULL },
+    { NULL, CONFIG_VALUE, NULL },
+};
+static const struct config_key any_keys[] = {
+    { "*", CONFIG_VALUE, NULL },
+    { NULL, CONFIG_VALUE, NULL },
+};
+static const struct config_key inner_keys[] = {
+    { "entries", CONFIG_ENTRIES, entry_keys },
+    { "names", CONFIG_SECTION, any_keys },
+    { "limit", CONFIG_VALUE, NULL },
+    { NULL, CONFIG_VALUE, NULL },
+};
+static const struct config_key root_keys[] = {
+    { "listen", CONFIG_VALUE, NULL },
+    { "outer", CONFIG_SECTION, inner_keys },
+    { "items", CONFIG_ENTRIES, entry_keys },
+    { NULL, CONFIG_VALUE, NULL },
+};
+
+START_TEST(test_schema)
+{
+    static const char *const good[] = {
+        "",
+        "listen: x\n",
+        "listen: [a, b]\nouter:\nitems:\n",
+        "outer:\n  limit: 3\n  names: {a: 1, \"b.c\": [x], d: {e: f}}\n"
+        "  entries:\n    - name: a\n      tags: [x]\n    - {}\n",
+        "items: []\nouter: {}\n",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct lf_error err;
+        struct config *cfg = parse(good[i], &err);
+        ck_assert_msg(cfg != NULL, "%s", err.msg);
+        ck_assert_msg(config_check_schema(cfg, root_keys, &err) == LF_OK, "case %zu: %s", i,
+                      err.msg);
+        config_free(cfg);
+    }
+    static const struct {
+        const char *yaml, *msg;
+    } bad[] = {
+        /* unknown keys, at the key: the top level, a section, an entry, an entry of a
+         * section, and the first of several in file order */
+        { "listen: x\nlisten_addr: y\n", "config.yaml:2:1: listen_addr: unknown key" },
+        { "outer:\n  limits: 3\n", "config.yaml:2:3: outer.limits: unknown key" },
+        { "items:\n  - name: a\n  - nam: b\n", "config.yaml:3:5: items.1.nam: unknown key" },
+        { "outer:\n  entries:\n    - {name: a, tag: [x]}\n",
+          "config.yaml:3:17: outer.entries.0.tag: unknown key" },
+        { "zz: 1\nouter:\n  x: 1\n", "config.yaml:1:1: zz: unknown key" },
+        /* a key that only holds an anchor is a key too */
+        { "base: &b {name: a}\nitems: [*b]\n", "config.yaml:1:1: base: unknown key" },
+        { "items:\n  - &e {name: a}\n  - <<: *e\n", "config.yaml:3:5: items.1.<<: unknown key" },
+        /* shapes, at the value */
+        { "outer: x\n", "config.yaml:1:8: outer: expected a map" },
+        { "outer: [a]\n", "config.yaml:1:8: outer: expected a map" },
+        { "outer:\n  names: [a]\n", "config.yaml:2:10: outer.names: expected a map" },
+        { "items: {name: a}\n", "config.yaml:1:8: items: expected a list of maps" },
+        { "items: a\n", "config.yaml:1:8: items: expected a list of maps" },
+        { "items:\n  - a\n", "config.yaml:2:5: items.0: expected a map" },
+        { "items:\n  -\n  - name: b\n", "config.yaml:2:4: items.0: expected a map" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct lf_error err;
+        struct config *cfg = parse(bad[i].yaml, &err);
+        ck_assert_msg(cfg != NULL, "%s", err.msg);
+        ck_assert_int_eq(config_check_schema(cfg, root_keys, &err), LF_EINVAL);
+        ck_assert_str_eq(err.msg, bad[i].msg);
+        config_free(cfg);
+    }
+}
+END_TEST
+
 struct error_case {
     const char *yaml;
     const char *path;
@@ -504,6 +579,7 @@ static Suite *config_suite(void)
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("values");
     tcase_add_test(tc, test_contract_example);
+    tcase_add_test(tc, test_schema);
     tcase_add_test(tc, test_type_errors);
     tcase_add_test(tc, test_durations_and_bools);
     tcase_add_test(tc, test_empty_documents);

@@ -367,6 +367,19 @@ START_TEST(test_reminder_and_silence)
 
     struct notify_silence_job bad = { .silence = { .reason = "x", .expires = ts + 5, .now = ts } };
     ck_assert_int_eq(writer_run(fx.writer, notify_add_silence_job, &bad, &fx.err), LF_EINVAL);
+
+    /* Owners that are not owners are refused by the queue itself, whoever calls it. */
+    static const char *const not_owners[] = { "", "@te\377am", "@team\n\x1B[31m", "x y@a.io" };
+    for (size_t i = 0; i < sizeof(not_owners) / sizeof(not_owners[0]); i++) {
+        struct notify_request to = { .action = NOTIFY_REASSIGN, .id = notification_id(leak),
+            .owner = not_owners[i], .now = ts + 3 };
+        ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &to, &fx.err), LF_EINVAL);
+        bad.silence.owner = not_owners[i];
+        ck_assert_int_eq(writer_run(fx.writer, notify_add_silence_job, &bad, &fx.err), LF_EINVAL);
+    }
+    struct notify_request to_unowned = { .action = NOTIFY_REASSIGN, .id = notification_id(leak),
+        .owner = "unowned", .now = ts + 3 };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &to_unowned, &fx.err), LF_OK);
     dispatch_free(dispatch);
 }
 END_TEST

@@ -1,5 +1,6 @@
 /* test_pipeline_config.c - unit tests of pipeline_config: defaults, every key read, and
- * clear errors for wrong types and misspelt keys. */
+ * clear errors for wrong types and owners that are not owners (misspelt keys are
+ * test_serve_config.c's). */
 #include <string.h>
 
 #include "check_main.h"
@@ -61,6 +62,7 @@ START_TEST(test_every_key)
             "  rate_per_hour: 5\n"
             "  routes:\n"
             "    \"@acme/payments\": \"https://hooks.example/payments\"\n"
+            "    unowned: \"https://hooks.example/nobody\"\n"
             "retention:\n"
             "  raw: 3d\n"
             "  rollups: 90d\n"
@@ -87,7 +89,8 @@ START_TEST(test_every_key)
     ck_assert_int_eq(pc.notify.repeat_interval, 12 * 3600);
     ck_assert_int_eq(pc.notify.resolve_after, 7200);
     ck_assert_int_eq(pc.dispatch.rate_per_hour, 5);
-    ck_assert_uint_eq(pc.dispatch.n_routes, 1);
+    ck_assert_uint_eq(pc.dispatch.n_routes, 2);
+    ck_assert_str_eq(pc.dispatch.routes[1].owner, "unowned");
     ck_assert_str_eq(pc.dispatch.routes[0].owner, "@acme/payments");
     ck_assert_str_eq(pc.dispatch.routes[0].url, "https://hooks.example/payments");
     ck_assert_int_eq(pc.retention.raw_retention, 3 * 86400);
@@ -101,8 +104,14 @@ END_TEST
 START_TEST(test_errors_name_the_key)
 {
     static const char *const bad[][2] = {
-        { "detect:\n  treshold: 5\n", "treshold" },
+        { "notify:\n  routes:\n    payments: https://hooks.example/p\n",
+          "leakfleet.yaml:3:15: notify.routes.payments: expected @user, @org/team or an e-mail "
+          "address" },
+        { "notify:\n  routes:\n    \"@acme/pay\": [a]\n",
+          "leakfleet.yaml:3:18: notify.routes.@acme/pay: expected a URL" },
         { "detect:\n  window: soon\n", "detect.window" },
+        { "detect:\n  suppress:\n    expected:\n      - class: Pool\n",
+          "leakfleet.yaml:4:7: detect.suppress.expected: needs detect.suppress.rules" },
         { "notify:\n  routes: [a]\n", "notify.routes" },
         { "retention:\n  raw: 10m\n", "retention.raw" },
         { "detect:\n  suppress:\n    rules: /nonexistent/rules.txt\n", "rules.txt" },
