@@ -57,7 +57,7 @@ int api_trends(const struct request *req, struct response *resp, struct lf_error
     int rc = check_params(req, known, 2, err);
     if (rc != LF_OK)
         return rc;
-    int64_t window = 24 * 3600, limit = 100;
+    int64_t window = 0, limit = 100; /* 0: the detection window, which decides suspects */
     const char *w = request_query(req, "window");
     if (w && !parse_duration(w, &window))
         return lf_fail(err, LF_EINVAL, "parameter 'window' must be a duration like 24h, not '%s'",
@@ -121,7 +121,9 @@ int api_notification_reassign(const struct request *req, struct response *resp,
 {
     const struct api_context *app = req->app;
     static const char *const known[] = { "owner" };
-    struct notify_request action = { .action = NOTIFY_REASSIGN, .actor = "api" };
+    char actor[AUTH_NAME_MAX + 1];
+    api_actor(req, actor, sizeof(actor));
+    struct notify_request action = { .action = NOTIFY_REASSIGN, .actor = actor };
     int rc = check_params(req, known, 1, err);
     if (rc == LF_OK)
         rc = notification_id(req, &action.id, err);
@@ -167,6 +169,9 @@ int api_silence_create(const struct request *req, struct response *resp, struct 
         .reason = request_query(req, "reason"),
         .now = (int64_t)time(NULL),
     } };
+    char actor[AUTH_NAME_MAX + 1];
+    api_actor(req, actor, sizeof(actor));
+    job.silence.actor = actor;
     const char *owner = job.silence.owner;
     if (owner && !codeowners_owner_valid(owner, strlen(owner), true))
         return lf_fail(err, LF_EINVAL, "parameter 'owner' must be " CODEOWNERS_OWNER_FORM);
@@ -187,9 +192,10 @@ int api_settings(const struct request *req, struct response *resp, struct lf_err
     int rc = check_params(req, NULL, 0, err);
     if (rc != LF_OK)
         return rc;
-    resp->json = json_pack("{s:o, s:I, s:I, s:I}", "source_url",
+    resp->json = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "source_url",
             app->source_url ? json_string(app->source_url) : json_null(), "live_window",
             (json_int_t)app->query->live_window, "threshold", (json_int_t)app->query->threshold,
-            "projection_target", (json_int_t)app->projection_target);
+            "projection_target", (json_int_t)app->projection_target, "detect_window",
+            (json_int_t)app->detect_window, "reopen_after", (json_int_t)app->reopen_after);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");
 }

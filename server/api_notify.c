@@ -1,14 +1,43 @@
 /* api_notify.c - the notification queue over HTTP: GET /api/v1/notifications[?state=S]
  * (open, like every read route) and the admin actions POST .../ID/ack, .../ID/snooze
- * ?until=UNIX and .../ID/resolve (AUTH_ADMIN in the route table). Actions run as writer
- * jobs, so each is committed before it is answered; the rules are notify.c's. */
+ * ?until=UNIX and .../ID/resolve (AUTH_ADMIN in the route table), each recorded with the
+ * name of the token that took it; GET /api/v1/whoami (AUTH_ADMIN) names the token, so the
+ * dashboard checks an admin token when it is entered. Actions run as writer jobs, so each
+ * is committed before it is answered; the rules are notify.c's. */
 #include "routes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "notify.h"
 #include "store.h"
 #include "writer.h"
+
+void api_actor(const struct request *req, char *name, size_t size)
+{
+    const struct api_context *app = req->app;
+    struct lf_error err;
+    bool admin = false;
+    lf_error_clear(&err);
+    if (auth_identify(app->auth, request_header(req, "Authorization"), name, size, &admin,
+                      &err) != LF_OK)
+        snprintf(name, size, "%s", "unknown");
+}
+
+int api_whoami(const struct request *req, struct response *resp, struct lf_error *err)
+{
+    const struct api_context *app = req->app;
+    char name[AUTH_NAME_MAX + 1];
+    bool admin = false;
+    if (req->n_query > 0)
+        return lf_fail(err, LF_EINVAL, "unknown parameter '%s'", req->query[0].key);
+    int rc = auth_identify(app->auth, request_header(req, "Authorization"), name, sizeof(name),
+                           &admin, err);
+    if (rc != LF_OK)
+        return rc;
+    resp->json = json_pack("{s:s, s:b}", "name", name, "admin", admin);
+    return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");
+}
 
 static int notification_id(const struct request *req, int64_t *out, struct lf_error *err)
 {
@@ -43,8 +72,8 @@ int api_notifications(const struct request *req, struct response *resp, struct l
     }
     if (state != NULL && !notify_state_valid(state))
         return lf_fail(err, LF_EINVAL,
-                       "parameter 'state' must be pending, delivered, acknowledged, snoozed or "
-                       "resolved, not '%s'",
+                       "parameter 'state' must be pending, delivered, unrouted, acknowledged, "
+                       "snoozed or resolved, not '%s'",
                        state);
     return list(app, state, 0, &resp->json, err);
 }
@@ -59,7 +88,9 @@ static int act(const struct request *req, struct response *resp, enum notify_act
                struct lf_error *err)
 {
     const struct api_context *app = req->app;
-    struct notify_request action_req = { .action = action, .actor = "api" };
+    char actor[AUTH_NAME_MAX + 1];
+    api_actor(req, actor, sizeof(actor));
+    struct notify_request action_req = { .action = action, .actor = actor };
     int rc = notification_id(req, &action_req.id, err);
     if (rc != LF_OK)
         return rc;

@@ -8,6 +8,7 @@
 
 #include "metrics.h"
 #include "query.h"
+#include "timeline.h"
 
 static const char health_body[] = "{\"status\":\"ok\"}\n";
 
@@ -203,5 +204,31 @@ int api_services(const struct request *req, struct response *resp, struct lf_err
     int rc = check_params(req, NULL, 0, err);
     if (rc == LF_OK)
         rc = query_services(app->store, app->query, &resp->json, err);
+    return rc;
+}
+
+static const char *const timeline_params[] = { "service", "from", "to" };
+
+int api_timeline(const struct request *req, struct response *resp, struct lf_error *err)
+{
+    const struct api_context *app = req->app;
+    int64_t from = 0;
+    int64_t to = 0;
+    const char *service = NULL;
+    int rc = check_params(req, timeline_params,
+                          sizeof(timeline_params) / sizeof(timeline_params[0]), err);
+    if (rc == LF_OK)
+        rc = text_param(req, "service", &service, err);
+    if (rc == LF_OK && service == NULL)
+        rc = lf_fail(err, LF_EINVAL, "missing parameter 'service'");
+    if (rc == LF_OK)
+        rc = int_param(req, "from", 0, false, &from, err);
+    if (rc == LF_OK)
+        rc = int_param(req, "to", 0, false, &to, err);
+    if (rc == LF_OK && to != 0 && to < from)
+        rc = lf_fail(err, LF_EINVAL, "parameter 'to' (%lld) is before 'from' (%lld)", (long long)to,
+                     (long long)from);
+    if (rc == LF_OK)
+        rc = timeline_service(app->store, service, from, to, app->query->now, &resp->json, err);
     return rc;
 }

@@ -21,6 +21,7 @@ struct auth_token {
     size_t n_services;
     bool all_services;
     bool admin;
+    char name[AUTH_NAME_MAX + 1]; /* `name:`, else "tokens.N": the actor of its actions */
 };
 
 struct auth {
@@ -123,7 +124,37 @@ int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
         }
     }
     memcpy(entry->digest, digest, sizeof(digest));
+    snprintf(entry->name, sizeof(entry->name), "tokens.%zu", auth->n_tokens);
     auth->n_tokens++;
+    return LF_OK;
+}
+
+bool auth_name_valid(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > AUTH_NAME_MAX || name[0] == ' ' || name[len - 1] == ' ')
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c > 0x7e)
+            return false;
+    }
+    return true;
+}
+
+int auth_set_name(struct auth *auth, size_t index, const char *name, struct lf_error *err)
+{
+    if (index >= auth->n_tokens)
+        return lf_fail(err, LF_EINVAL, "no token %zu", index);
+    if (!auth_name_valid(name))
+        return lf_fail(err, LF_EINVAL,
+                       "name: 1 to %d printable ASCII characters, no leading or trailing space",
+                       AUTH_NAME_MAX);
+    for (size_t i = 0; i < auth->n_tokens; i++) {
+        if (i != index && strcmp(auth->tokens[i].name, name) == 0)
+            return lf_fail(err, LF_EINVAL, "name: '%s' is also tokens.%zu's name", name, i);
+    }
+    snprintf(auth->tokens[index].name, sizeof(auth->tokens[index].name), "%s", name);
     return LF_OK;
 }
 
@@ -177,11 +208,14 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
         }
         const char *token = NULL;
         const char *sha = NULL;
+        const char *name = NULL;
         bool admin = false;
         size_t n_services = 0;
         rc = config_node_str(cfg, config_get(entry, cfg, "token"), NULL, &token, err);
         if (rc == LF_OK)
             rc = config_node_str(cfg, config_get(entry, cfg, "token_sha256"), NULL, &sha, err);
+        if (rc == LF_OK)
+            rc = config_node_str(cfg, config_get(entry, cfg, "name"), NULL, &name, err);
         if (rc == LF_OK)
             rc = config_node_bool(cfg, config_get(entry, cfg, "admin"), false, &admin, err);
         if (rc == LF_OK)
@@ -192,6 +226,8 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
         rc = auth_add(auth, token, sha, services, n_services, admin, err);
         lf_free(services);
         services = NULL;
+        if (rc == LF_OK && name != NULL)
+            rc = auth_set_name(auth, auth->n_tokens - 1, name, err);
         if (rc != LF_OK) {
             lf_error_prefix(err, "%s:%zu:%zu: %s", config_name(cfg), config_node_line(entry),
                             config_node_column(entry), path);
@@ -214,11 +250,11 @@ static bool token_allows(const struct auth_token *token, const char *service)
     return false;
 }
 
-int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
-               const char *service, struct lf_error *err)
+/* The token of an Authorization header value: LF_OK with *out set, or LF_EAUTH. */
+static int find_token(const struct auth *auth, const char *authorization,
+                      const struct auth_token **out, struct lf_error *err)
 {
-    if (need == AUTH_NONE || auth == NULL || auth->n_tokens == 0)
-        return LF_OK;
+    *out = NULL;
     if (authorization == NULL)
         return lf_fail(err, LF_EAUTH, "missing bearer token");
     struct str value = str_from_cstr(authorization);
@@ -248,6 +284,19 @@ int auth_check(const struct auth *auth, const char *authorization, enum auth_lev
     }
     if (found == NULL)
         return lf_fail(err, LF_EAUTH, "unknown token");
+    *out = found;
+    return LF_OK;
+}
+
+int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
+               const char *service, struct lf_error *err)
+{
+    if (need == AUTH_NONE || auth == NULL || auth->n_tokens == 0)
+        return LF_OK;
+    const struct auth_token *found = NULL;
+    int rc = find_token(auth, authorization, &found, err);
+    if (rc != LF_OK)
+        return rc;
     if (need == AUTH_ADMIN && !found->admin)
         return lf_fail(err, LF_EFORBIDDEN, "this route needs an admin token");
     if (need == AUTH_INGEST) {
@@ -256,5 +305,22 @@ int auth_check(const struct auth *auth, const char *authorization, enum auth_lev
         if (!token_allows(found, service))
             return lf_fail(err, LF_EFORBIDDEN, "token may not push for service '%s'", service);
     }
+    return LF_OK;
+}
+
+int auth_identify(const struct auth *auth, const char *authorization, char *name, size_t size,
+                  bool *admin, struct lf_error *err)
+{
+    if (auth == NULL || auth->n_tokens == 0) {
+        snprintf(name, size, "%s", AUTH_ANONYMOUS);
+        *admin = true;
+        return LF_OK;
+    }
+    const struct auth_token *found = NULL;
+    int rc = find_token(auth, authorization, &found, err);
+    if (rc != LF_OK)
+        return rc;
+    snprintf(name, size, "%s", found->name);
+    *admin = found->admin;
     return LF_OK;
 }

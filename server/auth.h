@@ -20,6 +20,12 @@ enum auth_level {
 
 struct auth;
 
+/* A token's name (`name:`) is at most this many bytes. */
+#define AUTH_NAME_MAX 64
+
+/* The actor of every action on a server without tokens (`auth: none`). */
+#define AUTH_ANONYMOUS "anonymous"
+
 /* Returns a new, empty token set (caller frees with auth_free), or NULL when allocation
  * or libsodium's initialization fails. An empty set is "open": auth_check passes every
  * request (auth_load_config leaves a set empty only for `auth: none`, and the server warns
@@ -37,8 +43,17 @@ void auth_free(struct auth *auth);
 int auth_add(struct auth *auth, const char *token, const char *sha256_hex,
              const char *const *services, size_t n_services, bool admin, struct lf_error *err);
 
+/* Names token index (0-based, in the order of adding; LF_EINVAL when there is no such
+ * token). A name is 1..AUTH_NAME_MAX printable ASCII characters without a leading or
+ * trailing space, and no two tokens share one (LF_EINVAL). An unnamed token is called
+ * "tokens.N". The name is who acted, in the queue's history and in the log. */
+int auth_set_name(struct auth *auth, size_t index, const char *name, struct lf_error *err);
+
+/* true when name is a valid token name (see auth_set_name). */
+bool auth_name_valid(const char *name);
+
 /* Adds every entry of the config's `tokens:` sequence: maps with `token:` or
- * `token_sha256:`, optional `services: [..]` and `admin: true` (other keys are
+ * `token_sha256:`, optional `name:`, `services: [..]` and `admin: true` (other keys are
  * serve_config_check's to refuse). No tokens is an error unless the file says `auth: none`
  * (then tokens are an error); `auth: tokens` is the default. Returns LF_OK or LF_EINVAL
  * naming the entry ("config.yaml:12:5: tokens.1: ...") or the key ("config.yaml: no
@@ -54,5 +69,11 @@ size_t auth_count(const struct auth *auth);
  * LF_EFORBIDDEN when the token is known but not good for this service or route. */
 int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
                const char *service, struct lf_error *err);
+
+/* Who an Authorization header value is: copies the token's name into name (size bytes,
+ * truncated) and sets *admin. On a server without tokens everyone is AUTH_ANONYMOUS and
+ * admin. LF_EAUTH as auth_check for a missing, malformed or unknown token. */
+int auth_identify(const struct auth *auth, const char *authorization, char *name, size_t size,
+                  bool *admin, struct lf_error *err);
 
 #endif

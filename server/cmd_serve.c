@@ -190,6 +190,13 @@ static double gauge_delivered(void *ctx)
     return (double)stats.delivered;
 }
 
+static double gauge_unrouted(void *ctx)
+{
+    struct dispatch_stats stats;
+    dispatch_get_stats(((const struct gauges *)ctx)->dispatch, &stats);
+    return (double)stats.unrouted;
+}
+
 static double gauge_delivery_failures(void *ctx)
 {
     struct dispatch_stats stats;
@@ -212,6 +219,11 @@ static int add_pipeline_gauges(struct metrics *metrics, struct gauges *g, struct
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_notifications_delivered_total",
                                "Owner messages delivered.", "counter", gauge_delivered, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_notifications_unrouted_total",
+                               "Owner messages with no route (no notify.webhook, no notify.routes "
+                               "entry): written to the log only, nobody told.",
+                               "counter", gauge_unrouted, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_notification_failures_total",
                                "Owner message deliveries that failed (retried later).",
@@ -500,6 +512,9 @@ static int serve(int argc, char **argv, struct lf_error *err)
         .query = &query,
         .metrics = metrics,
         .max_decoded_bytes = (size_t)settings.max_decoded,
+        .auth = auth,
+        .reopen_after = pipeline.notify.reopen_after,
+        .detect_window = pipeline.detect.window,
     };
     struct http_options http_opts = {
         .listen = settings.listen,

@@ -246,6 +246,7 @@ struct outcome_job {
     const struct due *items;
     size_t n;
     bool delivered;
+    bool unrouted;    /* no route: written to the log, nobody told */
     bool postponed;   /* rate-limited: only moved later */
     int64_t now;
     int64_t retry_at;
@@ -266,12 +267,23 @@ static int record_outcome(struct store_conn *conn, void *ctx, struct lf_error *e
             rc = sqlbind_exec(db, err, "UPDATE notifications SET send_due = ?2 WHERE id = ?1",
                     "ii", id, job->retry_at);
             event = "rate limited";
+        } else if (job->unrouted) {
+            rc = sqlbind_exec(db, err,
+                    "UPDATE notifications SET attempts = attempts + 1, last_error = NULL,"
+                    " delivered_at = ?2, updated = ?2, send_due = NULL, send_kind = NULL,"
+                    " message = ?3,"
+                    " state = CASE WHEN state IN ('pending', 'delivered') THEN 'unrouted'"
+                    " ELSE state END"
+                    " WHERE id = ?1",
+                    "iit", id, job->now, job->text);
+            event = "no route";
         } else if (job->delivered) {
             rc = sqlbind_exec(db, err,
                     "UPDATE notifications SET attempts = attempts + 1, last_error = NULL,"
                     " delivered_at = ?2, updated = ?2, send_due = NULL, send_kind = NULL,"
                     " message = ?3,"
-                    " state = CASE WHEN state = 'pending' THEN 'delivered' ELSE state END"
+                    " state = CASE WHEN state IN ('pending', 'unrouted') THEN 'delivered'"
+                    " ELSE state END"
                     " WHERE id = ?1",
                     "iit", id, job->now, job->text);
             event = "delivered";
@@ -287,7 +299,8 @@ static int record_outcome(struct store_conn *conn, void *ctx, struct lf_error *e
                     "INSERT INTO notification_events (notification_id, seq, ts, event, detail)"
                     " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM notification_events"
                     " WHERE notification_id = ?1), ?2, ?3, ?4)",
-                    "iitt", id, job->now, event, job->delivered ? job->route : job->error);
+                    "iitt", id, job->now, event,
+                    job->delivered || job->unrouted ? job->route : job->error);
     }
     return rc;
 }
@@ -416,11 +429,14 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
         post_rc = post_json(dispatch, url, body, &post_err);
         job.route = url;
     } else {
-        log_info("notify %s: %s", owner, text);
-        job.route = "log";
+        log_warn("notify %s: no route (set notify.webhook or notify.routes): %s", owner, text);
+        job.route = "logged only: no notify.webhook and no notify.routes entry for the owner";
+        job.unrouted = true;
     }
     job.text = text;
-    if (post_rc == LF_OK) {
+    if (job.unrouted) {
+        *sent = true;
+    } else if (post_rc == LF_OK) {
         job.delivered = true;
         *sent = true;
     } else {
@@ -434,7 +450,9 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
                 (long long)(job.retry_at - now));
     }
     pthread_mutex_lock(&dispatch->lock);
-    if (job.delivered)
+    if (job.unrouted)
+        dispatch->stats.unrouted++;
+    else if (job.delivered)
         dispatch->stats.delivered++;
     else
         dispatch->stats.failed++;

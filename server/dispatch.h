@@ -2,8 +2,9 @@
  * (notify.c schedules them), groups them by owner, posts one JSON body per owner to the
  * owner's webhook route (else the default one) with libcurl, and records the outcome:
  * delivered, or failed with the error and a retry after exponential backoff. A per-owner
- * rate limit holds back the rest of a burst. Without any route, messages are written to
- * the log and counted as delivered. */
+ * rate limit holds back the rest of a burst. Without any route for the owner, a message
+ * is written to the log only and its notification becomes 'unrouted', not 'delivered':
+ * nobody was told. */
 #ifndef LF_DISPATCH_H
 #define LF_DISPATCH_H
 
@@ -38,6 +39,7 @@ struct dispatch_stats {
     uint64_t delivered; /* messages posted with a 2xx */
     uint64_t failed;    /* attempts that failed */
     uint64_t limited;   /* messages held back by the rate limit */
+    uint64_t unrouted;  /* messages with no route, written to the log only */
 };
 
 struct dispatch;
@@ -50,7 +52,8 @@ int dispatch_create(struct store *store, struct writer *writer,
         const struct dispatch_options *opts, struct dispatch **out, struct lf_error *err);
 
 /* Delivers every message due at now (0 = the clock); *sent gets the number of messages
- * (owner groups) posted successfully. For the thread and for tests. */
+ * (owner groups) that went out: posted with a 2xx, or logged for want of a route
+ * (dispatch_stats tells the two apart). For the thread and for tests. */
 int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent,
         struct lf_error *err);
 

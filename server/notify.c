@@ -17,13 +17,14 @@ void notify_options_default(struct notify_options *opts)
         .repeat_interval = 24 * 3600,
         .resolve_after = 3600,
         .rate_per_hour = 20,
+        .reopen_after = 3600,
     };
 }
 
 bool notify_state_valid(const char *state)
 {
-    static const char *const states[] = { "pending", "delivered", "acknowledged", "snoozed",
-        "resolved" };
+    static const char *const states[] = { "pending", "delivered", "unrouted", "acknowledged",
+        "snoozed", "resolved" };
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
         if (strcmp(state, states[i]) == 0)
             return true;
@@ -70,7 +71,10 @@ struct current {
     int64_t id;
     char state[16];
     bool has_send;
-    int64_t delivered_at, reminded_at, snoozed_until;
+    int64_t delivered_at, reminded_at, snoozed_until, resolved_at;
+    bool resolved_manual;
+    bool has_resolved_version;
+    char resolved_version[128];
 };
 
 /* The notification that stands for (service, location) under owner: a manually
@@ -82,7 +86,8 @@ static int find_current(sqlite3 *db, int64_t service_id, int64_t location_id,
     *cur = (struct current){ 0 };
     int rc = sqlbind_prepare(db, &stmt, err,
             "SELECT id, state, send_due IS NOT NULL, COALESCE(delivered_at, 0),"
-            " COALESCE(reminded_at, 0), COALESCE(snoozed_until, 0)"
+            " COALESCE(reminded_at, 0), COALESCE(snoozed_until, 0), COALESCE(resolved_at, 0),"
+            " resolved_manual, resolved_version"
             " FROM notifications WHERE service_id = ?1 AND location_id = ?2"
             " AND (owner_manual = 1 OR owner = ?3) ORDER BY owner_manual DESC LIMIT 1",
             "iit", service_id, location_id, owner);
@@ -97,6 +102,12 @@ static int find_current(sqlite3 *db, int64_t service_id, int64_t location_id,
         cur->delivered_at = sqlite3_column_int64(stmt, 3);
         cur->reminded_at = sqlite3_column_int64(stmt, 4);
         cur->snoozed_until = sqlite3_column_int64(stmt, 5);
+        cur->resolved_at = sqlite3_column_int64(stmt, 6);
+        cur->resolved_manual = sqlite3_column_int(stmt, 7) != 0;
+        const char *version = (const char *)sqlite3_column_text(stmt, 8);
+        cur->has_resolved_version = version != NULL;
+        snprintf(cur->resolved_version, sizeof(cur->resolved_version), "%s",
+                version ? version : "");
     }
     sqlite3_finalize(stmt);
     return LF_OK;
@@ -113,6 +124,34 @@ static int schedule(sqlite3 *db, int64_t id, const char *state, const char *kind
             "UPDATE notifications SET state = ?2, send_kind = ?3, send_due = ?4, updated = ?5"
             " WHERE id = ?1",
             "ittii", id, state, kind, due, now);
+}
+
+/* Whether a resolved notification re-opens on a suspect verdict, with why in text. One
+ * the queue resolved itself (the site went quiet) re-opens at once: the site grows again.
+ * One resolved by hand was declared fixed: it re-opens on growth in a version other than
+ * the one it was resolved in, which began after the resolve (Sentry's "resolved in next
+ * release"); with no version known, once still suspect reopen_after after the resolve
+ * (detection only calls a site suspect while it still rises over detect.recent, so that
+ * is growth after the resolve when reopen_after >= detect.recent). */
+static bool reopens(const struct notify_options *opts, const struct current *cur,
+        const struct detect_verdict *v, int64_t now, char *text, size_t size)
+{
+    text[0] = '\0';
+    if (!cur->resolved_manual)
+        return true;
+    if (cur->has_resolved_version) {
+        if (!v->since_version || v->since <= cur->resolved_at ||
+                strcmp(v->since_version, cur->resolved_version) == 0)
+            return false;
+        snprintf(text, size, "growing in %s since %lld, resolved in %s", v->since_version,
+                (long long)v->since, cur->resolved_version);
+        return true;
+    }
+    if (now - cur->resolved_at < opts->reopen_after)
+        return false;
+    snprintf(text, size, "still growing %llds after the resolve",
+            (long long)(now - cur->resolved_at));
+    return true;
 }
 
 /* One suspect verdict: create, re-open, remind or wake from a snooze. */
@@ -150,26 +189,32 @@ static int on_suspect(sqlite3 *db, const struct notify_options *opts,
     }
 
     if (strcmp(cur.state, "resolved") == 0) {
+        char why[256];
+        if (!reopens(opts, &cur, v, now, why, sizeof(why)))
+            return LF_OK;
         rc = sqlbind_exec(db, err,
-                "UPDATE notifications SET regression = 1, resolved_at = NULL WHERE id = ?1", "i",
-                cur.id);
+                "UPDATE notifications SET regression = 1, resolved_at = NULL,"
+                " resolved_manual = 0, resolved_version = NULL WHERE id = ?1",
+                "i", cur.id);
         if (rc == LF_OK)
             rc = schedule(db, cur.id, "pending", "regression", now + opts->group_wait, silenced,
                     now, err);
         if (rc == LF_OK)
-            rc = add_event(db, cur.id, now, "regression", silenced ? reason : NULL, err);
+            rc = add_event(db, cur.id, now, "regression", silenced ? reason : why, err);
         return rc;
     }
     if (strcmp(cur.state, "snoozed") == 0 && now >= cur.snoozed_until) {
-        rc = schedule(db, cur.id, "delivered", "reminder", now, silenced, now, err);
+        /* pending until the reminder is out: only then is anyone told again */
+        rc = schedule(db, cur.id, "pending", "reminder", now, silenced, now, err);
         if (rc == LF_OK)
             rc = add_event(db, cur.id, now, "snooze ended", NULL, err);
         return rc;
     }
-    if (strcmp(cur.state, "delivered") == 0 && v->growing && !cur.has_send) {
+    if ((strcmp(cur.state, "delivered") == 0 || strcmp(cur.state, "unrouted") == 0) &&
+            v->growing && !cur.has_send) {
         int64_t last = cur.reminded_at > cur.delivered_at ? cur.reminded_at : cur.delivered_at;
         if (now - last >= opts->repeat_interval) {
-            rc = schedule(db, cur.id, "delivered", "reminder", now, silenced, now, err);
+            rc = schedule(db, cur.id, cur.state, "reminder", now, silenced, now, err);
             if (rc == LF_OK)
                 rc = sqlbind_exec(db, err,
                         "UPDATE notifications SET reminded_at = ?2 WHERE id = ?1", "ii", cur.id,
@@ -208,11 +253,13 @@ static int resolve_quiet(sqlite3 *db, const struct notify_options *opts, int64_t
         if (delivered[i])
             rc = sqlbind_exec(db, err,
                     "UPDATE notifications SET state = 'resolved', resolved_at = ?2, updated = ?2,"
+                    " resolved_manual = 0, resolved_version = NULL,"
                     " send_kind = 'resolve', send_due = ?2 WHERE id = ?1",
                     "ii", ids[i], now);
         else
             rc = sqlbind_exec(db, err,
                     "UPDATE notifications SET state = 'resolved', resolved_at = ?2, updated = ?2,"
+                    " resolved_manual = 0, resolved_version = NULL,"
                     " send_kind = NULL, send_due = NULL WHERE id = ?1",
                     "ii", ids[i], now);
         if (rc == LF_OK)
@@ -242,6 +289,32 @@ int notify_update(void *ctx, struct store_conn *conn, const struct detect_verdic
 
 /* ---- admin actions ---------------------------------------------------------------- */
 
+/* The version the notification's service runs: of its instances' latest profiles, the
+ * newest naming one; the site's `version` label, else the push's version (the rule of
+ * the verdict's since_version, so the two compare). One row per instance is read. */
+static int service_version(sqlite3 *db, int64_t id, char *version, size_t size, bool *found,
+        struct lf_error *err)
+{
+    sqlite3_stmt *stmt;
+    *found = false;
+    int rc = sqlbind_prepare(db, &stmt, err,
+            "SELECT COALESCE(sm.version, p.version) FROM notifications n"
+            " JOIN instances i ON i.service_id = n.service_id"
+            " JOIN profiles p ON p.id = i.latest_profile_id"
+            " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = n.location_id"
+            " WHERE n.id = ?1 AND COALESCE(sm.version, p.version) IS NOT NULL"
+            " ORDER BY p.ts DESC, p.id DESC LIMIT 1",
+            "i", id);
+    if (rc != LF_OK)
+        return rc;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        snprintf(version, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+        *found = true;
+    }
+    sqlite3_finalize(stmt);
+    return LF_OK;
+}
+
 int notify_apply(struct store_conn *conn, const struct notify_request *req, struct lf_error *err)
 {
     sqlite3 *db = store_conn_db(conn);
@@ -261,8 +334,13 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
     if (!cur.found)
         return lf_fail(err, LF_ENOTFOUND, "no notification %lld", (long long)req->id);
 
-    char detail[320];
-    snprintf(detail, sizeof(detail), "%s", req->actor ? req->actor : "");
+    const char *actor = req->actor ? req->actor : "";
+    char detail[400];
+    snprintf(detail, sizeof(detail), "by %s", actor);
+    rc = sqlbind_exec(db, err, "UPDATE notifications SET actor = ?2 WHERE id = ?1", "it",
+            req->id, req->actor);
+    if (rc != LF_OK)
+        return rc;
     switch (req->action) {
     case NOTIFY_ACK:
         if (strcmp(cur.state, "resolved") == 0)
@@ -285,19 +363,28 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
                 "UPDATE notifications SET state = 'snoozed', snoozed_until = ?2, send_due = NULL,"
                 " send_kind = NULL, updated = ?3 WHERE id = ?1",
                 "iii", req->id, req->until, now);
-        snprintf(detail, sizeof(detail), "until %lld%s%s", (long long)req->until,
-                req->actor ? " by " : "", req->actor ? req->actor : "");
+        snprintf(detail, sizeof(detail), "until %lld by %s", (long long)req->until, actor);
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "snoozed", detail, err);
         return rc;
-    case NOTIFY_RESOLVE:
-        rc = sqlbind_exec(db, err,
-                "UPDATE notifications SET state = 'resolved', resolved_at = ?2, send_due = NULL,"
-                " send_kind = NULL, updated = ?2 WHERE id = ?1",
-                "ii", req->id, now);
+    case NOTIFY_RESOLVE: {
+        char version[128];
+        bool has_version = false;
+        rc = service_version(db, req->id, version, sizeof(version), &has_version, err);
         if (rc == LF_OK)
-            rc = add_event(db, req->id, now, "resolved", detail[0] ? detail : "by hand", err);
+            rc = sqlbind_exec(db, err,
+                    "UPDATE notifications SET state = 'resolved', resolved_at = ?2,"
+                    " resolved_manual = 1, resolved_version = ?3, send_due = NULL,"
+                    " send_kind = NULL, updated = ?2 WHERE id = ?1",
+                    "iit", req->id, now, has_version ? version : NULL);
+        if (has_version)
+            snprintf(detail, sizeof(detail), "by %s in version %s", actor, version);
+        else
+            snprintf(detail, sizeof(detail), "by %s, no version known", actor);
+        if (rc == LF_OK)
+            rc = add_event(db, req->id, now, "resolved", detail, err);
         return rc;
+    }
     case NOTIFY_REASSIGN:
         if (!req->owner || !req->owner[0])
             return lf_fail(err, LF_EINVAL, "reassign needs an 'owner'");
@@ -309,7 +396,7 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
         if (rc == LF_EDB && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
             return lf_fail(err, LF_ECONFLICT, "'%s' already has a notification for this site",
                     req->owner);
-        snprintf(detail, sizeof(detail), "to %s", req->owner);
+        snprintf(detail, sizeof(detail), "to %s by %s", req->owner, actor);
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "reassigned", detail, err);
         return rc;
@@ -342,10 +429,10 @@ int notify_add_silence(struct store_conn *conn, const struct notify_silence *sil
         return lf_fail(err, LF_EINVAL, "a silence's 'until' must be in the future");
     sqlite3 *db = store_conn_db(conn);
     int rc = sqlbind_exec(db, err,
-            "INSERT INTO silences (service, function, owner, reason, created, expires)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            "ttttii", silence->service, silence->function, silence->owner, silence->reason,
-            now, silence->expires);
+            "INSERT INTO silences (service, function, owner, reason, created, expires,"
+            " created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "ttttiit", silence->service, silence->function, silence->owner, silence->reason,
+            now, silence->expires, silence->actor);
     bool found;
     if (rc == LF_OK)
         rc = sqlbind_int(db, id_out, &found, err, "SELECT last_insert_rowid()", "");
@@ -408,14 +495,17 @@ int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t *
             "SELECT n.id, s.name AS service, n.location_id, l.function, l.file, l.line, l.op,"
             " n.owner, n.owner_manual, n.state, n.regression, n.created, n.updated, n.attempts,"
             " n.last_error, n.snoozed_until, n.delivered_at, n.resolved_at, n.send_due,"
-            " n.send_kind, n.message"
+            " n.send_kind, n.message, d.count, d.growth_per_hour, n.actor, n.resolved_manual,"
+            " n.resolved_version"
             " FROM notifications n JOIN services s ON s.id = n.service_id"
             " JOIN locations l ON l.id = n.location_id"
+            " LEFT JOIN detections d ON d.service_id = n.service_id"
+            " AND d.location_id = n.location_id"
             " WHERE (?1 IS NULL OR n.state = ?1) AND (?2 = 0 OR n.id = ?2)"
             " ORDER BY n.updated DESC, n.id DESC LIMIT 1000",
             "ti", state, id);
     if (rc == LF_OK)
-        rc = rows_to_json(db, stmt, list, "owner_manual regression", err);
+        rc = rows_to_json(db, stmt, list, "owner_manual regression resolved_manual", err);
     sqlite3_finalize(stmt);
     stmt = NULL;
     if (rc == LF_OK && id > 0) {
@@ -459,7 +549,7 @@ int notify_list_silences(struct store_conn *conn, int64_t now, json_t **out,
         return lf_fail(err, LF_ENOMEM, "out of memory");
     int rc = sqlbind_prepare(db, &stmt, err,
             "SELECT id, service, function, owner, reason, created, expires,"
-            " expires > ?1 AS active FROM silences ORDER BY id DESC LIMIT 1000",
+            " expires > ?1 AS active, created_by FROM silences ORDER BY id DESC LIMIT 1000",
             "i", now ? now : (int64_t)time(NULL));
     if (rc == LF_OK)
         rc = rows_to_json(db, stmt, list, "active", err);

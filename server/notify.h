@@ -1,9 +1,12 @@
 /* notify.h - the durable owner-notification queue: one notification per (service,
  * location, owner) while a site is suspect, and its life: pending -> delivered ->
- * acknowledged / snoozed until T / resolved, reminders while still growing and
+ * acknowledged / snoozed until T / resolved, with 'unrouted' instead of 'delivered' when
+ * the message had no route and went to the log only; reminders while still growing and
  * unacknowledged, automatic resolve once the site has stayed quiet, re-opening as a
  * regression, silences, manual owner reassignment that detection never overrides, and
- * the admin actions. The queue lives in SQLite (schema/0002_detect.sql); this module
+ * the admin actions, each recorded with its actor. A resolve by hand means "fixed": the
+ * site re-opens only when it grows in a newer version (or, with no versions known, when
+ * it is still suspect notify.reopen_after later). The queue lives in SQLite (schema/0002_detect.sql); this module
  * decides what changes, the dispatcher (dispatch.h) delivers. */
 #ifndef LF_NOTIFY_H
 #define LF_NOTIFY_H
@@ -24,6 +27,8 @@ struct notify_options {
     int64_t repeat_interval; /* remind after this while still growing, unacknowledged (24 h) */
     int64_t resolve_after;   /* resolve once not suspect for this long (1 h) */
     int64_t rate_per_hour;   /* messages per owner per hour at most (20) */
+    int64_t reopen_after;    /* a site resolved by hand with no versions known re-opens
+                                when still suspect this long after the resolve (1 h) */
 };
 
 void notify_options_default(struct notify_options *opts);
@@ -36,7 +41,12 @@ int notify_update(void *ctx, struct store_conn *conn, const struct detect_verdic
 /* Admin actions on notification id, each a writer job (conn is the write connection in
  * a transaction). LF_ENOTFOUND for no such notification, LF_EINVAL for a bad argument
  * (snooze until in the past, empty owner), LF_ECONFLICT when the state forbids it
- * (acknowledging a resolved notification). */
+ * (acknowledging a resolved notification). The actor is kept in the notification's
+ * `actor` and in the event's detail. NOTIFY_RESOLVE records the service's version at the
+ * time (the site's `version` label, else the push's, of the latest profile naming one):
+ * the notification stays resolved until the site grows in another version that began
+ * after the resolve; with no version known, until it is still suspect reopen_after
+ * later. */
 enum notify_action {
     NOTIFY_ACK,
     NOTIFY_SNOOZE,
@@ -67,6 +77,7 @@ struct notify_silence {
     const char *reason;
     int64_t expires;
     int64_t now;
+    const char *actor; /* who set it; may be NULL */
 };
 
 int notify_add_silence(struct store_conn *conn, const struct notify_silence *silence,
@@ -81,18 +92,20 @@ int notify_add_silence_job(struct store_conn *conn, void *ctx, struct lf_error *
 
 /* GET /api/v1/notifications[?state=S]: {"notifications":[{"id","service","location_id",
  * "function","file","line","op","owner","owner_manual","state","regression","created",
- * "updated","attempts","last_error","snoozed_until","delivered_at","send_due",
- * "send_kind"}]} newest first (state NULL = all). With id > 0 only that one, with its
+ * "updated","attempts","last_error","snoozed_until","delivered_at","resolved_at",
+ * "send_due","send_kind","message","count","growth_per_hour","actor","resolved_manual",
+ * "resolved_version"}]} newest first (state NULL = all); count and growth_per_hour are
+ * the latest verdict's (null when none). With id > 0 only that one, with its
  * "events":[{"ts","event","detail"}]. On a reader connection. *out new (json_decref). */
 int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t **out,
         struct lf_error *err);
 
 /* GET /api/v1/silences: {"silences":[{"id","service","function","owner","reason",
- * "created","expires","active"}]}. */
+ * "created","expires","active","created_by"}]}. */
 int notify_list_silences(struct store_conn *conn, int64_t now, json_t **out,
         struct lf_error *err);
 
-/* true for "pending", "delivered", "acknowledged", "snoozed", "resolved". */
+/* true for "pending", "delivered", "unrouted", "acknowledged", "snoozed", "resolved". */
 bool notify_state_valid(const char *state);
 
 #endif

@@ -70,6 +70,9 @@ static int read_notify(const struct config *cfg, struct pipeline_config *out,
         rc = config_duration_seconds(cfg, "notify.resolve_after", n->resolve_after,
                 &n->resolve_after, err);
     if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "notify.reopen_after", n->reopen_after,
+                &n->reopen_after, err);
+    if (rc == LF_OK)
         rc = config_int(cfg, "notify.rate_per_hour", d->rate_per_hour, 0, 1000000,
                 &d->rate_per_hour, err);
     if (rc == LF_OK)

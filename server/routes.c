@@ -34,6 +34,8 @@ const struct route routes[] = {
     { "GET", "/api/v1/silences", AUTH_NONE, 0, api_silences, "silences" },
     { "POST", "/api/v1/silences", AUTH_ADMIN, SMALL_BODY_LIMIT, api_silence_create, "silence" },
     { "GET", "/api/v1/settings", AUTH_NONE, 0, api_settings, "settings" },
+    { "GET", "/api/v1/whoami", AUTH_ADMIN, 0, api_whoami, "whoami" },
+    { "GET", "/api/v1/timeline", AUTH_NONE, 0, api_timeline, "timeline" },
     { "GET", "/*", AUTH_NONE, 0, http_static, "static" },
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);

@@ -60,7 +60,14 @@ struct api_context {
     const struct query_options *query;
     struct metrics *metrics;
     size_t max_decoded_bytes; /* cap on a body after Content-Encoding: gzip */
+    const struct auth *auth;  /* who acted: the token's name; NULL = anonymous */
+    int64_t reopen_after;     /* notify.reopen_after, for the dashboard (seconds) */
+    int64_t detect_window;    /* detect.window, for the dashboard (seconds) */
 };
+
+/* Copies the name of the token that authorized req into name (AUTH_ANONYMOUS on a
+ * server without tokens, "unknown" if none): who took an admin action. */
+void api_actor(const struct request *req, char *name, size_t size);
 
 /* ---- handlers (see shared/CONTRACT.md for each route) ---- */
 int api_health(const struct request *req, struct response *resp, struct lf_error *err);
@@ -83,5 +90,7 @@ int api_detect_run(const struct request *req, struct response *resp, struct lf_e
 int api_silences(const struct request *req, struct response *resp, struct lf_error *err);
 int api_silence_create(const struct request *req, struct response *resp, struct lf_error *err);
 int api_settings(const struct request *req, struct response *resp, struct lf_error *err);
+int api_whoami(const struct request *req, struct response *resp, struct lf_error *err);
+int api_timeline(const struct request *req, struct response *resp, struct lf_error *err);
 
 #endif

@@ -24,6 +24,7 @@ static const struct config_key owners_keys[] = {
 static const struct config_key token_keys[] = {
     { "token", CONFIG_VALUE, NULL },        /* the token itself, or */
     { "token_sha256", CONFIG_VALUE, NULL }, /* its SHA-256 */
+    { "name", CONFIG_VALUE, NULL },         /* who acts with it (the queue's history) */
     { "services", CONFIG_VALUE, NULL },     /* what it may push for */
     { "admin", CONFIG_VALUE, NULL },        /* may act on the queue */
     { NULL, CONFIG_VALUE, NULL },
@@ -79,6 +80,7 @@ static const struct config_key notify_keys[] = {
     { "group_wait", CONFIG_VALUE, NULL },
     { "repeat_interval", CONFIG_VALUE, NULL },
     { "resolve_after", CONFIG_VALUE, NULL },
+    { "reopen_after", CONFIG_VALUE, NULL },
     { "rate_per_hour", CONFIG_VALUE, NULL },
     { "projection_target", CONFIG_VALUE, NULL },
     { "timeout", CONFIG_VALUE, NULL },

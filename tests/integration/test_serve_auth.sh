@@ -79,4 +79,15 @@ for action in ack snooze resolve; do
     lf_eq "$LF_STATUS" 403 "$action with an ingest token"
 done
 
+# The dashboard checks a token when it is entered: who it is, and whether it is an admin's.
+lf_req GET /api/v1/whoami
+lf_eq "$LF_STATUS" 401 "whoami without a token"
+lf_req GET /api/v1/whoami -H "Authorization: Bearer wrong-secret"
+lf_eq "$LF_STATUS $(lf_json .error)" "401 unknown token" "whoami with an unknown token"
+lf_req GET /api/v1/whoami -H "Authorization: Bearer agent-secret"
+lf_eq "$LF_STATUS $(lf_json .error)" "403 this route needs an admin token" "whoami with an ingest token"
+lf_req GET /api/v1/whoami -H "Authorization: Bearer admin-secret"
+lf_eq "$LF_STATUS $(lf_json '[.name, .admin] | @csv')" '200 "tokens.2",true' \
+    "whoami with the admin token: unnamed, so tokens.N"
+
 lf_stop

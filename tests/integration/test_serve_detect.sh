@@ -36,6 +36,7 @@ tokens:
   - token: "agent-secret"
     services: ["leaky"]
   - token: "admin-secret"
+    name: "alice@acme.example"
     admin: true
 YAML
 lf_start
@@ -118,11 +119,28 @@ lf_req POST "/api/v1/notifications/$select_id/reassign?owner=%40acme%2Foncall" -
 lf_eq "$(lf_json '[.owner, .owner_manual] | @csv')" '"@acme/oncall",true' "reassign sticks as manual"
 lf_req GET "/api/v1/notifications/$send_id"
 lf_eq "$(lf_json '[.events[].event] | join(",")')" "created,delivered,acknowledged" "history"
+lf_eq "$(lf_json '[.actor, .events[-1].detail] | @csv')" '"alice@acme.example","by alice@acme.example"' \
+    "the action names the admin token's name, not 'api'"
+lf_eq "$(lf_json '[.count, .growth_per_hour] | @csv')" "160,1200" "the queue carries count and growth"
+lf_req GET "/api/v1/notifications/$select_id"
+lf_eq "$(lf_json '.events[-1].detail')" "to @acme/oncall by alice@acme.example" "reassign names its actor"
 
 lf_req POST "/api/v1/silences?owner=%40acme%2Fstorage&reason=known&until=$((now + 86400))" -H "Authorization: Bearer admin-secret"
 lf_eq "$LF_STATUS" 201 "silence created"
 lf_req GET /api/v1/silences
-lf_eq "$(lf_json '.silences[0] | [.owner, .reason, .active] | @csv')" '"@acme/storage","known",true' "silence listed"
+lf_eq "$(lf_json '.silences[0] | [.owner, .reason, .active, .created_by] | @csv')" \
+    '"@acme/storage","known",true,"alice@acme.example"' "silence listed with who set it"
+lf_req GET /metrics
+grep -q '^leakfleet_notifications_unrouted_total 0$' <<<"$LF_BODY" || lf_fail "unrouted metric"
+echo "ok: /metrics counts unrouted messages apart (none here: every owner has a route)"
+
+# The charts' timeline: no version changes in these pushes, and the push interval.
+lf_req GET "/api/v1/timeline?service=leaky&from=$((now - 3600))"
+lf_eq "$LF_STATUS $(lf_json '[.push_interval, (.events | length)] | @csv')" "200 60,0" "timeline"
+lf_req GET "/api/v1/timeline?service=nope"
+lf_eq "$LF_STATUS" 404 "timeline of an unknown service"
+lf_req GET "/api/v1/timeline"
+lf_eq "$LF_STATUS $(lf_json .error)" "400 missing parameter 'service'" "timeline needs a service"
 
 # A detection pass keeps the reassigned owner, and the queue survives a restart.
 lf_req POST /api/v1/detect -H "Authorization: Bearer admin-secret"

@@ -1,6 +1,7 @@
 /* test_auth.c - the token matrix: plaintext and SHA-256 entries from a real YAML config,
  * services and "*", admin, header parsing, config errors, no tokens only with `auth:
  * none`, and one token listed twice. */
+#include <stdio.h>
 #include <string.h>
 
 #include "auth.h"
@@ -151,6 +152,60 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* Each token's name is who acted; an unnamed one is "tokens.N". */
+START_TEST(test_names)
+{
+    struct lf_error err;
+    int rc;
+    struct auth *auth = load("tokens:\n"
+                             "  - token: \"agent-secret\"\n"
+                             "    services: [\"checkout\"]\n"
+                             "  - token: \"alice-secret\"\n"
+                             "    name: \"alice@acme.example\"\n"
+                             "    admin: true\n",
+                             &err, &rc);
+    ck_assert_int_eq(rc, LF_OK);
+    char name[AUTH_NAME_MAX + 1];
+    bool admin = true;
+    ck_assert_int_eq(auth_identify(auth, "Bearer alice-secret", name, sizeof(name), &admin, &err),
+            LF_OK);
+    ck_assert_str_eq(name, "alice@acme.example");
+    ck_assert(admin);
+    ck_assert_int_eq(auth_identify(auth, "Bearer agent-secret", name, sizeof(name), &admin, &err),
+            LF_OK);
+    ck_assert_str_eq(name, "tokens.0");
+    ck_assert(!admin);
+    ck_assert_int_eq(auth_identify(auth, "Bearer nope", name, sizeof(name), &admin, &err),
+            LF_EAUTH);
+    ck_assert_int_eq(auth_identify(auth, NULL, name, sizeof(name), &admin, &err), LF_EAUTH);
+    auth_free(auth);
+
+    /* Names that would garble a log line or a history, and a name used twice. */
+    static const char *const bad[] = { "\"\"", "\" alice\"", "\"al\\nice\"", "\"al\\u00e9\"",
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), "tokens:\n  - token: \"t\"\n    name: %s\n", bad[i]);
+        auth = load(text, &err, &rc);
+        ck_assert_msg(rc == LF_EINVAL, "%s", bad[i]);
+        ck_assert_msg(strstr(err.msg, "auth.yaml:2:5: tokens.0: name:") == err.msg, "%s", err.msg);
+        auth_free(auth);
+    }
+    auth = load("tokens:\n  - token: \"a\"\n    name: bob\n  - token: \"b\"\n    name: bob\n",
+                &err, &rc);
+    ck_assert_int_eq(rc, LF_EINVAL);
+    ck_assert_str_eq(err.msg, "auth.yaml:4:5: tokens.1: name: 'bob' is also tokens.0's name");
+    auth_free(auth);
+
+    /* With no tokens (auth: none) everyone is anonymous, and may act. */
+    auth = auth_create();
+    ck_assert_int_eq(auth_identify(auth, NULL, name, sizeof(name), &admin, &err), LF_OK);
+    ck_assert_str_eq(name, AUTH_ANONYMOUS);
+    ck_assert(admin);
+    auth_free(auth);
+}
+END_TEST
+
 static Suite *auth_suite(void)
 {
     Suite *s = suite_create("auth");
@@ -159,6 +214,7 @@ static Suite *auth_suite(void)
     tcase_add_test(tc, test_open_only_when_said);
     tcase_add_test(tc, test_duplicate_tokens);
     tcase_add_test(tc, test_config_errors);
+    tcase_add_test(tc, test_names);
     suite_add_tcase(s, tc);
     return s;
 }

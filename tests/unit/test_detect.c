@@ -266,7 +266,8 @@ START_TEST(test_queue_lifecycle)
     ck_assert_uint_eq(sent, 0);
     ck_assert_int_eq(dispatch_run_once(dispatch, now + 31, &sent, &fx.err), LF_OK);
     ck_assert_uint_eq(sent, 1);
-    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "delivered");
+    /* no webhook and no route: logged, and nobody was told */
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "unrouted");
 
     /* Acknowledged: no reminder however long it keeps growing. */
     int64_t id = notification_id(leak);
@@ -291,8 +292,9 @@ START_TEST(test_queue_lifecycle)
     struct notify_request missing = { .action = NOTIFY_ACK, .id = 9999 };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &missing, &fx.err), LF_ENOTFOUND);
 
-    /* Still suspect at the next pass: it comes back as a regression, due after the
-     * grouping wait, and goes out as such. */
+    /* Still suspect at the next pass, and re-opening at once (reopen_after 0): it comes
+     * back as a regression, due after the grouping wait, and goes out as such. */
+    fx.notify.reopen_after = 0;
     ck_assert_int_eq(detect_run(fx.detect, now + 100, &fx.err), LF_OK);
     ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
     ck_assert_int_eq(dispatch_run_once(dispatch, now + 131, &sent, &fx.err), LF_OK);
@@ -302,11 +304,11 @@ START_TEST(test_queue_lifecycle)
     ck_assert_int_eq(notify_list(conn, NULL, id, &list, &fx.err), LF_OK);
     store_reader_release(fx.store, conn);
     ck_assert(json_is_true(json_object_get(list, "regression")));
-    ck_assert_str_eq(json_string_value(json_object_get(list, "state")), "delivered");
+    ck_assert_str_eq(json_string_value(json_object_get(list, "state")), "unrouted");
     ck_assert_int_eq(json_integer_value(json_object_get(list, "attempts")), 2);
     json_t *events = json_object_get(list, "events");
-    const char *expected[] = { "created", "delivered", "acknowledged", "snoozed", "resolved",
-        "regression", "delivered" };
+    const char *expected[] = { "created", "no route", "acknowledged", "snoozed", "resolved",
+        "regression", "no route" };
     ck_assert_uint_eq(json_array_size(events), 7);
     for (size_t i = 0; i < 7; i++)
         ck_assert_str_eq(json_string_value(json_object_get(json_array_get(events, i), "event")),
@@ -347,11 +349,12 @@ START_TEST(test_reminder_and_silence)
         push("b", ts + 5, 260 + 2 * i, 150, 5);
     }
     ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
-    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "delivered");
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "unrouted");
     ck_assert_int_eq(dispatch_run_once(dispatch, ts, &sent, &fx.err), LF_OK);
     ck_assert_uint_eq(sent, 1);
 
-    /* A silence on the owner keeps the next finding quiet. */
+    /* A silence on the owner keeps the next finding quiet (re-opening at once). */
+    fx.notify.reopen_after = 0;
     struct notify_silence_job silence = { .silence = { .owner = "@acme/core",
                                                   .reason = "known, fix in review",
                                                   .expires = ts + 86400, .now = ts } };
@@ -436,6 +439,7 @@ START_TEST(test_rate_limit_per_owner)
     struct notify_request resolve = { .action = NOTIFY_RESOLVE,
         .id = notification_id(location_of("main.ncast.func1")), .now = now + 31 };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
+    fx.notify.reopen_after = 0;
     ck_assert_int_eq(detect_run(fx.detect, now + 32, &fx.err), LF_OK);
     ck_assert_int_eq(dispatch_run_once(dispatch, now + 70, &sent, &fx.err), LF_OK);
     ck_assert_uint_eq(sent, 0);
@@ -443,6 +447,151 @@ START_TEST(test_rate_limit_per_owner)
     dispatch_get_stats(dispatch, &stats);
     ck_assert_uint_eq(stats.limited, 1);
     dispatch_free(dispatch);
+}
+END_TEST
+
+/* The notification of a location as the API lists it (with its events); caller decrefs. */
+static json_t *notification_json(int64_t location_id)
+{
+    struct store_conn *conn;
+    json_t *one = NULL;
+    int64_t id = notification_id(location_id);
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    ck_assert_int_eq(notify_list(conn, NULL, id, &one, &fx.err), LF_OK);
+    store_reader_release(fx.store, conn);
+    return one;
+}
+
+static const char *last_event(json_t *one, const char *field)
+{
+    json_t *events = json_object_get(one, "events");
+    return json_string_value(
+            json_object_get(json_array_get(events, json_array_size(events) - 1), field));
+}
+
+START_TEST(test_no_route_is_not_delivered)
+{
+    int64_t now = fill_two_hours();
+    int64_t leak = location_of("main.ncast.func1");
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, NULL, &dispatch, &fx.err), LF_OK);
+    size_t sent = 0;
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 30, &sent, &fx.err), LF_OK);
+    struct dispatch_stats stats;
+    dispatch_get_stats(dispatch, &stats);
+    ck_assert_uint_eq(stats.unrouted, 1);
+    ck_assert_uint_eq(stats.delivered, 0);
+    json_t *one = notification_json(leak);
+    ck_assert_str_eq(json_string_value(json_object_get(one, "state")), "unrouted");
+    ck_assert_str_eq(last_event(one, "event"), "no route");
+    ck_assert_ptr_nonnull(strstr(last_event(one, "detail"), "no notify.webhook"));
+    /* the queue lists the verdict's count and growth beside it */
+    ck_assert_int_eq(json_integer_value(json_object_get(one, "count")), (10 + 238) + (20 + 238));
+    ck_assert_double_eq_tol(json_real_value(json_object_get(one, "growth_per_hour")), 240, 1e-6);
+    json_decref(one);
+    ck_assert(notify_state_valid("unrouted"));
+
+    /* Acknowledging works from there, and names who did it. */
+    struct notify_request ack = { .action = NOTIFY_ACK, .id = notification_id(leak),
+        .actor = "alice", .now = now + 40 };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &ack, &fx.err), LF_OK);
+    one = notification_json(leak);
+    ck_assert_str_eq(json_string_value(json_object_get(one, "state")), "acknowledged");
+    ck_assert_str_eq(json_string_value(json_object_get(one, "actor")), "alice");
+    ck_assert_str_eq(last_event(one, "detail"), "by alice");
+    json_decref(one);
+    dispatch_free(dispatch);
+}
+END_TEST
+
+/* Resolved by hand with no versions: "fixed" holds while the site keeps growing for less
+ * than reopen_after, then it re-opens as a regression. */
+START_TEST(test_resolve_without_versions_waits_reopen_after)
+{
+    char state[32];
+    int64_t now = fill_two_hours();
+    int64_t leak = location_of("main.ncast.func1");
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    struct notify_request resolve = { .action = NOTIFY_RESOLVE, .id = notification_id(leak),
+        .actor = "bob", .now = now };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
+    json_t *one = notification_json(leak);
+    ck_assert(json_is_true(json_object_get(one, "resolved_manual")));
+    ck_assert(json_is_null(json_object_get(one, "resolved_version")));
+    ck_assert_str_eq(last_event(one, "detail"), "by bob, no version known");
+    json_decref(one);
+
+    /* Still growing: the old code re-opened at the next pass, seconds later. */
+    int64_t ts = now;
+    for (int i = 120; i < 120 + 65; i++, ts += 60) {
+        push("a", ts, 10 + 2 * i, 150, 5);
+        push("b", ts + 5, 20 + 2 * i, 150, 5);
+        if (i == 121 || i == 150) {
+            ck_assert_int_eq(detect_run(fx.detect, ts + 10, &fx.err), LF_OK);
+            ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "resolved");
+        }
+    }
+    ck_assert_int_ge(ts, now + fx.notify.reopen_after);
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
+    one = notification_json(leak);
+    ck_assert(json_is_true(json_object_get(one, "regression")));
+    ck_assert_str_eq(last_event(one, "event"), "regression");
+    ck_assert_ptr_nonnull(strstr(last_event(one, "detail"), "after the resolve"));
+    json_decref(one);
+}
+END_TEST
+
+/* Resolved by hand in v1: growth that goes on in v1 does not re-open it, growth in v2
+ * after the deploy does. A resolve by the queue itself (quiet for resolve_after) re-opens
+ * at the first suspect pass. */
+START_TEST(test_resolve_in_version_reopens_in_next_version)
+{
+    char state[32];
+    int64_t ts = T0;
+    for (int i = 0; i < 120; i++, ts += 60) {
+        struct push p = { "a", ts, 10 + 4 * i, 1, 1, "v1" };
+        ck_assert_int_eq(writer_run(fx.writer, put_job, &p, &fx.err), LF_OK);
+    }
+    int64_t leak = location_of("main.ncast.func1");
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
+    int64_t resolved_at = ts;
+    struct notify_request resolve = { .action = NOTIFY_RESOLVE, .id = notification_id(leak),
+        .actor = "carol", .now = resolved_at };
+    ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
+    json_t *one = notification_json(leak);
+    ck_assert_str_eq(json_string_value(json_object_get(one, "resolved_version")), "v1");
+    ck_assert_str_eq(last_event(one, "detail"), "by carol in version v1");
+    json_decref(one);
+
+    /* v1 keeps leaking for two more hours: longer than reopen_after, still resolved. */
+    for (int i = 120; i < 240; i++, ts += 60) {
+        struct push p = { "a", ts, 10 + 4 * i, 1, 1, "v1" };
+        ck_assert_int_eq(writer_run(fx.writer, put_job, &p, &fx.err), LF_OK);
+    }
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    struct detect_verdict v;
+    ck_assert(detect_lookup(fx.detect, "shop", leak, &v));
+    ck_assert(v.suspect);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "resolved");
+
+    /* v2 is deployed (the process restarts low) and leaks again. */
+    for (int i = 0; i < 90; i++, ts += 60) {
+        struct push p = { "a", ts, 10 + 4 * i, 1, 1, "v2" };
+        ck_assert_int_eq(writer_run(fx.writer, put_job, &p, &fx.err), LF_OK);
+    }
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    ck_assert(detect_lookup(fx.detect, "shop", leak, &v));
+    ck_assert(v.suspect);
+    ck_assert_str_eq(v.since_version, "v2");
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
+    one = notification_json(leak);
+    ck_assert(json_is_true(json_object_get(one, "regression")));
+    ck_assert_ptr_nonnull(strstr(last_event(one, "detail"), "growing in v2"));
+    ck_assert(json_is_false(json_object_get(one, "resolved_manual")));
+    json_decref(one);
 }
 END_TEST
 
@@ -618,6 +767,9 @@ static Suite *detect_suite(void)
     tcase_add_test(queue, test_failed_webhook_retries_with_backoff);
     tcase_add_test(queue, test_rate_limit_per_owner);
     tcase_add_test(queue, test_message_body);
+    tcase_add_test(queue, test_no_route_is_not_delivered);
+    tcase_add_test(queue, test_resolve_without_versions_waits_reopen_after);
+    tcase_add_test(queue, test_resolve_in_version_reopens_in_next_version);
     suite_add_tcase(suite, queue);
     return suite;
 }

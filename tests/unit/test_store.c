@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "check_main.h"
+#include "embedded.h"
 #include "store.h"
 #include "writer.h"
 
@@ -195,6 +196,66 @@ START_TEST(test_migrate_file_then_reopen_is_noop)
     store_close(store);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM sqlite_master"), objects);
     ck_assert_int_eq(raw_int(t.path, "PRAGMA user_version"), store_schema_latest());
+    tmpdb_release(&t);
+}
+END_TEST
+
+/* 0008 rebuilds the notifications table (a new state in its CHECK): a database with a
+ * queue and its history at version 6 keeps both, and the references still hold. */
+START_TEST(test_migrate_keeps_notification_history)
+{
+    struct tmpdb t;
+    tmpdb_init(&t);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(t.path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+    for (const struct embedded_file *f = embedded_schema; f->name != NULL; f++) {
+        if (strncmp(f->name, "0007", 4) >= 0)
+            break;
+        ck_assert_msg(sqlite3_exec(db, (const char *)f->data, NULL, NULL, NULL) == SQLITE_OK,
+                "%s: %s", f->name, sqlite3_errmsg(db));
+    }
+    ck_assert_int_eq(sqlite3_exec(db,
+                             "INSERT INTO services (id, name, first_seen) VALUES (1, 'shop', 1);"
+                             "INSERT INTO locations (id, op, function, file, line, first_seen)"
+                             " VALUES (1, 'chan send', 'main.leak', 'main.go', 10, 1);"
+                             "INSERT INTO notifications (id, service_id, location_id, owner,"
+                             " state, created, updated, delivered_at)"
+                             " VALUES (7, 1, 1, '@acme/core', 'delivered', 1, 2, 2);"
+                             "INSERT INTO notification_events VALUES (7, 1, 1, 'created', NULL);"
+                             "INSERT INTO notification_events VALUES (7, 2, 2, 'delivered', 'log');"
+                             "PRAGMA user_version = 6;",
+                             NULL, NULL, NULL),
+            SQLITE_OK);
+    sqlite3_close(db);
+
+    struct store *store = open_ok(t.path);
+    ck_assert_int_eq(store_schema_version(store), store_schema_latest());
+    store_close(store);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM notifications WHERE id = 7"
+                                     " AND state = 'delivered' AND delivered_at = 2"),
+            1);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM notification_events"
+                                     " WHERE notification_id = 7"),
+            2);
+    ck_assert_int_eq(raw_int(t.path, "PRAGMA foreign_key_check"), -1);
+    char text[256];
+    raw_text(t.path, "SELECT sql FROM sqlite_master WHERE name = 'notification_events'", text,
+            sizeof(text));
+    ck_assert_msg(strstr(text, "REFERENCES \"notifications\"") ||
+                          strstr(text, "REFERENCES notifications"),
+            "%s", text);
+    /* the new state is allowed, and deleting a notification still takes its history */
+    ck_assert_int_eq(raw_int(t.path, "UPDATE notifications SET state = 'unrouted' WHERE id = 7"
+                                     " RETURNING id"),
+            7);
+    sqlite3_open(t.path, &db);
+    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON;"
+                                      " DELETE FROM notifications WHERE id = 7",
+                             NULL, NULL, NULL),
+            SQLITE_OK);
+    sqlite3_close(db);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM notification_events"), 0);
     tmpdb_release(&t);
 }
 END_TEST
@@ -731,6 +792,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_migrate_memory);
     tcase_add_test(tc, test_migrate_file_then_reopen_is_noop);
     tcase_add_test(tc, test_newer_database_refused);
+    tcase_add_test(tc, test_migrate_keeps_notification_history);
     suite_add_tcase(s, tc);
     tc = tcase_create("write");
     tcase_add_test(tc, test_idempotent_thrice_is_one_profile);
