@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # test_dashboard.sh - the dashboard in a real browser: a real server filled with real
 # profiles of the leaky Go service (twelve pushes a minute apart per instance, each after
-# a burst of leaks), a hostile profile and a 1,000-site one, then dashboard.cjs drives
-# Debian's chromium through every page. Screenshots land in build/web-test/.
+# a burst of leaks; host-b is deployed from v1 to v2 after its second push; the same
+# profiles from a second service, leaky-eu, with one instance), a hostile
+# profile and a 1,000-site one, no webhook (so the queue's messages have no route), then
+# dashboard.cjs drives Debian's chromium through every page, at 1400 and at 800 px wide.
+# Screenshots land in build/web-test/.
 source tests/integration/lib.sh
 source tests/goleaky/lib.sh
 
@@ -33,11 +36,12 @@ detect:
   live_window: "1h"
   interval: "1h"
 notify:
-  group_wait: "30s"
+  group_wait: "1s"
 tokens:
   - token: "agent-secret"
-    services: ["leaky", "hostile", "big"]
+    services: ["leaky", "leaky-eu", "hostile", "big"]
   - token: "admin-secret"
+    name: "alice"
     admin: true
 YAML
 lf_start
@@ -46,11 +50,10 @@ leaky_start "$LF_TMP" build/goleaky/leaky -leak-rate 0 -start 0 -kinds send,sele
 trap 'rc=$?; leaky_stop; lf_cleanup $rc' EXIT
 leaky_wait_ready 10
 
-push() { # push SERVICE INSTANCE TS FILE [CURL ARGS]
-    local service=$1 instance=$2 ts=$3 file=$4
-    shift 4
-    curl -sf -H "Authorization: Bearer agent-secret" --data-binary @"$file" "$@" \
-        "$LF_URL/api/v1/profiles?service=$service&instance=$instance&ts=$ts" >/dev/null ||
+push() { # push SERVICE INSTANCE TS FILE [MORE QUERY]
+    local service=$1 instance=$2 ts=$3 file=$4 more=${5:-}
+    curl -sf -H "Authorization: Bearer agent-secret" --data-binary @"$file" \
+        "$LF_URL/api/v1/profiles?service=$service&instance=$instance&ts=$ts$more" >/dev/null ||
         lf_fail "push $service/$instance at $ts"
 }
 
@@ -61,7 +64,9 @@ for i in $(seq 0 11); do
     curl -sf -o "$LF_TMP/p$i.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
     ts=$((now - (11 - i) * 60))
     push leaky host-a "$ts" "$LF_TMP/p$i.pb.gz"
-    push leaky host-b $((ts + 5)) "$LF_TMP/p$i.pb.gz"
+    if [ "$i" -lt 2 ]; then version=v1; else version=v2; fi
+    push leaky host-b $((ts + 5)) "$LF_TMP/p$i.pb.gz" "&version=$version"
+    push leaky-eu eu-1 $((ts + 7)) "$LF_TMP/p$i.pb.gz"
 done
 
 # A hostile function name: goroutine stacks are whatever the pusher sends.
@@ -82,6 +87,12 @@ push big b1 "$now" "$LF_TMP/big.txt"
 
 curl -sf -X POST -H "Authorization: Bearer admin-secret" "$LF_URL/api/v1/detect" >/dev/null ||
     lf_fail "detection pass"
+
+# The dispatcher finds no route for the owners: their notifications become unrouted.
+for _ in $(seq 1 50); do
+    curl -sf "$LF_URL/api/v1/notifications?state=unrouted" | grep -q '"id"' && break
+    sleep 0.2
+done
 
 NODE_PATH=$npm_dir/node_modules node tests/web/dashboard.cjs "$LF_URL" admin-secret "$out"
 echo "screenshots: $(ls "$out" | tr '\n' ' ')"
