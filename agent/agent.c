@@ -299,6 +299,24 @@ static int run_once(struct agent *agent)
     return LF_OK;
 }
 
+/* One line of counts: since the start, and what the spool holds now. */
+static void log_summary(struct agent *agent, const char *msg)
+{
+    const struct agent_stats *st = &agent->stats;
+    char v[8][24];
+    snprintf(v[0], sizeof(v[0]), "%" PRIu64, st->scrapes);
+    snprintf(v[1], sizeof(v[1]), "%" PRIu64, st->scrape_failures);
+    snprintf(v[2], sizeof(v[2]), "%" PRIu64, st->pushed);
+    snprintf(v[3], sizeof(v[3]), "%" PRIu64, st->push_failures);
+    snprintf(v[4], sizeof(v[4]), "%" PRIu64, st->rejected);
+    snprintf(v[5], sizeof(v[5]), "%zu", spool_count(agent->spool));
+    snprintf(v[6], sizeof(v[6]), "%" PRIu64, spool_bytes(agent->spool));
+    snprintf(v[7], sizeof(v[7]), "%" PRIu64, spool_dropped(agent->spool));
+    log_fields(LOG_LEVEL_INFO, msg, "scrapes", v[0], "scrape_failures", v[1], "pushed", v[2],
+               "push_failures", v[3], "rejected", v[4], "spool_files", v[5], "spool_bytes", v[6],
+               "spool_dropped", v[7], (const char *)NULL);
+}
+
 static void run_loop(struct agent *agent)
 {
     const struct targets_config *cfg = agent->cfg;
@@ -311,8 +329,15 @@ static void run_loop(struct agent *agent)
                 start + (int64_t)backoff_random(&agent->backoff, (uint64_t)spread);
     }
     int64_t flush_due = start; /* replay what a previous run left behind */
+    /* 0 in the file turns the summary off */
+    int64_t summary_due = cfg->summary_interval_ms > 0 ? start + cfg->summary_interval_ms
+                                                       : INT64_MAX;
     while (!stop_requested) {
         int64_t now = now_ms();
+        if (now >= summary_due) {
+            log_summary(agent, "agent summary");
+            summary_due = now + cfg->summary_interval_ms; /* > 0 here */
+        }
         for (size_t i = 0; i < cfg->n_targets && !stop_requested; i++) {
             struct target_state *ts = &agent->states[i];
             if (now < ts->due_ms)
@@ -344,6 +369,8 @@ static void run_loop(struct agent *agent)
             flush_due = agent->backoff.attempt == 0 ? INT64_MAX : flush_due;
         }
         int64_t wake = spool_count(agent->spool) > 0 ? flush_due : INT64_MAX;
+        if (summary_due < wake)
+            wake = summary_due;
         for (size_t i = 0; i < cfg->n_targets; i++)
             if (agent->states[i].due_ms < wake)
                 wake = agent->states[i].due_ms;

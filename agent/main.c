@@ -10,6 +10,7 @@
 #include "error.h"
 #include "log.h"
 #include "targets.h"
+#include "version.h"
 
 int main(int argc, char **argv)
 {
@@ -21,12 +22,18 @@ int main(int argc, char **argv)
         targets_release(&cfg);
         return 0;
     }
+    if (rc == LF_OK && cfg.version) {
+        puts("leakfleet-agent " LEAKFLEET_VERSION);
+        targets_release(&cfg);
+        return 0;
+    }
     if (rc != LF_OK) {
         fprintf(stderr, "leakfleet-agent: %s\n", err.msg);
         targets_release(&cfg);
         return rc == LF_EUSAGE ? 2 : 1;
     }
     log_set_level(cfg.log_level);
+    log_set_format(cfg.log_format);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fputs("leakfleet-agent: libcurl initialisation failed\n", stderr);
         targets_release(&cfg);

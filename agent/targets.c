@@ -23,6 +23,7 @@
 #define DEFAULT_TIMEOUT_MS         30000
 #define DEFAULT_MAX_PROFILE_BYTES  ((uint64_t)64 << 20)
 #define DEFAULT_RETRY_MAX_MS       (5 * 60 * 1000)
+#define DEFAULT_SUMMARY_INTERVAL_MS (5 * 60 * 1000)
 #define MAX_TARGETS                4096
 
 static const char usage_text[] =
@@ -52,11 +53,16 @@ static const char usage_text[] =
         "  --config FILE           YAML file: server, token, instance, interval, format,\n"
         "                          retry_max, max_profile_bytes, ca_file,\n"
         "                          spool {dir, max_bytes, max_files}, timeouts {connect,\n"
-        "                          total}, log_level, targets [{service, instance, url,\n"
+        "                          total}, log_level, log_format, targets [{service,\n"
+        "                          instance, url,\n"
         "                          interval, format}]; flags override it\n"
         "  --once                  scrape every target once, flush the spool, exit 0 only\n"
         "                          if everything reached the server\n"
         "  --log-level L           debug, info (default), warn, error\n"
+        "  --log-format F          logfmt (default) or json: one line an event either way\n"
+        "  --summary-interval DUR  a log line of counts (scrapes, pushes, spool) this often\n"
+        "                          (default 5m)\n"
+        "  --version               print the version\n"
         "  --help                  this text\n";
 
 const char *targets_usage(void)
@@ -68,7 +74,8 @@ const char *targets_usage(void)
 struct flags {
     const char *server, *token, *service, *target, *instance, *interval, *format, *spool;
     const char *spool_max_bytes, *spool_max_files, *connect_timeout, *timeout, *ca_file;
-    const char *max_profile_bytes, *config, *log_level, *retry_max;
+    const char *max_profile_bytes, *config, *log_level, *retry_max, *log_format;
+    const char *summary_interval;
 };
 
 bool targets_parse_duration_ms(const char *s, int64_t *out_ms)
@@ -181,7 +188,8 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     static const char *const top_keys[] = { "server",    "token",     "instance",
                                             "interval",  "format",    "spool",
                                             "timeouts",  "log_level", "max_profile_bytes",
-                                            "retry_max", "targets",   "ca_file" };
+                                            "retry_max", "targets",   "ca_file",
+                                            "log_format", "summary_interval" };
     static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
     static const char *const timeout_keys[] = { "connect", "total" };
     static const char *const target_keys[] = { "service", "instance", "url", "interval", "format" };
@@ -269,6 +277,16 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
         rc = lf_fail(err, LF_EINVAL, "%s: log_level: expected debug, info, warn or error", path);
         goto out;
     }
+    if ((rc = config_duration_seconds(file, "summary_interval", cfg->summary_interval_ms / 1000,
+                                      &v, err)) != LF_OK)
+        goto out;
+    cfg->summary_interval_ms = v * 1000;
+    if ((rc = config_str(file, "log_format", NULL, &s, err)) != LF_OK)
+        goto out;
+    if (s != NULL && !log_format_from_name(s, &cfg->log_format)) {
+        rc = lf_fail(err, LF_EINVAL, "%s: log_format: expected logfmt or json", path);
+        goto out;
+    }
 
     const struct config_node *list = config_get(NULL, file, "targets");
     if (list != NULL && config_node_type(list) != CONFIG_SEQ &&
@@ -354,6 +372,9 @@ enum {
     OPT_LOG_LEVEL,
     OPT_RETRY_MAX,
     OPT_CA_FILE,
+    OPT_LOG_FORMAT,
+    OPT_SUMMARY_INTERVAL,
+    OPT_VERSION,
     OPT_HELP,
 };
 
@@ -376,6 +397,9 @@ static const struct option long_options[] = {
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "retry-max", required_argument, NULL, OPT_RETRY_MAX },
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
+    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+    { "summary-interval", required_argument, NULL, OPT_SUMMARY_INTERVAL },
+    { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -442,6 +466,15 @@ static int read_flags(struct targets_config *cfg, struct flags *f, int argc, cha
         case OPT_RETRY_MAX:
             f->retry_max = optarg;
             break;
+        case OPT_LOG_FORMAT:
+            f->log_format = optarg;
+            break;
+        case OPT_SUMMARY_INTERVAL:
+            f->summary_interval = optarg;
+            break;
+        case OPT_VERSION:
+            cfg->version = true;
+            break;
         case 'h':
         case OPT_HELP:
             cfg->help = true;
@@ -466,12 +499,13 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     cfg->timeout_ms = DEFAULT_TIMEOUT_MS;
     cfg->max_profile_bytes = DEFAULT_MAX_PROFILE_BYTES;
     cfg->retry_max_ms = DEFAULT_RETRY_MAX_MS;
+    cfg->summary_interval_ms = DEFAULT_SUMMARY_INTERVAL_MS;
     cfg->log_level = LOG_LEVEL_INFO;
     memcpy(cfg->spool_dir, DEFAULT_SPOOL_DIR, sizeof(DEFAULT_SPOOL_DIR));
 
     struct flags f = { 0 };
     int rc = read_flags(cfg, &f, argc, argv, err);
-    if (rc != LF_OK || cfg->help)
+    if (rc != LF_OK || cfg->help || cfg->version)
         return rc;
 
     char host[256] = "localhost";
@@ -533,6 +567,12 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     if (f.log_level != NULL && !log_level_from_name(f.log_level, &cfg->log_level))
         return lf_fail(err, LF_EUSAGE, "--log-level: expected debug, info, warn or error, not '%s'",
                        f.log_level);
+    if (f.summary_interval != NULL &&
+        !targets_parse_duration_ms(f.summary_interval, &cfg->summary_interval_ms))
+        return lf_fail(err, LF_EUSAGE, "--summary-interval: bad duration '%s'", f.summary_interval);
+    if (f.log_format != NULL && !log_format_from_name(f.log_format, &cfg->log_format))
+        return lf_fail(err, LF_EUSAGE, "--log-format: expected logfmt or json, not '%s'",
+                       f.log_format);
     if ((f.service == NULL) != (f.target == NULL))
         return lf_fail(err, LF_EUSAGE, "--service and --target go together");
     if (f.target != NULL) {

@@ -33,9 +33,12 @@ struct targets_config {
     int64_t timeout_ms;               /* default 30 s per request */
     uint64_t max_profile_bytes;       /* default 64 MiB: larger scrapes are refused */
     int64_t retry_max_ms;             /* default 5 min: cap of the push backoff */
+    int64_t summary_interval_ms;      /* default 5 min: a log line of counts */
     bool once;
     bool help;
+    bool version;                     /* --version: print it, nothing else is checked */
     enum log_level log_level;
+    enum log_format log_format;       /* default logfmt */
     struct target *targets;
     size_t n_targets;
 };

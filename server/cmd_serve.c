@@ -46,7 +46,7 @@ static const char serve_usage[] =
         "Runs the collection server: agents push goroutine profiles to\n"
         "POST /api/v1/profiles, the query API and the dashboard are served at /.\n"
         "\n"
-        "  --config FILE       YAML configuration (listen, database, log_level, auth,\n"
+        "  --config FILE       YAML configuration (listen, database, log_level, log_format, auth,\n"
         "                      repo, owners, detect, notify, retention, web, tokens,\n"
         "                      limits, http; docs/config.md); flags override it. It must\n"
         "                      list tokens, or say 'auth: none' for an open local trial;\n"
@@ -267,7 +267,8 @@ static int add_gauges(struct metrics *metrics, struct gauges *g, struct lf_error
 struct serve_settings {
     const char *listen;
     const char *db;
-    const char *log_level; /* NULL = not set */
+    const char *log_level;  /* NULL = not set */
+    const char *log_format; /* "logfmt" (the default) or "json" */
     int64_t max_body;
     int64_t max_decoded;
     int64_t threads; /* 0 = thread per connection */
@@ -291,6 +292,8 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
         rc = config_str(cfg, "database", DEFAULT_DATABASE, &s->db, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "log_level", NULL, &s->log_level, err);
+    if (rc == LF_OK)
+        rc = config_str(cfg, "log_format", "logfmt", &s->log_format, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (int64_t)1 << 32,
                         &s->max_body, err);
@@ -420,6 +423,13 @@ static int serve(int argc, char **argv, struct lf_error *err)
         }
         log_set_level(level);
     }
+    enum log_format format;
+    if (!log_format_from_name(settings.log_format, &format)) {
+        rc = lf_fail(err, LF_EINVAL, "%s: log_format must be logfmt or json, not '%s'",
+                     config_name(cfg), settings.log_format);
+        goto out;
+    }
+    log_set_format(format);
     /* Tokens before the database: a config that would leave the server open by mistake
      * stops here, having created nothing. */
     auth = auth_create();

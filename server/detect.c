@@ -682,10 +682,30 @@ out:
     return rc;
 }
 
+/* One line per pass: how many sites were judged, how many are suspect, how long it took. */
+static void log_pass(struct detect *detect, const struct timespec *started)
+{
+    struct timespec done;
+    clock_gettime(CLOCK_MONOTONIC, &done);
+    size_t verdicts = 0, suspects = 0;
+    detect_counts(detect, &verdicts, &suspects);
+    char sites[24], suspect[24], ms[32], window[24];
+    snprintf(sites, sizeof(sites), "%zu", verdicts);
+    snprintf(suspect, sizeof(suspect), "%zu", suspects);
+    snprintf(ms, sizeof(ms), "%.1f",
+            (double)(done.tv_sec - started->tv_sec) * 1e3 +
+                    (double)(done.tv_nsec - started->tv_nsec) / 1e6);
+    snprintf(window, sizeof(window), "%lld", (long long)detect->opts.window);
+    log_fields(LOG_LEVEL_INFO, "detection pass", "sites", sites, "suspects", suspect,
+            "duration_ms", ms, "window_s", window, (const char *)NULL);
+}
+
 int detect_run(struct detect *detect, int64_t now, struct lf_error *err)
 {
     if (now == 0)
         now = (int64_t)time(NULL);
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     pthread_mutex_lock(&detect->pass_lock);
     struct verdict_set set = { 0 };
     struct store_conn *conn = NULL;
@@ -709,6 +729,7 @@ int detect_run(struct detect *detect, int64_t now, struct lf_error *err)
     detect->verdicts = set;
     set = old;
     pthread_mutex_unlock(&detect->lock);
+    log_pass(detect, &started);
 out:
     verdict_set_clear(&set);
     pthread_mutex_unlock(&detect->pass_lock);

@@ -294,13 +294,19 @@ static int record_outcome(struct store_conn *conn, void *ctx, struct lf_error *e
                     "itii", id, job->error, job->retry_at, job->now);
             event = "failed";
         }
+        const char *detail = job->delivered || job->unrouted ? job->route : job->error;
         if (rc == LF_OK)
             rc = sqlbind_exec(db, err,
                     "INSERT INTO notification_events (notification_id, seq, ts, event, detail)"
                     " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM notification_events"
                     " WHERE notification_id = ?1), ?2, ?3, ?4)",
-                    "iitt", id, job->now, event,
-                    job->delivered || job->unrouted ? job->route : job->error);
+                    "iitt", id, job->now, event, detail);
+        if (rc == LF_OK && !job->postponed) {
+            char text[24];
+            snprintf(text, sizeof(text), "%lld", (long long)id);
+            log_fields(LOG_LEVEL_INFO, "notification", "id", text, "event", event, "owner",
+                    job->items[i].owner, "detail", detail, (const char *)NULL);
+        }
     }
     return rc;
 }

@@ -5,8 +5,7 @@
 
 #include "commands.h"
 #include "error.h"
-
-#define LEAKFLEET_VERSION "0.1.0"
+#include "version.h"
 
 typedef int (*command_fn)(int argc, char **argv);
 

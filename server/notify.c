@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "codeowners.h"
+#include "log.h"
 #include "sqlbind.h"
 
 void notify_options_default(struct notify_options *opts)
@@ -31,14 +32,23 @@ bool notify_state_valid(const char *state)
     return false;
 }
 
+/* Records a change in the notification's history, and logs it as one line (inside the
+ * writer's transaction: a job that fails is logged with its error after it). */
 static int add_event(sqlite3 *db, int64_t id, int64_t now, const char *event,
         const char *detail, struct lf_error *err)
 {
-    return sqlbind_exec(db, err,
+    int rc = sqlbind_exec(db, err,
             "INSERT INTO notification_events (notification_id, seq, ts, event, detail)"
             " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM notification_events"
             " WHERE notification_id = ?1), ?2, ?3, ?4)",
             "iitt", id, now, event, detail);
+    if (rc == LF_OK) {
+        char text[24];
+        snprintf(text, sizeof(text), "%lld", (long long)id);
+        log_fields(LOG_LEVEL_INFO, "notification", "id", text, "event", event, "detail", detail,
+                (const char *)NULL);
+    }
+    return rc;
 }
 
 /* The reason of an active silence matching the site, copied into reason; false if none. */

@@ -104,6 +104,7 @@ static const struct config_key top_keys[] = {
     { "listen", CONFIG_VALUE, NULL },                /* cmd_serve.c */
     { "database", CONFIG_VALUE, NULL },              /* cmd_serve.c */
     { "log_level", CONFIG_VALUE, NULL },             /* cmd_serve.c */
+    { "log_format", CONFIG_VALUE, NULL },            /* cmd_serve.c */
     { "auth", CONFIG_VALUE, NULL },                  /* auth.c */
     { "repo", CONFIG_SECTION, repo_keys },           /* cmd_serve.c, cmd_analyze.c */
     { "owners", CONFIG_SECTION, owners_keys },       /* cmd_serve.c, cmd_analyze.c */

@@ -158,7 +158,7 @@ for _ in 1 2 3; do agent --retry-max 1s --spool-max-files 4; done
 eq "$(queued)" 4 "spool held at its file limit"
 grep -q "spool: full (4 files.*dropped oldest profile" "$T/agent.log" || fail "no drop warning"
 keys_left=$(for f in "$SPOOL"/*.prof; do sed -n 's/^key //p' "$f"; done | sort)
-last_scraped=$(sed -n 's/.*scraped .* key \([0-9a-f]*\)$/\1/p' "$T/agent.log" | sort)
+last_scraped=$(sed -n 's/.*scraped .* key \([0-9a-f]*\)"$/\1/p' "$T/agent.log" | sort)
 eq "$(comm -12 <(echo "$keys_left") <(echo "$last_scraped") | wc -l | tr -d ' ')" 2 "the newest profiles are kept"
 mode 201
 agent
@@ -171,7 +171,7 @@ RC=0
     --spool "$SPOOL" --once --connect-timeout 1s 2>"$T/agent.log" || RC=$?
 eq "$RC" 1 "--once exit status with the target down"
 eq "$(posts)" 0 "nothing pushed with the target down"
-grep -q "warn scrape of 'shop' instance '.*' failed, nothing pushed: GET 'http://127.0.0.1:1/debug/pprof/goroutine?debug=0'" \
+grep -q "level=warn msg=\"scrape of 'shop' instance '.*' failed, nothing pushed: GET 'http://127.0.0.1:1/debug/pprof/goroutine?debug=0'" \
     "$T/agent.log" || fail "no clear log line for the target down"
 
 # ---- a profile over --max-profile-bytes is refused while it arrives ------------------------
@@ -213,7 +213,7 @@ kill -TERM "$AGENT_PID"
 RC=0; wait "$AGENT_PID" || RC=$?
 AGENT_PID=
 eq "$RC" 0 "exit status after SIGTERM during a push"
-grep -q "debug pushed pprof profile of 'shop'" "$T/agent.log" || fail "the push in flight did not finish"
-eq "$(grep -c 'debug pushed' "$T/agent.log")" 1 "no new push after SIGTERM"
-eq "$(( $(grep -c 'debug scraped' "$T/agent.log") - 1 ))" "$(queued)" "unpushed scrapes stay in the spool"
+grep -q "level=debug msg=\"pushed pprof profile of 'shop'" "$T/agent.log" || fail "the push in flight did not finish"
+eq "$(grep -c 'level=debug msg="pushed' "$T/agent.log")" 1 "no new push after SIGTERM"
+eq "$(( $(grep -c 'level=debug msg="scraped' "$T/agent.log") - 1 ))" "$(queued)" "unpushed scrapes stay in the spool"
 echo "test_agent_spool: all passed"

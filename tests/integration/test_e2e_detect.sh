@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_e2e_detect.sh - the whole system for under a minute: the leaky Go service leaks at
 # known rates beside a constant worker pool and ticker-driven selects, both above the
-# threshold; the real agent scrapes it every second into the real server. Every leak
+# threshold; the real agent scrapes it every second into the real server (every line both
+# write is checked to be one logfmt event at the end). Every leak
 # becomes a suspect with a positive growth rate and its CODEOWNERS owner, the pool and
 # the tickers never do; the webhook sink gets exactly one first message per (service,
 # site, owner); an acknowledged site gets no reminder; a server restart in the middle
@@ -44,7 +45,7 @@ leaky_start "$LF_TMP" build/goleaky/leaky -start 40 -leak-rate 3 -kinds send,rec
     -workers 60 -tickers 60 -heartbeat 200ms
 bin/leakfleet-agent --server "$LF_URL" --token agent-secret --service leaky --instance host-1 \
     --target "$LEAKY_URL" --interval 1s --retry-max 1s --spool "$LF_TMP/spool" \
-    >"$LF_TMP/agent.log" 2>&1 &
+    --summary-interval 3s >"$LF_TMP/agent.log" 2>&1 &
 AGENT_PID=$!
 trap 'rc=$?; kill $AGENT_PID $HOOK_PID 2>/dev/null || true; leaky_stop; lf_cleanup $rc' EXIT
 
@@ -111,3 +112,10 @@ echo "ok: agent pushed $(lf_json '.services[0].instances[0].profiles') profiles"
 kill $AGENT_PID
 wait $AGENT_PID 2>/dev/null || true
 lf_stop
+
+# The logs: one logfmt event a line with ts and level, including a line per detection
+# pass, per change of a notification, and the agent's periodic summary.
+python3 tests/integration/check_log_lines.py logfmt "$LF_TMP/server.log" "detection pass" notification ||
+    lf_fail "server log"
+python3 tests/integration/check_log_lines.py logfmt "$LF_TMP/agent.log" "agent summary" ||
+    lf_fail "agent log"

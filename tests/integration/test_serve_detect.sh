@@ -17,6 +17,7 @@ HOOK_URL="http://127.0.0.1:$LF_STAND_IN_PORT"
 srcdir=$(cat build/goleaky/srcdir)
 cat >"$LF_TMP/config.yaml" <<YAML
 database: "$LF_TMP/lf.db"
+log_format: json
 repo:
   roots: ["github.com/acme/leaky/", "$srcdir/"]
 owners:
@@ -148,6 +149,12 @@ lf_req GET /api/v1/notifications
 before=$(lf_json '[.notifications[] | "\(.id):\(.owner):\(.state)"] | sort | join(" ")')
 lf_eq "$(lf_json '.notifications | length')" 2 "no duplicate after another pass"
 lf_stop
+# log_format: json: one JSON object a line, with the queue's changes and their actors.
+python3 tests/integration/check_log_lines.py json "$LF_TMP/server.log" "detection pass" notification ||
+    lf_fail "server log"
+grep -q '"msg":"notification","id":1,"event":"acknowledged","detail":"by alice@acme.example"' \
+    "$LF_TMP/server.log" || lf_fail "no log line for the acknowledgement with its actor"
+echo "ok: the acknowledgement is logged with its actor"
 lf_start
 lf_req GET /api/v1/notifications
 lf_eq "$(lf_json '[.notifications[] | "\(.id):\(.owner):\(.state)"] | sort | join(" ")')" "$before" "queue after restart"

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""check_log_lines.py - every line of a leakfleet log is one event a line-based shipper can
+parse: logfmt (key=bare or key="quoted \\" escaped") or one JSON object, with a ts
+(RFC 3339, UTC) and a level. Usage: check_log_lines.py logfmt|json FILE [WANT...]: exits 1
+naming the first bad line, or when no line has a msg equal to a WANT. Prints the count."""
+import json
+import re
+import sys
+
+TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+PAIR = re.compile(r'([a-z_]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s"=]+))(?: |$)')
+LEVELS = {"debug", "info", "warn", "error"}
+
+
+def logfmt(line):
+    fields, pos = {}, 0
+    while pos < len(line):
+        m = PAIR.match(line, pos)
+        if not m:
+            raise ValueError("not logfmt at column %d" % pos)
+        value = m.group(3)
+        if value is None:
+            value = re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t", "r": "\r"}.get(e.group(1), e.group(1)), m.group(2))
+        fields[m.group(1)] = value
+        pos = m.end()
+    return fields
+
+
+def main():
+    fmt, path, wants = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+    n = 0
+    with open(path, encoding="utf-8", errors="strict") as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            try:
+                fields = json.loads(line) if fmt == "json" else logfmt(line)
+                if not isinstance(fields, dict):
+                    raise ValueError("not an object")
+                if not TS.match(str(fields.get("ts", ""))):
+                    raise ValueError("no ts")
+                if fields.get("level") not in LEVELS:
+                    raise ValueError("no level")
+                if "msg" not in fields:
+                    raise ValueError("no msg")
+            except ValueError as e:
+                print("FAIL: %s:%d: %s: %s" % (path, number, e, line[:200]))
+                return 1
+            wants.discard(fields["msg"])
+            n += 1
+    if wants:
+        print("FAIL: %s: no line with msg %s" % (path, ", ".join(sorted(wants))))
+        return 1
+    print("ok: %s: %d lines, each one %s event with ts and level" % (path.split("/")[-1], n, fmt))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
