@@ -445,12 +445,9 @@ static int serve(int argc, char **argv, struct lf_error *err)
                  "notifications (for local trials only)",
                  settings.listen);
 
-    struct store_options store_opts;
-    store_options_default(&store_opts);
-    rc = store_open(settings.db, &store_opts, &store, err);
-    if (rc != LF_OK)
-        goto out;
-    rc = writer_create(store, NULL, &writer, err);
+    /* The listen address and CODEOWNERS before the database too: a typo in either stops
+     * the start with nothing created. */
+    rc = http_check_listen(settings.listen, err);
     if (rc != LF_OK)
         goto out;
     if (settings.codeowners != NULL && settings.codeowners[0] != '\0') {
@@ -466,6 +463,14 @@ static int serve(int argc, char **argv, struct lf_error *err)
                      settings.codeowners, codeowners_first_invalid_line(owners),
                      codeowners_n_invalid(owners));
     }
+    struct store_options store_opts;
+    store_options_default(&store_opts);
+    rc = store_open(settings.db, &store_opts, &store, err);
+    if (rc != LF_OK)
+        goto out;
+    rc = writer_create(store, NULL, &writer, err);
+    if (rc != LF_OK)
+        goto out;
     attributor = attributor_create(settings.roots, settings.n_roots, owners);
     const char *route_names[64];
     for (size_t i = 0; i < routes_count && i < 64; i++)

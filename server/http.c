@@ -6,6 +6,7 @@
  * http.h. */
 #include "http.h"
 
+#include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -547,6 +548,28 @@ static int parse_listen(const char *listen, struct sockaddr_storage *addr, sockl
     *addr_len = res->ai_addrlen;
     *ipv6 = res->ai_family == AF_INET6;
     freeaddrinfo(res);
+    return LF_OK;
+}
+
+int http_check_listen(const char *listen, struct lf_error *err)
+{
+    struct sockaddr_storage addr;
+    socklen_t addr_len = 0;
+    bool ipv6 = false;
+    int rc = parse_listen(listen, &addr, &addr_len, &ipv6, err);
+    if (rc != LF_OK)
+        return rc;
+    int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return lf_fail(err, LF_EIO, "cannot listen on '%s': %s", listen, strerror(errno));
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (bind(fd, (const struct sockaddr *)&addr, addr_len) != 0) {
+        int e = errno;
+        close(fd);
+        return lf_fail(err, LF_EIO, "cannot listen on '%s': %s", listen, strerror(e));
+    }
+    close(fd);
     return LF_OK;
 }
 

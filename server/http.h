@@ -112,6 +112,11 @@ int http_open(const struct http_options *opts, const struct route *routes, size_
               const struct auth *auth, struct metrics *metrics, void *app, struct http_server **out,
               struct lf_error *err);
 
+/* Checks before anything is created that listen is an address this process can bind
+ * (parsed as http_open does, bound once and released): LF_EINVAL for a bad address,
+ * LF_EIO naming the address and the reason ("Address already in use"). */
+int http_check_listen(const char *listen, struct lf_error *err);
+
 /* The port actually bound (useful with port 0). */
 uint16_t http_port(const struct http_server *server);
 
