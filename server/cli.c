@@ -48,13 +48,16 @@ int cli_parse_input(const char *path, enum parse_format format, stack_sink_fn si
         return lf_fail(err, LF_EIO, "cannot open: %s", strerror(errno));
     char *buf = lf_malloc(CLI_CHUNK);
     struct parser *parser = parser_create(format, NULL, sink, ctx);
+    enum parse_format sniffed = PARSE_FORMAT_AUTO;
     int rc = LF_OK;
     if (buf == NULL || parser == NULL) {
         rc = lf_fail(err, LF_ENOMEM, "out of memory");
         goto out;
     }
-    for (;;) {
+    for (bool first = true;; first = false) {
         size_t n = fread(buf, 1, CLI_CHUNK, in);
+        if (first && n > 0)
+            sniffed = parse_sniff(buf, n);
         if (n > 0 && (rc = parser_feed(parser, buf, n, err)) != LF_OK)
             goto out;
         if (n < CLI_CHUNK) {
@@ -68,6 +71,18 @@ int cli_parse_input(const char *path, enum parse_format format, stack_sink_fn si
     }
     rc = parser_finish(parser, info, err);
 out:
+    /* A format forced by hand that the first bytes contradict: say what they look like. */
+    if (err != NULL && rc != LF_OK && rc != LF_ENOMEM && rc != LF_EIO &&
+        format != PARSE_FORMAT_AUTO && sniffed != PARSE_FORMAT_AUTO && sniffed != format) {
+        char msg[sizeof(err->msg) + 128];
+        snprintf(msg, sizeof(msg), "%s (the input looks like %s, not %s: try --format auto)",
+                 err->msg, parse_format_name(sniffed), parse_format_name(format));
+        size_t len = strlen(msg);
+        if (len >= sizeof(err->msg))
+            len = sizeof(err->msg) - 1;
+        memcpy(err->msg, msg, len);
+        err->msg[len] = '\0';
+    }
     parser_free(parser);
     lf_free(buf);
     if (!from_stdin)

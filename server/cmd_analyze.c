@@ -155,6 +155,9 @@ static int setup_attribution(const struct analyze_options *opt, struct attributi
         setup->codeowners = codeowners_load(owners_path, err);
         if (setup->codeowners == NULL)
             return err->code;
+        if (codeowners_n_rules(setup->codeowners) == 0)
+            fprintf(stderr, "leakfleet: warning: %s has no ownership rules: every site is unowned\n",
+                    owners_path);
     }
     setup->attributor = attributor_create(roots, n_roots, setup->codeowners);
     if (setup->attributor == NULL)

@@ -62,6 +62,9 @@ expect 1 "^leakfleet: .*debug1.*line 1|^leakfleet: .*line 1" analyze --format de
     tests/fixtures/shop-n25.debug2.txt
 expect 1 "^leakfleet: .*CODEOWNERS-missing" analyze --owners "$tmp/CODEOWNERS-missing" \
     tests/fixtures/shop-n25.pb.gz
+# a format forced by hand that the input contradicts says what the input looks like
+expect 1 "^leakfleet: tests/fixtures/shop-n25.debug2.txt: pprof: .*\(the input looks like debug2, not pprof: try --format auto\)$" \
+    analyze --format pprof tests/fixtures/shop-n25.debug2.txt
 printf 'repo: [\n' >"$tmp/bad.yaml"
 expect 1 "^leakfleet: .*bad.yaml:[0-9]+" analyze --config "$tmp/bad.yaml" tests/fixtures/shop-n25.pb.gz
 
@@ -88,5 +91,14 @@ expect 1 "^leakfleet: $tmp/missing.rules: " classify --rules "$tmp/missing.rules
 expect 1 "^leakfleet: $tmp/empty: " classify --rules tests/golden/inputs/shop.rules "$tmp/empty"
 
 bin/leakfleet analyze --help | grep -q -- '--owners' || { echo "FAIL analyze --help"; fail=1; }
+
+# --owners with a file that holds no rule: the report still comes, with a warning
+n=$((n + 1))
+printf '# owners to come\n\n' >"$tmp/CODEOWNERS-empty"
+if ! bin/leakfleet analyze --owners "$tmp/CODEOWNERS-empty" tests/fixtures/shop-n25.pb.gz \
+        >"$tmp/out" 2>"$tmp/err" || [ ! -s "$tmp/out" ] ||
+        [ "$(cat "$tmp/err")" != "leakfleet: warning: $tmp/CODEOWNERS-empty has no ownership rules: every site is unowned" ]; then
+    echo "FAIL analyze --owners with no rules: stderr '$(cat "$tmp/err")'"; fail=1
+fi
 echo "test_analyze_errors: $n checks, $([ $fail -eq 0 ] && echo ok || echo FAILED)"
 exit $fail
