@@ -11,7 +11,7 @@
 #include "alloc.h"
 #include "sqlbind.h"
 
-#define MAX_EVENTS 2000
+#define MAX_EVENTS   2000
 #define MAX_GAP_ROWS 20000
 
 static const char sql_events[] =
@@ -49,13 +49,13 @@ static int gap_order(const void *a, const void *b)
 /* The median gap between consecutive pushes of an instance among the service's latest
  * profiles (a few per instance); *found false when no instance has two. */
 static int push_interval(sqlite3 *db, int64_t service_id, int64_t *interval, bool *found,
-        struct lf_error *err)
+                         struct lf_error *err)
 {
     *found = false;
     int64_t n_instances = 0;
     bool any = false;
     int rc = sqlbind_int(db, &n_instances, &any, err,
-            "SELECT COUNT(*) FROM instances WHERE service_id = ?1", "i", service_id);
+                         "SELECT COUNT(*) FROM instances WHERE service_id = ?1", "i", service_id);
     if (rc != LF_OK)
         return rc;
     int64_t limit = 4 * n_instances + 8;
@@ -69,9 +69,9 @@ static int push_interval(sqlite3 *db, int64_t service_id, int64_t *interval, boo
         goto out;
     }
     rc = sqlbind_prepare(db, &stmt, err,
-            "SELECT instance_id, ts FROM profiles WHERE service_id = ?1"
-            " ORDER BY ts DESC LIMIT ?2",
-            "ii", service_id, limit);
+                         "SELECT instance_id, ts FROM profiles WHERE service_id = ?1"
+                         " ORDER BY ts DESC LIMIT ?2",
+                         "ii", service_id, limit);
     if (rc != LF_OK)
         goto out;
     size_t n = 0;
@@ -107,13 +107,13 @@ static json_t *text_or_null(sqlite3_stmt *stmt, int col)
     return text ? json_string(text) : json_null();
 }
 
-static int read_events(sqlite3 *db, int64_t service_id, int64_t from, int64_t to,
-        json_t *events, bool *truncated, struct lf_error *err)
+static int read_events(sqlite3 *db, int64_t service_id, int64_t from, int64_t to, json_t *events,
+                       bool *truncated, struct lf_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     *truncated = false;
     int rc = sqlbind_prepare(db, &stmt, err, sql_events, "iiii", service_id, from, to,
-            (int64_t)MAX_EVENTS + 1);
+                             (int64_t)MAX_EVENTS + 1);
     if (rc != LF_OK)
         return rc;
     int step;
@@ -123,10 +123,10 @@ static int read_events(sqlite3 *db, int64_t service_id, int64_t from, int64_t to
             break;
         }
         bool restart = sqlite3_column_int(stmt, 4) != 0;
-        json_t *event = json_pack("{s:I, s:o, s:s, s:o, s:o}", "ts",
-                (json_int_t)sqlite3_column_int64(stmt, 0), "instance", text_or_null(stmt, 1),
-                "kind", restart ? "restart" : "deploy", "version", text_or_null(stmt, 2),
-                "previous", text_or_null(stmt, 3));
+        json_t *event = json_pack(
+                "{s:I, s:o, s:s, s:o, s:o}", "ts", (json_int_t)sqlite3_column_int64(stmt, 0),
+                "instance", text_or_null(stmt, 1), "kind", restart ? "restart" : "deploy",
+                "version", text_or_null(stmt, 2), "previous", text_or_null(stmt, 3));
         if (!event || json_array_append_new(events, event) != 0) {
             rc = lf_fail(err, LF_ENOMEM, "timeline: out of memory");
             break;
@@ -139,7 +139,7 @@ static int read_events(sqlite3 *db, int64_t service_id, int64_t from, int64_t to
 }
 
 int timeline_service(struct store *store, const char *service, int64_t from, int64_t to,
-        int64_t now, json_t **out, struct lf_error *err)
+                     int64_t now, json_t **out, struct lf_error *err)
 {
     *out = NULL;
     if (now == 0)
@@ -162,8 +162,8 @@ int timeline_service(struct store *store, const char *service, int64_t from, int
         rc = lf_fail(err, LF_ENOMEM, "timeline: out of memory");
         goto out;
     }
-    rc = sqlbind_int(db, &service_id, &found, err, "SELECT id FROM services WHERE name = ?1",
-            "t", service);
+    rc = sqlbind_int(db, &service_id, &found, err, "SELECT id FROM services WHERE name = ?1", "t",
+                     service);
     if (rc == LF_OK && !found)
         rc = lf_fail(err, LF_ENOTFOUND, "no service '%s'", service);
     if (rc == LF_OK)
@@ -172,10 +172,10 @@ int timeline_service(struct store *store, const char *service, int64_t from, int
         rc = read_events(db, service_id, from, to, events, &truncated, err);
     if (rc != LF_OK)
         goto out;
-    *out = json_pack("{s:s, s:I, s:I, s:o, s:O, s:b}", "service", service, "from",
-            (json_int_t)from, "to", (json_int_t)to, "push_interval",
-            has_interval ? json_integer(interval) : json_null(), "events", events, "truncated",
-            truncated);
+    *out = json_pack("{s:s, s:I, s:I, s:o, s:O, s:b}", "service", service, "from", (json_int_t)from,
+                     "to", (json_int_t)to, "push_interval",
+                     has_interval ? json_integer(interval) : json_null(), "events", events,
+                     "truncated", truncated);
     if (!*out)
         rc = lf_fail(err, LF_ENOMEM, "timeline: out of memory");
 out:

@@ -21,6 +21,6 @@
  * LF_ENOTFOUND for an unknown service, LF_EINVAL for to < from. On a reader connection;
  * *out new (json_decref). */
 int timeline_service(struct store *store, const char *service, int64_t from, int64_t to,
-        int64_t now, json_t **out, struct lf_error *err);
+                     int64_t now, json_t **out, struct lf_error *err);
 
 #endif

@@ -107,11 +107,11 @@ static void write_events(void)
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     log_info("notify %s: %s", "@acme/core",
-            "leakfleet: 2 goroutine leak suspects for @acme/core\n• shop: main.a\n• shop: main.b");
+             "leakfleet: 2 goroutine leak suspects for @acme/core\n• shop: main.a\n• shop: main.b");
     log_warn("quote \" backslash \\ tab \t bell \a and not UTF-8 \xff\xfe end");
-    log_fields(LOG_LEVEL_INFO, "detection pass", "sites", "412", "suspects", "3", "window",
-            "6h", "owner", "@acme/core team", "skipped", (const char *)NULL, "empty", "",
-            (const char *)NULL);
+    log_fields(LOG_LEVEL_INFO, "detection pass", "sites", "412", "suspects", "3", "window", "6h",
+               "owner", "@acme/core team", "skipped", (const char *)NULL, "empty", "",
+               (const char *)NULL);
     log_info("%s", big);
     log_debug("not shown at info");
 }
@@ -144,7 +144,8 @@ START_TEST(test_logfmt_one_line_an_event)
     ck_assert(logfmt_get(lines[2], "empty", value, sizeof(value)));
     ck_assert_str_eq(value, "");
     ck_assert(!logfmt_get(lines[2], "skipped", value, sizeof(value)));
-    ck_assert_ptr_nonnull(strstr(lines[2], " msg=\"detection pass\" sites=412 suspects=3 window=6h "));
+    ck_assert_ptr_nonnull(
+            strstr(lines[2], " msg=\"detection pass\" sites=412 suspects=3 window=6h "));
     free(text);
 }
 END_TEST
@@ -167,11 +168,11 @@ START_TEST(test_json_one_object_a_line)
         ck_assert(json_is_string(json_object_get(event, "level")));
         ck_assert(json_is_string(json_object_get(event, "msg")));
         if (n == 0)
-            ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(event, "msg")),
-                    "\n• shop: main.a"));
+            ck_assert_ptr_nonnull(
+                    strstr(json_string_value(json_object_get(event, "msg")), "\n• shop: main.a"));
         if (n == 1)
             ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(event, "msg")),
-                    "UTF-8 \xef\xbf\xbd\xef\xbf\xbd end"));
+                                         "UTF-8 \xef\xbf\xbd\xef\xbf\xbd end"));
         if (n == 2) {
             ck_assert_int_eq(json_integer_value(json_object_get(event, "sites")), 412);
             ck_assert_str_eq(json_string_value(json_object_get(event, "window")), "6h");

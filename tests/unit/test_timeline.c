@@ -21,9 +21,13 @@ struct push {
 static int put_job(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     const struct push *p = ctx;
-    struct store_site site = { .op = STR_LIT("chan send"), .is_channel = true,
-        .function = STR_LIT("main.leak"), .file = STR_LIT("/build/shop/main.go"), .line = 10,
-        .count = 5, .max_wait_minutes = -1 };
+    struct store_site site = { .op = STR_LIT("chan send"),
+                               .is_channel = true,
+                               .function = STR_LIT("main.leak"),
+                               .file = STR_LIT("/build/shop/main.go"),
+                               .line = 10,
+                               .count = 5,
+                               .max_wait_minutes = -1 };
     struct store_profile profile = {
         .service = STR_LIT("shop"),
         .instance = str_from_cstr(p->instance),
@@ -51,14 +55,16 @@ START_TEST(test_deploys_restarts_interval)
      * b: names no version and no start: never an event. Pushes every 60 s. */
     for (int i = 0; i < 20; i++) {
         struct push a = { "a", T0 + 60 * i, i < 10 ? "v1" : "v2",
-            i < 10 ? T0 - 100 : i < 15 ? T0 + 590 : T0 + 890 };
+                          i < 10   ? T0 - 100
+                          : i < 15 ? T0 + 590
+                                   : T0 + 890 };
         struct push b = { "b", T0 + 60 * i + 7, NULL, 0 };
         ck_assert_int_eq(writer_run(writer, put_job, &a, &err), LF_OK);
         ck_assert_int_eq(writer_run(writer, put_job, &b, &err), LF_OK);
     }
     json_t *out = NULL;
     ck_assert_msg(timeline_service(store, "shop", T0, T0 + 3600, T0 + 3600, &out, &err) == LF_OK,
-            "%s", err.msg);
+                  "%s", err.msg);
     ck_assert_int_eq(json_integer_value(json_object_get(out, "push_interval")), 60);
     json_t *events = json_object_get(out, "events");
     ck_assert_uint_eq(json_array_size(events), 2);
@@ -76,7 +82,7 @@ START_TEST(test_deploys_restarts_interval)
 
     /* a range that starts after the deploy sees none of it */
     ck_assert_int_eq(timeline_service(store, "shop", T0 + 610, T0 + 3600, T0 + 3600, &out, &err),
-            LF_OK);
+                     LF_OK);
     ck_assert_uint_eq(json_array_size(json_object_get(out, "events")), 1);
     json_decref(out);
 
