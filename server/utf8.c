@@ -67,6 +67,8 @@ static size_t ascii_prefix(const unsigned char *p, size_t len)
 
 bool utf8_valid(const char *p, size_t len)
 {
+    if (len == 0)
+        return true; /* p may be NULL */
     const unsigned char *u = (const unsigned char *)p;
     size_t i = 0;
     while (i < len) {
@@ -84,6 +86,8 @@ bool utf8_valid(const char *p, size_t len)
 
 size_t utf8_sanitized_len(const char *p, size_t len)
 {
+    if (len == 0)
+        return 0;
     const unsigned char *u = (const unsigned char *)p;
     size_t i = 0, out = 0;
     while (i < len) {
@@ -102,6 +106,8 @@ size_t utf8_sanitized_len(const char *p, size_t len)
 
 size_t utf8_sanitize(const char *p, size_t len, char *out)
 {
+    if (len == 0)
+        return 0;
     const unsigned char *u = (const unsigned char *)p;
     size_t i = 0, o = 0;
     while (i < len) {

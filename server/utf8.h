@@ -29,7 +29,8 @@ size_t utf8_sanitize(const char *p, size_t len, char *out);
 
 /* The length of the longest prefix of (p, len) of at most max bytes that does not end
  * inside a character: len when len <= max, else max less the 1 to 3 bytes of a character
- * that the cut at max would split. */
+ * that the cut at max would split. Reads only p[0..min(len, max)), so p may be a buffer
+ * that a truncating snprintf filled with max bytes of a longer output of len. */
 size_t utf8_cut(const char *p, size_t len, size_t max);
 
 /* vsnprintf/snprintf that cut on a character boundary: when the output does not fit in
