@@ -158,8 +158,7 @@ static int copy_stack(struct arena *arena, struct agg_location *loc, const struc
  * with err set. */
 static struct loc_entry *add_location(struct aggregate *agg, uint64_t hash, const struct site *site,
                                       struct str op, struct str function, struct str file,
-                                      int64_t line, const struct stack *stack,
-                                      struct lf_error *err)
+                                      int64_t line, const struct stack *stack, struct lf_error *err)
 {
     if (agg->n_order >= AGGREGATE_MAX_LOCATIONS) {
         lf_fail(err, LF_ETOOBIG, "more than %zu blocked locations", AGGREGATE_MAX_LOCATIONS);
@@ -217,8 +216,7 @@ static struct loc_entry *find_location(const struct aggregate *agg, uint64_t has
 
 /* Repairs the key (op, function, file) into agg->scratch when any part is not valid
  * UTF-8; the views then point into the scratch (valid until the next call). */
-static int repair_key(struct aggregate *agg, struct str *op, struct str *function,
-                      struct str *file)
+static int repair_key(struct aggregate *agg, struct str *op, struct str *function, struct str *file)
 {
     if (utf8_valid(op->p, op->len) && utf8_valid(function->p, function->len) &&
         utf8_valid(file->p, file->len))

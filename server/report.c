@@ -44,8 +44,9 @@ static json_t *location_json(const struct agg_location *loc, const struct report
     rc |= json_object_set_new(obj, "line", json_integer(loc->line));
     rc |= json_object_set_new(obj, "count", json_integer(loc->count));
     rc |= json_object_set_new(obj, "in_repo", json_boolean(attribution.in_repo));
-    rc |= json_object_set_new(
-            obj, "owner", attribution.owner != NULL ? utf8json_cstr(attribution.owner) : json_null());
+    rc |= json_object_set_new(obj, "owner",
+                              attribution.owner != NULL ? utf8json_cstr(attribution.owner)
+                                                        : json_null());
     if (loc->max_wait_minutes >= 0)
         rc |= json_object_set_new(obj, "max_wait_minutes", json_integer(loc->max_wait_minutes));
     if (loc->confirmed)

@@ -2,13 +2,15 @@
  * sequences (overlong forms, surrogates, sequences cut short, 4-byte characters, bytes
  * no sequence starts with), repair to U+FFFD by maximal subparts (the expected strings
  * are what Python's bytes.decode("utf-8", "replace") gives), cuts on character
- * boundaries, and random bytes checked against jansson's own UTF-8 test. */
+ * boundaries (snprintf, str_copy_to, error messages), and random bytes checked against
+ * jansson's own UTF-8 test. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "check_main.h"
+#include "error.h"
 #include "str.h"
 #include "utf8.h"
 #include "utf8json.h"
@@ -23,7 +25,10 @@ struct sample {
     const char *repaired; /* NULL: the same as in */
 };
 
-#define S(what, bytes, valid, repaired) { what, bytes, sizeof(bytes) - 1, valid, repaired }
+#define S(what, bytes, valid, repaired)                                                            \
+    {                                                                                              \
+        what, bytes, sizeof(bytes) - 1, valid, repaired                                            \
+    }
 
 static const struct sample samples[] = {
     S("empty", "", true, NULL),
@@ -37,7 +42,10 @@ static const struct sample samples[] = {
     S("just above the surrogates U+E000", "\xee\x80\x80", true, NULL),
     S("smallest 3-byte U+0800", "\xe0\xa0\x80", true, NULL),
     S("smallest 4-byte U+10000", "\xf0\x90\x80\x80", true, NULL),
-    S("0xff in a name", "main.le\xff" "ak", false, "main.le" R "ak"),
+    S("0xff in a name",
+      "main.le\xff"
+      "ak",
+      false, "main.le" R "ak"),
     S("0xfe 0xff", "\xfe\xff", false, R R),
     S("lone continuation byte", "a\x80z", false, "a" R "z"),
     S("overlong NUL C0 80", "\xc0\x80", false, R R),
@@ -54,8 +62,12 @@ static const struct sample samples[] = {
     S("3-byte cut short at the end", "main.\xe6\xbc", false, "main." R),
     S("2-byte cut short at the end", "caf\xc3", false, "caf" R),
     S("4-byte cut short at the end", "x\xf0\x9f\x98", false, "x" R),
-    S("3-byte cut short before ASCII", "\xe6\xbc" "A", false, R "A"),
-    S("4-byte cut short before a valid one", "\xf0\x9f\xf0\x9f\x98\x80", false, R "\xf0\x9f\x98\x80"),
+    S("3-byte cut short before ASCII",
+      "\xe6\xbc"
+      "A",
+      false, R "A"),
+    S("4-byte cut short before a valid one", "\xf0\x9f\xf0\x9f\x98\x80", false,
+      R "\xf0\x9f\x98\x80"),
     S("lead then lead", "\xc3\xc3\xa9", false, R "\xc3\xa9"),
     S("5-byte form", "\xf8\x88\x80\x80\x80", false, R R R R R),
 };
@@ -68,7 +80,7 @@ START_TEST(test_known_sequences)
         const char *want = s->repaired != NULL ? s->repaired : s->in;
         size_t want_len = s->repaired != NULL ? strlen(s->repaired) : s->len;
         ck_assert_msg(utf8_sanitized_len(s->in, s->len) == want_len, "%s: length %zu, want %zu",
-                s->what, utf8_sanitized_len(s->in, s->len), want_len);
+                      s->what, utf8_sanitized_len(s->in, s->len), want_len);
         char out[64];
         ck_assert_uint_le(want_len, sizeof(out));
         ck_assert_msg(utf8_sanitize(s->in, s->len, out) == want_len, "%s: written", s->what);
@@ -103,7 +115,7 @@ START_TEST(test_cut_on_boundaries)
     static const char mixed[] = "a\xc3\xa9\xe6\xbc\x8f\xf0\x9f\x98\x80z";
     for (size_t max = 0; max <= sizeof(mixed) - 1; max++)
         ck_assert_msg(utf8_valid(mixed, utf8_cut(mixed, sizeof(mixed) - 1, max)), "cut at %zu",
-                max);
+                      max);
 }
 END_TEST
 
@@ -132,9 +144,32 @@ START_TEST(test_snprintf_cuts_on_a_boundary)
 }
 END_TEST
 
+/* lf_fail and lf_error_prefix quote input into 256 bytes: a cut never splits a character. */
+START_TEST(test_error_messages_cut_on_a_boundary)
+{
+    char name[400] = "";
+    for (int i = 0; i < 120; i++)
+        memcpy(name + 3 * i, "\xe6\xbc\x8f", 4);
+    for (int pad = 0; pad < 3; pad++) {
+        struct lf_error err;
+        lf_fail(&err, LF_EINVAL, "%.*sname '%s'", pad, "xx", name);
+        size_t len = strlen(err.msg);
+        ck_assert_uint_le(len, sizeof(err.msg) - 1);
+        ck_assert_uint_ge(len, sizeof(err.msg) - 3);
+        ck_assert_msg(utf8_valid(err.msg, len), "pad %d", pad);
+        lf_fail(&err, LF_EINVAL, "%s", name + 3 * 40);
+        lf_error_prefix(&err, "%.*singest '%s'", pad, "xx", name + 3 * 90);
+        len = strlen(err.msg);
+        ck_assert_uint_ge(len, sizeof(err.msg) - 3);
+        ck_assert_msg(utf8_valid(err.msg, len), "prefix, pad %d", pad);
+    }
+}
+END_TEST
+
 START_TEST(test_json_strings)
 {
-    json_t *j = utf8json_cstr("main.le\xff" "ak");
+    json_t *j = utf8json_cstr("main.le\xff"
+                              "ak");
     ck_assert_ptr_nonnull(j);
     ck_assert_str_eq(json_string_value(j), "main.le" R "ak");
     json_decref(j);
@@ -164,9 +199,9 @@ END_TEST
  * idempotent, and every cut of the repaired text is valid. */
 START_TEST(test_random_bytes_against_jansson)
 {
-    static const unsigned char pool[] = { 'a', 0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0,
-        0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe6, 0xed, 0xee, 0xef, 0xf0, 0xf3, 0xf4, 0xf5,
-        0xff };
+    static const unsigned char pool[] = { 'a',  0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0,
+                                          0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe6, 0xed,
+                                          0xee, 0xef, 0xf0, 0xf3, 0xf4, 0xf5, 0xff };
     uint64_t state = 0x9e3779b97f4a7c15u;
     char in[12], out[36], twice[108];
     for (int round = 0; round < 20000; round++) {
@@ -205,6 +240,7 @@ static Suite *utf8_suite(void)
     tc = tcase_create("cuts");
     tcase_add_test(tc, test_cut_on_boundaries);
     tcase_add_test(tc, test_snprintf_cuts_on_a_boundary);
+    tcase_add_test(tc, test_error_messages_cut_on_a_boundary);
     suite_add_tcase(s, tc);
     tc = tcase_create("json");
     tcase_add_test(tc, test_json_strings);
