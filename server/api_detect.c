@@ -12,6 +12,7 @@
 #include "notify.h"
 #include "query.h"
 #include "store.h"
+#include "utf8json.h"
 #include "writer.h"
 
 static int check_params(const struct request *req, const char *const *known, size_t n_known,
@@ -182,7 +183,7 @@ int api_settings(const struct request *req, struct response *resp, struct lf_err
     if (rc != LF_OK)
         return rc;
     resp->json = json_pack("{s:o, s:I, s:I, s:I}", "source_url",
-            app->source_url ? json_string(app->source_url) : json_null(), "live_window",
+            utf8json_cstr(app->source_url), "live_window",
             (json_int_t)app->query->live_window, "threshold", (json_int_t)app->query->threshold,
             "projection_target", (json_int_t)app->projection_target);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");

@@ -5,6 +5,7 @@
  * profiles in the window; trend.h bounds the arithmetic per segment. */
 #include "detect.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "periodic.h"
+#include "utf8json.h"
 
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
@@ -604,17 +606,21 @@ static json_t *trends_json(const struct detect_verdict *const *items, size_t n, 
     json_t *list = json_array();
     for (size_t i = 0; list && i < n && i < limit; i++) {
         const struct detect_verdict *v = items[i];
-        json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o,"
+        /* names read from the table: repaired if an older version stored invalid bytes
+         * ("o" with a NULL fails the row, and so the answer, rather than drop a key) */
+        bool growth = v->has_growth && isfinite(v->growth_per_hour) && isfinite(v->p_value);
+        json_t *row = json_pack("{s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:b, s:b, s:o,"
                                 " s:o, s:o, s:b}",
-                "location_id", (json_int_t)v->location_id, "service", v->service, "function",
-                v->function, "file", v->file, "line", (json_int_t)v->line, "op", v->op, "count",
-                (json_int_t)v->count, "growth_per_hour",
-                v->has_growth ? json_real(v->growth_per_hour) : json_null(), "p_value",
-                v->has_growth ? json_real(v->p_value) : json_null(), "growing", v->growing,
+                "location_id", (json_int_t)v->location_id, "service",
+                utf8json_cstr(v->service), "function", utf8json_cstr(v->function), "file",
+                utf8json_cstr(v->file), "line", (json_int_t)v->line, "op", utf8json_cstr(v->op),
+                "count", (json_int_t)v->count, "growth_per_hour",
+                growth ? json_real(v->growth_per_hour) : json_null(), "p_value",
+                growth ? json_real(v->p_value) : json_null(), "growing", v->growing,
                 "suspect", v->suspect, "since",
                 v->since ? json_integer(v->since) : json_null(), "since_version",
-                v->since_version ? json_string(v->since_version) : json_null(), "owner",
-                v->owner ? json_string(v->owner) : json_null(), "in_repo", v->in_repo);
+                utf8json_cstr(v->since_version), "owner", utf8json_cstr(v->owner), "in_repo",
+                v->in_repo);
         if (!row || json_array_append_new(list, row) != 0) {
             json_decref(list);
             list = NULL;
