@@ -16,6 +16,7 @@
 
 #include "alloc.h"
 #include "arena.h"
+#include "utf8.h"
 
 #define MAX_PATTERN_SEGMENTS 256
 #define STACK_PATH_SEGMENTS  128
@@ -264,9 +265,12 @@ static bool is_name_char(char c)
            c == '_' || c == '.';
 }
 
-/* "@user", "@org/team" or "local@domain.tld". */
+/* "@user", "@org/team" or "local@domain.tld", in valid UTF-8 (an owner is stored with
+ * each location and sent in webhooks as text). */
 static bool owner_is_valid(struct str o)
 {
+    if (!utf8_valid(o.p, o.len))
+        return false;
     if (o.len >= 2 && o.p[0] == '@') {
         size_t i = 1, slash = 0;
         for (; i < o.len; i++) {

@@ -4,10 +4,11 @@
 # characters, whose message text is cut at 4,096 bytes, and (2) a function name holding
 # the byte 0xff; each owner that sorts first has a clean owner behind it. Every owner is
 # delivered, the names are stored as valid UTF-8 (0xff became U+FFFD), the cut falls on
-# a character boundary, and the API keeps every key. Then, with the server stopped, an old
-# database's invalid bytes are written straight into a row and a trigger makes recording
-# the first owner's outcome fail: the healthy owners are still delivered, the failing
-# one is posted once, skipped, counted in /metrics and not posted again every second.
+# a character boundary, and the API keeps every key; admin parameters that are not UTF-8
+# are refused. Then, with the server stopped, an old database's invalid bytes are written
+# straight into a row and a trigger makes recording the first owner's outcome fail: the
+# healthy owners are still delivered, the failing one is posted once, skipped, counted in
+# /metrics and not posted again every second.
 . "$(dirname "$0")/lib.sh"
 
 lf_stand_in "$LF_TMP/hooks" webhook_receiver.py
@@ -143,6 +144,15 @@ for table, cols in [("locations", "function, file, op, repo_path, owner"),
 PY
 echo "ok: every stored function, file, op, owner and message is valid UTF-8"
 lf_eq "$(metric leakfleet_dispatch_skipped_total)" 0 "nothing was skipped"
+
+# Admin input is text that is stored too: bytes that are not UTF-8 are refused.
+lf_req GET /api/v1/notifications
+id=$(lf_json '.notifications[] | select(.owner == "@acme/d-clean") | .id')
+lf_req POST "/api/v1/notifications/$id/reassign?owner=%40acme%2F%FF" -H "Authorization: Bearer admin-secret"
+lf_eq "$LF_STATUS $(lf_json .error)" "400 parameter 'owner' is not valid UTF-8" "reassign to an owner that is not UTF-8"
+lf_req POST "/api/v1/silences?owner=%40acme%2Fx&reason=caf%C3&until=$(($(date +%s) + 60))" \
+    -H "Authorization: Bearer admin-secret"
+lf_eq "$LF_STATUS" 400 "a silence reason that is not UTF-8"
 
 # ---- an old database's invalid bytes, and one owner whose outcome cannot be recorded ----
 lf_stop
