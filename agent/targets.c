@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "utf8.h"
 
 #define DEFAULT_INTERVAL_MS        (60 * 1000)
 #define DEFAULT_SPOOL_DIR          "./leakfleet-spool"
@@ -303,15 +304,15 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
             goto out;
         }
         char what[128];
-        snprintf(what, sizeof(what), "%s: %s.service", path, where);
+        utf8_snprintf(what, sizeof(what), "%s: %s.service", path, where);
         if ((rc = set_text(t->service, sizeof(t->service), service, what, false, LF_EINVAL, err)) !=
             LF_OK)
             goto out;
-        snprintf(what, sizeof(what), "%s: %s.instance", path, where);
+        utf8_snprintf(what, sizeof(what), "%s: %s.instance", path, where);
         if ((rc = set_text(t->instance, sizeof(t->instance), t_instance, what, false, LF_EINVAL,
                            err)) != LF_OK)
             goto out;
-        snprintf(what, sizeof(what), "%s: %s.url", path, where);
+        utf8_snprintf(what, sizeof(what), "%s: %s.url", path, where);
         if ((rc = set_text(t->url, sizeof(t->url), url, what, true, LF_EINVAL, err)) != LF_OK)
             goto out;
         if (!scrape_format_from_name(t_format, &t->format)) {

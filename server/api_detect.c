@@ -13,8 +13,12 @@
 #include "notify.h"
 #include "query.h"
 #include "store.h"
+#include "utf8.h"
+#include "utf8json.h"
 #include "writer.h"
 
+/* Every parameter known, and its value valid UTF-8: owners, services, functions and
+ * reasons given here are stored and sent on as text. */
 static int check_params(const struct request *req, const char *const *known, size_t n_known,
         struct lf_error *err)
 {
@@ -24,6 +28,10 @@ static int check_params(const struct request *req, const char *const *known, siz
             found = strcmp(req->query[i].key, known[k]) == 0;
         if (!found)
             return lf_fail(err, LF_EINVAL, "unknown parameter '%s'", req->query[i].key);
+        const char *value = req->query[i].value;
+        if (value != NULL && !utf8_valid(value, strlen(value)))
+            return lf_fail(err, LF_EINVAL, "parameter '%s' is not valid UTF-8",
+                    req->query[i].key);
     }
     return LF_OK;
 }
@@ -188,7 +196,7 @@ int api_settings(const struct request *req, struct response *resp, struct lf_err
     if (rc != LF_OK)
         return rc;
     resp->json = json_pack("{s:o, s:I, s:I, s:I}", "source_url",
-            app->source_url ? json_string(app->source_url) : json_null(), "live_window",
+            utf8json_cstr(app->source_url), "live_window",
             (json_int_t)app->query->live_window, "threshold", (json_int_t)app->query->threshold,
             "projection_target", (json_int_t)app->projection_target);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");

@@ -23,6 +23,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
+#include "utf8.h"
+#include "utf8json.h"
 
 #define MAX_QUERY   32
 #define MAX_HEADERS 64
@@ -195,21 +197,12 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct http_call *call
     return ok;
 }
 
-/* The JSON text of {"error": msg}; bytes that are not valid UTF-8 become '?'. */
+/* The JSON text of {"error": msg}; bytes that are not valid UTF-8 (quoted input) become
+ * U+FFFD. */
 static char *error_body(const char *msg)
 {
     json_t *obj = json_object();
-    json_t *text = json_string(msg);
-    if (text == NULL) {
-        char ascii[sizeof(((struct lf_error *)0)->msg)];
-        size_t i = 0;
-        for (; msg[i] != '\0' && i < sizeof(ascii) - 1; i++) {
-            unsigned char c = (unsigned char)msg[i];
-            ascii[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
-        }
-        ascii[i] = '\0';
-        text = json_string(ascii);
-    }
+    json_t *text = utf8json_cstr(msg);
     char *body = NULL;
     if (obj != NULL && text != NULL && json_object_set_new(obj, "error", text) == 0) {
         text = NULL;
@@ -505,7 +498,7 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 {
     (void)cls;
     char line[512];
-    vsnprintf(line, sizeof(line), fmt, ap);
+    utf8_vsnprintf(line, sizeof(line), fmt, ap);
     size_t len = strlen(line);
     while (len > 0 && line[len - 1] == '\n')
         line[--len] = '\0';

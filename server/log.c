@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 static volatile enum log_level min_level = LOG_LEVEL_INFO;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -49,7 +51,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_end(ap);
     size_t len = (size_t)n + (body < 0 ? 0 : (size_t)body);
     if (len > sizeof(line) - 2)
-        len = sizeof(line) - 2;
+        len = utf8_cut(line, len, sizeof(line) - 2); /* not inside a character */
     line[len++] = '\n';
     ssize_t written = write(STDERR_FILENO, line, len);
     (void)written;

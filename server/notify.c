@@ -9,6 +9,8 @@
 
 #include "codeowners.h"
 #include "sqlbind.h"
+#include "utf8.h"
+#include "utf8json.h"
 
 void notify_options_default(struct notify_options *opts)
 {
@@ -58,7 +60,7 @@ static int find_silence(sqlite3 *db, const char *service, int64_t location_id,
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(stmt, 0);
-        snprintf(reason, size, "%s", text ? text : "");
+        utf8_snprintf(reason, size, "%s", text ? text : "");
         *silenced = true;
     }
     sqlite3_finalize(stmt);
@@ -262,7 +264,8 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
         return lf_fail(err, LF_ENOTFOUND, "no notification %lld", (long long)req->id);
 
     char detail[320];
-    snprintf(detail, sizeof(detail), "%s", req->actor ? req->actor : "");
+    /* the history holds at most this much, cut on a character boundary */
+    utf8_snprintf(detail, sizeof(detail), "%s", req->actor ? req->actor : "");
     switch (req->action) {
     case NOTIFY_ACK:
         if (strcmp(cur.state, "resolved") == 0)
@@ -285,7 +288,7 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
                 "UPDATE notifications SET state = 'snoozed', snoozed_until = ?2, send_due = NULL,"
                 " send_kind = NULL, updated = ?3 WHERE id = ?1",
                 "iii", req->id, req->until, now);
-        snprintf(detail, sizeof(detail), "until %lld%s%s", (long long)req->until,
+        utf8_snprintf(detail, sizeof(detail), "until %lld%s%s", (long long)req->until,
                 req->actor ? " by " : "", req->actor ? req->actor : "");
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "snoozed", detail, err);
@@ -309,7 +312,7 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
         if (rc == LF_EDB && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
             return lf_fail(err, LF_ECONFLICT, "'%s' already has a notification for this site",
                     req->owner);
-        snprintf(detail, sizeof(detail), "to %s", req->owner);
+        utf8_snprintf(detail, sizeof(detail), "to %s", req->owner);
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "reassigned", detail, err);
         return rc;
@@ -362,8 +365,12 @@ static json_t *column_json(sqlite3_stmt *stmt, int i)
     case SQLITE_FLOAT:
         return json_real(sqlite3_column_double(stmt, i));
     case SQLITE_TEXT:
-        return json_stringn((const char *)sqlite3_column_text(stmt, i),
-                (size_t)sqlite3_column_bytes(stmt, i));
+    case SQLITE_BLOB: {
+        /* rows an older version stored may hold bytes that are not UTF-8: repaired, so
+         * the key is kept rather than dropped */
+        const char *text = (const char *)sqlite3_column_text(stmt, i);
+        return utf8json_string(text != NULL ? text : "", (size_t)sqlite3_column_bytes(stmt, i));
+    }
     default:
         return json_null();
     }
@@ -376,7 +383,7 @@ static int rows_to_json(sqlite3 *db, sqlite3_stmt *stmt, json_t *array, const ch
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         json_t *row = json_object();
-        if (!row)
+        if (!row || json_array_append_new(array, row) != 0)
             return lf_fail(err, LF_ENOMEM, "out of memory");
         for (int i = 0; i < sqlite3_column_count(stmt); i++) {
             const char *name = sqlite3_column_name(stmt, i);
@@ -386,9 +393,10 @@ static int rows_to_json(sqlite3 *db, sqlite3_stmt *stmt, json_t *array, const ch
                 json_decref(value);
                 value = b;
             }
-            json_object_set_new(row, name, value);
+            /* a value that cannot be made is an error, never a missing key */
+            if (name == NULL || value == NULL || json_object_set_new(row, name, value) != 0)
+                return lf_fail(err, LF_ENOMEM, "out of memory listing notifications");
         }
-        json_array_append_new(array, row);
     }
     if (step != SQLITE_DONE)
         return lf_fail(err, LF_EDB, "database: %s", sqlite3_errmsg(db));
@@ -427,10 +435,15 @@ int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t *
                     "SELECT ts, event, detail FROM notification_events"
                     " WHERE notification_id = ?1 ORDER BY seq",
                     "i", id);
-            if (rc == LF_OK && events)
+            if (rc == LF_OK && !events)
+                rc = lf_fail(err, LF_ENOMEM, "out of memory");
+            if (rc == LF_OK)
                 rc = rows_to_json(db, stmt, events, NULL, err);
             sqlite3_finalize(stmt);
-            json_object_set_new(json_array_get(list, 0), "events", events ? events : json_null());
+            if (rc == LF_OK && json_object_set_new(json_array_get(list, 0), "events", events) != 0)
+                rc = lf_fail(err, LF_ENOMEM, "out of memory");
+            else if (rc != LF_OK)
+                json_decref(events);
         }
     }
     if (rc != LF_OK) {

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "alloc.h"
+#include "utf8json.h"
 
 void query_options_default(struct query_options *opts)
 {
@@ -43,27 +44,17 @@ static int64_t live_since(const struct query_options *opts)
 
 /* ---- JSON from columns -------------------------------------------------------------- */
 
-/* A JSON string of text column col; bytes that are not valid UTF-8 (profiles come from
- * the wire) become '?'. NULL columns give JSON null. NULL only when allocation fails. */
+/* A JSON string of text column col. Ingest stores valid UTF-8 only; rows an older
+ * version stored may hold any bytes, repaired here to U+FFFD. NULL columns give JSON
+ * null. NULL only when allocation fails (and put() then fails the answer, never drops
+ * the key). */
 static json_t *json_column_text(sqlite3_stmt *stmt, int col)
 {
     if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
         return json_null();
     const char *text = (const char *)sqlite3_column_text(stmt, col);
     size_t len = (size_t)sqlite3_column_bytes(stmt, col);
-    if (text == NULL)
-        return json_string("");
-    json_t *value = json_stringn(text, len);
-    if (value != NULL)
-        return value;
-    char *copy = lf_malloc(len + 1);
-    if (copy == NULL)
-        return NULL;
-    for (size_t i = 0; i < len; i++)
-        copy[i] = (unsigned char)text[i] < 0x80 && text[i] != '\0' ? text[i] : '?';
-    value = json_stringn(copy, len);
-    lf_free(copy);
-    return value;
+    return utf8json_string(text != NULL ? text : "", len);
 }
 
 static const char *column_cstr(sqlite3_stmt *stmt, int col)

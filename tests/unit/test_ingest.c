@@ -1,7 +1,8 @@
 /* test_ingest.c - unit tests of ingest on the real shop-n25 dumps (tests/fixtures):
  * every format through parse, classify, aggregate, attribute and the writer into the
  * store; exact inventory counts across two instances; series across several pushes;
- * idempotent retries; refused input; group commit of concurrent real ingests. */
+ * idempotent retries; refused input; names that are not UTF-8 stored repaired in every
+ * format; group commit of concurrent real ingests. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+#include <zlib.h>
+
 #include "alloc.h"
 #include "attribute.h"
 #include "check_main.h"
@@ -17,6 +21,7 @@
 #include "ingest.h"
 #include "query.h"
 #include "store.h"
+#include "utf8.h"
 #include "writer.h"
 
 /* ---- fixture ---------------------------------------------------------------------------- */
@@ -392,6 +397,179 @@ START_TEST(test_refused_input)
 }
 END_TEST
 
+/* ---- names that are not UTF-8 ----------------------------------------------------------- */
+
+/* A copy of in with every `from` replaced by `to` (caller frees .data). */
+static struct file replaced(struct file in, const char *from, size_t from_len, const char *to,
+                            size_t to_len)
+{
+    struct file out = { malloc(in.len * 2 + 64), 0 };
+    ck_assert_ptr_nonnull(out.data);
+    size_t hits = 0;
+    for (size_t i = 0; i < in.len;) {
+        if (i + from_len <= in.len && memcmp(in.data + i, from, from_len) == 0) {
+            ck_assert_uint_le(out.len + to_len, in.len * 2 + 64);
+            memcpy(out.data + out.len, to, to_len);
+            out.len += to_len;
+            i += from_len;
+            hits++;
+        } else {
+            out.data[out.len++] = in.data[i++];
+        }
+    }
+    ck_assert_msg(hits > 0, "'%.*s' not found", (int)from_len, from);
+    return out;
+}
+
+#define REPLACED(in, from, to) replaced(in, from, sizeof(from) - 1, to, sizeof(to) - 1)
+
+static struct file gunzipped(struct file in)
+{
+    struct file out = { malloc(1 << 20), 0 };
+    ck_assert_ptr_nonnull(out.data);
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+    z.next_in = (unsigned char *)in.data;
+    z.avail_in = (unsigned)in.len;
+    z.next_out = (unsigned char *)out.data;
+    z.avail_out = 1 << 20;
+    ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+    out.len = z.total_out;
+    inflateEnd(&z);
+    return out;
+}
+
+/* How many rows of sql hold a text column that is not valid UTF-8; *rows gets the rows. */
+static int invalid_rows(sqlite3 *db, const char *sql, int *rows)
+{
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    int invalid = 0;
+    *rows = 0;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        (*rows)++;
+        for (int i = 0; i < sqlite3_column_count(stmt); i++) {
+            const char *text = (const char *)sqlite3_column_text(stmt, i);
+            if (text != NULL && !utf8_valid(text, (size_t)sqlite3_column_bytes(stmt, i)))
+                invalid++;
+        }
+    }
+    sqlite3_finalize(stmt);
+    return invalid;
+}
+
+static int64_t count_rows(sqlite3 *db, const char *sql, const char *arg)
+{
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Each parser's path into the store: pprof, debug=1, debug=2, a panic and a SIGQUIT
+ * dump, with ill-formed bytes in function names, file paths, wait reasons and labels.
+ * Every text the store holds is valid UTF-8 and the names are there with U+FFFD. */
+START_TEST(test_invalid_utf8_stored_repaired)
+{
+    struct file raw = gunzipped(pprof);
+    struct file bodies[6];
+    /* pprof: a string of the string table, same length so the message stays whole */
+    bodies[0] = REPLACED(raw, "main.nilSend", "main.nil\xff" "end");
+    /* debug=1: a name with a 2-byte lead before ASCII, and a label becoming the version */
+    struct file d1 = REPLACED(debug1, "main.nilRecv", "main.nil\xc3" "ecv");
+    bodies[1] = REPLACED(d1, "\"tenant\":\"t1\"", "\"version\":\"v1.\xe6\x97\"");
+    free(d1.data);
+    /* debug=2: a surrogate in a name, an overlong form in a file, a bad wait reason */
+    struct file d2 = REPLACED(debug2, "main.forever", "main.for\xed\xa0\x80r");
+    struct file d2b = REPLACED(d2, "/srv/build/shop/internal/queue/queue.go",
+                               "/srv/build/shop/internal/qu\xc0\xafue/queue.go");
+    bodies[2] = REPLACED(d2b, "[chan send (nil chan)]", "[chan s\xf5nd (nil chan)]");
+    free(d2.data);
+    free(d2b.data);
+    /* a panic and a SIGQUIT dump: 4-byte sequences cut short */
+    struct file panic = read_fixture(LF_FIXTURE("leakgen-n1.panic-all.txt"));
+    bodies[3] = REPLACED(panic, "main.recvOn", "main.recv\xf0\x9f");
+    free(panic.data);
+    struct file sigquit = read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"));
+    bodies[4] = REPLACED(sigquit, "main.condForever", "main.cond\xf4\x90\x80\x80" "ever");
+    free(sigquit.data);
+    /* pprof again, gzipped as agents send it, with the original names */
+    bodies[5] = pprof;
+    const char *instances[] = { "pprof", "debug1", "debug2", "panic", "sigquit", "gzip" };
+    for (size_t i = 0; i < 6; i++)
+        push(instances[i], 1000, &bodies[i], NULL);
+    for (size_t i = 0; i < 5; i++)
+        free(bodies[i].data);
+    free(raw.data);
+
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    static const char *const tables[] = {
+        "SELECT op, function, file, repo_path, owner FROM locations",
+        "SELECT function, file FROM stacks",
+        "SELECT version FROM samples",
+        "SELECT name, owner FROM services",
+        "SELECT name FROM instances",
+        "SELECT format, idempotency_key FROM profiles",
+    };
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        int rows = 0;
+        ck_assert_msg(invalid_rows(db, tables[i], &rows) == 0, "%s", tables[i]);
+        ck_assert_msg(rows > 0, "%s: no rows", tables[i]);
+    }
+    static const char *const names[] = {
+        "main.nil" FFFD "end",          "main.nil" FFFD "ecv", "main.for" FFFD FFFD FFFD "r",
+        "main.recv" FFFD,               "main.cond" FFFD FFFD FFFD FFFD "ever",
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        ck_assert_msg(count_rows(db, "SELECT COUNT(*) FROM locations WHERE function = ?1",
+                                 names[i]) == 1,
+                      "location '%s'", names[i]);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM locations WHERE file = ?1",
+                                "/srv/build/shop/internal/qu" FFFD FFFD "ue/queue.go"),
+                     1);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM locations WHERE repo_path = ?1",
+                                "internal/qu" FFFD FFFD "ue/queue.go"),
+                     1);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM locations WHERE op = ?1",
+                                "chan s" FFFD "nd (nil chan)"),
+                     1);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM samples WHERE version = ?1",
+                                "v1." FFFD),
+                     1);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM stacks WHERE function = ?1",
+                                "main.nil" FFFD "ecv"),
+                     1);
+    sqlite3_close(db);
+}
+END_TEST
+
+/* Two names that differ only in their ill-formed bytes repair to one text: one location
+ * of one push, counted once each, not two rows with the same key. */
+START_TEST(test_names_repairing_alike_are_one_location)
+{
+    static const char dump[] = "goroutine 1 [chan send]:\nmain.a\xff()\n\t/srv/build/shop/a.go:1 +0x1\n\n"
+                               "goroutine 2 [chan send]:\nmain.a\xfe()\n\t/srv/build/shop/a.go:1 +0x1\n\n"
+                               "goroutine 3 [chan send]:\nmain.a\xef\xbf\xbd()\n\t/srv/build/shop/a.go:1 "
+                               "+0x1\n\n";
+    struct file body = { (char *)(uintptr_t)dump, sizeof(dump) - 1 };
+    struct ingest_result r = push("a", 1000, &body, NULL);
+    ck_assert_int_eq(r.goroutines, 3);
+    ck_assert_int_eq(r.locations, 1);
+    json_t *out = leaks(1, true);
+    json_t *row = find_row(out, "main.a" FFFD, 1);
+    ck_assert_ptr_nonnull(row);
+    ck_assert_int_eq(json_integer_value(json_object_get(row, "count")), 3);
+    json_decref(out);
+}
+END_TEST
+
 /* Every allocation of an ingest may fail: each failure is a clean LF_ENOMEM that stores
  * nothing (and ASan's leak check proves nothing leaks); then one push succeeds. */
 START_TEST(test_allocation_failures_are_clean)
@@ -502,6 +680,8 @@ static Suite *ingest_suite(void)
     tcase_add_test(tc, test_idempotent_retries_count_once);
     tcase_add_test(tc, test_idempotent_concurrent_retries);
     tcase_add_test(tc, test_refused_input);
+    tcase_add_test(tc, test_invalid_utf8_stored_repaired);
+    tcase_add_test(tc, test_names_repairing_alike_are_one_location);
     tcase_add_test(tc, test_allocation_failures_are_clean);
     tcase_add_test(tc, test_group_commit_real_ingests);
     suite_add_tcase(s, tc);
