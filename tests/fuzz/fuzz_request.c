@@ -60,7 +60,7 @@ static size_t split_query(char *q, struct http_param *params, size_t cap)
         char *eq = strchr(q, '=');
         if (eq)
             *eq++ = '\0';
-        params[n++] = (struct http_param){ q, eq };
+        params[n++] = request_param_cstr(q, eq);
         q = next;
     }
     return n;
@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             *colon++ = '\0';
             while (*colon == ' ')
                 colon++;
-            headers[n_headers++] = (struct http_param){ headers_text, colon };
+            headers[n_headers++] = request_param_cstr(headers_text, colon);
         }
         headers_text = next;
     }
