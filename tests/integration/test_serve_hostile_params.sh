@@ -4,6 +4,7 @@
 # read different ones, so a token for checkout stored under another service), NUL and
 # other control bytes in names and values, repeated service/instance/ts/version, more
 # parameters than the reader keeps; each is 400 naming the parameter and stores nothing.
+# Then HEAD on GET routes and static files: the GET answer without its body.
 . "$(dirname "$0")/lib.sh"
 
 lf_start
@@ -69,5 +70,39 @@ lf_req POST '/api/v1/silences?service=x&reason=a%00b&until=9' -H "Authorization:
 lf_eq "$LF_STATUS $(lf_json .error)" "400 parameter 'reason' holds a control byte" "silence reason NUL"
 lf_req GET '/?x%7f=1'
 lf_eq "$LF_STATUS $(lf_json .error)" "400 parameter name 'x\\x7f' holds a control byte" "GET / with a DEL key"
+
+# HEAD answers as GET does, without a body: the raw answer ends with its headers and
+# declares the GET body's length.
+head_raw() { # head_raw PATH: prints "STATUS CONTENT-LENGTH BYTES-AFTER-HEADERS"
+    python3 - "${LF_URL#http://}" "$1" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=10)
+s.sendall(b"HEAD " + sys.argv[2].encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+head, _, rest = data.partition(b"\r\n\r\n")
+lines = head.decode("latin-1").split("\r\n")
+length = "-"
+for line in lines[1:]:
+    if line.lower().startswith("content-length:"):
+        length = line.split(":", 1)[1].strip()
+print(lines[0].split()[1], length, len(rest))
+PY
+}
+for path in /healthz /api/v1/leaks /api/v1/services /uplot.js /app.js /; do
+    lf_req GET "$path"
+    lf_eq "$(head_raw "$path")" "$LF_STATUS $(wc -c <"$LF_TMP/body") 0" "HEAD $path: status, length, body bytes"
+done
+# Errors too (their text names the method, so only the status is the GET one's).
+for path in /no-such-file.js /api/v1/profiles '/api/v1/leaks?all=maybe'; do
+    lf_req GET "$path"
+    lf_eq "$(head_raw "$path" | cut -d' ' -f1,3)" "$LF_STATUS 0" "HEAD $path: status, body bytes"
+done
+lf_eq "$(head_raw '/api/v1/leaks?x%00=1' | cut -d' ' -f1,3)" "400 0" "HEAD with a NUL key"
 
 lf_stop

@@ -114,7 +114,10 @@ static long request(const char *method, const char *path, const char *data, size
     headers.len = 0;
     headers.data[0] = '\0';
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     if (data != NULL) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, chunked ? -1L : (long)len);
@@ -247,6 +250,21 @@ START_TEST(test_admit)
 }
 END_TEST
 
+START_TEST(test_head)
+{
+    start();
+    ck_assert_int_eq(request("HEAD", "/echo/5?x=1", NULL, 0, false, NULL), 200);
+    ck_assert_uint_eq(body.len, 0);
+    ck_assert_ptr_nonnull(strstr(headers.data, "Content-Length: 26"));
+    ck_assert_ptr_nonnull(strstr(headers.data, "Content-Type: application/json"));
+    ck_assert_int_eq(request("HEAD", "/nope", NULL, 0, false, NULL), 404);
+    ck_assert_uint_eq(body.len, 0);
+    ck_assert_int_eq(request("DELETE", "/echo/1", NULL, 0, false, NULL), 405);
+    ck_assert_ptr_nonnull(strstr(headers.data, "Allow: GET, HEAD"));
+    stop();
+}
+END_TEST
+
 static void *slow_request(void *arg)
 {
     *(long *)arg = request("GET", "/slow/9", NULL, 0, false, NULL);
@@ -280,6 +298,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_auth_before_body);
     tcase_add_test(tc, test_one_reader_of_parameters);
     tcase_add_test(tc, test_admit);
+    tcase_add_test(tc, test_head);
     tcase_add_test(tc, test_close_finishes_in_flight);
     suite_add_tcase(s, tc);
     return s;

@@ -65,7 +65,17 @@ START_TEST(test_match)
     ck_assert_int_eq(match("DELETE", "/api/v1/profiles", &index, &id, allow), ROUTE_BAD_METHOD);
     ck_assert_str_eq(allow, "POST");
     ck_assert_int_eq(match("POST", "/healthz", &index, &id, allow), ROUTE_BAD_METHOD);
-    ck_assert_str_eq(allow, "GET");
+    ck_assert_str_eq(allow, "GET, HEAD");
+    /* HEAD is answered by the GET rows, the wildcard included */
+    ck_assert_int_eq(match("HEAD", "/healthz", &index, &id, allow), ROUTE_FOUND);
+    ck_assert_str_eq(routes[index].metric, "healthz");
+    ck_assert_int_eq(match("HEAD", "/api/v1/locations/7/series", &index, &id, allow), ROUTE_FOUND);
+    ck_assert_str_eq(routes[index].metric, "series");
+    ck_assert(str_eq_cstr(id, "7"));
+    ck_assert_int_eq(match("HEAD", "/uplot.js", &index, &id, allow), ROUTE_FOUND);
+    ck_assert_str_eq(routes[index].metric, "static");
+    ck_assert_int_eq(match("PUT", "/api/v1/silences", &index, &id, allow), ROUTE_BAD_METHOD);
+    ck_assert_str_eq(allow, "GET, HEAD, POST");
     /* the wildcard answers GET only and never turns another method into a 405 */
     ck_assert_int_eq(match("POST", "/index.html", &index, &id, allow), ROUTE_NOT_FOUND);
     ck_assert_int_eq(match("GET", "/app.js", &index, &id, allow), ROUTE_FOUND);
