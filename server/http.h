@@ -1,6 +1,7 @@
 /* http.h - the HTTP layer of the server, a wrapper over libmicrohttpd: it accumulates each
  * request body under its route's cap (413 while receiving), answers 404/405 from the
- * route table, checks bearer tokens before reading a body, calls the route's handler
+ * route table (HEAD by the GET rows), collects the query once and checks it (request.h)
+ * and the bearer token before reading a body, calls the route's handler
  * and turns its result into a response (JSON by jansson, errors as {"error": "..."} with
  * the status of the one lf_code -> HTTP table). It also serves the embedded dashboard
  * with a Content-Security-Policy that forbids inline script.
