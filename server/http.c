@@ -11,7 +11,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +25,6 @@
 #include "utf8.h"
 #include "utf8json.h"
 
-#define MAX_QUERY   32
 #define MAX_HEADERS 64
 #define SMALL_BODY  ((size_t)64 << 10)
 
@@ -63,7 +61,7 @@ struct http_call {
     int status;
     char method[16];
     char path[160]; /* for the access log only */
-    struct http_param query[MAX_QUERY];
+    struct http_param query[REQUEST_MAX_QUERY + 1]; /* one more: "too many" is refused */
     size_t n_query;
     struct http_param headers[MAX_HEADERS];
     size_t n_headers;
@@ -100,31 +98,25 @@ int http_status_for_code(enum lf_code code)
     return 500;
 }
 
-/* ---- request accessors --------------------------------------------------------------- */
-
-const char *request_query(const struct request *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_query; i++) {
-        if (strcmp(req->query[i].key, name) == 0)
-            return req->query[i].value == NULL ? "" : req->query[i].value;
-    }
-    return NULL;
-}
-
-const char *request_header(const struct request *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_headers; i++) {
-        if (strcasecmp(req->headers[i].key, name) == 0)
-            return req->headers[i].value;
-    }
-    return NULL;
-}
+/* ---- responses and admission ------------------------------------------------------- */
 
 void response_release(struct response *resp)
 {
     json_decref(resp->json);
     lf_free(resp->owned_body);
     memset(resp, 0, sizeof(*resp));
+}
+
+int http_admit(const struct route *route, const struct auth *auth, const struct request *req,
+               struct lf_error *err)
+{
+    int rc = request_check_query(req->query, req->n_query, err);
+    if (rc == LF_OK)
+        rc = request_check_headers(req->headers, req->n_headers, err);
+    if (rc == LF_OK && route->auth != AUTH_NONE)
+        rc = auth_check(auth, request_header(req, MHD_HTTP_HEADER_AUTHORIZATION), route->auth,
+                        request_query(req, "service"), err);
+    return rc;
 }
 
 /* ---- the embedded dashboard ---------------------------------------------------------- */
@@ -277,24 +269,49 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_call *ca
 
 /* ---- the request state machine -------------------------------------------------------- */
 
+/* Keeps the query as MHD decoded it, with lengths: a "%00" inside a name or a value is
+ * kept, for request_check_query to refuse. */
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
+                                     size_t key_len, const char *value, size_t value_len)
 {
     (void)kind;
     struct http_call *call = cls;
-    if (call->n_query < MAX_QUERY)
-        call->query[call->n_query++] = (struct http_param){ key, value };
+    if (call->n_query == sizeof(call->query) / sizeof(call->query[0]))
+        return MHD_NO;
+    call->query[call->n_query++] =
+            (struct http_param){ str_make(key, key_len), str_make(value, value_len) };
     return MHD_YES;
 }
 
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      const char *value)
+                                      size_t key_len, const char *value, size_t value_len)
 {
     (void)kind;
     struct http_call *call = cls;
-    if (call->n_headers < MAX_HEADERS)
-        call->headers[call->n_headers++] = (struct http_param){ key, value };
+    if (call->n_headers == MAX_HEADERS)
+        return MHD_NO;
+    call->headers[call->n_headers++] =
+            (struct http_param){ str_make(key, key_len), str_make(value, value_len) };
     return MHD_YES;
+}
+
+/* The request as a handler sees it; the body is added when it is complete. */
+static struct request call_request(const struct http_call *call, const char *url,
+                                   const char *method)
+{
+    struct request req = {
+        .method = method,
+        .path = url,
+        .query = call->query,
+        .n_query = call->n_query,
+        .headers = call->headers,
+        .n_headers = call->n_headers,
+        .id = call->id,
+        .body = str_make(call->body, call->len),
+        .route = call->route,
+        .app = call->server->app,
+    };
+    return req;
 }
 
 static size_t route_body_limit(const struct http_server *server, const struct route *route)
@@ -338,15 +355,14 @@ static enum MHD_Result begin(struct http_server *server, struct MHD_Connection *
     call->route = index;
     const struct route *route = &server->routes[index];
     call->limit = route_body_limit(server, route);
-    if (route->auth != AUTH_NONE) {
-        const char *authorization =
-                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        const char *service = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "service");
-        if (auth_check(server->auth, authorization, route->auth, service, &err) != LF_OK)
-            return respond_error(conn, call, &err, NULL);
-    }
-    const char *length =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    /* the one collection of the query and headers: the checks below and the handler
+     * read these arrays, never MHD again */
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, call);
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, collect_header, call);
+    struct request req = call_request(call, url, method);
+    if (http_admit(route, server->auth, &req, &err) != LF_OK)
+        return respond_error(conn, call, &err, NULL);
+    const char *length = request_header(&req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length != NULL) {
         int64_t declared = 0;
         if (str_to_int64(str_from_cstr(length), &declared) && declared >= 0 &&
@@ -399,20 +415,7 @@ static enum MHD_Result append_body(struct http_call *call, const char *data, siz
 static enum MHD_Result finish(struct http_server *server, struct MHD_Connection *conn,
                               struct http_call *call, const char *url, const char *method)
 {
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, call);
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, call);
-    struct request req = {
-        .method = method,
-        .path = url,
-        .query = call->query,
-        .n_query = call->n_query,
-        .headers = call->headers,
-        .n_headers = call->n_headers,
-        .id = call->id,
-        .body = str_make(call->body, call->len),
-        .route = call->route,
-        .app = server->app,
-    };
+    struct request req = call_request(call, url, method);
     struct response resp;
     memset(&resp, 0, sizeof(resp));
     struct lf_error err;

@@ -33,7 +33,7 @@ int64_t linereader_line_no(const struct linereader *reader)
 
 static int too_long(struct linereader *reader, struct lf_error *err)
 {
-    return lf_fail(err, LF_ETOOBIG, "line %lld: longer than %zu bytes",
+    return lf_fail(err, LF_EINVAL, "line %lld: longer than %zu bytes",
                    (long long)(reader->line_no + 1), reader->max_line_bytes);
 }
 

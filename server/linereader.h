@@ -33,8 +33,9 @@ void linereader_init(struct linereader *reader, size_t max_line_bytes);
 void linereader_release(struct linereader *reader);
 
 /* Splits (buf, len) and calls fn for every line it completes, in order. Returns LF_OK,
- * the first code fn returned, LF_ETOOBIG ("line N: longer than M bytes", raised as soon
- * as the line passes the cap, not at its end) or LF_ENOMEM. */
+ * the first code fn returned, LF_EINVAL ("line N: longer than M bytes", raised as soon
+ * as the line passes the cap, not at its end: no profile format has such lines, so it
+ * is malformed input, not a body too large) or LF_ENOMEM. */
 int linereader_feed(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
                     void *ctx, struct lf_error *err);
 

@@ -32,9 +32,10 @@ struct parse_debug1 *parse_debug1_create(const struct parse_limits *limits, stac
                                          void *ctx);
 
 /* Feeds the next chunk; chunks may split lines anywhere. Returns LF_OK or the first
- * error: LF_EINVAL ("line 3: malformed frame line, ..."), LF_ETOOBIG (a line over
- * max_line_bytes, or more labels than max_labels), LF_ENOMEM, or the sink's own code and
- * message. After an error every later call fails with the same code. */
+ * error: LF_EINVAL ("line 3: malformed frame line, ...", and a line over
+ * max_line_bytes, a record's text over its cap or more labels than max_labels),
+ * LF_ENOMEM, or the sink's own code and message. After an error every later call fails
+ * with the same code. */
 int parse_debug1_feed(struct parse_debug1 *parser, const char *buf, size_t len,
                       struct lf_error *err);
 

@@ -114,7 +114,7 @@ static int text_add(struct parse_debug2 *parser, struct str s, size_t *off, int6
 {
     if (s.len > parser->text_cap - parser->text_len) {
         if (s.len > parser->max_text - parser->text_len)
-            return lf_fail(err, LF_ETOOBIG, "line %lld: goroutine text over %zu bytes",
+            return lf_fail(err, LF_EINVAL, "line %lld: goroutine text over %zu bytes",
                            (long long)line_no, parser->max_text);
         size_t cap = parser->text_cap == 0 ? 4096 : parser->text_cap;
         while (s.len > cap - parser->text_len)

@@ -41,9 +41,9 @@ struct parse_debug2 *parse_debug2_create(const struct parse_limits *limits, stac
                                          void *ctx);
 
 /* Feeds the next chunk; chunks may split lines anywhere. Returns LF_OK or the first
- * error: LF_EINVAL ("line 812: malformed goroutine header"), LF_ETOOBIG ("line 9: longer
- * than 1048576 bytes"), LF_ENOMEM, or the sink's own code and message. After an error
- * every later call fails with the same code. */
+ * error: LF_EINVAL ("line 812: malformed goroutine header", "line 9: longer than 1048576
+ * bytes", a goroutine's text over its cap), LF_ENOMEM, or the sink's own code and
+ * message. After an error every later call fails with the same code. */
 int parse_debug2_feed(struct parse_debug2 *parser, const char *buf, size_t len,
                       struct lf_error *err);
 
