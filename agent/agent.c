@@ -257,6 +257,11 @@ static void read_meta(struct agent *agent, struct target_state *ts, double asked
         memcpy(ts->problem, m.problem, sizeof(ts->problem));
     }
 
+    /* within a second of the last one: the same start (exporters that compute it as now
+     * minus uptime cross a second boundary now and then); no restart is that short-lived */
+    if (m.started > 0 && ts->last_started > 0 && m.started - ts->last_started <= 1 &&
+        ts->last_started - m.started <= 1)
+        m.started = ts->last_started;
     ts->started = m.started;
     const char *from = NULL;
     const char *version = "";
