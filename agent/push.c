@@ -113,22 +113,29 @@ enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *me
     struct curl_slist *headers = NULL;
     char *service = curl_easy_escape(c, meta->service, 0);
     char *instance = curl_easy_escape(c, meta->instance, 0);
+    char *version = meta->version[0] != '\0' ? curl_easy_escape(c, meta->version, 0) : NULL;
     char *url = NULL;
     struct answer answer = { .len = 0 };
     *retry_after_s = 0;
-    if (service == NULL || instance == NULL) {
+    if (service == NULL || instance == NULL || (meta->version[0] != '\0' && version == NULL)) {
         outcome = fail_retry(err, "out of memory");
         goto out;
     }
     size_t url_size = strlen(pusher->server) + strlen(service) + strlen(instance) +
-                      strlen(meta->format) + 128;
+                      strlen(meta->format) + (version != NULL ? strlen(version) : 0) + 192;
     url = lf_malloc(url_size);
     if (url == NULL) {
         outcome = fail_retry(err, "out of memory");
         goto out;
     }
-    snprintf(url, url_size, "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64 "&format=%s",
-             pusher->server, service, instance, meta->ts, meta->format);
+    /* the target's start time and version as scraped with this profile, when known */
+    char started[48] = "";
+    if (meta->started > 0)
+        snprintf(started, sizeof(started), "&started=%" PRId64, meta->started);
+    snprintf(url, url_size,
+             "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64 "&format=%s%s%s%s",
+             pusher->server, service, instance, meta->ts, meta->format, started,
+             version != NULL ? "&version=" : "", version != NULL ? version : "");
 
     char key_header[64];
     snprintf(key_header, sizeof(key_header), "Idempotency-Key: %s", meta->key);
@@ -203,6 +210,7 @@ out:
     curl_slist_free_all(headers);
     curl_free(service);
     curl_free(instance);
+    curl_free(version);
     lf_free(url);
     return outcome;
 }

@@ -22,7 +22,8 @@ struct pusher *pusher_create(const char *server, const char *token, const char *
                              long connect_timeout_ms, long timeout_ms, struct lf_error *err);
 void pusher_free(struct pusher *pusher);
 
-/* POSTs (body, len) to SERVER/api/v1/profiles?service=&instance=&ts=&format=. A
+/* POSTs (body, len) to SERVER/api/v1/profiles?service=&instance=&ts=&format=, with
+ * &started= and &version= when meta holds them (what the target said at the scrape). A
  * goroutineleak profile needs no mark of its own: the body says what it is (the pprof
  * sample type "goroutineleak", the debug=1 header "goroutineleak profile: total N", the
  * debug=2 wait reasons "(leaked)") and the server's parsers read that.

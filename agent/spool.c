@@ -279,15 +279,22 @@ const char *spool_dir(const struct spool *spool)
  *   leak 0
  *   encoding identity|gzip
  *   key 0123456789abcdef0123456789abcdef
+ *   started 1795590000      only when known: the target's process start, unix seconds
+ *   version 1.4.2           only when known: the service's version
  *   length 1234
  *   crc32 89abcdef          CRC-32 of every byte above this line, then of the body
  *   (empty line)
  *   body
+ *
+ * started and version came later: a file without them is read as before, and a file
+ * without known values is written exactly as before.
  */
 
-static const char *const header_keys[] = { "service",  "instance", "ts",     "format", "leak",
-                                           "encoding", "key",      "length", "crc32" };
+static const char *const header_keys[] = { "service", "instance", "ts",   "format",
+                                           "leak",    "encoding", "key",  "started",
+                                           "version", "length",   "crc32" };
 enum { N_HEADER_KEYS = sizeof(header_keys) / sizeof(header_keys[0]) };
+enum { HEADER_STARTED = 7, HEADER_VERSION = 8 }; /* the optional lines */
 
 static bool text_ok(const char *s, size_t max)
 {
@@ -337,6 +344,10 @@ static int validate_meta(const struct spool_meta *meta, struct lf_error *err)
         return lf_fail(err, LF_EINVAL, "spool: bad format '%.15s'", meta->format);
     if (!key_ok(meta->key, strnlen(meta->key, sizeof(meta->key))))
         return lf_fail(err, LF_EINVAL, "spool: bad idempotency key");
+    if (meta->started < 0)
+        return lf_fail(err, LF_EINVAL, "spool: bad start time");
+    if (meta->version[0] != '\0' && !text_ok(meta->version, sizeof(meta->version)))
+        return lf_fail(err, LF_EINVAL, "spool: bad version");
     return LF_OK;
 }
 
@@ -378,11 +389,16 @@ int spool_put(struct spool *spool, const struct spool_meta *meta, const char *bo
         return rc;
 
     char header[SPOOL_HEADER_MAX];
+    char started[32] = "";
+    if (meta->started > 0)
+        snprintf(started, sizeof(started), "started %" PRId64 "\n", meta->started);
     int n = snprintf(header, sizeof(header),
                      SPOOL_MAGIC "service %s\ninstance %s\nts %" PRId64 "\nformat %s\nleak %d\n"
-                                 "encoding %s\nkey %s\nlength %zu\n",
+                                 "encoding %s\nkey %s\n%s%s%s%slength %zu\n",
                      meta->service, meta->instance, meta->ts, meta->format, meta->leak ? 1 : 0,
-                     meta->gzip ? "gzip" : "identity", meta->key, len);
+                     meta->gzip ? "gzip" : "identity", meta->key, started,
+                     meta->version[0] != '\0' ? "version " : "", meta->version,
+                     meta->version[0] != '\0' ? "\n" : "", len);
     if (n < 0 || (size_t)n >= sizeof(header) - 32)
         return lf_fail(err, LF_EINVAL, "spool: header too long");
     size_t header_len = (size_t)n;
@@ -547,6 +563,7 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
     size_t crc_line_start = 0;
     int64_t length = -1;
     unsigned long crc_want = 0;
+    size_t line_no = 1;
     for (size_t k = 0; k < N_HEADER_KEYS; k++) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
         if (nl == NULL)
@@ -554,8 +571,13 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
         struct str line = str_make(buf + pos, (size_t)(nl - (buf + pos)));
         size_t key_len = strlen(header_keys[k]);
         if (line.len <= key_len || memcmp(line.p, header_keys[k], key_len) != 0 ||
-            line.p[key_len] != ' ')
-            return lf_fail(err, LF_EINVAL, "header line %zu: expected '%s'", k + 2, header_keys[k]);
+            line.p[key_len] != ' ') {
+            if (k == HEADER_STARTED || k == HEADER_VERSION)
+                continue; /* optional: the line is read against the next key */
+            return lf_fail(err, LF_EINVAL, "header line %zu: expected '%s'", line_no + 1,
+                           header_keys[k]);
+        }
+        line_no++;
         struct str value = str_make(line.p + key_len + 1, line.len - key_len - 1);
         bool ok = true;
         int64_t v = 0;
@@ -587,10 +609,16 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
             if (ok)
                 memcpy(meta->key, value.p, value.len);
             break;
-        case 7:
+        case HEADER_STARTED:
+            ok = str_to_int64(value, &meta->started) && meta->started > 0;
+            break;
+        case HEADER_VERSION:
+            ok = take_text(value, meta->version, sizeof(meta->version));
+            break;
+        case 9:
             ok = str_to_int64(value, &length) && length >= 0;
             break;
-        case 8:
+        case 10:
             crc_line_start = pos;
             ok = parse_hex32(value, &crc_want);
             break;
@@ -598,7 +626,7 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
             ok = false;
         }
         if (!ok)
-            return lf_fail(err, LF_EINVAL, "header line %zu: bad %s", k + 2, header_keys[k]);
+            return lf_fail(err, LF_EINVAL, "header line %zu: bad %s", line_no, header_keys[k]);
         pos = (size_t)(nl - buf) + 1;
     }
     if (pos >= len || buf[pos] != '\n')

@@ -12,7 +12,8 @@
 
 #include "error.h"
 
-#define SPOOL_KEY_LEN 32 /* hex digits of the 128-bit idempotency key */
+#define SPOOL_KEY_LEN     32  /* hex digits of the 128-bit idempotency key */
+#define SPOOL_VERSION_MAX 128 /* bytes of the service's version */
 
 /* What the server needs besides the body. Text fields hold no control characters. */
 struct spool_meta {
@@ -23,6 +24,10 @@ struct spool_meta {
     bool leak;                   /* from /debug/pprof/goroutineleak: confirmed leaks */
     bool gzip;                   /* body is gzip for Content-Encoding (text formats) */
     char key[SPOOL_KEY_LEN + 1]; /* Idempotency-Key, lower-case hex */
+    /* What the target said about itself when it was scraped, pushed with the profile
+     * (a replay carries the values of its scrape, not of the replay): */
+    int64_t started;                     /* its process start, unix seconds; 0 = unknown */
+    char version[SPOOL_VERSION_MAX + 1]; /* the service's version; "" = unknown */
 };
 
 struct spool_limits {

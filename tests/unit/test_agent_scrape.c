@@ -31,6 +31,15 @@ START_TEST(test_urls_and_formats)
                                 SCRAPE_FORMAT_PPROF, url, 40, &err),
                      LF_EINVAL);
 
+    ck_assert_int_eq(scrape_metrics_url("http://h:1//", "/metrics", url, sizeof(url), &err), LF_OK);
+    ck_assert_str_eq(url, "http://h:1/metrics");
+    ck_assert_int_eq(
+            scrape_metrics_url("https://h/base", "/internal/m?x=1", url, sizeof(url), &err), LF_OK);
+    ck_assert_str_eq(url, "https://h/base/internal/m?x=1");
+    ck_assert_int_eq(scrape_metrics_url("http://a-very-long-host-name.example:6060", "/metrics",
+                                        url, 40, &err),
+                     LF_EINVAL);
+
     enum scrape_format f;
     ck_assert(scrape_format_from_name("debug2", &f) && f == SCRAPE_FORMAT_DEBUG2);
     ck_assert(scrape_format_from_name("pprof", &f) && f == SCRAPE_FORMAT_PPROF);
@@ -84,6 +93,10 @@ START_TEST(test_nobody_listening)
     ck_assert_msg(strstr(err.msg, "GET 'http://127.0.0.1:1/debug/pprof/goroutine?debug=0': ") ==
                           err.msg,
                   "%s", err.msg);
+    ck_assert_int_eq(scraper_get_metrics(scraper, "http://127.0.0.1:1/metrics", &body, &len, &err),
+                     LF_EIO);
+    ck_assert_ptr_null(body);
+    ck_assert_msg(strstr(err.msg, "GET 'http://127.0.0.1:1/metrics': ") == err.msg, "%s", err.msg);
     scraper_free(scraper);
 
     struct pusher *pusher = pusher_create("http://127.0.0.1:1/", "tok", NULL, 1000, 2000, &err);

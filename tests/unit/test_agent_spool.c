@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "alloc.h"
 #include "check_main.h"
 #include "spool.h"
@@ -388,6 +390,12 @@ START_TEST(test_bad_meta_refused)
     m = meta_n(1);
     snprintf(m.format, sizeof(m.format), "de bug");
     ck_assert_int_eq(spool_put(s, &m, "b", 1, &err), LF_EINVAL);
+    m = meta_n(1);
+    snprintf(m.version, sizeof(m.version), "1.0\nkey 0123");
+    ck_assert_int_eq(spool_put(s, &m, "b", 1, &err), LF_EINVAL);
+    m = meta_n(1);
+    m.started = -1;
+    ck_assert_int_eq(spool_put(s, &m, "b", 1, &err), LF_EINVAL);
     ck_assert_uint_eq(spool_count(s), 0);
     ck_assert_int_eq(count_files(NULL), 0);
     spool_close(s);
@@ -440,6 +448,123 @@ START_TEST(test_every_allocation_failure_is_clean)
 }
 END_TEST
 
+/* Writes dir/NAME as a spool file: header_lines (every header line after the magic and
+ * before crc32), the CRC an agent computes, the empty line and body. */
+static void write_spool_file(const char *name, const char *header_lines, const char *body)
+{
+    char text[2048];
+    int n = snprintf(text, sizeof(text), "leakfleet-spool 1\n%slength %zu\n", header_lines,
+                     strlen(body));
+    ck_assert(n > 0 && (size_t)n < sizeof(text));
+    uLong crc = crc32(0L, (const Bytef *)text, (uInt)n);
+    crc = crc32(crc, (const Bytef *)body, (uInt)strlen(body));
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "%scrc32 %08lx\n\n%s", text, (unsigned long)crc, body);
+    fclose(f);
+}
+
+/* The whole header of the oldest queued file. */
+static void oldest_header(char *out, size_t size)
+{
+    char path[PATH_MAX];
+    oldest_path(path, sizeof(path));
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(out, 1, size - 1, f);
+    fclose(f);
+    out[len] = '\0';
+    char *end = strstr(out, "\n\n");
+    ck_assert_ptr_nonnull(end);
+    end[1] = '\0';
+}
+
+START_TEST(test_started_and_version_kept)
+{
+    struct lf_error err = { 0 };
+    struct spool *s = spool_open(dir, &roomy, &err);
+    ck_assert_ptr_nonnull(s);
+    struct spool_meta m = meta_n(1);
+    m.started = 1795590000;
+    snprintf(m.version, sizeof(m.version), "1.4.2 (rc \"1\") \xc3\xa9");
+    ck_assert_msg(spool_put(s, &m, "with", 4, &err) == LF_OK, "%s", err.msg);
+    m = meta_n(2);
+    ck_assert_msg(spool_put(s, &m, "without", 7, &err) == LF_OK, "%s", err.msg);
+
+    char header[1024];
+    oldest_header(header, sizeof(header));
+    ck_assert_msg(strstr(header, "\nkey 00000000000000000000000000000abd\nstarted 1795590000\n"
+                                 "version 1.4.2 (rc \"1\") \xc3\xa9\nlength 4\n") != NULL,
+                  "%s", header);
+    struct spool_meta got;
+    char *data = NULL;
+    size_t len = 0;
+    ck_assert_msg(spool_peek(s, &got, &data, &len, &err) == LF_OK, "%s", err.msg);
+    ck_assert_int_eq(got.started, 1795590000);
+    ck_assert_str_eq(got.version, "1.4.2 (rc \"1\") \xc3\xa9");
+    ck_assert_str_eq(got.instance, "host-1");
+    lf_free(data);
+    ck_assert_int_eq(spool_remove(s, &err), LF_OK);
+
+    /* without values the file is what an agent without them wrote */
+    oldest_header(header, sizeof(header));
+    ck_assert_msg(strstr(header, "\nkey 00000000000000000000000000000abe\nlength 7\n") != NULL,
+                  "%s", header);
+    expect_oldest(s, 2, "without");
+    ck_assert_msg(spool_peek(s, &got, &data, &len, &err) == LF_OK, "%s", err.msg);
+    ck_assert_int_eq(got.started, 0);
+    ck_assert_str_eq(got.version, "");
+    lf_free(data);
+    spool_close(s);
+}
+END_TEST
+
+START_TEST(test_files_of_older_agents_replay)
+{
+    /* the header an agent wrote before started and version existed */
+    write_spool_file("01795600000000000000-0123456789abcdef0123456789abcdef.prof",
+                     "service checkout\ninstance host-1\nts 1795600000\nformat pprof\nleak 0\n"
+                     "encoding identity\nkey 0123456789abcdef0123456789abcdef\n",
+                     "old body");
+    /* one with only a version, and one with a start time that is no unix time */
+    write_spool_file("01795600000000000001-0123456789abcdef0123456789abcde0.prof",
+                     "service checkout\ninstance host-1\nts 1795600001\nformat debug1\nleak 1\n"
+                     "encoding gzip\nkey 0123456789abcdef0123456789abcde0\nversion v2\n",
+                     "versioned");
+    write_spool_file("01795600000000000002-0123456789abcdef0123456789abcde1.prof",
+                     "service checkout\ninstance host-1\nts 1795600002\nformat pprof\nleak 0\n"
+                     "encoding identity\nkey 0123456789abcdef0123456789abcde1\nstarted 0\n",
+                     "bad start");
+    struct lf_error err = { 0 };
+    struct spool *s = spool_open(dir, &roomy, &err);
+    ck_assert_ptr_nonnull(s);
+    struct spool_meta got;
+    char *data = NULL;
+    size_t len = 0;
+    ck_assert_msg(spool_peek(s, &got, &data, &len, &err) == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(data, "old body");
+    ck_assert_str_eq(got.key, "0123456789abcdef0123456789abcdef");
+    ck_assert_int_eq(got.ts, 1795600000);
+    ck_assert_int_eq(got.started, 0);
+    ck_assert_str_eq(got.version, "");
+    lf_free(data);
+    ck_assert_int_eq(spool_remove(s, &err), LF_OK);
+    ck_assert_msg(spool_peek(s, &got, &data, &len, &err) == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(data, "versioned");
+    ck_assert(got.leak && got.gzip);
+    ck_assert_int_eq(got.started, 0);
+    ck_assert_str_eq(got.version, "v2");
+    lf_free(data);
+    ck_assert_int_eq(spool_remove(s, &err), LF_OK);
+    ck_assert_int_eq(spool_peek(s, &got, &data, &len, &err), LF_ENOTFOUND);
+    ck_assert_uint_eq(spool_corrupt(s), 1);
+    ck_assert_int_eq(count_files("corrupt"), 1);
+    spool_close(s);
+}
+END_TEST
+
 static Suite *spool_suite(void)
 {
     Suite *s = suite_create("agent_spool");
@@ -463,6 +588,11 @@ static Suite *spool_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_file_limit_drops_oldest);
     tcase_add_test(tc, test_byte_limit_drops_oldest_and_too_big);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("scrape_values");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_started_and_version_kept);
+    tcase_add_test(tc, test_files_of_older_agents_replay);
     suite_add_tcase(s, tc);
     return s;
 }
