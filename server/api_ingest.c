@@ -2,7 +2,9 @@
  * Auth, the raw-body cap and the query's bytes were already enforced by http.c
  * (http_admit); this file validates the parameters (400 naming the parameter), removes
  * Content-Encoding: gzip under the decoded-size cap (stopped while inflating: 413), and answers 201
- * for a stored push, 200 for an Idempotency-Key replay. Parsing and storage are ingest.c's. */
+ * for a stored push, 200 for an Idempotency-Key replay, 422 for another request under a
+ * used key (ingest fingerprints the decoded body, so gzip on the wire or not is the same
+ * request). Parsing and storage are ingest.c's. */
 #include "routes.h"
 
 #include <string.h>

@@ -85,6 +85,8 @@ const char *lf_code_name(enum lf_code code)
         return "unavailable";
     case LF_EINTERNAL:
         return "internal error";
+    case LF_EMISMATCH:
+        return "mismatch";
     }
     return "unknown error";
 }

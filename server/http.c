@@ -87,6 +87,8 @@ int http_status_for_code(enum lf_code code)
         return 409;
     case LF_ETOOBIG:
         return 413;
+    case LF_EMISMATCH:
+        return 422;
     case LF_EUNAVAIL:
         return 503;
     case LF_ENOMEM:

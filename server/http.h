@@ -62,7 +62,7 @@ void response_release(struct response *resp);
 int http_admit(const struct route *route, const struct auth *auth, const struct request *req,
                struct lf_error *err);
 
-/* The HTTP status for an error code: 400, 401, 403, 404, 409, 413, 500 or 503. */
+/* The HTTP status for an error code: 400, 401, 403, 404, 409, 413, 422, 500 or 503. */
 int http_status_for_code(enum lf_code code);
 
 /* Handler for GET of the embedded dashboard: "/" is index.html, "/NAME" is web/NAME;

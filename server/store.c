@@ -73,12 +73,13 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "ON CONFLICT(name) DO UPDATE SET owner = coalesce(excluded.owner, owner) "
             "RETURNING id",
     /* ?1 service_id, ?2 key */
-    [STORE_STMT_IDEMPOTENT_FIND] = "SELECT id, goroutines, locations FROM profiles "
+    [STORE_STMT_IDEMPOTENT_FIND] = "SELECT id, goroutines, locations, request_hash FROM profiles "
                                    "WHERE service_id = ?1 AND idempotency_key = ?2",
     /* ?1 service name, ?2 key */
-    [STORE_STMT_IDEMPOTENT_FIND_BY_NAME] = "SELECT p.id, p.goroutines, p.locations FROM profiles p "
-                                           "JOIN services s ON s.id = p.service_id "
-                                           "WHERE s.name = ?1 AND p.idempotency_key = ?2",
+    [STORE_STMT_IDEMPOTENT_FIND_BY_NAME] =
+            "SELECT p.id, p.goroutines, p.locations, p.request_hash FROM profiles p "
+            "JOIN services s ON s.id = p.service_id "
+            "WHERE s.name = ?1 AND p.idempotency_key = ?2",
     /* ?1 service_id, ?2 name */
     [STORE_STMT_INSTANCE_FIND] = "SELECT id FROM instances WHERE service_id = ?1 AND name = ?2",
     /* ?1 service_id, ?2 name, ?3 received; INSTANCE_PUSHED then counts its first push */
@@ -94,11 +95,12 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "latest_ts = CASE WHEN latest_ts IS NULL OR latest_ts <= ?4 THEN ?4 "
             "ELSE latest_ts END WHERE id = ?1",
     /* ?1 service_id, ?2 instance_id, ?3 ts, ?4 received, ?5 format, ?6 goroutines,
-     * ?7 locations, ?8 key or NULL, ?9 version or NULL, ?10 started or NULL, ?11 busy */
+     * ?7 locations, ?8 key or NULL, ?9 version or NULL, ?10 started or NULL, ?11 busy,
+     * ?12 request hash or NULL */
     [STORE_STMT_PROFILE_INSERT] =
             "INSERT INTO profiles(service_id, instance_id, ts, received, format, goroutines, "
-            "locations, idempotency_key, version, started, busy) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "locations, idempotency_key, version, started, busy, request_hash) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     /* ?1 function, ?2 file, ?3 line, ?4 op */
     [STORE_STMT_LOCATION_FIND] =
             "SELECT id, is_channel, in_repo, repo_path, owner, first_seen FROM locations "
@@ -685,9 +687,12 @@ static int step_done(struct store_conn *conn, sqlite3_stmt *stmt, const char *wh
     return LF_OK;
 }
 
+/* Looks (service, key) up; a stored key answers only the request it was first used
+ * with: the same request_hash, or any request when the row has none (stored before
+ * migration 0007 kept hashes). Another request under the key is LF_EMISMATCH. */
 static int find_idempotent(struct store_conn *conn, enum store_stmt_id id, sqlite3_int64 service_id,
-                           struct str service, struct str key, struct store_put_result *out,
-                           bool *found, struct lf_error *err)
+                           struct str service, struct str key, struct str request_hash,
+                           struct store_put_result *out, bool *found, struct lf_error *err)
 {
     sqlite3_stmt *stmt = store_stmt(conn, id);
     if (id == STORE_STMT_IDEMPOTENT_FIND)
@@ -697,7 +702,14 @@ static int find_idempotent(struct store_conn *conn, enum store_stmt_id id, sqlit
     bind_str(stmt, 2, key);
     int rc = sqlite3_step(stmt);
     *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW) {
+    bool same = true;
+    if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
+        const void *stored = sqlite3_column_blob(stmt, 3);
+        size_t len = (size_t)sqlite3_column_bytes(stmt, 3);
+        same = len == request_hash.len && len > 0 && stored != NULL &&
+               memcmp(stored, request_hash.p, len) == 0;
+    }
+    if (rc == SQLITE_ROW && same) {
         out->profile_id = sqlite3_column_int64(stmt, 0);
         out->goroutines = sqlite3_column_int64(stmt, 1);
         out->locations = sqlite3_column_int64(stmt, 2);
@@ -706,19 +718,22 @@ static int find_idempotent(struct store_conn *conn, enum store_stmt_id id, sqlit
     sqlite3_reset(stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(conn, err, LF_EDB, "idempotency look-up");
+    if (!same)
+        return lf_fail(err, LF_EMISMATCH, STORE_KEY_REUSED);
     return LF_OK;
 }
 
 int store_find_idempotent(struct store *store, struct str service, struct str key,
-                          struct store_put_result *out, bool *found, struct lf_error *err)
+                          struct str request_hash, struct store_put_result *out, bool *found,
+                          struct lf_error *err)
 {
     *found = false;
     struct store_conn *conn = NULL;
     int rc = store_reader_acquire(store, &conn, err);
     if (rc != LF_OK)
         return rc;
-    rc = find_idempotent(conn, STORE_STMT_IDEMPOTENT_FIND_BY_NAME, 0, service, key, out, found,
-                         err);
+    rc = find_idempotent(conn, STORE_STMT_IDEMPOTENT_FIND_BY_NAME, 0, service, key, request_hash,
+                         out, found, err);
     store_reader_release(store, conn);
     return rc;
 }
@@ -1048,6 +1063,10 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     memset(out, 0, sizeof(*out));
     if (str_is_empty(profile->service) || str_is_empty(profile->instance))
         return lf_fail(err, LF_EINVAL, "store: empty service or instance name");
+    /* a key stored without its request would answer any request under it */
+    if (!str_is_empty(profile->idempotency_key) &&
+        (str_is_empty(profile->request_hash) || profile->request_hash.len > 64))
+        return lf_fail(err, LF_EINVAL, "store: idempotency key without a request hash");
     int rc;
     int64_t service_id = 0, instance_id = 0, profile_id = 0;
     struct sample_row stack_rows[64], *rows = stack_rows;
@@ -1057,7 +1076,7 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     if (!str_is_empty(profile->idempotency_key)) {
         bool found = false;
         rc = find_idempotent(conn, STORE_STMT_IDEMPOTENT_FIND, service_id, STR_NULL,
-                             profile->idempotency_key, out, &found, err);
+                             profile->idempotency_key, profile->request_hash, out, &found, err);
         if (rc != LF_OK || found)
             return rc;
     }
@@ -1096,6 +1115,11 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     else
         sqlite3_bind_null(stmt, 10);
     sqlite3_bind_int64(stmt, 11, profile->busy);
+    if (!str_is_empty(profile->idempotency_key))
+        sqlite3_bind_blob(stmt, 12, profile->request_hash.p, (int)profile->request_hash.len,
+                          SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, 12);
     if ((rc = step_done(conn, stmt, "insert profile", err)) != LF_OK)
         goto out;
     profile_id = sqlite3_last_insert_rowid(conn->db);

@@ -1,8 +1,9 @@
 /* test_ingest.c - unit tests of ingest on the real shop-n25 dumps (tests/fixtures):
  * every format through parse, classify, aggregate, attribute and the writer into the
  * store; exact inventory counts across two instances; series across several pushes;
- * idempotent retries; refused input; names that are not UTF-8 stored repaired in every
- * format; group commit of concurrent real ingests. */
+ * idempotent retries, and keys reused for another request refused (also concurrently);
+ * refused input; names that are not UTF-8 stored repaired in every format; group commit
+ * of concurrent real ingests. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,12 +286,20 @@ START_TEST(test_idempotent_retries_count_once)
         ck_assert_int_eq(again.goroutines, 279);
         ck_assert_int_eq(again.locations, first.locations);
     }
-    /* a retry answers even when its body would no longer parse */
-    struct file garbage = { (char *)(uintptr_t) "not a profile", 13 };
-    struct ingest_result r = push("a", 1000, &garbage, "k-1");
-    ck_assert_int_eq(r.profile_id, first.profile_id);
-    json_t *out = NULL;
+    /* another body under the key is not a retry: refused before it is parsed */
+    struct ingest_request garbage = {
+        .service = STR_LIT("shop"),
+        .instance = STR_LIT("a"),
+        .ts = 1000,
+        .idempotency_key = STR_LIT("k-1"),
+        .body = "not a profile",
+        .body_len = 13,
+    };
+    struct ingest_result r;
     struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(ingest_profile(&ctx, &garbage, &r, &err), LF_EMISMATCH);
+    ck_assert_str_eq(err.msg, "Idempotency-Key reused with a different request");
+    json_t *out = NULL;
     ck_assert_int_eq(query_services(store, NULL, &out, &err), LF_OK);
     json_t *a = json_array_get(
             json_object_get(json_array_get(json_object_get(out, "services"), 0), "instances"), 0);
@@ -303,9 +312,104 @@ START_TEST(test_idempotent_retries_count_once)
 }
 END_TEST
 
+/* Each field of a push changes its fingerprint; identical pushes share it; bytes moved
+ * between neighbouring fields do not. */
+START_TEST(test_fingerprint_covers_every_field)
+{
+    struct ingest_request base = {
+        .service = STR_LIT("shop"),
+        .instance = STR_LIT("host-a"),
+        .ts = 1000,
+        .format = PARSE_FORMAT_AUTO,
+        .idempotency_key = STR_LIT("K"),
+        .version = STR_LIT("v1"),
+        .body = pprof.data,
+        .body_len = pprof.len,
+    };
+    enum { VARIANTS = 11 };
+    struct ingest_request v[VARIANTS];
+    for (int i = 0; i < VARIANTS; i++)
+        v[i] = base;
+    v[1].service = STR_LIT("shoP");
+    v[2].instance = STR_LIT("host-b");
+    v[3].ts = 0;
+    v[4].format = PARSE_FORMAT_PPROF;
+    v[5].version = STR_NULL;
+    v[6].body_len = pprof.len - 1;
+    v[7].body = debug2.data;
+    v[7].body_len = debug2.len;
+    v[8].instance = STR_LIT("host-av1"); /* "v1" moved from the version into the instance */
+    v[8].version = STR_NULL;
+    v[9].started = 900;
+    v[10].idempotency_key = STR_LIT("another key"); /* the key is not part of the request */
+    unsigned char fp[VARIANTS][INGEST_FINGERPRINT_LEN];
+    for (int i = 0; i < VARIANTS; i++)
+        ingest_fingerprint(&v[i], fp[i]);
+    for (int i = 0; i < VARIANTS - 1; i++)
+        for (int j = i + 1; j < VARIANTS - 1; j++)
+            ck_assert_msg(memcmp(fp[i], fp[j], INGEST_FINGERPRINT_LEN) != 0,
+                          "variants %d and %d share a fingerprint", i, j);
+    ck_assert_mem_eq(fp[10], fp[0], INGEST_FINGERPRINT_LEN);
+    /* a copy of the body elsewhere in memory is the same request */
+    char *copy = malloc(pprof.len);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, pprof.data, pprof.len);
+    struct ingest_request same = base;
+    same.body = copy;
+    unsigned char again[INGEST_FINGERPRINT_LEN];
+    ingest_fingerprint(&same, again);
+    ck_assert_mem_eq(again, fp[0], INGEST_FINGERPRINT_LEN);
+    free(copy);
+
+    /* what it costs: one BLAKE2b pass over the body */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    enum { ROUNDS = 2000 };
+    for (int i = 0; i < ROUNDS; i++)
+        ingest_fingerprint(&base, again);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 /
+                ROUNDS;
+    printf("fingerprint of the %zu-byte pprof fixture: %.2f us\n", pprof.len, us);
+}
+END_TEST
+
+/* The attack: profile A for host-a with key K, then profile B for host-b with K. B must
+ * be refused, not acknowledged with A's id while host-b gets nothing. */
+START_TEST(test_key_reused_for_another_profile_is_refused)
+{
+    struct ingest_result a = push("host-a", 1000, &pprof, "K");
+    ck_assert(!a.replayed);
+    struct ingest_request b = {
+        .service = STR_LIT("shop"),
+        .instance = STR_LIT("host-b"),
+        .ts = 1000,
+        .format = PARSE_FORMAT_AUTO,
+        .idempotency_key = STR_LIT("K"),
+        .body = debug2.data,
+        .body_len = debug2.len,
+    };
+    struct ingest_result r;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(ingest_profile(&ctx, &b, &r, &err), LF_EMISMATCH);
+    ck_assert_str_eq(err.msg, STORE_KEY_REUSED);
+    ck_assert_int_eq(r.profile_id, 0);
+    struct ingest_result again = push("host-a", 1000, &pprof, "K");
+    ck_assert(again.replayed);
+    ck_assert_int_eq(again.profile_id, a.profile_id);
+    json_t *out = NULL;
+    ck_assert_int_eq(query_services(store, NULL, &out, &err), LF_OK);
+    json_t *instances =
+            json_object_get(json_array_get(json_object_get(out, "services"), 0), "instances");
+    ck_assert_uint_eq(json_array_size(instances), 1); /* no host-b */
+    json_decref(out);
+}
+END_TEST
+
 struct racer {
     struct ingest_result result;
     int rc;
+    int variant;
 };
 
 static void *push_same_key(void *arg)
@@ -362,6 +466,70 @@ static int push_err(const char *service, const char *instance, int64_t ts, const
     struct ingest_result out;
     return ingest_profile(&ctx, &req, &out, err);
 }
+
+static void *push_variant(void *arg)
+{
+    struct racer *r = arg;
+    struct ingest_request req = {
+        .service = STR_LIT("shop"),
+        .instance = r->variant == 2 ? STR_LIT("q") : STR_LIT("p"),
+        .ts = r->variant == 3 ? 1060 : 1000,
+        .format = PARSE_FORMAT_AUTO,
+        .idempotency_key = STR_LIT("mixed"),
+        .body = r->variant == 1 ? debug2.data : pprof.data,
+        .body_len = r->variant == 1 ? debug2.len : pprof.len,
+    };
+    struct lf_error err;
+    r->rc = ingest_profile(&ctx, &req, &r->result, &err);
+    return NULL;
+}
+
+/* Twenty concurrent pushes under one key, four different requests among them: one is
+ * stored, the ones identical to it answer its id, every other one is refused. */
+START_TEST(test_concurrent_mixed_requests_one_key)
+{
+    enum { N = 20 };
+    pthread_t threads[N];
+    struct racer racers[N];
+    memset(racers, 0, sizeof(racers));
+    for (int i = 0; i < N; i++) {
+        racers[i].variant = i % 4;
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, push_variant, &racers[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(threads[i], NULL);
+    int stored = -1;
+    for (int i = 0; i < N; i++) {
+        if (racers[i].rc == LF_OK && !racers[i].result.replayed) {
+            ck_assert_int_eq(stored, -1);
+            stored = i;
+        }
+    }
+    ck_assert_int_ge(stored, 0);
+    int replays = 0, refused = 0;
+    for (int i = 0; i < N; i++) {
+        if (i == stored)
+            continue;
+        if (racers[i].variant == racers[stored].variant) {
+            ck_assert_int_eq(racers[i].rc, LF_OK);
+            ck_assert(racers[i].result.replayed);
+            ck_assert_int_eq(racers[i].result.profile_id, racers[stored].result.profile_id);
+            replays++;
+        } else {
+            ck_assert_int_eq(racers[i].rc, LF_EMISMATCH);
+            refused++;
+        }
+    }
+    ck_assert_int_eq(replays, 4);
+    ck_assert_int_eq(refused, 15);
+    struct writer_stats stats;
+    writer_get_stats(writer, &stats);
+    printf("20 pushes under one key: %llu decided by the writer, the rest before parsing\n",
+           (unsigned long long)stats.jobs);
+    struct ingest_result r = push("b", 1000, &pprof, NULL);
+    ck_assert_int_eq(r.profile_id, 2); /* no other profile was stored */
+}
+END_TEST
 
 START_TEST(test_refused_input)
 {
@@ -679,6 +847,9 @@ static Suite *ingest_suite(void)
     tcase_add_test(tc, test_series_across_pushes);
     tcase_add_test(tc, test_idempotent_retries_count_once);
     tcase_add_test(tc, test_idempotent_concurrent_retries);
+    tcase_add_test(tc, test_fingerprint_covers_every_field);
+    tcase_add_test(tc, test_key_reused_for_another_profile_is_refused);
+    tcase_add_test(tc, test_concurrent_mixed_requests_one_key);
     tcase_add_test(tc, test_refused_input);
     tcase_add_test(tc, test_invalid_utf8_stored_repaired);
     tcase_add_test(tc, test_names_repairing_alike_are_one_location);

@@ -93,6 +93,7 @@ START_TEST(test_status_table)
     ck_assert_int_eq(http_status_for_code(LF_ENOTFOUND), 404);
     ck_assert_int_eq(http_status_for_code(LF_ECONFLICT), 409);
     ck_assert_int_eq(http_status_for_code(LF_ETOOBIG), 413);
+    ck_assert_int_eq(http_status_for_code(LF_EMISMATCH), 422);
     ck_assert_int_eq(http_status_for_code(LF_EUNAVAIL), 503);
     ck_assert_int_eq(http_status_for_code(LF_EDB), 500);
     ck_assert_int_eq(http_status_for_code(LF_ENOMEM), 500);
