@@ -8,7 +8,6 @@
  * time and version they gave; reading them never stops a profile. */
 #include "agent.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -108,28 +107,6 @@ static uint64_t random_seed(void)
         seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
     }
     return seed;
-}
-
-/* A new 128-bit idempotency key as 32 lower-case hex digits. */
-static int new_key(char out[SPOOL_KEY_LEN + 1], struct lf_error *err)
-{
-    unsigned char raw[SPOOL_KEY_LEN / 2];
-    size_t got = 0;
-    while (got < sizeof(raw)) {
-        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return lf_fail(err, LF_EIO, "getrandom: %s", strerror(errno));
-        got += (size_t)n;
-    }
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
-    out[SPOOL_KEY_LEN] = '\0';
-    return LF_OK;
 }
 
 /* Sleeps until wake_ms (monotonic) or a stop signal, whichever comes first. */
@@ -332,9 +309,7 @@ static int scrape_one(struct agent *agent, struct target_state *ts, bool leak, b
     memcpy(meta.instance, t->instance, sizeof(meta.instance));
     snprintf(meta.format, sizeof(meta.format), "%s", scrape_format_name(t->format));
     meta.leak = leak;
-    rc = new_key(meta.key, err);
-    if (rc == LF_OK)
-        rc = spool_put(agent->spool, &meta, body, len, err);
+    rc = spool_put(agent->spool, &meta, body, len, err); /* draws the profile's own key */
     if (rc == LF_OK) {
         agent->stats.scrapes++;
         log_debug("scraped %s%s profile of '%s' instance '%s': %zu bytes, started %" PRId64

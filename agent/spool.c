@@ -1,5 +1,6 @@
 /* spool.c - the on-disk queue of profiles between scrape and push. Owns the spool
- * directory: one file per profile named <unix-ns>-<key>.prof so that name order is age
+ * directory and each profile's Idempotency-Key (128 random bits drawn here, stored in
+ * the file): one file per profile named <unix-ns>-<key>.prof so that name order is age
  * order, written as .tmp-<name> + fsync + rename + fsync(dir) so a crash leaves either
  * the whole file or a temporary that the next spool_open deletes. An in-memory index of
  * (name, size), sorted by name, keeps the byte and file limits cheap to enforce; the
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,16 +109,25 @@ static int compare_entries(const void *a, const void *b)
     return strcmp(((const struct spool_entry *)a)->name, ((const struct spool_entry *)b)->name);
 }
 
+/* Makes room for one more entry, so that the index_add after it cannot fail. */
+static int index_reserve(struct spool *spool, struct lf_error *err)
+{
+    if (spool->n_entries < spool->cap_entries)
+        return LF_OK;
+    size_t cap = spool->cap_entries == 0 ? 64 : spool->cap_entries * 2;
+    struct spool_entry *grown = lf_realloc(spool->entries, cap * sizeof(*grown));
+    if (grown == NULL)
+        return lf_fail(err, LF_ENOMEM, "spool index: out of memory");
+    spool->entries = grown;
+    spool->cap_entries = cap;
+    return LF_OK;
+}
+
 static int index_add(struct spool *spool, const char *name, uint64_t size, struct lf_error *err)
 {
-    if (spool->n_entries == spool->cap_entries) {
-        size_t cap = spool->cap_entries == 0 ? 64 : spool->cap_entries * 2;
-        struct spool_entry *grown = lf_realloc(spool->entries, cap * sizeof(*grown));
-        if (grown == NULL)
-            return lf_fail(err, LF_ENOMEM, "spool index: out of memory");
-        spool->entries = grown;
-        spool->cap_entries = cap;
-    }
+    int rc = index_reserve(spool, err);
+    if (rc != LF_OK)
+        return rc;
     /* new names are nearly always the largest: insert from the end */
     size_t i = spool->n_entries;
     while (i > 0 && strcmp(spool->entries[i - 1].name, name) > 0) {
@@ -381,10 +392,39 @@ static void drop_oldest(struct spool *spool)
     index_pop_oldest(spool);
 }
 
-int spool_put(struct spool *spool, const struct spool_meta *meta, const char *body, size_t len,
+/* A new random 128-bit idempotency key as 32 lower-case hex digits. */
+static int new_key(char out[SPOOL_KEY_LEN + 1], struct lf_error *err)
+{
+    unsigned char raw[SPOOL_KEY_LEN / 2];
+    size_t got = 0;
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return lf_fail(err, LF_EIO, "spool: getrandom: %s", strerror(errno));
+        got += (size_t)n;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[SPOOL_KEY_LEN] = '\0';
+    return LF_OK;
+}
+
+int spool_put(struct spool *spool, struct spool_meta *meta, const char *body, size_t len,
               struct lf_error *err)
 {
-    int rc = validate_meta(meta, err);
+    /* the key is the profile's own: never the caller's, never one used before (a
+     * reused key would have the server refuse, or with an older server drop, the
+     * profile as a replay of another) */
+    int rc = new_key(meta->key, err);
+    if (rc == LF_OK)
+        rc = validate_meta(meta, err);
+    if (rc == LF_OK)
+        rc = index_reserve(spool, err); /* once renamed, the file must go into the index */
     if (rc != LF_OK)
         return rc;
 
@@ -459,11 +499,17 @@ int spool_put(struct spool *spool, const struct spool_meta *meta, const char *bo
         rc = lf_fail(err, LF_EIO, "spool: rename '%s': %s", tmp_path, strerror(errno));
         goto out_unlink;
     }
-    rc = fsync_dir(spool->dir, err);
-    if (rc != LF_OK)
-        return rc; /* the file is in place; the next spool_open indexes it */
+    /* the file is in place: it is queued now, whatever the directory fsync says */
     spool->last_ns = ns;
-    return index_add(spool, name, total, err);
+    rc = index_add(spool, name, total, err); /* room was reserved: cannot fail */
+    if (rc != LF_OK)
+        return rc;
+    struct lf_error sync_err = { 0 };
+    if (fsync_dir(spool->dir, &sync_err) != LF_OK)
+        log_warn("spool: %s: profile '%s' is queued, but a power loss before the directory "
+                 "is written may lose it",
+                 sync_err.msg, name);
+    return LF_OK;
 out_unlink:
     unlink(tmp_path);
     return rc;
