@@ -1,7 +1,8 @@
 /* push.c - the ingest client. One kept-alive libcurl handle; per push it builds the
  * query (every value escaped by libcurl), the headers, and sorts the answer into
- * ok / retry / rejected. It never touches the spool: the caller deletes, keeps or
- * sets aside the file according to the outcome. */
+ * ok / retry / rejected: only a 4xx other than 408 and 429 is a refusal; a 3xx is a
+ * misconfigured --server, retried. It never touches the spool: the caller deletes,
+ * keeps or sets aside the file according to the outcome. */
 #include "push.h"
 
 #include <inttypes.h>
@@ -190,6 +191,30 @@ enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *me
     clean_answer(&answer);
     if (status >= 200 && status < 300) {
         outcome = PUSH_OK;
+        goto out;
+    }
+    if (status >= 300 && status < 400) {
+        /* a redirect: --server points at something other than the ingest API (a login
+         * proxy, http in front of https, a moved host). The server has not refused the
+         * profile, so it stays spooled; a POST is not followed to wherever the answer
+         * says, with the bearer token, and the line says what to fix. */
+        char location[256] = "";
+        char *redirect = NULL;
+        if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redirect) == CURLE_OK &&
+            redirect != NULL) {
+            size_t n = strnlen(redirect, sizeof(location) - 1);
+            for (size_t i = 0; i < n; i++) {
+                unsigned char ch = (unsigned char)redirect[i];
+                location[i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+            }
+            location[n] = '\0';
+        }
+        lf_fail(err, LF_EUNAVAIL,
+                "server answered HTTP %ld, a redirect%s%s%s: check --server (the agent "
+                "follows no redirects; the profile stays spooled): %s",
+                status, location[0] != '\0' ? " to '" : "", location,
+                location[0] != '\0' ? "'" : "", answer.text);
+        outcome = PUSH_RETRY;
         goto out;
     }
     if (status == 408 || status == 429 || status >= 500 || status < 200) {

@@ -9,8 +9,9 @@
 
 enum push_outcome {
     PUSH_OK,       /* 2xx: stored (or already stored under this key) */
-    PUSH_RETRY,    /* connection failure, timeout, 408, 429 or 5xx: try again later */
-    PUSH_REJECTED, /* any other status: the server will never take this profile */
+    PUSH_RETRY,    /* connection failure, timeout, 1xx, 3xx (a redirect: --server is
+                      wrong, err says so), 408, 429 or 5xx: try again later */
+    PUSH_REJECTED, /* any other 4xx: the server will never take this profile */
 };
 
 struct pusher;

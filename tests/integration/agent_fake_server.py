@@ -6,10 +6,10 @@ DIR/metrics-status, "200" by default, with @NOW@ replaced by the current unix ti
 without DIR/metrics; the request's Accept header is written to DIR/metrics-accept), and
 the server's
 POST /api/v1/profiles, which records every push as one JSON line and answers with the
-status written in DIR/mode ("201" by default; e.g. "500", "400", "429"; "201 2" answers
-after 2 seconds). Like the server, it answers 400 to a push with an unknown parameter,
-a `started` or `ts` that is not unix seconds, or a bad `version` (over 256 bytes or with
-control characters), whatever the mode.
+status written in DIR/mode ("201" by default; e.g. "500", "400", "429", "301" with a
+Location; "201 2" answers after 2 seconds). Like the server, it answers 400 to a push with
+an unknown parameter, a `started` or `ts` that is not unix seconds, or a bad `version`
+(over 256 bytes or with control characters), whatever the mode.
 
 Usage: agent_fake_server.py DIR [--leak] [--tls CERT KEY]   (writes the chosen port to
 DIR/port; --tls serves https with that PEM certificate and key)
@@ -61,6 +61,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         if status == 429:
             self.send_header("Retry-After", "1")
+        if 300 <= status < 400:
+            self.send_header("Location", "https://login.example/sso?next=/api/v1/profiles")
         self.end_headers()
         self.wfile.write(body)
 

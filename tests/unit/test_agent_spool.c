@@ -464,8 +464,8 @@ START_TEST(test_every_profile_has_its_own_key)
     for (size_t i = 0; i < n_seen; i++) {
         ck_assert_uint_eq(strlen(seen[i]), SPOOL_KEY_LEN);
         for (size_t j = i + 1; j < n_seen; j++)
-            ck_assert_msg(strcmp(seen[i], seen[j]) != 0, "profiles %zu and %zu share key %s", i,
-                          j, seen[i]);
+            ck_assert_msg(strcmp(seen[i], seen[j]) != 0, "profiles %zu and %zu share key %s", i, j,
+                          seen[i]);
     }
 }
 END_TEST
