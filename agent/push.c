@@ -209,11 +209,16 @@ enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *me
             }
             location[n] = '\0';
         }
-        lf_fail(err, LF_EUNAVAIL,
-                "server answered HTTP %ld, a redirect%s%s%s: check --server (the agent "
-                "follows no redirects; the profile stays spooled): %s",
-                status, location[0] != '\0' ? " to '" : "", location,
-                location[0] != '\0' ? "'" : "", answer.text);
+        if (location[0] != '\0')
+            lf_fail(err, LF_EUNAVAIL,
+                    "server answered HTTP %ld, a redirect to '%s': check --server (the agent "
+                    "follows no redirects; the profile stays spooled): %s",
+                    status, location, answer.text);
+        else
+            lf_fail(err, LF_EUNAVAIL,
+                    "server answered HTTP %ld, a 3xx where the ingest API answers 2xx or 4xx: "
+                    "check --server (the profile stays spooled): %s",
+                    status, answer.text);
         outcome = PUSH_RETRY;
         goto out;
     }
