@@ -150,6 +150,13 @@ static int copy_stack(struct arena *arena, struct agg_location *loc, const struc
         loc->labels = labels;
         loc->n_labels = stack->n_labels;
     }
+    if (stack->creator.function.len > 0) {
+        loc->creator.function = copy_text(arena, stack->creator.function);
+        loc->creator.file = copy_text(arena, stack->creator.file);
+        loc->creator.line = stack->creator.line;
+        if (loc->creator.function.p == NULL || loc->creator.file.p == NULL)
+            return LF_ENOMEM;
+    }
     loc->truncated = stack->truncated;
     return LF_OK;
 }
@@ -340,4 +347,5 @@ void agg_location_stack(const struct agg_location *loc, struct stack *out)
     out->n_frames = loc->n_frames;
     out->labels = loc->labels;
     out->n_labels = loc->n_labels;
+    out->creator = loc->creator;
 }

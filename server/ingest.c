@@ -194,9 +194,12 @@ static int build_site(const struct ingest_context *ctx, const struct agg_locatio
         if (attr.owner != NULL)
             site->owner = str_from_cstr(attr.owner);
     }
-    size_t n = loc->n_frames < INGEST_STACK_FRAMES ? loc->n_frames : INGEST_STACK_FRAMES;
-    if (n > 0) {
-        struct store_frame *frames = arena_alloc(arena, n * sizeof(*frames));
+    /* the stored stack ends with the "created by" frame, as Go prints it: detection
+     * looks there for the organisation's code that started a goroutine stuck elsewhere */
+    bool creator = loc->creator.function.len > 0;
+    size_t n = loc->n_frames < INGEST_STACK_FRAMES - 1 ? loc->n_frames : INGEST_STACK_FRAMES - 1;
+    if (n + creator > 0) {
+        struct store_frame *frames = arena_alloc(arena, (n + creator) * sizeof(*frames));
         if (frames == NULL)
             return lf_fail(err, LF_ENOMEM, "out of memory copying stacks");
         for (size_t i = 0; i < n; i++) {
@@ -204,8 +207,13 @@ static int build_site(const struct ingest_context *ctx, const struct agg_locatio
             frames[i].file = loc->frames[i].file;
             frames[i].line = loc->frames[i].line;
         }
+        if (creator) {
+            frames[n].function = loc->creator.function;
+            frames[n].file = loc->creator.file;
+            frames[n].line = loc->creator.line;
+        }
         site->frames = frames;
-        site->n_frames = n;
+        site->n_frames = n + creator;
     }
     return LF_OK;
 }

@@ -50,6 +50,8 @@ struct parse_debug2 {
     int64_t pending_line_no; /* its line number */
     size_t pending_off;
     size_t pending_len;
+    struct d2_frame_ref creator; /* "created by": function and file in text */
+    bool has_creator;
 
     char *text;      /* reason, functions and files of the current goroutine */
     size_t max_text; /* cap of text: 8 MiB plus two lines */
@@ -147,6 +149,7 @@ static void goroutine_reset(struct parse_debug2 *parser)
     parser->pending_has_args = false;
     parser->text_len = 0;
     parser->n_refs = 0;
+    parser->has_creator = false;
 }
 
 /* Sends the goroutine read so far to the sink. */
@@ -180,6 +183,12 @@ static int emit(struct parse_debug2 *parser, struct lf_error *err)
         .labels = NULL,
         .n_labels = 0,
     };
+    if (parser->has_creator) {
+        const struct d2_frame_ref *ref = &parser->creator;
+        stack.creator.function = str_make(parser->text + ref->function_off, ref->function_len);
+        stack.creator.file = str_make(parser->text + ref->file_off, ref->file_len);
+        stack.creator.line = ref->line;
+    }
     parser->stacks++;
     parser->goroutines++;
     goroutine_reset(parser);
@@ -421,8 +430,19 @@ static int on_frames_line(struct parse_debug2 *parser, struct str line, int64_t 
                        (long long)line_no);
     case 'c':
         if (STARTS_WITH(line, "created by ")) {
+            /* "created by pkg.fn in goroutine N" (Go 1.21+) or "created by pkg.fn" */
+            struct str function = str_slice(line, strlen("created by "), line.len);
+            for (size_t i = function.len; i >= 4; i--) {
+                if (memcmp(function.p + i - 4, " in ", 4) == 0) {
+                    function.len = i - 4;
+                    break;
+                }
+            }
             parser->state = D2_CREATED_FILE;
-            return LF_OK;
+            parser->has_creator = false;
+            int rc = text_add(parser, function, &parser->creator.function_off, line_no, err);
+            parser->creator.function_len = function.len;
+            return rc;
         }
         break;
     case '.':
@@ -486,7 +506,11 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
                            "'created by'",
                            (long long)line_no);
         parser->state = D2_AFTER_CREATED;
-        return LF_OK;
+        int rc = text_add(parser, file, &parser->creator.file_off, line_no, err);
+        parser->creator.file_len = file.len;
+        parser->creator.line = number;
+        parser->has_creator = rc == LF_OK;
+        return rc;
     }
     case D2_AFTER_CREATED:
         if (STARTS_WITH(line, "[originating from goroutine ")) {

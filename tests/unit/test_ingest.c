@@ -836,6 +836,38 @@ START_TEST(test_group_commit_real_ingests)
 }
 END_TEST
 
+/* The stored representative stack of a debug=2 site ends with its "created by" frame,
+ * where detection looks for the code that started a goroutine stuck in a library. */
+START_TEST(test_created_by_frame_stored)
+{
+    const char *dump = "goroutine 7 [chan send]:\n"
+                       "github.com/segmentio/kafka-go.(*Writer).send(...)\n"
+                       "\t/go/pkg/mod/kafka-go/writer.go:90 +0x1f\n"
+                       "created by github.com/acme/shop/events.Start in goroutine 1\n"
+                       "\t/srv/build/shop/events/start.go:31 +0x99\n";
+    struct lf_error err = { 0 };
+    ck_assert_msg(push_err("shop", "a", 0, dump, strlen(dump), &err) == LF_OK, "%s", err.msg);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db,
+                             "SELECT s.function, s.file, s.line FROM stacks s JOIN locations l"
+                             " ON l.id = s.location_id WHERE l.function = ?1"
+                             " ORDER BY s.depth DESC LIMIT 1",
+                             -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, "github.com/segmentio/kafka-go.(*Writer).send", -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0),
+                     "github.com/acme/shop/events.Start");
+    ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 1),
+                     "/srv/build/shop/events/start.go");
+    ck_assert_int_eq(sqlite3_column_int64(stmt, 2), 31);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+END_TEST
+
 static Suite *ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -855,6 +887,7 @@ static Suite *ingest_suite(void)
     tcase_add_test(tc, test_names_repairing_alike_are_one_location);
     tcase_add_test(tc, test_allocation_failures_are_clean);
     tcase_add_test(tc, test_group_commit_real_ingests);
+    tcase_add_test(tc, test_created_by_frame_stored);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -477,6 +477,57 @@ START_TEST(test_frame_variants)
 }
 END_TEST
 
+/* Records the "created by" frame of each stack as "FUNCTION FILE:LINE" ("" for none). */
+struct creators {
+    char text[4][128];
+    size_t n;
+};
+
+static int collect_creator(void *ctx, const struct stack *stack, struct lf_error *err)
+{
+    (void)err;
+    struct creators *c = ctx;
+    if (c->n < 4)
+        snprintf(c->text[c->n], sizeof(c->text[0]), "%.*s %.*s:%lld",
+                 (int)stack->creator.function.len, stack->creator.function.p,
+                 (int)stack->creator.file.len, stack->creator.file.p,
+                 (long long)stack->creator.line);
+    c->n++;
+    return LF_OK;
+}
+
+START_TEST(test_created_by_is_kept)
+{
+    const char *text = "goroutine 7 [chan send]:\n"
+                       "github.com/segmentio/kafka-go.(*Writer).send(...)\n"
+                       "\t/go/pkg/mod/kafka-go/writer.go:90 +0x1f\n"
+                       "created by github.com/acme/shop/events.Start in goroutine 1\n"
+                       "\t/build/shop/events/start.go:31 +0x99\n"
+                       "\n"
+                       "goroutine 8 [select]:\n"
+                       "main.loop()\n"
+                       "\t/build/shop/main.go:12 +0x1f\n"
+                       "created by main.main\n"
+                       "\t/build/shop/main.go:9 +0x5\n"
+                       "\n"
+                       "goroutine 1 [running]:\n"
+                       "main.main()\n"
+                       "\t/build/shop/main.go:5 +0x1f\n";
+    struct creators c = { 0 };
+    struct parse_debug2 *parser = parse_debug2_create(NULL, collect_creator, &c);
+    ck_assert_ptr_nonnull(parser);
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse_debug2_feed(parser, text, strlen(text), &err), LF_OK);
+    ck_assert_int_eq(parse_debug2_finish(parser, NULL, &err), LF_OK);
+    parse_debug2_free(parser);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_str_eq(c.text[0],
+                     "github.com/acme/shop/events.Start /build/shop/events/start.go:31");
+    ck_assert_str_eq(c.text[1], "main.main /build/shop/main.go:9");
+    ck_assert_str_eq(c.text[2], " :0");
+}
+END_TEST
+
 START_TEST(test_preambles_and_trailers)
 {
     struct collected c = { 0 };
@@ -787,6 +838,7 @@ static Suite *parse_debug2_suite(void)
     TCase *tc = tcase_create("fixtures");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_shop_debug2);
+    tcase_add_test(tc, test_created_by_is_kept);
     tcase_add_test(tc, test_shop_sigquit);
     tcase_add_test(tc, test_leakgen_dumps);
     tcase_add_test(tc, test_real_minutes);
