@@ -160,7 +160,7 @@ $(FUZZ_AGENT:%=build/fuzz/%): build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRC
 go-fixture:
 	$(Q)if [ -f tests/goleaky/build.sh ]; then tests/goleaky/build.sh; fi
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) go-fixture
 	$(Q)tools/run_tests.sh unit $(UNIT_BINS)
 
 regress: $(REGRESS_BINS)
