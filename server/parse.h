@@ -39,6 +39,8 @@ struct parse_info {
     int64_t goroutines;        /* sum of the counts of the stacks emitted */
     int64_t stacks;            /* number of stacks emitted */
     int64_t time_nanos;        /* pprof time_nanos; 0 where absent */
+    bool truncated;            /* debug=2: the input stops inside a goroutine (a cut dump) */
+    int64_t truncated_line;    /* the 1-based line where it stops; 0 when not truncated */
 };
 
 struct parser;

@@ -93,6 +93,11 @@ struct parse_debug1 *parse_debug1_create(const struct parse_limits *limits, stac
     return parser;
 }
 
+bool parse_debug1_embed(struct parse_debug1 *parser, int64_t lines_before, struct str indent)
+{
+    return linereader_embed(&parser->reader, lines_before, indent.p, indent.len);
+}
+
 void parse_debug1_free(struct parse_debug1 *parser)
 {
     if (parser == NULL)

@@ -68,6 +68,8 @@ json_t *report_json(const struct aggregate *agg, const struct report_options *op
     if (json_object_set_new(root, "format", utf8json_cstr(options->format)) != 0 ||
         json_object_set_new(root, "goroutines", json_integer(options->goroutines)) != 0)
         goto out_nomem;
+    if (options->truncated && json_object_set_new(root, "truncated", json_true()) != 0)
+        goto out_nomem;
     for (size_t i = 0; i < aggregate_size(agg); i++) {
         const struct agg_location *loc = aggregate_at(agg, i);
         if (!shown(loc, options))

@@ -1,7 +1,7 @@
 /* test_parse_debug2.c - unit tests of the debug=2 / panic / SIGQUIT parser: exact values
  * on the real dumps in tests/fixtures, the same result however the input is chunked, one
- * snippet per grammar variant (Go 1.19 through the goroutine-leak marks of Go 1.26), and
- * every error with its line number. Each stack is rendered to one canonical string, so a
+ * snippet per grammar variant (Go 1.19 through the goroutine-leak marks of Go 1.26), every
+ * error with its line number, and a dump cut off anywhere (not an error: reported). Each stack is rendered to one canonical string, so a
  * test states the whole stack it expects. */
 #include <limits.h>
 #include <stdio.h>
@@ -423,7 +423,8 @@ START_TEST(test_header_variants)
              "\n"
              "goroutine 10 [chan receive (synctest), synctest group 9]:\n"
              "\n"
-             "goroutine 11 [select (no cases) (leaked) (scan), 1 minutes, locked to thread]:\n",
+             "goroutine 11 [select (no cases) (leaked) (scan), 1 minutes, locked to thread]:\n"
+             "\n", /* the blank line ends the block: without it the dump would be cut here */
              &c, &info);
     ck_assert_uint_eq(c.n, 8);
     ck_assert_str_eq(c.stacks[0], "id=18 count=1 [select (no cases)] minutes=12 locked frames=1\n"
@@ -636,7 +637,9 @@ START_TEST(test_no_blank_lines_and_crlf)
              "\t/app/main.go:3 +0x1\r\n"
              "goroutine 3 [running]:\r\n"
              "main.c()\r\n"
-             "\t/app/c.go:4",
+             "\t/app/c.go:4\r\n"
+             "created by main.main\r\n"
+             "\t/app/main.go:5",
              &c, NULL);
     ck_assert_uint_eq(c.n, 3);
     ck_assert_str_eq(c.stacks[0],
@@ -678,7 +681,8 @@ START_TEST(test_cgo_bare_function_lines)
              "cfunc\n"
              "\t/src/c.c:12 pc=0x7f1c2a3b4c5d\n"
              "runtime.cgocall(0x4a1b2c, 0xc000052f38)\n"
-             "\t/usr/lib/go/src/runtime/cgocall.go:158 +0x5c\n",
+             "\t/usr/lib/go/src/runtime/cgocall.go:158 +0x5c\n"
+             "\n",
              &c, NULL);
     ck_assert_uint_eq(c.n, 1);
     ck_assert_str_eq(c.stacks[0], "id=1 count=1 [syscall] minutes=0 frames=2\n"
@@ -737,10 +741,181 @@ START_TEST(test_malformed)
                 "line 3: malformed file line, expected '\\tFILE:LINE'");
     parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:1\ncreated by main.g\nmain.h()\n", NULL,
                 LF_EINVAL, "line 5: expected '\\tFILE:LINE' after 'created by'");
-    parse_fails("goroutine 1 [running]:\nmain.f()\n", NULL, LF_EINVAL,
-                "line 2: input ends after a function line without its file line");
-    parse_fails("goroutine 1 [running]:\nmain.f()\n\t/a.go:1\ncreated by main.g", NULL, LF_EINVAL,
-                "line 4: input ends after 'created by' without its file line");
+    /* cut off in the middle of a header, not at the end of the input: malformed */
+    parse_fails("goroutine 1 [running]:\nmain.main()\n\t/a.go:1\n\ngoroutine 2 [chan\n\n", NULL,
+                LF_EINVAL, "line 5: malformed goroutine header");
+    /* cut off inside the only header: nothing to analyze */
+    parse_fails("panic: x\n\ngoroutine 12 [chan se", NULL, LF_EINVAL,
+                "line 3: no 'goroutine N [STATUS]:' header");
+}
+END_TEST
+
+/* ---- a dump cut off --------------------------------------------------------------- */
+
+/* Parses text whole and byte by byte; expects success, a cut at cut_line (0: none) and
+ * the canonical rendering of the last stack. */
+static void parse_cut(const char *text, int64_t cut_line, const char *last)
+{
+    for (int chunking = WHOLE; chunking <= BYTE_BY_BYTE; chunking++) {
+        struct collected c = { 0 };
+        struct parse_info info = { 0 };
+        struct lf_error err = { 0 };
+        int rc = parse(text, strlen(text), (enum chunking)chunking, 0, NULL, &c, &info, &err);
+        ck_assert_msg(rc == LF_OK, "%s: %s", text, err.msg);
+        ck_assert_msg(info.truncated == (cut_line != 0), "%s: truncated %d", text,
+                      info.truncated);
+        ck_assert_int_eq(info.truncated_line, cut_line);
+        ck_assert_uint_ge(c.n, 1);
+        ck_assert_str_eq(c.stacks[c.n - 1], last);
+        collected_free(&c);
+    }
+}
+
+START_TEST(test_cut_off)
+{
+    static const char whole[] = "goroutine 1 [running]:\n"
+                                "main.main()\n"
+                                "\t/app/main.go:5 +0x18\n"
+                                "\n"
+                                "goroutine 7 [chan send]:\n"
+                                "main.send(0xc000010000)\n"
+                                "\t/app/send.go:9 +0x25\n"
+                                "main.run()\n"
+                                "\t/app/run.go:3 +0x1d\n"
+                                "created by main.main in goroutine 1\n"
+                                "\t/app/main.go:4 +0x3e\n";
+    const char *seven = "id=7 count=1 [chan send] minutes=0 frames=2\n"
+                        "main.send /app/send.go:9\nmain.run /app/run.go:3";
+    const char *seven_cut = "id=7 count=1 [chan send] minutes=0 truncated frames=1\n"
+                            "main.send /app/send.go:9";
+    const char *one = "id=1 count=1 [running] minutes=0 frames=1\nmain.main /app/main.go:5";
+    /* whole, with or without the last "\n" or a blank line */
+    parse_cut(whole, 0, seven);
+    char text[sizeof(whole) + 8];
+    snprintf(text, sizeof(text), "%.*s", (int)strlen(whole) - 1, whole);
+    parse_cut(text, 0, seven);
+    /* after main.main's frame, or at the blank line, the main goroutine is whole */
+    snprintf(text, sizeof(text), "%.*s", 57, whole);
+    ck_assert_str_eq(text + 52, "0x18\n");
+    parse_cut(text, 0, one);
+    /* a header without frames, a function line without its file line, after a frame */
+    parse_cut("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x18\n\n"
+              "goroutine 7 [chan send]:\n",
+              5, "id=7 count=1 [chan send] minutes=0 truncated frames=0");
+    parse_cut("goroutine 7 [chan send]:\nmain.send(0xc000010000)\n\t/app/send.go:9 +0x25\n"
+              "main.run()\n",
+              4, seven_cut);
+    parse_cut("goroutine 7 [chan send]:\nmain.send(0xc000010000)\n\t/app/send.go:9 +0x25\n", 3,
+              seven_cut);
+    /* in the middle of a line: a function, a file, the header; "created by" without file */
+    parse_cut("goroutine 7 [chan send]:\nmain.send(0xc000010000)\n\t/app/send.go:9 +0x25\nmain.ru",
+              4, seven_cut);
+    parse_cut("goroutine 7 [chan send]:\nmain.send(0xc000010000)\n\t/app/send.go:9 +0x25\n"
+              "main.run()\n\t/app/ru",
+              5, seven_cut);
+    parse_cut("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x18\n\ngoroutine 7 [chan",
+              5, one);
+    parse_cut("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x18\n\ngorou", 5, one);
+    parse_cut("goroutine 7 [chan send]:\nmain.send(0xc000010000)\n\t/app/send.go:9 +0x25\n"
+              "main.run()\n\t/app/run.go:3 +0x1d\ncreated by main.main in goroutine 1",
+              6, seven);
+    /* the main goroutine cut above main.main */
+    parse_cut("goroutine 1 [running]:\nmain.serve()\n\t/app/serve.go:5 +0x18\n", 3,
+              "id=1 count=1 [running] minutes=0 truncated frames=1\nmain.serve /app/serve.go:5");
+    /* goroutine 0, a thread's system stack, and "stack unavailable" end without more */
+    parse_cut("goroutine 0 [idle]:\nruntime.futex()\n\truntime/sys_linux_amd64.s:559 +0x21\n", 0,
+              "id=0 count=1 [idle] minutes=0 frames=1\n"
+              "runtime.futex runtime/sys_linux_amd64.s:559");
+    parse_cut("goroutine 3 [running]:\n\tgoroutine running on other thread; stack unavailable\n", 0,
+              "id=3 count=1 [running] minutes=0 frames=0");
+    /* a trailer after a whole main goroutine is not a cut */
+    parse_cut("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x18\nexit status 2\n", 0,
+              one);
+}
+END_TEST
+
+/* True when line (a file line cut anywhere) is one the parser takes whole:
+ * "\tFILE:DIGITS" with an optional " +0x..." after it. */
+static bool file_line_parses(struct str line)
+{
+    size_t end = line.len;
+    for (size_t i = end; i >= 4; i--) {
+        if (memcmp(line.p + i - 4, " +0x", 4) == 0) {
+            end = i - 4;
+            break;
+        }
+    }
+    size_t digits = end;
+    while (digits > 0 && line.p[digits - 1] >= '0' && line.p[digits - 1] <= '9')
+        digits--;
+    return line.len > 0 && line.p[0] == '\t' && digits < end && digits >= 3 &&
+           line.p[digits - 1] == ':';
+}
+
+static int count_stacks(void *ctx, const struct stack *stack, struct lf_error *err)
+{
+    (void)stack;
+    (void)err;
+    (*(size_t *)ctx)++;
+    return LF_OK;
+}
+
+/* Parses the first cut bytes of buf: expects an error inside the first header (22 bytes),
+ * else success with headers goroutines and a cut on line_no unless the text may end there. */
+static void check_cut(const char *buf, size_t cut, int64_t line_no, bool may_end, size_t headers)
+{
+    size_t stacks = 0;
+    struct parse_info info = { 0 };
+    struct lf_error err = { 0 };
+    struct parse_debug2 *parser = parse_debug2_create(NULL, count_stacks, &stacks);
+    ck_assert_ptr_nonnull(parser);
+    int rc = parse_debug2_feed(parser, buf, cut, &err);
+    if (rc == LF_OK)
+        rc = parse_debug2_finish(parser, &info, &err);
+    parse_debug2_free(parser);
+    if (cut < 22) { /* inside "goroutine 1 [running]:" */
+        ck_assert_msg(rc == LF_EINVAL, "cut %zu", cut);
+        return;
+    }
+    ck_assert_msg(rc == LF_OK, "cut %zu: %s", cut, err.msg);
+    ck_assert_msg(info.truncated == !may_end, "cut %zu (line %lld): truncated %d", cut,
+                  (long long)line_no, info.truncated);
+    ck_assert_int_eq(info.truncated_line, info.truncated ? line_no : 0);
+    ck_assert_int_eq(info.goroutines, (int64_t)headers);
+    ck_assert_uint_eq(stacks, headers);
+}
+
+/* Cut a real dump after every byte of its first 4 KiB (the main goroutine and eleven
+ * others, whole and cut) and at its end: never an error once the first header is whole,
+ * every goroutine whose header is whole is counted, and a cut inside a goroutine is
+ * reported on its line, except where the text up to the cut is itself a possible end: a
+ * blank line, or the file line (as far as it parses) after "created by" or main.main. */
+START_TEST(test_cut_at_every_byte)
+{
+    size_t len;
+    char *buf = read_fixture(LF_FIXTURE("leakgen-n2.debug2.txt"), &len);
+    size_t line_start = 0, prev_start = 0, headers = 0;
+    int64_t line_no = 1;
+    ck_assert_uint_gt(len, 4096);
+    for (size_t cut = 1; cut <= len; cut++) {
+        bool at_newline = buf[cut - 1] == '\n';
+        struct str line = str_make(buf + line_start, cut - line_start - (at_newline ? 1 : 0));
+        const char *prev = buf + prev_start;
+        bool after_end_frame = line_start > 0 && (strncmp(prev, "created by ", 11) == 0 ||
+                                                  strncmp(prev, "main.main()\n", 12) == 0);
+        bool header_whole = strncmp(line.p, "goroutine ", 10) == 0 &&
+                            (at_newline || (cut < len && buf[cut] == '\n'));
+        bool may_end = line.len == 0 || (after_end_frame && file_line_parses(line));
+        if (cut <= 4096 || cut == len)
+            check_cut(buf, cut, line_no, may_end, headers + header_whole);
+        if (at_newline) {
+            headers += header_whole;
+            prev_start = line_start;
+            line_start = cut;
+            line_no++;
+        }
+    }
+    free(buf);
 }
 END_TEST
 
@@ -858,6 +1033,8 @@ static Suite *parse_debug2_suite(void)
     tc = tcase_create("errors");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_malformed);
+    tcase_add_test(tc, test_cut_off);
+    tcase_add_test(tc, test_cut_at_every_byte);
     tcase_add_test(tc, test_line_too_long);
     tcase_add_test(tc, test_stack_text_cap);
     tcase_add_test(tc, test_sink_error_stops);
