@@ -163,31 +163,37 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "WHERE i.service_id = sl.service_id AND i.last_push >= ?2) "
             "FROM service_locations sl JOIN services sv ON sv.id = sl.service_id "
             "WHERE sl.location_id = ?1 ORDER BY sv.name",
-    /* ?1 location id, ?2 from, ?3 to, ?4 service name or NULL, ?5 step: every profile of
-     * the services where the location is seen, with its count there (0 when absent),
-     * ordered by bucket, instance, then time */
+    /* ?1 location id, ?2 from, ?3 to, ?4 service name or NULL, ?5 instance name or NULL:
+     * every profile of the services where the location is seen, with its count there (0
+     * when absent), in time order (profiles_service_ts per service) */
     [STORE_STMT_SERIES] =
-            "SELECT p.ts / ?5, p.instance_id, coalesce(sm.count, 0) "
+            "SELECT p.ts, p.instance_id, coalesce(sm.count, 0) "
             "FROM service_locations sl "
             "JOIN services sv ON sv.id = sl.service_id "
             "JOIN profiles p ON p.service_id = sl.service_id AND p.ts BETWEEN ?2 AND ?3 "
             "LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?1 "
             "WHERE sl.location_id = ?1 AND (?4 IS NULL OR sv.name = ?4) "
-            "AND (?6 IS NULL OR p.instance_id IN (SELECT i.id FROM instances i "
-            "WHERE i.service_id = sl.service_id AND i.name = ?6)) "
-            "ORDER BY 1, 2, p.ts, p.id",
+            "AND (?5 IS NULL OR p.instance_id IN (SELECT i.id FROM instances i "
+            "WHERE i.service_id = sl.service_id AND i.name = ?5)) "
+            "ORDER BY p.ts, p.id",
     [STORE_STMT_SERVICES] =
             "SELECT sv.name, sv.owner, i.name, i.profiles, i.last_push FROM services sv "
             "LEFT JOIN instances i ON i.service_id = sv.id ORDER BY sv.name, i.name",
-    /* hours whose raw samples retention already rolled up: the latest hour of each
-     * bucket, summed over services */
+    /* ?1 location id, ?2 first hour, ?3 last hour, ?4 service name or NULL: rolled-up
+     * hours in which some service where the location is seen had live instances at the
+     * hour's end, with the location's value then, summed over those services (0 where
+     * their live instances lacked it) */
     [STORE_STMT_SERIES_ROLLUPS] =
-            "SELECT r.hour / ?5, r.hour, CAST(round(SUM(r.mean_count)) AS INTEGER) "
-            "FROM rollups r JOIN services sv ON sv.id = r.service_id "
-            "WHERE r.location_id = ?1 AND r.hour BETWEEN ?2 AND ?3 "
-            "AND (?4 IS NULL OR sv.name = ?4) "
-            "AND r.hour < (SELECT rolled_until FROM retention_state) "
-            "GROUP BY r.hour ORDER BY r.hour",
+            "SELECT lv.hour, sum(coalesce(r.end_count, 0)) "
+            "FROM service_locations sl "
+            "JOIN services sv ON sv.id = sl.service_id "
+            "JOIN rollup_live lv ON lv.service_id = sl.service_id AND lv.hour BETWEEN ?2 AND ?3 "
+            "LEFT JOIN rollups r ON r.location_id = ?1 AND r.service_id = sl.service_id "
+            "AND r.hour = lv.hour "
+            "WHERE sl.location_id = ?1 AND (?4 IS NULL OR sv.name = ?4) "
+            "GROUP BY lv.hour ORDER BY lv.hour",
+    /* every hour before it is rolled up; raw profiles before it may be gone */
+    [STORE_STMT_ROLLED_UNTIL] = "SELECT rolled_until FROM retention_state WHERE id = 1",
 };
 
 /* ---- errors ----------------------------------------------------------------------------- */

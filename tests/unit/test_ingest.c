@@ -247,9 +247,11 @@ START_TEST(test_series_across_pushes)
     struct lf_error err = { LF_OK, "" };
     ck_assert_int_eq(query_series(store, NULL, id, "shop", 1000, 2000, 60, &out, &err), LF_OK);
     json_t *series = json_object_get(out, "series");
-    ck_assert_uint_eq(json_array_size(series), 3);
-    const json_int_t expect[][2] = { { 1200, 25 }, { 1260, 50 }, { 1320, 25 } };
-    for (size_t i = 0; i < 3; i++) {
+    /* each instance's latest profile counts for the 300-s live window after it */
+    const json_int_t expect[][2] = { { 1200, 25 }, { 1260, 50 }, { 1320, 50 }, { 1380, 50 },
+                                     { 1440, 50 }, { 1500, 50 }, { 1560, 25 } };
+    ck_assert_uint_eq(json_array_size(series), 7);
+    for (size_t i = 0; i < 7; i++) {
         json_t *p = json_array_get(series, i);
         ck_assert_int_eq(json_integer_value(json_array_get(p, 0)), expect[i][0]);
         ck_assert_int_eq(json_integer_value(json_array_get(p, 1)), expect[i][1]);
