@@ -140,10 +140,27 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
 	$(Q)$(CLANG) $(CSTD) -g -O1 -Iserver $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(PKG_LIBS)
 
+# Fuzz targets of the agent's own parsers (fuzz_promtext) also build the agent sources
+# they test, with -Iagent.
+FUZZ_AGENT_SRCS := agent/promtext.c agent/target_meta.c
+FUZZ_AGENT      := fuzz_promtext
+$(FUZZ_AGENT:%=build/san/regress/%): build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c \
+		$(FUZZ_AGENT_SRCS:%.c=build/san/%.o) build/san/libleakfleet.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -Iagent \
+		-DLF_FUZZ_CORPUS='"tests/fuzz/corpus/$(patsubst fuzz_%,%,$*)"' -o $@ $< \
+		tests/fuzz/regress_main.c $(FUZZ_AGENT_SRCS:%.c=build/san/%.o) build/san/libleakfleet.a \
+		$(PKG_LIBS)
+
+$(FUZZ_AGENT:%=build/fuzz/%): build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS) $(FUZZ_AGENT_SRCS)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(CSTD) -g -O1 -Iserver -Iagent $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(FUZZ_AGENT_SRCS) $(PKG_LIBS)
+
 go-fixture:
 	$(Q)if [ -f tests/goleaky/build.sh ]; then tests/goleaky/build.sh; fi
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) go-fixture
 	$(Q)tools/run_tests.sh unit $(UNIT_BINS)
 
 regress: $(REGRESS_BINS)

@@ -3,10 +3,11 @@
  * SIGINT unblocked only there, so a signal either interrupts the sleep or is seen before
  * the next push, never in the middle of one. Every profile is spooled before it is
  * pushed and deleted after the server's 2xx (write, push, delete), so a crash at any
- * point loses nothing and a replay carries the same Idempotency-Key. */
+ * point loses nothing and a replay carries the same Idempotency-Key. A target's metrics
+ * are read right after its goroutine profile, and the profile is spooled with the start
+ * time and version they gave; reading them never stops a profile. */
 #include "agent.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "push.h"
 #include "scrape.h"
 #include "spool.h"
+#include "target_meta.h"
 
 #define FIRST_SCRAPE_SPREAD_MS 1000 /* the first scrape of each target within this */
 #define JITTER_PERCENT         10   /* each interval is stretched or shrunk by up to this */
@@ -30,6 +32,15 @@
 #define ONCE_TRIES             3 /* --once: pushes tried this often, with a short backoff */
 #define ONCE_BACKOFF_BASE_MS   250
 #define ONCE_BACKOFF_CAP_MS    2000
+
+_Static_assert(SPOOL_VERSION_MAX == TARGET_META_VERSION_MAX, "a version fits the spool");
+
+enum meta_state {
+    META_UNKNOWN, /* not read yet, or metrics_path none */
+    META_READ,    /* the last read of the metrics worked */
+    META_ABSENT,  /* the target answered 404: asked again every scrape, logged once */
+    META_FAILED,  /* the last read failed: logged at the change, counted every time */
+};
 
 enum leak_probe {
     LEAK_UNKNOWN, /* not asked yet */
@@ -42,6 +53,16 @@ struct target_state {
     int64_t due_ms;
     enum leak_probe leak;
     uint64_t failures; /* consecutive failed scrapes: warn at the first, note the recovery */
+    enum meta_state meta;
+    uint64_t meta_failures; /* consecutive failed metrics reads */
+    /* sent with this scrape's profiles: 0 and "" when unknown */
+    int64_t started;
+    char version[TARGET_META_VERSION_MAX + 1];
+    /* what was logged last, so that a line is written when it changes only */
+    int64_t last_started;
+    char last_version[TARGET_META_VERSION_MAX + 1];
+    char version_from[96];
+    char problem[160];
 };
 
 struct agent {
@@ -88,28 +109,6 @@ static uint64_t random_seed(void)
     return seed;
 }
 
-/* A new 128-bit idempotency key as 32 lower-case hex digits. */
-static int new_key(char out[SPOOL_KEY_LEN + 1], struct lf_error *err)
-{
-    unsigned char raw[SPOOL_KEY_LEN / 2];
-    size_t got = 0;
-    while (got < sizeof(raw)) {
-        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return lf_fail(err, LF_EIO, "getrandom: %s", strerror(errno));
-        got += (size_t)n;
-    }
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof(raw); i++) {
-        out[2 * i] = hex[raw[i] >> 4];
-        out[2 * i + 1] = hex[raw[i] & 15];
-    }
-    out[SPOOL_KEY_LEN] = '\0';
-    return LF_OK;
-}
-
 /* Sleeps until wake_ms (monotonic) or a stop signal, whichever comes first. */
 static void sleep_until(int64_t wake_ms)
 {
@@ -134,13 +133,159 @@ static int64_t jittered(struct agent *agent, int64_t interval_ms)
     return next < 1 ? 1 : next;
 }
 
+/* Unix time in seconds, with the fraction. */
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the target's metrics -------------------------------------------------------------- */
+
+/* Logs a change of ts's metrics state (once, not every scrape) and counts failures. */
+static void note_meta_state(struct agent *agent, struct target_state *ts, enum meta_state state,
+                            const struct lf_error *err)
+{
+    const struct target *t = ts->target;
+    if (state == META_FAILED) {
+        agent->stats.metrics_failures++;
+        ts->meta_failures++;
+    }
+    if (state == ts->meta) {
+        if (state == META_FAILED)
+            log_debug("metrics of '%s' instance '%s' failed again (%" PRIu64 " in a row): %s",
+                      t->service, t->instance, ts->meta_failures, err->msg);
+        return;
+    }
+    switch (state) {
+    case META_READ:
+        if (ts->meta == META_FAILED)
+            log_info("metrics of '%s' instance '%s' read again after %" PRIu64 " failures",
+                     t->service, t->instance, ts->meta_failures);
+        else
+            log_info("'%s' instance '%s': start time and version from %s", t->service, t->instance,
+                     t->metrics_path);
+        ts->meta_failures = 0;
+        break;
+    case META_ABSENT:
+        log_info("'%s' instance '%s' serves no %s (%s): profiles go without its start time",
+                 t->service, t->instance, t->metrics_path, err->msg);
+        ts->meta_failures = 0;
+        break;
+    case META_FAILED:
+        log_warn("metrics of '%s' instance '%s' failed, profiles pushed without its start time%s: "
+                 "%s",
+                 t->service, t->instance, t->version[0] != '\0' ? "" : " and version", err->msg);
+        break;
+    case META_UNKNOWN:
+        break;
+    }
+    ts->meta = state;
+}
+
+/* Reads ts's metrics (when it has a metrics_path) after its goroutine profile was asked
+ * for at asked_s, and sets ts->started and ts->version for the profiles of this scrape:
+ * the start time from the metrics; the version from a *_build_info metric, else the
+ * configured one, else go_info's (the toolchain's). Never fails: a profile goes out
+ * with whatever is known. */
+static void read_meta(struct agent *agent, struct target_state *ts, double asked_s)
+{
+    const struct target *t = ts->target;
+    struct target_meta m;
+    memset(&m, 0, sizeof(m));
+    if (t->metrics_path[0] != '\0') {
+        char url[TARGETS_TEXT_MAX + TARGETS_PATH_MAX];
+        char *body = NULL;
+        size_t len = 0;
+        struct lf_error err = { 0 };
+        int rc = scrape_metrics_url(t->url, t->metrics_path, url, sizeof(url), &err);
+        if (rc == LF_OK)
+            rc = scraper_get_metrics(agent->scraper, url, &body, &len, &err);
+        if (rc == LF_OK && (rc = target_meta_parse(body, len, &m, &err)) != LF_OK)
+            lf_error_prefix(&err, "'%s'", url);
+        lf_free(body);
+        enum meta_state state = META_FAILED;
+        if (rc == LF_OK)
+            state = META_READ;
+        else if (rc == LF_ENOTFOUND)
+            state = META_ABSENT;
+        note_meta_state(agent, ts, state, &err);
+    }
+    if (m.started > 0 && m.start_seconds > wall_seconds()) {
+        /* later than now: the target's clock is ahead of ours, or the metric is wrong; a
+         * start after the push's own ts is not sent */
+        if (m.problem[0] == '\0')
+            snprintf(m.problem, sizeof(m.problem),
+                     "process_start_time_seconds %.3f is later than this host's clock: not sent",
+                     m.start_seconds);
+        m.started = 0;
+    } else if (m.started > 0 && m.start_seconds > asked_s) {
+        /* the process that answered started after the profile was asked for: the profile
+         * is its predecessor's, so neither value is its own */
+        log_info("'%s' instance '%s' restarted during the scrape: this profile goes without "
+                 "the start time and version of its metrics",
+                 t->service, t->instance);
+        memset(&m, 0, sizeof(m));
+    }
+    if (strcmp(m.problem, ts->problem) != 0) {
+        if (m.problem[0] != '\0')
+            log_warn("metrics of '%s' instance '%s': %s", t->service, t->instance, m.problem);
+        memcpy(ts->problem, m.problem, sizeof(ts->problem));
+    }
+
+    /* within a second of the last one: the same start (exporters that compute it as now
+     * minus uptime cross a second boundary now and then); no restart is that short-lived */
+    if (m.started > 0 && ts->last_started > 0 && m.started - ts->last_started <= 1 &&
+        ts->last_started - m.started <= 1)
+        m.started = ts->last_started;
+    ts->started = m.started;
+    const char *from = NULL;
+    const char *version = "";
+    if (m.version[0] != '\0') {
+        version = m.version;
+        from = m.version_metric;
+    } else if (t->version[0] != '\0') {
+        version = t->version;
+        from = "the config";
+    } else if (m.go_version[0] != '\0') {
+        version = m.go_version;
+        from = "go_info (the Go toolchain's version: it changes with the toolchain only)";
+    }
+    snprintf(ts->version, sizeof(ts->version), "%s", version);
+
+    if (strcmp(from != NULL ? from : "", ts->version_from) != 0) {
+        if (from != NULL)
+            log_info("'%s' instance '%s': version '%s' from %s", t->service, t->instance,
+                     ts->version, from);
+        else
+            log_info("'%s' instance '%s': no version any more", t->service, t->instance);
+        snprintf(ts->version_from, sizeof(ts->version_from), "%s", from != NULL ? from : "");
+    }
+    if (ts->started > 0) {
+        if (ts->last_started > 0 && ts->started != ts->last_started)
+            log_info("'%s' instance '%s' restarted: process start %" PRId64 " (was %" PRId64 ")",
+                     t->service, t->instance, ts->started, ts->last_started);
+        ts->last_started = ts->started;
+    }
+    if (ts->version[0] != '\0') {
+        if (ts->last_version[0] != '\0' && strcmp(ts->version, ts->last_version) != 0)
+            log_info("'%s' instance '%s' runs version '%s' (was '%s')", t->service, t->instance,
+                     ts->version, ts->last_version);
+        memcpy(ts->last_version, ts->version, sizeof(ts->last_version));
+    }
+}
+
 /* ---- scrape ------------------------------------------------------------------------- */
 
-/* Scrapes one profile of t and spools it. *fetched tells a failed GET (err says why,
- * the caller logs it) from a failure to spool (logged here). */
-static int scrape_one(struct agent *agent, const struct target *t, bool leak, bool *fetched,
+/* Scrapes one profile of ts and spools it; the goroutine profile (not leak) is followed
+ * by a read of the target's metrics, whose values both profiles of the scrape carry.
+ * *fetched tells a failed GET (err says why, the caller logs it) from a failure to spool
+ * (logged here). */
+static int scrape_one(struct agent *agent, struct target_state *ts, bool leak, bool *fetched,
                       struct lf_error *err)
 {
+    const struct target *t = ts->target;
     *fetched = false;
     char url[TARGETS_TEXT_MAX + 64];
     int rc = scrape_url(t->url, leak, t->format, url, sizeof(url), err);
@@ -150,22 +295,27 @@ static int scrape_one(struct agent *agent, const struct target *t, bool leak, bo
     size_t len = 0;
     struct spool_meta meta;
     memset(&meta, 0, sizeof(meta));
+    double asked_s = wall_seconds();
     rc = scraper_get(agent->scraper, url, t->format, &body, &len, &meta.gzip, err);
     if (rc != LF_OK)
         return rc;
     *fetched = true;
+    meta.ts = (int64_t)time(NULL);
+    if (!leak)
+        read_meta(agent, ts, asked_s);
+    meta.started = ts->started;
+    memcpy(meta.version, ts->version, sizeof(meta.version));
     memcpy(meta.service, t->service, sizeof(meta.service));
     memcpy(meta.instance, t->instance, sizeof(meta.instance));
-    meta.ts = (int64_t)time(NULL);
     snprintf(meta.format, sizeof(meta.format), "%s", scrape_format_name(t->format));
     meta.leak = leak;
-    rc = new_key(meta.key, err);
-    if (rc == LF_OK)
-        rc = spool_put(agent->spool, &meta, body, len, err);
+    rc = spool_put(agent->spool, &meta, body, len, err); /* draws the profile's own key */
     if (rc == LF_OK) {
         agent->stats.scrapes++;
-        log_debug("scraped %s%s profile of '%s' instance '%s': %zu bytes, key %s", meta.format,
-                  leak ? " goroutineleak" : "", t->service, t->instance, len, meta.key);
+        log_debug("scraped %s%s profile of '%s' instance '%s': %zu bytes, started %" PRId64
+                  ", version '%s', key %s",
+                  meta.format, leak ? " goroutineleak" : "", t->service, t->instance, len,
+                  meta.started, meta.version, meta.key);
     } else {
         log_error("spool %s profile of '%s': %s", meta.format, t->service, err->msg);
     }
@@ -180,7 +330,7 @@ static bool scrape_target(struct agent *agent, struct target_state *ts)
     const struct target *t = ts->target;
     struct lf_error err = { 0 };
     bool fetched = false;
-    int rc = scrape_one(agent, t, false, &fetched, &err);
+    int rc = scrape_one(agent, ts, false, &fetched, &err);
     if (rc != LF_OK) {
         agent->stats.scrape_failures++;
         if (fetched)
@@ -200,7 +350,7 @@ static bool scrape_target(struct agent *agent, struct target_state *ts)
     }
     if (ts->leak == LEAK_ABSENT)
         return true;
-    rc = scrape_one(agent, t, true, &fetched, &err);
+    rc = scrape_one(agent, ts, true, &fetched, &err);
     if (rc == LF_OK) {
         if (ts->leak == LEAK_UNKNOWN)
             log_info("'%s' serves /debug/pprof/goroutineleak: pushing its confirmed leaks too",
@@ -437,10 +587,10 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
     agent.stats.left = spool_count(agent.spool);
     log_info("agent: %" PRIu64 " scraped, %" PRIu64 " scrapes failed, %" PRIu64 " pushed, %" PRIu64
              " push failures, %" PRIu64 " rejected, %" PRIu64 " dropped (spool full), %" PRIu64
-             " corrupt; %" PRIu64 " left in the spool",
+             " corrupt, %" PRIu64 " metrics reads failed; %" PRIu64 " left in the spool",
              agent.stats.scrapes, agent.stats.scrape_failures, agent.stats.pushed,
              agent.stats.push_failures, agent.stats.rejected, agent.stats.dropped,
-             agent.stats.corrupt, agent.stats.left);
+             agent.stats.corrupt, agent.stats.metrics_failures, agent.stats.left);
 out:
     if (stats != NULL)
         *stats = agent.stats;

@@ -12,6 +12,7 @@
 struct agent_stats {
     uint64_t scrapes;         /* profiles scraped and spooled (goroutine and goroutineleak) */
     uint64_t scrape_failures; /* targets that did not answer with a profile */
+    uint64_t metrics_failures; /* metrics reads that failed (a 404 is no failure) */
     uint64_t pushed;          /* profiles the server accepted */
     uint64_t push_failures;   /* pushes to retry later */
     uint64_t rejected;        /* profiles the server refused for good, set aside */

@@ -3,6 +3,7 @@
  * flags and config in targets.c, the loop in agent.c; error codes become exit status
  * here only (2 bad usage, 1 anything else that stops the agent). */
 #include <stdio.h>
+#include <string.h>
 
 #include <curl/curl.h>
 
@@ -14,16 +15,16 @@
 
 int main(int argc, char **argv)
 {
+    /* `--version` alone is the agent's own; with a value it is the --target's (targets.c) */
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        puts("leakfleet-agent " LEAKFLEET_VERSION);
+        return 0;
+    }
     struct targets_config cfg;
     struct lf_error err = { 0 };
     int rc = targets_parse_args(&cfg, argc, argv, &err);
     if (rc == LF_OK && cfg.help) {
         fputs(targets_usage(), stdout);
-        targets_release(&cfg);
-        return 0;
-    }
-    if (rc == LF_OK && cfg.version) {
-        puts("leakfleet-agent " LEAKFLEET_VERSION);
         targets_release(&cfg);
         return 0;
     }

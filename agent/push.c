@@ -1,7 +1,8 @@
 /* push.c - the ingest client. One kept-alive libcurl handle; per push it builds the
  * query (every value escaped by libcurl), the headers, and sorts the answer into
- * ok / retry / rejected. It never touches the spool: the caller deletes, keeps or
- * sets aside the file according to the outcome. */
+ * ok / retry / rejected: only a 4xx other than 408 and 429 is a refusal; a 3xx is a
+ * misconfigured --server, retried. It never touches the spool: the caller deletes,
+ * keeps or sets aside the file according to the outcome. */
 #include "push.h"
 
 #include <inttypes.h>
@@ -113,22 +114,29 @@ enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *me
     struct curl_slist *headers = NULL;
     char *service = curl_easy_escape(c, meta->service, 0);
     char *instance = curl_easy_escape(c, meta->instance, 0);
+    char *version = meta->version[0] != '\0' ? curl_easy_escape(c, meta->version, 0) : NULL;
     char *url = NULL;
     struct answer answer = { .len = 0 };
     *retry_after_s = 0;
-    if (service == NULL || instance == NULL) {
+    if (service == NULL || instance == NULL || (meta->version[0] != '\0' && version == NULL)) {
         outcome = fail_retry(err, "out of memory");
         goto out;
     }
     size_t url_size = strlen(pusher->server) + strlen(service) + strlen(instance) +
-                      strlen(meta->format) + 128;
+                      strlen(meta->format) + (version != NULL ? strlen(version) : 0) + 192;
     url = lf_malloc(url_size);
     if (url == NULL) {
         outcome = fail_retry(err, "out of memory");
         goto out;
     }
-    snprintf(url, url_size, "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64 "&format=%s",
-             pusher->server, service, instance, meta->ts, meta->format);
+    /* the target's start time and version as scraped with this profile, when known */
+    char started[48] = "";
+    if (meta->started > 0)
+        snprintf(started, sizeof(started), "&started=%" PRId64, meta->started);
+    snprintf(url, url_size,
+             "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64 "&format=%s%s%s%s",
+             pusher->server, service, instance, meta->ts, meta->format, started,
+             version != NULL ? "&version=" : "", version != NULL ? version : "");
 
     char key_header[64];
     snprintf(key_header, sizeof(key_header), "Idempotency-Key: %s", meta->key);
@@ -185,6 +193,35 @@ enum push_outcome pusher_send(struct pusher *pusher, const struct spool_meta *me
         outcome = PUSH_OK;
         goto out;
     }
+    if (status >= 300 && status < 400) {
+        /* a redirect: --server points at something other than the ingest API (a login
+         * proxy, http in front of https, a moved host). The server has not refused the
+         * profile, so it stays spooled; a POST is not followed to wherever the answer
+         * says, with the bearer token, and the line says what to fix. */
+        char location[256] = "";
+        char *redirect = NULL;
+        if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redirect) == CURLE_OK &&
+            redirect != NULL) {
+            size_t n = strnlen(redirect, sizeof(location) - 1);
+            for (size_t i = 0; i < n; i++) {
+                unsigned char ch = (unsigned char)redirect[i];
+                location[i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+            }
+            location[n] = '\0';
+        }
+        if (location[0] != '\0')
+            lf_fail(err, LF_EUNAVAIL,
+                    "server answered HTTP %ld, a redirect to '%s': check --server (the agent "
+                    "follows no redirects; the profile stays spooled): %s",
+                    status, location, answer.text);
+        else
+            lf_fail(err, LF_EUNAVAIL,
+                    "server answered HTTP %ld, a 3xx where the ingest API answers 2xx or 4xx: "
+                    "check --server (the profile stays spooled): %s",
+                    status, answer.text);
+        outcome = PUSH_RETRY;
+        goto out;
+    }
     if (status == 408 || status == 429 || status >= 500 || status < 200) {
         curl_off_t after = 0;
         if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
@@ -203,6 +240,7 @@ out:
     curl_slist_free_all(headers);
     curl_free(service);
     curl_free(instance);
+    curl_free(version);
     lf_free(url);
     return outcome;
 }

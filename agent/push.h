@@ -9,8 +9,9 @@
 
 enum push_outcome {
     PUSH_OK,       /* 2xx: stored (or already stored under this key) */
-    PUSH_RETRY,    /* connection failure, timeout, 408, 429 or 5xx: try again later */
-    PUSH_REJECTED, /* any other status: the server will never take this profile */
+    PUSH_RETRY,    /* connection failure, timeout, 1xx, 3xx (a redirect: --server is
+                      wrong, err says so), 408, 429 or 5xx: try again later */
+    PUSH_REJECTED, /* any other 4xx: the server will never take this profile */
 };
 
 struct pusher;
@@ -22,7 +23,8 @@ struct pusher *pusher_create(const char *server, const char *token, const char *
                              long connect_timeout_ms, long timeout_ms, struct lf_error *err);
 void pusher_free(struct pusher *pusher);
 
-/* POSTs (body, len) to SERVER/api/v1/profiles?service=&instance=&ts=&format=. A
+/* POSTs (body, len) to SERVER/api/v1/profiles?service=&instance=&ts=&format=, with
+ * &started= and &version= when meta holds them (what the target said at the scrape). A
  * goroutineleak profile needs no mark of its own: the body says what it is (the pprof
  * sample type "goroutineleak", the debug=1 header "goroutineleak profile: total N", the
  * debug=2 wait reasons "(leaked)") and the server's parsers read that.

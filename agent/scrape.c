@@ -1,8 +1,8 @@
-/* scrape.c - GET of /debug/pprof/goroutine[leak]?debug=N over one kept-alive libcurl
- * handle. Bounded: connect and total timeouts, and a body cap enforced while receiving.
- * Text bodies are gzipped while they arrive (they compress ~10x and debug=2 can be tens
- * of MB), so memory follows the compressed size; the pprof body is already gzipped by the
- * Go runtime and is kept byte for byte. */
+/* scrape.c - GET of /debug/pprof/goroutine[leak]?debug=N (and of the target's Prometheus
+ * /metrics) over one kept-alive libcurl handle. Bounded: connect and total timeouts, and a
+ * body cap enforced while receiving. Text bodies are gzipped while they arrive (they compress ~10x
+ * and debug=2 can be tens of MB), so memory follows the compressed size; the pprof body is already
+ * gzipped by the Go runtime and is kept byte for byte. */
 #include "scrape.h"
 
 #include <stdint.h>
@@ -207,11 +207,25 @@ int scrape_gzip(const char *in, size_t len, char **out, size_t *out_len, struct 
     return LF_OK;
 }
 
-int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format, char **body,
-                size_t *len, bool *gzip, struct lf_error *err)
+int scrape_metrics_url(const char *base, const char *path, char *buf, size_t size,
+                       struct lf_error *err)
+{
+    size_t len = strlen(base);
+    while (len > 0 && base[len - 1] == '/')
+        len--;
+    int n = snprintf(buf, size, "%.*s%s", (int)len, base, path);
+    if (n < 0 || (size_t)n >= size)
+        return lf_fail(err, LF_EINVAL, "target URL too long: '%s'", base);
+    return LF_OK;
+}
+
+/* GETs url into *body (gzipped as it arrives when gzip); headers (may be NULL) are sent
+ * with this request only; what names the body in errors ("profile", "metrics"). */
+static int get(struct scraper *scraper, const char *url, bool gzip, struct curl_slist *headers,
+               const char *what, char **body, size_t *len, struct lf_error *err)
 {
     CURL *c = scraper->curl;
-    struct recv_buf rb = { .max = scraper->max_body, .gzip = format != SCRAPE_FORMAT_PPROF };
+    struct recv_buf rb = { .max = scraper->max_body, .gzip = gzip };
     int rc = LF_OK;
     scraper->errbuf[0] = '\0';
     if (rb.gzip && gzip_start(&rb) != LF_OK) {
@@ -220,6 +234,7 @@ int scraper_get(struct scraper *scraper, const char *url, enum scrape_format for
     }
     if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &rb) != CURLE_OK) {
         rc = lf_fail(err, LF_EINTERNAL, "GET '%s': curl_easy_setopt failed", url);
@@ -227,8 +242,9 @@ int scraper_get(struct scraper *scraper, const char *url, enum scrape_format for
     }
     CURLcode res = curl_easy_perform(c);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL); /* rb lives in this frame only */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL); /* and so do the headers */
     if (rb.failure == LF_ETOOBIG) {
-        rc = lf_fail(err, LF_ETOOBIG, "GET '%s': profile larger than %zu bytes", url,
+        rc = lf_fail(err, LF_ETOOBIG, "GET '%s': %s larger than %zu bytes", url, what,
                      scraper->max_body);
         goto out;
     }
@@ -262,9 +278,28 @@ int scraper_get(struct scraper *scraper, const char *url, enum scrape_format for
     }
     *body = rb.p;
     *len = rb.len;
-    *gzip = rb.gzip;
     rb.p = NULL;
 out:
     recv_release(&rb);
+    return rc;
+}
+
+int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format, char **body,
+                size_t *len, bool *gzip, struct lf_error *err)
+{
+    *gzip = format != SCRAPE_FORMAT_PPROF;
+    return get(scraper, url, *gzip, NULL, "profile", body, len, err);
+}
+
+int scraper_get_metrics(struct scraper *scraper, const char *url, char **body, size_t *len,
+                        struct lf_error *err)
+{
+    /* the classic text format, not OpenMetrics, from servers that offer both */
+    struct curl_slist *headers =
+            curl_slist_append(NULL, "Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1");
+    if (headers == NULL)
+        return lf_fail(err, LF_ENOMEM, "GET '%s': out of memory", url);
+    int rc = get(scraper, url, false, headers, "metrics", body, len, err);
+    curl_slist_free_all(headers);
     return rc;
 }

@@ -37,6 +37,11 @@ void scraper_free(struct scraper *scraper);
 int scrape_url(const char *base, bool leak, enum scrape_format format, char *buf, size_t size,
                struct lf_error *err);
 
+/* The URL of a target's Prometheus metrics: base (a trailing '/' is fine) + path (which
+ * starts with '/', e.g. "/metrics"). LF_EINVAL when it does not fit in buf. */
+int scrape_metrics_url(const char *base, const char *path, char *buf, size_t size,
+                       struct lf_error *err);
+
 /* GETs url. LF_OK with a 200 answer: *body is new (caller frees with lf_free), *len
  * bytes; when format is a text format the body is gzipped as it arrives and *gzip is
  * set. max_body bounds the bytes received (before gzip). Errors:
@@ -44,6 +49,12 @@ int scrape_url(const char *base, bool leak, enum scrape_format format, char *buf
  * failures, timeouts and other statuses, LF_ETOOBIG past max_body; err names the URL. */
 int scraper_get(struct scraper *scraper, const char *url, enum scrape_format format, char **body,
                 size_t *len, bool *gzip, struct lf_error *err);
+
+/* GETs a target's Prometheus metrics at url, asking for the text format (version
+ * 0.0.4), with the same timeouts and body cap as a profile. LF_OK: *body is new (caller
+ * frees with lf_free), *len bytes as received. Errors as scraper_get. */
+int scraper_get_metrics(struct scraper *scraper, const char *url, char **body, size_t *len,
+                        struct lf_error *err);
 
 /* Gzips (in, len) into a new buffer (caller frees with lf_free). */
 int scrape_gzip(const char *in, size_t len, char **out, size_t *out_len, struct lf_error *err);

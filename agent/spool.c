@@ -1,5 +1,6 @@
 /* spool.c - the on-disk queue of profiles between scrape and push. Owns the spool
- * directory: one file per profile named <unix-ns>-<key>.prof so that name order is age
+ * directory and each profile's Idempotency-Key (128 random bits drawn here, stored in
+ * the file): one file per profile named <unix-ns>-<key>.prof so that name order is age
  * order, written as .tmp-<name> + fsync + rename + fsync(dir) so a crash leaves either
  * the whole file or a temporary that the next spool_open deletes. An in-memory index of
  * (name, size), sorted by name, keeps the byte and file limits cheap to enforce; the
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,16 +109,25 @@ static int compare_entries(const void *a, const void *b)
     return strcmp(((const struct spool_entry *)a)->name, ((const struct spool_entry *)b)->name);
 }
 
+/* Makes room for one more entry, so that the index_add after it cannot fail. */
+static int index_reserve(struct spool *spool, struct lf_error *err)
+{
+    if (spool->n_entries < spool->cap_entries)
+        return LF_OK;
+    size_t cap = spool->cap_entries == 0 ? 64 : spool->cap_entries * 2;
+    struct spool_entry *grown = lf_realloc(spool->entries, cap * sizeof(*grown));
+    if (grown == NULL)
+        return lf_fail(err, LF_ENOMEM, "spool index: out of memory");
+    spool->entries = grown;
+    spool->cap_entries = cap;
+    return LF_OK;
+}
+
 static int index_add(struct spool *spool, const char *name, uint64_t size, struct lf_error *err)
 {
-    if (spool->n_entries == spool->cap_entries) {
-        size_t cap = spool->cap_entries == 0 ? 64 : spool->cap_entries * 2;
-        struct spool_entry *grown = lf_realloc(spool->entries, cap * sizeof(*grown));
-        if (grown == NULL)
-            return lf_fail(err, LF_ENOMEM, "spool index: out of memory");
-        spool->entries = grown;
-        spool->cap_entries = cap;
-    }
+    int rc = index_reserve(spool, err);
+    if (rc != LF_OK)
+        return rc;
     /* new names are nearly always the largest: insert from the end */
     size_t i = spool->n_entries;
     while (i > 0 && strcmp(spool->entries[i - 1].name, name) > 0) {
@@ -279,15 +290,22 @@ const char *spool_dir(const struct spool *spool)
  *   leak 0
  *   encoding identity|gzip
  *   key 0123456789abcdef0123456789abcdef
+ *   started 1795590000      only when known: the target's process start, unix seconds
+ *   version 1.4.2           only when known: the service's version
  *   length 1234
  *   crc32 89abcdef          CRC-32 of every byte above this line, then of the body
  *   (empty line)
  *   body
+ *
+ * started and version came later: a file without them is read as before, and a file
+ * without known values is written exactly as before.
  */
 
-static const char *const header_keys[] = { "service",  "instance", "ts",     "format", "leak",
-                                           "encoding", "key",      "length", "crc32" };
+static const char *const header_keys[] = { "service", "instance", "ts",   "format",
+                                           "leak",    "encoding", "key",  "started",
+                                           "version", "length",   "crc32" };
 enum { N_HEADER_KEYS = sizeof(header_keys) / sizeof(header_keys[0]) };
+enum { HEADER_STARTED = 7, HEADER_VERSION = 8 }; /* the optional lines */
 
 static bool text_ok(const char *s, size_t max)
 {
@@ -337,6 +355,10 @@ static int validate_meta(const struct spool_meta *meta, struct lf_error *err)
         return lf_fail(err, LF_EINVAL, "spool: bad format '%.15s'", meta->format);
     if (!key_ok(meta->key, strnlen(meta->key, sizeof(meta->key))))
         return lf_fail(err, LF_EINVAL, "spool: bad idempotency key");
+    if (meta->started < 0)
+        return lf_fail(err, LF_EINVAL, "spool: bad start time");
+    if (meta->version[0] != '\0' && !text_ok(meta->version, sizeof(meta->version)))
+        return lf_fail(err, LF_EINVAL, "spool: bad version");
     return LF_OK;
 }
 
@@ -370,19 +392,53 @@ static void drop_oldest(struct spool *spool)
     index_pop_oldest(spool);
 }
 
-int spool_put(struct spool *spool, const struct spool_meta *meta, const char *body, size_t len,
+/* A new random 128-bit idempotency key as 32 lower-case hex digits. */
+static int new_key(char out[SPOOL_KEY_LEN + 1], struct lf_error *err)
+{
+    unsigned char raw[SPOOL_KEY_LEN / 2];
+    size_t got = 0;
+    while (got < sizeof(raw)) {
+        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return lf_fail(err, LF_EIO, "spool: getrandom: %s", strerror(errno));
+        got += (size_t)n;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[SPOOL_KEY_LEN] = '\0';
+    return LF_OK;
+}
+
+int spool_put(struct spool *spool, struct spool_meta *meta, const char *body, size_t len,
               struct lf_error *err)
 {
-    int rc = validate_meta(meta, err);
+    /* the key is the profile's own: never the caller's, never one used before (a
+     * reused key would have the server refuse, or with an older server drop, the
+     * profile as a replay of another) */
+    int rc = new_key(meta->key, err);
+    if (rc == LF_OK)
+        rc = validate_meta(meta, err);
+    if (rc == LF_OK)
+        rc = index_reserve(spool, err); /* once renamed, the file must go into the index */
     if (rc != LF_OK)
         return rc;
 
     char header[SPOOL_HEADER_MAX];
+    char started[32] = "";
+    if (meta->started > 0)
+        snprintf(started, sizeof(started), "started %" PRId64 "\n", meta->started);
     int n = snprintf(header, sizeof(header),
                      SPOOL_MAGIC "service %s\ninstance %s\nts %" PRId64 "\nformat %s\nleak %d\n"
-                                 "encoding %s\nkey %s\nlength %zu\n",
+                                 "encoding %s\nkey %s\n%s%s%s%slength %zu\n",
                      meta->service, meta->instance, meta->ts, meta->format, meta->leak ? 1 : 0,
-                     meta->gzip ? "gzip" : "identity", meta->key, len);
+                     meta->gzip ? "gzip" : "identity", meta->key, started,
+                     meta->version[0] != '\0' ? "version " : "", meta->version,
+                     meta->version[0] != '\0' ? "\n" : "", len);
     if (n < 0 || (size_t)n >= sizeof(header) - 32)
         return lf_fail(err, LF_EINVAL, "spool: header too long");
     size_t header_len = (size_t)n;
@@ -443,11 +499,17 @@ int spool_put(struct spool *spool, const struct spool_meta *meta, const char *bo
         rc = lf_fail(err, LF_EIO, "spool: rename '%s': %s", tmp_path, strerror(errno));
         goto out_unlink;
     }
-    rc = fsync_dir(spool->dir, err);
-    if (rc != LF_OK)
-        return rc; /* the file is in place; the next spool_open indexes it */
+    /* the file is in place: it is queued now, whatever the directory fsync says */
     spool->last_ns = ns;
-    return index_add(spool, name, total, err);
+    rc = index_add(spool, name, total, err); /* room was reserved: cannot fail */
+    if (rc != LF_OK)
+        return rc;
+    struct lf_error sync_err = { 0 };
+    if (fsync_dir(spool->dir, &sync_err) != LF_OK)
+        log_warn("spool: %s: profile '%s' is queued, but a power loss before the directory "
+                 "is written may lose it",
+                 sync_err.msg, name);
+    return LF_OK;
 out_unlink:
     unlink(tmp_path);
     return rc;
@@ -547,6 +609,7 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
     size_t crc_line_start = 0;
     int64_t length = -1;
     unsigned long crc_want = 0;
+    size_t line_no = 1;
     for (size_t k = 0; k < N_HEADER_KEYS; k++) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
         if (nl == NULL)
@@ -554,8 +617,13 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
         struct str line = str_make(buf + pos, (size_t)(nl - (buf + pos)));
         size_t key_len = strlen(header_keys[k]);
         if (line.len <= key_len || memcmp(line.p, header_keys[k], key_len) != 0 ||
-            line.p[key_len] != ' ')
-            return lf_fail(err, LF_EINVAL, "header line %zu: expected '%s'", k + 2, header_keys[k]);
+            line.p[key_len] != ' ') {
+            if (k == HEADER_STARTED || k == HEADER_VERSION)
+                continue; /* optional: the line is read against the next key */
+            return lf_fail(err, LF_EINVAL, "header line %zu: expected '%s'", line_no + 1,
+                           header_keys[k]);
+        }
+        line_no++;
         struct str value = str_make(line.p + key_len + 1, line.len - key_len - 1);
         bool ok = true;
         int64_t v = 0;
@@ -587,10 +655,16 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
             if (ok)
                 memcpy(meta->key, value.p, value.len);
             break;
-        case 7:
+        case HEADER_STARTED:
+            ok = str_to_int64(value, &meta->started) && meta->started > 0;
+            break;
+        case HEADER_VERSION:
+            ok = take_text(value, meta->version, sizeof(meta->version));
+            break;
+        case 9:
             ok = str_to_int64(value, &length) && length >= 0;
             break;
-        case 8:
+        case 10:
             crc_line_start = pos;
             ok = parse_hex32(value, &crc_want);
             break;
@@ -598,7 +672,7 @@ static int parse_file(const char *buf, size_t len, struct spool_meta *meta, size
             ok = false;
         }
         if (!ok)
-            return lf_fail(err, LF_EINVAL, "header line %zu: bad %s", k + 2, header_keys[k]);
+            return lf_fail(err, LF_EINVAL, "header line %zu: bad %s", line_no, header_keys[k]);
         pos = (size_t)(nl - buf) + 1;
     }
     if (pos >= len || buf[pos] != '\n')

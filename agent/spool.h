@@ -12,7 +12,8 @@
 
 #include "error.h"
 
-#define SPOOL_KEY_LEN 32 /* hex digits of the 128-bit idempotency key */
+#define SPOOL_KEY_LEN     32  /* hex digits of the 128-bit idempotency key */
+#define SPOOL_VERSION_MAX 128 /* bytes of the service's version */
 
 /* What the server needs besides the body. Text fields hold no control characters. */
 struct spool_meta {
@@ -22,7 +23,11 @@ struct spool_meta {
     char format[16];             /* "pprof", "debug1", "debug2" */
     bool leak;                   /* from /debug/pprof/goroutineleak: confirmed leaks */
     bool gzip;                   /* body is gzip for Content-Encoding (text formats) */
-    char key[SPOOL_KEY_LEN + 1]; /* Idempotency-Key, lower-case hex */
+    char key[SPOOL_KEY_LEN + 1]; /* Idempotency-Key, lower-case hex: drawn by spool_put */
+    /* What the target said about itself when it was scraped, pushed with the profile
+     * (a replay carries the values of its scrape, not of the replay): */
+    int64_t started;                     /* its process start, unix seconds; 0 = unknown */
+    char version[SPOOL_VERSION_MAX + 1]; /* the service's version; "" = unknown */
 };
 
 struct spool_limits {
@@ -41,11 +46,16 @@ struct spool *spool_open(const char *dir, const struct spool_limits *limits, str
 /* Releases the lock and the index; NULL is fine. Queued files stay on disk. */
 void spool_close(struct spool *spool);
 
-/* Queues one profile: writes a temporary file, fsyncs it, renames it into place and
- * fsyncs the directory. When the queue would pass its limits the oldest files are
- * dropped first, each with a warning, counted by spool_dropped(). LF_EINVAL for bad
- * metadata, LF_ETOOBIG for a profile larger than max_bytes by itself, LF_EIO. */
-int spool_put(struct spool *spool, const struct spool_meta *meta, const char *body, size_t len,
+/* Queues one profile under a key of its own: draws a random 128-bit Idempotency-Key
+ * into meta->key (whatever the caller left there is replaced), so no two profiles ever
+ * share one, in this run or any other; the key is stored in the file and replayed with
+ * it. Writes a temporary file, fsyncs it, renames it into place and fsyncs the
+ * directory. Once renamed the profile is queued: a failing directory fsync is logged
+ * (the rename may not survive a power loss) but the profile is replayed all the same.
+ * When the queue would pass its limits the oldest files are dropped first, each with a
+ * warning, counted by spool_dropped(). LF_EINVAL for bad metadata, LF_ETOOBIG for a
+ * profile larger than max_bytes by itself, LF_ENOMEM, LF_EIO (nothing queued). */
+int spool_put(struct spool *spool, struct spool_meta *meta, const char *body, size_t len,
               struct lf_error *err);
 
 /* Number of queued profiles and their total bytes on disk. */

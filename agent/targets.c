@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "utf8.h"
 
 #define DEFAULT_INTERVAL_MS        (60 * 1000)
 #define DEFAULT_SPOOL_DIR          "./leakfleet-spool"
@@ -25,11 +26,13 @@
 #define DEFAULT_RETRY_MAX_MS       (5 * 60 * 1000)
 #define DEFAULT_SUMMARY_INTERVAL_MS (5 * 60 * 1000)
 #define MAX_TARGETS                4096
+#define DEFAULT_METRICS_PATH       "/metrics"
 
 static const char usage_text[] =
         "usage: leakfleet-agent --server URL --token TOKEN --service NAME --target URL\n"
         "                       [--instance ID] [--interval 60s] [--format pprof|debug1|debug2]\n"
-        "                       [--spool DIR] [--config FILE] [--once]\n"
+        "                       [--metrics-path /metrics] [--version V] [--spool DIR]\n"
+        "                       [--config FILE] [--once]\n"
         "\n"
         "Scrapes TARGET/debug/pprof/goroutine of Go services every interval (with jitter)\n"
         "and pushes the profiles to the leakfleet server, keeping unsent ones in the spool.\n"
@@ -41,6 +44,10 @@ static const char usage_text[] =
         "  --instance ID           instance name (default: host name)\n"
         "  --interval DURATION     time between scrapes, e.g. 60s, 5m (default 60s)\n"
         "  --format F              pprof (debug=0, default), debug1 or debug2\n"
+        "  --metrics-path PATH     the target's Prometheus metrics, read for its process\n"
+        "                          start time and version (default /metrics; none: not read)\n"
+        "  --version V             the --target's version when its metrics name none;\n"
+        "                          --version alone prints the agent's own version\n"
         "  --spool DIR             unsent profiles (default ./leakfleet-spool)\n"
         "  --spool-max-bytes N     spool size limit, suffix K, M or G (default 256M)\n"
         "  --spool-max-files N     spool file limit (default 10000)\n"
@@ -51,18 +58,17 @@ static const char usage_text[] =
         "  --ca-file FILE          PEM CA certificates trusted for https server and target\n"
         "                          URLs (default: the system's)\n"
         "  --config FILE           YAML file: server, token, instance, interval, format,\n"
-        "                          retry_max, max_profile_bytes, ca_file,\n"
+        "                          metrics_path, retry_max, max_profile_bytes, ca_file,\n"
         "                          spool {dir, max_bytes, max_files}, timeouts {connect,\n"
-        "                          total}, log_level, log_format, targets [{service,\n"
-        "                          instance, url,\n"
-        "                          interval, format}]; flags override it\n"
+        "                          total}, log_level, log_format, summary_interval,\n"
+        "                          targets [{service, instance, url, interval, format,\n"
+        "                          metrics_path, version}]; flags override it\n"
         "  --once                  scrape every target once, flush the spool, exit 0 only\n"
         "                          if everything reached the server\n"
         "  --log-level L           debug, info (default), warn, error\n"
         "  --log-format F          logfmt (default) or json: one line an event either way\n"
         "  --summary-interval DUR  a log line of counts (scrapes, pushes, spool) this often\n"
         "                          (default 5m)\n"
-        "  --version               print the version\n"
         "  --help                  this text\n";
 
 const char *targets_usage(void)
@@ -74,8 +80,8 @@ const char *targets_usage(void)
 struct flags {
     const char *server, *token, *service, *target, *instance, *interval, *format, *spool;
     const char *spool_max_bytes, *spool_max_files, *connect_timeout, *timeout, *ca_file;
-    const char *max_profile_bytes, *config, *log_level, *retry_max, *log_format;
-    const char *summary_interval;
+    const char *max_profile_bytes, *config, *log_level, *retry_max, *metrics_path, *version;
+    const char *log_format, *summary_interval;
 };
 
 bool targets_parse_duration_ms(const char *s, int64_t *out_ms)
@@ -145,6 +151,29 @@ static bool url_ok(const char *s)
             (strncmp(s, "https://", 8) == 0 && s[8] != '\0'));
 }
 
+/* A metrics path: "none", or a path starting with '/' without blanks or control bytes. */
+static bool metrics_path_ok(const char *s)
+{
+    return strcmp(s, "none") == 0 ||
+           (s[0] == '/' && text_ok(s) && strchr(s, ' ') == NULL && strlen(s) < TARGETS_PATH_MAX);
+}
+
+/* Sets dst[TARGETS_PATH_MAX] from a path metrics_path_ok accepted ("none": empty). */
+static void set_metrics_path(char *dst, const char *path)
+{
+    size_t len = strcmp(path, "none") == 0 ? 0 : strlen(path);
+    memcpy(dst, path, len);
+    dst[len] = '\0';
+}
+
+static bool version_ok(const char *s)
+{
+    return target_meta_version_ok(s, strlen(s));
+}
+
+#define METRICS_PATH_EXPECTED "expected a path starting with '/' (at most 255 bytes), or none"
+#define VERSION_EXPECTED      "expected 1 to 128 bytes of UTF-8 without control characters"
+
 /* Copies a validated text value into dst[size]; what names it in errors. */
 static int set_text(char *dst, size_t size, const char *value, const char *what, bool is_url,
                     enum lf_code code, struct lf_error *err)
@@ -180,19 +209,21 @@ struct overrides {
     const char *instance;
     int64_t interval_ms;
     const char *format;
+    const char *metrics_path;
 };
 
 static int load_file(struct targets_config *cfg, const char *path, const char *host,
                      const struct overrides *over, struct lf_error *err)
 {
-    static const char *const top_keys[] = { "server",    "token",     "instance",
-                                            "interval",  "format",    "spool",
-                                            "timeouts",  "log_level", "max_profile_bytes",
-                                            "retry_max", "targets",   "ca_file",
-                                            "log_format", "summary_interval" };
+    static const char *const top_keys[] = { "server",      "token",     "instance",
+                                            "interval",    "format",    "spool",
+                                            "timeouts",    "log_level", "max_profile_bytes",
+                                            "retry_max",   "targets",   "ca_file",
+                                            "metrics_path", "log_format", "summary_interval" };
     static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
     static const char *const timeout_keys[] = { "connect", "total" };
-    static const char *const target_keys[] = { "service", "instance", "url", "interval", "format" };
+    static const char *const target_keys[] = { "service", "instance",     "url",    "interval",
+                                               "format",  "metrics_path", "version" };
     int rc = LF_OK;
     struct config *file = config_load(path, err);
     if (file == NULL)
@@ -201,7 +232,7 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     int64_t v = 0;
     char where[96];
 
-    if ((rc = config_check_keys(file, NULL, top_keys, 12, err)) != LF_OK ||
+    if ((rc = config_check_keys(file, NULL, top_keys, 13, err)) != LF_OK ||
         (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
         (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
         goto out;
@@ -240,6 +271,16 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     if (!scrape_format_from_name(format_name, &format)) {
         rc = lf_fail(err, LF_EINVAL, "%s: format: expected pprof, debug1 or debug2, not '%s'", path,
                      format_name);
+        goto out;
+    }
+    const char *metrics_path = NULL;
+    if ((rc = config_str(file, "metrics_path", DEFAULT_METRICS_PATH, &metrics_path, err)) != LF_OK)
+        goto out;
+    if (over->metrics_path != NULL)
+        metrics_path = over->metrics_path;
+    if (!metrics_path_ok(metrics_path)) {
+        rc = lf_fail(err, LF_EINVAL, "%s: metrics_path: " METRICS_PATH_EXPECTED ", not '%s'", path,
+                     metrics_path);
         goto out;
     }
     if ((rc = config_str(file, "spool.dir", NULL, &s, err)) != LF_OK)
@@ -297,13 +338,14 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     }
     for (size_t i = 0; i < config_node_len(list); i++) {
         snprintf(where, sizeof(where), "targets.%zu", i);
-        if ((rc = config_check_keys(file, where, target_keys, 5, err)) != LF_OK)
+        if ((rc = config_check_keys(file, where, target_keys, 7, err)) != LF_OK)
             goto out;
         const struct config_node *item = config_node_at(list, i);
         struct target *t = NULL;
         if ((rc = add_target(cfg, &t, err)) != LF_OK)
             goto out;
         const char *service = NULL, *t_instance = NULL, *url = NULL, *t_format = NULL;
+        const char *t_metrics_path = NULL, *t_version = NULL;
         int64_t t_interval = 0;
         if ((rc = config_node_str(file, config_get(item, file, "service"), NULL, &service, err)) !=
                     LF_OK ||
@@ -313,7 +355,11 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
             (rc = config_node_str(file, config_get(item, file, "format"), format_name, &t_format,
                                   err)) != LF_OK ||
             (rc = config_node_duration_seconds(file, config_get(item, file, "interval"), interval_s,
-                                               &t_interval, err)) != LF_OK)
+                                               &t_interval, err)) != LF_OK ||
+            (rc = config_node_str(file, config_get(item, file, "metrics_path"), metrics_path,
+                                  &t_metrics_path, err)) != LF_OK ||
+            (rc = config_node_str(file, config_get(item, file, "version"), NULL, &t_version,
+                                  err)) != LF_OK)
             goto out;
         if (service == NULL || url == NULL) {
             rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: needs service and url", path,
@@ -321,15 +367,15 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
             goto out;
         }
         char what[128];
-        snprintf(what, sizeof(what), "%s: %s.service", path, where);
+        utf8_snprintf(what, sizeof(what), "%s: %s.service", path, where);
         if ((rc = set_text(t->service, sizeof(t->service), service, what, false, LF_EINVAL, err)) !=
             LF_OK)
             goto out;
-        snprintf(what, sizeof(what), "%s: %s.instance", path, where);
+        utf8_snprintf(what, sizeof(what), "%s: %s.instance", path, where);
         if ((rc = set_text(t->instance, sizeof(t->instance), t_instance, what, false, LF_EINVAL,
                            err)) != LF_OK)
             goto out;
-        snprintf(what, sizeof(what), "%s: %s.url", path, where);
+        utf8_snprintf(what, sizeof(what), "%s: %s.url", path, where);
         if ((rc = set_text(t->url, sizeof(t->url), url, what, true, LF_EINVAL, err)) != LF_OK)
             goto out;
         if (!scrape_format_from_name(t_format, &t->format)) {
@@ -345,6 +391,18 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
         t->interval_ms = t_interval * 1000;
         if (over->interval_ms > 0 && config_get(item, file, "interval") == NULL)
             t->interval_ms = over->interval_ms;
+        if (!metrics_path_ok(t_metrics_path)) {
+            rc = lf_fail(err, LF_EINVAL, "%s: %s.metrics_path: " METRICS_PATH_EXPECTED ", not '%s'",
+                         path, where, t_metrics_path);
+            goto out;
+        }
+        set_metrics_path(t->metrics_path, t_metrics_path);
+        if (t_version != NULL && !version_ok(t_version)) {
+            rc = lf_fail(err, LF_EINVAL, "%s: %s.version: " VERSION_EXPECTED, path, where);
+            goto out;
+        }
+        if (t_version != NULL)
+            memcpy(t->version, t_version, strlen(t_version) + 1);
     }
 out:
     config_free(file);
@@ -372,6 +430,7 @@ enum {
     OPT_LOG_LEVEL,
     OPT_RETRY_MAX,
     OPT_CA_FILE,
+    OPT_METRICS_PATH,
     OPT_LOG_FORMAT,
     OPT_SUMMARY_INTERVAL,
     OPT_VERSION,
@@ -397,9 +456,10 @@ static const struct option long_options[] = {
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "retry-max", required_argument, NULL, OPT_RETRY_MAX },
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
+    { "metrics-path", required_argument, NULL, OPT_METRICS_PATH },
+    { "version", required_argument, NULL, OPT_VERSION },
     { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
     { "summary-interval", required_argument, NULL, OPT_SUMMARY_INTERVAL },
-    { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -457,6 +517,12 @@ static int read_flags(struct targets_config *cfg, struct flags *f, int argc, cha
         case OPT_CONFIG:
             f->config = optarg;
             break;
+        case OPT_METRICS_PATH:
+            f->metrics_path = optarg;
+            break;
+        case OPT_VERSION:
+            f->version = optarg;
+            break;
         case OPT_ONCE:
             cfg->once = true;
             break;
@@ -471,9 +537,6 @@ static int read_flags(struct targets_config *cfg, struct flags *f, int argc, cha
             break;
         case OPT_SUMMARY_INTERVAL:
             f->summary_interval = optarg;
-            break;
-        case OPT_VERSION:
-            cfg->version = true;
             break;
         case 'h':
         case OPT_HELP:
@@ -505,7 +568,7 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
 
     struct flags f = { 0 };
     int rc = read_flags(cfg, &f, argc, argv, err);
-    if (rc != LF_OK || cfg->help || cfg->version)
+    if (rc != LF_OK || cfg->help)
         return rc;
 
     char host[256] = "localhost";
@@ -522,8 +585,18 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     if (f.format != NULL && !scrape_format_from_name(f.format, &format))
         return lf_fail(err, LF_EUSAGE, "--format: expected pprof, debug1 or debug2, not '%s'",
                        f.format);
+    if (f.metrics_path != NULL && !metrics_path_ok(f.metrics_path))
+        return lf_fail(err, LF_EUSAGE, "--metrics-path: " METRICS_PATH_EXPECTED ", not '%s'",
+                       f.metrics_path);
+    if (f.version != NULL && !version_ok(f.version))
+        return lf_fail(err, LF_EUSAGE, "--version: " VERSION_EXPECTED);
+    if (f.version != NULL && f.target == NULL)
+        return lf_fail(err, LF_EUSAGE,
+                       "--version is the version of the --target's service (in --config: "
+                       "targets[].version)");
     if (f.config != NULL) {
-        struct overrides over = { f.instance, f.interval != NULL ? interval_ms : 0, f.format };
+        struct overrides over = { f.instance, f.interval != NULL ? interval_ms : 0, f.format,
+                                  f.metrics_path };
         if ((rc = load_file(cfg, f.config, host, &over, err)) != LF_OK)
             return rc;
     }
@@ -588,6 +661,10 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
             return rc;
         t->interval_ms = interval_ms;
         t->format = format;
+        set_metrics_path(t->metrics_path,
+                         f.metrics_path != NULL ? f.metrics_path : DEFAULT_METRICS_PATH);
+        if (f.version != NULL)
+            memcpy(t->version, f.version, strlen(f.version) + 1);
     }
     if (cfg->server[0] == '\0')
         return lf_fail(err, LF_EUSAGE, "--server is required (see --help)");

@@ -11,8 +11,10 @@
 #include "error.h"
 #include "log.h"
 #include "scrape.h"
+#include "target_meta.h"
 
 #define TARGETS_TEXT_MAX 1024
+#define TARGETS_PATH_MAX 256
 
 struct target {
     char service[128];
@@ -20,6 +22,8 @@ struct target {
     char url[TARGETS_TEXT_MAX];
     int64_t interval_ms; /* default 60 s */
     enum scrape_format format;
+    char metrics_path[TARGETS_PATH_MAX];       /* default "/metrics"; "" = none scraped */
+    char version[TARGET_META_VERSION_MAX + 1]; /* configured version; "" = none */
 };
 
 struct targets_config {
@@ -36,7 +40,6 @@ struct targets_config {
     int64_t summary_interval_ms;      /* default 5 min: a log line of counts */
     bool once;
     bool help;
-    bool version;                     /* --version: print it, nothing else is checked */
     enum log_level log_level;
     enum log_format log_format;       /* default logfmt */
     struct target *targets;

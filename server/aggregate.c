@@ -1,7 +1,10 @@
 /* aggregate.c - locations of one profile in an open-addressing hash table keyed by
  * (op words, function, file, line). Each location and its representative stack live in
  * the aggregate's arena, copied once when the location is first seen; later stacks at
- * the same location cost a hash and a compare. Memory: O(unique locations). */
+ * the same location cost a hash and a compare. Memory: O(unique locations).
+ * Every string kept is valid UTF-8: bytes that are not are repaired to U+FFFD when
+ * copied, and a key is stored repaired, so two names that differ only in invalid bytes
+ * are one location (as they will be one row in the store). */
 #include "aggregate.h"
 
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include "alloc.h"
 #include "hash.h"
 #include "arena.h"
+#include "utf8.h"
 
 struct loc_entry {
     struct agg_location pub;
@@ -25,6 +29,8 @@ struct aggregate {
     size_t n_order, cap_order;
     int64_t goroutines;
     int64_t stacks;
+    char *scratch; /* the repaired key of a stack whose key is not valid UTF-8 */
+    size_t scratch_cap;
 };
 
 struct aggregate *aggregate_create(void)
@@ -47,6 +53,7 @@ void aggregate_free(struct aggregate *agg)
     if (agg == NULL)
         return;
     arena_release(&agg->arena);
+    lf_free(agg->scratch);
     lf_free(agg->slots);
     lf_free(agg->order);
     lf_free(agg);
@@ -98,9 +105,19 @@ static int grow_slots(struct aggregate *agg)
     return LF_OK;
 }
 
-static const char *copy_cstr(struct arena *arena, struct str s)
+/* A NUL-terminated copy of s in arena, repaired to valid UTF-8; .p is NULL when
+ * allocation fails. */
+static struct str copy_text(struct arena *arena, struct str s)
 {
-    return arena_strdup(arena, s.p, s.len).p;
+    if (utf8_valid(s.p, s.len))
+        return arena_strdup(arena, s.p, s.len);
+    size_t len = utf8_sanitized_len(s.p, s.len);
+    char *copy = arena_alloc(arena, len + 1);
+    if (copy == NULL)
+        return STR_NULL;
+    utf8_sanitize(s.p, s.len, copy);
+    copy[len] = '\0';
+    return str_make(copy, len);
 }
 
 /* Copies the stack into the arena as the location's representative. */
@@ -111,10 +128,8 @@ static int copy_stack(struct arena *arena, struct agg_location *loc, const struc
         if (frames == NULL)
             return LF_ENOMEM;
         for (size_t i = 0; i < stack->n_frames; i++) {
-            frames[i].function =
-                    arena_strdup(arena, stack->frames[i].function.p, stack->frames[i].function.len);
-            frames[i].file =
-                    arena_strdup(arena, stack->frames[i].file.p, stack->frames[i].file.len);
+            frames[i].function = copy_text(arena, stack->frames[i].function);
+            frames[i].file = copy_text(arena, stack->frames[i].file);
             frames[i].line = stack->frames[i].line;
             if (frames[i].function.p == NULL || frames[i].file.p == NULL)
                 return LF_ENOMEM;
@@ -127,23 +142,30 @@ static int copy_stack(struct arena *arena, struct agg_location *loc, const struc
         if (labels == NULL)
             return LF_ENOMEM;
         for (size_t i = 0; i < stack->n_labels; i++) {
-            labels[i].key = arena_strdup(arena, stack->labels[i].key.p, stack->labels[i].key.len);
-            labels[i].value =
-                    arena_strdup(arena, stack->labels[i].value.p, stack->labels[i].value.len);
+            labels[i].key = copy_text(arena, stack->labels[i].key);
+            labels[i].value = copy_text(arena, stack->labels[i].value);
             if (labels[i].key.p == NULL || labels[i].value.p == NULL)
                 return LF_ENOMEM;
         }
         loc->labels = labels;
         loc->n_labels = stack->n_labels;
     }
+    if (stack->creator.function.len > 0) {
+        loc->creator.function = copy_text(arena, stack->creator.function);
+        loc->creator.file = copy_text(arena, stack->creator.file);
+        loc->creator.line = stack->creator.line;
+        if (loc->creator.function.p == NULL || loc->creator.file.p == NULL)
+            return LF_ENOMEM;
+    }
     loc->truncated = stack->truncated;
     return LF_OK;
 }
 
-/* Returns the new location, or NULL with err set. */
+/* Returns the new location keyed by (op, function, file, line), all valid UTF-8, or NULL
+ * with err set. */
 static struct loc_entry *add_location(struct aggregate *agg, uint64_t hash, const struct site *site,
-                                      struct str function, struct str file, int64_t line,
-                                      const struct stack *stack, struct lf_error *err)
+                                      struct str op, struct str function, struct str file,
+                                      int64_t line, const struct stack *stack, struct lf_error *err)
 {
     if (agg->n_order >= AGGREGATE_MAX_LOCATIONS) {
         lf_fail(err, LF_ETOOBIG, "more than %zu blocked locations", AGGREGATE_MAX_LOCATIONS);
@@ -164,13 +186,13 @@ static struct loc_entry *add_location(struct aggregate *agg, uint64_t hash, cons
         goto out_nomem;
     memset(e, 0, sizeof(*e));
     e->hash = hash;
-    e->op_len = site->op_words.len;
+    e->op_len = op.len;
     e->function_len = function.len;
     e->file_len = file.len;
     e->pub.op = site->op;
-    e->pub.op_text = copy_cstr(&agg->arena, site->op_words);
-    e->pub.function = copy_cstr(&agg->arena, function);
-    e->pub.file = copy_cstr(&agg->arena, file);
+    e->pub.op_text = arena_strdup(&agg->arena, op.p, op.len).p;
+    e->pub.function = arena_strdup(&agg->arena, function.p, function.len).p;
+    e->pub.file = arena_strdup(&agg->arena, file.p, file.len).p;
     e->pub.line = line;
     e->pub.max_wait_minutes = -1;
     if (e->pub.op_text == NULL || e->pub.function == NULL || e->pub.file == NULL ||
@@ -188,29 +210,72 @@ out_nomem:
     return NULL;
 }
 
+static struct loc_entry *find_location(const struct aggregate *agg, uint64_t hash, struct str op,
+                                       struct str function, struct str file, int64_t line)
+{
+    for (size_t j = (size_t)hash & (agg->n_slots - 1); agg->slots[j] != NULL;
+         j = (j + 1) & (agg->n_slots - 1)) {
+        if (entry_matches(agg->slots[j], hash, op, function, file, line))
+            return agg->slots[j];
+    }
+    return NULL;
+}
+
+/* Repairs the key (op, function, file) into agg->scratch when any part is not valid
+ * UTF-8; the views then point into the scratch (valid until the next call). */
+static int repair_key(struct aggregate *agg, struct str *op, struct str *function, struct str *file)
+{
+    if (utf8_valid(op->p, op->len) && utf8_valid(function->p, function->len) &&
+        utf8_valid(file->p, file->len))
+        return LF_OK;
+    size_t op_len = utf8_sanitized_len(op->p, op->len);
+    size_t function_len = utf8_sanitized_len(function->p, function->len);
+    size_t file_len = utf8_sanitized_len(file->p, file->len);
+    size_t need = op_len + function_len + file_len;
+    if (need > agg->scratch_cap) {
+        char *grown = lf_realloc(agg->scratch, need);
+        if (grown == NULL)
+            return LF_ENOMEM;
+        agg->scratch = grown;
+        agg->scratch_cap = need;
+    }
+    char *p = agg->scratch;
+    utf8_sanitize(op->p, op->len, p);
+    utf8_sanitize(function->p, function->len, p + op_len);
+    utf8_sanitize(file->p, file->len, p + op_len + function_len);
+    *op = str_make(p, op_len);
+    *function = str_make(p + op_len, function_len);
+    *file = str_make(p + op_len + function_len, file_len);
+    return LF_OK;
+}
+
 int aggregate_sink(void *ctx, const struct stack *stack, struct lf_error *err)
 {
     struct aggregate *agg = ctx;
     struct site site;
     classify_stack(stack, &site);
-    struct str function = STR_NULL, file = STR_NULL;
+    struct str op = site.op_words, function = STR_NULL, file = STR_NULL;
     int64_t line = 0;
     if (site.frame < stack->n_frames) {
         function = stack->frames[site.frame].function;
         file = stack->frames[site.frame].file;
         line = stack->frames[site.frame].line;
     }
-    uint64_t hash = key_hash(site.op_words, function, file, line);
-    struct loc_entry *e = NULL;
-    for (size_t j = (size_t)hash & (agg->n_slots - 1); agg->slots[j] != NULL;
-         j = (j + 1) & (agg->n_slots - 1)) {
-        if (entry_matches(agg->slots[j], hash, site.op_words, function, file, line)) {
-            e = agg->slots[j];
-            break;
+    uint64_t hash = key_hash(op, function, file, line);
+    struct loc_entry *e = find_location(agg, hash, op, function, file, line);
+    if (e == NULL) {
+        /* Stored keys are valid UTF-8, so a key with invalid bytes never matches one
+         * as it is: it is looked up again repaired, and a new location keeps it so. */
+        struct str raw_op = op, raw_function = function, raw_file = file;
+        if (repair_key(agg, &op, &function, &file) != LF_OK)
+            return lf_fail(err, LF_ENOMEM, "out of memory aggregating locations");
+        if (op.p != raw_op.p || function.p != raw_function.p || file.p != raw_file.p) {
+            hash = key_hash(op, function, file, line);
+            e = find_location(agg, hash, op, function, file, line);
         }
+        if (e == NULL)
+            e = add_location(agg, hash, &site, op, function, file, line, stack, err);
     }
-    if (e == NULL)
-        e = add_location(agg, hash, &site, function, file, line, stack, err);
     if (e == NULL)
         return err != NULL ? err->code : LF_ENOMEM;
     int64_t count = stack->count > 0 ? stack->count : 0;
@@ -282,4 +347,5 @@ void agg_location_stack(const struct agg_location *loc, struct stack *out)
     out->n_frames = loc->n_frames;
     out->labels = loc->labels;
     out->n_labels = loc->n_labels;
+    out->creator = loc->creator;
 }

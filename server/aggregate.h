@@ -34,6 +34,8 @@ struct agg_location {
     const struct stack_frame *frames; /* innermost first; views into owned copies */
     size_t n_frames;
     size_t site_frame; /* index of the site in frames (n_frames when none) */
+    struct stack_frame creator; /* the representative's "created by"; function empty
+                                   when none */
     bool truncated;
     const struct stack_label *labels;
     size_t n_labels;

@@ -1,8 +1,10 @@
 /* api_ingest.c - POST /api/v1/profiles: turns the HTTP request into an ingest_request.
- * Auth and the raw-body cap were already enforced by http.c; this file validates the
- * query parameters (400 naming the parameter), removes Content-Encoding: gzip under the
- * decoded-size cap (stopped while inflating: 413), and answers 201 for a stored push,
- * 200 for an Idempotency-Key replay. Parsing and storage are ingest.c's. */
+ * Auth, the raw-body cap and the query's bytes were already enforced by http.c
+ * (http_admit); this file validates the parameters (400 naming the parameter), removes
+ * Content-Encoding: gzip under the decoded-size cap (stopped while inflating: 413), and answers 201
+ * for a stored push, 200 for an Idempotency-Key replay, 422 for another request under a
+ * used key (ingest fingerprints the decoded body, so gzip on the wire or not is the same
+ * request). Parsing and storage are ingest.c's. */
 #include "routes.h"
 
 #include <string.h>
@@ -13,7 +15,8 @@
 #include "ingest.h"
 #include "metrics.h"
 
-/* A service or instance name: 1..INGEST_NAME_MAX bytes, no control bytes. */
+/* A required service or instance name of 1..INGEST_NAME_MAX bytes. Control bytes never
+ * get here (request_check_query refused the request); ingest.c checks UTF-8. */
 static int check_name(const char *value, const char *param, struct str *out, struct lf_error *err)
 {
     if (value == NULL || value[0] == '\0')
@@ -22,10 +25,6 @@ static int check_name(const char *value, const char *param, struct str *out, str
     if (len > INGEST_NAME_MAX)
         return lf_fail(err, LF_EINVAL, "parameter '%s' is longer than %d bytes", param,
                        INGEST_NAME_MAX);
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f)
-            return lf_fail(err, LF_EINVAL, "parameter '%s' holds a control character", param);
-    }
     *out = str_make(value, len);
     return LF_OK;
 }
@@ -39,26 +38,18 @@ int api_ingest(const struct request *req, struct response *resp, struct lf_error
     struct ingest_request in;
     memset(&in, 0, sizeof(in));
     char *decoded = NULL;
-    int rc = LF_OK;
-    for (size_t i = 0; i < req->n_query; i++) {
-        bool known = false;
-        for (size_t k = 0; k < sizeof(ingest_params) / sizeof(ingest_params[0]); k++)
-            known = known || strcmp(req->query[i].key, ingest_params[k]) == 0;
-        if (!known)
-            return lf_fail(err, LF_EINVAL, "unknown parameter '%s'", req->query[i].key);
-    }
-    rc = check_name(request_query(req, "service"), "service", &in.service, err);
+    int rc = request_allow_params(req, ingest_params,
+                                  sizeof(ingest_params) / sizeof(ingest_params[0]), err);
+    if (rc == LF_OK)
+        rc = check_name(request_query(req, "service"), "service", &in.service, err);
     if (rc == LF_OK)
         rc = check_name(request_query(req, "instance"), "instance", &in.instance, err);
+    if (rc == LF_OK)
+        rc = request_query_int(req, "ts", 0, 0, INT64_MAX, "unix seconds", &in.ts, err);
+    if (rc == LF_OK)
+        rc = request_query_int(req, "started", 0, 0, INT64_MAX, "unix seconds", &in.started, err);
     if (rc != LF_OK)
         return rc;
-    const char *ts = request_query(req, "ts");
-    if (ts != NULL && (!str_to_int64(str_from_cstr(ts), &in.ts) || in.ts < 0))
-        return lf_fail(err, LF_EINVAL, "parameter 'ts' must be unix seconds, not '%s'", ts);
-    const char *started = request_query(req, "started");
-    if (started != NULL && (!str_to_int64(str_from_cstr(started), &in.started) || in.started < 0))
-        return lf_fail(err, LF_EINVAL, "parameter 'started' must be unix seconds, not '%s'",
-                       started);
     const char *format = request_query(req, "format");
     const char *version = request_query(req, "version");
     if (version != NULL)

@@ -29,24 +29,14 @@ int api_whoami(const struct request *req, struct response *resp, struct lf_error
     const struct api_context *app = req->app;
     char name[AUTH_NAME_MAX + 1];
     bool admin = false;
-    if (req->n_query > 0)
-        return lf_fail(err, LF_EINVAL, "unknown parameter '%s'", req->query[0].key);
-    int rc = auth_identify(app->auth, request_header(req, "Authorization"), name, sizeof(name),
+    int rc = request_allow_params(req, NULL, 0, err);
+    if (rc == LF_OK)
+        rc = auth_identify(app->auth, request_header(req, "Authorization"), name, sizeof(name),
                            &admin, err);
     if (rc != LF_OK)
         return rc;
     resp->json = json_pack("{s:s, s:b}", "name", name, "admin", admin);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");
-}
-
-static int notification_id(const struct request *req, int64_t *out, struct lf_error *err)
-{
-    char text[32];
-    bool fits = str_copy_to(req->id, text, sizeof(text));
-    if (!str_to_int64(req->id, out) || *out <= 0)
-        return lf_fail(err, LF_EINVAL, "notification id must be a positive integer, not '%s%s'",
-                       text, fits ? "" : "...");
-    return LF_OK;
 }
 
 static int list(const struct api_context *app, const char *state, int64_t id, json_t **out,
@@ -64,12 +54,11 @@ static int list(const struct api_context *app, const char *state, int64_t id, js
 int api_notifications(const struct request *req, struct response *resp, struct lf_error *err)
 {
     const struct api_context *app = req->app;
-    const char *state = NULL;
-    for (size_t i = 0; i < req->n_query; i++) {
-        if (strcmp(req->query[i].key, "state") != 0)
-            return lf_fail(err, LF_EINVAL, "unknown parameter '%s'", req->query[i].key);
-        state = req->query[i].value == NULL ? "" : req->query[i].value;
-    }
+    static const char *const known[] = { "state" };
+    int rc = request_allow_params(req, known, 1, err);
+    if (rc != LF_OK)
+        return rc;
+    const char *state = request_query(req, "state");
     if (state != NULL && !notify_state_valid(state))
         return lf_fail(err, LF_EINVAL,
                        "parameter 'state' must be pending, delivered, unrouted, acknowledged, "
@@ -91,21 +80,18 @@ static int act(const struct request *req, struct response *resp, enum notify_act
     char actor[AUTH_NAME_MAX + 1];
     api_actor(req, actor, sizeof(actor));
     struct notify_request action_req = { .action = action, .actor = actor };
-    int rc = notification_id(req, &action_req.id, err);
+    static const char *const snooze_params[] = { "until" };
+    int rc = request_id(req, "notification", &action_req.id, err);
+    if (rc == LF_OK)
+        rc = request_allow_params(req, snooze_params, action == NOTIFY_SNOOZE ? 1 : 0, err);
+    if (rc == LF_OK && action == NOTIFY_SNOOZE) {
+        if (request_query(req, "until") == NULL)
+            return lf_fail(err, LF_EINVAL, "missing parameter 'until'");
+        rc = request_query_int(req, "until", 0, 1, INT64_MAX, "unix seconds", &action_req.until,
+                               err);
+    }
     if (rc != LF_OK)
         return rc;
-    for (size_t i = 0; i < req->n_query; i++) {
-        if (action != NOTIFY_SNOOZE || strcmp(req->query[i].key, "until") != 0)
-            return lf_fail(err, LF_EINVAL, "unknown parameter '%s'", req->query[i].key);
-    }
-    if (action == NOTIFY_SNOOZE) {
-        const char *until = request_query(req, "until");
-        if (until == NULL)
-            return lf_fail(err, LF_EINVAL, "missing parameter 'until'");
-        if (!str_to_int64(str_from_cstr(until), &action_req.until) || action_req.until <= 0)
-            return lf_fail(err, LF_EINVAL, "parameter 'until' must be unix seconds, not '%s'",
-                           until);
-    }
     rc = writer_run(app->writer, apply_job, &action_req, err);
     if (rc == LF_OK)
         rc = list(app, NULL, action_req.id, &resp->json, err);

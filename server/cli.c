@@ -69,7 +69,17 @@ int cli_parse_input(const char *path, enum parse_format format, stack_sink_fn si
                 break;
         }
     }
+    struct parse_info local;
+    if (info == NULL)
+        info = &local;
     rc = parser_finish(parser, info, err);
+    if (rc == LF_OK && info->truncated)
+        fprintf(stderr,
+                "leakfleet: warning: %s: %s line %lld: the dump is cut off inside a goroutine; "
+                "analyzed up to there\n",
+                from_stdin ? "stdin" : path,
+                info->format == PARSE_FORMAT_DEBUG2 ? "debug=2" : "text",
+                (long long)info->truncated_line);
 out:
     /* A format forced by hand that the first bytes contradict: say what they look like. */
     if (err != NULL && rc != LF_OK && rc != LF_ENOMEM && rc != LF_EIO &&

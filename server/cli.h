@@ -22,7 +22,8 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 
 /* Streams the file at path ("-" = stdin) through a parser of format into sink(ctx, …), in
  * 64 KiB reads; fills *info (may be NULL). LF_EIO when it cannot be opened or read,
- * otherwise the parser's result. */
+ * otherwise the parser's result. A dump cut off inside a goroutine parses (LF_OK) with
+ * one warning line on stderr naming the file and the line where it stops. */
 int cli_parse_input(const char *path, enum parse_format format, stack_sink_fn sink, void *ctx,
                     struct parse_info *info, struct lf_error *err);
 

@@ -31,6 +31,9 @@ static const char analyze_usage[] =
         "the Go runtime's words, the site (the first frame outside the runtime), and for\n"
         "in-repo sites the owner from CODEOWNERS. FILE is a pprof protobuf (gzipped or\n"
         "not), a ?debug=1 or ?debug=2 text, or a panic / SIGQUIT traceback; - reads stdin.\n"
+        "Text may sit inside other output (log lines, a test runner's report with every\n"
+        "line indented alike) if it starts within the first 16 MiB. A dump cut off inside\n"
+        "a goroutine is analyzed as far as it goes, with a warning on stderr.\n"
         "\n"
         "  --format F      the input format; auto (the default) sniffs it\n"
         "  --config FILE   YAML config: repo.roots and owners.codeowners (flags override)\n"
@@ -40,7 +43,8 @@ static const char analyze_usage[] =
         "  --json          print one JSON object instead of the table\n"
         "  --help          this text\n"
         "\n"
-        "exit status: 0 ok, 1 unreadable or malformed input, 2 bad usage\n";
+        "exit status: 0 ok (a cut-off dump included), 1 unreadable or malformed input,\n"
+        "2 bad usage\n";
 
 struct analyze_options {
     enum parse_format format;
@@ -212,6 +216,7 @@ int cmd_analyze(int argc, char **argv)
         .goroutines = aggregate_goroutines(agg),
         .min_count = opt.min_count,
         .attributor = setup.attributor,
+        .truncated = info.truncated,
     };
     rc = opt.json ? report_write_json(stdout, agg, &report, &err)
                   : report_write_text(stdout, agg, &report, &err);

@@ -13,6 +13,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
 #include "alloc.h"
 #include "attribute.h"
 #include "auth.h"
@@ -204,6 +206,13 @@ static double gauge_delivery_failures(void *ctx)
     return (double)stats.failed;
 }
 
+static double gauge_dispatch_skipped(void *ctx)
+{
+    struct dispatch_stats stats;
+    dispatch_get_stats(((const struct gauges *)ctx)->dispatch, &stats);
+    return (double)stats.skipped;
+}
+
 static double gauge_profiles_expired(void *ctx)
 {
     struct retention_stats stats;
@@ -228,6 +237,11 @@ static int add_pipeline_gauges(struct metrics *metrics, struct gauges *g, struct
         rc = metrics_add_value(metrics, "leakfleet_notification_failures_total",
                                "Owner message deliveries that failed (retried later).",
                                "counter", gauge_delivery_failures, g, err);
+    if (rc == LF_OK)
+        rc = metrics_add_value(metrics, "leakfleet_dispatch_skipped_total",
+                               "Owner messages a delivery pass skipped: not built, or outcome "
+                               "not recorded (held back, then retried).",
+                               "counter", gauge_dispatch_skipped, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_profiles_expired_total",
                                "Raw profiles deleted by retention after their rollup.",
@@ -387,6 +401,7 @@ static int serve(int argc, char **argv, struct lf_error *err)
     struct detect *detect = NULL;
     struct dispatch *dispatch = NULL;
     struct retention *retention = NULL;
+    bool curl_ready = false;
     struct serve_settings settings;
     struct pipeline_config pipeline;
     memset(&settings, 0, sizeof(settings));
@@ -400,6 +415,15 @@ static int serve(int argc, char **argv, struct lf_error *err)
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* libcurl's global state (TLS, resolver), set up once before any thread exists: the
+     * dispatcher posts webhooks from its own thread, and curl_easy_init would otherwise
+     * do it lazily, which is not thread-safe. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        rc = lf_fail(err, LF_EINTERNAL, "serve: curl_global_init failed");
+        goto out;
+    }
+    curl_ready = true;
 
     cfg = flags.config != NULL ? config_load(flags.config, err)
                                : config_parse("", 0, "no --config", err);
@@ -592,6 +616,8 @@ out:
     settings_release(&settings);
     pipeline_config_release(&pipeline);
     config_free(cfg);
+    if (curl_ready)
+        curl_global_cleanup(); /* every thread has stopped */
     return rc;
 }
 

@@ -17,6 +17,7 @@
 
 #include "alloc.h"
 #include "arena.h"
+#include "utf8.h"
 
 #define MAX_PATTERN_SEGMENTS 256
 #define STACK_PATH_SEGMENTS  128
@@ -265,34 +266,18 @@ static bool is_name_char(char c)
            c == '_' || c == '.';
 }
 
-/* The length of the UTF-8 sequence at p[0..len) that encodes a character other than a
- * control character (C0, DEL, C1), or 0 for a control character, a malformed, overlong or
- * truncated sequence, a surrogate or a value past U+10FFFF. */
-static size_t printable_utf8(const unsigned char *p, size_t len)
+/* True when valid UTF-8 (p, len) holds a control character: C0, DEL, or C1 (U+0080 to
+ * U+009F, encoded C2 80 to C2 9F). */
+static bool has_control(const char *p, size_t len)
 {
-    if (p[0] < 0x20 || p[0] == 0x7f)
-        return 0;
-    if (p[0] < 0x80)
-        return 1;
-    size_t n = 0;
-    if (p[0] >= 0xc2 && p[0] <= 0xdf)
-        n = 2;
-    else if (p[0] >= 0xe0 && p[0] <= 0xef)
-        n = 3;
-    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-        n = 4;
-    if (n == 0 || n > len)
-        return 0;
-    uint32_t c = p[0] & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 || c == 0x7f)
+            return true;
+        if (c == 0xc2 && i + 1 < len && (unsigned char)p[i + 1] <= 0x9f)
+            return true;
     }
-    static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
-    if (c < least[n] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c <= 0x9f)
-        return 0;
-    return n;
+    return false;
 }
 
 bool codeowners_owner_valid(const char *owner, size_t len, bool unowned_ok)
@@ -303,6 +288,8 @@ bool codeowners_owner_valid(const char *owner, size_t len, bool unowned_ok)
         memcmp(owner, CODEOWNERS_UNOWNED, len) == 0)
         return true;
     struct str o = str_make(owner, len);
+    if (!utf8_valid(o.p, o.len) || has_control(o.p, o.len))
+        return false;
     /* "@user" or "@org/team": ASCII names, as GitHub allows */
     if (o.len >= 2 && o.p[0] == '@') {
         size_t i = 1, slash = 0;
@@ -314,18 +301,17 @@ bool codeowners_owner_valid(const char *owner, size_t len, bool unowned_ok)
         }
         return slash == 0 || slash + 1 < o.len;
     }
-    /* "local@domain.tld": printable UTF-8 (an internationalised address) */
+    /* "local@domain.tld": printable UTF-8 (an internationalised address); the bytes of
+     * a multi-byte character are never ASCII */
     size_t at = 0, n_at = 0;
-    for (size_t i = 0; i < o.len;) {
-        unsigned char c = (unsigned char)o.p[i];
-        size_t n = printable_utf8((const unsigned char *)o.p + i, o.len - i);
-        if (n == 0 || c == ' ' || c == '/' || c == '\\' || c == '"' || c == ',')
+    for (size_t i = 0; i < o.len; i++) {
+        char c = o.p[i];
+        if (c == ' ' || c == '/' || c == '\\' || c == '"' || c == ',')
             return false;
         if (c == '@') {
             at = i;
             n_at++;
         }
-        i += n;
     }
     if (n_at != 1 || at == 0 || at + 1 >= o.len)
         return false;

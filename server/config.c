@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "arena.h"
 #include "str.h"
+#include "utf8.h"
 
 #define PATH_MAX_BYTES   200 /* longer node paths are cut (they only label messages) */
 #define LF_STRINGIFY_(x) #x
@@ -89,7 +90,7 @@ static const char *child_path(struct arena *arena, const char *parent, const cha
         key = idx;
     }
     int w = snprintf(buf, sizeof(buf), "%s%s%s", parent, parent[0] == '\0' ? "" : ".", key);
-    size_t len = w < 0 ? 0 : (size_t)w >= sizeof(buf) ? sizeof(buf) - 1 : (size_t)w;
+    size_t len = w < 0 ? 0 : utf8_cut(buf, (size_t)w, sizeof(buf) - 1); /* on a boundary */
     return arena_strdup(arena, buf, len).p;
 }
 

@@ -5,6 +5,7 @@
  * profiles in the window; trend.h bounds the arithmetic per segment. */
 #include "detect.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "hash.h"
 #include "log.h"
 #include "periodic.h"
+#include "utf8json.h"
 
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
@@ -409,9 +411,9 @@ static json_t *culprit_json(const struct detect_verdict *v)
 {
     if (!v->culprit_function)
         return json_null();
-    return json_pack("{s:s, s:s, s:I, s:o}", "function", v->culprit_function, "file",
-            v->culprit_file, "line", (json_int_t)v->culprit_line, "owner",
-            v->culprit_owner ? json_string(v->culprit_owner) : json_null());
+    return json_pack("{s:o, s:o, s:I, s:o}", "function", utf8json_cstr(v->culprit_function),
+            "file", utf8json_cstr(v->culprit_file), "line", (json_int_t)v->culprit_line, "owner",
+            utf8json_cstr(v->culprit_owner));
 }
 
 /* The names of the leaking instances as a JSON array. */
@@ -422,7 +424,7 @@ static json_t *leaking_instances(const struct trend_result *trend,
     for (size_t i = 0; list && i < trend->n_instances && i < buf->n_series; i++) {
         if (!trend->instances[i].leaking)
             continue;
-        if (json_array_append_new(list, json_string(buf->names[i])) != 0) {
+        if (json_array_append_new(list, utf8json_cstr(buf->names[i])) != 0) {
             json_decref(list);
             list = NULL;
         }
@@ -794,10 +796,10 @@ void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict 
         out->has_growth = v->has_growth;
         out->growth_per_hour = v->growth_per_hour;
         out->detail = json_pack("{s:o, s:o, s:o, s:o, s:o}", "reason",
-                v->reason ? json_string(v->reason) : json_null(), "instances",
+                utf8json_cstr(v->reason), "instances",
                 v->instances ? json_deep_copy(v->instances) : json_array(), "since",
                 v->since ? json_integer(v->since) : json_null(), "since_version",
-                v->since_version ? json_string(v->since_version) : json_null(), "culprit",
+                utf8json_cstr(v->since_version), "culprit",
                 culprit_json(v));
     }
     pthread_mutex_unlock(&detect->lock);
@@ -810,7 +812,7 @@ void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict 
             snprintf(text, sizeof(text), "op not monitored: %s", row->op);
         else
             snprintf(text, sizeof(text), "insufficient history");
-        out->detail = json_pack("{s:s}", "reason", text);
+        out->detail = json_pack("{s:o}", "reason", utf8json_cstr(text));
     }
 }
 
@@ -842,18 +844,21 @@ static json_t *trends_json(const struct detect_verdict *const *items, size_t n, 
     json_t *list = json_array();
     for (size_t i = 0; list && i < n && i < limit; i++) {
         const struct detect_verdict *v = items[i];
-        json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b, s:b, s:o,"
+        /* names read from the table: repaired if an older version stored invalid bytes
+         * ("o" with a NULL fails the row, and so the answer, rather than drop a key) */
+        bool growth = v->has_growth && isfinite(v->growth_per_hour) && isfinite(v->p_value);
+        json_t *row = json_pack("{s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:b, s:b, s:o,"
                                 " s:o, s:o, s:b, s:o, s:o, s:o}",
-                "location_id", (json_int_t)v->location_id, "service", v->service, "function",
-                v->function, "file", v->file, "line", (json_int_t)v->line, "op", v->op, "count",
-                (json_int_t)v->count, "growth_per_hour",
-                v->has_growth ? json_real(v->growth_per_hour) : json_null(), "p_value",
-                v->has_growth ? json_real(v->p_value) : json_null(), "growing", v->growing,
+                "location_id", (json_int_t)v->location_id, "service",
+                utf8json_cstr(v->service), "function", utf8json_cstr(v->function), "file",
+                utf8json_cstr(v->file), "line", (json_int_t)v->line, "op", utf8json_cstr(v->op),
+                "count", (json_int_t)v->count, "growth_per_hour",
+                growth ? json_real(v->growth_per_hour) : json_null(), "p_value",
+                growth ? json_real(v->p_value) : json_null(), "growing", v->growing,
                 "suspect", v->suspect, "since",
                 v->since ? json_integer(v->since) : json_null(), "since_version",
-                v->since_version ? json_string(v->since_version) : json_null(), "owner",
-                v->owner ? json_string(v->owner) : json_null(), "in_repo", v->in_repo, "reason",
-                v->reason ? json_string(v->reason) : json_null(), "instances",
+                utf8json_cstr(v->since_version), "owner", utf8json_cstr(v->owner), "in_repo",
+                v->in_repo, "reason", utf8json_cstr(v->reason), "instances",
                 v->instances ? json_deep_copy(v->instances) : json_array(), "culprit",
                 culprit_json(v));
         if (!row || json_array_append_new(list, row) != 0) {

@@ -1,7 +1,10 @@
 /* dispatch.c - the delivery thread of the notification queue. Reading what is due runs
  * on a reader connection; posting runs outside any transaction (a slow webhook never
  * holds the writer); the outcome of each post is one writer job. A message that failed
- * stays due at a later time, so a restart loses nothing: the queue is the table. */
+ * stays due at a later time, so a restart loses nothing: the queue is the table.
+ * One owner's trouble stays that owner's: a row or message that cannot be built, or an
+ * outcome that cannot be recorded, is logged, counted (stats.skipped) and held back in
+ * memory with backoff, and the pass goes on with the other owners. */
 #include "dispatch.h"
 
 #include <curl/curl.h>
@@ -20,25 +23,38 @@
 #include "periodic.h"
 #include "sqlbind.h"
 #include "trend.h"
+#include "utf8.h"
+#include "utf8json.h"
 
 #define MAX_DUE 500
-#define MAX_OWNERS 512
+#define BUDGET_WINDOW 3600 /* seconds of a rate-limit window */
 
+/* Messages sent to one owner in the current window, keyed by the whole owner name. */
 struct owner_budget {
-    char owner[128];
+    char *owner;
     int64_t window_start;
     int64_t sent;
+};
+
+/* A notification whose group could not be built or recorded: not read again before
+ * until, so a failing owner is neither retried every second nor in the way of others. */
+struct held {
+    int64_t id;
+    int64_t until;
+    int64_t failures;
 };
 
 struct dispatch {
     struct store *store;
     struct writer *writer;
     struct dispatch_options opts;
-    struct owner_budget budgets[MAX_OWNERS];
-    size_t n_budgets;
+    struct owner_budget *budgets; /* sorted by owner; expired ones pruned as it grows */
+    size_t n_budgets, cap_budgets;
     struct dispatch_stats stats;
     pthread_mutex_t lock; /* stats and budgets; passes are on the one thread */
-    pthread_mutex_t run_lock;
+    pthread_mutex_t run_lock; /* one pass at a time; guards held */
+    struct held *held;
+    size_t n_held, cap_held;
     struct periodic thread; /* delivers every opts.interval_ms */
 };
 
@@ -62,37 +78,59 @@ static const char *finding_kind(json_t *finding)
     return kind ? kind : "new";
 }
 
-static void append_line(char *text, size_t size, size_t *len, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+/* The text of one message: at most MESSAGE_TEXT_MAX - 1 bytes, cut on a character
+ * boundary; once a line is cut nothing more is added. */
+#define MESSAGE_TEXT_MAX 4096
 
-static void append_line(char *text, size_t size, size_t *len, const char *fmt, ...)
+struct text {
+    char buf[MESSAGE_TEXT_MAX];
+    size_t len;
+    bool full;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
 {
-    if (*len >= size)
+    if (t->full)
         return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(text + *len, size - *len, fmt, ap);
+    int n = utf8_vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        *len += (size_t)n < size - *len ? (size_t)n : size - *len - 1;
+    if (n >= 0 && (size_t)n < sizeof(t->buf) - t->len) {
+        t->len += (size_t)n;
+        return;
+    }
+    if (n < 0)
+        t->buf[t->len] = '\0';
+    else
+        t->len += strlen(t->buf + t->len); /* cut on a character boundary */
+    t->full = true;
 }
 
-json_t *dispatch_message(const char *owner, json_t *findings, const char *dashboard_url)
+json_t *dispatch_message(const char *raw_owner, json_t *findings, const char *dashboard_url)
 {
     size_t n = json_array_size(findings);
-    if (n == 0)
+    if (n == 0 || raw_owner == NULL)
         return NULL;
-    char text[4096];
-    size_t len = 0;
-    text[0] = '\0';
+    /* The owner is a C string from the table: repaired before it is printed, so the text
+     * is valid UTF-8 as it is cut. The findings' strings are JSON, valid already. */
+    size_t raw_len = strlen(raw_owner);
+    char *owner = lf_malloc(utf8_sanitized_len(raw_owner, raw_len) + 1);
+    if (owner == NULL)
+        return NULL;
+    owner[utf8_sanitize(raw_owner, raw_len, owner)] = '\0';
+    struct text text = { .len = 0 };
+    text.buf[0] = '\0';
     json_t *first = json_array_get(findings, 0);
     const char *kind = finding_kind(first);
     if (strcmp(kind, "resolve") == 0)
-        append_line(text, sizeof(text), &len, "leakfleet: %zu goroutine leak%s resolved for %s",
-                n, n == 1 ? "" : "s", owner);
+        text_add(&text, "leakfleet: %zu goroutine leak%s resolved for %s", n, n == 1 ? "" : "s",
+                owner);
     else
-        append_line(text, sizeof(text), &len, "leakfleet: %zu goroutine leak suspect%s for %s",
-                n, n == 1 ? "" : "s", owner);
+        text_add(&text, "leakfleet: %zu goroutine leak suspect%s for %s", n, n == 1 ? "" : "s",
+                owner);
     size_t i;
     json_t *f;
     json_array_foreach(findings, i, f) {
@@ -109,37 +147,68 @@ json_t *dispatch_message(const char *owner, json_t *findings, const char *dashbo
                             json_object_get(json_object_get(f, "projection"), "target")),
                     json_number_value(hours));
         bool plain = strcmp(fkind, "new") == 0;
-        append_line(text, sizeof(text), &len, "\n• %s%s%s: %s at %s:%lld (%s): %lld goroutines%s%s",
-                plain ? "" : fkind, plain ? "" : ": ",
-                json_string_value(json_object_get(f, "service")),
-                json_string_value(json_object_get(f, "function")),
-                json_string_value(json_object_get(f, "file")),
-                (long long)json_integer_value(json_object_get(f, "line")),
-                json_string_value(json_object_get(f, "op")),
-                (long long)json_integer_value(json_object_get(f, "count")), growth_text,
-                projection_text);
+        const char *service = json_string_value(json_object_get(f, "service"));
+        const char *function = json_string_value(json_object_get(f, "function"));
+        const char *file = json_string_value(json_object_get(f, "file"));
+        const char *op = json_string_value(json_object_get(f, "op"));
+        text_add(&text, "\n• %s%s%s: %s at %s:%lld (%s): %lld goroutines%s%s", plain ? "" : fkind,
+                plain ? "" : ": ", service ? service : "?", function ? function : "?",
+                file ? file : "?", (long long)json_integer_value(json_object_get(f, "line")),
+                op ? op : "?", (long long)json_integer_value(json_object_get(f, "count")),
+                growth_text, projection_text);
         const char *since_version = json_string_value(json_object_get(f, "since_version"));
         if (since_version)
-            append_line(text, sizeof(text), &len, ", growing since %s", since_version);
+            text_add(&text, ", growing since %s", since_version);
         const char *link = json_string_value(json_object_get(f, "link"));
         if (link)
-            append_line(text, sizeof(text), &len, " %s", link);
+            text_add(&text, " %s", link);
     }
-    json_t *message = json_pack("{s:s, s:s, s:s%, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}",
-            "owner", owner, "kind", kind, "text", text, len, "service",
-            json_object_get(first, "service"), "location_id",
-            json_object_get(first, "location_id"), "function", json_object_get(first, "function"),
-            "file", json_object_get(first, "file"), "line", json_object_get(first, "line"), "op",
-            json_object_get(first, "op"), "count", json_object_get(first, "count"),
-            "growth_per_hour", json_object_get(first, "growth_per_hour"), "projection",
-            json_object_get(first, "projection"));
-    if (!message)
-        return NULL;
-    json_t *link = json_object_get(first, "link");
-    json_object_set(message, "link", link ? link : json_null());
-    json_object_set(message, "findings", findings);
+    json_t *message = json_pack("{s:o, s:o, s:o, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"
+                                " s:O?, s:O?, s:O}",
+            "owner", utf8json_cstr(owner), "kind", utf8json_cstr(kind), "text",
+            utf8json_string(text.buf, text.len), "service", json_object_get(first, "service"),
+            "location_id", json_object_get(first, "location_id"), "function",
+            json_object_get(first, "function"), "file", json_object_get(first, "file"), "line",
+            json_object_get(first, "line"), "op", json_object_get(first, "op"), "count",
+            json_object_get(first, "count"), "growth_per_hour",
+            json_object_get(first, "growth_per_hour"), "projection",
+            json_object_get(first, "projection"), "link", json_object_get(first, "link"),
+            "findings", findings);
+    lf_free(owner);
     (void)dashboard_url;
     return message;
+}
+
+/* ---- holding back what failed --------------------------------------------------------- */
+
+static struct held *held_find(struct dispatch *dispatch, int64_t id)
+{
+    for (size_t i = 0; i < dispatch->n_held; i++)
+        if (dispatch->held[i].id == id)
+            return &dispatch->held[i];
+    return NULL;
+}
+
+static bool held_now(struct dispatch *dispatch, int64_t id, int64_t now)
+{
+    struct held *h = dispatch->n_held > 0 ? held_find(dispatch, id) : NULL;
+    return h != NULL && h->until > now;
+}
+
+/* Active holds: rows the read skips, so it reads that many more. Drops holds whose time
+ * is long past (their rows were delivered, resolved or deleted since). */
+static size_t held_prune(struct dispatch *dispatch, int64_t now)
+{
+    size_t kept = 0, active = 0;
+    for (size_t i = 0; i < dispatch->n_held; i++) {
+        struct held *h = &dispatch->held[i];
+        if (h->until + dispatch->opts.backoff_max + BUDGET_WINDOW < now)
+            continue;
+        active += h->until > now;
+        dispatch->held[kept++] = *h;
+    }
+    dispatch->n_held = kept;
+    return active;
 }
 
 /* ---- reading what is due ----------------------------------------------------------- */
@@ -147,8 +216,9 @@ json_t *dispatch_message(const char *owner, json_t *findings, const char *dashbo
 struct due {
     int64_t id;
     int64_t attempts;
-    char *owner;
-    json_t *finding;
+    char *owner;       /* repaired to valid UTF-8; NULL when it could not be copied */
+    json_t *finding;   /* NULL when the row could not be built: see error */
+    const char *error; /* why finding or owner is NULL (static text) */
 };
 
 static void due_release(struct due *items, size_t n)
@@ -159,14 +229,81 @@ static void due_release(struct due *items, size_t n)
     }
 }
 
-static json_t *text_or_null(sqlite3_stmt *stmt, int col)
+/* A JSON string of text column col, repaired to valid UTF-8 (rows an older version stored
+ * may hold any bytes); JSON null for SQL NULL; NULL only when allocation fails. */
+static json_t *column_text(sqlite3_stmt *stmt, int col)
 {
+    if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+        return json_null();
     const char *text = (const char *)sqlite3_column_text(stmt, col);
-    return text ? json_string(text) : json_null();
+    return utf8json_string(text != NULL ? text : "", (size_t)sqlite3_column_bytes(stmt, col));
 }
 
-static int read_due(struct dispatch *dispatch, int64_t now, struct due *items, size_t *n,
-        struct lf_error *err)
+/* A new copy of text column col repaired to valid UTF-8 (caller frees), or NULL. */
+static char *column_copy(sqlite3_stmt *stmt, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(stmt, col);
+    size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+    if (text == NULL)
+        return lf_strdup("");
+    char *copy = lf_malloc(utf8_sanitized_len(text, len) + 1);
+    if (copy != NULL)
+        copy[utf8_sanitize(text, len, copy)] = '\0';
+    return copy;
+}
+
+/* The dashboard link of location id, or JSON null without a dashboard_url. */
+static json_t *location_link(const char *dashboard_url, int64_t id)
+{
+    if (dashboard_url == NULL)
+        return json_null();
+    int n = snprintf(NULL, 0, "%s/#/location/%lld", dashboard_url, (long long)id);
+    char *url = n >= 0 ? lf_malloc((size_t)n + 1) : NULL;
+    if (url == NULL)
+        return NULL;
+    snprintf(url, (size_t)n + 1, "%s/#/location/%lld", dashboard_url, (long long)id);
+    json_t *link = utf8json_string(url, (size_t)n);
+    lf_free(url);
+    return link;
+}
+
+/* The finding of the current row, or NULL when allocation fails. */
+static json_t *row_finding(const struct dispatch *dispatch, sqlite3_stmt *stmt, int64_t id)
+{
+    int64_t location_id = sqlite3_column_int64(stmt, 5);
+    int64_t count = sqlite3_column_int64(stmt, 10);
+    double growth_value = sqlite3_column_double(stmt, 11);
+    /* jansson has no NaN or infinity: a growth it cannot hold is unknown */
+    bool has_growth = sqlite3_column_type(stmt, 11) != SQLITE_NULL && isfinite(growth_value);
+    json_t *projection = json_null();
+    if (has_growth) {
+        double hours = trend_hours_to_reach((double)count, growth_value,
+                (double)dispatch->opts.projection_target);
+        if (hours > 0 && isfinite(hours))
+            projection = json_pack("{s:I, s:f}", "target",
+                    (json_int_t)dispatch->opts.projection_target, "hours",
+                    round(hours * 10) / 10);
+    }
+    /* "o" steals every value, also when json_pack fails on a NULL among them */
+    return json_pack("{s:I, s:o, s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+            "notification_id", (json_int_t)id, "kind", column_text(stmt, 3), "service",
+            column_text(stmt, 4), "location_id", (json_int_t)location_id, "function",
+            column_text(stmt, 6), "file", column_text(stmt, 7), "line",
+            (json_int_t)sqlite3_column_int64(stmt, 8), "op", column_text(stmt, 9), "count",
+            (json_int_t)count, "growth_per_hour",
+            has_growth ? json_real(growth_value) : json_null(), "projection", projection,
+            "link", location_link(dispatch->opts.dashboard_url, location_id), "since",
+            sqlite3_column_type(stmt, 12) == SQLITE_NULL
+                    ? json_null()
+                    : json_integer(sqlite3_column_int64(stmt, 12)),
+            "since_version", column_text(stmt, 13));
+}
+
+/* Reads up to MAX_DUE rows due at now, skipping held ones, into items. A row that cannot
+ * be built is still returned, with finding (or owner) NULL and its error, so that it is
+ * skipped alone. Fails only when the query fails. */
+static int read_due(struct dispatch *dispatch, int64_t now, size_t n_held, struct due *items,
+        size_t *n, struct lf_error *err)
 {
     struct store_conn *conn = NULL;
     *n = 0;
@@ -185,55 +322,20 @@ static int read_due(struct dispatch *dispatch, int64_t now, struct due *items, s
             " AND d.location_id = n.location_id"
             " WHERE n.send_due IS NOT NULL AND n.send_due <= ?1"
             " ORDER BY n.owner, n.id LIMIT ?2",
-            "ii", now, (int64_t)MAX_DUE);
+            "ii", now, (int64_t)(MAX_DUE + n_held));
     int step = SQLITE_DONE;
-    while (rc == LF_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct due *d = &items[*n];
-        d->id = sqlite3_column_int64(stmt, 0);
-        d->owner = lf_strdup((const char *)sqlite3_column_text(stmt, 1));
+    while (rc == LF_OK && *n < MAX_DUE && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        if (held_now(dispatch, id, now))
+            continue;
+        struct due *d = &items[(*n)++];
+        d->id = id;
         d->attempts = sqlite3_column_int64(stmt, 2);
-        int64_t location_id = sqlite3_column_int64(stmt, 5);
-        int64_t count = sqlite3_column_int64(stmt, 10);
-        json_t *growth = sqlite3_column_type(stmt, 11) == SQLITE_NULL
-                ? json_null()
-                : json_real(sqlite3_column_double(stmt, 11));
-        json_t *projection = json_null();
-        if (json_is_real(growth)) {
-            double hours = trend_hours_to_reach((double)count, json_real_value(growth),
-                    (double)dispatch->opts.projection_target);
-            if (hours > 0)
-                projection = json_pack("{s:I, s:f}", "target",
-                        (json_int_t)dispatch->opts.projection_target, "hours",
-                        round(hours * 10) / 10);
-        }
-        json_t *link = json_null();
-        if (dispatch->opts.dashboard_url) {
-            char url[512];
-            snprintf(url, sizeof(url), "%s/#/location/%lld", dispatch->opts.dashboard_url,
-                    (long long)location_id);
-            link = json_string(url);
-        }
-        d->finding = json_pack("{s:I, s:s, s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o,"
-                               " s:o, s:o}",
-                "notification_id", (json_int_t)d->id, "kind",
-                (const char *)sqlite3_column_text(stmt, 3), "service", text_or_null(stmt, 4),
-                "location_id", (json_int_t)location_id, "function", text_or_null(stmt, 6),
-                "file", text_or_null(stmt, 7), "line",
-                (json_int_t)sqlite3_column_int64(stmt, 8), "op", text_or_null(stmt, 9), "count",
-                (json_int_t)count, "growth_per_hour", growth, "projection", projection, "link",
-                link, "since",
-                sqlite3_column_type(stmt, 12) == SQLITE_NULL
-                        ? json_null()
-                        : json_integer(sqlite3_column_int64(stmt, 12)),
-                "since_version", text_or_null(stmt, 13));
-        if (!d->owner || !d->finding) {
-            due_release(d, 1);
-            rc = lf_fail(err, LF_ENOMEM, "dispatch: out of memory");
-            break;
-        }
-        (*n)++;
+        d->owner = column_copy(stmt, 1);
+        d->finding = d->owner != NULL ? row_finding(dispatch, stmt, id) : NULL;
+        d->error = d->finding != NULL ? NULL : "out of memory building the finding";
     }
-    if (rc == LF_OK && step != SQLITE_DONE)
+    if (rc == LF_OK && step != SQLITE_DONE && step != SQLITE_ROW)
         rc = lf_fail(err, LF_EDB, "dispatch: %s", sqlite3_errmsg(db));
     sqlite3_finalize(stmt);
     store_reader_release(dispatch->store, conn);
@@ -328,55 +430,128 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     return size * nmemb;
 }
 
-/* Posts body to url: LF_OK on a 2xx, else LF_EIO with the reason in err. */
+/* Posts body to url over http or https only (a route cannot make the server read files
+ * or speak other protocols, nor can a redirect): LF_OK on a 2xx, else LF_EIO with the
+ * reason in err. */
 static int post_json(const struct dispatch *dispatch, const char *url, const char *body,
         struct lf_error *err)
 {
     CURL *curl = curl_easy_init();
     if (!curl)
-        return lf_fail(err, LF_ENOMEM, "curl init failed");
+        return lf_fail(err, LF_ENOMEM, "webhook: curl_easy_init failed");
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
     char curl_error[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, dispatch->opts.timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, dispatch->opts.timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_body);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "leakfleet");
-    CURLcode code = curl_easy_perform(curl);
+    CURLcode code = headers != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+    const char *option = "headers";
+#define SETOPT(opt, value)                                                                         \
+    do {                                                                                           \
+        if (code == CURLE_OK) {                                                                    \
+            code = curl_easy_setopt(curl, opt, value);                                             \
+            option = #opt;                                                                         \
+        }                                                                                          \
+    } while (0)
+    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    SETOPT(CURLOPT_URL, url);
+    SETOPT(CURLOPT_HTTPHEADER, headers);
+    SETOPT(CURLOPT_POSTFIELDS, body);
+    SETOPT(CURLOPT_TIMEOUT_MS, dispatch->opts.timeout_ms);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, dispatch->opts.timeout_ms);
+    SETOPT(CURLOPT_NOSIGNAL, 1L);
+    SETOPT(CURLOPT_WRITEFUNCTION, discard_body);
+    SETOPT(CURLOPT_ERRORBUFFER, curl_error);
+    SETOPT(CURLOPT_USERAGENT, "leakfleet");
+#undef SETOPT
+    int rc = LF_OK;
+    if (code != CURLE_OK) {
+        rc = lf_fail(err, LF_EINTERNAL, "webhook: %s: %s", option, curl_easy_strerror(code));
+        goto out;
+    }
+    code = curl_easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (code == CURLE_OK)
+        code = curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (code != CURLE_OK)
+        rc = lf_fail(err, LF_EIO, "%s", curl_error[0] ? curl_error : curl_easy_strerror(code));
+    else if (status < 200 || status > 299)
+        rc = lf_fail(err, LF_EIO, "webhook answered HTTP %ld", status);
+out:
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
-    if (code != CURLE_OK)
-        return lf_fail(err, LF_EIO, "%s", curl_error[0] ? curl_error : curl_easy_strerror(code));
-    if (status < 200 || status > 299)
-        return lf_fail(err, LF_EIO, "webhook answered HTTP %ld", status);
-    return LF_OK;
+    return rc;
 }
 
+/* ---- the per-owner rate limit ------------------------------------------------------- */
+
+/* Index of owner in the sorted budgets, or where it would go (*found false). */
+static size_t budget_index(const struct dispatch *dispatch, const char *owner, bool *found)
+{
+    size_t lo = 0, hi = dispatch->n_budgets;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(dispatch->budgets[mid].owner, owner);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+/* Drops budgets whose window has ended: a fresh one is the same, so only owners sent to
+ * within the last hour take memory. */
+static void budgets_prune(struct dispatch *dispatch, int64_t now)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < dispatch->n_budgets; i++) {
+        struct owner_budget *b = &dispatch->budgets[i];
+        if (now - b->window_start >= BUDGET_WINDOW)
+            lf_free(b->owner);
+        else
+            dispatch->budgets[kept++] = *b;
+    }
+    dispatch->n_budgets = kept;
+}
+
+/* The budget of owner (the whole name), its window restarted when it has ended; NULL only
+ * when allocation fails. Call with dispatch->lock held. */
 static struct owner_budget *budget_for(struct dispatch *dispatch, const char *owner,
         int64_t now)
 {
-    for (size_t i = 0; i < dispatch->n_budgets; i++) {
-        struct owner_budget *b = &dispatch->budgets[i];
-        if (strcmp(b->owner, owner) == 0) {
-            if (now - b->window_start >= 3600) {
-                b->window_start = now;
-                b->sent = 0;
-            }
-            return b;
+    bool found;
+    size_t at = budget_index(dispatch, owner, &found);
+    if (!found) {
+        if (dispatch->n_budgets == dispatch->cap_budgets) {
+            budgets_prune(dispatch, now);
+            at = budget_index(dispatch, owner, &found);
         }
+        if (dispatch->n_budgets == dispatch->cap_budgets) {
+            size_t cap = dispatch->cap_budgets == 0 ? 64 : dispatch->cap_budgets * 2;
+            struct owner_budget *grown =
+                    lf_realloc(dispatch->budgets, cap * sizeof(*dispatch->budgets));
+            if (grown == NULL)
+                return NULL;
+            dispatch->budgets = grown;
+            dispatch->cap_budgets = cap;
+        }
+        char *copy = lf_strdup(owner);
+        if (copy == NULL)
+            return NULL;
+        memmove(&dispatch->budgets[at + 1], &dispatch->budgets[at],
+                (dispatch->n_budgets - at) * sizeof(*dispatch->budgets));
+        dispatch->budgets[at] = (struct owner_budget){ copy, now, 0 };
+        dispatch->n_budgets++;
     }
-    struct owner_budget *b = &dispatch->budgets[dispatch->n_budgets < MAX_OWNERS
-                    ? dispatch->n_budgets++
-                    : (size_t)(now % MAX_OWNERS)];
-    snprintf(b->owner, sizeof(b->owner), "%s", owner);
-    b->window_start = now;
-    b->sent = 0;
+    struct owner_budget *b = &dispatch->budgets[at];
+    if (now - b->window_start >= BUDGET_WINDOW) {
+        b->window_start = now;
+        b->sent = 0;
+    }
     return b;
 }
 
@@ -390,24 +565,57 @@ static int64_t backoff(const struct dispatch *dispatch, int64_t attempts)
     return (int64_t)delay;
 }
 
-/* Delivers one owner's group items[0..n). */
+/* ---- delivering ------------------------------------------------------------------------ */
+
+static int64_t max_attempts(const struct due *items, size_t n)
+{
+    int64_t most = 0;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].attempts > most)
+            most = items[i].attempts;
+    return most;
+}
+
+/* Records a group that could not be built as a failed attempt, due again after backoff,
+ * then answers the build error. */
+static int build_failed(struct dispatch *dispatch, const struct due *items, size_t n, int64_t now,
+        const char *why, struct lf_error *err)
+{
+    char reason[160];
+    snprintf(reason, sizeof(reason), "message not built: %s", why);
+    struct outcome_job job = { .items = items, .n = n, .now = now, .error = reason,
+        .retry_at = now + backoff(dispatch, max_attempts(items, n)) };
+    struct lf_error record_err;
+    lf_error_clear(&record_err);
+    if (writer_run(dispatch->writer, record_outcome, &job, &record_err) != LF_OK)
+        log_warn("dispatch: recording a message not built: %s", record_err.msg);
+    return lf_fail(err, LF_ENOMEM, "%s", reason);
+}
+
+/* Delivers one owner's group items[0..n): LF_OK once its outcome (delivered, failed and
+ * due again later, or rate-limited) is recorded. Otherwise err says why the group was
+ * skipped; the caller holds it back. */
 static int deliver_group(struct dispatch *dispatch, const struct due *items, size_t n,
         int64_t now, bool *sent, struct lf_error *err)
 {
     *sent = false;
     const char *owner = items[0].owner;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].owner == NULL || items[i].finding == NULL)
+            return build_failed(dispatch, items, n, now, items[i].error, err);
     struct outcome_job job = { .items = items, .n = n, .now = now };
 
     pthread_mutex_lock(&dispatch->lock);
     struct owner_budget *budget = budget_for(dispatch, owner, now);
-    bool limited = dispatch->opts.rate_per_hour > 0 && budget->sent >= dispatch->opts.rate_per_hour;
+    bool limited = budget != NULL && dispatch->opts.rate_per_hour > 0 &&
+            budget->sent >= dispatch->opts.rate_per_hour;
     if (limited) {
         dispatch->stats.limited += n;
-        job.retry_at = budget->window_start + 3600;
-    } else {
-        budget->sent++;
+        job.retry_at = budget->window_start + BUDGET_WINDOW;
     }
     pthread_mutex_unlock(&dispatch->lock);
+    if (budget == NULL)
+        return lf_fail(err, LF_ENOMEM, "out of memory for the rate limit");
     if (limited) {
         job.postponed = true;
         log_warn("dispatch: %s is over %lld messages an hour; %zu held back", owner,
@@ -416,21 +624,31 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
     }
 
     json_t *findings = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append(findings, items[i].finding);
-    json_t *message = dispatch_message(owner, findings, dispatch->opts.dashboard_url);
+    for (size_t i = 0; findings != NULL && i < n; i++)
+        if (json_array_append(findings, items[i].finding) != 0) {
+            json_decref(findings);
+            findings = NULL;
+        }
+    json_t *message = findings ? dispatch_message(owner, findings, dispatch->opts.dashboard_url)
+                               : NULL;
     json_decref(findings);
     char *body = message ? json_dumps(message, JSON_COMPACT) : NULL;
     const char *text = message ? json_string_value(json_object_get(message, "text")) : NULL;
-    if (!body) {
+    if (body == NULL || text == NULL) {
+        free(body);
         json_decref(message);
-        return lf_fail(err, LF_ENOMEM, "dispatch: out of memory");
+        return build_failed(dispatch, items, n, now, "out of memory", err);
     }
 
     const char *url = route_for(dispatch, owner);
     struct lf_error post_err;
     lf_error_clear(&post_err);
     int post_rc = LF_OK;
+    pthread_mutex_lock(&dispatch->lock);
+    budget = budget_for(dispatch, owner, now); /* the table may have moved */
+    if (budget != NULL)
+        budget->sent++;
+    pthread_mutex_unlock(&dispatch->lock);
     if (url) {
         post_rc = post_json(dispatch, url, body, &post_err);
         job.route = url;
@@ -447,11 +665,7 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
         *sent = true;
     } else {
         job.error = post_err.msg;
-        int64_t max_attempts = 0;
-        for (size_t i = 0; i < n; i++)
-            if (items[i].attempts > max_attempts)
-                max_attempts = items[i].attempts;
-        job.retry_at = now + backoff(dispatch, max_attempts);
+        job.retry_at = now + backoff(dispatch, max_attempts(items, n));
         log_warn("dispatch: %s: %s (retry in %llds)", owner, post_err.msg,
                 (long long)(job.retry_at - now));
     }
@@ -469,6 +683,86 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
     return rc;
 }
 
+/* Holds items[0..n) back after their group failed: each until a backoff that grows with
+ * its consecutive failures. Without memory for the hold, the group is simply due again. */
+static void hold_group(struct dispatch *dispatch, const struct due *items, size_t n, int64_t now)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct held *h = held_find(dispatch, items[i].id);
+        if (h == NULL) {
+            if (dispatch->n_held == dispatch->cap_held) {
+                size_t cap = dispatch->cap_held == 0 ? 16 : dispatch->cap_held * 2;
+                struct held *grown = lf_realloc(dispatch->held, cap * sizeof(*grown));
+                if (grown == NULL) {
+                    log_warn("dispatch: out of memory holding back notification %lld",
+                            (long long)items[i].id);
+                    continue;
+                }
+                dispatch->held = grown;
+                dispatch->cap_held = cap;
+            }
+            h = &dispatch->held[dispatch->n_held++];
+            *h = (struct held){ items[i].id, now, 0 };
+        }
+        h->until = now + backoff(dispatch, h->failures);
+        h->failures++;
+    }
+}
+
+static void unhold_group(struct dispatch *dispatch, const struct due *items, size_t n)
+{
+    for (size_t i = 0; i < n && dispatch->n_held > 0; i++) {
+        struct held *h = held_find(dispatch, items[i].id);
+        if (h != NULL)
+            *h = dispatch->held[--dispatch->n_held];
+    }
+}
+
+static bool same_owner(const struct due *a, const struct due *b)
+{
+    if (a->owner == NULL || b->owner == NULL)
+        return a->owner == b->owner;
+    return strcmp(a->owner, b->owner) == 0;
+}
+
+/* Moves the rows of items[0..n) that could not be built after the others (keeping the
+ * order of each part); returns how many were built. */
+static size_t partition_built(struct due *items, size_t n)
+{
+    size_t built = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].finding == NULL)
+            continue;
+        struct due d = items[i];
+        memmove(&items[built + 1], &items[built], (i - built) * sizeof(*items));
+        items[built++] = d;
+    }
+    return built;
+}
+
+/* Delivers one group, or skips it: logged, counted and held back. */
+static void deliver_or_skip(struct dispatch *dispatch, const struct due *items, size_t n,
+        int64_t now, size_t *sent)
+{
+    if (n == 0)
+        return;
+    struct lf_error err;
+    lf_error_clear(&err);
+    bool group_sent = false;
+    if (deliver_group(dispatch, items, n, now, &group_sent, &err) == LF_OK) {
+        unhold_group(dispatch, items, n);
+        *sent += group_sent;
+        return;
+    }
+    hold_group(dispatch, items, n, now);
+    pthread_mutex_lock(&dispatch->lock);
+    dispatch->stats.skipped++;
+    pthread_mutex_unlock(&dispatch->lock);
+    log_warn("dispatch: %s: %s; %zu notification%s skipped, the other owners go on",
+            items[0].owner != NULL ? items[0].owner : "(owner unreadable)", err.msg, n,
+            n == 1 ? "" : "s");
+}
+
 int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent,
         struct lf_error *err)
 {
@@ -483,14 +777,16 @@ int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent,
         return lf_fail(err, LF_ENOMEM, "dispatch: out of memory");
     pthread_mutex_lock(&dispatch->run_lock);
     size_t n = 0;
-    int rc = read_due(dispatch, now, items, &n, err);
+    size_t n_held = held_prune(dispatch, now);
+    int rc = read_due(dispatch, now, n_held, items, &n, err);
     for (size_t start = 0; rc == LF_OK && start < n;) {
         size_t end = start + 1;
-        while (end < n && strcmp(items[end].owner, items[start].owner) == 0)
+        while (end < n && same_owner(&items[end], &items[start]))
             end++;
-        bool group_sent = false;
-        rc = deliver_group(dispatch, items + start, end - start, now, &group_sent, err);
-        *sent += group_sent;
+        /* rows that could not be built go apart, so the owner's others still go out */
+        size_t built = items[start].owner != NULL ? partition_built(items + start, end - start) : 0;
+        deliver_or_skip(dispatch, items + start, built, now, sent);
+        deliver_or_skip(dispatch, items + start + built, end - start - built, now, sent);
         start = end;
     }
     pthread_mutex_unlock(&dispatch->run_lock);
@@ -544,6 +840,10 @@ void dispatch_free(struct dispatch *dispatch)
     if (!dispatch)
         return;
     periodic_stop(&dispatch->thread);
+    for (size_t i = 0; i < dispatch->n_budgets; i++)
+        lf_free(dispatch->budgets[i].owner);
+    lf_free(dispatch->budgets);
+    lf_free(dispatch->held);
     pthread_mutex_destroy(&dispatch->lock);
     pthread_mutex_destroy(&dispatch->run_lock);
     lf_free(dispatch);

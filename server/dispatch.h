@@ -2,9 +2,10 @@
  * (notify.c schedules them), groups them by owner, posts one JSON body per owner to the
  * owner's webhook route (else the default one) with libcurl, and records the outcome:
  * delivered, or failed with the error and a retry after exponential backoff. A per-owner
- * rate limit holds back the rest of a burst. Without any route for the owner, a message
- * is written to the log only and its notification becomes 'unrouted', not 'delivered':
- * nobody was told. */
+ * rate limit (keyed by the whole owner name, for any number of owners) holds back the
+ * rest of a burst. Without any route for the owner, a message is written to the log only
+ * and its notification becomes 'unrouted', not 'delivered': nobody was told. Webhooks are
+ * posted over http or https only. */
 #ifndef LF_DISPATCH_H
 #define LF_DISPATCH_H
 
@@ -39,6 +40,7 @@ struct dispatch_stats {
     uint64_t delivered; /* messages posted with a 2xx */
     uint64_t failed;    /* attempts that failed */
     uint64_t limited;   /* messages held back by the rate limit */
+    uint64_t skipped;   /* owner groups a pass skipped: not built, or outcome not recorded */
     uint64_t unrouted;  /* messages with no route, written to the log only */
 };
 
@@ -53,7 +55,11 @@ int dispatch_create(struct store *store, struct writer *writer,
 
 /* Delivers every message due at now (0 = the clock); *sent gets the number of messages
  * (owner groups) that went out: posted with a 2xx, or logged for want of a route
- * (dispatch_stats tells the two apart). For the thread and for tests. */
+ * (dispatch_stats tells the two apart). For the thread and for tests. One owner's failure
+ * does not stop the pass: a group whose message cannot be built (recorded as a failed
+ * attempt), or whose outcome cannot be recorded, is logged, counted in stats.skipped and
+ * held back in memory with backoff, and the other owners are delivered. Fails only when
+ * the due rows cannot be read. */
 int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent,
         struct lf_error *err);
 
@@ -64,8 +70,10 @@ void dispatch_get_stats(struct dispatch *dispatch, struct dispatch_stats *out);
 /* Builds the JSON body for one owner's findings (exposed for tests): {"owner", "kind",
  * "text", "service", "location_id", "function", "file", "line", "op", "count",
  * "growth_per_hour", "projection", "link", "findings":[...]} where the top-level site
- * fields are the first finding's. */
-json_t *dispatch_message(const char *owner, json_t *findings, const char *dashboard_url);
+ * fields are the first finding's. "text" is at most 4,095 bytes, cut on a character
+ * boundary; raw_owner may hold any bytes (repaired to U+FFFD). Returns a new reference, or
+ * NULL when findings is empty or allocation fails. */
+json_t *dispatch_message(const char *raw_owner, json_t *findings, const char *dashboard_url);
 
 /* Stops the thread (finishing the delivery in flight) and frees; NULL does nothing. */
 void dispatch_free(struct dispatch *dispatch);

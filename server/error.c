@@ -1,10 +1,13 @@
 /* error.c - formatting of struct lf_error. Owns nothing but the message buffer
- * inside the caller's struct; truncates rather than overflowing it. */
+ * inside the caller's struct; truncates rather than overflowing it, on a UTF-8
+ * character boundary (messages quote input, and end up in JSON and logs). */
 #include "error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "utf8.h"
 
 int lf_fail(struct lf_error *err, enum lf_code code, const char *fmt, ...)
 {
@@ -13,7 +16,7 @@ int lf_fail(struct lf_error *err, enum lf_code code, const char *fmt, ...)
     err->code = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    utf8_vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     va_end(ap);
     return code;
 }
@@ -25,7 +28,7 @@ int lf_error_prefix(struct lf_error *err, const char *fmt, ...)
     char prefix[sizeof(err->msg)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    utf8_vsnprintf(prefix, sizeof(prefix), fmt, ap);
     va_end(ap);
     /* assemble by hand: a truncated message is fine, a warning about it is not */
     char joined[sizeof(err->msg)];
@@ -38,6 +41,8 @@ int lf_error_prefix(struct lf_error *err, const char *fmt, ...)
         joined[n++] = ": "[i];
     for (size_t i = 0; i < msg_len && n < sizeof(joined) - 1; i++)
         joined[n++] = err->msg[i];
+    if (prefix_len + 2 + msg_len > n)
+        n = utf8_cut(joined, prefix_len + 2 + msg_len, n); /* cut: not inside a character */
     joined[n] = '\0';
     memcpy(err->msg, joined, n + 1);
     return err->code;
@@ -80,6 +85,8 @@ const char *lf_code_name(enum lf_code code)
         return "unavailable";
     case LF_EINTERNAL:
         return "internal error";
+    case LF_EMISMATCH:
+        return "mismatch";
     }
     return "unknown error";
 }

@@ -21,6 +21,7 @@ enum lf_code {
     LF_EDB = -10,       /* database error: 500 */
     LF_EUNAVAIL = -11,  /* temporarily unable (disk full, shutting down): 503 */
     LF_EINTERNAL = -12, /* programmer error that was caught: 500 */
+    LF_EMISMATCH = -13, /* contradicts an earlier request under the same key: 422 */
 };
 
 struct lf_error {

@@ -12,7 +12,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,8 +23,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
+#include "utf8.h"
+#include "utf8json.h"
 
-#define MAX_QUERY   32
 #define MAX_HEADERS 64
 #define SMALL_BODY  ((size_t)64 << 10)
 
@@ -62,7 +62,7 @@ struct http_call {
     int status;
     char method[16];
     char path[160]; /* for the access log only */
-    struct http_param query[MAX_QUERY];
+    struct http_param query[REQUEST_MAX_QUERY + 1]; /* one more: "too many" is refused */
     size_t n_query;
     struct http_param headers[MAX_HEADERS];
     size_t n_headers;
@@ -88,6 +88,8 @@ int http_status_for_code(enum lf_code code)
         return 409;
     case LF_ETOOBIG:
         return 413;
+    case LF_EMISMATCH:
+        return 422;
     case LF_EUNAVAIL:
         return 503;
     case LF_ENOMEM:
@@ -99,31 +101,25 @@ int http_status_for_code(enum lf_code code)
     return 500;
 }
 
-/* ---- request accessors --------------------------------------------------------------- */
-
-const char *request_query(const struct request *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_query; i++) {
-        if (strcmp(req->query[i].key, name) == 0)
-            return req->query[i].value == NULL ? "" : req->query[i].value;
-    }
-    return NULL;
-}
-
-const char *request_header(const struct request *req, const char *name)
-{
-    for (size_t i = 0; i < req->n_headers; i++) {
-        if (strcasecmp(req->headers[i].key, name) == 0)
-            return req->headers[i].value;
-    }
-    return NULL;
-}
+/* ---- responses and admission ------------------------------------------------------- */
 
 void response_release(struct response *resp)
 {
     json_decref(resp->json);
     lf_free(resp->owned_body);
     memset(resp, 0, sizeof(*resp));
+}
+
+int http_admit(const struct route *route, const struct auth *auth, const struct request *req,
+               struct lf_error *err)
+{
+    int rc = request_check_query(req->query, req->n_query, err);
+    if (rc == LF_OK)
+        rc = request_check_headers(req->headers, req->n_headers, err);
+    if (rc == LF_OK && route->auth != AUTH_NONE)
+        rc = auth_check(auth, request_header(req, MHD_HTTP_HEADER_AUTHORIZATION), route->auth,
+                        request_query(req, "service"), err);
+    return rc;
 }
 
 /* ---- the embedded dashboard ---------------------------------------------------------- */
@@ -196,21 +192,12 @@ static enum MHD_Result queue(struct MHD_Connection *conn, struct http_call *call
     return ok;
 }
 
-/* The JSON text of {"error": msg}; bytes that are not valid UTF-8 become '?'. */
+/* The JSON text of {"error": msg}; bytes that are not valid UTF-8 (quoted input) become
+ * U+FFFD. */
 static char *error_body(const char *msg)
 {
     json_t *obj = json_object();
-    json_t *text = json_string(msg);
-    if (text == NULL) {
-        char ascii[sizeof(((struct lf_error *)0)->msg)];
-        size_t i = 0;
-        for (; msg[i] != '\0' && i < sizeof(ascii) - 1; i++) {
-            unsigned char c = (unsigned char)msg[i];
-            ascii[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
-        }
-        ascii[i] = '\0';
-        text = json_string(ascii);
-    }
+    json_t *text = utf8json_cstr(msg);
     char *body = NULL;
     if (obj != NULL && text != NULL && json_object_set_new(obj, "error", text) == 0) {
         text = NULL;
@@ -285,24 +272,49 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct http_call *ca
 
 /* ---- the request state machine -------------------------------------------------------- */
 
+/* Keeps the query as MHD decoded it, with lengths: a "%00" inside a name or a value is
+ * kept, for request_check_query to refuse. */
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
+                                     size_t key_len, const char *value, size_t value_len)
 {
     (void)kind;
     struct http_call *call = cls;
-    if (call->n_query < MAX_QUERY)
-        call->query[call->n_query++] = (struct http_param){ key, value };
+    if (call->n_query == sizeof(call->query) / sizeof(call->query[0]))
+        return MHD_NO;
+    call->query[call->n_query++] =
+            (struct http_param){ str_make(key, key_len), str_make(value, value_len) };
     return MHD_YES;
 }
 
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      const char *value)
+                                      size_t key_len, const char *value, size_t value_len)
 {
     (void)kind;
     struct http_call *call = cls;
-    if (call->n_headers < MAX_HEADERS)
-        call->headers[call->n_headers++] = (struct http_param){ key, value };
+    if (call->n_headers == MAX_HEADERS)
+        return MHD_NO;
+    call->headers[call->n_headers++] =
+            (struct http_param){ str_make(key, key_len), str_make(value, value_len) };
     return MHD_YES;
+}
+
+/* The request as a handler sees it; the body is added when it is complete. */
+static struct request call_request(const struct http_call *call, const char *url,
+                                   const char *method)
+{
+    struct request req = {
+        .method = method,
+        .path = url,
+        .query = call->query,
+        .n_query = call->n_query,
+        .headers = call->headers,
+        .n_headers = call->n_headers,
+        .id = call->id,
+        .body = str_make(call->body, call->len),
+        .route = call->route,
+        .app = call->server->app,
+    };
+    return req;
 }
 
 static size_t route_body_limit(const struct http_server *server, const struct route *route)
@@ -346,15 +358,14 @@ static enum MHD_Result begin(struct http_server *server, struct MHD_Connection *
     call->route = index;
     const struct route *route = &server->routes[index];
     call->limit = route_body_limit(server, route);
-    if (route->auth != AUTH_NONE) {
-        const char *authorization =
-                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        const char *service = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "service");
-        if (auth_check(server->auth, authorization, route->auth, service, &err) != LF_OK)
-            return respond_error(conn, call, &err, NULL);
-    }
-    const char *length =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    /* the one collection of the query and headers: the checks below and the handler
+     * read these arrays, never MHD again */
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_query, call);
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, collect_header, call);
+    struct request req = call_request(call, url, method);
+    if (http_admit(route, server->auth, &req, &err) != LF_OK)
+        return respond_error(conn, call, &err, NULL);
+    const char *length = request_header(&req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length != NULL) {
         int64_t declared = 0;
         if (str_to_int64(str_from_cstr(length), &declared) && declared >= 0 &&
@@ -407,20 +418,7 @@ static enum MHD_Result append_body(struct http_call *call, const char *data, siz
 static enum MHD_Result finish(struct http_server *server, struct MHD_Connection *conn,
                               struct http_call *call, const char *url, const char *method)
 {
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, call);
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, call);
-    struct request req = {
-        .method = method,
-        .path = url,
-        .query = call->query,
-        .n_query = call->n_query,
-        .headers = call->headers,
-        .n_headers = call->n_headers,
-        .id = call->id,
-        .body = str_make(call->body, call->len),
-        .route = call->route,
-        .app = server->app,
-    };
+    struct request req = call_request(call, url, method);
     struct response resp;
     memset(&resp, 0, sizeof(resp));
     struct lf_error err;
@@ -506,7 +504,7 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 {
     (void)cls;
     char line[512];
-    vsnprintf(line, sizeof(line), fmt, ap);
+    utf8_vsnprintf(line, sizeof(line), fmt, ap);
     size_t len = strlen(line);
     while (len > 0 && line[len - 1] == '\n')
         line[--len] = '\0';

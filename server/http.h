@@ -1,6 +1,7 @@
 /* http.h - the HTTP layer of the server, a wrapper over libmicrohttpd: it accumulates each
  * request body under its route's cap (413 while receiving), answers 404/405 from the
- * route table, checks bearer tokens before reading a body, calls the route's handler
+ * route table (HEAD by the GET rows), collects the query once and checks it (request.h)
+ * and the bearer token before reading a body, calls the route's handler
  * and turns its result into a response (JSON by jansson, errors as {"error": "..."} with
  * the status of the one lf_code -> HTTP table). It also serves the embedded dashboard
  * with a Content-Security-Policy that forbids inline script.
@@ -25,31 +26,12 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "request.h"
 #include "str.h"
 
 struct route;
 struct metrics;
 struct auth;
-
-/* One query argument or header; pointers are valid for the request's life. */
-struct http_param {
-    const char *key;
-    const char *value; /* NULL for a bare "?flag" */
-};
-
-/* What a handler sees: no MHD, so each handler is a unit test without sockets. */
-struct request {
-    const char *method;
-    const char *path;               /* decoded path, without the query string */
-    const struct http_param *query; /* n_query arguments in order */
-    size_t n_query;
-    const struct http_param *headers; /* n_headers headers in order */
-    size_t n_headers;
-    struct str id;   /* the ":id" segment of the pattern; empty if none */
-    struct str body; /* the whole body as received (not gunzipped) */
-    size_t route;    /* index of the matched route */
-    void *app;       /* the context given to http_open */
-};
 
 /* The handler's answer. Zero-initialized by http.c; a handler sets status (0 = 200) and
  * either json (owned: http.c serializes and releases it) or a raw body with its
@@ -69,16 +51,18 @@ struct response {
  * http.c answers with {"error": err->msg} and the code's status (resp is released). */
 typedef int (*route_fn)(const struct request *req, struct response *resp, struct lf_error *err);
 
-/* The value of query argument name (NULL when absent; "" for a bare flag). */
-const char *request_query(const struct request *req, const char *name);
-
-/* The value of header name, compared case-insensitively (NULL when absent). */
-const char *request_header(const struct request *req, const char *name);
-
 /* Frees what resp owns (json, owned_body) and zeroes it. */
 void response_release(struct response *resp);
 
-/* The HTTP status for an error code: 400, 401, 403, 404, 409, 413, 500 or 503. */
+/* The checks of a request's first callback, before a byte of its body is read: the
+ * query and headers (request_check_query, request_check_headers: 400), then route's
+ * auth level with the Authorization header and the `service` parameter read through
+ * request_header and request_query, the readers every handler uses (401, 403). Returns
+ * LF_OK, LF_EINVAL, LF_EAUTH or LF_EFORBIDDEN with err set. */
+int http_admit(const struct route *route, const struct auth *auth, const struct request *req,
+               struct lf_error *err);
+
+/* The HTTP status for an error code: 400, 401, 403, 404, 409, 413, 422, 500 or 503. */
 int http_status_for_code(enum lf_code code);
 
 /* Handler for GET of the embedded dashboard: "/" is index.html, "/NAME" is web/NAME;

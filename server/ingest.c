@@ -1,12 +1,17 @@
 /* ingest.c - one push from request to committed rows: validate the names, answer a
- * known idempotency key from the store without parsing, parse the body straight into an
- * aggregate (memory grows with distinct sites, not goroutines), attribute each site,
- * then hand the whole profile to the writer thread and wait for its commit. Knows no
- * HTTP and no SQL. Per-push memory is the aggregate plus one arena, freed on return. */
+ * known idempotency key from the store without parsing (or refuse a request that is not
+ * the key's first: the key is bound to a fingerprint of the request), parse the body
+ * straight into an aggregate (memory grows with distinct sites, not goroutines),
+ * attribute each site, then hand the whole profile to the writer thread and wait for its
+ * commit. Knows no HTTP and no SQL. Per-push memory is the aggregate plus one arena,
+ * freed on return; a keyed push costs one BLAKE2b pass over its body more. */
 #include "ingest.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "aggregate.h"
 #include "alloc.h"
@@ -85,15 +90,79 @@ static struct str service_owner(const struct ingest_context *ctx, struct str ser
     return STR_NULL;
 }
 
+/* ---- the fingerprint of a keyed push ---------------------------------------------------- */
+
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+
+static void sodium_start(void)
+{
+    /* picks BLAKE2b's fastest code for this CPU; without it the portable code gives the
+     * same hashes */
+    if (sodium_init() < 0)
+        log_warn("ingest: libsodium did not initialise; fingerprints use its portable code");
+}
+
+/* Hashes len as 8 bytes little-endian, then the bytes: no two field lists collide by
+ * moving bytes between neighbours. */
+static void hash_field(crypto_generichash_state *state, const void *p, size_t len)
+{
+    unsigned char prefix[8];
+    for (size_t i = 0; i < sizeof(prefix); i++)
+        prefix[i] = (unsigned char)((uint64_t)len >> (8 * i));
+    crypto_generichash_update(state, prefix, sizeof(prefix));
+    if (len > 0)
+        crypto_generichash_update(state, (const unsigned char *)p, (unsigned long long)len);
+}
+
+/* Hashes v as 8 bytes little-endian, a field of its own. */
+static void hash_int64(crypto_generichash_state *state, int64_t v)
+{
+    unsigned char bytes[8];
+    for (size_t i = 0; i < sizeof(bytes); i++)
+        bytes[i] = (unsigned char)((uint64_t)v >> (8 * i));
+    hash_field(state, bytes, sizeof(bytes));
+}
+
+void ingest_fingerprint(const struct ingest_request *req, unsigned char out[INGEST_FINGERPRINT_LEN])
+{
+    pthread_once(&sodium_once, sodium_start);
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, NULL, 0, INGEST_FINGERPRINT_LEN);
+    static const char tag[] = "leakfleet push 1";
+    hash_field(&state, tag, sizeof(tag) - 1);
+    hash_field(&state, req->service.p, req->service.len);
+    hash_field(&state, req->instance.p, req->instance.len);
+    hash_int64(&state, req->ts);
+    const char *format = parse_format_name(req->format);
+    hash_field(&state, format, strlen(format));
+    hash_field(&state, req->version.p, req->version.len);
+    hash_int64(&state, req->started);
+    hash_field(&state, req->body, req->body != NULL ? req->body_len : 0);
+    crypto_generichash_final(&state, out, INGEST_FINGERPRINT_LEN);
+}
+
+/* ---- the push -------------------------------------------------------------------------- */
+
 struct put_job {
     const struct store_profile *profile;
     struct store_put_result *result;
+    bool key_reused; /* the key is stored for another request: nothing was stored */
 };
 
 static int put_job_run(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     struct put_job *job = ctx;
-    return store_put_profile(conn, job->profile, job->result, err);
+    job->key_reused = false;
+    int rc = store_put_profile(conn, job->profile, job->result, err);
+    if (rc == LF_EMISMATCH) {
+        /* a refusal, not a failure: the job added no row (its service row exists, the
+         * key's profile is under it), so the batch's other jobs need not run again one
+         * by one */
+        job->key_reused = true;
+        lf_error_clear(err);
+        return LF_OK;
+    }
+    return rc;
 }
 
 /* Fills sites[i] from the aggregate's i-th location; copies of the repo path and the
@@ -125,9 +194,12 @@ static int build_site(const struct ingest_context *ctx, const struct agg_locatio
         if (attr.owner != NULL)
             site->owner = str_from_cstr(attr.owner);
     }
-    size_t n = loc->n_frames < INGEST_STACK_FRAMES ? loc->n_frames : INGEST_STACK_FRAMES;
-    if (n > 0) {
-        struct store_frame *frames = arena_alloc(arena, n * sizeof(*frames));
+    /* the stored stack ends with the "created by" frame, as Go prints it: detection
+     * looks there for the organisation's code that started a goroutine stuck elsewhere */
+    bool creator = loc->creator.function.len > 0;
+    size_t n = loc->n_frames < INGEST_STACK_FRAMES - 1 ? loc->n_frames : INGEST_STACK_FRAMES - 1;
+    if (n + creator > 0) {
+        struct store_frame *frames = arena_alloc(arena, (n + creator) * sizeof(*frames));
         if (frames == NULL)
             return lf_fail(err, LF_ENOMEM, "out of memory copying stacks");
         for (size_t i = 0; i < n; i++) {
@@ -135,16 +207,21 @@ static int build_site(const struct ingest_context *ctx, const struct agg_locatio
             frames[i].file = loc->frames[i].file;
             frames[i].line = loc->frames[i].line;
         }
+        if (creator) {
+            frames[n].function = loc->creator.function;
+            frames[n].file = loc->creator.file;
+            frames[n].line = loc->creator.line;
+        }
         site->frames = frames;
-        site->n_frames = n;
+        site->n_frames = n + creator;
     }
     return LF_OK;
 }
 
 /* Parses the body, aggregates and attributes it, and stores it through the writer. */
 static int parse_and_store(const struct ingest_context *ctx, const struct ingest_request *req,
-                           int64_t ts, int64_t received, struct store_put_result *put,
-                           struct lf_error *err)
+                           int64_t ts, int64_t received, struct str request_hash,
+                           struct store_put_result *put, struct lf_error *err)
 {
     int rc = LF_OK;
     struct arena arena;
@@ -197,14 +274,17 @@ static int parse_and_store(const struct ingest_context *ctx, const struct ingest
         .format = str_from_cstr(parse_format_name(info.format)),
         .goroutines = aggregate_goroutines(agg),
         .idempotency_key = req->idempotency_key,
+        .request_hash = request_hash,
         .version = req->version,
         .started = req->started,
         .busy = busy,
         .sites = sites,
         .n_sites = n_sites,
     };
-    struct put_job job = { &profile, put };
+    struct put_job job = { &profile, put, false };
     rc = writer_run(ctx->writer, put_job_run, &job, err);
+    if (rc == LF_OK && job.key_reused)
+        rc = lf_fail(err, LF_EMISMATCH, STORE_KEY_REUSED);
 out:
     lf_free(sites);
     arena_release(&arena);
@@ -239,10 +319,17 @@ int ingest_profile(const struct ingest_context *ctx, const struct ingest_request
     struct store_put_result put;
     memset(&put, 0, sizeof(put));
     bool found = false;
+    unsigned char fingerprint[INGEST_FINGERPRINT_LEN];
+    struct str request_hash = STR_NULL;
     if (!str_is_empty(req->idempotency_key)) {
-        /* a retry is answered before its body is even parsed */
-        rc = store_find_idempotent(ctx->store, req->service, req->idempotency_key, &put, &found,
-                                   err);
+        ingest_fingerprint(req, fingerprint);
+        request_hash = str_make((const char *)fingerprint, sizeof(fingerprint));
+        /* a retry is answered, and a reused key refused, before the body is parsed; the
+         * writer decides again for pushes that race past this look-up */
+        rc = store_find_idempotent(ctx->store, req->service, req->idempotency_key, request_hash,
+                                   &put, &found, err);
+        if (rc == LF_EMISMATCH)
+            return rc; /* the message is the answer as it stands */
         if (rc != LF_OK)
             return lf_error_prefix(err, "ingest '%.*s'", (int)req->service.len, req->service.p);
     }
@@ -250,7 +337,9 @@ int ingest_profile(const struct ingest_context *ctx, const struct ingest_request
         if (req->body == NULL || req->body_len == 0)
             return lf_fail(err, LF_EINVAL, "ingest '%.*s': empty body", (int)req->service.len,
                            req->service.p);
-        rc = parse_and_store(ctx, req, ts, received, &put, err);
+        rc = parse_and_store(ctx, req, ts, received, request_hash, &put, err);
+        if (rc == LF_EMISMATCH)
+            return rc;
         if (rc != LF_OK)
             return lf_error_prefix(err, "ingest '%.*s'", (int)req->service.len, req->service.p);
     }

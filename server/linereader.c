@@ -1,5 +1,6 @@
 /* linereader.c - line splitting over chunked input. Owns only the carry buffer for a
- * line split across chunks; it never interprets the bytes. Cost: one memchr pass per
+ * line split across chunks; it never interprets the bytes beyond removing the fixed
+ * indentation of an embedded text. Cost: one memchr pass per
  * chunk, plus a copy of the bytes of lines that straddle a chunk boundary. */
 #include "linereader.h"
 
@@ -13,9 +14,22 @@ void linereader_init(struct linereader *reader, size_t max_line_bytes)
 {
     reader->max_line_bytes = max_line_bytes == 0 ? LINEREADER_DEFAULT_MAX : max_line_bytes;
     reader->line_no = 0;
+    reader->indent_len = 0;
     reader->carry = NULL;
     reader->carry_len = 0;
     reader->carry_cap = 0;
+}
+
+bool linereader_embed(struct linereader *reader, int64_t lines_before, const char *indent,
+                      size_t indent_len)
+{
+    if (indent_len > sizeof(reader->indent) || lines_before < 0)
+        return false;
+    reader->line_no = lines_before;
+    if (indent_len > 0)
+        memcpy(reader->indent, indent, indent_len);
+    reader->indent_len = indent_len;
+    return true;
 }
 
 void linereader_release(struct linereader *reader)
@@ -33,7 +47,7 @@ int64_t linereader_line_no(const struct linereader *reader)
 
 static int too_long(struct linereader *reader, struct lf_error *err)
 {
-    return lf_fail(err, LF_ETOOBIG, "line %lld: longer than %zu bytes",
+    return lf_fail(err, LF_EINVAL, "line %lld: longer than %zu bytes",
                    (long long)(reader->line_no + 1), reader->max_line_bytes);
 }
 
@@ -46,6 +60,13 @@ static int deliver(struct linereader *reader, const char *p, size_t len, linerea
     if (len > reader->max_line_bytes)
         return too_long(reader, err);
     reader->line_no++;
+    if (reader->indent_len > 0) {
+        /* the text's own lines carry the indentation; others are output around it */
+        if (len < reader->indent_len || memcmp(p, reader->indent, reader->indent_len) != 0)
+            return fn(ctx, str_make(p, 0), reader->line_no, err);
+        p += reader->indent_len;
+        len -= reader->indent_len;
+    }
     return fn(ctx, str_make(p, len), reader->line_no, err);
 }
 

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 #define LINE_MAX_BYTES 4096
 #define LINE_RESERVE   8 /* room kept for a closing quote, brace and newline */
 
@@ -240,7 +242,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     char text[LINE_MAX_BYTES];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    int n = utf8_vsnprintf(text, sizeof(text), fmt, ap); /* cut between characters */
     va_end(ap);
     if (n < 0)
         text[0] = '\0';

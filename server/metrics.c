@@ -17,12 +17,13 @@ enum push_result {
     PUSH_UNAUTHORIZED,
     PUSH_FORBIDDEN,
     PUSH_TOO_BIG,
+    PUSH_KEY_REUSED,
     PUSH_ERROR,
     PUSH_RESULTS,
 };
 
 static const char *const push_result_names[PUSH_RESULTS] = {
-    "stored", "duplicate", "invalid", "unauthorized", "forbidden", "too_big", "error",
+    "stored", "duplicate", "invalid", "unauthorized", "forbidden", "too_big", "key_reused", "error",
 };
 
 #define FORMATS 4 /* enum parse_format: auto, pprof, debug1, debug2 */
@@ -96,6 +97,8 @@ static enum push_result push_result_of(int status)
         return PUSH_FORBIDDEN;
     case 413:
         return PUSH_TOO_BIG;
+    case 422:
+        return PUSH_KEY_REUSED;
     default:
         return PUSH_ERROR;
     }

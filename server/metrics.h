@@ -22,8 +22,8 @@ struct metrics *metrics_create(const char *const *route_names, size_t n_routes);
 void metrics_free(struct metrics *metrics);
 
 /* Counts one push by its HTTP status: 201 stored, 200 duplicate (an Idempotency-Key
- * replay), 400 invalid, 401 unauthorized, 403 forbidden, 413 too_big, anything else
- * error. */
+ * replay), 400 invalid, 401 unauthorized, 403 forbidden, 413 too_big, 422 key_reused
+ * (another request under a used Idempotency-Key), anything else error. */
 void metrics_count_push(struct metrics *metrics, int http_status);
 
 /* Adds n request-body bytes received (before gunzip). */

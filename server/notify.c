@@ -4,12 +4,15 @@
  * (HTTP, retries, the per-owner rate limit) is dispatch.c's. */
 #include "notify.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
 #include "codeowners.h"
 #include "log.h"
 #include "sqlbind.h"
+#include "utf8.h"
+#include "utf8json.h"
 
 void notify_options_default(struct notify_options *opts)
 {
@@ -69,7 +72,7 @@ static int find_silence(sqlite3 *db, const char *service, int64_t location_id,
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(stmt, 0);
-        snprintf(reason, size, "%s", text ? text : "");
+        utf8_snprintf(reason, size, "%s", text ? text : "");
         *silenced = true;
     }
     sqlite3_finalize(stmt);
@@ -84,7 +87,7 @@ struct current {
     int64_t delivered_at, reminded_at, snoozed_until, resolved_at;
     bool resolved_manual;
     bool has_resolved_version;
-    char resolved_version[128];
+    char resolved_version[512];
 };
 
 /* The notification that stands for (service, location) under owner: a manually
@@ -116,7 +119,7 @@ static int find_current(sqlite3 *db, int64_t service_id, int64_t location_id,
         cur->resolved_manual = sqlite3_column_int(stmt, 7) != 0;
         const char *version = (const char *)sqlite3_column_text(stmt, 8);
         cur->has_resolved_version = version != NULL;
-        snprintf(cur->resolved_version, sizeof(cur->resolved_version), "%s",
+        utf8_snprintf(cur->resolved_version, sizeof(cur->resolved_version), "%s",
                 version ? version : "");
     }
     sqlite3_finalize(stmt);
@@ -153,7 +156,7 @@ static bool reopens(const struct notify_options *opts, const struct current *cur
         if (!v->since_version || v->since <= cur->resolved_at ||
                 strcmp(v->since_version, cur->resolved_version) == 0)
             return false;
-        snprintf(text, size, "growing in %s since %lld, resolved in %s", v->since_version,
+        utf8_snprintf(text, size, "growing in %s since %lld, resolved in %s", v->since_version,
                 (long long)v->since, cur->resolved_version);
         return true;
     }
@@ -318,7 +321,7 @@ static int service_version(sqlite3 *db, int64_t id, char *version, size_t size, 
     if (rc != LF_OK)
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
-        snprintf(version, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+        utf8_snprintf(version, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
         *found = true;
     }
     sqlite3_finalize(stmt);
@@ -346,7 +349,8 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
 
     const char *actor = req->actor ? req->actor : "";
     char detail[400];
-    snprintf(detail, sizeof(detail), "by %s", actor);
+    /* the history holds at most this much, cut on a character boundary */
+    utf8_snprintf(detail, sizeof(detail), "by %s", actor);
     rc = sqlbind_exec(db, err, "UPDATE notifications SET actor = ?2 WHERE id = ?1", "it",
             req->id, req->actor);
     if (rc != LF_OK)
@@ -373,12 +377,12 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
                 "UPDATE notifications SET state = 'snoozed', snoozed_until = ?2, send_due = NULL,"
                 " send_kind = NULL, updated = ?3 WHERE id = ?1",
                 "iii", req->id, req->until, now);
-        snprintf(detail, sizeof(detail), "until %lld by %s", (long long)req->until, actor);
+        utf8_snprintf(detail, sizeof(detail), "until %lld by %s", (long long)req->until, actor);
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "snoozed", detail, err);
         return rc;
     case NOTIFY_RESOLVE: {
-        char version[128];
+        char version[512];
         bool has_version = false;
         rc = service_version(db, req->id, version, sizeof(version), &has_version, err);
         if (rc == LF_OK)
@@ -388,9 +392,9 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
                     " send_kind = NULL, updated = ?2 WHERE id = ?1",
                     "iit", req->id, now, has_version ? version : NULL);
         if (has_version)
-            snprintf(detail, sizeof(detail), "by %s in version %s", actor, version);
+            utf8_snprintf(detail, sizeof(detail), "by %s in version %s", actor, version);
         else
-            snprintf(detail, sizeof(detail), "by %s, no version known", actor);
+            utf8_snprintf(detail, sizeof(detail), "by %s, no version known", actor);
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "resolved", detail, err);
         return rc;
@@ -406,7 +410,7 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
         if (rc == LF_EDB && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
             return lf_fail(err, LF_ECONFLICT, "'%s' already has a notification for this site",
                     req->owner);
-        snprintf(detail, sizeof(detail), "to %s by %s", req->owner, actor);
+        utf8_snprintf(detail, sizeof(detail), "to %s by %s", req->owner, actor);
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "reassigned", detail, err);
         return rc;
@@ -456,11 +460,18 @@ static json_t *column_json(sqlite3_stmt *stmt, int i)
     switch (sqlite3_column_type(stmt, i)) {
     case SQLITE_INTEGER:
         return json_integer(sqlite3_column_int64(stmt, i));
-    case SQLITE_FLOAT:
-        return json_real(sqlite3_column_double(stmt, i));
+    case SQLITE_FLOAT: {
+        /* JSON has no infinity or NaN (a verdict's growth can overflow): null */
+        double v = sqlite3_column_double(stmt, i);
+        return isfinite(v) ? json_real(v) : json_null();
+    }
     case SQLITE_TEXT:
-        return json_stringn((const char *)sqlite3_column_text(stmt, i),
-                (size_t)sqlite3_column_bytes(stmt, i));
+    case SQLITE_BLOB: {
+        /* rows an older version stored may hold bytes that are not UTF-8: repaired, so
+         * the key is kept rather than dropped */
+        const char *text = (const char *)sqlite3_column_text(stmt, i);
+        return utf8json_string(text != NULL ? text : "", (size_t)sqlite3_column_bytes(stmt, i));
+    }
     default:
         return json_null();
     }
@@ -473,7 +484,7 @@ static int rows_to_json(sqlite3 *db, sqlite3_stmt *stmt, json_t *array, const ch
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
         json_t *row = json_object();
-        if (!row)
+        if (!row || json_array_append_new(array, row) != 0)
             return lf_fail(err, LF_ENOMEM, "out of memory");
         for (int i = 0; i < sqlite3_column_count(stmt); i++) {
             const char *name = sqlite3_column_name(stmt, i);
@@ -483,9 +494,10 @@ static int rows_to_json(sqlite3 *db, sqlite3_stmt *stmt, json_t *array, const ch
                 json_decref(value);
                 value = b;
             }
-            json_object_set_new(row, name, value);
+            /* a value that cannot be made is an error, never a missing key */
+            if (name == NULL || value == NULL || json_object_set_new(row, name, value) != 0)
+                return lf_fail(err, LF_ENOMEM, "out of memory listing notifications");
         }
-        json_array_append_new(array, row);
     }
     if (step != SQLITE_DONE)
         return lf_fail(err, LF_EDB, "database: %s", sqlite3_errmsg(db));
@@ -527,10 +539,15 @@ int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t *
                     "SELECT ts, event, detail FROM notification_events"
                     " WHERE notification_id = ?1 ORDER BY seq",
                     "i", id);
-            if (rc == LF_OK && events)
+            if (rc == LF_OK && !events)
+                rc = lf_fail(err, LF_ENOMEM, "out of memory");
+            if (rc == LF_OK)
                 rc = rows_to_json(db, stmt, events, NULL, err);
             sqlite3_finalize(stmt);
-            json_object_set_new(json_array_get(list, 0), "events", events ? events : json_null());
+            if (rc == LF_OK && json_object_set_new(json_array_get(list, 0), "events", events) != 0)
+                rc = lf_fail(err, LF_ENOMEM, "out of memory");
+            else if (rc != LF_OK)
+                json_decref(events);
         }
     }
     if (rc != LF_OK) {

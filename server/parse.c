@@ -2,26 +2,34 @@
  * inflates as the input streams in, sniffs the format from the first decoded bytes, then
  * hands the rest to the debug=1 or debug=2 push parser, or buffers it for the pprof
  * parser, which needs the whole message. It owns no grammar of its own beyond the sniff.
- * Memory: the sniff head (at most 64 KiB) plus, for pprof only, the decoded message;
- * text streams through, so nothing here grows with the number of goroutines. Hence
- * max_decoded_bytes bounds what gunzip may produce (a gzip bomb stops there) and the pprof
- * message, not plain text, which may be as long as it likes. */
+ * A text dump may sit inside other output (a service's log, a test runner's report, every
+ * line indented alike): the sniff scans the first 16 MiB line by line for where it starts
+ * and the text parser begins there, told how many lines came before and what indentation
+ * to remove. Memory: a 4 KiB head and the first 4 KiB of the line being scanned, plus, for
+ * pprof only, the decoded message; text streams through, so nothing here grows with the
+ * number of goroutines or the length of the lines before a dump. Hence max_decoded_bytes
+ * bounds what gunzip may produce (a gzip bomb stops there) and the pprof message, not
+ * plain text, which may be as long as it likes. */
 #include "parse.h"
 
 #include <string.h>
 
 #include "alloc.h"
 #include "decode.h"
+#include "linereader.h"
 #include "parse_debug1.h"
 #include "parse_debug2.h"
 #include "parse_pprof.h"
 #include "str.h"
 
-/* The sniff looks at the head of the decoded input, first at 4 KiB, then at doubling
- * sizes while it cannot tell (a crash dump may follow pages of log lines), giving up at
- * 64 KiB. */
-#define SNIFF_FIRST 4096
-#define SNIFF_MAX 65536
+/* The pprof sniff looks at the first SNIFF_HEAD decoded bytes. Text is then scanned line by
+ * line for the start of a dump within the first SCAN_MAX bytes; only the first SCAN_LINE
+ * bytes of each line are kept (a header is far shorter), and an indentation of up to
+ * LINEREADER_MAX_INDENT bytes is accepted. */
+#define SNIFF_HEAD 4096
+#define SCAN_LINE 4096
+#define SCAN_MAX ((size_t)16 << 20)
+#define PPROF_FIRST_CAP ((size_t)64 << 10) /* the pprof buffer's first size, then doubled */
 
 struct parser {
     enum parse_format requested;
@@ -38,9 +46,15 @@ struct parser {
     struct decode *decode;
     size_t decoded; /* bytes after gunzip */
 
-    char *head; /* decoded bytes held for the sniff */
+    char *head; /* the first SNIFF_HEAD decoded bytes, held for the pprof sniff */
     size_t head_len;
-    size_t next_sniff;
+    bool head_done; /* the head was sniffed: the input is text, scanned by lines */
+    char *line;     /* the first SCAN_LINE bytes of the line being scanned */
+    size_t line_len; /* bytes of that line so far (may exceed SCAN_LINE) */
+    int64_t lines;   /* complete lines scanned */
+    size_t scanned;  /* bytes scanned */
+    bool seen_text;  /* a line that is not blank was scanned */
+    int64_t crash_line; /* an unindented panic, fatal error or signal line; 0 = none */
     bool dispatched;
 
     struct parse_debug1 *debug1;
@@ -165,9 +179,36 @@ static bool is_crash_first_line(struct str line)
             str_has_prefix_cstr(line, "[signal ");
 }
 
-static bool is_space(char c)
+/* What a line says about where a dump starts. */
+enum line_kind {
+    LINE_OTHER,
+    LINE_BLANK,
+    LINE_DEBUG1,    /* "goroutine profile: total N", indented or not */
+    LINE_GOROUTINE, /* "goroutine N [", indented or not */
+    LINE_CRASH,     /* an unindented panic / fatal error / signal line */
+};
+
+/* Classifies line (without its "\n"); first: the first line that is not blank, where the
+ * runtime's other crash openers count too. *indent receives the length of the leading
+ * run of spaces and tabs. */
+static enum line_kind classify_line(struct str line, bool first, size_t *indent)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    size_t i = 0;
+    while (i < line.len && (line.p[i] == ' ' || line.p[i] == '\t'))
+        i++;
+    *indent = i;
+    struct str rest = str_make(line.p + i, line.len - i);
+    if (rest.len == 0 || (rest.len == 1 && rest.p[0] == '\r'))
+        return LINE_BLANK;
+    if (i <= LINEREADER_MAX_INDENT) {
+        if (is_debug1_header(rest))
+            return LINE_DEBUG1;
+        if (is_goroutine_header(rest))
+            return LINE_GOROUTINE;
+    }
+    if (i == 0 && (first ? is_crash_first_line(rest) : is_crash_line(rest)))
+        return LINE_CRASH;
+    return LINE_OTHER;
 }
 
 /* The line starting at buf[*pos] (without its '\n'); advances *pos past it. */
@@ -180,29 +221,41 @@ static struct str next_line(const char *buf, size_t len, size_t *pos)
     return str_make(buf + start, end - start);
 }
 
+static enum parse_format text_format(enum line_kind kind)
+{
+    return kind == LINE_DEBUG1 ? PARSE_FORMAT_DEBUG1
+            : kind == LINE_GOROUTINE || kind == LINE_CRASH ? PARSE_FORMAT_DEBUG2
+                                                            : PARSE_FORMAT_AUTO;
+}
+
+/* The format the first line that is not blank announces, or AUTO. */
+static enum parse_format first_line_format(const char *buf, size_t len)
+{
+    size_t pos = 0, indent = 0;
+    while (pos < len) {
+        enum line_kind kind = classify_line(next_line(buf, len, &pos), true, &indent);
+        if (kind != LINE_BLANK)
+            return text_format(kind);
+    }
+    return PARSE_FORMAT_AUTO;
+}
+
 enum parse_format parse_sniff(const char *buf, size_t len)
 {
     if (buf == NULL || len == 0)
         return PARSE_FORMAT_AUTO;
-    size_t pos = 0;
-    while (pos < len && is_space(buf[pos]))
-        pos++;
-    if (pos < len) {
-        struct str first = next_line(buf, len, &pos);
-        if (is_debug1_header(first))
-            return PARSE_FORMAT_DEBUG1;
-        if (is_goroutine_header(first) || is_crash_first_line(first))
-            return PARSE_FORMAT_DEBUG2;
-    }
+    enum parse_format first = first_line_format(buf, len);
+    if (first != PARSE_FORMAT_AUTO)
+        return first;
     if (parse_pprof_sniff(buf, len))
         return PARSE_FORMAT_PPROF;
     /* text after other output, such as the log lines a crashing service printed */
+    size_t pos = 0, indent = 0;
     while (pos < len) {
-        struct str line = next_line(buf, len, &pos);
-        if (is_debug1_header(line))
-            return PARSE_FORMAT_DEBUG1;
-        if (is_goroutine_header(line) || is_crash_line(line))
-            return PARSE_FORMAT_DEBUG2;
+        enum parse_format format =
+                text_format(classify_line(next_line(buf, len, &pos), false, &indent));
+        if (format != PARSE_FORMAT_AUTO)
+            return format;
     }
     return PARSE_FORMAT_AUTO;
 }
@@ -263,7 +316,6 @@ struct parser *parser_create(enum parse_format format, const struct parse_limits
     parser->format = PARSE_FORMAT_AUTO;
     parser->sink = sink;
     parser->ctx = ctx;
-    parser->next_sniff = SNIFF_FIRST;
     lf_error_clear(&parser->failed);
     return parser;
 }
@@ -286,7 +338,7 @@ static int forward(struct parser *parser, const char *buf, size_t len, struct lf
         if (len > parser->pprof_cap - parser->pprof_len) {
             /* doubling, but never past the cap, which pprof_len + len is within */
             size_t max = parser->limits.max_decoded_bytes;
-            size_t cap = parser->pprof_cap == 0 ? SNIFF_MAX : parser->pprof_cap;
+            size_t cap = parser->pprof_cap == 0 ? PPROF_FIRST_CAP : parser->pprof_cap;
             while (len > cap - parser->pprof_len)
                 cap = cap > max / 2 ? max : cap * 2;
             char *bigger = lf_realloc(parser->pprof, cap);
@@ -304,8 +356,10 @@ static int forward(struct parser *parser, const char *buf, size_t len, struct lf
     return format_error(parser, rc, err);
 }
 
-/* Fixes the format, creates its parser and replays the sniffed head into it. */
-static int dispatch(struct parser *parser, enum parse_format format, struct lf_error *err)
+/* Fixes the format and creates its parser; for text found after lines_before lines of
+ * other output with every line indented by indent, tells the parser so. */
+static int dispatch(struct parser *parser, enum parse_format format, int64_t lines_before,
+        struct str indent, struct lf_error *err)
 {
     parser->format = format;
     parser->dispatched = true;
@@ -313,49 +367,121 @@ static int dispatch(struct parser *parser, enum parse_format format, struct lf_e
         parser->debug1 = parse_debug1_create(&parser->limits, forward_sink, parser);
         if (parser->debug1 == NULL)
             return lf_fail(err, LF_ENOMEM, "out of memory for the debug=1 parser");
+        if (!parse_debug1_embed(parser->debug1, lines_before, indent))
+            return lf_fail(err, LF_EINTERNAL, "debug=1: indentation too long");
     } else if (format == PARSE_FORMAT_DEBUG2) {
         parser->debug2 = parse_debug2_create(&parser->limits, forward_sink, parser);
         if (parser->debug2 == NULL)
             return lf_fail(err, LF_ENOMEM, "out of memory for the debug=2 parser");
+        if (!parse_debug2_embed(parser->debug2, lines_before, indent))
+            return lf_fail(err, LF_EINTERNAL, "debug=2: indentation too long");
     }
-    int rc = LF_OK;
-    if (parser->head_len > 0)
-        rc = forward(parser, parser->head, parser->head_len, err);
-    lf_free(parser->head);
-    parser->head = NULL;
-    parser->head_len = 0;
+    return LF_OK;
+}
+
+static int unrecognized(struct parser *parser, struct lf_error *err)
+{
+    size_t bytes = parser->scanned > parser->head_len ? parser->scanned : parser->head_len;
+    return lf_fail(err, LF_EINVAL,
+            "unrecognized profile format: no pprof message, goroutine profile header or "
+            "goroutine dump in the first %zu bytes",
+            bytes < SCAN_MAX ? bytes : SCAN_MAX);
+}
+
+/* The scanned line is complete (terminated: it had its "\n"). A debug=1 or goroutine
+ * header starts the text parser there, with that line; a crash line is remembered, the
+ * dump proper (and its indentation) being the goroutine header after it. */
+static int scan_line_done(struct parser *parser, bool terminated, struct lf_error *err)
+{
+    bool whole = parser->line_len <= SCAN_LINE;
+    struct str line = str_make(parser->line, whole ? parser->line_len : SCAN_LINE);
+    size_t indent = 0;
+    enum line_kind kind = classify_line(line, !parser->seen_text, &indent);
+    int64_t line_no = ++parser->lines;
+    parser->line_len = 0;
+    if (kind != LINE_BLANK)
+        parser->seen_text = true;
+    if (kind == LINE_CRASH && parser->crash_line == 0)
+        parser->crash_line = line_no;
+    if ((kind != LINE_DEBUG1 && kind != LINE_GOROUTINE) || !whole)
+        return LF_OK;
+    int rc = dispatch(parser, text_format(kind), line_no - 1, str_make(line.p, indent), err);
+    if (rc == LF_OK)
+        rc = forward(parser, line.p, line.len, err);
+    if (rc == LF_OK && terminated)
+        rc = forward(parser, "\n", 1, err);
     return rc;
 }
 
-static bool all_space(const char *buf, size_t len)
+/* Scans (buf, len) for the start of a dump. When it finds one it dispatches and feeds
+ * that line; *used is then the bytes of buf taken (the caller forwards the rest), else
+ * len. */
+static int scan(struct parser *parser, const char *buf, size_t len, size_t *used,
+        struct lf_error *err)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (!is_space(buf[i]))
-            return false;
+    size_t pos = 0;
+    *used = len;
+    while (pos < len && !parser->dispatched) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t end = nl != NULL ? (size_t)(nl - buf) : len;
+        if (parser->line_len < SCAN_LINE) {
+            size_t keep = SCAN_LINE - parser->line_len;
+            if (keep > end - pos)
+                keep = end - pos;
+            memcpy(parser->line + parser->line_len, buf + pos, keep);
+        }
+        parser->line_len += end - pos;
+        parser->scanned += end - pos + (nl != NULL);
+        if (nl == NULL)
+            break;
+        pos = end + 1;
+        int rc = scan_line_done(parser, true, err);
+        if (rc != LF_OK)
+            return rc;
+        if (parser->dispatched)
+            *used = pos;
     }
-    return true;
+    if (!parser->dispatched && parser->scanned > SCAN_MAX)
+        return unrecognized(parser, err);
+    return LF_OK;
 }
 
-/* Sniffs the head; dispatches when it can tell, fails when it never will. */
-static int try_dispatch(struct parser *parser, bool at_end, struct lf_error *err)
+/* The head is complete (or the input ended): pprof when it says so, else text, scanned
+ * from its first byte. */
+static int sniff_head(struct parser *parser, struct lf_error *err)
 {
-    enum parse_format format = parse_sniff(parser->head, parser->head_len);
-    if (format != PARSE_FORMAT_AUTO)
-        return dispatch(parser, format, err);
-    if (at_end && all_space(parser->head, parser->head_len))
-        return lf_fail(err, LF_EINVAL, "empty profile");
+    parser->head_done = true;
+    if (first_line_format(parser->head, parser->head_len) == PARSE_FORMAT_AUTO &&
+            parse_pprof_sniff(parser->head, parser->head_len)) {
+        int rc = dispatch(parser, PARSE_FORMAT_PPROF, 0, str_make(NULL, 0), err);
+        return rc != LF_OK ? rc : forward(parser, parser->head, parser->head_len, err);
+    }
     if (decode_is_gzip(parser->head, parser->head_len))
         return lf_fail(err, LF_EINVAL, "profile is gzipped twice");
-    if (at_end || parser->head_len >= SNIFF_MAX)
-        return lf_fail(err, LF_EINVAL,
-                "unrecognized profile format: no pprof message, goroutine profile header or "
-                "goroutine dump in the first %zu bytes",
-                parser->head_len);
-    while (parser->next_sniff <= parser->head_len)
-        parser->next_sniff *= 2;
-    if (parser->next_sniff > SNIFF_MAX)
-        parser->next_sniff = SNIFF_MAX;
-    return LF_OK;
+    size_t used = 0;
+    int rc = scan(parser, parser->head, parser->head_len, &used, err);
+    if (rc == LF_OK && parser->dispatched && used < parser->head_len)
+        rc = forward(parser, parser->head + used, parser->head_len - used, err);
+    return rc;
+}
+
+/* The input ended before the format was known: the last line, then a crash without a
+ * goroutine header (the debug=2 parser names what is missing), else an error. */
+static int sniff_end(struct parser *parser, struct lf_error *err)
+{
+    int rc = LF_OK;
+    if (!parser->head_done && (rc = sniff_head(parser, err)) != LF_OK)
+        return rc;
+    if (!parser->dispatched && parser->line_len > 0 &&
+            (rc = scan_line_done(parser, false, err)) != LF_OK)
+        return rc;
+    if (parser->dispatched)
+        return LF_OK;
+    if (parser->crash_line > 0)
+        return dispatch(parser, PARSE_FORMAT_DEBUG2, parser->lines, str_make(NULL, 0), err);
+    if (!parser->seen_text)
+        return lf_fail(err, LF_EINVAL, "empty profile");
+    return unrecognized(parser, err);
 }
 
 /* Receives decoded bytes (from zlib, or the raw input when it is not gzipped). */
@@ -364,30 +490,39 @@ static int on_decoded(void *ctx, const char *buf, size_t len, struct lf_error *e
     struct parser *parser = ctx;
     parser->decoded += len;
     if (!parser->dispatched && parser->requested != PARSE_FORMAT_AUTO) {
-        int rc = dispatch(parser, parser->requested, err);
+        int rc = dispatch(parser, parser->requested, 0, str_make(NULL, 0), err);
         if (rc != LF_OK)
             return rc;
     }
-    while (len > 0 && !parser->dispatched) {
-        if (parser->head == NULL) {
-            parser->head = lf_malloc(SNIFF_MAX);
-            if (parser->head == NULL)
-                return lf_fail(err, LF_ENOMEM, "out of memory for the format sniff");
-        }
-        size_t take = SNIFF_MAX - parser->head_len;
+    if (!parser->dispatched && parser->head == NULL) {
+        parser->head = lf_malloc(SNIFF_HEAD + SCAN_LINE);
+        if (parser->head == NULL)
+            return lf_fail(err, LF_ENOMEM, "out of memory for the format sniff");
+        parser->line = parser->head + SNIFF_HEAD;
+    }
+    if (!parser->dispatched && !parser->head_done) {
+        size_t take = SNIFF_HEAD - parser->head_len;
         if (take > len)
             take = len;
         memcpy(parser->head + parser->head_len, buf, take);
         parser->head_len += take;
         buf += take;
         len -= take;
-        if (parser->head_len >= parser->next_sniff) {
-            int rc = try_dispatch(parser, false, err);
+        if (parser->head_len == SNIFF_HEAD) {
+            int rc = sniff_head(parser, err);
             if (rc != LF_OK)
                 return rc;
         }
     }
-    if (len == 0)
+    if (!parser->dispatched && len > 0) {
+        size_t used = 0;
+        int rc = scan(parser, buf, len, &used, err);
+        if (rc != LF_OK)
+            return rc;
+        buf += used;
+        len -= used;
+    }
+    if (len == 0 || !parser->dispatched)
         return LF_OK;
     return forward(parser, buf, len, err);
 }
@@ -470,7 +605,7 @@ int parser_finish(struct parser *parser, struct parse_info *info, struct lf_erro
         rc = lf_fail(err, LF_EINVAL, "empty profile%s", parser->gzipped ? " (gzip of nothing)" : "");
         goto out;
     }
-    if (!parser->dispatched && (rc = try_dispatch(parser, true, err)) != LF_OK)
+    if (!parser->dispatched && (rc = sniff_end(parser, err)) != LF_OK)
         goto out;
     switch (parser->format) {
     case PARSE_FORMAT_DEBUG1:

@@ -18,8 +18,11 @@ enum parse_format {
     PARSE_FORMAT_DEBUG2, /* ?debug=2, panic and SIGQUIT tracebacks */
 };
 
-/* Caps fixed before parsing; a parse past any of them fails with LF_ETOOBIG. Zero
- * fields take the defaults of parse_limits_default(). */
+/* Caps fixed before parsing. Past max_decoded_bytes a parse fails with LF_ETOOBIG (the
+ * input is too large); a line or a record past its cap, and a debug=1 record with more
+ * than max_labels labels, is malformed input: LF_EINVAL. pprof drops labels past
+ * max_labels; every format drops frames past max_frames. Zero fields take the defaults
+ * of parse_limits_default(). */
 struct parse_limits {
     size_t max_decoded_bytes; /* after gunzip (pprof is held whole) */
     size_t max_line_bytes;    /* one text line */
@@ -36,6 +39,8 @@ struct parse_info {
     int64_t goroutines;        /* sum of the counts of the stacks emitted */
     int64_t stacks;            /* number of stacks emitted */
     int64_t time_nanos;        /* pprof time_nanos; 0 where absent */
+    bool truncated;            /* debug=2: the input stops inside a goroutine (a cut dump) */
+    int64_t truncated_line;    /* the 1-based line where it stops; 0 when not truncated */
 };
 
 struct parser;
@@ -52,7 +57,8 @@ struct parser *parser_create(enum parse_format format, const struct parse_limits
 /* Feeds the next (buf, len) bytes of the input, in order; chunks may split lines and
  * gzip members anywhere. Stacks are emitted as soon as they are complete. Returns LF_OK
  * or the first error (malformed input: LF_EINVAL, with the 1-based line number for
- * text formats; a cap: LF_ETOOBIG; or the sink's own error). After an error the
+ * text formats, a line or a record over its cap too; max_decoded_bytes: LF_ETOOBIG; or
+ * the sink's own error). After an error the
  * parser accepts nothing more. */
 int parser_feed(struct parser *parser, const char *buf, size_t len, struct lf_error *err);
 

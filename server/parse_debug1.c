@@ -93,6 +93,11 @@ struct parse_debug1 *parse_debug1_create(const struct parse_limits *limits, stac
     return parser;
 }
 
+bool parse_debug1_embed(struct parse_debug1 *parser, int64_t lines_before, struct str indent)
+{
+    return linereader_embed(&parser->reader, lines_before, indent.p, indent.len);
+}
+
 void parse_debug1_free(struct parse_debug1 *parser)
 {
     if (parser == NULL)
@@ -120,7 +125,7 @@ static int text_reserve(struct parse_debug1 *parser, size_t len, int64_t line_no
     if (len <= parser->text_cap - parser->text_len)
         return LF_OK;
     if (len > parser->max_text - parser->text_len)
-        return lf_fail(err, LF_ETOOBIG, "line %lld: record text over %zu bytes", (long long)line_no,
+        return lf_fail(err, LF_EINVAL, "line %lld: record text over %zu bytes", (long long)line_no,
                        parser->max_text);
     size_t cap = parser->text_cap == 0 ? 4096 : parser->text_cap;
     while (len > cap - parser->text_len)
@@ -439,7 +444,7 @@ static int parse_labels(struct parse_debug1 *parser, struct str line, int64_t li
         if (!unquote(parser, line, &pos, &ref.value_off, &ref.value_len))
             return malformed(line_no, "malformed label value", err);
         if (parser->n_labels == parser->limits.max_labels)
-            return lf_fail(err, LF_ETOOBIG, "line %lld: more than %zu labels", (long long)line_no,
+            return lf_fail(err, LF_EINVAL, "line %lld: more than %zu labels", (long long)line_no,
                            parser->limits.max_labels);
         if (parser->n_labels == parser->labels_cap) {
             size_t cap = parser->labels_cap == 0 ? 8 : parser->labels_cap * 2;

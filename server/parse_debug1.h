@@ -16,6 +16,7 @@
 #ifndef LF_PARSE_DEBUG1_H
 #define LF_PARSE_DEBUG1_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -32,9 +33,10 @@ struct parse_debug1 *parse_debug1_create(const struct parse_limits *limits, stac
                                          void *ctx);
 
 /* Feeds the next chunk; chunks may split lines anywhere. Returns LF_OK or the first
- * error: LF_EINVAL ("line 3: malformed frame line, ..."), LF_ETOOBIG (a line over
- * max_line_bytes, or more labels than max_labels), LF_ENOMEM, or the sink's own code and
- * message. After an error every later call fails with the same code. */
+ * error: LF_EINVAL ("line 3: malformed frame line, ...", and a line over
+ * max_line_bytes, a record's text over its cap or more labels than max_labels),
+ * LF_ENOMEM, or the sink's own code and message. After an error every later call fails
+ * with the same code. */
 int parse_debug1_feed(struct parse_debug1 *parser, const char *buf, size_t len,
                       struct lf_error *err);
 
@@ -43,6 +45,11 @@ int parse_debug1_feed(struct parse_debug1 *parser, const char *buf, size_t len,
  * stacks (info may be NULL); other fields are left alone. An input without the header
  * fails with LF_EINVAL. After it, feed and finish fail with LF_EINVAL. */
 int parse_debug1_finish(struct parse_debug1 *parser, struct parse_info *info, struct lf_error *err);
+
+/* The profile is embedded in other output: see linereader_embed (lines_before lines came
+ * before the first byte fed, every line of the profile carries indent). Call before the
+ * first feed; false when indent is longer than LINEREADER_MAX_INDENT. */
+bool parse_debug1_embed(struct parse_debug1 *parser, int64_t lines_before, struct str indent);
 
 /* Frees the parser; NULL is allowed. */
 void parse_debug1_free(struct parse_debug1 *parser);

@@ -43,13 +43,18 @@ struct parse_debug2 {
     bool locked;
     bool leaked;
     bool truncated;
+    bool at_root;            /* its latest frame is where a goroutine's stack starts */
+    bool unavailable;        /* "stack unavailable": the runtime printed all it had */
     size_t reason_off;
     size_t reason_len;
     bool pending_keep;       /* the pending function line is stored (not dropped) */
     bool pending_has_args;   /* it ended with "(...)": a Go frame, a file line must follow */
+    bool pending_root;       /* it names a function where stacks start (main.main, ...) */
     int64_t pending_line_no; /* its line number */
     size_t pending_off;
     size_t pending_len;
+    struct d2_frame_ref creator; /* "created by": function and file in text */
+    bool has_creator;
 
     char *text;      /* reason, functions and files of the current goroutine */
     size_t max_text; /* cap of text: 8 MiB plus two lines */
@@ -63,6 +68,10 @@ struct parse_debug2 {
 
     int64_t stacks;
     int64_t goroutines;
+
+    bool sink_failed;  /* the sink refused a stack: its error is not the input's */
+    bool cut;          /* the input stops inside a goroutine */
+    int64_t cut_line;  /* the line where it stops */
 };
 
 #define D2_DEFAULT_LINE   ((size_t)1 << 20)
@@ -114,7 +123,7 @@ static int text_add(struct parse_debug2 *parser, struct str s, size_t *off, int6
 {
     if (s.len > parser->text_cap - parser->text_len) {
         if (s.len > parser->max_text - parser->text_len)
-            return lf_fail(err, LF_ETOOBIG, "line %lld: goroutine text over %zu bytes",
+            return lf_fail(err, LF_EINVAL, "line %lld: goroutine text over %zu bytes",
                            (long long)line_no, parser->max_text);
         size_t cap = parser->text_cap == 0 ? 4096 : parser->text_cap;
         while (s.len > cap - parser->text_len)
@@ -141,12 +150,15 @@ static void goroutine_reset(struct parse_debug2 *parser)
     parser->locked = false;
     parser->leaked = false;
     parser->truncated = false;
+    parser->at_root = false;
+    parser->unavailable = false;
     parser->reason_off = 0;
     parser->reason_len = 0;
     parser->pending_keep = false;
     parser->pending_has_args = false;
     parser->text_len = 0;
     parser->n_refs = 0;
+    parser->has_creator = false;
 }
 
 /* Sends the goroutine read so far to the sink. */
@@ -180,11 +192,20 @@ static int emit(struct parse_debug2 *parser, struct lf_error *err)
         .labels = NULL,
         .n_labels = 0,
     };
+    if (parser->has_creator) {
+        const struct d2_frame_ref *ref = &parser->creator;
+        stack.creator.function = str_make(parser->text + ref->function_off, ref->function_len);
+        stack.creator.file = str_make(parser->text + ref->file_off, ref->file_len);
+        stack.creator.line = ref->line;
+    }
     parser->stacks++;
     parser->goroutines++;
     goroutine_reset(parser);
     parser->state = D2_OUTSIDE;
-    return parser->sink(parser->ctx, &stack, err);
+    int rc = parser->sink(parser->ctx, &stack, err);
+    if (rc != LF_OK)
+        parser->sink_failed = true;
+    return rc;
 }
 
 /* ---- line grammar ------------------------------------------------------------------ */
@@ -340,6 +361,7 @@ static bool parse_file_line(struct str line, struct str *file, int64_t *line_num
 static int add_frame(struct parse_debug2 *parser, struct str file, int64_t line_number,
                      int64_t line_no, struct lf_error *err)
 {
+    parser->at_root = parser->pending_root;
     if (!parser->pending_keep)
         return LF_OK;
     if (parser->n_refs == parser->refs_cap) {
@@ -363,6 +385,17 @@ static int add_frame(struct parse_debug2 *parser, struct str file, int64_t line_
     return LF_OK;
 }
 
+/* True for the functions at the bottom of a goroutine that has no "created by" line: the
+ * main goroutine's main.main (runtime.main under GOTRACEBACK=system) and runtime.goexit
+ * (system tracebacks, cgo callback goroutines). */
+static bool is_root_function(struct str function)
+{
+#define IS(s, lit) ((s).len == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
+    return IS(function, "main.main") || IS(function, "runtime.main") ||
+            IS(function, "runtime.goexit");
+#undef IS
+}
+
 /* A function line: "pkg.(*T).fn(ARGS)", or a bare name (cgo symbolizer output). The name
  * ends at the last '(' since ARGS hold no parentheses but method names do. */
 static int begin_frame(struct parse_debug2 *parser, struct str line, int64_t line_no,
@@ -381,6 +414,7 @@ static int begin_frame(struct parse_debug2 *parser, struct str line, int64_t lin
     }
     parser->pending_line_no = line_no;
     parser->pending_keep = false;
+    parser->pending_root = is_root_function(function);
     parser->state = D2_FILE;
     if (parser->n_refs >= parser->limits.max_frames) {
         parser->truncated = true;
@@ -415,14 +449,27 @@ static int on_frames_line(struct parse_debug2 *parser, struct str line, int64_t 
     switch (line.p[0]) {
     case '\t':
     case ' ':
-        if (ENDS_WITH(line, "goroutine running on other thread; stack unavailable"))
+        if (ENDS_WITH(line, "goroutine running on other thread; stack unavailable")) {
+            parser->unavailable = true;
             return LF_OK;
+        }
         return lf_fail(err, LF_EINVAL, "line %lld: file line without a function line",
                        (long long)line_no);
     case 'c':
         if (STARTS_WITH(line, "created by ")) {
+            /* "created by pkg.fn in goroutine N" (Go 1.21+) or "created by pkg.fn" */
+            struct str function = str_slice(line, strlen("created by "), line.len);
+            for (size_t i = function.len; i >= 4; i--) {
+                if (memcmp(function.p + i - 4, " in ", 4) == 0) {
+                    function.len = i - 4;
+                    break;
+                }
+            }
             parser->state = D2_CREATED_FILE;
-            return LF_OK;
+            parser->has_creator = false;
+            int rc = text_add(parser, function, &parser->creator.function_off, line_no, err);
+            parser->creator.function_len = function.len;
+            return rc;
         }
         break;
     case '.':
@@ -486,7 +533,11 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
                            "'created by'",
                            (long long)line_no);
         parser->state = D2_AFTER_CREATED;
-        return LF_OK;
+        int rc = text_add(parser, file, &parser->creator.file_off, line_no, err);
+        parser->creator.file_len = file.len;
+        parser->creator.line = number;
+        parser->has_creator = rc == LF_OK;
+        return rc;
     }
     case D2_AFTER_CREATED:
         if (STARTS_WITH(line, "[originating from goroutine ")) {
@@ -525,42 +576,71 @@ int parse_debug2_feed(struct parse_debug2 *parser, const char *buf, size_t len,
     return rc;
 }
 
+/* True when the goroutine being read could end here: it had its "created by" line (state
+ * D2_AFTER_CREATED, not asked here), its bottom frame is a root function, its stack was
+ * unavailable, or it is goroutine 0 (a thread's system stack in crash dumps). */
+static bool block_complete(const struct parse_debug2 *parser)
+{
+    return parser->goroutine_id == 0 || parser->at_root || parser->unavailable;
+}
+
+/* The last line of the input, which had no "\n": a dump cut off in the middle of a line
+ * fails to parse there, which is a cut, not a malformed dump; so is the start of a header
+ * after a whole goroutine. */
+static int on_final_line(void *ctx, struct str line, int64_t line_no, struct lf_error *err)
+{
+    struct parse_debug2 *parser = ctx;
+    int rc = on_line(parser, line, line_no, err);
+    if (rc == LF_EINVAL && !parser->sink_failed) {
+        lf_error_clear(err);
+        parser->cut = true;
+        return LF_OK;
+    }
+    /* between goroutines: the first bytes of the next header ("gorout") */
+    if (rc == LF_OK && parser->state == D2_OUTSIDE && line.len > 0 && line.len <= 10 &&
+            memcmp(line.p, "goroutine ", line.len) == 0)
+        parser->cut = true;
+    return rc;
+}
+
+/* Ends the goroutine still open at the end of the input; sets cut when the input stops
+ * inside it (its stack is emitted as far as it goes, marked truncated). */
+static int finish_block(struct parse_debug2 *parser, struct lf_error *err)
+{
+    switch (parser->state) {
+    case D2_OUTSIDE:
+        return LF_OK;
+    case D2_FILE:
+        /* a function line without its file line: a Go frame "f(...)" was cut; a bare
+         * line is not a frame (trailing output) and is forgotten */
+        if (parser->pending_has_args || !block_complete(parser))
+            parser->cut = parser->truncated = true;
+        parser->pending_keep = false;
+        return emit(parser, err);
+    case D2_CREATED_FILE:
+        parser->cut = true; /* the frames are whole; only the creator's file is missing */
+        return emit(parser, err);
+    case D2_FRAMES:
+        if (!block_complete(parser))
+            parser->cut = parser->truncated = true;
+        return emit(parser, err);
+    case D2_AFTER_CREATED:
+    case D2_ANCESTORS:
+        return emit(parser, err);
+    }
+    return lf_fail(err, LF_EINTERNAL, "bad parser state at the end");
+}
+
 int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, struct lf_error *err)
 {
     if (parser->failed != LF_OK)
         return lf_fail(err, parser->failed, "parser stopped by an earlier error");
     if (parser->finished)
         return lf_fail(err, LF_EINVAL, "input already finished");
-    int rc = linereader_finish(&parser->reader, on_line, parser, err);
+    int rc = linereader_finish(&parser->reader, on_final_line, parser, err);
     int64_t last = linereader_line_no(&parser->reader);
-    if (rc == LF_OK) {
-        switch (parser->state) {
-        case D2_OUTSIDE:
-            break;
-        case D2_FILE:
-            if (parser->pending_has_args) {
-                rc = lf_fail(err, LF_EINVAL,
-                             "line %lld: input ends after a function line "
-                             "without its file line",
-                             (long long)last);
-                break;
-            }
-            parser->pending_keep = false;
-            rc = emit(parser, err);
-            break;
-        case D2_CREATED_FILE:
-            rc = lf_fail(err, LF_EINVAL,
-                         "line %lld: input ends after 'created by' without "
-                         "its file line",
-                         (long long)last);
-            break;
-        case D2_FRAMES:
-        case D2_AFTER_CREATED:
-        case D2_ANCESTORS:
-            rc = emit(parser, err);
-            break;
-        }
-    }
+    if (rc == LF_OK)
+        rc = finish_block(parser, err);
     if (rc == LF_OK && parser->stacks == 0) {
         if (last == 0)
             rc = lf_fail(err, LF_EINVAL, "line 1: empty input");
@@ -578,7 +658,14 @@ int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, st
         info->declared_total = -1;
         info->goroutines = parser->goroutines;
         info->stacks = parser->stacks;
+        info->truncated = parser->cut;
+        info->truncated_line = parser->cut ? last : 0;
     }
     parser->finished = true;
     return LF_OK;
+}
+
+bool parse_debug2_embed(struct parse_debug2 *parser, int64_t lines_before, struct str indent)
+{
+    return linereader_embed(&parser->reader, lines_before, indent.p, indent.len);
 }

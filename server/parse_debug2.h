@@ -22,10 +22,19 @@
  * goroutine block ends at a blank line, at the next header or at the end of the input.
  * Malformed input fails with LF_EINVAL naming the 1-based line: a broken header, a Go
  * function line "F(...)" without its "\tFILE:LINE", a file line with no function, a
- * missing file line after "created by", an input with no goroutine at all. */
+ * missing file line after "created by", an input with no goroutine at all.
+ * A dump cut off inside a goroutine is not an error: the input ends after a function line
+ * without its file line, after "created by" without its file line, in the middle of a
+ * line that then fails to parse, or after a frame of a goroutine that has had no
+ * "created by" line and whose bottom frame is not main.main, runtime.main or
+ * runtime.goexit (goroutine 0, a thread's system stack, excepted). That goroutine is
+ * emitted as far as it goes (truncated where frames are missing) and finish reports the
+ * cut in info->truncated and truncated_line. A dump cut exactly between two goroutines
+ * cannot be told from a whole one. */
 #ifndef LF_PARSE_DEBUG2_H
 #define LF_PARSE_DEBUG2_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -41,17 +50,22 @@ struct parse_debug2 *parse_debug2_create(const struct parse_limits *limits, stac
                                          void *ctx);
 
 /* Feeds the next chunk; chunks may split lines anywhere. Returns LF_OK or the first
- * error: LF_EINVAL ("line 812: malformed goroutine header"), LF_ETOOBIG ("line 9: longer
- * than 1048576 bytes"), LF_ENOMEM, or the sink's own code and message. After an error
- * every later call fails with the same code. */
+ * error: LF_EINVAL ("line 812: malformed goroutine header", "line 9: longer than 1048576
+ * bytes", a goroutine's text over its cap), LF_ENOMEM, or the sink's own code and
+ * message. After an error every later call fails with the same code. */
 int parse_debug2_feed(struct parse_debug2 *parser, const char *buf, size_t len,
                       struct lf_error *err);
 
 /* Ends the input, emits the last stack, and fills info's format (PARSE_FORMAT_DEBUG2),
  * leak_profile (false: a debug=2 dump marks leaked goroutines one by one),
- * declared_total (-1), goroutines and stacks (info may be NULL); other fields are left
- * alone. After it, feed and finish fail with LF_EINVAL. */
+ * declared_total (-1), goroutines, stacks, truncated and truncated_line (info may be
+ * NULL); other fields are left alone. After it, feed and finish fail with LF_EINVAL. */
 int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, struct lf_error *err);
+
+/* The dump is embedded in other output: see linereader_embed (lines_before lines came
+ * before the first byte fed, every line of the dump carries indent). Call before the
+ * first feed; false when indent is longer than LINEREADER_MAX_INDENT. */
+bool parse_debug2_embed(struct parse_debug2 *parser, int64_t lines_before, struct str indent);
 
 /* Frees the parser; NULL is allowed. */
 void parse_debug2_free(struct parse_debug2 *parser);

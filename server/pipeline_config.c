@@ -130,6 +130,7 @@ static int read_retention(const struct config *cfg, struct pipeline_config *out,
     if (rc == LF_OK && r->raw_retention < 3600)
         rc = lf_fail(err, LF_EINVAL, "%s: retention.raw: at least 1h", config_name(cfg));
     r->batch = (size_t)batch;
+    r->live_window = out->detect.live_window; /* rolled-up hours follow the series' rule */
     return rc;
 }
 

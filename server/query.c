@@ -7,12 +7,14 @@
 #include "query.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
 #include <sqlite3.h>
 
 #include "alloc.h"
+#include "utf8json.h"
 
 void query_options_default(struct query_options *opts)
 {
@@ -43,27 +45,17 @@ static int64_t live_since(const struct query_options *opts)
 
 /* ---- JSON from columns -------------------------------------------------------------- */
 
-/* A JSON string of text column col; bytes that are not valid UTF-8 (profiles come from
- * the wire) become '?'. NULL columns give JSON null. NULL only when allocation fails. */
+/* A JSON string of text column col. Ingest stores valid UTF-8 only; rows an older
+ * version stored may hold any bytes, repaired here to U+FFFD. NULL columns give JSON
+ * null. NULL only when allocation fails (and put() then fails the answer, never drops
+ * the key). */
 static json_t *json_column_text(sqlite3_stmt *stmt, int col)
 {
     if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
         return json_null();
     const char *text = (const char *)sqlite3_column_text(stmt, col);
     size_t len = (size_t)sqlite3_column_bytes(stmt, col);
-    if (text == NULL)
-        return json_string("");
-    json_t *value = json_stringn(text, len);
-    if (value != NULL)
-        return value;
-    char *copy = lf_malloc(len + 1);
-    if (copy == NULL)
-        return NULL;
-    for (size_t i = 0; i < len; i++)
-        copy[i] = (unsigned char)text[i] < 0x80 && text[i] != '\0' ? text[i] : '?';
-    value = json_stringn(copy, len);
-    lf_free(copy);
-    return value;
+    return utf8json_string(text != NULL ? text : "", len);
 }
 
 static const char *column_cstr(sqlite3_stmt *stmt, int col)
@@ -362,10 +354,254 @@ int query_location(struct store *store, const struct query_options *opts, int64_
 
 /* ---- series ------------------------------------------------------------------------------ */
 
+/* The fleet's value of a location at time t is the sum, over instances, of each instance's
+ * latest count at or before t if that sample is within live_window of t: the inventory's
+ * rule, so a series asked up to now ends on the inventory's count and an instance that
+ * pushes every minute counts in every bucket, not only in those its push fell in. A
+ * bucket's point is the value at its end, min(start + step - 1, to); buckets where no
+ * instance is live are left out. Raw profiles are read once in time order and swept:
+ * each instance's latest count sits in a small hash table and a queue of the rows still
+ * inside the window retires instances as the bucket end moves on, so the cost is one pass
+ * over the rows plus one step per point, and every point is owed to a row within
+ * live_window before it (at most live_window / step + 1 points per row). */
+
+struct sweep_instance {
+    int64_t id;
+    int64_t ts;    /* its latest sample so far */
+    int64_t count;
+    bool live;     /* that sample counts in the running sum */
+};
+
+struct sweep_entry {
+    int64_t ts;
+    size_t slot;
+};
+
+struct sweep {
+    int64_t step, to, window;
+    int64_t next, last; /* the next bucket to evaluate, the last one asked for */
+    int64_t sum;        /* over live instances */
+    size_t n_live;
+    struct sweep_instance *instances;
+    size_t n_instances, instances_cap;
+    size_t *table; /* open addressing on the instance id: slot + 1, 0 = empty */
+    size_t table_cap;
+    struct sweep_entry *queue; /* rows in time order, from head on still maybe live */
+    size_t head, tail, queue_cap;
+    json_t *series;
+};
+
+static void sweep_release(struct sweep *sweep)
+{
+    lf_free(sweep->instances);
+    lf_free(sweep->table);
+    lf_free(sweep->queue);
+}
+
 /* Appends [bucket * step, sum] to series. */
 static bool series_point(json_t *series, int64_t bucket, int64_t step, int64_t sum)
 {
     return append(series, json_pack("[I, I]", (json_int_t)(bucket * step), (json_int_t)sum));
+}
+
+static int64_t bucket_end(const struct sweep *sweep, int64_t bucket)
+{
+    int64_t end = (bucket + 1) * sweep->step - 1;
+    return end < sweep->to ? end : sweep->to;
+}
+
+static size_t hash_id(int64_t id, size_t cap)
+{
+    uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 32) & (cap - 1);
+}
+
+/* The slot of instance id, added when new; SIZE_MAX when out of memory. */
+static size_t sweep_slot(struct sweep *sweep, int64_t id)
+{
+    if (sweep->table_cap > 0) {
+        for (size_t i = hash_id(id, sweep->table_cap);; i = (i + 1) & (sweep->table_cap - 1)) {
+            if (sweep->table[i] == 0)
+                break;
+            if (sweep->instances[sweep->table[i] - 1].id == id)
+                return sweep->table[i] - 1;
+        }
+    }
+    if (2 * (sweep->n_instances + 1) > sweep->table_cap) {
+        size_t cap = sweep->table_cap == 0 ? 64 : sweep->table_cap * 2;
+        size_t *table = lf_calloc(cap, sizeof(*table));
+        struct sweep_instance *grown =
+                lf_realloc(sweep->instances, (cap / 2) * sizeof(*sweep->instances));
+        if (grown != NULL)
+            sweep->instances = grown;
+        if (table == NULL || grown == NULL) {
+            lf_free(table);
+            return SIZE_MAX;
+        }
+        for (size_t k = 0; k < sweep->n_instances; k++) {
+            size_t i = hash_id(sweep->instances[k].id, cap);
+            while (table[i] != 0)
+                i = (i + 1) & (cap - 1);
+            table[i] = k + 1;
+        }
+        lf_free(sweep->table);
+        sweep->table = table;
+        sweep->table_cap = cap;
+        sweep->instances_cap = cap / 2;
+    }
+    size_t i = hash_id(id, sweep->table_cap);
+    while (sweep->table[i] != 0)
+        i = (i + 1) & (sweep->table_cap - 1);
+    size_t slot = sweep->n_instances++;
+    sweep->table[i] = slot + 1;
+    sweep->instances[slot] = (struct sweep_instance){ .id = id };
+    return slot;
+}
+
+/* Retires the instances whose latest sample is older than since. */
+static void sweep_expire(struct sweep *sweep, int64_t since)
+{
+    while (sweep->head < sweep->tail && sweep->queue[sweep->head].ts < since) {
+        struct sweep_instance *instance = &sweep->instances[sweep->queue[sweep->head].slot];
+        if (instance->live && instance->ts == sweep->queue[sweep->head].ts) {
+            instance->live = false;
+            sweep->sum -= instance->count;
+            sweep->n_live--;
+        }
+        sweep->head++;
+    }
+}
+
+/* Emits the points of the buckets that end before ts (INT64_MAX: all that are left). */
+static int sweep_until(struct sweep *sweep, int64_t ts, struct lf_error *err)
+{
+    while (sweep->next <= sweep->last) {
+        int64_t end = bucket_end(sweep, sweep->next);
+        if (end >= ts)
+            break;
+        sweep_expire(sweep, end - sweep->window);
+        if (sweep->n_live == 0) {
+            /* nothing is live until the row at ts: skip to its bucket */
+            if (ts == INT64_MAX)
+                break;
+            sweep->next = ts / sweep->step;
+            continue;
+        }
+        if (!series_point(sweep->series, sweep->next, sweep->step, sweep->sum))
+            return oom(err, "series");
+        sweep->next++;
+    }
+    return LF_OK;
+}
+
+/* Takes a row: instance id's sample at ts (rows come in time order). */
+static int sweep_add(struct sweep *sweep, int64_t ts, int64_t id, int64_t count,
+                     struct lf_error *err)
+{
+    int rc = sweep_until(sweep, ts, err);
+    if (rc != LF_OK)
+        return rc;
+    size_t slot = sweep_slot(sweep, id);
+    if (slot == SIZE_MAX)
+        return oom(err, "series");
+    if (sweep->tail == sweep->queue_cap) {
+        if (sweep->head > 0) {
+            memmove(sweep->queue, sweep->queue + sweep->head,
+                    (sweep->tail - sweep->head) * sizeof(*sweep->queue));
+            sweep->tail -= sweep->head;
+            sweep->head = 0;
+        }
+        if (sweep->tail == sweep->queue_cap) {
+            size_t cap = sweep->queue_cap == 0 ? 256 : sweep->queue_cap * 2;
+            struct sweep_entry *grown = lf_realloc(sweep->queue, cap * sizeof(*grown));
+            if (grown == NULL)
+                return oom(err, "series");
+            sweep->queue = grown;
+            sweep->queue_cap = cap;
+        }
+    }
+    sweep->queue[sweep->tail++] = (struct sweep_entry){ ts, slot };
+    struct sweep_instance *instance = &sweep->instances[slot];
+    if (instance->live) {
+        sweep->sum -= instance->count;
+    } else {
+        instance->live = true;
+        sweep->n_live++;
+    }
+    instance->ts = ts;
+    instance->count = count;
+    sweep->sum += count;
+    return LF_OK;
+}
+
+/* Appends the points of buckets first_bucket..sweep->last from the raw profiles. */
+static int raw_points(struct store_conn *conn, int64_t location_id, const char *service,
+                      const char *instance_name, int64_t first_bucket, struct sweep *sweep,
+                      struct lf_error *err)
+{
+    sweep->next = first_bucket;
+    int64_t since = bucket_end(sweep, first_bucket) - sweep->window;
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES);
+    sqlite3_bind_int64(stmt, 1, location_id);
+    sqlite3_bind_int64(stmt, 2, since > 0 ? since : 0);
+    sqlite3_bind_int64(stmt, 3, sweep->to);
+    bind_cstr_or_null(stmt, 4, service);
+    bind_cstr_or_null(stmt, 5, instance_name);
+    int rc = LF_OK;
+    int step_rc;
+    while (rc == LF_OK && (step_rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        rc = sweep_add(sweep, sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+                       sqlite3_column_int64(stmt, 2), err);
+    if (rc != LF_OK)
+        return rc;
+    if (step_rc != SQLITE_DONE)
+        return store_fail(conn, err, LF_EDB, "series");
+    return sweep_until(sweep, INT64_MAX, err);
+}
+
+/* Appends the points of the buckets before first_raw_bucket whose values come from the
+ * rolled-up hours (before until): the value at the end of the bucket's latest hour, so
+ * a bucket holding no hour's end has no point (a step under an hour). */
+static int rollup_points(struct store_conn *conn, int64_t location_id, const char *service,
+                         int64_t first_bucket, int64_t first_raw_bucket, int64_t until,
+                         struct sweep *sweep, struct lf_error *err)
+{
+    int64_t last_end = bucket_end(sweep, first_raw_bucket - 1);
+    if (last_end > until - 1)
+        last_end = until - 1;
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES_ROLLUPS);
+    sqlite3_bind_int64(stmt, 1, location_id);
+    sqlite3_bind_int64(stmt, 2, first_bucket * sweep->step - 3599);
+    sqlite3_bind_int64(stmt, 3, last_end - 3599);
+    bind_cstr_or_null(stmt, 4, service);
+    bool have = false;
+    int64_t bucket = 0, value = 0;
+    int step_rc;
+    while ((step_rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t row_bucket = (sqlite3_column_int64(stmt, 0) + 3599) / sweep->step;
+        if (have && row_bucket != bucket &&
+            !series_point(sweep->series, bucket, sweep->step, value))
+            return oom(err, "series");
+        have = true;
+        bucket = row_bucket;
+        value = sqlite3_column_int64(stmt, 1);
+    }
+    if (step_rc != SQLITE_DONE)
+        return store_fail(conn, err, LF_EDB, "series rollups");
+    if (have && !series_point(sweep->series, bucket, sweep->step, value))
+        return oom(err, "series");
+    return LF_OK;
+}
+
+/* retention_state.rolled_until: hours before it are rolled up (0 = none). */
+static int rolled_until(struct store_conn *conn, int64_t *out, struct lf_error *err)
+{
+    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_ROLLED_UNTIL);
+    int step = sqlite3_step(stmt);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return store_fail(conn, err, LF_EDB, "series rollups");
+    *out = step == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    return LF_OK;
 }
 
 int query_series(struct store *store, const struct query_options *opts, int64_t location_id,
@@ -376,43 +612,11 @@ int query_series(struct store *store, const struct query_options *opts, int64_t 
                                  err);
 }
 
-/* Appends the rollup points of buckets before first_raw_bucket (-1 = none) to series. */
-static int rollup_points(struct store_conn *conn, int64_t location_id, const char *service,
-                         int64_t from, int64_t to, int64_t step, int64_t first_raw_bucket,
-                         json_t *series, struct lf_error *err)
-{
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES_ROLLUPS);
-    sqlite3_bind_int64(stmt, 1, location_id);
-    sqlite3_bind_int64(stmt, 2, from);
-    sqlite3_bind_int64(stmt, 3, to);
-    bind_cstr_or_null(stmt, 4, service);
-    sqlite3_bind_int64(stmt, 5, step);
-    bool have = false;
-    int64_t bucket = 0, value = 0;
-    int step_rc;
-    while ((step_rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t row_bucket = sqlite3_column_int64(stmt, 0);
-        if (first_raw_bucket >= 0 && row_bucket >= first_raw_bucket)
-            break;
-        if (have && row_bucket != bucket && !series_point(series, bucket, step, value))
-            return oom(err, "series");
-        have = true;
-        bucket = row_bucket;
-        value = sqlite3_column_int64(stmt, 2);
-    }
-    if (step_rc != SQLITE_DONE && step_rc != SQLITE_ROW)
-        return store_fail(conn, err, LF_EDB, "series rollups");
-    if (have && !series_point(series, bucket, step, value))
-        return oom(err, "series");
-    return LF_OK;
-}
-
 int query_series_instance(struct store *store, const struct query_options *opts,
         int64_t location_id, const char *service, const char *instance_name, int64_t from,
         int64_t to, int64_t step, json_t **out, struct lf_error *err)
 {
     *out = NULL;
-    json_t *keep = NULL; /* the merged series while series holds the raw points */
     if (to == 0)
         to = now_of(opts);
     if (from == 0)
@@ -427,86 +631,53 @@ int query_series_instance(struct store *store, const struct query_options *opts,
             step = 60;
     }
 
+    struct sweep sweep = {
+        .step = step,
+        .to = to,
+        .window = opts != NULL && opts->live_window > 0 ? opts->live_window : 300,
+        .last = to / step,
+    };
     struct store_conn *conn = NULL;
     int rc = store_reader_acquire(store, &conn, err);
     if (rc != LF_OK)
         return rc;
-    json_t *series = NULL;
     json_t *location = NULL;
     rc = location_row(conn, location_id, &location, err);
     json_decref(location);
     if (rc != LF_OK)
         goto out;
-    series = json_array();
-    json_t *raw = json_array();
-    if (series == NULL || raw == NULL) {
-        json_decref(raw);
+    sweep.series = json_array();
+    if (sweep.series == NULL) {
         rc = oom(err, "series");
         goto out;
     }
-    keep = series;
-    series = raw; /* raw points first, then merged behind the rollups */
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES);
-    sqlite3_bind_int64(stmt, 1, location_id);
-    sqlite3_bind_int64(stmt, 2, from);
-    sqlite3_bind_int64(stmt, 3, to);
-    bind_cstr_or_null(stmt, 4, service);
-    sqlite3_bind_int64(stmt, 5, step);
-    bind_cstr_or_null(stmt, 6, instance_name);
-    /* rows come by bucket, then instance, then time: the last row of an instance in a
-     * bucket is its latest profile there */
-    bool have = false;
-    int64_t bucket = 0, instance = 0, count = 0, sum = 0;
-    int step_rc;
-    while ((step_rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t row_bucket = sqlite3_column_int64(stmt, 0);
-        int64_t row_instance = sqlite3_column_int64(stmt, 1);
-        int64_t row_count = sqlite3_column_int64(stmt, 2);
-        if (have && row_bucket != bucket) {
-            if (!series_point(series, bucket, step, sum + count)) {
-                rc = oom(err, "series");
-                goto out;
-            }
-            sum = 0;
-        } else if (have && row_instance != instance) {
-            sum += count;
-        }
-        have = true;
-        bucket = row_bucket;
-        instance = row_instance;
-        count = row_count;
-    }
-    if (step_rc != SQLITE_DONE) {
-        rc = store_fail(conn, err, LF_EDB, "series");
-        goto out;
-    }
-    if (have && !series_point(series, bucket, step, sum + count)) {
-        rc = oom(err, "series");
-        goto out;
-    }
-    /* Older buckets from the hourly rollups, then the raw ones. */
-    raw = series;
-    series = keep;
-    keep = NULL;
+    /* Buckets ending before the rollup watermark come from the hourly rollups (sums over
+     * instances, so not for one instance), the rest from the raw profiles. */
+    int64_t first_bucket = from / step;
+    int64_t first_raw = first_bucket;
+    int64_t until = 0;
     if (instance_name == NULL) {
-        int64_t first_raw = json_array_size(raw) > 0
-                ? json_integer_value(json_array_get(json_array_get(raw, 0), 0)) / step
-                : -1;
-        rc = rollup_points(conn, location_id, service, from, to, step, first_raw, series, err);
+        rc = rolled_until(conn, &until, err);
+        if (rc != LF_OK)
+            goto out;
+        if (until > bucket_end(&sweep, first_bucket))
+            first_raw = until > to ? sweep.last + 1 : until / step;
+        if (first_raw > first_bucket)
+            rc = rollup_points(conn, location_id, service, first_bucket, first_raw, until,
+                               &sweep, err);
     }
-    if (rc == LF_OK && json_array_extend(series, raw) != 0)
-        rc = oom(err, "series");
-    json_decref(raw);
+    if (rc == LF_OK && first_raw <= sweep.last)
+        rc = raw_points(conn, location_id, service, instance_name, first_raw, &sweep, err);
     if (rc != LF_OK)
         goto out;
-    *out = json_pack("{s:o, s:I, s:I, s:I}", "series", series, "from", (json_int_t)from, "to",
-                     (json_int_t)to, "step", (json_int_t)step);
-    series = NULL;
+    *out = json_pack("{s:o, s:I, s:I, s:I}", "series", sweep.series, "from", (json_int_t)from,
+                     "to", (json_int_t)to, "step", (json_int_t)step);
+    sweep.series = NULL;
     if (*out == NULL)
         rc = oom(err, "series");
 out:
-    json_decref(series);
-    json_decref(keep);
+    json_decref(sweep.series);
+    sweep_release(&sweep);
     store_reader_release(store, conn);
     return rc;
 }

@@ -73,21 +73,25 @@ int query_leaks(struct store *store, const struct query_options *opts, const cha
 int query_location(struct store *store, const struct query_options *opts, int64_t location_id,
                    json_t **out, struct lf_error *err);
 
-/* GET /api/v1/locations/ID/series: {"series":[[bucket_start, count], ...]} over profiles
- * with from <= ts <= to (to 0 = now, from 0 = 24 h before to), step seconds per bucket (0 =
- * chosen for at most 500 buckets, at least 60 s). In each bucket every instance counts
- * with its latest profile there (0 when that profile lacks the location); the bucket's
- * value is the sum over instances. Buckets without profiles are left out. service NULL
- * = every service. LF_ENOTFOUND for no such location, LF_EINVAL for to < from or a
- * negative step. *out as query_leaks. */
+/* GET /api/v1/locations/ID/series: {"series":[[bucket_start, count], ...], "from", "to",
+ * "step"} for the buckets of step seconds (0 = chosen for at most 500 buckets, at least
+ * 60 s) from the one holding from to the one holding to (to 0 = now, from 0 = 24 h
+ * before to). A bucket's count is the fleet's value at its end, min(start + step - 1,
+ * to): the sum, over the instances of the location's services, of each instance's latest
+ * sample at or before that time if it is within opts->live_window of it (0 when that
+ * profile lacks the location) - the inventory's own rule, so a series up to now ends on
+ * the inventory's count (profile times taken as push times). Buckets with no live
+ * instance are left out. service NULL = every service. LF_ENOTFOUND for no such
+ * location, LF_EINVAL for to < from or a negative step. *out as query_leaks. */
 int query_series(struct store *store, const struct query_options *opts, int64_t location_id,
                  const char *service, int64_t from, int64_t to, int64_t step, json_t **out,
                  struct lf_error *err);
 
 /* As query_series, for one instance of the service when instance is not NULL (raw
- * samples only: hourly rollups hold sums over instances). Buckets older than what
- * retention keeps raw come from the hourly rollups (the hour's mean, summed over
- * instances; the latest hour of each bucket). */
+ * samples only: hourly rollups hold sums over instances). Buckets ending before
+ * retention's watermark (retention_state.rolled_until) come from the hourly rollups: the
+ * same rule at an hour's resolution, the value at the end of the bucket's latest hour
+ * (a bucket holding no hour's end, with a step under an hour, has no point there). */
 int query_series_instance(struct store *store, const struct query_options *opts,
         int64_t location_id, const char *service, const char *instance, int64_t from,
         int64_t to, int64_t step, json_t **out, struct lf_error *err);

@@ -1,77 +1,18 @@
 /* report.c - renders a sorted aggregate as the analyze table or its JSON (jansson, with
- * the stealing *_new setters). Attribution runs once per printed location. Strings
- * from the profile may be any bytes: invalid UTF-8 becomes U+FFFD in JSON, never
- * invalid output. The table is plain text; nothing here knows how the input was read. */
+ * the stealing *_new setters). Attribution runs once per printed location. The
+ * aggregate's strings are valid UTF-8 (invalid bytes became U+FFFD there); the JSON is
+ * built with utf8json all the same, and the table cuts long paths on a character
+ * boundary. Nothing here knows how the input was read. */
 #include "report.h"
 
 #include <stdarg.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "utf8.h"
+#include "utf8json.h"
 
 /* ---- JSON ---------------------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (of n bytes), or 0 when invalid. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    uint32_t cp = c & (0x7f >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-/* A new JSON string of s; invalid UTF-8 bytes become U+FFFD. NULL on allocation failure. */
-static json_t *json_text(const char *s)
-{
-    size_t len = strlen(s);
-    json_t *j = json_stringn(s, len);
-    if (j != NULL)
-        return j;
-    char *clean = lf_malloc(len * 3 + 1);
-    if (clean == NULL)
-        return NULL;
-    const unsigned char *u = (const unsigned char *)s;
-    size_t out = 0;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence(u + i, len - i);
-        if (n == 0) {
-            memcpy(clean + out, "\xef\xbf\xbd", 3);
-            out += 3;
-            i++;
-        } else {
-            memcpy(clean + out, s + i, n);
-            out += n;
-            i += n;
-        }
-    }
-    j = json_stringn(clean, out);
-    lf_free(clean);
-    return j;
-}
 
 static bool shown(const struct agg_location *loc, const struct report_options *options)
 {
@@ -97,14 +38,15 @@ static json_t *location_json(const struct agg_location *loc, const struct report
     if (obj == NULL)
         return NULL;
     int rc = 0;
-    rc |= json_object_set_new(obj, "op", json_text(loc->op_text));
-    rc |= json_object_set_new(obj, "function", json_text(loc->function));
-    rc |= json_object_set_new(obj, "file", json_text(loc->file));
+    rc |= json_object_set_new(obj, "op", utf8json_cstr(loc->op_text));
+    rc |= json_object_set_new(obj, "function", utf8json_cstr(loc->function));
+    rc |= json_object_set_new(obj, "file", utf8json_cstr(loc->file));
     rc |= json_object_set_new(obj, "line", json_integer(loc->line));
     rc |= json_object_set_new(obj, "count", json_integer(loc->count));
     rc |= json_object_set_new(obj, "in_repo", json_boolean(attribution.in_repo));
-    rc |= json_object_set_new(
-            obj, "owner", attribution.owner != NULL ? json_text(attribution.owner) : json_null());
+    rc |= json_object_set_new(obj, "owner",
+                              attribution.owner != NULL ? utf8json_cstr(attribution.owner)
+                                                        : json_null());
     if (loc->max_wait_minutes >= 0)
         rc |= json_object_set_new(obj, "max_wait_minutes", json_integer(loc->max_wait_minutes));
     if (loc->confirmed)
@@ -123,8 +65,10 @@ json_t *report_json(const struct aggregate *agg, const struct report_options *op
     json_t *locations = json_array();
     if (root == NULL || locations == NULL)
         goto out_nomem;
-    if (json_object_set_new(root, "format", json_text(options->format)) != 0 ||
+    if (json_object_set_new(root, "format", utf8json_cstr(options->format)) != 0 ||
         json_object_set_new(root, "goroutines", json_integer(options->goroutines)) != 0)
+        goto out_nomem;
+    if (options->truncated && json_object_set_new(root, "truncated", json_true()) != 0)
         goto out_nomem;
     for (size_t i = 0; i < aggregate_size(agg); i++) {
         const struct agg_location *loc = aggregate_at(agg, i);
@@ -178,8 +122,8 @@ static void emit_line(FILE *out, const char *fmt, ...)
     if ((size_t)n >= sizeof(small)) {
         buf = lf_malloc((size_t)n + 1);
         if (buf == NULL) {
-            buf = small; /* print what fitted */
-            n = (int)sizeof(small) - 1;
+            buf = small; /* print what fitted, up to its last whole character */
+            n = (int)utf8_cut(small, (size_t)n, sizeof(small) - 1);
         } else {
             va_start(ap, fmt);
             vsnprintf(buf, (size_t)n + 1, fmt, ap);
@@ -247,7 +191,8 @@ int report_write_text(FILE *out, const struct aggregate *agg, const struct repor
             continue;
         struct attribution attribution;
         attribute(options, loc, &attribution);
-        snprintf(where, sizeof(where), "%.*s:%lld", TEXT_MAX_COLUMN, loc->file,
+        snprintf(where, sizeof(where), "%.*s:%lld",
+                 (int)utf8_cut(loc->file, strlen(loc->file), TEXT_MAX_COLUMN), loc->file,
                  (long long)loc->line);
         char wait[32] = "";
         if (waits && loc->max_wait_minutes >= 0)

@@ -18,12 +18,14 @@ struct report_options {
     int64_t goroutines;                  /* the profile's goroutines */
     int64_t min_count;                   /* locations with fewer goroutines are left out */
     const struct attributor *attributor; /* NULL: nothing is in-repo or owned */
+    bool truncated;                      /* the input was cut off (parse_info.truncated) */
 };
 
-/* Returns a new JSON object {"format", "goroutines", "locations": [{"op", "function",
- * "file", "line", "count", "in_repo", "owner", "max_wait_minutes"?, "confirmed"?}]} in
- * the order of agg (sort it first); max_wait_minutes is present only where the format
- * carries wait times, confirmed only where the runtime's leak verdict says so. Caller
+/* Returns a new JSON object {"format", "goroutines", "truncated"?, "locations": [{"op",
+ * "function", "file", "line", "count", "in_repo", "owner", "max_wait_minutes"?,
+ * "confirmed"?}]} in the order of agg (sort it first); truncated (true) is present only
+ * for a cut-off input, max_wait_minutes only where the format carries wait times,
+ * confirmed only where the runtime's leak verdict says so. Caller
  * owns the reference (json_decref). NULL with err set (LF_ENOMEM) on failure. */
 json_t *report_json(const struct aggregate *agg, const struct report_options *options,
                     struct lf_error *err);

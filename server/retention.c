@@ -33,6 +33,7 @@ void retention_options_default(struct retention_options *opts)
         .rollup_retention = 400 * 86400,
         .interval = 300,
         .batch = 500,
+        .live_window = 300,
     };
 }
 
@@ -45,9 +46,60 @@ static bool is_stopping(struct retention *retention)
 
 struct rollup_job {
     int64_t cutoff;   /* roll up hours before this (hour-aligned) */
+    int64_t window;   /* live_window */
     int64_t done_to;  /* out: rolled_until after the job */
     int64_t hours;    /* out: hours folded in */
 };
+
+/* The end of each hour in [from, until): each instance's latest profile at or before it
+ * and within window (the series' and the inventory's rule) gives the services live then
+ * (rollup_live) and each location's value then (rollups.end_count, 0 for a location seen
+ * in the hour but not in those profiles). Reads the profiles in the last window seconds
+ * of each hour through profiles_ts: the cost grows with window / 1 h. */
+static int rollup_ends(sqlite3 *db, int64_t from, int64_t until, int64_t window,
+        struct lf_error *err)
+{
+    int rc = sqlbind_exec(db, err,
+            "CREATE TEMP TABLE IF NOT EXISTS retention_ends (hour INTEGER NOT NULL,"
+            " service_id INTEGER NOT NULL, profile_id INTEGER NOT NULL)", "");
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err, "DELETE FROM retention_ends", "");
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err,
+                "INSERT INTO retention_ends (hour, service_id, profile_id)"
+                " WITH RECURSIVE hours(hour) AS (SELECT ?1 UNION ALL"
+                "  SELECT hour + 3600 FROM hours WHERE hour + 3600 < ?2)"
+                " SELECT hour, service_id, id FROM ("
+                "  SELECT h.hour AS hour, p.service_id AS service_id, p.id AS id,"
+                "   row_number() OVER (PARTITION BY h.hour, p.instance_id"
+                "    ORDER BY p.ts DESC, p.id DESC) AS n"
+                "  FROM hours h JOIN profiles p"
+                "   ON p.ts BETWEEN h.hour + 3599 - ?3 AND h.hour + 3599)"
+                " WHERE n = 1",
+                "iii", from, until, window);
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err,
+                "INSERT INTO rollup_live (service_id, hour, instances)"
+                " SELECT service_id, hour, COUNT(*) FROM retention_ends GROUP BY service_id, hour"
+                " ON CONFLICT (service_id, hour) DO UPDATE SET instances = excluded.instances",
+                "");
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err,
+                "INSERT INTO rollups (service_id, location_id, hour, max_count, mean_count,"
+                "  samples, end_count)"
+                " SELECT e.service_id, s.location_id, e.hour, 0, 0, 0, SUM(s.count)"
+                " FROM retention_ends e JOIN samples s ON s.profile_id = e.profile_id"
+                " GROUP BY e.service_id, s.location_id, e.hour"
+                " ON CONFLICT (location_id, service_id, hour) DO UPDATE SET"
+                "  end_count = excluded.end_count",
+                "");
+    if (rc == LF_OK)
+        rc = sqlbind_exec(db, err,
+                "UPDATE rollups SET end_count = 0"
+                " WHERE hour >= ?1 AND hour < ?2 AND end_count IS NULL",
+                "ii", from, until);
+    return rc;
+}
 
 static int rollup_some(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
@@ -91,6 +143,8 @@ static int rollup_some(struct store_conn *conn, void *ctx, struct lf_error *err)
             "  max_count = max(rollups.max_count, excluded.max_count),"
             "  mean_count = excluded.mean_count, samples = rollups.samples + excluded.samples",
             "ii", rolled, until);
+    if (rc == LF_OK)
+        rc = rollup_ends(db, rolled, until, job->window, err);
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err, "UPDATE retention_state SET rolled_until = ?1", "i", until);
     if (rc == LF_OK) {
@@ -153,8 +207,15 @@ static int delete_rollups(struct store_conn *conn, void *ctx, struct lf_error *e
             "DELETE FROM rollups WHERE (location_id, service_id, hour) IN"
             " (SELECT location_id, service_id, hour FROM rollups WHERE hour < ?1 LIMIT ?2)",
             "ii", job->before, job->batch);
-    if (rc == LF_OK)
-        job->deleted = sqlite3_changes(db);
+    if (rc != LF_OK)
+        return rc;
+    job->deleted = sqlite3_changes(db);
+    rc = sqlbind_exec(db, err,
+            "DELETE FROM rollup_live WHERE (service_id, hour) IN"
+            " (SELECT service_id, hour FROM rollup_live WHERE hour < ?1 LIMIT ?2)",
+            "ii", job->before, job->batch);
+    if (rc == LF_OK && sqlite3_changes(db) > job->deleted)
+        job->deleted = sqlite3_changes(db); /* go on while either table had a full batch */
     return rc;
 }
 
@@ -166,7 +227,8 @@ int retention_run(struct retention *retention, int64_t now, struct lf_error *err
     int rc = LF_OK;
 
     /* Roll up, a day of hours per job, until caught up. */
-    struct rollup_job roll = { .cutoff = cutoff };
+    int64_t window = retention->opts.live_window > 0 ? retention->opts.live_window : 300;
+    struct rollup_job roll = { .cutoff = cutoff, .window = window };
     do {
         rc = writer_run(retention->writer, rollup_some, &roll, err);
         if (rc != LF_OK)
@@ -176,8 +238,9 @@ int retention_run(struct retention *retention, int64_t now, struct lf_error *err
         pthread_mutex_unlock(&retention->lock);
     } while (roll.done_to < cutoff && roll.hours > 0 && !is_stopping(retention));
 
-    /* Delete only what the rollups already hold. */
-    struct delete_job del = { .before = roll.done_to, .batch = (int64_t)retention->opts.batch };
+    /* Delete only what the rollups already hold and the next hour's end no longer needs. */
+    struct delete_job del = { .before = roll.done_to - window,
+        .batch = (int64_t)retention->opts.batch };
     do {
         rc = writer_run(retention->writer, delete_profiles, &del, err);
         if (rc != LF_OK)

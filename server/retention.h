@@ -1,7 +1,10 @@
 /* retention.h - bounds the database: raw per-push profiles and samples are kept for
  * raw_retention, their full hours rolled up into hourly rows first (rollups table, kept
  * for rollup_retention), then deleted in small batches, each its own writer job, so
- * ingest waits at most one batch. A thread runs a pass every interval. */
+ * ingest waits at most one batch. A rolled-up hour keeps the fleet's value at its end by
+ * the inventory's rule (each live instance's latest count within live_window) and the
+ * services live then (rollup_live), so long series follow the raw series' rule. A thread
+ * runs a pass every interval. */
 #ifndef LF_RETENTION_H
 #define LF_RETENTION_H
 
@@ -17,6 +20,8 @@ struct retention_options {
     int64_t rollup_retention; /* retention.rollups: seconds of hourly rollups (400 d) */
     int64_t interval;         /* seconds between passes (300) */
     size_t batch;             /* profiles deleted per writer job (500) */
+    int64_t live_window;      /* detect.live_window: an hour's end value reaches back that
+                                 far, so raw profiles stay that much past their hour (300) */
 };
 
 struct retention_stats {

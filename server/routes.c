@@ -70,6 +70,13 @@ static bool pattern_matches(const char *pattern, const char *path, struct str *i
     }
 }
 
+/* A GET row answers HEAD too: http.c runs its handler and MHD sends no body. */
+static bool method_matches(const char *row_method, const char *method)
+{
+    return strcmp(row_method, method) == 0 ||
+           (strcmp(row_method, "GET") == 0 && strcmp(method, "HEAD") == 0);
+}
+
 static bool is_wildcard(const struct route *route)
 {
     size_t len = strlen(route->pattern);
@@ -87,7 +94,7 @@ enum route_match routes_match(const struct route *table, size_t n, const char *m
         struct str seg_id;
         if (!pattern_matches(table[i].pattern, path, &seg_id))
             continue;
-        if (strcmp(table[i].method, method) == 0) {
+        if (method_matches(table[i].method, method)) {
             *index = i;
             *id = seg_id;
             return ROUTE_FOUND;
@@ -96,8 +103,9 @@ enum route_match routes_match(const struct route *table, size_t n, const char *m
             continue;
         other_method = true;
         if (strstr(allow, table[i].method) == NULL) {
-            int w = snprintf(allow + allow_len, allow_size - allow_len, "%s%s",
-                             allow_len > 0 ? ", " : "", table[i].method);
+            bool get = strcmp(table[i].method, "GET") == 0;
+            int w = snprintf(allow + allow_len, allow_size - allow_len, "%s%s%s",
+                             allow_len > 0 ? ", " : "", table[i].method, get ? ", HEAD" : "");
             if (w > 0 && (size_t)w < allow_size - allow_len)
                 allow_len += (size_t)w;
         }

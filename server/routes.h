@@ -14,7 +14,7 @@
 
 /* One row. pattern segments are literal, ":id" (one non-empty segment, handed to the
  * handler as request.id), or a final "*" (any rest; such rows answer only their own
- * method and never make another method a 405). */
+ * method, and HEAD when it is GET, and never make another method a 405). */
 struct route {
     const char *method;
     const char *pattern;
@@ -34,9 +34,9 @@ enum route_match {
     ROUTE_BAD_METHOD, /* the path exists for other methods */
 };
 
-/* Matches (method, path) against table (n rows). ROUTE_FOUND sets *index and *id (a
- * view into path; empty when the pattern has no ":id"); ROUTE_BAD_METHOD writes the
- * allowed methods ("GET, POST") into allow (size > 0). */
+/* Matches (method, path) against table (n rows); HEAD matches the GET rows. ROUTE_FOUND
+ * sets *index and *id (a view into path; empty when the pattern has no ":id");
+ * ROUTE_BAD_METHOD writes the allowed methods ("GET, HEAD, POST") into allow (size > 0). */
 enum route_match routes_match(const struct route *table, size_t n, const char *method,
                               const char *path, size_t *index, struct str *id, char *allow,
                               size_t allow_size);

@@ -43,6 +43,9 @@ struct stack {
     size_t n_frames;
     const struct stack_label *labels;
     size_t n_labels;
+    struct stack_frame creator; /* debug=2 "created by": the go statement that started the
+                                   goroutine; function empty when the format has none.
+                                   Not one of frames: it is not on the stack */
 };
 
 /* Receives one stack from a parser; returns LF_OK to go on, or a negative code (with

@@ -73,12 +73,13 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "ON CONFLICT(name) DO UPDATE SET owner = coalesce(excluded.owner, owner) "
             "RETURNING id",
     /* ?1 service_id, ?2 key */
-    [STORE_STMT_IDEMPOTENT_FIND] = "SELECT id, goroutines, locations FROM profiles "
+    [STORE_STMT_IDEMPOTENT_FIND] = "SELECT id, goroutines, locations, request_hash FROM profiles "
                                    "WHERE service_id = ?1 AND idempotency_key = ?2",
     /* ?1 service name, ?2 key */
-    [STORE_STMT_IDEMPOTENT_FIND_BY_NAME] = "SELECT p.id, p.goroutines, p.locations FROM profiles p "
-                                           "JOIN services s ON s.id = p.service_id "
-                                           "WHERE s.name = ?1 AND p.idempotency_key = ?2",
+    [STORE_STMT_IDEMPOTENT_FIND_BY_NAME] =
+            "SELECT p.id, p.goroutines, p.locations, p.request_hash FROM profiles p "
+            "JOIN services s ON s.id = p.service_id "
+            "WHERE s.name = ?1 AND p.idempotency_key = ?2",
     /* ?1 service_id, ?2 name */
     [STORE_STMT_INSTANCE_FIND] = "SELECT id FROM instances WHERE service_id = ?1 AND name = ?2",
     /* ?1 service_id, ?2 name, ?3 received; INSTANCE_PUSHED then counts its first push */
@@ -94,11 +95,12 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "latest_ts = CASE WHEN latest_ts IS NULL OR latest_ts <= ?4 THEN ?4 "
             "ELSE latest_ts END WHERE id = ?1",
     /* ?1 service_id, ?2 instance_id, ?3 ts, ?4 received, ?5 format, ?6 goroutines,
-     * ?7 locations, ?8 key or NULL, ?9 version or NULL, ?10 started or NULL, ?11 busy */
+     * ?7 locations, ?8 key or NULL, ?9 version or NULL, ?10 started or NULL, ?11 busy,
+     * ?12 request hash or NULL */
     [STORE_STMT_PROFILE_INSERT] =
             "INSERT INTO profiles(service_id, instance_id, ts, received, format, goroutines, "
-            "locations, idempotency_key, version, started, busy) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "locations, idempotency_key, version, started, busy, request_hash) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     /* ?1 function, ?2 file, ?3 line, ?4 op */
     [STORE_STMT_LOCATION_FIND] =
             "SELECT id, is_channel, in_repo, repo_path, owner, first_seen FROM locations "
@@ -161,31 +163,37 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "WHERE i.service_id = sl.service_id AND i.last_push >= ?2) "
             "FROM service_locations sl JOIN services sv ON sv.id = sl.service_id "
             "WHERE sl.location_id = ?1 ORDER BY sv.name",
-    /* ?1 location id, ?2 from, ?3 to, ?4 service name or NULL, ?5 step: every profile of
-     * the services where the location is seen, with its count there (0 when absent),
-     * ordered by bucket, instance, then time */
+    /* ?1 location id, ?2 from, ?3 to, ?4 service name or NULL, ?5 instance name or NULL:
+     * every profile of the services where the location is seen, with its count there (0
+     * when absent), in time order (profiles_service_ts per service) */
     [STORE_STMT_SERIES] =
-            "SELECT p.ts / ?5, p.instance_id, coalesce(sm.count, 0) "
+            "SELECT p.ts, p.instance_id, coalesce(sm.count, 0) "
             "FROM service_locations sl "
             "JOIN services sv ON sv.id = sl.service_id "
             "JOIN profiles p ON p.service_id = sl.service_id AND p.ts BETWEEN ?2 AND ?3 "
             "LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?1 "
             "WHERE sl.location_id = ?1 AND (?4 IS NULL OR sv.name = ?4) "
-            "AND (?6 IS NULL OR p.instance_id IN (SELECT i.id FROM instances i "
-            "WHERE i.service_id = sl.service_id AND i.name = ?6)) "
-            "ORDER BY 1, 2, p.ts, p.id",
+            "AND (?5 IS NULL OR p.instance_id IN (SELECT i.id FROM instances i "
+            "WHERE i.service_id = sl.service_id AND i.name = ?5)) "
+            "ORDER BY p.ts, p.id",
     [STORE_STMT_SERVICES] =
             "SELECT sv.name, sv.owner, i.name, i.profiles, i.last_push FROM services sv "
             "LEFT JOIN instances i ON i.service_id = sv.id ORDER BY sv.name, i.name",
-    /* hours whose raw samples retention already rolled up: the latest hour of each
-     * bucket, summed over services */
+    /* ?1 location id, ?2 first hour, ?3 last hour, ?4 service name or NULL: rolled-up
+     * hours in which some service where the location is seen had live instances at the
+     * hour's end, with the location's value then, summed over those services (0 where
+     * their live instances lacked it) */
     [STORE_STMT_SERIES_ROLLUPS] =
-            "SELECT r.hour / ?5, r.hour, CAST(round(SUM(r.mean_count)) AS INTEGER) "
-            "FROM rollups r JOIN services sv ON sv.id = r.service_id "
-            "WHERE r.location_id = ?1 AND r.hour BETWEEN ?2 AND ?3 "
-            "AND (?4 IS NULL OR sv.name = ?4) "
-            "AND r.hour < (SELECT rolled_until FROM retention_state) "
-            "GROUP BY r.hour ORDER BY r.hour",
+            "SELECT lv.hour, sum(coalesce(r.end_count, 0)) "
+            "FROM service_locations sl "
+            "JOIN services sv ON sv.id = sl.service_id "
+            "JOIN rollup_live lv ON lv.service_id = sl.service_id AND lv.hour BETWEEN ?2 AND ?3 "
+            "LEFT JOIN rollups r ON r.location_id = ?1 AND r.service_id = sl.service_id "
+            "AND r.hour = lv.hour "
+            "WHERE sl.location_id = ?1 AND (?4 IS NULL OR sv.name = ?4) "
+            "GROUP BY lv.hour ORDER BY lv.hour",
+    /* every hour before it is rolled up; raw profiles before it may be gone */
+    [STORE_STMT_ROLLED_UNTIL] = "SELECT rolled_until FROM retention_state WHERE id = 1",
 };
 
 /* ---- errors ----------------------------------------------------------------------------- */
@@ -685,9 +693,12 @@ static int step_done(struct store_conn *conn, sqlite3_stmt *stmt, const char *wh
     return LF_OK;
 }
 
+/* Looks (service, key) up; a stored key answers only the request it was first used
+ * with: the same request_hash, or any request when the row has none (stored before
+ * migration 0007 kept hashes). Another request under the key is LF_EMISMATCH. */
 static int find_idempotent(struct store_conn *conn, enum store_stmt_id id, sqlite3_int64 service_id,
-                           struct str service, struct str key, struct store_put_result *out,
-                           bool *found, struct lf_error *err)
+                           struct str service, struct str key, struct str request_hash,
+                           struct store_put_result *out, bool *found, struct lf_error *err)
 {
     sqlite3_stmt *stmt = store_stmt(conn, id);
     if (id == STORE_STMT_IDEMPOTENT_FIND)
@@ -697,7 +708,14 @@ static int find_idempotent(struct store_conn *conn, enum store_stmt_id id, sqlit
     bind_str(stmt, 2, key);
     int rc = sqlite3_step(stmt);
     *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW) {
+    bool same = true;
+    if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 3) != SQLITE_NULL) {
+        const void *stored = sqlite3_column_blob(stmt, 3);
+        size_t len = (size_t)sqlite3_column_bytes(stmt, 3);
+        same = len == request_hash.len && len > 0 && stored != NULL &&
+               memcmp(stored, request_hash.p, len) == 0;
+    }
+    if (rc == SQLITE_ROW && same) {
         out->profile_id = sqlite3_column_int64(stmt, 0);
         out->goroutines = sqlite3_column_int64(stmt, 1);
         out->locations = sqlite3_column_int64(stmt, 2);
@@ -706,19 +724,22 @@ static int find_idempotent(struct store_conn *conn, enum store_stmt_id id, sqlit
     sqlite3_reset(stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(conn, err, LF_EDB, "idempotency look-up");
+    if (!same)
+        return lf_fail(err, LF_EMISMATCH, STORE_KEY_REUSED);
     return LF_OK;
 }
 
 int store_find_idempotent(struct store *store, struct str service, struct str key,
-                          struct store_put_result *out, bool *found, struct lf_error *err)
+                          struct str request_hash, struct store_put_result *out, bool *found,
+                          struct lf_error *err)
 {
     *found = false;
     struct store_conn *conn = NULL;
     int rc = store_reader_acquire(store, &conn, err);
     if (rc != LF_OK)
         return rc;
-    rc = find_idempotent(conn, STORE_STMT_IDEMPOTENT_FIND_BY_NAME, 0, service, key, out, found,
-                         err);
+    rc = find_idempotent(conn, STORE_STMT_IDEMPOTENT_FIND_BY_NAME, 0, service, key, request_hash,
+                         out, found, err);
     store_reader_release(store, conn);
     return rc;
 }
@@ -1048,6 +1069,10 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     memset(out, 0, sizeof(*out));
     if (str_is_empty(profile->service) || str_is_empty(profile->instance))
         return lf_fail(err, LF_EINVAL, "store: empty service or instance name");
+    /* a key stored without its request would answer any request under it */
+    if (!str_is_empty(profile->idempotency_key) &&
+        (str_is_empty(profile->request_hash) || profile->request_hash.len > 64))
+        return lf_fail(err, LF_EINVAL, "store: idempotency key without a request hash");
     int rc;
     int64_t service_id = 0, instance_id = 0, profile_id = 0;
     struct sample_row stack_rows[64], *rows = stack_rows;
@@ -1057,7 +1082,7 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     if (!str_is_empty(profile->idempotency_key)) {
         bool found = false;
         rc = find_idempotent(conn, STORE_STMT_IDEMPOTENT_FIND, service_id, STR_NULL,
-                             profile->idempotency_key, out, &found, err);
+                             profile->idempotency_key, profile->request_hash, out, &found, err);
         if (rc != LF_OK || found)
             return rc;
     }
@@ -1096,6 +1121,11 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     else
         sqlite3_bind_null(stmt, 10);
     sqlite3_bind_int64(stmt, 11, profile->busy);
+    if (!str_is_empty(profile->idempotency_key))
+        sqlite3_bind_blob(stmt, 12, profile->request_hash.p, (int)profile->request_hash.len,
+                          SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, 12);
     if ((rc = step_done(conn, stmt, "insert profile", err)) != LF_OK)
         goto out;
     profile_id = sqlite3_last_insert_rowid(conn->db);

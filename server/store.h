@@ -85,6 +85,8 @@ struct store_profile {
     struct str format; /* "pprof", "debug1", "debug2" */
     int64_t goroutines;
     struct str idempotency_key; /* empty = none */
+    struct str request_hash;    /* with a key: the push's fingerprint (1..64 bytes, required),
+                                   which a replay under the key must repeat; else ignored */
     struct str version;         /* the version the push names (?version=); empty = none */
     int64_t started;            /* the process start the push names (?started=); 0 = none */
     int64_t busy;               /* running, runnable, IO wait and syscall goroutines */
@@ -100,19 +102,27 @@ struct store_put_result {
     bool replayed;     /* an earlier push with the same (service, key) answered */
 };
 
+/* The message of LF_EMISMATCH: a stored (service, key) met another request. */
+#define STORE_KEY_REUSED "Idempotency-Key reused with a different request"
+
 /* Writes one profile on conn, which must be the write connection inside an open
  * transaction (the writer thread calls it): upserts the service, instance and locations,
  * inserts the profile and its samples, keeps the instance's latest profile. When
- * (service, idempotency_key) is already stored, writes nothing and fills *out from the
- * first push with replayed set. Returns LF_OK, LF_EINVAL (empty service or instance),
- * LF_EUNAVAIL (disk full) or LF_EDB. */
+ * (service, idempotency_key) is already stored with the same request_hash (or with none,
+ * stored before hashes were), writes nothing else and fills *out from the first push
+ * with replayed set; with another request_hash it writes nothing else and returns
+ * LF_EMISMATCH (message STORE_KEY_REUSED). Returns LF_OK, LF_EMISMATCH, LF_EINVAL (empty
+ * service or instance, a key without request_hash), LF_EUNAVAIL (disk full) or LF_EDB. */
 int store_put_profile(struct store_conn *conn, const struct store_profile *profile,
                       struct store_put_result *out, struct lf_error *err);
 
 /* Looks (service, key) up on a reader connection: LF_OK with *found set and *out filled
- * when found, LF_EDB on failure. Lets ingest answer a retry without parsing it again. */
+ * when found with request_hash (or with none stored); LF_EMISMATCH (message
+ * STORE_KEY_REUSED, *found set, *out untouched) when found with another hash; LF_EDB on
+ * failure. Lets ingest answer a retry, or refuse a reuse, without parsing the body. */
 int store_find_idempotent(struct store *store, struct str service, struct str key,
-                          struct store_put_result *out, bool *found, struct lf_error *err);
+                          struct str request_hash, struct store_put_result *out, bool *found,
+                          struct lf_error *err);
 
 /* ---- connections and transactions (writer.c and query.c) ---------------------------- */
 
@@ -164,6 +174,7 @@ enum store_stmt_id {
     STORE_STMT_SERIES,
     STORE_STMT_SERVICES,
     STORE_STMT_SERIES_ROLLUPS,
+    STORE_STMT_ROLLED_UNTIL,
     STORE_N_STMTS,
 };
 

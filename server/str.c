@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 struct str str_from_cstr(const char *s)
 {
     struct str view = { s, s == NULL ? 0 : strlen(s) };
@@ -87,7 +89,7 @@ uint64_t str_hash(struct str s, uint64_t seed)
 
 bool str_copy_to(struct str s, char *buf, size_t size)
 {
-    size_t n = s.len < size - 1 ? s.len : size - 1;
+    size_t n = utf8_cut(s.p, s.len, size - 1);
     if (n > 0)
         memcpy(buf, s.p, n);
     buf[n] = '\0';

@@ -36,8 +36,9 @@ bool str_to_int64(struct str s, int64_t *out);
 #define STR_HASH_SEED UINT64_C(14695981039346656037)
 uint64_t str_hash(struct str s, uint64_t seed);
 
-/* Copies s into buf as a NUL-terminated string, truncating to size-1 bytes; returns
- * false when it had to truncate. size must be > 0. */
+/* Copies s into buf as a NUL-terminated string, truncating to at most size-1 bytes on a
+ * UTF-8 character boundary (utf8_cut); returns false when it had to truncate. size must
+ * be > 0. */
 bool str_copy_to(struct str s, char *buf, size_t size);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "rules.h"
+#include "utf8.h"
 
 struct expected {
     char *class_name;
@@ -148,7 +149,8 @@ const char *suppress_site(void *ctx, const char *service, const struct stack *re
             continue;
         if (e->until && now >= e->until)
             return NULL;
-        snprintf(suppress->reason, sizeof(suppress->reason), "%s: %s", e->class_name,
+        /* stored with the verdict: a long reason is cut on a character boundary */
+        utf8_snprintf(suppress->reason, sizeof(suppress->reason), "%s: %s", e->class_name,
                 e->reason);
         return suppress->reason;
     }

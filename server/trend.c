@@ -378,8 +378,11 @@ static bool adjust_for_load(const struct trend_params *params, struct scratch *w
         stc += t * c;
         sbc += b * c;
     }
+    /* Load that varies no more than counting noise (a Poisson count's spread, shrunk by
+     * the five-sample average) is not load: a few idle goroutines in IO wait. */
     double sd_b = sqrt(sbb / (double)m);
-    if (mean_b <= 0 || sd_b < params->load_min_variation * mean_b || stt <= 0)
+    double noise_b = 2 * sqrt(mean_b / 5);
+    if (mean_b <= 0 || sd_b < params->load_min_variation * mean_b || sd_b < noise_b || stt <= 0)
         return true;
     double corr = stb / sqrt(stt * sbb);
     if (fabs(corr) > params->load_collinear) {

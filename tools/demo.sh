@@ -58,7 +58,7 @@ wait_http() { # wait_http URL SECONDS PID
 
 if ! full_demo; then
     echo "demo: the server or agent is not built yet; showing the offline analyzer"
-    leaky_start "$dir" build/goleaky/leaky -start 50 -leak-rate 20 || die "cannot start the leaky service"
+    leaky_start "$dir" build/goleaky/leaky -start 50 -leak-rate 20 -metrics -version 1.0.0 || die "cannot start the leaky service"
     leaky_wait_ready 30 || die "the leaky service did not get ready"
     echo "demo: leaky Go service at $LEAKY_URL, leaking 20 goroutines/s of each kind; waiting 5 s"
     sleep 5

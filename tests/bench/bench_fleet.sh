@@ -131,8 +131,9 @@ start_server "$tmp/p2" "retention:
 t0=$(date +%s)
 expired=1
 for _ in $(seq 1 1200); do
+    # raw profiles stay detect.live_window (300 s) past their rolled-up hour
     expired=$(sqlite3 "$tmp/p2/lf.db" "SELECT count(*) FROM profiles
-        WHERE ts < strftime('%s','now') - $raw_days * 86400 - 3600
+        WHERE ts < strftime('%s','now') - $raw_days * 86400 - 3600 - 300
         AND id NOT IN (SELECT latest_profile_id FROM instances WHERE latest_profile_id IS NOT NULL);")
     [ "$expired" = 0 ] && break
     sleep 1

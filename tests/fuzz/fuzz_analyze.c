@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         parse_buffer(PARSE_FORMAT_AUTO, (const char *)data, size, &limits, aggregate_sink, agg,
                      NULL, &err) == LF_OK) {
         aggregate_sort(agg);
-        struct report_options options = { "fuzz", aggregate_goroutines(agg), 1, attributor };
+        struct report_options options = { "fuzz", aggregate_goroutines(agg), 1, attributor, false };
         json_t *json = report_json(agg, &options, &err);
         free(json_dumps(json, JSON_COMPACT));
         json_decref(json);

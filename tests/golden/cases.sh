@@ -2,7 +2,9 @@
 # cases.sh - the golden cases of bin/leakfleet, shared by test_analyze.sh (compare) and
 # update.sh (rewrite). Sourced from the repository root. Each case is a name (the file
 # under tests/golden/expected/) and the arguments of one bin/leakfleet run; every
-# fixture gets a text and a JSON case, plus the attributed and classify cases below.
+# fixture gets a text and a JSON case, plus the attributed and classify cases below and
+# the dumps of tests/golden/inputs/: a panic inside GoConvey's report (every line
+# indented by two spaces) and a debug=2 dump cut off in the middle of a frame line.
 
 golden_cases() {
     local f base
@@ -21,4 +23,8 @@ golden_cases() {
     printf '%s %s\n' "shop-n25.debug1.min25.txt" "analyze --min 25 tests/fixtures/shop-n25.debug1.txt"
     printf '%s %s\n' "shop-n25.debug2.forced.json" \
         "analyze --format debug2 --json tests/fixtures/shop-n25.debug2.txt"
+    for f in goconvey-panic.txt leakgen-n2.cut.debug2.txt; do
+        printf '%s %s\n' "$f.txt" "analyze tests/golden/inputs/$f"
+        printf '%s %s\n' "$f.json" "analyze --json tests/golden/inputs/$f"
+    done
 }

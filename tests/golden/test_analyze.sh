@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_analyze.sh - golden tests of `leakfleet analyze` and `classify` over every
-# fixture (text and JSON, attributed or not), the same through stdin, and exit 0.
+# fixture (text and JSON, attributed or not), the same through stdin and inside other
+# output, exit 0 and nothing on stderr but the one warning of a cut-off dump.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tests/golden/cases.sh
@@ -17,6 +18,19 @@ while read -r name args; do
     if [ "$rc" -ne 0 ]; then
         echo "FAIL $name: exit $rc: $(head -c 300 "$tmp/err")"; fail=1; continue
     fi
+    case "$name" in
+    *.cut.*)
+        # exit 0 and exactly one warning naming the file and the line where it stops
+        if [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -Eq \
+            "^leakfleet: warning: tests/golden/inputs/leakgen-n2.cut.debug2.txt: debug=2 line 196: .*cut off" \
+            "$tmp/err"; then
+            echo "FAIL $name: want one warning naming line 196, got: $(cat "$tmp/err")"; fail=1
+        fi ;;
+    *)
+        if [ -s "$tmp/err" ]; then
+            echo "FAIL $name: stderr: $(head -c 300 "$tmp/err")"; fail=1
+        fi ;;
+    esac
     if [ ! -f "$expected" ]; then
         # a fixture added after the goldens were last reviewed: reported, not failed,
         # except for the shop dumps whose truth table the goldens encode
@@ -46,6 +60,29 @@ if ! gzip -c tests/fixtures/shop-n25.debug2.txt | bin/leakfleet analyze - |
         diff -u tests/golden/expected/shop-n25.debug2.txt.txt - >"$tmp/diff"; then
     echo "FAIL gzipped debug2 on stdin"; head -20 "$tmp/diff"; fail=1
 fi
+
+# a dump inside other output gives the report of the dump alone: after a log line longer
+# than the sniff's head (100 KB), inside a test runner's report with every line indented
+# by a tab or two spaces, with the runner's own lines after it
+runner() { # INDENT FILE: the dump inside a test runner's report
+    printf '=== RUN   TestShop\n--- FAIL: TestShop (0.00s)\n    shop_test.go:12: goroutines:\n'
+    sed "s/^\(.\)/$1\1/" "$2"
+    printf '\nFAIL\nexit status 1\nFAIL\tgithub.com/acme/shop\t0.010s\n'
+}
+for f in shop-n25.debug2.txt shop-n25.debug1.txt leakgen-n1.panic-all.txt; do
+    n=$((n + 3))
+    { printf '{"level":"info","msg":"%s"}\n' "$(head -c 100000 /dev/zero | tr '\0' x)"
+      cat "tests/fixtures/$f"; } >"$tmp/after-log.txt"
+    runner "$(printf '\t')" "tests/fixtures/$f" >"$tmp/tab.txt"
+    runner "  " "tests/fixtures/$f" >"$tmp/spaces.txt"
+    for wrapped in after-log tab spaces; do
+        if ! bin/leakfleet analyze --json "$tmp/$wrapped.txt" 2>"$tmp/err" |
+                diff -u "tests/golden/expected/$f.json" - >"$tmp/diff" || [ -s "$tmp/err" ]; then
+            echo "FAIL $f $wrapped: report differs from the dump's own"; cat "$tmp/err"
+            head -20 "$tmp/diff"; fail=1
+        fi
+    done
+done
 
 # JSON is valid and its counts add up to the goroutines of the profile
 for f in tests/golden/expected/*.json; do

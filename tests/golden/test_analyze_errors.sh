@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_analyze_errors.sh - bad input and bad usage: `analyze` and `classify` exit 1 with
 # exactly one line on stderr naming the file (and, for text, the line), or 2 for usage;
-# never a crash or a hang.
+# never a crash or a hang. A dump cut off inside a goroutine is not an error: exit 0, the
+# report, and one warning line naming the line where it stops.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 tmp=$(mktemp -d)
@@ -37,6 +38,8 @@ expect() {
 : >"$tmp/empty"
 head -c 4096 /dev/urandom >"$tmp/random"
 printf 'hello, this is not a goroutine profile\n' >"$tmp/garbage.txt"
+printf '  hello\n\tthis is indented\n  goroutines are not a dump\n' >"$tmp/indented.txt"
+yes 'a log line that never ends in a goroutine dump' | head -c 17825792 >"$tmp/logs.txt"
 head -c 1200 tests/fixtures/shop-n25.pb.gz >"$tmp/truncated.pb.gz"
 gzip -dc tests/fixtures/shop-n25.pb.gz | head -c 1500 >"$tmp/truncated.pb"
 gzip -c tests/fixtures/shop-n25.debug2.txt | head -c 3000 >"$tmp/truncated-debug2.gz"
@@ -53,7 +56,8 @@ expect 1 "^leakfleet: $tmp/garbage.txt: " analyze "$tmp/garbage.txt"
 expect 1 "^leakfleet: $tmp/truncated.pb.gz: .*(truncated|gzip)" analyze "$tmp/truncated.pb.gz"
 expect 1 "^leakfleet: $tmp/truncated.pb: " analyze "$tmp/truncated.pb"
 expect 1 "^leakfleet: $tmp/truncated-debug2.gz: .*(truncated|gzip)" analyze "$tmp/truncated-debug2.gz"
-expect 1 "^leakfleet: $tmp/cut.debug2.txt: .*line [0-9]+" analyze "$tmp/cut.debug2.txt"
+expect 1 "^leakfleet: $tmp/indented.txt: unrecognized profile format" analyze "$tmp/indented.txt"
+expect 1 "^leakfleet: $tmp/logs.txt: .* in the first 16777216 bytes" analyze "$tmp/logs.txt"
 expect 1 "^leakfleet: $tmp/broken.debug1.txt: .*line 4" analyze "$tmp/broken.debug1.txt"
 expect 1 "^leakfleet: $tmp/longline.txt: " analyze "$tmp/longline.txt"
 expect 1 "^leakfleet: $tmp/garbage.txt: " analyze --json "$tmp/garbage.txt"
@@ -89,6 +93,25 @@ expect 1 "^leakfleet: $tmp/bad.rules: line 2: unknown matcher 'frobnicates'" \
 expect 1 "^leakfleet: $tmp/missing.rules: " classify --rules "$tmp/missing.rules" \
     tests/fixtures/shop-n25.pb.gz
 expect 1 "^leakfleet: $tmp/empty: " classify --rules tests/golden/inputs/shop.rules "$tmp/empty"
+
+# cut off after a function line (line 140): exit 0, the report, one warning; classify too
+for cmd in "analyze --json" "classify --rules tests/golden/inputs/shop.rules"; do
+    n=$((n + 1))
+    # shellcheck disable=SC2086
+    timeout 20 bin/leakfleet $cmd "$tmp/cut.debug2.txt" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -ne 0 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -Eq \
+        "^leakfleet: warning: $tmp/cut.debug2.txt: debug=2 line 140: .*cut off" "$tmp/err"; then
+        echo "FAIL leakfleet $cmd cut.debug2.txt: exit $rc, stderr: $(cat "$tmp/err")"; fail=1
+    elif [ ! -s "$tmp/out" ]; then
+        echo "FAIL leakfleet $cmd cut.debug2.txt: no report"; fail=1
+    fi
+done
+n=$((n + 1))
+got=$(bin/leakfleet analyze --json "$tmp/cut.debug2.txt" 2>/dev/null | jq -c '[.truncated, .goroutines]')
+if [ "$got" != "[true,10]" ]; then
+    echo "FAIL analyze --json cut.debug2.txt: want truncated and the 10 goroutines begun"; fail=1
+fi
 
 bin/leakfleet analyze --help | grep -q -- '--owners' || { echo "FAIL analyze --help"; fail=1; }
 

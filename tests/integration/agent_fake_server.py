@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """agent_fake_server.py - a stand-in for both ends of leakfleet-agent in its tests: a Go
-service's /debug/pprof/goroutine[leak] (served from tests/fixtures) and the server's
+service's /debug/pprof/goroutine[leak] (served from tests/fixtures) and its Prometheus
+metrics (any GET path ending in "metrics": the bytes of DIR/metrics with the status in
+DIR/metrics-status, "200" by default, with @NOW@ replaced by the current unix time; 404
+without DIR/metrics; the request's Accept header is written to DIR/metrics-accept), and
+the server's
 POST /api/v1/profiles, which records every push as one JSON line and answers with the
-status written in DIR/mode ("201" by default; e.g. "500", "400", "429"; "201 2" answers
-after 2 seconds).
+status written in DIR/mode ("201" by default; e.g. "500", "400", "429", "301" with a
+Location; "201 2" answers after 2 seconds). Like the server, it answers 400 to a push with
+an unknown parameter, a `started` or `ts` that is not unix seconds, or a bad `version`
+(over 256 bytes or with control characters), whatever the mode.
 
 Usage: agent_fake_server.py DIR [--leak] [--tls CERT KEY]   (writes the chosen port to
 DIR/port; --tls serves https with that PEM certificate and key)
@@ -19,6 +25,27 @@ import time
 import urllib.parse
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+PARAMS = {"service", "instance", "ts", "format", "version", "started"}
+
+
+def bad_params(query):
+    """The server's 400 for these parameters (a list of pairs), or None."""
+    for key, value in query:
+        if key not in PARAMS:
+            return "unknown parameter '%s'" % key
+        if key in ("ts", "started") and not value.isdigit():
+            return "parameter '%s' must be unix seconds, not '%s'" % (key, value)
+        if key == "version" and (len(value.encode()) > 256 or any(ord(c) < 0x20 or c == "\x7f" for c in value)):
+            return "bad parameter 'version'"
+    return None
+
+
+def read_file(path, default=None):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return default
 BODIES = {"0": "shop-n25.pb.gz", "1": "shop-n25.debug1.txt", "2": "shop-n25.debug2.txt"}
 
 
@@ -34,6 +61,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         if status == 429:
             self.send_header("Retry-After", "1")
+        if 300 <= status < 400:
+            self.send_header("Location", "https://login.example/sso?next=/api/v1/profiles")
         self.end_headers()
         self.wfile.write(body)
 
@@ -42,7 +71,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         debug = urllib.parse.parse_qs(url.query).get("debug", ["0"])[0]
         with open(os.path.join(self.server.dir, "scrapes.log"), "a") as f:
             f.write(self.path + "\n")
-        if url.path == "/debug/pprof/goroutineleak" and self.server.leak and debug in BODIES:
+        if url.path.endswith("metrics"):
+            with open(os.path.join(self.server.dir, "metrics-accept"), "w") as f:
+                f.write(self.headers.get("Accept", ""))
+            body = read_file(os.path.join(self.server.dir, "metrics"))
+            status = int(read_file(os.path.join(self.server.dir, "metrics-status"), b"200") or 200)
+            if body is None:
+                self.reply(404, b"404 page not found\n", "text/plain")
+            else:
+                body = body.replace(b"@NOW@", repr(time.time()).encode())  # started just now
+                self.reply(status, body, "text/plain; version=0.0.4; charset=utf-8")
+        elif url.path == "/debug/pprof/goroutineleak" and self.server.leak and debug in BODIES:
             with open(os.path.join(FIXTURES, BODIES[debug]), "rb") as f:
                 body = f.read()
             if debug == "1":
@@ -69,11 +108,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(os.path.join(self.server.dir, "slow-post-started"), "w") as f:
                 f.write("1")
             time.sleep(delay)
+        query = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
+        refusal = bad_params(query)
+        if refusal is not None:
+            status = 400
         encoding = self.headers.get("Content-Encoding", "")
         decoded = gzip.decompress(body) if encoding == "gzip" else body
         record = {
             "path": url.path,
-            "query": dict(urllib.parse.parse_qsl(url.query)),
+            "query": dict(query),
             "authorization": self.headers.get("Authorization", ""),
             "key": self.headers.get("Idempotency-Key", ""),
             "encoding": encoding,
@@ -86,6 +129,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f.write(json.dumps(record) + "\n")
         if 200 <= status < 300:
             self.reply(status, b'{"profile_id": 1, "goroutines": 25, "locations": 3}')
+        elif refusal is not None:
+            self.reply(status, json.dumps({"error": refusal}).encode())
         else:
             self.reply(status, b'{"error": "fake server says %d"}' % status)
 

@@ -108,15 +108,23 @@ lf_start() {
     lf_fail "server did not answer /healthz"
 }
 
-# lf_stop: SIGTERM, then expects a clean exit 0 within 15 s.
+# lf_stop: SIGTERM, then expects a clean exit 0 within LF_STOP_SECONDS (15) s; a server
+# still running then is killed and the test fails (a shutdown hang is a failure, not a
+# stalled run).
 lf_stop() {
-    kill -TERM "$LF_PID"
-    local rc=0
-    for _ in $(seq 1 150); do
-        kill -0 "$LF_PID" 2>/dev/null || break
+    local seconds=${LF_STOP_SECONDS:-15} rc=0 pid=$LF_PID
+    kill -TERM "$pid"
+    for _ in $(seq 1 $((seconds * 10))); do
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    wait "$LF_PID" || rc=$?
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        LF_PID=
+        lf_fail "server did not stop within ${seconds} s of SIGTERM (killed)"
+    fi
+    wait "$pid" || rc=$?
     LF_PID=
     lf_eq "$rc" 0 "server exit status after SIGTERM"
 }

@@ -2,7 +2,7 @@
 # test_agent_spool.sh - leakfleet-agent against a scripted stand-in
 # (agent_fake_server.py: a Go service's pprof handlers serving tests/fixtures, and an
 # ingest endpoint that records each POST and answers the status in $T/mode). Covers what
-# the real server cannot be made to do on demand: 5xx / 429 / 400 answers, the exact
+# the real server cannot be made to do on demand: 5xx / 429 / 400 / 3xx answers, the exact
 # bytes, headers and keys on the wire, the spool's limits, corrupt and rejected files,
 # SIGTERM, the lock, and usage errors.
 set -euo pipefail
@@ -135,6 +135,25 @@ eq "$(posts)" 2 "each rejected profile pushed once"
 eq "$(queued)" 0 "rejected profiles leave the queue"
 eq "$(find "$SPOOL/rejected" -name '*.prof' | wc -l | tr -d ' ')" 2 "rejected/ holds them"
 grep -q "server rejected pprof profile of 'shop'.*HTTP 400" "$T/agent.log" || fail "no log line for 400"
+
+# ---- 3xx: a redirect is a misconfigured --server, not a refusal: kept and retried -------
+# (README: only 4xx other than 408/429 go to rejected/)
+rejected_before=$(find "$SPOOL/rejected" -name '*.prof' | wc -l | tr -d ' ')
+for status in 301 302 307 308; do
+    : >"$T/posts.jsonl"
+    mode "$status"
+    agent --format pprof --retry-max 1s
+    eq "$RC" 1 "--once exit status on $status"
+    eq "$(queued)" 2 "profiles kept in the spool on $status (goroutine and goroutineleak)"
+    eq "$(find "$SPOOL/rejected" -name '*.prof' | wc -l | tr -d ' ')" "$rejected_before" \
+        "nothing moved to rejected/ on $status"
+    eq "$(posts)" 3 "--once retries on $status"
+    grep -q "push failed, keeping 2 profiles in the spool: server answered HTTP $status, a redirect to 'https://login.example/sso?next=/api/v1/profiles': check --server" \
+        "$T/agent.log" || fail "no clear log line for $status"
+    mode 201
+    agent --format pprof
+    eq "$(queued)" 0 "the profiles kept on $status go out once the server answers"
+done
 
 # ---- corrupt spool files are set aside, the rest still goes --------------------------
 mode 500

@@ -61,8 +61,10 @@ for ts in 1000000 1000060 1000120; do
 done
 lf_req GET "/api/v1/locations/$loc/series?from=999000&to=1000200&step=60"
 lf_eq "$LF_STATUS" 200 "series status"
-# buckets start at multiples of step; each holds instance c's latest profile in it
-lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "999960,25 1000020,25 1000080,25" "series"
+# buckets start at multiples of step; each point is instance c's latest profile at the
+# bucket's end while it is within the live window (1h here), up to the bucket of to
+lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" \
+    "999960,25 1000020,25 1000080,25 1000140,25 1000200,25" "series"
 lf_req GET "/api/v1/locations/$loc/series?from=999000&to=1000200&step=1h"
 lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "997200,25" "series in one hour bucket"
 lf_req GET "/api/v1/locations/$loc/series?from=5&to=4"

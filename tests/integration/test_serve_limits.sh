@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_serve_limits.sh - hostile and repeated pushes: garbage bodies (400 with a JSON
 # error), bodies over the cap (413 by Content-Length and while receiving chunks), a gzip
-# bomb stopped while inflating (413), bad parameters (400 naming them), unknown routes
+# bomb stopped while inflating (413), a text line over its 1 MiB cap in a body within the
+# caps (400: malformed, not too large), bad parameters (400 naming them), unknown routes
 # (404) and wrong methods (405 with Allow), all JSON; and three retries with one
 # Idempotency-Key stored once.
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,14 @@ gzip -c "$F/shop-n25.debug2.txt" >"$LF_TMP/debug2.gz"
 lf_push shop z "$LF_TMP/debug2.gz" -H "Content-Encoding: gzip"
 lf_eq "$LF_STATUS" 201 "gzipped debug2 status"
 lf_eq "$(lf_json .goroutines)" 279 "gzipped debug2 goroutines"
+
+# A text line over the 1 MiB line cap, in a body within both size caps (gzipped as the
+# agent sends it): malformed input, 400, not a body too large.
+{ printf 'goroutine 1 [running]:\nmain.f('; head -c 1100000 /dev/zero | tr '\0' a; printf ')\n'; } |
+    gzip -c >"$LF_TMP/longline.gz"
+lf_push shop a "$LF_TMP/longline.gz" -H "Content-Encoding: gzip"
+lf_eq "$LF_STATUS" 400 "1 MiB line status"
+lf_eq "$(lf_json .error)" "ingest 'shop': debug=2: line 2: longer than 1048576 bytes" "1 MiB line error"
 
 # Parameters.
 lf_req POST "/api/v1/profiles?service=shop" -H "Authorization: Bearer agent-secret" \

@@ -51,7 +51,8 @@ lf_eq "$(row 'github.com/acme/leaky/internal/ncast.(*Bus).Publish.func1')" \
     "\"chan send\",$((2 * N)),\"@acme/messaging\",$line" "send site"
 lf_eq "$(row 'github.com/acme/leaky/internal/worker.(*job).await')" \
     "\"chan receive\",$((2 * N)),\"@acme/workers\",29" "recv site"
-lf_eq "$(row main.forever)" "\"select (no cases)\",$((2 * N)),\"@acme/cli\",109" "forever site"
+forever_line=$(grep -n '// site: forever' tests/goleaky/cmd/leaky/main.go | cut -d: -f1)
+lf_eq "$(row main.forever)" "\"select (no cases)\",$((2 * N)),\"@acme/cli\",$forever_line" "forever site"
 lf_eq "$(lf_json "$chan | map(.count) | add")" $((12 * N)) "sum of their counts"
 # The mutex kind blocks, but on no channel: listed with all=1, never suspect.
 lf_req GET '/api/v1/leaks?all=1'
@@ -68,11 +69,17 @@ lf_req GET '/api/v1/leaks?all=1'
 lf_eq "$(lf_json '.leaks[] | select(.function == "main.forever") | .count')" $((2 * N + 25)) "forever after the burst"
 loc=$(lf_json '.leaks[] | select(.function == "main.forever") | .location_id')
 lf_req GET "/api/v1/locations/$loc/series?service=leaky&from=1699999000&to=1700001000&step=60"
-lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "1699999980,$((2 * N)) 1700000100,$((N + 25))" \
+# a point is the sum of each instance's latest profile at the bucket's end while it is
+# within the live window (300 s): both first pushes, host-a's second with host-b's first,
+# host-a's second alone once host-b's is 5 minutes old, nothing once both are
+before=$((2 * N)) after=$((2 * N + 25)) alone=$((N + 25))
+want="1699999980,$before 1700000040,$before 1700000100,$after 1700000160,$after"
+want="$want 1700000220,$after 1700000280,$alone 1700000340,$alone"
+lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "$want" \
     "series per minute: both first pushes, then host-a's second"
-lf_req GET "/api/v1/locations/$loc/series?service=leaky&from=1699999000&to=1700001000&step=1h"
-lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "1699999200,$((2 * N + 25))" \
-    "series per hour: each instance's latest profile summed"
+lf_req GET "/api/v1/locations/$loc/series?service=leaky&from=1699999000&to=1700000200&step=1h"
+lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "1699999200,$after" \
+    "series per hour up to 1700000200: each instance's latest profile summed"
 lf_req GET /api/v1/services
 lf_eq "$(lf_json '.services[0].instances | map("\(.name)=\(.profiles)") | join(" ")')" "host-a=2 host-b=1" "profiles per instance"
 lf_stop

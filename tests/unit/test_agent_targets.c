@@ -297,6 +297,106 @@ START_TEST(test_ca_file)
 }
 END_TEST
 
+/* Where a target's metrics are read and its configured version: flags for the flag
+ * target, metrics_path at the top of the file and per target, version per target. */
+START_TEST(test_metrics_path_and_version)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    int rc = PARSE(&cfg, &err, "--server", "http://lf", "--token", "t", "--service", "s",
+                   "--target", "http://127.0.0.1:6060");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.targets[0].metrics_path, "/metrics");
+    ck_assert_str_eq(cfg.targets[0].version, "");
+    targets_release(&cfg);
+    rc = PARSE(&cfg, &err, "--server", "http://lf", "--token", "t", "--service", "s", "--target",
+               "http://127.0.0.1:6060", "--metrics-path", "/internal/metrics?x=1", "--version",
+               "1.4.2 (r\xc3\xa9l)");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.targets[0].metrics_path, "/internal/metrics?x=1");
+    ck_assert_str_eq(cfg.targets[0].version, "1.4.2 (r\xc3\xa9l)");
+    targets_release(&cfg);
+    rc = PARSE(&cfg, &err, "--server", "http://lf", "--token", "t", "--service", "s", "--target",
+               "http://127.0.0.1:6060", "--metrics-path", "none");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.targets[0].metrics_path, "");
+    targets_release(&cfg);
+
+    static const struct {
+        const char *flag, *value, *error;
+    } bad[] = {
+        { "--metrics-path", "metrics", "--metrics-path: expected a path starting with '/'" },
+        { "--metrics-path", "/a b", "--metrics-path: expected a path starting with '/'" },
+        { "--metrics-path", "", "--metrics-path: expected a path starting with '/'" },
+        { "--version", "", "--version: expected 1 to 128 bytes of UTF-8" },
+        { "--version", "1.0\nforged", "--version: expected 1 to 128 bytes of UTF-8" },
+        { "--version", "\xff", "--version: expected 1 to 128 bytes of UTF-8" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rc = PARSE(&cfg, &err, "--server", "http://lf", "--token", "t", "--service", "s",
+                   "--target", "http://a", bad[i].flag, bad[i].value);
+        ck_assert_int_eq(rc, LF_EUSAGE);
+        ck_assert_msg(strncmp(err.msg, bad[i].error, strlen(bad[i].error)) == 0, "%s", err.msg);
+        targets_release(&cfg);
+    }
+
+    write_yaml("server: http://lf\ntoken: t\nmetrics_path: /m\n"
+               "targets:\n"
+               "  - {service: a, url: http://a}\n"
+               "  - {service: b, url: http://b, metrics_path: none, version: \"2.0\"}\n"
+               "  - {service: c, url: http://c, metrics_path: /c/metrics, version: 3}\n");
+    rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.targets[0].metrics_path, "/m");
+    ck_assert_str_eq(cfg.targets[0].version, "");
+    ck_assert_str_eq(cfg.targets[1].metrics_path, "");
+    ck_assert_str_eq(cfg.targets[1].version, "2.0");
+    ck_assert_str_eq(cfg.targets[2].metrics_path, "/c/metrics");
+    ck_assert_str_eq(cfg.targets[2].version, "3");
+    targets_release(&cfg);
+    /* --metrics-path overrides the file's top-level value, not a target's own */
+    rc = PARSE(&cfg, &err, "--config", yaml_path, "--metrics-path", "/flag");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.targets[0].metrics_path, "/flag");
+    ck_assert_str_eq(cfg.targets[1].metrics_path, "");
+    ck_assert_str_eq(cfg.targets[2].metrics_path, "/c/metrics");
+    targets_release(&cfg);
+    /* --version belongs to the flag target */
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path, "--version", "1"), LF_EUSAGE);
+    ck_assert_msg(strstr(err.msg, "--version is the version of the --target's service") != NULL,
+                  "%s", err.msg);
+    targets_release(&cfg);
+    teardown();
+
+    write_yaml("server: http://lf\ntoken: t\nmetrics_path: metrics\n"
+               "targets:\n  - {service: a, url: http://a}\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, ": metrics_path: expected a path starting with '/'") != NULL,
+                  "%s", err.msg);
+    targets_release(&cfg);
+    teardown();
+    write_yaml("server: http://lf\ntoken: t\n"
+               "targets:\n  - {service: a, url: http://a, metrics_path: \"x y\"}\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "targets.0.metrics_path: expected a path") != NULL, "%s",
+                  err.msg);
+    targets_release(&cfg);
+    teardown();
+    write_yaml("server: http://lf\ntoken: t\n"
+               "targets:\n  - {service: a, url: http://a, version: \"1\\t2\"}\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "targets.0.version: expected 1 to 128 bytes") != NULL, "%s",
+                  err.msg);
+    targets_release(&cfg);
+    teardown();
+    write_yaml("server: http://lf\ntoken: t\ntargets:\n  - {service: a, url: http://a, "
+               "versoin: 1}\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "targets.0.versoin") != NULL, "%s", err.msg);
+    targets_release(&cfg);
+}
+END_TEST
+
 static Suite *targets_suite(void)
 {
     Suite *s = suite_create("agent_targets");
@@ -310,6 +410,7 @@ static Suite *targets_suite(void)
     tcase_add_test(tc, test_yaml_targets_and_overrides);
     tcase_add_test(tc, test_yaml_errors);
     tcase_add_test(tc, test_ca_file);
+    tcase_add_test(tc, test_metrics_path_and_version);
     suite_add_tcase(s, tc);
     return s;
 }

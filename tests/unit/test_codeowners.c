@@ -388,6 +388,7 @@ START_TEST(test_invalid_lines)
                                "*.c @org/\n"         /* team without a name */
                                "a//b @x\n"           /* empty segment */
                                "/ @root\n"           /* nothing after the slash */
+                               "*.h a\xff@acme.io\n" /* owner not UTF-8 */
                                "  # indented comment\n"
                                "\t\n"
                                "*.rs   @rust   \r\n";
@@ -395,7 +396,7 @@ START_TEST(test_invalid_lines)
     struct codeowners *co = codeowners_parse(text, sizeof(text) - 1, &err);
     ck_assert_ptr_nonnull(co);
     ck_assert_uint_eq(codeowners_n_rules(co), 2);
-    ck_assert_uint_eq(codeowners_n_invalid(co), 7);
+    ck_assert_uint_eq(codeowners_n_invalid(co), 8);
     ck_assert_uint_eq(codeowners_first_invalid_line(co), 2);
     size_t n = 0, line = 0;
     /* `!vendor/` must not silently match or unown anything */
@@ -404,7 +405,8 @@ START_TEST(test_invalid_lines)
     ck_assert_ptr_null(codeowners_match(co, "a.go.md"));
     ck_assert_ptr_null(codeowners_match(co, "#notes"));
     ck_assert_str_eq(owner_of(co, "src/lib.rs", &n, &line), "@rust");
-    ck_assert_uint_eq(line, 11);
+    ck_assert_uint_eq(line, 12);
+    ck_assert_ptr_null(codeowners_match(co, "a.h"));
     ck_assert_str_eq(codeowners_rule_at(co, 1)->pattern, "*.rs");
     ck_assert_ptr_null(codeowners_rule_at(co, 2));
     codeowners_free(co);

@@ -1,6 +1,9 @@
 /* test_detect.c - unit tests of detect, notify and dispatch over a real SQLite store:
  * profiles written as ingest writes them, detection passes at chosen times, the
- * notification queue's states, and delivery through the log route and a dead webhook. */
+ * notification queue's states, and delivery through the log route and a dead webhook;
+ * one owner's failing row among healthy ones, rows an older version stored with bytes
+ * that are not UTF-8, message texts cut on a character boundary, webhooks over http(s)
+ * only, and the rate limit of more than 512 owners and of long owner names. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -8,10 +11,12 @@
 #include "check_main.h"
 #include "detect.h"
 #include "dispatch.h"
+#include "log.h"
 #include "notify.h"
 #include "sqlbind.h"
 #include "store.h"
 #include "suppress.h"
+#include "utf8.h"
 #include "writer.h"
 
 #define T0 1700000000
@@ -747,6 +752,315 @@ START_TEST(test_culprit_frame)
 }
 END_TEST
 
+/* ---- one owner's trouble stays that owner's ---------------------------------------------- */
+
+/* Runs one statement as a writer job: ?1 and ?2 are texts, ?3 and ?4 integers; types is
+ * the prefix of "ttii" the statement uses. */
+struct exec_job {
+    const char *sql;
+    const char *types;
+    const char *t1, *t2;
+    int64_t i1, i2;
+};
+
+static int exec_run(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    const struct exec_job *job = ctx;
+    return sqlbind_exec(store_conn_db(conn), err, job->sql, job->types, job->t1, job->t2,
+            job->i1, job->i2);
+}
+
+static void exec_sql(const char *sql, const char *types, const char *t1, const char *t2,
+        int64_t i1, int64_t i2)
+{
+    struct exec_job job = { sql, types, t1, t2, i1, i2 };
+    ck_assert_msg(writer_run(fx.writer, exec_run, &job, &fx.err) == LF_OK, "%s: %s", sql,
+            fx.err.msg);
+}
+
+/* A notification of owner at location, due at due. */
+static void add_due(const char *owner, int64_t location_id, int64_t due)
+{
+    exec_sql("INSERT INTO notifications (service_id, location_id, owner, state, created,"
+             " updated, send_due, send_kind) VALUES ((SELECT id FROM services WHERE name = ?2),"
+             " ?3, ?1, 'pending', ?4, ?4, ?4, 'new')",
+            "ttii", owner, "shop", location_id, due);
+}
+
+static json_t *notification_of(const char *owner)
+{
+    struct store_conn *conn;
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    int64_t id = 0;
+    bool found = false;
+    ck_assert_int_eq(sqlbind_int(store_conn_db(conn), &id, &found, &fx.err,
+                             "SELECT id FROM notifications WHERE owner = ?1", "t", owner),
+            LF_OK);
+    ck_assert_msg(found, "no notification of %s", owner);
+    json_t *one = NULL;
+    ck_assert_msg(notify_list(conn, NULL, id, &one, &fx.err) == LF_OK, "%s", fx.err.msg);
+    store_reader_release(fx.store, conn);
+    return one;
+}
+
+static const char *state_of(const char *owner, char *buf, size_t size)
+{
+    json_t *one = notification_of(owner);
+    snprintf(buf, size, "%s", json_string_value(json_object_get(one, "state")));
+    json_decref(one);
+    return buf;
+}
+
+/* The first owner's outcome cannot be recorded (a trigger refuses its row): the pass
+ * goes on, the owners behind it are delivered, the skip is counted, and the failing
+ * owner is held back (not posted again every pass) until its backoff has passed. */
+START_TEST(test_failing_owner_does_not_block_the_others)
+{
+    char state[32];
+    push("a", T0, 10, 150, 5);
+    int64_t leak = location_of("main.ncast.func1");
+    int64_t now = T0 + 60;
+    add_due("@acme/a-poisoned", leak, now);
+    add_due("@acme/b-healthy", leak, now);
+    add_due("@acme/c-healthy", leak, now);
+    exec_sql("CREATE TRIGGER poison BEFORE UPDATE ON notifications"
+             " WHEN OLD.owner = '@acme/a-poisoned'"
+             " BEGIN SELECT RAISE(ABORT, 'poisoned row'); END",
+            "", NULL, NULL, 0, 0);
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, NULL, &dispatch, &fx.err), LF_OK);
+    size_t sent = 0;
+    ck_assert_msg(dispatch_run_once(dispatch, now, &sent, &fx.err) == LF_OK, "%s", fx.err.msg);
+    ck_assert_uint_eq(sent, 2);
+    /* out through the log route: no webhook here, so unrouted rather than delivered */
+    ck_assert_str_eq(state_of("@acme/b-healthy", state, sizeof(state)), "unrouted");
+    ck_assert_str_eq(state_of("@acme/c-healthy", state, sizeof(state)), "unrouted");
+    ck_assert_str_eq(state_of("@acme/a-poisoned", state, sizeof(state)), "pending");
+    struct dispatch_stats stats;
+    dispatch_get_stats(dispatch, &stats);
+    ck_assert_uint_eq(stats.skipped, 1);
+    ck_assert_uint_eq(stats.unrouted, 3); /* its message went out; recording it failed */
+    ck_assert_uint_eq(stats.delivered, 0);
+
+    /* The next passes leave it alone until the backoff (30 s plus up to a fifth) ends. */
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 1, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 0);
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 29, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 0);
+    dispatch_get_stats(dispatch, &stats);
+    ck_assert_uint_eq(stats.skipped, 1);
+    ck_assert_uint_eq(stats.unrouted, 3);
+
+    /* Once the row can be written again it goes out. */
+    exec_sql("DROP TRIGGER poison", "", NULL, NULL, 0, 0);
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 37, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+    ck_assert_str_eq(state_of("@acme/a-poisoned", state, sizeof(state)), "unrouted");
+    dispatch_free(dispatch);
+}
+END_TEST
+
+/* A database written by an older version: a function name with a byte that is not UTF-8,
+ * an owner cut inside a character, a growth no JSON number can hold. Every owner is
+ * delivered with U+FFFD in place of the bad bytes, and the listings keep every key. */
+START_TEST(test_old_rows_with_invalid_bytes_are_delivered)
+{
+    char state[32];
+    int64_t now = fill_two_hours();
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    int64_t leak = location_of("main.ncast.func1");
+    int64_t flat = location_of("main.worker");
+    exec_sql("UPDATE locations SET function = CAST(X'6d61696e2e6e63617374ff' AS TEXT)"
+             " WHERE function = ?1",
+            "t", "main.ncast.func1", NULL, 0, 0);
+    exec_sql("UPDATE detections SET growth_per_hour = 9e999 WHERE location_id = ?3", "tti", NULL,
+            NULL, leak, 0);
+    add_due("@acme/a-\xe6\xbc", flat, now); /* sorts before @acme/core */
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, NULL, &dispatch, &fx.err), LF_OK);
+    size_t sent = 0;
+    ck_assert_msg(dispatch_run_once(dispatch, now + 31, &sent, &fx.err) == LF_OK, "%s",
+            fx.err.msg);
+    ck_assert_uint_eq(sent, 2);
+    /* out through the log route: no webhook here, so unrouted rather than delivered */
+    ck_assert_str_eq(state_of("@acme/core", state, sizeof(state)), "unrouted");
+    ck_assert_str_eq(state_of("@acme/a-\xe6\xbc", state, sizeof(state)), "unrouted");
+    struct dispatch_stats stats;
+    dispatch_get_stats(dispatch, &stats);
+    ck_assert_uint_eq(stats.skipped, 0);
+
+    json_t *one = notification_of("@acme/core");
+    ck_assert_str_eq(json_string_value(json_object_get(one, "function")),
+            "main.ncast\xef\xbf\xbd");
+    const char *message = json_string_value(json_object_get(one, "message"));
+    ck_assert_ptr_nonnull(message);
+    ck_assert_msg(strstr(message, "main.ncast\xef\xbf\xbd at") != NULL, "%s", message);
+    json_decref(one);
+    one = notification_of("@acme/a-\xe6\xbc");
+    ck_assert_str_eq(json_string_value(json_object_get(one, "owner")), "@acme/a-\xef\xbf\xbd");
+    message = json_string_value(json_object_get(one, "message"));
+    ck_assert_msg(strstr(message, "for @acme/a-\xef\xbf\xbd\n") != NULL, "%s", message);
+    json_decref(one);
+
+    /* The whole listing keeps the function key of every row. */
+    struct store_conn *conn;
+    json_t *list = NULL;
+    ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
+    ck_assert_int_eq(notify_list(conn, NULL, 0, &list, &fx.err), LF_OK);
+    store_reader_release(fx.store, conn);
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(list, "notifications"), i, row)
+        ck_assert(json_is_string(json_object_get(row, "function")));
+    ck_assert_uint_eq(i, 2);
+    json_decref(list);
+
+    /* Trends read the same names from the table. */
+    ck_assert_int_eq(detect_run(fx.detect, now + 40, &fx.err), LF_OK);
+    json_t *trends = NULL;
+    ck_assert_int_eq(detect_trends(fx.detect, now + 40, 3600, 10, &trends, &fx.err), LF_OK);
+    bool seen = false;
+    json_array_foreach(json_object_get(trends, "trends"), i, row)
+        seen = seen || strcmp(json_string_value(json_object_get(row, "function")),
+                               "main.ncast\xef\xbf\xbd") == 0;
+    ck_assert(seen);
+    json_decref(trends);
+    dispatch_free(dispatch);
+}
+END_TEST
+
+/* A route that is not http or https fails like a dead webhook (retried later), and the
+ * server reads no file and speaks no other protocol for it. */
+START_TEST(test_webhook_routes_are_http_only)
+{
+    push("a", T0, 10, 150, 5);
+    int64_t leak = location_of("main.ncast.func1");
+    int64_t now = T0 + 60;
+    add_due("@acme/a-file", leak, now);
+    add_due("@acme/b-gopher", leak, now);
+    static const struct dispatch_route routes[] = {
+        { "@acme/a-file", "file:///etc/passwd" },
+        { "@acme/b-gopher", "gopher://127.0.0.1:9/" },
+    };
+    struct dispatch_options opts;
+    dispatch_options_default(&opts);
+    opts.routes = routes;
+    opts.n_routes = 2;
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, &opts, &dispatch, &fx.err), LF_OK);
+    size_t sent = 1;
+    ck_assert_int_eq(dispatch_run_once(dispatch, now, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 0);
+    struct dispatch_stats stats;
+    dispatch_get_stats(dispatch, &stats);
+    ck_assert_uint_eq(stats.failed, 2);
+    ck_assert_uint_eq(stats.delivered, 0);
+    const char *owners[] = { "@acme/a-file", "@acme/b-gopher" };
+    for (size_t i = 0; i < 2; i++) {
+        json_t *one = notification_of(owners[i]);
+        const char *error = json_string_value(json_object_get(one, "last_error"));
+        ck_assert_msg(error != NULL && strstr(error, "rotocol") != NULL, "%s: %s", owners[i],
+                error ? error : "(none)");
+        ck_assert_str_eq(json_string_value(json_object_get(one, "state")), "pending");
+        json_decref(one);
+    }
+    dispatch_free(dispatch);
+}
+END_TEST
+
+/* A legal Go name of 1,500 CJK characters: the text stops at 4,095 bytes at most, on a
+ * character boundary, so the message is built (json_pack refused the cut one). */
+START_TEST(test_message_text_cut_on_a_character_boundary)
+{
+    char function[5 + 3 * 1500 + 1] = "main.";
+    for (int i = 0; i < 1500; i++)
+        memcpy(function + 5 + 3 * i, "\xe6\xbc\x8f", 4);
+    /* for every alignment of the cut against the characters */
+    const char *owners[] = { "@acme/x", "@acme/xy", "@acme/xyz", "@acme/\xff" };
+    for (size_t k = 0; k < sizeof(owners) / sizeof(owners[0]); k++) {
+        json_t *findings = json_pack("[{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:I}]", "kind", "new",
+                "service", "shop", "location_id", (json_int_t)7, "function", function, "file",
+                "main.go", "line", (json_int_t)51, "op", "chan send", "count", (json_int_t)1200);
+        ck_assert_ptr_nonnull(findings);
+        json_t *message = dispatch_message(owners[k], findings, NULL);
+        ck_assert_msg(message != NULL, "owner %s", owners[k]);
+        const char *text = json_string_value(json_object_get(message, "text"));
+        size_t len = json_string_length(json_object_get(message, "text"));
+        ck_assert_uint_le(len, 4095);
+        ck_assert_uint_ge(len, 4092);
+        ck_assert(utf8_valid(text, len));
+        ck_assert_mem_eq(text + len - 3, "\xe6\xbc\x8f", 3);
+        ck_assert_str_eq(json_string_value(json_object_get(message, "function")), function);
+        char *body = json_dumps(message, JSON_COMPACT);
+        ck_assert_ptr_nonnull(body);
+        free(body);
+        json_decref(message);
+        json_decref(findings);
+    }
+}
+END_TEST
+
+/* The rate limit counts per whole owner name, for any number of owners: two names equal
+ * in their first 127 bytes are two owners, and past 512 owners each is still limited. */
+START_TEST(test_rate_limit_per_whole_owner_for_many_owners)
+{
+    enum { OWNERS = 600 };
+    push("a", T0, 10, 150, 5);
+    int64_t leak = location_of("main.ncast.func1");
+    int64_t now = T0 + 60;
+    char owner[200];
+    for (int i = 0; i < OWNERS; i++) {
+        snprintf(owner, sizeof(owner), "@acme/team-%04d", i);
+        add_due(owner, leak, now);
+    }
+    char long_name[160];
+    memset(long_name, 'x', sizeof(long_name));
+    memcpy(long_name, "@acme/", 6);
+    for (int i = 0; i < 2; i++) {
+        snprintf(long_name + 140, sizeof(long_name) - 140, "-%d", i);
+        add_due(long_name, leak, now);
+    }
+    struct dispatch_options opts;
+    dispatch_options_default(&opts);
+    opts.rate_per_hour = 1;
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, &opts, &dispatch, &fx.err), LF_OK);
+    log_set_level(LOG_LEVEL_ERROR);
+    size_t sent = 0, total = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        ck_assert_int_eq(dispatch_run_once(dispatch, now, &sent, &fx.err), LF_OK);
+        total += sent;
+    }
+    ck_assert_uint_eq(total, OWNERS + 2);
+
+    /* Every one of them is due again within the hour: every one is held back. */
+    exec_sql("UPDATE notifications SET send_due = ?3, send_kind = 'reminder'", "tti", NULL,
+            NULL, now + 10, 0);
+    total = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        ck_assert_int_eq(dispatch_run_once(dispatch, now + 10, &sent, &fx.err), LF_OK);
+        total += sent;
+    }
+    log_set_level(LOG_LEVEL_INFO);
+    ck_assert_uint_eq(total, 0);
+    struct dispatch_stats stats;
+    dispatch_get_stats(dispatch, &stats);
+    ck_assert_uint_eq(stats.limited, OWNERS + 2);
+    ck_assert_uint_eq(stats.skipped, 0);
+
+    /* An hour on, their windows are over. */
+    log_set_level(LOG_LEVEL_ERROR);
+    total = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        ck_assert_int_eq(dispatch_run_once(dispatch, now + 3600, &sent, &fx.err), LF_OK);
+        total += sent;
+    }
+    log_set_level(LOG_LEVEL_INFO);
+    ck_assert_uint_eq(total, OWNERS + 2);
+    dispatch_free(dispatch);
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
     Suite *suite = suite_create("detect");
@@ -771,6 +1085,15 @@ static Suite *detect_suite(void)
     tcase_add_test(queue, test_resolve_without_versions_waits_reopen_after);
     tcase_add_test(queue, test_resolve_in_version_reopens_in_next_version);
     suite_add_tcase(suite, queue);
+    TCase *isolation = tcase_create("isolation");
+    tcase_add_checked_fixture(isolation, setup, teardown);
+    tcase_set_timeout(isolation, 120);
+    tcase_add_test(isolation, test_failing_owner_does_not_block_the_others);
+    tcase_add_test(isolation, test_old_rows_with_invalid_bytes_are_delivered);
+    tcase_add_test(isolation, test_message_text_cut_on_a_character_boundary);
+    tcase_add_test(isolation, test_webhook_routes_are_http_only);
+    tcase_add_test(isolation, test_rate_limit_per_whole_owner_for_many_owners);
+    suite_add_tcase(suite, isolation);
     return suite;
 }
 

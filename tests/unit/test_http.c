@@ -23,6 +23,14 @@ static int echo(const struct request *req, struct response *resp, struct lf_erro
     return resp->json == NULL ? LF_ENOMEM : LF_OK;
 }
 
+/* The service the handler reads, to compare with the one the token was checked for. */
+static int echo_service(const struct request *req, struct response *resp, struct lf_error *err)
+{
+    (void)err;
+    resp->json = json_pack("{s:s?}", "service", request_query(req, "service"));
+    return resp->json == NULL ? LF_ENOMEM : LF_OK;
+}
+
 static int conflict(const struct request *req, struct response *resp, struct lf_error *err)
 {
     (void)req;
@@ -43,6 +51,7 @@ static const struct route table[] = {
     { "POST", "/body/:id", AUTH_NONE, 1024 * 1024, echo, "body" },
     { "POST", "/admin/:id", AUTH_ADMIN, 1024, echo, "admin" },
     { "GET", "/conflict", AUTH_NONE, 0, conflict, "conflict" },
+    { "POST", "/push", AUTH_INGEST, 1024, echo_service, "push" },
 };
 
 struct buffer {
@@ -75,7 +84,9 @@ static void start(void)
     ck_assert_int_eq(auth_add(auth, "agent", NULL, (const char *[]){ "shop" }, 1, false, &err),
                      LF_OK);
     struct http_options opts = { .listen = "127.0.0.1:0", .max_body_bytes = 4096 };
-    ck_assert_int_eq(http_open(&opts, table, 5, auth, NULL, NULL, &server, &err), LF_OK);
+    ck_assert_int_eq(http_open(&opts, table, sizeof(table) / sizeof(table[0]), auth, NULL, NULL,
+                               &server, &err),
+                     LF_OK);
     ck_assert_uint_gt(http_port(server), 0);
 }
 
@@ -103,7 +114,10 @@ static long request(const char *method, const char *path, const char *data, size
     headers.len = 0;
     headers.data[0] = '\0';
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     if (data != NULL) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, chunked ? -1L : (long)len);
@@ -181,6 +195,76 @@ START_TEST(test_auth_before_body)
 }
 END_TEST
 
+/* The token check and the handler read one parameter list: a second "service" hidden
+ * behind a %00 in its name, a repeated one, or a control byte are refused before either
+ * reads it (a token for shop once stored under "other"). */
+START_TEST(test_one_reader_of_parameters)
+{
+    static const char token[] = "Authorization: Bearer agent"; /* may push for shop */
+    start();
+    ck_assert_int_eq(request("POST", "/push?service=shop", "x", 1, false, token), 200);
+    ck_assert_str_eq(body.data, "{\"service\":\"shop\"}");
+    ck_assert_int_eq(request("POST", "/push?service=other", "x", 1, false, token), 403);
+    ck_assert_int_eq(request("POST", "/push?service%00=other&service=shop", "x", 1, false, token),
+                     400);
+    ck_assert_str_eq(body.data,
+                     "{\"error\":\"parameter name 'service\\\\x00' holds a control byte\"}");
+    ck_assert_int_eq(request("POST", "/push?service=shop&service%00=other", "x", 1, false, token),
+                     400);
+    ck_assert_int_eq(request("POST", "/push?service=shop&service=other", "x", 1, false, token),
+                     400);
+    ck_assert_str_eq(body.data, "{\"error\":\"parameter 'service' is given more than once\"}");
+    ck_assert_int_eq(request("POST", "/push?service=shop%00x", "x", 1, false, token), 400);
+    ck_assert_str_eq(body.data, "{\"error\":\"parameter 'service' holds a control byte\"}");
+    /* before the token: an unauthenticated caller gets the same 400 */
+    ck_assert_int_eq(request("POST", "/push?service=shop&service=shop", "x", 1, false, NULL), 400);
+    /* every route, not only the authenticated ones */
+    ck_assert_int_eq(request("GET", "/echo/1?x=a%0ab", NULL, 0, false, NULL), 400);
+    ck_assert_str_eq(body.data, "{\"error\":\"parameter 'x' holds a control byte\"}");
+    stop();
+}
+END_TEST
+
+START_TEST(test_admit)
+{
+    start();
+    const struct route *push = &table[5];
+    struct http_param bearer[] = { { STR_LIT("Authorization"), STR_LIT("Bearer agent") } };
+    struct http_param hidden[] = { { STR_LIT("service\0"), STR_LIT("other") },
+                                   { STR_LIT("service"), STR_LIT("shop") } };
+    struct request req = { .query = hidden, .n_query = 2, .headers = bearer, .n_headers = 1 };
+    struct lf_error err;
+    ck_assert_int_eq(http_admit(push, auth, &req, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "parameter name 'service\\x00' holds a control byte");
+    req.n_query = 0;
+    ck_assert_int_eq(http_admit(push, auth, &req, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "missing parameter 'service'");
+    req.query = &hidden[1];
+    req.n_query = 1;
+    ck_assert_int_eq(http_admit(push, auth, &req, &err), LF_OK);
+    struct http_param nul_token[] = { { STR_LIT("Authorization"), STR_LIT("Bearer agent\0x") } };
+    req.headers = nul_token;
+    ck_assert_int_eq(http_admit(push, auth, &req, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "header 'Authorization' holds a NUL byte");
+    stop();
+}
+END_TEST
+
+START_TEST(test_head)
+{
+    start();
+    ck_assert_int_eq(request("HEAD", "/echo/5?x=1", NULL, 0, false, NULL), 200);
+    ck_assert_uint_eq(body.len, 0);
+    ck_assert_ptr_nonnull(strstr(headers.data, "Content-Length: 26"));
+    ck_assert_ptr_nonnull(strstr(headers.data, "Content-Type: application/json"));
+    ck_assert_int_eq(request("HEAD", "/nope", NULL, 0, false, NULL), 404);
+    ck_assert_uint_eq(body.len, 0);
+    ck_assert_int_eq(request("DELETE", "/echo/1", NULL, 0, false, NULL), 405);
+    ck_assert_ptr_nonnull(strstr(headers.data, "Allow: GET, HEAD"));
+    stop();
+}
+END_TEST
+
 static void *slow_request(void *arg)
 {
     *(long *)arg = request("GET", "/slow/9", NULL, 0, false, NULL);
@@ -212,6 +296,9 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_routing);
     tcase_add_test(tc, test_bodies);
     tcase_add_test(tc, test_auth_before_body);
+    tcase_add_test(tc, test_one_reader_of_parameters);
+    tcase_add_test(tc, test_admit);
+    tcase_add_test(tc, test_head);
     tcase_add_test(tc, test_close_finishes_in_flight);
     suite_add_tcase(s, tc);
     return s;

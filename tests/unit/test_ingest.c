@@ -1,7 +1,9 @@
 /* test_ingest.c - unit tests of ingest on the real shop-n25 dumps (tests/fixtures):
  * every format through parse, classify, aggregate, attribute and the writer into the
  * store; exact inventory counts across two instances; series across several pushes;
- * idempotent retries; refused input; group commit of concurrent real ingests. */
+ * idempotent retries, and keys reused for another request refused (also concurrently);
+ * refused input; names that are not UTF-8 stored repaired in every format; group commit
+ * of concurrent real ingests. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+#include <zlib.h>
+
 #include "alloc.h"
 #include "attribute.h"
 #include "check_main.h"
@@ -17,6 +22,7 @@
 #include "ingest.h"
 #include "query.h"
 #include "store.h"
+#include "utf8.h"
 #include "writer.h"
 
 /* ---- fixture ---------------------------------------------------------------------------- */
@@ -241,9 +247,11 @@ START_TEST(test_series_across_pushes)
     struct lf_error err = { LF_OK, "" };
     ck_assert_int_eq(query_series(store, NULL, id, "shop", 1000, 2000, 60, &out, &err), LF_OK);
     json_t *series = json_object_get(out, "series");
-    ck_assert_uint_eq(json_array_size(series), 3);
-    const json_int_t expect[][2] = { { 1200, 25 }, { 1260, 50 }, { 1320, 25 } };
-    for (size_t i = 0; i < 3; i++) {
+    /* each instance's latest profile counts for the 300-s live window after it */
+    const json_int_t expect[][2] = { { 1200, 25 }, { 1260, 50 }, { 1320, 50 }, { 1380, 50 },
+                                     { 1440, 50 }, { 1500, 50 }, { 1560, 25 } };
+    ck_assert_uint_eq(json_array_size(series), 7);
+    for (size_t i = 0; i < 7; i++) {
         json_t *p = json_array_get(series, i);
         ck_assert_int_eq(json_integer_value(json_array_get(p, 0)), expect[i][0]);
         ck_assert_int_eq(json_integer_value(json_array_get(p, 1)), expect[i][1]);
@@ -280,12 +288,20 @@ START_TEST(test_idempotent_retries_count_once)
         ck_assert_int_eq(again.goroutines, 279);
         ck_assert_int_eq(again.locations, first.locations);
     }
-    /* a retry answers even when its body would no longer parse */
-    struct file garbage = { (char *)(uintptr_t) "not a profile", 13 };
-    struct ingest_result r = push("a", 1000, &garbage, "k-1");
-    ck_assert_int_eq(r.profile_id, first.profile_id);
-    json_t *out = NULL;
+    /* another body under the key is not a retry: refused before it is parsed */
+    struct ingest_request garbage = {
+        .service = STR_LIT("shop"),
+        .instance = STR_LIT("a"),
+        .ts = 1000,
+        .idempotency_key = STR_LIT("k-1"),
+        .body = "not a profile",
+        .body_len = 13,
+    };
+    struct ingest_result r;
     struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(ingest_profile(&ctx, &garbage, &r, &err), LF_EMISMATCH);
+    ck_assert_str_eq(err.msg, "Idempotency-Key reused with a different request");
+    json_t *out = NULL;
     ck_assert_int_eq(query_services(store, NULL, &out, &err), LF_OK);
     json_t *a = json_array_get(
             json_object_get(json_array_get(json_object_get(out, "services"), 0), "instances"), 0);
@@ -298,9 +314,104 @@ START_TEST(test_idempotent_retries_count_once)
 }
 END_TEST
 
+/* Each field of a push changes its fingerprint; identical pushes share it; bytes moved
+ * between neighbouring fields do not. */
+START_TEST(test_fingerprint_covers_every_field)
+{
+    struct ingest_request base = {
+        .service = STR_LIT("shop"),
+        .instance = STR_LIT("host-a"),
+        .ts = 1000,
+        .format = PARSE_FORMAT_AUTO,
+        .idempotency_key = STR_LIT("K"),
+        .version = STR_LIT("v1"),
+        .body = pprof.data,
+        .body_len = pprof.len,
+    };
+    enum { VARIANTS = 11 };
+    struct ingest_request v[VARIANTS];
+    for (int i = 0; i < VARIANTS; i++)
+        v[i] = base;
+    v[1].service = STR_LIT("shoP");
+    v[2].instance = STR_LIT("host-b");
+    v[3].ts = 0;
+    v[4].format = PARSE_FORMAT_PPROF;
+    v[5].version = STR_NULL;
+    v[6].body_len = pprof.len - 1;
+    v[7].body = debug2.data;
+    v[7].body_len = debug2.len;
+    v[8].instance = STR_LIT("host-av1"); /* "v1" moved from the version into the instance */
+    v[8].version = STR_NULL;
+    v[9].started = 900;
+    v[10].idempotency_key = STR_LIT("another key"); /* the key is not part of the request */
+    unsigned char fp[VARIANTS][INGEST_FINGERPRINT_LEN];
+    for (int i = 0; i < VARIANTS; i++)
+        ingest_fingerprint(&v[i], fp[i]);
+    for (int i = 0; i < VARIANTS - 1; i++)
+        for (int j = i + 1; j < VARIANTS - 1; j++)
+            ck_assert_msg(memcmp(fp[i], fp[j], INGEST_FINGERPRINT_LEN) != 0,
+                          "variants %d and %d share a fingerprint", i, j);
+    ck_assert_mem_eq(fp[10], fp[0], INGEST_FINGERPRINT_LEN);
+    /* a copy of the body elsewhere in memory is the same request */
+    char *copy = malloc(pprof.len);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, pprof.data, pprof.len);
+    struct ingest_request same = base;
+    same.body = copy;
+    unsigned char again[INGEST_FINGERPRINT_LEN];
+    ingest_fingerprint(&same, again);
+    ck_assert_mem_eq(again, fp[0], INGEST_FINGERPRINT_LEN);
+    free(copy);
+
+    /* what it costs: one BLAKE2b pass over the body */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    enum { ROUNDS = 2000 };
+    for (int i = 0; i < ROUNDS; i++)
+        ingest_fingerprint(&base, again);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 /
+                ROUNDS;
+    printf("fingerprint of the %zu-byte pprof fixture: %.2f us\n", pprof.len, us);
+}
+END_TEST
+
+/* The attack: profile A for host-a with key K, then profile B for host-b with K. B must
+ * be refused, not acknowledged with A's id while host-b gets nothing. */
+START_TEST(test_key_reused_for_another_profile_is_refused)
+{
+    struct ingest_result a = push("host-a", 1000, &pprof, "K");
+    ck_assert(!a.replayed);
+    struct ingest_request b = {
+        .service = STR_LIT("shop"),
+        .instance = STR_LIT("host-b"),
+        .ts = 1000,
+        .format = PARSE_FORMAT_AUTO,
+        .idempotency_key = STR_LIT("K"),
+        .body = debug2.data,
+        .body_len = debug2.len,
+    };
+    struct ingest_result r;
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(ingest_profile(&ctx, &b, &r, &err), LF_EMISMATCH);
+    ck_assert_str_eq(err.msg, STORE_KEY_REUSED);
+    ck_assert_int_eq(r.profile_id, 0);
+    struct ingest_result again = push("host-a", 1000, &pprof, "K");
+    ck_assert(again.replayed);
+    ck_assert_int_eq(again.profile_id, a.profile_id);
+    json_t *out = NULL;
+    ck_assert_int_eq(query_services(store, NULL, &out, &err), LF_OK);
+    json_t *instances =
+            json_object_get(json_array_get(json_object_get(out, "services"), 0), "instances");
+    ck_assert_uint_eq(json_array_size(instances), 1); /* no host-b */
+    json_decref(out);
+}
+END_TEST
+
 struct racer {
     struct ingest_result result;
     int rc;
+    int variant;
 };
 
 static void *push_same_key(void *arg)
@@ -358,6 +469,70 @@ static int push_err(const char *service, const char *instance, int64_t ts, const
     return ingest_profile(&ctx, &req, &out, err);
 }
 
+static void *push_variant(void *arg)
+{
+    struct racer *r = arg;
+    struct ingest_request req = {
+        .service = STR_LIT("shop"),
+        .instance = r->variant == 2 ? STR_LIT("q") : STR_LIT("p"),
+        .ts = r->variant == 3 ? 1060 : 1000,
+        .format = PARSE_FORMAT_AUTO,
+        .idempotency_key = STR_LIT("mixed"),
+        .body = r->variant == 1 ? debug2.data : pprof.data,
+        .body_len = r->variant == 1 ? debug2.len : pprof.len,
+    };
+    struct lf_error err;
+    r->rc = ingest_profile(&ctx, &req, &r->result, &err);
+    return NULL;
+}
+
+/* Twenty concurrent pushes under one key, four different requests among them: one is
+ * stored, the ones identical to it answer its id, every other one is refused. */
+START_TEST(test_concurrent_mixed_requests_one_key)
+{
+    enum { N = 20 };
+    pthread_t threads[N];
+    struct racer racers[N];
+    memset(racers, 0, sizeof(racers));
+    for (int i = 0; i < N; i++) {
+        racers[i].variant = i % 4;
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, push_variant, &racers[i]), 0);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(threads[i], NULL);
+    int stored = -1;
+    for (int i = 0; i < N; i++) {
+        if (racers[i].rc == LF_OK && !racers[i].result.replayed) {
+            ck_assert_int_eq(stored, -1);
+            stored = i;
+        }
+    }
+    ck_assert_int_ge(stored, 0);
+    int replays = 0, refused = 0;
+    for (int i = 0; i < N; i++) {
+        if (i == stored)
+            continue;
+        if (racers[i].variant == racers[stored].variant) {
+            ck_assert_int_eq(racers[i].rc, LF_OK);
+            ck_assert(racers[i].result.replayed);
+            ck_assert_int_eq(racers[i].result.profile_id, racers[stored].result.profile_id);
+            replays++;
+        } else {
+            ck_assert_int_eq(racers[i].rc, LF_EMISMATCH);
+            refused++;
+        }
+    }
+    ck_assert_int_eq(replays, 4);
+    ck_assert_int_eq(refused, 15);
+    struct writer_stats stats;
+    writer_get_stats(writer, &stats);
+    printf("20 pushes under one key: %llu decided by the writer, the rest before parsing\n",
+           (unsigned long long)stats.jobs);
+    struct ingest_result r = push("b", 1000, &pprof, NULL);
+    ck_assert_int_eq(r.profile_id, 2); /* no other profile was stored */
+}
+END_TEST
+
 START_TEST(test_refused_input)
 {
     struct lf_error err = { LF_OK, "" };
@@ -388,6 +563,179 @@ START_TEST(test_refused_input)
     ck_assert_uint_eq(json_array_size(list), 1);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "name")),
                      "caf\xc3\xa9");
+    json_decref(out);
+}
+END_TEST
+
+/* ---- names that are not UTF-8 ----------------------------------------------------------- */
+
+/* A copy of in with every `from` replaced by `to` (caller frees .data). */
+static struct file replaced(struct file in, const char *from, size_t from_len, const char *to,
+                            size_t to_len)
+{
+    struct file out = { malloc(in.len * 2 + 64), 0 };
+    ck_assert_ptr_nonnull(out.data);
+    size_t hits = 0;
+    for (size_t i = 0; i < in.len;) {
+        if (i + from_len <= in.len && memcmp(in.data + i, from, from_len) == 0) {
+            ck_assert_uint_le(out.len + to_len, in.len * 2 + 64);
+            memcpy(out.data + out.len, to, to_len);
+            out.len += to_len;
+            i += from_len;
+            hits++;
+        } else {
+            out.data[out.len++] = in.data[i++];
+        }
+    }
+    ck_assert_msg(hits > 0, "'%.*s' not found", (int)from_len, from);
+    return out;
+}
+
+#define REPLACED(in, from, to) replaced(in, from, sizeof(from) - 1, to, sizeof(to) - 1)
+
+static struct file gunzipped(struct file in)
+{
+    struct file out = { malloc(1 << 20), 0 };
+    ck_assert_ptr_nonnull(out.data);
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    ck_assert_int_eq(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+    z.next_in = (unsigned char *)in.data;
+    z.avail_in = (unsigned)in.len;
+    z.next_out = (unsigned char *)out.data;
+    z.avail_out = 1 << 20;
+    ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+    out.len = z.total_out;
+    inflateEnd(&z);
+    return out;
+}
+
+/* How many rows of sql hold a text column that is not valid UTF-8; *rows gets the rows. */
+static int invalid_rows(sqlite3 *db, const char *sql, int *rows)
+{
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    int invalid = 0;
+    *rows = 0;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        (*rows)++;
+        for (int i = 0; i < sqlite3_column_count(stmt); i++) {
+            const char *text = (const char *)sqlite3_column_text(stmt, i);
+            if (text != NULL && !utf8_valid(text, (size_t)sqlite3_column_bytes(stmt, i)))
+                invalid++;
+        }
+    }
+    sqlite3_finalize(stmt);
+    return invalid;
+}
+
+static int64_t count_rows(sqlite3 *db, const char *sql, const char *arg)
+{
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Each parser's path into the store: pprof, debug=1, debug=2, a panic and a SIGQUIT
+ * dump, with ill-formed bytes in function names, file paths, wait reasons and labels.
+ * Every text the store holds is valid UTF-8 and the names are there with U+FFFD. */
+START_TEST(test_invalid_utf8_stored_repaired)
+{
+    struct file raw = gunzipped(pprof);
+    struct file bodies[6];
+    /* pprof: a string of the string table, same length so the message stays whole */
+    bodies[0] = REPLACED(raw, "main.nilSend", "main.nil\xff" "end");
+    /* debug=1: a name with a 2-byte lead before ASCII, and a label becoming the version */
+    struct file d1 = REPLACED(debug1, "main.nilRecv", "main.nil\xc3" "ecv");
+    bodies[1] = REPLACED(d1, "\"tenant\":\"t1\"", "\"version\":\"v1.\xe6\x97\"");
+    free(d1.data);
+    /* debug=2: a surrogate in a name, an overlong form in a file, a bad wait reason */
+    struct file d2 = REPLACED(debug2, "main.forever", "main.for\xed\xa0\x80r");
+    struct file d2b = REPLACED(d2, "/srv/build/shop/internal/queue/queue.go",
+                               "/srv/build/shop/internal/qu\xc0\xafue/queue.go");
+    bodies[2] = REPLACED(d2b, "[chan send (nil chan)]", "[chan s\xf5nd (nil chan)]");
+    free(d2.data);
+    free(d2b.data);
+    /* a panic and a SIGQUIT dump: 4-byte sequences cut short */
+    struct file panic = read_fixture(LF_FIXTURE("leakgen-n1.panic-all.txt"));
+    bodies[3] = REPLACED(panic, "main.recvOn", "main.recv\xf0\x9f");
+    free(panic.data);
+    struct file sigquit = read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"));
+    bodies[4] = REPLACED(sigquit, "main.condForever", "main.cond\xf4\x90\x80\x80" "ever");
+    free(sigquit.data);
+    /* pprof again, gzipped as agents send it, with the original names */
+    bodies[5] = pprof;
+    const char *instances[] = { "pprof", "debug1", "debug2", "panic", "sigquit", "gzip" };
+    for (size_t i = 0; i < 6; i++)
+        push(instances[i], 1000, &bodies[i], NULL);
+    for (size_t i = 0; i < 5; i++)
+        free(bodies[i].data);
+    free(raw.data);
+
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    static const char *const tables[] = {
+        "SELECT op, function, file, repo_path, owner FROM locations",
+        "SELECT function, file FROM stacks",
+        "SELECT version FROM samples",
+        "SELECT name, owner FROM services",
+        "SELECT name FROM instances",
+        "SELECT format, idempotency_key FROM profiles",
+    };
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        int rows = 0;
+        ck_assert_msg(invalid_rows(db, tables[i], &rows) == 0, "%s", tables[i]);
+        ck_assert_msg(rows > 0, "%s: no rows", tables[i]);
+    }
+    static const char *const names[] = {
+        "main.nil" FFFD "end",          "main.nil" FFFD "ecv", "main.for" FFFD FFFD FFFD "r",
+        "main.recv" FFFD,               "main.cond" FFFD FFFD FFFD FFFD "ever",
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        ck_assert_msg(count_rows(db, "SELECT COUNT(*) FROM locations WHERE function = ?1",
+                                 names[i]) == 1,
+                      "location '%s'", names[i]);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM locations WHERE file = ?1",
+                                "/srv/build/shop/internal/qu" FFFD FFFD "ue/queue.go"),
+                     1);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM locations WHERE repo_path = ?1",
+                                "internal/qu" FFFD FFFD "ue/queue.go"),
+                     1);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM locations WHERE op = ?1",
+                                "chan s" FFFD "nd (nil chan)"),
+                     1);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM samples WHERE version = ?1",
+                                "v1." FFFD),
+                     1);
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM stacks WHERE function = ?1",
+                                "main.nil" FFFD "ecv"),
+                     1);
+    sqlite3_close(db);
+}
+END_TEST
+
+/* Two names that differ only in their ill-formed bytes repair to one text: one location
+ * of one push, counted once each, not two rows with the same key. */
+START_TEST(test_names_repairing_alike_are_one_location)
+{
+    static const char dump[] = "goroutine 1 [chan send]:\nmain.a\xff()\n\t/srv/build/shop/a.go:1 +0x1\n\n"
+                               "goroutine 2 [chan send]:\nmain.a\xfe()\n\t/srv/build/shop/a.go:1 +0x1\n\n"
+                               "goroutine 3 [chan send]:\nmain.a\xef\xbf\xbd()\n\t/srv/build/shop/a.go:1 "
+                               "+0x1\n\n";
+    struct file body = { (char *)(uintptr_t)dump, sizeof(dump) - 1 };
+    struct ingest_result r = push("a", 1000, &body, NULL);
+    ck_assert_int_eq(r.goroutines, 3);
+    ck_assert_int_eq(r.locations, 1);
+    json_t *out = leaks(1, true);
+    json_t *row = find_row(out, "main.a" FFFD, 1);
+    ck_assert_ptr_nonnull(row);
+    ck_assert_int_eq(json_integer_value(json_object_get(row, "count")), 3);
     json_decref(out);
 }
 END_TEST
@@ -490,6 +838,38 @@ START_TEST(test_group_commit_real_ingests)
 }
 END_TEST
 
+/* The stored representative stack of a debug=2 site ends with its "created by" frame,
+ * where detection looks for the code that started a goroutine stuck in a library. */
+START_TEST(test_created_by_frame_stored)
+{
+    const char *dump = "goroutine 7 [chan send]:\n"
+                       "github.com/segmentio/kafka-go.(*Writer).send(...)\n"
+                       "\t/go/pkg/mod/kafka-go/writer.go:90 +0x1f\n"
+                       "created by github.com/acme/shop/events.Start in goroutine 1\n"
+                       "\t/srv/build/shop/events/start.go:31 +0x99\n";
+    struct lf_error err = { 0 };
+    ck_assert_msg(push_err("shop", "a", 0, dump, strlen(dump), &err) == LF_OK, "%s", err.msg);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db,
+                             "SELECT s.function, s.file, s.line FROM stacks s JOIN locations l"
+                             " ON l.id = s.location_id WHERE l.function = ?1"
+                             " ORDER BY s.depth DESC LIMIT 1",
+                             -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, "github.com/segmentio/kafka-go.(*Writer).send", -1, SQLITE_STATIC);
+    ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0),
+                     "github.com/acme/shop/events.Start");
+    ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 1),
+                     "/srv/build/shop/events/start.go");
+    ck_assert_int_eq(sqlite3_column_int64(stmt, 2), 31);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+END_TEST
+
 static Suite *ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -501,9 +881,15 @@ static Suite *ingest_suite(void)
     tcase_add_test(tc, test_series_across_pushes);
     tcase_add_test(tc, test_idempotent_retries_count_once);
     tcase_add_test(tc, test_idempotent_concurrent_retries);
+    tcase_add_test(tc, test_fingerprint_covers_every_field);
+    tcase_add_test(tc, test_key_reused_for_another_profile_is_refused);
+    tcase_add_test(tc, test_concurrent_mixed_requests_one_key);
     tcase_add_test(tc, test_refused_input);
+    tcase_add_test(tc, test_invalid_utf8_stored_repaired);
+    tcase_add_test(tc, test_names_repairing_alike_are_one_location);
     tcase_add_test(tc, test_allocation_failures_are_clean);
     tcase_add_test(tc, test_group_commit_real_ingests);
+    tcase_add_test(tc, test_created_by_frame_stored);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,7 @@
 /* test_linereader.c - unit tests of the chunk-fed line splitter: every split point gives
  * the same lines and numbers, "\r\n" and a missing last "\n" are handled, the cap fails
- * early and names the line, a callback error stops the feed, allocation failure is clean. */
+ * early and names the line, a callback error stops the feed, allocation failure is clean;
+ * an embedded text loses its indentation and keeps the whole input's line numbers. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,10 +89,10 @@ START_TEST(test_cap)
         ck_assert_str_eq(lines.text, "1:12345|2:123456|");
         lines.len = 0;
         lines.text[0] = '\0';
-        ck_assert_int_eq(split("ok\n1234567\nnext\n", cut, 6, &lines, &err), LF_ETOOBIG);
+        ck_assert_int_eq(split("ok\n1234567\nnext\n", cut, 6, &lines, &err), LF_EINVAL);
         ck_assert_str_eq(err.msg, "line 2: longer than 6 bytes");
         ck_assert_str_eq(lines.text, "1:ok|");
-        ck_assert_int_eq(split("ok\n1234567", cut, 6, &lines, &err), LF_ETOOBIG);
+        ck_assert_int_eq(split("ok\n1234567", cut, 6, &lines, &err), LF_EINVAL);
         ck_assert_str_eq(err.msg, "line 2: longer than 6 bytes");
     }
     /* the cap is enforced while the line is still growing, before its end is seen */
@@ -103,9 +104,44 @@ START_TEST(test_cap)
     memset(chunk, 'x', sizeof(chunk));
     ck_assert_int_eq(linereader_feed(&reader, chunk, sizeof(chunk), on_line, &lines, &err), LF_OK);
     ck_assert_int_eq(linereader_feed(&reader, chunk, sizeof(chunk), on_line, &lines, &err),
-                     LF_ETOOBIG);
+                     LF_EINVAL);
     ck_assert_str_eq(err.msg, "line 1: longer than 16 bytes");
     ck_assert_uint_le(reader.carry_cap, 17);
+    linereader_release(&reader);
+}
+END_TEST
+
+START_TEST(test_embedded_text)
+{
+    /* after 7 lines of other output, every line indented by two spaces: the indentation
+     * goes, lines without it (blank, or output after the text) come as empty lines, and
+     * the numbers count from the start of the whole input */
+    const char *text = "  goroutine 1 [running]:\r\n  main.main()\n  \t/a.go:1\n\n \n  \n"
+                       "--- FAIL: TestX\n  last";
+    const char *want = "8:goroutine 1 [running]:|9:main.main()|10:\t/a.go:1|11:|12:|13:|14:|"
+                       "15:last|";
+    for (size_t cut = 0; cut <= strlen(text); cut++) {
+        struct linereader reader;
+        linereader_init(&reader, 0);
+        ck_assert(linereader_embed(&reader, 7, "  ", 2));
+        struct lines lines = { .len = 0 };
+        struct lf_error err = { 0 };
+        ck_assert_int_eq(linereader_feed(&reader, text, cut, on_line, &lines, &err), LF_OK);
+        ck_assert_int_eq(linereader_feed(&reader, text + cut, strlen(text) - cut, on_line, &lines,
+                                         &err),
+                         LF_OK);
+        ck_assert_int_eq(linereader_finish(&reader, on_line, &lines, &err), LF_OK);
+        ck_assert_str_eq(lines.text, want);
+        ck_assert_int_eq(linereader_line_no(&reader), 15);
+        linereader_release(&reader);
+    }
+    struct linereader reader;
+    linereader_init(&reader, 0);
+    char long_indent[LINEREADER_MAX_INDENT + 1];
+    memset(long_indent, ' ', sizeof(long_indent));
+    ck_assert(!linereader_embed(&reader, 0, long_indent, sizeof(long_indent)));
+    ck_assert(!linereader_embed(&reader, -1, "", 0));
+    ck_assert(linereader_embed(&reader, 0, long_indent, LINEREADER_MAX_INDENT));
     linereader_release(&reader);
 }
 END_TEST
@@ -146,6 +182,7 @@ static Suite *linereader_suite(void)
     tcase_add_test(tc, test_every_split_point);
     tcase_add_test(tc, test_byte_by_byte);
     tcase_add_test(tc, test_cap);
+    tcase_add_test(tc, test_embedded_text);
     tcase_add_test(tc, test_callback_error_and_oom);
     suite_add_tcase(s, tc);
     return s;

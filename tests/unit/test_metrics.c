@@ -35,6 +35,7 @@ START_TEST(test_render)
     metrics_count_push(m, 201);
     metrics_count_push(m, 200);
     metrics_count_push(m, 413);
+    metrics_count_push(m, 422);
     metrics_count_push(m, 503);
     metrics_add_bytes(m, 2636);
     metrics_add_bytes(m, 100);
@@ -56,6 +57,7 @@ START_TEST(test_render)
         "leakfleet_pushes_total{result=\"stored\"} 2",
         "leakfleet_pushes_total{result=\"duplicate\"} 1",
         "leakfleet_pushes_total{result=\"too_big\"} 1",
+        "leakfleet_pushes_total{result=\"key_reused\"} 1",
         "leakfleet_pushes_total{result=\"error\"} 1",
         "leakfleet_pushes_total{result=\"invalid\"} 0",
         "leakfleet_received_bytes_total 2736",

@@ -1,5 +1,6 @@
 /* test_parse.c - unit tests of the parse front door: format names, the sniff, gzip
- * detection, every fixture in every chunking, empty and broken input, the decoded-size
+ * detection, every fixture in every chunking, dumps inside other output (after long log
+ * lines, indented by a test runner), empty and broken input, the decoded-size
  * cap (a gzip bomb included), sink errors, allocation failures, and that text streams
  * without allocating per goroutine. */
 #include <limits.h>
@@ -124,6 +125,9 @@ START_TEST(test_sniff_text)
     ck_assert_int_eq(SNIFF("goroutines are great\n"), PARSE_FORMAT_AUTO);
     ck_assert_int_eq(SNIFF("SIG: x\n"), PARSE_FORMAT_AUTO);
     ck_assert_int_eq(SNIFF("   \n\t\n"), PARSE_FORMAT_AUTO);
+    ck_assert_int_eq(SNIFF("=== RUN   TestX\n  goroutine 7 [running]:\n"), PARSE_FORMAT_DEBUG2);
+    ck_assert_int_eq(SNIFF("\tgoroutine profile: total 3\n"), PARSE_FORMAT_DEBUG1);
+    ck_assert_int_eq(SNIFF("  panic: boom\n"), PARSE_FORMAT_AUTO); /* only the header counts */
     ck_assert_int_eq(parse_sniff(NULL, 0), PARSE_FORMAT_AUTO);
 }
 END_TEST
@@ -316,17 +320,20 @@ START_TEST(test_empty_and_unrecognized)
     ck_assert_str_eq(err.msg, "unrecognized profile format: no pprof message, goroutine profile "
                               "header or goroutine dump in the first 35 bytes");
 
-    /* 70 KB of log lines: the sniff gives up at 64 KiB, before the end of the input */
-    size_t big = 70000;
+    /* 70 KB of log lines: scanned to the end; 17 MiB: the scan gives up at 16 MiB */
+    size_t big = (size_t)17 << 20;
     char *logs = lf_malloc(big);
     ck_assert_ptr_nonnull(logs);
     for (size_t i = 0; i < big; i++)
         logs[i] = i % 50 == 49 ? '\n' : 'a';
     memset(&t, 0, sizeof(t));
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, logs, big, NULL, tally_sink, &t, &info,
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, logs, 70000, NULL, tally_sink, &t, &info,
                              &err),
             LF_EINVAL);
-    ck_assert_msg(strstr(err.msg, "first 65536 bytes") != NULL, "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "first 70000 bytes") != NULL, "%s", err.msg);
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, logs, big, 65536, NULL, &t, &info, &err),
+            LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "first 16777216 bytes") != NULL, "%s", err.msg);
     lf_free(logs);
 
     /* random bytes: a clean error, never a crash */
@@ -345,6 +352,144 @@ START_TEST(test_empty_and_unrecognized)
                 &err);
         ck_assert_msg(rc == LF_EINVAL, "round %d: %d %s", round, rc, err.msg);
     }
+}
+END_TEST
+
+/* Returns a new buffer: before, then every line of (text, len) with indent in front of it
+ * (blank lines left empty), then after. */
+static char *embed(const char *before, const char *text, size_t len, const char *indent,
+        const char *after, size_t *out_len)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    size_t cap = strlen(before) + len + lines * strlen(indent) + strlen(after) + 1;
+    char *buf = lf_malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    size_t at = 0;
+    memcpy(buf, before, strlen(before));
+    at += strlen(before);
+    bool line_start = true;
+    for (size_t i = 0; i < len; i++) {
+        if (line_start && text[i] != '\n') {
+            memcpy(buf + at, indent, strlen(indent));
+            at += strlen(indent);
+        }
+        buf[at++] = text[i];
+        line_start = text[i] == '\n';
+    }
+    memcpy(buf + at, after, strlen(after));
+    at += strlen(after);
+    ck_assert_uint_le(at, cap);
+    *out_len = at;
+    return buf;
+}
+
+/* A dump inside other output: after log lines, after one line longer than the head and the
+ * text parsers' line cap, and inside a test runner's report with every line indented by two
+ * spaces (GoConvey) or a tab; the same stacks as the bare dump, in every chunking. */
+START_TEST(test_embedded_dumps)
+{
+    static const struct {
+        const char *path;
+        enum parse_format format;
+        int64_t goroutines;
+        int64_t stacks;
+    } dumps[] = {
+        { LF_FIXTURE("shop-n25.debug2.txt"), PARSE_FORMAT_DEBUG2, 279, 279 },
+        { LF_FIXTURE("shop-n25.debug1.txt"), PARSE_FORMAT_DEBUG1, 279, 15 },
+        { LF_FIXTURE("leakgen-n1.panic-all.txt"), PARSE_FORMAT_DEBUG2, 13, 13 },
+    };
+    size_t junk_len = (size_t)2 << 20; /* one log line of 2 MiB */
+    char *junk = lf_malloc(junk_len + 2);
+    ck_assert_ptr_nonnull(junk);
+    memset(junk, 'x', junk_len);
+    memcpy(junk, "{\"level\":\"info\",\"msg\":\"", 23);
+    memcpy(junk + junk_len - 2, "\"}", 2);
+    junk[junk_len] = '\n';
+    junk[junk_len + 1] = '\0';
+    const char *runner = "=== RUN   TestShop\n\n  Shop ✘\n\nFailures:\n\n"
+                         "  * /src/shop/shop_test.go \n  Line 21: - boom\n";
+    const char *runner_end = "\n1 total assertion\n\n--- FAIL: TestShop (0.00s)\nFAIL\n";
+    static const size_t chunks[] = { 1, 7, 4095, 4096, 65536, (size_t)8 << 20 };
+    for (size_t d = 0; d < sizeof(dumps) / sizeof(dumps[0]); d++) {
+        size_t len = 0;
+        char *text = read_file(dumps[d].path, &len);
+        struct {
+            const char *before, *indent, *after;
+        } wraps[] = {
+            { "2026/11/25 10:00:00 starting\n2026/11/25 10:00:01 oops\n", "", "" },
+            { junk, "", "" },
+            { runner, "  ", runner_end },
+            { runner, "\t", runner_end },
+            { junk, "        ", "exit status 2\n" },
+        };
+        for (size_t w = 0; w < sizeof(wraps) / sizeof(wraps[0]); w++) {
+            size_t wrapped_len = 0;
+            char *wrapped = embed(wraps[w].before, text, len, wraps[w].indent, wraps[w].after,
+                    &wrapped_len);
+            for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+                if (chunks[c] < 4096 && wraps[w].before == junk)
+                    continue; /* the 2 MiB line byte by byte adds nothing but time */
+                struct tally t = { 0 };
+                struct parse_info info;
+                struct lf_error err = { 0 };
+                int rc = parse_chunked(PARSE_FORMAT_AUTO, wrapped, wrapped_len, chunks[c], NULL,
+                        &t, &info, &err);
+                ck_assert_msg(rc == LF_OK, "%s wrap %zu chunk %zu: %s", dumps[d].path, w,
+                        chunks[c], err.msg);
+                ck_assert_int_eq(info.format, dumps[d].format);
+                ck_assert_msg(info.goroutines == dumps[d].goroutines,
+                        "%s wrap %zu chunk %zu: %lld goroutines", dumps[d].path, w, chunks[c],
+                        (long long)info.goroutines);
+                ck_assert_int_eq(t.stacks, dumps[d].stacks);
+                ck_assert(!info.truncated);
+            }
+            lf_free(wrapped);
+        }
+        lf_free(text);
+    }
+    lf_free(junk);
+
+    /* errors name the line in the whole input, indentation and all */
+    struct tally t = { 0 };
+    struct parse_info info;
+    struct lf_error err = { 0 };
+    const char *bad = "log line\nlog line\n  goroutine 1 [running]:\n  main.f()\n  main.g()\n"
+                      "  \t/a.go:1\n";
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, bad, strlen(bad), NULL, tally_sink, &t,
+                             &info, &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "debug=2: line 5: expected '\\tFILE:LINE' after the function on "
+                              "line 4");
+    /* a debug=1 profile after log lines */
+    const char *debug1 = "starting\ngoroutine profile: total 3\n3 @ 0x43b256 0x46b2a1\n"
+                         "#\t0x6744c4\tmain.nilSend+0x24\t/srv/build/shop/main.go:23\n";
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, debug1, strlen(debug1), NULL, tally_sink,
+                             &t, &info, &err),
+            LF_OK);
+    ck_assert_int_eq(info.goroutines, 3);
+    /* indented text that holds no dump is still unrecognized */
+    const char *none = "  hello\n\tworld\n  goroutines are great\n";
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, none, strlen(none), NULL, tally_sink, &t,
+                             &info, &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "unrecognized profile format: no pprof message, goroutine profile "
+                              "header or goroutine dump in the first 38 bytes");
+    /* a dump that starts just before 16 MiB is found */
+    size_t far = ((size_t)16 << 20) / 100 * 100 - 100; /* whole lines of 100 bytes */
+    const char *dump = "goroutine 1 [running]:\nmain.main()\n\t/a.go:1\n";
+    char *late = lf_malloc(far + strlen(dump));
+    ck_assert_ptr_nonnull(late);
+    for (size_t i = 0; i < far; i++)
+        late[i] = i % 100 == 99 ? '\n' : 'x';
+    memcpy(late + far, dump, strlen(dump));
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, late, far + strlen(dump), 65536, NULL, &t,
+                             &info, &err),
+            LF_OK);
+    ck_assert_int_eq(t.goroutines, 1);
+    lf_free(late);
 }
 END_TEST
 
@@ -605,6 +750,7 @@ static Suite *parse_suite(void)
     tcase_add_test(parse, test_every_fixture_every_chunking);
     tcase_add_test(parse, test_gzipped_text_and_members);
     tcase_add_test(parse, test_empty_and_unrecognized);
+    tcase_add_test(parse, test_embedded_dumps);
     tcase_add_test(parse, test_leak_profiles);
     tcase_add_test(parse, test_explicit_format_mismatch);
     tcase_add_test(parse, test_caps_and_gzip_bomb);

@@ -346,10 +346,10 @@ START_TEST(test_limits)
 
     struct parse_limits labels = { .max_labels = 1 };
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n# labels: {\"a\":\"1\", \"b\":\"2\"}\n",
-                &labels, LF_ETOOBIG, "line 3: more than 1 labels");
+                &labels, LF_EINVAL, "line 3: more than 1 labels");
     struct parse_limits lines = { .max_line_bytes = 30 };
     parse_fails("goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a/long/path/f.go:1\n",
-                &lines, LF_ETOOBIG, "line 3: longer than 30 bytes");
+                &lines, LF_EINVAL, "line 3: longer than 30 bytes");
 }
 END_TEST
 
@@ -372,7 +372,7 @@ START_TEST(test_record_text_cap)
     struct parse_limits limits = { .max_frames = 2000 };
     struct collected c = { 0 };
     struct lf_error err = { 0 };
-    ck_assert_int_eq(parse(text, at, RANDOM, 5, &limits, &c, NULL, &err), LF_ETOOBIG);
+    ck_assert_int_eq(parse(text, at, RANDOM, 5, &limits, &c, NULL, &err), LF_EINVAL);
     ck_assert_str_eq(err.msg, "line 1051: record text over 10485760 bytes");
     collected_free(&c);
     /* and NULL limits take the defaults: 1024 frames kept, the rest dropped */

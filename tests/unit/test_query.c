@@ -1,13 +1,18 @@
 /* test_query.c - unit tests of query over hand-built profiles with known counts: the
  * inventory summed over the latest profile of each live instance, the threshold judge,
- * the filters, the live window, one location's detail, series buckets, services. */
+ * the filters, the live window, one location's detail, series buckets (each instance's
+ * latest count within the live window at a bucket's end), services; and a fleet of two
+ * and of 50 instances pushing with jitter: a flat line ending on the inventory's count. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "check_main.h"
 #include "query.h"
 #include "store.h"
@@ -338,11 +343,12 @@ START_TEST(test_location_detail)
 }
 END_TEST
 
-static json_t *series(json_int_t id, const char *service, int64_t from, int64_t to, int64_t step)
+static json_t *series(const struct query_options *opts, json_int_t id, const char *service,
+                      int64_t from, int64_t to, int64_t step)
 {
     json_t *out = NULL;
     struct lf_error err = { LF_OK, "" };
-    int rc = query_series(store, NULL, id, service, from, to, step, &out, &err);
+    int rc = query_series(store, opts, id, service, from, to, step, &out, &err);
     ck_assert_msg(rc == LF_OK, "query_series: %s", err.msg);
     return out;
 }
@@ -361,34 +367,58 @@ static void assert_points(json_t *out, const json_int_t (*points)[2], size_t n)
 START_TEST(test_series_buckets)
 {
     json_int_t id = location_a();
-    /* bucket 1000: i1's latest there is ts 1200 (999), i2 30; bucket 2000: i1 80 */
-    json_t *out = series(id, "checkout", 1, 3000, 1000);
-    const json_int_t checkout[][2] = { { 1000, 1029 }, { 2000, 80 } };
-    assert_points(out, checkout, 2);
+    /* a bucket's point is the sum, over instances, of each one's latest count at or before
+     * the bucket's end, if within the live window (1000 s here) of it */
+    struct query_options opts;
+    query_options_default(&opts);
+    opts.live_window = 1000;
+    /* end 999: nothing yet; 1999: i1 at 1200 (999) + i2 at 1500 (30); 2999: i1 at 2000
+     * (80), i2 too old; the last bucket ends at to, 3000 */
+    json_t *out = series(&opts, id, "checkout", 1, 3000, 1000);
+    const json_int_t checkout[][2] = { { 1000, 1029 }, { 2000, 80 }, { 3000, 80 } };
+    assert_points(out, checkout, 3);
     ck_assert_int_eq(row_int(out, "step"), 1000);
     json_decref(out);
-    /* every service: search's 150 at 2500 joins bucket 2000 */
-    out = series(id, NULL, 1, 3000, 1000);
-    const json_int_t all[][2] = { { 1000, 1029 }, { 2000, 230 } };
-    assert_points(out, all, 2);
+    /* every service: search's 150 at 2500 counts from then on */
+    out = series(&opts, id, NULL, 1, 3000, 1000);
+    const json_int_t all[][2] = { { 1000, 1029 }, { 2000, 230 }, { 3000, 230 } };
+    assert_points(out, all, 3);
     json_decref(out);
-    /* one point per push with a fine step; i1 at 1000 sees A=60 */
-    out = series(id, "checkout", 1, 3000, 100);
-    const json_int_t fine[][2] = { { 1000, 60 }, { 1200, 999 }, { 1500, 30 }, { 2000, 80 } };
-    assert_points(out, fine, 4);
+    /* a fine step: each instance counts in every bucket while it is live, not only in
+     * those its pushes fell in */
+    out = series(&opts, id, "checkout", 1, 3000, 100);
+    const json_int_t fine[][2] = {
+        { 1000, 60 },   { 1100, 60 },   { 1200, 999 }, { 1300, 999 }, { 1400, 999 },
+        { 1500, 1029 }, { 1600, 1029 }, { 1700, 1029 }, { 1800, 1029 }, { 1900, 1029 },
+        { 2000, 110 },  { 2100, 110 },  { 2200, 110 }, { 2300, 110 }, { 2400, 110 },
+        { 2500, 80 },   { 2600, 80 },   { 2700, 80 },  { 2800, 80 },  { 2900, 80 },
+        { 3000, 80 },
+    };
+    assert_points(out, fine, sizeof(fine) / sizeof(fine[0]));
     json_decref(out);
-    /* the location missing from a profile counts 0 there: D only at ts 2000 of i1 */
+    /* the location missing from a live instance's latest profile counts 0 there: D only at
+     * ts 2000 of i1 */
     json_t *list = leaks(NULL, "checkout", NULL, true);
     json_int_t d = row_int(json_array_get(list, 1), "location_id");
     json_decref(list);
-    out = series(d, "checkout", 1, 3000, 100);
-    const json_int_t dpoints[][2] = { { 1000, 0 }, { 1200, 0 }, { 1500, 0 }, { 2000, 7 } };
-    assert_points(out, dpoints, 4);
+    out = series(&opts, d, "checkout", 1, 3000, 1000);
+    const json_int_t dpoints[][2] = { { 1000, 0 }, { 2000, 7 }, { 3000, 7 } };
+    assert_points(out, dpoints, 3);
     json_decref(out);
-    /* from/to bound the profiles */
-    out = series(id, "checkout", 1100, 1600, 100);
-    const json_int_t window[][2] = { { 1200, 999 }, { 1500, 30 } };
-    assert_points(out, window, 2);
+    /* from and to bound the buckets; the first one sees the samples before from */
+    out = series(&opts, id, "checkout", 1100, 1600, 100);
+    const json_int_t window[][2] = { { 1100, 60 },  { 1200, 999 },  { 1300, 999 },
+                                     { 1400, 999 }, { 1500, 1029 }, { 1600, 1029 } };
+    assert_points(out, window, 6);
+    json_decref(out);
+    /* the default window of 300 s: each push counts for 5 minutes; no point where nothing
+     * is live (1800-1999, after 2299) */
+    out = series(NULL, id, "checkout", 1, 3000, 100);
+    const json_int_t short_window[][2] = {
+        { 1000, 60 }, { 1100, 60 }, { 1200, 999 }, { 1300, 999 }, { 1400, 999 }, { 1500, 30 },
+        { 1600, 30 }, { 1700, 30 }, { 2000, 80 },  { 2100, 80 },  { 2200, 80 },
+    };
+    assert_points(out, short_window, sizeof(short_window) / sizeof(short_window[0]));
     json_decref(out);
 
     struct lf_error err = { LF_OK, "" };
@@ -424,6 +454,209 @@ START_TEST(test_services)
 }
 END_TEST
 
+/* ---- the fleet's series against the inventory ---------------------------------------------- */
+
+static void setup_empty(void)
+{
+    static int serial;
+    snprintf(dir, sizeof(dir), "/tmp/lf_query_fleet_%d_%d", (int)getpid(), serial++);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof(path), "%s/leakfleet.db", dir);
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_int_eq(store_open(path, NULL, &store, &err), LF_OK);
+    ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
+}
+
+struct fleet_push {
+    char instance[16];
+    int64_t ts;
+    struct store_site site;
+};
+
+static int fleet_job_run(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    const struct fleet_push *pushes = ((const struct fleet_push **)ctx)[0];
+    size_t n = (size_t)((const struct fleet_push **)ctx)[1];
+    for (size_t i = 0; i < n; i++) {
+        struct store_profile profile = {
+            .service = STR_LIT("checkout"),
+            .instance = str_from_cstr(pushes[i].instance),
+            .ts = pushes[i].ts,
+            .received = (int64_t)time(NULL),
+            .format = STR_LIT("pprof"),
+            .goroutines = pushes[i].site.count,
+            .sites = &pushes[i].site,
+            .n_sites = 1,
+        };
+        struct store_put_result result;
+        int rc = store_put_profile(conn, &profile, &result, err);
+        if (rc != LF_OK)
+            return rc;
+    }
+    return LF_OK;
+}
+
+/* Stores the pushes of n_instances instances ("i0", "i1", ...) holding count(i) goroutines
+ * at site A: one every 60 s from start to now, each moved by up to jitter seconds either
+ * way (never past now), in time order as a fleet sends them. */
+static void push_fleet(int n_instances, int64_t start, int64_t now, int64_t jitter,
+                       int64_t (*count)(int))
+{
+    size_t cap = (size_t)n_instances * (size_t)((now - start) / 60 + 1), n = 0;
+    struct fleet_push *pushes = calloc(cap, sizeof(*pushes));
+    ck_assert_ptr_nonnull(pushes);
+    uint32_t x = 12345;
+    for (int64_t t = start; t <= now; t += 60) {
+        for (int i = 0; i < n_instances; i++) {
+            x = x * 1103515245u + 12345u;
+            int64_t shift = (int64_t)((x >> 8) % (uint32_t)(2 * jitter + 1)) - jitter;
+            int64_t ts = t + shift;
+            struct fleet_push *p = &pushes[n++];
+            snprintf(p->instance, sizeof(p->instance), "i%d", i);
+            p->ts = ts < now ? ts : now;
+            p->site = site('A', count(i));
+        }
+    }
+    const void *ctx[2] = { pushes, (const void *)(uintptr_t)n };
+    struct lf_error err = { LF_OK, "" };
+    ck_assert_msg(writer_run(writer, fleet_job_run, ctx, &err) == LF_OK, "%s", err.msg);
+    free(pushes);
+}
+
+/* The inventory's count of site A in checkout at now. */
+static json_int_t inventory_count(int64_t now)
+{
+    struct query_options opts;
+    query_options_default(&opts);
+    opts.now = now;
+    json_t *list = leaks(&opts, "checkout", NULL, true);
+    ck_assert_uint_eq(json_array_size(list), 1);
+    json_int_t count = row_int(json_array_get(list, 0), "count");
+    json_decref(list);
+    return count;
+}
+
+/* The points of site A's series over [from, now] in steps of step; checks that the last
+ * point is the bucket of now and returns the number of points. */
+static size_t fleet_series(int64_t from, int64_t now, int64_t step, json_int_t *values,
+                           size_t max)
+{
+    struct query_options opts;
+    query_options_default(&opts);
+    opts.now = now;
+    json_t *list = leaks(&opts, "checkout", NULL, true);
+    json_int_t id = row_int(json_array_get(list, 0), "location_id");
+    json_decref(list);
+    json_t *out = series(&opts, id, "checkout", from, 0, step);
+    json_t *points = json_object_get(out, "series");
+    size_t n = json_array_size(points);
+    ck_assert_uint_le(n, max);
+    for (size_t i = 0; i < n; i++)
+        values[i] = json_integer_value(json_array_get(json_array_get(points, i), 1));
+    ck_assert_int_eq(json_integer_value(json_array_get(json_array_get(points, n - 1), 0)),
+                     now / step * step);
+    json_decref(out);
+    return n;
+}
+
+static int64_t ten_thousand(int i)
+{
+    (void)i;
+    return 10000;
+}
+
+static int64_t hundred_and_index(int i)
+{
+    return 100 + i;
+}
+
+START_TEST(test_series_two_instances_end_on_the_inventory)
+{
+    /* a at 10,000 now, b at 10,000 a minute ago: both are live, the inventory says 20,000
+     * and so does the series' last point (not a's 10,000 alone in the last bucket) */
+    int64_t now = (int64_t)time(NULL);
+    struct store_site ten = site('A', 10000);
+    push("checkout", "b", now - 60, &ten, 1);
+    push("checkout", "a", now, &ten, 1);
+    ck_assert_int_eq(inventory_count(now), 20000);
+    json_int_t values[64];
+    size_t n = fleet_series(now - 600, now, 60, values, 64);
+    ck_assert_int_eq(values[n - 1], 20000);
+    ck_assert_int_eq(values[n - 2], 10000); /* only b had pushed then */
+}
+END_TEST
+
+START_TEST(test_series_jittered_pair_draws_a_flat_line)
+{
+    /* the same two pushing every minute for an hour, each push up to 25 s early or late:
+     * nothing changes, so every one-minute point is 20,000 */
+    int64_t now = (int64_t)time(NULL);
+    push_fleet(2, now - 3600, now, 25, ten_thousand);
+    ck_assert_int_eq(inventory_count(now), 20000);
+    json_int_t values[64];
+    size_t n = fleet_series(now - 3000, now, 60, values, 64);
+    ck_assert_uint_ge(n, 50);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(values[i] == 20000, "point %zu of %zu: %lld", i, n, (long long)values[i]);
+}
+END_TEST
+
+START_TEST(test_series_fifty_jittered_instances_draw_a_flat_line)
+{
+    /* 50 instances of 100..149 goroutines, pushing every minute up to 25 s early or late:
+     * the fleet holds 6,225 all along, one-minute and five-minute points alike, and the
+     * last point is the inventory's count */
+    int64_t now = (int64_t)time(NULL);
+    push_fleet(50, now - 3600, now, 25, hundred_and_index);
+    ck_assert_int_eq(inventory_count(now), 6225);
+    json_int_t values[64];
+    static const int64_t steps[] = { 60, 300 };
+    for (size_t s = 0; s < 2; s++) {
+        size_t n = fleet_series(now - 3000, now, steps[s], values, 64);
+        ck_assert_uint_ge(n, (size_t)(3000 / steps[s]));
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(values[i] == 6225, "step %lld point %zu of %zu: %lld",
+                          (long long)steps[s], i, n, (long long)values[i]);
+    }
+}
+END_TEST
+
+START_TEST(test_series_allocation_failures)
+{
+    /* 50 instances: the sweep's hash table and queue grow several times; every failure
+     * is a clean LF_ENOMEM, and enough allocations give the whole flat line */
+    int64_t now = (int64_t)time(NULL);
+    push_fleet(50, now - 900, now, 25, hundred_and_index);
+    struct query_options opts;
+    query_options_default(&opts);
+    opts.now = now;
+    json_t *list = leaks(&opts, "checkout", NULL, true);
+    json_int_t id = row_int(json_array_get(list, 0), "location_id");
+    json_decref(list);
+    bool succeeded = false;
+    for (long n = 0; n < 200 && !succeeded; n++) {
+        json_t *out = NULL;
+        struct lf_error err = { LF_OK, "" };
+        lf_alloc_fail_after(n);
+        int rc = query_series(store, &opts, id, "checkout", now - 600, 0, 60, &out, &err);
+        lf_alloc_fail_after(-1);
+        if (rc == LF_OK) {
+            json_t *points = json_object_get(out, "series");
+            ck_assert_uint_ge(json_array_size(points), 10);
+            for (size_t i = 0; i < json_array_size(points); i++)
+                ck_assert_int_eq(json_integer_value(json_array_get(json_array_get(points, i), 1)),
+                                 6225);
+            succeeded = true;
+        } else {
+            ck_assert_msg(rc == LF_ENOMEM, "n %ld: %d %s", n, rc, err.msg);
+            ck_assert_ptr_null(out);
+        }
+        json_decref(out);
+    }
+    ck_assert(succeeded);
+}
+END_TEST
+
 static Suite *query_suite(void)
 {
     Suite *s = suite_create("query");
@@ -439,6 +672,13 @@ static Suite *query_suite(void)
     tcase_add_test(tc, test_location_detail);
     tcase_add_test(tc, test_series_buckets);
     tcase_add_test(tc, test_services);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("fleet series");
+    tcase_add_checked_fixture(tc, setup_empty, teardown);
+    tcase_add_test(tc, test_series_two_instances_end_on_the_inventory);
+    tcase_add_test(tc, test_series_jittered_pair_draws_a_flat_line);
+    tcase_add_test(tc, test_series_fifty_jittered_instances_draw_a_flat_line);
+    tcase_add_test(tc, test_series_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,6 @@
 /* test_report.c - unit tests of report: the CONTRACT JSON of an aggregate (fields,
  * order, attribution, optional keys, --min), hostile bytes kept valid JSON, and the
- * table's header and rows. */
+ * table's header and rows, long paths cut on a character boundary. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "check_main.h"
 #include "codeowners.h"
 #include "report.h"
+#include "utf8.h"
 
 static void add(struct aggregate *agg, const char *function, const char *file, int64_t line,
                 const char *reason, int64_t count, int64_t minutes, bool leaked)
@@ -46,7 +47,7 @@ START_TEST(test_contract_json)
     const char *roots[] = { "/build/acme/" };
     struct attributor *attributor = attributor_create(roots, 1, co);
     ck_assert_ptr_nonnull(attributor);
-    struct report_options options = { "debug2", 205, 2, attributor };
+    struct report_options options = { "debug2", 205, 2, attributor, false };
     json_t *json = report_json(agg, &options, &err);
     ck_assert_ptr_nonnull(json);
     char *dumped = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -72,12 +73,19 @@ START_TEST(test_contract_json)
     s.frames = &frame;
     s.n_frames = 1;
     ck_assert_int_eq(aggregate_sink(plain, &s, &err), LF_OK);
-    struct report_options bare = { "debug1", 5, 1, NULL };
+    struct report_options bare = { "debug1", 5, 1, NULL, false };
     json = report_json(plain, &bare, &err);
     dumped = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
     ck_assert_str_eq(dumped, "{\"format\":\"debug1\",\"goroutines\":5,\"locations\":["
                              "{\"op\":\"unknown\",\"function\":\"main.f\",\"file\":\"/a.go\","
                              "\"line\":9,\"count\":5,\"in_repo\":false,\"owner\":null}]}");
+    free(dumped);
+    json_decref(json);
+    /* a cut-off input says so after the goroutine count */
+    bare.truncated = true;
+    json = report_json(plain, &bare, &err);
+    dumped = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    ck_assert_ptr_nonnull(strstr(dumped, "\"goroutines\":5,\"truncated\":true,\"locations\""));
     free(dumped);
     json_decref(json);
     aggregate_free(plain);
@@ -93,7 +101,7 @@ START_TEST(test_hostile_bytes_stay_valid_json)
     add(agg, "main.\xff\xfe(\"quoted\")\n", "/a/\xc3\x28.go", 1, "reason \xe2\x82", 2, -1, false);
     add(agg, "main.ok\xc3\xa9", "/a/b.go", 2, "chan send", 1, -1, false);
     aggregate_sort(agg);
-    struct report_options options = { "debug2", 3, 1, NULL };
+    struct report_options options = { "debug2", 3, 1, NULL, false };
     struct lf_error err;
     json_t *json = report_json(agg, &options, &err);
     ck_assert_ptr_nonnull(json);
@@ -106,8 +114,8 @@ START_TEST(test_hostile_bytes_stay_valid_json)
     ck_assert_str_eq(json_string_value(json_object_get(first, "function")),
                      "main.\xef\xbf\xbd\xef\xbf\xbd(\"quoted\")\n");
     ck_assert_str_eq(json_string_value(json_object_get(first, "file")), "/a/\xef\xbf\xbd(.go");
-    ck_assert_str_eq(json_string_value(json_object_get(first, "op")),
-                     "reason \xef\xbf\xbd\xef\xbf\xbd");
+    /* a sequence cut short is one U+FFFD (its maximal subpart), not one per byte */
+    ck_assert_str_eq(json_string_value(json_object_get(first, "op")), "reason \xef\xbf\xbd");
     json_t *second = json_array_get(json_object_get(back, "locations"), 1);
     ck_assert_str_eq(json_string_value(json_object_get(second, "function")), "main.ok\xc3\xa9");
     json_decref(back);
@@ -137,7 +145,7 @@ START_TEST(test_table)
     aggregate_sort(agg);
     const char *roots[] = { "/build/acme/" };
     struct attributor *attributor = attributor_create(roots, 1, NULL);
-    struct report_options options = { "debug2", 203, 1, attributor };
+    struct report_options options = { "debug2", 203, 1, attributor, false };
     char *text = render_text(agg, &options);
     ck_assert_str_eq(
             text,
@@ -165,6 +173,27 @@ START_TEST(test_table)
 }
 END_TEST
 
+/* A path of 40 CJK characters (120 bytes) is cut to its first 26 (78 bytes) in the
+ * table, not at byte 80 inside the 27th; the table stays valid UTF-8. */
+START_TEST(test_table_cuts_paths_on_a_boundary)
+{
+    char file[128] = "/";
+    for (int i = 0; i < 40; i++)
+        memcpy(file + 1 + 3 * i, "\xe6\xbc\x8f", 4);
+    struct aggregate *agg = aggregate_create();
+    add(agg, "main.f", file, 7, "chan send", 3, -1, false);
+    aggregate_sort(agg);
+    struct report_options options = { "debug2", 3, 1, NULL, false };
+    char *text = render_text(agg, &options);
+    ck_assert(utf8_valid(text, strlen(text)));
+    char where[128];
+    snprintf(where, sizeof(where), "%.79s:7", file); /* "/" and 26 characters */
+    ck_assert_msg(strstr(text, where) != NULL, "%s", text);
+    free(text);
+    aggregate_free(agg);
+}
+END_TEST
+
 static Suite *report_suite(void)
 {
     Suite *s = suite_create("report");
@@ -174,6 +203,7 @@ static Suite *report_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("text");
     tcase_add_test(tc, test_table);
+    tcase_add_test(tc, test_table_cuts_paths_on_a_boundary);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,7 +5,9 @@
 // are not leaks (a worker pool, heartbeat tickers, idle keep-alive connections).
 //
 // Endpoints: /ready (200 once every started goroutine is blocked), /stats (JSON counts),
-// /leak?kind=K&n=N (a burst; kind=all for every enabled kind), /work, /ping.
+// /leak?kind=K&n=N (a burst; kind=all for every enabled kind), /work, /ping, and with
+// -metrics a Prometheus /metrics (process_start_time_seconds, goleaky_build_info with
+// -version, go_info), written by hand: the module uses the standard library only.
 package main
 
 import (
@@ -43,6 +45,7 @@ type kind struct {
 }
 
 var (
+	started  = time.Now() // process_start_time_seconds
 	bus      ncast.Bus
 	store    = cache.New()
 	barrier  = gate.New()
@@ -139,6 +142,9 @@ func main() {
 	beat := flag.Duration("heartbeat", time.Second, "heartbeat ticker interval")
 	nkeep := flag.Int("keepalive", 2, "idle keep-alive HTTP connections the service holds to itself")
 	addrFile := flag.String("addr-file", "", "write the address actually listened on to this file")
+	metricsDefault, _ := strconv.ParseBool(os.Getenv("LEAKY_METRICS"))
+	metrics := flag.Bool("metrics", metricsDefault, "serve Prometheus metrics at /metrics (env LEAKY_METRICS=1)")
+	version := flag.String("version", envOr("LEAKY_VERSION", "1.4.2"), "the version in goleaky_build_info (env LEAKY_VERSION)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: leaky [flags]\n\nleak kinds:\n")
 		for _, k := range kinds {
@@ -200,6 +206,9 @@ func main() {
 		io.WriteString(w, "done\n")
 	})
 	http.HandleFunc("/ping", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "pong\n") })
+	if *metrics {
+		http.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) { writeMetrics(w, *version) })
+	}
 
 	go func() {
 		spawn(enabled, start)
@@ -345,4 +354,34 @@ func writeStats(w http.ResponseWriter, enabled []*kind) {
 		"beats":      worker.Beats.Load(),
 		"goroutines": runtime.NumGoroutine(),
 	})
+}
+
+// labelValue escapes a Prometheus label value: backslash, double quote and newline.
+func labelValue(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
+
+// writeMetrics serves the Prometheus text format (version 0.0.4) as client_golang would
+// for these metrics; the start time is that of main's package initialisation.
+func writeMetrics(w http.ResponseWriter, version string) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	var b strings.Builder
+	fmt.Fprintf(&b, "# HELP go_goroutines Number of goroutines that currently exist.\n")
+	fmt.Fprintf(&b, "# TYPE go_goroutines gauge\ngo_goroutines %d\n", runtime.NumGoroutine())
+	fmt.Fprintf(&b, "# HELP go_info Information about the Go environment.\n")
+	fmt.Fprintf(&b, "# TYPE go_info gauge\ngo_info{version=\"%s\"} 1\n", labelValue(runtime.Version()))
+	fmt.Fprintf(&b, "# HELP goleaky_build_info Build information of goleaky.\n")
+	fmt.Fprintf(&b, "# TYPE goleaky_build_info gauge\n")
+	fmt.Fprintf(&b, "goleaky_build_info{goversion=\"%s\",revision=\"fixture\",version=\"%s\"} 1\n",
+		labelValue(runtime.Version()), labelValue(version))
+	fmt.Fprintf(&b, "# HELP goleaky_leaked_total Goroutines leaked on purpose, by kind.\n")
+	fmt.Fprintf(&b, "# TYPE goleaky_leaked_total counter\n")
+	for _, k := range kinds {
+		fmt.Fprintf(&b, "goleaky_leaked_total{kind=\"%s\"} %d\n", labelValue(k.name), k.count.Started())
+	}
+	fmt.Fprintf(&b, "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n")
+	fmt.Fprintf(&b, "# TYPE process_start_time_seconds gauge\n")
+	fmt.Fprintf(&b, "process_start_time_seconds %s\n",
+		strconv.FormatFloat(float64(started.UnixNano())/1e9, 'g', -1, 64))
+	io.WriteString(w, b.String())
 }

@@ -1,4 +1,4 @@
--- 0008_notify_oncall.sql - what an on-call person needs of the queue.
+-- 0009_notify_oncall.sql - what an on-call person needs of the queue.
 --
 -- notifications.state 'unrouted': the message went to the server's log only, because no
 --   notify.webhook and no notify.routes entry names the owner: nobody was told, which
