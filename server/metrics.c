@@ -25,6 +25,12 @@ static const char *const push_result_names[PUSH_RESULTS] = {
     "stored", "duplicate", "invalid", "unauthorized", "forbidden", "too_big", "error",
 };
 
+static const char *const pyroscope_result_names[METRICS_PYROSCOPE_RESULTS] = {
+    "stored",
+    "duplicate",
+    "ignored",
+};
+
 #define FORMATS 4 /* enum parse_format: auto, pprof, debug1, debug2 */
 
 static const double bucket_bounds[] = {
@@ -50,6 +56,7 @@ struct metrics {
     atomic_uint_fast64_t pushes[PUSH_RESULTS];
     atomic_uint_fast64_t bytes;
     atomic_uint_fast64_t parse_errors[FORMATS];
+    atomic_uint_fast64_t pyroscope[METRICS_PYROSCOPE_RESULTS];
     const char *const *route_names;
     size_t n_routes;
     struct histogram *routes; /* n_routes + 1 */
@@ -125,6 +132,12 @@ void metrics_count_parse_error(struct metrics *metrics, enum parse_format format
 {
     size_t i = (size_t)format < FORMATS ? (size_t)format : 0;
     atomic_fetch_add_explicit(&metrics->parse_errors[i], 1, memory_order_relaxed);
+}
+
+void metrics_count_pyroscope(struct metrics *metrics, enum metrics_pyroscope result, uint64_t n)
+{
+    if ((size_t)result < METRICS_PYROSCOPE_RESULTS)
+        atomic_fetch_add_explicit(&metrics->pyroscope[result], n, memory_order_relaxed);
 }
 
 void metrics_observe_request(struct metrics *metrics, size_t route, double seconds)
@@ -221,6 +234,13 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
         text_printf(&t, "leakfleet_parse_errors_total{format=\"%s\"} %llu\n",
                     i == 0 ? "unknown" : parse_format_name((enum parse_format)i),
                     (unsigned long long)atomic_load(&metrics->parse_errors[i]));
+    text_printf(&t, "# HELP leakfleet_pyroscope_profiles_total Profiles pushed through the "
+                    "Pyroscope-compatible routes, by result (other profile types are ignored).\n"
+                    "# TYPE leakfleet_pyroscope_profiles_total counter\n");
+    for (size_t i = 0; i < METRICS_PYROSCOPE_RESULTS; i++)
+        text_printf(&t, "leakfleet_pyroscope_profiles_total{result=\"%s\"} %llu\n",
+                    pyroscope_result_names[i],
+                    (unsigned long long)atomic_load(&metrics->pyroscope[i]));
     text_printf(&t, "# HELP leakfleet_http_request_duration_seconds Request latency by route.\n"
                     "# TYPE leakfleet_http_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= metrics->n_routes; r++) {

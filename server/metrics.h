@@ -33,6 +33,18 @@ void metrics_add_bytes(struct metrics *metrics, uint64_t n);
  * format could not be told). */
 void metrics_count_parse_error(struct metrics *metrics, enum parse_format format);
 
+/* What became of one profile pushed through the Pyroscope-compatible routes. */
+enum metrics_pyroscope {
+    METRICS_PYROSCOPE_STORED,    /* a goroutine profile, stored */
+    METRICS_PYROSCOPE_DUPLICATE, /* a goroutine profile whose ID was stored before */
+    METRICS_PYROSCOPE_IGNORED,   /* any other profile type (CPU, memory, ...): accepted */
+    METRICS_PYROSCOPE_RESULTS,
+};
+
+/* Counts n profiles of the Pyroscope routes by result
+ * (leakfleet_pyroscope_profiles_total{result}). */
+void metrics_count_pyroscope(struct metrics *metrics, enum metrics_pyroscope result, uint64_t n);
+
 /* Records one request's latency; route is an index given to metrics_create, or
  * n_routes for requests that matched none. */
 void metrics_observe_request(struct metrics *metrics, size_t route, double seconds);
