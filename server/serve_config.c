@@ -72,6 +72,13 @@ static const struct config_key detect_keys[] = {
     { NULL, CONFIG_VALUE, NULL },
 };
 
+static const struct config_key alertmanager_keys[] = {
+    { "url", CONFIG_VALUE, NULL },
+    { "labels", CONFIG_SECTION, any_name }, /* label name -> value */
+    { "interval", CONFIG_VALUE, NULL },
+    { NULL, CONFIG_VALUE, NULL },
+};
+
 static const struct config_key notify_keys[] = {
     { "webhook", CONFIG_VALUE, NULL },
     { "routes", CONFIG_SECTION, any_name }, /* owner -> URL */
@@ -82,6 +89,7 @@ static const struct config_key notify_keys[] = {
     { "rate_per_hour", CONFIG_VALUE, NULL },
     { "projection_target", CONFIG_VALUE, NULL },
     { "timeout", CONFIG_VALUE, NULL },
+    { "alertmanager", CONFIG_SECTION, alertmanager_keys },
     { NULL, CONFIG_VALUE, NULL },
 };
 
