@@ -552,6 +552,7 @@ static int serve(int argc, char **argv, struct lf_error *err)
         .query = &query,
         .metrics = metrics,
         .max_decoded_bytes = (size_t)settings.max_decoded,
+        .metrics_top_sites = (size_t)pipeline.metrics_top_sites,
     };
     struct http_options http_opts = {
         .listen = settings.listen,

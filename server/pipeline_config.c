@@ -191,6 +191,7 @@ int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
     dispatch_options_default(&out->dispatch);
     alertmanager_options_default(&out->alertmanager);
     retention_options_default(&out->retention);
+    out->metrics_top_sites = 100;
     if (!cfg)
         return LF_OK;
     int rc = read_detect(cfg, out, err);
@@ -202,6 +203,9 @@ int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
         rc = read_retention(cfg, out, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "web.source_url", NULL, &out->source_url, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "metrics.top_sites", out->metrics_top_sites, 0, 10000,
+                        &out->metrics_top_sites, err);
     return rc;
 }
 

@@ -27,6 +27,7 @@ struct pipeline_config {
     struct alertmanager_options alertmanager;       /* notify.alertmanager; url NULL = off */
     struct alertmanager_label *alertmanager_labels; /* owned array of borrowed strings */
     const char *source_url;             /* web.source_url; NULL = none */
+    int64_t metrics_top_sites;          /* metrics.top_sites (100) */
 };
 
 /* Reads the keys from cfg (NULL = all defaults). Strings stay borrowed from cfg, which

@@ -65,6 +65,7 @@ struct api_context {
     const struct query_options *query;
     struct metrics *metrics;
     size_t max_decoded_bytes; /* cap on a body after Content-Encoding: gzip */
+    size_t metrics_top_sites; /* metrics.top_sites: non-suspect sites on /metrics */
 };
 
 /* ---- handlers (see shared/CONTRACT.md for each route) ---- */

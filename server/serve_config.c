@@ -101,6 +101,11 @@ static const struct config_key retention_keys[] = {
     { NULL, CONFIG_VALUE, NULL },
 };
 
+static const struct config_key metrics_keys[] = {
+    { "top_sites", CONFIG_VALUE, NULL }, /* non-suspect sites on /metrics */
+    { NULL, CONFIG_VALUE, NULL },
+};
+
 static const struct config_key web_keys[] = {
     { "source_url", CONFIG_VALUE, NULL },
     { NULL, CONFIG_VALUE, NULL },
@@ -120,6 +125,7 @@ static const struct config_key top_keys[] = {
     { "notify", CONFIG_SECTION, notify_keys },       /* pipeline_config.c */
     { "retention", CONFIG_SECTION, retention_keys }, /* pipeline_config.c */
     { "web", CONFIG_SECTION, web_keys },             /* pipeline_config.c */
+    { "metrics", CONFIG_SECTION, metrics_keys },     /* pipeline_config.c */
     { NULL, CONFIG_VALUE, NULL },
 };
 
