@@ -34,6 +34,11 @@ enum route_match {
     ROUTE_BAD_METHOD, /* the path exists for other methods */
 };
 
+/* True when route is a Connect protocol procedure: its pattern's first segment names a
+ * fully qualified service ("/push.v1.PusherService/Push"), so it holds a '.'. http.c
+ * answers its errors in Connect's form ({"code", "message"}, http_connect_error_body). */
+bool routes_is_connect(const struct route *route);
+
 /* Matches (method, path) against table (n rows); HEAD matches the GET rows. ROUTE_FOUND
  * sets *index and *id (a view into path; empty when the pattern has no ":id");
  * ROUTE_BAD_METHOD writes the allowed methods ("GET, HEAD, POST") into allow (size > 0). */
@@ -60,6 +65,7 @@ struct api_context {
     const struct query_options *query;
     struct metrics *metrics;
     size_t max_decoded_bytes; /* cap on a body after Content-Encoding: gzip */
+    size_t metrics_top_sites; /* metrics.top_sites: non-suspect sites on /metrics */
 };
 
 /* ---- handlers (see shared/CONTRACT.md for each route) ---- */
@@ -83,5 +89,8 @@ int api_detect_run(const struct request *req, struct response *resp, struct lf_e
 int api_silences(const struct request *req, struct response *resp, struct lf_error *err);
 int api_silence_create(const struct request *req, struct response *resp, struct lf_error *err);
 int api_settings(const struct request *req, struct response *resp, struct lf_error *err);
+/* api_pyroscope.c: Pyroscope's POST /ingest and the Connect push.v1.PusherService/Push */
+int api_pyroscope_ingest(const struct request *req, struct response *resp, struct lf_error *err);
+int api_pyroscope_push(const struct request *req, struct response *resp, struct lf_error *err);
 
 #endif
