@@ -19,8 +19,8 @@ void api_actor(const struct request *req, char *name, size_t size)
     struct lf_error err;
     bool admin = false;
     lf_error_clear(&err);
-    if (auth_identify(app->auth, request_header(req, "Authorization"), name, size, &admin,
-                      &err) != LF_OK)
+    if (auth_who(app->auth, request_header(req, "Authorization"), name, size, &admin, &err) !=
+        LF_OK)
         snprintf(name, size, "%s", "unknown");
 }
 
@@ -31,8 +31,8 @@ int api_whoami(const struct request *req, struct response *resp, struct lf_error
     bool admin = false;
     int rc = request_allow_params(req, NULL, 0, err);
     if (rc == LF_OK)
-        rc = auth_identify(app->auth, request_header(req, "Authorization"), name, sizeof(name),
-                           &admin, err);
+        rc = auth_who(app->auth, request_header(req, "Authorization"), name, sizeof(name), &admin,
+                      err);
     if (rc != LF_OK)
         return rc;
     resp->json = json_pack("{s:s, s:b}", "name", name, "admin", admin);

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "alloc.h"
 #include "metrics.h"
 #include "query.h"
 #include "timeline.h"
@@ -27,9 +28,19 @@ int api_metrics(const struct request *req, struct response *resp, struct lf_erro
     const struct api_context *app = req->app;
     char *text = NULL;
     size_t len = 0;
+    json_t *leaks = NULL;
     int rc = metrics_render(app->metrics, &text, &len, err);
-    if (rc != LF_OK)
+    /* the inventory: every suspect and the metrics.top_sites largest sites */
+    if (rc == LF_OK && app->store != NULL)
+        rc = query_leaks(app->store, app->query, NULL, NULL, true, &leaks, err);
+    if (rc == LF_OK && leaks != NULL)
+        rc = metrics_append_sites(&text, &len, json_object_get(leaks, "leaks"),
+                                  app->metrics_top_sites, err);
+    json_decref(leaks);
+    if (rc != LF_OK) {
+        lf_free(text);
         return rc;
+    }
     resp->owned_body = text;
     resp->body_len = len;
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";

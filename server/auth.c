@@ -250,33 +250,75 @@ static bool token_allows(const struct auth_token *token, const char *service)
     return false;
 }
 
-/* The token of an Authorization header value: LF_OK with *out set, or LF_EAUTH. */
+/* Trims spaces on both ends of *value. */
+static void trim_spaces(struct str *value)
+{
+    while (value->len > 0 && value->p[0] == ' ') {
+        value->p++;
+        value->len--;
+    }
+    while (value->len > 0 && value->p[value->len - 1] == ' ')
+        value->len--;
+}
+
+/* Longest Basic credentials accepted, decoded (a token is far shorter). */
+#define AUTH_BASIC_MAX 1024
+
+/* The token of "Bearer TOKEN" or "Basic BASE64(USER:TOKEN)", hashed into *digest.
+ * LF_EAUTH when the value is neither or holds no token. */
+static int header_digest(const struct auth *auth, const char *authorization,
+                         unsigned char digest[AUTH_DIGEST_BYTES], struct lf_error *err)
+{
+    if (authorization == NULL)
+        return lf_fail(err, LF_EAUTH, "missing bearer token");
+    struct str value = str_from_cstr(authorization);
+    trim_spaces(&value);
+    unsigned char sha[crypto_hash_sha256_BYTES];
+    if (value.len >= 6 && strncasecmp(value.p, "basic ", 6) == 0) {
+        value.p += 6;
+        value.len -= 6;
+        trim_spaces(&value);
+        unsigned char decoded[AUTH_BASIC_MAX];
+        size_t decoded_len = 0;
+        if (value.len == 0 ||
+            sodium_base642bin(decoded, sizeof(decoded), value.p, value.len, NULL, &decoded_len,
+                              NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+            return lf_fail(err, LF_EAUTH, "basic credentials must be base64 of USER:TOKEN");
+        const unsigned char *colon = memchr(decoded, ':', decoded_len);
+        if (colon == NULL) {
+            sodium_memzero(decoded, sizeof(decoded));
+            return lf_fail(err, LF_EAUTH, "basic credentials must be base64 of USER:TOKEN");
+        }
+        size_t token_len = decoded_len - (size_t)(colon + 1 - decoded);
+        crypto_hash_sha256(sha, colon + 1, token_len);
+        sodium_memzero(decoded, sizeof(decoded));
+        if (token_len == 0)
+            return lf_fail(err, LF_EAUTH, "missing token (the basic password)");
+    } else {
+        if (value.len < 7 || strncasecmp(value.p, "bearer ", 7) != 0)
+            return lf_fail(err, LF_EAUTH, "authorization must be 'Bearer TOKEN' or Basic");
+        value.p += 7;
+        value.len -= 7;
+        trim_spaces(&value);
+        if (value.len == 0)
+            return lf_fail(err, LF_EAUTH, "missing bearer token");
+        crypto_hash_sha256(sha, (const unsigned char *)value.p, value.len);
+    }
+    keyed_digest(auth, sha, digest);
+    sodium_memzero(sha, sizeof(sha));
+    return LF_OK;
+}
+
+/* The token of an Authorization header value, compared with every token in constant
+ * time: LF_OK with *out set, or LF_EAUTH. */
 static int find_token(const struct auth *auth, const char *authorization,
                       const struct auth_token **out, struct lf_error *err)
 {
     *out = NULL;
-    if (authorization == NULL)
-        return lf_fail(err, LF_EAUTH, "missing bearer token");
-    struct str value = str_from_cstr(authorization);
-    while (value.len > 0 && value.p[0] == ' ') {
-        value.p++;
-        value.len--;
-    }
-    if (value.len < 7 || strncasecmp(value.p, "bearer ", 7) != 0)
-        return lf_fail(err, LF_EAUTH, "authorization must be 'Bearer TOKEN'");
-    value.p += 7;
-    value.len -= 7;
-    while (value.len > 0 && (value.p[0] == ' ' || value.p[value.len - 1] == ' ')) {
-        if (value.p[0] == ' ')
-            value.p++;
-        value.len--;
-    }
-    if (value.len == 0)
-        return lf_fail(err, LF_EAUTH, "missing bearer token");
-    unsigned char sha[crypto_hash_sha256_BYTES];
     unsigned char digest[AUTH_DIGEST_BYTES];
-    crypto_hash_sha256(sha, (const unsigned char *)value.p, value.len);
-    keyed_digest(auth, sha, digest);
+    int rc = header_digest(auth, authorization, digest, err);
+    if (rc != LF_OK)
+        return rc;
     const struct auth_token *found = NULL;
     for (size_t i = 0; i < auth->n_tokens; i++) {
         if (sodium_memcmp(auth->tokens[i].digest, digest, AUTH_DIGEST_BYTES) == 0 && found == NULL)
@@ -288,11 +330,16 @@ static int find_token(const struct auth *auth, const char *authorization,
     return LF_OK;
 }
 
-int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
-               const char *service, struct lf_error *err)
+int auth_identify(const struct auth *auth, const char *authorization, enum auth_level need,
+                  const char *service, struct auth_grant *grant, struct lf_error *err)
 {
-    if (need == AUTH_NONE || auth == NULL || auth->n_tokens == 0)
+    if (grant != NULL)
+        memset(grant, 0, sizeof(*grant));
+    if (need == AUTH_NONE || auth == NULL || auth->n_tokens == 0) {
+        if (grant != NULL)
+            grant->auth = auth;
         return LF_OK;
+    }
     const struct auth_token *found = NULL;
     int rc = find_token(auth, authorization, &found, err);
     if (rc != LF_OK)
@@ -305,11 +352,32 @@ int auth_check(const struct auth *auth, const char *authorization, enum auth_lev
         if (!token_allows(found, service))
             return lf_fail(err, LF_EFORBIDDEN, "token may not push for service '%s'", service);
     }
+    if (need == AUTH_INGEST_LABELS && found->n_services == 0)
+        return lf_fail(err, LF_EFORBIDDEN, "token may not push for any service");
+    if (grant != NULL) {
+        grant->auth = auth;
+        grant->token = found;
+    }
     return LF_OK;
 }
 
-int auth_identify(const struct auth *auth, const char *authorization, char *name, size_t size,
-                  bool *admin, struct lf_error *err)
+int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
+               const char *service, struct lf_error *err)
+{
+    return auth_identify(auth, authorization, need, service, NULL, err);
+}
+
+bool auth_grant_allows(const struct auth_grant *grant, const char *service)
+{
+    if (grant == NULL || grant->auth == NULL || service == NULL || service[0] == '\0')
+        return false;
+    if (grant->auth->n_tokens == 0)
+        return true;
+    return grant->token != NULL && token_allows(grant->token, service);
+}
+
+int auth_who(const struct auth *auth, const char *authorization, char *name, size_t size,
+             bool *admin, struct lf_error *err)
 {
     if (auth == NULL || auth->n_tokens == 0) {
         snprintf(name, size, "%s", AUTH_ANONYMOUS);

@@ -1,7 +1,9 @@
-/* auth.h - bearer tokens of the server: ingest tokens limited to a list of services and
- * admin tokens for the notification queue. Tokens are kept only as keyed BLAKE2b digests
- * of their SHA-256 and compared in constant time; a config may hold the SHA-256 instead
- * of the token (`token_sha256:`), so no plaintext secret need sit in a file. */
+/* auth.h - tokens of the server: ingest tokens limited to a list of services and admin
+ * tokens for the notification queue, given as `Authorization: Bearer TOKEN` or as the
+ * password of HTTP Basic (Grafana Alloy's and the Pyroscope SDKs' basic_auth; the user
+ * name is ignored). Tokens are kept only as keyed BLAKE2b digests of their SHA-256 and
+ * compared in constant time; a config may hold the SHA-256 instead of the token
+ * (`token_sha256:`), so no plaintext secret need sit in a file. */
 #ifndef LF_AUTH_H
 #define LF_AUTH_H
 
@@ -13,18 +15,29 @@
 
 /* What a route needs from its caller. */
 enum auth_level {
-    AUTH_NONE,   /* anyone */
-    AUTH_INGEST, /* a token whose services include the request's `service` */
-    AUTH_ADMIN,  /* an admin token */
+    AUTH_NONE,          /* anyone */
+    AUTH_INGEST,        /* a token whose services include the request's `service` */
+    AUTH_ADMIN,         /* an admin token */
+    AUTH_INGEST_LABELS, /* a token that may push for some service: the request names its
+                           services inside (Pyroscope labels), so the handler checks each
+                           one with auth_grant_allows before anything is stored */
 };
 
 struct auth;
+struct auth_token;
 
 /* A token's name (`name:`) is at most this many bytes. */
 #define AUTH_NAME_MAX 64
 
 /* The actor of every action on a server without tokens (`auth: none`). */
 #define AUTH_ANONYMOUS "anonymous"
+
+/* What the token of a request may do, as auth_identify found it. A zeroed grant allows
+ * nothing; on an open server (no tokens) a grant with auth set allows every service. */
+struct auth_grant {
+    const struct auth *auth;
+    const struct auth_token *token; /* NULL when the server is open or the route needs none */
+};
 
 /* Returns a new, empty token set (caller frees with auth_free), or NULL when allocation
  * or libsodium's initialization fails. An empty set is "open": auth_check passes every
@@ -64,16 +77,27 @@ int auth_load_config(struct auth *auth, const struct config *cfg, struct lf_erro
 size_t auth_count(const struct auth *auth);
 
 /* Checks an Authorization header value (NULL when absent) for a route needing `need`;
- * service is the ingest target (ignored unless need is AUTH_INGEST). Returns LF_OK,
- * LF_EAUTH when the header is missing, not "Bearer TOKEN" or the token is unknown,
- * LF_EFORBIDDEN when the token is known but not good for this service or route. */
+ * service is the ingest target (ignored unless need is AUTH_INGEST). The value is
+ * "Bearer TOKEN" or "Basic BASE64(USER:TOKEN)". Returns LF_OK, LF_EAUTH when the header
+ * is missing, neither form or the token is unknown, LF_EFORBIDDEN when the token is known
+ * but not good for this service or route (AUTH_INGEST_LABELS: good for no service). */
 int auth_check(const struct auth *auth, const char *authorization, enum auth_level need,
                const char *service, struct lf_error *err);
+
+/* auth_check, and on LF_OK fills *grant (may be NULL) with what the token may do: the
+ * handler of an AUTH_INGEST_LABELS route asks it about each service it would store.
+ * On failure *grant is zeroed. */
+int auth_identify(const struct auth *auth, const char *authorization, enum auth_level need,
+                  const char *service, struct auth_grant *grant, struct lf_error *err);
+
+/* True when grant may store profiles of service (NUL-terminated, non-empty): the server
+ * is open, or the token lists the service or "*". False for a zeroed grant. */
+bool auth_grant_allows(const struct auth_grant *grant, const char *service);
 
 /* Who an Authorization header value is: copies the token's name into name (size bytes,
  * truncated) and sets *admin. On a server without tokens everyone is AUTH_ANONYMOUS and
  * admin. LF_EAUTH as auth_check for a missing, malformed or unknown token. */
-int auth_identify(const struct auth *auth, const char *authorization, char *name, size_t size,
-                  bool *admin, struct lf_error *err);
+int auth_who(const struct auth *auth, const char *authorization, char *name, size_t size,
+             bool *admin, struct lf_error *err);
 
 #endif

@@ -21,6 +21,7 @@
 #include "codeowners.h"
 #include "config.h"
 #include "detect.h"
+#include "alertmanager.h"
 #include "dispatch.h"
 #include "http.h"
 #include "ingest.h"
@@ -123,6 +124,7 @@ struct gauges {
     struct writer *writer;
     struct detect *detect;
     struct dispatch *dispatch;
+    struct alertmanager *alertmanager; /* NULL without notify.alertmanager */
     struct retention *retention;
 };
 
@@ -213,6 +215,20 @@ static double gauge_dispatch_skipped(void *ctx)
     return (double)stats.skipped;
 }
 
+static double gauge_alerts_posted(void *ctx)
+{
+    struct alertmanager_stats stats;
+    alertmanager_get_stats(((const struct gauges *)ctx)->alertmanager, &stats);
+    return (double)stats.posted;
+}
+
+static double gauge_alert_failures(void *ctx)
+{
+    struct alertmanager_stats stats;
+    alertmanager_get_stats(((const struct gauges *)ctx)->alertmanager, &stats);
+    return (double)stats.failed;
+}
+
 static double gauge_profiles_expired(void *ctx)
 {
     struct retention_stats stats;
@@ -242,6 +258,15 @@ static int add_pipeline_gauges(struct metrics *metrics, struct gauges *g, struct
                                "Owner messages a delivery pass skipped: not built, or outcome "
                                "not recorded (held back, then retried).",
                                "counter", gauge_dispatch_skipped, g, err);
+    if (rc == LF_OK && g->alertmanager != NULL)
+        rc = metrics_add_value(metrics, "leakfleet_alertmanager_alerts_posted_total",
+                               "Alerts Alertmanager accepted (every open one is posted again "
+                               "each notify.alertmanager.interval).",
+                               "counter", gauge_alerts_posted, g, err);
+    if (rc == LF_OK && g->alertmanager != NULL)
+        rc = metrics_add_value(metrics, "leakfleet_alertmanager_failures_total",
+                               "Posts to Alertmanager that failed (posted again next pass).",
+                               "counter", gauge_alert_failures, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_profiles_expired_total",
                                "Raw profiles deleted by retention after their rollup.",
@@ -400,6 +425,7 @@ static int serve(int argc, char **argv, struct lf_error *err)
     struct http_server *server = NULL;
     struct detect *detect = NULL;
     struct dispatch *dispatch = NULL;
+    struct alertmanager *alertmanager = NULL;
     struct retention *retention = NULL;
     bool curl_ready = false;
     struct serve_settings settings;
@@ -510,14 +536,18 @@ static int serve(int argc, char **argv, struct lf_error *err)
     detect_opts.after_pass = notify_update;
     detect_opts.after_ctx = &pipeline.notify;
     rc = detect_create(store, writer, &detect_opts, &detect, err);
+    /* with Alertmanager, an owner without a webhook route is told there */
+    pipeline.dispatch.alertmanager = pipeline.alertmanager.url != NULL;
     if (rc == LF_OK)
         rc = dispatch_create(store, writer, &pipeline.dispatch, &dispatch, err);
+    if (rc == LF_OK && pipeline.alertmanager.url != NULL)
+        rc = alertmanager_create(store, &pipeline.alertmanager, &alertmanager, err);
     if (rc == LF_OK)
         rc = retention_create(store, writer, &pipeline.retention, &retention, err);
     if (rc != LF_OK)
         goto out;
 
-    struct gauges gauges = { settings.db, writer, detect, dispatch, retention };
+    struct gauges gauges = { settings.db, writer, detect, dispatch, alertmanager, retention };
     rc = add_gauges(metrics, &gauges, err);
     if (rc == LF_OK)
         rc = add_pipeline_gauges(metrics, &gauges, err);
@@ -554,6 +584,7 @@ static int serve(int argc, char **argv, struct lf_error *err)
         .auth = auth,
         .reopen_after = pipeline.notify.reopen_after,
         .detect_window = pipeline.detect.window,
+        .metrics_top_sites = (size_t)pipeline.metrics_top_sites,
     };
     struct http_options http_opts = {
         .listen = settings.listen,
@@ -578,6 +609,8 @@ static int serve(int argc, char **argv, struct lf_error *err)
     rc = detect_start(detect, err);
     if (rc == LF_OK)
         rc = dispatch_start(dispatch, err);
+    if (rc == LF_OK && alertmanager != NULL)
+        rc = alertmanager_start(alertmanager, err);
     if (rc == LF_OK)
         rc = retention_start(retention, err);
     if (rc != LF_OK)
@@ -594,6 +627,8 @@ static int serve(int argc, char **argv, struct lf_error *err)
     detect = NULL;
     dispatch_free(dispatch);
     dispatch = NULL;
+    alertmanager_free(alertmanager);
+    alertmanager = NULL;
     retention_free(retention);
     retention = NULL;
     writer_free(writer);
@@ -606,6 +641,7 @@ out:
     http_close(server, 0);
     detect_free(detect);
     dispatch_free(dispatch);
+    alertmanager_free(alertmanager);
     retention_free(retention);
     writer_free(writer);
     store_close(store);

@@ -652,6 +652,8 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
     if (url) {
         post_rc = post_json(dispatch, url, body, &post_err);
         job.route = url;
+    } else if (dispatch->opts.alertmanager) {
+        job.route = "alertmanager (no webhook route for the owner)";
     } else {
         log_warn("notify %s: no route (set notify.webhook or notify.routes): %s", owner, text);
         job.route = "logged only: no notify.webhook and no notify.routes entry for the owner";

@@ -4,11 +4,13 @@
  * delivered, or failed with the error and a retry after exponential backoff. A per-owner
  * rate limit (keyed by the whole owner name, for any number of owners) holds back the
  * rest of a burst. Without any route for the owner, a message is written to the log only
- * and its notification becomes 'unrouted', not 'delivered': nobody was told. Webhooks are
+ * and its notification becomes 'unrouted', not 'delivered': nobody was told (unless
+ * notify.alertmanager is set: Alertmanager then carries it, and it is 'delivered'). Webhooks are
  * posted over http or https only. */
 #ifndef LF_DISPATCH_H
 #define LF_DISPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +36,8 @@ struct dispatch_options {
     int64_t interval_ms;                 /* how often the thread looks (1000) */
     long timeout_ms;                     /* per HTTP attempt (10000) */
     int64_t projection_target;           /* "reaches N in H hours" uses this N (10000) */
+    bool alertmanager;                   /* notify.alertmanager is set: a message without a
+                                            webhook route counts as delivered there */
 };
 
 struct dispatch_stats {

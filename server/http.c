@@ -66,6 +66,7 @@ struct http_call {
     size_t n_query;
     struct http_param headers[MAX_HEADERS];
     size_t n_headers;
+    struct auth_grant grant; /* set by http_admit, handed to the handler */
 };
 
 /* ---- the one table of statuses ----------------------------------------------------- */
@@ -110,15 +111,16 @@ void response_release(struct response *resp)
     memset(resp, 0, sizeof(*resp));
 }
 
-int http_admit(const struct route *route, const struct auth *auth, const struct request *req,
+int http_admit(const struct route *route, const struct auth *auth, struct request *req,
                struct lf_error *err)
 {
+    memset(&req->grant, 0, sizeof(req->grant));
     int rc = request_check_query(req->query, req->n_query, err);
     if (rc == LF_OK)
         rc = request_check_headers(req->headers, req->n_headers, err);
     if (rc == LF_OK && route->auth != AUTH_NONE)
-        rc = auth_check(auth, request_header(req, MHD_HTTP_HEADER_AUTHORIZATION), route->auth,
-                        request_query(req, "service"), err);
+        rc = auth_identify(auth, request_header(req, MHD_HTTP_HEADER_AUTHORIZATION), route->auth,
+                           request_query(req, "service"), &req->grant, err);
     return rc;
 }
 
@@ -208,12 +210,57 @@ static char *error_body(const char *msg)
     return body;
 }
 
+/* Connect's codes and the HTTP statuses it pairs with them, by the status leakfleet
+ * would answer. */
+static const struct {
+    int status;
+    const char *code;
+    int connect_status;
+} connect_codes[] = {
+    { 400, "invalid_argument", 400 },  { 401, "unauthenticated", 401 },
+    { 403, "permission_denied", 403 }, { 404, "not_found", 404 },
+    { 409, "already_exists", 409 },    { 413, "invalid_argument", 400 },
+    { 422, "invalid_argument", 400 },  { 503, "unavailable", 503 },
+};
+
+char *http_connect_error_body(int status, const char *msg, int *connect_status)
+{
+    const char *code = "internal";
+    *connect_status = 500;
+    for (size_t i = 0; i < sizeof(connect_codes) / sizeof(connect_codes[0]); i++) {
+        if (connect_codes[i].status == status) {
+            code = connect_codes[i].code;
+            *connect_status = connect_codes[i].connect_status;
+        }
+    }
+    json_t *obj = json_object();
+    json_t *text = utf8json_cstr(msg);
+    char *body = NULL;
+    if (obj != NULL && text != NULL && json_object_set_new(obj, "code", json_string(code)) == 0 &&
+        json_object_set_new(obj, "message", text) == 0) {
+        text = NULL;
+        body = json_dumps(obj, JSON_COMPACT);
+    }
+    json_decref(text);
+    json_decref(obj);
+    return body;
+}
+
+/* True when the call matched a Connect procedure (routes_is_connect): its errors take
+ * Connect's form. */
+static bool call_is_connect(const struct http_call *call)
+{
+    return call->route < call->server->n_routes &&
+           routes_is_connect(&call->server->routes[call->route]);
+}
+
 static enum MHD_Result respond_error(struct MHD_Connection *conn, struct http_call *call,
                                      const struct lf_error *err, const char *allow)
 {
     int status = http_status_for_code(err->code);
     const char *msg = err->msg[0] != '\0' ? err->msg : lf_code_name(err->code);
-    char *body = error_body(msg);
+    char *body =
+            call_is_connect(call) ? http_connect_error_body(status, msg, &status) : error_body(msg);
     struct MHD_Response *r;
     if (body != NULL) {
         r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
@@ -313,6 +360,7 @@ static struct request call_request(const struct http_call *call, const char *url
         .body = str_make(call->body, call->len),
         .route = call->route,
         .app = call->server->app,
+        .grant = call->grant,
     };
     return req;
 }
@@ -365,6 +413,7 @@ static enum MHD_Result begin(struct http_server *server, struct MHD_Connection *
     struct request req = call_request(call, url, method);
     if (http_admit(route, server->auth, &req, &err) != LF_OK)
         return respond_error(conn, call, &err, NULL);
+    call->grant = req.grant;
     const char *length = request_header(&req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length != NULL) {
         int64_t declared = 0;
@@ -488,10 +537,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int status = call->responded ? call->status : 0;
     if (server->metrics != NULL) {
         metrics_observe_request(server->metrics, call->route, seconds);
-        if (call->route < server->n_routes && server->routes[call->route].auth == AUTH_INGEST) {
+        enum auth_level level =
+                call->route < server->n_routes ? server->routes[call->route].auth : AUTH_NONE;
+        if (level == AUTH_INGEST)
             metrics_count_push(server->metrics, status);
+        if (level == AUTH_INGEST || level == AUTH_INGEST_LABELS)
             metrics_add_bytes(server->metrics, call->len);
-        }
     }
     log_debug("http: %s %s %d %.2fms%s", call->method, call->path, status, seconds * 1e3,
               code == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");

@@ -57,10 +57,20 @@ void response_release(struct response *resp);
 /* The checks of a request's first callback, before a byte of its body is read: the
  * query and headers (request_check_query, request_check_headers: 400), then route's
  * auth level with the Authorization header and the `service` parameter read through
- * request_header and request_query, the readers every handler uses (401, 403). Returns
- * LF_OK, LF_EINVAL, LF_EAUTH or LF_EFORBIDDEN with err set. */
-int http_admit(const struct route *route, const struct auth *auth, const struct request *req,
+ * request_header and request_query, the readers every handler uses (401, 403). Sets
+ * req->grant to what the token may do (the handler of an AUTH_INGEST_LABELS route asks
+ * it about each service the body names). Returns LF_OK, LF_EINVAL, LF_EAUTH or
+ * LF_EFORBIDDEN with err set. */
+int http_admit(const struct route *route, const struct auth *auth, struct request *req,
                struct lf_error *err);
+
+/* The body of a Connect protocol error, {"code": "...", "message": msg} (msg repaired to
+ * valid UTF-8), for an error whose HTTP status would be status: a new string (caller
+ * frees with free()) and in *connect_status the status Connect pairs with that code
+ * (400 invalid_argument, 401 unauthenticated, 403 permission_denied, 404 not_found,
+ * 409 already_exists, 503 unavailable, 500 internal; a body over its cap is
+ * invalid_argument). NULL when allocation fails. */
+char *http_connect_error_body(int status, const char *msg, int *connect_status);
 
 /* The HTTP status for an error code: 400, 401, 403, 404, 409, 413, 422, 500 or 503. */
 int http_status_for_code(enum lf_code code);

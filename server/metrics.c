@@ -26,6 +26,12 @@ static const char *const push_result_names[PUSH_RESULTS] = {
     "stored", "duplicate", "invalid", "unauthorized", "forbidden", "too_big", "key_reused", "error",
 };
 
+static const char *const pyroscope_result_names[METRICS_PYROSCOPE_RESULTS] = {
+    "stored",
+    "duplicate",
+    "ignored",
+};
+
 #define FORMATS 4 /* enum parse_format: auto, pprof, debug1, debug2 */
 
 static const double bucket_bounds[] = {
@@ -51,6 +57,7 @@ struct metrics {
     atomic_uint_fast64_t pushes[PUSH_RESULTS];
     atomic_uint_fast64_t bytes;
     atomic_uint_fast64_t parse_errors[FORMATS];
+    atomic_uint_fast64_t pyroscope[METRICS_PYROSCOPE_RESULTS];
     const char *const *route_names;
     size_t n_routes;
     struct histogram *routes; /* n_routes + 1 */
@@ -128,6 +135,12 @@ void metrics_count_parse_error(struct metrics *metrics, enum parse_format format
 {
     size_t i = (size_t)format < FORMATS ? (size_t)format : 0;
     atomic_fetch_add_explicit(&metrics->parse_errors[i], 1, memory_order_relaxed);
+}
+
+void metrics_count_pyroscope(struct metrics *metrics, enum metrics_pyroscope result, uint64_t n)
+{
+    if ((size_t)result < METRICS_PYROSCOPE_RESULTS)
+        atomic_fetch_add_explicit(&metrics->pyroscope[result], n, memory_order_relaxed);
 }
 
 void metrics_observe_request(struct metrics *metrics, size_t route, double seconds)
@@ -224,6 +237,13 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
         text_printf(&t, "leakfleet_parse_errors_total{format=\"%s\"} %llu\n",
                     i == 0 ? "unknown" : parse_format_name((enum parse_format)i),
                     (unsigned long long)atomic_load(&metrics->parse_errors[i]));
+    text_printf(&t, "# HELP leakfleet_pyroscope_profiles_total Profiles pushed through the "
+                    "Pyroscope-compatible routes, by result (other profile types are ignored).\n"
+                    "# TYPE leakfleet_pyroscope_profiles_total counter\n");
+    for (size_t i = 0; i < METRICS_PYROSCOPE_RESULTS; i++)
+        text_printf(&t, "leakfleet_pyroscope_profiles_total{result=\"%s\"} %llu\n",
+                    pyroscope_result_names[i],
+                    (unsigned long long)atomic_load(&metrics->pyroscope[i]));
     text_printf(&t, "# HELP leakfleet_http_request_duration_seconds Request latency by route.\n"
                     "# TYPE leakfleet_http_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= metrics->n_routes; r++) {
@@ -257,5 +277,95 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
     }
     *out = t.buf;
     *len = t.len;
+    return LF_OK;
+}
+
+/* ---- the inventory ------------------------------------------------------------------ */
+
+/* A label value in the text format: backslash, double quote and line feed escaped. */
+static void text_label(struct text *t, const char *name, const char *value, bool comma)
+{
+    text_printf(t, "%s%s=\"", comma ? "," : "", name);
+    for (const char *c = value != NULL ? value : ""; *c != '\0'; c++) {
+        if (*c == '\\')
+            text_printf(t, "\\\\");
+        else if (*c == '"')
+            text_printf(t, "\\\"");
+        else if (*c == '\n')
+            text_printf(t, "\\n");
+        else
+            text_printf(t, "%c", *c);
+    }
+    text_printf(t, "\"");
+}
+
+static const char *row_text(const json_t *row, const char *key)
+{
+    const char *value = json_string_value(json_object_get(row, key));
+    return value != NULL ? value : "";
+}
+
+static void site_labels(struct text *t, const json_t *row)
+{
+    char line[24];
+    snprintf(line, sizeof(line), "%lld",
+             (long long)json_integer_value(json_object_get(row, "line")));
+    text_printf(t, "{");
+    text_label(t, "service", row_text(row, "service"), false);
+    text_label(t, "owner",
+               json_is_string(json_object_get(row, "owner")) ? row_text(row, "owner") : "unowned",
+               true);
+    text_label(t, "function", row_text(row, "function"), true);
+    text_label(t, "file", row_text(row, "file"), true);
+    text_label(t, "line", line, true);
+    text_label(t, "op", row_text(row, "op"), true);
+    text_label(t, "suspect", json_is_true(json_object_get(row, "suspect")) ? "true" : "false",
+               true);
+    text_printf(t, "}");
+}
+
+/* True for the rows rendered: every suspect up to the cap, and the top_sites largest
+ * others (rows come largest first). */
+static bool site_chosen(const json_t *row, size_t *suspects, size_t *others, size_t top_sites)
+{
+    if (json_is_true(json_object_get(row, "suspect")))
+        return (*suspects)++ < METRICS_MAX_SUSPECTS;
+    return (*others)++ < top_sites;
+}
+
+int metrics_append_sites(char **text, size_t *len, const json_t *leaks, size_t top_sites,
+                         struct lf_error *err)
+{
+    struct text t = { *text, *len, *len + 1, false };
+    size_t n = json_array_size(leaks);
+    text_printf(&t, "# HELP leakfleet_site_goroutines Goroutines blocked at a site, summed over "
+                    "the service's live instances (every suspect and the metrics.top_sites "
+                    "largest sites).\n# TYPE leakfleet_site_goroutines gauge\n");
+    size_t suspects = 0, others = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *row = json_array_get(leaks, i);
+        if (!site_chosen(row, &suspects, &others, top_sites))
+            continue;
+        text_printf(&t, "leakfleet_site_goroutines");
+        site_labels(&t, row);
+        text_printf(&t, " %lld\n", (long long)json_integer_value(json_object_get(row, "count")));
+    }
+    text_printf(&t, "# HELP leakfleet_site_growth_per_hour Growth of a site in goroutines an "
+                    "hour, where detection measured it (the same sites).\n"
+                    "# TYPE leakfleet_site_growth_per_hour gauge\n");
+    suspects = others = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *row = json_array_get(leaks, i);
+        const json_t *growth = json_object_get(row, "growth_per_hour");
+        if (!site_chosen(row, &suspects, &others, top_sites) || !json_is_number(growth))
+            continue;
+        text_printf(&t, "leakfleet_site_growth_per_hour");
+        site_labels(&t, row);
+        text_printf(&t, " %.17g\n", json_number_value(growth));
+    }
+    *text = t.buf;
+    *len = t.len;
+    if (t.failed)
+        return lf_fail(err, LF_ENOMEM, "out of memory");
     return LF_OK;
 }

@@ -30,6 +30,7 @@ enum {
     PROFILE_TIME_NANOS = 9,
     PROFILE_LAST_FIELD = 14,
     VALUE_TYPE_TYPE = 1,
+    VALUE_TYPE_UNIT = 2,
     SAMPLE_LOCATION_ID = 1,
     SAMPLE_VALUE = 2,
     SAMPLE_LABEL = 3,
@@ -853,4 +854,71 @@ bool parse_pprof_sniff(const char *buf, size_t len)
     /* a profile opens with a small field (Go writes sample_type first); only a long
      * prefix may end inside its first field */
     return fields > 0 && (first_complete || len >= 1024);
+}
+
+int parse_pprof_sample_type(const char *buf, size_t len, struct str *type, struct str *unit,
+                            int64_t *time_nanos, struct lf_error *err)
+{
+    *type = STR_NULL;
+    *unit = STR_NULL;
+    *time_nanos = 0;
+    const unsigned char *start = (const unsigned char *)(buf != NULL ? buf : "");
+    struct pb root = { start, start + len, start };
+    bool found = false;
+    uint64_t type_index = 0, unit_index = 0;
+    struct pb_field f;
+    int rc;
+    while ((rc = pb_next(&root, &f, err)) == 1) {
+        if (f.number == PROFILE_TIME_NANOS && f.wire == WIRE_VARINT) {
+            *time_nanos = as_int64(f.varint);
+        } else if (f.number == PROFILE_SAMPLE_TYPE && !found) {
+            if ((rc = expect_wire(&f, WIRE_LEN, "sample_type", err)) != LF_OK)
+                return rc;
+            found = true;
+            struct pb sub = pb_sub(&root, &f);
+            struct pb_field g;
+            while ((rc = pb_next(&sub, &g, err)) == 1) {
+                if (g.number == VALUE_TYPE_TYPE || g.number == VALUE_TYPE_UNIT) {
+                    if ((rc = expect_wire(&g, WIRE_VARINT, "sample_type", err)) != LF_OK)
+                        return rc;
+                    if (g.number == VALUE_TYPE_TYPE)
+                        type_index = g.varint;
+                    else
+                        unit_index = g.varint;
+                }
+            }
+            if (rc < 0)
+                return rc;
+        }
+    }
+    if (rc < 0)
+        return rc;
+    if (!found)
+        return LF_OK;
+    /* the string table: index 0 is "" */
+    root.p = start;
+    uint64_t index = 0;
+    bool have_type = type_index == 0, have_unit = unit_index == 0;
+    while (!(have_type && have_unit) && (rc = pb_next(&root, &f, err)) == 1) {
+        if (f.number != PROFILE_STRING_TABLE)
+            continue;
+        if ((rc = expect_wire(&f, WIRE_LEN, "string_table", err)) != LF_OK)
+            return rc;
+        if (index == type_index) {
+            *type = str_make((const char *)f.data, f.len);
+            have_type = true;
+        }
+        if (index == unit_index) {
+            *unit = str_make((const char *)f.data, f.len);
+            have_unit = true;
+        }
+        index++;
+    }
+    if (rc < 0)
+        return rc;
+    if (!have_type || !have_unit)
+        return lf_fail(err, LF_EINVAL, "sample_type names string %llu of a %llu-string table",
+                       (unsigned long long)(have_type ? unit_index : type_index),
+                       (unsigned long long)index);
+    return LF_OK;
 }

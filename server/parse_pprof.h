@@ -10,6 +10,7 @@
 #include "error.h"
 #include "parse.h"
 #include "stack.h"
+#include "str.h"
 
 /* Parses the perftools.profiles.Profile message (buf, len) and sends one stack per
  * sample with a positive value[0] to sink(ctx, ...), in the order of the samples.
@@ -26,6 +27,14 @@
  * are the views the sink receives. */
 int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits,
         stack_sink_fn sink, void *ctx, struct parse_info *info, struct lf_error *err);
+
+/* The first sample type of the Profile message (buf, len), already gunzipped: *type and
+ * *unit as views into buf (empty views when the profile declares no sample type), and
+ * *time_nanos (0 when absent). Reads only the top-level fields, the first sample type
+ * and the string table, so it is cheap on any profile (CPU, memory, ...). Returns LF_OK,
+ * or LF_EINVAL for a malformed message or an index past the string table. */
+int parse_pprof_sample_type(const char *buf, size_t len, struct str *type, struct str *unit,
+                            int64_t *time_nanos, struct lf_error *err);
 
 /* True when (buf, len), the start of a decoded input, reads as the start of a Profile
  * message: every field up to the end of buf (the last one may be cut) has a Profile

@@ -113,6 +113,58 @@ static int read_notify(const struct config *cfg, struct pipeline_config *out,
     return LF_OK;
 }
 
+/* notify.alertmanager: {url, labels: {name: value}, interval}; dashboard_url,
+ * projection_target and timeout are notify's. */
+static int read_alertmanager(const struct config *cfg, struct pipeline_config *out,
+                             struct lf_error *err)
+{
+    struct alertmanager_options *a = &out->alertmanager;
+    a->dashboard_url = out->dispatch.dashboard_url;
+    a->projection_target = out->dispatch.projection_target;
+    a->timeout_ms = out->dispatch.timeout_ms;
+    int rc = config_str(cfg, "notify.alertmanager.url", NULL, &a->url, err);
+    if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "notify.alertmanager.interval", a->interval, &a->interval,
+                                     err);
+    if (rc != LF_OK)
+        return rc;
+    const struct config_node *section = config_get(NULL, cfg, "notify.alertmanager");
+    if (section != NULL && (a->url == NULL || a->url[0] == '\0'))
+        return lf_fail(err, LF_EINVAL, "%s:%zu: notify.alertmanager.url: expected a URL",
+                       config_name(cfg), config_node_line(section));
+    if (a->interval < 1)
+        return lf_fail(err, LF_EINVAL, "%s: notify.alertmanager.interval: at least 1s",
+                       config_name(cfg));
+    const struct config_node *labels = config_get(NULL, cfg, "notify.alertmanager.labels");
+    if (labels && config_node_type(labels) != CONFIG_MAP)
+        return lf_fail(err, LF_EINVAL,
+                       "%s:%zu: notify.alertmanager.labels: expected a map of name: value",
+                       config_name(cfg), config_node_line(labels));
+    size_t n = config_node_len(labels);
+    out->alertmanager_labels = lf_calloc(n + 1, sizeof(*out->alertmanager_labels));
+    if (!out->alertmanager_labels)
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const struct config_node *node = config_node_at(labels, i);
+        const char *name = config_node_key(labels, i);
+        const char *value = config_node_scalar(node);
+        if (!alertmanager_label_name_valid(name))
+            return lf_fail(err, LF_EINVAL,
+                           "%s:%zu:%zu: %s: a label name is [a-zA-Z_][a-zA-Z0-9_]* and none of "
+                           "alertname, service, owner, function, file, line, op",
+                           config_name(cfg), config_node_line(node), config_node_column(node),
+                           config_node_path(node));
+        if (!value || !value[0])
+            return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a value", config_name(cfg),
+                           config_node_line(node), config_node_column(node),
+                           config_node_path(node));
+        out->alertmanager_labels[i] = (struct alertmanager_label){ name, value };
+    }
+    a->labels = out->alertmanager_labels;
+    a->n_labels = n;
+    return LF_OK;
+}
+
 static int read_retention(const struct config *cfg, struct pipeline_config *out,
         struct lf_error *err)
 {
@@ -141,16 +193,23 @@ int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
     detect_options_default(&out->detect);
     notify_options_default(&out->notify);
     dispatch_options_default(&out->dispatch);
+    alertmanager_options_default(&out->alertmanager);
     retention_options_default(&out->retention);
+    out->metrics_top_sites = 100;
     if (!cfg)
         return LF_OK;
     int rc = read_detect(cfg, out, err);
     if (rc == LF_OK)
         rc = read_notify(cfg, out, err);
     if (rc == LF_OK)
+        rc = read_alertmanager(cfg, out, err);
+    if (rc == LF_OK)
         rc = read_retention(cfg, out, err);
     if (rc == LF_OK)
         rc = config_str(cfg, "web.source_url", NULL, &out->source_url, err);
+    if (rc == LF_OK)
+        rc = config_int(cfg, "metrics.top_sites", out->metrics_top_sites, 0, 10000,
+                        &out->metrics_top_sites, err);
     return rc;
 }
 
@@ -159,5 +218,6 @@ void pipeline_config_release(struct pipeline_config *config)
     suppress_free(config->suppress);
     lf_free(config->ops);
     lf_free(config->routes);
+    lf_free(config->alertmanager_labels);
     memset(config, 0, sizeof(*config));
 }

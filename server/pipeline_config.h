@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "detect.h"
+#include "alertmanager.h"
 #include "dispatch.h"
 #include "error.h"
 #include "notify.h"
@@ -23,7 +24,10 @@ struct pipeline_config {
     struct suppress *suppress;          /* owned; NULL = no suppression */
     const char **ops;                   /* detect.ops: owned array of borrowed strings */
     struct dispatch_route *routes;      /* owned array of borrowed strings */
+    struct alertmanager_options alertmanager;       /* notify.alertmanager; url NULL = off */
+    struct alertmanager_label *alertmanager_labels; /* owned array of borrowed strings */
     const char *source_url;             /* web.source_url; NULL = none */
+    int64_t metrics_top_sites;          /* metrics.top_sites (100) */
 };
 
 /* Reads the keys from cfg (NULL = all defaults). Strings stay borrowed from cfg, which

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "error.h"
 #include "str.h"
 
@@ -40,6 +41,7 @@ struct request {
     struct str body; /* the whole body as received (not gunzipped) */
     size_t route;    /* index of the matched route */
     void *app;       /* the context given to http_open */
+    struct auth_grant grant; /* what the request's token may do (http_admit); zeroed = nothing */
 };
 
 /* A parameter or header from C strings (value may be NULL), for tests and tools. */

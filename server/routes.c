@@ -36,9 +36,25 @@ const struct route routes[] = {
     { "GET", "/api/v1/settings", AUTH_NONE, 0, api_settings, "settings" },
     { "GET", "/api/v1/whoami", AUTH_ADMIN, 0, api_whoami, "whoami" },
     { "GET", "/api/v1/timeline", AUTH_NONE, 0, api_timeline, "timeline" },
+    { "POST", "/ingest", AUTH_INGEST_LABELS, INGEST_BODY_LIMIT, api_pyroscope_ingest,
+      "pyroscope_ingest" },
+    { "POST", "/push.v1.PusherService/Push", AUTH_INGEST_LABELS, INGEST_BODY_LIMIT,
+      api_pyroscope_push, "pyroscope_push" },
     { "GET", "/*", AUTH_NONE, 0, http_static, "static" },
 };
 const size_t routes_count = sizeof(routes) / sizeof(routes[0]);
+
+bool routes_is_connect(const struct route *route)
+{
+    const char *p = route->pattern;
+    if (p[0] != '/')
+        return false;
+    for (p++; *p != '\0' && *p != '/'; p++) {
+        if (*p == '.')
+            return true;
+    }
+    return false;
+}
 
 /* Matches one pattern against path; sets *id for a ":id" segment. */
 static bool pattern_matches(const char *pattern, const char *path, struct str *id)

@@ -34,6 +34,11 @@ enum route_match {
     ROUTE_BAD_METHOD, /* the path exists for other methods */
 };
 
+/* True when route is a Connect protocol procedure: its pattern's first segment names a
+ * fully qualified service ("/push.v1.PusherService/Push"), so it holds a '.'. http.c
+ * answers its errors in Connect's form ({"code", "message"}, http_connect_error_body). */
+bool routes_is_connect(const struct route *route);
+
 /* Matches (method, path) against table (n rows); HEAD matches the GET rows. ROUTE_FOUND
  * sets *index and *id (a view into path; empty when the pattern has no ":id");
  * ROUTE_BAD_METHOD writes the allowed methods ("GET, HEAD, POST") into allow (size > 0). */
@@ -63,6 +68,7 @@ struct api_context {
     const struct auth *auth;  /* who acted: the token's name; NULL = anonymous */
     int64_t reopen_after;     /* notify.reopen_after, for the dashboard (seconds) */
     int64_t detect_window;    /* detect.window, for the dashboard (seconds) */
+    size_t metrics_top_sites; /* metrics.top_sites: non-suspect sites on /metrics */
 };
 
 /* Copies the name of the token that authorized req into name (AUTH_ANONYMOUS on a
@@ -92,5 +98,8 @@ int api_silence_create(const struct request *req, struct response *resp, struct 
 int api_settings(const struct request *req, struct response *resp, struct lf_error *err);
 int api_whoami(const struct request *req, struct response *resp, struct lf_error *err);
 int api_timeline(const struct request *req, struct response *resp, struct lf_error *err);
+/* api_pyroscope.c: Pyroscope's POST /ingest and the Connect push.v1.PusherService/Push */
+int api_pyroscope_ingest(const struct request *req, struct response *resp, struct lf_error *err);
+int api_pyroscope_push(const struct request *req, struct response *resp, struct lf_error *err);
 
 #endif

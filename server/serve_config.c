@@ -73,6 +73,13 @@ static const struct config_key detect_keys[] = {
     { NULL, CONFIG_VALUE, NULL },
 };
 
+static const struct config_key alertmanager_keys[] = {
+    { "url", CONFIG_VALUE, NULL },
+    { "labels", CONFIG_SECTION, any_name }, /* label name -> value */
+    { "interval", CONFIG_VALUE, NULL },
+    { NULL, CONFIG_VALUE, NULL },
+};
+
 static const struct config_key notify_keys[] = {
     { "webhook", CONFIG_VALUE, NULL },
     { "routes", CONFIG_SECTION, any_name }, /* owner -> URL */
@@ -84,6 +91,7 @@ static const struct config_key notify_keys[] = {
     { "rate_per_hour", CONFIG_VALUE, NULL },
     { "projection_target", CONFIG_VALUE, NULL },
     { "timeout", CONFIG_VALUE, NULL },
+    { "alertmanager", CONFIG_SECTION, alertmanager_keys },
     { NULL, CONFIG_VALUE, NULL },
 };
 
@@ -92,6 +100,11 @@ static const struct config_key retention_keys[] = {
     { "rollups", CONFIG_VALUE, NULL },  /* hourly rollups kept */
     { "interval", CONFIG_VALUE, NULL }, /* between passes */
     { "batch", CONFIG_VALUE, NULL },    /* profiles per transaction */
+    { NULL, CONFIG_VALUE, NULL },
+};
+
+static const struct config_key metrics_keys[] = {
+    { "top_sites", CONFIG_VALUE, NULL }, /* non-suspect sites on /metrics */
     { NULL, CONFIG_VALUE, NULL },
 };
 
@@ -115,6 +128,7 @@ static const struct config_key top_keys[] = {
     { "notify", CONFIG_SECTION, notify_keys },       /* pipeline_config.c */
     { "retention", CONFIG_SECTION, retention_keys }, /* pipeline_config.c */
     { "web", CONFIG_SECTION, web_keys },             /* pipeline_config.c */
+    { "metrics", CONFIG_SECTION, metrics_keys },     /* pipeline_config.c */
     { NULL, CONFIG_VALUE, NULL },
 };
 

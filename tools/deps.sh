@@ -7,7 +7,11 @@ want=${1:-test}
 
 build_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
     libcurl4-openssl-dev zlib1g-dev libyaml-dev libsodium-dev check golang-go)
-test_pkgs=(clang libclang-rt-14-dev jq curl sqlite3 nodejs npm chromium procps python3 openssl)
+# prometheus-alertmanager and prometheus: the real programs the integration tests deliver
+# alerts to and scrape /metrics with; protobuf-compiler compiles the PushRequest schema
+# (tests/clients/proto/) for the Connect client test.
+test_pkgs=(clang libclang-rt-14-dev jq curl sqlite3 nodejs npm chromium procps python3 openssl
+    prometheus-alertmanager prometheus protobuf-compiler)
 bench_pkgs=(panicparse wrk time)
 
 case "$want" in

@@ -72,16 +72,16 @@ run() {
     sleep 1.5 # start-up and the first scrape, outside the measured window
     local t0 n0 t1 n1
     t0=$(cpu_ns "$AGENT_PID")
-    n0=$(grep -c ' debug pushed ' "$log" || true)
+    n0=$(grep -c 'level=debug msg="pushed ' "$log" || true)
     sleep "$secs"
     t1=$(cpu_ns "$AGENT_PID")
-    n1=$(grep -c ' debug pushed ' "$log" || true)
+    n1=$(grep -c 'level=debug msg="pushed ' "$log" || true)
     local rss hwm pss dirty bytes
     rss=$(kib "$AGENT_PID" VmRSS)
     hwm=$(kib "$AGENT_PID" VmHWM)
     pss=$(kib "$AGENT_PID" Pss)
     dirty=$(kib "$AGENT_PID" Private_Dirty)
-    bytes=$(sed -n 's/.*debug scraped .*: \([0-9]*\) bytes.*/\1/p' "$log" | tail -n 1)
+    bytes=$(sed -n 's/.*level=debug msg="scraped .*: \([0-9]*\) bytes.*/\1/p' "$log" | tail -n 1)
     kill -TERM "$AGENT_PID"
     wait "$AGENT_PID" || die "agent exit status $? ($format)"
     AGENT_PID=

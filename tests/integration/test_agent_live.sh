@@ -39,7 +39,7 @@ stored() {
         jq -r --arg i "$1" '[.services[] | select(.name == "checkout") | .instances[] | select(.name == $i) | .profiles] | add // 0'
 }
 queued() { find "$1" -maxdepth 1 -name '*.prof' | wc -l | tr -d ' '; }
-scraped() { cat "$@" | grep -c ' debug scraped pprof profile of .checkout. instance' || true; }
+scraped() { cat "$@" | grep -c 'level=debug msg="scraped pprof profile of .checkout. instance' || true; }
 # wait_for SECONDS 'EXPR': polls the shell expression EXPR every 0.1 s.
 wait_for() {
     local deadline=$((SECONDS + $1))

@@ -167,17 +167,17 @@ START_TEST(test_names)
     ck_assert_int_eq(rc, LF_OK);
     char name[AUTH_NAME_MAX + 1];
     bool admin = true;
-    ck_assert_int_eq(auth_identify(auth, "Bearer alice-secret", name, sizeof(name), &admin, &err),
+    ck_assert_int_eq(auth_who(auth, "Bearer alice-secret", name, sizeof(name), &admin, &err),
             LF_OK);
     ck_assert_str_eq(name, "alice@acme.example");
     ck_assert(admin);
-    ck_assert_int_eq(auth_identify(auth, "Bearer agent-secret", name, sizeof(name), &admin, &err),
+    ck_assert_int_eq(auth_who(auth, "Bearer agent-secret", name, sizeof(name), &admin, &err),
             LF_OK);
     ck_assert_str_eq(name, "tokens.0");
     ck_assert(!admin);
-    ck_assert_int_eq(auth_identify(auth, "Bearer nope", name, sizeof(name), &admin, &err),
+    ck_assert_int_eq(auth_who(auth, "Bearer nope", name, sizeof(name), &admin, &err),
             LF_EAUTH);
-    ck_assert_int_eq(auth_identify(auth, NULL, name, sizeof(name), &admin, &err), LF_EAUTH);
+    ck_assert_int_eq(auth_who(auth, NULL, name, sizeof(name), &admin, &err), LF_EAUTH);
     auth_free(auth);
 
     /* Names that would garble a log line or a history, and a name used twice. */
@@ -199,9 +199,95 @@ START_TEST(test_names)
 
     /* With no tokens (auth: none) everyone is anonymous, and may act. */
     auth = auth_create();
-    ck_assert_int_eq(auth_identify(auth, NULL, name, sizeof(name), &admin, &err), LF_OK);
+    ck_assert_int_eq(auth_who(auth, NULL, name, sizeof(name), &admin, &err), LF_OK);
     ck_assert_str_eq(name, AUTH_ANONYMOUS);
     ck_assert(admin);
+    auth_free(auth);
+}
+END_TEST
+
+/* HTTP Basic with the token as the password (Alloy's basic_auth): the same check, the
+ * same scoping; the user name plays no part. */
+START_TEST(test_basic)
+{
+    struct lf_error err;
+    int rc;
+    struct auth *auth = load(config_text, &err, &rc);
+    ck_assert_int_eq(rc, LF_OK);
+    /* "tenant:agent-secret", ":agent-secret", "a:b:agent-secret" has password "b:agent-secret" */
+    ck_assert_int_eq(
+            auth_check(auth, "Basic dGVuYW50OmFnZW50LXNlY3JldA==", AUTH_INGEST, "checkout", &err),
+            LF_OK);
+    ck_assert_int_eq(auth_check(auth, "basic  OmFnZW50LXNlY3JldA== ", AUTH_INGEST, "search", &err),
+                     LF_OK);
+    ck_assert_int_eq(
+            auth_check(auth, "Basic dGVuYW50OmFnZW50LXNlY3JldA==", AUTH_INGEST, "billing", &err),
+            LF_EFORBIDDEN);
+    ck_assert_str_eq(err.msg, "token may not push for service 'billing'");
+    ck_assert_int_eq(
+            auth_check(auth, "Basic YTpiOmFnZW50LXNlY3JldA==", AUTH_INGEST, "checkout", &err),
+            LF_EAUTH);
+    ck_assert_str_eq(err.msg, "unknown token");
+    /* the token as the user name is not the password */
+    ck_assert_int_eq(auth_check(auth, "Basic YWdlbnQtc2VjcmV0Og==", AUTH_INGEST, "checkout", &err),
+                     LF_EAUTH);
+    ck_assert_str_eq(err.msg, "missing token (the basic password)");
+    ck_assert_int_eq(auth_check(auth, "Basic YWdlbnQtc2VjcmV0", AUTH_INGEST, "checkout", &err),
+                     LF_EAUTH);
+    ck_assert_str_eq(err.msg, "basic credentials must be base64 of USER:TOKEN");
+    ck_assert_int_eq(auth_check(auth, "Basic !!!", AUTH_INGEST, "checkout", &err), LF_EAUTH);
+    ck_assert_int_eq(auth_check(auth, "Basic ", AUTH_INGEST, "checkout", &err), LF_EAUTH);
+    ck_assert_int_eq(auth_check(auth, "Basic eDphZG1pbi1zZWNyZXQ=", AUTH_ADMIN, NULL, &err), LF_OK);
+    ck_assert_int_eq(auth_check(auth, "Digest abc", AUTH_ADMIN, NULL, &err), LF_EAUTH);
+    ck_assert_str_eq(err.msg, "authorization must be 'Bearer TOKEN' or Basic");
+    /* longer than any token may be: refused, not overflowed */
+    char long_header[4096] = "Basic ";
+    memset(long_header + 6, 'Q', sizeof(long_header) - 7);
+    long_header[sizeof(long_header) - 1] = '\0';
+    ck_assert_int_eq(auth_check(auth, long_header, AUTH_INGEST, "checkout", &err), LF_EAUTH);
+    auth_free(auth);
+}
+END_TEST
+
+/* A route whose services are named inside the request: the token is identified first,
+ * then the grant answers for each service; a zeroed grant allows nothing. */
+START_TEST(test_grant)
+{
+    struct lf_error err;
+    int rc;
+    struct auth *auth = load(config_text, &err, &rc);
+    ck_assert_int_eq(rc, LF_OK);
+    struct auth_grant grant;
+    ck_assert_int_eq(
+            auth_identify(auth, "Bearer agent-secret", AUTH_INGEST_LABELS, NULL, &grant, &err),
+            LF_OK);
+    ck_assert(auth_grant_allows(&grant, "checkout"));
+    ck_assert(auth_grant_allows(&grant, "search"));
+    ck_assert(!auth_grant_allows(&grant, "billing"));
+    ck_assert(!auth_grant_allows(&grant, ""));
+    ck_assert(!auth_grant_allows(&grant, NULL));
+    ck_assert_int_eq(auth_identify(auth, "Basic dDpmbGVldC1zZWNyZXQ=", AUTH_INGEST_LABELS, NULL,
+                                   &grant, &err),
+                     LF_OK);
+    ck_assert(auth_grant_allows(&grant, "anything"));
+    /* an admin token pushes for no service */
+    ck_assert_int_eq(
+            auth_identify(auth, "Bearer admin-secret", AUTH_INGEST_LABELS, NULL, &grant, &err),
+            LF_EFORBIDDEN);
+    ck_assert_str_eq(err.msg, "token may not push for any service");
+    ck_assert(!auth_grant_allows(&grant, "checkout"));
+    ck_assert_int_eq(auth_identify(auth, "Bearer nope", AUTH_INGEST_LABELS, NULL, &grant, &err),
+                     LF_EAUTH);
+    ck_assert(!auth_grant_allows(&grant, "checkout"));
+    struct auth_grant zero;
+    memset(&zero, 0, sizeof(zero));
+    ck_assert(!auth_grant_allows(&zero, "checkout"));
+    auth_free(auth);
+    /* an open server: every service */
+    auth = load("auth: none\n", &err, &rc);
+    ck_assert_int_eq(rc, LF_OK);
+    ck_assert_int_eq(auth_identify(auth, NULL, AUTH_INGEST_LABELS, NULL, &grant, &err), LF_OK);
+    ck_assert(auth_grant_allows(&grant, "checkout"));
     auth_free(auth);
 }
 END_TEST
@@ -215,6 +301,8 @@ static Suite *auth_suite(void)
     tcase_add_test(tc, test_duplicate_tokens);
     tcase_add_test(tc, test_config_errors);
     tcase_add_test(tc, test_names);
+    tcase_add_test(tc, test_basic);
+    tcase_add_test(tc, test_grant);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -455,6 +455,22 @@ START_TEST(test_rate_limit_per_owner)
 }
 END_TEST
 
+static int due_job(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    const int64_t *args = ctx;
+    return sqlbind_exec(store_conn_db(conn), err,
+            "UPDATE notifications SET send_due = ?2, send_kind = 'reminder'"
+            " WHERE location_id = ?1",
+            "ii", args[0], args[1]);
+}
+
+/* Makes the notification of location_id due again at due (a reminder). */
+static void add_event_due(int64_t location_id, int64_t due)
+{
+    int64_t args[2] = { location_id, due };
+    ck_assert_int_eq(writer_run(fx.writer, due_job, args, &fx.err), LF_OK);
+}
+
 /* The notification of a location as the API lists it (with its events); caller decrefs. */
 static json_t *notification_json(int64_t location_id)
 {
@@ -496,6 +512,23 @@ START_TEST(test_no_route_is_not_delivered)
     ck_assert_double_eq_tol(json_real_value(json_object_get(one, "growth_per_hour")), 240, 1e-6);
     json_decref(one);
     ck_assert(notify_state_valid("unrouted"));
+
+    /* With Alertmanager configured, a message without a webhook route is told there. */
+    struct dispatch_options am_opts;
+    dispatch_options_default(&am_opts);
+    am_opts.alertmanager = true;
+    struct dispatch *am = NULL;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, &am_opts, &am, &fx.err), LF_OK);
+    add_event_due(leak, now + 35);
+    ck_assert_int_eq(dispatch_run_once(am, now + 35, &sent, &fx.err), LF_OK);
+    dispatch_get_stats(am, &stats);
+    ck_assert_uint_eq(stats.delivered, 1);
+    ck_assert_uint_eq(stats.unrouted, 0);
+    one = notification_json(leak);
+    ck_assert_str_eq(json_string_value(json_object_get(one, "state")), "delivered");
+    ck_assert_ptr_nonnull(strstr(last_event(one, "detail"), "alertmanager"));
+    json_decref(one);
+    dispatch_free(am);
 
     /* Acknowledging works from there, and names who did it. */
     struct notify_request ack = { .action = NOTIFY_ACK, .id = notification_id(leak),

@@ -85,11 +85,53 @@ START_TEST(test_render)
 }
 END_TEST
 
+/* The inventory: label values escaped as the text format requires, growth only where
+ * known, every suspect and only top_sites of the others, and the pyroscope counter. */
+START_TEST(test_sites)
+{
+    json_t *leaks = json_pack(
+            "[{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:b, s:f},"
+            " {s:s, s:n, s:s, s:s, s:i, s:s, s:i, s:b, s:n},"
+            " {s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:b, s:n},"
+            " {s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:b, s:f}]",
+            "service", "shop", "owner", "@a", "function", "main.a\"b\\c\nd", "file", "x.go", "line",
+            7, "op", "chan send", "count", 300, "suspect", 0, "growth_per_hour", 2.5, "service",
+            "shop", "owner", "function", "main.b", "file", "y.go", "line", 8, "op", "select",
+            "count", 200, "suspect", 0, "growth_per_hour", "service", "shop", "owner", "@a",
+            "function", "main.c", "file", "z.go", "line", 9, "op", "select", "count", 100,
+            "suspect", 0, "growth_per_hour", "service", "pay", "owner", "@p", "function",
+            "main.leak", "file", "l.go", "line", 3, "op", "chan receive", "count", 50, "suspect", 1,
+            "growth_per_hour", 40.0);
+    ck_assert_ptr_nonnull(leaks);
+    char *text = lf_malloc(8);
+    ck_assert_ptr_nonnull(text);
+    memcpy(text, "# x\n", 5);
+    size_t len = 4;
+    struct lf_error err;
+    ck_assert_int_eq(metrics_append_sites(&text, &len, leaks, 2, &err), LF_OK);
+    ck_assert_uint_eq(strlen(text), len);
+    ck_assert_ptr_nonnull(strstr(
+            text,
+            "leakfleet_site_goroutines{service=\"shop\",owner=\"@a\",function=\"main.a\\\"b"
+            "\\\\c\\nd\",file=\"x.go\",line=\"7\",op=\"chan send\",suspect=\"false\"} 300\n"));
+    ck_assert_ptr_nonnull(strstr(text, "owner=\"unowned\",function=\"main.b\""));
+    ck_assert_ptr_null(strstr(text, "main.c")); /* the third largest of top_sites 2 */
+    ck_assert_ptr_nonnull(strstr(text,
+                                 "leakfleet_site_growth_per_hour{service=\"pay\",owner=\"@p\","
+                                 "function=\"main.leak\",file=\"l.go\",line=\"3\",op=\"chan "
+                                 "receive\",suspect=\"true\"} 40\n"));
+    ck_assert_ptr_null(strstr(text, "growth_per_hour{service=\"shop\",owner=\"unowned\""));
+    lf_free(text);
+    json_decref(leaks);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
     TCase *tc = tcase_create("render");
     tcase_add_test(tc, test_render);
+    tcase_add_test(tc, test_sites);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -115,6 +115,16 @@ START_TEST(test_errors_name_the_key)
         { "notify:\n  routes: [a]\n", "notify.routes" },
         { "retention:\n  raw: 10m\n", "retention.raw" },
         { "detect:\n  suppress:\n    rules: /nonexistent/rules.txt\n", "rules.txt" },
+        { "notify:\n  alertmanager:\n    interval: 1m\n",
+          "leakfleet.yaml:3: notify.alertmanager.url: expected a URL" },
+        { "notify:\n  alertmanager:\n    url: http://am:9093\n    labels:\n      owner: x\n",
+          "leakfleet.yaml:5:14: notify.alertmanager.labels.owner: a label name is" },
+        { "notify:\n  alertmanager:\n    url: http://am:9093\n    labels:\n      a-b: x\n",
+          "notify.alertmanager.labels.a-b: a label name is" },
+        { "notify:\n  alertmanager:\n    url: http://am:9093\n    labels: [a]\n",
+          "notify.alertmanager.labels: expected a map" },
+        { "notify:\n  alertmanager:\n    url: http://am:9093\n    interval: 0s\n",
+          "notify.alertmanager.interval: at least 1s" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct config *cfg = parse(bad[i][0]);
@@ -130,6 +140,30 @@ START_TEST(test_errors_name_the_key)
 }
 END_TEST
 
+START_TEST(test_alertmanager)
+{
+    struct config *cfg = parse("notify:\n  dashboard_url: http://lf\n  timeout: 5s\n"
+                               "  alertmanager:\n    url: http://am:9093\n    interval: 2m\n"
+                               "    labels:\n      source: leakfleet\n      env: prod\n");
+    struct pipeline_config pc;
+    struct lf_error err;
+    ck_assert_msg(pipeline_config_read(cfg, &pc, &err) == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(pc.alertmanager.url, "http://am:9093");
+    ck_assert_int_eq(pc.alertmanager.interval, 120);
+    ck_assert_uint_eq(pc.alertmanager.n_labels, 2);
+    ck_assert_str_eq(pc.alertmanager.labels[1].name, "env");
+    ck_assert_str_eq(pc.alertmanager.labels[1].value, "prod");
+    ck_assert_str_eq(pc.alertmanager.dashboard_url, "http://lf");
+    ck_assert_int_eq(pc.alertmanager.timeout_ms, 5000);
+    pipeline_config_release(&pc);
+    config_free(cfg);
+    /* off unless configured */
+    ck_assert_int_eq(pipeline_config_read(NULL, &pc, &err), LF_OK);
+    ck_assert_ptr_null(pc.alertmanager.url);
+    pipeline_config_release(&pc);
+}
+END_TEST
+
 static Suite *pipeline_config_suite(void)
 {
     Suite *suite = suite_create("pipeline_config");
@@ -137,6 +171,7 @@ static Suite *pipeline_config_suite(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_every_key);
     tcase_add_test(tc, test_errors_name_the_key);
+    tcase_add_test(tc, test_alertmanager);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -15,7 +15,14 @@ START_TEST(test_table_is_well_formed)
         ck_assert_ptr_nonnull(r->metric);
         ck_assert(r->pattern[0] == '/');
         ck_assert(strcmp(r->method, "GET") == 0 || strcmp(r->method, "POST") == 0);
-        ck_assert(r->auth == AUTH_NONE || r->auth == AUTH_INGEST || r->auth == AUTH_ADMIN);
+        ck_assert(r->auth == AUTH_NONE || r->auth == AUTH_INGEST || r->auth == AUTH_ADMIN ||
+                  r->auth == AUTH_INGEST_LABELS);
+        /* a route whose services are inside the body checks them itself: only the
+         * Pyroscope-compatible handlers do */
+        if (r->auth == AUTH_INGEST_LABELS)
+            ck_assert(r->handler == api_pyroscope_ingest || r->handler == api_pyroscope_push);
+        /* Connect procedures are the only rows whose first segment holds a '.' */
+        ck_assert(routes_is_connect(r) == (r->handler == api_pyroscope_push));
         /* bodies only where the method carries one */
         if (strcmp(r->method, "GET") == 0)
             ck_assert_uint_eq(r->body_limit, 0);
@@ -61,6 +68,13 @@ START_TEST(test_match)
     /* an empty :id segment matches nothing but the wildcard */
     ck_assert_int_eq(match("GET", "/api/v1/locations//series", &index, &id, allow), ROUTE_FOUND);
     ck_assert_str_eq(routes[index].metric, "static");
+
+    ck_assert_int_eq(match("POST", "/push.v1.PusherService/Push", &index, &id, allow), ROUTE_FOUND);
+    ck_assert_int_eq(routes[index].auth, AUTH_INGEST_LABELS);
+    ck_assert(routes_is_connect(&routes[index]));
+    ck_assert_int_eq(match("POST", "/ingest", &index, &id, allow), ROUTE_FOUND);
+    ck_assert_int_eq(routes[index].auth, AUTH_INGEST_LABELS);
+    ck_assert(!routes_is_connect(&routes[index]));
 
     ck_assert_int_eq(match("DELETE", "/api/v1/profiles", &index, &id, allow), ROUTE_BAD_METHOD);
     ck_assert_str_eq(allow, "POST");
