@@ -50,8 +50,11 @@
     return node;
   }
 
-  /* Text that may break after '.', '/' and '(' (long Go function names and paths). */
-  function breakable(text) {
+  /* Text that may break after '.', '/' and '(' (long Go function names and paths); text of
+   * at most min characters (24 by default) stays one node, so a 1,000-row table draws
+   * faster. */
+  function breakable(text, min) {
+    if (String(text).length <= (min === undefined ? 24 : min)) return document.createTextNode(String(text));
     const frag = document.createDocumentFragment();
     for (const part of String(text).split(/(?<=[./(])/)) {
       frag.appendChild(document.createTextNode(part));
@@ -211,7 +214,7 @@
       class: [column.num ? 'num' : '', column.opt ? 'opt' : ''].join(' ').trim() || null,
       'aria-sort': active ? (dir > 0 ? 'ascending' : 'descending') : 'none',
       'data-key': column.key,
-    }, el('button', { type: 'button', class: 'sort', onclick: () => onSort(column.key) }, breakable(column.label),
+    }, el('button', { type: 'button', class: 'sort', onclick: () => onSort(column.key) }, breakable(column.label, 0),
       el('span', { class: 'arrow', 'aria-hidden': 'true' }, active ? (dir > 0 ? ' ▲' : ' ▼') : '')));
   }
 
@@ -438,7 +441,7 @@
         el('td', { class: 'opt' }, r.op),
         el('td', { class: 'num' }, String(r.count)),
         el('td', { class: 'num' }, fmtGrowth(r.growth_per_hour)),
-        el('td', {}, r.owner ? breakable(r.owner) : el('span', { class: 'muted' }, 'none')),
+        el('td', {}, r.owner ? breakable(r.owner, 0) : el('span', { class: 'muted' }, 'none')),
         agoCell(r.first_seen, { class: 'num opt' }),
         el('td', { class: 'opt' }, stateBadge(r.state)),
         verdictCell(r)));
@@ -821,7 +824,7 @@
           el('td', { class: 'site' }, el('a', { class: 'function', href: '#/location/' + n.location_id }, breakable(n.function)), el('div', { class: 'file' }, breakable(n.file + ':' + n.line))),
           el('td', { class: 'num' }, n.count === null || n.count === undefined ? '—' : String(n.count)),
           el('td', { class: 'num' }, fmtGrowth(n.growth_per_hour)),
-          el('td', {}, breakable(n.owner), n.owner_manual ? el('span', { class: 'muted' }, ' (by hand)') : null),
+          el('td', {}, breakable(n.owner, 0), n.owner_manual ? el('span', { class: 'muted' }, ' (by hand)') : null),
           el('td', { class: 'state' }, stateBadge(n.state), n.regression ? el('span', { class: 'badge regression' }, 'regression') : null, stateDetail(n)),
           el('td', { class: 'opt' }, timeText(n.created, fmtAgo(n.created))),
           el('td', {}, timeText(n.updated, fmtAgo(n.updated)), n.actor ? el('div', { class: 'actor' }, 'by ' + n.actor) : null),
@@ -831,7 +834,7 @@
       out.appendChild(el('table', { id: 'notifications' },
         el('thead', {}, el('tr', {}, el('th', {}, el('span', { class: 'visually-hidden' }, 'Select')),
           [['#', 'num'], ['Service'], ['Site'], ['Count', 'num'], ['Growth/hour', 'num'], ['Owner'], ['State'],
-            ['Created', 'opt'], ['Updated'], ['Attempts', 'num opt'], ['Actions']].map(([h, cls]) => el('th', { class: cls || null }, breakable(h))))), body));
+            ['Created', 'opt'], ['Updated'], ['Attempts', 'num opt'], ['Actions']].map(([h, cls]) => el('th', { class: cls || null }, breakable(h, 0))))), body));
     }
 
     out.appendChild(el('h2', {}, 'Silences'));
