@@ -113,7 +113,8 @@ START_TEST(test_bad_usage)
     targets_release(&cfg);
     unsetenv("LEAKFLEET_AGENT_TOKEN");
     ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t"), LF_EUSAGE);
-    ck_assert_str_eq(err.msg, "no targets: give --service and --target, or --config");
+    ck_assert_str_eq(err.msg, "no targets: give --service and --target, or --config with targets, "
+                              "file_sd, http_sd or kubernetes");
     targets_release(&cfg);
     ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "s",
                            "--target", "http://a", "--format", "json"),
