@@ -72,7 +72,7 @@ struct target_state {
     /* what was logged last, so that a line is written when it changes only */
     int64_t last_started;
     char last_version[TARGET_META_VERSION_MAX + 1];
-    char version_from[96];
+    char version_from[192];
     char problem[160];
 };
 
@@ -280,7 +280,7 @@ static void read_meta(struct agent *agent, struct target_state *ts, double asked
         from = m.version_metric;
     } else if (t->version[0] != '\0') {
         version = t->version;
-        from = "the config";
+        from = t->source; /* the config file, the flags, a discovery label */
     } else if (m.go_version[0] != '\0') {
         version = m.go_version;
         from = "go_info (the Go toolchain's version: it changes with the toolchain only)";
@@ -562,6 +562,8 @@ static void reload(struct agent *agent)
                                (long)fresh.connect_timeout_ms, (long)fresh.timeout_ms, &err);
     if (pusher != NULL)
         sources = sources_create(&fresh, &err);
+    if (sources != NULL)
+        sources_adopt(sources, agent->sources);
     if (sources == NULL) {
         log_error("reload: %s; the running configuration kept", err.msg);
         pusher_free(pusher);

@@ -198,6 +198,63 @@ void sources_free(struct sources *s)
     lf_free(s);
 }
 
+/* Appends copies of from's targets to to. */
+static int copy_list(struct discovery_list *to, const struct discovery_list *from)
+{
+    for (size_t i = 0; i < from->n; i++)
+        if (discovery_list_add(to, &from->targets[i], NULL) != LF_OK)
+            return LF_ENOMEM;
+    return LF_OK;
+}
+
+void sources_adopt(struct sources *s, const struct sources *old)
+{
+    for (size_t i = 0; i < old->n_files; i++) {
+        const struct file_entry *f = &old->files[i];
+        size_t p = 0;
+        while (p < s->n_patterns &&
+               strcmp(s->patterns[p].pattern, old->patterns[f->pattern].pattern) != 0)
+            p++;
+        if (p == s->n_patterns)
+            continue;
+        struct file_entry *grown = lf_realloc(s->files, (s->n_files + 1) * sizeof(*grown));
+        if (grown == NULL)
+            return;
+        s->files = grown;
+        struct file_entry *copy = &s->files[s->n_files];
+        memset(copy, 0, sizeof(*copy));
+        copy->pattern = p;
+        copy->path = lf_strdup(f->path);
+        memcpy(copy->problem, f->problem, sizeof(copy->problem));
+        if (copy->path == NULL || copy_list(&copy->list, &f->list) != LF_OK) {
+            lf_free(copy->path);
+            discovery_list_release(&copy->list);
+            return;
+        }
+        s->n_files++;
+    }
+    for (size_t i = 0; i < s->n_http; i++)
+        for (size_t j = 0; j < old->n_http; j++)
+            if (strcmp(s->http[i].url, old->http[j].url) == 0 && s->http[i].list.n == 0) {
+                copy_list(&s->http[i].list, &old->http[j].list);
+                memcpy(s->http[i].problem, old->http[j].problem, sizeof(s->http[i].problem));
+            }
+    if (s->kube_enabled && old->kube_enabled && strcmp(s->kube.url, old->kube.url) == 0) {
+        copy_list(&s->kube.list, &old->kube.list);
+        memcpy(s->kube.problem, old->kube.problem, sizeof(s->kube.problem));
+        memcpy(s->kube_skipped, old->kube_skipped, sizeof(s->kube_skipped));
+    }
+    /* the running list, so that the first merge logs changes, not every target again */
+    s->merged = lf_calloc(old->n_merged + 1, sizeof(*s->merged));
+    if (s->merged != NULL) {
+        if (old->n_merged > 0)
+            memcpy(s->merged, old->merged, old->n_merged * sizeof(*s->merged));
+        s->n_merged = old->n_merged;
+        s->merged_once = false; /* merged at the first refresh all the same */
+    }
+    memcpy(s->duplicate, old->duplicate, sizeof(s->duplicate));
+}
+
 /* ---- reading ---------------------------------------------------------------------------- */
 
 /* Reads a whole file of at most max bytes into a new buffer (lf_free). */
@@ -261,8 +318,11 @@ static void note(struct sources *s, char problem[256], const char *what, int rc,
         return;
     }
     s->counts.errors++;
+    /* parse errors name the source already */
+    bool named = strncmp(err->msg, what, strlen(what)) == 0;
     if (strcmp(problem, err->msg) != 0)
-        log_warn("%s: %s (its %zu target%s kept)", what, err->msg, kept, kept == 1 ? "" : "s");
+        log_warn("%s%s%s (its %zu target%s kept)", named ? "" : what, named ? "" : ": ", err->msg,
+                 kept, kept == 1 ? "" : "s");
     else
         log_debug("%s failed again: %s", what, err->msg);
     utf8_snprintf(problem, 256, "%s", err->msg);
@@ -294,8 +354,6 @@ static void read_one_file(struct sources *s, struct file_entry *f)
     int rc = read_file(f->path, DISCOVERY_MAX_BYTES, &buf, &len, &err);
     if (rc == LF_OK)
         rc = discovery_parse_groups(buf, len, is_yaml(f->path), &s->defaults, source, &list, &err);
-    else
-        lf_error_prefix(&err, "%s", source);
     lf_free(buf);
     if (rc == LF_OK) {
         discovery_list_release(&f->list);
@@ -376,8 +434,6 @@ static void refresh_http(struct sources *s, struct polled *h)
     int rc = scraper_get_json(s->http_scraper, h->url, NULL, &body, &len, &err);
     if (rc == LF_OK)
         rc = discovery_parse_groups(body, len, false, &s->defaults, source, &list, &err);
-    else
-        lf_error_prefix(&err, "http_sd");
     lf_free(body);
     if (rc == LF_OK) {
         discovery_list_release(&h->list);
@@ -425,11 +481,14 @@ static void refresh_kube(struct sources *s)
     int rc = read_token(s->kube_token_file, &token, &err);
     if (rc == LF_OK) {
         rc = scraper_get_json(s->kube_scraper, s->kube.url, token, &body, &len, &err);
-        if (rc != LF_OK && (strstr(err.msg, "HTTP 403") != NULL || strstr(err.msg, "HTTP 401")))
+        if (rc != LF_OK && (strstr(err.msg, "HTTP 403") != NULL || strstr(err.msg, "HTTP 401"))) {
+            char msg[sizeof(err.msg)];
+            memcpy(msg, err.msg, sizeof(msg));
             lf_fail(&err, rc,
                     "%s (the agent's service account needs get/list/watch on pods: "
                     "see deploy/kubernetes/agent.yaml)",
-                    err.msg);
+                    msg);
+        }
         memset(token, 0, strlen(token));
         lf_free(token);
     }
@@ -576,8 +635,8 @@ bool sources_refresh(struct sources *s, int64_t now_ms)
         lf_free(merged);
         return false;
     }
-    if (s->merged_once || s->n_patterns + s->n_http > 0 || s->kube_enabled)
-        log_changes(s->merged, s->merged_once ? s->n_merged : 0, merged, n);
+    if (s->n_merged > 0 || s->n_patterns + s->n_http > 0 || s->kube_enabled)
+        log_changes(s->merged, s->n_merged, merged, n);
     lf_free(s->merged);
     s->merged = merged;
     s->n_merged = n;

@@ -22,6 +22,13 @@ struct sources;
 struct sources *sources_create(const struct targets_config *cfg, struct lf_error *err);
 void sources_free(struct sources *sources);
 
+/* After a reload: s (new, not refreshed yet) starts from what old last read of the
+ * sources they share (the same file_sd pattern, http_sd URL, Kubernetes API server), so
+ * a source that fails on its first read in s keeps its targets, as it would have in old;
+ * and from old's running list, so that the first refresh logs changes only. Best effort:
+ * out of memory, s starts from nothing. */
+void sources_adopt(struct sources *s, const struct sources *old);
+
 /* Reads every source due at now_ms (monotonic) and merges: the static targets first,
  * then the file_sd files (in the order of their patterns, files sorted), http_sd, and
  * Kubernetes; a (service, instance) already taken is left out with a warning. Logs what
