@@ -14,6 +14,7 @@
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "push.h"
 #include "scrape.h"
+#include "selfmetrics.h"
 #include "sources.h"
 #include "spool.h"
 #include "target_meta.h"
@@ -84,6 +86,7 @@ struct agent {
     struct scraper *scraper;
     struct pusher *pusher;
     struct sources *sources;
+    struct selfmetrics *metrics; /* listen: the agent's own /metrics; NULL = none */
     struct backoff backoff;
     struct target_state *states;
     size_t n_states;
@@ -131,9 +134,10 @@ static uint64_t random_seed(void)
     return seed;
 }
 
-/* Sleeps until wake_ms (monotonic), a stop or reload signal, or fd (when >= 0) is
- * readable, whichever comes first; true when fd is readable. */
-static bool sleep_until(int64_t wake_ms, int fd)
+/* Sleeps until wake_ms (monotonic), a stop or reload signal, or one of fds[0..1] (each
+ * -1 for none) is readable, whichever comes first; bit i of the result is set when
+ * fds[i] is readable. */
+static unsigned sleep_until(int64_t wake_ms, const int fds[2])
 {
     sigset_t block, orig;
     sigemptyset(&block);
@@ -142,17 +146,24 @@ static bool sleep_until(int64_t wake_ms, int fd)
     sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, &orig);
     int64_t wait = wake_ms - now_ms();
-    bool readable = false;
+    unsigned readable = 0;
     if (!stop_requested && !reload_requested && wait > 0) {
         struct timespec ts = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000 };
         if (wake_ms == INT64_MAX)
             ts.tv_sec = 24 * 3600; /* no deadline: woken by a signal or fd, or a day on */
-        fd_set fds;
-        FD_ZERO(&fds);
-        if (fd >= 0 && fd < FD_SETSIZE)
-            FD_SET(fd, &fds);
-        int n = pselect(fd >= 0 && fd < FD_SETSIZE ? fd + 1 : 0, &fds, NULL, NULL, &ts, &orig);
-        readable = n > 0 && fd >= 0 && FD_ISSET(fd, &fds);
+        fd_set set;
+        FD_ZERO(&set);
+        int max = -1;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i] >= 0 && fds[i] < FD_SETSIZE) {
+                FD_SET(fds[i], &set);
+                max = fds[i] > max ? fds[i] : max;
+            }
+        }
+        int n = pselect(max + 1, &set, NULL, NULL, &ts, &orig);
+        for (int i = 0; n > 0 && i < 2; i++)
+            if (fds[i] >= 0 && fds[i] < FD_SETSIZE && FD_ISSET(fds[i], &set))
+                readable |= 1u << i;
     }
     sigprocmask(SIG_SETMASK, &orig, NULL);
     return readable;
@@ -605,12 +616,152 @@ static int run_once(struct agent *agent)
         if (result == FLUSH_RETRY) {
             if (++tries >= ONCE_TRIES)
                 break;
-            sleep_until(now_ms() + (int64_t)backoff_next_ms(&agent->backoff), -1);
+            sleep_until(now_ms() + (int64_t)backoff_next_ms(&agent->backoff),
+                        (const int[2]){ -1, -1 });
         }
     }
     if (!all_scraped || result != FLUSH_DONE || agent->stats.rejected > 0)
         return LF_EUNAVAIL;
     return LF_OK;
+}
+
+/* ---- the agent's own /metrics ----------------------------------------------------------- */
+
+struct text {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+    for (int attempt = 0; attempt < 2 && !t->failed; attempt++) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p != NULL ? t->p + t->len : NULL, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap * 2 + (size_t)n + 4096;
+        char *grown = lf_realloc(t->p, cap);
+        if (grown == NULL) {
+            t->failed = true;
+            return;
+        }
+        t->p = grown;
+        t->cap = cap;
+    }
+}
+
+/* A label value of the text format: \, " and newline escaped (names hold no other
+ * control characters: targets.c and discovery.c refuse them). */
+static const char *label_value(const char *s, char *buf, size_t size)
+{
+    size_t at = 0;
+    for (; *s != '\0' && at + 3 < size; s++) {
+        if (*s == '\\' || *s == '"')
+            buf[at++] = '\\';
+        buf[at++] = *s;
+    }
+    buf[at] = '\0';
+    return buf;
+}
+
+static void serve_metrics(struct agent *agent)
+{
+    struct text t = { 0 };
+    struct sources_counts c;
+    sources_counts(agent->sources, &c);
+    const struct agent_stats *st = &agent->stats;
+    text_add(&t,
+             "# HELP leakfleet_agent_targets Targets scraped now, by the kind of source.\n"
+             "# TYPE leakfleet_agent_targets gauge\n"
+             "leakfleet_agent_targets{source=\"static\"} %zu\n"
+             "leakfleet_agent_targets{source=\"file_sd\"} %zu\n"
+             "leakfleet_agent_targets{source=\"http_sd\"} %zu\n"
+             "leakfleet_agent_targets{source=\"kubernetes\"} %zu\n"
+             "# HELP leakfleet_agent_target_duplicates Discovered targets left out: their "
+             "service and instance are scraped already.\n"
+             "# TYPE leakfleet_agent_target_duplicates gauge\n"
+             "leakfleet_agent_target_duplicates %zu\n"
+             "# HELP leakfleet_agent_discovery_errors_total Reads of a discovery source that "
+             "failed (its targets kept).\n"
+             "# TYPE leakfleet_agent_discovery_errors_total counter\n"
+             "leakfleet_agent_discovery_errors_total %" PRIu64 "\n",
+             c.static_targets, c.file_sd, c.http_sd, c.kubernetes, c.duplicates, c.errors);
+    text_add(&t,
+             "# HELP leakfleet_agent_profiles_total Profiles by what became of them.\n"
+             "# TYPE leakfleet_agent_profiles_total counter\n"
+             "leakfleet_agent_profiles_total{result=\"scraped\"} %" PRIu64 "\n"
+             "leakfleet_agent_profiles_total{result=\"pushed\"} %" PRIu64 "\n"
+             "leakfleet_agent_profiles_total{result=\"rejected\"} %" PRIu64 "\n"
+             "leakfleet_agent_profiles_total{result=\"dropped\"} %" PRIu64 "\n"
+             "leakfleet_agent_profiles_total{result=\"corrupt\"} %" PRIu64 "\n"
+             "# HELP leakfleet_agent_push_failures_total Pushes to be retried.\n"
+             "# TYPE leakfleet_agent_push_failures_total counter\n"
+             "leakfleet_agent_push_failures_total %" PRIu64 "\n"
+             "# HELP leakfleet_agent_spool_profiles Profiles waiting in the spool.\n"
+             "# TYPE leakfleet_agent_spool_profiles gauge\n"
+             "leakfleet_agent_spool_profiles %zu\n"
+             "# HELP leakfleet_agent_spool_bytes Bytes of the spool's files.\n"
+             "# TYPE leakfleet_agent_spool_bytes gauge\n"
+             "leakfleet_agent_spool_bytes %" PRIu64 "\n",
+             st->scrapes, st->pushed, st->rejected, spool_dropped(agent->spool),
+             spool_corrupt(agent->spool), st->push_failures, spool_count(agent->spool),
+             spool_bytes(agent->spool));
+    text_add(&t, "# HELP leakfleet_agent_target_up 1 when the target's last scrape gave a "
+                 "profile.\n"
+                 "# TYPE leakfleet_agent_target_up gauge\n");
+    for (size_t i = 0; i < agent->n_states; i++) {
+        const struct target_state *ts = &agent->states[i];
+        char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
+        text_add(&t, "leakfleet_agent_target_up{service=\"%s\",instance=\"%s\"} %d\n",
+                 label_value(ts->target.service, service, sizeof(service)),
+                 label_value(ts->target.instance, instance, sizeof(instance)),
+                 ts->ok > 0 && ts->failures == 0 ? 1 : 0);
+    }
+    text_add(&t, "# HELP leakfleet_agent_target_scrapes_total Scrapes of each target by result.\n"
+                 "# TYPE leakfleet_agent_target_scrapes_total counter\n");
+    for (size_t i = 0; i < agent->n_states; i++) {
+        const struct target_state *ts = &agent->states[i];
+        char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
+        label_value(ts->target.service, service, sizeof(service));
+        label_value(ts->target.instance, instance, sizeof(instance));
+        text_add(&t,
+                 "leakfleet_agent_target_scrapes_total{service=\"%s\",instance=\"%s\","
+                 "result=\"ok\"} %" PRIu64 "\n"
+                 "leakfleet_agent_target_scrapes_total{service=\"%s\",instance=\"%s\","
+                 "result=\"error\"} %" PRIu64 "\n",
+                 service, instance, ts->ok, service, instance, ts->failed);
+    }
+    text_add(&t, "# HELP leakfleet_agent_target_last_success_timestamp_seconds When the target "
+                 "last gave a profile (absent: never).\n"
+                 "# TYPE leakfleet_agent_target_last_success_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < agent->n_states; i++) {
+        const struct target_state *ts = &agent->states[i];
+        char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
+        if (ts->last_ok_unix > 0)
+            text_add(&t,
+                     "leakfleet_agent_target_last_success_timestamp_seconds{service=\"%s\","
+                     "instance=\"%s\"} %" PRId64 "\n",
+                     label_value(ts->target.service, service, sizeof(service)),
+                     label_value(ts->target.instance, instance, sizeof(instance)),
+                     ts->last_ok_unix);
+    }
+    if (t.failed) {
+        log_warn("/metrics: out of memory; answered empty");
+        t.len = 0;
+    }
+    selfmetrics_serve(agent->metrics, t.p != NULL ? t.p : "", t.len);
+    lf_free(t.p);
 }
 
 static void run_loop(struct agent *agent)
@@ -662,7 +813,12 @@ static void run_loop(struct agent *agent)
                 wake = agent->states[i].due_ms;
         if (sources_next_ms(agent->sources) < wake)
             wake = sources_next_ms(agent->sources);
-        files_changed = sleep_until(wake, sources_watch_fd(agent->sources));
+        int fds[2] = { sources_watch_fd(agent->sources),
+                       agent->metrics != NULL ? selfmetrics_fd(agent->metrics) : -1 };
+        unsigned readable = sleep_until(wake, fds);
+        files_changed = (readable & 1u) != 0;
+        if ((readable & 2u) != 0)
+            serve_metrics(agent);
     }
 }
 
@@ -703,6 +859,14 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
         rc = err != NULL ? err->code : LF_ENOMEM;
         goto out;
     }
+    if (cfg->listen[0] != '\0' && !cfg->once) {
+        agent.metrics = selfmetrics_open(cfg->listen, err);
+        if (agent.metrics == NULL) {
+            rc = err != NULL ? err->code : LF_EIO;
+            goto out;
+        }
+        log_info("agent: /metrics on http://%s/metrics", selfmetrics_address(agent.metrics));
+    }
     backoff_init(&agent.backoff, BACKOFF_BASE_MS, (uint64_t)cfg->retry_max_ms, random_seed());
 
     log_info("agent: %zu static target%s%s%s%s, server %s, spool '%s' (%zu profiles waiting)",
@@ -736,6 +900,7 @@ out:
     pusher_free(agent.pusher);
     scraper_free(agent.scraper);
     sources_free(agent.sources);
+    selfmetrics_close(agent.metrics);
     spool_close(agent.spool);
     lf_free(agent.states);
     if (agent.has_reloaded)

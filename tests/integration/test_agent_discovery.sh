@@ -95,6 +95,7 @@ file_sd:
 http_sd:
   - url: http://127.0.0.1:$P/sd.json
     refresh_interval: 1s
+listen: "127.0.0.1:0"
 kubernetes:
   node: node-a
   api_server: http://127.0.0.1:$Q
@@ -132,6 +133,31 @@ grep -q "^/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a$" "$T/kube/requests.
 echo "ok: pods listed with fieldSelector=spec.nodeName=node-a and the service account's token"
 logged "'filesvc' instance 'f-1' from http_sd 'http://127.0.0.1:$P/sd.json' is already scraped from file_sd '$T/sd/a.json': left out" ||
     fail "the duplicate (service, instance) is not logged"
+
+# ---- the agent's own /metrics -----------------------------------------------------------
+wait_for "the agent says where its /metrics is" logged "agent: /metrics on http://127.0.0.1:"
+M=$(sed -n 's|.*agent: /metrics on \(http://[0-9.:]*/metrics\).*|\1|p' "$T/agent.log" | head -n 1)
+curl -fsS "$M" >"$T/metrics"
+grep -qx 'leakfleet_agent_targets{source="kubernetes"} 3' "$T/metrics" ||
+    fail "metrics: kubernetes targets: $(grep targets "$T/metrics")"
+grep -qx 'leakfleet_agent_targets{source="file_sd"} 2' "$T/metrics" || fail "metrics: file_sd targets"
+grep -qx 'leakfleet_agent_target_duplicates 1' "$T/metrics" || fail "metrics: duplicates"
+grep -qx 'leakfleet_agent_target_up{service="search-indexer",instance="search-0"} 1' "$T/metrics" ||
+    fail "metrics: target_up"
+grep -qE '^leakfleet_agent_target_scrapes_total\{service="filesvc",instance="f-1",result="ok"\} [1-9]' \
+    "$T/metrics" || fail "metrics: scrapes of filesvc"
+grep -qE '^leakfleet_agent_target_last_success_timestamp_seconds\{service="httpsvc",instance="h-1"\} [0-9]{10}$' \
+    "$T/metrics" || fail "metrics: last success"
+eq "$(curl -s -o /dev/null -w '%{http_code}' "${M%/metrics}/nope")" 404 "agent /nope"
+eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$M")" 405 "agent POST /metrics"
+eq "$(curl -s "${M%/metrics}/healthz")" ok "agent /healthz"
+echo "ok: the agent's /metrics has per-target health"
+# a client that connects and says nothing costs the loop a second, not the scrapes
+hostport=${M#http://}; hostport=${hostport%/metrics}
+exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}"
+before=$(pushed httpsvc h-1)
+wait_for "scrapes go on while a /metrics client stalls" at_least httpsvc h-1 $((before + 3))
+exec 3>&-
 
 # ---- a new file is seen at once (inotify; the refresh interval is an hour) --------------
 mv_into "$T/sd/c.json" <<JSON
