@@ -485,7 +485,7 @@ static void refresh_kube(struct sources *s)
             char msg[sizeof(err.msg)];
             memcpy(msg, err.msg, sizeof(msg));
             lf_fail(&err, rc,
-                    "%s (the agent's service account needs get/list/watch on pods: "
+                    "%s (the agent's service account needs list on pods: "
                     "see deploy/kubernetes/agent.yaml)",
                     msg);
         }

@@ -36,7 +36,7 @@ static const char usage_text[] =
         "usage: leakfleet-agent --server URL --token TOKEN --service NAME --target URL\n"
         "                       [--instance ID] [--interval 60s] [--format pprof|debug1|debug2]\n"
         "                       [--metrics-path /metrics] [--version V] [--spool DIR]\n"
-        "                       [--config FILE] [--listen ADDR] [--once]\n"
+        "                       [--config FILE] [--listen ADDR] [--once] [--check]\n"
         "\n"
         "Scrapes TARGET/debug/pprof/goroutine of Go services every interval (with jitter)\n"
         "and pushes the profiles to the leakfleet server, keeping unsent ones in the spool.\n"
@@ -72,6 +72,8 @@ static const char usage_text[] =
         "                          flags and the file again (a bad one is logged and the\n"
         "                          running configuration kept)\n"
         "  --listen ADDR           serve the agent's own /metrics on host:port (default: off)\n"
+        "  --check                 check the flags and the file, print what would run, exit\n"
+        "                          (0: usable; nothing is read from the network)\n"
         "  --once                  scrape every target once, flush the spool, exit 0 only\n"
         "                          if everything reached the server\n"
         "  --log-level L           debug, info (default), warn, error\n"
@@ -649,6 +651,7 @@ enum {
     OPT_MAX_PROFILE_BYTES,
     OPT_CONFIG,
     OPT_ONCE,
+    OPT_CHECK,
     OPT_LOG_LEVEL,
     OPT_RETRY_MAX,
     OPT_CA_FILE,
@@ -674,6 +677,7 @@ static const struct option long_options[] = {
     { "max-profile-bytes", required_argument, NULL, OPT_MAX_PROFILE_BYTES },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "once", no_argument, NULL, OPT_ONCE },
+    { "check", no_argument, NULL, OPT_CHECK },
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "retry-max", required_argument, NULL, OPT_RETRY_MAX },
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
@@ -748,6 +752,9 @@ static int read_flags(struct targets_config *cfg, struct flags *f, int argc, cha
             break;
         case OPT_ONCE:
             cfg->once = true;
+            break;
+        case OPT_CHECK:
+            cfg->check = true;
             break;
         case OPT_LOG_LEVEL:
             f->log_level = optarg;

@@ -67,6 +67,7 @@ struct targets_config {
     uint64_t max_profile_bytes;       /* default 64 MiB: larger scrapes are refused */
     int64_t retry_max_ms;             /* default 5 min: cap of the push backoff */
     bool once;
+    bool check; /* --check: print what would run and exit */
     bool help;
     enum log_level log_level;
     struct target *targets; /* the static ones: flags and the file's targets: list */

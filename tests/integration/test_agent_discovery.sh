@@ -198,7 +198,7 @@ mv "$T/kube/pods.json.tmp" "$T/kube/pods.json"
 wait_for "a deleted pod's target is removed" logged "target removed: 'search-indexer' instance 'search-0'"
 echo 403 >"$T/kube/mode"
 wait_for "a refusal of the API server is logged with what to do" \
-    logged "needs get/list/watch on pods: see deploy/kubernetes/agent.yaml) (its 2 targets kept)"
+    logged "needs list on pods: see deploy/kubernetes/agent.yaml) (its 2 targets kept)"
 before=$(pushed checkout checkout-7d9f8b6c5d-x2x7k)
 wait_for "the pods' targets are kept while the API server refuses" \
     at_least checkout checkout-7d9f8b6c5d-x2x7k $((before + 2))
