@@ -150,8 +150,9 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
 
 # Fuzz targets of the agent's own parsers (fuzz_promtext) also build the agent sources
 # they test, with -Iagent.
-FUZZ_AGENT_SRCS := agent/promtext.c agent/target_meta.c
-FUZZ_AGENT      := fuzz_promtext
+FUZZ_AGENT_SRCS := agent/promtext.c agent/target_meta.c agent/discovery.c agent/targets.c \
+                   agent/scrape.c
+FUZZ_AGENT      := fuzz_promtext fuzz_discovery
 $(FUZZ_AGENT:%=build/san/regress/%): build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c \
 		$(FUZZ_AGENT_SRCS:%.c=build/san/%.o) build/san/libleakfleet.a
 	@mkdir -p $(@D)
