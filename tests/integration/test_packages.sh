@@ -87,7 +87,7 @@ grep -q '__memcpy_chk' "$T/dynamic" || fail "the packaged agent is not built wit
 echo "ok: conffiles, modes and owners"
 if command -v lintian >/dev/null; then
     lintian_rc=0
-    lintian --fail-on error --no-tag-display-limit "$SERVER_DEB" "$AGENT_DEB" >"$T/lintian.log" 2>&1 || lintian_rc=$?
+    lintian --fail-on error --tag-display-limit 0 "$SERVER_DEB" "$AGENT_DEB" >"$T/lintian.log" 2>&1 || lintian_rc=$?
     sed 's/^/lintian: /' "$T/lintian.log"
     eq "$lintian_rc" 0 "lintian --fail-on error"
 else
