@@ -8,6 +8,8 @@
 #   make bench       benchmarks, printed as ratios against references
 #   make fuzz        libFuzzer on every parser (FUZZ_SECONDS=60 each)
 #   make lint fmt fmt-check check-headers
+#   make install     binaries, default configs and systemd units (PREFIX=/usr/local DESTDIR=)
+#   make deb         build/deb/leakfleet_V_ARCH.deb and leakfleet-agent_V_ARCH.deb
 
 CC      ?= cc
 CLANG   ?= clang
@@ -19,6 +21,10 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wvla -Wimplicit-fallthrough -Wundef -Wnull-dereference
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS  ?= -g -O2
+# The binaries of bin/ (not the sanitizer or fuzz builds) get Debian's hardening: stack
+# protector, fortified libc calls, full RELRO.
+HARDEN_CFLAGS  ?= -fstack-protector-strong -fstack-clash-protection -D_FORTIFY_SOURCE=2
+HARDEN_LDFLAGS ?= -Wl,-z,relro -Wl,-z,now
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -81,10 +87,10 @@ web-bundle:
 build/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(HARDEN_CFLAGS) -c -o $@ $<
 
 build/gen/%.o: build/gen/%.c
-	$(Q)$(CC) $(CSTD) $(CFLAGS) -Iserver -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(HARDEN_CFLAGS) -Iserver -MMD -MP -c -o $@ $<
 
 build/san/%.o: %.c
 	@mkdir -p $(@D)
@@ -104,12 +110,14 @@ build/san/libleakfleet.a: $(SAN_LIB_OBJS)
 bin/leakfleet: $(CLI_OBJS) build/libleakfleet.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) build/libleakfleet.a $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) build/libleakfleet.a \
+		$(PKG_LIBS)
 
 bin/leakfleet-agent: $(AGENT_OBJS) build/libleakfleet.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(AGENT_OBJS) build/libleakfleet.a -Wl,--as-needed $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(AGENT_OBJS) build/libleakfleet.a \
+		-Wl,--as-needed $(PKG_LIBS)
 
 # ---- tests ----------------------------------------------------------------------------
 
@@ -142,8 +150,9 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
 
 # Fuzz targets of the agent's own parsers (fuzz_promtext) also build the agent sources
 # they test, with -Iagent.
-FUZZ_AGENT_SRCS := agent/promtext.c agent/target_meta.c
-FUZZ_AGENT      := fuzz_promtext
+FUZZ_AGENT_SRCS := agent/promtext.c agent/target_meta.c agent/discovery.c agent/targets.c \
+                   agent/scrape.c
+FUZZ_AGENT      := fuzz_promtext fuzz_discovery
 $(FUZZ_AGENT:%=build/san/regress/%): build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c \
 		$(FUZZ_AGENT_SRCS:%.c=build/san/%.o) build/san/libleakfleet.a
 	@mkdir -p $(@D)
@@ -212,6 +221,59 @@ bench: all go-fixture
 	$(Q)tools/deps.sh bench
 	$(Q)for b in $(sort $(wildcard tests/bench/bench_*.sh)); do $$b || exit 1; done
 
+# ---- install and packages -------------------------------------------------------------
+# `make install PREFIX=/usr DESTDIR=/tmp/root`: with PREFIX=/usr the configs go to /etc
+# and the units to /lib/systemd/system (Debian 12's place), otherwise under PREFIX.
+# Configs already there are kept (a note says so): an install never overwrites an
+# administrator's file. install-server and install-agent are the two packages' halves.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+DOCDIR     ?= $(PREFIX)/share/doc
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+SUBST       = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+                  -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+# install_conf SRC DEST MODE: a config from its template, unless DEST exists
+define install_conf
+	$(Q)if [ -e "$(DESTDIR)$(2)" ]; then echo "  KEEP    $(DESTDIR)$(2) (exists; the new one is $(1))"; \
+	else install -d -m 0755 "$$(dirname "$(DESTDIR)$(2)")" && $(SUBST) $(1) >"$(DESTDIR)$(2)" && \
+		chmod $(3) "$(DESTDIR)$(2)" && echo "  INSTALL $(DESTDIR)$(2)"; fi
+endef
+
+.PHONY: install install-server install-agent deb
+install: install-server install-agent
+
+install-server: bin/leakfleet
+	$(Q)install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/leakfleet
+	$(Q)install -m 0755 bin/leakfleet $(DESTDIR)$(BINDIR)/leakfleet
+	$(call install_conf,packaging/leakfleet.yaml.in,$(SYSCONFDIR)/leakfleet/leakfleet.yaml,0644)
+	$(Q)$(SUBST) packaging/leakfleet.service.in >$(DESTDIR)$(UNITDIR)/leakfleet.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/leakfleet.service
+	$(Q)install -m 0644 README.md docs/config.md docs/operations.md docs/deploy.md \
+		docs/threat-model.md $(DESTDIR)$(DOCDIR)/leakfleet/
+	$(Q)install -D -m 0644 packaging/man/leakfleet.1 $(DESTDIR)$(MANDIR)/man1/leakfleet.1
+
+install-agent: bin/leakfleet-agent
+	$(Q)install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DOCDIR)/leakfleet-agent $(DESTDIR)$(SYSCONFDIR)/leakfleet/targets.d
+	$(Q)install -m 0755 bin/leakfleet-agent $(DESTDIR)$(BINDIR)/leakfleet-agent
+	$(call install_conf,packaging/agent.yaml.in,$(SYSCONFDIR)/leakfleet/agent.yaml,0644)
+	$(call install_conf,packaging/agent.env,$(SYSCONFDIR)/leakfleet/agent.env,0600)
+	$(Q)$(SUBST) packaging/leakfleet-agent.service.in >$(DESTDIR)$(UNITDIR)/leakfleet-agent.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/leakfleet-agent.service
+	$(Q)install -m 0644 README.md docs/config.md docs/deploy.md \
+		$(DESTDIR)$(DOCDIR)/leakfleet-agent/
+	$(Q)install -D -m 0644 packaging/man/leakfleet-agent.1 \
+		$(DESTDIR)$(MANDIR)/man1/leakfleet-agent.1
+
+# Two Debian packages from bin/ (tools/deb.sh: dpkg-deb, no debhelper needed).
+deb: all
+	$(Q)tools/deb.sh
+
 # ---- hygiene --------------------------------------------------------------------------
 
 BANNED := sprintf|vsprintf|strcat|strncat|strcpy|strncpy|gets|strtok|atoi|atol|sscanf
@@ -238,4 +300,4 @@ golden-update: bin/leakfleet
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

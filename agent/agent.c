@@ -5,11 +5,16 @@
  * pushed and deleted after the server's 2xx (write, push, delete), so a crash at any
  * point loses nothing and a replay carries the same Idempotency-Key. A target's metrics
  * are read right after its goroutine profile, and the profile is spooled with the start
- * time and version they gave; reading them never stops a profile. */
+ * time and version they gave; reading them never stops a profile. The targets are
+ * those of sources.h, merged again when a source is due or a watched file changes; a
+ * target that goes away keeps nothing but its spooled profiles, which are pushed like
+ * any other. SIGHUP parses the flags and the file again and swaps the configuration in
+ * between events; a configuration that does not parse is logged and the old one kept. */
 #include "agent.h"
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -22,8 +27,11 @@
 #include "log.h"
 #include "push.h"
 #include "scrape.h"
+#include "selfmetrics.h"
+#include "sources.h"
 #include "spool.h"
 #include "target_meta.h"
+#include "utf8.h"
 
 #define FIRST_SCRAPE_SPREAD_MS 1000 /* the first scrape of each target within this */
 #define JITTER_PERCENT         10   /* each interval is stretched or shrunk by up to this */
@@ -49,8 +57,13 @@ enum leak_probe {
 };
 
 struct target_state {
-    const struct target *target;
+    struct target target; /* a copy: the sources' list changes under it */
     int64_t due_ms;
+    /* health, for the summary and /metrics */
+    uint64_t ok;          /* scrapes that gave a profile */
+    uint64_t failed;      /* scrapes that did not */
+    int64_t last_ok_unix; /* wall time of the last good scrape; 0 = none yet */
+    char last_error[200]; /* why the last failed scrape failed */
     enum leak_probe leak;
     uint64_t failures; /* consecutive failed scrapes: warn at the first, note the recovery */
     enum meta_state meta;
@@ -61,17 +74,22 @@ struct target_state {
     /* what was logged last, so that a line is written when it changes only */
     int64_t last_started;
     char last_version[TARGET_META_VERSION_MAX + 1];
-    char version_from[96];
+    char version_from[192];
     char problem[160];
 };
 
 struct agent {
-    const struct targets_config *cfg;
+    const struct targets_config *cfg; /* the caller's, or &reloaded after a SIGHUP */
+    struct targets_config reloaded;
+    bool has_reloaded;
     struct spool *spool;
     struct scraper *scraper;
     struct pusher *pusher;
+    struct sources *sources;
+    struct selfmetrics *metrics; /* listen: the agent's own /metrics; NULL = none */
     struct backoff backoff;
     struct target_state *states;
+    size_t n_states;
     struct agent_stats stats;
     bool server_down; /* the last push failed: log the recovery once */
 };
@@ -84,11 +102,18 @@ enum flush_result {
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t reload_requested;
 
 static void on_stop_signal(int sig)
 {
     stop_requested = 1;
     stop_signal = sig;
+}
+
+static void on_reload_signal(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
 }
 
 static int64_t now_ms(void)
@@ -109,20 +134,39 @@ static uint64_t random_seed(void)
     return seed;
 }
 
-/* Sleeps until wake_ms (monotonic) or a stop signal, whichever comes first. */
-static void sleep_until(int64_t wake_ms)
+/* Sleeps until wake_ms (monotonic), a stop or reload signal, or one of fds[0..1] (each
+ * -1 for none) is readable, whichever comes first; bit i of the result is set when
+ * fds[i] is readable. */
+static unsigned sleep_until(int64_t wake_ms, const int fds[2])
 {
     sigset_t block, orig;
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
     sigprocmask(SIG_BLOCK, &block, &orig);
     int64_t wait = wake_ms - now_ms();
-    if (!stop_requested && wait > 0) {
+    unsigned readable = 0;
+    if (!stop_requested && !reload_requested && wait > 0) {
         struct timespec ts = { (time_t)(wait / 1000), (long)(wait % 1000) * 1000000 };
-        pselect(0, NULL, NULL, NULL, &ts, &orig);
+        if (wake_ms == INT64_MAX)
+            ts.tv_sec = 24 * 3600; /* no deadline: woken by a signal or fd, or a day on */
+        fd_set set;
+        FD_ZERO(&set);
+        int max = -1;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i] >= 0 && fds[i] < FD_SETSIZE) {
+                FD_SET(fds[i], &set);
+                max = fds[i] > max ? fds[i] : max;
+            }
+        }
+        int n = pselect(max + 1, &set, NULL, NULL, &ts, &orig);
+        for (int i = 0; n > 0 && i < 2; i++)
+            if (fds[i] >= 0 && fds[i] < FD_SETSIZE && FD_ISSET(fds[i], &set))
+                readable |= 1u << i;
     }
     sigprocmask(SIG_SETMASK, &orig, NULL);
+    return readable;
 }
 
 static int64_t jittered(struct agent *agent, int64_t interval_ms)
@@ -147,7 +191,7 @@ static double wall_seconds(void)
 static void note_meta_state(struct agent *agent, struct target_state *ts, enum meta_state state,
                             const struct lf_error *err)
 {
-    const struct target *t = ts->target;
+    const struct target *t = &ts->target;
     if (state == META_FAILED) {
         agent->stats.metrics_failures++;
         ts->meta_failures++;
@@ -191,7 +235,7 @@ static void note_meta_state(struct agent *agent, struct target_state *ts, enum m
  * with whatever is known. */
 static void read_meta(struct agent *agent, struct target_state *ts, double asked_s)
 {
-    const struct target *t = ts->target;
+    const struct target *t = &ts->target;
     struct target_meta m;
     memset(&m, 0, sizeof(m));
     if (t->metrics_path[0] != '\0') {
@@ -247,7 +291,7 @@ static void read_meta(struct agent *agent, struct target_state *ts, double asked
         from = m.version_metric;
     } else if (t->version[0] != '\0') {
         version = t->version;
-        from = "the config";
+        from = t->source; /* the config file, the flags, a discovery label */
     } else if (m.go_version[0] != '\0') {
         version = m.go_version;
         from = "go_info (the Go toolchain's version: it changes with the toolchain only)";
@@ -285,10 +329,10 @@ static void read_meta(struct agent *agent, struct target_state *ts, double asked
 static int scrape_one(struct agent *agent, struct target_state *ts, bool leak, bool *fetched,
                       struct lf_error *err)
 {
-    const struct target *t = ts->target;
+    const struct target *t = &ts->target;
     *fetched = false;
-    char url[TARGETS_TEXT_MAX + 64];
-    int rc = scrape_url(t->url, leak, t->format, url, sizeof(url), err);
+    char url[TARGETS_TEXT_MAX + TARGETS_PATH_MAX + 32];
+    int rc = scrape_url(t->url, t->pprof_path, leak, t->format, url, sizeof(url), err);
     if (rc != LF_OK)
         return rc;
     char *body = NULL;
@@ -327,12 +371,15 @@ static int scrape_one(struct agent *agent, struct target_state *ts, bool leak, b
  * goroutine profile could not be had. */
 static bool scrape_target(struct agent *agent, struct target_state *ts)
 {
-    const struct target *t = ts->target;
+    const struct target *t = &ts->target;
     struct lf_error err = { 0 };
     bool fetched = false;
     int rc = scrape_one(agent, ts, false, &fetched, &err);
     if (rc != LF_OK) {
         agent->stats.scrape_failures++;
+        ts->failed++;
+        utf8_snprintf(ts->last_error, sizeof(ts->last_error), "%s%s", fetched ? "spool: " : "",
+                      err.msg);
         if (fetched)
             return false; /* spool errors are logged by scrape_one */
         if (ts->failures++ == 0)
@@ -343,6 +390,8 @@ static bool scrape_target(struct agent *agent, struct target_state *ts)
                       t->service, t->instance, ts->failures, err.msg);
         return false;
     }
+    ts->ok++;
+    ts->last_ok_unix = (int64_t)time(NULL);
     if (ts->failures > 0) {
         log_info("scrape of '%s' instance '%s' works again after %" PRIu64 " failures", t->service,
                  t->instance, ts->failures);
@@ -425,11 +474,137 @@ static enum flush_result flush(struct agent *agent, long *retry_after_s)
 
 /* ---- the loop ------------------------------------------------------------------------ */
 
+/* One line of a target's health: scrapes, failures, the last good one, the last error. */
+static void log_health(const struct target_state *ts, const char *what)
+{
+    const struct target *t = &ts->target;
+    char last_ok[64] = "never";
+    if (ts->last_ok_unix > 0)
+        snprintf(last_ok, sizeof(last_ok), "%" PRId64 " s ago",
+                 (int64_t)time(NULL) - ts->last_ok_unix);
+    log_info("%s'%s' instance '%s' (%s): %" PRIu64 " scraped, %" PRIu64
+             " failed, last good scrape %s%s%s",
+             what, t->service, t->instance, t->source, ts->ok, ts->failed, last_ok,
+             ts->failures > 0 ? ", failing now: " : "", ts->failures > 0 ? ts->last_error : "");
+}
+
+/* Takes the sources' merged list as the running targets: a target that stays keeps its
+ * state (due time, probes, health), a new one is scraped within FIRST_SCRAPE_SPREAD_MS,
+ * a removed one is dropped (its spooled profiles stay queued and are pushed). On
+ * failure (out of memory) the running targets are kept. */
+static void apply_targets(struct agent *agent, int64_t now)
+{
+    size_t n = 0;
+    const struct target *targets = sources_targets(agent->sources, &n);
+    struct target_state *states = lf_calloc(n + 1, sizeof(*states));
+    if (states == NULL) {
+        log_error("targets: out of memory; the running ones kept");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct target_state *old = NULL;
+        for (size_t j = 0; j < agent->n_states && old == NULL; j++)
+            if (agent->states[j].due_ms != INT64_MIN &&
+                targets_equal(&agent->states[j].target, &targets[i]))
+                old = &agent->states[j];
+        if (old != NULL) {
+            states[i] = *old;
+            states[i].target = targets[i]; /* its source may have changed */
+            old->due_ms = INT64_MIN;       /* taken */
+            continue;
+        }
+        states[i].target = targets[i];
+        int64_t spread = targets[i].interval_ms < FIRST_SCRAPE_SPREAD_MS ? targets[i].interval_ms
+                                                                         : FIRST_SCRAPE_SPREAD_MS;
+        states[i].due_ms = now + (int64_t)backoff_random(&agent->backoff, (uint64_t)spread);
+    }
+    for (size_t j = 0; j < agent->n_states; j++)
+        if (agent->states[j].due_ms != INT64_MIN &&
+            agent->states[j].ok + agent->states[j].failed > 0)
+            log_health(&agent->states[j], "gone: ");
+    lf_free(agent->states);
+    agent->states = states;
+    agent->n_states = n;
+}
+
+/* Reads the sources that are due (or all of them when the watch fd said a file changed)
+ * and applies a changed list. */
+static void refresh_targets(struct agent *agent, bool files_changed)
+{
+    int64_t now = now_ms();
+    if (files_changed)
+        sources_notice(agent->sources, now);
+    if (sources_refresh(agent->sources, now))
+        apply_targets(agent, now_ms());
+}
+
+/* SIGHUP: the command line and the file again. What can change: targets and discovery,
+ * the server, token, CA, timeouts, intervals, log level. The spool cannot (its files
+ * would be left behind): a new spool setting refuses the reload. */
+static void reload(struct agent *agent)
+{
+    reload_requested = 0;
+    const struct targets_config *cur = agent->cfg;
+    if (cur->argv == NULL) {
+        log_warn("reload: no command line to read again; configuration unchanged");
+        return;
+    }
+    struct targets_config fresh;
+    struct lf_error err = { 0 };
+    struct scraper *scraper = NULL;
+    struct pusher *pusher = NULL;
+    struct sources *sources = NULL;
+    int rc = targets_parse_args(&fresh, cur->argc, cur->argv, &err);
+    if (rc == LF_OK && fresh.once)
+        rc = lf_fail(&err, LF_EUSAGE, "--once cannot be reloaded");
+    if (rc == LF_OK && (strcmp(fresh.spool_dir, cur->spool_dir) != 0 ||
+                        fresh.spool_max_bytes != cur->spool_max_bytes ||
+                        fresh.spool_max_files != cur->spool_max_files))
+        rc = lf_fail(&err, LF_EINVAL,
+                     "the spool settings changed (restart the agent to move or "
+                     "resize the spool)");
+    if (rc == LF_OK && strcmp(fresh.listen, cur->listen) != 0)
+        rc = lf_fail(&err, LF_EINVAL, "listen changed (restart the agent to move its /metrics)");
+    if (rc == LF_OK)
+        scraper = scraper_create((long)fresh.connect_timeout_ms, (long)fresh.timeout_ms,
+                                 (size_t)fresh.max_profile_bytes, fresh.ca_file, &err);
+    if (scraper != NULL)
+        pusher = pusher_create(fresh.server, fresh.token, fresh.ca_file,
+                               (long)fresh.connect_timeout_ms, (long)fresh.timeout_ms, &err);
+    if (pusher != NULL)
+        sources = sources_create(&fresh, &err);
+    if (sources != NULL)
+        sources_adopt(sources, agent->sources);
+    if (sources == NULL) {
+        log_error("reload: %s; the running configuration kept", err.msg);
+        pusher_free(pusher);
+        scraper_free(scraper);
+        targets_release(&fresh);
+        return;
+    }
+    pusher_free(agent->pusher);
+    scraper_free(agent->scraper);
+    sources_free(agent->sources);
+    agent->pusher = pusher;
+    agent->scraper = scraper;
+    agent->sources = sources;
+    if (agent->has_reloaded)
+        targets_release(&agent->reloaded);
+    agent->reloaded = fresh;
+    agent->has_reloaded = true;
+    agent->cfg = &agent->reloaded;
+    log_set_level(fresh.log_level);
+    backoff_init(&agent->backoff, BACKOFF_BASE_MS, (uint64_t)fresh.retry_max_ms, random_seed());
+    log_info("reload: configuration read again (%zu static target%s%s)", fresh.n_targets,
+             fresh.n_targets == 1 ? "" : "s", targets_discovers(&fresh) ? ", discovery" : "");
+    refresh_targets(agent, false);
+}
+
 static int run_once(struct agent *agent)
 {
-    const struct targets_config *cfg = agent->cfg;
     bool all_scraped = true;
-    for (size_t i = 0; i < cfg->n_targets && !stop_requested; i++)
+    refresh_targets(agent, false);
+    for (size_t i = 0; i < agent->n_states && !stop_requested; i++)
         all_scraped &= scrape_target(agent, &agent->states[i]);
     backoff_init(&agent->backoff, ONCE_BACKOFF_BASE_MS, ONCE_BACKOFF_CAP_MS, random_seed());
     enum flush_result result = FLUSH_MORE;
@@ -441,12 +616,152 @@ static int run_once(struct agent *agent)
         if (result == FLUSH_RETRY) {
             if (++tries >= ONCE_TRIES)
                 break;
-            sleep_until(now_ms() + (int64_t)backoff_next_ms(&agent->backoff));
+            sleep_until(now_ms() + (int64_t)backoff_next_ms(&agent->backoff),
+                        (const int[2]){ -1, -1 });
         }
     }
     if (!all_scraped || result != FLUSH_DONE || agent->stats.rejected > 0)
         return LF_EUNAVAIL;
     return LF_OK;
+}
+
+/* ---- the agent's own /metrics ----------------------------------------------------------- */
+
+struct text {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+    for (int attempt = 0; attempt < 2 && !t->failed; attempt++) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p != NULL ? t->p + t->len : NULL, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = true;
+            return;
+        }
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap * 2 + (size_t)n + 4096;
+        char *grown = lf_realloc(t->p, cap);
+        if (grown == NULL) {
+            t->failed = true;
+            return;
+        }
+        t->p = grown;
+        t->cap = cap;
+    }
+}
+
+/* A label value of the text format: \, " and newline escaped (names hold no other
+ * control characters: targets.c and discovery.c refuse them). */
+static const char *label_value(const char *s, char *buf, size_t size)
+{
+    size_t at = 0;
+    for (; *s != '\0' && at + 3 < size; s++) {
+        if (*s == '\\' || *s == '"')
+            buf[at++] = '\\';
+        buf[at++] = *s;
+    }
+    buf[at] = '\0';
+    return buf;
+}
+
+static void serve_metrics(struct agent *agent)
+{
+    struct text t = { 0 };
+    struct sources_counts c;
+    sources_counts(agent->sources, &c);
+    const struct agent_stats *st = &agent->stats;
+    text_add(&t,
+             "# HELP leakfleet_agent_targets Targets scraped now, by the kind of source.\n"
+             "# TYPE leakfleet_agent_targets gauge\n"
+             "leakfleet_agent_targets{source=\"static\"} %zu\n"
+             "leakfleet_agent_targets{source=\"file_sd\"} %zu\n"
+             "leakfleet_agent_targets{source=\"http_sd\"} %zu\n"
+             "leakfleet_agent_targets{source=\"kubernetes\"} %zu\n"
+             "# HELP leakfleet_agent_target_duplicates Discovered targets left out: their "
+             "service and instance are scraped already.\n"
+             "# TYPE leakfleet_agent_target_duplicates gauge\n"
+             "leakfleet_agent_target_duplicates %zu\n"
+             "# HELP leakfleet_agent_discovery_errors_total Reads of a discovery source that "
+             "failed (its targets kept).\n"
+             "# TYPE leakfleet_agent_discovery_errors_total counter\n"
+             "leakfleet_agent_discovery_errors_total %" PRIu64 "\n",
+             c.static_targets, c.file_sd, c.http_sd, c.kubernetes, c.duplicates, c.errors);
+    text_add(&t,
+             "# HELP leakfleet_agent_profiles_total Profiles by what became of them.\n"
+             "# TYPE leakfleet_agent_profiles_total counter\n"
+             "leakfleet_agent_profiles_total{result=\"scraped\"} %" PRIu64 "\n"
+             "leakfleet_agent_profiles_total{result=\"pushed\"} %" PRIu64 "\n"
+             "leakfleet_agent_profiles_total{result=\"rejected\"} %" PRIu64 "\n"
+             "leakfleet_agent_profiles_total{result=\"dropped\"} %" PRIu64 "\n"
+             "leakfleet_agent_profiles_total{result=\"corrupt\"} %" PRIu64 "\n"
+             "# HELP leakfleet_agent_push_failures_total Pushes to be retried.\n"
+             "# TYPE leakfleet_agent_push_failures_total counter\n"
+             "leakfleet_agent_push_failures_total %" PRIu64 "\n"
+             "# HELP leakfleet_agent_spool_profiles Profiles waiting in the spool.\n"
+             "# TYPE leakfleet_agent_spool_profiles gauge\n"
+             "leakfleet_agent_spool_profiles %zu\n"
+             "# HELP leakfleet_agent_spool_bytes Bytes of the spool's files.\n"
+             "# TYPE leakfleet_agent_spool_bytes gauge\n"
+             "leakfleet_agent_spool_bytes %" PRIu64 "\n",
+             st->scrapes, st->pushed, st->rejected, spool_dropped(agent->spool),
+             spool_corrupt(agent->spool), st->push_failures, spool_count(agent->spool),
+             spool_bytes(agent->spool));
+    text_add(&t, "# HELP leakfleet_agent_target_up 1 when the target's last scrape gave a "
+                 "profile.\n"
+                 "# TYPE leakfleet_agent_target_up gauge\n");
+    for (size_t i = 0; i < agent->n_states; i++) {
+        const struct target_state *ts = &agent->states[i];
+        char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
+        text_add(&t, "leakfleet_agent_target_up{service=\"%s\",instance=\"%s\"} %d\n",
+                 label_value(ts->target.service, service, sizeof(service)),
+                 label_value(ts->target.instance, instance, sizeof(instance)),
+                 ts->ok > 0 && ts->failures == 0 ? 1 : 0);
+    }
+    text_add(&t, "# HELP leakfleet_agent_target_scrapes_total Scrapes of each target by result.\n"
+                 "# TYPE leakfleet_agent_target_scrapes_total counter\n");
+    for (size_t i = 0; i < agent->n_states; i++) {
+        const struct target_state *ts = &agent->states[i];
+        char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
+        label_value(ts->target.service, service, sizeof(service));
+        label_value(ts->target.instance, instance, sizeof(instance));
+        text_add(&t,
+                 "leakfleet_agent_target_scrapes_total{service=\"%s\",instance=\"%s\","
+                 "result=\"ok\"} %" PRIu64 "\n"
+                 "leakfleet_agent_target_scrapes_total{service=\"%s\",instance=\"%s\","
+                 "result=\"error\"} %" PRIu64 "\n",
+                 service, instance, ts->ok, service, instance, ts->failed);
+    }
+    text_add(&t, "# HELP leakfleet_agent_target_last_success_timestamp_seconds When the target "
+                 "last gave a profile (absent: never).\n"
+                 "# TYPE leakfleet_agent_target_last_success_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < agent->n_states; i++) {
+        const struct target_state *ts = &agent->states[i];
+        char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
+        if (ts->last_ok_unix > 0)
+            text_add(&t,
+                     "leakfleet_agent_target_last_success_timestamp_seconds{service=\"%s\","
+                     "instance=\"%s\"} %" PRId64 "\n",
+                     label_value(ts->target.service, service, sizeof(service)),
+                     label_value(ts->target.instance, instance, sizeof(instance)),
+                     ts->last_ok_unix);
+    }
+    if (t.failed) {
+        log_warn("/metrics: out of memory; answered empty");
+        t.len = 0;
+    }
+    selfmetrics_serve(agent->metrics, t.p != NULL ? t.p : "", t.len);
+    lf_free(t.p);
 }
 
 /* One line of counts: since the start, and what the spool holds now. */
@@ -469,33 +784,33 @@ static void log_summary(struct agent *agent, const char *msg)
 
 static void run_loop(struct agent *agent)
 {
-    const struct targets_config *cfg = agent->cfg;
-    int64_t start = now_ms();
-    for (size_t i = 0; i < cfg->n_targets; i++) {
-        int64_t spread = cfg->targets[i].interval_ms < FIRST_SCRAPE_SPREAD_MS
-                                 ? cfg->targets[i].interval_ms
-                                 : FIRST_SCRAPE_SPREAD_MS;
-        agent->states[i].due_ms =
-                start + (int64_t)backoff_random(&agent->backoff, (uint64_t)spread);
-    }
-    int64_t flush_due = start; /* replay what a previous run left behind */
+    int64_t flush_due = now_ms(); /* replay what a previous run left behind */
     /* 0 in the file turns the summary off */
-    int64_t summary_due = cfg->summary_interval_ms > 0 ? start + cfg->summary_interval_ms
-                                                       : INT64_MAX;
+    int64_t summary_due = agent->cfg->summary_interval_ms > 0
+                                  ? flush_due + agent->cfg->summary_interval_ms
+                                  : INT64_MAX;
+    bool files_changed = false;
+    refresh_targets(agent, false); /* the static targets, and every source once */
     while (!stop_requested) {
+        if (reload_requested)
+            reload(agent);
         int64_t now = now_ms();
         if (now >= summary_due) {
             log_summary(agent, "agent summary");
-            summary_due = now + cfg->summary_interval_ms; /* > 0 here */
+            summary_due = now + agent->cfg->summary_interval_ms; /* > 0 here */
         }
-        for (size_t i = 0; i < cfg->n_targets && !stop_requested; i++) {
+        if (files_changed || now >= sources_next_ms(agent->sources))
+            refresh_targets(agent, files_changed);
+        files_changed = false;
+        now = now_ms();
+        for (size_t i = 0; i < agent->n_states && !stop_requested && !reload_requested; i++) {
             struct target_state *ts = &agent->states[i];
             if (now < ts->due_ms)
                 continue;
             scrape_target(agent, ts);
-            int64_t next = ts->due_ms + jittered(agent, ts->target->interval_ms);
+            int64_t next = ts->due_ms + jittered(agent, ts->target.interval_ms);
             now = now_ms();
-            ts->due_ms = next > now ? next : now + jittered(agent, ts->target->interval_ms);
+            ts->due_ms = next > now ? next : now + jittered(agent, ts->target.interval_ms);
             if (agent->backoff.attempt == 0 && flush_due > now)
                 flush_due = now;
         }
@@ -519,12 +834,19 @@ static void run_loop(struct agent *agent)
             flush_due = agent->backoff.attempt == 0 ? INT64_MAX : flush_due;
         }
         int64_t wake = spool_count(agent->spool) > 0 ? flush_due : INT64_MAX;
-        if (summary_due < wake)
-            wake = summary_due;
-        for (size_t i = 0; i < cfg->n_targets; i++)
+        for (size_t i = 0; i < agent->n_states; i++)
             if (agent->states[i].due_ms < wake)
                 wake = agent->states[i].due_ms;
-        sleep_until(wake);
+        if (sources_next_ms(agent->sources) < wake)
+            wake = sources_next_ms(agent->sources);
+        if (summary_due < wake)
+            wake = summary_due;
+        int fds[2] = { sources_watch_fd(agent->sources),
+                       agent->metrics != NULL ? selfmetrics_fd(agent->metrics) : -1 };
+        unsigned readable = sleep_until(wake, fds);
+        files_changed = (readable & 1u) != 0;
+        if ((readable & 2u) != 0)
+            serve_metrics(agent);
     }
 }
 
@@ -534,15 +856,18 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
     memset(&agent, 0, sizeof(agent));
     agent.cfg = cfg;
     int rc = LF_OK;
-    struct sigaction sa, old_term, old_int, old_pipe;
+    struct sigaction sa, old_term, old_int, old_pipe, old_hup;
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_stop_signal;
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGINT, &sa, &old_int);
+    sa.sa_handler = on_reload_signal;
+    sigaction(SIGHUP, &sa, &old_hup);
     sa.sa_handler = SIG_IGN; /* libcurl with CURLOPT_NOSIGNAL leaves SIGPIPE to us */
     sigaction(SIGPIPE, &sa, &old_pipe);
     stop_requested = 0;
+    reload_requested = 0;
 
     struct spool_limits limits = { cfg->spool_max_bytes, cfg->spool_max_files };
     agent.spool = spool_open(cfg->spool_dir, &limits, err);
@@ -557,21 +882,25 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
                            : pusher_create(cfg->server, cfg->token, cfg->ca_file,
                                            (long)cfg->connect_timeout_ms, (long)cfg->timeout_ms,
                                            err);
-    agent.states = lf_calloc(cfg->n_targets, sizeof(*agent.states));
-    if (agent.scraper == NULL || agent.pusher == NULL) {
+    agent.sources = agent.pusher == NULL ? NULL : sources_create(cfg, err);
+    if (agent.scraper == NULL || agent.pusher == NULL || agent.sources == NULL) {
         rc = err != NULL ? err->code : LF_ENOMEM;
         goto out;
     }
-    if (agent.states == NULL) {
-        rc = lf_fail(err, LF_ENOMEM, "out of memory");
-        goto out;
+    if (cfg->listen[0] != '\0' && !cfg->once) {
+        agent.metrics = selfmetrics_open(cfg->listen, err);
+        if (agent.metrics == NULL) {
+            rc = err != NULL ? err->code : LF_EIO;
+            goto out;
+        }
+        log_info("agent: /metrics on http://%s/metrics", selfmetrics_address(agent.metrics));
     }
-    for (size_t i = 0; i < cfg->n_targets; i++)
-        agent.states[i].target = &cfg->targets[i];
     backoff_init(&agent.backoff, BACKOFF_BASE_MS, (uint64_t)cfg->retry_max_ms, random_seed());
 
-    log_info("agent: %zu target%s, server %s, spool '%s' (%zu profiles waiting)", cfg->n_targets,
-             cfg->n_targets == 1 ? "" : "s", cfg->server, cfg->spool_dir, spool_count(agent.spool));
+    log_info("agent: %zu static target%s%s%s%s, server %s, spool '%s' (%zu profiles waiting)",
+             cfg->n_targets, cfg->n_targets == 1 ? "" : "s", cfg->n_file_sd > 0 ? ", file_sd" : "",
+             cfg->n_http_sd > 0 ? ", http_sd" : "", cfg->kubernetes.enabled ? ", kubernetes" : "",
+             cfg->server, cfg->spool_dir, spool_count(agent.spool));
     if (cfg->once) {
         rc = run_once(&agent);
         if (rc != LF_OK)
@@ -591,15 +920,22 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
              agent.stats.scrapes, agent.stats.scrape_failures, agent.stats.pushed,
              agent.stats.push_failures, agent.stats.rejected, agent.stats.dropped,
              agent.stats.corrupt, agent.stats.metrics_failures, agent.stats.left);
+    for (size_t i = 0; i < agent.n_states; i++)
+        log_health(&agent.states[i], "");
 out:
     if (stats != NULL)
         *stats = agent.stats;
     pusher_free(agent.pusher);
     scraper_free(agent.scraper);
+    sources_free(agent.sources);
+    selfmetrics_close(agent.metrics);
     spool_close(agent.spool);
     lf_free(agent.states);
+    if (agent.has_reloaded)
+        targets_release(&agent.reloaded);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     sigaction(SIGPIPE, &old_pipe, NULL);
     return rc;
 }

@@ -13,6 +13,29 @@
 #include "targets.h"
 #include "version.h"
 
+/* --check: what the flags and the file make, one line each. */
+static void print_check(const struct targets_config *cfg)
+{
+    printf("server %s\nspool %s\n", cfg->server, cfg->spool_dir);
+    for (size_t i = 0; i < cfg->n_targets; i++)
+        printf("target '%s' instance '%s' %s%s every %lld ms\n", cfg->targets[i].service,
+               cfg->targets[i].instance, cfg->targets[i].url, cfg->targets[i].pprof_path,
+               (long long)cfg->targets[i].interval_ms);
+    for (size_t i = 0; i < cfg->n_file_sd; i++)
+        printf("file_sd %s every %lld ms and on change\n", cfg->file_sd[i].pattern,
+               (long long)cfg->file_sd[i].refresh_ms);
+    for (size_t i = 0; i < cfg->n_http_sd; i++)
+        printf("http_sd %s every %lld ms\n", cfg->http_sd[i].url,
+               (long long)cfg->http_sd[i].refresh_ms);
+    if (cfg->kubernetes.enabled)
+        printf("kubernetes %s node '%s' every %lld ms (token %s, CA %s)\n",
+               cfg->kubernetes.api_server, cfg->kubernetes.node,
+               (long long)cfg->kubernetes.refresh_ms, cfg->kubernetes.token_file,
+               cfg->kubernetes.ca_file[0] != '\0' ? cfg->kubernetes.ca_file : "none");
+    if (cfg->listen[0] != '\0')
+        printf("listen %s\n", cfg->listen);
+}
+
 int main(int argc, char **argv)
 {
     /* `--version` alone is the agent's own; with a value it is the --target's (targets.c) */
@@ -32,6 +55,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "leakfleet-agent: %s\n", err.msg);
         targets_release(&cfg);
         return rc == LF_EUSAGE ? 2 : 1;
+    }
+    if (cfg.check) {
+        print_check(&cfg);
+        targets_release(&cfg);
+        return 0;
     }
     log_set_level(cfg.log_level);
     log_set_format(cfg.log_format);

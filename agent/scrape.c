@@ -90,15 +90,20 @@ void scraper_free(struct scraper *scraper)
     lf_free(scraper);
 }
 
-int scrape_url(const char *base, bool leak, enum scrape_format format, char *buf, size_t size,
-               struct lf_error *err)
+int scrape_url(const char *base, const char *path, bool leak, enum scrape_format format, char *buf,
+               size_t size, struct lf_error *err)
 {
     size_t len = strlen(base);
     while (len > 0 && base[len - 1] == '/')
         len--;
+    if (path == NULL || path[0] == '\0')
+        path = "/debug/pprof/goroutine";
     int debug = format == SCRAPE_FORMAT_DEBUG1 ? 1 : format == SCRAPE_FORMAT_DEBUG2 ? 2 : 0;
-    int n = snprintf(buf, size, "%.*s/debug/pprof/%s?debug=%d", (int)len, base,
-                     leak ? "goroutineleak" : "goroutine", debug);
+    const char *query = strchr(path, '?');
+    size_t path_len = query != NULL ? (size_t)(query - path) : strlen(path);
+    int n = snprintf(buf, size, "%.*s%.*s%s%s%sdebug=%d", (int)len, base, (int)path_len, path,
+                     leak ? "leak" : "", query != NULL ? query : "?", query != NULL ? "&" : "",
+                     debug);
     if (n < 0 || (size_t)n >= size)
         return lf_fail(err, LF_EINVAL, "target URL too long: '%s'", base);
     return LF_OK;
@@ -300,6 +305,34 @@ int scraper_get_metrics(struct scraper *scraper, const char *url, char **body, s
     if (headers == NULL)
         return lf_fail(err, LF_ENOMEM, "GET '%s': out of memory", url);
     int rc = get(scraper, url, false, headers, "metrics", body, len, err);
+    curl_slist_free_all(headers);
+    return rc;
+}
+
+int scraper_get_json(struct scraper *scraper, const char *url, const char *bearer, char **body,
+                     size_t *len, struct lf_error *err)
+{
+    struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+    struct curl_slist *more = headers;
+    if (headers != NULL && bearer != NULL) {
+        /* the header holds a secret: built on the heap, wiped after use */
+        size_t size = strlen(bearer) + sizeof("Authorization: Bearer ");
+        char *line = lf_malloc(size);
+        more = NULL;
+        if (line != NULL) {
+            snprintf(line, size, "Authorization: Bearer %s", bearer);
+            more = curl_slist_append(headers, line);
+            memset(line, 0, size);
+            lf_free(line);
+        }
+    }
+    if (headers == NULL || more == NULL) {
+        curl_slist_free_all(headers);
+        return lf_fail(err, LF_ENOMEM, "GET '%s': out of memory", url);
+    }
+    int rc = get(scraper, url, false, headers, "answer", body, len, err);
+    for (struct curl_slist *h = headers; h != NULL; h = h->next)
+        memset(h->data, 0, strlen(h->data));
     curl_slist_free_all(headers);
     return rc;
 }

@@ -32,10 +32,11 @@ struct scraper *scraper_create(long connect_timeout_ms, long timeout_ms, size_t 
 void scraper_free(struct scraper *scraper);
 
 /* The URL of a target's profile: base (e.g. "http://127.0.0.1:6060", a trailing '/'
- * is fine) + "/debug/pprof/goroutine" (or "goroutineleak" when leak) + "?debug=N".
+ * is fine) + path (NULL or "": "/debug/pprof/goroutine"; with "leak" appended when leak,
+ * "/debug/pprof/goroutineleak") + "?debug=N" ("&debug=N" when path has a query).
  * LF_EINVAL when it does not fit in buf. */
-int scrape_url(const char *base, bool leak, enum scrape_format format, char *buf, size_t size,
-               struct lf_error *err);
+int scrape_url(const char *base, const char *path, bool leak, enum scrape_format format, char *buf,
+               size_t size, struct lf_error *err);
 
 /* The URL of a target's Prometheus metrics: base (a trailing '/' is fine) + path (which
  * starts with '/', e.g. "/metrics"). LF_EINVAL when it does not fit in buf. */
@@ -55,6 +56,12 @@ int scraper_get(struct scraper *scraper, const char *url, enum scrape_format for
  * frees with lf_free), *len bytes as received. Errors as scraper_get. */
 int scraper_get_metrics(struct scraper *scraper, const char *url, char **body, size_t *len,
                         struct lf_error *err);
+
+/* GETs a JSON document at url (Accept: application/json; with "Authorization: Bearer
+ * bearer" unless bearer is NULL), with the scraper's timeouts and body cap. LF_OK: *body
+ * is new (caller frees with lf_free), *len bytes. Errors as scraper_get. */
+int scraper_get_json(struct scraper *scraper, const char *url, const char *bearer, char **body,
+                     size_t *len, struct lf_error *err);
 
 /* Gzips (in, len) into a new buffer (caller frees with lf_free). */
 int scrape_gzip(const char *in, size_t len, char **out, size_t *out_len, struct lf_error *err);

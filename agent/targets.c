@@ -1,8 +1,9 @@
 /* targets.c - the agent's configuration: flags (getopt_long) and the YAML file read
  * through config.h, merged into struct targets_config. Everything is validated here,
  * once, so the scrape loop never meets an unusable value: URLs are http(s), names hold
- * no control characters, durations and limits are positive. No network, no files other
- * than the config file. */
+ * no control characters, durations and limits are positive. The discovery sources are
+ * checked here too (and Kubernetes' environment resolved), then read by sources.c. No
+ * network, no files other than the config file. */
 #include "targets.h"
 
 #include <errno.h>
@@ -25,14 +26,18 @@
 #define DEFAULT_MAX_PROFILE_BYTES  ((uint64_t)64 << 20)
 #define DEFAULT_RETRY_MAX_MS       (5 * 60 * 1000)
 #define DEFAULT_SUMMARY_INTERVAL_MS (5 * 60 * 1000)
-#define MAX_TARGETS                4096
 #define DEFAULT_METRICS_PATH       "/metrics"
+#define DEFAULT_FILE_SD_REFRESH_S  300
+#define DEFAULT_HTTP_SD_REFRESH_S  60
+#define DEFAULT_KUBE_REFRESH_S     30
+#define MAX_SD_SOURCES             64 /* file_sd patterns, and http_sd URLs */
+#define KUBE_SA_DIR                "/var/run/secrets/kubernetes.io/serviceaccount"
 
 static const char usage_text[] =
         "usage: leakfleet-agent --server URL --token TOKEN --service NAME --target URL\n"
         "                       [--instance ID] [--interval 60s] [--format pprof|debug1|debug2]\n"
         "                       [--metrics-path /metrics] [--version V] [--spool DIR]\n"
-        "                       [--config FILE] [--once]\n"
+        "                       [--config FILE] [--listen ADDR] [--once] [--check]\n"
         "\n"
         "Scrapes TARGET/debug/pprof/goroutine of Go services every interval (with jitter)\n"
         "and pushes the profiles to the leakfleet server, keeping unsent ones in the spool.\n"
@@ -58,11 +63,20 @@ static const char usage_text[] =
         "  --ca-file FILE          PEM CA certificates trusted for https server and target\n"
         "                          URLs (default: the system's)\n"
         "  --config FILE           YAML file: server, token, instance, interval, format,\n"
-        "                          metrics_path, retry_max, max_profile_bytes, ca_file,\n"
-        "                          spool {dir, max_bytes, max_files}, timeouts {connect,\n"
-        "                          total}, log_level, log_format, summary_interval,\n"
-        "                          targets [{service, instance, url, interval, format,\n"
-        "                          metrics_path, version}]; flags override it\n"
+        "                          metrics_path, pprof_path, retry_max, max_profile_bytes,\n"
+        "                          ca_file, listen, spool {dir, max_bytes, max_files},\n"
+        "                          timeouts {connect, total}, log_level, log_format,\n"
+        "                          summary_interval, targets [{service,\n"
+        "                          instance, url, interval, format, metrics_path,\n"
+        "                          pprof_path, version}], file_sd [{files,\n"
+        "                          refresh_interval}], http_sd [{url, refresh_interval}],\n"
+        "                          kubernetes {node, api_server, token_file, ca_file,\n"
+        "                          refresh_interval}; flags override it. SIGHUP reads the\n"
+        "                          flags and the file again (a bad one is logged and the\n"
+        "                          running configuration kept)\n"
+        "  --listen ADDR           serve the agent's own /metrics on host:port (default: off)\n"
+        "  --check                 check the flags and the file, print what would run, exit\n"
+        "                          (0: usable; nothing is read from the network)\n"
         "  --once                  scrape every target once, flush the spool, exit 0 only\n"
         "                          if everything reached the server\n"
         "  --log-level L           debug, info (default), warn, error\n"
@@ -81,6 +95,7 @@ struct flags {
     const char *server, *token, *service, *target, *instance, *interval, *format, *spool;
     const char *spool_max_bytes, *spool_max_files, *connect_timeout, *timeout, *ca_file;
     const char *max_profile_bytes, *config, *log_level, *retry_max, *metrics_path, *version;
+    const char *listen;
     const char *log_format, *summary_interval;
 };
 
@@ -151,11 +166,25 @@ static bool url_ok(const char *s)
             (strncmp(s, "https://", 8) == 0 && s[8] != '\0'));
 }
 
+bool targets_name_ok(const char *s, size_t max)
+{
+    return text_ok(s) && strlen(s) < max;
+}
+
+bool targets_path_ok(const char *s)
+{
+    return s[0] == '/' && text_ok(s) && strchr(s, ' ') == NULL && strlen(s) < TARGETS_PATH_MAX;
+}
+
+bool targets_url_ok(const char *s)
+{
+    return url_ok(s) && strlen(s) < TARGETS_TEXT_MAX;
+}
+
 /* A metrics path: "none", or a path starting with '/' without blanks or control bytes. */
 static bool metrics_path_ok(const char *s)
 {
-    return strcmp(s, "none") == 0 ||
-           (s[0] == '/' && text_ok(s) && strchr(s, ' ') == NULL && strlen(s) < TARGETS_PATH_MAX);
+    return strcmp(s, "none") == 0 || targets_path_ok(s);
 }
 
 /* Sets dst[TARGETS_PATH_MAX] from a path metrics_path_ok accepted ("none": empty). */
@@ -172,6 +201,7 @@ static bool version_ok(const char *s)
 }
 
 #define METRICS_PATH_EXPECTED "expected a path starting with '/' (at most 255 bytes), or none"
+#define PPROF_PATH_EXPECTED   "expected a path starting with '/' (at most 255 bytes)"
 #define VERSION_EXPECTED      "expected 1 to 128 bytes of UTF-8 without control characters"
 
 /* Copies a validated text value into dst[size]; what names it in errors. */
@@ -190,8 +220,8 @@ static int set_text(char *dst, size_t size, const char *value, const char *what,
 
 static int add_target(struct targets_config *cfg, struct target **out, struct lf_error *err)
 {
-    if (cfg->n_targets >= MAX_TARGETS)
-        return lf_fail(err, LF_EINVAL, "more than %d targets", MAX_TARGETS);
+    if (cfg->n_targets >= TARGETS_MAX)
+        return lf_fail(err, LF_EINVAL, "more than %d targets", TARGETS_MAX);
     struct target *grown = lf_realloc(cfg->targets, (cfg->n_targets + 1) * sizeof(*grown));
     if (grown == NULL)
         return lf_fail(err, LF_ENOMEM, "out of memory");
@@ -212,18 +242,201 @@ struct overrides {
     const char *metrics_path;
 };
 
+/* Appends one element of size to the array *items of *n, zeroed; NULL when out of memory. */
+static void *grow(void *items_ptr, size_t *n, size_t size)
+{
+    void **items = items_ptr;
+    char *grown = lf_realloc(*items, (*n + 1) * size);
+    if (grown == NULL)
+        return NULL;
+    *items = grown;
+    memset(grown + *n * size, 0, size);
+    return grown + (*n)++ * size;
+}
+
+/* Reads a refresh_interval of the entry at where (dflt_s when absent) into *out_ms. */
+static int refresh_interval(const struct config *file, const char *path, const char *where,
+                            int64_t dflt_s, int64_t *out_ms, struct lf_error *err)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "%s.refresh_interval", where);
+    int64_t v = 0;
+    int rc = config_duration_seconds(file, key, dflt_s, &v, err);
+    if (rc != LF_OK)
+        return rc;
+    if (v <= 0)
+        return lf_fail(err, LF_EINVAL, "%s: %s: must be at least 1s", path, key);
+    *out_ms = v * 1000;
+    return LF_OK;
+}
+
+/* Copies an environment variable's value into dst[size] ("" when unset or too long). */
+static void copy_env(char *dst, size_t size, const char *name)
+{
+    const char *v = getenv(name);
+    size_t len = v != NULL ? strlen(v) : 0;
+    if (len >= size)
+        len = 0;
+    memcpy(dst, v != NULL ? v : "", len);
+    dst[len] = '\0';
+}
+
+/* file_sd, http_sd and kubernetes: checked and copied into cfg; nothing read yet. */
+static int load_discovery(struct targets_config *cfg, const struct config *file, const char *path,
+                          struct lf_error *err)
+{
+    static const char *const file_sd_keys[] = { "files", "refresh_interval" };
+    static const char *const http_sd_keys[] = { "url", "refresh_interval" };
+    static const char *const kube_keys[] = { "node", "api_server", "token_file", "ca_file",
+                                             "refresh_interval" };
+    char where[96];
+    int rc = LF_OK;
+    const char *const lists[] = { "file_sd", "http_sd" };
+    for (size_t l = 0; l < 2; l++) {
+        const struct config_node *list = config_get(NULL, file, lists[l]);
+        if (list != NULL && config_node_type(list) != CONFIG_SEQ &&
+            config_node_type(list) != CONFIG_NULL)
+            return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a list", path,
+                           config_node_line(list), config_node_column(list), lists[l]);
+        for (size_t i = 0; i < config_node_len(list); i++) {
+            snprintf(where, sizeof(where), "%s.%zu", lists[l], i);
+            const struct config_node *item = config_node_at(list, i);
+            if (config_node_type(item) != CONFIG_MAP)
+                return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a map", path,
+                               config_node_line(item), config_node_column(item), where);
+            if ((rc = config_check_keys(file, where, l == 0 ? file_sd_keys : http_sd_keys, 2,
+                                        err)) != LF_OK)
+                return rc;
+            int64_t refresh_ms = 0;
+            if ((rc = refresh_interval(file, path, where,
+                                       l == 0 ? DEFAULT_FILE_SD_REFRESH_S
+                                              : DEFAULT_HTTP_SD_REFRESH_S,
+                                       &refresh_ms, err)) != LF_OK)
+                return rc;
+            char what[160];
+            if (l == 1) {
+                const char *url = NULL;
+                if ((rc = config_node_str(file, config_get(item, file, "url"), NULL, &url, err)) !=
+                    LF_OK)
+                    return rc;
+                if (url == NULL)
+                    return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: needs url", path,
+                                   config_node_line(item), config_node_column(item), where);
+                if (cfg->n_http_sd >= MAX_SD_SOURCES)
+                    return lf_fail(err, LF_EINVAL, "%s: http_sd: more than %d URLs", path,
+                                   MAX_SD_SOURCES);
+                struct targets_http_sd *h = grow(&cfg->http_sd, &cfg->n_http_sd, sizeof(*h));
+                if (h == NULL)
+                    return lf_fail(err, LF_ENOMEM, "out of memory");
+                h->refresh_ms = refresh_ms;
+                utf8_snprintf(what, sizeof(what), "%s: %s.url", path, where);
+                if ((rc = set_text(h->url, sizeof(h->url), url, what, true, LF_EINVAL, err)) !=
+                    LF_OK)
+                    return rc;
+                continue;
+            }
+            const char **files = NULL;
+            size_t n_files = 0;
+            snprintf(what, sizeof(what), "%s.files", where);
+            if ((rc = config_strings(file, what, &files, &n_files, err)) != LF_OK)
+                return rc;
+            if (n_files == 0)
+                rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: needs files (paths or globs)", path,
+                             config_node_line(item), config_node_column(item), where);
+            for (size_t f = 0; rc == LF_OK && f < n_files; f++) {
+                if (cfg->n_file_sd >= MAX_SD_SOURCES) {
+                    rc = lf_fail(err, LF_EINVAL, "%s: file_sd: more than %d patterns", path,
+                                 MAX_SD_SOURCES);
+                    break;
+                }
+                struct targets_file_sd *fs = grow(&cfg->file_sd, &cfg->n_file_sd, sizeof(*fs));
+                if (fs == NULL) {
+                    rc = lf_fail(err, LF_ENOMEM, "out of memory");
+                    break;
+                }
+                fs->refresh_ms = refresh_ms;
+                utf8_snprintf(what, sizeof(what), "%s: %s.files.%zu", path, where, f);
+                rc = set_text(fs->pattern, sizeof(fs->pattern), files[f], what, false, LF_EINVAL,
+                              err);
+            }
+            lf_free(files);
+            if (rc != LF_OK)
+                return rc;
+        }
+    }
+
+    const struct config_node *kube = config_get(NULL, file, "kubernetes");
+    if (kube == NULL || config_node_type(kube) == CONFIG_NULL)
+        return LF_OK;
+    if (config_node_type(kube) != CONFIG_MAP)
+        return lf_fail(err, LF_EINVAL,
+                       "%s:%zu:%zu: kubernetes: expected a map ({} for the defaults)", path,
+                       config_node_line(kube), config_node_column(kube));
+    if ((rc = config_check_keys(file, "kubernetes", kube_keys, 5, err)) != LF_OK)
+        return rc;
+    struct targets_kubernetes *k = &cfg->kubernetes;
+    k->enabled = true;
+    if ((rc = refresh_interval(file, path, "kubernetes", DEFAULT_KUBE_REFRESH_S, &k->refresh_ms,
+                               err)) != LF_OK)
+        return rc;
+    const char *node = NULL, *api = NULL, *token_file = NULL, *ca = NULL;
+    if ((rc = config_str(file, "kubernetes.node", NULL, &node, err)) != LF_OK ||
+        (rc = config_str(file, "kubernetes.api_server", NULL, &api, err)) != LF_OK ||
+        (rc = config_str(file, "kubernetes.token_file", KUBE_SA_DIR "/token", &token_file, err)) !=
+                LF_OK ||
+        (rc = config_str(file, "kubernetes.ca_file", KUBE_SA_DIR "/ca.crt", &ca, err)) != LF_OK)
+        return rc;
+    if (node != NULL && (rc = set_text(k->node, sizeof(k->node), node, "kubernetes.node", false,
+                                       LF_EINVAL, err)) != LF_OK)
+        return rc;
+    if (node == NULL)
+        copy_env(k->node, sizeof(k->node), "NODE_NAME");
+    if (k->node[0] == '\0' || !text_ok(k->node))
+        return lf_fail(err, LF_EINVAL,
+                       "%s: kubernetes.node: not set, and NODE_NAME is empty (give it the pod's "
+                       "spec.nodeName through the downward API)",
+                       path);
+    if (api != NULL && (rc = set_text(k->api_server, sizeof(k->api_server), api,
+                                      "kubernetes.api_server", true, LF_EINVAL, err)) != LF_OK)
+        return rc;
+    if (api == NULL) {
+        char host[256], port[16];
+        copy_env(host, sizeof(host), "KUBERNETES_SERVICE_HOST");
+        copy_env(port, sizeof(port), "KUBERNETES_SERVICE_PORT");
+        if (host[0] == '\0' || port[0] == '\0')
+            return lf_fail(err, LF_EINVAL,
+                           "%s: kubernetes.api_server: not set, and KUBERNETES_SERVICE_HOST/PORT "
+                           "are empty (not in a pod?)",
+                           path);
+        bool v6 = strchr(host, ':') != NULL;
+        int n = snprintf(k->api_server, sizeof(k->api_server), "https://%s%s%s:%s", v6 ? "[" : "",
+                         host, v6 ? "]" : "", port);
+        if (n < 0 || (size_t)n >= sizeof(k->api_server) || !url_ok(k->api_server))
+            return lf_fail(err, LF_EINVAL, "%s: kubernetes: bad KUBERNETES_SERVICE_HOST/PORT",
+                           path);
+    }
+    if ((rc = set_text(k->token_file, sizeof(k->token_file), token_file, "kubernetes.token_file",
+                       false, LF_EINVAL, err)) != LF_OK)
+        return rc;
+    if (ca[0] != '\0' && (rc = set_text(k->ca_file, sizeof(k->ca_file), ca, "kubernetes.ca_file",
+                                        false, LF_EINVAL, err)) != LF_OK)
+        return rc;
+    return LF_OK;
+}
+
 static int load_file(struct targets_config *cfg, const char *path, const char *host,
                      const struct overrides *over, struct lf_error *err)
 {
-    static const char *const top_keys[] = { "server",      "token",     "instance",
-                                            "interval",    "format",    "spool",
-                                            "timeouts",    "log_level", "max_profile_bytes",
-                                            "retry_max",   "targets",   "ca_file",
-                                            "metrics_path", "log_format", "summary_interval" };
+    static const char *const top_keys[] = {
+        "server",       "token",      "instance",          "interval",  "format",     "spool",
+        "timeouts",     "log_level",  "max_profile_bytes", "retry_max", "targets",    "ca_file",
+        "metrics_path", "pprof_path", "file_sd",           "http_sd",   "kubernetes", "listen",
+        "log_format",   "summary_interval"
+    };
     static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
     static const char *const timeout_keys[] = { "connect", "total" };
-    static const char *const target_keys[] = { "service", "instance",     "url",    "interval",
-                                               "format",  "metrics_path", "version" };
+    static const char *const target_keys[] = { "service", "instance",     "url",        "interval",
+                                               "format",  "metrics_path", "pprof_path", "version" };
     int rc = LF_OK;
     struct config *file = config_load(path, err);
     if (file == NULL)
@@ -232,7 +445,7 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     int64_t v = 0;
     char where[96];
 
-    if ((rc = config_check_keys(file, NULL, top_keys, 13, err)) != LF_OK ||
+    if ((rc = config_check_keys(file, NULL, top_keys, 18, err)) != LF_OK ||
         (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
         (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
         goto out;
@@ -283,6 +496,26 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
                      metrics_path);
         goto out;
     }
+    const char *pprof_path = NULL;
+    if ((rc = config_str(file, "pprof_path", TARGETS_PPROF_PATH, &pprof_path, err)) != LF_OK)
+        goto out;
+    if (!targets_path_ok(pprof_path)) {
+        rc = lf_fail(err, LF_EINVAL, "%s: pprof_path: " PPROF_PATH_EXPECTED ", not '%s'", path,
+                     pprof_path);
+        goto out;
+    }
+    if ((rc = config_str(file, "listen", NULL, &s, err)) != LF_OK)
+        goto out;
+    if (s != NULL && (rc = set_text(cfg->listen, sizeof(cfg->listen), s, "listen", false, LF_EINVAL,
+                                    err)) != LF_OK)
+        goto out;
+    /* what discovered targets take: the top level, after the flags' overrides */
+    cfg->defaults.interval_ms = interval_s * 1000;
+    cfg->defaults.format = format;
+    set_metrics_path(cfg->defaults.metrics_path, metrics_path);
+    memcpy(cfg->defaults.pprof_path, pprof_path, strlen(pprof_path) + 1);
+    if ((rc = load_discovery(cfg, file, path, err)) != LF_OK)
+        goto out;
     if ((rc = config_str(file, "spool.dir", NULL, &s, err)) != LF_OK)
         goto out;
     if (s != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), s, "spool.dir", false,
@@ -338,14 +571,14 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     }
     for (size_t i = 0; i < config_node_len(list); i++) {
         snprintf(where, sizeof(where), "targets.%zu", i);
-        if ((rc = config_check_keys(file, where, target_keys, 7, err)) != LF_OK)
+        if ((rc = config_check_keys(file, where, target_keys, 8, err)) != LF_OK)
             goto out;
         const struct config_node *item = config_node_at(list, i);
         struct target *t = NULL;
         if ((rc = add_target(cfg, &t, err)) != LF_OK)
             goto out;
         const char *service = NULL, *t_instance = NULL, *url = NULL, *t_format = NULL;
-        const char *t_metrics_path = NULL, *t_version = NULL;
+        const char *t_metrics_path = NULL, *t_version = NULL, *t_pprof_path = NULL;
         int64_t t_interval = 0;
         if ((rc = config_node_str(file, config_get(item, file, "service"), NULL, &service, err)) !=
                     LF_OK ||
@@ -359,7 +592,9 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
             (rc = config_node_str(file, config_get(item, file, "metrics_path"), metrics_path,
                                   &t_metrics_path, err)) != LF_OK ||
             (rc = config_node_str(file, config_get(item, file, "version"), NULL, &t_version,
-                                  err)) != LF_OK)
+                                  err)) != LF_OK ||
+            (rc = config_node_str(file, config_get(item, file, "pprof_path"), pprof_path,
+                                  &t_pprof_path, err)) != LF_OK)
             goto out;
         if (service == NULL || url == NULL) {
             rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: needs service and url", path,
@@ -397,6 +632,13 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
             goto out;
         }
         set_metrics_path(t->metrics_path, t_metrics_path);
+        if (!targets_path_ok(t_pprof_path)) {
+            rc = lf_fail(err, LF_EINVAL, "%s: %s.pprof_path: " PPROF_PATH_EXPECTED ", not '%s'",
+                         path, where, t_pprof_path);
+            goto out;
+        }
+        memcpy(t->pprof_path, t_pprof_path, strlen(t_pprof_path) + 1);
+        utf8_snprintf(t->source, sizeof(t->source), "%s", path);
         if (t_version != NULL && !version_ok(t_version)) {
             rc = lf_fail(err, LF_EINVAL, "%s: %s.version: " VERSION_EXPECTED, path, where);
             goto out;
@@ -427,6 +669,7 @@ enum {
     OPT_MAX_PROFILE_BYTES,
     OPT_CONFIG,
     OPT_ONCE,
+    OPT_CHECK,
     OPT_LOG_LEVEL,
     OPT_RETRY_MAX,
     OPT_CA_FILE,
@@ -434,6 +677,7 @@ enum {
     OPT_LOG_FORMAT,
     OPT_SUMMARY_INTERVAL,
     OPT_VERSION,
+    OPT_LISTEN,
     OPT_HELP,
 };
 
@@ -453,11 +697,13 @@ static const struct option long_options[] = {
     { "max-profile-bytes", required_argument, NULL, OPT_MAX_PROFILE_BYTES },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "once", no_argument, NULL, OPT_ONCE },
+    { "check", no_argument, NULL, OPT_CHECK },
     { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
     { "retry-max", required_argument, NULL, OPT_RETRY_MAX },
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
     { "metrics-path", required_argument, NULL, OPT_METRICS_PATH },
     { "version", required_argument, NULL, OPT_VERSION },
+    { "listen", required_argument, NULL, OPT_LISTEN },
     { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
     { "summary-interval", required_argument, NULL, OPT_SUMMARY_INTERVAL },
     { "help", no_argument, NULL, OPT_HELP },
@@ -523,8 +769,14 @@ static int read_flags(struct targets_config *cfg, struct flags *f, int argc, cha
         case OPT_VERSION:
             f->version = optarg;
             break;
+        case OPT_LISTEN:
+            f->listen = optarg;
+            break;
         case OPT_ONCE:
             cfg->once = true;
+            break;
+        case OPT_CHECK:
+            cfg->check = true;
             break;
         case OPT_LOG_LEVEL:
             f->log_level = optarg;
@@ -570,6 +822,8 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     int rc = read_flags(cfg, &f, argc, argv, err);
     if (rc != LF_OK || cfg->help)
         return rc;
+    cfg->argc = argc;
+    cfg->argv = argv;
 
     char host[256] = "localhost";
     if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
@@ -594,6 +848,11 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
         return lf_fail(err, LF_EUSAGE,
                        "--version is the version of the --target's service (in --config: "
                        "targets[].version)");
+    cfg->defaults.interval_ms = interval_ms;
+    cfg->defaults.format = format;
+    set_metrics_path(cfg->defaults.metrics_path,
+                     f.metrics_path != NULL ? f.metrics_path : DEFAULT_METRICS_PATH);
+    memcpy(cfg->defaults.pprof_path, TARGETS_PPROF_PATH, sizeof(TARGETS_PPROF_PATH));
     if (f.config != NULL) {
         struct overrides over = { f.instance, f.interval != NULL ? interval_ms : 0, f.format,
                                   f.metrics_path };
@@ -609,6 +868,9 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     const char *token = f.token != NULL ? f.token : cfg->token[0] == '\0' ? env_token : NULL;
     if (token != NULL && (rc = set_text(cfg->token, sizeof(cfg->token), token, "--token", false,
                                         LF_EUSAGE, err)) != LF_OK)
+        return rc;
+    if (f.listen != NULL && (rc = set_text(cfg->listen, sizeof(cfg->listen), f.listen, "--listen",
+                                           false, LF_EUSAGE, err)) != LF_OK)
         return rc;
     if (f.spool != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), f.spool,
                                           "--spool", false, LF_EUSAGE, err)) != LF_OK)
@@ -663,6 +925,8 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
         t->format = format;
         set_metrics_path(t->metrics_path,
                          f.metrics_path != NULL ? f.metrics_path : DEFAULT_METRICS_PATH);
+        memcpy(t->pprof_path, TARGETS_PPROF_PATH, sizeof(TARGETS_PPROF_PATH));
+        memcpy(t->source, "flags", sizeof("flags"));
         if (f.version != NULL)
             memcpy(t->version, f.version, strlen(f.version) + 1);
     }
@@ -670,11 +934,26 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
         return lf_fail(err, LF_EUSAGE, "--server is required (see --help)");
     if (cfg->token[0] == '\0')
         return lf_fail(err, LF_EUSAGE, "--token is required (or LEAKFLEET_AGENT_TOKEN)");
-    if (cfg->n_targets == 0)
-        return lf_fail(err, LF_EUSAGE, "no targets: give --service and --target, or --config");
+    if (cfg->n_targets == 0 && !targets_discovers(cfg))
+        return lf_fail(err, LF_EUSAGE,
+                       "no targets: give --service and --target, or --config with targets, "
+                       "file_sd, http_sd or kubernetes");
     if (cfg->connect_timeout_ms <= 0 || cfg->timeout_ms <= 0 || cfg->retry_max_ms <= 0)
         return lf_fail(err, LF_EUSAGE, "timeouts must be positive");
     return LF_OK;
+}
+
+bool targets_equal(const struct target *a, const struct target *b)
+{
+    return strcmp(a->service, b->service) == 0 && strcmp(a->instance, b->instance) == 0 &&
+           strcmp(a->url, b->url) == 0 && a->interval_ms == b->interval_ms &&
+           a->format == b->format && strcmp(a->pprof_path, b->pprof_path) == 0 &&
+           strcmp(a->metrics_path, b->metrics_path) == 0 && strcmp(a->version, b->version) == 0;
+}
+
+bool targets_discovers(const struct targets_config *cfg)
+{
+    return cfg->n_file_sd > 0 || cfg->n_http_sd > 0 || cfg->kubernetes.enabled;
 }
 
 void targets_release(struct targets_config *cfg)
@@ -682,4 +961,10 @@ void targets_release(struct targets_config *cfg)
     lf_free(cfg->targets);
     cfg->targets = NULL;
     cfg->n_targets = 0;
+    lf_free(cfg->file_sd);
+    cfg->file_sd = NULL;
+    cfg->n_file_sd = 0;
+    lf_free(cfg->http_sd);
+    cfg->http_sd = NULL;
+    cfg->n_http_sd = 0;
 }

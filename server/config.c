@@ -467,7 +467,9 @@ static int build(struct builder *b, const char *buf, size_t len)
     return rc;
 }
 
-struct config *config_parse(const char *buf, size_t len, const char *name, struct lf_error *err)
+/* config_parse and config_parse_list: root is the type the top level must have. */
+static struct config *parse(const char *buf, size_t len, const char *name, enum config_type root,
+                            struct lf_error *err)
 {
     if (name == NULL)
         name = "config";
@@ -501,18 +503,29 @@ struct config *config_parse(const char *buf, size_t len, const char *name, struc
     lf_free(b.anchors);
     if (rc == LF_OK && (cfg->root == NULL || cfg->root->type == CONFIG_NULL)) {
         yaml_mark_t start = { 0, 0, 0 };
-        cfg->root = new_node(&b, CONFIG_MAP, "", start);
+        cfg->root = new_node(&b, root, "", start);
         if (cfg->root == NULL)
             rc = err != NULL ? err->code : LF_ENOMEM;
-    } else if (rc == LF_OK && cfg->root->type != CONFIG_MAP) {
-        rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: the top level must be a map of keys", name,
-                     cfg->root->line, cfg->root->column);
+    } else if (rc == LF_OK && cfg->root->type != root) {
+        rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: the top level must be %s", name, cfg->root->line,
+                     cfg->root->column, root == CONFIG_MAP ? "a map of keys" : "a list");
     }
     if (rc != LF_OK) {
         config_free(cfg);
         return NULL;
     }
     return cfg;
+}
+
+struct config *config_parse(const char *buf, size_t len, const char *name, struct lf_error *err)
+{
+    return parse(buf, len, name, CONFIG_MAP, err);
+}
+
+struct config *config_parse_list(const char *buf, size_t len, const char *name,
+                                 struct lf_error *err)
+{
+    return parse(buf, len, name, CONFIG_SEQ, err);
 }
 
 struct config *config_load(const char *path, struct lf_error *err)

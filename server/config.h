@@ -35,6 +35,11 @@ struct config_node;
  * CONFIG_MAX_NODES or CONFIG_MAX_ANCHORS, LF_ENOMEM. */
 struct config *config_parse(const char *buf, size_t len, const char *name, struct lf_error *err);
 
+/* As config_parse, for a document whose top level is a list (an empty one is an empty
+ * list), such as a file of Prometheus target groups; its items' paths are "0", "1.labels". */
+struct config *config_parse_list(const char *buf, size_t len, const char *name,
+                                 struct lf_error *err);
+
 /* Reads and parses the file at path (errors name the path). As config_parse, plus
  * LF_EIO when the file cannot be read. */
 struct config *config_load(const char *path, struct lf_error *err);

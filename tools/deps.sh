@@ -9,9 +9,11 @@ build_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjanss
     libcurl4-openssl-dev zlib1g-dev libyaml-dev libsodium-dev check golang-go)
 # prometheus-alertmanager and prometheus: the real programs the integration tests deliver
 # alerts to and scrape /metrics with; protobuf-compiler compiles the PushRequest schema
-# (tests/clients/proto/) for the Connect client test.
+# (tests/clients/proto/) for the Connect client test; lintian and systemd
+# (systemd-analyze) check the Debian packages and their units (test_packages.sh);
+# python3-yaml reads the Kubernetes manifests (test_manifests.sh).
 test_pkgs=(clang libclang-rt-14-dev jq curl sqlite3 nodejs npm chromium procps python3 openssl
-    prometheus-alertmanager prometheus protobuf-compiler)
+    prometheus-alertmanager prometheus protobuf-compiler lintian systemd python3-yaml)
 bench_pkgs=(panicparse wrk time)
 
 case "$want" in

@@ -3,8 +3,9 @@
 # (tests/goleaky, 10,000 leaked goroutines plus its pool) every second and pushes to the
 # real server; from /proc it reports the agent's RSS (now and peak) and its CPU time per
 # scrape, for pprof (the default) and debug=2 (the expensive, gzipped-by-the-agent text),
-# and the CPU it uses while idle between scrapes. Prints figures; asserts only that the
-# agent pushed what it scraped.
+# and the CPU it uses while idle between scrapes; then 50 targets found through a file_sd
+# file (the same service as 50 instances) scraped every 5 s, and the shared libraries
+# the agent loads. Prints figures; asserts only that the agent pushed what it scraped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/goleaky/lib.sh
@@ -86,8 +87,8 @@ run() {
     wait "$AGENT_PID" || die "agent exit status $? ($format)"
     AGENT_PID=
     local scraped pushed left
-    scraped=$(grep -c ' debug scraped ' "$log" || true)
-    pushed=$(grep -c ' debug pushed ' "$log" || true)
+    scraped=$(grep -c 'level=debug msg="scraped ' "$log" || true)
+    pushed=$(grep -c 'level=debug msg="pushed ' "$log" || true)
     left=$(find "$tmp/spool" -maxdepth 1 -name '[0-9]*.prof' | wc -l)
     [ "$scraped" -eq $((pushed + left)) ] ||
         die "$format: scraped $scraped, pushed $pushed, $left left in the spool"
@@ -103,9 +104,67 @@ run() {
     fi
 }
 
+# run_discovered N INTERVAL SECONDS: N targets from a file_sd file, one line of figures.
+run_discovered() {
+    local n=$1 interval=$2 secs=$3 log=$tmp/agent-sd.log i
+    rm -rf "$tmp/spool" "$tmp/sd"
+    mkdir -p "$tmp/sd"
+    {
+        echo "["
+        for ((i = 1; i <= n; i++)); do
+            printf '  {"targets": ["%s"], "labels": {"service": "bench", "instance": "d-%02d"}}%s\n' \
+                "$LEAKY_ADDR" "$i" "$([ "$i" -lt "$n" ] && echo ,)"
+        done
+        echo "]"
+    } >"$tmp/sd/targets.json"
+    cat >"$tmp/agent.yaml" <<YAML
+server: "$SERVER"
+token: bench-token
+interval: $interval
+spool: {dir: "$tmp/spool"}
+file_sd:
+  - files: ["$tmp/sd/*.json"]
+YAML
+    "$AGENT" --config "$tmp/agent.yaml" --log-level debug 2>"$log" &
+    AGENT_PID=$!
+    sleep 2
+    local t0 n0 t1 n1
+    t0=$(cpu_ns "$AGENT_PID")
+    n0=$(grep -c 'level=debug msg="pushed ' "$log" || true)
+    sleep "$secs"
+    t1=$(cpu_ns "$AGENT_PID")
+    n1=$(grep -c 'level=debug msg="pushed ' "$log" || true)
+    local rss hwm pss dirty
+    rss=$(kib "$AGENT_PID" VmRSS)
+    hwm=$(kib "$AGENT_PID" VmHWM)
+    pss=$(kib "$AGENT_PID" Pss)
+    dirty=$(kib "$AGENT_PID" Private_Dirty)
+    kill -TERM "$AGENT_PID"
+    wait "$AGENT_PID" || die "agent exit status $? (file_sd)"
+    AGENT_PID=
+    local scraped pushed left
+    scraped=$(grep -c 'level=debug msg="scraped ' "$log" || true)
+    pushed=$(grep -c 'level=debug msg="pushed ' "$log" || true)
+    left=$(find "$tmp/spool" -maxdepth 1 -name '[0-9]*.prof' | wc -l)
+    [ "$scraped" -eq $((pushed + left)) ] ||
+        die "file_sd: scraped $scraped, pushed $pushed, $left left in the spool"
+    grep -q "targets: $n ($n added" "$log" || die "file_sd: the agent did not find $n targets"
+    local k=$((n1 - n0))
+    [ "$k" -gt 0 ] || die "file_sd: nothing pushed in $secs s"
+    printf '%d file_sd targets every %s, %2d scrapes in %ss: CPU %s ms/scrape, %s%% of a core; RSS %5d KiB (peak %5d, PSS %5d, private dirty %5d)\n' \
+        "$n" "$interval" "$k" "$secs" \
+        "$(awk -v t=$((t1 - t0)) -v n="$k" 'BEGIN { printf "%.2f", t / 1e6 / n }')" \
+        "$(awk -v t=$((t1 - t0)) -v s="$secs" 'BEGIN { printf "%.2f", t / 1e7 / s }')" \
+        "$rss" "$hwm" "$pss" "$dirty"
+}
+
 raw2=$(curl -fsS "$LEAKY_URL/debug/pprof/goroutine?debug=2" | wc -c)
 echo "bench_agent: leaky Go service with $goroutines goroutines (debug=2 text: $raw2 bytes); server $SERVER"
 run pprof 1s "$SECS"
 run debug1 1s "$SECS"
 run debug2 1s "$SECS"
 run pprof 60s 10
+run_discovered 50 5s 20
+echo "shared libraries loaded by $AGENT: $(ldd "$AGENT" | grep -c '=>') ($(ldd "$AGENT" | grep -c '=> /') \
+resolved); linked directly: $(readelf -d "$AGENT" | grep -c NEEDED) ($(readelf -d "$AGENT" |
+    sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' '))"

@@ -5,11 +5,13 @@
 # fixture gets a text and a JSON case, plus the attributed and classify cases below and
 # the dumps of tests/golden/inputs/: a panic inside GoConvey's report (every line
 # indented by two spaces) and a debug=2 dump cut off in the middle of a frame line.
+# Subdirectories of tests/fixtures/ hold inputs that are not dumps (kubernetes/).
 
 golden_cases() {
     local f base
     for f in tests/fixtures/*; do
         base=$(basename "$f")
+        [ -f "$f" ] || continue
         case "$base" in *.md) continue ;; esac
         printf '%s %s\n' "$base.txt" "analyze $f"
         printf '%s %s\n' "$base.json" "analyze --json $f"

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """agent_fake_server.py - a stand-in for both ends of leakfleet-agent in its tests: a Go
-service's /debug/pprof/goroutine[leak] (served from tests/fixtures) and its Prometheus
+service's /debug/pprof/goroutine[leak] (any path ending in /goroutine or /goroutineleak,
+served from tests/fixtures), an http_sd endpoint (any path ending in /sd.json: the bytes
+of DIR/sd.json) and its Prometheus
 metrics (any GET path ending in "metrics": the bytes of DIR/metrics with the status in
 DIR/metrics-status, "200" by default, with @NOW@ replaced by the current unix time; 404
 without DIR/metrics; the request's Accept header is written to DIR/metrics-accept), and
@@ -81,13 +83,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 body = body.replace(b"@NOW@", repr(time.time()).encode())  # started just now
                 self.reply(status, body, "text/plain; version=0.0.4; charset=utf-8")
-        elif url.path == "/debug/pprof/goroutineleak" and self.server.leak and debug in BODIES:
+        elif url.path.endswith("/sd.json"):
+            # an http_sd endpoint: the bytes of DIR/sd.json, 404 without it
+            body = read_file(os.path.join(self.server.dir, "sd.json"))
+            if body is None:
+                self.reply(404, b"404 page not found\n", "text/plain")
+            else:
+                self.reply(200, body)
+        elif url.path.endswith("/goroutineleak") and self.server.leak and debug in BODIES:
             with open(os.path.join(FIXTURES, BODIES[debug]), "rb") as f:
                 body = f.read()
             if debug == "1":
                 body = body.replace(b"goroutine profile:", b"goroutineleak profile:", 1)
             self.reply(200, body, "text/plain")
-        elif url.path == "/debug/pprof/goroutine" and debug in BODIES:
+        elif url.path.endswith("/goroutine") and debug in BODIES:
             with open(os.path.join(FIXTURES, BODIES[debug]), "rb") as f:
                 self.reply(200, f.read(), "text/plain")
         else:

@@ -22,18 +22,28 @@ START_TEST(test_urls_and_formats)
 {
     char url[128];
     struct lf_error err = { 0 };
-    ck_assert_int_eq(
-            scrape_url("http://127.0.0.1:6060", false, SCRAPE_FORMAT_PPROF, url, sizeof(url), &err),
-            LF_OK);
-    ck_assert_str_eq(url, "http://127.0.0.1:6060/debug/pprof/goroutine?debug=0");
-    ck_assert_int_eq(scrape_url("http://h:1//", true, SCRAPE_FORMAT_DEBUG1, url, sizeof(url), &err),
+    ck_assert_int_eq(scrape_url("http://127.0.0.1:6060", NULL, false, SCRAPE_FORMAT_PPROF, url,
+                                sizeof(url), &err),
                      LF_OK);
+    ck_assert_str_eq(url, "http://127.0.0.1:6060/debug/pprof/goroutine?debug=0");
+    ck_assert_int_eq(
+            scrape_url("http://h:1//", "", true, SCRAPE_FORMAT_DEBUG1, url, sizeof(url), &err),
+            LF_OK);
     ck_assert_str_eq(url, "http://h:1/debug/pprof/goroutineleak?debug=1");
     ck_assert_int_eq(
-            scrape_url("https://h/base", false, SCRAPE_FORMAT_DEBUG2, url, sizeof(url), &err),
+            scrape_url("https://h/base", NULL, false, SCRAPE_FORMAT_DEBUG2, url, sizeof(url), &err),
             LF_OK);
     ck_assert_str_eq(url, "https://h/base/debug/pprof/goroutine?debug=2");
-    ck_assert_int_eq(scrape_url("http://a-very-long-host-name.example:6060", false,
+    /* a discovered __pprof_path__ / leakfleet.io/path: the leak profile beside it */
+    ck_assert_int_eq(scrape_url("http://h:1", "/internal/pprof/goroutine", true,
+                                SCRAPE_FORMAT_PPROF, url, sizeof(url), &err),
+                     LF_OK);
+    ck_assert_str_eq(url, "http://h:1/internal/pprof/goroutineleak?debug=0");
+    ck_assert_int_eq(scrape_url("http://h:1", "/p/goroutine?seconds=0", false, SCRAPE_FORMAT_DEBUG1,
+                                url, sizeof(url), &err),
+                     LF_OK);
+    ck_assert_str_eq(url, "http://h:1/p/goroutine?seconds=0&debug=1");
+    ck_assert_int_eq(scrape_url("http://a-very-long-host-name.example:6060", NULL, false,
                                 SCRAPE_FORMAT_PPROF, url, 40, &err),
                      LF_EINVAL);
 

@@ -113,7 +113,8 @@ START_TEST(test_bad_usage)
     targets_release(&cfg);
     unsetenv("LEAKFLEET_AGENT_TOKEN");
     ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t"), LF_EUSAGE);
-    ck_assert_str_eq(err.msg, "no targets: give --service and --target, or --config");
+    ck_assert_str_eq(err.msg, "no targets: give --service and --target, or --config with targets, "
+                              "file_sd, http_sd or kubernetes");
     targets_release(&cfg);
     ck_assert_int_eq(PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "s",
                            "--target", "http://a", "--format", "json"),
@@ -397,6 +398,104 @@ START_TEST(test_metrics_path_and_version)
 }
 END_TEST
 
+/* Discovery sources: checked at start with the defaults they take; a file with only
+ * sources (no static target) is a working configuration. */
+START_TEST(test_discovery_keys)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    write_yaml("server: http://x\ntoken: t\ninterval: 20s\nformat: debug2\n"
+               "pprof_path: /p/goroutine\nlisten: 127.0.0.1:9465\n"
+               "file_sd:\n  - files: [/etc/lf/*.json, /etc/lf/*.yaml]\n    refresh_interval: 30s\n"
+               "  - files: /srv/one.json\n"
+               "http_sd:\n  - url: https://sd.internal/targets\n"
+               "kubernetes:\n  node: node-a\n  api_server: http://127.0.0.1:1\n"
+               "  token_file: /tmp/token\n  ca_file: ''\n  refresh_interval: 10s\n");
+    int rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_uint_eq(cfg.n_targets, 0);
+    ck_assert(targets_discovers(&cfg));
+    ck_assert_uint_eq(cfg.n_file_sd, 3);
+    ck_assert_str_eq(cfg.file_sd[0].pattern, "/etc/lf/*.json");
+    ck_assert_str_eq(cfg.file_sd[1].pattern, "/etc/lf/*.yaml");
+    ck_assert_int_eq(cfg.file_sd[1].refresh_ms, 30000);
+    ck_assert_str_eq(cfg.file_sd[2].pattern, "/srv/one.json");
+    ck_assert_int_eq(cfg.file_sd[2].refresh_ms, 300000);
+    ck_assert_uint_eq(cfg.n_http_sd, 1);
+    ck_assert_str_eq(cfg.http_sd[0].url, "https://sd.internal/targets");
+    ck_assert_int_eq(cfg.http_sd[0].refresh_ms, 60000);
+    ck_assert(cfg.kubernetes.enabled);
+    ck_assert_str_eq(cfg.kubernetes.node, "node-a");
+    ck_assert_str_eq(cfg.kubernetes.api_server, "http://127.0.0.1:1");
+    ck_assert_str_eq(cfg.kubernetes.token_file, "/tmp/token");
+    ck_assert_str_eq(cfg.kubernetes.ca_file, "");
+    ck_assert_int_eq(cfg.kubernetes.refresh_ms, 10000);
+    ck_assert_str_eq(cfg.listen, "127.0.0.1:9465");
+    ck_assert_int_eq(cfg.defaults.interval_ms, 20000);
+    ck_assert_int_eq(cfg.defaults.format, SCRAPE_FORMAT_DEBUG2);
+    ck_assert_str_eq(cfg.defaults.pprof_path, "/p/goroutine");
+    ck_assert_str_eq(cfg.defaults.metrics_path, "/metrics");
+    targets_release(&cfg);
+    /* flags override the top level for discovered targets too */
+    rc = PARSE(&cfg, &err, "--config", yaml_path, "--interval", "5s", "--metrics-path", "none");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_int_eq(cfg.defaults.interval_ms, 5000);
+    ck_assert_str_eq(cfg.defaults.metrics_path, "");
+    targets_release(&cfg);
+    teardown();
+
+    /* in a pod: the API server and the node from the environment */
+    setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
+    setenv("KUBERNETES_SERVICE_PORT", "443", 1);
+    setenv("NODE_NAME", "node-b", 1);
+    write_yaml("server: http://x\ntoken: t\nkubernetes: {}\n");
+    rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.kubernetes.api_server, "https://10.96.0.1:443");
+    ck_assert_str_eq(cfg.kubernetes.node, "node-b");
+    ck_assert_str_eq(cfg.kubernetes.token_file,
+                     "/var/run/secrets/kubernetes.io/serviceaccount/token");
+    ck_assert_str_eq(cfg.kubernetes.ca_file,
+                     "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
+    ck_assert_int_eq(cfg.kubernetes.refresh_ms, 30000);
+    targets_release(&cfg);
+    unsetenv("NODE_NAME");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "kubernetes.node: not set, and NODE_NAME is empty") != NULL, "%s",
+                  err.msg);
+    targets_release(&cfg);
+    unsetenv("KUBERNETES_SERVICE_HOST");
+    unsetenv("KUBERNETES_SERVICE_PORT");
+    teardown();
+
+    static const char *const bad[][2] = {
+        { "file_sd:\n  - files: []\n", "file_sd.0: needs files (paths or globs)" },
+        { "file_sd:\n  - file: [a.json]\n", "file_sd.0.file: unknown key" },
+        { "file_sd: a.json\n", "file_sd: expected a list" },
+        { "file_sd:\n  - files: [a.json]\n    refresh_interval: 0\n",
+          "file_sd.0.refresh_interval: must be at least 1s" },
+        { "file_sd:\n  - files: [a.json]\n    refresh_interval: 1x\n",
+          "file_sd.0.refresh_interval: expected a duration" },
+        { "http_sd:\n  - url: ftp://x\n", "http_sd.0.url: expected an http:// or https:// URL" },
+        { "http_sd:\n  - {}\n", "http_sd.0: needs url" },
+        { "kubernetes: true\n", "kubernetes: expected a map ({} for the defaults)" },
+        { "kubernetes: {node: n, namespace: x}\n", "kubernetes.namespace: unknown key" },
+        { "pprof_path: debug\n", "pprof_path: expected a path starting with '/'" },
+        { "targets:\n  - {service: a, url: http://b, pprof_path: x}\n",
+          "targets.0.pprof_path: expected a path starting with '/'" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[512];
+        snprintf(text, sizeof(text), "server: http://x\ntoken: t\n%s", bad[i][0]);
+        write_yaml(text);
+        ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+        ck_assert_msg(strstr(err.msg, bad[i][1]) != NULL, "%s: %s", bad[i][0], err.msg);
+        targets_release(&cfg);
+        teardown();
+    }
+}
+END_TEST
+
 static Suite *targets_suite(void)
 {
     Suite *s = suite_create("agent_targets");
@@ -411,6 +510,7 @@ static Suite *targets_suite(void)
     tcase_add_test(tc, test_yaml_errors);
     tcase_add_test(tc, test_ca_file);
     tcase_add_test(tc, test_metrics_path_and_version);
+    tcase_add_test(tc, test_discovery_keys);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -425,6 +425,30 @@ START_TEST(test_empty_documents)
 }
 END_TEST
 
+/* A document whose top level is a list (a file of Prometheus target groups). */
+START_TEST(test_list_documents)
+{
+    struct lf_error err;
+    const char *text = "- targets: [a:1]\n  labels: {service: s}\n- targets: []\n";
+    struct config *cfg = config_parse_list(text, strlen(text), "sd.yaml", &err);
+    ck_assert_msg(cfg != NULL, "%s", err.msg);
+    const struct config_node *root = config_root(cfg);
+    ck_assert_int_eq(config_node_type(root), CONFIG_SEQ);
+    ck_assert_uint_eq(config_node_len(root), 2);
+    const char *service = NULL;
+    ck_assert_int_eq(config_str(cfg, "0.labels.service", NULL, &service, &err), LF_OK);
+    ck_assert_str_eq(service, "s");
+    config_free(cfg);
+    cfg = config_parse_list("", 0, "sd.yaml", &err); /* empty: an empty list */
+    ck_assert_ptr_nonnull(cfg);
+    ck_assert_int_eq(config_node_type(config_root(cfg)), CONFIG_SEQ);
+    ck_assert_uint_eq(config_node_len(config_root(cfg)), 0);
+    config_free(cfg);
+    ck_assert_ptr_null(config_parse_list("a: 1\n", 5, "sd.yaml", &err));
+    ck_assert_str_eq(err.msg, "sd.yaml:1:1: the top level must be a list");
+}
+END_TEST
+
 START_TEST(test_aliases)
 {
     static const char text[] = "defaults: &d\n"
@@ -587,6 +611,7 @@ static Suite *config_suite(void)
     tc = tcase_create("parse");
     tcase_add_test(tc, test_syntax_errors);
     tcase_add_test(tc, test_aliases);
+    tcase_add_test(tc, test_list_documents);
     tcase_add_test(tc, test_depth_cap);
     tcase_add_test(tc, test_load);
     tcase_add_test(tc, test_allocation_failures);
