@@ -286,7 +286,7 @@ fmt:
 	$(Q)clang-format -i server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
 
 fmt-check:
-	$(Q)clang-format --dry-run --Werror server/*.[ch] agent/*.[ch] tests/unit/*.[ch]
+	$(Q)clang-format --dry-run --Werror server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
 
 check-headers:
 	$(Q)for h in $(wildcard server/*.h agent/*.h); do \

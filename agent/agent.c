@@ -877,11 +877,10 @@ int agent_run(const struct targets_config *cfg, struct agent_stats *stats, struc
     }
     agent.scraper = scraper_create((long)cfg->connect_timeout_ms, (long)cfg->timeout_ms,
                                    (size_t)cfg->max_profile_bytes, cfg->ca_file, err);
-    agent.pusher = agent.scraper == NULL
-                           ? NULL
-                           : pusher_create(cfg->server, cfg->token, cfg->ca_file,
-                                           (long)cfg->connect_timeout_ms, (long)cfg->timeout_ms,
-                                           err);
+    agent.pusher = agent.scraper == NULL ? NULL
+                                         : pusher_create(cfg->server, cfg->token, cfg->ca_file,
+                                                         (long)cfg->connect_timeout_ms,
+                                                         (long)cfg->timeout_ms, err);
     agent.sources = agent.pusher == NULL ? NULL : sources_create(cfg, err);
     if (agent.scraper == NULL || agent.pusher == NULL || agent.sources == NULL) {
         rc = err != NULL ? err->code : LF_ENOMEM;

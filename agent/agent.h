@@ -10,15 +10,15 @@
 #include "targets.h"
 
 struct agent_stats {
-    uint64_t scrapes;         /* profiles scraped and spooled (goroutine and goroutineleak) */
-    uint64_t scrape_failures; /* targets that did not answer with a profile */
+    uint64_t scrapes;          /* profiles scraped and spooled (goroutine and goroutineleak) */
+    uint64_t scrape_failures;  /* targets that did not answer with a profile */
     uint64_t metrics_failures; /* metrics reads that failed (a 404 is no failure) */
-    uint64_t pushed;          /* profiles the server accepted */
-    uint64_t push_failures;   /* pushes to retry later */
-    uint64_t rejected;        /* profiles the server refused for good, set aside */
-    uint64_t dropped;         /* profiles dropped to keep the spool within its limits */
-    uint64_t corrupt;         /* spool files set aside as corrupt */
-    uint64_t left;            /* profiles still in the spool at exit */
+    uint64_t pushed;           /* profiles the server accepted */
+    uint64_t push_failures;    /* pushes to retry later */
+    uint64_t rejected;         /* profiles the server refused for good, set aside */
+    uint64_t dropped;          /* profiles dropped to keep the spool within its limits */
+    uint64_t corrupt;          /* spool files set aside as corrupt */
+    uint64_t left;             /* profiles still in the spool at exit */
 };
 
 /* Runs the agent described by cfg (validated by targets_parse_args) until SIGTERM or

@@ -246,7 +246,7 @@ static int get(struct scraper *scraper, const char *url, bool gzip, struct curl_
         goto out;
     }
     CURLcode res = curl_easy_perform(c);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL); /* rb lives in this frame only */
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);  /* rb lives in this frame only */
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL); /* and so do the headers */
     if (rb.failure == LF_ETOOBIG) {
         rc = lf_fail(err, LF_ETOOBIG, "GET '%s': %s larger than %zu bytes", url, what,

@@ -17,21 +17,21 @@
 #include "config.h"
 #include "utf8.h"
 
-#define DEFAULT_INTERVAL_MS        (60 * 1000)
-#define DEFAULT_SPOOL_DIR          "./leakfleet-spool"
-#define DEFAULT_SPOOL_MAX_BYTES    ((uint64_t)256 << 20)
-#define DEFAULT_SPOOL_MAX_FILES    10000
-#define DEFAULT_CONNECT_TIMEOUT_MS 5000
-#define DEFAULT_TIMEOUT_MS         30000
-#define DEFAULT_MAX_PROFILE_BYTES  ((uint64_t)64 << 20)
-#define DEFAULT_RETRY_MAX_MS       (5 * 60 * 1000)
+#define DEFAULT_INTERVAL_MS         (60 * 1000)
+#define DEFAULT_SPOOL_DIR           "./leakfleet-spool"
+#define DEFAULT_SPOOL_MAX_BYTES     ((uint64_t)256 << 20)
+#define DEFAULT_SPOOL_MAX_FILES     10000
+#define DEFAULT_CONNECT_TIMEOUT_MS  5000
+#define DEFAULT_TIMEOUT_MS          30000
+#define DEFAULT_MAX_PROFILE_BYTES   ((uint64_t)64 << 20)
+#define DEFAULT_RETRY_MAX_MS        (5 * 60 * 1000)
 #define DEFAULT_SUMMARY_INTERVAL_MS (5 * 60 * 1000)
-#define DEFAULT_METRICS_PATH       "/metrics"
-#define DEFAULT_FILE_SD_REFRESH_S  300
-#define DEFAULT_HTTP_SD_REFRESH_S  60
-#define DEFAULT_KUBE_REFRESH_S     30
-#define MAX_SD_SOURCES             64 /* file_sd patterns, and http_sd URLs */
-#define KUBE_SA_DIR                "/var/run/secrets/kubernetes.io/serviceaccount"
+#define DEFAULT_METRICS_PATH        "/metrics"
+#define DEFAULT_FILE_SD_REFRESH_S   300
+#define DEFAULT_HTTP_SD_REFRESH_S   60
+#define DEFAULT_KUBE_REFRESH_S      30
+#define MAX_SD_SOURCES              64 /* file_sd patterns, and http_sd URLs */
+#define KUBE_SA_DIR                 "/var/run/secrets/kubernetes.io/serviceaccount"
 
 static const char usage_text[] =
         "usage: leakfleet-agent --server URL --token TOKEN --service NAME --target URL\n"
@@ -428,10 +428,10 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
                      const struct overrides *over, struct lf_error *err)
 {
     static const char *const top_keys[] = {
-        "server",       "token",      "instance",          "interval",  "format",     "spool",
-        "timeouts",     "log_level",  "max_profile_bytes", "retry_max", "targets",    "ca_file",
-        "metrics_path", "pprof_path", "file_sd",           "http_sd",   "kubernetes", "listen",
-        "log_format",   "summary_interval"
+        "server",  "token",      "instance",     "interval",          "format",
+        "spool",   "timeouts",   "log_level",    "max_profile_bytes", "retry_max",
+        "targets", "ca_file",    "metrics_path", "pprof_path",        "file_sd",
+        "http_sd", "kubernetes", "listen",       "log_format",        "summary_interval"
     };
     static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
     static const char *const timeout_keys[] = { "connect", "total" };
@@ -551,8 +551,8 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
         rc = lf_fail(err, LF_EINVAL, "%s: log_level: expected debug, info, warn or error", path);
         goto out;
     }
-    if ((rc = config_duration_seconds(file, "summary_interval", cfg->summary_interval_ms / 1000,
-                                      &v, err)) != LF_OK)
+    if ((rc = config_duration_seconds(file, "summary_interval", cfg->summary_interval_ms / 1000, &v,
+                                      err)) != LF_OK)
         goto out;
     cfg->summary_interval_ms = v * 1000;
     if ((rc = config_str(file, "log_format", NULL, &s, err)) != LF_OK)
@@ -879,9 +879,8 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
                                             "--ca-file", false, LF_EUSAGE, err)) != LF_OK)
         return rc;
     if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) != 0)
-        return lf_fail(err, f.ca_file != NULL ? LF_EUSAGE : LF_EINVAL,
-                       "%s: cannot read '%s': %s", f.ca_file != NULL ? "--ca-file" : "ca_file",
-                       cfg->ca_file, strerror(errno));
+        return lf_fail(err, f.ca_file != NULL ? LF_EUSAGE : LF_EINVAL, "%s: cannot read '%s': %s",
+                       f.ca_file != NULL ? "--ca-file" : "ca_file", cfg->ca_file, strerror(errno));
     if (f.spool_max_bytes != NULL && !parse_size(f.spool_max_bytes, &cfg->spool_max_bytes))
         return lf_fail(err, LF_EUSAGE, "--spool-max-bytes: bad size '%s'", f.spool_max_bytes);
     if (f.spool_max_files != NULL) {

@@ -71,8 +71,8 @@ struct targets_config {
     bool check; /* --check: print what would run and exit */
     bool help;
     enum log_level log_level;
-    enum log_format log_format;       /* default logfmt */
-    struct target *targets; /* the static ones: flags and the file's targets: list */
+    enum log_format log_format; /* default logfmt */
+    struct target *targets;     /* the static ones: flags and the file's targets: list */
     size_t n_targets;
     /* what a discovered target takes from the top level: interval, format, paths */
     struct target defaults;

@@ -33,7 +33,7 @@ struct agg_location {
     /* the representative stack: the first one seen at this location */
     const struct stack_frame *frames; /* innermost first; views into owned copies */
     size_t n_frames;
-    size_t site_frame; /* index of the site in frames (n_frames when none) */
+    size_t site_frame;          /* index of the site in frames (n_frames when none) */
     struct stack_frame creator; /* the representative's "created by"; function empty
                                    when none */
     bool truncated;

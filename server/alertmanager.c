@@ -151,7 +151,7 @@ static json_t *row_alert(const struct alertmanager *am, sqlite3_stmt *stmt, int6
     bool has_growth = sqlite3_column_type(stmt, 12) != SQLITE_NULL && isfinite(growth);
     column_text(stmt, 13, version, sizeof(version));
     bool open = strcmp(state, "pending") == 0 || strcmp(state, "delivered") == 0 ||
-            strcmp(state, "unrouted") == 0;
+                strcmp(state, "unrouted") == 0;
     int64_t created = sqlite3_column_int64(stmt, 3);
     int64_t updated = sqlite3_column_int64(stmt, 4);
 

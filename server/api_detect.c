@@ -45,13 +45,13 @@ int api_detect_run(const struct request *req, struct response *resp, struct lf_e
     size_t verdicts = 0, suspects = 0;
     detect_counts(app->detect, &verdicts, &suspects);
     resp->json = json_pack("{s:I, s:I}", "verdicts", (json_int_t)verdicts, "suspects",
-            (json_int_t)suspects);
+                           (json_int_t)suspects);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");
 }
 
 /* Answers one notification with its history. */
 static int answer_notification(const struct api_context *app, int64_t id, struct response *resp,
-        struct lf_error *err)
+                               struct lf_error *err)
 {
     struct store_conn *conn = NULL;
     int rc = store_reader_acquire(app->store, &conn, err);
@@ -74,7 +74,7 @@ int api_notification_get(const struct request *req, struct response *resp, struc
 }
 
 int api_notification_reassign(const struct request *req, struct response *resp,
-        struct lf_error *err)
+                              struct lf_error *err)
 {
     const struct api_context *app = req->app;
     static const char *const known[] = { "owner" };
@@ -120,12 +120,12 @@ int api_silence_create(const struct request *req, struct response *resp, struct 
     if (rc != LF_OK)
         return rc;
     struct notify_silence_job job = { .silence = {
-        .service = request_query(req, "service"),
-        .function = request_query(req, "function"),
-        .owner = request_query(req, "owner"),
-        .reason = request_query(req, "reason"),
-        .now = (int64_t)time(NULL),
-    } };
+                                              .service = request_query(req, "service"),
+                                              .function = request_query(req, "function"),
+                                              .owner = request_query(req, "owner"),
+                                              .reason = request_query(req, "reason"),
+                                              .now = (int64_t)time(NULL),
+                                      } };
     char actor[AUTH_NAME_MAX + 1];
     api_actor(req, actor, sizeof(actor));
     job.silence.actor = actor;
@@ -152,10 +152,11 @@ int api_settings(const struct request *req, struct response *resp, struct lf_err
     int rc = request_allow_params(req, NULL, 0, err);
     if (rc != LF_OK)
         return rc;
-    resp->json = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I}", "source_url",
-            utf8json_cstr(app->source_url), "live_window",
-            (json_int_t)app->query->live_window, "threshold", (json_int_t)app->query->threshold,
-            "projection_target", (json_int_t)app->projection_target, "detect_window",
-            (json_int_t)app->detect_window, "reopen_after", (json_int_t)app->reopen_after);
+    resp->json = json_pack(
+            "{s:o, s:I, s:I, s:I, s:I, s:I}", "source_url", utf8json_cstr(app->source_url),
+            "live_window", (json_int_t)app->query->live_window, "threshold",
+            (json_int_t)app->query->threshold, "projection_target",
+            (json_int_t)app->projection_target, "detect_window", (json_int_t)app->detect_window,
+            "reopen_after", (json_int_t)app->reopen_after);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");
 }

@@ -29,8 +29,8 @@ static int check_name(const char *value, const char *param, struct str *out, str
     return LF_OK;
 }
 
-static const char *const ingest_params[] = { "service", "instance", "ts", "format", "version",
-                                             "started" };
+static const char *const ingest_params[] = { "service", "instance", "ts",
+                                             "format",  "version",  "started" };
 
 int api_ingest(const struct request *req, struct response *resp, struct lf_error *err)
 {

@@ -8,8 +8,8 @@
 #include "alloc.h"
 
 #define ARENA_FIRST_BLOCK 4096
-#define ARENA_MAX_BLOCK (1u << 20)
-#define ARENA_ALIGN 16
+#define ARENA_MAX_BLOCK   (1u << 20)
+#define ARENA_ALIGN       16
 
 struct arena_block {
     struct arena_block *next;

@@ -57,8 +57,6 @@ struct analyze_options {
     const char *input;
 };
 
-
-
 static int parse_options(int argc, char **argv, struct analyze_options *opt, bool *help)
 {
     memset(opt, 0, sizeof(*opt));
@@ -82,13 +80,15 @@ static int parse_options(int argc, char **argv, struct analyze_options *opt, boo
             opt->json = true;
         } else if ((value = cli_option_value(argc, argv, &i, "--format", &missing)) != NULL) {
             if (!parse_format_from_name(value, &opt->format))
-                return cli_usage_error("analyze", "unknown format '%s' (want auto, pprof, debug1 or debug2)",
-                                   value);
+                return cli_usage_error("analyze",
+                                       "unknown format '%s' (want auto, pprof, debug1 or debug2)",
+                                       value);
         } else if ((value = cli_option_value(argc, argv, &i, "--config", &missing)) != NULL) {
             opt->config_path = value;
         } else if ((value = cli_option_value(argc, argv, &i, "--repo", &missing)) != NULL) {
             if (opt->n_roots == ANALYZE_MAX_ROOTS)
-                return cli_usage_error("analyze", "too many --repo options (at most 256): '%s'", value);
+                return cli_usage_error("analyze", "too many --repo options (at most 256): '%s'",
+                                       value);
             opt->roots[opt->n_roots++] = value;
         } else if ((value = cli_option_value(argc, argv, &i, "--owners", &missing)) != NULL) {
             opt->owners_path = value;
@@ -97,7 +97,8 @@ static int parse_options(int argc, char **argv, struct analyze_options *opt, boo
             errno = 0;
             long long n = strtoll(value, &end, 10);
             if (errno != 0 || end == value || *end != '\0' || n < 0)
-                return cli_usage_error("analyze", "--min wants a count of goroutines, not '%s'", value);
+                return cli_usage_error("analyze", "--min wants a count of goroutines, not '%s'",
+                                       value);
             opt->min_count = n;
         } else if (missing) {
             return cli_usage_error("analyze", "%s needs a value", arg);
@@ -160,7 +161,8 @@ static int setup_attribution(const struct analyze_options *opt, struct attributi
         if (setup->codeowners == NULL)
             return err->code;
         if (codeowners_n_rules(setup->codeowners) == 0)
-            fprintf(stderr, "leakfleet: warning: %s has no ownership rules: every site is unowned\n",
+            fprintf(stderr,
+                    "leakfleet: warning: %s has no ownership rules: every site is unowned\n",
                     owners_path);
     }
     setup->attributor = attributor_create(roots, n_roots, setup->codeowners);

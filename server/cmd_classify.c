@@ -18,7 +18,6 @@
 #include "parse.h"
 #include "rules.h"
 
-
 static const char classify_usage[] =
         "usage: leakfleet classify --rules RULES [--out DIR] FILE|-\n"
         "\n"
@@ -49,8 +48,6 @@ struct classify_run {
     size_t n_classes;
     const char *out_dir;
 };
-
-
 
 static struct class_state *class_find(struct classify_run *run, const char *name)
 {
@@ -159,8 +156,9 @@ int cmd_classify(int argc, char **argv)
             out_dir = value;
         } else if ((value = cli_option_value(argc, argv, &i, "--format", &missing)) != NULL) {
             if (!parse_format_from_name(value, &format))
-                return cli_usage_error("classify", "unknown format '%s' (want auto, pprof, debug1 or debug2)",
-                                   value);
+                return cli_usage_error("classify",
+                                       "unknown format '%s' (want auto, pprof, debug1 or debug2)",
+                                       value);
         } else if (missing) {
             return cli_usage_error("classify", "%s needs a value", arg);
         } else {

@@ -251,8 +251,8 @@ static int add_pipeline_gauges(struct metrics *metrics, struct gauges *g, struct
                                "counter", gauge_unrouted, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_notification_failures_total",
-                               "Owner message deliveries that failed (retried later).",
-                               "counter", gauge_delivery_failures, g, err);
+                               "Owner message deliveries that failed (retried later).", "counter",
+                               gauge_delivery_failures, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_dispatch_skipped_total",
                                "Owner messages a delivery pass skipped: not built, or outcome "
@@ -269,8 +269,8 @@ static int add_pipeline_gauges(struct metrics *metrics, struct gauges *g, struct
                                "counter", gauge_alert_failures, g, err);
     if (rc == LF_OK)
         rc = metrics_add_value(metrics, "leakfleet_profiles_expired_total",
-                               "Raw profiles deleted by retention after their rollup.",
-                               "counter", gauge_profiles_expired, g, err);
+                               "Raw profiles deleted by retention after their rollup.", "counter",
+                               gauge_profiles_expired, g, err);
     return rc;
 }
 
@@ -344,8 +344,8 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
     if (rc == LF_OK)
         rc = config_int(cfg, "http.max_connections", 4096, 16, 65536, &s->max_connections, err);
     if (rc == LF_OK)
-        rc = config_int(cfg, "http.max_connections_per_ip", 0, 0, 65536,
-                        &s->max_connections_per_ip, err);
+        rc = config_int(cfg, "http.max_connections_per_ip", 0, 0, 65536, &s->max_connections_per_ip,
+                        err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "http.timeout", 30, &s->timeout, err);
     if (rc == LF_OK)

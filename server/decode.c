@@ -15,9 +15,9 @@
 
 struct decode {
     z_stream z;
-    bool z_ready;   /* inflateInit2 succeeded */
-    bool in_member; /* bytes of a gzip member were consumed and it has not ended yet */
-    bool any_input; /* at least one byte was fed */
+    bool z_ready;           /* inflateInit2 succeeded */
+    bool in_member;         /* bytes of a gzip member were consumed and it has not ended yet */
+    bool any_input;         /* at least one byte was fed */
     struct lf_error failed; /* sticky: the first error, code LF_OK while none */
     size_t max_out;
     size_t total_out;
@@ -29,7 +29,7 @@ struct decode {
 bool decode_is_gzip(const char *buf, size_t len)
 {
     return buf != NULL && len >= 2 && (unsigned char)buf[0] == 0x1f &&
-            (unsigned char)buf[1] == 0x8b;
+           (unsigned char)buf[1] == 0x8b;
 }
 
 static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size)
@@ -113,8 +113,7 @@ int decode_feed(struct decode *decode, const char *in, size_t len, struct lf_err
         }
         if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
             lf_fail(err, LF_EINVAL, "corrupt gzip stream at byte %zu: %s",
-                    (size_t)decode->z.total_in,
-                    decode->z.msg != NULL ? decode->z.msg : "bad data");
+                    (size_t)decode->z.total_in, decode->z.msg != NULL ? decode->z.msg : "bad data");
             return decode_fail(decode, err);
         }
         if (produced > 0) {
@@ -143,8 +142,7 @@ int decode_feed(struct decode *decode, const char *in, size_t len, struct lf_err
             continue;
         }
         if (zr == Z_BUF_ERROR && decode->z.avail_in > 0 && !more_output) {
-            lf_fail(err, LF_EINVAL, "corrupt gzip stream at byte %zu",
-                    (size_t)decode->z.total_in);
+            lf_fail(err, LF_EINVAL, "corrupt gzip stream at byte %zu", (size_t)decode->z.total_in);
             return decode_fail(decode, err);
         }
     }
@@ -216,8 +214,8 @@ static int grow_buf_sink(void *ctx, const char *buf, size_t len, struct lf_error
     return LF_OK;
 }
 
-int decode_gunzip_buffer(const char *in, size_t len, size_t max_out, char **out,
-        size_t *out_len, struct lf_error *err)
+int decode_gunzip_buffer(const char *in, size_t len, size_t max_out, char **out, size_t *out_len,
+                         struct lf_error *err)
 {
     struct grow_buf buf = { NULL, 0, 0 };
     int rc;
@@ -252,7 +250,7 @@ out:
 }
 
 int decode_gzip_buffer(const char *in, size_t len, char **out, size_t *out_len,
-        struct lf_error *err)
+                       struct lf_error *err)
 {
     z_stream z;
     memset(&z, 0, sizeof(z));
@@ -263,10 +261,10 @@ int decode_gzip_buffer(const char *in, size_t len, char **out, size_t *out_len,
     if (len > (size_t)UINT32_MAX)
         return lf_fail(err, LF_ETOOBIG, "gzip: input over 4 GiB");
     int zr = deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
-            Z_DEFAULT_STRATEGY);
+                          Z_DEFAULT_STRATEGY);
     if (zr != Z_OK)
         return lf_fail(err, zr == Z_MEM_ERROR ? LF_ENOMEM : LF_EINTERNAL,
-                "gzip: cannot start deflate");
+                       "gzip: cannot start deflate");
     /* deflateBound plus the gzip header and trailer always fits in one call */
     size_t cap = (size_t)deflateBound(&z, (uLong)len) + 32;
     char *buf = lf_malloc(cap);

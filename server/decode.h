@@ -43,12 +43,12 @@ void decode_free(struct decode *decode);
  * (NUL not counted; caller frees with lf_free). Fails with LF_ETOOBIG when the decoded
  * size would pass max_out (0 = no cap), LF_EINVAL when the input is not a complete gzip
  * stream, LF_ENOMEM; *out is NULL on failure. */
-int decode_gunzip_buffer(const char *in, size_t len, size_t max_out, char **out,
-        size_t *out_len, struct lf_error *err);
+int decode_gunzip_buffer(const char *in, size_t len, size_t max_out, char **out, size_t *out_len,
+                         struct lf_error *err);
 
 /* One shot: gzips (in, len) into *out, a new buffer of *out_len bytes (caller frees with
  * lf_free). LF_ENOMEM or LF_EINTERNAL on failure; *out is NULL then. */
 int decode_gzip_buffer(const char *in, size_t len, char **out, size_t *out_len,
-        struct lf_error *err);
+                       struct lf_error *err);
 
 #endif

@@ -89,11 +89,11 @@ struct detect {
     struct writer *writer;
     struct detect_options opts;
 
-    pthread_mutex_t pass_lock;  /* one pass at a time */
-    pthread_mutex_t lock;       /* guards verdicts */
+    pthread_mutex_t pass_lock;   /* one pass at a time */
+    pthread_mutex_t lock;        /* guards verdicts */
     struct verdict_set verdicts; /* sorted by (service, location_id) */
 
-    struct periodic thread;     /* runs passes every opts.interval */
+    struct periodic thread; /* runs passes every opts.interval */
 
     /* /api/v1/trends for another window than the detection's: the last answer, reused
      * for one detection interval (guarded by lock) */
@@ -232,8 +232,8 @@ static bool series_buffer_mark(struct series_buffer *buf, size_t start, const ch
 /* Reads the site's samples in the window, fills v->count / confirmed from each live
  * instance's latest profile, and builds one trend series per instance. */
 static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_options *opts,
-        int64_t now, int64_t window, struct detect_verdict *v, struct series_buffer *buf,
-        struct lf_error *err)
+                       int64_t now, int64_t window, struct detect_verdict *v,
+                       struct series_buffer *buf, struct lf_error *err)
 {
     buf->len = 0;
     series_buffer_clear_names(buf);
@@ -255,8 +255,7 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
             .total = (double)sqlite3_column_int64(stmt, 3),
             .busy = (double)sqlite3_column_int64(stmt, 6),
             .started = sqlite3_column_int64(stmt, 7),
-            .version = version ? hash_mix(version, (size_t)sqlite3_column_bytes(stmt, 8), 1)
-                               : 0,
+            .version = version ? hash_mix(version, (size_t)sqlite3_column_bytes(stmt, 8), 1) : 0,
         };
         if (id != instance) {
             if (instance >= 0 && last_push >= now - opts->live_window) {
@@ -264,8 +263,7 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
                 v->confirmed = v->confirmed || latest_confirmed;
             }
             instance = id;
-            if (!series_buffer_mark(buf, buf->len,
-                        (const char *)sqlite3_column_text(stmt, 9)))
+            if (!series_buffer_mark(buf, buf->len, (const char *)sqlite3_column_text(stmt, 9)))
                 return lf_fail(err, LF_ENOMEM, "detect: out of memory");
         }
         latest = sample;
@@ -293,7 +291,7 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
 /* Loads the representative stack of a location into frames (strings owned by arena-like
  * copies freed by the caller through free_frames). */
 static size_t read_stack(sqlite3_stmt *stmt, int64_t location_id, struct stack_frame *frames,
-        size_t cap)
+                         size_t cap)
 {
     sqlite3_reset(stmt);
     sqlite3_bind_int64(stmt, 1, location_id);
@@ -347,7 +345,7 @@ static char *format_time(int64_t ts, char *buf, size_t size)
 /* Why a site that is not suspect is not: the first of not in the repo, op not watched,
  * too small, and the trend's own reason. */
 static char *not_suspect_reason(const struct detect_options *opts, const struct detect_verdict *v,
-        const struct trend_result *trend)
+                                const struct trend_result *trend)
 {
     char text[256], when[32];
     if (!v->in_repo && !v->culprit_function)
@@ -356,12 +354,12 @@ static char *not_suspect_reason(const struct detect_options *opts, const struct 
         snprintf(text, sizeof(text), "op not monitored: %s", v->op);
     else if (v->count < opts->threshold)
         snprintf(text, sizeof(text), "below threshold (%lld < %lld)", (long long)v->count,
-                (long long)opts->threshold);
+                 (long long)opts->threshold);
     else if (trend->reason == TREND_NOT_GROWING)
         snprintf(text, sizeof(text), "not growing (p=%.2g)", trend->p_value);
     else if (trend->reason == TREND_PLATEAU)
         snprintf(text, sizeof(text), "plateau since %s",
-                format_time(trend->plateau_since, when, sizeof(when)));
+                 format_time(trend->plateau_since, when, sizeof(when)));
     else if (trend->reason == TREND_BELOW_MINIMUM)
         snprintf(text, sizeof(text), "growth below the minimum (%.3g/h)", trend->growth_per_hour);
     else
@@ -373,7 +371,7 @@ static char *not_suspect_reason(const struct detect_options *opts, const struct 
  * code that called into the library and is stuck there), with that frame's owner, else
  * the service's. The verdict's owner becomes the culprit's. */
 static int find_culprit(const struct attributor *attributor, sqlite3_stmt *stack_stmt,
-        struct detect_verdict *v)
+                        struct detect_verdict *v)
 {
     struct stack_frame frames[MAX_STACK_FRAMES];
     size_t n = read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES);
@@ -411,14 +409,13 @@ static json_t *culprit_json(const struct detect_verdict *v)
 {
     if (!v->culprit_function)
         return json_null();
-    return json_pack("{s:o, s:o, s:I, s:o}", "function", utf8json_cstr(v->culprit_function),
-            "file", utf8json_cstr(v->culprit_file), "line", (json_int_t)v->culprit_line, "owner",
-            utf8json_cstr(v->culprit_owner));
+    return json_pack("{s:o, s:o, s:I, s:o}", "function", utf8json_cstr(v->culprit_function), "file",
+                     utf8json_cstr(v->culprit_file), "line", (json_int_t)v->culprit_line, "owner",
+                     utf8json_cstr(v->culprit_owner));
 }
 
 /* The names of the leaking instances as a JSON array. */
-static json_t *leaking_instances(const struct trend_result *trend,
-        const struct series_buffer *buf)
+static json_t *leaking_instances(const struct trend_result *trend, const struct series_buffer *buf)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < trend->n_instances && i < buf->n_series; i++) {
@@ -433,8 +430,8 @@ static json_t *leaking_instances(const struct trend_result *trend,
 }
 
 static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const char *op, int64_t now,
-        struct detect_verdict *v, const struct trend_result *trend,
-        const struct series_buffer *buf)
+                      struct detect_verdict *v, const struct trend_result *trend,
+                      const struct series_buffer *buf)
 {
     const struct detect_options *opts = &detect->opts;
     v->has_growth = trend->n_segments > 0;
@@ -455,7 +452,7 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
     }
 
     bool suspect = (ours && v->monitored && v->count >= opts->threshold && v->growing) ||
-            (v->confirmed && v->count > 0);
+                   (v->confirmed && v->count > 0);
     if (suspect && opts->suppress) {
         struct stack_frame frames[MAX_STACK_FRAMES];
         size_t n = read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES);
@@ -492,16 +489,16 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
 
 /* Reads and judges every candidate into set. */
 static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t now,
-        int64_t window, struct verdict_set *set, struct lf_error *err)
+                         int64_t window, struct verdict_set *set, struct lf_error *err)
 {
     sqlite3 *db = store_conn_db(conn);
     sqlite3_stmt *candidates = NULL, *series = NULL, *stack = NULL, *version = NULL;
     struct series_buffer buf = { 0 };
     int rc = LF_OK;
     if (sqlite3_prepare_v2(db, sql_candidates, -1, &candidates, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db, sql_series, -1, &series, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db, sql_stack, -1, &stack, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db, sql_since_version, -1, &version, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(db, sql_series, -1, &series, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql_stack, -1, &stack, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql_since_version, -1, &version, NULL) != SQLITE_OK) {
         rc = db_fail(db, err, "prepare");
         goto out;
     }
@@ -608,7 +605,7 @@ static int write_verdicts(struct store_conn *conn, void *ctx, struct lf_error *e
     sqlite3_stmt *upsert = NULL, *stale = NULL;
     int rc = LF_OK;
     if (sqlite3_prepare_v2(db, sql_upsert, -1, &upsert, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db, sql_delete_stale, -1, &stale, NULL) != SQLITE_OK) {
+        sqlite3_prepare_v2(db, sql_delete_stale, -1, &stale, NULL) != SQLITE_OK) {
         rc = db_fail(db, err, "prepare");
         goto out;
     }
@@ -677,7 +674,7 @@ static int write_verdicts(struct store_conn *conn, void *ctx, struct lf_error *e
     }
     if (job->detect->opts.after_pass)
         rc = job->detect->opts.after_pass(job->detect->opts.after_ctx, conn, job->set->items,
-                job->set->len, job->now, err);
+                                          job->set->len, job->now, err);
 out:
     sqlite3_finalize(upsert);
     sqlite3_finalize(stale);
@@ -695,11 +692,11 @@ static void log_pass(struct detect *detect, const struct timespec *started)
     snprintf(sites, sizeof(sites), "%zu", verdicts);
     snprintf(suspect, sizeof(suspect), "%zu", suspects);
     snprintf(ms, sizeof(ms), "%.1f",
-            (double)(done.tv_sec - started->tv_sec) * 1e3 +
-                    (double)(done.tv_nsec - started->tv_nsec) / 1e6);
+             (double)(done.tv_sec - started->tv_sec) * 1e3 +
+                     (double)(done.tv_nsec - started->tv_nsec) / 1e6);
     snprintf(window, sizeof(window), "%lld", (long long)detect->opts.window);
-    log_fields(LOG_LEVEL_INFO, "detection pass", "sites", sites, "suspects", suspect,
-            "duration_ms", ms, "window_s", window, (const char *)NULL);
+    log_fields(LOG_LEVEL_INFO, "detection pass", "sites", sites, "suspects", suspect, "duration_ms",
+               ms, "window_s", window, (const char *)NULL);
 }
 
 int detect_run(struct detect *detect, int64_t now, struct lf_error *err)
@@ -750,7 +747,7 @@ static void detect_pass(void *ctx)
 }
 
 int detect_create(struct store *store, struct writer *writer, const struct detect_options *opts,
-        struct detect **out, struct lf_error *err)
+                  struct detect **out, struct lf_error *err)
 {
     *out = NULL;
     struct detect *detect = lf_calloc(1, sizeof(*detect));
@@ -774,13 +771,13 @@ int detect_start(struct detect *detect, struct lf_error *err)
     return periodic_start(&detect->thread, "lf-detect", seconds * 1000, detect_pass, detect, err);
 }
 
-static const struct detect_verdict *find_verdict(const struct verdict_set *set,
-        const char *service, int64_t location_id)
+static const struct detect_verdict *find_verdict(const struct verdict_set *set, const char *service,
+                                                 int64_t location_id)
 {
     if (set->len == 0)
         return NULL;
     struct detect_verdict key = { .service = (char *)(uintptr_t)service,
-        .location_id = location_id };
+                                  .location_id = location_id };
     return bsearch(&key, set->items, set->len, sizeof(*set->items), compare_verdict);
 }
 
@@ -789,18 +786,17 @@ void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict 
     struct detect *detect = ctx;
     *out = (struct query_verdict){ .suspect = row->confirmed };
     pthread_mutex_lock(&detect->lock);
-    const struct detect_verdict *v = find_verdict(&detect->verdicts, row->service,
-            row->location_id);
+    const struct detect_verdict *v =
+            find_verdict(&detect->verdicts, row->service, row->location_id);
     if (v) {
         out->suspect = v->suspect;
         out->has_growth = v->has_growth;
         out->growth_per_hour = v->growth_per_hour;
-        out->detail = json_pack("{s:o, s:o, s:o, s:o, s:o}", "reason",
-                utf8json_cstr(v->reason), "instances",
-                v->instances ? json_deep_copy(v->instances) : json_array(), "since",
-                v->since ? json_integer(v->since) : json_null(), "since_version",
-                utf8json_cstr(v->since_version), "culprit",
-                culprit_json(v));
+        out->detail =
+                json_pack("{s:o, s:o, s:o, s:o, s:o}", "reason", utf8json_cstr(v->reason),
+                          "instances", v->instances ? json_deep_copy(v->instances) : json_array(),
+                          "since", v->since ? json_integer(v->since) : json_null(), "since_version",
+                          utf8json_cstr(v->since_version), "culprit", culprit_json(v));
     }
     pthread_mutex_unlock(&detect->lock);
     if (!v && !out->suspect) {
@@ -817,7 +813,7 @@ void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict 
 }
 
 bool detect_lookup(struct detect *detect, const char *service, int64_t location_id,
-        struct detect_verdict *out)
+                   struct detect_verdict *out)
 {
     pthread_mutex_lock(&detect->lock);
     const struct detect_verdict *v = find_verdict(&detect->verdicts, service, location_id);
@@ -839,7 +835,7 @@ static int compare_growth(const void *a, const void *b)
 
 /* The trends JSON of set's verdicts (items already in growth order), at most limit. */
 static json_t *trends_json(const struct detect_verdict *const *items, size_t n, size_t limit,
-        int64_t window)
+                           int64_t window)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < n && i < limit; i++) {
@@ -847,18 +843,17 @@ static json_t *trends_json(const struct detect_verdict *const *items, size_t n, 
         /* names read from the table: repaired if an older version stored invalid bytes
          * ("o" with a NULL fails the row, and so the answer, rather than drop a key) */
         bool growth = v->has_growth && isfinite(v->growth_per_hour) && isfinite(v->p_value);
-        json_t *row = json_pack("{s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:b, s:b, s:o,"
-                                " s:o, s:o, s:b, s:o, s:o, s:o}",
-                "location_id", (json_int_t)v->location_id, "service",
-                utf8json_cstr(v->service), "function", utf8json_cstr(v->function), "file",
-                utf8json_cstr(v->file), "line", (json_int_t)v->line, "op", utf8json_cstr(v->op),
-                "count", (json_int_t)v->count, "growth_per_hour",
-                growth ? json_real(v->growth_per_hour) : json_null(), "p_value",
-                growth ? json_real(v->p_value) : json_null(), "growing", v->growing,
-                "suspect", v->suspect, "since",
-                v->since ? json_integer(v->since) : json_null(), "since_version",
-                utf8json_cstr(v->since_version), "owner", utf8json_cstr(v->owner), "in_repo",
-                v->in_repo, "reason", utf8json_cstr(v->reason), "instances",
+        json_t *row = json_pack(
+                "{s:I, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:b, s:b, s:o,"
+                " s:o, s:o, s:b, s:o, s:o, s:o}",
+                "location_id", (json_int_t)v->location_id, "service", utf8json_cstr(v->service),
+                "function", utf8json_cstr(v->function), "file", utf8json_cstr(v->file), "line",
+                (json_int_t)v->line, "op", utf8json_cstr(v->op), "count", (json_int_t)v->count,
+                "growth_per_hour", growth ? json_real(v->growth_per_hour) : json_null(), "p_value",
+                growth ? json_real(v->p_value) : json_null(), "growing", v->growing, "suspect",
+                v->suspect, "since", v->since ? json_integer(v->since) : json_null(),
+                "since_version", utf8json_cstr(v->since_version), "owner", utf8json_cstr(v->owner),
+                "in_repo", v->in_repo, "reason", utf8json_cstr(v->reason), "instances",
                 v->instances ? json_deep_copy(v->instances) : json_array(), "culprit",
                 culprit_json(v));
         if (!row || json_array_append_new(list, row) != 0) {
@@ -872,7 +867,7 @@ static json_t *trends_json(const struct detect_verdict *const *items, size_t n, 
 static int compare_growth_ptr(const void *a, const void *b)
 {
     return compare_growth(*(const struct detect_verdict *const *)a,
-            *(const struct detect_verdict *const *)b);
+                          *(const struct detect_verdict *const *)b);
 }
 
 /* Orders set's verdicts by growth into a new array of pointers (caller frees). */
@@ -887,8 +882,8 @@ static const struct detect_verdict **by_growth(const struct verdict_set *set)
     return items;
 }
 
-int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,
-        json_t **out, struct lf_error *err)
+int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit, json_t **out,
+                  struct lf_error *err)
 {
     *out = NULL;
     bool live = now == 0;
@@ -909,7 +904,7 @@ int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t lim
             *out = items ? trends_json(items, detect->verdicts.len, limit, window) : NULL;
             lf_free(items);
         } else if (detect->trends_cached && detect->trends_window == window &&
-                detect->trends_limit == limit && now - detect->trends_at < interval) {
+                   detect->trends_limit == limit && now - detect->trends_at < interval) {
             *out = json_incref(detect->trends_cached);
         }
         pthread_mutex_unlock(&detect->lock);

@@ -25,31 +25,31 @@
 
 /* Decides whether a site is a known, expected one: returns its reason (static or owned
  * by ctx, valid until the next call) or NULL. rep is the site's representative stack. */
-typedef const char *(*detect_suppress_fn)(void *ctx, const char *service,
-        const struct stack *rep, const char *op, int64_t now);
+typedef const char *(*detect_suppress_fn)(void *ctx, const char *service, const struct stack *rep,
+                                          const char *op, int64_t now);
 
 struct detect_verdict;
 
 /* Runs inside the pass's writer job, after the detections table is written: the
  * notification queue plugs in here, so verdicts and queue change in one transaction. */
 typedef int (*detect_after_fn)(void *ctx, struct store_conn *conn,
-        const struct detect_verdict *verdicts, size_t n_verdicts, int64_t now,
-        struct lf_error *err);
+                               const struct detect_verdict *verdicts, size_t n_verdicts,
+                               int64_t now, struct lf_error *err);
 
 struct detect_options {
-    int64_t threshold;       /* detect.threshold: count summed over live instances (100) */
-    int64_t window;          /* detect.window: samples considered, seconds (6 h) */
-    int64_t live_window;     /* an instance is live while it pushed within this (300 s) */
-    int64_t interval;        /* seconds between passes of the detection thread (30 s) */
-    const char *const *ops;  /* detect.ops: the op words that can be suspect; NULL = the
-                                blocking synchronisation ops (op_can_leak) */
+    int64_t threshold;      /* detect.threshold: count summed over live instances (100) */
+    int64_t window;         /* detect.window: samples considered, seconds (6 h) */
+    int64_t live_window;    /* an instance is live while it pushed within this (300 s) */
+    int64_t interval;       /* seconds between passes of the detection thread (30 s) */
+    const char *const *ops; /* detect.ops: the op words that can be suspect; NULL = the
+                               blocking synchronisation ops (op_can_leak) */
     size_t n_ops;
     struct trend_params trend;
     detect_suppress_fn suppress; /* NULL = nothing is suppressed */
     void *suppress_ctx;
     const struct attributor *attributor; /* finds the culprit frame of a site outside the
                                            repo; NULL = none (borrowed) */
-    detect_after_fn after_pass;  /* NULL = none */
+    detect_after_fn after_pass;          /* NULL = none */
     void *after_ctx;
 };
 
@@ -57,37 +57,37 @@ struct detect_options {
 struct detect_verdict {
     int64_t service_id;
     int64_t location_id;
-    char *service;           /* owned by the detector, as the strings below */
-    char *function;          /* the site */
+    char *service;  /* owned by the detector, as the strings below */
+    char *function; /* the site */
     char *file;
     int64_t line;
     char *op;
     bool is_channel;
-    bool monitored;          /* the op is one detect.ops watches */
-    int64_t count;           /* summed over the latest profile of each live instance */
+    bool monitored; /* the op is one detect.ops watches */
+    int64_t count;  /* summed over the latest profile of each live instance */
     bool in_repo;
-    const char *owner;       /* location owner, else the service's; NULL = none (owned
-                                by the detector) */
-    bool has_growth;         /* enough samples for a slope */
+    const char *owner; /* location owner, else the service's; NULL = none (owned
+                          by the detector) */
+    bool has_growth;   /* enough samples for a slope */
     double growth_per_hour;
     double p_value;
     bool growing;
     bool confirmed;
     bool suspect;
-    const char *suppressed;  /* reason; NULL = not suppressed (owned by the detector) */
-    int64_t since;           /* 0 = not growing */
-    char *since_version;     /* the version running when the growth began: the site's
-                                `version` label, else the push's ?version=; NULL = none */
-    size_t segments;         /* instances judged */
+    const char *suppressed; /* reason; NULL = not suppressed (owned by the detector) */
+    int64_t since;          /* 0 = not growing */
+    char *since_version;    /* the version running when the growth began: the site's
+                               `version` label, else the push's ?version=; NULL = none */
+    size_t segments;        /* instances judged */
     size_t samples;
-    char *reason;            /* why not suspect ("below threshold (40 < 100)", "plateau
-                                since ...", ...); NULL when suspect */
-    json_t *instances;       /* the leaking instances' names (a JSON array); NULL = none */
-    char *culprit_function;  /* a site outside the repo: the first in-repo frame of its
-                                stack; NULL = none. owner is then the culprit's owner */
+    char *reason;           /* why not suspect ("below threshold (40 < 100)", "plateau
+                               since ...", ...); NULL when suspect */
+    json_t *instances;      /* the leaking instances' names (a JSON array); NULL = none */
+    char *culprit_function; /* a site outside the repo: the first in-repo frame of its
+                               stack; NULL = none. owner is then the culprit's owner */
     char *culprit_file;
     int64_t culprit_line;
-    char *culprit_owner;     /* the culprit frame's owner, else the service's */
+    char *culprit_owner; /* the culprit frame's owner, else the service's */
 };
 
 struct detect;
@@ -98,7 +98,7 @@ void detect_options_default(struct detect_options *opts);
 /* Creates a detector over store and writer (borrowed, must outlive it); opts is copied
  * (its pointers are borrowed). Returns LF_OK with *out set (free with detect_free). */
 int detect_create(struct store *store, struct writer *writer, const struct detect_options *opts,
-        struct detect **out, struct lf_error *err);
+                  struct detect **out, struct lf_error *err);
 
 /* Runs one pass at time now (0 = the clock): reads, decides, writes the detections
  * table in one writer job, swaps the in-memory verdicts. Thread-safe against the judge
@@ -117,7 +117,7 @@ void detect_judge(void *ctx, const struct query_leak *row, struct query_verdict 
  * the detector and valid until the next pass: use under no other thread's pass, i.e. for
  * tests and reports); false when there is none. */
 bool detect_lookup(struct detect *detect, const char *service, int64_t location_id,
-        struct detect_verdict *out);
+                   struct detect_verdict *out);
 
 /* GET /api/v1/trends: verdicts over the last window seconds (0 = the detection window)
  * at now (0 = the clock), fastest-growing first, at most limit (0 = 100):
@@ -126,8 +126,8 @@ bool detect_lookup(struct detect *detect, const char *service, int64_t location_
  * "reason","instances","culprit"}]} (culprit: {"function","file","line","owner"} or null).
  * Reads only;
  * *out new (json_decref). */
-int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit,
-        json_t **out, struct lf_error *err);
+int detect_trends(struct detect *detect, int64_t now, int64_t window, size_t limit, json_t **out,
+                  struct lf_error *err);
 
 /* Number of verdicts and of suspects of the latest pass. */
 void detect_counts(struct detect *detect, size_t *verdicts, size_t *suspects);

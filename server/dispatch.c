@@ -26,7 +26,7 @@
 #include "utf8.h"
 #include "utf8json.h"
 
-#define MAX_DUE 500
+#define MAX_DUE       500
 #define BUDGET_WINDOW 3600 /* seconds of a rate-limit window */
 
 /* Messages sent to one owner in the current window, keyed by the whole owner name. */
@@ -51,7 +51,7 @@ struct dispatch {
     struct owner_budget *budgets; /* sorted by owner; expired ones pruned as it grows */
     size_t n_budgets, cap_budgets;
     struct dispatch_stats stats;
-    pthread_mutex_t lock; /* stats and budgets; passes are on the one thread */
+    pthread_mutex_t lock;     /* stats and budgets; passes are on the one thread */
     pthread_mutex_t run_lock; /* one pass at a time; guards held */
     struct held *held;
     size_t n_held, cap_held;
@@ -127,10 +127,10 @@ json_t *dispatch_message(const char *raw_owner, json_t *findings, const char *da
     const char *kind = finding_kind(first);
     if (strcmp(kind, "resolve") == 0)
         text_add(&text, "leakfleet: %zu goroutine leak%s resolved for %s", n, n == 1 ? "" : "s",
-                owner);
+                 owner);
     else
         text_add(&text, "leakfleet: %zu goroutine leak suspect%s for %s", n, n == 1 ? "" : "s",
-                owner);
+                 owner);
     size_t i;
     json_t *f;
     json_array_foreach(findings, i, f) {
@@ -143,19 +143,19 @@ json_t *dispatch_message(const char *raw_owner, json_t *findings, const char *da
         char projection_text[96] = "";
         if (json_is_number(hours))
             snprintf(projection_text, sizeof(projection_text), ", reaches %lld in %.0f h",
-                    (long long)json_integer_value(
-                            json_object_get(json_object_get(f, "projection"), "target")),
-                    json_number_value(hours));
+                     (long long)json_integer_value(
+                             json_object_get(json_object_get(f, "projection"), "target")),
+                     json_number_value(hours));
         bool plain = strcmp(fkind, "new") == 0;
         const char *service = json_string_value(json_object_get(f, "service"));
         const char *function = json_string_value(json_object_get(f, "function"));
         const char *file = json_string_value(json_object_get(f, "file"));
         const char *op = json_string_value(json_object_get(f, "op"));
         text_add(&text, "\n• %s%s%s: %s at %s:%lld (%s): %lld goroutines%s%s", plain ? "" : fkind,
-                plain ? "" : ": ", service ? service : "?", function ? function : "?",
-                file ? file : "?", (long long)json_integer_value(json_object_get(f, "line")),
-                op ? op : "?", (long long)json_integer_value(json_object_get(f, "count")),
-                growth_text, projection_text);
+                 plain ? "" : ": ", service ? service : "?", function ? function : "?",
+                 file ? file : "?", (long long)json_integer_value(json_object_get(f, "line")),
+                 op ? op : "?", (long long)json_integer_value(json_object_get(f, "count")),
+                 growth_text, projection_text);
         const char *since_version = json_string_value(json_object_get(f, "since_version"));
         if (since_version)
             text_add(&text, ", growing since %s", since_version);
@@ -163,8 +163,9 @@ json_t *dispatch_message(const char *raw_owner, json_t *findings, const char *da
         if (link)
             text_add(&text, " %s", link);
     }
-    json_t *message = json_pack("{s:o, s:o, s:o, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"
-                                " s:O?, s:O?, s:O}",
+    json_t *message = json_pack(
+            "{s:o, s:o, s:o, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"
+            " s:O?, s:O?, s:O}",
             "owner", utf8json_cstr(owner), "kind", utf8json_cstr(kind), "text",
             utf8json_string(text.buf, text.len), "service", json_object_get(first, "service"),
             "location_id", json_object_get(first, "location_id"), "function",
@@ -278,32 +279,32 @@ static json_t *row_finding(const struct dispatch *dispatch, sqlite3_stmt *stmt, 
     json_t *projection = json_null();
     if (has_growth) {
         double hours = trend_hours_to_reach((double)count, growth_value,
-                (double)dispatch->opts.projection_target);
+                                            (double)dispatch->opts.projection_target);
         if (hours > 0 && isfinite(hours))
-            projection = json_pack("{s:I, s:f}", "target",
-                    (json_int_t)dispatch->opts.projection_target, "hours",
-                    round(hours * 10) / 10);
+            projection =
+                    json_pack("{s:I, s:f}", "target", (json_int_t)dispatch->opts.projection_target,
+                              "hours", round(hours * 10) / 10);
     }
     /* "o" steals every value, also when json_pack fails on a NULL among them */
     return json_pack("{s:I, s:o, s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
-            "notification_id", (json_int_t)id, "kind", column_text(stmt, 3), "service",
-            column_text(stmt, 4), "location_id", (json_int_t)location_id, "function",
-            column_text(stmt, 6), "file", column_text(stmt, 7), "line",
-            (json_int_t)sqlite3_column_int64(stmt, 8), "op", column_text(stmt, 9), "count",
-            (json_int_t)count, "growth_per_hour",
-            has_growth ? json_real(growth_value) : json_null(), "projection", projection,
-            "link", location_link(dispatch->opts.dashboard_url, location_id), "since",
-            sqlite3_column_type(stmt, 12) == SQLITE_NULL
-                    ? json_null()
-                    : json_integer(sqlite3_column_int64(stmt, 12)),
-            "since_version", column_text(stmt, 13));
+                     "notification_id", (json_int_t)id, "kind", column_text(stmt, 3), "service",
+                     column_text(stmt, 4), "location_id", (json_int_t)location_id, "function",
+                     column_text(stmt, 6), "file", column_text(stmt, 7), "line",
+                     (json_int_t)sqlite3_column_int64(stmt, 8), "op", column_text(stmt, 9), "count",
+                     (json_int_t)count, "growth_per_hour",
+                     has_growth ? json_real(growth_value) : json_null(), "projection", projection,
+                     "link", location_link(dispatch->opts.dashboard_url, location_id), "since",
+                     sqlite3_column_type(stmt, 12) == SQLITE_NULL
+                             ? json_null()
+                             : json_integer(sqlite3_column_int64(stmt, 12)),
+                     "since_version", column_text(stmt, 13));
 }
 
 /* Reads up to MAX_DUE rows due at now, skipping held ones, into items. A row that cannot
  * be built is still returned, with finding (or owner) NULL and its error, so that it is
  * skipped alone. Fails only when the query fails. */
 static int read_due(struct dispatch *dispatch, int64_t now, size_t n_held, struct due *items,
-        size_t *n, struct lf_error *err)
+                    size_t *n, struct lf_error *err)
 {
     struct store_conn *conn = NULL;
     *n = 0;
@@ -312,7 +313,8 @@ static int read_due(struct dispatch *dispatch, int64_t now, size_t n_held, struc
         return rc;
     sqlite3 *db = store_conn_db(conn);
     sqlite3_stmt *stmt = NULL;
-    rc = sqlbind_prepare(db, &stmt, err,
+    rc = sqlbind_prepare(
+            db, &stmt, err,
             "SELECT n.id, n.owner, n.attempts, COALESCE(n.send_kind, 'new'), s.name, l.id,"
             " l.function, l.file, l.line, l.op, COALESCE(d.count, 0), d.growth_per_hour,"
             " d.since, d.since_version"
@@ -348,8 +350,8 @@ struct outcome_job {
     const struct due *items;
     size_t n;
     bool delivered;
-    bool unrouted;    /* no route: written to the log, nobody told */
-    bool postponed;   /* rate-limited: only moved later */
+    bool unrouted;  /* no route: written to the log, nobody told */
+    bool postponed; /* rate-limited: only moved later */
     int64_t now;
     int64_t retry_at;
     const char *error;
@@ -366,39 +368,40 @@ static int record_outcome(struct store_conn *conn, void *ctx, struct lf_error *e
         int64_t id = job->items[i].id;
         const char *event = NULL;
         if (job->postponed) {
-            rc = sqlbind_exec(db, err, "UPDATE notifications SET send_due = ?2 WHERE id = ?1",
-                    "ii", id, job->retry_at);
+            rc = sqlbind_exec(db, err, "UPDATE notifications SET send_due = ?2 WHERE id = ?1", "ii",
+                              id, job->retry_at);
             event = "rate limited";
         } else if (job->unrouted) {
             rc = sqlbind_exec(db, err,
-                    "UPDATE notifications SET attempts = attempts + 1, last_error = NULL,"
-                    " delivered_at = ?2, updated = ?2, send_due = NULL, send_kind = NULL,"
-                    " message = ?3,"
-                    " state = CASE WHEN state IN ('pending', 'delivered') THEN 'unrouted'"
-                    " ELSE state END"
-                    " WHERE id = ?1",
-                    "iit", id, job->now, job->text);
+                              "UPDATE notifications SET attempts = attempts + 1, last_error = NULL,"
+                              " delivered_at = ?2, updated = ?2, send_due = NULL, send_kind = NULL,"
+                              " message = ?3,"
+                              " state = CASE WHEN state IN ('pending', 'delivered') THEN 'unrouted'"
+                              " ELSE state END"
+                              " WHERE id = ?1",
+                              "iit", id, job->now, job->text);
             event = "no route";
         } else if (job->delivered) {
             rc = sqlbind_exec(db, err,
-                    "UPDATE notifications SET attempts = attempts + 1, last_error = NULL,"
-                    " delivered_at = ?2, updated = ?2, send_due = NULL, send_kind = NULL,"
-                    " message = ?3,"
-                    " state = CASE WHEN state IN ('pending', 'unrouted') THEN 'delivered'"
-                    " ELSE state END"
-                    " WHERE id = ?1",
-                    "iit", id, job->now, job->text);
+                              "UPDATE notifications SET attempts = attempts + 1, last_error = NULL,"
+                              " delivered_at = ?2, updated = ?2, send_due = NULL, send_kind = NULL,"
+                              " message = ?3,"
+                              " state = CASE WHEN state IN ('pending', 'unrouted') THEN 'delivered'"
+                              " ELSE state END"
+                              " WHERE id = ?1",
+                              "iit", id, job->now, job->text);
             event = "delivered";
         } else {
             rc = sqlbind_exec(db, err,
-                    "UPDATE notifications SET attempts = attempts + 1, last_error = ?2,"
-                    " send_due = ?3, updated = ?4 WHERE id = ?1",
-                    "itii", id, job->error, job->retry_at, job->now);
+                              "UPDATE notifications SET attempts = attempts + 1, last_error = ?2,"
+                              " send_due = ?3, updated = ?4 WHERE id = ?1",
+                              "itii", id, job->error, job->retry_at, job->now);
             event = "failed";
         }
         const char *detail = job->delivered || job->unrouted ? job->route : job->error;
         if (rc == LF_OK)
-            rc = sqlbind_exec(db, err,
+            rc = sqlbind_exec(
+                    db, err,
                     "INSERT INTO notification_events (notification_id, seq, ts, event, detail)"
                     " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM notification_events"
                     " WHERE notification_id = ?1), ?2, ?3, ?4)",
@@ -407,7 +410,7 @@ static int record_outcome(struct store_conn *conn, void *ctx, struct lf_error *e
             char text[24];
             snprintf(text, sizeof(text), "%lld", (long long)id);
             log_fields(LOG_LEVEL_INFO, "notification", "id", text, "event", event, "owner",
-                    job->items[i].owner, "detail", detail, (const char *)NULL);
+                       job->items[i].owner, "detail", detail, (const char *)NULL);
         }
     }
     return rc;
@@ -434,7 +437,7 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
  * or speak other protocols, nor can a redirect): LF_OK on a 2xx, else LF_EIO with the
  * reason in err. */
 static int post_json(const struct dispatch *dispatch, const char *url, const char *body,
-        struct lf_error *err)
+                     struct lf_error *err)
 {
     CURL *curl = curl_easy_init();
     if (!curl)
@@ -520,8 +523,7 @@ static void budgets_prune(struct dispatch *dispatch, int64_t now)
 
 /* The budget of owner (the whole name), its window restarted when it has ended; NULL only
  * when allocation fails. Call with dispatch->lock held. */
-static struct owner_budget *budget_for(struct dispatch *dispatch, const char *owner,
-        int64_t now)
+static struct owner_budget *budget_for(struct dispatch *dispatch, const char *owner, int64_t now)
 {
     bool found;
     size_t at = budget_index(dispatch, owner, &found);
@@ -557,7 +559,8 @@ static struct owner_budget *budget_for(struct dispatch *dispatch, const char *ow
 
 static int64_t backoff(const struct dispatch *dispatch, int64_t attempts)
 {
-    double delay = (double)dispatch->opts.backoff_base * pow(2.0, (double)(attempts < 20 ? attempts : 20));
+    double delay =
+            (double)dispatch->opts.backoff_base * pow(2.0, (double)(attempts < 20 ? attempts : 20));
     if (delay > (double)dispatch->opts.backoff_max)
         delay = (double)dispatch->opts.backoff_max;
     /* Up to a fifth more, so failing owners do not retry in lockstep. */
@@ -579,12 +582,15 @@ static int64_t max_attempts(const struct due *items, size_t n)
 /* Records a group that could not be built as a failed attempt, due again after backoff,
  * then answers the build error. */
 static int build_failed(struct dispatch *dispatch, const struct due *items, size_t n, int64_t now,
-        const char *why, struct lf_error *err)
+                        const char *why, struct lf_error *err)
 {
     char reason[160];
     snprintf(reason, sizeof(reason), "message not built: %s", why);
-    struct outcome_job job = { .items = items, .n = n, .now = now, .error = reason,
-        .retry_at = now + backoff(dispatch, max_attempts(items, n)) };
+    struct outcome_job job = { .items = items,
+                               .n = n,
+                               .now = now,
+                               .error = reason,
+                               .retry_at = now + backoff(dispatch, max_attempts(items, n)) };
     struct lf_error record_err;
     lf_error_clear(&record_err);
     if (writer_run(dispatch->writer, record_outcome, &job, &record_err) != LF_OK)
@@ -595,8 +601,8 @@ static int build_failed(struct dispatch *dispatch, const struct due *items, size
 /* Delivers one owner's group items[0..n): LF_OK once its outcome (delivered, failed and
  * due again later, or rate-limited) is recorded. Otherwise err says why the group was
  * skipped; the caller holds it back. */
-static int deliver_group(struct dispatch *dispatch, const struct due *items, size_t n,
-        int64_t now, bool *sent, struct lf_error *err)
+static int deliver_group(struct dispatch *dispatch, const struct due *items, size_t n, int64_t now,
+                         bool *sent, struct lf_error *err)
 {
     *sent = false;
     const char *owner = items[0].owner;
@@ -608,7 +614,7 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
     pthread_mutex_lock(&dispatch->lock);
     struct owner_budget *budget = budget_for(dispatch, owner, now);
     bool limited = budget != NULL && dispatch->opts.rate_per_hour > 0 &&
-            budget->sent >= dispatch->opts.rate_per_hour;
+                   budget->sent >= dispatch->opts.rate_per_hour;
     if (limited) {
         dispatch->stats.limited += n;
         job.retry_at = budget->window_start + BUDGET_WINDOW;
@@ -619,7 +625,7 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
     if (limited) {
         job.postponed = true;
         log_warn("dispatch: %s is over %lld messages an hour; %zu held back", owner,
-                (long long)dispatch->opts.rate_per_hour, n);
+                 (long long)dispatch->opts.rate_per_hour, n);
         return writer_run(dispatch->writer, record_outcome, &job, err);
     }
 
@@ -629,8 +635,8 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
             json_decref(findings);
             findings = NULL;
         }
-    json_t *message = findings ? dispatch_message(owner, findings, dispatch->opts.dashboard_url)
-                               : NULL;
+    json_t *message =
+            findings ? dispatch_message(owner, findings, dispatch->opts.dashboard_url) : NULL;
     json_decref(findings);
     char *body = message ? json_dumps(message, JSON_COMPACT) : NULL;
     const char *text = message ? json_string_value(json_object_get(message, "text")) : NULL;
@@ -669,7 +675,7 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
         job.error = post_err.msg;
         job.retry_at = now + backoff(dispatch, max_attempts(items, n));
         log_warn("dispatch: %s: %s (retry in %llds)", owner, post_err.msg,
-                (long long)(job.retry_at - now));
+                 (long long)(job.retry_at - now));
     }
     pthread_mutex_lock(&dispatch->lock);
     if (job.unrouted)
@@ -697,7 +703,7 @@ static void hold_group(struct dispatch *dispatch, const struct due *items, size_
                 struct held *grown = lf_realloc(dispatch->held, cap * sizeof(*grown));
                 if (grown == NULL) {
                     log_warn("dispatch: out of memory holding back notification %lld",
-                            (long long)items[i].id);
+                             (long long)items[i].id);
                     continue;
                 }
                 dispatch->held = grown;
@@ -744,7 +750,7 @@ static size_t partition_built(struct due *items, size_t n)
 
 /* Delivers one group, or skips it: logged, counted and held back. */
 static void deliver_or_skip(struct dispatch *dispatch, const struct due *items, size_t n,
-        int64_t now, size_t *sent)
+                            int64_t now, size_t *sent)
 {
     if (n == 0)
         return;
@@ -761,12 +767,11 @@ static void deliver_or_skip(struct dispatch *dispatch, const struct due *items, 
     dispatch->stats.skipped++;
     pthread_mutex_unlock(&dispatch->lock);
     log_warn("dispatch: %s: %s; %zu notification%s skipped, the other owners go on",
-            items[0].owner != NULL ? items[0].owner : "(owner unreadable)", err.msg, n,
-            n == 1 ? "" : "s");
+             items[0].owner != NULL ? items[0].owner : "(owner unreadable)", err.msg, n,
+             n == 1 ? "" : "s");
 }
 
-int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent,
-        struct lf_error *err)
+int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent, struct lf_error *err)
 {
     if (now == 0)
         now = (int64_t)time(NULL);
@@ -805,8 +810,8 @@ static void dispatch_pass(void *ctx)
         log_warn("dispatch: %s", err.msg);
 }
 
-int dispatch_create(struct store *store, struct writer *writer,
-        const struct dispatch_options *opts, struct dispatch **out, struct lf_error *err)
+int dispatch_create(struct store *store, struct writer *writer, const struct dispatch_options *opts,
+                    struct dispatch **out, struct lf_error *err)
 {
     *out = NULL;
     struct dispatch *dispatch = lf_calloc(1, sizeof(*dispatch));

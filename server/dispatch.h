@@ -29,15 +29,15 @@ struct dispatch_options {
     const char *webhook;                 /* notify.webhook: the default route; NULL none */
     const struct dispatch_route *routes; /* notify.routes: per owner */
     size_t n_routes;
-    const char *dashboard_url;           /* links in messages ("http://host:8080") */
-    int64_t rate_per_hour;               /* messages per owner per hour (20) */
-    int64_t backoff_base;                /* first retry after this many seconds (30) */
-    int64_t backoff_max;                 /* retries at most this far apart (3600) */
-    int64_t interval_ms;                 /* how often the thread looks (1000) */
-    long timeout_ms;                     /* per HTTP attempt (10000) */
-    int64_t projection_target;           /* "reaches N in H hours" uses this N (10000) */
-    bool alertmanager;                   /* notify.alertmanager is set: a message without a
-                                            webhook route counts as delivered there */
+    const char *dashboard_url; /* links in messages ("http://host:8080") */
+    int64_t rate_per_hour;     /* messages per owner per hour (20) */
+    int64_t backoff_base;      /* first retry after this many seconds (30) */
+    int64_t backoff_max;       /* retries at most this far apart (3600) */
+    int64_t interval_ms;       /* how often the thread looks (1000) */
+    long timeout_ms;           /* per HTTP attempt (10000) */
+    int64_t projection_target; /* "reaches N in H hours" uses this N (10000) */
+    bool alertmanager;         /* notify.alertmanager is set: a message without a
+                                  webhook route counts as delivered there */
 };
 
 struct dispatch_stats {
@@ -54,8 +54,8 @@ void dispatch_options_default(struct dispatch_options *opts);
 
 /* Creates the dispatcher (opts copied, its strings borrowed; store and writer borrowed).
  * It does nothing until dispatch_start or dispatch_run_once. */
-int dispatch_create(struct store *store, struct writer *writer,
-        const struct dispatch_options *opts, struct dispatch **out, struct lf_error *err);
+int dispatch_create(struct store *store, struct writer *writer, const struct dispatch_options *opts,
+                    struct dispatch **out, struct lf_error *err);
 
 /* Delivers every message due at now (0 = the clock); *sent gets the number of messages
  * (owner groups) that went out: posted with a 2xx, or logged for want of a route
@@ -64,8 +64,7 @@ int dispatch_create(struct store *store, struct writer *writer,
  * attempt), or whose outcome cannot be recorded, is logged, counted in stats.skipped and
  * held back in memory with backoff, and the other owners are delivered. Fails only when
  * the due rows cannot be read. */
-int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent,
-        struct lf_error *err);
+int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent, struct lf_error *err);
 
 int dispatch_start(struct dispatch *dispatch, struct lf_error *err);
 

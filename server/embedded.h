@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 struct embedded_file {
-    const char *name; /* path relative to its folder: "0001_init.sql", "index.html" */
+    const char *name;          /* path relative to its folder: "0001_init.sql", "index.html" */
     const unsigned char *data; /* NUL-terminated for convenience; len excludes it */
     size_t len;
 };

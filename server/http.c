@@ -61,7 +61,7 @@ struct http_call {
     size_t discarded; /* bytes dropped since */
     int status;
     char method[16];
-    char path[160]; /* for the access log only */
+    char path[160];                                 /* for the access log only */
     struct http_param query[REQUEST_MAX_QUERY + 1]; /* one more: "too many" is refused */
     size_t n_query;
     struct http_param headers[MAX_HEADERS];

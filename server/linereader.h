@@ -22,11 +22,11 @@ typedef int (*linereader_fn)(void *ctx, struct str line, int64_t line_no, struct
 
 /* Embedded by its user; the fields are private to linereader.c. */
 struct linereader {
-    size_t max_line_bytes; /* longest line accepted, without its "\n" */
-    int64_t line_no;       /* lines delivered (or skipped before the text) so far */
+    size_t max_line_bytes;              /* longest line accepted, without its "\n" */
+    int64_t line_no;                    /* lines delivered (or skipped before the text) so far */
     char indent[LINEREADER_MAX_INDENT]; /* removed from the front of every line */
     size_t indent_len;
-    char *carry;           /* start of a line split across chunks (lf_malloc'd) */
+    char *carry; /* start of a line split across chunks (lf_malloc'd) */
     size_t carry_len;
     size_t carry_cap;
 };

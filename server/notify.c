@@ -27,8 +27,8 @@ void notify_options_default(struct notify_options *opts)
 
 bool notify_state_valid(const char *state)
 {
-    static const char *const states[] = { "pending", "delivered", "unrouted", "acknowledged",
-        "snoozed", "resolved" };
+    static const char *const states[] = { "pending",      "delivered", "unrouted",
+                                          "acknowledged", "snoozed",   "resolved" };
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
         if (strcmp(state, states[i]) == 0)
             return true;
@@ -37,31 +37,33 @@ bool notify_state_valid(const char *state)
 
 /* Records a change in the notification's history, and logs it as one line (inside the
  * writer's transaction: a job that fails is logged with its error after it). */
-static int add_event(sqlite3 *db, int64_t id, int64_t now, const char *event,
-        const char *detail, struct lf_error *err)
+static int add_event(sqlite3 *db, int64_t id, int64_t now, const char *event, const char *detail,
+                     struct lf_error *err)
 {
-    int rc = sqlbind_exec(db, err,
-            "INSERT INTO notification_events (notification_id, seq, ts, event, detail)"
-            " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM notification_events"
-            " WHERE notification_id = ?1), ?2, ?3, ?4)",
-            "iitt", id, now, event, detail);
+    int rc =
+            sqlbind_exec(db, err,
+                         "INSERT INTO notification_events (notification_id, seq, ts, event, detail)"
+                         " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM notification_events"
+                         " WHERE notification_id = ?1), ?2, ?3, ?4)",
+                         "iitt", id, now, event, detail);
     if (rc == LF_OK) {
         char text[24];
         snprintf(text, sizeof(text), "%lld", (long long)id);
         log_fields(LOG_LEVEL_INFO, "notification", "id", text, "event", event, "detail", detail,
-                (const char *)NULL);
+                   (const char *)NULL);
     }
     return rc;
 }
 
 /* The reason of an active silence matching the site, copied into reason; false if none. */
-static int find_silence(sqlite3 *db, const char *service, int64_t location_id,
-        const char *owner, int64_t now, char *reason, size_t size, bool *silenced,
-        struct lf_error *err)
+static int find_silence(sqlite3 *db, const char *service, int64_t location_id, const char *owner,
+                        int64_t now, char *reason, size_t size, bool *silenced,
+                        struct lf_error *err)
 {
     sqlite3_stmt *stmt;
     *silenced = false;
-    int rc = sqlbind_prepare(db, &stmt, err,
+    int rc = sqlbind_prepare(
+            db, &stmt, err,
             "SELECT reason FROM silences WHERE expires > ?1"
             " AND (service IS NULL OR service = ?2)"
             " AND (owner IS NULL OR owner = ?3)"
@@ -92,12 +94,13 @@ struct current {
 
 /* The notification that stands for (service, location) under owner: a manually
  * reassigned one first, then the one of this owner. */
-static int find_current(sqlite3 *db, int64_t service_id, int64_t location_id,
-        const char *owner, struct current *cur, struct lf_error *err)
+static int find_current(sqlite3 *db, int64_t service_id, int64_t location_id, const char *owner,
+                        struct current *cur, struct lf_error *err)
 {
     sqlite3_stmt *stmt;
     *cur = (struct current){ 0 };
-    int rc = sqlbind_prepare(db, &stmt, err,
+    int rc = sqlbind_prepare(
+            db, &stmt, err,
             "SELECT id, state, send_due IS NOT NULL, COALESCE(delivered_at, 0),"
             " COALESCE(reminded_at, 0), COALESCE(snoozed_until, 0), COALESCE(resolved_at, 0),"
             " resolved_manual, resolved_version"
@@ -109,8 +112,7 @@ static int find_current(sqlite3 *db, int64_t service_id, int64_t location_id,
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         cur->found = true;
         cur->id = sqlite3_column_int64(stmt, 0);
-        snprintf(cur->state, sizeof(cur->state), "%s",
-                (const char *)sqlite3_column_text(stmt, 1));
+        snprintf(cur->state, sizeof(cur->state), "%s", (const char *)sqlite3_column_text(stmt, 1));
         cur->has_send = sqlite3_column_int(stmt, 2) != 0;
         cur->delivered_at = sqlite3_column_int64(stmt, 3);
         cur->reminded_at = sqlite3_column_int64(stmt, 4);
@@ -120,20 +122,21 @@ static int find_current(sqlite3 *db, int64_t service_id, int64_t location_id,
         const char *version = (const char *)sqlite3_column_text(stmt, 8);
         cur->has_resolved_version = version != NULL;
         utf8_snprintf(cur->resolved_version, sizeof(cur->resolved_version), "%s",
-                version ? version : "");
+                      version ? version : "");
     }
     sqlite3_finalize(stmt);
     return LF_OK;
 }
 
 static int schedule(sqlite3 *db, int64_t id, const char *state, const char *kind, int64_t due,
-        bool silenced, int64_t now, struct lf_error *err)
+                    bool silenced, int64_t now, struct lf_error *err)
 {
     if (silenced)
         return sqlbind_exec(db, err,
-                "UPDATE notifications SET state = ?2, updated = ?3 WHERE id = ?1", "iti", id,
-                state, now);
-    return sqlbind_exec(db, err,
+                            "UPDATE notifications SET state = ?2, updated = ?3 WHERE id = ?1",
+                            "iti", id, state, now);
+    return sqlbind_exec(
+            db, err,
             "UPDATE notifications SET state = ?2, send_kind = ?3, send_due = ?4, updated = ?5"
             " WHERE id = ?1",
             "ittii", id, state, kind, due, now);
@@ -147,35 +150,35 @@ static int schedule(sqlite3 *db, int64_t id, const char *state, const char *kind
  * (detection only calls a site suspect while it still rises over detect.recent, so that
  * is growth after the resolve when reopen_after >= detect.recent). */
 static bool reopens(const struct notify_options *opts, const struct current *cur,
-        const struct detect_verdict *v, int64_t now, char *text, size_t size)
+                    const struct detect_verdict *v, int64_t now, char *text, size_t size)
 {
     text[0] = '\0';
     if (!cur->resolved_manual)
         return true;
     if (cur->has_resolved_version) {
         if (!v->since_version || v->since <= cur->resolved_at ||
-                strcmp(v->since_version, cur->resolved_version) == 0)
+            strcmp(v->since_version, cur->resolved_version) == 0)
             return false;
         utf8_snprintf(text, size, "growing in %s since %lld, resolved in %s", v->since_version,
-                (long long)v->since, cur->resolved_version);
+                      (long long)v->since, cur->resolved_version);
         return true;
     }
     if (now - cur->resolved_at < opts->reopen_after)
         return false;
     snprintf(text, size, "still growing %llds after the resolve",
-            (long long)(now - cur->resolved_at));
+             (long long)(now - cur->resolved_at));
     return true;
 }
 
 /* One suspect verdict: create, re-open, remind or wake from a snooze. */
 static int on_suspect(sqlite3 *db, const struct notify_options *opts,
-        const struct detect_verdict *v, int64_t now, struct lf_error *err)
+                      const struct detect_verdict *v, int64_t now, struct lf_error *err)
 {
     const char *owner = v->owner && v->owner[0] ? v->owner : CODEOWNERS_UNOWNED;
     char reason[256];
     bool silenced;
     int rc = find_silence(db, v->service, v->location_id, owner, now, reason, sizeof(reason),
-            &silenced, err);
+                          &silenced, err);
     if (rc != LF_OK)
         return rc;
     struct current cur;
@@ -186,7 +189,8 @@ static int on_suspect(sqlite3 *db, const struct notify_options *opts,
     if (!cur.found) {
         int64_t id = 0;
         bool found;
-        rc = sqlbind_exec(db, err,
+        rc = sqlbind_exec(
+                db, err,
                 "INSERT INTO notifications (service_id, location_id, owner, state, created,"
                 " updated, send_due, send_kind) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5, ?6)",
                 "iitiit", v->service_id, v->location_id, owner, now,
@@ -194,8 +198,8 @@ static int on_suspect(sqlite3 *db, const struct notify_options *opts,
         if (rc == LF_OK)
             rc = sqlbind_int(db, &id, &found, err, "SELECT last_insert_rowid()", "");
         if (rc == LF_OK && silenced)
-            rc = sqlbind_exec(db, err,
-                    "UPDATE notifications SET send_due = NULL WHERE id = ?1", "i", id);
+            rc = sqlbind_exec(db, err, "UPDATE notifications SET send_due = NULL WHERE id = ?1",
+                              "i", id);
         if (rc == LF_OK)
             rc = add_event(db, id, now, "created", silenced ? reason : NULL, err);
         return rc;
@@ -206,12 +210,12 @@ static int on_suspect(sqlite3 *db, const struct notify_options *opts,
         if (!reopens(opts, &cur, v, now, why, sizeof(why)))
             return LF_OK;
         rc = sqlbind_exec(db, err,
-                "UPDATE notifications SET regression = 1, resolved_at = NULL,"
-                " resolved_manual = 0, resolved_version = NULL WHERE id = ?1",
-                "i", cur.id);
+                          "UPDATE notifications SET regression = 1, resolved_at = NULL,"
+                          " resolved_manual = 0, resolved_version = NULL WHERE id = ?1",
+                          "i", cur.id);
         if (rc == LF_OK)
             rc = schedule(db, cur.id, "pending", "regression", now + opts->group_wait, silenced,
-                    now, err);
+                          now, err);
         if (rc == LF_OK)
             rc = add_event(db, cur.id, now, "regression", silenced ? reason : why, err);
         return rc;
@@ -223,15 +227,15 @@ static int on_suspect(sqlite3 *db, const struct notify_options *opts,
             rc = add_event(db, cur.id, now, "snooze ended", NULL, err);
         return rc;
     }
-    if ((strcmp(cur.state, "delivered") == 0 || strcmp(cur.state, "unrouted") == 0) &&
-            v->growing && !cur.has_send) {
+    if ((strcmp(cur.state, "delivered") == 0 || strcmp(cur.state, "unrouted") == 0) && v->growing &&
+        !cur.has_send) {
         int64_t last = cur.reminded_at > cur.delivered_at ? cur.reminded_at : cur.delivered_at;
         if (now - last >= opts->repeat_interval) {
             rc = schedule(db, cur.id, cur.state, "reminder", now, silenced, now, err);
             if (rc == LF_OK)
                 rc = sqlbind_exec(db, err,
-                        "UPDATE notifications SET reminded_at = ?2 WHERE id = ?1", "ii", cur.id,
-                        now);
+                                  "UPDATE notifications SET reminded_at = ?2 WHERE id = ?1", "ii",
+                                  cur.id, now);
             if (rc == LF_OK)
                 rc = add_event(db, cur.id, now, "reminder", NULL, err);
         }
@@ -241,16 +245,16 @@ static int on_suspect(sqlite3 *db, const struct notify_options *opts,
 
 /* Resolves every open notification whose site has not been suspect for resolve_after. */
 static int resolve_quiet(sqlite3 *db, const struct notify_options *opts, int64_t now,
-        struct lf_error *err)
+                         struct lf_error *err)
 {
     sqlite3_stmt *stmt;
     int rc = sqlbind_prepare(db, &stmt, err,
-            "SELECT n.id, n.delivered_at IS NOT NULL FROM notifications n"
-            " LEFT JOIN detections d ON d.service_id = n.service_id"
-            " AND d.location_id = n.location_id"
-            " WHERE n.state <> 'resolved' AND COALESCE(d.suspect, 0) = 0"
-            " AND COALESCE(d.last_suspect, n.updated) <= ?1",
-            "i", now - opts->resolve_after);
+                             "SELECT n.id, n.delivered_at IS NOT NULL FROM notifications n"
+                             " LEFT JOIN detections d ON d.service_id = n.service_id"
+                             " AND d.location_id = n.location_id"
+                             " WHERE n.state <> 'resolved' AND COALESCE(d.suspect, 0) = 0"
+                             " AND COALESCE(d.last_suspect, n.updated) <= ?1",
+                             "i", now - opts->resolve_after);
     if (rc != LF_OK)
         return rc;
     int64_t ids[256];
@@ -264,13 +268,15 @@ static int resolve_quiet(sqlite3 *db, const struct notify_options *opts, int64_t
     for (size_t i = 0; i < n && rc == LF_OK; i++) {
         /* A message goes out only to owners who were told of the leak. */
         if (delivered[i])
-            rc = sqlbind_exec(db, err,
+            rc = sqlbind_exec(
+                    db, err,
                     "UPDATE notifications SET state = 'resolved', resolved_at = ?2, updated = ?2,"
                     " resolved_manual = 0, resolved_version = NULL,"
                     " send_kind = 'resolve', send_due = ?2 WHERE id = ?1",
                     "ii", ids[i], now);
         else
-            rc = sqlbind_exec(db, err,
+            rc = sqlbind_exec(
+                    db, err,
                     "UPDATE notifications SET state = 'resolved', resolved_at = ?2, updated = ?2,"
                     " resolved_manual = 0, resolved_version = NULL,"
                     " send_kind = NULL, send_due = NULL WHERE id = ?1",
@@ -282,7 +288,7 @@ static int resolve_quiet(sqlite3 *db, const struct notify_options *opts, int64_t
 }
 
 int notify_update(void *ctx, struct store_conn *conn, const struct detect_verdict *verdicts,
-        size_t n_verdicts, int64_t now, struct lf_error *err)
+                  size_t n_verdicts, int64_t now, struct lf_error *err)
 {
     struct notify_options defaults;
     const struct notify_options *opts = ctx;
@@ -306,11 +312,12 @@ int notify_update(void *ctx, struct store_conn *conn, const struct detect_verdic
  * newest naming one; the site's `version` label, else the push's version (the rule of
  * the verdict's since_version, so the two compare). One row per instance is read. */
 static int service_version(sqlite3 *db, int64_t id, char *version, size_t size, bool *found,
-        struct lf_error *err)
+                           struct lf_error *err)
 {
     sqlite3_stmt *stmt;
     *found = false;
-    int rc = sqlbind_prepare(db, &stmt, err,
+    int rc = sqlbind_prepare(
+            db, &stmt, err,
             "SELECT COALESCE(sm.version, p.version) FROM notifications n"
             " JOIN instances i ON i.service_id = n.service_id"
             " JOIN profiles p ON p.id = i.latest_profile_id"
@@ -334,14 +341,13 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
     int64_t now = req->now ? req->now : (int64_t)time(NULL);
     struct current cur = { 0 };
     sqlite3_stmt *stmt;
-    int rc = sqlbind_prepare(db, &stmt, err, "SELECT state FROM notifications WHERE id = ?1",
-            "i", req->id);
+    int rc = sqlbind_prepare(db, &stmt, err, "SELECT state FROM notifications WHERE id = ?1", "i",
+                             req->id);
     if (rc != LF_OK)
         return rc;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         cur.found = true;
-        snprintf(cur.state, sizeof(cur.state), "%s",
-                (const char *)sqlite3_column_text(stmt, 0));
+        snprintf(cur.state, sizeof(cur.state), "%s", (const char *)sqlite3_column_text(stmt, 0));
     }
     sqlite3_finalize(stmt);
     if (!cur.found)
@@ -351,19 +357,18 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
     char detail[400];
     /* the history holds at most this much, cut on a character boundary */
     utf8_snprintf(detail, sizeof(detail), "by %s", actor);
-    rc = sqlbind_exec(db, err, "UPDATE notifications SET actor = ?2 WHERE id = ?1", "it",
-            req->id, req->actor);
+    rc = sqlbind_exec(db, err, "UPDATE notifications SET actor = ?2 WHERE id = ?1", "it", req->id,
+                      req->actor);
     if (rc != LF_OK)
         return rc;
     switch (req->action) {
     case NOTIFY_ACK:
         if (strcmp(cur.state, "resolved") == 0)
-            return lf_fail(err, LF_ECONFLICT, "notification %lld is resolved",
-                    (long long)req->id);
+            return lf_fail(err, LF_ECONFLICT, "notification %lld is resolved", (long long)req->id);
         rc = sqlbind_exec(db, err,
-                "UPDATE notifications SET state = 'acknowledged', send_due = NULL,"
-                " send_kind = NULL, updated = ?2 WHERE id = ?1",
-                "ii", req->id, now);
+                          "UPDATE notifications SET state = 'acknowledged', send_due = NULL,"
+                          " send_kind = NULL, updated = ?2 WHERE id = ?1",
+                          "ii", req->id, now);
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "acknowledged", detail, err);
         return rc;
@@ -371,9 +376,9 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
         if (req->until <= now)
             return lf_fail(err, LF_EINVAL, "snooze 'until' must be in the future");
         if (strcmp(cur.state, "resolved") == 0)
-            return lf_fail(err, LF_ECONFLICT, "notification %lld is resolved",
-                    (long long)req->id);
-        rc = sqlbind_exec(db, err,
+            return lf_fail(err, LF_ECONFLICT, "notification %lld is resolved", (long long)req->id);
+        rc = sqlbind_exec(
+                db, err,
                 "UPDATE notifications SET state = 'snoozed', snoozed_until = ?2, send_due = NULL,"
                 " send_kind = NULL, updated = ?3 WHERE id = ?1",
                 "iii", req->id, req->until, now);
@@ -387,10 +392,10 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
         rc = service_version(db, req->id, version, sizeof(version), &has_version, err);
         if (rc == LF_OK)
             rc = sqlbind_exec(db, err,
-                    "UPDATE notifications SET state = 'resolved', resolved_at = ?2,"
-                    " resolved_manual = 1, resolved_version = ?3, send_due = NULL,"
-                    " send_kind = NULL, updated = ?2 WHERE id = ?1",
-                    "iit", req->id, now, has_version ? version : NULL);
+                              "UPDATE notifications SET state = 'resolved', resolved_at = ?2,"
+                              " resolved_manual = 1, resolved_version = ?3, send_due = NULL,"
+                              " send_kind = NULL, updated = ?2 WHERE id = ?1",
+                              "iit", req->id, now, has_version ? version : NULL);
         if (has_version)
             utf8_snprintf(detail, sizeof(detail), "by %s in version %s", actor, version);
         else
@@ -404,12 +409,13 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
             return lf_fail(err, LF_EINVAL, "reassign needs an 'owner'");
         if (!codeowners_owner_valid(req->owner, strlen(req->owner), true))
             return lf_fail(err, LF_EINVAL, "reassign: the owner must be " CODEOWNERS_OWNER_FORM);
-        rc = sqlbind_exec(db, err,
+        rc = sqlbind_exec(
+                db, err,
                 "UPDATE notifications SET owner = ?2, owner_manual = 1, updated = ?3 WHERE id = ?1",
                 "iti", req->id, req->owner, now);
         if (rc == LF_EDB && sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE)
             return lf_fail(err, LF_ECONFLICT, "'%s' already has a notification for this site",
-                    req->owner);
+                           req->owner);
         utf8_snprintf(detail, sizeof(detail), "to %s by %s", req->owner, actor);
         if (rc == LF_OK)
             rc = add_event(db, req->id, now, "reassigned", detail, err);
@@ -430,7 +436,7 @@ int notify_add_silence_job(struct store_conn *conn, void *ctx, struct lf_error *
 }
 
 int notify_add_silence(struct store_conn *conn, const struct notify_silence *silence,
-        int64_t *id_out, struct lf_error *err)
+                       int64_t *id_out, struct lf_error *err)
 {
     if (!silence->service && !silence->function && !silence->owner)
         return lf_fail(err, LF_EINVAL, "a silence needs a 'service', 'function' or 'owner'");
@@ -442,11 +448,12 @@ int notify_add_silence(struct store_conn *conn, const struct notify_silence *sil
     if (silence->expires <= now)
         return lf_fail(err, LF_EINVAL, "a silence's 'until' must be in the future");
     sqlite3 *db = store_conn_db(conn);
-    int rc = sqlbind_exec(db, err,
-            "INSERT INTO silences (service, function, owner, reason, created, expires,"
-            " created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            "ttttiit", silence->service, silence->function, silence->owner, silence->reason,
-            now, silence->expires, silence->actor);
+    int rc =
+            sqlbind_exec(db, err,
+                         "INSERT INTO silences (service, function, owner, reason, created, expires,"
+                         " created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                         "ttttiit", silence->service, silence->function, silence->owner,
+                         silence->reason, now, silence->expires, silence->actor);
     bool found;
     if (rc == LF_OK)
         rc = sqlbind_int(db, id_out, &found, err, "SELECT last_insert_rowid()", "");
@@ -479,7 +486,7 @@ static json_t *column_json(sqlite3_stmt *stmt, int i)
 
 /* Appends one object per row, keyed by the column names, to array. */
 static int rows_to_json(sqlite3 *db, sqlite3_stmt *stmt, json_t *array, const char *bool_cols,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -505,7 +512,7 @@ static int rows_to_json(sqlite3 *db, sqlite3_stmt *stmt, json_t *array, const ch
 }
 
 int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t **out,
-        struct lf_error *err)
+                struct lf_error *err)
 {
     sqlite3 *db = store_conn_db(conn);
     *out = NULL;
@@ -513,7 +520,8 @@ int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t *
     sqlite3_stmt *stmt = NULL;
     if (!list)
         return lf_fail(err, LF_ENOMEM, "out of memory");
-    int rc = sqlbind_prepare(db, &stmt, err,
+    int rc = sqlbind_prepare(
+            db, &stmt, err,
             "SELECT n.id, s.name AS service, n.location_id, l.function, l.file, l.line, l.op,"
             " n.owner, n.owner_manual, n.state, n.regression, n.created, n.updated, n.attempts,"
             " n.last_error, n.snoozed_until, n.delivered_at, n.resolved_at, n.send_due,"
@@ -536,9 +544,9 @@ int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t *
         } else {
             json_t *events = json_array();
             rc = sqlbind_prepare(db, &stmt, err,
-                    "SELECT ts, event, detail FROM notification_events"
-                    " WHERE notification_id = ?1 ORDER BY seq",
-                    "i", id);
+                                 "SELECT ts, event, detail FROM notification_events"
+                                 " WHERE notification_id = ?1 ORDER BY seq",
+                                 "i", id);
             if (rc == LF_OK && !events)
                 rc = lf_fail(err, LF_ENOMEM, "out of memory");
             if (rc == LF_OK)
@@ -565,8 +573,7 @@ int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t *
     return LF_OK;
 }
 
-int notify_list_silences(struct store_conn *conn, int64_t now, json_t **out,
-        struct lf_error *err)
+int notify_list_silences(struct store_conn *conn, int64_t now, json_t **out, struct lf_error *err)
 {
     sqlite3 *db = store_conn_db(conn);
     *out = NULL;
@@ -574,7 +581,8 @@ int notify_list_silences(struct store_conn *conn, int64_t now, json_t **out,
     sqlite3_stmt *stmt = NULL;
     if (!list)
         return lf_fail(err, LF_ENOMEM, "out of memory");
-    int rc = sqlbind_prepare(db, &stmt, err,
+    int rc = sqlbind_prepare(
+            db, &stmt, err,
             "SELECT id, service, function, owner, reason, created, expires,"
             " expires > ?1 AS active, created_by FROM silences ORDER BY id DESC LIMIT 1000",
             "i", now ? now : (int64_t)time(NULL));

@@ -6,8 +6,9 @@
  * regression, silences, manual owner reassignment that detection never overrides, and
  * the admin actions, each recorded with its actor. A resolve by hand means "fixed": the
  * site re-opens only when it grows in a newer version (or, with no versions known, when
- * it is still suspect notify.reopen_after later). The queue lives in SQLite (schema/0002_detect.sql); this module
- * decides what changes, the dispatcher (dispatch.h) delivers. */
+ * it is still suspect notify.reopen_after later). The queue lives in SQLite
+ * (schema/0002_detect.sql); this module decides what changes, the dispatcher (dispatch.h) delivers.
+ */
 #ifndef LF_NOTIFY_H
 #define LF_NOTIFY_H
 
@@ -36,7 +37,7 @@ void notify_options_default(struct notify_options *opts);
 /* A detect_after_fn (ctx = a const struct notify_options *): brings the queue in line
  * with a pass's verdicts on conn, inside the pass's transaction. */
 int notify_update(void *ctx, struct store_conn *conn, const struct detect_verdict *verdicts,
-        size_t n_verdicts, int64_t now, struct lf_error *err);
+                  size_t n_verdicts, int64_t now, struct lf_error *err);
 
 /* Admin actions on notification id, each a writer job (conn is the write connection in
  * a transaction). LF_ENOTFOUND for no such notification, LF_EINVAL for a bad argument
@@ -57,10 +58,10 @@ enum notify_action {
 struct notify_request {
     enum notify_action action;
     int64_t id;
-    int64_t until;      /* NOTIFY_SNOOZE */
-    const char *owner;  /* NOTIFY_REASSIGN */
-    const char *actor;  /* recorded in the history; may be NULL */
-    int64_t now;        /* 0 = the clock */
+    int64_t until;     /* NOTIFY_SNOOZE */
+    const char *owner; /* NOTIFY_REASSIGN */
+    const char *actor; /* recorded in the history; may be NULL */
+    int64_t now;       /* 0 = the clock */
 };
 
 int notify_apply(struct store_conn *conn, const struct notify_request *req, struct lf_error *err);
@@ -81,7 +82,7 @@ struct notify_silence {
 };
 
 int notify_add_silence(struct store_conn *conn, const struct notify_silence *silence,
-        int64_t *id_out, struct lf_error *err);
+                       int64_t *id_out, struct lf_error *err);
 
 /* notify_add_silence as a writer_fn: ctx is a struct notify_silence_job *. */
 struct notify_silence_job {
@@ -98,12 +99,11 @@ int notify_add_silence_job(struct store_conn *conn, void *ctx, struct lf_error *
  * the latest verdict's (null when none). With id > 0 only that one, with its
  * "events":[{"ts","event","detail"}]. On a reader connection. *out new (json_decref). */
 int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t **out,
-        struct lf_error *err);
+                struct lf_error *err);
 
 /* GET /api/v1/silences: {"silences":[{"id","service","function","owner","reason",
  * "created","expires","active","created_by"}]}. */
-int notify_list_silences(struct store_conn *conn, int64_t now, json_t **out,
-        struct lf_error *err);
+int notify_list_silences(struct store_conn *conn, int64_t now, json_t **out, struct lf_error *err);
 
 /* true for "pending", "delivered", "unrouted", "acknowledged", "snoozed", "resolved". */
 bool notify_state_valid(const char *state);

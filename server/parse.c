@@ -26,9 +26,9 @@
  * line for the start of a dump within the first SCAN_MAX bytes; only the first SCAN_LINE
  * bytes of each line are kept (a header is far shorter), and an indentation of up to
  * LINEREADER_MAX_INDENT bytes is accepted. */
-#define SNIFF_HEAD 4096
-#define SCAN_LINE 4096
-#define SCAN_MAX ((size_t)16 << 20)
+#define SNIFF_HEAD      4096
+#define SCAN_LINE       4096
+#define SCAN_MAX        ((size_t)16 << 20)
 #define PPROF_FIRST_CAP ((size_t)64 << 10) /* the pprof buffer's first size, then doubled */
 
 struct parser {
@@ -48,12 +48,12 @@ struct parser {
 
     char *head; /* the first SNIFF_HEAD decoded bytes, held for the pprof sniff */
     size_t head_len;
-    bool head_done; /* the head was sniffed: the input is text, scanned by lines */
-    char *line;     /* the first SCAN_LINE bytes of the line being scanned */
-    size_t line_len; /* bytes of that line so far (may exceed SCAN_LINE) */
-    int64_t lines;   /* complete lines scanned */
-    size_t scanned;  /* bytes scanned */
-    bool seen_text;  /* a line that is not blank was scanned */
+    bool head_done;     /* the head was sniffed: the input is text, scanned by lines */
+    char *line;         /* the first SCAN_LINE bytes of the line being scanned */
+    size_t line_len;    /* bytes of that line so far (may exceed SCAN_LINE) */
+    int64_t lines;      /* complete lines scanned */
+    size_t scanned;     /* bytes scanned */
+    bool seen_text;     /* a line that is not blank was scanned */
     int64_t crash_line; /* an unindented panic, fatal error or signal line; 0 = none */
     bool dispatched;
 
@@ -167,16 +167,16 @@ static bool is_signal_line(struct str line)
 static bool is_crash_line(struct str line)
 {
     return str_has_prefix_cstr(line, "panic: ") || str_has_prefix_cstr(line, "fatal error: ") ||
-            is_signal_line(line);
+           is_signal_line(line);
 }
 
 /* Lines the runtime prints first in a crash, before any goroutine header. */
 static bool is_crash_first_line(struct str line)
 {
     return is_crash_line(line) || str_has_prefix_cstr(line, "fatal: ") ||
-            str_has_prefix_cstr(line, "runtime: ") ||
-            str_has_prefix_cstr(line, "unexpected fault address ") ||
-            str_has_prefix_cstr(line, "[signal ");
+           str_has_prefix_cstr(line, "runtime: ") ||
+           str_has_prefix_cstr(line, "unexpected fault address ") ||
+           str_has_prefix_cstr(line, "[signal ");
 }
 
 /* What a line says about where a dump starts. */
@@ -223,9 +223,9 @@ static struct str next_line(const char *buf, size_t len, size_t *pos)
 
 static enum parse_format text_format(enum line_kind kind)
 {
-    return kind == LINE_DEBUG1 ? PARSE_FORMAT_DEBUG1
-            : kind == LINE_GOROUTINE || kind == LINE_CRASH ? PARSE_FORMAT_DEBUG2
-                                                            : PARSE_FORMAT_AUTO;
+    return kind == LINE_DEBUG1                            ? PARSE_FORMAT_DEBUG1
+           : kind == LINE_GOROUTINE || kind == LINE_CRASH ? PARSE_FORMAT_DEBUG2
+                                                          : PARSE_FORMAT_AUTO;
 }
 
 /* The format the first line that is not blank announces, or AUTO. */
@@ -287,16 +287,16 @@ static int forward_sink(void *ctx, const struct stack *stack, struct lf_error *e
 static int format_error(struct parser *parser, int rc, struct lf_error *err)
 {
     if (rc != LF_OK && !parser->sink_failed) {
-        const char *prefix = parser->format == PARSE_FORMAT_PPROF  ? "pprof"
-                : parser->format == PARSE_FORMAT_DEBUG1            ? "debug=1"
-                                                                   : "debug=2";
+        const char *prefix = parser->format == PARSE_FORMAT_PPROF    ? "pprof"
+                             : parser->format == PARSE_FORMAT_DEBUG1 ? "debug=1"
+                                                                     : "debug=2";
         lf_error_prefix(err, "%s", prefix);
     }
     return rc;
 }
 
 struct parser *parser_create(enum parse_format format, const struct parse_limits *limits,
-        stack_sink_fn sink, void *ctx)
+                             stack_sink_fn sink, void *ctx)
 {
     struct parser *parser = lf_calloc(1, sizeof(*parser));
     if (parser == NULL)
@@ -334,7 +334,7 @@ static int forward(struct parser *parser, const char *buf, size_t len, struct lf
     case PARSE_FORMAT_PPROF:
         if (len > parser->limits.max_decoded_bytes - parser->pprof_len)
             return lf_fail(err, LF_ETOOBIG, "pprof message is over the %zu-byte limit",
-                    parser->limits.max_decoded_bytes);
+                           parser->limits.max_decoded_bytes);
         if (len > parser->pprof_cap - parser->pprof_len) {
             /* doubling, but never past the cap, which pprof_len + len is within */
             size_t max = parser->limits.max_decoded_bytes;
@@ -359,7 +359,7 @@ static int forward(struct parser *parser, const char *buf, size_t len, struct lf
 /* Fixes the format and creates its parser; for text found after lines_before lines of
  * other output with every line indented by indent, tells the parser so. */
 static int dispatch(struct parser *parser, enum parse_format format, int64_t lines_before,
-        struct str indent, struct lf_error *err)
+                    struct str indent, struct lf_error *err)
 {
     parser->format = format;
     parser->dispatched = true;
@@ -383,9 +383,9 @@ static int unrecognized(struct parser *parser, struct lf_error *err)
 {
     size_t bytes = parser->scanned > parser->head_len ? parser->scanned : parser->head_len;
     return lf_fail(err, LF_EINVAL,
-            "unrecognized profile format: no pprof message, goroutine profile header or "
-            "goroutine dump in the first %zu bytes",
-            bytes < SCAN_MAX ? bytes : SCAN_MAX);
+                   "unrecognized profile format: no pprof message, goroutine profile header or "
+                   "goroutine dump in the first %zu bytes",
+                   bytes < SCAN_MAX ? bytes : SCAN_MAX);
 }
 
 /* The scanned line is complete (terminated: it had its "\n"). A debug=1 or goroutine
@@ -417,7 +417,7 @@ static int scan_line_done(struct parser *parser, bool terminated, struct lf_erro
  * that line; *used is then the bytes of buf taken (the caller forwards the rest), else
  * len. */
 static int scan(struct parser *parser, const char *buf, size_t len, size_t *used,
-        struct lf_error *err)
+                struct lf_error *err)
 {
     size_t pos = 0;
     *used = len;
@@ -452,7 +452,7 @@ static int sniff_head(struct parser *parser, struct lf_error *err)
 {
     parser->head_done = true;
     if (first_line_format(parser->head, parser->head_len) == PARSE_FORMAT_AUTO &&
-            parse_pprof_sniff(parser->head, parser->head_len)) {
+        parse_pprof_sniff(parser->head, parser->head_len)) {
         int rc = dispatch(parser, PARSE_FORMAT_PPROF, 0, str_make(NULL, 0), err);
         return rc != LF_OK ? rc : forward(parser, parser->head, parser->head_len, err);
     }
@@ -473,7 +473,7 @@ static int sniff_end(struct parser *parser, struct lf_error *err)
     if (!parser->head_done && (rc = sniff_head(parser, err)) != LF_OK)
         return rc;
     if (!parser->dispatched && parser->line_len > 0 &&
-            (rc = scan_line_done(parser, false, err)) != LF_OK)
+        (rc = scan_line_done(parser, false, err)) != LF_OK)
         return rc;
     if (parser->dispatched)
         return LF_OK;
@@ -602,7 +602,8 @@ int parser_finish(struct parser *parser, struct parse_info *info, struct lf_erro
     if (parser->gzipped && (rc = decode_finish(parser->decode, err)) != LF_OK)
         goto out;
     if (parser->decoded == 0) {
-        rc = lf_fail(err, LF_EINVAL, "empty profile%s", parser->gzipped ? " (gzip of nothing)" : "");
+        rc = lf_fail(err, LF_EINVAL, "empty profile%s",
+                     parser->gzipped ? " (gzip of nothing)" : "");
         goto out;
     }
     if (!parser->dispatched && (rc = sniff_end(parser, err)) != LF_OK)
@@ -616,7 +617,7 @@ int parser_finish(struct parser *parser, struct parse_info *info, struct lf_erro
         break;
     case PARSE_FORMAT_PPROF:
         rc = parse_pprof(parser->pprof, parser->pprof_len, &parser->limits, forward_sink, parser,
-                &result, err);
+                         &result, err);
         break;
     case PARSE_FORMAT_AUTO:
         rc = lf_fail(err, LF_EINTERNAL, "parse: no format chosen");
@@ -651,8 +652,8 @@ void parser_free(struct parser *parser)
 }
 
 int parse_buffer(enum parse_format format, const char *buf, size_t len,
-        const struct parse_limits *limits, stack_sink_fn sink, void *ctx,
-        struct parse_info *info, struct lf_error *err)
+                 const struct parse_limits *limits, stack_sink_fn sink, void *ctx,
+                 struct parse_info *info, struct lf_error *err)
 {
     struct parser *parser = parser_create(format, limits, sink, ctx);
     if (parser == NULL)

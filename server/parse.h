@@ -32,15 +32,15 @@ struct parse_limits {
 
 /* What the parse learned about the profile as a whole. */
 struct parse_info {
-    enum parse_format format;  /* the format actually parsed */
-    bool gzipped;              /* the input was gzip-compressed */
-    bool leak_profile;         /* a goroutineleak profile: every stack is leaked */
-    int64_t declared_total;    /* "total N" of debug=1 headers; -1 where absent */
-    int64_t goroutines;        /* sum of the counts of the stacks emitted */
-    int64_t stacks;            /* number of stacks emitted */
-    int64_t time_nanos;        /* pprof time_nanos; 0 where absent */
-    bool truncated;            /* debug=2: the input stops inside a goroutine (a cut dump) */
-    int64_t truncated_line;    /* the 1-based line where it stops; 0 when not truncated */
+    enum parse_format format; /* the format actually parsed */
+    bool gzipped;             /* the input was gzip-compressed */
+    bool leak_profile;        /* a goroutineleak profile: every stack is leaked */
+    int64_t declared_total;   /* "total N" of debug=1 headers; -1 where absent */
+    int64_t goroutines;       /* sum of the counts of the stacks emitted */
+    int64_t stacks;           /* number of stacks emitted */
+    int64_t time_nanos;       /* pprof time_nanos; 0 where absent */
+    bool truncated;           /* debug=2: the input stops inside a goroutine (a cut dump) */
+    int64_t truncated_line;   /* the 1-based line where it stops; 0 when not truncated */
 };
 
 struct parser;
@@ -52,7 +52,7 @@ struct parse_limits parse_limits_default(void);
  * stacks to sink(ctx, ...); limits may be NULL for the defaults. Caller frees with
  * parser_free. NULL when allocation fails. */
 struct parser *parser_create(enum parse_format format, const struct parse_limits *limits,
-        stack_sink_fn sink, void *ctx);
+                             stack_sink_fn sink, void *ctx);
 
 /* Feeds the next (buf, len) bytes of the input, in order; chunks may split lines and
  * gzip members anywhere. Stacks are emitted as soon as they are complete. Returns LF_OK
@@ -71,8 +71,8 @@ void parser_free(struct parser *parser);
 
 /* One-shot convenience: create, feed (buf, len), finish, free. */
 int parse_buffer(enum parse_format format, const char *buf, size_t len,
-        const struct parse_limits *limits, stack_sink_fn sink, void *ctx,
-        struct parse_info *info, struct lf_error *err);
+                 const struct parse_limits *limits, stack_sink_fn sink, void *ctx,
+                 struct parse_info *info, struct lf_error *err);
 
 /* Sniffs the format of the first len bytes (after gunzip if they are gzip: the caller
  * passes decoded bytes); returns PARSE_FORMAT_AUTO when it cannot tell. */

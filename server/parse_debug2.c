@@ -43,8 +43,8 @@ struct parse_debug2 {
     bool locked;
     bool leaked;
     bool truncated;
-    bool at_root;            /* its latest frame is where a goroutine's stack starts */
-    bool unavailable;        /* "stack unavailable": the runtime printed all it had */
+    bool at_root;     /* its latest frame is where a goroutine's stack starts */
+    bool unavailable; /* "stack unavailable": the runtime printed all it had */
     size_t reason_off;
     size_t reason_len;
     bool pending_keep;       /* the pending function line is stored (not dropped) */
@@ -69,9 +69,9 @@ struct parse_debug2 {
     int64_t stacks;
     int64_t goroutines;
 
-    bool sink_failed;  /* the sink refused a stack: its error is not the input's */
-    bool cut;          /* the input stops inside a goroutine */
-    int64_t cut_line;  /* the line where it stops */
+    bool sink_failed; /* the sink refused a stack: its error is not the input's */
+    bool cut;         /* the input stops inside a goroutine */
+    int64_t cut_line; /* the line where it stops */
 };
 
 #define D2_DEFAULT_LINE   ((size_t)1 << 20)
@@ -392,7 +392,7 @@ static bool is_root_function(struct str function)
 {
 #define IS(s, lit) ((s).len == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
     return IS(function, "main.main") || IS(function, "runtime.main") ||
-            IS(function, "runtime.goexit");
+           IS(function, "runtime.goexit");
 #undef IS
 }
 
@@ -598,7 +598,7 @@ static int on_final_line(void *ctx, struct str line, int64_t line_no, struct lf_
     }
     /* between goroutines: the first bytes of the next header ("gorout") */
     if (rc == LF_OK && parser->state == D2_OUTSIDE && line.len > 0 && line.len <= 10 &&
-            memcmp(line.p, "goroutine ", line.len) == 0)
+        memcmp(line.p, "goroutine ", line.len) == 0)
         parser->cut = true;
     return rc;
 }

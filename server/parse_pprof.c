@@ -84,7 +84,7 @@ enum varint_result {
 };
 
 static inline enum varint_result read_varint(const unsigned char **p, const unsigned char *end,
-        uint64_t *out)
+                                             uint64_t *out)
 {
     /* most varints of a profile (field keys, ids, string indexes) are one byte */
     if (*p < end && **p < 0x80) {
@@ -133,7 +133,7 @@ static int pb_next(struct pb *r, struct pb_field *f, struct lf_error *err)
         return varint_error(vr, f->at, err);
     if ((key >> 3) == 0 || (key >> 3) > 536870911u)
         return lf_fail(err, LF_EINVAL, "bad field number %llu at byte %zu",
-                (unsigned long long)(key >> 3), f->at);
+                       (unsigned long long)(key >> 3), f->at);
     f->number = (uint32_t)(key >> 3);
     f->wire = (int)(key & 7);
     f->varint = 0;
@@ -157,14 +157,14 @@ static int pb_next(struct pb *r, struct pb_field *f, struct lf_error *err)
             return varint_error(vr, (size_t)(r->p - r->origin), err);
         break;
     default:
-        return lf_fail(err, LF_EINVAL, "unsupported wire type %d of field %u at byte %zu",
-                f->wire, f->number, f->at);
+        return lf_fail(err, LF_EINVAL, "unsupported wire type %d of field %u at byte %zu", f->wire,
+                       f->number, f->at);
     }
     left = (size_t)(r->end - r->p);
     if (len > left)
         return lf_fail(err, LF_EINVAL,
-                "truncated message: field %u at byte %zu needs %llu bytes, %zu left",
-                f->number, f->at, (unsigned long long)len, left);
+                       "truncated message: field %u at byte %zu needs %llu bytes, %zu left",
+                       f->number, f->at, (unsigned long long)len, left);
     f->data = r->p;
     f->len = (size_t)len;
     r->p += len;
@@ -182,7 +182,7 @@ struct pb_ints {
 };
 
 static int pb_ints_init(struct pb_ints *it, const struct pb *r, const struct pb_field *f,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     it->origin = r->origin;
     if (f->wire == WIRE_VARINT) {
@@ -193,7 +193,7 @@ static int pb_ints_init(struct pb_ints *it, const struct pb *r, const struct pb_
     }
     if (f->wire != WIRE_LEN)
         return lf_fail(err, LF_EINVAL, "field %u at byte %zu: wire type %d for an integer",
-                f->number, f->at, f->wire);
+                       f->number, f->at, f->wire);
     it->single = false;
     it->p = f->data;
     it->end = f->data + f->len;
@@ -218,13 +218,12 @@ static int pb_ints_next(struct pb_ints *it, uint64_t *out, struct lf_error *err)
     return 1;
 }
 
-static int expect_wire(const struct pb_field *f, int wire, const char *what,
-        struct lf_error *err)
+static int expect_wire(const struct pb_field *f, int wire, const char *what, struct lf_error *err)
 {
     if (f->wire == wire)
         return LF_OK;
     return lf_fail(err, LF_EINVAL, "%s (field %u) at byte %zu has wire type %d, not %d", what,
-            f->number, f->at, f->wire, wire);
+                   f->number, f->at, f->wire, wire);
 }
 
 static int64_t as_int64(uint64_t v)
@@ -296,7 +295,7 @@ static int cmp_location(const void *a, const void *b)
 
 /* True when the n items of size bytes at base are in ascending order by cmp. */
 static bool sorted_by_id(const void *base, size_t n, size_t size,
-        int (*cmp)(const void *, const void *))
+                         int (*cmp)(const void *, const void *))
 {
     const char *p = base;
     for (size_t i = 1; i < n; i++)
@@ -339,12 +338,12 @@ static const struct pp_location *find_location(const struct pprof *pp, uint64_t 
 }
 
 static int check_string(const struct pprof *pp, uint64_t index, const char *what, uint64_t id,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     if (index < pp->n_strings)
         return LF_OK;
     return lf_fail(err, LF_EINVAL, "%s %llu: string index %llu out of range (%zu strings)", what,
-            (unsigned long long)id, (unsigned long long)index, pp->n_strings);
+                   (unsigned long long)id, (unsigned long long)index, pp->n_strings);
 }
 
 /* Pass 1: counts the entries of every table (lines inside locations too), reads the
@@ -356,7 +355,7 @@ static int keep_field(struct pprof *pp, const struct pb_field *f, struct lf_erro
         size_t cap = pp->cap_fields == 0 ? 256 : pp->cap_fields * 2;
         if (cap > pp->max_index_bytes / sizeof(struct top_field))
             return lf_fail(err, LF_ETOOBIG, "index tables over the %zu-byte limit",
-                    pp->max_index_bytes);
+                           pp->max_index_bytes);
         struct top_field *bigger = lf_realloc(pp->fields, cap * sizeof(*bigger));
         if (bigger == NULL)
             return lf_fail(err, LF_ENOMEM, "out of memory indexing the pprof message");
@@ -452,7 +451,7 @@ static int pprof_count(struct pprof *pp, struct lf_error *err)
 }
 
 static int read_function(const struct pb *r, const struct pb_field *f, struct pp_function *fn,
-        struct lf_error *err)
+                         struct lf_error *err)
 {
     struct pb sub = pb_sub(r, f);
     struct pb_field g;
@@ -474,7 +473,7 @@ static int read_function(const struct pb *r, const struct pb_field *f, struct pp
 }
 
 static int read_location(const struct pb *r, const struct pb_field *f, struct pprof *pp,
-        struct pp_location *loc, struct lf_error *err)
+                         struct pp_location *loc, struct lf_error *err)
 {
     struct pb sub = pb_sub(r, f);
     struct pb_field g;
@@ -534,7 +533,7 @@ static int pprof_fill(struct pprof *pp, struct lf_error *err)
     if (rc < 0)
         return rc;
     if (n_strings != pp->n_strings || n_functions != pp->n_functions ||
-            n_locations != pp->n_locations || pp->n_lines != n_lines_expected)
+        n_locations != pp->n_locations || pp->n_lines != n_lines_expected)
         return lf_fail(err, LF_EINTERNAL, "table counts changed between passes");
 
     if (pp->n_strings > 0 && pp->strings[0].len != 0)
@@ -560,7 +559,7 @@ static int pprof_fill(struct pprof *pp, struct lf_error *err)
             line->function = find_function(pp, line->function_id);
             if (line->function == NULL)
                 return lf_fail(err, LF_EINVAL, "location %llu: unknown function id %llu",
-                        (unsigned long long)loc->id, (unsigned long long)line->function_id);
+                               (unsigned long long)loc->id, (unsigned long long)line->function_id);
         }
     }
     if (pp->has_sample_type && (rc = check_string(pp, pp->sample_type, "sample_type", 1, err)))
@@ -583,7 +582,7 @@ struct sample_walk {
 };
 
 static int read_label(struct sample_walk *w, const struct pb *r, const struct pb_field *f,
-        size_t index, struct stack *stack, struct lf_error *err)
+                      size_t index, struct stack *stack, struct lf_error *err)
 {
     struct pb sub = pb_sub(r, f);
     struct pb_field g;
@@ -613,12 +612,12 @@ static int read_label(struct sample_walk *w, const struct pb *r, const struct pb
 }
 
 static int add_location(struct sample_walk *w, uint64_t id, size_t index, struct stack *stack,
-        struct lf_error *err)
+                        struct lf_error *err)
 {
     const struct pp_location *loc = find_location(w->pp, id);
     if (loc == NULL)
         return lf_fail(err, LF_EINVAL, "sample %zu: unknown location id %llu", index,
-                (unsigned long long)id);
+                       (unsigned long long)id);
     for (size_t j = 0; j < loc->n_lines; j++) {
         if (stack->n_frames >= w->limits->max_frames) {
             stack->truncated = true;
@@ -634,7 +633,7 @@ static int add_location(struct sample_walk *w, uint64_t id, size_t index, struct
 }
 
 static int read_sample(struct sample_walk *w, const struct pb *r, const struct pb_field *f,
-        size_t index, struct lf_error *err)
+                       size_t index, struct lf_error *err)
 {
     struct stack stack = {
         .count = 0,
@@ -682,7 +681,7 @@ static int read_sample(struct sample_walk *w, const struct pb *r, const struct p
         return lf_fail(err, LF_EINVAL, "sample %zu has no value", index);
     if (stack.count < 0)
         return lf_fail(err, LF_EINVAL, "sample %zu has a negative count %lld", index,
-                (long long)stack.count);
+                       (long long)stack.count);
     if (stack.count == 0)
         return LF_OK;
     if (n_ids == PPROF_DEPTH_OLD || n_ids == PPROF_DEPTH_NEW)
@@ -719,8 +718,8 @@ static bool mul_add(size_t *total, size_t n, size_t size)
     return true;
 }
 
-int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits,
-        stack_sink_fn sink, void *ctx, struct parse_info *info, struct lf_error *err)
+int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits, stack_sink_fn sink,
+                void *ctx, struct parse_info *info, struct lf_error *err)
 {
     struct parse_limits lim = parse_limits_default();
     if (limits != NULL) {
@@ -744,12 +743,12 @@ int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits,
 
     size_t table_bytes = 0;
     if (!mul_add(&table_bytes, pp.n_strings, sizeof(*pp.strings)) ||
-            !mul_add(&table_bytes, pp.n_functions, sizeof(*pp.functions)) ||
-            !mul_add(&table_bytes, pp.n_locations, sizeof(*pp.locations)) ||
-            !mul_add(&table_bytes, pp.n_lines, sizeof(*pp.lines)) ||
-            table_bytes > lim.max_decoded_bytes) {
+        !mul_add(&table_bytes, pp.n_functions, sizeof(*pp.functions)) ||
+        !mul_add(&table_bytes, pp.n_locations, sizeof(*pp.locations)) ||
+        !mul_add(&table_bytes, pp.n_lines, sizeof(*pp.lines)) ||
+        table_bytes > lim.max_decoded_bytes) {
         rc = lf_fail(err, LF_ETOOBIG, "index tables over the %zu-byte limit",
-                lim.max_decoded_bytes);
+                     lim.max_decoded_bytes);
         goto out;
     }
     pp.strings = lf_calloc(pp.n_strings + 1, sizeof(*pp.strings));
@@ -759,14 +758,14 @@ int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits,
     /* scratch for one sample at a time, written before it is read: not cleared (40 KB
      * by default, cleared on every push it was the ingest path's largest memset) */
     if (lim.max_frames > SIZE_MAX / sizeof(*walk.frames) ||
-            lim.max_labels > SIZE_MAX / sizeof(*walk.labels)) {
+        lim.max_labels > SIZE_MAX / sizeof(*walk.labels)) {
         rc = lf_fail(err, LF_ETOOBIG, "frame and label limits too large");
         goto out;
     }
     walk.frames = lf_malloc(lim.max_frames * sizeof(*walk.frames));
     walk.labels = lf_malloc(lim.max_labels * sizeof(*walk.labels));
-    if (pp.strings == NULL || pp.functions == NULL || pp.locations == NULL ||
-            pp.lines == NULL || walk.frames == NULL || walk.labels == NULL) {
+    if (pp.strings == NULL || pp.functions == NULL || pp.locations == NULL || pp.lines == NULL ||
+        walk.frames == NULL || walk.labels == NULL) {
         rc = lf_fail(err, LF_ENOMEM, "out of memory for the pprof tables");
         goto out;
     }
@@ -835,7 +834,8 @@ bool parse_pprof_sniff(const char *buf, size_t len)
         /* fields 1-6 and 11 are messages or strings, 13 (comment) may be packed, the
          * rest are plain integers */
         bool len_field = number <= 6 || number == 11;
-        if (len_field ? wire != WIRE_LEN : (wire != WIRE_VARINT && !(number == 13 && wire == WIRE_LEN)))
+        if (len_field ? wire != WIRE_LEN
+                      : (wire != WIRE_VARINT && !(number == 13 && wire == WIRE_LEN)))
             return false;
         fields++;
         vr = read_varint(&p, end, &value);

@@ -25,8 +25,8 @@
  * profile, with a one-line message; LF_ETOOBIG when the index tables would pass
  * limits->max_decoded_bytes; LF_ENOMEM; or the sink's own error. buf is borrowed, and so
  * are the views the sink receives. */
-int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits,
-        stack_sink_fn sink, void *ctx, struct parse_info *info, struct lf_error *err);
+int parse_pprof(const char *buf, size_t len, const struct parse_limits *limits, stack_sink_fn sink,
+                void *ctx, struct parse_info *info, struct lf_error *err);
 
 /* The first sample type of the Profile message (buf, len), already gunzipped: *type and
  * *unit as views into buf (empty views when the profile declares no sample type), and

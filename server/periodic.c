@@ -31,7 +31,7 @@ static void *periodic_main(void *arg)
 }
 
 int periodic_start(struct periodic *p, const char *name, int64_t interval_ms, periodic_fn fn,
-        void *ctx, struct lf_error *err)
+                   void *ctx, struct lf_error *err)
 {
     if (p->started)
         return LF_OK;

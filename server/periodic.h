@@ -28,7 +28,7 @@ struct periodic {
 /* Starts the thread named name (at most 15 bytes kept): fn(ctx) at once, then every
  * interval_ms (at least 10). Returns LF_OK, or LF_EINTERNAL when the thread cannot start. */
 int periodic_start(struct periodic *p, const char *name, int64_t interval_ms, periodic_fn fn,
-        void *ctx, struct lf_error *err);
+                   void *ctx, struct lf_error *err);
 
 /* True once periodic_stop has been called: long runs check it to end early. */
 bool periodic_stopping(struct periodic *p);

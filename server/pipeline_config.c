@@ -8,8 +8,7 @@
 #include "alloc.h"
 #include "codeowners.h"
 
-static int read_detect(const struct config *cfg, struct pipeline_config *out,
-        struct lf_error *err)
+static int read_detect(const struct config *cfg, struct pipeline_config *out, struct lf_error *err)
 {
     struct detect_options *d = &out->detect;
     int64_t min_samples = (int64_t)d->trend.min_samples;
@@ -17,8 +16,8 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out,
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "detect.window", d->window, &d->window, err);
     if (rc == LF_OK)
-        rc = config_duration_seconds(cfg, "detect.live_window", d->live_window,
-                &d->live_window, err);
+        rc = config_duration_seconds(cfg, "detect.live_window", d->live_window, &d->live_window,
+                                     err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "detect.interval", d->interval, &d->interval, err);
     if (rc == LF_OK)
@@ -29,19 +28,18 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out,
         d->ops = d->n_ops > 0 ? out->ops : NULL;
     }
     if (rc == LF_OK)
-        rc = config_double(cfg, "detect.min_growth_per_hour", d->trend.min_growth_per_hour, 0,
-                1e12, &d->trend.min_growth_per_hour, err);
+        rc = config_double(cfg, "detect.min_growth_per_hour", d->trend.min_growth_per_hour, 0, 1e12,
+                           &d->trend.min_growth_per_hour, err);
     if (rc == LF_OK)
-        rc = config_double(cfg, "detect.min_relative_growth", d->trend.min_relative_growth, 0,
-                10, &d->trend.min_relative_growth, err);
+        rc = config_double(cfg, "detect.min_relative_growth", d->trend.min_relative_growth, 0, 10,
+                           &d->trend.min_relative_growth, err);
     if (rc == LF_OK)
-        rc = config_duration_seconds(cfg, "detect.recent", d->trend.recent, &d->trend.recent,
-                err);
+        rc = config_duration_seconds(cfg, "detect.recent", d->trend.recent, &d->trend.recent, err);
     if (rc == LF_OK)
         rc = config_double(cfg, "detect.alpha", d->trend.alpha, 1e-12, 0.5, &d->trend.alpha, err);
     if (rc == LF_OK)
         rc = config_double(cfg, "detect.restart_drop", d->trend.restart_drop, 0.01, 1,
-                &d->trend.restart_drop, err);
+                           &d->trend.restart_drop, err);
     if (rc == LF_OK)
         rc = suppress_from_config(cfg, &out->suppress, err);
     if (rc == LF_OK && out->suppress) {
@@ -51,8 +49,7 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out,
     return rc;
 }
 
-static int read_notify(const struct config *cfg, struct pipeline_config *out,
-        struct lf_error *err)
+static int read_notify(const struct config *cfg, struct pipeline_config *out, struct lf_error *err)
 {
     struct notify_options *n = &out->notify;
     struct dispatch_options *d = &out->dispatch;
@@ -61,23 +58,22 @@ static int read_notify(const struct config *cfg, struct pipeline_config *out,
     if (rc == LF_OK)
         rc = config_str(cfg, "notify.dashboard_url", NULL, &d->dashboard_url, err);
     if (rc == LF_OK)
-        rc = config_duration_seconds(cfg, "notify.group_wait", n->group_wait, &n->group_wait,
-                err);
+        rc = config_duration_seconds(cfg, "notify.group_wait", n->group_wait, &n->group_wait, err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "notify.repeat_interval", n->repeat_interval,
-                &n->repeat_interval, err);
+                                     &n->repeat_interval, err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "notify.resolve_after", n->resolve_after,
-                &n->resolve_after, err);
+                                     &n->resolve_after, err);
     if (rc == LF_OK)
-        rc = config_duration_seconds(cfg, "notify.reopen_after", n->reopen_after,
-                &n->reopen_after, err);
+        rc = config_duration_seconds(cfg, "notify.reopen_after", n->reopen_after, &n->reopen_after,
+                                     err);
     if (rc == LF_OK)
         rc = config_int(cfg, "notify.rate_per_hour", d->rate_per_hour, 0, 1000000,
-                &d->rate_per_hour, err);
+                        &d->rate_per_hour, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "notify.projection_target", d->projection_target, 1, INT64_MAX,
-                &d->projection_target, err);
+                        &d->projection_target, err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "notify.timeout", timeout, &timeout, err);
     if (rc != LF_OK)
@@ -89,7 +85,7 @@ static int read_notify(const struct config *cfg, struct pipeline_config *out,
     const struct config_node *routes = config_get(NULL, cfg, "notify.routes");
     if (routes && config_node_type(routes) != CONFIG_MAP)
         return lf_fail(err, LF_EINVAL, "%s:%zu: notify.routes: expected a map of owner: url",
-                config_name(cfg), config_node_line(routes));
+                       config_name(cfg), config_node_line(routes));
     size_t n_routes = config_node_len(routes);
     out->routes = lf_calloc(n_routes + 1, sizeof(*out->routes));
     if (!out->routes)
@@ -100,12 +96,12 @@ static int read_notify(const struct config *cfg, struct pipeline_config *out,
         const char *url = config_node_scalar(route);
         if (!codeowners_owner_valid(owner, strlen(owner), true))
             return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected " CODEOWNERS_OWNER_FORM,
-                    config_name(cfg), config_node_line(route), config_node_column(route),
-                    config_node_path(route));
+                           config_name(cfg), config_node_line(route), config_node_column(route),
+                           config_node_path(route));
         if (!url || !url[0])
             return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a URL", config_name(cfg),
-                    config_node_line(route), config_node_column(route),
-                    config_node_path(route));
+                           config_node_line(route), config_node_column(route),
+                           config_node_path(route));
         out->routes[i] = (struct dispatch_route){ owner, url };
     }
     d->routes = out->routes;
@@ -166,15 +162,15 @@ static int read_alertmanager(const struct config *cfg, struct pipeline_config *o
 }
 
 static int read_retention(const struct config *cfg, struct pipeline_config *out,
-        struct lf_error *err)
+                          struct lf_error *err)
 {
     struct retention_options *r = &out->retention;
     int64_t batch = (int64_t)r->batch;
-    int rc = config_duration_seconds(cfg, "retention.raw", r->raw_retention, &r->raw_retention,
-                err);
+    int rc =
+            config_duration_seconds(cfg, "retention.raw", r->raw_retention, &r->raw_retention, err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "retention.rollups", r->rollup_retention,
-                &r->rollup_retention, err);
+                                     &r->rollup_retention, err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "retention.interval", r->interval, &r->interval, err);
     if (rc == LF_OK)
@@ -187,7 +183,7 @@ static int read_retention(const struct config *cfg, struct pipeline_config *out,
 }
 
 int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
-        struct lf_error *err)
+                         struct lf_error *err)
 {
     memset(out, 0, sizeof(*out));
     detect_options_default(&out->detect);

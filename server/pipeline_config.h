@@ -17,17 +17,17 @@
 #include "suppress.h"
 
 struct pipeline_config {
-    struct detect_options detect;       /* suppress/after_pass wired by the caller */
+    struct detect_options detect; /* suppress/after_pass wired by the caller */
     struct notify_options notify;
-    struct dispatch_options dispatch;   /* strings borrowed from the config tree */
+    struct dispatch_options dispatch; /* strings borrowed from the config tree */
     struct retention_options retention;
-    struct suppress *suppress;          /* owned; NULL = no suppression */
-    const char **ops;                   /* detect.ops: owned array of borrowed strings */
-    struct dispatch_route *routes;      /* owned array of borrowed strings */
-    struct alertmanager_options alertmanager;       /* notify.alertmanager; url NULL = off */
+    struct suppress *suppress;                /* owned; NULL = no suppression */
+    const char **ops;                         /* detect.ops: owned array of borrowed strings */
+    struct dispatch_route *routes;            /* owned array of borrowed strings */
+    struct alertmanager_options alertmanager; /* notify.alertmanager; url NULL = off */
     struct alertmanager_label *alertmanager_labels; /* owned array of borrowed strings */
-    const char *source_url;             /* web.source_url; NULL = none */
-    int64_t metrics_top_sites;          /* metrics.top_sites (100) */
+    const char *source_url;                         /* web.source_url; NULL = none */
+    int64_t metrics_top_sites;                      /* metrics.top_sites (100) */
 };
 
 /* Reads the keys from cfg (NULL = all defaults). Strings stay borrowed from cfg, which
@@ -36,7 +36,7 @@ struct pipeline_config {
  * serve_config_check has checked the file first. Release with pipeline_config_release
  * even after a failure. */
 int pipeline_config_read(const struct config *cfg, struct pipeline_config *out,
-        struct lf_error *err);
+                         struct lf_error *err);
 
 void pipeline_config_release(struct pipeline_config *config);
 

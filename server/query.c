@@ -367,9 +367,9 @@ int query_location(struct store *store, const struct query_options *opts, int64_
 
 struct sweep_instance {
     int64_t id;
-    int64_t ts;    /* its latest sample so far */
+    int64_t ts; /* its latest sample so far */
     int64_t count;
-    bool live;     /* that sample counts in the running sum */
+    bool live; /* that sample counts in the running sum */
 };
 
 struct sweep_entry {
@@ -608,13 +608,13 @@ int query_series(struct store *store, const struct query_options *opts, int64_t 
                  const char *service, int64_t from, int64_t to, int64_t step, json_t **out,
                  struct lf_error *err)
 {
-    return query_series_instance(store, opts, location_id, service, NULL, from, to, step, out,
-                                 err);
+    return query_series_instance(store, opts, location_id, service, NULL, from, to, step, out, err);
 }
 
 int query_series_instance(struct store *store, const struct query_options *opts,
-        int64_t location_id, const char *service, const char *instance_name, int64_t from,
-        int64_t to, int64_t step, json_t **out, struct lf_error *err)
+                          int64_t location_id, const char *service, const char *instance_name,
+                          int64_t from, int64_t to, int64_t step, json_t **out,
+                          struct lf_error *err)
 {
     *out = NULL;
     if (to == 0)
@@ -663,15 +663,15 @@ int query_series_instance(struct store *store, const struct query_options *opts,
         if (until > bucket_end(&sweep, first_bucket))
             first_raw = until > to ? sweep.last + 1 : until / step;
         if (first_raw > first_bucket)
-            rc = rollup_points(conn, location_id, service, first_bucket, first_raw, until,
-                               &sweep, err);
+            rc = rollup_points(conn, location_id, service, first_bucket, first_raw, until, &sweep,
+                               err);
     }
     if (rc == LF_OK && first_raw <= sweep.last)
         rc = raw_points(conn, location_id, service, instance_name, first_raw, &sweep, err);
     if (rc != LF_OK)
         goto out;
-    *out = json_pack("{s:o, s:I, s:I, s:I}", "series", sweep.series, "from", (json_int_t)from,
-                     "to", (json_int_t)to, "step", (json_int_t)step);
+    *out = json_pack("{s:o, s:I, s:I, s:I}", "series", sweep.series, "from", (json_int_t)from, "to",
+                     (json_int_t)to, "step", (json_int_t)step);
     sweep.series = NULL;
     if (*out == NULL)
         rc = oom(err, "series");

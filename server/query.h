@@ -36,8 +36,8 @@ struct query_verdict {
     bool suspect;
     bool has_growth; /* false: "growth_per_hour": null */
     double growth_per_hour;
-    json_t *detail;  /* more keys for the row ("reason", "instances", ...): a new
-                        reference the query consumes; NULL = none */
+    json_t *detail; /* more keys for the row ("reason", "instances", ...): a new
+                       reference the query consumes; NULL = none */
 };
 
 /* Decides suspect and growth for one row; ctx is query_options.judge_ctx. */
@@ -93,8 +93,9 @@ int query_series(struct store *store, const struct query_options *opts, int64_t 
  * same rule at an hour's resolution, the value at the end of the bucket's latest hour
  * (a bucket holding no hour's end, with a step under an hour, has no point there). */
 int query_series_instance(struct store *store, const struct query_options *opts,
-        int64_t location_id, const char *service, const char *instance, int64_t from,
-        int64_t to, int64_t step, json_t **out, struct lf_error *err);
+                          int64_t location_id, const char *service, const char *instance,
+                          int64_t from, int64_t to, int64_t step, json_t **out,
+                          struct lf_error *err);
 
 /* GET /api/v1/services: {"services":[{"name","owner","instances":[{"name","profiles",
  * "last_push"}]}]} sorted by name. *out as query_leaks. */

@@ -2,7 +2,8 @@
  * readers the handlers share (integers, durations, flags, ids). Every comparison is by
  * length and bytes, never by C string, so a name or value with a NUL inside cannot look
  * like a shorter one; request_check_query refuses such requests (and names or values
- * that are not UTF-8) before anyone reads them. Linear scans: a request holds at most REQUEST_MAX_QUERY parameters. */
+ * that are not UTF-8) before anyone reads them. Linear scans: a request holds at most
+ * REQUEST_MAX_QUERY parameters. */
 #include "request.h"
 
 #include <stdio.h>

@@ -37,10 +37,10 @@ struct request {
     size_t n_query;
     const struct http_param *headers; /* n_headers headers in order */
     size_t n_headers;
-    struct str id;   /* the ":id" segment of the pattern; empty if none */
-    struct str body; /* the whole body as received (not gunzipped) */
-    size_t route;    /* index of the matched route */
-    void *app;       /* the context given to http_open */
+    struct str id;           /* the ":id" segment of the pattern; empty if none */
+    struct str body;         /* the whole body as received (not gunzipped) */
+    size_t route;            /* index of the matched route */
+    void *app;               /* the context given to http_open */
     struct auth_grant grant; /* what the request's token may do (http_admit); zeroed = nothing */
 };
 

@@ -14,7 +14,7 @@
 #include "periodic.h"
 #include "sqlbind.h"
 
-#define HOUR 3600
+#define HOUR          3600
 #define HOURS_PER_JOB 24
 
 struct retention {
@@ -45,10 +45,10 @@ static bool is_stopping(struct retention *retention)
 /* ---- rolling up ------------------------------------------------------------------- */
 
 struct rollup_job {
-    int64_t cutoff;   /* roll up hours before this (hour-aligned) */
-    int64_t window;   /* live_window */
-    int64_t done_to;  /* out: rolled_until after the job */
-    int64_t hours;    /* out: hours folded in */
+    int64_t cutoff;  /* roll up hours before this (hour-aligned) */
+    int64_t window;  /* live_window */
+    int64_t done_to; /* out: rolled_until after the job */
+    int64_t hours;   /* out: hours folded in */
 };
 
 /* The end of each hour in [from, until): each instance's latest profile at or before it
@@ -57,34 +57,37 @@ struct rollup_job {
  * in the hour but not in those profiles). Reads the profiles in the last window seconds
  * of each hour through profiles_ts: the cost grows with window / 1 h. */
 static int rollup_ends(sqlite3 *db, int64_t from, int64_t until, int64_t window,
-        struct lf_error *err)
+                       struct lf_error *err)
 {
     int rc = sqlbind_exec(db, err,
-            "CREATE TEMP TABLE IF NOT EXISTS retention_ends (hour INTEGER NOT NULL,"
-            " service_id INTEGER NOT NULL, profile_id INTEGER NOT NULL)", "");
+                          "CREATE TEMP TABLE IF NOT EXISTS retention_ends (hour INTEGER NOT NULL,"
+                          " service_id INTEGER NOT NULL, profile_id INTEGER NOT NULL)",
+                          "");
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err, "DELETE FROM retention_ends", "");
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err,
-                "INSERT INTO retention_ends (hour, service_id, profile_id)"
-                " WITH RECURSIVE hours(hour) AS (SELECT ?1 UNION ALL"
-                "  SELECT hour + 3600 FROM hours WHERE hour + 3600 < ?2)"
-                " SELECT hour, service_id, id FROM ("
-                "  SELECT h.hour AS hour, p.service_id AS service_id, p.id AS id,"
-                "   row_number() OVER (PARTITION BY h.hour, p.instance_id"
-                "    ORDER BY p.ts DESC, p.id DESC) AS n"
-                "  FROM hours h JOIN profiles p"
-                "   ON p.ts BETWEEN h.hour + 3599 - ?3 AND h.hour + 3599)"
-                " WHERE n = 1",
-                "iii", from, until, window);
+                          "INSERT INTO retention_ends (hour, service_id, profile_id)"
+                          " WITH RECURSIVE hours(hour) AS (SELECT ?1 UNION ALL"
+                          "  SELECT hour + 3600 FROM hours WHERE hour + 3600 < ?2)"
+                          " SELECT hour, service_id, id FROM ("
+                          "  SELECT h.hour AS hour, p.service_id AS service_id, p.id AS id,"
+                          "   row_number() OVER (PARTITION BY h.hour, p.instance_id"
+                          "    ORDER BY p.ts DESC, p.id DESC) AS n"
+                          "  FROM hours h JOIN profiles p"
+                          "   ON p.ts BETWEEN h.hour + 3599 - ?3 AND h.hour + 3599)"
+                          " WHERE n = 1",
+                          "iii", from, until, window);
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err,
+        rc = sqlbind_exec(
+                db, err,
                 "INSERT INTO rollup_live (service_id, hour, instances)"
                 " SELECT service_id, hour, COUNT(*) FROM retention_ends GROUP BY service_id, hour"
                 " ON CONFLICT (service_id, hour) DO UPDATE SET instances = excluded.instances",
                 "");
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err,
+        rc = sqlbind_exec(
+                db, err,
                 "INSERT INTO rollups (service_id, location_id, hour, max_count, mean_count,"
                 "  samples, end_count)"
                 " SELECT e.service_id, s.location_id, e.hour, 0, 0, 0, SUM(s.count)"
@@ -95,9 +98,9 @@ static int rollup_ends(sqlite3 *db, int64_t from, int64_t until, int64_t window,
                 "");
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err,
-                "UPDATE rollups SET end_count = 0"
-                " WHERE hour >= ?1 AND hour < ?2 AND end_count IS NULL",
-                "ii", from, until);
+                          "UPDATE rollups SET end_count = 0"
+                          " WHERE hour >= ?1 AND hour < ?2 AND end_count IS NULL",
+                          "ii", from, until);
     return rc;
 }
 
@@ -108,7 +111,7 @@ static int rollup_some(struct store_conn *conn, void *ctx, struct lf_error *err)
     int64_t rolled = 0, oldest = 0;
     bool found = false;
     int rc = sqlbind_int(db, &rolled, &found, err,
-            "SELECT rolled_until FROM retention_state WHERE id = 1", "");
+                         "SELECT rolled_until FROM retention_state WHERE id = 1", "");
     if (rc != LF_OK)
         return rc;
     job->done_to = rolled;
@@ -122,15 +125,16 @@ static int rollup_some(struct store_conn *conn, void *ctx, struct lf_error *err)
             return rc;
         if (!found || oldest == 0 || oldest >= job->cutoff) {
             job->done_to = job->cutoff;
-            return sqlbind_exec(db, err, "UPDATE retention_state SET rolled_until = ?1",
-                    "i", job->cutoff);
+            return sqlbind_exec(db, err, "UPDATE retention_state SET rolled_until = ?1", "i",
+                                job->cutoff);
         }
         rolled = oldest / HOUR * HOUR;
     }
     int64_t until = rolled + HOURS_PER_JOB * HOUR;
     if (until > job->cutoff)
         until = job->cutoff;
-    rc = sqlbind_exec(db, err,
+    rc = sqlbind_exec(
+            db, err,
             "INSERT INTO rollups (service_id, location_id, hour, max_count, mean_count, samples)"
             " SELECT service_id, location_id, hour, SUM(mx), SUM(av), SUM(n) FROM ("
             "  SELECT p.service_id, s.location_id, p.ts / 3600 * 3600 AS hour, p.instance_id,"
@@ -166,34 +170,36 @@ static int delete_profiles(struct store_conn *conn, void *ctx, struct lf_error *
 {
     struct delete_job *job = ctx;
     sqlite3 *db = store_conn_db(conn);
-    int rc = sqlbind_exec(db, err,
-            "CREATE TEMP TABLE IF NOT EXISTS retention_doomed (id INTEGER PRIMARY KEY)", "");
+    int rc = sqlbind_exec(
+            db, err, "CREATE TEMP TABLE IF NOT EXISTS retention_doomed (id INTEGER PRIMARY KEY)",
+            "");
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err, "DELETE FROM retention_doomed", "");
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err,
-                "INSERT INTO retention_doomed (id) SELECT id FROM profiles WHERE ts < ?1"
-                " AND id NOT IN (SELECT latest_profile_id FROM instances"
-                "  WHERE latest_profile_id IS NOT NULL)"
-                " ORDER BY ts LIMIT ?2",
-                "ii", job->before, job->batch);
+                          "INSERT INTO retention_doomed (id) SELECT id FROM profiles WHERE ts < ?1"
+                          " AND id NOT IN (SELECT latest_profile_id FROM instances"
+                          "  WHERE latest_profile_id IS NOT NULL)"
+                          " ORDER BY ts LIMIT ?2",
+                          "ii", job->before, job->batch);
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err,
-                /* driven from the doomed ids (CROSS JOIN fixes the order): no index
-                 * reads profiles by instance */
-                "UPDATE instances SET profiles = profiles - gone.n FROM"
-                " (SELECT p.instance_id AS instance_id, COUNT(*) AS n"
-                "  FROM retention_doomed d CROSS JOIN profiles p ON p.id = d.id"
-                "  GROUP BY p.instance_id) AS gone"
-                " WHERE instances.id = gone.instance_id",
-                "");
+                          /* driven from the doomed ids (CROSS JOIN fixes the order): no index
+                           * reads profiles by instance */
+                          "UPDATE instances SET profiles = profiles - gone.n FROM"
+                          " (SELECT p.instance_id AS instance_id, COUNT(*) AS n"
+                          "  FROM retention_doomed d CROSS JOIN profiles p ON p.id = d.id"
+                          "  GROUP BY p.instance_id) AS gone"
+                          " WHERE instances.id = gone.instance_id",
+                          "");
     /* samples first, by hand: the writer's connection does not cascade */
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err,
+        rc = sqlbind_exec(
+                db, err,
                 "DELETE FROM samples WHERE profile_id IN (SELECT id FROM retention_doomed)", "");
     if (rc == LF_OK)
         rc = sqlbind_exec(db, err,
-                "DELETE FROM profiles WHERE id IN (SELECT id FROM retention_doomed)", "");
+                          "DELETE FROM profiles WHERE id IN (SELECT id FROM retention_doomed)", "");
     if (rc == LF_OK)
         job->deleted = sqlite3_changes(db);
     return rc;
@@ -203,7 +209,8 @@ static int delete_rollups(struct store_conn *conn, void *ctx, struct lf_error *e
 {
     struct delete_job *job = ctx;
     sqlite3 *db = store_conn_db(conn);
-    int rc = sqlbind_exec(db, err,
+    int rc = sqlbind_exec(
+            db, err,
             "DELETE FROM rollups WHERE (location_id, service_id, hour) IN"
             " (SELECT location_id, service_id, hour FROM rollups WHERE hour < ?1 LIMIT ?2)",
             "ii", job->before, job->batch);
@@ -211,9 +218,9 @@ static int delete_rollups(struct store_conn *conn, void *ctx, struct lf_error *e
         return rc;
     job->deleted = sqlite3_changes(db);
     rc = sqlbind_exec(db, err,
-            "DELETE FROM rollup_live WHERE (service_id, hour) IN"
-            " (SELECT service_id, hour FROM rollup_live WHERE hour < ?1 LIMIT ?2)",
-            "ii", job->before, job->batch);
+                      "DELETE FROM rollup_live WHERE (service_id, hour) IN"
+                      " (SELECT service_id, hour FROM rollup_live WHERE hour < ?1 LIMIT ?2)",
+                      "ii", job->before, job->batch);
     if (rc == LF_OK && sqlite3_changes(db) > job->deleted)
         job->deleted = sqlite3_changes(db); /* go on while either table had a full batch */
     return rc;
@@ -240,7 +247,7 @@ int retention_run(struct retention *retention, int64_t now, struct lf_error *err
 
     /* Delete only what the rollups already hold and the next hour's end no longer needs. */
     struct delete_job del = { .before = roll.done_to - window,
-        .batch = (int64_t)retention->opts.batch };
+                              .batch = (int64_t)retention->opts.batch };
     do {
         rc = writer_run(retention->writer, delete_profiles, &del, err);
         if (rc != LF_OK)
@@ -252,7 +259,7 @@ int retention_run(struct retention *retention, int64_t now, struct lf_error *err
     } while (del.deleted == del.batch && !is_stopping(retention));
 
     struct delete_job old = { .before = now - retention->opts.rollup_retention,
-        .batch = (int64_t)retention->opts.batch };
+                              .batch = (int64_t)retention->opts.batch };
     do {
         rc = writer_run(retention->writer, delete_rollups, &old, err);
         if (rc != LF_OK)
@@ -275,7 +282,8 @@ static void retention_pass(void *ctx)
 }
 
 int retention_create(struct store *store, struct writer *writer,
-        const struct retention_options *opts, struct retention **out, struct lf_error *err)
+                     const struct retention_options *opts, struct retention **out,
+                     struct lf_error *err)
 {
     *out = NULL;
     struct retention *retention = lf_calloc(1, sizeof(*retention));
@@ -297,7 +305,8 @@ int retention_create(struct store *store, struct writer *writer,
 int retention_start(struct retention *retention, struct lf_error *err)
 {
     int64_t seconds = retention->opts.interval > 0 ? retention->opts.interval : 300;
-    return periodic_start(&retention->thread, "lf-retention", seconds * 1000, retention_pass, retention, err);
+    return periodic_start(&retention->thread, "lf-retention", seconds * 1000, retention_pass,
+                          retention, err);
 }
 
 void retention_get_stats(struct retention *retention, struct retention_stats *out)

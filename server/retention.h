@@ -25,10 +25,10 @@ struct retention_options {
 };
 
 struct retention_stats {
-    uint64_t hours_rolled;      /* hours folded into rollups */
+    uint64_t hours_rolled; /* hours folded into rollups */
     uint64_t profiles_deleted;
     uint64_t rollups_deleted;
-    uint64_t batches;           /* writer jobs spent deleting */
+    uint64_t batches; /* writer jobs spent deleting */
 };
 
 struct retention;
@@ -36,7 +36,8 @@ struct retention;
 void retention_options_default(struct retention_options *opts);
 
 int retention_create(struct store *store, struct writer *writer,
-        const struct retention_options *opts, struct retention **out, struct lf_error *err);
+                     const struct retention_options *opts, struct retention **out,
+                     struct lf_error *err);
 
 /* One pass at now (0 = the clock): roll up every full hour older than the raw
  * retention that is not rolled up yet, delete the raw profiles of those hours in

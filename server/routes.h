@@ -56,9 +56,9 @@ struct query_options;
 struct detect;
 
 struct api_context {
-    struct detect *detect;          /* verdicts, trends, passes on demand */
-    const char *source_url;         /* web.source_url for the dashboard; NULL = none */
-    int64_t projection_target;      /* "reaches N in H hours" uses this N */
+    struct detect *detect;     /* verdicts, trends, passes on demand */
+    const char *source_url;    /* web.source_url for the dashboard; NULL = none */
+    int64_t projection_target; /* "reaches N in H hours" uses this N */
     struct store *store;
     struct writer *writer;
     const struct ingest_context *ingest;

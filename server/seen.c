@@ -43,8 +43,7 @@ struct seen *seen_create(size_t max_entries)
     return seen;
 }
 
-static struct seen_entry *find(const struct seen *seen, const void *key, size_t len,
-        uint64_t hash)
+static struct seen_entry *find(const struct seen *seen, const void *key, size_t len, uint64_t hash)
 {
     for (struct seen_entry *e = seen->buckets[hash & (seen->n_buckets - 1)]; e; e = e->next)
         if (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0)

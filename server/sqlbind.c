@@ -9,11 +9,11 @@ static int fail(sqlite3 *db, struct lf_error *err)
 {
     int code = sqlite3_errcode(db);
     return lf_fail(err, code == SQLITE_FULL ? LF_EUNAVAIL : LF_EDB, "database: %s",
-            sqlite3_errmsg(db));
+                   sqlite3_errmsg(db));
 }
 
 static int bind_args(sqlite3 *db, sqlite3_stmt *stmt, const char *types, va_list ap,
-        struct lf_error *err)
+                     struct lf_error *err)
 {
     for (int i = 0; types && types[i]; i++) {
         int rc = SQLITE_OK;
@@ -43,7 +43,7 @@ static int bind_args(sqlite3 *db, sqlite3_stmt *stmt, const char *types, va_list
 }
 
 static int prepare_va(sqlite3 *db, sqlite3_stmt **out, struct lf_error *err, const char *sql,
-        const char *types, va_list ap)
+                      const char *types, va_list ap)
 {
     *out = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK)
@@ -57,7 +57,7 @@ static int prepare_va(sqlite3 *db, sqlite3_stmt **out, struct lf_error *err, con
 }
 
 int sqlbind_prepare(sqlite3 *db, sqlite3_stmt **out, struct lf_error *err, const char *sql,
-        const char *types, ...)
+                    const char *types, ...)
 {
     va_list ap;
     va_start(ap, types);
@@ -84,8 +84,8 @@ int sqlbind_exec(sqlite3 *db, struct lf_error *err, const char *sql, const char 
     return rc;
 }
 
-int sqlbind_int(sqlite3 *db, int64_t *value, bool *found, struct lf_error *err,
-        const char *sql, const char *types, ...)
+int sqlbind_int(sqlite3 *db, int64_t *value, bool *found, struct lf_error *err, const char *sql,
+                const char *types, ...)
 {
     sqlite3_stmt *stmt;
     va_list ap;

@@ -28,17 +28,17 @@ struct stack_label {
 /* A group of `count` goroutines with one stack. Every view and array is borrowed:
  * valid only during the sink call that receives it. */
 struct stack {
-    int64_t count;            /* goroutines with this stack (1 for debug=2) */
-    int64_t goroutine_id;     /* debug=2 only; -1 elsewhere */
-    struct str wait_reason;   /* debug=2 status verbatim ("chan send", "IO wait",
-                                 "running"), without minutes, "locked to thread" or
-                                 "(leaked)"; empty where the format has none */
-    int64_t wait_minutes;     /* debug=2 "N minutes"; 0 when shown without, -1 when
-                                 the format carries no wait times */
-    bool locked_to_thread;    /* debug=2 ", locked to thread" */
-    bool leaked;              /* the runtime's goroutine-leak verdict: from a
-                                 goroutineleak profile, or "(leaked)" in debug=2 */
-    bool truncated;           /* frames were elided or cut at the runtime's depth */
+    int64_t count;                    /* goroutines with this stack (1 for debug=2) */
+    int64_t goroutine_id;             /* debug=2 only; -1 elsewhere */
+    struct str wait_reason;           /* debug=2 status verbatim ("chan send", "IO wait",
+                                         "running"), without minutes, "locked to thread" or
+                                         "(leaked)"; empty where the format has none */
+    int64_t wait_minutes;             /* debug=2 "N minutes"; 0 when shown without, -1 when
+                                         the format carries no wait times */
+    bool locked_to_thread;            /* debug=2 ", locked to thread" */
+    bool leaked;                      /* the runtime's goroutine-leak verdict: from a
+                                         goroutineleak profile, or "(leaked)" in debug=2 */
+    bool truncated;                   /* frames were elided or cut at the runtime's depth */
     const struct stack_frame *frames; /* innermost first */
     size_t n_frames;
     const struct stack_label *labels;

@@ -23,7 +23,7 @@
 /* A profile's samples go in by statements of up to 2^5 rows: one statement per row was
  * most of the writer's time spent outside the B-trees. */
 #define SAMPLE_ROWS_LOG2_MAX 5
-#define SAMPLE_COLUMNS 6
+#define SAMPLE_COLUMNS       6
 
 struct store_conn {
     sqlite3 *db;
@@ -43,7 +43,7 @@ struct store_conn {
 /* A service's last sighting of a location is rewritten at most this often (seconds):
  * it feeds the detection window and the inventory's last_seen, minutes-grained. */
 #define SIGHTING_GRAIN 60
-#define SEEN_MAX 65536
+#define SEEN_MAX       65536
 
 struct store {
     bool memory;
@@ -776,9 +776,8 @@ static size_t location_key(const struct store_site *site, char *buf, size_t size
     return pos <= size ? pos : 0;
 }
 
-static int put_location_stored(struct store_conn *conn, const struct store_site *site,
-                               int64_t ts, int64_t *id, int64_t *first_seen,
-                               struct lf_error *err);
+static int put_location_stored(struct store_conn *conn, const struct store_site *site, int64_t ts,
+                               int64_t *id, int64_t *first_seen, struct lf_error *err);
 
 /* Finds or creates the location of site, keeping its attribution current and its
  * representative stack stored; *id receives its id. */
@@ -801,9 +800,8 @@ static int put_location(struct store_conn *conn, const struct store_site *site, 
 
 /* The full path: find (or insert) the location, bring its attributes and first sighting
  * up to date, store its stack if it has none; *first_seen gets its first sighting. */
-static int put_location_stored(struct store_conn *conn, const struct store_site *site,
-                               int64_t ts, int64_t *id, int64_t *first_seen,
-                               struct lf_error *err)
+static int put_location_stored(struct store_conn *conn, const struct store_site *site, int64_t ts,
+                               int64_t *id, int64_t *first_seen, struct lf_error *err)
 {
     *first_seen = ts;
     sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_FIND);
@@ -882,15 +880,14 @@ static int put_location_stored(struct store_conn *conn, const struct store_site 
 
 /* Finds or creates the service of profile, with its configured owner; *id receives its
  * id. A service already written with this owner in this process is not written again. */
-static int put_service(struct store_conn *conn, const struct store_profile *profile,
-                       int64_t *id, struct lf_error *err)
+static int put_service(struct store_conn *conn, const struct store_profile *profile, int64_t *id,
+                       struct lf_error *err)
 {
     char key[1024];
     size_t len = 0;
     key_append(key, sizeof(key), &len, profile->service.p, profile->service.len);
     if (profile->service_owner.p != NULL)
-        key_append(key, sizeof(key), &len, profile->service_owner.p,
-                   profile->service_owner.len);
+        key_append(key, sizeof(key), &len, profile->service_owner.p, profile->service_owner.len);
     if (len > sizeof(key))
         len = 0; /* too long to remember: always the full path */
     int64_t unused = 0;
@@ -1005,8 +1002,7 @@ static int put_sighting(struct store_conn *conn, int64_t service_id, int64_t loc
 
 /* The statement inserting 2^log2 sample rows: (profile_id, location_id, count, max_wait
  * or NULL, confirmed, version or NULL) each. NULL with err set when it cannot be prepared. */
-static sqlite3_stmt *sample_rows_stmt(struct store_conn *conn, unsigned log2,
-                                      struct lf_error *err)
+static sqlite3_stmt *sample_rows_stmt(struct store_conn *conn, unsigned log2, struct lf_error *err)
 {
     if (conn->sample_rows[log2] != NULL)
         return conn->sample_rows[log2];
@@ -1086,8 +1082,8 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
         if (rc != LF_OK || found)
             return rc;
     }
-    if ((rc = find_instance(conn, service_id, profile->instance, profile->received,
-                            &instance_id, err)) != LF_OK)
+    if ((rc = find_instance(conn, service_id, profile->instance, profile->received, &instance_id,
+                            err)) != LF_OK)
         return rc;
 
     if (profile->n_sites > sizeof(stack_rows) / sizeof(stack_rows[0])) {
@@ -1099,8 +1095,7 @@ int store_put_profile(struct store_conn *conn, const struct store_profile *profi
     }
     for (size_t i = 0; i < profile->n_sites; i++) {
         const struct store_site *site = &profile->sites[i];
-        rows[i] = (struct sample_row){ 0, i, site->count, site->max_wait_minutes,
-                                       site->confirmed };
+        rows[i] = (struct sample_row){ 0, i, site->count, site->max_wait_minutes, site->confirmed };
         if ((rc = put_location(conn, site, profile->ts, &rows[i].location_id, err)) != LF_OK)
             goto out;
     }

@@ -130,8 +130,9 @@ int store_find_idempotent(struct store *store, struct str service, struct str ke
 struct store_conn *store_writer_conn(struct store *store);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK on conn; SAVEPOINT, RELEASE and ROLLBACK TO of
- * the one savepoint a job runs in when its batch is run job by job. Return LF_OK, LF_EUNAVAIL (disk full, database busy)
- * or LF_EDB. store_rollback tolerates a transaction SQLite already rolled back. */
+ * the one savepoint a job runs in when its batch is run job by job. Return LF_OK, LF_EUNAVAIL (disk
+ * full, database busy) or LF_EDB. store_rollback tolerates a transaction SQLite already rolled
+ * back. */
 int store_begin(struct store_conn *conn, struct lf_error *err);
 int store_commit(struct store_conn *conn, struct lf_error *err);
 int store_rollback(struct store_conn *conn, struct lf_error *err);

@@ -13,7 +13,7 @@ struct str {
 };
 
 #define STR_LIT(s) ((struct str){ (s), sizeof(s) - 1 })
-#define STR_NULL ((struct str){ NULL, 0 })
+#define STR_NULL   ((struct str){ NULL, 0 })
 
 /* A view of the C string s (NULL gives the empty view). */
 struct str str_from_cstr(const char *s);

@@ -43,16 +43,15 @@ static bool rules_name_class(const struct rules *rules, const char *class_name)
     return false;
 }
 
-static int finish(struct suppress *suppress, const char *const *classes,
-        const char *const *reasons, const int64_t *untils, size_t n, struct lf_error *err)
+static int finish(struct suppress *suppress, const char *const *classes, const char *const *reasons,
+                  const int64_t *untils, size_t n, struct lf_error *err)
 {
     suppress->expected = lf_calloc(n ? n : 1, sizeof(*suppress->expected));
     if (!suppress->expected)
         return lf_fail(err, LF_ENOMEM, "suppress: out of memory");
     for (size_t i = 0; i < n; i++) {
         if (!rules_name_class(suppress->rules, classes[i]))
-            return lf_fail(err, LF_EINVAL, "suppress: expected class '%s' has no rule",
-                    classes[i]);
+            return lf_fail(err, LF_EINVAL, "suppress: expected class '%s' has no rule", classes[i]);
         struct expected *e = &suppress->expected[suppress->n_expected++];
         e->class_name = lf_strdup(classes[i]);
         e->reason = lf_strdup(reasons[i] ? reasons[i] : "");
@@ -64,8 +63,8 @@ static int finish(struct suppress *suppress, const char *const *classes,
 }
 
 int suppress_create(const char *rules_text, size_t rules_len, const char *rules_name,
-        const char *const *classes, const char *const *reasons, const int64_t *untils,
-        size_t n_expected, struct suppress **out, struct lf_error *err)
+                    const char *const *classes, const char *const *reasons, const int64_t *untils,
+                    size_t n_expected, struct suppress **out, struct lf_error *err)
 {
     *out = NULL;
     struct suppress *suppress = lf_calloc(1, sizeof(*suppress));
@@ -89,9 +88,10 @@ int suppress_from_config(const struct config *cfg, struct suppress **out, struct
     int rc = config_str(cfg, "detect.suppress.rules", NULL, &path, err);
     const struct config_node *list = config_get(NULL, cfg, "detect.suppress.expected");
     if (rc == LF_OK && !path && config_node_len(list) > 0)
-        return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: detect.suppress.expected: needs "
-                "detect.suppress.rules (the file that defines its classes)", config_name(cfg),
-                config_node_line(list), config_node_column(list));
+        return lf_fail(err, LF_EINVAL,
+                       "%s:%zu:%zu: detect.suppress.expected: needs "
+                       "detect.suppress.rules (the file that defines its classes)",
+                       config_name(cfg), config_node_line(list), config_node_column(list));
     if (rc != LF_OK || !path)
         return rc;
     size_t n = config_node_len(list);
@@ -108,13 +108,13 @@ int suppress_from_config(const struct config *cfg, struct suppress **out, struct
         rc = config_node_str(cfg, config_get(item, cfg, "class"), NULL, &classes[i], err);
         if (rc == LF_OK && !classes[i])
             rc = lf_fail(err, LF_EINVAL, "%s:%zu: detect.suppress.expected: 'class' is required",
-                    config_name(cfg), config_node_line(item));
+                         config_name(cfg), config_node_line(item));
         if (rc == LF_OK)
             rc = config_node_str(cfg, config_get(item, cfg, "reason"), "expected", &reasons[i],
-                    err);
+                                 err);
         if (rc == LF_OK)
-            rc = config_node_int(cfg, config_get(item, cfg, "until"), 0, 0, INT64_MAX,
-                    &untils[i], err);
+            rc = config_node_int(cfg, config_get(item, cfg, "until"), 0, 0, INT64_MAX, &untils[i],
+                                 err);
     }
     if (rc != LF_OK)
         goto out;
@@ -136,8 +136,8 @@ out:
     return rc;
 }
 
-const char *suppress_site(void *ctx, const char *service, const struct stack *rep,
-        const char *op, int64_t now)
+const char *suppress_site(void *ctx, const char *service, const struct stack *rep, const char *op,
+                          int64_t now)
 {
     struct suppress *suppress = ctx;
     (void)service;
@@ -151,7 +151,7 @@ const char *suppress_site(void *ctx, const char *service, const struct stack *re
             return NULL;
         /* stored with the verdict: a long reason is cut on a character boundary */
         utf8_snprintf(suppress->reason, sizeof(suppress->reason), "%s: %s", e->class_name,
-                e->reason);
+                      e->reason);
         return suppress->reason;
     }
     return NULL;

@@ -32,15 +32,15 @@ int suppress_from_config(const struct config *cfg, struct suppress **out, struct
  * for suppress_from_config): classes[i] is expected for reasons[i] until untils[i]
  * (0 = for good). */
 int suppress_create(const char *rules_text, size_t rules_len, const char *rules_name,
-        const char *const *classes, const char *const *reasons, const int64_t *untils,
-        size_t n_expected, struct suppress **out, struct lf_error *err);
+                    const char *const *classes, const char *const *reasons, const int64_t *untils,
+                    size_t n_expected, struct suppress **out, struct lf_error *err);
 
 /* A detect_suppress_fn (ctx = struct suppress *): "CLASS: reason" when rep's class is
  * expected and unexpired at now, else NULL. The text is owned by the suppression and
  * valid until the next call on it from the same thread (detection runs one pass at a
  * time). */
-const char *suppress_site(void *ctx, const char *service, const struct stack *rep,
-        const char *op, int64_t now);
+const char *suppress_site(void *ctx, const char *service, const struct stack *rep, const char *op,
+                          int64_t now);
 
 void suppress_free(struct suppress *suppress);
 

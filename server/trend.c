@@ -190,7 +190,7 @@ static double total_at(const struct trend_series *series, size_t i)
 }
 
 size_t trend_segments(const struct trend_series *series, const struct trend_params *params,
-        size_t *starts, size_t cap)
+                      size_t *starts, size_t cap)
 {
     size_t n_segments = 0;
     for (size_t i = 0; i < series->n_samples; i++) {
@@ -202,8 +202,8 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
                 starts_segment = prev->started != cur->started;
             } else {
                 double before = total_at(series, i - 1), now = total_at(series, i);
-                starts_segment = before > 0 && now >= 0 &&
-                        now < before * (1 - params->restart_drop);
+                starts_segment =
+                        before > 0 && now >= 0 && now < before * (1 - params->restart_drop);
             }
             if (prev->version != 0 && cur->version != 0 && prev->version != cur->version)
                 starts_segment = true;
@@ -316,7 +316,7 @@ struct scratch {
 
 /* Picks up to max points of samples evenly into the scratch arrays; returns how many. */
 static size_t thin(const struct trend_sample *samples, size_t n, size_t max, struct scratch *w,
-        bool *busy_known)
+                   bool *busy_known)
 {
     size_t m = n <= max ? n : max;
     *busy_known = true;
@@ -357,7 +357,7 @@ static void smooth_load(struct scratch *w, size_t m)
 /* Takes the load part out of w->count into w->adjusted: least squares of the count on
  * (1, t, busy); false when load and time move together (no evidence either way). */
 static bool adjust_for_load(const struct trend_params *params, struct scratch *w, size_t m,
-        bool busy_known, struct trend_instance *inst)
+                            bool busy_known, struct trend_instance *inst)
 {
     memcpy(w->adjusted, w->count, m * sizeof(*w->adjusted));
     if (!busy_known || m < 4)
@@ -415,7 +415,8 @@ static size_t tail_start(const int64_t *ts, size_t m, int64_t span, size_t min_p
 
 /* Judges one instance's latest segment samples[0, n). */
 static void judge_instance(const struct trend_params *params, const struct trend_sample *samples,
-        size_t n, size_t max_points, struct scratch *w, struct trend_instance *inst)
+                           size_t n, size_t max_points, struct scratch *w,
+                           struct trend_instance *inst)
 {
     memset(inst, 0, sizeof(*inst));
     if (n == 0)
@@ -474,7 +475,7 @@ static int64_t median_int64(int64_t *v, size_t n)
 }
 
 int trend_analyze(const struct trend_series *series, size_t n_series,
-        const struct trend_params *params, struct trend_result *out, struct lf_error *err)
+                  const struct trend_params *params, struct trend_result *out, struct lf_error *err)
 {
     struct trend_params defaults = trend_params_default();
     if (!params)
@@ -504,7 +505,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
     if (!starts || !firsts || !p || !rejected || !judged_index || !times || !parts || !w.ts ||
-            !w.raw || !w.count || !w.busy || !w.adjusted || !out->instances) {
+        !w.raw || !w.count || !w.busy || !w.adjusted || !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
@@ -518,8 +519,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         size_t first = n_segments ? starts[n_segments - 1] : 0;
         firsts[s] = first;
         struct trend_instance *inst = &out->instances[s];
-        judge_instance(params, one->samples + first, one->n_samples - first, max_points, &w,
-                inst);
+        judge_instance(params, one->samples + first, one->n_samples - first, max_points, &w, inst);
         n_ramp += inst->load_ramp;
         if (!inst->judged)
             continue;
@@ -595,7 +595,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         /* the growth since the onset (at most slope_span back): more points than the
          * recent span, none from before the leak began */
         int64_t from = inst->onset > w.ts[m - 1] - params->slope_span
-                ? inst->onset : w.ts[m - 1] - params->slope_span;
+                               ? inst->onset
+                               : w.ts[m - 1] - params->slope_span;
         size_t g = 0;
         while (g < m && w.ts[g] < from)
             g++;
@@ -611,7 +612,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         levels[n_levels++] = reached_level(params, &w, m);
     }
     bool still_rising = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
-            recent_growth > 0;
+                        recent_growth > 0;
     if (!still_rising) {
         out->reason = TREND_PLATEAU;
         out->growth_per_hour = recent_growth;

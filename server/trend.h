@@ -62,22 +62,22 @@ struct trend_series {
 
 /* Knobs of the verdict; trend_params_default() gives the values documented there. */
 struct trend_params {
-    size_t min_samples;          /* in an instance's latest segment, to judge it (6) */
-    double min_growth_per_hour;  /* fleet growth under this is flat (1.0) */
-    double min_relative_growth;  /* ... and under this fraction of the leaking
-                                    instances' count per hour (0.005: +12 %/day) */
-    double alpha;                /* family-wise level of the per-instance tests (0.01) */
-    double recent_alpha;         /* level of the "still rising" test (0.05) */
-    int64_t recent;              /* seconds at the end that must still rise (3600) */
-    int64_t slope_span;          /* a leak's growth is measured from its onset, at most
-                                    this many seconds back (6 h) */
-    double restart_drop;         /* fallback restart: the total falls by more than this
-                                    fraction of the previous total (0.5) */
-    double load_collinear;       /* |corr(load, time)| above which load and growth cannot
-                                    be told apart (0.95) */
-    double load_min_variation;   /* load varying less than this fraction of its mean is
-                                    not adjusted for (0.01) */
-    size_t max_segment_points;   /* longer segments are thinned evenly (400) */
+    size_t min_samples;         /* in an instance's latest segment, to judge it (6) */
+    double min_growth_per_hour; /* fleet growth under this is flat (1.0) */
+    double min_relative_growth; /* ... and under this fraction of the leaking
+                                   instances' count per hour (0.005: +12 %/day) */
+    double alpha;               /* family-wise level of the per-instance tests (0.01) */
+    double recent_alpha;        /* level of the "still rising" test (0.05) */
+    int64_t recent;             /* seconds at the end that must still rise (3600) */
+    int64_t slope_span;         /* a leak's growth is measured from its onset, at most
+                                   this many seconds back (6 h) */
+    double restart_drop;        /* fallback restart: the total falls by more than this
+                                   fraction of the previous total (0.5) */
+    double load_collinear;      /* |corr(load, time)| above which load and growth cannot
+                                   be told apart (0.95) */
+    double load_min_variation;  /* load varying less than this fraction of its mean is
+                                   not adjusted for (0.01) */
+    size_t max_segment_points;  /* longer segments are thinned evenly (400) */
 };
 
 /* Mann–Kendall statistic of one series, or of several pooled. */
@@ -91,29 +91,29 @@ struct trend_mk {
 /* Why a site is not growing (TREND_GROWING when it is). */
 enum trend_reason {
     TREND_GROWING,
-    TREND_NO_DATA,           /* no instance has a judgeable segment: too few samples
-                                since the latest start */
-    TREND_LOAD_RAMP,         /* the instances with data all ramp with load */
-    TREND_NOT_GROWING,       /* no instance rises significantly */
-    TREND_PLATEAU,           /* rose, but not over the last `recent` seconds */
-    TREND_BELOW_MINIMUM,     /* rises, slower than the minimum growth */
+    TREND_NO_DATA,       /* no instance has a judgeable segment: too few samples
+                            since the latest start */
+    TREND_LOAD_RAMP,     /* the instances with data all ramp with load */
+    TREND_NOT_GROWING,   /* no instance rises significantly */
+    TREND_PLATEAU,       /* rose, but not over the last `recent` seconds */
+    TREND_BELOW_MINIMUM, /* rises, slower than the minimum growth */
 };
 
 /* The verdict of one instance (in the order the series were given). */
 struct trend_instance {
-    bool judged;           /* its latest segment had min_samples */
-    bool load_ramp;        /* judged = false because load and time moved together */
-    bool load_adjusted;    /* the count was adjusted for load */
-    bool leaking;          /* among the site's leaking instances */
-    struct trend_mk mk;    /* over the latest segment (adjusted count) */
-    double p_up;           /* one-sided p of a rise */
-    struct trend_mk recent; /* over the last `recent` seconds */
+    bool judged;                   /* its latest segment had min_samples */
+    bool load_ramp;                /* judged = false because load and time moved together */
+    bool load_adjusted;            /* the count was adjusted for load */
+    bool leaking;                  /* among the site's leaking instances */
+    struct trend_mk mk;            /* over the latest segment (adjusted count) */
+    double p_up;                   /* one-sided p of a rise */
+    struct trend_mk recent;        /* over the last `recent` seconds */
     double recent_growth_per_hour; /* Theil–Sen over the last `recent` seconds */
-    double growth_per_hour; /* leaking: Theil–Sen since the onset (at most slope_span);
-                               else the recent growth */
-    double count;          /* the latest count, despiked */
-    int64_t segment_start; /* ts of the latest segment's first sample */
-    int64_t onset;         /* change-point of the growth; 0 unless leaking */
+    double growth_per_hour;        /* leaking: Theil–Sen since the onset (at most slope_span);
+                                      else the recent growth */
+    double count;                  /* the latest count, despiked */
+    int64_t segment_start;         /* ts of the latest segment's first sample */
+    int64_t onset;                 /* change-point of the growth; 0 unless leaking */
 };
 
 /* The verdict for one site over all its instances. */
@@ -132,8 +132,8 @@ struct trend_result {
                                minimum-growth checks) */
     bool growing;           /* significant, still rising, over both minimums */
     enum trend_reason reason;
-    int64_t plateau_since;  /* TREND_PLATEAU: the latest onset of the flat end */
-    int64_t since;          /* median onset over the leaking instances; 0 if not growing */
+    int64_t plateau_since; /* TREND_PLATEAU: the latest onset of the flat end */
+    int64_t since;         /* median onset over the leaking instances; 0 if not growing */
     struct trend_instance *instances; /* n_series verdicts, owned by the result */
     size_t n_instances;
 };
@@ -165,7 +165,7 @@ void trend_despike(const double *in, size_t n, double *out);
  * where the despiked total falls by more than params->restart_drop. Writes the start
  * index of each segment to starts (capacity cap) and returns their number. */
 size_t trend_segments(const struct trend_series *series, const struct trend_params *params,
-        size_t *starts, size_t cap);
+                      size_t *starts, size_t cap);
 
 /* Holm's step-down at level alpha over n one-sided p values: rejected[i] for each
  * rejected hypothesis; returns how many; *min_adjusted the smallest adjusted p. */
@@ -178,7 +178,8 @@ int64_t trend_onset(const int64_t *ts, const double *values, size_t n);
 /* The verdict over n_series instances. params may be NULL for the defaults. Returns
  * LF_OK with out filled (release with trend_result_release), or LF_ENOMEM. */
 int trend_analyze(const struct trend_series *series, size_t n_series,
-        const struct trend_params *params, struct trend_result *out, struct lf_error *err);
+                  const struct trend_params *params, struct trend_result *out,
+                  struct lf_error *err);
 
 /* Frees out->instances. */
 void trend_result_release(struct trend_result *out);

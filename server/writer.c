@@ -59,8 +59,8 @@ static int end_batch(struct store_conn *conn, int rc, struct lf_error *txn_err)
  * when a job failed: the batch must then run again job by job. Otherwise returns the
  * transaction's result (LF_OK: every job succeeded and the batch committed), with txn_err
  * set when it failed. */
-static int run_batch_together(struct store_conn *conn, struct writer_job *batch,
-                              bool *job_failed, struct lf_error *txn_err)
+static int run_batch_together(struct store_conn *conn, struct writer_job *batch, bool *job_failed,
+                              struct lf_error *txn_err)
 {
     *job_failed = false;
     int rc = store_begin(conn, txn_err);

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t cut = size > 0 ? data[size - 1] % (size + 1) : 0;
     struct parser *parser = parser_create(PARSE_FORMAT_AUTO, &limits, read_all_sink, &sum);
     if (parser != NULL && parser_feed(parser, (const char *)data, cut, &err) == LF_OK &&
-            parser_feed(parser, (const char *)data + cut, size - cut, &err) == LF_OK)
+        parser_feed(parser, (const char *)data + cut, size - cut, &err) == LF_OK)
         (void)parser_finish(parser, NULL, &err);
     parser_free(parser);
     return 0;

@@ -59,9 +59,14 @@ static bool setup(void)
     query.judge = detect_judge;
     query.judge_ctx = detect;
     const char *names[] = { "fuzz" };
-    app = (struct api_context){ .detect = detect, .store = store, .writer = writer,
-        .ingest = &ingest, .query = &query, .metrics = metrics_create(names, 1),
-        .max_decoded_bytes = 1 << 20, .projection_target = 10000 };
+    app = (struct api_context){ .detect = detect,
+                                .store = store,
+                                .writer = writer,
+                                .ingest = &ingest,
+                                .query = &query,
+                                .metrics = metrics_create(names, 1),
+                                .max_decoded_bytes = 1 << 20,
+                                .projection_target = 10000 };
     ready = true;
     return true;
 }
@@ -250,10 +255,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct str id;
     char allow[64];
     if (routes_match(routes, routes_count, text, path, &index, &id, allow, sizeof(allow)) ==
-            ROUTE_FOUND) {
-        struct request req = { .method = text, .path = path, .query = query_params,
-            .n_query = n_query, .headers = headers, .n_headers = n_headers, .id = id,
-            .body = { body ? body : "", body_len }, .route = index, .app = &app };
+        ROUTE_FOUND) {
+        struct request req = { .method = text,
+                               .path = path,
+                               .query = query_params,
+                               .n_query = n_query,
+                               .headers = headers,
+                               .n_headers = n_headers,
+                               .id = id,
+                               .body = { body ? body : "", body_len },
+                               .route = index,
+                               .app = &app };
         struct response resp;
         memset(&resp, 0, sizeof(resp));
         struct lf_error err;

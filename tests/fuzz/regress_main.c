@@ -61,7 +61,7 @@ int main(void)
 #define LF_FUZZ_CORPUS "tests/fuzz/corpus/none"
 #endif
     int count = replay_dir("tests/fuzz/regress") + replay_dir("tests/fixtures") +
-            replay_dir(LF_FUZZ_CORPUS);
+                replay_dir(LF_FUZZ_CORPUS);
     printf("replayed %d inputs\n", count);
     return 0;
 }

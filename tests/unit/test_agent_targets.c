@@ -266,8 +266,8 @@ START_TEST(test_ca_file)
 {
     struct targets_config cfg;
     struct lf_error err;
-    int rc = PARSE(&cfg, &err, "--server", "https://lf.internal", "--token", "t", "--service",
-                   "s", "--target", "http://127.0.0.1:6060");
+    int rc = PARSE(&cfg, &err, "--server", "https://lf.internal", "--token", "t", "--service", "s",
+                   "--target", "http://127.0.0.1:6060");
     ck_assert_msg(rc == LF_OK, "%s", err.msg);
     ck_assert_str_eq(cfg.ca_file, "");
     targets_release(&cfg);

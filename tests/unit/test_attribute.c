@@ -464,7 +464,7 @@ static void check_live(const char *bin, const char *root)
     /* tests/goleaky/build.sh builds nothing without a Go toolchain: a missing fixture is a
      * failure, as in the integration tests, so a run without Go cannot pass unnoticed */
     ck_assert_msg(access(bin, X_OK) == 0, "%s not built (make go-fixture; needs a Go toolchain)",
-            bin);
+                  bin);
     size_t len = 0;
     char *dump = leaky_dump(bin, &len);
     ck_assert_msg(dump != NULL, "no debug=2 dump from %s", bin);

@@ -168,21 +168,22 @@ START_TEST(test_names)
     char name[AUTH_NAME_MAX + 1];
     bool admin = true;
     ck_assert_int_eq(auth_who(auth, "Bearer alice-secret", name, sizeof(name), &admin, &err),
-            LF_OK);
+                     LF_OK);
     ck_assert_str_eq(name, "alice@acme.example");
     ck_assert(admin);
     ck_assert_int_eq(auth_who(auth, "Bearer agent-secret", name, sizeof(name), &admin, &err),
-            LF_OK);
+                     LF_OK);
     ck_assert_str_eq(name, "tokens.0");
     ck_assert(!admin);
-    ck_assert_int_eq(auth_who(auth, "Bearer nope", name, sizeof(name), &admin, &err),
-            LF_EAUTH);
+    ck_assert_int_eq(auth_who(auth, "Bearer nope", name, sizeof(name), &admin, &err), LF_EAUTH);
     ck_assert_int_eq(auth_who(auth, NULL, name, sizeof(name), &admin, &err), LF_EAUTH);
     auth_free(auth);
 
     /* Names that would garble a log line or a history, and a name used twice. */
-    static const char *const bad[] = { "\"\"", "\" alice\"", "\"al\\nice\"", "\"al\\u00e9\"",
-        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"" };
+    static const char *const bad[] = {
+        "\"\"", "\" alice\"", "\"al\\nice\"", "\"al\\u00e9\"",
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\""
+    };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char text[256];
         snprintf(text, sizeof(text), "tokens:\n  - token: \"t\"\n    name: %s\n", bad[i]);
@@ -191,8 +192,8 @@ START_TEST(test_names)
         ck_assert_msg(strstr(err.msg, "auth.yaml:2:5: tokens.0: name:") == err.msg, "%s", err.msg);
         auth_free(auth);
     }
-    auth = load("tokens:\n  - token: \"a\"\n    name: bob\n  - token: \"b\"\n    name: bob\n",
-                &err, &rc);
+    auth = load("tokens:\n  - token: \"a\"\n    name: bob\n  - token: \"b\"\n    name: bob\n", &err,
+                &rc);
     ck_assert_int_eq(rc, LF_EINVAL);
     ck_assert_str_eq(err.msg, "auth.yaml:4:5: tokens.1: name: 'bob' is also tokens.0's name");
     auth_free(auth);

@@ -169,8 +169,7 @@ START_TEST(test_bad_streams)
     gz[gz_len - 6] ^= 0x55;
 
     /* not gzip at all */
-    ck_assert_int_eq(decode_gunzip_buffer(text, strlen(text), 0, &out, &out_len, &err),
-            LF_EINVAL);
+    ck_assert_int_eq(decode_gunzip_buffer(text, strlen(text), 0, &out, &out_len, &err), LF_EINVAL);
     ck_assert_msg(strncmp(err.msg, "corrupt gzip stream at byte", 27) == 0, "%s", err.msg);
 
     /* garbage after a complete member */
@@ -178,8 +177,7 @@ START_TEST(test_bad_streams)
     ck_assert_ptr_nonnull(tail);
     memcpy(tail, gz, gz_len);
     memcpy(tail + gz_len, "junk", 4);
-    ck_assert_int_eq(decode_gunzip_buffer(tail, gz_len + 4, 0, &out, &out_len, &err),
-            LF_EINVAL);
+    ck_assert_int_eq(decode_gunzip_buffer(tail, gz_len + 4, 0, &out, &out_len, &err), LF_EINVAL);
 
     /* an error is sticky */
     struct collect c = { 0 };

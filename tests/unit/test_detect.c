@@ -70,20 +70,39 @@ static int put_job(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     const struct push *p = ctx;
     struct store_frame leak_frames[] = { { STR_LIT("runtime.gopark"), STR_LIT("proc.go"), 363 },
-        { STR_LIT("main.ncast.func1"), STR_LIT("/build/leaky/main.go"), 51 } };
+                                         { STR_LIT("main.ncast.func1"),
+                                           STR_LIT("/build/leaky/main.go"), 51 } };
     struct store_site sites[] = {
-        { .op = STR_LIT("chan send"), .is_channel = true, .function = STR_LIT("main.ncast.func1"),
-                .file = STR_LIT("/build/leaky/main.go"), .line = 51, .in_repo = true,
-                .repo_path = STR_LIT("main.go"), .owner = STR_LIT("@acme/core"),
-                .count = p->leak, .max_wait_minutes = -1, .frames = leak_frames, .n_frames = 2,
-                .version = p->version ? str_from_cstr(p->version) : STR_NULL },
-        { .op = STR_LIT("chan receive"), .is_channel = true, .function = STR_LIT("main.worker"),
-                .file = STR_LIT("/build/leaky/main.go"), .line = 80, .in_repo = true,
-                .repo_path = STR_LIT("main.go"), .owner = STR_LIT("@acme/core"),
-                .count = p->flat, .max_wait_minutes = -1 },
-        { .op = STR_LIT("select"), .is_channel = true, .function = STR_LIT("net/http.(*conn).serve"),
-                .file = STR_LIT("/usr/lib/go/src/net/http/server.go"), .line = 1990,
-                .count = p->library, .max_wait_minutes = -1 },
+        { .op = STR_LIT("chan send"),
+          .is_channel = true,
+          .function = STR_LIT("main.ncast.func1"),
+          .file = STR_LIT("/build/leaky/main.go"),
+          .line = 51,
+          .in_repo = true,
+          .repo_path = STR_LIT("main.go"),
+          .owner = STR_LIT("@acme/core"),
+          .count = p->leak,
+          .max_wait_minutes = -1,
+          .frames = leak_frames,
+          .n_frames = 2,
+          .version = p->version ? str_from_cstr(p->version) : STR_NULL },
+        { .op = STR_LIT("chan receive"),
+          .is_channel = true,
+          .function = STR_LIT("main.worker"),
+          .file = STR_LIT("/build/leaky/main.go"),
+          .line = 80,
+          .in_repo = true,
+          .repo_path = STR_LIT("main.go"),
+          .owner = STR_LIT("@acme/core"),
+          .count = p->flat,
+          .max_wait_minutes = -1 },
+        { .op = STR_LIT("select"),
+          .is_channel = true,
+          .function = STR_LIT("net/http.(*conn).serve"),
+          .file = STR_LIT("/usr/lib/go/src/net/http/server.go"),
+          .line = 1990,
+          .count = p->library,
+          .max_wait_minutes = -1 },
     };
     struct store_profile profile = {
         .service = STR_LIT("shop"),
@@ -112,8 +131,8 @@ static int64_t location_of(const char *function)
     int64_t id = -1;
     bool found = false;
     ck_assert_int_eq(sqlbind_int(store_conn_db(conn), &id, &found, &fx.err,
-                             "SELECT id FROM locations WHERE function = ?1", "t", function),
-            LF_OK);
+                                 "SELECT id FROM locations WHERE function = ?1", "t", function),
+                     LF_OK);
     store_reader_release(fx.store, conn);
     ck_assert(found);
     return id;
@@ -125,9 +144,9 @@ static const char *notification_state(int64_t location_id, char *buf, size_t siz
     ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
     sqlite3_stmt *stmt;
     ck_assert_int_eq(sqlbind_prepare(store_conn_db(conn), &stmt, &fx.err,
-                             "SELECT state FROM notifications WHERE location_id = ?1", "i",
-                             location_id),
-            LF_OK);
+                                     "SELECT state FROM notifications WHERE location_id = ?1", "i",
+                                     location_id),
+                     LF_OK);
     buf[0] = '\0';
     if (sqlite3_step(stmt) == SQLITE_ROW)
         snprintf(buf, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
@@ -143,9 +162,9 @@ static int64_t notification_id(int64_t location_id)
     int64_t id = 0;
     bool found = false;
     ck_assert_int_eq(sqlbind_int(store_conn_db(conn), &id, &found, &fx.err,
-                             "SELECT id FROM notifications WHERE location_id = ?1", "i",
-                             location_id),
-            LF_OK);
+                                 "SELECT id FROM notifications WHERE location_id = ?1", "i",
+                                 location_id),
+                     LF_OK);
     store_reader_release(fx.store, conn);
     return found ? id : 0;
 }
@@ -197,7 +216,7 @@ START_TEST(test_growing_in_repo_channel_site_is_suspect)
     ck_assert_double_eq_tol(json_real_value(json_object_get(top, "growth_per_hour")), 240, 1e-6);
     ck_assert(json_is_true(json_object_get(top, "suspect")));
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "function")),
-            "net/http.(*conn).serve");
+                     "net/http.(*conn).serve");
     json_decref(trends);
 
     size_t verdicts, suspects;
@@ -257,8 +276,8 @@ START_TEST(test_queue_lifecycle)
     bool found;
     ck_assert_int_eq(store_reader_acquire(fx.store, &conn, &fx.err), LF_OK);
     ck_assert_int_eq(sqlbind_int(store_conn_db(conn), &n, &found, &fx.err,
-                             "SELECT COUNT(*) FROM notifications", ""),
-            LF_OK);
+                                 "SELECT COUNT(*) FROM notifications", ""),
+                     LF_OK);
     store_reader_release(fx.store, conn);
     ck_assert_int_eq(n, 1);
 
@@ -281,8 +300,9 @@ START_TEST(test_queue_lifecycle)
     ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "acknowledged");
 
     /* Snooze in the past is refused; in the future it holds. */
-    struct notify_request snooze = { .action = NOTIFY_SNOOZE, .id = id, .until = now,
-        .now = now + 50 };
+    struct notify_request snooze = {
+        .action = NOTIFY_SNOOZE, .id = id, .until = now, .now = now + 50
+    };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &snooze, &fx.err), LF_EINVAL);
     snooze.until = now + 600;
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &snooze, &fx.err), LF_OK);
@@ -312,12 +332,12 @@ START_TEST(test_queue_lifecycle)
     ck_assert_str_eq(json_string_value(json_object_get(list, "state")), "unrouted");
     ck_assert_int_eq(json_integer_value(json_object_get(list, "attempts")), 2);
     json_t *events = json_object_get(list, "events");
-    const char *expected[] = { "created", "no route", "acknowledged", "snoozed", "resolved",
-        "regression", "no route" };
+    const char *expected[] = { "created",  "no route",   "acknowledged", "snoozed",
+                               "resolved", "regression", "no route" };
     ck_assert_uint_eq(json_array_size(events), 7);
     for (size_t i = 0; i < 7; i++)
         ck_assert_str_eq(json_string_value(json_object_get(json_array_get(events, i), "event")),
-                expected[i]);
+                         expected[i]);
     json_decref(list);
 
     /* The leak stops: pushes go flat and the instances restart lower. An hour after
@@ -361,12 +381,14 @@ START_TEST(test_reminder_and_silence)
     /* A silence on the owner keeps the next finding quiet (re-opening at once). */
     fx.notify.reopen_after = 0;
     struct notify_silence_job silence = { .silence = { .owner = "@acme/core",
-                                                  .reason = "known, fix in review",
-                                                  .expires = ts + 86400, .now = ts } };
+                                                       .reason = "known, fix in review",
+                                                       .expires = ts + 86400,
+                                                       .now = ts } };
     ck_assert_int_eq(writer_run(fx.writer, notify_add_silence_job, &silence, &fx.err), LF_OK);
     ck_assert_int_gt(silence.id, 0);
-    struct notify_request resolve = { .action = NOTIFY_RESOLVE, .id = notification_id(leak),
-        .now = ts + 1 };
+    struct notify_request resolve = { .action = NOTIFY_RESOLVE,
+                                      .id = notification_id(leak),
+                                      .now = ts + 1 };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
     ck_assert_int_eq(detect_run(fx.detect, ts + 2, &fx.err), LF_OK);
     ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
@@ -379,14 +401,17 @@ START_TEST(test_reminder_and_silence)
     /* Owners that are not owners are refused by the queue itself, whoever calls it. */
     static const char *const not_owners[] = { "", "@te\377am", "@team\n\x1B[31m", "x y@a.io" };
     for (size_t i = 0; i < sizeof(not_owners) / sizeof(not_owners[0]); i++) {
-        struct notify_request to = { .action = NOTIFY_REASSIGN, .id = notification_id(leak),
-            .owner = not_owners[i], .now = ts + 3 };
+        struct notify_request to = { .action = NOTIFY_REASSIGN,
+                                     .id = notification_id(leak),
+                                     .owner = not_owners[i],
+                                     .now = ts + 3 };
         ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &to, &fx.err), LF_EINVAL);
         bad.silence.owner = not_owners[i];
         ck_assert_int_eq(writer_run(fx.writer, notify_add_silence_job, &bad, &fx.err), LF_EINVAL);
     }
-    struct notify_request to_unowned = { .action = NOTIFY_REASSIGN, .id = notification_id(leak),
-        .owner = "unowned", .now = ts + 3 };
+    struct notify_request to_unowned = {
+        .action = NOTIFY_REASSIGN, .id = notification_id(leak), .owner = "unowned", .now = ts + 3
+    };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &to_unowned, &fx.err), LF_OK);
     dispatch_free(dispatch);
 }
@@ -442,7 +467,8 @@ START_TEST(test_rate_limit_per_owner)
     ck_assert_int_eq(dispatch_run_once(dispatch, now + 30, &sent, &fx.err), LF_OK);
     ck_assert_uint_eq(sent, 1);
     struct notify_request resolve = { .action = NOTIFY_RESOLVE,
-        .id = notification_id(location_of("main.ncast.func1")), .now = now + 31 };
+                                      .id = notification_id(location_of("main.ncast.func1")),
+                                      .now = now + 31 };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
     fx.notify.reopen_after = 0;
     ck_assert_int_eq(detect_run(fx.detect, now + 32, &fx.err), LF_OK);
@@ -459,9 +485,9 @@ static int due_job(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     const int64_t *args = ctx;
     return sqlbind_exec(store_conn_db(conn), err,
-            "UPDATE notifications SET send_due = ?2, send_kind = 'reminder'"
-            " WHERE location_id = ?1",
-            "ii", args[0], args[1]);
+                        "UPDATE notifications SET send_due = ?2, send_kind = 'reminder'"
+                        " WHERE location_id = ?1",
+                        "ii", args[0], args[1]);
 }
 
 /* Makes the notification of location_id due again at due (a reminder). */
@@ -531,8 +557,9 @@ START_TEST(test_no_route_is_not_delivered)
     dispatch_free(am);
 
     /* Acknowledging works from there, and names who did it. */
-    struct notify_request ack = { .action = NOTIFY_ACK, .id = notification_id(leak),
-        .actor = "alice", .now = now + 40 };
+    struct notify_request ack = {
+        .action = NOTIFY_ACK, .id = notification_id(leak), .actor = "alice", .now = now + 40
+    };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &ack, &fx.err), LF_OK);
     one = notification_json(leak);
     ck_assert_str_eq(json_string_value(json_object_get(one, "state")), "acknowledged");
@@ -551,8 +578,9 @@ START_TEST(test_resolve_without_versions_waits_reopen_after)
     int64_t now = fill_two_hours();
     int64_t leak = location_of("main.ncast.func1");
     ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
-    struct notify_request resolve = { .action = NOTIFY_RESOLVE, .id = notification_id(leak),
-        .actor = "bob", .now = now };
+    struct notify_request resolve = {
+        .action = NOTIFY_RESOLVE, .id = notification_id(leak), .actor = "bob", .now = now
+    };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
     json_t *one = notification_json(leak);
     ck_assert(json_is_true(json_object_get(one, "resolved_manual")));
@@ -596,8 +624,9 @@ START_TEST(test_resolve_in_version_reopens_in_next_version)
     ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
     ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
     int64_t resolved_at = ts;
-    struct notify_request resolve = { .action = NOTIFY_RESOLVE, .id = notification_id(leak),
-        .actor = "carol", .now = resolved_at };
+    struct notify_request resolve = {
+        .action = NOTIFY_RESOLVE, .id = notification_id(leak), .actor = "carol", .now = resolved_at
+    };
     ck_assert_int_eq(writer_run(fx.writer, notify_apply_job, &resolve, &fx.err), LF_OK);
     json_t *one = notification_json(leak);
     ck_assert_str_eq(json_string_value(json_object_get(one, "resolved_version")), "v1");
@@ -635,11 +664,12 @@ END_TEST
 
 START_TEST(test_message_body)
 {
-    json_t *findings = json_pack("[{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:f, s:{s:I, s:f}, s:s}]",
-            "kind", "new", "service", "shop", "location_id", (json_int_t)7, "function",
-            "main.ncast.func1", "file", "main.go", "line", (json_int_t)51, "op", "chan send",
-            "count", (json_int_t)1200, "growth_per_hour", 340.0, "projection", "target",
-            (json_int_t)10000, "hours", 25.9, "link", "http://lf/#/location/7");
+    json_t *findings = json_pack(
+            "[{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:f, s:{s:I, s:f}, s:s}]", "kind", "new",
+            "service", "shop", "location_id", (json_int_t)7, "function", "main.ncast.func1", "file",
+            "main.go", "line", (json_int_t)51, "op", "chan send", "count", (json_int_t)1200,
+            "growth_per_hour", 340.0, "projection", "target", (json_int_t)10000, "hours", 25.9,
+            "link", "http://lf/#/location/7");
     json_t *message = dispatch_message("@acme/core", findings, "http://lf");
     ck_assert_ptr_nonnull(message);
     ck_assert_str_eq(json_string_value(json_object_get(message, "owner")), "@acme/core");
@@ -648,9 +678,9 @@ START_TEST(test_message_body)
     ck_assert_int_eq(json_integer_value(json_object_get(message, "count")), 1200);
     ck_assert_str_eq(json_string_value(json_object_get(message, "link")), "http://lf/#/location/7");
     ck_assert_str_eq(json_string_value(json_object_get(message, "text")),
-            "leakfleet: 1 goroutine leak suspect for @acme/core\n"
-            "• shop: main.ncast.func1 at main.go:51 (chan send): 1200 goroutines, +340/h, "
-            "reaches 10000 in 26 h http://lf/#/location/7");
+                     "leakfleet: 1 goroutine leak suspect for @acme/core\n"
+                     "• shop: main.ncast.func1 at main.go:51 (chan send): 1200 goroutines, +340/h, "
+                     "reaches 10000 in 26 h http://lf/#/location/7");
     json_decref(message);
     json_decref(findings);
 }
@@ -664,9 +694,9 @@ START_TEST(test_suppressed_site_is_visible_not_suspect)
     const char *reasons[] = { "bounded by the subscriber count" };
     int64_t untils[] = { 0 };
     struct suppress *suppress = NULL;
-    ck_assert_msg(suppress_create(rules, sizeof(rules) - 1, "rules.txt", classes, reasons,
-                          untils, 1, &suppress, &fx.err) == LF_OK,
-            "%s", fx.err.msg);
+    ck_assert_msg(suppress_create(rules, sizeof(rules) - 1, "rules.txt", classes, reasons, untils,
+                                  1, &suppress, &fx.err) == LF_OK,
+                  "%s", fx.err.msg);
     detect_free(fx.detect);
     struct detect_options opts;
     detect_options_default(&opts);
@@ -686,8 +716,8 @@ START_TEST(test_suppressed_site_is_visible_not_suspect)
     const char *unknown[] = { "Nope" };
     struct suppress *bad = NULL;
     ck_assert_int_eq(suppress_create(rules, sizeof(rules) - 1, "rules.txt", unknown, reasons,
-                             untils, 1, &bad, &fx.err),
-            LF_EINVAL);
+                                     untils, 1, &bad, &fx.err),
+                     LF_EINVAL);
     ck_assert_ptr_null(bad);
 
     /* Expired: the site is suspect again. */
@@ -696,8 +726,8 @@ START_TEST(test_suppressed_site_is_visible_not_suspect)
     suppress_free(suppress);
     int64_t expired[] = { now - 1 };
     ck_assert_int_eq(suppress_create(rules, sizeof(rules) - 1, "rules.txt", classes, reasons,
-                             expired, 1, &suppress, &fx.err),
-            LF_OK);
+                                     expired, 1, &suppress, &fx.err),
+                     LF_OK);
     opts.suppress_ctx = suppress;
     ck_assert_int_eq(detect_create(fx.store, fx.writer, &opts, &fx.detect, &fx.err), LF_OK);
     ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
@@ -715,8 +745,8 @@ START_TEST(test_since_version)
     /* Flat at 10 under v1.4.2 for an hour, then growing under v1.5.0. */
     int64_t ts = T0;
     for (int i = 0; i < 120; i++, ts += 60) {
-        struct push p = { "a", ts, i < 60 ? 10 : 10 + 4 * (i - 60), 1, 1,
-            i < 60 ? "v1.4.2" : "v1.5.0" };
+        struct push p = { "a", ts, i < 60 ? 10 : 10 + 4 * (i - 60),
+                          1,   1,  i < 60 ? "v1.4.2" : "v1.5.0" };
         ck_assert_int_eq(writer_run(fx.writer, put_job, &p, &fx.err), LF_OK);
     }
     ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
@@ -738,13 +768,23 @@ static int put_library_job(struct store_conn *conn, void *ctx, struct lf_error *
         { STR_LIT("main.publish"), STR_LIT("/build/leaky/publish.go"), 99 },
     };
     struct store_site site = { .op = STR_LIT("sync.Mutex.Lock"),
-        .function = STR_LIT("github.com/lib/pq.(*conn).send"),
-        .file = STR_LIT("/root/go/pkg/mod/pq/conn.go"), .line = 40, .count = p->leak,
-        .max_wait_minutes = -1, .frames = frames, .n_frames = 3 };
+                               .function = STR_LIT("github.com/lib/pq.(*conn).send"),
+                               .file = STR_LIT("/root/go/pkg/mod/pq/conn.go"),
+                               .line = 40,
+                               .count = p->leak,
+                               .max_wait_minutes = -1,
+                               .frames = frames,
+                               .n_frames = 3 };
     struct store_profile profile = { .service = STR_LIT("shop"),
-        .service_owner = STR_LIT("@acme/shop"), .instance = str_from_cstr(p->instance),
-        .ts = p->ts, .received = p->ts, .format = STR_LIT("pprof"), .goroutines = p->leak + 10,
-        .busy = 5, .sites = &site, .n_sites = 1 };
+                                     .service_owner = STR_LIT("@acme/shop"),
+                                     .instance = str_from_cstr(p->instance),
+                                     .ts = p->ts,
+                                     .received = p->ts,
+                                     .format = STR_LIT("pprof"),
+                                     .goroutines = p->leak + 10,
+                                     .busy = 5,
+                                     .sites = &site,
+                                     .n_sites = 1 };
     struct store_put_result result;
     return store_put_profile(conn, &profile, &result, err);
 }
@@ -799,16 +839,16 @@ struct exec_job {
 static int exec_run(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     const struct exec_job *job = ctx;
-    return sqlbind_exec(store_conn_db(conn), err, job->sql, job->types, job->t1, job->t2,
-            job->i1, job->i2);
+    return sqlbind_exec(store_conn_db(conn), err, job->sql, job->types, job->t1, job->t2, job->i1,
+                        job->i2);
 }
 
-static void exec_sql(const char *sql, const char *types, const char *t1, const char *t2,
-        int64_t i1, int64_t i2)
+static void exec_sql(const char *sql, const char *types, const char *t1, const char *t2, int64_t i1,
+                     int64_t i2)
 {
     struct exec_job job = { sql, types, t1, t2, i1, i2 };
     ck_assert_msg(writer_run(fx.writer, exec_run, &job, &fx.err) == LF_OK, "%s: %s", sql,
-            fx.err.msg);
+                  fx.err.msg);
 }
 
 /* A notification of owner at location, due at due. */
@@ -817,7 +857,7 @@ static void add_due(const char *owner, int64_t location_id, int64_t due)
     exec_sql("INSERT INTO notifications (service_id, location_id, owner, state, created,"
              " updated, send_due, send_kind) VALUES ((SELECT id FROM services WHERE name = ?2),"
              " ?3, ?1, 'pending', ?4, ?4, ?4, 'new')",
-            "ttii", owner, "shop", location_id, due);
+             "ttii", owner, "shop", location_id, due);
 }
 
 static json_t *notification_of(const char *owner)
@@ -827,8 +867,8 @@ static json_t *notification_of(const char *owner)
     int64_t id = 0;
     bool found = false;
     ck_assert_int_eq(sqlbind_int(store_conn_db(conn), &id, &found, &fx.err,
-                             "SELECT id FROM notifications WHERE owner = ?1", "t", owner),
-            LF_OK);
+                                 "SELECT id FROM notifications WHERE owner = ?1", "t", owner),
+                     LF_OK);
     ck_assert_msg(found, "no notification of %s", owner);
     json_t *one = NULL;
     ck_assert_msg(notify_list(conn, NULL, id, &one, &fx.err) == LF_OK, "%s", fx.err.msg);
@@ -859,7 +899,7 @@ START_TEST(test_failing_owner_does_not_block_the_others)
     exec_sql("CREATE TRIGGER poison BEFORE UPDATE ON notifications"
              " WHEN OLD.owner = '@acme/a-poisoned'"
              " BEGIN SELECT RAISE(ABORT, 'poisoned row'); END",
-            "", NULL, NULL, 0, 0);
+             "", NULL, NULL, 0, 0);
     struct dispatch *dispatch;
     ck_assert_int_eq(dispatch_create(fx.store, fx.writer, NULL, &dispatch, &fx.err), LF_OK);
     size_t sent = 0;
@@ -905,15 +945,14 @@ START_TEST(test_old_rows_with_invalid_bytes_are_delivered)
     int64_t flat = location_of("main.worker");
     exec_sql("UPDATE locations SET function = CAST(X'6d61696e2e6e63617374ff' AS TEXT)"
              " WHERE function = ?1",
-            "t", "main.ncast.func1", NULL, 0, 0);
+             "t", "main.ncast.func1", NULL, 0, 0);
     exec_sql("UPDATE detections SET growth_per_hour = 9e999 WHERE location_id = ?3", "tti", NULL,
-            NULL, leak, 0);
+             NULL, leak, 0);
     add_due("@acme/a-\xe6\xbc", flat, now); /* sorts before @acme/core */
     struct dispatch *dispatch;
     ck_assert_int_eq(dispatch_create(fx.store, fx.writer, NULL, &dispatch, &fx.err), LF_OK);
     size_t sent = 0;
-    ck_assert_msg(dispatch_run_once(dispatch, now + 31, &sent, &fx.err) == LF_OK, "%s",
-            fx.err.msg);
+    ck_assert_msg(dispatch_run_once(dispatch, now + 31, &sent, &fx.err) == LF_OK, "%s", fx.err.msg);
     ck_assert_uint_eq(sent, 2);
     /* out through the log route: no webhook here, so unrouted rather than delivered */
     ck_assert_str_eq(state_of("@acme/core", state, sizeof(state)), "unrouted");
@@ -923,8 +962,7 @@ START_TEST(test_old_rows_with_invalid_bytes_are_delivered)
     ck_assert_uint_eq(stats.skipped, 0);
 
     json_t *one = notification_of("@acme/core");
-    ck_assert_str_eq(json_string_value(json_object_get(one, "function")),
-            "main.ncast\xef\xbf\xbd");
+    ck_assert_str_eq(json_string_value(json_object_get(one, "function")), "main.ncast\xef\xbf\xbd");
     const char *message = json_string_value(json_object_get(one, "message"));
     ck_assert_ptr_nonnull(message);
     ck_assert_msg(strstr(message, "main.ncast\xef\xbf\xbd at") != NULL, "%s", message);
@@ -955,7 +993,7 @@ START_TEST(test_old_rows_with_invalid_bytes_are_delivered)
     bool seen = false;
     json_array_foreach(json_object_get(trends, "trends"), i, row)
         seen = seen || strcmp(json_string_value(json_object_get(row, "function")),
-                               "main.ncast\xef\xbf\xbd") == 0;
+                              "main.ncast\xef\xbf\xbd") == 0;
     ck_assert(seen);
     json_decref(trends);
     dispatch_free(dispatch);
@@ -993,7 +1031,7 @@ START_TEST(test_webhook_routes_are_http_only)
         json_t *one = notification_of(owners[i]);
         const char *error = json_string_value(json_object_get(one, "last_error"));
         ck_assert_msg(error != NULL && strstr(error, "rotocol") != NULL, "%s: %s", owners[i],
-                error ? error : "(none)");
+                      error ? error : "(none)");
         ck_assert_str_eq(json_string_value(json_object_get(one, "state")), "pending");
         json_decref(one);
     }
@@ -1012,8 +1050,9 @@ START_TEST(test_message_text_cut_on_a_character_boundary)
     const char *owners[] = { "@acme/x", "@acme/xy", "@acme/xyz", "@acme/\xff" };
     for (size_t k = 0; k < sizeof(owners) / sizeof(owners[0]); k++) {
         json_t *findings = json_pack("[{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:I}]", "kind", "new",
-                "service", "shop", "location_id", (json_int_t)7, "function", function, "file",
-                "main.go", "line", (json_int_t)51, "op", "chan send", "count", (json_int_t)1200);
+                                     "service", "shop", "location_id", (json_int_t)7, "function",
+                                     function, "file", "main.go", "line", (json_int_t)51, "op",
+                                     "chan send", "count", (json_int_t)1200);
         ck_assert_ptr_nonnull(findings);
         json_t *message = dispatch_message(owners[k], findings, NULL);
         ck_assert_msg(message != NULL, "owner %s", owners[k]);
@@ -1067,8 +1106,8 @@ START_TEST(test_rate_limit_per_whole_owner_for_many_owners)
     ck_assert_uint_eq(total, OWNERS + 2);
 
     /* Every one of them is due again within the hour: every one is held back. */
-    exec_sql("UPDATE notifications SET send_due = ?3, send_kind = 'reminder'", "tti", NULL,
-            NULL, now + 10, 0);
+    exec_sql("UPDATE notifications SET send_due = ?3, send_kind = 'reminder'", "tti", NULL, NULL,
+             now + 10, 0);
     total = 0;
     for (int pass = 0; pass < 3; pass++) {
         ck_assert_int_eq(dispatch_run_once(dispatch, now + 10, &sent, &fx.err), LF_OK);

@@ -650,9 +650,13 @@ START_TEST(test_invalid_utf8_stored_repaired)
     struct file raw = gunzipped(pprof);
     struct file bodies[6];
     /* pprof: a string of the string table, same length so the message stays whole */
-    bodies[0] = REPLACED(raw, "main.nilSend", "main.nil\xff" "end");
+    bodies[0] = REPLACED(raw, "main.nilSend",
+                         "main.nil\xff"
+                         "end");
     /* debug=1: a name with a 2-byte lead before ASCII, and a label becoming the version */
-    struct file d1 = REPLACED(debug1, "main.nilRecv", "main.nil\xc3" "ecv");
+    struct file d1 = REPLACED(debug1, "main.nilRecv",
+                              "main.nil\xc3"
+                              "ecv");
     bodies[1] = REPLACED(d1, "\"tenant\":\"t1\"", "\"version\":\"v1.\xe6\x97\"");
     free(d1.data);
     /* debug=2: a surrogate in a name, an overlong form in a file, a bad wait reason */
@@ -667,7 +671,9 @@ START_TEST(test_invalid_utf8_stored_repaired)
     bodies[3] = REPLACED(panic, "main.recvOn", "main.recv\xf0\x9f");
     free(panic.data);
     struct file sigquit = read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"));
-    bodies[4] = REPLACED(sigquit, "main.condForever", "main.cond\xf4\x90\x80\x80" "ever");
+    bodies[4] = REPLACED(sigquit, "main.condForever",
+                         "main.cond\xf4\x90\x80\x80"
+                         "ever");
     free(sigquit.data);
     /* pprof again, gzipped as agents send it, with the original names */
     bodies[5] = pprof;
@@ -694,13 +700,16 @@ START_TEST(test_invalid_utf8_stored_repaired)
         ck_assert_msg(rows > 0, "%s: no rows", tables[i]);
     }
     static const char *const names[] = {
-        "main.nil" FFFD "end",          "main.nil" FFFD "ecv", "main.for" FFFD FFFD FFFD "r",
-        "main.recv" FFFD,               "main.cond" FFFD FFFD FFFD FFFD "ever",
+        "main.nil" FFFD "end",
+        "main.nil" FFFD "ecv",
+        "main.for" FFFD FFFD FFFD "r",
+        "main.recv" FFFD,
+        "main.cond" FFFD FFFD FFFD FFFD "ever",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        ck_assert_msg(count_rows(db, "SELECT COUNT(*) FROM locations WHERE function = ?1",
-                                 names[i]) == 1,
-                      "location '%s'", names[i]);
+        ck_assert_msg(
+                count_rows(db, "SELECT COUNT(*) FROM locations WHERE function = ?1", names[i]) == 1,
+                "location '%s'", names[i]);
     ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM locations WHERE file = ?1",
                                 "/srv/build/shop/internal/qu" FFFD FFFD "ue/queue.go"),
                      1);
@@ -710,8 +719,7 @@ START_TEST(test_invalid_utf8_stored_repaired)
     ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM locations WHERE op = ?1",
                                 "chan s" FFFD "nd (nil chan)"),
                      1);
-    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM samples WHERE version = ?1",
-                                "v1." FFFD),
+    ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM samples WHERE version = ?1", "v1." FFFD),
                      1);
     ck_assert_int_eq(count_rows(db, "SELECT COUNT(*) FROM stacks WHERE function = ?1",
                                 "main.nil" FFFD "ecv"),
@@ -724,10 +732,11 @@ END_TEST
  * of one push, counted once each, not two rows with the same key. */
 START_TEST(test_names_repairing_alike_are_one_location)
 {
-    static const char dump[] = "goroutine 1 [chan send]:\nmain.a\xff()\n\t/srv/build/shop/a.go:1 +0x1\n\n"
-                               "goroutine 2 [chan send]:\nmain.a\xfe()\n\t/srv/build/shop/a.go:1 +0x1\n\n"
-                               "goroutine 3 [chan send]:\nmain.a\xef\xbf\xbd()\n\t/srv/build/shop/a.go:1 "
-                               "+0x1\n\n";
+    static const char dump[] =
+            "goroutine 1 [chan send]:\nmain.a\xff()\n\t/srv/build/shop/a.go:1 +0x1\n\n"
+            "goroutine 2 [chan send]:\nmain.a\xfe()\n\t/srv/build/shop/a.go:1 +0x1\n\n"
+            "goroutine 3 [chan send]:\nmain.a\xef\xbf\xbd()\n\t/srv/build/shop/a.go:1 "
+            "+0x1\n\n";
     struct file body = { (char *)(uintptr_t)dump, sizeof(dump) - 1 };
     struct ingest_result r = push("a", 1000, &body, NULL);
     ck_assert_int_eq(r.goroutines, 3);
@@ -852,18 +861,18 @@ START_TEST(test_created_by_frame_stored)
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *stmt = NULL;
-    ck_assert_int_eq(sqlite3_prepare_v2(db,
-                             "SELECT s.function, s.file, s.line FROM stacks s JOIN locations l"
-                             " ON l.id = s.location_id WHERE l.function = ?1"
-                             " ORDER BY s.depth DESC LIMIT 1",
-                             -1, &stmt, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+            sqlite3_prepare_v2(db,
+                               "SELECT s.function, s.file, s.line FROM stacks s JOIN locations l"
+                               " ON l.id = s.location_id WHERE l.function = ?1"
+                               " ORDER BY s.depth DESC LIMIT 1",
+                               -1, &stmt, NULL),
+            SQLITE_OK);
     sqlite3_bind_text(stmt, 1, "github.com/segmentio/kafka-go.(*Writer).send", -1, SQLITE_STATIC);
     ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
     ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0),
                      "github.com/acme/shop/events.Start");
-    ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 1),
-                     "/srv/build/shop/events/start.go");
+    ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 1), "/srv/build/shop/events/start.go");
     ck_assert_int_eq(sqlite3_column_int64(stmt, 2), 31);
     sqlite3_finalize(stmt);
     sqlite3_close(db);

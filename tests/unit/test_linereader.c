@@ -127,9 +127,9 @@ START_TEST(test_embedded_text)
         struct lines lines = { .len = 0 };
         struct lf_error err = { 0 };
         ck_assert_int_eq(linereader_feed(&reader, text, cut, on_line, &lines, &err), LF_OK);
-        ck_assert_int_eq(linereader_feed(&reader, text + cut, strlen(text) - cut, on_line, &lines,
-                                         &err),
-                         LF_OK);
+        ck_assert_int_eq(
+                linereader_feed(&reader, text + cut, strlen(text) - cut, on_line, &lines, &err),
+                LF_OK);
         ck_assert_int_eq(linereader_finish(&reader, on_line, &lines, &err), LF_OK);
         ck_assert_str_eq(lines.text, want);
         ck_assert_int_eq(linereader_line_no(&reader), 15);

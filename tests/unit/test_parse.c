@@ -57,8 +57,8 @@ static int tally_sink(void *ctx, const struct stack *stack, struct lf_error *err
 /* Feeds (buf, len) in chunks of chunk bytes; returns the result of finish or the first
  * error. */
 static int parse_chunked(enum parse_format format, const char *buf, size_t len, size_t chunk,
-        const struct parse_limits *limits, struct tally *t, struct parse_info *info,
-        struct lf_error *err)
+                         const struct parse_limits *limits, struct tally *t,
+                         struct parse_info *info, struct lf_error *err)
 {
     struct parser *parser = parser_create(format, limits, tally_sink, t);
     if (parser == NULL)
@@ -102,23 +102,22 @@ END_TEST
 
 START_TEST(test_sniff_text)
 {
-    ck_assert_int_eq(SNIFF("goroutine profile: total 279\n25 @ 0x43b256\n"),
-            PARSE_FORMAT_DEBUG1);
+    ck_assert_int_eq(SNIFF("goroutine profile: total 279\n25 @ 0x43b256\n"), PARSE_FORMAT_DEBUG1);
     ck_assert_int_eq(SNIFF("goroutineleak profile: total 3\n"), PARSE_FORMAT_DEBUG1);
     ck_assert_int_eq(SNIFF("\n\ngoroutine profile: total 1"), PARSE_FORMAT_DEBUG1);
     ck_assert_int_eq(SNIFF("goroutine 295 [chan send]:\nmain.f()\n"), PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("goroutine 7 [chan send (leaked)]:\n"), PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("goroutine 1 gp=0xc000002380 m=0 mp=0x5a7f40 [running]:\n"),
-            PARSE_FORMAT_DEBUG2);
+                     PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("panic: runtime error: index out of range\n\ngoroutine 1 [running]:"),
-            PARSE_FORMAT_DEBUG2);
+                     PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("fatal error: all goroutines are asleep - deadlock!\n"),
-            PARSE_FORMAT_DEBUG2);
+                     PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("SIGQUIT: quit\nPC=0x46d1a1 m=0 sigcode=0\n"), PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("SIGSEGV: segmentation violation\n"), PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("2026/11/25 10:00:00 starting\n2026/11/25 10:00:01 oops\n"
                            "panic: boom\n\ngoroutine 1 [running]:\n"),
-            PARSE_FORMAT_DEBUG2);
+                     PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("some log line\ngoroutine 12 [select]:\n"), PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(SNIFF("hello world\nnothing to see\n"), PARSE_FORMAT_AUTO);
     ck_assert_int_eq(SNIFF("goroutine x [running]:\n"), PARSE_FORMAT_AUTO);
@@ -202,8 +201,7 @@ START_TEST(test_every_fixture_every_chunking)
                 struct lf_error err = { 0 };
                 enum parse_format asked = explicit_format ? cases[i].format : PARSE_FORMAT_AUTO;
                 int rc = parse_chunked(asked, buf, len, chunks[c], NULL, &t, &info, &err);
-                ck_assert_msg(rc == LF_OK, "%s chunk %zu: %s", cases[i].path, chunks[c],
-                        err.msg);
+                ck_assert_msg(rc == LF_OK, "%s chunk %zu: %s", cases[i].path, chunks[c], err.msg);
                 ck_assert_int_eq(info.format, cases[i].format);
                 ck_assert_int_eq(info.gzipped, cases[i].gzipped);
                 ck_assert(!info.leak_profile);
@@ -252,20 +250,20 @@ START_TEST(test_gzipped_text_and_members)
     memcpy(both + a_len, b, b_len);
     struct tally t = { 0 };
     struct parse_info info;
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, both, a_len + b_len, NULL, tally_sink, &t,
-                             &info, &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, both, a_len + b_len, NULL, tally_sink, &t, &info, &err),
             LF_OK);
     ck_assert_int_eq(info.goroutines, 279);
 
     /* a truncated gzip stream */
     memset(&t, 0, sizeof(t));
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len - 5, NULL, tally_sink, &t, &info,
-                             &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len - 5, NULL, tally_sink, &t, &info, &err),
             LF_EINVAL);
     ck_assert_msg(strncmp(err.msg, "truncated gzip stream", 21) == 0, "%s", err.msg);
     memset(&t, 0, sizeof(t));
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len / 2, NULL, tally_sink, &t, &info,
-                             &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len / 2, NULL, tally_sink, &t, &info, &err),
             LF_EINVAL);
     ck_assert_msg(strncmp(err.msg, "truncated gzip stream", 21) == 0, "%s", err.msg);
     lf_free(both);
@@ -282,40 +280,39 @@ START_TEST(test_empty_and_unrecognized)
     struct parse_info info;
     struct lf_error err;
     ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, "", 0, NULL, tally_sink, &t, &info, &err),
-            LF_EINVAL);
+                     LF_EINVAL);
     ck_assert_str_eq(err.msg, "empty profile");
     ck_assert_int_eq(parse_buffer(PARSE_FORMAT_DEBUG2, "", 0, NULL, tally_sink, &t, &info, &err),
-            LF_EINVAL);
+                     LF_EINVAL);
     ck_assert_str_eq(err.msg, "empty profile");
     ck_assert_int_eq(
             parse_buffer(PARSE_FORMAT_AUTO, " \n\n\t\n", 5, NULL, tally_sink, &t, &info, &err),
             LF_EINVAL);
     ck_assert_str_eq(err.msg, "empty profile");
     ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, "x", 1, NULL, tally_sink, &t, &info, &err),
-            LF_EINVAL);
+                     LF_EINVAL);
     ck_assert_msg(strncmp(err.msg, "unrecognized profile format", 27) == 0, "%s", err.msg);
 
     char *gz = NULL;
     size_t gz_len = 0;
     ck_assert_int_eq(decode_gzip_buffer("", 0, &gz, &gz_len, &err), LF_OK);
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, &info,
-                             &err),
-            LF_EINVAL);
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, &info, &err),
+                     LF_EINVAL);
     ck_assert_str_eq(err.msg, "empty profile (gzip of nothing)");
     /* gzip inside gzip */
     char *twice = NULL;
     size_t twice_len = 0;
     ck_assert_int_eq(decode_gzip_buffer(gz, gz_len, &twice, &twice_len, &err), LF_OK);
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, twice, twice_len, NULL, tally_sink, &t,
-                             &info, &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, twice, twice_len, NULL, tally_sink, &t, &info, &err),
             LF_EINVAL);
     ck_assert_str_eq(err.msg, "profile is gzipped twice");
     lf_free(twice);
     lf_free(gz);
 
     const char *text = "hello\nthis is not a goroutine dump\n";
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, text, strlen(text), NULL, tally_sink, &t,
-                             &info, &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, text, strlen(text), NULL, tally_sink, &t, &info, &err),
             LF_EINVAL);
     ck_assert_str_eq(err.msg, "unrecognized profile format: no pprof message, goroutine profile "
                               "header or goroutine dump in the first 35 bytes");
@@ -327,12 +324,12 @@ START_TEST(test_empty_and_unrecognized)
     for (size_t i = 0; i < big; i++)
         logs[i] = i % 50 == 49 ? '\n' : 'a';
     memset(&t, 0, sizeof(t));
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, logs, 70000, NULL, tally_sink, &t, &info,
-                             &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, logs, 70000, NULL, tally_sink, &t, &info, &err),
             LF_EINVAL);
     ck_assert_msg(strstr(err.msg, "first 70000 bytes") != NULL, "%s", err.msg);
     ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, logs, big, 65536, NULL, &t, &info, &err),
-            LF_EINVAL);
+                     LF_EINVAL);
     ck_assert_msg(strstr(err.msg, "first 16777216 bytes") != NULL, "%s", err.msg);
     lf_free(logs);
 
@@ -348,8 +345,8 @@ START_TEST(test_empty_and_unrecognized)
         }
         size_t n = (size_t)(round * 20 + 1);
         memset(&t, 0, sizeof(t));
-        int rc = parse_chunked(PARSE_FORMAT_AUTO, (const char *)noise, n, 97, NULL, &t, &info,
-                &err);
+        int rc =
+                parse_chunked(PARSE_FORMAT_AUTO, (const char *)noise, n, 97, NULL, &t, &info, &err);
         ck_assert_msg(rc == LF_EINVAL, "round %d: %d %s", round, rc, err.msg);
     }
 }
@@ -358,7 +355,7 @@ END_TEST
 /* Returns a new buffer: before, then every line of (text, len) with indent in front of it
  * (blank lines left empty), then after. */
 static char *embed(const char *before, const char *text, size_t len, const char *indent,
-        const char *after, size_t *out_len)
+                   const char *after, size_t *out_len)
 {
     size_t lines = 1;
     for (size_t i = 0; i < len; i++)
@@ -427,21 +424,21 @@ START_TEST(test_embedded_dumps)
         for (size_t w = 0; w < sizeof(wraps) / sizeof(wraps[0]); w++) {
             size_t wrapped_len = 0;
             char *wrapped = embed(wraps[w].before, text, len, wraps[w].indent, wraps[w].after,
-                    &wrapped_len);
+                                  &wrapped_len);
             for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
                 if (chunks[c] < 4096 && wraps[w].before == junk)
                     continue; /* the 2 MiB line byte by byte adds nothing but time */
                 struct tally t = { 0 };
                 struct parse_info info;
                 struct lf_error err = { 0 };
-                int rc = parse_chunked(PARSE_FORMAT_AUTO, wrapped, wrapped_len, chunks[c], NULL,
-                        &t, &info, &err);
-                ck_assert_msg(rc == LF_OK, "%s wrap %zu chunk %zu: %s", dumps[d].path, w,
-                        chunks[c], err.msg);
+                int rc = parse_chunked(PARSE_FORMAT_AUTO, wrapped, wrapped_len, chunks[c], NULL, &t,
+                                       &info, &err);
+                ck_assert_msg(rc == LF_OK, "%s wrap %zu chunk %zu: %s", dumps[d].path, w, chunks[c],
+                              err.msg);
                 ck_assert_int_eq(info.format, dumps[d].format);
                 ck_assert_msg(info.goroutines == dumps[d].goroutines,
-                        "%s wrap %zu chunk %zu: %lld goroutines", dumps[d].path, w, chunks[c],
-                        (long long)info.goroutines);
+                              "%s wrap %zu chunk %zu: %lld goroutines", dumps[d].path, w, chunks[c],
+                              (long long)info.goroutines);
                 ck_assert_int_eq(t.stacks, dumps[d].stacks);
                 ck_assert(!info.truncated);
             }
@@ -457,22 +454,22 @@ START_TEST(test_embedded_dumps)
     struct lf_error err = { 0 };
     const char *bad = "log line\nlog line\n  goroutine 1 [running]:\n  main.f()\n  main.g()\n"
                       "  \t/a.go:1\n";
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, bad, strlen(bad), NULL, tally_sink, &t,
-                             &info, &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, bad, strlen(bad), NULL, tally_sink, &t, &info, &err),
             LF_EINVAL);
     ck_assert_str_eq(err.msg, "debug=2: line 5: expected '\\tFILE:LINE' after the function on "
                               "line 4");
     /* a debug=1 profile after log lines */
     const char *debug1 = "starting\ngoroutine profile: total 3\n3 @ 0x43b256 0x46b2a1\n"
                          "#\t0x6744c4\tmain.nilSend+0x24\t/srv/build/shop/main.go:23\n";
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, debug1, strlen(debug1), NULL, tally_sink,
-                             &t, &info, &err),
-            LF_OK);
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, debug1, strlen(debug1), NULL, tally_sink, &t,
+                                  &info, &err),
+                     LF_OK);
     ck_assert_int_eq(info.goroutines, 3);
     /* indented text that holds no dump is still unrecognized */
     const char *none = "  hello\n\tworld\n  goroutines are great\n";
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, none, strlen(none), NULL, tally_sink, &t,
-                             &info, &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, none, strlen(none), NULL, tally_sink, &t, &info, &err),
             LF_EINVAL);
     ck_assert_str_eq(err.msg, "unrecognized profile format: no pprof message, goroutine profile "
                               "header or goroutine dump in the first 38 bytes");
@@ -486,8 +483,8 @@ START_TEST(test_embedded_dumps)
     memcpy(late + far, dump, strlen(dump));
     memset(&t, 0, sizeof(t));
     ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, late, far + strlen(dump), 65536, NULL, &t,
-                             &info, &err),
-            LF_OK);
+                                   &info, &err),
+                     LF_OK);
     ck_assert_int_eq(t.goroutines, 1);
     lf_free(late);
 }
@@ -501,8 +498,7 @@ START_TEST(test_leak_profiles)
     struct tally t = { 0 };
     struct parse_info info;
     struct lf_error err;
-    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, gz, len, 100, NULL, &t, &info, &err),
-            LF_OK);
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, gz, len, 100, NULL, &t, &info, &err), LF_OK);
     ck_assert_int_eq(info.format, PARSE_FORMAT_PPROF);
     ck_assert(info.leak_profile);
     ck_assert_int_eq(info.goroutines, 10);
@@ -515,8 +511,8 @@ START_TEST(test_leak_profiles)
                          "#\t0x6744c4\tmain.nilSend+0x24\t/srv/build/shop/main.go:23\n\n";
     memset(&t, 0, sizeof(t));
     ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, debug1, strlen(debug1), NULL, tally_sink, &t,
-                             &info, &err),
-            LF_OK);
+                                  &info, &err),
+                     LF_OK);
     ck_assert_int_eq(info.format, PARSE_FORMAT_DEBUG1);
     ck_assert(info.leak_profile);
     ck_assert_int_eq(info.declared_total, 3);
@@ -530,8 +526,8 @@ START_TEST(test_leak_profiles)
                          "\tex/t.go:11 +0x67\n\n";
     memset(&t, 0, sizeof(t));
     ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, debug2, strlen(debug2), NULL, tally_sink, &t,
-                             &info, &err),
-            LF_OK);
+                                  &info, &err),
+                     LF_OK);
     ck_assert_int_eq(info.format, PARSE_FORMAT_DEBUG2);
     ck_assert_int_eq(t.goroutines, 1);
     ck_assert_int_eq(t.leaked, 1);
@@ -546,9 +542,8 @@ START_TEST(test_explicit_format_mismatch)
     struct tally t = { 0 };
     struct parse_info info;
     struct lf_error err;
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_PPROF, text, len, NULL, tally_sink, &t, &info,
-                             &err),
-            LF_EINVAL);
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_PPROF, text, len, NULL, tally_sink, &t, &info, &err),
+                     LF_EINVAL);
     ck_assert_msg(strncmp(err.msg, "pprof: ", 7) == 0, "%s", err.msg);
     ck_assert_int_eq(t.stacks, 0);
     lf_free(text);
@@ -564,15 +559,15 @@ START_TEST(test_caps_and_gzip_bomb)
     struct lf_error err;
     /* plain text streams past the cap; gzipped text and pprof do not */
     struct parse_limits limits = { .max_decoded_bytes = 100000 };
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, text, len, &limits, tally_sink, &t, &info,
-                             &err),
+    ck_assert_int_eq(
+            parse_buffer(PARSE_FORMAT_AUTO, text, len, &limits, tally_sink, &t, &info, &err),
             LF_OK);
     ck_assert_int_eq(info.goroutines, 279);
     char *gz_text = NULL;
     size_t gz_text_len = 0;
     ck_assert_int_eq(decode_gzip_buffer(text, len, &gz_text, &gz_text_len, &err), LF_OK);
-    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, gz_text, gz_text_len, 4096, &limits, &t,
-                             &info, &err),
+    ck_assert_int_eq(
+            parse_chunked(PARSE_FORMAT_AUTO, gz_text, gz_text_len, 4096, &limits, &t, &info, &err),
             LF_ETOOBIG);
     ck_assert_str_eq(err.msg, "gunzipped profile is over the 100000-byte limit");
     lf_free(gz_text);
@@ -583,17 +578,17 @@ START_TEST(test_caps_and_gzip_bomb)
     ck_assert_int_eq(decode_gunzip_buffer(pb_gz, pb_len, 0, &pb, &pb_len, &err), LF_OK);
     limits.max_decoded_bytes = 4000; /* the message is 4928 bytes */
     ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, pb, pb_len, 1000, &limits, &t, &info, &err),
-            LF_ETOOBIG);
+                     LF_ETOOBIG);
     ck_assert_str_eq(err.msg, "pprof message is over the 4000-byte limit");
     /* the message fits, its index tables (about 6 KB) do not */
     limits.max_decoded_bytes = 4928;
     ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, pb, pb_len, 1000, &limits, &t, &info, &err),
-            LF_ETOOBIG);
+                     LF_ETOOBIG);
     ck_assert_str_eq(err.msg, "pprof: index tables over the 4928-byte limit");
     limits.max_decoded_bytes = 16384;
     memset(&t, 0, sizeof(t));
     ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, pb, pb_len, 1000, &limits, &t, &info, &err),
-            LF_OK);
+                     LF_OK);
     ck_assert_int_eq(t.goroutines, 279);
     ck_assert(!info.gzipped);
     lf_free(pb);
@@ -615,14 +610,12 @@ START_TEST(test_caps_and_gzip_bomb)
     ck_assert_uint_lt(gz_len, 200 * 1024);
     memset(&t, 0, sizeof(t));
     limits.max_decoded_bytes = (size_t)4 << 20;
-    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, gz, gz_len, 65536, &limits, &t, &info,
-                             &err),
-            LF_ETOOBIG);
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, gz, gz_len, 65536, &limits, &t, &info, &err),
+                     LF_ETOOBIG);
     ck_assert_str_eq(err.msg, "gunzipped profile is over the 4194304-byte limit");
     /* with the default 64 MiB cap too */
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, &info,
-                             &err),
-            LF_ETOOBIG);
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, &info, &err),
+                     LF_ETOOBIG);
     ck_assert_str_eq(err.msg, "gunzipped profile is over the 67108864-byte limit");
     lf_free(gz);
 }
@@ -653,15 +646,14 @@ START_TEST(test_sink_error_and_sticky_failure)
     char *gz = read_file(LF_FIXTURE("shop-n25.pb.gz"), &gz_len);
     memset(&t, 0, sizeof(t));
     t.fail_at = 3;
-    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, NULL,
-                             &err),
-            LF_EIO);
+    ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, NULL, &err),
+                     LF_EIO);
     ck_assert_str_eq(err.msg, "store is full");
 
     /* no sink: a validating parse that only fills info */
     struct parse_info info;
     ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, NULL, NULL, &info, &err),
-            LF_OK);
+                     LF_OK);
     ck_assert_int_eq(info.goroutines, 279);
     lf_free(gz);
     lf_free(text);
@@ -670,8 +662,8 @@ END_TEST
 
 START_TEST(test_allocation_failures)
 {
-    static const char *paths[] = { LF_FIXTURE("shop-n25.pb.gz"),
-        LF_FIXTURE("shop-n25.debug1.txt"), LF_FIXTURE("shop-n3.sigquit.txt") };
+    static const char *paths[] = { LF_FIXTURE("shop-n25.pb.gz"), LF_FIXTURE("shop-n25.debug1.txt"),
+                                   LF_FIXTURE("shop-n3.sigquit.txt") };
     for (size_t i = 0; i < 3; i++) {
         size_t len = 0;
         char *buf = read_file(paths[i], &len);
@@ -683,7 +675,7 @@ START_TEST(test_allocation_failures)
             int rc = parse_chunked(PARSE_FORMAT_AUTO, buf, len, 1000, NULL, &t, NULL, &err);
             lf_alloc_fail_after(-1);
             ck_assert_msg(rc == LF_OK || rc == LF_ENOMEM, "%s n=%ld: %d %s", paths[i], n, rc,
-                    err.msg);
+                          err.msg);
             ok += rc == LF_OK;
         }
         ck_assert_int_gt(ok, 0);

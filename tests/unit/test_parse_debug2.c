@@ -1,8 +1,8 @@
 /* test_parse_debug2.c - unit tests of the debug=2 / panic / SIGQUIT parser: exact values
  * on the real dumps in tests/fixtures, the same result however the input is chunked, one
  * snippet per grammar variant (Go 1.19 through the goroutine-leak marks of Go 1.26), every
- * error with its line number, and a dump cut off anywhere (not an error: reported). Each stack is rendered to one canonical string, so a
- * test states the whole stack it expects. */
+ * error with its line number, and a dump cut off anywhere (not an error: reported). Each stack is
+ * rendered to one canonical string, so a test states the whole stack it expects. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -522,8 +522,7 @@ START_TEST(test_created_by_is_kept)
     ck_assert_int_eq(parse_debug2_finish(parser, NULL, &err), LF_OK);
     parse_debug2_free(parser);
     ck_assert_uint_eq(c.n, 3);
-    ck_assert_str_eq(c.text[0],
-                     "github.com/acme/shop/events.Start /build/shop/events/start.go:31");
+    ck_assert_str_eq(c.text[0], "github.com/acme/shop/events.Start /build/shop/events/start.go:31");
     ck_assert_str_eq(c.text[1], "main.main /build/shop/main.go:9");
     ck_assert_str_eq(c.text[2], " :0");
 }
@@ -762,8 +761,7 @@ static void parse_cut(const char *text, int64_t cut_line, const char *last)
         struct lf_error err = { 0 };
         int rc = parse(text, strlen(text), (enum chunking)chunking, 0, NULL, &c, &info, &err);
         ck_assert_msg(rc == LF_OK, "%s: %s", text, err.msg);
-        ck_assert_msg(info.truncated == (cut_line != 0), "%s: truncated %d", text,
-                      info.truncated);
+        ck_assert_msg(info.truncated == (cut_line != 0), "%s: truncated %d", text, info.truncated);
         ck_assert_int_eq(info.truncated_line, cut_line);
         ck_assert_uint_ge(c.n, 1);
         ck_assert_str_eq(c.stacks[c.n - 1], last);
@@ -813,8 +811,8 @@ START_TEST(test_cut_off)
     parse_cut("goroutine 7 [chan send]:\nmain.send(0xc000010000)\n\t/app/send.go:9 +0x25\n"
               "main.run()\n\t/app/ru",
               5, seven_cut);
-    parse_cut("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x18\n\ngoroutine 7 [chan",
-              5, one);
+    parse_cut("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x18\n\ngoroutine 7 [chan", 5,
+              one);
     parse_cut("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x18\n\ngorou", 5, one);
     parse_cut("goroutine 7 [chan send]:\nmain.send(0xc000010000)\n\t/app/send.go:9 +0x25\n"
               "main.run()\n\t/app/run.go:3 +0x1d\ncreated by main.main in goroutine 1",

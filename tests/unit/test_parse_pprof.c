@@ -48,7 +48,7 @@ static char *read_profile(const char *path, size_t *len)
 }
 
 /* What the sink saw: a copy of a few stacks, enough to check exact values. */
-#define MAX_KEPT 64
+#define MAX_KEPT        64
 #define MAX_KEPT_FRAMES 40
 
 struct kept_stack {
@@ -106,7 +106,7 @@ static int keep_sink(void *ctx, const struct stack *stack, struct lf_error *err)
 }
 
 static void assert_frame(const struct kept_stack *k, size_t i, const char *function,
-        const char *file, int64_t line)
+                         const char *file, int64_t line)
 {
     ck_assert_uint_lt(i, k->n_frames);
     ck_assert_str_eq(k->function[i], function);
@@ -185,8 +185,8 @@ static void build_profile(struct pbw *w, const struct shape *s)
     struct pbw sub, inner;
     memset(w, 0, sizeof(*w));
     if (s->strings_first) {
-        const char *strings[] = { "", s->sample_type, "count", "main.f", "/m.go",
-            "runtime.gopark", "k", "v" };
+        const char *strings[] = { "",      s->sample_type,   "count", "main.f",
+                                  "/m.go", "runtime.gopark", "k",     "v" };
         for (size_t i = 0; i < 8; i++)
             w_str(w, strings[i]);
     }
@@ -239,8 +239,8 @@ static void build_profile(struct pbw *w, const struct shape *s)
     w_uint(&sub, 4, 4);
     w_msg(w, 5, &sub); /* functions */
     if (!s->strings_first) {
-        const char *strings[] = { "", s->sample_type, "count", "main.f", "/m.go",
-            "runtime.gopark", "k", "v" };
+        const char *strings[] = { "",      s->sample_type,   "count", "main.f",
+                                  "/m.go", "runtime.gopark", "k",     "v" };
         for (size_t i = 0; i < 8; i++)
             w_str(w, strings[i]);
     }
@@ -248,7 +248,7 @@ static void build_profile(struct pbw *w, const struct shape *s)
 }
 
 static int parse_shape(const struct shape *s, struct seen *seen, struct parse_info *info,
-        struct lf_error *err)
+                       struct lf_error *err)
 {
     struct pbw w;
     build_profile(&w, s);
@@ -296,7 +296,7 @@ START_TEST(test_shop_fixture)
     ck_assert_uint_eq(k->n_frames, 4);
     assert_frame(k, 1, "runtime.chansend", "/usr/lib/go-1.19/src/runtime/chan.go", 259);
     assert_frame(k, 3, "github.com/acme/shop/internal/queue.(*Queue).work",
-            "/srv/build/shop/internal/queue/queue.go", 13);
+                 "/srv/build/shop/internal/queue/queue.go", 13);
 
     /* main.deep: cut at the runtime's 32 frames */
     k = &seen.stacks[2];
@@ -325,8 +325,7 @@ START_TEST(test_shop_fixture)
     assert_frame(k, 0, "runtime.gopark", "/usr/lib/go-1.19/src/runtime/proc.go", 363);
     assert_frame(k, 1, "runtime.goparkunlock", "/usr/lib/go-1.19/src/runtime/proc.go", 369);
     assert_frame(k, 2, "runtime.semacquire1", "/usr/lib/go-1.19/src/runtime/sema.go", 150);
-    assert_frame(k, 3, "sync.runtime_SemacquireMutex", "/usr/lib/go-1.19/src/runtime/sema.go",
-            77);
+    assert_frame(k, 3, "sync.runtime_SemacquireMutex", "/usr/lib/go-1.19/src/runtime/sema.go", 77);
     assert_frame(k, 4, "sync.(*Mutex).lockSlow", "/usr/lib/go-1.19/src/sync/mutex.go", 171);
     assert_frame(k, 5, "sync.(*Mutex).Lock", "/usr/lib/go-1.19/src/sync/mutex.go", 90);
     assert_frame(k, 6, "main.lockForever", "/srv/build/shop/main.go", 33);
@@ -336,9 +335,8 @@ START_TEST(test_shop_fixture)
     ck_assert_int_eq(k->count, 1);
     ck_assert_uint_eq(k->n_frames, 11);
     assert_frame(k, 0, "runtime.goroutineProfileWithLabels",
-            "/usr/lib/go-1.19/src/runtime/mprof.go", 858);
-    assert_frame(k, 10, "net/http.(*conn).serve", "/usr/lib/go-1.19/src/net/http/server.go",
-            1991);
+                 "/usr/lib/go-1.19/src/runtime/mprof.go", 858);
+    assert_frame(k, 10, "net/http.(*conn).serve", "/usr/lib/go-1.19/src/net/http/server.go", 1991);
 
     /* 1: 54 .. 59: location 56 holds three lines */
     k = &seen.stacks[14];
@@ -346,11 +344,11 @@ START_TEST(test_shop_fixture)
     ck_assert_uint_eq(k->n_frames, 8);
     assert_frame(k, 2, "syscall.Read", "/usr/lib/go-1.19/src/syscall/syscall_unix.go", 183);
     assert_frame(k, 3, "internal/poll.ignoringEINTRIO",
-            "/usr/lib/go-1.19/src/internal/poll/fd_unix.go", 794);
-    assert_frame(k, 4, "internal/poll.(*FD).Read",
-            "/usr/lib/go-1.19/src/internal/poll/fd_unix.go", 163);
+                 "/usr/lib/go-1.19/src/internal/poll/fd_unix.go", 794);
+    assert_frame(k, 4, "internal/poll.(*FD).Read", "/usr/lib/go-1.19/src/internal/poll/fd_unix.go",
+                 163);
     assert_frame(k, 7, "net/http.(*connReader).backgroundRead",
-            "/usr/lib/go-1.19/src/net/http/server.go", 678);
+                 "/usr/lib/go-1.19/src/net/http/server.go", 678);
     lf_free(msg);
 }
 END_TEST
@@ -490,7 +488,7 @@ START_TEST(test_limits)
     ck_assert_uint_eq(seen.stacks[0].n_frames, 3);
     ck_assert(seen.stacks[0].truncated);
     assert_frame(&seen.stacks[0], 2, "runtime.chansend1", "/usr/lib/go-1.19/src/runtime/chan.go",
-            145);
+                 145);
     ck_assert_uint_eq(seen.stacks[4].n_labels, 1);
     ck_assert_str_eq(seen.stacks[4].label[0], "handler=checkout");
 
@@ -614,8 +612,8 @@ START_TEST(test_malformed_messages)
         errors += rc == LF_EINVAL;
     }
     ck_assert_uint_gt(errors, w.len / 2);
-    ck_assert_int_eq(parse_pprof((const char *)w.buf, w.len - 1, NULL, keep_sink, &seen, NULL,
-                             &err),
+    ck_assert_int_eq(
+            parse_pprof((const char *)w.buf, w.len - 1, NULL, keep_sink, &seen, NULL, &err),
             LF_EINVAL);
     ck_assert_msg(strncmp(err.msg, "truncated", 9) == 0, "%s", err.msg);
 }

@@ -36,38 +36,38 @@ START_TEST(test_every_key)
     ck_assert_ptr_nonnull(rules);
     fputs("Pool mentions github.com/acme/leaky/internal/worker.(*Pool).run\n", rules);
     fclose(rules);
-    struct config *cfg = parse(
-            "detect:\n"
-            "  threshold: 250\n"
-            "  window: 12h\n"
-            "  live_window: 10m\n"
-            "  interval: 15s\n"
-            "  min_samples: 8\n"
-            "  min_growth_per_hour: 5\n"
-            "  alpha: 0.001\n"
-            "  restart_drop: 0.3\n"
-            "  ops: [\"sync.Mutex.Lock\", \"sync.WaitGroup.Wait\"]\n"
-            "  suppress:\n"
-            "    rules: build/test-pipeline-rules.txt\n"
-            "    expected:\n"
-            "      - class: Pool\n"
-            "        reason: fixed-size pool\n"
-            "        until: 1900000000\n"
-            "notify:\n"
-            "  webhook: \"https://hooks.example/leakfleet\"\n"
-            "  dashboard_url: \"http://lf.example:8080\"\n"
-            "  group_wait: 1m\n"
-            "  repeat_interval: 12h\n"
-            "  resolve_after: 2h\n"
-            "  rate_per_hour: 5\n"
-            "  routes:\n"
-            "    \"@acme/payments\": \"https://hooks.example/payments\"\n"
-            "    unowned: \"https://hooks.example/nobody\"\n"
-            "retention:\n"
-            "  raw: 3d\n"
-            "  rollups: 90d\n"
-            "web:\n"
-            "  source_url: \"https://git.example/acme/repo/blob/main/{path}#L{line}\"\n");
+    struct config *cfg =
+            parse("detect:\n"
+                  "  threshold: 250\n"
+                  "  window: 12h\n"
+                  "  live_window: 10m\n"
+                  "  interval: 15s\n"
+                  "  min_samples: 8\n"
+                  "  min_growth_per_hour: 5\n"
+                  "  alpha: 0.001\n"
+                  "  restart_drop: 0.3\n"
+                  "  ops: [\"sync.Mutex.Lock\", \"sync.WaitGroup.Wait\"]\n"
+                  "  suppress:\n"
+                  "    rules: build/test-pipeline-rules.txt\n"
+                  "    expected:\n"
+                  "      - class: Pool\n"
+                  "        reason: fixed-size pool\n"
+                  "        until: 1900000000\n"
+                  "notify:\n"
+                  "  webhook: \"https://hooks.example/leakfleet\"\n"
+                  "  dashboard_url: \"http://lf.example:8080\"\n"
+                  "  group_wait: 1m\n"
+                  "  repeat_interval: 12h\n"
+                  "  resolve_after: 2h\n"
+                  "  rate_per_hour: 5\n"
+                  "  routes:\n"
+                  "    \"@acme/payments\": \"https://hooks.example/payments\"\n"
+                  "    unowned: \"https://hooks.example/nobody\"\n"
+                  "retention:\n"
+                  "  raw: 3d\n"
+                  "  rollups: 90d\n"
+                  "web:\n"
+                  "  source_url: \"https://git.example/acme/repo/blob/main/{path}#L{line}\"\n");
     struct pipeline_config pc;
     struct lf_error err;
     ck_assert_msg(pipeline_config_read(cfg, &pc, &err) == LF_OK, "%s", err.msg);
@@ -133,7 +133,7 @@ START_TEST(test_errors_name_the_key)
         lf_error_clear(&err);
         ck_assert_int_ne(pipeline_config_read(cfg, &pc, &err), LF_OK);
         ck_assert_msg(strstr(err.msg, bad[i][1]) != NULL, "'%s' does not name '%s'", err.msg,
-                bad[i][1]);
+                      bad[i][1]);
         pipeline_config_release(&pc);
         config_free(cfg);
     }

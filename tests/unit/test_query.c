@@ -388,10 +388,10 @@ START_TEST(test_series_buckets)
      * those its pushes fell in */
     out = series(&opts, id, "checkout", 1, 3000, 100);
     const json_int_t fine[][2] = {
-        { 1000, 60 },   { 1100, 60 },   { 1200, 999 }, { 1300, 999 }, { 1400, 999 },
+        { 1000, 60 },   { 1100, 60 },   { 1200, 999 },  { 1300, 999 },  { 1400, 999 },
         { 1500, 1029 }, { 1600, 1029 }, { 1700, 1029 }, { 1800, 1029 }, { 1900, 1029 },
-        { 2000, 110 },  { 2100, 110 },  { 2200, 110 }, { 2300, 110 }, { 2400, 110 },
-        { 2500, 80 },   { 2600, 80 },   { 2700, 80 },  { 2800, 80 },  { 2900, 80 },
+        { 2000, 110 },  { 2100, 110 },  { 2200, 110 },  { 2300, 110 },  { 2400, 110 },
+        { 2500, 80 },   { 2600, 80 },   { 2700, 80 },   { 2800, 80 },   { 2900, 80 },
         { 3000, 80 },
     };
     assert_points(out, fine, sizeof(fine) / sizeof(fine[0]));
@@ -538,8 +538,7 @@ static json_int_t inventory_count(int64_t now)
 
 /* The points of site A's series over [from, now] in steps of step; checks that the last
  * point is the bucket of now and returns the number of points. */
-static size_t fleet_series(int64_t from, int64_t now, int64_t step, json_int_t *values,
-                           size_t max)
+static size_t fleet_series(int64_t from, int64_t now, int64_t step, json_int_t *values, size_t max)
 {
     struct query_options opts;
     query_options_default(&opts);

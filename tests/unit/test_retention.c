@@ -14,7 +14,7 @@
 #include "writer.h"
 
 #define DAY 86400
-#define T0 1700006400 /* an hour boundary */
+#define T0  1700006400 /* an hour boundary */
 
 static struct store *store;
 static struct writer *writer;
@@ -29,12 +29,22 @@ struct push {
 static int put_job(struct store_conn *conn, void *ctx, struct lf_error *e)
 {
     const struct push *p = ctx;
-    struct store_site site = { .op = STR_LIT("chan send"), .is_channel = true,
-        .function = STR_LIT("main.leak"), .file = STR_LIT("/build/x/main.go"), .line = 9,
-        .in_repo = true, .count = p->count, .max_wait_minutes = -1 };
+    struct store_site site = { .op = STR_LIT("chan send"),
+                               .is_channel = true,
+                               .function = STR_LIT("main.leak"),
+                               .file = STR_LIT("/build/x/main.go"),
+                               .line = 9,
+                               .in_repo = true,
+                               .count = p->count,
+                               .max_wait_minutes = -1 };
     struct store_profile profile = { .service = STR_LIT("svc"),
-        .instance = str_from_cstr(p->instance), .ts = p->ts, .received = p->ts,
-        .format = STR_LIT("pprof"), .goroutines = p->count + 5, .sites = &site, .n_sites = 1 };
+                                     .instance = str_from_cstr(p->instance),
+                                     .ts = p->ts,
+                                     .received = p->ts,
+                                     .format = STR_LIT("pprof"),
+                                     .goroutines = p->count + 5,
+                                     .sites = &site,
+                                     .n_sites = 1 };
     struct store_put_result result;
     return store_put_profile(conn, &profile, &result, e);
 }
@@ -60,7 +70,7 @@ static int64_t scalar(const char *sql)
     int64_t v = -1;
     bool found = false;
     ck_assert_msg(sqlbind_int(store_conn_db(conn), &v, &found, &err, sql, "") == LF_OK, "%s",
-            err.msg);
+                  err.msg);
     store_reader_release(store, conn);
     return v;
 }
@@ -88,15 +98,15 @@ START_TEST(test_rollup_then_delete)
     struct retention *retention;
     ck_assert_int_eq(retention_create(store, writer, &opts, &retention, &err), LF_OK);
     int64_t now = T0 + hours * 3600; /* the end of day ten */
-    sqlite3_trace_v2(store_conn_db(store_writer_conn(store)), SQLITE_TRACE_PROFILE,
-            count_fullscans, NULL);
+    sqlite3_trace_v2(store_conn_db(store_writer_conn(store)), SQLITE_TRACE_PROFILE, count_fullscans,
+                     NULL);
     ck_assert_msg(retention_run(retention, now, &err) == LF_OK, "%s", err.msg);
     sqlite3_trace_v2(store_conn_db(store_writer_conn(store)), 0, NULL, NULL);
     /* 213 profiles deleted: scanning the chosen ids, the two instances and the hour ends
      * rolled up (72 hours, 24 per job, two instances each) is fine; a scan of the 720
      * profiles per batch (or per instance) is not */
     ck_assert_msg(fullscan_steps <= 2 * 213 + 64 + 4 * 72 * 2,
-            "retention stepped %llu rows in full scans", (unsigned long long)fullscan_steps);
+                  "retention stepped %llu rows in full scans", (unsigned long long)fullscan_steps);
 
     /* Three days are older than seven: 72 hours rolled; their profiles but the last
      * hour's (the next hour's end may need them: the live window) gone. */
@@ -109,7 +119,7 @@ START_TEST(test_rollup_then_delete)
     ck_assert_int_eq(scalar("SELECT max_count FROM rollups WHERE hour = 1700042400"), 31);
     ck_assert_int_eq(scalar("SELECT CAST(mean_count * 10 AS INTEGER) FROM rollups"
                             " WHERE hour = 1700042400"),
-            305);
+                     305);
     ck_assert_int_eq(scalar("SELECT samples FROM rollups WHERE hour = 1700042400"), 3);
     /* at its end: a's latest (11) + b's (20), both live */
     ck_assert_int_eq(scalar("SELECT end_count FROM rollups WHERE hour = 1700042400"), 31);
@@ -130,19 +140,19 @@ START_TEST(test_rollup_then_delete)
     query_options_default(&query);
     query.live_window = 3600;
     json_t *series = NULL;
-    ck_assert_msg(query_series(store, &query, location, "svc", T0, now - 1, 3600, &series,
-                          &err) == LF_OK,
-            "%s", err.msg);
+    ck_assert_msg(query_series(store, &query, location, "svc", T0, now - 1, 3600, &series, &err) ==
+                          LF_OK,
+                  "%s", err.msg);
     json_t *points = json_object_get(series, "series");
     ck_assert_uint_eq(json_array_size(points), (size_t)hours);
     json_t *p10 = json_array_get(points, 10), *p100 = json_array_get(points, 100);
     ck_assert_int_eq(json_integer_value(json_array_get(p10, 0)), T0 + 10 * 3600);
-    ck_assert_int_eq(json_integer_value(json_array_get(p10, 1)), 31);  /* 11 + 20 */
+    ck_assert_int_eq(json_integer_value(json_array_get(p10, 1)), 31);   /* 11 + 20 */
     ck_assert_int_eq(json_integer_value(json_array_get(p100, 1)), 301); /* 101 + 200 */
     json_decref(series);
-    ck_assert_int_eq(query_series_instance(store, &query, location, "svc", "b", T0, now - 1,
-                             3600, &series, &err),
-            LF_OK);
+    ck_assert_int_eq(query_series_instance(store, &query, location, "svc", "b", T0, now - 1, 3600,
+                                           &series, &err),
+                     LF_OK);
     ck_assert_uint_eq(json_array_size(json_object_get(series, "series")), (size_t)(hours - 71));
     json_decref(series);
 
@@ -159,7 +169,7 @@ START_TEST(test_rollup_then_delete)
     ck_assert_int_eq(scalar("SELECT COUNT(*) FROM profiles"), 2);
     ck_assert_int_eq(scalar("SELECT COUNT(*) FROM profiles p JOIN instances i"
                             " ON i.latest_profile_id = p.id"),
-            2);
+                     2);
     ck_assert_int_eq(scalar("SELECT COUNT(*) FROM rollups"), 0);
     ck_assert_int_eq(scalar("SELECT COUNT(*) FROM rollup_live"), 0);
     ck_assert_int_eq(scalar("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
@@ -204,25 +214,25 @@ START_TEST(test_rolled_up_series_stay_flat)
         int64_t step;
         size_t points;
     } steps[] = {
-        { 3600, 240 },  /* one a hour */
-        { 86400, 10 },  /* one a day */
+        { 3600, 240 },         /* one a hour */
+        { 86400, 10 },         /* one a day */
         { 600, 72 + 168 * 6 }, /* rolled-up hours have one value each, raw ones six */
     };
     for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
         json_t *series = NULL;
         ck_assert_msg(query_series(store, &query, location, NULL, T0, now - 1, steps[s].step,
-                              &series, &err) == LF_OK,
-                "%s", err.msg);
+                                   &series, &err) == LF_OK,
+                      "%s", err.msg);
         json_t *points = json_object_get(series, "series");
         ck_assert_msg(json_array_size(points) == steps[s].points, "step %lld: %zu points",
-                (long long)steps[s].step, json_array_size(points));
+                      (long long)steps[s].step, json_array_size(points));
         json_int_t previous = -1;
         for (size_t i = 0; i < json_array_size(points); i++) {
             json_t *point = json_array_get(points, i);
             json_int_t at = json_integer_value(json_array_get(point, 0));
             ck_assert_msg(json_integer_value(json_array_get(point, 1)) == 30,
-                    "step %lld at %lld: %lld", (long long)steps[s].step, (long long)at,
-                    (long long)json_integer_value(json_array_get(point, 1)));
+                          "step %lld at %lld: %lld", (long long)steps[s].step, (long long)at,
+                          (long long)json_integer_value(json_array_get(point, 1)));
             ck_assert_int_gt(at, previous);
             previous = at;
         }

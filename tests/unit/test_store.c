@@ -214,19 +214,20 @@ START_TEST(test_migrate_keeps_notification_history)
         if (strncmp(f->name, "0007", 4) >= 0)
             break;
         ck_assert_msg(sqlite3_exec(db, (const char *)f->data, NULL, NULL, NULL) == SQLITE_OK,
-                "%s: %s", f->name, sqlite3_errmsg(db));
+                      "%s: %s", f->name, sqlite3_errmsg(db));
     }
-    ck_assert_int_eq(sqlite3_exec(db,
-                             "INSERT INTO services (id, name, first_seen) VALUES (1, 'shop', 1);"
-                             "INSERT INTO locations (id, op, function, file, line, first_seen)"
-                             " VALUES (1, 'chan send', 'main.leak', 'main.go', 10, 1);"
-                             "INSERT INTO notifications (id, service_id, location_id, owner,"
-                             " state, created, updated, delivered_at)"
-                             " VALUES (7, 1, 1, '@acme/core', 'delivered', 1, 2, 2);"
-                             "INSERT INTO notification_events VALUES (7, 1, 1, 'created', NULL);"
-                             "INSERT INTO notification_events VALUES (7, 2, 2, 'delivered', 'log');"
-                             "PRAGMA user_version = 6;",
-                             NULL, NULL, NULL),
+    ck_assert_int_eq(
+            sqlite3_exec(db,
+                         "INSERT INTO services (id, name, first_seen) VALUES (1, 'shop', 1);"
+                         "INSERT INTO locations (id, op, function, file, line, first_seen)"
+                         " VALUES (1, 'chan send', 'main.leak', 'main.go', 10, 1);"
+                         "INSERT INTO notifications (id, service_id, location_id, owner,"
+                         " state, created, updated, delivered_at)"
+                         " VALUES (7, 1, 1, '@acme/core', 'delivered', 1, 2, 2);"
+                         "INSERT INTO notification_events VALUES (7, 1, 1, 'created', NULL);"
+                         "INSERT INTO notification_events VALUES (7, 2, 2, 'delivered', 'log');"
+                         "PRAGMA user_version = 6;",
+                         NULL, NULL, NULL),
             SQLITE_OK);
     sqlite3_close(db);
 
@@ -235,26 +236,27 @@ START_TEST(test_migrate_keeps_notification_history)
     store_close(store);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM notifications WHERE id = 7"
                                      " AND state = 'delivered' AND delivered_at = 2"),
-            1);
+                     1);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM notification_events"
                                      " WHERE notification_id = 7"),
-            2);
+                     2);
     ck_assert_int_eq(raw_int(t.path, "PRAGMA foreign_key_check"), -1);
     char text[256];
     raw_text(t.path, "SELECT sql FROM sqlite_master WHERE name = 'notification_events'", text,
-            sizeof(text));
+             sizeof(text));
     ck_assert_msg(strstr(text, "REFERENCES \"notifications\"") ||
                           strstr(text, "REFERENCES notifications"),
-            "%s", text);
+                  "%s", text);
     /* the new state is allowed, and deleting a notification still takes its history */
     ck_assert_int_eq(raw_int(t.path, "UPDATE notifications SET state = 'unrouted' WHERE id = 7"
                                      " RETURNING id"),
-            7);
+                     7);
     sqlite3_open(t.path, &db);
-    ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON;"
-                                      " DELETE FROM notifications WHERE id = 7",
-                             NULL, NULL, NULL),
-            SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db,
+                                  "PRAGMA foreign_keys = ON;"
+                                  " DELETE FROM notifications WHERE id = 7",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(db);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM notification_events"), 0);
     tmpdb_release(&t);
@@ -677,9 +679,9 @@ START_TEST(test_many_sites_all_stored)
     ck_assert_int_eq(job.result.locations, N);
     sqlite3 *db = store_conn_db(store_writer_conn(store));
     sqlite3_stmt *stmt = NULL;
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*), sum(count) FROM samples", -1,
-                                        &stmt, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+            sqlite3_prepare_v2(db, "SELECT count(*), sum(count) FROM samples", -1, &stmt, NULL),
+            SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
     ck_assert_int_eq(sqlite3_column_int(stmt, 0), N);
     ck_assert_int_eq(sqlite3_column_int(stmt, 1), N * (N + 1) / 2);
@@ -752,7 +754,8 @@ START_TEST(test_failing_job_in_a_batch_reruns_the_others)
     struct store_profile first = profile_of("checkout", "pod-1", 1000, sites, 1, "a");
     struct store_profile bad = profile_of("checkout", "pod-bad", 1000, sites, 1, "b");
     struct store_profile last = profile_of("checkout", "pod-2", 1000, sites, 1, "c");
-    struct put_job jobs[3] = { { &first, { 0, 0, 0, false } }, { &bad, { 0, 0, 0, false } },
+    struct put_job jobs[3] = { { &first, { 0, 0, 0, false } },
+                               { &bad, { 0, 0, 0, false } },
                                { &last, { 0, 0, 0, false } } };
     struct runner runners[3] = { { writer, put_job_run, &jobs[0], -100 },
                                  { writer, put_then_fail, &jobs[1], -100 },
@@ -786,7 +789,8 @@ START_TEST(test_failing_job_in_a_batch_reruns_the_others)
     store_close(store);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), 2);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM instances"), 2);
-    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles WHERE idempotency_key = 'b'"), 0);
+    ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles WHERE idempotency_key = 'b'"),
+                     0);
     ck_assert_int_eq(raw_int(t.path, "SELECT sum(profiles) FROM instances"), 2);
     tmpdb_release(&t);
 }

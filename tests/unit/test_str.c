@@ -74,7 +74,8 @@ START_TEST(test_error_prefix)
     ck_assert_int_eq(rc, LF_EINVAL);
     lf_error_prefix(&err, "parse debug=2 line %d", 812);
     lf_error_prefix(&err, "ingest '%s'", "checkout");
-    ck_assert_str_eq(err.msg, "ingest 'checkout': parse debug=2 line 812: missing goroutine header");
+    ck_assert_str_eq(err.msg,
+                     "ingest 'checkout': parse debug=2 line 812: missing goroutine header");
     ck_assert_int_eq(lf_fail(NULL, LF_ETOOBIG, "x"), LF_ETOOBIG);
 }
 END_TEST

@@ -23,7 +23,7 @@ static double noise(double amplitude)
 /* Fills n samples every step seconds from t0 with count = f(i) and a total of
  * base + count. */
 static struct trend_series make_series(struct trend_sample *samples, size_t n, int64_t t0,
-        int64_t step, double (*f)(size_t), double base)
+                                       int64_t step, double (*f)(size_t), double base)
 {
     for (size_t i = 0; i < n; i++) {
         samples[i].ts = t0 + (int64_t)i * step;
@@ -103,7 +103,6 @@ START_TEST(test_pool_adds)
 }
 END_TEST
 
-
 /* A fleet of n_instances instances, n samples each, every step seconds, from f(instance,
  * i, &busy); each with its own noise. */
 typedef double (*fleet_fn)(size_t instance, size_t i, double *busy);
@@ -133,7 +132,7 @@ static struct fleet *make_fleet(size_t n_instances, size_t n, int64_t step, flee
 }
 
 static struct trend_result analyze(const struct trend_series *series, size_t n,
-        const struct trend_params *params)
+                                   const struct trend_params *params)
 {
     struct trend_result r;
     ck_assert_int_eq(trend_analyze(series, n, params, &r, NULL), LF_OK);
@@ -159,8 +158,12 @@ START_TEST(test_segments_from_started_version_and_total)
 {
     static struct trend_sample a[12];
     for (size_t i = 0; i < 12; i++)
-        a[i] = (struct trend_sample){ .ts = (int64_t)i * 60, .count = 10, .total = 100,
-            .busy = -1, .started = i < 4 ? 1000 : 2000, .version = i < 8 ? 1 : 2 };
+        a[i] = (struct trend_sample){ .ts = (int64_t)i * 60,
+                                      .count = 10,
+                                      .total = 100,
+                                      .busy = -1,
+                                      .started = i < 4 ? 1000 : 2000,
+                                      .version = i < 8 ? 1 : 2 };
     struct trend_params params = trend_params_default();
     struct trend_series one = { a, 12 };
     size_t starts[8];
