@@ -16,9 +16,12 @@ CLANG   ?= clang
 Q       := $(if $(V),,@)
 PKGS    := libmicrohttpd sqlite3 jansson libcurl zlib yaml-0.1 libsodium
 
-WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+# Warnings are errors with DEVELOPER=1 (what `make test`, `make demo` and CI build with),
+# as in Git: a user's newer compiler with a new warning still builds a plain `make`.
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 \
-           -Wvla -Wimplicit-fallthrough -Wundef -Wnull-dereference
+           -Wvla -Wimplicit-fallthrough -Wundef -Wnull-dereference -Wconversion \
+           -Wsign-conversion $(if $(DEVELOPER),-Werror)
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS  ?= -g -O2
 # The binaries of bin/ (not the sanitizer or fuzz builds) get Debian's hardening: stack
@@ -182,7 +185,8 @@ web-test: all
 	$(Q)tools/run_tests.sh web $(sort $(wildcard tests/web/test_*.sh))
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all build/tools/fleetsim $(UNIT_BINS) $(REGRESS_BINS)
+	$(Q)$(MAKE) --no-print-directory DEVELOPER=1 all build/tools/fleetsim $(UNIT_BINS) \
+		$(REGRESS_BINS)
 	$(Q)$(MAKE) --no-print-directory go-fixture
 	$(Q)tools/run_tests.sh all $(UNIT_BINS) $(REGRESS_BINS) \
 		$(sort $(wildcard tests/golden/test_*.sh tests/integration/test_*.sh tests/web/test_*.sh))
@@ -192,7 +196,7 @@ fuzz: $(FUZZ_BINS)
 
 demo:
 	$(Q)tools/deps.sh demo
-	$(Q)$(MAKE) --no-print-directory all go-fixture
+	$(Q)$(MAKE) --no-print-directory DEVELOPER=1 all go-fixture
 	$(Q)tools/demo.sh
 
 .PHONY: bench-agent

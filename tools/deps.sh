@@ -12,7 +12,7 @@ build_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjanss
 # (tests/clients/proto/) for the Connect client test; lintian and systemd
 # (systemd-analyze) check the Debian packages and their units (test_packages.sh);
 # python3-yaml reads the Kubernetes manifests (test_manifests.sh).
-test_pkgs=(clang libclang-rt-14-dev jq curl sqlite3 nodejs npm chromium procps python3 openssl
+test_pkgs=(clang clang-format libclang-rt-14-dev jq curl sqlite3 nodejs npm chromium procps python3 openssl
     prometheus-alertmanager prometheus protobuf-compiler lintian systemd python3-yaml)
 bench_pkgs=(panicparse wrk time)
 

@@ -261,7 +261,7 @@ START_TEST(test_series_across_pushes)
     ck_assert_int_eq(query_location(store, NULL, id, &out, &err), LF_OK);
     ck_assert_str_eq(json_string_value(json_object_get(out, "repo_path")),
                      "internal/queue/queue.go");
-    ck_assert_int_ge(json_array_size(json_object_get(out, "stack")), 2);
+    ck_assert_uint_ge(json_array_size(json_object_get(out, "stack")), 2);
     json_t *svc = json_array_get(json_object_get(out, "services"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(svc, "name")), "shop");
     ck_assert_int_eq(json_integer_value(json_object_get(svc, "count")), 50);

@@ -8,7 +8,7 @@
 
 START_TEST(test_table_is_well_formed)
 {
-    ck_assert_int_ge(routes_count, 12);
+    ck_assert_uint_ge(routes_count, 12);
     for (size_t i = 0; i < routes_count; i++) {
         const struct route *r = &routes[i];
         ck_assert_ptr_nonnull(r->handler);
