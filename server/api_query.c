@@ -1,5 +1,5 @@
 /* api_query.c - the read routes: /healthz, /metrics and the JSON queries of
- * shared/CONTRACT.md. Each handler validates its parameters (400 naming the bad one,
+ * docs/api.md. Each handler validates its parameters (400 naming the bad one,
  * unknown parameters included, so a misspelt filter is not silently ignored) and hands
  * the work to query.c or metrics.c; no SQL and no JSON field names live here. */
 #include "routes.h"

@@ -95,7 +95,7 @@ void ingest_fingerprint(const struct ingest_request *req,
 int ingest_profile(const struct ingest_context *ctx, const struct ingest_request *req,
                    struct ingest_result *out, struct lf_error *err);
 
-/* The CONTRACT answer {"profile_id":…, "goroutines":…, "locations":…}: a new reference
+/* The answer of docs/api.md, {"profile_id":…, "goroutines":…, "locations":…}: a new reference
  * (caller json_decref), or NULL when allocation fails. */
 json_t *ingest_result_json(const struct ingest_result *result);
 

@@ -1,5 +1,5 @@
 /* parse_debug1.h - push parser for the ?debug=1 text (counts per unique stack); grammar in
- * FORMATS.md. Fed in arbitrary chunks; emits each record to the sink as soon as it is
+ * docs/formats.md. Fed in arbitrary chunks; emits each record to the sink as soon as it is
  * complete, holding only that one record in memory.
  *
  * The first non-blank line must be "goroutine profile: total N" or, for Go 1.26+'s leak

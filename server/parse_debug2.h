@@ -1,5 +1,5 @@
 /* parse_debug2.h - push parser for the ?debug=2 text and panic / SIGQUIT tracebacks (one
- * block per goroutine); grammar in FORMATS.md. Fed in arbitrary chunks; emits each goroutine
+ * block per goroutine); grammar in docs/formats.md. Fed in arbitrary chunks; emits each goroutine
  * to the sink as soon as its block ends, holding only that one goroutine in memory.
  *
  * What each stack carries: count 1; goroutine_id from "goroutine N"; wait_reason is the

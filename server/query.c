@@ -1,5 +1,5 @@
 /* query.c - the read side of the store: runs the named statements of store.c on a
- * reader connection and turns rows into CONTRACT JSON. Decides nothing about leaks
+ * reader connection and turns rows into the JSON of docs/api.md. Decides nothing about leaks
  * itself: suspect and growth come from the judge (query_judge_threshold until growth
  * detection replaces it). Cost: the inventory reads the samples of each live instance's
  * latest profile (one contiguous primary-key range each); a series reads the profiles

@@ -1,7 +1,7 @@
-/* query.h - the read side of the store as CONTRACT JSON: the leak inventory, one
+/* query.h - the read side of the store as the JSON of docs/api.md: the leak inventory, one
  * location, a location's series, the services. Each call takes a reader connection from
  * the store's pool, so queries run beside the writer (WAL) and beside each other. Field
- * names are exactly those of shared/CONTRACT.md. */
+ * names are exactly those of docs/api.md. */
 #ifndef LF_QUERY_H
 #define LF_QUERY_H
 

@@ -1,5 +1,5 @@
-/* report.h - the output of `leakfleet analyze`: a readable table or the CONTRACT JSON
- * object, built from a sorted aggregate and attributed per location. */
+/* report.h - the output of `leakfleet analyze`: a readable table or the JSON object of
+ * docs/api.md, built from a sorted aggregate and attributed per location. */
 #ifndef LF_REPORT_H
 #define LF_REPORT_H
 

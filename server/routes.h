@@ -75,7 +75,7 @@ struct api_context {
  * server without tokens, "unknown" if none): who took an admin action. */
 void api_actor(const struct request *req, char *name, size_t size);
 
-/* ---- handlers (see shared/CONTRACT.md for each route) ---- */
+/* ---- handlers (see docs/api.md for each route) ---- */
 int api_health(const struct request *req, struct response *resp, struct lf_error *err);
 int api_metrics(const struct request *req, struct response *resp, struct lf_error *err);
 int api_ingest(const struct request *req, struct response *resp, struct lf_error *err);

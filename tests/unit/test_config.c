@@ -1,5 +1,5 @@
-/* test_config.c - unit tests of config: the CONTRACT example file verbatim, typed reads
- * and their errors with line:column, YAML syntax errors, alias bombs, nesting caps,
+/* test_config.c - unit tests of config: the example file of docs/config.md verbatim, typed
+ * reads and their errors with line:column, YAML syntax errors, alias bombs, nesting caps,
  * files, and allocation failures. */
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "check_main.h"
 #include "config.h"
 
-/* shared/CONTRACT.md, "Configuration file (YAML)", verbatim. */
+/* docs/config.md, "Example", verbatim. */
 static const char contract_example[] =
         "listen: \"127.0.0.1:8080\"\n"
         "database: \"./leakfleet.db\"\n"

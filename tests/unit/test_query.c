@@ -204,7 +204,7 @@ START_TEST(test_leaks_sums_latest_of_live_instances)
     ck_assert_int_eq(row_int(row, "first_seen"), 1000);
     ck_assert_int_eq(row_int(row, "last_seen"), 2000);
     ck_assert_int_eq(row_int(row, "location_id"), row_int(json_array_get(list, 0), "location_id"));
-    /* every CONTRACT field is there */
+    /* every field of docs/api.md is there */
     const char *keys[] = { "location_id", "service",    "function", "file",  "line",
                            "op",          "count",      "in_repo",  "owner", "growth_per_hour",
                            "suspect",     "first_seen", "last_seen" };

@@ -1,5 +1,5 @@
-/* test_report.c - unit tests of report: the CONTRACT JSON of an aggregate (fields,
- * order, attribution, optional keys, --min), hostile bytes kept valid JSON, and the
+/* test_report.c - unit tests of report: the JSON of an aggregate, as docs/api.md gives it
+ * (fields, order, attribution, optional keys, --min), hostile bytes kept valid JSON, and the
  * table's header and rows, long paths cut on a character boundary. */
 #include <stdio.h>
 #include <stdlib.h>
