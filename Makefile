@@ -258,7 +258,8 @@ install-server: bin/leakfleet
 	$(Q)$(SUBST) packaging/leakfleet.service.in >$(DESTDIR)$(UNITDIR)/leakfleet.service
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/leakfleet.service
 	$(Q)install -m 0644 README.md docs/config.md docs/operations.md docs/deploy.md \
-		docs/threat-model.md $(DESTDIR)$(DOCDIR)/leakfleet/
+		docs/threat-model.md docs/api.md docs/formats.md docs/integrations.md \
+		$(DESTDIR)$(DOCDIR)/leakfleet/
 	$(Q)install -D -m 0644 packaging/man/leakfleet.1 $(DESTDIR)$(MANDIR)/man1/leakfleet.1
 
 install-agent: bin/leakfleet-agent
