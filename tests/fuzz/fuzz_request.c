@@ -105,6 +105,8 @@ static struct str unescape(char *p, size_t len)
 static size_t split_query(char *q, size_t len, struct http_param *params, size_t cap)
 {
     size_t n = 0;
+    if (q == NULL)
+        return 0; /* no query: NULL + 0 would be undefined */
     char *end = q + len;
     while (q != NULL && q < end && n < cap) {
         char *amp = memchr(q, '&', (size_t)(end - q));
