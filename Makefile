@@ -188,7 +188,7 @@ build/tools/fleetsim build/tools/detectsim: build/tools/%: build/tools/%.o $(SIM
 build/tools/simclock.so: tools/simclock.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -fPIC -shared -o $@ $< -ldl
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -fPIC -shared -o $@ $<
 
 .PHONY: bench-fleet soak bench-detect bench-detect-scale
 bench-fleet: all build/tools/fleetsim
