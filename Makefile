@@ -195,10 +195,10 @@ bench-fleet: all build/tools/fleetsim
 	$(Q)tests/bench/bench_fleet.sh
 
 bench-detect: all build/tools/detectsim build/tools/simclock.so
-	$(Q)tests/bench/bench_detect.sh
+	$(Q)tests/bench/detect_scenarios.sh
 
 bench-detect-scale: all build/tools/detectsim build/tools/simclock.so
-	$(Q)tests/bench/bench_detect.sh --scale
+	$(Q)tests/bench/detect_scenarios.sh --scale
 
 soak: all build/tools/fleetsim
 	$(Q)tools/run_tests.sh soak $(sort $(wildcard tests/soak/test_*.sh))

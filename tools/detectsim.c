@@ -61,6 +61,7 @@ static const char usage[] =
         "  --services N          (scale) services (default 300)\n"
         "  --instances N         (scale) instances per service (default 100)\n"
         "  --hours H             (scale) hours of history (default 48)\n"
+        "  --pass-every H        (scale) also time a pass after every H hours loaded\n"
         "  --quiet               no progress lines\n";
 
 #define HOUR 3600
@@ -76,7 +77,7 @@ static const char usage[] =
 #define PGX      "/root/go/pkg/mod/github.com/jackc/pgx/v5@v5.5.0/"
 #define KAFKA    "/root/go/pkg/mod/github.com/segmentio/kafka-go@v0.4.47/"
 
-/* The in-repo roots the server is configured with (tests/bench/bench_detect.sh). */
+/* The in-repo roots the server is configured with (tests/bench/detect_scenarios.sh). */
 #define REPO_MODULE "github.com/acme/"
 
 /* clang-format off */
@@ -287,6 +288,7 @@ struct options {
     unsigned scale_services;
     unsigned scale_instances;
     double scale_hours;
+    double pass_every;
     bool quiet;
 };
 
@@ -355,6 +357,8 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->scale_instances = (unsigned)sim_parse_int(a, v, 1, 100000);
         else if (strcmp(a, "--hours") == 0)
             o->scale_hours = (double)sim_parse_int(a, v, 1, 24 * 30);
+        else if (strcmp(a, "--pass-every") == 0)
+            o->pass_every = (double)sim_parse_int(a, v, 1, 24 * 30);
         else
             sim_die("unknown argument '%s'\n%s", a, usage);
     }
@@ -817,6 +821,13 @@ static bool spike_before_cutoff(const struct service *svc, unsigned index, int64
     return false;
 }
 
+struct load_stats {
+    uint64_t pushes;
+    uint64_t bytes;
+    unsigned retries;
+    double seconds;
+};
+
 /* The pushes of the step times from .. to: every instance of every service that pushes
  * at each, in time order; the server's clock moves to each step time as its first push
  * goes out (pushes of the previous one may still be in flight: their ts is older). */
@@ -830,7 +841,8 @@ struct batch {
     uint64_t bytes;
     unsigned failures;
     double t0;
-    struct simpush_request *retry; /* failed pushes to send again */
+    const struct load_stats *before; /* the earlier batches' */
+    struct simpush_request *retry;   /* failed pushes to send again */
     size_t n_retry;
     size_t cap_retry;
 };
@@ -862,7 +874,8 @@ static enum simpush_next batch_next(void *ctx, struct simpush_request *req)
             clock_set(sim, b->t);
             if (!sim->evaluate && !sim->opts->quiet && (b->t - sim->first) % (6 * HOUR) == 0)
                 printf("detectsim: %.0f h loaded, %" PRIu64 " profiles, %.0f s\n",
-                       (double)(b->t - sim->first) / HOUR, b->pushed, sim_now() - b->t0);
+                       (double)(b->t - sim->first) / HOUR, b->before->pushes + b->pushed,
+                       b->before->seconds + sim_now() - b->t0);
         }
         if (b->service >= sim->n_services) {
             b->t += sim->opts->step;
@@ -927,18 +940,11 @@ static void batch_done(void *ctx, struct simpush_request *req, const struct simp
     nanosleep(&pause, NULL);
 }
 
-struct load_stats {
-    uint64_t pushes;
-    uint64_t bytes;
-    unsigned retries;
-    double seconds;
-};
-
 /* Pushes step times from .. to (inclusive) and waits for every answer. */
 static void push_steps(struct sim *sim, struct simpush_pool *pool, int64_t from, int64_t to,
                        struct load_stats *stats)
 {
-    struct batch b = { .sim = sim, .t = from, .to = to, .t0 = sim_now() };
+    struct batch b = { .sim = sim, .t = from, .to = to, .t0 = sim_now(), .before = stats };
     simpush_pool_run(pool, batch_next, batch_done, &b);
     stats->seconds += sim_now() - b.t0;
     stats->pushes += b.pushed;
@@ -987,6 +993,14 @@ struct detector {
     double pass_seconds_last;
     unsigned passes;
 };
+
+/* The detector's connection: a pass over a large fleet takes minutes. */
+static CURL *detector_easy_create(struct sim_buf *resp)
+{
+    CURL *easy = simpush_easy_create(resp);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 3600L * 1000);
+    return easy;
+}
 
 /* Forces a pass at cut-off (POST /api/v1/detect?now=, else at the simulated clock). */
 static void force_pass(struct sim *sim, struct detector *d, int64_t cutoff)
@@ -1526,7 +1540,7 @@ static int run_scenarios(struct sim *sim)
 
     struct simpush_pool *pool = simpush_pool_create(opts->concurrency);
     struct detector d = { 0 };
-    d.easy = simpush_easy_create(&d.resp);
+    d.easy = detector_easy_create(&d.resp);
     struct load_stats stats = { 0 };
     char *notes_text = NULL;
     size_t notes_len = 0;
@@ -1606,20 +1620,29 @@ static int run_scale(struct sim *sim)
            steps * sim->n_services * opts->scale_instances);
     struct simpush_pool *pool = simpush_pool_create(opts->concurrency);
     struct load_stats stats = { 0 };
-    push_steps(sim, pool, sim->first, sim->end, &stats);
-    print_load("load", &stats);
     struct detector d = { 0 };
-    d.easy = simpush_easy_create(&d.resp);
-    for (int pass = 0; pass < 2; pass++) {
-        force_pass(sim, &d, sim->end);
-        json_t *doc = simpush_json(&d.resp);
-        printf("detection pass %d at E: %.2f s (%s), verdicts %" JSON_INTEGER_FORMAT
-               ", suspects %" JSON_INTEGER_FORMAT "\n",
-               pass + 1, d.pass_seconds_last,
-               d.now_param == NOW_TAKEN ? "now=E" : "at the simulated clock",
-               json_integer_value(json_object_get(doc, "verdicts")),
-               json_integer_value(json_object_get(doc, "suspects")));
-        json_decref(doc);
+    d.easy = detector_easy_create(&d.resp);
+    int64_t chunk =
+            opts->pass_every > 0 ? (int64_t)(opts->pass_every * HOUR) : sim->end - sim->first;
+    for (int64_t from = sim->first; from <= sim->end;) {
+        int64_t to = from + chunk;
+        to = to < sim->end ? to - (to - sim->first) % opts->step : sim->end;
+        push_steps(sim, pool, from, to, &stats);
+        from = to + opts->step;
+        char what[64];
+        snprintf(what, sizeof(what), "load to %.0f h", (double)(to - sim->first) / HOUR);
+        print_load(what, &stats);
+        for (int pass = 0; pass < (to == sim->end ? 2 : 1); pass++) {
+            force_pass(sim, &d, to);
+            json_t *doc = simpush_json(&d.resp);
+            printf("detection pass at %.0f h of history: %.2f s (%s), verdicts %" JSON_INTEGER_FORMAT
+                   ", suspects %" JSON_INTEGER_FORMAT "\n",
+                   (double)(to - sim->first) / HOUR, d.pass_seconds_last,
+                   d.now_param == NOW_TAKEN ? "now=" : "at the simulated clock",
+                   json_integer_value(json_object_get(doc, "verdicts")),
+                   json_integer_value(json_object_get(doc, "suspects")));
+            json_decref(doc);
+        }
     }
     curl_easy_cleanup(d.easy);
     sim_buf_release(&d.resp);
