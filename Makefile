@@ -203,15 +203,32 @@ demo:
 bench-agent: all go-fixture
 	$(Q)tests/bench/bench_agent.sh
 
-# The fleet simulator (tools/fleetsim.c) and what runs it: minutes each, not in `make test`.
-build/tools/fleetsim: tools/fleetsim.c build/libleakfleet.a
+# The simulators (tools/fleetsim.c, tools/detectsim.c, sharing the profile encoder and the
+# HTTP pool of tools/simprofile.c and tools/simpush.c) and what runs them: minutes each,
+# not in `make test`.
+SIM_OBJS := build/tools/simprofile.o build/tools/simpush.o
+build/tools/fleetsim build/tools/detectsim: build/tools/%: build/tools/%.o $(SIM_OBJS) \
+		build/libleakfleet.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< build/libleakfleet.a $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(SIM_OBJS) build/libleakfleet.a $(PKG_LIBS)
 
-.PHONY: bench-fleet soak
+# The simulated clock the detection bench runs the server under (LD_PRELOAD): time()
+# answers what detectsim writes into a file.
+build/tools/simclock.so: tools/simclock.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(WARN) -fPIC -shared -o $@ $<
+
+.PHONY: bench-fleet soak bench-detect bench-detect-scale
 bench-fleet: all build/tools/fleetsim
 	$(Q)tests/bench/bench_fleet.sh
+
+bench-detect: all build/tools/detectsim build/tools/simclock.so
+	$(Q)tests/bench/detect_scenarios.sh
+
+bench-detect-scale: all build/tools/detectsim build/tools/simclock.so
+	$(Q)tests/bench/detect_scenarios.sh --scale
 
 soak: all build/tools/fleetsim
 	$(Q)tools/run_tests.sh soak $(sort $(wildcard tests/soak/test_*.sh))

@@ -8,7 +8,8 @@
  * now and then (the leak resets). It reports pushes/s, ingest latency, query latencies
  * under load, database growth per simulated day, and checks the detector: every planted
  * leak suspect in /api/v1/leaks and no other site. A benchmark and test tool, not part
- * of the server: it links only the allocation helpers of the library. */
+ * of the server: it links only the allocation helpers of the library; the profile encoder
+ * and the HTTP pool are tools/simprofile.h and tools/simpush.h, shared with detectsim. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -25,9 +26,10 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <zlib.h>
 
 #include "alloc.h"
+#include "simprofile.h"
+#include "simpush.h"
 
 static const char usage[] =
         "usage: fleetsim --url URL --token TOKEN [options]\n"
@@ -59,7 +61,7 @@ static const char usage[] =
         "  --seed N               random seed (default 1)\n"
         "  --quiet                no progress lines\n";
 
-/* ---- options and small helpers -------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------------------------ */
 
 struct options {
     const char *url;
@@ -86,164 +88,10 @@ struct options {
     bool quiet;
 };
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fleetsim: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(2);
-}
-
-static void *xmalloc(size_t size)
-{
-    void *p = lf_malloc(size == 0 ? 1 : size);
-    if (p == NULL)
-        die("out of memory");
-    return p;
-}
-
-static void *xrealloc(void *ptr, size_t size)
-{
-    void *p = lf_realloc(ptr, size == 0 ? 1 : size);
-    if (p == NULL)
-        die("out of memory");
-    return p;
-}
-
-static int64_t parse_int(const char *name, const char *value, int64_t min, int64_t max)
-{
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(value, &end, 10);
-    if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
-        die("%s: expected an integer in [%lld, %lld], not '%s'", name, (long long)min,
-            (long long)max, value);
-    return (int64_t)v;
-}
-
-static double parse_double(const char *name, const char *value)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (errno != 0 || end == value || *end != '\0' || v < 0)
-        die("%s: expected a non-negative number, not '%s'", name, value);
-    return v;
-}
-
-/* xorshift64*: deterministic for a seed, so a run can be replayed. */
-static uint64_t rng_next(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * UINT64_C(2685821657736338717);
-}
-
-static unsigned rng_below(uint64_t *state, unsigned n)
-{
-    return n == 0 ? 0 : (unsigned)(rng_next(state) % n);
-}
-
-/* ---- a growable byte buffer and the protobuf wire encoder ------------------------------- */
-
-struct buf {
-    unsigned char *p;
-    size_t len;
-    size_t cap;
-};
-
-static void buf_reserve(struct buf *b, size_t more)
-{
-    if (b->len + more <= b->cap)
-        return;
-    size_t cap = b->cap == 0 ? 256 : b->cap;
-    while (cap < b->len + more)
-        cap *= 2;
-    b->p = xrealloc(b->p, cap);
-    b->cap = cap;
-}
-
-static void buf_add(struct buf *b, const void *data, size_t len)
-{
-    buf_reserve(b, len);
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-}
-
-static void buf_release(struct buf *b)
-{
-    lf_free(b->p);
-    memset(b, 0, sizeof(*b));
-}
-
-static void pb_varint(struct buf *b, uint64_t v)
-{
-    unsigned char tmp[10];
-    size_t n = 0;
-    do {
-        unsigned char byte = (unsigned char)(v & 0x7f);
-        v >>= 7;
-        tmp[n++] = (unsigned char)(byte | (v != 0 ? 0x80 : 0));
-    } while (v != 0);
-    buf_add(b, tmp, n);
-}
-
-static void pb_key(struct buf *b, unsigned field, unsigned wire)
-{
-    pb_varint(b, ((uint64_t)field << 3) | wire);
-}
-
-static void pb_uint(struct buf *b, unsigned field, uint64_t v)
-{
-    pb_key(b, field, 0);
-    pb_varint(b, v);
-}
-
-static void pb_bytes(struct buf *b, unsigned field, const void *data, size_t len)
-{
-    pb_key(b, field, 2);
-    pb_varint(b, len);
-    buf_add(b, data, len);
-}
-
 /* ---- the fleet's code: sites and their stacks ----------------------------------------- */
-
-/* Field numbers of google/pprof profile.proto. */
-enum {
-    PROFILE_SAMPLE_TYPE = 1,
-    PROFILE_SAMPLE = 2,
-    PROFILE_MAPPING = 3,
-    PROFILE_LOCATION = 4,
-    PROFILE_FUNCTION = 5,
-    PROFILE_STRING_TABLE = 6,
-    PROFILE_TIME_NANOS = 9,
-    PROFILE_PERIOD_TYPE = 11,
-    PROFILE_PERIOD = 12,
-};
 
 #define GOROOT "/usr/local/go/src/"
 #define RT     GOROOT "runtime/"
-
-/* One frame; "%s" in function or file becomes the service name. */
-struct frame_def {
-    const char *function;
-    const char *file;
-    int line;
-};
 
 enum site_model {
     MODEL_FLAT,  /* base + instance % spread, every push */
@@ -251,15 +99,13 @@ enum site_model {
     MODEL_LEAK,  /* k per push since the instance's last restart (planted) */
 };
 
-#define MAX_FRAMES 14
-
 struct site_def {
     const char *name;
     enum site_model model;
     unsigned base;
     unsigned spread;
     bool repo_channel; /* an in-repo channel site: must never be suspect unless planted */
-    struct frame_def frames[MAX_FRAMES]; /* leaf first, runtime.goexit left out as Go does */
+    struct simprofile_frame frames[SIMPROFILE_MAX_FRAMES]; /* leaf first, no runtime.goexit */
 };
 
 /* The stacks read best one frame per line: */
@@ -358,70 +204,14 @@ static const struct site_def sites[] = {
 #define N_SITES       (sizeof(sites) / sizeof(sites[0]))
 #define LEAK_FUNCTION "fanout.(*Broadcaster).Publish.func1"
 
-static size_t site_depth(const struct site_def *site)
-{
-    size_t n = 0;
-    while (n < MAX_FRAMES && site->frames[n].function != NULL)
-        n++;
-    return n;
-}
-
 /* ---- one service's profile: static tables encoded once -------------------------------- */
 
 struct service {
     char name[32];
     bool leaky;
     unsigned leak_k; /* goroutines leaked per push per instance */
-    struct buf head; /* period_type, period, sample_type */
-    struct buf tail; /* mappings, locations, functions, string table */
-    uint64_t *loc_ids[N_SITES];
-    size_t n_locs[N_SITES];
+    struct simprofile profile;
 };
-
-struct table {
-    char **items;
-    size_t len;
-};
-
-/* Index of s in t, appended when new (the string table and function names). */
-static uint64_t table_index(struct table *t, const char *s)
-{
-    for (size_t i = 0; i < t->len; i++) {
-        if (strcmp(t->items[i], s) == 0)
-            return i;
-    }
-    t->items = xrealloc(t->items, (t->len + 1) * sizeof(*t->items));
-    t->items[t->len] = lf_strdup(s);
-    if (t->items[t->len] == NULL)
-        die("out of memory");
-    return t->len++;
-}
-
-static void table_release(struct table *t)
-{
-    for (size_t i = 0; i < t->len; i++)
-        lf_free(t->items[i]);
-    lf_free(t->items);
-    memset(t, 0, sizeof(*t));
-}
-
-static void expand(const char *fmt, const char *service, char *out, size_t size)
-{
-    size_t o = 0;
-    for (const char *p = fmt; *p != '\0' && o + 1 < size; p++) {
-        if (p[0] == '%' && p[1] == 's') {
-            size_t n = strlen(service);
-            if (o + n >= size)
-                break;
-            memcpy(out + o, service, n);
-            o += n;
-            p++;
-            continue;
-        }
-        out[o++] = *p;
-    }
-    out[o] = '\0';
-}
 
 static void service_init(struct service *svc, unsigned index, const struct options *opts)
 {
@@ -429,89 +219,15 @@ static void service_init(struct service *svc, unsigned index, const struct optio
     snprintf(svc->name, sizeof(svc->name), "svc-%03u", index);
     svc->leaky = opts->leak_every > 0 && index % opts->leak_every == 0;
     svc->leak_k = 1 + (index / (opts->leak_every > 0 ? opts->leak_every : 1)) % 3;
-
-    struct table strings = { 0 };
-    struct table functions = { 0 }; /* "name\nfile" */
-    struct table locations = { 0 }; /* "name\nfile\nline" */
-    table_index(&strings, "");
-    uint64_t goroutine = table_index(&strings, "goroutine");
-    uint64_t count = table_index(&strings, "count");
-    struct buf vt = { 0 };
-    pb_uint(&vt, 1, goroutine);
-    pb_uint(&vt, 2, count);
-    pb_bytes(&svc->head, PROFILE_PERIOD_TYPE, vt.p, vt.len);
-    pb_uint(&svc->head, PROFILE_PERIOD, 1);
-    pb_bytes(&svc->head, PROFILE_SAMPLE_TYPE, vt.p, vt.len);
-    buf_release(&vt);
-
-    struct buf locs = { 0 }, funcs = { 0 }, msg = { 0 }, line = { 0 };
-    for (size_t s = 0; s < N_SITES; s++) {
-        size_t depth = site_depth(&sites[s]);
-        svc->loc_ids[s] = xmalloc(depth * sizeof(uint64_t));
-        svc->n_locs[s] = depth;
-        for (size_t f = 0; f < depth; f++) {
-            char function[256], file[256], key[600];
-            expand(sites[s].frames[f].function, svc->name, function, sizeof(function));
-            expand(sites[s].frames[f].file, svc->name, file, sizeof(file));
-            snprintf(key, sizeof(key), "%s\n%s", function, file);
-            size_t known_functions = functions.len;
-            uint64_t function_id = table_index(&functions, key) + 1;
-            if (functions.len > known_functions) {
-                uint64_t name = table_index(&strings, function);
-                uint64_t filename = table_index(&strings, file);
-                msg.len = 0;
-                pb_uint(&msg, 1, function_id);
-                pb_uint(&msg, 2, name);
-                pb_uint(&msg, 3, name);
-                pb_uint(&msg, 4, filename);
-                pb_bytes(&funcs, PROFILE_FUNCTION, msg.p, msg.len);
-            }
-            snprintf(key, sizeof(key), "%s\n%s\n%d", function, file, sites[s].frames[f].line);
-            size_t known_locations = locations.len;
-            uint64_t location_id = table_index(&locations, key) + 1;
-            svc->loc_ids[s][f] = location_id;
-            if (locations.len > known_locations) {
-                line.len = 0;
-                pb_uint(&line, 1, function_id);
-                pb_uint(&line, 2, (uint64_t)sites[s].frames[f].line);
-                msg.len = 0;
-                pb_uint(&msg, 1, location_id);
-                pb_uint(&msg, 2, 1);
-                pb_uint(&msg, 3, 0x401000 + location_id * 0x1a3);
-                pb_bytes(&msg, 4, line.p, line.len);
-                pb_bytes(&locs, PROFILE_LOCATION, msg.p, msg.len);
-            }
-        }
-    }
-    char binary[64];
-    snprintf(binary, sizeof(binary), "/app/%s", svc->name);
-    uint64_t filename = table_index(&strings, binary);
-    msg.len = 0;
-    pb_uint(&msg, 1, 1);
-    pb_uint(&msg, 2, 0x400000);
-    pb_uint(&msg, 3, 0x1400000);
-    pb_uint(&msg, 5, filename);
-    pb_uint(&msg, 7, 1);
-    pb_bytes(&svc->tail, PROFILE_MAPPING, msg.p, msg.len);
-    buf_add(&svc->tail, locs.p, locs.len);
-    buf_add(&svc->tail, funcs.p, funcs.len);
-    for (size_t i = 0; i < strings.len; i++)
-        pb_bytes(&svc->tail, PROFILE_STRING_TABLE, strings.items[i], strlen(strings.items[i]));
-    buf_release(&locs);
-    buf_release(&funcs);
-    buf_release(&msg);
-    buf_release(&line);
-    table_release(&strings);
-    table_release(&functions);
-    table_release(&locations);
+    const struct simprofile_frame *stacks[N_SITES];
+    for (size_t s = 0; s < N_SITES; s++)
+        stacks[s] = sites[s].frames;
+    simprofile_init(&svc->profile, svc->name, stacks, N_SITES);
 }
 
 static void service_release(struct service *svc)
 {
-    buf_release(&svc->head);
-    buf_release(&svc->tail);
-    for (size_t s = 0; s < N_SITES; s++)
-        lf_free(svc->loc_ids[s]);
+    simprofile_release(&svc->profile);
 }
 
 /* ---- instances and the profile of one push -------------------------------------------- */
@@ -531,70 +247,37 @@ struct fleet {
     uint64_t rng;
     int64_t sim_start; /* ts of round 0 */
     uint64_t restarts;
+    struct simprofile_scratch scratch;
 };
 
 /* Advances inst to round and writes its gzipped profile into out. */
 static void fleet_profile(struct fleet *fleet, struct instance *inst, unsigned round, int64_t ts,
-                          struct buf *raw, struct buf *out)
+                          struct sim_buf *out)
 {
     const struct service *svc = &fleet->services[inst->service];
-    if (round > 0 && rng_below(&fleet->rng, 1000) < fleet->opts->restart_permille) {
+    if (round > 0 && sim_rng_below(&fleet->rng, 1000) < fleet->opts->restart_permille) {
         inst->leaked = 0;
         inst->restarts++;
         fleet->restarts++;
     } else if (svc->leaky && round > 0) {
         inst->leaked += svc->leak_k;
     }
-    raw->len = 0;
-    buf_add(raw, svc->head.p, svc->head.len);
-    struct buf sample = { 0 }, ids = { 0 }, packed = { 0 };
+    uint64_t counts[N_SITES];
     for (size_t s = 0; s < N_SITES; s++) {
         const struct site_def *site = &sites[s];
-        uint64_t n = 0;
         switch (site->model) {
         case MODEL_FLAT:
-            n = site->base + (site->spread > 0 ? inst->index % site->spread : 0);
+            counts[s] = site->base + (site->spread > 0 ? inst->index % site->spread : 0);
             break;
         case MODEL_NOISY:
-            n = rng_below(&fleet->rng, site->base + 1);
+            counts[s] = sim_rng_below(&fleet->rng, site->base + 1);
             break;
         case MODEL_LEAK:
-            n = svc->leaky ? inst->leaked : 0;
+            counts[s] = svc->leaky ? inst->leaked : 0;
             break;
         }
-        if (n == 0)
-            continue;
-        ids.len = 0;
-        for (size_t f = 0; f < svc->n_locs[s]; f++)
-            pb_varint(&ids, svc->loc_ids[s][f]);
-        sample.len = 0;
-        pb_bytes(&sample, 1, ids.p, ids.len);
-        packed.len = 0;
-        pb_varint(&packed, n);
-        pb_bytes(&sample, 2, packed.p, packed.len);
-        pb_bytes(raw, PROFILE_SAMPLE, sample.p, sample.len);
     }
-    buf_release(&sample);
-    buf_release(&ids);
-    buf_release(&packed);
-    buf_add(raw, svc->tail.p, svc->tail.len);
-    pb_uint(raw, PROFILE_TIME_NANOS, (uint64_t)ts * 1000000000u);
-
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        die("deflateInit2 failed");
-    size_t bound = deflateBound(&z, raw->len) + 32;
-    out->len = 0;
-    buf_reserve(out, bound);
-    z.next_in = raw->p;
-    z.avail_in = (uInt)raw->len;
-    z.next_out = out->p;
-    z.avail_out = (uInt)bound;
-    if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-        die("deflate failed");
-    out->len = bound - z.avail_out;
-    deflateEnd(&z);
+    simprofile_encode(&svc->profile, counts, ts, &fleet->scratch, out);
 }
 
 /* ---- latencies ------------------------------------------------------------------------- */
@@ -609,7 +292,7 @@ static void samples_add(struct samples *s, double v)
 {
     if (s->len == s->cap) {
         s->cap = s->cap == 0 ? 1024 : s->cap * 2;
-        s->v = xrealloc(s->v, s->cap * sizeof(double));
+        s->v = sim_realloc(s->v, s->cap * sizeof(double));
     }
     s->v[s->len++] = v;
 }
@@ -628,29 +311,7 @@ static double samples_quantile(struct samples *s, double q)
     size_t i = (size_t)(q * (double)(s->len - 1) + 0.5);
     return s->v[i];
 }
-
-/* ---- the push loop (libcurl multi, one easy handle per connection) --------------------- */
-
-struct job {
-    unsigned instance;
-    unsigned round;
-    unsigned attempts;
-    int64_t ts;
-    double due;
-    struct buf body;
-};
-
-struct slot {
-    CURL *easy;
-    struct curl_slist *headers;
-    char url[512];
-    char key[96];
-    struct buf resp;
-    struct job job;
-    bool busy;
-    bool healthz;
-    double start;
-};
+/* ---- the push loop (tools/simpush.h: one kept-alive connection per slot) ---------------- */
 
 struct stats {
     uint64_t stored;   /* 201 */
@@ -664,48 +325,29 @@ struct stats {
     struct samples latency;
 };
 
+/* A push waiting to be sent again (tag: instance << 32 | round). */
+struct retry {
+    struct simpush_request req;
+    double due;
+};
+
 struct loop {
     const struct options *opts;
     struct fleet *fleet;
-    CURLM *multi;
-    struct slot *slots;
-    unsigned n_slots;
+    struct simpush_pool *pool;
     struct stats stats;
     FILE *acks;
     /* the schedule */
-    unsigned round; /* round being issued */
-    size_t next;    /* next instance of that round, in interleaved order */
-    double t0;      /* monotonic start of the load */
-    bool issuing;   /* rounds still to issue */
+    unsigned round;     /* round being issued */
+    size_t next;        /* next instance of that round, in interleaved order */
+    double t0;          /* monotonic start of the load */
+    bool issuing;       /* rounds still to issue */
+    double healthz_end; /* > 0: GET /healthz until then instead of pushing */
     unsigned rounds_done;
-    struct job *retry; /* FIFO of jobs waiting to be retried */
+    struct retry *retry; /* FIFO of pushes waiting to be retried */
     size_t n_retry;
     size_t cap_retry;
-    struct buf raw;
 };
-
-static size_t on_body(char *data, size_t size, size_t n, void *ctx)
-{
-    struct buf *b = ctx;
-    size_t len = size * n;
-    if (b->len + len < 65536)
-        buf_add(b, data, len);
-    return len;
-}
-
-static CURL *easy_create(struct buf *resp)
-{
-    CURL *easy = curl_easy_init();
-    if (easy == NULL)
-        die("curl_easy_init failed");
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, resp);
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 60000L);
-    return easy;
-}
 
 static void instance_names(const struct fleet *fleet, const struct instance *inst, char *out,
                            size_t size)
@@ -713,66 +355,32 @@ static void instance_names(const struct fleet *fleet, const struct instance *ins
     snprintf(out, size, "%s-i%03u", fleet->services[inst->service].name, inst->index);
 }
 
-static void slot_start(struct loop *l, struct slot *slot)
+/* The next request to send now: GET /healthz while measuring it, else a due retry, then
+ * the schedule. */
+static enum simpush_next next_job(void *ctx, struct simpush_request *req)
 {
-    const struct instance *inst = &l->fleet->instances[slot->job.instance];
-    const char *service = l->fleet->services[inst->service].name;
-    char name[64];
-    instance_names(l->fleet, inst, name, sizeof(name));
-    snprintf(slot->url, sizeof(slot->url), "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64,
-             l->opts->url, service, name, slot->job.ts);
-    snprintf(slot->key, sizeof(slot->key), "fs-%" PRIu64 "-%s-%u", l->opts->seed, name,
-             slot->job.round);
-    char auth[512], key[160];
-    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", l->opts->token);
-    snprintf(key, sizeof(key), "Idempotency-Key: %s", slot->key);
-    curl_slist_free_all(slot->headers);
-    slot->headers = NULL;
-    slot->headers = curl_slist_append(slot->headers, auth);
-    slot->headers = curl_slist_append(slot->headers, key);
-    slot->headers = curl_slist_append(slot->headers, "Content-Type: application/octet-stream");
-    slot->headers = curl_slist_append(slot->headers, "Expect:");
-    if (slot->headers == NULL)
-        die("out of memory");
-    curl_easy_setopt(slot->easy, CURLOPT_URL, slot->url);
-    curl_easy_setopt(slot->easy, CURLOPT_HTTPHEADER, slot->headers);
-    curl_easy_setopt(slot->easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDS, slot->job.body.p);
-    curl_easy_setopt(slot->easy, CURLOPT_POSTFIELDSIZE, (long)slot->job.body.len);
-    slot->resp.len = 0;
-    slot->busy = true;
-    slot->start = now_seconds();
-    if (curl_multi_add_handle(l->multi, slot->easy) != CURLM_OK)
-        die("curl_multi_add_handle failed");
-}
-
-static void slot_start_healthz(struct loop *l, struct slot *slot)
-{
-    snprintf(slot->url, sizeof(slot->url), "%s/healthz", l->opts->url);
-    curl_easy_setopt(slot->easy, CURLOPT_URL, slot->url);
-    curl_easy_setopt(slot->easy, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(slot->easy, CURLOPT_HTTPHEADER, NULL);
-    slot->resp.len = 0;
-    slot->busy = true;
-    slot->healthz = true;
-    slot->start = now_seconds();
-    if (curl_multi_add_handle(l->multi, slot->easy) != CURLM_OK)
-        die("curl_multi_add_handle failed");
-}
-
-/* The next job to send now: a due retry first, then the schedule. false: none now. */
-static bool next_job(struct loop *l, struct job *out)
-{
-    double now = now_seconds();
+    struct loop *l = ctx;
+    double now = sim_now();
+    if (l->healthz_end > 0) {
+        if (now >= l->healthz_end)
+            return SIMPUSH_END;
+        snprintf(req->url, sizeof(req->url), "%s/healthz", l->opts->url);
+        req->get = true;
+        req->bearer = NULL;
+        req->key[0] = '\0';
+        return SIMPUSH_SEND;
+    }
     if (l->n_retry > 0 && l->retry[0].due <= now) {
-        *out = l->retry[0];
+        sim_buf_release(&req->body);
+        *req = l->retry[0].req;
         memmove(l->retry, l->retry + 1, (l->n_retry - 1) * sizeof(*l->retry));
         l->n_retry--;
         l->stats.retries++;
-        return true;
+        return SIMPUSH_SEND;
     }
+    enum simpush_next idle = l->n_retry > 0 ? SIMPUSH_WAIT : SIMPUSH_END;
     if (!l->issuing)
-        return false;
+        return idle;
     size_t n = l->fleet->n_instances;
     if (l->next >= n) {
         l->round++;
@@ -781,7 +389,7 @@ static bool next_job(struct loop *l, struct job *out)
         if (l->round >= l->opts->rounds ||
             (l->opts->duration > 0 && now - l->t0 >= l->opts->duration)) {
             l->issuing = false;
-            return false;
+            return idle;
         }
         if (!l->opts->quiet && (l->round % 10 == 0))
             fprintf(stdout, "fleetsim: round %u of %u, %.1f s, %" PRIu64 " stored\n", l->round,
@@ -789,42 +397,44 @@ static bool next_job(struct loop *l, struct job *out)
     }
     if (l->next == 0 && l->opts->pace_ms > 0 &&
         now < l->t0 + (double)l->round * l->opts->pace_ms / 1000.0)
-        return false;
+        return SIMPUSH_WAIT;
     /* interleave services so that consecutive pushes hit different ones */
     unsigned services = l->opts->services, per = l->opts->instances;
     size_t i = l->next++;
     unsigned instance = (unsigned)((i % services) * per + i / services);
-    memset(out, 0, sizeof(*out));
-    out->instance = instance;
-    out->round = l->round;
-    out->ts = l->fleet->sim_start + (int64_t)l->round * l->opts->step;
-    fleet_profile(l->fleet, &l->fleet->instances[instance], l->round, out->ts, &l->raw, &out->body);
-    return true;
+    struct instance *inst = &l->fleet->instances[instance];
+    req->tag = (uint64_t)instance << 32 | l->round;
+    req->ts = l->fleet->sim_start + (int64_t)l->round * l->opts->step;
+    req->attempts = 0;
+    req->get = false;
+    req->bearer = l->opts->token;
+    fleet_profile(l->fleet, inst, l->round, req->ts, &req->body);
+    char name[64];
+    instance_names(l->fleet, inst, name, sizeof(name));
+    snprintf(req->url, sizeof(req->url), "%s/api/v1/profiles?service=%s&instance=%s&ts=%" PRId64,
+             l->opts->url, l->fleet->services[inst->service].name, name, req->ts);
+    snprintf(req->key, sizeof(req->key), "fs-%" PRIu64 "-%s-%u", l->opts->seed, name, l->round);
+    return SIMPUSH_SEND;
 }
 
-static void retry_later(struct loop *l, struct job *job)
+/* Queues req again after a backoff; takes its body. */
+static void retry_later(struct loop *l, struct simpush_request *req)
 {
-    job->attempts++;
-    double backoff = 0.05 * (double)(1u << (job->attempts < 6 ? job->attempts : 6));
-    job->due = now_seconds() + (backoff > 2.0 ? 2.0 : backoff);
+    req->attempts++;
+    double backoff = 0.05 * (double)(1u << (req->attempts < 6 ? req->attempts : 6));
     if (l->n_retry == l->cap_retry) {
         l->cap_retry = l->cap_retry == 0 ? 64 : l->cap_retry * 2;
-        l->retry = xrealloc(l->retry, l->cap_retry * sizeof(*l->retry));
+        l->retry = sim_realloc(l->retry, l->cap_retry * sizeof(*l->retry));
     }
-    l->retry[l->n_retry++] = *job;
-    memset(job, 0, sizeof(*job));
+    l->retry[l->n_retry++] = (struct retry){ *req, sim_now() + (backoff > 2.0 ? 2.0 : backoff) };
+    memset(&req->body, 0, sizeof(req->body));
 }
 
-static void slot_done(struct loop *l, struct slot *slot, CURLcode result)
+static void job_done(void *ctx, struct simpush_request *req, const struct simpush_answer *answer)
 {
-    double latency = now_seconds() - slot->start;
-    curl_multi_remove_handle(l->multi, slot->easy);
-    slot->busy = false;
-    long status = 0;
-    if (result == CURLE_OK)
-        curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (slot->healthz) {
-        slot->healthz = false;
+    struct loop *l = ctx;
+    long status = answer->status;
+    if (req->get) {
         if (status == 200)
             l->stats.stored++;
         else
@@ -832,24 +442,24 @@ static void slot_done(struct loop *l, struct slot *slot, CURLcode result)
         return;
     }
     bool retry = false;
-    if (result != CURLE_OK) {
+    if (answer->result != CURLE_OK) {
         l->stats.transport++;
         retry = true;
     } else if (status >= 200 && status < 300) {
-        samples_add(&l->stats.latency, latency);
-        l->stats.bytes += slot->job.body.len;
+        samples_add(&l->stats.latency, answer->seconds);
+        l->stats.bytes += req->body.len;
         if (status == 201)
             l->stats.stored++;
         else
             l->stats.replayed++;
         if (l->acks != NULL) {
-            json_t *doc = json_loadb((const char *)slot->resp.p, slot->resp.len, 0, NULL);
+            json_t *doc = simpush_json(answer->body);
             json_int_t id = json_integer_value(json_object_get(doc, "profile_id"));
-            const struct instance *inst = &l->fleet->instances[slot->job.instance];
+            const struct instance *inst = &l->fleet->instances[req->tag >> 32];
             char name[64];
             instance_names(l->fleet, inst, name, sizeof(name));
             fprintf(l->acks, "%s %s %s %" JSON_INTEGER_FORMAT " %ld\n",
-                    l->fleet->services[inst->service].name, name, slot->key, id, status);
+                    l->fleet->services[inst->service].name, name, req->key, id, status);
             json_decref(doc);
         }
     } else if (status == 503) {
@@ -861,55 +471,20 @@ static void slot_done(struct loop *l, struct slot *slot, CURLcode result)
     } else {
         l->stats.status_4xx++;
         if (l->stats.status_4xx <= 3)
-            fprintf(stderr, "fleetsim: push answered %ld: %.*s\n", status, (int)slot->resp.len,
-                    (const char *)slot->resp.p);
+            fprintf(stderr, "fleetsim: push answered %ld: %.*s\n", status, (int)answer->body->len,
+                    (const char *)answer->body->p);
     }
-    if (retry && l->opts->retry) {
-        retry_later(l, &slot->job);
-        return;
-    }
-    buf_release(&slot->job.body);
+    if (retry && l->opts->retry)
+        retry_later(l, req);
 }
 
-/* Runs the multi loop until nothing is left to send. healthz_seconds > 0: GET /healthz
- * for that long instead of pushing. */
+/* Pushes the schedule until it is done; healthz_seconds > 0: GET /healthz for that long
+ * instead. */
 static void loop_run(struct loop *l, double healthz_seconds)
 {
-    double t_end = now_seconds() + healthz_seconds;
-    for (;;) {
-        unsigned busy = 0;
-        for (unsigned i = 0; i < l->n_slots; i++) {
-            struct slot *slot = &l->slots[i];
-            if (!slot->busy) {
-                if (healthz_seconds > 0) {
-                    if (now_seconds() < t_end)
-                        slot_start_healthz(l, slot);
-                } else if (next_job(l, &slot->job)) {
-                    slot_start(l, slot);
-                }
-            }
-            busy += slot->busy ? 1 : 0;
-        }
-        if (busy == 0 && (healthz_seconds > 0 || (!l->issuing && l->n_retry == 0)))
-            break;
-        int running = 0;
-        curl_multi_perform(l->multi, &running);
-        int numfds = 0;
-        curl_multi_poll(l->multi, NULL, 0, busy == 0 ? 5 : 50, &numfds);
-        curl_multi_perform(l->multi, &running);
-        CURLMsg *msg;
-        int left = 0;
-        while ((msg = curl_multi_info_read(l->multi, &left)) != NULL) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            for (unsigned i = 0; i < l->n_slots; i++) {
-                if (l->slots[i].busy && l->slots[i].easy == msg->easy_handle) {
-                    slot_done(l, &l->slots[i], msg->data.result);
-                    break;
-                }
-            }
-        }
-    }
+    l->healthz_end = healthz_seconds > 0 ? sim_now() + healthz_seconds : 0;
+    simpush_pool_run(l->pool, next_job, job_done, l);
+    l->healthz_end = 0;
 }
 
 /* ---- queries under load, on their own connection --------------------------------------- */
@@ -928,7 +503,7 @@ struct querier {
     pthread_t thread;
     volatile bool stop;
     CURL *easy;
-    struct buf resp;
+    struct sim_buf resp;
     struct samples latency[Q_N];
     long last_status[Q_N];
     int64_t series_location;
@@ -936,53 +511,16 @@ struct querier {
     size_t series_points;
 };
 
-/* GET path (or POST with admin auth when post); returns the status (0 on failure) and
- * the body in q->resp; *seconds gets the latency. */
-static long http_call(CURL *easy, struct buf *resp, const char *url, const char *bearer, bool post,
-                      double *seconds)
-{
-    struct curl_slist *headers = NULL;
-    char auth[512];
-    if (bearer != NULL) {
-        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
-        headers = curl_slist_append(headers, auth);
-    }
-    curl_easy_setopt(easy, CURLOPT_URL, url);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-    if (post) {
-        curl_easy_setopt(easy, CURLOPT_POST, 1L);
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, 0L);
-    } else {
-        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-    }
-    resp->len = 0;
-    double t = now_seconds();
-    CURLcode rc = curl_easy_perform(easy);
-    if (seconds != NULL)
-        *seconds = now_seconds() - t;
-    curl_slist_free_all(headers);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
-    long status = 0;
-    if (rc == CURLE_OK)
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    return status;
-}
-
-static json_t *resp_json(const struct buf *resp)
-{
-    return json_loadb((const char *)resp->p, resp->len, 0, NULL);
-}
-
 /* The location id of the first leaky service's planted site (*planted set), else of
  * any row of that service (0: none yet); the planted site appears once it has leaked. */
-static int64_t find_series_location(CURL *easy, struct buf *resp, const char *base, bool *planted)
+static int64_t find_series_location(CURL *easy, struct sim_buf *resp, const char *base,
+                                    bool *planted)
 {
     char url[600];
     snprintf(url, sizeof(url), "%s/api/v1/leaks?service=svc-000&all=1", base);
-    if (http_call(easy, resp, url, NULL, false, NULL) != 200)
+    if (simpush_call(easy, resp, url, NULL, false, NULL) != 200)
         return 0;
-    json_t *doc = resp_json(resp);
+    json_t *doc = simpush_json(resp);
     json_t *rows = json_object_get(doc, "leaks");
     int64_t id = 0;
     size_t i;
@@ -1006,11 +544,11 @@ static void querier_once(struct querier *q)
     char url[700];
     double seconds = 0;
     snprintf(url, sizeof(url), "%s/api/v1/leaks", q->opts->url);
-    q->last_status[Q_LEAKS] = http_call(q->easy, &q->resp, url, NULL, false, &seconds);
+    q->last_status[Q_LEAKS] = simpush_call(q->easy, &q->resp, url, NULL, false, &seconds);
     if (q->last_status[Q_LEAKS] == 200)
         samples_add(&q->latency[Q_LEAKS], seconds);
     snprintf(url, sizeof(url), "%s/api/v1/trends", q->opts->url);
-    q->last_status[Q_TRENDS] = http_call(q->easy, &q->resp, url, NULL, false, &seconds);
+    q->last_status[Q_TRENDS] = simpush_call(q->easy, &q->resp, url, NULL, false, &seconds);
     if (q->last_status[Q_TRENDS] == 200)
         samples_add(&q->latency[Q_TRENDS], seconds);
     if (!q->series_planted) {
@@ -1022,10 +560,10 @@ static void querier_once(struct querier *q)
         snprintf(url, sizeof(url),
                  "%s/api/v1/locations/%" PRId64 "/series?from=%" PRId64 "&to=%" PRId64,
                  q->opts->url, q->series_location, q->sim_end - 30 * 86400, q->sim_end);
-        q->last_status[Q_SERIES] = http_call(q->easy, &q->resp, url, NULL, false, &seconds);
+        q->last_status[Q_SERIES] = simpush_call(q->easy, &q->resp, url, NULL, false, &seconds);
         if (q->last_status[Q_SERIES] == 200) {
             samples_add(&q->latency[Q_SERIES], seconds);
-            json_t *doc = resp_json(&q->resp);
+            json_t *doc = simpush_json(&q->resp);
             q->series_points = json_array_size(json_object_get(doc, "series"));
             json_decref(doc);
         }
@@ -1068,16 +606,16 @@ struct verdicts {
     unsigned rows;
 };
 
-static void check_leaks(const struct fleet *fleet, const struct buf *resp, struct verdicts *v,
+static void check_leaks(const struct fleet *fleet, const struct sim_buf *resp, struct verdicts *v,
                         bool print)
 {
     memset(v, 0, sizeof(*v));
     unsigned n_services = fleet->opts->services;
-    bool *found = xmalloc(n_services * sizeof(bool));
+    bool *found = sim_malloc(n_services * sizeof(bool));
     memset(found, 0, n_services * sizeof(bool));
     for (unsigned s = 0; s < n_services; s++)
         v->planted += fleet->services[s].leaky ? 1 : 0;
-    json_t *doc = resp_json(resp);
+    json_t *doc = simpush_json(resp);
     json_t *rows = json_object_get(doc, "leaks");
     size_t i;
     json_t *row;
@@ -1127,14 +665,14 @@ static void check_leaks(const struct fleet *fleet, const struct buf *resp, struc
 static int run_check(struct fleet *fleet, const struct options *opts)
 {
     CURL *easy = NULL;
-    struct buf resp = { 0 };
-    easy = easy_create(&resp);
+    struct sim_buf resp = { 0 };
+    easy = simpush_easy_create(&resp);
     char url[600];
     double seconds = 0;
     bool forced = false;
     if (opts->admin_token != NULL) {
         snprintf(url, sizeof(url), "%s/api/v1/detect", opts->url);
-        long status = http_call(easy, &resp, url, opts->admin_token, true, &seconds);
+        long status = simpush_call(easy, &resp, url, opts->admin_token, true, &seconds);
         if (status >= 200 && status < 300) {
             forced = true;
             printf("detect pass forced: POST /api/v1/detect %ld in %.1f ms\n", status,
@@ -1147,13 +685,13 @@ static int run_check(struct fleet *fleet, const struct options *opts)
     }
     snprintf(url, sizeof(url), "%s/api/v1/leaks", opts->url);
     struct verdicts v;
-    double deadline = now_seconds() + (forced ? 0 : opts->detect_wait);
+    double deadline = sim_now() + (forced ? 0 : opts->detect_wait);
     for (;;) {
-        long status = http_call(easy, &resp, url, NULL, false, &seconds);
+        long status = simpush_call(easy, &resp, url, NULL, false, &seconds);
         if (status != 200)
-            die("GET /api/v1/leaks answered %ld", status);
+            sim_die("GET /api/v1/leaks answered %ld", status);
         check_leaks(fleet, &resp, &v, false);
-        if (v.found == v.planted || now_seconds() >= deadline)
+        if (v.found == v.planted || sim_now() >= deadline)
             break;
         sleep(1);
     }
@@ -1168,7 +706,7 @@ static int run_check(struct fleet *fleet, const struct options *opts)
            pass ? "PASS" : "FAIL", v.planted, v.found, v.planted - v.found, v.false_positives, flat,
            v.rows);
     curl_easy_cleanup(easy);
-    buf_release(&resp);
+    sim_buf_release(&resp);
     return pass ? 0 : 3;
 }
 
@@ -1223,7 +761,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         if (flag)
             continue;
         if (v == NULL)
-            die("%s needs a value (or unknown argument)\n%s", a, usage);
+            sim_die("%s needs a value (or unknown argument)\n%s", a, usage);
         i++;
         if (strcmp(a, "--url") == 0)
             o->url = v;
@@ -1232,58 +770,59 @@ static void parse_args(int argc, char **argv, struct options *o)
         else if (strcmp(a, "--admin-token") == 0)
             o->admin_token = v;
         else if (strcmp(a, "--services") == 0)
-            o->services = (unsigned)parse_int(a, v, 1, 100000);
+            o->services = (unsigned)sim_parse_int(a, v, 1, 100000);
         else if (strcmp(a, "--instances") == 0)
-            o->instances = (unsigned)parse_int(a, v, 1, 100000);
+            o->instances = (unsigned)sim_parse_int(a, v, 1, 100000);
         else if (strcmp(a, "--rounds") == 0)
-            o->rounds = (unsigned)parse_int(a, v, 1, 100000000);
+            o->rounds = (unsigned)sim_parse_int(a, v, 1, 100000000);
         else if (strcmp(a, "--step") == 0)
-            o->step = parse_int(a, v, 1, 86400 * 30);
+            o->step = sim_parse_int(a, v, 1, 86400 * 30);
         else if (strcmp(a, "--sim-end") == 0)
-            o->sim_end = parse_int(a, v, 1, INT64_C(1) << 40);
+            o->sim_end = sim_parse_int(a, v, 1, INT64_C(1) << 40);
         else if (strcmp(a, "--pace-ms") == 0)
-            o->pace_ms = parse_double(a, v);
+            o->pace_ms = sim_parse_double(a, v);
         else if (strcmp(a, "--duration") == 0)
-            o->duration = parse_double(a, v);
+            o->duration = sim_parse_double(a, v);
         else if (strcmp(a, "--concurrency") == 0)
-            o->concurrency = (unsigned)parse_int(a, v, 1, 4096);
+            o->concurrency = (unsigned)sim_parse_int(a, v, 1, 4096);
         else if (strcmp(a, "--leak-every") == 0)
-            o->leak_every = (unsigned)parse_int(a, v, 0, 100000);
+            o->leak_every = (unsigned)sim_parse_int(a, v, 0, 100000);
         else if (strcmp(a, "--restart-permille") == 0)
-            o->restart_permille = (unsigned)parse_int(a, v, 0, 1000);
+            o->restart_permille = (unsigned)sim_parse_int(a, v, 0, 1000);
         else if (strcmp(a, "--acks") == 0)
             o->acks = v;
         else if (strcmp(a, "--db") == 0)
             o->db = v;
         else if (strcmp(a, "--healthz-seconds") == 0)
-            o->healthz_seconds = parse_double(a, v);
+            o->healthz_seconds = sim_parse_double(a, v);
         else if (strcmp(a, "--detect-wait") == 0)
-            o->detect_wait = parse_double(a, v);
+            o->detect_wait = sim_parse_double(a, v);
         else if (strcmp(a, "--seed") == 0)
-            o->seed = (uint64_t)parse_int(a, v, 1, INT64_MAX);
+            o->seed = (uint64_t)sim_parse_int(a, v, 1, INT64_MAX);
         else
-            die("unknown argument '%s'\n%s", a, usage);
+            sim_die("unknown argument '%s'\n%s", a, usage);
     }
     if (o->url == NULL || o->token == NULL)
-        die("--url and --token are required\n%s", usage);
+        sim_die("--url and --token are required\n%s", usage);
     if (o->sim_end == 0)
         o->sim_end = (int64_t)time(NULL);
 }
 
 int main(int argc, char **argv)
 {
+    sim_program = "fleetsim";
     struct options opts;
     parse_args(argc, argv, &opts);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        die("curl_global_init failed");
+        sim_die("curl_global_init failed");
 
     struct fleet fleet = { .opts = &opts, .rng = opts.seed * UINT64_C(0x9E3779B97F4A7C15) };
-    fleet.services = xmalloc(opts.services * sizeof(*fleet.services));
+    fleet.services = sim_malloc(opts.services * sizeof(*fleet.services));
     for (unsigned s = 0; s < opts.services; s++)
         service_init(&fleet.services[s], s, &opts);
     fleet.n_instances = (size_t)opts.services * opts.instances;
-    fleet.instances = xmalloc(fleet.n_instances * sizeof(*fleet.instances));
+    fleet.instances = sim_malloc(fleet.n_instances * sizeof(*fleet.instances));
     for (size_t i = 0; i < fleet.n_instances; i++)
         fleet.instances[i] = (struct instance){ (unsigned)(i / opts.instances),
                                                 (unsigned)(i % opts.instances), 0, 0 };
@@ -1293,19 +832,11 @@ int main(int argc, char **argv)
     memset(&l, 0, sizeof(l));
     l.opts = &opts;
     l.fleet = &fleet;
-    l.multi = curl_multi_init();
-    if (l.multi == NULL)
-        die("curl_multi_init failed");
-    curl_multi_setopt(l.multi, CURLMOPT_MAXCONNECTS, (long)opts.concurrency);
-    l.n_slots = opts.concurrency;
-    l.slots = xmalloc(l.n_slots * sizeof(*l.slots));
-    memset(l.slots, 0, l.n_slots * sizeof(*l.slots));
-    for (unsigned i = 0; i < l.n_slots; i++)
-        l.slots[i].easy = easy_create(&l.slots[i].resp);
+    l.pool = simpush_pool_create(opts.concurrency);
     if (opts.acks != NULL) {
         l.acks = fopen(opts.acks, "a");
         if (l.acks == NULL)
-            die("cannot open '%s': %s", opts.acks, strerror(errno));
+            sim_die("cannot open '%s': %s", opts.acks, strerror(errno));
     }
     printf("fleet: %u services x %u instances = %zu instances, %u rounds every %" PRId64
            " simulated s (%.2f simulated days), %u planted leaks, concurrency %u\n",
@@ -1316,9 +847,9 @@ int main(int argc, char **argv)
 
     double healthz_rate = 0;
     if (opts.healthz_seconds > 0) {
-        double t = now_seconds();
+        double t = sim_now();
         loop_run(&l, opts.healthz_seconds);
-        healthz_rate = (double)l.stats.stored / (now_seconds() - t);
+        healthz_rate = (double)l.stats.stored / (sim_now() - t);
         printf("reference: GET /healthz %.0f req/s (%" PRIu64 " answered, %" PRIu64
                " failed, same concurrency)\n",
                healthz_rate, l.stats.stored, l.stats.transport);
@@ -1330,16 +861,16 @@ int main(int argc, char **argv)
     q.opts = &opts;
     q.sim_end = opts.sim_end;
     if (opts.queries) {
-        q.easy = easy_create(&q.resp);
+        q.easy = simpush_easy_create(&q.resp);
         if (pthread_create(&q.thread, NULL, querier_main, &q) != 0)
-            die("pthread_create failed");
+            sim_die("pthread_create failed");
     }
 
     double size0 = db_bytes(opts.db);
     l.issuing = true;
-    l.t0 = now_seconds();
+    l.t0 = sim_now();
     loop_run(&l, 0);
-    double elapsed = now_seconds() - l.t0;
+    double elapsed = sim_now() - l.t0;
     double size1 = db_bytes(opts.db);
 
     if (opts.queries) {
@@ -1378,15 +909,15 @@ int main(int argc, char **argv)
             querier_once(&q);
         querier_report(&q, "idle");
         curl_easy_cleanup(q.easy);
-        buf_release(&q.resp);
+        sim_buf_release(&q.resp);
     }
     if (opts.healthz_seconds > 0) {
         /* a second reference after the load: the machine may be busier or idler now */
         lf_free(l.stats.latency.v);
         memset(&l.stats, 0, sizeof(l.stats));
-        double t = now_seconds();
+        double t = sim_now();
         loop_run(&l, opts.healthz_seconds);
-        double after = (double)l.stats.stored / (now_seconds() - t);
+        double after = (double)l.stats.stored / (sim_now() - t);
         printf("reference after the load: GET /healthz %.0f req/s; ratio pushes/s / healthz "
                "req/s = %.3f\n",
                after, after > 0 ? rate / after : 0);
@@ -1401,17 +932,12 @@ int main(int argc, char **argv)
 
     if (l.acks != NULL)
         fclose(l.acks);
-    for (unsigned i = 0; i < l.n_slots; i++) {
-        curl_easy_cleanup(l.slots[i].easy);
-        curl_slist_free_all(l.slots[i].headers);
-        buf_release(&l.slots[i].resp);
-        buf_release(&l.slots[i].job.body);
-    }
-    lf_free(l.slots);
+    simpush_pool_free(l.pool);
+    for (size_t i = 0; i < l.n_retry; i++)
+        sim_buf_release(&l.retry[i].req.body);
     lf_free(l.retry);
     lf_free(l.stats.latency.v);
-    buf_release(&l.raw);
-    curl_multi_cleanup(l.multi);
+    simprofile_scratch_release(&fleet.scratch);
     for (unsigned s = 0; s < opts.services; s++)
         service_release(&fleet.services[s]);
     lf_free(fleet.services);
