@@ -381,8 +381,15 @@ static bool adjust_for_load(const struct trend_params *params, struct scratch *w
     /* Load that varies no more than counting noise (a Poisson count's spread, shrunk by
      * the five-sample average) is not load: a few idle goroutines in IO wait. */
     double sd_b = sqrt(sbb / (double)m);
-    double noise_b = 2 * sqrt(mean_b / 5);
-    if (mean_b <= 0 || sd_b < params->load_min_variation * mean_b || sd_b < noise_b || stt <= 0)
+    double noise_var = mean_b / 5;
+    if (mean_b <= 0 || sd_b < params->load_min_variation * mean_b || sd_b < 2 * sqrt(noise_var) ||
+        stt <= 0)
+        return true;
+    /* Noise in a regressor biases its coefficient towards zero (part of the load would
+     * stay in the count and look like a trend): the counting noise's share of the load's
+     * spread is taken out of it (the errors-in-variables correction). */
+    sbb -= (double)m * noise_var;
+    if (sbb <= 0)
         return true;
     double corr = stb / sqrt(stt * sbb);
     if (fabs(corr) > params->load_collinear) {
