@@ -1,4 +1,4 @@
-/* queue_fixture.h - the fixture the detect, notify, dispatch and suppress suites share:
+/* queue_fixture.h - the fixture the detect, notify, dispatch, suppress and api suites share:
  * a store in memory with its writer and a detection whose passes feed the notification
  * queue; profiles pushed as ingest writes them (a leaking in-repo send, a flat in-repo
  * receive, a growing library select), and readers and writers of the queue's rows. */
