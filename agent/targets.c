@@ -445,7 +445,8 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     int64_t v = 0;
     char where[96];
 
-    if ((rc = config_check_keys(file, NULL, top_keys, 18, err)) != LF_OK ||
+    if ((rc = config_check_keys(file, NULL, top_keys, sizeof(top_keys) / sizeof(top_keys[0]),
+                                err)) != LF_OK ||
         (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
         (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
         goto out;

@@ -262,6 +262,23 @@ END_TEST
 
 /* The CA bundle for https: from the flag or the file (the flag wins), empty by default,
  * and refused at start when it cannot be read. */
+/* log_format and summary_interval are keys of the file (they were refused as unknown:
+ * the list of known keys was counted by hand). */
+START_TEST(test_yaml_log_format_and_summary_interval)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    write_yaml("server: http://x\ntoken: t\nlog_format: json\nsummary_interval: 10m\n"
+               "targets:\n  - {service: a, url: http://a}\n");
+    int rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_int_eq(cfg.log_format, LOG_FORMAT_JSON);
+    ck_assert_int_eq(cfg.summary_interval_ms, 600000);
+    targets_release(&cfg);
+    teardown();
+}
+END_TEST
+
 START_TEST(test_ca_file)
 {
     struct targets_config cfg;
@@ -509,6 +526,7 @@ static Suite *targets_suite(void)
     tcase_add_test(tc, test_yaml_targets_and_overrides);
     tcase_add_test(tc, test_yaml_errors);
     tcase_add_test(tc, test_ca_file);
+    tcase_add_test(tc, test_yaml_log_format_and_summary_interval);
     tcase_add_test(tc, test_metrics_path_and_version);
     tcase_add_test(tc, test_discovery_keys);
     suite_add_tcase(s, tc);
