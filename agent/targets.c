@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "units.h"
 #include "utf8.h"
 
 #define DEFAULT_INTERVAL_MS         (60 * 1000)
@@ -99,51 +100,23 @@ struct flags {
     const char *log_format, *summary_interval;
 };
 
-bool targets_parse_duration_ms(const char *s, int64_t *out_ms)
+/* A positive duration in the grammar of units.h. */
+static bool parse_duration(const char *s, int64_t *out_ms)
 {
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || v <= 0 || s[0] == '-' || s[0] == '+')
+    int64_t ms = 0;
+    if (!units_duration_ms(s, strlen(s), &ms) || ms <= 0)
         return false;
-    int64_t scale;
-    if (*end == '\0' || strcmp(end, "s") == 0)
-        scale = 1000;
-    else if (strcmp(end, "ms") == 0)
-        scale = 1;
-    else if (strcmp(end, "m") == 0)
-        scale = 60 * 1000;
-    else if (strcmp(end, "h") == 0)
-        scale = 3600 * 1000;
-    else if (strcmp(end, "d") == 0)
-        scale = 86400 * 1000;
-    else
-        return false;
-    if (v > INT64_MAX / scale)
-        return false;
-    *out_ms = (int64_t)v * scale;
+    *out_ms = ms;
     return true;
 }
 
+/* A positive size in the grammar of units.h. */
 static bool parse_size(const char *s, uint64_t *out)
 {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || s[0] == '-' || s[0] == '+' || v == 0)
+    uint64_t n = 0;
+    if (!units_size(s, strlen(s), &n) || n == 0)
         return false;
-    unsigned shift = 0;
-    if (strcmp(end, "K") == 0 || strcmp(end, "k") == 0)
-        shift = 10;
-    else if (strcmp(end, "M") == 0)
-        shift = 20;
-    else if (strcmp(end, "G") == 0)
-        shift = 30;
-    else if (*end != '\0')
-        return false;
-    if (v > (UINT64_MAX >> shift))
-        return false;
-    *out = (uint64_t)v << shift;
+    *out = n;
     return true;
 }
 
@@ -470,12 +443,12 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
         goto out;
     if (over->instance != NULL)
         instance = over->instance;
-    int64_t interval_s = 0;
-    if ((rc = config_duration_seconds(file, "interval", DEFAULT_INTERVAL_MS / 1000, &interval_s,
-                                      err)) != LF_OK)
+    int64_t interval_ms = 0;
+    if ((rc = config_duration_ms(file, "interval", DEFAULT_INTERVAL_MS, &interval_ms, err)) !=
+        LF_OK)
         goto out;
     if (over->interval_ms > 0)
-        interval_s = (over->interval_ms + 999) / 1000;
+        interval_ms = over->interval_ms;
     const char *format_name = NULL;
     if ((rc = config_str(file, "format", "pprof", &format_name, err)) != LF_OK)
         goto out;
@@ -511,7 +484,7 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
                                     err)) != LF_OK)
         goto out;
     /* what discovered targets take: the top level, after the flags' overrides */
-    cfg->defaults.interval_ms = interval_s * 1000;
+    cfg->defaults.interval_ms = interval_ms;
     cfg->defaults.format = format;
     set_metrics_path(cfg->defaults.metrics_path, metrics_path);
     memcpy(cfg->defaults.pprof_path, pprof_path, strlen(pprof_path) + 1);
@@ -522,40 +495,32 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     if (s != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), s, "spool.dir", false,
                                     LF_EINVAL, err)) != LF_OK)
         goto out;
-    if ((rc = config_int(file, "spool.max_bytes", (int64_t)cfg->spool_max_bytes, 1, INT64_MAX, &v,
-                         err)) != LF_OK)
+    if ((rc = config_size(file, "spool.max_bytes", cfg->spool_max_bytes, 1, INT64_MAX,
+                          &cfg->spool_max_bytes, err)) != LF_OK)
         goto out;
-    cfg->spool_max_bytes = (uint64_t)v;
     if ((rc = config_int(file, "spool.max_files", (int64_t)cfg->spool_max_files, 1, 10000000, &v,
                          err)) != LF_OK)
         goto out;
     cfg->spool_max_files = (size_t)v;
-    if ((rc = config_int(file, "max_profile_bytes", (int64_t)cfg->max_profile_bytes, 1, INT64_MAX,
-                         &v, err)) != LF_OK)
+    if ((rc = config_size(file, "max_profile_bytes", cfg->max_profile_bytes, 1, INT64_MAX,
+                          &cfg->max_profile_bytes, err)) != LF_OK)
         goto out;
-    cfg->max_profile_bytes = (uint64_t)v;
-    if ((rc = config_duration_seconds(file, "timeouts.connect", cfg->connect_timeout_ms / 1000, &v,
-                                      err)) != LF_OK)
+    if ((rc = config_duration_ms(file, "timeouts.connect", cfg->connect_timeout_ms,
+                                 &cfg->connect_timeout_ms, err)) != LF_OK ||
+        (rc = config_duration_ms(file, "timeouts.total", cfg->timeout_ms, &cfg->timeout_ms, err)) !=
+                LF_OK ||
+        (rc = config_duration_ms(file, "retry_max", cfg->retry_max_ms, &cfg->retry_max_ms, err)) !=
+                LF_OK)
         goto out;
-    cfg->connect_timeout_ms = v * 1000;
-    if ((rc = config_duration_seconds(file, "timeouts.total", cfg->timeout_ms / 1000, &v, err)) !=
-        LF_OK)
-        goto out;
-    cfg->timeout_ms = v * 1000;
-    if ((rc = config_duration_seconds(file, "retry_max", cfg->retry_max_ms / 1000, &v, err)) !=
-        LF_OK)
-        goto out;
-    cfg->retry_max_ms = v * 1000;
     if ((rc = config_str(file, "log_level", NULL, &s, err)) != LF_OK)
         goto out;
     if (s != NULL && !log_level_from_name(s, &cfg->log_level)) {
         rc = lf_fail(err, LF_EINVAL, "%s: log_level: expected debug, info, warn or error", path);
         goto out;
     }
-    if ((rc = config_duration_seconds(file, "summary_interval", cfg->summary_interval_ms / 1000, &v,
-                                      err)) != LF_OK)
+    if ((rc = config_duration_ms(file, "summary_interval", cfg->summary_interval_ms,
+                                 &cfg->summary_interval_ms, err)) != LF_OK)
         goto out;
-    cfg->summary_interval_ms = v * 1000;
     if ((rc = config_str(file, "log_format", NULL, &s, err)) != LF_OK)
         goto out;
     if (s != NULL && !log_format_from_name(s, &cfg->log_format)) {
@@ -588,8 +553,8 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
             (rc = config_node_str(file, config_get(item, file, "url"), NULL, &url, err)) != LF_OK ||
             (rc = config_node_str(file, config_get(item, file, "format"), format_name, &t_format,
                                   err)) != LF_OK ||
-            (rc = config_node_duration_seconds(file, config_get(item, file, "interval"), interval_s,
-                                               &t_interval, err)) != LF_OK ||
+            (rc = config_node_duration_ms(file, config_get(item, file, "interval"), interval_ms,
+                                          &t_interval, err)) != LF_OK ||
             (rc = config_node_str(file, config_get(item, file, "metrics_path"), metrics_path,
                                   &t_metrics_path, err)) != LF_OK ||
             (rc = config_node_str(file, config_get(item, file, "version"), NULL, &t_version,
@@ -621,10 +586,10 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
             goto out;
         }
         if (t_interval <= 0) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.interval: must be at least 1s", path, where);
+            rc = lf_fail(err, LF_EINVAL, "%s: %s.interval: must be more than 0", path, where);
             goto out;
         }
-        t->interval_ms = t_interval * 1000;
+        t->interval_ms = t_interval;
         if (over->interval_ms > 0 && config_get(item, file, "interval") == NULL)
             t->interval_ms = over->interval_ms;
         if (!metrics_path_ok(t_metrics_path)) {
@@ -834,8 +799,9 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
         return lf_fail(err, LF_EUSAGE, "--instance: bad value '%s'", f.instance);
     const char *dflt_instance = f.instance != NULL ? f.instance : host;
     int64_t interval_ms = DEFAULT_INTERVAL_MS;
-    if (f.interval != NULL && !targets_parse_duration_ms(f.interval, &interval_ms))
-        return lf_fail(err, LF_EUSAGE, "--interval: bad duration '%s' (e.g. 60s, 5m)", f.interval);
+    if (f.interval != NULL && !parse_duration(f.interval, &interval_ms))
+        return lf_fail(err, LF_EUSAGE, "--interval: expected " UNITS_DURATION_EXPECTED ", not '%s'",
+                       f.interval);
     enum scrape_format format = SCRAPE_FORMAT_PPROF;
     if (f.format != NULL && !scrape_format_from_name(f.format, &format))
         return lf_fail(err, LF_EUSAGE, "--format: expected pprof, debug1 or debug2, not '%s'",
@@ -883,28 +849,39 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
         return lf_fail(err, f.ca_file != NULL ? LF_EUSAGE : LF_EINVAL, "%s: cannot read '%s': %s",
                        f.ca_file != NULL ? "--ca-file" : "ca_file", cfg->ca_file, strerror(errno));
     if (f.spool_max_bytes != NULL && !parse_size(f.spool_max_bytes, &cfg->spool_max_bytes))
-        return lf_fail(err, LF_EUSAGE, "--spool-max-bytes: bad size '%s'", f.spool_max_bytes);
+        return lf_fail(err, LF_EUSAGE,
+                       "--spool-max-bytes: expected " UNITS_SIZE_EXPECTED ", not '%s'",
+                       f.spool_max_bytes);
     if (f.spool_max_files != NULL) {
         uint64_t n = 0;
         if (!parse_size(f.spool_max_files, &n) || n > 10000000)
-            return lf_fail(err, LF_EUSAGE, "--spool-max-files: bad count '%s'", f.spool_max_files);
+            return lf_fail(err, LF_EUSAGE,
+                           "--spool-max-files: expected a count from 1 to 10000000, not '%s'",
+                           f.spool_max_files);
         cfg->spool_max_files = (size_t)n;
     }
     if (f.max_profile_bytes != NULL && !parse_size(f.max_profile_bytes, &cfg->max_profile_bytes))
-        return lf_fail(err, LF_EUSAGE, "--max-profile-bytes: bad size '%s'", f.max_profile_bytes);
-    if (f.connect_timeout != NULL &&
-        !targets_parse_duration_ms(f.connect_timeout, &cfg->connect_timeout_ms))
-        return lf_fail(err, LF_EUSAGE, "--connect-timeout: bad duration '%s'", f.connect_timeout);
-    if (f.retry_max != NULL && !targets_parse_duration_ms(f.retry_max, &cfg->retry_max_ms))
-        return lf_fail(err, LF_EUSAGE, "--retry-max: bad duration '%s'", f.retry_max);
-    if (f.timeout != NULL && !targets_parse_duration_ms(f.timeout, &cfg->timeout_ms))
-        return lf_fail(err, LF_EUSAGE, "--timeout: bad duration '%s'", f.timeout);
+        return lf_fail(err, LF_EUSAGE,
+                       "--max-profile-bytes: expected " UNITS_SIZE_EXPECTED ", not '%s'",
+                       f.max_profile_bytes);
+    if (f.connect_timeout != NULL && !parse_duration(f.connect_timeout, &cfg->connect_timeout_ms))
+        return lf_fail(err, LF_EUSAGE,
+                       "--connect-timeout: expected " UNITS_DURATION_EXPECTED ", not '%s'",
+                       f.connect_timeout);
+    if (f.retry_max != NULL && !parse_duration(f.retry_max, &cfg->retry_max_ms))
+        return lf_fail(err, LF_EUSAGE,
+                       "--retry-max: expected " UNITS_DURATION_EXPECTED ", not '%s'", f.retry_max);
+    if (f.timeout != NULL && !parse_duration(f.timeout, &cfg->timeout_ms))
+        return lf_fail(err, LF_EUSAGE, "--timeout: expected " UNITS_DURATION_EXPECTED ", not '%s'",
+                       f.timeout);
     if (f.log_level != NULL && !log_level_from_name(f.log_level, &cfg->log_level))
         return lf_fail(err, LF_EUSAGE, "--log-level: expected debug, info, warn or error, not '%s'",
                        f.log_level);
     if (f.summary_interval != NULL &&
-        !targets_parse_duration_ms(f.summary_interval, &cfg->summary_interval_ms))
-        return lf_fail(err, LF_EUSAGE, "--summary-interval: bad duration '%s'", f.summary_interval);
+        !parse_duration(f.summary_interval, &cfg->summary_interval_ms))
+        return lf_fail(err, LF_EUSAGE,
+                       "--summary-interval: expected " UNITS_DURATION_EXPECTED ", not '%s'",
+                       f.summary_interval);
     if (f.log_format != NULL && !log_format_from_name(f.log_format, &cfg->log_format))
         return lf_fail(err, LF_EUSAGE, "--log-format: expected logfmt or json, not '%s'",
                        f.log_format);

@@ -38,8 +38,8 @@
 
 #define DEFAULT_LISTEN      "127.0.0.1:8080"
 #define DEFAULT_DATABASE    "./leakfleet.db"
-#define DEFAULT_MAX_BODY    ((int64_t)8 << 20)
-#define DEFAULT_MAX_DECODED ((int64_t)64 << 20)
+#define DEFAULT_MAX_BODY    ((uint64_t)8 << 20)
+#define DEFAULT_MAX_DECODED ((uint64_t)64 << 20)
 #define GRACE_MS            10000
 
 static const char serve_usage[] =
@@ -308,8 +308,8 @@ struct serve_settings {
     const char *db;
     const char *log_level;  /* NULL = not set */
     const char *log_format; /* "logfmt" (the default) or "json" */
-    int64_t max_body;
-    int64_t max_decoded;
+    uint64_t max_body;
+    uint64_t max_decoded;
     int64_t threads; /* 0 = thread per connection */
     int64_t max_connections;
     int64_t max_connections_per_ip; /* 0 = a quarter of max_connections */
@@ -334,11 +334,11 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
     if (rc == LF_OK)
         rc = config_str(cfg, "log_format", "logfmt", &s->log_format, err);
     if (rc == LF_OK)
-        rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (int64_t)1 << 32,
-                        &s->max_body, err);
+        rc = config_size(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (uint64_t)1 << 32,
+                         &s->max_body, err);
     if (rc == LF_OK)
-        rc = config_int(cfg, "limits.max_decoded_bytes", DEFAULT_MAX_DECODED, 1024,
-                        (int64_t)1 << 34, &s->max_decoded, err);
+        rc = config_size(cfg, "limits.max_decoded_bytes", DEFAULT_MAX_DECODED, 1024,
+                         (uint64_t)1 << 34, &s->max_decoded, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "http.threads", 0, 0, 1024, &s->threads, err);
     if (rc == LF_OK)

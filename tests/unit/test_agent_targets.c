@@ -144,21 +144,71 @@ START_TEST(test_bad_usage)
 }
 END_TEST
 
+/* One grammar (units.h) for flags and file: "1h30m" and "500ms" work in both, and so do
+ * sizes with K, M, G; a bad value names what is accepted. */
 START_TEST(test_durations)
 {
-    int64_t ms = 0;
-    ck_assert(targets_parse_duration_ms("60", &ms) && ms == 60000);
-    ck_assert(targets_parse_duration_ms("60s", &ms) && ms == 60000);
-    ck_assert(targets_parse_duration_ms("250ms", &ms) && ms == 250);
-    ck_assert(targets_parse_duration_ms("5m", &ms) && ms == 300000);
-    ck_assert(targets_parse_duration_ms("2h", &ms) && ms == 7200000);
-    ck_assert(targets_parse_duration_ms("1d", &ms) && ms == 86400000);
-    ck_assert(!targets_parse_duration_ms("", &ms));
-    ck_assert(!targets_parse_duration_ms("-5s", &ms));
-    ck_assert(!targets_parse_duration_ms("0", &ms));
-    ck_assert(!targets_parse_duration_ms("5 s", &ms));
-    ck_assert(!targets_parse_duration_ms("s", &ms));
-    ck_assert(!targets_parse_duration_ms("99999999999999999999d", &ms));
+    struct targets_config cfg;
+    struct lf_error err;
+    int rc = PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "a", "--target",
+                   "http://a", "--interval", "1h30m", "--timeout", "500ms", "--connect-timeout",
+                   "2s500ms", "--retry-max", "90", "--summary-interval", "1w",
+                   "--max-profile-bytes", "64K", "--spool-max-bytes", "1G");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_int_eq(cfg.targets[0].interval_ms, 5400000);
+    ck_assert_int_eq(cfg.timeout_ms, 500);
+    ck_assert_int_eq(cfg.connect_timeout_ms, 2500);
+    ck_assert_int_eq(cfg.retry_max_ms, 90000);
+    ck_assert_int_eq(cfg.summary_interval_ms, 604800000);
+    ck_assert_uint_eq(cfg.max_profile_bytes, 64 << 10);
+    ck_assert_uint_eq(cfg.spool_max_bytes, (uint64_t)1 << 30);
+    targets_release(&cfg);
+
+    write_yaml("server: http://x\ntoken: t\ninterval: 1h30m\nmax_profile_bytes: 64K\n"
+               "spool: {max_bytes: 1G}\ntimeouts: {connect: 2s500ms, total: 500ms}\n"
+               "retry_max: 90\nsummary_interval: 1w\n"
+               "targets:\n  - {service: a, url: http://a}\n  - {service: b, url: http://b, "
+               "interval: 250ms}\n");
+    rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_int_eq(cfg.targets[0].interval_ms, 5400000);
+    ck_assert_int_eq(cfg.targets[1].interval_ms, 250);
+    ck_assert_int_eq(cfg.defaults.interval_ms, 5400000);
+    ck_assert_int_eq(cfg.timeout_ms, 500);
+    ck_assert_int_eq(cfg.connect_timeout_ms, 2500);
+    ck_assert_int_eq(cfg.retry_max_ms, 90000);
+    ck_assert_int_eq(cfg.summary_interval_ms, 604800000);
+    ck_assert_uint_eq(cfg.max_profile_bytes, 64 << 10);
+    ck_assert_uint_eq(cfg.spool_max_bytes, (uint64_t)1 << 30);
+    targets_release(&cfg);
+
+    static const char *const bad[] = { "",  "-5s",  "0",    "5 s",
+                                       "s", "1h30", "1.5h", "99999999999999999999d" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rc = PARSE(&cfg, &err, "--server", "http://x", "--token", "t", "--service", "a", "--target",
+                   "http://a", "--interval", bad[i]);
+        ck_assert_msg(rc == LF_EUSAGE, "'%s' accepted", bad[i]);
+        targets_release(&cfg);
+    }
+    ck_assert_str_eq(err.msg, "--interval: expected a duration such as 90s, 500ms, 5m, 1h30m or "
+                              "2d (units ms, s, m, h, d, w; a bare number is seconds), not "
+                              "'99999999999999999999d'");
+    teardown();
+    write_yaml("server: http://x\ntoken: t\ntimeouts: {total: 5x}\n"
+               "targets:\n  - {service: a, url: http://a}\n");
+    rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_int_eq(rc, LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "timeouts.total: expected a duration such as 90s, 500ms") != NULL,
+                  "%s", err.msg);
+    targets_release(&cfg);
+    teardown();
+    write_yaml("server: http://x\ntoken: t\nmax_profile_bytes: 1T\n"
+               "targets:\n  - {service: a, url: http://a}\n");
+    rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_int_eq(rc, LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, "max_profile_bytes: expected a size such as 65536, 64K") != NULL,
+                  "%s", err.msg);
+    targets_release(&cfg);
 }
 END_TEST
 
