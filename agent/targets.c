@@ -1,4 +1,4 @@
-/* targets.c - the agent's configuration: flags (getopt_long) and the YAML file read
+/* targets.c - the agent's configuration: flags (opt.h) and the YAML file read
  * through config.h, merged into struct targets_config. Everything is validated here,
  * once, so the scrape loop never meets an unusable value: URLs are http(s), names hold
  * no control characters, durations and limits are positive. The discovery sources are
@@ -7,7 +7,6 @@
 #include "targets.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "opt.h"
 #include "units.h"
 #include "utf8.h"
 
@@ -620,154 +620,150 @@ out:
 /* ---- flags ---------------------------------------------------------------------------- */
 
 enum {
-    OPT_SERVER = 1000,
-    OPT_TOKEN,
-    OPT_SERVICE,
-    OPT_TARGET,
-    OPT_INSTANCE,
-    OPT_INTERVAL,
-    OPT_FORMAT,
-    OPT_SPOOL,
-    OPT_SPOOL_MAX_BYTES,
-    OPT_SPOOL_MAX_FILES,
-    OPT_CONNECT_TIMEOUT,
-    OPT_TIMEOUT,
-    OPT_MAX_PROFILE_BYTES,
-    OPT_CONFIG,
-    OPT_ONCE,
-    OPT_CHECK,
-    OPT_LOG_LEVEL,
-    OPT_RETRY_MAX,
-    OPT_CA_FILE,
-    OPT_METRICS_PATH,
-    OPT_LOG_FORMAT,
-    OPT_SUMMARY_INTERVAL,
-    OPT_VERSION,
-    OPT_LISTEN,
-    OPT_HELP,
+    FLAG_SERVER = 1,
+    FLAG_TOKEN,
+    FLAG_SERVICE,
+    FLAG_TARGET,
+    FLAG_INSTANCE,
+    FLAG_INTERVAL,
+    FLAG_FORMAT,
+    FLAG_SPOOL,
+    FLAG_SPOOL_MAX_BYTES,
+    FLAG_SPOOL_MAX_FILES,
+    FLAG_CONNECT_TIMEOUT,
+    FLAG_TIMEOUT,
+    FLAG_MAX_PROFILE_BYTES,
+    FLAG_CONFIG,
+    FLAG_ONCE,
+    FLAG_CHECK,
+    FLAG_LOG_LEVEL,
+    FLAG_RETRY_MAX,
+    FLAG_CA_FILE,
+    FLAG_METRICS_PATH,
+    FLAG_LOG_FORMAT,
+    FLAG_SUMMARY_INTERVAL,
+    FLAG_VERSION,
+    FLAG_LISTEN,
 };
 
-static const struct option long_options[] = {
-    { "server", required_argument, NULL, OPT_SERVER },
-    { "token", required_argument, NULL, OPT_TOKEN },
-    { "service", required_argument, NULL, OPT_SERVICE },
-    { "target", required_argument, NULL, OPT_TARGET },
-    { "instance", required_argument, NULL, OPT_INSTANCE },
-    { "interval", required_argument, NULL, OPT_INTERVAL },
-    { "format", required_argument, NULL, OPT_FORMAT },
-    { "spool", required_argument, NULL, OPT_SPOOL },
-    { "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
-    { "spool-max-files", required_argument, NULL, OPT_SPOOL_MAX_FILES },
-    { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-    { "timeout", required_argument, NULL, OPT_TIMEOUT },
-    { "max-profile-bytes", required_argument, NULL, OPT_MAX_PROFILE_BYTES },
-    { "config", required_argument, NULL, OPT_CONFIG },
-    { "once", no_argument, NULL, OPT_ONCE },
-    { "check", no_argument, NULL, OPT_CHECK },
-    { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-    { "retry-max", required_argument, NULL, OPT_RETRY_MAX },
-    { "ca-file", required_argument, NULL, OPT_CA_FILE },
-    { "metrics-path", required_argument, NULL, OPT_METRICS_PATH },
-    { "version", required_argument, NULL, OPT_VERSION },
-    { "listen", required_argument, NULL, OPT_LISTEN },
-    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-    { "summary-interval", required_argument, NULL, OPT_SUMMARY_INTERVAL },
-    { "help", no_argument, NULL, OPT_HELP },
-    { NULL, 0, NULL, 0 },
+static const struct opt_spec flag_specs[] = {
+    { "--server", true, FLAG_SERVER },
+    { "--token", true, FLAG_TOKEN },
+    { "--service", true, FLAG_SERVICE },
+    { "--target", true, FLAG_TARGET },
+    { "--instance", true, FLAG_INSTANCE },
+    { "--interval", true, FLAG_INTERVAL },
+    { "--format", true, FLAG_FORMAT },
+    { "--spool", true, FLAG_SPOOL },
+    { "--spool-max-bytes", true, FLAG_SPOOL_MAX_BYTES },
+    { "--spool-max-files", true, FLAG_SPOOL_MAX_FILES },
+    { "--connect-timeout", true, FLAG_CONNECT_TIMEOUT },
+    { "--timeout", true, FLAG_TIMEOUT },
+    { "--max-profile-bytes", true, FLAG_MAX_PROFILE_BYTES },
+    { "--config", true, FLAG_CONFIG },
+    { "--once", false, FLAG_ONCE },
+    { "--check", false, FLAG_CHECK },
+    { "--log-level", true, FLAG_LOG_LEVEL },
+    { "--retry-max", true, FLAG_RETRY_MAX },
+    { "--ca-file", true, FLAG_CA_FILE },
+    { "--metrics-path", true, FLAG_METRICS_PATH },
+    { "--version", true, FLAG_VERSION },
+    { "--listen", true, FLAG_LISTEN },
+    { "--log-format", true, FLAG_LOG_FORMAT },
+    { "--summary-interval", true, FLAG_SUMMARY_INTERVAL },
 };
 
 static int read_flags(struct targets_config *cfg, struct flags *f, int argc, char **argv,
                       struct lf_error *err)
 {
-    opterr = 0; /* our own one-line messages */
-    optind = 0; /* glibc: 0 also resets getopt's internal state for a second parse */
+    struct opt_reader reader;
+    opt_init(&reader, argc, argv);
+    const char *value = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+    while ((c = opt_next(&reader, flag_specs, sizeof(flag_specs) / sizeof(flag_specs[0]), &value,
+                         err)) != OPT_END) {
         switch (c) {
-        case OPT_SERVER:
-            f->server = optarg;
+        case FLAG_SERVER:
+            f->server = value;
             break;
-        case OPT_TOKEN:
-            f->token = optarg;
+        case FLAG_TOKEN:
+            f->token = value;
             break;
-        case OPT_SERVICE:
-            f->service = optarg;
+        case FLAG_SERVICE:
+            f->service = value;
             break;
-        case OPT_TARGET:
-            f->target = optarg;
+        case FLAG_TARGET:
+            f->target = value;
             break;
-        case OPT_INSTANCE:
-            f->instance = optarg;
+        case FLAG_INSTANCE:
+            f->instance = value;
             break;
-        case OPT_INTERVAL:
-            f->interval = optarg;
+        case FLAG_INTERVAL:
+            f->interval = value;
             break;
-        case OPT_FORMAT:
-            f->format = optarg;
+        case FLAG_FORMAT:
+            f->format = value;
             break;
-        case OPT_SPOOL:
-            f->spool = optarg;
+        case FLAG_SPOOL:
+            f->spool = value;
             break;
-        case OPT_SPOOL_MAX_BYTES:
-            f->spool_max_bytes = optarg;
+        case FLAG_SPOOL_MAX_BYTES:
+            f->spool_max_bytes = value;
             break;
-        case OPT_SPOOL_MAX_FILES:
-            f->spool_max_files = optarg;
+        case FLAG_SPOOL_MAX_FILES:
+            f->spool_max_files = value;
             break;
-        case OPT_CONNECT_TIMEOUT:
-            f->connect_timeout = optarg;
+        case FLAG_CONNECT_TIMEOUT:
+            f->connect_timeout = value;
             break;
-        case OPT_TIMEOUT:
-            f->timeout = optarg;
+        case FLAG_TIMEOUT:
+            f->timeout = value;
             break;
-        case OPT_MAX_PROFILE_BYTES:
-            f->max_profile_bytes = optarg;
+        case FLAG_MAX_PROFILE_BYTES:
+            f->max_profile_bytes = value;
             break;
-        case OPT_CA_FILE:
-            f->ca_file = optarg;
+        case FLAG_CA_FILE:
+            f->ca_file = value;
             break;
-        case OPT_CONFIG:
-            f->config = optarg;
+        case FLAG_CONFIG:
+            f->config = value;
             break;
-        case OPT_METRICS_PATH:
-            f->metrics_path = optarg;
+        case FLAG_METRICS_PATH:
+            f->metrics_path = value;
             break;
-        case OPT_VERSION:
-            f->version = optarg;
+        case FLAG_VERSION:
+            f->version = value;
             break;
-        case OPT_LISTEN:
-            f->listen = optarg;
+        case FLAG_LISTEN:
+            f->listen = value;
             break;
-        case OPT_ONCE:
+        case FLAG_ONCE:
             cfg->once = true;
             break;
-        case OPT_CHECK:
+        case FLAG_CHECK:
             cfg->check = true;
             break;
-        case OPT_LOG_LEVEL:
-            f->log_level = optarg;
+        case FLAG_LOG_LEVEL:
+            f->log_level = value;
             break;
-        case OPT_RETRY_MAX:
-            f->retry_max = optarg;
+        case FLAG_RETRY_MAX:
+            f->retry_max = value;
             break;
-        case OPT_LOG_FORMAT:
-            f->log_format = optarg;
+        case FLAG_LOG_FORMAT:
+            f->log_format = value;
             break;
-        case OPT_SUMMARY_INTERVAL:
-            f->summary_interval = optarg;
+        case FLAG_SUMMARY_INTERVAL:
+            f->summary_interval = value;
             break;
-        case 'h':
         case OPT_HELP:
             cfg->help = true;
             break;
-        case ':':
-            return lf_fail(err, LF_EUSAGE, "%s needs a value", argv[optind - 1]);
-        default:
-            return lf_fail(err, LF_EUSAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
+        case OPT_OPERAND:
+            return lf_fail(err, LF_EUSAGE, "unexpected argument '%s' (see --help)", value);
+        default: /* OPT_ERROR */
+            return LF_EUSAGE;
         }
     }
-    if (optind < argc)
-        return lf_fail(err, LF_EUSAGE, "unexpected argument '%s' (see --help)", argv[optind]);
     return LF_OK;
 }
 

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "opt.h"
 #include "pipeline_config.h"
 #include "query.h"
 #include "retention.h"
@@ -70,49 +71,45 @@ struct serve_flags {
     const char *log_level;
 };
 
-/* Parses "--name VALUE" and "--name=VALUE". Returns 1 when argv[*i] was this flag. */
-static int take_flag(int argc, char **argv, int *i, const char *name, const char **out,
-                     struct lf_error *err)
-{
-    const char *arg = argv[*i];
-    size_t len = strlen(name);
-    if (strncmp(arg, name, len) != 0)
-        return 0;
-    if (arg[len] == '=') {
-        *out = arg + len + 1;
-        return 1;
-    }
-    if (arg[len] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        lf_fail(err, LF_EUSAGE, "serve: %s needs a value", name);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 1;
-}
-
 static int parse_flags(int argc, char **argv, struct serve_flags *flags, bool *help,
                        struct lf_error *err)
 {
+    enum { SERVE_CONFIG = 1, SERVE_LISTEN, SERVE_DB, SERVE_LOG_LEVEL };
+    static const struct opt_spec spec[] = {
+        { "--config", true, SERVE_CONFIG },
+        { "--listen", true, SERVE_LISTEN },
+        { "--db", true, SERVE_DB },
+        { "--log-level", true, SERVE_LOG_LEVEL },
+    };
     memset(flags, 0, sizeof(*flags));
     *help = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    struct opt_reader reader;
+    opt_init(&reader, argc, argv);
+    const char *value = NULL;
+    int id;
+    while ((id = opt_next(&reader, spec, sizeof(spec) / sizeof(spec[0]), &value, err)) != OPT_END) {
+        switch (id) {
+        case OPT_HELP:
             *help = true;
             return LF_OK;
-        }
-        int took = take_flag(argc, argv, &i, "--config", &flags->config, err);
-        if (took == 0)
-            took = take_flag(argc, argv, &i, "--listen", &flags->listen, err);
-        if (took == 0)
-            took = take_flag(argc, argv, &i, "--db", &flags->db, err);
-        if (took == 0)
-            took = take_flag(argc, argv, &i, "--log-level", &flags->log_level, err);
-        if (took < 0)
+        case OPT_ERROR:
+            lf_error_prefix(err, "serve");
             return LF_EUSAGE;
-        if (took == 0)
-            return lf_fail(err, LF_EUSAGE, "serve: unknown argument '%s'", argv[i]);
+        case OPT_OPERAND:
+            return lf_fail(err, LF_EUSAGE, "serve: unexpected argument '%s'", value);
+        case SERVE_CONFIG:
+            flags->config = value;
+            break;
+        case SERVE_LISTEN:
+            flags->listen = value;
+            break;
+        case SERVE_DB:
+            flags->db = value;
+            break;
+        default: /* SERVE_LOG_LEVEL */
+            flags->log_level = value;
+            break;
+        }
     }
     return LF_OK;
 }
