@@ -7,6 +7,7 @@
 #include "targets.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,13 +92,12 @@ const char *targets_usage(void)
     return usage_text;
 }
 
-/* Raw flag values; NULL when not given. */
+#define N_SETTINGS 14 /* rows of settings[] below */
+
+/* Raw flag values; NULL when not given. setting[i] is the flag of settings[i]. */
 struct flags {
-    const char *server, *token, *service, *target, *instance, *interval, *format, *spool;
-    const char *spool_max_bytes, *spool_max_files, *connect_timeout, *timeout, *ca_file;
-    const char *max_profile_bytes, *config, *log_level, *retry_max, *metrics_path, *version;
-    const char *listen;
-    const char *log_format, *summary_interval;
+    const char *service, *target, *instance, *interval, *format, *config, *metrics_path, *version;
+    const char *setting[N_SETTINGS];
 };
 
 /* A positive duration in the grammar of units.h. */
@@ -201,6 +201,117 @@ static int add_target(struct targets_config *cfg, struct target **out, struct lf
     cfg->targets = grown;
     *out = &grown[cfg->n_targets++];
     memset(*out, 0, sizeof(**out));
+    return LF_OK;
+}
+
+/* ---- settings: one row a key, for the file and its flag alike ------------------------- */
+
+enum setting_kind {
+    SETTING_URL,           /* char[size]: http:// or https:// */
+    SETTING_TEXT,          /* char[size]: no control bytes */
+    SETTING_SIZE,          /* uint64_t, >= 1, units.h */
+    SETTING_COUNT,         /* size_t, 1 to 10000000, units.h sizes */
+    SETTING_DURATION,      /* int64_t ms, > 0, units.h */
+    SETTING_DURATION_OR_0, /* int64_t ms, 0 = never */
+    SETTING_LOG_LEVEL,     /* enum log_level */
+    SETTING_LOG_FORMAT,    /* enum log_format */
+};
+
+/* A setting of struct targets_config read from the file's key and overridden by its flag
+ * (the file is read first, the flags after it). */
+struct setting {
+    const char *key;  /* dotted path in the --config file */
+    const char *flag; /* command-line flag */
+    enum setting_kind kind;
+    size_t offset; /* of the field in struct targets_config */
+    size_t size;   /* of a text field; 0 otherwise */
+};
+
+#define FIELD(name) offsetof(struct targets_config, name), 0
+#define TEXT_FIELD(name)                                                                           \
+    offsetof(struct targets_config, name), sizeof(((struct targets_config *)0)->name)
+
+static const struct setting settings[N_SETTINGS] = {
+    { "server", "--server", SETTING_URL, TEXT_FIELD(server) },
+    { "token", "--token", SETTING_TEXT, TEXT_FIELD(token) },
+    { "ca_file", "--ca-file", SETTING_TEXT, TEXT_FIELD(ca_file) },
+    { "listen", "--listen", SETTING_TEXT, TEXT_FIELD(listen) },
+    { "spool.dir", "--spool", SETTING_TEXT, TEXT_FIELD(spool_dir) },
+    { "spool.max_bytes", "--spool-max-bytes", SETTING_SIZE, FIELD(spool_max_bytes) },
+    { "spool.max_files", "--spool-max-files", SETTING_COUNT, FIELD(spool_max_files) },
+    { "max_profile_bytes", "--max-profile-bytes", SETTING_SIZE, FIELD(max_profile_bytes) },
+    { "timeouts.connect", "--connect-timeout", SETTING_DURATION, FIELD(connect_timeout_ms) },
+    { "timeouts.total", "--timeout", SETTING_DURATION, FIELD(timeout_ms) },
+    { "retry_max", "--retry-max", SETTING_DURATION, FIELD(retry_max_ms) },
+    { "summary_interval", "--summary-interval", SETTING_DURATION_OR_0, FIELD(summary_interval_ms) },
+    { "log_level", "--log-level", SETTING_LOG_LEVEL, FIELD(log_level) },
+    { "log_format", "--log-format", SETTING_LOG_FORMAT, FIELD(log_format) },
+};
+
+/* Sets setting s of cfg from value; name says where it came from in errors ("--timeout",
+ * "agent.yaml:3:10: timeouts.total"), code is LF_EUSAGE for a flag, LF_EINVAL for the file. */
+static int set_setting(struct targets_config *cfg, const struct setting *s, const char *value,
+                       const char *name, enum lf_code code, struct lf_error *err)
+{
+    void *field = (char *)cfg + s->offset;
+    int64_t ms = 0;
+    uint64_t n = 0;
+    switch (s->kind) {
+    case SETTING_URL:
+    case SETTING_TEXT:
+        return set_text(field, s->size, value, name, s->kind == SETTING_URL, code, err);
+    case SETTING_SIZE:
+        if (!parse_size(value, &n) || n > INT64_MAX)
+            return lf_fail(err, code, "%s: expected " UNITS_SIZE_EXPECTED ", not '%s'", name,
+                           value);
+        *(uint64_t *)field = n;
+        return LF_OK;
+    case SETTING_COUNT:
+        if (!parse_size(value, &n) || n > 10000000)
+            return lf_fail(err, code, "%s: expected a count from 1 to 10000000, not '%s'", name,
+                           value);
+        *(size_t *)field = (size_t)n;
+        return LF_OK;
+    case SETTING_DURATION:
+    case SETTING_DURATION_OR_0:
+        if (!units_duration_ms(value, strlen(value), &ms))
+            return lf_fail(err, code, "%s: expected " UNITS_DURATION_EXPECTED ", not '%s'", name,
+                           value);
+        if (ms == 0 && s->kind == SETTING_DURATION)
+            return lf_fail(err, code, "%s: must be more than 0", name);
+        *(int64_t *)field = ms;
+        return LF_OK;
+    case SETTING_LOG_LEVEL:
+        if (!log_level_from_name(value, field))
+            return lf_fail(err, code, "%s: expected debug, info, warn or error, not '%s'", name,
+                           value);
+        return LF_OK;
+    case SETTING_LOG_FORMAT:
+        if (!log_format_from_name(value, field))
+            return lf_fail(err, code, "%s: expected logfmt or json, not '%s'", name, value);
+        return LF_OK;
+    }
+    return lf_fail(err, LF_EINTERNAL, "%s: unknown kind of setting", name);
+}
+
+/* The file's value of every setting it names. */
+static int load_settings(struct targets_config *cfg, const struct config *file, const char *path,
+                         struct lf_error *err)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const struct config_node *node = config_get(NULL, file, settings[i].key);
+        const char *value = NULL;
+        int rc = config_node_str(file, node, NULL, &value, err);
+        if (rc != LF_OK)
+            return rc;
+        if (value == NULL)
+            continue;
+        char name[TARGETS_PATH_MAX + 64];
+        utf8_snprintf(name, sizeof(name), "%s:%zu:%zu: %s", path, config_node_line(node),
+                      config_node_column(node), settings[i].key);
+        if ((rc = set_setting(cfg, &settings[i], value, name, LF_EINVAL, err)) != LF_OK)
+            return rc;
+    }
     return LF_OK;
 }
 
@@ -414,29 +525,12 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     struct config *file = config_load(path, err);
     if (file == NULL)
         return err != NULL && err->code != LF_OK ? err->code : LF_EINVAL;
-    const char *s = NULL;
-    int64_t v = 0;
     char where[96];
 
     if ((rc = config_check_keys(file, NULL, top_keys, sizeof(top_keys) / sizeof(top_keys[0]),
                                 err)) != LF_OK ||
         (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
         (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
-        goto out;
-    if ((rc = config_str(file, "server", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), s, "server", true, LF_EINVAL,
-                                    err)) != LF_OK)
-        goto out;
-    if ((rc = config_str(file, "ca_file", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && (rc = set_text(cfg->ca_file, sizeof(cfg->ca_file), s, "ca_file", false,
-                                    LF_EINVAL, err)) != LF_OK)
-        goto out;
-    if ((rc = config_str(file, "token", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL &&
-        (rc = set_text(cfg->token, sizeof(cfg->token), s, "token", false, LF_EINVAL, err)) != LF_OK)
         goto out;
     const char *instance = host;
     if ((rc = config_str(file, "instance", host, &instance, err)) != LF_OK)
@@ -478,11 +572,6 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
                      pprof_path);
         goto out;
     }
-    if ((rc = config_str(file, "listen", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && (rc = set_text(cfg->listen, sizeof(cfg->listen), s, "listen", false, LF_EINVAL,
-                                    err)) != LF_OK)
-        goto out;
     /* what discovered targets take: the top level, after the flags' overrides */
     cfg->defaults.interval_ms = interval_ms;
     cfg->defaults.format = format;
@@ -490,43 +579,8 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     memcpy(cfg->defaults.pprof_path, pprof_path, strlen(pprof_path) + 1);
     if ((rc = load_discovery(cfg, file, path, err)) != LF_OK)
         goto out;
-    if ((rc = config_str(file, "spool.dir", NULL, &s, err)) != LF_OK)
+    if ((rc = load_settings(cfg, file, path, err)) != LF_OK)
         goto out;
-    if (s != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), s, "spool.dir", false,
-                                    LF_EINVAL, err)) != LF_OK)
-        goto out;
-    if ((rc = config_size(file, "spool.max_bytes", cfg->spool_max_bytes, 1, INT64_MAX,
-                          &cfg->spool_max_bytes, err)) != LF_OK)
-        goto out;
-    if ((rc = config_int(file, "spool.max_files", (int64_t)cfg->spool_max_files, 1, 10000000, &v,
-                         err)) != LF_OK)
-        goto out;
-    cfg->spool_max_files = (size_t)v;
-    if ((rc = config_size(file, "max_profile_bytes", cfg->max_profile_bytes, 1, INT64_MAX,
-                          &cfg->max_profile_bytes, err)) != LF_OK)
-        goto out;
-    if ((rc = config_duration_ms(file, "timeouts.connect", cfg->connect_timeout_ms,
-                                 &cfg->connect_timeout_ms, err)) != LF_OK ||
-        (rc = config_duration_ms(file, "timeouts.total", cfg->timeout_ms, &cfg->timeout_ms, err)) !=
-                LF_OK ||
-        (rc = config_duration_ms(file, "retry_max", cfg->retry_max_ms, &cfg->retry_max_ms, err)) !=
-                LF_OK)
-        goto out;
-    if ((rc = config_str(file, "log_level", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && !log_level_from_name(s, &cfg->log_level)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: log_level: expected debug, info, warn or error", path);
-        goto out;
-    }
-    if ((rc = config_duration_ms(file, "summary_interval", cfg->summary_interval_ms,
-                                 &cfg->summary_interval_ms, err)) != LF_OK)
-        goto out;
-    if ((rc = config_str(file, "log_format", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && !log_format_from_name(s, &cfg->log_format)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: log_format: expected logfmt or json", path);
-        goto out;
-    }
 
     const struct config_node *list = config_get(NULL, file, "targets");
     if (list != NULL && config_node_type(list) != CONFIG_SEQ &&
@@ -619,150 +673,73 @@ out:
 
 /* ---- flags ---------------------------------------------------------------------------- */
 
+/* The flags that are not settings; a setting's flag has the id FLAG_SETTING + its row. */
 enum {
-    FLAG_SERVER = 1,
-    FLAG_TOKEN,
-    FLAG_SERVICE,
+    FLAG_SERVICE = 1,
     FLAG_TARGET,
     FLAG_INSTANCE,
     FLAG_INTERVAL,
     FLAG_FORMAT,
-    FLAG_SPOOL,
-    FLAG_SPOOL_MAX_BYTES,
-    FLAG_SPOOL_MAX_FILES,
-    FLAG_CONNECT_TIMEOUT,
-    FLAG_TIMEOUT,
-    FLAG_MAX_PROFILE_BYTES,
     FLAG_CONFIG,
+    FLAG_METRICS_PATH,
+    FLAG_VERSION,
     FLAG_ONCE,
     FLAG_CHECK,
-    FLAG_LOG_LEVEL,
-    FLAG_RETRY_MAX,
-    FLAG_CA_FILE,
-    FLAG_METRICS_PATH,
-    FLAG_LOG_FORMAT,
-    FLAG_SUMMARY_INTERVAL,
-    FLAG_VERSION,
-    FLAG_LISTEN,
+    FLAG_SETTING,
 };
 
-static const struct opt_spec flag_specs[] = {
-    { "--server", true, FLAG_SERVER },
-    { "--token", true, FLAG_TOKEN },
+static const struct opt_spec other_flags[] = {
     { "--service", true, FLAG_SERVICE },
     { "--target", true, FLAG_TARGET },
     { "--instance", true, FLAG_INSTANCE },
     { "--interval", true, FLAG_INTERVAL },
     { "--format", true, FLAG_FORMAT },
-    { "--spool", true, FLAG_SPOOL },
-    { "--spool-max-bytes", true, FLAG_SPOOL_MAX_BYTES },
-    { "--spool-max-files", true, FLAG_SPOOL_MAX_FILES },
-    { "--connect-timeout", true, FLAG_CONNECT_TIMEOUT },
-    { "--timeout", true, FLAG_TIMEOUT },
-    { "--max-profile-bytes", true, FLAG_MAX_PROFILE_BYTES },
     { "--config", true, FLAG_CONFIG },
-    { "--once", false, FLAG_ONCE },
-    { "--check", false, FLAG_CHECK },
-    { "--log-level", true, FLAG_LOG_LEVEL },
-    { "--retry-max", true, FLAG_RETRY_MAX },
-    { "--ca-file", true, FLAG_CA_FILE },
     { "--metrics-path", true, FLAG_METRICS_PATH },
     { "--version", true, FLAG_VERSION },
-    { "--listen", true, FLAG_LISTEN },
-    { "--log-format", true, FLAG_LOG_FORMAT },
-    { "--summary-interval", true, FLAG_SUMMARY_INTERVAL },
+    { "--once", false, FLAG_ONCE },
+    { "--check", false, FLAG_CHECK },
 };
+
+#define N_OTHER_FLAGS (sizeof(other_flags) / sizeof(other_flags[0]))
 
 static int read_flags(struct targets_config *cfg, struct flags *f, int argc, char **argv,
                       struct lf_error *err)
 {
+    struct opt_spec specs[N_OTHER_FLAGS + N_SETTINGS];
+    memcpy(specs, other_flags, sizeof(other_flags));
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        specs[N_OTHER_FLAGS + i] =
+                (struct opt_spec){ settings[i].flag, true, FLAG_SETTING + (int)i };
+    const char **by_id[FLAG_SETTING] = {
+        [FLAG_SERVICE] = &f->service,
+        [FLAG_TARGET] = &f->target,
+        [FLAG_INSTANCE] = &f->instance,
+        [FLAG_INTERVAL] = &f->interval,
+        [FLAG_FORMAT] = &f->format,
+        [FLAG_CONFIG] = &f->config,
+        [FLAG_METRICS_PATH] = &f->metrics_path,
+        [FLAG_VERSION] = &f->version,
+    };
     struct opt_reader reader;
     opt_init(&reader, argc, argv);
     const char *value = NULL;
-    int c;
-    while ((c = opt_next(&reader, flag_specs, sizeof(flag_specs) / sizeof(flag_specs[0]), &value,
-                         err)) != OPT_END) {
-        switch (c) {
-        case FLAG_SERVER:
-            f->server = value;
-            break;
-        case FLAG_TOKEN:
-            f->token = value;
-            break;
-        case FLAG_SERVICE:
-            f->service = value;
-            break;
-        case FLAG_TARGET:
-            f->target = value;
-            break;
-        case FLAG_INSTANCE:
-            f->instance = value;
-            break;
-        case FLAG_INTERVAL:
-            f->interval = value;
-            break;
-        case FLAG_FORMAT:
-            f->format = value;
-            break;
-        case FLAG_SPOOL:
-            f->spool = value;
-            break;
-        case FLAG_SPOOL_MAX_BYTES:
-            f->spool_max_bytes = value;
-            break;
-        case FLAG_SPOOL_MAX_FILES:
-            f->spool_max_files = value;
-            break;
-        case FLAG_CONNECT_TIMEOUT:
-            f->connect_timeout = value;
-            break;
-        case FLAG_TIMEOUT:
-            f->timeout = value;
-            break;
-        case FLAG_MAX_PROFILE_BYTES:
-            f->max_profile_bytes = value;
-            break;
-        case FLAG_CA_FILE:
-            f->ca_file = value;
-            break;
-        case FLAG_CONFIG:
-            f->config = value;
-            break;
-        case FLAG_METRICS_PATH:
-            f->metrics_path = value;
-            break;
-        case FLAG_VERSION:
-            f->version = value;
-            break;
-        case FLAG_LISTEN:
-            f->listen = value;
-            break;
-        case FLAG_ONCE:
-            cfg->once = true;
-            break;
-        case FLAG_CHECK:
-            cfg->check = true;
-            break;
-        case FLAG_LOG_LEVEL:
-            f->log_level = value;
-            break;
-        case FLAG_RETRY_MAX:
-            f->retry_max = value;
-            break;
-        case FLAG_LOG_FORMAT:
-            f->log_format = value;
-            break;
-        case FLAG_SUMMARY_INTERVAL:
-            f->summary_interval = value;
-            break;
-        case OPT_HELP:
+    int id;
+    while ((id = opt_next(&reader, specs, N_OTHER_FLAGS + N_SETTINGS, &value, err)) != OPT_END) {
+        if (id == OPT_HELP)
             cfg->help = true;
-            break;
-        case OPT_OPERAND:
+        else if (id == OPT_OPERAND)
             return lf_fail(err, LF_EUSAGE, "unexpected argument '%s' (see --help)", value);
-        default: /* OPT_ERROR */
+        else if (id == OPT_ERROR)
             return LF_EUSAGE;
-        }
+        else if (id == FLAG_ONCE)
+            cfg->once = true;
+        else if (id == FLAG_CHECK)
+            cfg->check = true;
+        else if (id >= FLAG_SETTING)
+            f->setting[id - FLAG_SETTING] = value;
+        else
+            *by_id[id] = value;
     }
     return LF_OK;
 }
@@ -824,63 +801,22 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     }
 
     /* flags override the file */
-    if (f.server != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), f.server, "--server",
-                                           true, LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    const char *env_token = getenv("LEAKFLEET_AGENT_TOKEN");
-    const char *token = f.token != NULL ? f.token : cfg->token[0] == '\0' ? env_token : NULL;
-    if (token != NULL && (rc = set_text(cfg->token, sizeof(cfg->token), token, "--token", false,
-                                        LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    if (f.listen != NULL && (rc = set_text(cfg->listen, sizeof(cfg->listen), f.listen, "--listen",
-                                           false, LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    if (f.spool != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), f.spool,
-                                          "--spool", false, LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    if (f.ca_file != NULL && (rc = set_text(cfg->ca_file, sizeof(cfg->ca_file), f.ca_file,
-                                            "--ca-file", false, LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) != 0)
-        return lf_fail(err, f.ca_file != NULL ? LF_EUSAGE : LF_EINVAL, "%s: cannot read '%s': %s",
-                       f.ca_file != NULL ? "--ca-file" : "ca_file", cfg->ca_file, strerror(errno));
-    if (f.spool_max_bytes != NULL && !parse_size(f.spool_max_bytes, &cfg->spool_max_bytes))
-        return lf_fail(err, LF_EUSAGE,
-                       "--spool-max-bytes: expected " UNITS_SIZE_EXPECTED ", not '%s'",
-                       f.spool_max_bytes);
-    if (f.spool_max_files != NULL) {
-        uint64_t n = 0;
-        if (!parse_size(f.spool_max_files, &n) || n > 10000000)
-            return lf_fail(err, LF_EUSAGE,
-                           "--spool-max-files: expected a count from 1 to 10000000, not '%s'",
-                           f.spool_max_files);
-        cfg->spool_max_files = (size_t)n;
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (f.setting[i] != NULL && (rc = set_setting(cfg, &settings[i], f.setting[i],
+                                                      settings[i].flag, LF_EUSAGE, err)) != LF_OK)
+            return rc;
     }
-    if (f.max_profile_bytes != NULL && !parse_size(f.max_profile_bytes, &cfg->max_profile_bytes))
-        return lf_fail(err, LF_EUSAGE,
-                       "--max-profile-bytes: expected " UNITS_SIZE_EXPECTED ", not '%s'",
-                       f.max_profile_bytes);
-    if (f.connect_timeout != NULL && !parse_duration(f.connect_timeout, &cfg->connect_timeout_ms))
-        return lf_fail(err, LF_EUSAGE,
-                       "--connect-timeout: expected " UNITS_DURATION_EXPECTED ", not '%s'",
-                       f.connect_timeout);
-    if (f.retry_max != NULL && !parse_duration(f.retry_max, &cfg->retry_max_ms))
-        return lf_fail(err, LF_EUSAGE,
-                       "--retry-max: expected " UNITS_DURATION_EXPECTED ", not '%s'", f.retry_max);
-    if (f.timeout != NULL && !parse_duration(f.timeout, &cfg->timeout_ms))
-        return lf_fail(err, LF_EUSAGE, "--timeout: expected " UNITS_DURATION_EXPECTED ", not '%s'",
-                       f.timeout);
-    if (f.log_level != NULL && !log_level_from_name(f.log_level, &cfg->log_level))
-        return lf_fail(err, LF_EUSAGE, "--log-level: expected debug, info, warn or error, not '%s'",
-                       f.log_level);
-    if (f.summary_interval != NULL &&
-        !parse_duration(f.summary_interval, &cfg->summary_interval_ms))
-        return lf_fail(err, LF_EUSAGE,
-                       "--summary-interval: expected " UNITS_DURATION_EXPECTED ", not '%s'",
-                       f.summary_interval);
-    if (f.log_format != NULL && !log_format_from_name(f.log_format, &cfg->log_format))
-        return lf_fail(err, LF_EUSAGE, "--log-format: expected logfmt or json, not '%s'",
-                       f.log_format);
+    const char *env_token = getenv("LEAKFLEET_AGENT_TOKEN");
+    if (cfg->token[0] == '\0' && env_token != NULL &&
+        (rc = set_text(cfg->token, sizeof(cfg->token), env_token, "LEAKFLEET_AGENT_TOKEN", false,
+                       LF_EUSAGE, err)) != LF_OK)
+        return rc;
+    bool ca_flag = false;
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        ca_flag = ca_flag || (f.setting[i] != NULL && strcmp(settings[i].key, "ca_file") == 0);
+    if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) != 0)
+        return lf_fail(err, ca_flag ? LF_EUSAGE : LF_EINVAL, "%s: cannot read '%s': %s",
+                       ca_flag ? "--ca-file" : "ca_file", cfg->ca_file, strerror(errno));
     if ((f.service == NULL) != (f.target == NULL))
         return lf_fail(err, LF_EUSAGE, "--service and --target go together");
     if (f.target != NULL) {
@@ -911,8 +847,6 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
         return lf_fail(err, LF_EUSAGE,
                        "no targets: give --service and --target, or --config with targets, "
                        "file_sd, http_sd or kubernetes");
-    if (cfg->connect_timeout_ms <= 0 || cfg->timeout_ms <= 0 || cfg->retry_max_ms <= 0)
-        return lf_fail(err, LF_EUSAGE, "timeouts must be positive");
     return LF_OK;
 }
 

@@ -329,6 +329,76 @@ START_TEST(test_yaml_log_format_and_summary_interval)
 }
 END_TEST
 
+/* Every setting is one key of the file and one flag, read by the same setter: the file's
+ * values land, and each flag overrides its key; a bad value names the file's line or the
+ * flag. */
+START_TEST(test_settings_file_and_flags)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    write_yaml("server: http://file\ntoken: file-token\nca_file: /dev/null\n"
+               "listen: 127.0.0.1:1\nspool: {dir: /tmp/file-spool, max_bytes: 1M, max_files: 2K}\n"
+               "max_profile_bytes: 3M\ntimeouts: {connect: 4s, total: 5s}\nretry_max: 6s\n"
+               "summary_interval: 0\nlog_level: debug\nlog_format: json\n"
+               "targets:\n  - {service: a, url: http://a}\n");
+    int rc = PARSE(&cfg, &err, "--config", yaml_path);
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.server, "http://file");
+    ck_assert_str_eq(cfg.token, "file-token");
+    ck_assert_str_eq(cfg.ca_file, "/dev/null");
+    ck_assert_str_eq(cfg.listen, "127.0.0.1:1");
+    ck_assert_str_eq(cfg.spool_dir, "/tmp/file-spool");
+    ck_assert_uint_eq(cfg.spool_max_bytes, 1 << 20);
+    ck_assert_uint_eq(cfg.spool_max_files, 2048);
+    ck_assert_uint_eq(cfg.max_profile_bytes, 3 << 20);
+    ck_assert_int_eq(cfg.connect_timeout_ms, 4000);
+    ck_assert_int_eq(cfg.timeout_ms, 5000);
+    ck_assert_int_eq(cfg.retry_max_ms, 6000);
+    ck_assert_int_eq(cfg.summary_interval_ms, 0);
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_DEBUG);
+    ck_assert_int_eq(cfg.log_format, LOG_FORMAT_JSON);
+    targets_release(&cfg);
+
+    rc = PARSE(&cfg, &err, "--config", yaml_path, "--server=http://flag", "--token", "flag-token",
+               "--listen", "127.0.0.1:2", "--spool", "/tmp/flag-spool", "--spool-max-bytes", "7",
+               "--spool-max-files", "8", "--max-profile-bytes", "9", "--connect-timeout", "10ms",
+               "--timeout", "11ms", "--retry-max", "12ms", "--summary-interval", "13ms",
+               "--log-level", "warn", "--log-format", "logfmt");
+    ck_assert_msg(rc == LF_OK, "%s", err.msg);
+    ck_assert_str_eq(cfg.server, "http://flag");
+    ck_assert_str_eq(cfg.token, "flag-token");
+    ck_assert_str_eq(cfg.listen, "127.0.0.1:2");
+    ck_assert_str_eq(cfg.spool_dir, "/tmp/flag-spool");
+    ck_assert_uint_eq(cfg.spool_max_bytes, 7);
+    ck_assert_uint_eq(cfg.spool_max_files, 8);
+    ck_assert_uint_eq(cfg.max_profile_bytes, 9);
+    ck_assert_int_eq(cfg.connect_timeout_ms, 10);
+    ck_assert_int_eq(cfg.timeout_ms, 11);
+    ck_assert_int_eq(cfg.retry_max_ms, 12);
+    ck_assert_int_eq(cfg.summary_interval_ms, 13);
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_WARN);
+    ck_assert_int_eq(cfg.log_format, LOG_FORMAT_LOGFMT);
+    targets_release(&cfg);
+
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path, "--timeout", "0"), LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "--timeout: must be more than 0");
+    targets_release(&cfg);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path, "--log-level", "loud"), LF_EUSAGE);
+    ck_assert_str_eq(err.msg, "--log-level: expected debug, info, warn or error, not 'loud'");
+    targets_release(&cfg);
+    teardown();
+
+    write_yaml("server: http://x\ntoken: t\nspool:\n  max_files: 20000000\n"
+               "targets:\n  - {service: a, url: http://a}\n");
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, ":4:14: spool.max_files: expected a count from 1 to 10000000, "
+                                  "not '20000000'") != NULL,
+                  "%s", err.msg);
+    targets_release(&cfg);
+    teardown();
+}
+END_TEST
+
 START_TEST(test_ca_file)
 {
     struct targets_config cfg;
@@ -576,6 +646,7 @@ static Suite *targets_suite(void)
     tcase_add_test(tc, test_yaml_targets_and_overrides);
     tcase_add_test(tc, test_yaml_errors);
     tcase_add_test(tc, test_ca_file);
+    tcase_add_test(tc, test_settings_file_and_flags);
     tcase_add_test(tc, test_yaml_log_format_and_summary_interval);
     tcase_add_test(tc, test_metrics_path_and_version);
     tcase_add_test(tc, test_discovery_keys);
