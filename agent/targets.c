@@ -1,5 +1,7 @@
 /* targets.c - the agent's configuration: flags (opt.h) and the YAML file read
- * through config.h, merged into struct targets_config. Everything is validated here,
+ * through config.h, merged into struct targets_config. A key is declared once, in
+ * settings[] or target_keys[] ({file key, flag, kind}), and one setter reads it from the
+ * file and from its flag alike. Everything is validated here,
  * once, so the scrape loop never meets an unusable value: URLs are http(s), names hold
  * no control characters, durations and limits are positive. The discovery sources are
  * checked here too (and Kubernetes' environment resolved), then read by sources.c. No
@@ -94,21 +96,15 @@ const char *targets_usage(void)
 
 #define N_SETTINGS 14 /* rows of settings[] below */
 
-/* Raw flag values; NULL when not given. setting[i] is the flag of settings[i]. */
-struct flags {
-    const char *service, *target, *instance, *interval, *format, *config, *metrics_path, *version;
-    const char *setting[N_SETTINGS];
-};
+#define N_TARGET_KEYS 8 /* rows of target_keys[] below */
 
-/* A positive duration in the grammar of units.h. */
-static bool parse_duration(const char *s, int64_t *out_ms)
-{
-    int64_t ms = 0;
-    if (!units_duration_ms(s, strlen(s), &ms) || ms <= 0)
-        return false;
-    *out_ms = ms;
-    return true;
-}
+/* Raw flag values; NULL when not given. setting[i] is the flag of settings[i], target[i]
+ * the flag of target_keys[i]. */
+struct flags {
+    const char *config;
+    const char *setting[N_SETTINGS];
+    const char *target[N_TARGET_KEYS];
+};
 
 /* A positive size in the grammar of units.h. */
 static bool parse_size(const char *s, uint64_t *out)
@@ -315,16 +311,142 @@ static int load_settings(struct targets_config *cfg, const struct config *file, 
     return LF_OK;
 }
 
-/* ---- the YAML file ------------------------------------------------------------------- */
+/* ---- a target's keys: in each targets entry; the top-level ones are every target's
+ * default, and a flag overrides the top level ---------------------------------------- */
 
-/* The flag values that override the file's top-level defaults (per-target values in the
- * file stay as written): instance (NULL = none), interval (0 = none), format (NULL). */
-struct overrides {
-    const char *instance;
-    int64_t interval_ms;
-    const char *format;
-    const char *metrics_path;
+enum target_kind {
+    TARGET_SERVICE,
+    TARGET_URL,
+    TARGET_INSTANCE,
+    TARGET_INTERVAL,
+    TARGET_FORMAT,
+    TARGET_METRICS_PATH,
+    TARGET_PPROF_PATH,
+    TARGET_VERSION,
 };
+
+struct target_key {
+    const char *key;  /* in a targets entry; also at the top level when top */
+    const char *flag; /* NULL: none */
+    enum target_kind kind;
+    bool top;
+};
+
+static const struct target_key target_keys[N_TARGET_KEYS] = {
+    { "service", "--service", TARGET_SERVICE, false },
+    { "url", "--target", TARGET_URL, false },
+    { "instance", "--instance", TARGET_INSTANCE, true },
+    { "interval", "--interval", TARGET_INTERVAL, true },
+    { "format", "--format", TARGET_FORMAT, true },
+    { "metrics_path", "--metrics-path", TARGET_METRICS_PATH, true },
+    { "pprof_path", NULL, TARGET_PPROF_PATH, true },
+    { "version", "--version", TARGET_VERSION, false },
+};
+
+/* Sets one key of t from value; name and code as for set_setting. */
+static int set_target_key(struct target *t, enum target_kind kind, const char *value,
+                          const char *name, enum lf_code code, struct lf_error *err)
+{
+    switch (kind) {
+    case TARGET_SERVICE:
+        return set_text(t->service, sizeof(t->service), value, name, false, code, err);
+    case TARGET_URL:
+        return set_text(t->url, sizeof(t->url), value, name, true, code, err);
+    case TARGET_INSTANCE:
+        return set_text(t->instance, sizeof(t->instance), value, name, false, code, err);
+    case TARGET_INTERVAL:
+        if (!units_duration_ms(value, strlen(value), &t->interval_ms))
+            return lf_fail(err, code, "%s: expected " UNITS_DURATION_EXPECTED ", not '%s'", name,
+                           value);
+        if (t->interval_ms == 0)
+            return lf_fail(err, code, "%s: must be more than 0", name);
+        return LF_OK;
+    case TARGET_FORMAT:
+        if (!scrape_format_from_name(value, &t->format))
+            return lf_fail(err, code, "%s: expected pprof, debug1 or debug2, not '%s'", name,
+                           value);
+        return LF_OK;
+    case TARGET_METRICS_PATH:
+        if (!metrics_path_ok(value))
+            return lf_fail(err, code, "%s: " METRICS_PATH_EXPECTED ", not '%s'", name, value);
+        set_metrics_path(t->metrics_path, value);
+        return LF_OK;
+    case TARGET_PPROF_PATH:
+        if (!targets_path_ok(value))
+            return lf_fail(err, code, "%s: " PPROF_PATH_EXPECTED ", not '%s'", name, value);
+        memcpy(t->pprof_path, value, strlen(value) + 1);
+        return LF_OK;
+    case TARGET_VERSION:
+        if (!version_ok(value))
+            return lf_fail(err, code, "%s: " VERSION_EXPECTED, name);
+        memcpy(t->version, value, strlen(value) + 1);
+        return LF_OK;
+    }
+    return lf_fail(err, LF_EINTERNAL, "%s: unknown target key", name);
+}
+
+/* The keys of a target that the file gives: at the top level (item NULL, where "", only the
+ * top keys) or in the targets entry item at where ("targets.3"). */
+static int load_target_keys(struct target *t, const struct config *file,
+                            const struct config_node *item, const char *where, const char *path,
+                            struct lf_error *err)
+{
+    for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+        if (item == NULL && !target_keys[i].top)
+            continue;
+        const struct config_node *node = config_get(item, file, target_keys[i].key);
+        const char *value = NULL;
+        int rc = config_node_str(file, node, NULL, &value, err);
+        if (rc != LF_OK)
+            return rc;
+        if (value == NULL)
+            continue;
+        char name[TARGETS_PATH_MAX + 96];
+        utf8_snprintf(name, sizeof(name), "%s:%zu:%zu: %s%s%s", path, config_node_line(node),
+                      config_node_column(node), where, where[0] != '\0' ? "." : "",
+                      target_keys[i].key);
+        if ((rc = set_target_key(t, target_keys[i].kind, value, name, LF_EINVAL, err)) != LF_OK)
+            return rc;
+    }
+    return LF_OK;
+}
+
+/* The flags that override the top level (--instance, --interval, --format, --metrics-path). */
+static int apply_top_flags(struct target *top, const struct flags *f, struct lf_error *err)
+{
+    for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+        int rc;
+        if (target_keys[i].top && f->target[i] != NULL &&
+            (rc = set_target_key(top, target_keys[i].kind, f->target[i], target_keys[i].flag,
+                                 LF_EUSAGE, err)) != LF_OK)
+            return rc;
+    }
+    return LF_OK;
+}
+
+/* The value of the flag of the target key of kind; NULL when not given. */
+static const char *target_flag(const struct flags *f, enum target_kind kind)
+{
+    for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+        if (target_keys[i].kind == kind)
+            return f->target[i];
+    }
+    return NULL;
+}
+
+/* A new target of cfg that starts from the top level: service, url and version empty. */
+static int add_target_from(struct targets_config *cfg, const struct target *top,
+                           struct target **out, struct lf_error *err)
+{
+    int rc = add_target(cfg, out, err);
+    if (rc != LF_OK)
+        return rc;
+    **out = *top;
+    (*out)->service[0] = (*out)->url[0] = (*out)->version[0] = '\0';
+    return LF_OK;
+}
+
+/* ---- the YAML file ------------------------------------------------------------------- */
 
 /* Appends one element of size to the array *items of *n, zeroed; NULL when out of memory. */
 static void *grow(void *items_ptr, size_t *n, size_t size)
@@ -508,8 +630,10 @@ static int load_discovery(struct targets_config *cfg, const struct config *file,
     return LF_OK;
 }
 
-static int load_file(struct targets_config *cfg, const char *path, const char *host,
-                     const struct overrides *over, struct lf_error *err)
+/* Reads the file at path into cfg; top is every target's default, the top-level keys and
+ * then the flags f applied to it. */
+static int load_file(struct targets_config *cfg, const char *path, struct target *top,
+                     const struct flags *f, struct lf_error *err)
 {
     static const char *const top_keys[] = {
         "server",  "token",      "instance",     "interval",          "format",
@@ -519,8 +643,9 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     };
     static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
     static const char *const timeout_keys[] = { "connect", "total" };
-    static const char *const target_keys[] = { "service", "instance",     "url",        "interval",
-                                               "format",  "metrics_path", "pprof_path", "version" };
+    const char *target_entry_keys[N_TARGET_KEYS];
+    for (size_t i = 0; i < N_TARGET_KEYS; i++)
+        target_entry_keys[i] = target_keys[i].key;
     int rc = LF_OK;
     struct config *file = config_load(path, err);
     if (file == NULL)
@@ -532,51 +657,9 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
         (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
         (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
         goto out;
-    const char *instance = host;
-    if ((rc = config_str(file, "instance", host, &instance, err)) != LF_OK)
+    if ((rc = load_target_keys(top, file, NULL, "", path, err)) != LF_OK ||
+        (rc = apply_top_flags(top, f, err)) != LF_OK)
         goto out;
-    if (over->instance != NULL)
-        instance = over->instance;
-    int64_t interval_ms = 0;
-    if ((rc = config_duration_ms(file, "interval", DEFAULT_INTERVAL_MS, &interval_ms, err)) !=
-        LF_OK)
-        goto out;
-    if (over->interval_ms > 0)
-        interval_ms = over->interval_ms;
-    const char *format_name = NULL;
-    if ((rc = config_str(file, "format", "pprof", &format_name, err)) != LF_OK)
-        goto out;
-    if (over->format != NULL)
-        format_name = over->format;
-    enum scrape_format format;
-    if (!scrape_format_from_name(format_name, &format)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: format: expected pprof, debug1 or debug2, not '%s'", path,
-                     format_name);
-        goto out;
-    }
-    const char *metrics_path = NULL;
-    if ((rc = config_str(file, "metrics_path", DEFAULT_METRICS_PATH, &metrics_path, err)) != LF_OK)
-        goto out;
-    if (over->metrics_path != NULL)
-        metrics_path = over->metrics_path;
-    if (!metrics_path_ok(metrics_path)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: metrics_path: " METRICS_PATH_EXPECTED ", not '%s'", path,
-                     metrics_path);
-        goto out;
-    }
-    const char *pprof_path = NULL;
-    if ((rc = config_str(file, "pprof_path", TARGETS_PPROF_PATH, &pprof_path, err)) != LF_OK)
-        goto out;
-    if (!targets_path_ok(pprof_path)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: pprof_path: " PPROF_PATH_EXPECTED ", not '%s'", path,
-                     pprof_path);
-        goto out;
-    }
-    /* what discovered targets take: the top level, after the flags' overrides */
-    cfg->defaults.interval_ms = interval_ms;
-    cfg->defaults.format = format;
-    set_metrics_path(cfg->defaults.metrics_path, metrics_path);
-    memcpy(cfg->defaults.pprof_path, pprof_path, strlen(pprof_path) + 1);
     if ((rc = load_discovery(cfg, file, path, err)) != LF_OK)
         goto out;
     if ((rc = load_settings(cfg, file, path, err)) != LF_OK)
@@ -591,80 +674,19 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     }
     for (size_t i = 0; i < config_node_len(list); i++) {
         snprintf(where, sizeof(where), "targets.%zu", i);
-        if ((rc = config_check_keys(file, where, target_keys, 8, err)) != LF_OK)
+        if ((rc = config_check_keys(file, where, target_entry_keys, N_TARGET_KEYS, err)) != LF_OK)
             goto out;
         const struct config_node *item = config_node_at(list, i);
         struct target *t = NULL;
-        if ((rc = add_target(cfg, &t, err)) != LF_OK)
+        if ((rc = add_target_from(cfg, top, &t, err)) != LF_OK ||
+            (rc = load_target_keys(t, file, item, where, path, err)) != LF_OK)
             goto out;
-        const char *service = NULL, *t_instance = NULL, *url = NULL, *t_format = NULL;
-        const char *t_metrics_path = NULL, *t_version = NULL, *t_pprof_path = NULL;
-        int64_t t_interval = 0;
-        if ((rc = config_node_str(file, config_get(item, file, "service"), NULL, &service, err)) !=
-                    LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "instance"), instance, &t_instance,
-                                  err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "url"), NULL, &url, err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "format"), format_name, &t_format,
-                                  err)) != LF_OK ||
-            (rc = config_node_duration_ms(file, config_get(item, file, "interval"), interval_ms,
-                                          &t_interval, err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "metrics_path"), metrics_path,
-                                  &t_metrics_path, err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "version"), NULL, &t_version,
-                                  err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "pprof_path"), pprof_path,
-                                  &t_pprof_path, err)) != LF_OK)
-            goto out;
-        if (service == NULL || url == NULL) {
+        if (t->service[0] == '\0' || t->url[0] == '\0') {
             rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: needs service and url", path,
                          config_node_line(item), config_node_column(item), where);
             goto out;
         }
-        char what[128];
-        utf8_snprintf(what, sizeof(what), "%s: %s.service", path, where);
-        if ((rc = set_text(t->service, sizeof(t->service), service, what, false, LF_EINVAL, err)) !=
-            LF_OK)
-            goto out;
-        utf8_snprintf(what, sizeof(what), "%s: %s.instance", path, where);
-        if ((rc = set_text(t->instance, sizeof(t->instance), t_instance, what, false, LF_EINVAL,
-                           err)) != LF_OK)
-            goto out;
-        utf8_snprintf(what, sizeof(what), "%s: %s.url", path, where);
-        if ((rc = set_text(t->url, sizeof(t->url), url, what, true, LF_EINVAL, err)) != LF_OK)
-            goto out;
-        if (!scrape_format_from_name(t_format, &t->format)) {
-            rc = lf_fail(err, LF_EINVAL,
-                         "%s: %s.format: expected pprof, debug1 or debug2, not '%s'", path, where,
-                         t_format);
-            goto out;
-        }
-        if (t_interval <= 0) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.interval: must be more than 0", path, where);
-            goto out;
-        }
-        t->interval_ms = t_interval;
-        if (over->interval_ms > 0 && config_get(item, file, "interval") == NULL)
-            t->interval_ms = over->interval_ms;
-        if (!metrics_path_ok(t_metrics_path)) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.metrics_path: " METRICS_PATH_EXPECTED ", not '%s'",
-                         path, where, t_metrics_path);
-            goto out;
-        }
-        set_metrics_path(t->metrics_path, t_metrics_path);
-        if (!targets_path_ok(t_pprof_path)) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.pprof_path: " PPROF_PATH_EXPECTED ", not '%s'",
-                         path, where, t_pprof_path);
-            goto out;
-        }
-        memcpy(t->pprof_path, t_pprof_path, strlen(t_pprof_path) + 1);
         utf8_snprintf(t->source, sizeof(t->source), "%s", path);
-        if (t_version != NULL && !version_ok(t_version)) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.version: " VERSION_EXPECTED, path, where);
-            goto out;
-        }
-        if (t_version != NULL)
-            memcpy(t->version, t_version, strlen(t_version) + 1);
     }
 out:
     config_free(file);
@@ -673,65 +695,45 @@ out:
 
 /* ---- flags ---------------------------------------------------------------------------- */
 
-/* The flags that are not settings; a setting's flag has the id FLAG_SETTING + its row. */
+/* The flags that are neither settings nor target keys; a setting's flag has the id
+ * FLAG_SETTING + its row, a target key's FLAG_TARGET_KEY + its row. */
 enum {
-    FLAG_SERVICE = 1,
-    FLAG_TARGET,
-    FLAG_INSTANCE,
-    FLAG_INTERVAL,
-    FLAG_FORMAT,
-    FLAG_CONFIG,
-    FLAG_METRICS_PATH,
-    FLAG_VERSION,
+    FLAG_CONFIG = 1,
     FLAG_ONCE,
     FLAG_CHECK,
-    FLAG_SETTING,
+    FLAG_TARGET_KEY,
+    FLAG_SETTING = FLAG_TARGET_KEY + N_TARGET_KEYS,
 };
-
-static const struct opt_spec other_flags[] = {
-    { "--service", true, FLAG_SERVICE },
-    { "--target", true, FLAG_TARGET },
-    { "--instance", true, FLAG_INSTANCE },
-    { "--interval", true, FLAG_INTERVAL },
-    { "--format", true, FLAG_FORMAT },
-    { "--config", true, FLAG_CONFIG },
-    { "--metrics-path", true, FLAG_METRICS_PATH },
-    { "--version", true, FLAG_VERSION },
-    { "--once", false, FLAG_ONCE },
-    { "--check", false, FLAG_CHECK },
-};
-
-#define N_OTHER_FLAGS (sizeof(other_flags) / sizeof(other_flags[0]))
 
 static int read_flags(struct targets_config *cfg, struct flags *f, int argc, char **argv,
                       struct lf_error *err)
 {
-    struct opt_spec specs[N_OTHER_FLAGS + N_SETTINGS];
-    memcpy(specs, other_flags, sizeof(other_flags));
-    for (size_t i = 0; i < N_SETTINGS; i++)
-        specs[N_OTHER_FLAGS + i] =
-                (struct opt_spec){ settings[i].flag, true, FLAG_SETTING + (int)i };
-    const char **by_id[FLAG_SETTING] = {
-        [FLAG_SERVICE] = &f->service,
-        [FLAG_TARGET] = &f->target,
-        [FLAG_INSTANCE] = &f->instance,
-        [FLAG_INTERVAL] = &f->interval,
-        [FLAG_FORMAT] = &f->format,
-        [FLAG_CONFIG] = &f->config,
-        [FLAG_METRICS_PATH] = &f->metrics_path,
-        [FLAG_VERSION] = &f->version,
+    struct opt_spec specs[3 + N_TARGET_KEYS + N_SETTINGS] = {
+        { "--config", true, FLAG_CONFIG },
+        { "--once", false, FLAG_ONCE },
+        { "--check", false, FLAG_CHECK },
     };
+    size_t n_specs = 3;
+    for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+        if (target_keys[i].flag != NULL)
+            specs[n_specs++] =
+                    (struct opt_spec){ target_keys[i].flag, true, FLAG_TARGET_KEY + (int)i };
+    }
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        specs[n_specs++] = (struct opt_spec){ settings[i].flag, true, FLAG_SETTING + (int)i };
     struct opt_reader reader;
     opt_init(&reader, argc, argv);
     const char *value = NULL;
     int id;
-    while ((id = opt_next(&reader, specs, N_OTHER_FLAGS + N_SETTINGS, &value, err)) != OPT_END) {
+    while ((id = opt_next(&reader, specs, n_specs, &value, err)) != OPT_END) {
         if (id == OPT_HELP)
             cfg->help = true;
         else if (id == OPT_OPERAND)
             return lf_fail(err, LF_EUSAGE, "unexpected argument '%s' (see --help)", value);
         else if (id == OPT_ERROR)
             return LF_EUSAGE;
+        else if (id == FLAG_CONFIG)
+            f->config = value;
         else if (id == FLAG_ONCE)
             cfg->once = true;
         else if (id == FLAG_CHECK)
@@ -739,7 +741,7 @@ static int read_flags(struct targets_config *cfg, struct flags *f, int argc, cha
         else if (id >= FLAG_SETTING)
             f->setting[id - FLAG_SETTING] = value;
         else
-            *by_id[id] = value;
+            f->target[id - FLAG_TARGET_KEY] = value;
     }
     return LF_OK;
 }
@@ -764,41 +766,33 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     cfg->argc = argc;
     cfg->argv = argv;
 
-    char host[256] = "localhost";
-    if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
-        memcpy(host, "localhost", sizeof("localhost"));
-    host[sizeof(host) - 1] = '\0';
-    if (f.instance != NULL && !text_ok(f.instance))
-        return lf_fail(err, LF_EUSAGE, "--instance: bad value '%s'", f.instance);
-    const char *dflt_instance = f.instance != NULL ? f.instance : host;
-    int64_t interval_ms = DEFAULT_INTERVAL_MS;
-    if (f.interval != NULL && !parse_duration(f.interval, &interval_ms))
-        return lf_fail(err, LF_EUSAGE, "--interval: expected " UNITS_DURATION_EXPECTED ", not '%s'",
-                       f.interval);
-    enum scrape_format format = SCRAPE_FORMAT_PPROF;
-    if (f.format != NULL && !scrape_format_from_name(f.format, &format))
-        return lf_fail(err, LF_EUSAGE, "--format: expected pprof, debug1 or debug2, not '%s'",
-                       f.format);
-    if (f.metrics_path != NULL && !metrics_path_ok(f.metrics_path))
-        return lf_fail(err, LF_EUSAGE, "--metrics-path: " METRICS_PATH_EXPECTED ", not '%s'",
-                       f.metrics_path);
-    if (f.version != NULL && !version_ok(f.version))
+    struct target top; /* every target's default: the top level, then its flags */
+    memset(&top, 0, sizeof(top));
+    if (gethostname(top.instance, sizeof(top.instance)) != 0 || top.instance[0] == '\0' ||
+        !text_ok(top.instance))
+        memcpy(top.instance, "localhost", sizeof("localhost"));
+    top.instance[sizeof(top.instance) - 1] = '\0';
+    top.interval_ms = DEFAULT_INTERVAL_MS;
+    top.format = SCRAPE_FORMAT_PPROF;
+    set_metrics_path(top.metrics_path, DEFAULT_METRICS_PATH);
+    memcpy(top.pprof_path, TARGETS_PPROF_PATH, sizeof(TARGETS_PPROF_PATH));
+    const char *service = target_flag(&f, TARGET_SERVICE), *target = target_flag(&f, TARGET_URL);
+    const char *version = target_flag(&f, TARGET_VERSION);
+    if ((rc = apply_top_flags(&top, &f, err)) != LF_OK)
+        return rc;
+    if (version != NULL && !version_ok(version))
         return lf_fail(err, LF_EUSAGE, "--version: " VERSION_EXPECTED);
-    if (f.version != NULL && f.target == NULL)
+    if (version != NULL && target == NULL)
         return lf_fail(err, LF_EUSAGE,
                        "--version is the version of the --target's service (in --config: "
                        "targets[].version)");
-    cfg->defaults.interval_ms = interval_ms;
-    cfg->defaults.format = format;
-    set_metrics_path(cfg->defaults.metrics_path,
-                     f.metrics_path != NULL ? f.metrics_path : DEFAULT_METRICS_PATH);
-    memcpy(cfg->defaults.pprof_path, TARGETS_PPROF_PATH, sizeof(TARGETS_PPROF_PATH));
-    if (f.config != NULL) {
-        struct overrides over = { f.instance, f.interval != NULL ? interval_ms : 0, f.format,
-                                  f.metrics_path };
-        if ((rc = load_file(cfg, f.config, host, &over, err)) != LF_OK)
-            return rc;
-    }
+    /* the --service/--target target takes the flags' values, not the file's top level */
+    struct target flag_top = top;
+    if (f.config != NULL && (rc = load_file(cfg, f.config, &top, &f, err)) != LF_OK)
+        return rc;
+    /* what discovered targets take: the top level but its instance (theirs: the address) */
+    cfg->defaults = top;
+    cfg->defaults.instance[0] = '\0';
 
     /* flags override the file */
     for (size_t i = 0; i < N_SETTINGS; i++) {
@@ -817,27 +811,19 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) != 0)
         return lf_fail(err, ca_flag ? LF_EUSAGE : LF_EINVAL, "%s: cannot read '%s': %s",
                        ca_flag ? "--ca-file" : "ca_file", cfg->ca_file, strerror(errno));
-    if ((f.service == NULL) != (f.target == NULL))
+    if ((service == NULL) != (target == NULL))
         return lf_fail(err, LF_EUSAGE, "--service and --target go together");
-    if (f.target != NULL) {
+    if (target != NULL) {
         struct target *t = NULL;
-        if ((rc = add_target(cfg, &t, err)) != LF_OK)
+        if ((rc = add_target_from(cfg, &flag_top, &t, err)) != LF_OK)
             return rc;
-        if ((rc = set_text(t->service, sizeof(t->service), f.service, "--service", false, LF_EUSAGE,
-                           err)) != LF_OK ||
-            (rc = set_text(t->url, sizeof(t->url), f.target, "--target", true, LF_EUSAGE, err)) !=
-                    LF_OK ||
-            (rc = set_text(t->instance, sizeof(t->instance), dflt_instance, "--instance", false,
-                           LF_EUSAGE, err)) != LF_OK)
-            return rc;
-        t->interval_ms = interval_ms;
-        t->format = format;
-        set_metrics_path(t->metrics_path,
-                         f.metrics_path != NULL ? f.metrics_path : DEFAULT_METRICS_PATH);
-        memcpy(t->pprof_path, TARGETS_PPROF_PATH, sizeof(TARGETS_PPROF_PATH));
+        for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+            if (!target_keys[i].top && f.target[i] != NULL &&
+                (rc = set_target_key(t, target_keys[i].kind, f.target[i], target_keys[i].flag,
+                                     LF_EUSAGE, err)) != LF_OK)
+                return rc;
+        }
         memcpy(t->source, "flags", sizeof("flags"));
-        if (f.version != NULL)
-            memcpy(t->version, f.version, strlen(f.version) + 1);
     }
     if (cfg->server[0] == '\0')
         return lf_fail(err, LF_EUSAGE, "--server is required (see --help)");

@@ -618,6 +618,9 @@ START_TEST(test_discovery_keys)
         { "kubernetes: true\n", "kubernetes: expected a map ({} for the defaults)" },
         { "kubernetes: {node: n, namespace: x}\n", "kubernetes.namespace: unknown key" },
         { "pprof_path: debug\n", "pprof_path: expected a path starting with '/'" },
+        { "targets:\n  - {service: a, url: http://b, interval: 0}\n",
+          ":4:43: targets.0.interval: must be more than 0" },
+        { "format: xml\n", ":3:9: format: expected pprof, debug1 or debug2, not 'xml'" },
         { "targets:\n  - {service: a, url: http://b, pprof_path: x}\n",
           "targets.0.pprof_path: expected a path starting with '/'" },
     };
