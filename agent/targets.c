@@ -1,5 +1,7 @@
-/* targets.c - the agent's configuration: flags (getopt_long) and the YAML file read
- * through config.h, merged into struct targets_config. Everything is validated here,
+/* targets.c - the agent's configuration: flags (opt.h) and the YAML file read
+ * through config.h, merged into struct targets_config. A key is declared once, in
+ * settings[] or target_keys[] ({file key, flag, kind}), and one setter reads it from the
+ * file and from its flag alike. Everything is validated here,
  * once, so the scrape loop never meets an unusable value: URLs are http(s), names hold
  * no control characters, durations and limits are positive. The discovery sources are
  * checked here too (and Kubernetes' environment resolved), then read by sources.c. No
@@ -7,7 +9,7 @@
 #include "targets.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,8 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "opt.h"
+#include "units.h"
 #include "utf8.h"
 
 #define DEFAULT_INTERVAL_MS         (60 * 1000)
@@ -90,60 +94,25 @@ const char *targets_usage(void)
     return usage_text;
 }
 
-/* Raw flag values; NULL when not given. */
+#define N_SETTINGS 14 /* rows of settings[] below */
+
+#define N_TARGET_KEYS 8 /* rows of target_keys[] below */
+
+/* Raw flag values; NULL when not given. setting[i] is the flag of settings[i], target[i]
+ * the flag of target_keys[i]. */
 struct flags {
-    const char *server, *token, *service, *target, *instance, *interval, *format, *spool;
-    const char *spool_max_bytes, *spool_max_files, *connect_timeout, *timeout, *ca_file;
-    const char *max_profile_bytes, *config, *log_level, *retry_max, *metrics_path, *version;
-    const char *listen;
-    const char *log_format, *summary_interval;
+    const char *config;
+    const char *setting[N_SETTINGS];
+    const char *target[N_TARGET_KEYS];
 };
 
-bool targets_parse_duration_ms(const char *s, int64_t *out_ms)
-{
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || v <= 0 || s[0] == '-' || s[0] == '+')
-        return false;
-    int64_t scale;
-    if (*end == '\0' || strcmp(end, "s") == 0)
-        scale = 1000;
-    else if (strcmp(end, "ms") == 0)
-        scale = 1;
-    else if (strcmp(end, "m") == 0)
-        scale = 60 * 1000;
-    else if (strcmp(end, "h") == 0)
-        scale = 3600 * 1000;
-    else if (strcmp(end, "d") == 0)
-        scale = 86400 * 1000;
-    else
-        return false;
-    if (v > INT64_MAX / scale)
-        return false;
-    *out_ms = (int64_t)v * scale;
-    return true;
-}
-
+/* A positive size in the grammar of units.h. */
 static bool parse_size(const char *s, uint64_t *out)
 {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || s[0] == '-' || s[0] == '+' || v == 0)
+    uint64_t n = 0;
+    if (!units_size(s, strlen(s), &n) || n == 0)
         return false;
-    unsigned shift = 0;
-    if (strcmp(end, "K") == 0 || strcmp(end, "k") == 0)
-        shift = 10;
-    else if (strcmp(end, "M") == 0)
-        shift = 20;
-    else if (strcmp(end, "G") == 0)
-        shift = 30;
-    else if (*end != '\0')
-        return false;
-    if (v > (UINT64_MAX >> shift))
-        return false;
-    *out = (uint64_t)v << shift;
+    *out = n;
     return true;
 }
 
@@ -231,16 +200,253 @@ static int add_target(struct targets_config *cfg, struct target **out, struct lf
     return LF_OK;
 }
 
-/* ---- the YAML file ------------------------------------------------------------------- */
+/* ---- settings: one row a key, for the file and its flag alike ------------------------- */
 
-/* The flag values that override the file's top-level defaults (per-target values in the
- * file stay as written): instance (NULL = none), interval (0 = none), format (NULL). */
-struct overrides {
-    const char *instance;
-    int64_t interval_ms;
-    const char *format;
-    const char *metrics_path;
+enum setting_kind {
+    SETTING_URL,           /* char[size]: http:// or https:// */
+    SETTING_TEXT,          /* char[size]: no control bytes */
+    SETTING_SIZE,          /* uint64_t, >= 1, units.h */
+    SETTING_COUNT,         /* size_t, 1 to 10000000, units.h sizes */
+    SETTING_DURATION,      /* int64_t ms, > 0, units.h */
+    SETTING_DURATION_OR_0, /* int64_t ms, 0 = never */
+    SETTING_LOG_LEVEL,     /* enum log_level */
+    SETTING_LOG_FORMAT,    /* enum log_format */
 };
+
+/* A setting of struct targets_config read from the file's key and overridden by its flag
+ * (the file is read first, the flags after it). */
+struct setting {
+    const char *key;  /* dotted path in the --config file */
+    const char *flag; /* command-line flag */
+    enum setting_kind kind;
+    size_t offset; /* of the field in struct targets_config */
+    size_t size;   /* of a text field; 0 otherwise */
+};
+
+#define FIELD(name) offsetof(struct targets_config, name), 0
+#define TEXT_FIELD(name)                                                                           \
+    offsetof(struct targets_config, name), sizeof(((struct targets_config *)0)->name)
+
+static const struct setting settings[N_SETTINGS] = {
+    { "server", "--server", SETTING_URL, TEXT_FIELD(server) },
+    { "token", "--token", SETTING_TEXT, TEXT_FIELD(token) },
+    { "ca_file", "--ca-file", SETTING_TEXT, TEXT_FIELD(ca_file) },
+    { "listen", "--listen", SETTING_TEXT, TEXT_FIELD(listen) },
+    { "spool.dir", "--spool", SETTING_TEXT, TEXT_FIELD(spool_dir) },
+    { "spool.max_bytes", "--spool-max-bytes", SETTING_SIZE, FIELD(spool_max_bytes) },
+    { "spool.max_files", "--spool-max-files", SETTING_COUNT, FIELD(spool_max_files) },
+    { "max_profile_bytes", "--max-profile-bytes", SETTING_SIZE, FIELD(max_profile_bytes) },
+    { "timeouts.connect", "--connect-timeout", SETTING_DURATION, FIELD(connect_timeout_ms) },
+    { "timeouts.total", "--timeout", SETTING_DURATION, FIELD(timeout_ms) },
+    { "retry_max", "--retry-max", SETTING_DURATION, FIELD(retry_max_ms) },
+    { "summary_interval", "--summary-interval", SETTING_DURATION_OR_0, FIELD(summary_interval_ms) },
+    { "log_level", "--log-level", SETTING_LOG_LEVEL, FIELD(log_level) },
+    { "log_format", "--log-format", SETTING_LOG_FORMAT, FIELD(log_format) },
+};
+
+/* Sets setting s of cfg from value; name says where it came from in errors ("--timeout",
+ * "agent.yaml:3:10: timeouts.total"), code is LF_EUSAGE for a flag, LF_EINVAL for the file. */
+static int set_setting(struct targets_config *cfg, const struct setting *s, const char *value,
+                       const char *name, enum lf_code code, struct lf_error *err)
+{
+    void *field = (char *)cfg + s->offset;
+    int64_t ms = 0;
+    uint64_t n = 0;
+    switch (s->kind) {
+    case SETTING_URL:
+    case SETTING_TEXT:
+        return set_text(field, s->size, value, name, s->kind == SETTING_URL, code, err);
+    case SETTING_SIZE:
+        if (!parse_size(value, &n) || n > INT64_MAX)
+            return lf_fail(err, code, "%s: expected " UNITS_SIZE_EXPECTED ", not '%s'", name,
+                           value);
+        *(uint64_t *)field = n;
+        return LF_OK;
+    case SETTING_COUNT:
+        if (!parse_size(value, &n) || n > 10000000)
+            return lf_fail(err, code, "%s: expected a count from 1 to 10000000, not '%s'", name,
+                           value);
+        *(size_t *)field = (size_t)n;
+        return LF_OK;
+    case SETTING_DURATION:
+    case SETTING_DURATION_OR_0:
+        if (!units_duration_ms(value, strlen(value), &ms))
+            return lf_fail(err, code, "%s: expected " UNITS_DURATION_EXPECTED ", not '%s'", name,
+                           value);
+        if (ms == 0 && s->kind == SETTING_DURATION)
+            return lf_fail(err, code, "%s: must be more than 0", name);
+        *(int64_t *)field = ms;
+        return LF_OK;
+    case SETTING_LOG_LEVEL:
+        if (!log_level_from_name(value, field))
+            return lf_fail(err, code, "%s: expected debug, info, warn or error, not '%s'", name,
+                           value);
+        return LF_OK;
+    case SETTING_LOG_FORMAT:
+        if (!log_format_from_name(value, field))
+            return lf_fail(err, code, "%s: expected logfmt or json, not '%s'", name, value);
+        return LF_OK;
+    }
+    return lf_fail(err, LF_EINTERNAL, "%s: unknown kind of setting", name);
+}
+
+/* The file's value of every setting it names. */
+static int load_settings(struct targets_config *cfg, const struct config *file, const char *path,
+                         struct lf_error *err)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const struct config_node *node = config_get(NULL, file, settings[i].key);
+        const char *value = NULL;
+        int rc = config_node_str(file, node, NULL, &value, err);
+        if (rc != LF_OK)
+            return rc;
+        if (value == NULL)
+            continue;
+        char name[TARGETS_PATH_MAX + 64];
+        utf8_snprintf(name, sizeof(name), "%s:%zu:%zu: %s", path, config_node_line(node),
+                      config_node_column(node), settings[i].key);
+        if ((rc = set_setting(cfg, &settings[i], value, name, LF_EINVAL, err)) != LF_OK)
+            return rc;
+    }
+    return LF_OK;
+}
+
+/* ---- a target's keys: in each targets entry; the top-level ones are every target's
+ * default, and a flag overrides the top level ---------------------------------------- */
+
+enum target_kind {
+    TARGET_SERVICE,
+    TARGET_URL,
+    TARGET_INSTANCE,
+    TARGET_INTERVAL,
+    TARGET_FORMAT,
+    TARGET_METRICS_PATH,
+    TARGET_PPROF_PATH,
+    TARGET_VERSION,
+};
+
+struct target_key {
+    const char *key;  /* in a targets entry; also at the top level when top */
+    const char *flag; /* NULL: none */
+    enum target_kind kind;
+    bool top;
+};
+
+static const struct target_key target_keys[N_TARGET_KEYS] = {
+    { "service", "--service", TARGET_SERVICE, false },
+    { "url", "--target", TARGET_URL, false },
+    { "instance", "--instance", TARGET_INSTANCE, true },
+    { "interval", "--interval", TARGET_INTERVAL, true },
+    { "format", "--format", TARGET_FORMAT, true },
+    { "metrics_path", "--metrics-path", TARGET_METRICS_PATH, true },
+    { "pprof_path", NULL, TARGET_PPROF_PATH, true },
+    { "version", "--version", TARGET_VERSION, false },
+};
+
+/* Sets one key of t from value; name and code as for set_setting. */
+static int set_target_key(struct target *t, enum target_kind kind, const char *value,
+                          const char *name, enum lf_code code, struct lf_error *err)
+{
+    switch (kind) {
+    case TARGET_SERVICE:
+        return set_text(t->service, sizeof(t->service), value, name, false, code, err);
+    case TARGET_URL:
+        return set_text(t->url, sizeof(t->url), value, name, true, code, err);
+    case TARGET_INSTANCE:
+        return set_text(t->instance, sizeof(t->instance), value, name, false, code, err);
+    case TARGET_INTERVAL:
+        if (!units_duration_ms(value, strlen(value), &t->interval_ms))
+            return lf_fail(err, code, "%s: expected " UNITS_DURATION_EXPECTED ", not '%s'", name,
+                           value);
+        if (t->interval_ms == 0)
+            return lf_fail(err, code, "%s: must be more than 0", name);
+        return LF_OK;
+    case TARGET_FORMAT:
+        if (!scrape_format_from_name(value, &t->format))
+            return lf_fail(err, code, "%s: expected pprof, debug1 or debug2, not '%s'", name,
+                           value);
+        return LF_OK;
+    case TARGET_METRICS_PATH:
+        if (!metrics_path_ok(value))
+            return lf_fail(err, code, "%s: " METRICS_PATH_EXPECTED ", not '%s'", name, value);
+        set_metrics_path(t->metrics_path, value);
+        return LF_OK;
+    case TARGET_PPROF_PATH:
+        if (!targets_path_ok(value))
+            return lf_fail(err, code, "%s: " PPROF_PATH_EXPECTED ", not '%s'", name, value);
+        memcpy(t->pprof_path, value, strlen(value) + 1);
+        return LF_OK;
+    case TARGET_VERSION:
+        if (!version_ok(value))
+            return lf_fail(err, code, "%s: " VERSION_EXPECTED, name);
+        memcpy(t->version, value, strlen(value) + 1);
+        return LF_OK;
+    }
+    return lf_fail(err, LF_EINTERNAL, "%s: unknown target key", name);
+}
+
+/* The keys of a target that the file gives: at the top level (item NULL, where "", only the
+ * top keys) or in the targets entry item at where ("targets.3"). */
+static int load_target_keys(struct target *t, const struct config *file,
+                            const struct config_node *item, const char *where, const char *path,
+                            struct lf_error *err)
+{
+    for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+        if (item == NULL && !target_keys[i].top)
+            continue;
+        const struct config_node *node = config_get(item, file, target_keys[i].key);
+        const char *value = NULL;
+        int rc = config_node_str(file, node, NULL, &value, err);
+        if (rc != LF_OK)
+            return rc;
+        if (value == NULL)
+            continue;
+        char name[TARGETS_PATH_MAX + 96];
+        utf8_snprintf(name, sizeof(name), "%s:%zu:%zu: %s%s%s", path, config_node_line(node),
+                      config_node_column(node), where, where[0] != '\0' ? "." : "",
+                      target_keys[i].key);
+        if ((rc = set_target_key(t, target_keys[i].kind, value, name, LF_EINVAL, err)) != LF_OK)
+            return rc;
+    }
+    return LF_OK;
+}
+
+/* The flags that override the top level (--instance, --interval, --format, --metrics-path). */
+static int apply_top_flags(struct target *top, const struct flags *f, struct lf_error *err)
+{
+    for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+        int rc;
+        if (target_keys[i].top && f->target[i] != NULL &&
+            (rc = set_target_key(top, target_keys[i].kind, f->target[i], target_keys[i].flag,
+                                 LF_EUSAGE, err)) != LF_OK)
+            return rc;
+    }
+    return LF_OK;
+}
+
+/* The value of the flag of the target key of kind; NULL when not given. */
+static const char *target_flag(const struct flags *f, enum target_kind kind)
+{
+    for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+        if (target_keys[i].kind == kind)
+            return f->target[i];
+    }
+    return NULL;
+}
+
+/* A new target of cfg that starts from the top level: service, url and version empty. */
+static int add_target_from(struct targets_config *cfg, const struct target *top,
+                           struct target **out, struct lf_error *err)
+{
+    int rc = add_target(cfg, out, err);
+    if (rc != LF_OK)
+        return rc;
+    **out = *top;
+    (*out)->service[0] = (*out)->url[0] = (*out)->version[0] = '\0';
+    return LF_OK;
+}
+
+/* ---- the YAML file ------------------------------------------------------------------- */
 
 /* Appends one element of size to the array *items of *n, zeroed; NULL when out of memory. */
 static void *grow(void *items_ptr, size_t *n, size_t size)
@@ -424,8 +630,10 @@ static int load_discovery(struct targets_config *cfg, const struct config *file,
     return LF_OK;
 }
 
-static int load_file(struct targets_config *cfg, const char *path, const char *host,
-                     const struct overrides *over, struct lf_error *err)
+/* Reads the file at path into cfg; top is every target's default, the top-level keys and
+ * then the flags f applied to it. */
+static int load_file(struct targets_config *cfg, const char *path, struct target *top,
+                     const struct flags *f, struct lf_error *err)
 {
     static const char *const top_keys[] = {
         "server",  "token",      "instance",     "interval",          "format",
@@ -435,132 +643,27 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     };
     static const char *const spool_keys[] = { "dir", "max_bytes", "max_files" };
     static const char *const timeout_keys[] = { "connect", "total" };
-    static const char *const target_keys[] = { "service", "instance",     "url",        "interval",
-                                               "format",  "metrics_path", "pprof_path", "version" };
+    const char *target_entry_keys[N_TARGET_KEYS];
+    for (size_t i = 0; i < N_TARGET_KEYS; i++)
+        target_entry_keys[i] = target_keys[i].key;
     int rc = LF_OK;
     struct config *file = config_load(path, err);
     if (file == NULL)
         return err != NULL && err->code != LF_OK ? err->code : LF_EINVAL;
-    const char *s = NULL;
-    int64_t v = 0;
     char where[96];
 
-    if ((rc = config_check_keys(file, NULL, top_keys, 18, err)) != LF_OK ||
+    if ((rc = config_check_keys(file, NULL, top_keys, sizeof(top_keys) / sizeof(top_keys[0]),
+                                err)) != LF_OK ||
         (rc = config_check_keys(file, "spool", spool_keys, 3, err)) != LF_OK ||
         (rc = config_check_keys(file, "timeouts", timeout_keys, 2, err)) != LF_OK)
         goto out;
-    if ((rc = config_str(file, "server", NULL, &s, err)) != LF_OK)
+    if ((rc = load_target_keys(top, file, NULL, "", path, err)) != LF_OK ||
+        (rc = apply_top_flags(top, f, err)) != LF_OK)
         goto out;
-    if (s != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), s, "server", true, LF_EINVAL,
-                                    err)) != LF_OK)
-        goto out;
-    if ((rc = config_str(file, "ca_file", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && (rc = set_text(cfg->ca_file, sizeof(cfg->ca_file), s, "ca_file", false,
-                                    LF_EINVAL, err)) != LF_OK)
-        goto out;
-    if ((rc = config_str(file, "token", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL &&
-        (rc = set_text(cfg->token, sizeof(cfg->token), s, "token", false, LF_EINVAL, err)) != LF_OK)
-        goto out;
-    const char *instance = host;
-    if ((rc = config_str(file, "instance", host, &instance, err)) != LF_OK)
-        goto out;
-    if (over->instance != NULL)
-        instance = over->instance;
-    int64_t interval_s = 0;
-    if ((rc = config_duration_seconds(file, "interval", DEFAULT_INTERVAL_MS / 1000, &interval_s,
-                                      err)) != LF_OK)
-        goto out;
-    if (over->interval_ms > 0)
-        interval_s = (over->interval_ms + 999) / 1000;
-    const char *format_name = NULL;
-    if ((rc = config_str(file, "format", "pprof", &format_name, err)) != LF_OK)
-        goto out;
-    if (over->format != NULL)
-        format_name = over->format;
-    enum scrape_format format;
-    if (!scrape_format_from_name(format_name, &format)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: format: expected pprof, debug1 or debug2, not '%s'", path,
-                     format_name);
-        goto out;
-    }
-    const char *metrics_path = NULL;
-    if ((rc = config_str(file, "metrics_path", DEFAULT_METRICS_PATH, &metrics_path, err)) != LF_OK)
-        goto out;
-    if (over->metrics_path != NULL)
-        metrics_path = over->metrics_path;
-    if (!metrics_path_ok(metrics_path)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: metrics_path: " METRICS_PATH_EXPECTED ", not '%s'", path,
-                     metrics_path);
-        goto out;
-    }
-    const char *pprof_path = NULL;
-    if ((rc = config_str(file, "pprof_path", TARGETS_PPROF_PATH, &pprof_path, err)) != LF_OK)
-        goto out;
-    if (!targets_path_ok(pprof_path)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: pprof_path: " PPROF_PATH_EXPECTED ", not '%s'", path,
-                     pprof_path);
-        goto out;
-    }
-    if ((rc = config_str(file, "listen", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && (rc = set_text(cfg->listen, sizeof(cfg->listen), s, "listen", false, LF_EINVAL,
-                                    err)) != LF_OK)
-        goto out;
-    /* what discovered targets take: the top level, after the flags' overrides */
-    cfg->defaults.interval_ms = interval_s * 1000;
-    cfg->defaults.format = format;
-    set_metrics_path(cfg->defaults.metrics_path, metrics_path);
-    memcpy(cfg->defaults.pprof_path, pprof_path, strlen(pprof_path) + 1);
     if ((rc = load_discovery(cfg, file, path, err)) != LF_OK)
         goto out;
-    if ((rc = config_str(file, "spool.dir", NULL, &s, err)) != LF_OK)
+    if ((rc = load_settings(cfg, file, path, err)) != LF_OK)
         goto out;
-    if (s != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), s, "spool.dir", false,
-                                    LF_EINVAL, err)) != LF_OK)
-        goto out;
-    if ((rc = config_int(file, "spool.max_bytes", (int64_t)cfg->spool_max_bytes, 1, INT64_MAX, &v,
-                         err)) != LF_OK)
-        goto out;
-    cfg->spool_max_bytes = (uint64_t)v;
-    if ((rc = config_int(file, "spool.max_files", (int64_t)cfg->spool_max_files, 1, 10000000, &v,
-                         err)) != LF_OK)
-        goto out;
-    cfg->spool_max_files = (size_t)v;
-    if ((rc = config_int(file, "max_profile_bytes", (int64_t)cfg->max_profile_bytes, 1, INT64_MAX,
-                         &v, err)) != LF_OK)
-        goto out;
-    cfg->max_profile_bytes = (uint64_t)v;
-    if ((rc = config_duration_seconds(file, "timeouts.connect", cfg->connect_timeout_ms / 1000, &v,
-                                      err)) != LF_OK)
-        goto out;
-    cfg->connect_timeout_ms = v * 1000;
-    if ((rc = config_duration_seconds(file, "timeouts.total", cfg->timeout_ms / 1000, &v, err)) !=
-        LF_OK)
-        goto out;
-    cfg->timeout_ms = v * 1000;
-    if ((rc = config_duration_seconds(file, "retry_max", cfg->retry_max_ms / 1000, &v, err)) !=
-        LF_OK)
-        goto out;
-    cfg->retry_max_ms = v * 1000;
-    if ((rc = config_str(file, "log_level", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && !log_level_from_name(s, &cfg->log_level)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: log_level: expected debug, info, warn or error", path);
-        goto out;
-    }
-    if ((rc = config_duration_seconds(file, "summary_interval", cfg->summary_interval_ms / 1000, &v,
-                                      err)) != LF_OK)
-        goto out;
-    cfg->summary_interval_ms = v * 1000;
-    if ((rc = config_str(file, "log_format", NULL, &s, err)) != LF_OK)
-        goto out;
-    if (s != NULL && !log_format_from_name(s, &cfg->log_format)) {
-        rc = lf_fail(err, LF_EINVAL, "%s: log_format: expected logfmt or json", path);
-        goto out;
-    }
 
     const struct config_node *list = config_get(NULL, file, "targets");
     if (list != NULL && config_node_type(list) != CONFIG_SEQ &&
@@ -571,80 +674,19 @@ static int load_file(struct targets_config *cfg, const char *path, const char *h
     }
     for (size_t i = 0; i < config_node_len(list); i++) {
         snprintf(where, sizeof(where), "targets.%zu", i);
-        if ((rc = config_check_keys(file, where, target_keys, 8, err)) != LF_OK)
+        if ((rc = config_check_keys(file, where, target_entry_keys, N_TARGET_KEYS, err)) != LF_OK)
             goto out;
         const struct config_node *item = config_node_at(list, i);
         struct target *t = NULL;
-        if ((rc = add_target(cfg, &t, err)) != LF_OK)
+        if ((rc = add_target_from(cfg, top, &t, err)) != LF_OK ||
+            (rc = load_target_keys(t, file, item, where, path, err)) != LF_OK)
             goto out;
-        const char *service = NULL, *t_instance = NULL, *url = NULL, *t_format = NULL;
-        const char *t_metrics_path = NULL, *t_version = NULL, *t_pprof_path = NULL;
-        int64_t t_interval = 0;
-        if ((rc = config_node_str(file, config_get(item, file, "service"), NULL, &service, err)) !=
-                    LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "instance"), instance, &t_instance,
-                                  err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "url"), NULL, &url, err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "format"), format_name, &t_format,
-                                  err)) != LF_OK ||
-            (rc = config_node_duration_seconds(file, config_get(item, file, "interval"), interval_s,
-                                               &t_interval, err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "metrics_path"), metrics_path,
-                                  &t_metrics_path, err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "version"), NULL, &t_version,
-                                  err)) != LF_OK ||
-            (rc = config_node_str(file, config_get(item, file, "pprof_path"), pprof_path,
-                                  &t_pprof_path, err)) != LF_OK)
-            goto out;
-        if (service == NULL || url == NULL) {
+        if (t->service[0] == '\0' || t->url[0] == '\0') {
             rc = lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: needs service and url", path,
                          config_node_line(item), config_node_column(item), where);
             goto out;
         }
-        char what[128];
-        utf8_snprintf(what, sizeof(what), "%s: %s.service", path, where);
-        if ((rc = set_text(t->service, sizeof(t->service), service, what, false, LF_EINVAL, err)) !=
-            LF_OK)
-            goto out;
-        utf8_snprintf(what, sizeof(what), "%s: %s.instance", path, where);
-        if ((rc = set_text(t->instance, sizeof(t->instance), t_instance, what, false, LF_EINVAL,
-                           err)) != LF_OK)
-            goto out;
-        utf8_snprintf(what, sizeof(what), "%s: %s.url", path, where);
-        if ((rc = set_text(t->url, sizeof(t->url), url, what, true, LF_EINVAL, err)) != LF_OK)
-            goto out;
-        if (!scrape_format_from_name(t_format, &t->format)) {
-            rc = lf_fail(err, LF_EINVAL,
-                         "%s: %s.format: expected pprof, debug1 or debug2, not '%s'", path, where,
-                         t_format);
-            goto out;
-        }
-        if (t_interval <= 0) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.interval: must be at least 1s", path, where);
-            goto out;
-        }
-        t->interval_ms = t_interval * 1000;
-        if (over->interval_ms > 0 && config_get(item, file, "interval") == NULL)
-            t->interval_ms = over->interval_ms;
-        if (!metrics_path_ok(t_metrics_path)) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.metrics_path: " METRICS_PATH_EXPECTED ", not '%s'",
-                         path, where, t_metrics_path);
-            goto out;
-        }
-        set_metrics_path(t->metrics_path, t_metrics_path);
-        if (!targets_path_ok(t_pprof_path)) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.pprof_path: " PPROF_PATH_EXPECTED ", not '%s'",
-                         path, where, t_pprof_path);
-            goto out;
-        }
-        memcpy(t->pprof_path, t_pprof_path, strlen(t_pprof_path) + 1);
         utf8_snprintf(t->source, sizeof(t->source), "%s", path);
-        if (t_version != NULL && !version_ok(t_version)) {
-            rc = lf_fail(err, LF_EINVAL, "%s: %s.version: " VERSION_EXPECTED, path, where);
-            goto out;
-        }
-        if (t_version != NULL)
-            memcpy(t->version, t_version, strlen(t_version) + 1);
     }
 out:
     config_free(file);
@@ -653,155 +695,54 @@ out:
 
 /* ---- flags ---------------------------------------------------------------------------- */
 
+/* The flags that are neither settings nor target keys; a setting's flag has the id
+ * FLAG_SETTING + its row, a target key's FLAG_TARGET_KEY + its row. */
 enum {
-    OPT_SERVER = 1000,
-    OPT_TOKEN,
-    OPT_SERVICE,
-    OPT_TARGET,
-    OPT_INSTANCE,
-    OPT_INTERVAL,
-    OPT_FORMAT,
-    OPT_SPOOL,
-    OPT_SPOOL_MAX_BYTES,
-    OPT_SPOOL_MAX_FILES,
-    OPT_CONNECT_TIMEOUT,
-    OPT_TIMEOUT,
-    OPT_MAX_PROFILE_BYTES,
-    OPT_CONFIG,
-    OPT_ONCE,
-    OPT_CHECK,
-    OPT_LOG_LEVEL,
-    OPT_RETRY_MAX,
-    OPT_CA_FILE,
-    OPT_METRICS_PATH,
-    OPT_LOG_FORMAT,
-    OPT_SUMMARY_INTERVAL,
-    OPT_VERSION,
-    OPT_LISTEN,
-    OPT_HELP,
-};
-
-static const struct option long_options[] = {
-    { "server", required_argument, NULL, OPT_SERVER },
-    { "token", required_argument, NULL, OPT_TOKEN },
-    { "service", required_argument, NULL, OPT_SERVICE },
-    { "target", required_argument, NULL, OPT_TARGET },
-    { "instance", required_argument, NULL, OPT_INSTANCE },
-    { "interval", required_argument, NULL, OPT_INTERVAL },
-    { "format", required_argument, NULL, OPT_FORMAT },
-    { "spool", required_argument, NULL, OPT_SPOOL },
-    { "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
-    { "spool-max-files", required_argument, NULL, OPT_SPOOL_MAX_FILES },
-    { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-    { "timeout", required_argument, NULL, OPT_TIMEOUT },
-    { "max-profile-bytes", required_argument, NULL, OPT_MAX_PROFILE_BYTES },
-    { "config", required_argument, NULL, OPT_CONFIG },
-    { "once", no_argument, NULL, OPT_ONCE },
-    { "check", no_argument, NULL, OPT_CHECK },
-    { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-    { "retry-max", required_argument, NULL, OPT_RETRY_MAX },
-    { "ca-file", required_argument, NULL, OPT_CA_FILE },
-    { "metrics-path", required_argument, NULL, OPT_METRICS_PATH },
-    { "version", required_argument, NULL, OPT_VERSION },
-    { "listen", required_argument, NULL, OPT_LISTEN },
-    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-    { "summary-interval", required_argument, NULL, OPT_SUMMARY_INTERVAL },
-    { "help", no_argument, NULL, OPT_HELP },
-    { NULL, 0, NULL, 0 },
+    FLAG_CONFIG = 1,
+    FLAG_ONCE,
+    FLAG_CHECK,
+    FLAG_TARGET_KEY,
+    FLAG_SETTING = FLAG_TARGET_KEY + N_TARGET_KEYS,
 };
 
 static int read_flags(struct targets_config *cfg, struct flags *f, int argc, char **argv,
                       struct lf_error *err)
 {
-    opterr = 0; /* our own one-line messages */
-    optind = 0; /* glibc: 0 also resets getopt's internal state for a second parse */
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_SERVER:
-            f->server = optarg;
-            break;
-        case OPT_TOKEN:
-            f->token = optarg;
-            break;
-        case OPT_SERVICE:
-            f->service = optarg;
-            break;
-        case OPT_TARGET:
-            f->target = optarg;
-            break;
-        case OPT_INSTANCE:
-            f->instance = optarg;
-            break;
-        case OPT_INTERVAL:
-            f->interval = optarg;
-            break;
-        case OPT_FORMAT:
-            f->format = optarg;
-            break;
-        case OPT_SPOOL:
-            f->spool = optarg;
-            break;
-        case OPT_SPOOL_MAX_BYTES:
-            f->spool_max_bytes = optarg;
-            break;
-        case OPT_SPOOL_MAX_FILES:
-            f->spool_max_files = optarg;
-            break;
-        case OPT_CONNECT_TIMEOUT:
-            f->connect_timeout = optarg;
-            break;
-        case OPT_TIMEOUT:
-            f->timeout = optarg;
-            break;
-        case OPT_MAX_PROFILE_BYTES:
-            f->max_profile_bytes = optarg;
-            break;
-        case OPT_CA_FILE:
-            f->ca_file = optarg;
-            break;
-        case OPT_CONFIG:
-            f->config = optarg;
-            break;
-        case OPT_METRICS_PATH:
-            f->metrics_path = optarg;
-            break;
-        case OPT_VERSION:
-            f->version = optarg;
-            break;
-        case OPT_LISTEN:
-            f->listen = optarg;
-            break;
-        case OPT_ONCE:
-            cfg->once = true;
-            break;
-        case OPT_CHECK:
-            cfg->check = true;
-            break;
-        case OPT_LOG_LEVEL:
-            f->log_level = optarg;
-            break;
-        case OPT_RETRY_MAX:
-            f->retry_max = optarg;
-            break;
-        case OPT_LOG_FORMAT:
-            f->log_format = optarg;
-            break;
-        case OPT_SUMMARY_INTERVAL:
-            f->summary_interval = optarg;
-            break;
-        case 'h':
-        case OPT_HELP:
-            cfg->help = true;
-            break;
-        case ':':
-            return lf_fail(err, LF_EUSAGE, "%s needs a value", argv[optind - 1]);
-        default:
-            return lf_fail(err, LF_EUSAGE, "unknown option '%s' (see --help)", argv[optind - 1]);
-        }
+    struct opt_spec specs[3 + N_TARGET_KEYS + N_SETTINGS] = {
+        { "--config", true, FLAG_CONFIG },
+        { "--once", false, FLAG_ONCE },
+        { "--check", false, FLAG_CHECK },
+    };
+    size_t n_specs = 3;
+    for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+        if (target_keys[i].flag != NULL)
+            specs[n_specs++] =
+                    (struct opt_spec){ target_keys[i].flag, true, FLAG_TARGET_KEY + (int)i };
     }
-    if (optind < argc)
-        return lf_fail(err, LF_EUSAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        specs[n_specs++] = (struct opt_spec){ settings[i].flag, true, FLAG_SETTING + (int)i };
+    struct opt_reader reader;
+    opt_init(&reader, argc, argv);
+    const char *value = NULL;
+    int id;
+    while ((id = opt_next(&reader, specs, n_specs, &value, err)) != OPT_END) {
+        if (id == OPT_HELP)
+            cfg->help = true;
+        else if (id == OPT_OPERAND)
+            return lf_fail(err, LF_EUSAGE, "unexpected argument '%s' (see --help)", value);
+        else if (id == OPT_ERROR)
+            return LF_EUSAGE;
+        else if (id == FLAG_CONFIG)
+            f->config = value;
+        else if (id == FLAG_ONCE)
+            cfg->once = true;
+        else if (id == FLAG_CHECK)
+            cfg->check = true;
+        else if (id >= FLAG_SETTING)
+            f->setting[id - FLAG_SETTING] = value;
+        else
+            f->target[id - FLAG_TARGET_KEY] = value;
+    }
     return LF_OK;
 }
 
@@ -825,109 +766,64 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
     cfg->argc = argc;
     cfg->argv = argv;
 
-    char host[256] = "localhost";
-    if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
-        memcpy(host, "localhost", sizeof("localhost"));
-    host[sizeof(host) - 1] = '\0';
-    if (f.instance != NULL && !text_ok(f.instance))
-        return lf_fail(err, LF_EUSAGE, "--instance: bad value '%s'", f.instance);
-    const char *dflt_instance = f.instance != NULL ? f.instance : host;
-    int64_t interval_ms = DEFAULT_INTERVAL_MS;
-    if (f.interval != NULL && !targets_parse_duration_ms(f.interval, &interval_ms))
-        return lf_fail(err, LF_EUSAGE, "--interval: bad duration '%s' (e.g. 60s, 5m)", f.interval);
-    enum scrape_format format = SCRAPE_FORMAT_PPROF;
-    if (f.format != NULL && !scrape_format_from_name(f.format, &format))
-        return lf_fail(err, LF_EUSAGE, "--format: expected pprof, debug1 or debug2, not '%s'",
-                       f.format);
-    if (f.metrics_path != NULL && !metrics_path_ok(f.metrics_path))
-        return lf_fail(err, LF_EUSAGE, "--metrics-path: " METRICS_PATH_EXPECTED ", not '%s'",
-                       f.metrics_path);
-    if (f.version != NULL && !version_ok(f.version))
+    struct target top; /* every target's default: the top level, then its flags */
+    memset(&top, 0, sizeof(top));
+    if (gethostname(top.instance, sizeof(top.instance)) != 0 || top.instance[0] == '\0' ||
+        !text_ok(top.instance))
+        memcpy(top.instance, "localhost", sizeof("localhost"));
+    top.instance[sizeof(top.instance) - 1] = '\0';
+    top.interval_ms = DEFAULT_INTERVAL_MS;
+    top.format = SCRAPE_FORMAT_PPROF;
+    set_metrics_path(top.metrics_path, DEFAULT_METRICS_PATH);
+    memcpy(top.pprof_path, TARGETS_PPROF_PATH, sizeof(TARGETS_PPROF_PATH));
+    const char *service = target_flag(&f, TARGET_SERVICE), *target = target_flag(&f, TARGET_URL);
+    const char *version = target_flag(&f, TARGET_VERSION);
+    if ((rc = apply_top_flags(&top, &f, err)) != LF_OK)
+        return rc;
+    if (version != NULL && !version_ok(version))
         return lf_fail(err, LF_EUSAGE, "--version: " VERSION_EXPECTED);
-    if (f.version != NULL && f.target == NULL)
+    if (version != NULL && target == NULL)
         return lf_fail(err, LF_EUSAGE,
                        "--version is the version of the --target's service (in --config: "
                        "targets[].version)");
-    cfg->defaults.interval_ms = interval_ms;
-    cfg->defaults.format = format;
-    set_metrics_path(cfg->defaults.metrics_path,
-                     f.metrics_path != NULL ? f.metrics_path : DEFAULT_METRICS_PATH);
-    memcpy(cfg->defaults.pprof_path, TARGETS_PPROF_PATH, sizeof(TARGETS_PPROF_PATH));
-    if (f.config != NULL) {
-        struct overrides over = { f.instance, f.interval != NULL ? interval_ms : 0, f.format,
-                                  f.metrics_path };
-        if ((rc = load_file(cfg, f.config, host, &over, err)) != LF_OK)
-            return rc;
-    }
+    /* the --service/--target target takes the flags' values, not the file's top level */
+    struct target flag_top = top;
+    if (f.config != NULL && (rc = load_file(cfg, f.config, &top, &f, err)) != LF_OK)
+        return rc;
+    /* what discovered targets take: the top level but its instance (theirs: the address) */
+    cfg->defaults = top;
+    cfg->defaults.instance[0] = '\0';
 
     /* flags override the file */
-    if (f.server != NULL && (rc = set_text(cfg->server, sizeof(cfg->server), f.server, "--server",
-                                           true, LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    const char *env_token = getenv("LEAKFLEET_AGENT_TOKEN");
-    const char *token = f.token != NULL ? f.token : cfg->token[0] == '\0' ? env_token : NULL;
-    if (token != NULL && (rc = set_text(cfg->token, sizeof(cfg->token), token, "--token", false,
-                                        LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    if (f.listen != NULL && (rc = set_text(cfg->listen, sizeof(cfg->listen), f.listen, "--listen",
-                                           false, LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    if (f.spool != NULL && (rc = set_text(cfg->spool_dir, sizeof(cfg->spool_dir), f.spool,
-                                          "--spool", false, LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    if (f.ca_file != NULL && (rc = set_text(cfg->ca_file, sizeof(cfg->ca_file), f.ca_file,
-                                            "--ca-file", false, LF_EUSAGE, err)) != LF_OK)
-        return rc;
-    if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) != 0)
-        return lf_fail(err, f.ca_file != NULL ? LF_EUSAGE : LF_EINVAL, "%s: cannot read '%s': %s",
-                       f.ca_file != NULL ? "--ca-file" : "ca_file", cfg->ca_file, strerror(errno));
-    if (f.spool_max_bytes != NULL && !parse_size(f.spool_max_bytes, &cfg->spool_max_bytes))
-        return lf_fail(err, LF_EUSAGE, "--spool-max-bytes: bad size '%s'", f.spool_max_bytes);
-    if (f.spool_max_files != NULL) {
-        uint64_t n = 0;
-        if (!parse_size(f.spool_max_files, &n) || n > 10000000)
-            return lf_fail(err, LF_EUSAGE, "--spool-max-files: bad count '%s'", f.spool_max_files);
-        cfg->spool_max_files = (size_t)n;
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (f.setting[i] != NULL && (rc = set_setting(cfg, &settings[i], f.setting[i],
+                                                      settings[i].flag, LF_EUSAGE, err)) != LF_OK)
+            return rc;
     }
-    if (f.max_profile_bytes != NULL && !parse_size(f.max_profile_bytes, &cfg->max_profile_bytes))
-        return lf_fail(err, LF_EUSAGE, "--max-profile-bytes: bad size '%s'", f.max_profile_bytes);
-    if (f.connect_timeout != NULL &&
-        !targets_parse_duration_ms(f.connect_timeout, &cfg->connect_timeout_ms))
-        return lf_fail(err, LF_EUSAGE, "--connect-timeout: bad duration '%s'", f.connect_timeout);
-    if (f.retry_max != NULL && !targets_parse_duration_ms(f.retry_max, &cfg->retry_max_ms))
-        return lf_fail(err, LF_EUSAGE, "--retry-max: bad duration '%s'", f.retry_max);
-    if (f.timeout != NULL && !targets_parse_duration_ms(f.timeout, &cfg->timeout_ms))
-        return lf_fail(err, LF_EUSAGE, "--timeout: bad duration '%s'", f.timeout);
-    if (f.log_level != NULL && !log_level_from_name(f.log_level, &cfg->log_level))
-        return lf_fail(err, LF_EUSAGE, "--log-level: expected debug, info, warn or error, not '%s'",
-                       f.log_level);
-    if (f.summary_interval != NULL &&
-        !targets_parse_duration_ms(f.summary_interval, &cfg->summary_interval_ms))
-        return lf_fail(err, LF_EUSAGE, "--summary-interval: bad duration '%s'", f.summary_interval);
-    if (f.log_format != NULL && !log_format_from_name(f.log_format, &cfg->log_format))
-        return lf_fail(err, LF_EUSAGE, "--log-format: expected logfmt or json, not '%s'",
-                       f.log_format);
-    if ((f.service == NULL) != (f.target == NULL))
+    const char *env_token = getenv("LEAKFLEET_AGENT_TOKEN");
+    if (cfg->token[0] == '\0' && env_token != NULL &&
+        (rc = set_text(cfg->token, sizeof(cfg->token), env_token, "LEAKFLEET_AGENT_TOKEN", false,
+                       LF_EUSAGE, err)) != LF_OK)
+        return rc;
+    bool ca_flag = false;
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        ca_flag = ca_flag || (f.setting[i] != NULL && strcmp(settings[i].key, "ca_file") == 0);
+    if (cfg->ca_file[0] != '\0' && access(cfg->ca_file, R_OK) != 0)
+        return lf_fail(err, ca_flag ? LF_EUSAGE : LF_EINVAL, "%s: cannot read '%s': %s",
+                       ca_flag ? "--ca-file" : "ca_file", cfg->ca_file, strerror(errno));
+    if ((service == NULL) != (target == NULL))
         return lf_fail(err, LF_EUSAGE, "--service and --target go together");
-    if (f.target != NULL) {
+    if (target != NULL) {
         struct target *t = NULL;
-        if ((rc = add_target(cfg, &t, err)) != LF_OK)
+        if ((rc = add_target_from(cfg, &flag_top, &t, err)) != LF_OK)
             return rc;
-        if ((rc = set_text(t->service, sizeof(t->service), f.service, "--service", false, LF_EUSAGE,
-                           err)) != LF_OK ||
-            (rc = set_text(t->url, sizeof(t->url), f.target, "--target", true, LF_EUSAGE, err)) !=
-                    LF_OK ||
-            (rc = set_text(t->instance, sizeof(t->instance), dflt_instance, "--instance", false,
-                           LF_EUSAGE, err)) != LF_OK)
-            return rc;
-        t->interval_ms = interval_ms;
-        t->format = format;
-        set_metrics_path(t->metrics_path,
-                         f.metrics_path != NULL ? f.metrics_path : DEFAULT_METRICS_PATH);
-        memcpy(t->pprof_path, TARGETS_PPROF_PATH, sizeof(TARGETS_PPROF_PATH));
+        for (size_t i = 0; i < N_TARGET_KEYS; i++) {
+            if (!target_keys[i].top && f.target[i] != NULL &&
+                (rc = set_target_key(t, target_keys[i].kind, f.target[i], target_keys[i].flag,
+                                     LF_EUSAGE, err)) != LF_OK)
+                return rc;
+        }
         memcpy(t->source, "flags", sizeof("flags"));
-        if (f.version != NULL)
-            memcpy(t->version, f.version, strlen(f.version) + 1);
     }
     if (cfg->server[0] == '\0')
         return lf_fail(err, LF_EUSAGE, "--server is required (see --help)");
@@ -937,8 +833,6 @@ int targets_parse_args(struct targets_config *cfg, int argc, char **argv, struct
         return lf_fail(err, LF_EUSAGE,
                        "no targets: give --service and --target, or --config with targets, "
                        "file_sd, http_sd or kubernetes");
-    if (cfg->connect_timeout_ms <= 0 || cfg->timeout_ms <= 0 || cfg->retry_max_ms <= 0)
-        return lf_fail(err, LF_EUSAGE, "timeouts must be positive");
     return LF_OK;
 }
 

@@ -110,10 +110,6 @@ bool targets_url_ok(const char *s);
 /* Frees what targets_parse_args allocated; cfg may be zeroed. */
 void targets_release(struct targets_config *cfg);
 
-/* Parses a duration: digits with an optional unit ms, s (default), m, h, d; e.g. "60s",
- * "500ms", "5m". false for anything else or zero-or-negative. */
-bool targets_parse_duration_ms(const char *s, int64_t *out_ms);
-
 /* The --help text (borrowed, static). */
 const char *targets_usage(void);
 

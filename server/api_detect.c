@@ -13,6 +13,7 @@
 #include "notify.h"
 #include "query.h"
 #include "store.h"
+#include "units.h"
 #include "utf8json.h"
 #include "writer.h"
 
@@ -26,7 +27,7 @@ int api_trends(const struct request *req, struct response *resp, struct lf_error
     if (rc == LF_OK)
         /* absent: 0, the detection window, which decides the suspects */
         rc = request_query_duration(req, "window", 0, 1, 400 * 86400,
-                                    "a duration like 24h, at most 400 days", &window, err);
+                                    UNITS_SECONDS_EXPECTED ", at most 400d", &window, err);
     if (rc == LF_OK)
         rc = request_query_int(req, "limit", 100, 1, 10000, "1..10000", &limit, err);
     if (rc != LF_OK)

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "query.h"
 #include "timeline.h"
+#include "units.h"
 
 static const char health_body[] = "{\"status\":\"ok\"}\n";
 
@@ -108,8 +109,8 @@ int api_location_series(const struct request *req, struct response *resp, struct
     if (rc == LF_OK)
         rc = request_query_int(req, "to", 0, 0, INT64_MAX, "a non-negative integer", &to, err);
     if (rc == LF_OK)
-        rc = request_query_duration(req, "step", 0, 0, INT64_MAX,
-                                    "a non-negative integer (or with s, m, h, d)", &step, err);
+        rc = request_query_duration(req, "step", 0, 0, INT64_MAX, UNITS_SECONDS_EXPECTED, &step,
+                                    err);
     if (rc == LF_OK && to != 0 && to < from)
         rc = lf_fail(err, LF_EINVAL, "parameter 'to' (%lld) is before 'from' (%lld)", (long long)to,
                      (long long)from);

@@ -1,4 +1,4 @@
-/* cli.c - option values, usage errors and input streaming for the commands. */
+/* cli.c - usage errors and input streaming for the commands (options: opt.h). */
 #include "cli.h"
 
 #include <errno.h>
@@ -9,24 +9,6 @@
 #include "alloc.h"
 
 #define CLI_CHUNK ((size_t)64 << 10)
-
-const char *cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0)
-        return NULL;
-    if (arg[n] == '=')
-        return arg + n + 1;
-    if (arg[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    *i += 1;
-    return argv[*i];
-}
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {

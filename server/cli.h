@@ -1,6 +1,6 @@
-/* cli.h - what the commands (cmd_*.c) share: "--name VALUE" and "--name=VALUE" options,
- * the one-line usage error with a pointer to --help, and streaming one input file (or
- * stdin) through the parser. */
+/* cli.h - what the commands (cmd_*.c) share: the one-line usage error with a pointer to
+ * --help, and streaming one input file (or stdin) through the parser. Options are read
+ * by opt.h, as the agent's are. */
 #ifndef LF_CLI_H
 #define LF_CLI_H
 
@@ -9,11 +9,6 @@
 #include "error.h"
 #include "parse.h"
 #include "stack.h"
-
-/* The value of option name at argv[*i] ("--name VALUE" advances *i past the value, or
- * "--name=VALUE"); NULL when argv[*i] is not this option, or when its value is missing
- * (then *missing is set). Borrowed from argv. */
-const char *cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing);
 
 /* Prints "leakfleet COMMAND: MESSAGE" and "(see leakfleet COMMAND --help)" to stderr;
  * returns LF_EUSAGE. */

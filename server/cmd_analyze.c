@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "config.h"
 #include "error.h"
+#include "opt.h"
 #include "parse.h"
 #include "report.h"
 #include "serve_config.h"
@@ -57,42 +58,68 @@ struct analyze_options {
     const char *input;
 };
 
+enum {
+    ANALYZE_JSON = 1,
+    ANALYZE_FORMAT,
+    ANALYZE_CONFIG,
+    ANALYZE_REPO,
+    ANALYZE_OWNERS,
+    ANALYZE_MIN,
+};
+
+static const struct opt_spec analyze_options_spec[] = {
+    { "--json", false, ANALYZE_JSON },    { "--format", true, ANALYZE_FORMAT },
+    { "--config", true, ANALYZE_CONFIG }, { "--repo", true, ANALYZE_REPO },
+    { "--owners", true, ANALYZE_OWNERS }, { "--min", true, ANALYZE_MIN },
+};
+
 static int parse_options(int argc, char **argv, struct analyze_options *opt, bool *help)
 {
     memset(opt, 0, sizeof(*opt));
     opt->format = PARSE_FORMAT_AUTO;
     opt->min_count = 1;
-    bool only_operands = false;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value;
-        bool missing = false;
-        if (only_operands || arg[0] != '-' || strcmp(arg, "-") == 0) {
+    struct opt_reader reader;
+    opt_init(&reader, argc, argv);
+    struct lf_error err;
+    lf_error_clear(&err);
+    const char *value = NULL;
+    int id;
+    while ((id = opt_next(&reader, analyze_options_spec,
+                          sizeof(analyze_options_spec) / sizeof(analyze_options_spec[0]), &value,
+                          &err)) != OPT_END) {
+        switch (id) {
+        case OPT_OPERAND:
             if (opt->input != NULL)
-                return cli_usage_error("analyze", "more than one input: '%s'", arg);
-            opt->input = arg;
-        } else if (strcmp(arg, "--") == 0) {
-            only_operands = true;
-        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+                return cli_usage_error("analyze", "more than one input: '%s'", value);
+            opt->input = value;
+            break;
+        case OPT_HELP:
             *help = true;
             return LF_OK;
-        } else if (strcmp(arg, "--json") == 0) {
+        case OPT_ERROR:
+            return cli_usage_error("analyze", "%s", err.msg);
+        case ANALYZE_JSON:
             opt->json = true;
-        } else if ((value = cli_option_value(argc, argv, &i, "--format", &missing)) != NULL) {
+            break;
+        case ANALYZE_FORMAT:
             if (!parse_format_from_name(value, &opt->format))
                 return cli_usage_error("analyze",
                                        "unknown format '%s' (want auto, pprof, debug1 or debug2)",
                                        value);
-        } else if ((value = cli_option_value(argc, argv, &i, "--config", &missing)) != NULL) {
+            break;
+        case ANALYZE_CONFIG:
             opt->config_path = value;
-        } else if ((value = cli_option_value(argc, argv, &i, "--repo", &missing)) != NULL) {
+            break;
+        case ANALYZE_REPO:
             if (opt->n_roots == ANALYZE_MAX_ROOTS)
                 return cli_usage_error("analyze", "too many --repo options (at most 256): '%s'",
                                        value);
             opt->roots[opt->n_roots++] = value;
-        } else if ((value = cli_option_value(argc, argv, &i, "--owners", &missing)) != NULL) {
+            break;
+        case ANALYZE_OWNERS:
             opt->owners_path = value;
-        } else if ((value = cli_option_value(argc, argv, &i, "--min", &missing)) != NULL) {
+            break;
+        default: { /* ANALYZE_MIN */
             char *end = NULL;
             errno = 0;
             long long n = strtoll(value, &end, 10);
@@ -100,10 +127,8 @@ static int parse_options(int argc, char **argv, struct analyze_options *opt, boo
                 return cli_usage_error("analyze", "--min wants a count of goroutines, not '%s'",
                                        value);
             opt->min_count = n;
-        } else if (missing) {
-            return cli_usage_error("analyze", "%s needs a value", arg);
-        } else {
-            return cli_usage_error("analyze", "unknown option '%s'", arg);
+            break;
+        }
         }
     }
     if (opt->input == NULL)

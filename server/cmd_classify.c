@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "opt.h"
 #include "parse.h"
 #include "rules.h"
 
@@ -136,33 +137,36 @@ int cmd_classify(int argc, char **argv)
 {
     const char *rules_path = NULL, *out_dir = NULL, *input = NULL;
     enum parse_format format = PARSE_FORMAT_AUTO;
-    bool only_operands = false;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value;
-        bool missing = false;
-        if (only_operands || arg[0] != '-' || strcmp(arg, "-") == 0) {
+    enum { CLASSIFY_RULES = 1, CLASSIFY_OUT, CLASSIFY_FORMAT };
+    static const struct opt_spec spec[] = {
+        { "--rules", true, CLASSIFY_RULES },
+        { "--out", true, CLASSIFY_OUT },
+        { "--format", true, CLASSIFY_FORMAT },
+    };
+    struct opt_reader reader;
+    opt_init(&reader, argc, argv);
+    struct lf_error opt_err;
+    lf_error_clear(&opt_err);
+    const char *value = NULL;
+    int id;
+    while ((id = opt_next(&reader, spec, sizeof(spec) / sizeof(spec[0]), &value, &opt_err)) !=
+           OPT_END) {
+        if (id == OPT_OPERAND) {
             if (input != NULL)
-                return cli_usage_error("classify", "more than one input: '%s'", arg);
-            input = arg;
-        } else if (strcmp(arg, "--") == 0) {
-            only_operands = true;
-        } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+                return cli_usage_error("classify", "more than one input: '%s'", value);
+            input = value;
+        } else if (id == OPT_HELP) {
             fputs(classify_usage, stdout);
             return LF_OK;
-        } else if ((value = cli_option_value(argc, argv, &i, "--rules", &missing)) != NULL) {
+        } else if (id == OPT_ERROR) {
+            return cli_usage_error("classify", "%s", opt_err.msg);
+        } else if (id == CLASSIFY_RULES) {
             rules_path = value;
-        } else if ((value = cli_option_value(argc, argv, &i, "--out", &missing)) != NULL) {
+        } else if (id == CLASSIFY_OUT) {
             out_dir = value;
-        } else if ((value = cli_option_value(argc, argv, &i, "--format", &missing)) != NULL) {
-            if (!parse_format_from_name(value, &format))
-                return cli_usage_error("classify",
-                                       "unknown format '%s' (want auto, pprof, debug1 or debug2)",
-                                       value);
-        } else if (missing) {
-            return cli_usage_error("classify", "%s needs a value", arg);
-        } else {
-            return cli_usage_error("classify", "unknown option '%s'", arg);
+        } else if (!parse_format_from_name(value, &format)) {
+            return cli_usage_error(
+                    "classify", "unknown format '%s' (want auto, pprof, debug1 or debug2)", value);
         }
     }
     if (rules_path == NULL)

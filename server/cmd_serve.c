@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "opt.h"
 #include "pipeline_config.h"
 #include "query.h"
 #include "retention.h"
@@ -38,8 +39,8 @@
 
 #define DEFAULT_LISTEN      "127.0.0.1:8080"
 #define DEFAULT_DATABASE    "./leakfleet.db"
-#define DEFAULT_MAX_BODY    ((int64_t)8 << 20)
-#define DEFAULT_MAX_DECODED ((int64_t)64 << 20)
+#define DEFAULT_MAX_BODY    ((uint64_t)8 << 20)
+#define DEFAULT_MAX_DECODED ((uint64_t)64 << 20)
 #define GRACE_MS            10000
 
 static const char serve_usage[] =
@@ -70,49 +71,45 @@ struct serve_flags {
     const char *log_level;
 };
 
-/* Parses "--name VALUE" and "--name=VALUE". Returns 1 when argv[*i] was this flag. */
-static int take_flag(int argc, char **argv, int *i, const char *name, const char **out,
-                     struct lf_error *err)
-{
-    const char *arg = argv[*i];
-    size_t len = strlen(name);
-    if (strncmp(arg, name, len) != 0)
-        return 0;
-    if (arg[len] == '=') {
-        *out = arg + len + 1;
-        return 1;
-    }
-    if (arg[len] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        lf_fail(err, LF_EUSAGE, "serve: %s needs a value", name);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 1;
-}
-
 static int parse_flags(int argc, char **argv, struct serve_flags *flags, bool *help,
                        struct lf_error *err)
 {
+    enum { SERVE_CONFIG = 1, SERVE_LISTEN, SERVE_DB, SERVE_LOG_LEVEL };
+    static const struct opt_spec spec[] = {
+        { "--config", true, SERVE_CONFIG },
+        { "--listen", true, SERVE_LISTEN },
+        { "--db", true, SERVE_DB },
+        { "--log-level", true, SERVE_LOG_LEVEL },
+    };
     memset(flags, 0, sizeof(*flags));
     *help = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    struct opt_reader reader;
+    opt_init(&reader, argc, argv);
+    const char *value = NULL;
+    int id;
+    while ((id = opt_next(&reader, spec, sizeof(spec) / sizeof(spec[0]), &value, err)) != OPT_END) {
+        switch (id) {
+        case OPT_HELP:
             *help = true;
             return LF_OK;
-        }
-        int took = take_flag(argc, argv, &i, "--config", &flags->config, err);
-        if (took == 0)
-            took = take_flag(argc, argv, &i, "--listen", &flags->listen, err);
-        if (took == 0)
-            took = take_flag(argc, argv, &i, "--db", &flags->db, err);
-        if (took == 0)
-            took = take_flag(argc, argv, &i, "--log-level", &flags->log_level, err);
-        if (took < 0)
+        case OPT_ERROR:
+            lf_error_prefix(err, "serve");
             return LF_EUSAGE;
-        if (took == 0)
-            return lf_fail(err, LF_EUSAGE, "serve: unknown argument '%s'", argv[i]);
+        case OPT_OPERAND:
+            return lf_fail(err, LF_EUSAGE, "serve: unexpected argument '%s'", value);
+        case SERVE_CONFIG:
+            flags->config = value;
+            break;
+        case SERVE_LISTEN:
+            flags->listen = value;
+            break;
+        case SERVE_DB:
+            flags->db = value;
+            break;
+        default: /* SERVE_LOG_LEVEL */
+            flags->log_level = value;
+            break;
+        }
     }
     return LF_OK;
 }
@@ -308,8 +305,8 @@ struct serve_settings {
     const char *db;
     const char *log_level;  /* NULL = not set */
     const char *log_format; /* "logfmt" (the default) or "json" */
-    int64_t max_body;
-    int64_t max_decoded;
+    uint64_t max_body;
+    uint64_t max_decoded;
     int64_t threads; /* 0 = thread per connection */
     int64_t max_connections;
     int64_t max_connections_per_ip; /* 0 = a quarter of max_connections */
@@ -334,11 +331,11 @@ static int read_settings(const struct config *cfg, const struct serve_flags *fla
     if (rc == LF_OK)
         rc = config_str(cfg, "log_format", "logfmt", &s->log_format, err);
     if (rc == LF_OK)
-        rc = config_int(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (int64_t)1 << 32,
-                        &s->max_body, err);
+        rc = config_size(cfg, "limits.max_body_bytes", DEFAULT_MAX_BODY, 1024, (uint64_t)1 << 32,
+                         &s->max_body, err);
     if (rc == LF_OK)
-        rc = config_int(cfg, "limits.max_decoded_bytes", DEFAULT_MAX_DECODED, 1024,
-                        (int64_t)1 << 34, &s->max_decoded, err);
+        rc = config_size(cfg, "limits.max_decoded_bytes", DEFAULT_MAX_DECODED, 1024,
+                         (uint64_t)1 << 34, &s->max_decoded, err);
     if (rc == LF_OK)
         rc = config_int(cfg, "http.threads", 0, 0, 1024, &s->threads, err);
     if (rc == LF_OK)

@@ -17,6 +17,7 @@
 #include "alloc.h"
 #include "arena.h"
 #include "str.h"
+#include "units.h"
 #include "utf8.h"
 
 #define PATH_MAX_BYTES   200 /* longer node paths are cut (they only label messages) */
@@ -792,55 +793,24 @@ int config_bool(const struct config *cfg, const char *path, bool dflt, bool *out
     return config_node_bool(cfg, config_get(NULL, cfg, path), dflt, out, err);
 }
 
-/* Parses "90", "90s", "5m", "1h30m", "2d", "1w"; false on anything else or overflow. */
-static bool parse_duration(const char *s, int64_t *out)
+int config_node_duration_ms(const struct config *cfg, const struct config_node *node,
+                            int64_t dflt_ms, int64_t *out_ms, struct lf_error *err)
 {
-    int64_t total = 0;
-    size_t i = 0, len = strlen(s);
-    if (len == 0)
-        return false;
-    while (i < len) {
-        int64_t value = 0;
-        size_t start = i;
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            if (value > (INT64_MAX - (s[i] - '0')) / 10)
-                return false;
-            value = value * 10 + (s[i] - '0');
-            i++;
-        }
-        if (i == start)
-            return false;
-        int64_t unit = 1;
-        if (i < len) {
-            switch (s[i]) {
-            case 's':
-                unit = 1;
-                break;
-            case 'm':
-                unit = 60;
-                break;
-            case 'h':
-                unit = 3600;
-                break;
-            case 'd':
-                unit = 86400;
-                break;
-            case 'w':
-                unit = 7 * 86400;
-                break;
-            default:
-                return false;
-            }
-            i++;
-        } else if (start != 0) {
-            return false; /* "1h30": a bare number only on its own */
-        }
-        if (value > INT64_MAX / unit || total > INT64_MAX - value * unit)
-            return false;
-        total += value * unit;
+    if (is_absent(node)) {
+        *out_ms = dflt_ms;
+        return LF_OK;
     }
-    *out = total;
-    return true;
+    int64_t value = 0;
+    if (node->type != CONFIG_SCALAR || !units_duration_ms(node->text, strlen(node->text), &value))
+        return type_error(cfg, node, err, UNITS_DURATION_EXPECTED);
+    *out_ms = value;
+    return LF_OK;
+}
+
+int config_duration_ms(const struct config *cfg, const char *path, int64_t dflt_ms, int64_t *out_ms,
+                       struct lf_error *err)
+{
+    return config_node_duration_ms(cfg, config_get(NULL, cfg, path), dflt_ms, out_ms, err);
 }
 
 int config_node_duration_seconds(const struct config *cfg, const struct config_node *node,
@@ -850,10 +820,13 @@ int config_node_duration_seconds(const struct config *cfg, const struct config_n
         *out = dflt;
         return LF_OK;
     }
-    int64_t value = 0;
-    if (node->type != CONFIG_SCALAR || !parse_duration(node->text, &value))
-        return type_error(cfg, node, err, "a duration such as 90s, 5m, 1h or 2d");
-    *out = value;
+    int64_t ms = 0;
+    int rc = config_node_duration_ms(cfg, node, 0, &ms, err);
+    if (rc != LF_OK)
+        return rc;
+    if (ms % 1000 != 0)
+        return type_error(cfg, node, err, "a whole number of seconds, such as 90s or 1m30s");
+    *out = ms / 1000;
     return LF_OK;
 }
 
@@ -861,6 +834,30 @@ int config_duration_seconds(const struct config *cfg, const char *path, int64_t 
                             struct lf_error *err)
 {
     return config_node_duration_seconds(cfg, config_get(NULL, cfg, path), dflt, out, err);
+}
+
+int config_node_size(const struct config *cfg, const struct config_node *node, uint64_t dflt,
+                     uint64_t min, uint64_t max, uint64_t *out, struct lf_error *err)
+{
+    if (is_absent(node)) {
+        *out = dflt;
+        return LF_OK;
+    }
+    uint64_t value = 0;
+    if (node->type != CONFIG_SCALAR || !units_size(node->text, strlen(node->text), &value))
+        return type_error(cfg, node, err, UNITS_SIZE_EXPECTED);
+    if (value < min || value > max)
+        return lf_fail(err, LF_EINVAL, "%s:%zu:%zu: %s: expected a size from %llu to %llu bytes",
+                       config_name(cfg), node->line, node->column, node->path,
+                       (unsigned long long)min, (unsigned long long)max);
+    *out = value;
+    return LF_OK;
+}
+
+int config_size(const struct config *cfg, const char *path, uint64_t dflt, uint64_t min,
+                uint64_t max, uint64_t *out, struct lf_error *err)
+{
+    return config_node_size(cfg, config_get(NULL, cfg, path), dflt, min, max, out, err);
 }
 
 int config_node_strings(const struct config *cfg, const struct config_node *node, const char ***out,

@@ -112,12 +112,27 @@ int config_bool(const struct config *cfg, const char *path, bool dflt, bool *out
 int config_node_bool(const struct config *cfg, const struct config_node *node, bool dflt, bool *out,
                      struct lf_error *err);
 
-/* A duration in whole seconds: plain seconds ("90"), or one or more number+unit parts
- * with units s, m, h, d, w ("90s", "5m", "1h30m", "2d"); never negative. */
+/* A duration in the grammar of units.h ("90", "90s", "500ms", "1h30m", "2d", "1w"), in
+ * milliseconds; never negative. LF_EINVAL "NAME:LINE:COL: PATH: expected a duration
+ * such as ..." listing the units. */
+int config_duration_ms(const struct config *cfg, const char *path, int64_t dflt_ms, int64_t *out_ms,
+                       struct lf_error *err);
+int config_node_duration_ms(const struct config *cfg, const struct config_node *node,
+                            int64_t dflt_ms, int64_t *out_ms, struct lf_error *err);
+
+/* The same grammar, for settings kept in whole seconds: a value that is not a whole
+ * number of seconds ("1500ms") is LF_EINVAL. */
 int config_duration_seconds(const struct config *cfg, const char *path, int64_t dflt, int64_t *out,
                             struct lf_error *err);
 int config_node_duration_seconds(const struct config *cfg, const struct config_node *node,
                                  int64_t dflt, int64_t *out, struct lf_error *err);
+
+/* A size in bytes in the grammar of units.h ("65536", "64K", "256M", "1G"), in
+ * [min, max]; LF_EINVAL otherwise. */
+int config_size(const struct config *cfg, const char *path, uint64_t dflt, uint64_t min,
+                uint64_t max, uint64_t *out, struct lf_error *err);
+int config_node_size(const struct config *cfg, const struct config_node *node, uint64_t dflt,
+                     uint64_t min, uint64_t max, uint64_t *out, struct lf_error *err);
 
 /* A list of strings: a sequence of scalars, or one scalar as a list of one. *out is a
  * new array of borrowed strings (caller frees the array with lf_free; NULL when *n is

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "units.h"
 #include "utf8.h"
 
 struct http_param request_param_cstr(const char *key, const char *value)
@@ -177,39 +178,11 @@ int request_query_duration(const struct request *req, const char *name, int64_t 
     *out = dflt;
     if (value == NULL)
         return LF_OK;
-    struct str text = str_from_cstr(value);
-    int64_t unit = 1;
-    if (text.len > 1) {
-        switch (text.p[text.len - 1]) {
-        case 's':
-            unit = 1;
-            break;
-        case 'm':
-            unit = 60;
-            break;
-        case 'h':
-            unit = 3600;
-            break;
-        case 'd':
-            unit = 86400;
-            break;
-        case 'w':
-            unit = 7 * 86400;
-            break;
-        default:
-            unit = 0;
-            break;
-        }
-        if (unit != 0)
-            text.len--;
-        else
-            unit = 1;
-    }
-    int64_t n = 0;
-    if (!str_to_int64(text, &n) || n < 0 || n > INT64_MAX / unit || n * unit < min ||
-        n * unit > max)
+    int64_t ms = 0;
+    if (!units_duration_ms(value, strlen(value), &ms) || ms % 1000 != 0 || ms / 1000 < min ||
+        ms / 1000 > max)
         return lf_fail(err, LF_EINVAL, "parameter '%s' must be %s, not '%s'", name, what, value);
-    *out = n * unit;
+    *out = ms / 1000;
     return LF_OK;
 }
 

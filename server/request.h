@@ -81,7 +81,8 @@ int request_query_text(const struct request *req, const char *name, const char *
 int request_query_int(const struct request *req, const char *name, int64_t dflt, int64_t min,
                       int64_t max, const char *what, int64_t *out, struct lf_error *err);
 
-/* An optional duration in seconds, "N" or N with a unit s, m, h, d or w, in [min, max]:
+/* An optional duration in whole seconds, in the grammar of units.h ("90", "5m", "1h30m",
+ * "2d"), in [min, max]:
  * *out is dflt when absent; LF_EINVAL "parameter 'NAME' must be WHAT, not 'VALUE'". */
 int request_query_duration(const struct request *req, const char *name, int64_t dflt, int64_t min,
                            int64_t max, const char *what, int64_t *out, struct lf_error *err);

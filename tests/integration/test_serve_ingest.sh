@@ -70,7 +70,7 @@ lf_eq "$(lf_json '.series | map(@csv) | join(" ")')" "997200,25" "series in one 
 lf_req GET "/api/v1/locations/$loc/series?from=5&to=4"
 lf_eq "$LF_STATUS" 400 "series with to before from"
 lf_req GET "/api/v1/locations/$loc/series?step=-1"
-lf_eq "$(lf_json .error)" "parameter 'step' must be a non-negative integer (or with s, m, h, d), not '-1'" "bad step"
+lf_eq "$(lf_json .error)" "parameter 'step' must be a whole number of seconds such as 90, 90s, 5m, 1h30m or 2d (units ms, s, m, h, d, w), not '-1'" "bad step"
 
 # Instance c is live too (it pushed just now, whatever its profile times say).
 lf_req GET '/api/v1/leaks?all=1'

@@ -217,7 +217,8 @@ static const struct error_case type_errors[] = {
     { "tokens:\n- admin: maybe\n", "tokens.0.admin", "bool",
       "config.yaml:2:10: tokens.0.admin: expected true or false" },
     { "detect:\n  window: 5x\n", "detect.window", "duration",
-      "config.yaml:2:11: detect.window: expected a duration such as 90s, 5m, 1h or 2d" },
+      "config.yaml:2:11: detect.window: expected a duration such as 90s, 500ms, 5m, 1h30m or 2d "
+      "(units ms, s, m, h, d, w; a bare number is seconds)" },
     { "repo:\n  roots: {a: b}\n", "repo.roots", "strings",
       "config.yaml:2:10: repo.roots: expected a list of strings" },
     { "repo:\n  roots:\n  - a\n  - [b]\n", "repo.roots", "strings",
@@ -306,6 +307,8 @@ START_TEST(test_durations_and_bools)
         { "90", 90 },
         { "0", 0 },
         { "1h30m", 5400 },
+        { "1500ms", -1 }, /* kept in whole seconds */
+        { "2000ms", 2 },
         { "'60s'", 60 },
         { "5x", -1 },
         { "-5s", -1 },

@@ -154,19 +154,12 @@ END_TEST
 
 START_TEST(test_typed_readers)
 {
-    struct http_param q[] = { P("from", "10"),
-                              P("neg", "-1"),
-                              P("word", "ten"),
-                              P("step", "5m"),
-                              P("week", "2w"),
-                              P("bare", "90"),
-                              P("unit", "h"),
-                              P("flag", "true"),
-                              P("off", "0"),
-                              P("maybe", "yes"),
-                              P("name", "shop"),
-                              P("blank", ""),
-                              { STR_LIT("all"), STR_NULL } };
+    struct http_param q[] = {
+        P("from", "10"),       P("neg", "-1"),      P("word", "ten"),  P("step", "5m"),
+        P("week", "2w"),       P("bare", "90"),     P("unit", "h"),    P("parts", "1h30m"),
+        P("millis", "2000ms"), P("part", "1500ms"), P("flag", "true"), P("off", "0"),
+        P("maybe", "yes"),     P("name", "shop"),   P("blank", ""),    { STR_LIT("all"), STR_NULL }
+    };
     struct request req = { .query = q, .n_query = N(q) };
     int64_t v = 0;
     ck_assert_int_eq(request_query_int(&req, "from", 7, 0, 100, "0..100", &v, &err), LF_OK);
@@ -195,6 +188,15 @@ START_TEST(test_typed_readers)
                      LF_EINVAL);
     ck_assert_int_eq(request_query_duration(&req, "neg", 0, 0, 10, "a duration", &v, &err),
                      LF_EINVAL);
+    /* the grammar of the config files and the agent's flags (units.h) */
+    ck_assert_int_eq(request_query_duration(&req, "parts", 0, 0, INT64_MAX, "d", &v, &err), LF_OK);
+    ck_assert_int_eq(v, 5400);
+    ck_assert_int_eq(request_query_duration(&req, "millis", 0, 0, INT64_MAX, "d", &v, &err), LF_OK);
+    ck_assert_int_eq(v, 2);
+    ck_assert_int_eq(
+            request_query_duration(&req, "part", 0, 0, INT64_MAX, "whole seconds", &v, &err),
+            LF_EINVAL);
+    ck_assert_str_eq(err.msg, "parameter 'part' must be whole seconds, not '1500ms'");
 
     bool b = false;
     ck_assert_int_eq(request_query_bool(&req, "flag", &b, &err), LF_OK);
