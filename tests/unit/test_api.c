@@ -272,8 +272,9 @@ START_TEST(test_detect_and_trends)
     ck_refused(handle(api_trends, NULL, zero, NULL, STR_NULL), 400,
                "parameter 'limit' must be 1..10000, not '0'");
     const char *const window[] = { "window", "soon", NULL };
-    ck_refused(handle(api_trends, NULL, window, NULL, STR_NULL), 400,
-               "parameter 'window' must be a duration like 24h, at most 400 days, not 'soon'");
+    ck_refused(
+            handle(api_trends, NULL, window, NULL, STR_NULL), 400,
+            "parameter 'window' must be a whole number of seconds such as 90, 90s, 5m, 1h30m or 2d (units ms, s, m, h, d, w), at most 400d, not 'soon'");
 
     ck_ok(handle(api_settings, NULL, NULL, NULL, STR_NULL), 200);
     ck_assert(json_is_null(json_object_get(resp.json, "source_url")));
