@@ -1341,9 +1341,9 @@ static void report_scenario(const struct sim *sim, const struct scenario *scn, s
             const struct result *r = &runs[k]->results[c];
             bool wrong = (t == TRUTH_LEAK && !r->flagged) || (t == TRUTH_NOT && r->flagged);
             if (wrong && r->present)
-                printf("   %-26s s%u %s: count %" PRId64 ", reason: %s\n", "", runs[k]->seed,
+                printf("   %-26s s%u %s: count %" PRId64 "%s%s\n", "", runs[k]->seed,
                        verdict_word(t, r->flagged), r->count,
-                       r->reason[0] != '\0' ? r->reason : "(none given)");
+                       r->reason[0] != '\0' ? ", reason: " : "", r->reason);
         }
     }
     /* the summary's share */
