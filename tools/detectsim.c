@@ -1334,7 +1334,7 @@ static void report_scenario(const struct sim *sim, const struct scenario *scn, s
             snprintf(base, sizeof(base), "%s %.0f", verdict_word(t, r->baseline),
                      isfinite(r->baseline_slope) ? r->baseline_slope : 0);
             printf(" | %-3s %-5s %-20s %-6s %-10s", "", verdict_word(t, r->flagged), growth,
-                   t == TRUTH_LEAK || r->reported_instances >= 0 ? inst : "", base);
+                   t == TRUTH_LEAK || r->flagged ? inst : "", base);
         }
         printf("\n");
         for (size_t k = 0; k < n_runs; k++) {
@@ -1424,7 +1424,12 @@ static bool report_summary(const struct sim *sim, struct summary *sum, const str
     double errs[1024];
     size_t n_err = 0;
     double worst = 0;
+    unsigned no_growth = 0; /* leak cut-offs whose row gave no growth */
     for (size_t i = 0; i < sum->n_growth; i++) {
+        if (isinf(sum->growth_err[i])) {
+            no_growth++;
+            continue;
+        }
         errs[n_err++] = fabs(sum->growth_err[i]);
         worst = fabs(sum->growth_err[i]) > worst ? fabs(sum->growth_err[i]) : worst;
     }
@@ -1436,11 +1441,11 @@ static bool report_summary(const struct sim *sim, struct summary *sum, const str
     printf("leakfleet: leaks found %u/%u; leak cut-offs flagged %u/%u; false positives %u of %u "
            "not-a-leak cut-offs, plus %u background sites flagged; median time to detection "
            "(>= %.0f/h per instance, n=%zu) %s; growth after %d h within +-%.0f%%: %u/%zu "
-           "(median error %.0f%%, worst %.0f%%)",
+           "(median error %.0f%%, worst %.0f%%, no growth given on %u)",
            sum->found, sum->leaks, sum->leak_flagged, sum->leak_cutoffs, sum->false_positives,
            sum->not_cutoffs, sum->background_fp, TTD_MIN_RATE, sum->n_ttd, ttd, GROWTH_AFTER / HOUR,
            GROWTH_TOLERANCE * 100, sum->growth_ok, sum->n_growth,
-           isnan(med_err) ? 0 : (isinf(med_err) ? INFINITY : med_err * 100), worst * 100);
+           isnan(med_err) ? 0 : med_err * 100, worst * 100, no_growth);
     printf("; leaking instances reported on %u of %u leak cut-offs, exact on %u",
            sum->instances_rows, sum->leak_cutoffs, sum->instances_exact);
     char since[32];
