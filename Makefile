@@ -151,6 +151,9 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
 	$(Q)$(CLANG) $(CSTD) -g -O1 -Iserver $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(PKG_LIBS)
 
+# The text parsers' targets share their chunked-feeding harness.
+$(foreach d,fuzz_debug1 fuzz_debug2,build/san/regress/$(d) build/fuzz/$(d)): tests/fuzz/chunked.h
+
 # Fuzz targets of the agent's own parsers (fuzz_promtext) also build the agent sources
 # they test, with -Iagent.
 FUZZ_AGENT_SRCS := agent/promtext.c agent/target_meta.c agent/discovery.c agent/targets.c \
@@ -305,10 +308,10 @@ lint:
 		echo "lint: banned function (see STYLE: use snprintf, memcpy, strtoll)"; exit 1; fi
 
 fmt:
-	$(Q)clang-format -i server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+	$(Q)clang-format -i server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 fmt-check:
-	$(Q)clang-format --dry-run --Werror server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+	$(Q)clang-format --dry-run --Werror server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 check-headers:
 	$(Q)for h in $(wildcard server/*.h agent/*.h); do \
