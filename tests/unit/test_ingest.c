@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "attribute.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "codeowners.h"
 #include "ingest.h"
 #include "query.h"
@@ -34,22 +35,8 @@ struct file {
 
 static struct file read_fixture(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
     struct file out = { NULL, 0 };
-    size_t cap = 0;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        if (out.len + n > cap) {
-            cap = (out.len + n) * 2;
-            out.data = realloc(out.data, cap);
-            ck_assert_ptr_nonnull(out.data);
-        }
-        memcpy(out.data + out.len, buf, n);
-        out.len += n;
-    }
-    fclose(f);
+    out.data = testutil_read_fixture(path, &out.len);
     return out;
 }
 
