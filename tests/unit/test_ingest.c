@@ -529,6 +529,15 @@ START_TEST(test_refused_input)
     ck_assert_int_eq(push_err("sh\top", "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
     ck_assert_int_eq(push_err("sh\xc3(p", "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
     ck_assert_int_eq(push_err("caf\xc3\xa9", "a", 0, pprof.data, pprof.len, &err), LF_OK);
+    /* a name is well-formed UTF-8 without ASCII control characters */
+    static const char *refused[] = {
+        "sh\x7fop", "caf\xc3", "sh\xc0\xafop", "sh\xed\xa0\x80op", "sh\xf4\x90\x80\x80op",
+        "sh\xffop"
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        ck_assert_int_eq(push_err(refused[i], "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
+        ck_assert_str_eq(err.msg, "service is not printable UTF-8");
+    }
     ck_assert_int_eq(push_err("shop", "a", -5, pprof.data, pprof.len, &err), LF_EINVAL);
     ck_assert_int_eq(push_err("shop", "a", 0, NULL, 0, &err), LF_EINVAL);
     ck_assert_str_eq(err.msg, "ingest 'shop': empty body");
