@@ -195,14 +195,8 @@ static int add_anchor(struct builder *b, const char *name, const struct config_n
     if (b->n_anchors == CONFIG_MAX_ANCHORS)
         return fail_at(b, mark, LF_ETOOBIG,
                        "more than " LF_STRINGIFY(CONFIG_MAX_ANCHORS) " anchors");
-    if (b->n_anchors == b->cap_anchors) {
-        size_t cap = b->cap_anchors == 0 ? 8 : b->cap_anchors * 2;
-        struct anchor *bigger = lf_realloc(b->anchors, cap * sizeof(*bigger));
-        if (bigger == NULL)
-            return no_memory(b);
-        b->anchors = bigger;
-        b->cap_anchors = cap;
-    }
+    if (!LF_ALLOC_GROW(b->anchors, b->n_anchors + 1, b->cap_anchors, 8))
+        return no_memory(b);
     const char *copy = arena_strdup(&b->cfg->arena, name, strlen(name)).p;
     if (copy == NULL)
         return no_memory(b);
