@@ -196,18 +196,12 @@ static bool series_buffer_push(struct series_buffer *buf, const struct trend_sam
 
 static bool series_buffer_mark(struct series_buffer *buf, size_t start, const char *name)
 {
-    if (buf->n_series == buf->series_cap) {
-        size_t cap = buf->series_cap ? buf->series_cap * 2 : 16;
-        struct trend_series *series = lf_realloc(buf->series, cap * sizeof(*series));
-        if (!series)
-            return false;
-        buf->series = series;
-        char **names = lf_realloc(buf->names, cap * sizeof(*names));
-        if (!names)
-            return false;
-        buf->names = names;
-        buf->series_cap = cap;
-    }
+    /* series and names share one capacity */
+    size_t cap = buf->series_cap, names_cap = buf->series_cap;
+    if (!LF_ALLOC_GROW(buf->series, buf->n_series + 1, cap, 16) ||
+        !LF_ALLOC_GROW(buf->names, buf->n_series + 1, names_cap, 16))
+        return false;
+    buf->series_cap = cap;
     char *copy = lf_strdup(name ? name : "");
     if (!copy)
         return false;
