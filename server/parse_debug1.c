@@ -29,8 +29,6 @@ struct parse_debug1 {
     stack_sink_fn sink;
     void *ctx;
     struct linereader reader;
-    int failed;
-    bool finished;
     enum d1_state state;
     bool leak_profile;
     int64_t declared_total;
@@ -486,33 +484,22 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
 int parse_debug1_feed(struct parse_debug1 *parser, const char *buf, size_t len,
                       struct lf_error *err)
 {
-    if (parser->failed != LF_OK)
-        return lf_fail(err, parser->failed, "parser stopped by an earlier error");
-    if (parser->finished)
-        return lf_fail(err, LF_EINVAL, "input already finished");
-    int rc = linereader_feed(&parser->reader, buf, len, on_line, parser, err);
-    if (rc != LF_OK)
-        parser->failed = rc;
-    return rc;
+    return linereader_feed(&parser->reader, buf, len, on_line, parser, err);
 }
 
 int parse_debug1_finish(struct parse_debug1 *parser, struct parse_info *info, struct lf_error *err)
 {
-    if (parser->failed != LF_OK)
-        return lf_fail(err, parser->failed, "parser stopped by an earlier error");
-    if (parser->finished)
-        return lf_fail(err, LF_EINVAL, "input already finished");
     int rc = linereader_finish(&parser->reader, on_line, parser, err);
+    if (rc != LF_OK)
+        return rc; /* the reader refused it or a line failed: it is stopped already */
     int64_t last = linereader_line_no(&parser->reader);
     if (rc == LF_OK && parser->state == D1_RECORD)
         rc = emit(parser, err);
     if (rc == LF_OK && parser->state == D1_START)
         rc = lf_fail(err, LF_EINVAL, "line %lld: %s", (long long)(last == 0 ? 1 : last),
                      last == 0 ? "empty input" : "no 'goroutine profile: total N' header");
-    if (rc != LF_OK) {
-        parser->failed = rc;
-        return rc;
-    }
+    if (rc != LF_OK)
+        return linereader_fail(&parser->reader, rc);
     if (info != NULL) {
         info->format = PARSE_FORMAT_DEBUG1;
         info->leak_profile = parser->leak_profile;
@@ -520,6 +507,5 @@ int parse_debug1_finish(struct parse_debug1 *parser, struct parse_info *info, st
         info->goroutines = parser->goroutines;
         info->stacks = parser->stacks;
     }
-    parser->finished = true;
     return LF_OK;
 }

@@ -25,8 +25,6 @@ struct parse_debug2 {
     stack_sink_fn sink;
     void *ctx;
     struct linereader reader;
-    int failed;    /* the first error, LF_OK while healthy */
-    bool finished; /* parse_debug2_finish succeeded: nothing more may come */
     enum d2_state state;
 
     /* the goroutine being read */
@@ -499,14 +497,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
 int parse_debug2_feed(struct parse_debug2 *parser, const char *buf, size_t len,
                       struct lf_error *err)
 {
-    if (parser->failed != LF_OK)
-        return lf_fail(err, parser->failed, "parser stopped by an earlier error");
-    if (parser->finished)
-        return lf_fail(err, LF_EINVAL, "input already finished");
-    int rc = linereader_feed(&parser->reader, buf, len, on_line, parser, err);
-    if (rc != LF_OK)
-        parser->failed = rc;
-    return rc;
+    return linereader_feed(&parser->reader, buf, len, on_line, parser, err);
 }
 
 /* True when the goroutine being read could end here: it had its "created by" line (state
@@ -566,11 +557,9 @@ static int finish_block(struct parse_debug2 *parser, struct lf_error *err)
 
 int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, struct lf_error *err)
 {
-    if (parser->failed != LF_OK)
-        return lf_fail(err, parser->failed, "parser stopped by an earlier error");
-    if (parser->finished)
-        return lf_fail(err, LF_EINVAL, "input already finished");
     int rc = linereader_finish(&parser->reader, on_final_line, parser, err);
+    if (rc != LF_OK)
+        return rc; /* the reader refused it or a line failed: it is stopped already */
     int64_t last = linereader_line_no(&parser->reader);
     if (rc == LF_OK)
         rc = finish_block(parser, err);
@@ -581,10 +570,8 @@ int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, st
             rc = lf_fail(err, LF_EINVAL, "line %lld: no 'goroutine N [STATUS]:' header",
                          (long long)last);
     }
-    if (rc != LF_OK) {
-        parser->failed = rc;
-        return rc;
-    }
+    if (rc != LF_OK)
+        return linereader_fail(&parser->reader, rc);
     if (info != NULL) {
         info->format = PARSE_FORMAT_DEBUG2;
         info->leak_profile = false;
@@ -594,7 +581,6 @@ int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, st
         info->truncated = parser->cut;
         info->truncated_line = parser->cut ? last : 0;
     }
-    parser->finished = true;
     return LF_OK;
 }
 

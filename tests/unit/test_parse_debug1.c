@@ -426,8 +426,18 @@ START_TEST(test_sink_error_stops)
     ck_assert_int_eq(parse_debug1_feed(parser, text, strlen(text), &err), LF_EIO);
     ck_assert_str_eq(err.msg, "sink refused stack 1");
     ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_EIO);
+    ck_assert_str_eq(err.msg, "parser stopped by an earlier error");
     parse_debug1_free(parser);
     collected_free(&c);
+    /* an error found at the end stops the parser too */
+    parser = parse_debug1_create(&(struct parse_limits){ 0 }, collect, &c);
+    ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "line 1: empty input");
+    ck_assert_int_eq(parse_debug1_feed(parser, text, strlen(text), &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "parser stopped by an earlier error");
+    ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "parser stopped by an earlier error");
+    parse_debug1_free(parser);
     parser = parse_debug1_create(&(struct parse_limits){ 0 }, collect, &c);
     ck_assert_int_eq(parse_debug1_feed(parser, text, strlen(text), &err), LF_OK);
     ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_OK);
