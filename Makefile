@@ -124,21 +124,23 @@ bin/leakfleet-agent: $(AGENT_OBJS) build/libleakfleet.a
 
 # ---- tests ----------------------------------------------------------------------------
 
-build/san/tests/%: tests/unit/%.c build/san/libleakfleet.a
+# Every unit test links the helpers of tests/unit/testutil.c.
+TESTUTIL_OBJ := build/san/tests/unit/testutil.o
+build/san/tests/%: tests/unit/%.c $(TESTUTIL_OBJ) build/san/libleakfleet.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC test $<")
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -Itests/unit -o $@ $< build/san/libleakfleet.a \
-		$(PKG_LIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -Itests/unit -o $@ $< $(TESTUTIL_OBJ) \
+		build/san/libleakfleet.a $(PKG_LIBS) $(CHECK_LIBS)
 
 # Unit tests of the agent (tests/unit/test_agent_*.c) also link agent/*.c except main.c.
 SAN_AGENT_OBJS := $(filter-out build/san/agent/main.o,$(AGENT_SRCS:%.c=build/san/%.o))
 AGENT_UNIT_BINS := $(filter build/san/tests/test_agent_%,$(UNIT_BINS))
 $(AGENT_UNIT_BINS): build/san/tests/test_agent_%: tests/unit/test_agent_%.c $(SAN_AGENT_OBJS) \
-		build/san/libleakfleet.a
+		$(TESTUTIL_OBJ) build/san/libleakfleet.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC test $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -Itests/unit -Iagent -o $@ $< $(SAN_AGENT_OBJS) \
-		build/san/libleakfleet.a $(PKG_LIBS) $(CHECK_LIBS)
+		$(TESTUTIL_OBJ) build/san/libleakfleet.a $(PKG_LIBS) $(CHECK_LIBS)
 
 build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c build/san/libleakfleet.a
 	@mkdir -p $(@D)
@@ -150,6 +152,9 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(CSTD) -g -O1 -Iserver $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(PKG_LIBS)
+
+# The text parsers' targets share their chunked-feeding harness.
+$(foreach d,fuzz_debug1 fuzz_debug2,build/san/regress/$(d) build/fuzz/$(d)): tests/fuzz/chunked.h
 
 # Fuzz targets of the agent's own parsers (fuzz_promtext) also build the agent sources
 # they test, with -Iagent.
@@ -305,10 +310,10 @@ lint:
 		echo "lint: banned function (see STYLE: use snprintf, memcpy, strtoll)"; exit 1; fi
 
 fmt:
-	$(Q)clang-format -i server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+	$(Q)clang-format -i server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 fmt-check:
-	$(Q)clang-format --dry-run --Werror server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c
+	$(Q)clang-format --dry-run --Werror server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 check-headers:
 	$(Q)for h in $(wildcard server/*.h agent/*.h); do \

@@ -131,14 +131,8 @@ static int add_label(struct parser *ps, struct str name, struct str raw_value, s
         ps->p = name.p;
         return fail_at(ps, err, "more than 1024 labels");
     }
-    if (n == ps->cap_labels) {
-        size_t cap = ps->cap_labels == 0 ? 16 : ps->cap_labels * 2;
-        struct promtext_label *grown = lf_realloc(ps->labels, cap * sizeof(*grown));
-        if (grown == NULL)
-            return lf_fail(err, LF_ENOMEM, "line %zu: out of memory", ps->line);
-        ps->labels = grown;
-        ps->cap_labels = cap;
-    }
+    if (!LF_ALLOC_GROW(ps->labels, n + 1, ps->cap_labels, 16))
+        return lf_fail(err, LF_ENOMEM, "line %zu: out of memory", ps->line);
     ps->labels[n].name = name;
     ps->labels[n].raw_value = raw_value;
     return LF_OK;

@@ -112,14 +112,8 @@ static int compare_entries(const void *a, const void *b)
 /* Makes room for one more entry, so that the index_add after it cannot fail. */
 static int index_reserve(struct spool *spool, struct lf_error *err)
 {
-    if (spool->n_entries < spool->cap_entries)
-        return LF_OK;
-    size_t cap = spool->cap_entries == 0 ? 64 : spool->cap_entries * 2;
-    struct spool_entry *grown = lf_realloc(spool->entries, cap * sizeof(*grown));
-    if (grown == NULL)
+    if (!LF_ALLOC_GROW(spool->entries, spool->n_entries + 1, spool->cap_entries, 64))
         return lf_fail(err, LF_ENOMEM, "spool index: out of memory");
-    spool->entries = grown;
-    spool->cap_entries = cap;
     return LF_OK;
 }
 
@@ -715,14 +709,8 @@ static void trim_aside(struct spool *spool, const char *sub)
             spool_path(spool, sub, de->d_name, file, sizeof(file), NULL) != LF_OK ||
             stat(file, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (n == cap) {
-            size_t grown_cap = cap == 0 ? 64 : cap * 2;
-            struct spool_entry *grown = lf_realloc(files, grown_cap * sizeof(*grown));
-            if (grown == NULL)
-                break;
-            files = grown;
-            cap = grown_cap;
-        }
+        if (!LF_ALLOC_GROW(files, n + 1, cap, 64))
+            break;
         memcpy(files[n].name, de->d_name, strlen(de->d_name) + 1);
         files[n].size = (uint64_t)st.st_size;
         bytes += files[n].size;

@@ -173,14 +173,8 @@ static struct loc_entry *add_location(struct aggregate *agg, uint64_t hash, cons
     }
     if ((agg->n_order + 1) * 2 > agg->n_slots && grow_slots(agg) != LF_OK)
         goto out_nomem;
-    if (agg->n_order == agg->cap_order) {
-        size_t cap = agg->cap_order == 0 ? 64 : agg->cap_order * 2;
-        struct loc_entry **order = lf_realloc(agg->order, cap * sizeof(*order));
-        if (order == NULL)
-            goto out_nomem;
-        agg->order = order;
-        agg->cap_order = cap;
-    }
+    if (!LF_ALLOC_GROW(agg->order, agg->n_order + 1, agg->cap_order, 64))
+        goto out_nomem;
     struct loc_entry *e = arena_alloc(&agg->arena, sizeof(*e));
     if (e == NULL)
         goto out_nomem;

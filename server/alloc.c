@@ -48,6 +48,33 @@ void lf_free(void *ptr)
     free(ptr);
 }
 
+bool lf_alloc_grow(void *array_ptr, size_t *cap, size_t need, size_t initial, size_t max,
+                   size_t item_size)
+{
+    if (need <= *cap)
+        return true;
+    size_t limit = SIZE_MAX / item_size;
+    if (max < limit)
+        limit = max;
+    if (need > limit)
+        return false;
+    size_t grown = *cap == 0 ? initial : *cap;
+    if (grown == 0)
+        grown = 1;
+    while (grown < need)
+        grown = grown > limit / 2 ? limit : grown * 2;
+    if (grown > limit)
+        grown = limit;
+    void *array;
+    memcpy(&array, array_ptr, sizeof(array));
+    void *moved = lf_realloc(array, grown * item_size);
+    if (moved == NULL)
+        return false;
+    memcpy(array_ptr, &moved, sizeof(moved));
+    *cap = grown;
+    return true;
+}
+
 char *lf_strndup(const char *p, size_t len)
 {
     char *copy = lf_malloc(len + 1);

@@ -3,7 +3,9 @@
 #ifndef LF_ALLOC_H
 #define LF_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Like malloc/calloc/realloc/free, but may be made to fail by lf_alloc_fail_after().
  * lf_realloc(p, 0) frees p and returns NULL. lf_free(NULL) does nothing. */
@@ -11,6 +13,21 @@ void *lf_malloc(size_t size);
 void *lf_calloc(size_t count, size_t size);
 void *lf_realloc(void *ptr, size_t size);
 void lf_free(void *ptr);
+
+/* Grows the array that array_ptr points to (the address of a T *, with *cap items of
+ * item_size bytes) so that it holds at least need items, as Git's ALLOC_GROW: to initial
+ * items at first, then doubling, never past max items. Returns true when it holds need
+ * items (nothing moves when it did already); false when need is over max, the size
+ * overflows or allocation fails, with the array and *cap unchanged (still the caller's to
+ * free). The T * is read and written as a void * (the same representation on every
+ * platform leakfleet builds on). */
+bool lf_alloc_grow(void *array_ptr, size_t *cap, size_t need, size_t initial, size_t max,
+                   size_t item_size);
+
+/* LF_ALLOC_GROW(array, need, cap, initial): lf_alloc_grow of the array pointer array
+ * (an lvalue of type T *) and its capacity cap (a size_t lvalue), with no cap of its own. */
+#define LF_ALLOC_GROW(array, need, cap, initial)                                                   \
+    lf_alloc_grow(&(array), &(cap), (need), (initial), SIZE_MAX, sizeof(*(array)))
 
 /* Returns a new NUL-terminated copy of (p, len) (caller frees with lf_free), or NULL
  * when allocation fails. */

@@ -462,14 +462,8 @@ static int parse_line(struct codeowners *co, const char *p, size_t len, size_t l
     rule.pub.owners = owner_copies;
     rule.pub.n_owners = n_owners;
     rule.pub.line = line;
-    if (co->n_rules == co->cap_rules) {
-        size_t cap = co->cap_rules == 0 ? 16 : co->cap_rules * 2;
-        struct rule *bigger = lf_realloc(co->rules, cap * sizeof(*bigger));
-        if (bigger == NULL)
-            return lf_fail(err, LF_ENOMEM, "out of memory");
-        co->rules = bigger;
-        co->cap_rules = cap;
-    }
+    if (!LF_ALLOC_GROW(co->rules, co->n_rules + 1, co->cap_rules, 16))
+        return lf_fail(err, LF_ENOMEM, "out of memory");
     co->rules[co->n_rules++] = rule;
     return LF_OK;
 }

@@ -130,20 +130,13 @@ static struct config_node *new_node(struct builder *b, enum config_type type, co
 
 static int frame_push(struct frame *f, const char *key, struct config_node *node)
 {
-    if (f->n == f->cap) {
-        size_t cap = f->cap == 0 ? 8 : f->cap * 2;
-        struct config_node **items = lf_realloc(f->items, cap * sizeof(*items));
-        if (items == NULL)
-            return LF_ENOMEM;
-        f->items = items;
-        if (f->node->type == CONFIG_MAP) {
-            const char **keys = lf_realloc(f->keys, cap * sizeof(*keys));
-            if (keys == NULL)
-                return LF_ENOMEM;
-            f->keys = keys;
-        }
-        f->cap = cap;
-    }
+    /* items and keys (of a map) share one capacity */
+    size_t cap = f->cap, keys_cap = f->cap;
+    if (!LF_ALLOC_GROW(f->items, f->n + 1, cap, 8))
+        return LF_ENOMEM;
+    if (f->node->type == CONFIG_MAP && !LF_ALLOC_GROW(f->keys, f->n + 1, keys_cap, 8))
+        return LF_ENOMEM;
+    f->cap = cap;
     if (f->node->type == CONFIG_MAP)
         f->keys[f->n] = key;
     f->items[f->n++] = node;
@@ -196,14 +189,8 @@ static int add_anchor(struct builder *b, const char *name, const struct config_n
     if (b->n_anchors == CONFIG_MAX_ANCHORS)
         return fail_at(b, mark, LF_ETOOBIG,
                        "more than " LF_STRINGIFY(CONFIG_MAX_ANCHORS) " anchors");
-    if (b->n_anchors == b->cap_anchors) {
-        size_t cap = b->cap_anchors == 0 ? 8 : b->cap_anchors * 2;
-        struct anchor *bigger = lf_realloc(b->anchors, cap * sizeof(*bigger));
-        if (bigger == NULL)
-            return no_memory(b);
-        b->anchors = bigger;
-        b->cap_anchors = cap;
-    }
+    if (!LF_ALLOC_GROW(b->anchors, b->n_anchors + 1, b->cap_anchors, 8))
+        return no_memory(b);
     const char *copy = arena_strdup(&b->cfg->arena, name, strlen(name)).p;
     if (copy == NULL)
         return no_memory(b);

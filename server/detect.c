@@ -140,14 +140,8 @@ static void verdict_set_clear(struct verdict_set *set)
 
 static struct detect_verdict *verdict_set_push(struct verdict_set *set)
 {
-    if (set->len == set->cap) {
-        size_t cap = set->cap ? set->cap * 2 : 64;
-        struct detect_verdict *items = lf_realloc(set->items, cap * sizeof(*items));
-        if (!items)
-            return NULL;
-        set->items = items;
-        set->cap = cap;
-    }
+    if (!LF_ALLOC_GROW(set->items, set->len + 1, set->cap, 64))
+        return NULL;
     struct detect_verdict *v = &set->items[set->len++];
     *v = (struct detect_verdict){ 0 };
     return v;
@@ -194,32 +188,20 @@ static void series_buffer_clear_names(struct series_buffer *buf)
 
 static bool series_buffer_push(struct series_buffer *buf, const struct trend_sample *sample)
 {
-    if (buf->len == buf->cap) {
-        size_t cap = buf->cap ? buf->cap * 2 : 256;
-        struct trend_sample *samples = lf_realloc(buf->samples, cap * sizeof(*samples));
-        if (!samples)
-            return false;
-        buf->samples = samples;
-        buf->cap = cap;
-    }
+    if (!LF_ALLOC_GROW(buf->samples, buf->len + 1, buf->cap, 256))
+        return false;
     buf->samples[buf->len++] = *sample;
     return true;
 }
 
 static bool series_buffer_mark(struct series_buffer *buf, size_t start, const char *name)
 {
-    if (buf->n_series == buf->series_cap) {
-        size_t cap = buf->series_cap ? buf->series_cap * 2 : 16;
-        struct trend_series *series = lf_realloc(buf->series, cap * sizeof(*series));
-        if (!series)
-            return false;
-        buf->series = series;
-        char **names = lf_realloc(buf->names, cap * sizeof(*names));
-        if (!names)
-            return false;
-        buf->names = names;
-        buf->series_cap = cap;
-    }
+    /* series and names share one capacity */
+    size_t cap = buf->series_cap, names_cap = buf->series_cap;
+    if (!LF_ALLOC_GROW(buf->series, buf->n_series + 1, cap, 16) ||
+        !LF_ALLOC_GROW(buf->names, buf->n_series + 1, names_cap, 16))
+        return false;
+    buf->series_cap = cap;
     char *copy = lf_strdup(name ? name : "");
     if (!copy)
         return false;

@@ -532,15 +532,8 @@ static struct owner_budget *budget_for(struct dispatch *dispatch, const char *ow
             budgets_prune(dispatch, now);
             at = budget_index(dispatch, owner, &found);
         }
-        if (dispatch->n_budgets == dispatch->cap_budgets) {
-            size_t cap = dispatch->cap_budgets == 0 ? 64 : dispatch->cap_budgets * 2;
-            struct owner_budget *grown =
-                    lf_realloc(dispatch->budgets, cap * sizeof(*dispatch->budgets));
-            if (grown == NULL)
-                return NULL;
-            dispatch->budgets = grown;
-            dispatch->cap_budgets = cap;
-        }
+        if (!LF_ALLOC_GROW(dispatch->budgets, dispatch->n_budgets + 1, dispatch->cap_budgets, 64))
+            return NULL;
         char *copy = lf_strdup(owner);
         if (copy == NULL)
             return NULL;
@@ -698,16 +691,10 @@ static void hold_group(struct dispatch *dispatch, const struct due *items, size_
     for (size_t i = 0; i < n; i++) {
         struct held *h = held_find(dispatch, items[i].id);
         if (h == NULL) {
-            if (dispatch->n_held == dispatch->cap_held) {
-                size_t cap = dispatch->cap_held == 0 ? 16 : dispatch->cap_held * 2;
-                struct held *grown = lf_realloc(dispatch->held, cap * sizeof(*grown));
-                if (grown == NULL) {
-                    log_warn("dispatch: out of memory holding back notification %lld",
-                             (long long)items[i].id);
-                    continue;
-                }
-                dispatch->held = grown;
-                dispatch->cap_held = cap;
+            if (!LF_ALLOC_GROW(dispatch->held, dispatch->n_held + 1, dispatch->cap_held, 16)) {
+                log_warn("dispatch: out of memory holding back notification %lld",
+                         (long long)items[i].id);
+                continue;
             }
             h = &dispatch->held[dispatch->n_held++];
             *h = (struct held){ items[i].id, now, 0 };

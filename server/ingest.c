@@ -18,52 +18,21 @@
 #include "arena.h"
 #include "classify.h"
 #include "log.h"
+#include "utf8.h"
 
 /* Frames kept of a location's representative stack; deeper ones are left out. */
 #define INGEST_STACK_FRAMES 64
 
-/* True when s is valid UTF-8 without control characters: it can go into JSON and logs
- * as it is. */
+/* True when s is valid UTF-8 (utf8_valid) without ASCII control characters: it can go into
+ * JSON and logs as it is. */
 static bool valid_name(struct str s)
 {
-    const unsigned char *p = (const unsigned char *)s.p;
-    size_t i = 0;
-    while (i < s.len) {
-        unsigned char c = p[i];
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.p[i];
         if (c < 0x20 || c == 0x7f)
             return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp;
-        if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1fu;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0fu;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (i + n >= s.len)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3fu);
-        }
-        /* no overlong forms, no surrogates, nothing past U+10FFFF */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return false;
-        i += n + 1;
     }
-    return true;
+    return utf8_valid(s.p, s.len);
 }
 
 static int check_name(const char *what, struct str s, bool required, struct lf_error *err)

@@ -18,6 +18,8 @@ void linereader_init(struct linereader *reader, size_t max_line_bytes)
     reader->carry = NULL;
     reader->carry_len = 0;
     reader->carry_cap = 0;
+    reader->failed = LF_OK;
+    reader->finished = false;
 }
 
 bool linereader_embed(struct linereader *reader, int64_t lines_before, const char *indent,
@@ -97,8 +99,8 @@ static int carry_append(struct linereader *reader, const char *p, size_t len, st
     return LF_OK;
 }
 
-int linereader_feed(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
-                    void *ctx, struct lf_error *err)
+static int feed_lines(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
+                      void *ctx, struct lf_error *err)
 {
     const char *p = buf;
     const char *end = buf + len;
@@ -128,11 +130,51 @@ int linereader_feed(struct linereader *reader, const char *buf, size_t len, line
     return LF_OK;
 }
 
-int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx, struct lf_error *err)
+static int finish_lines(struct linereader *reader, linereader_fn fn, void *ctx,
+                        struct lf_error *err)
 {
     if (reader->carry_len == 0)
         return LF_OK;
     size_t carried = reader->carry_len;
     reader->carry_len = 0;
     return deliver(reader, reader->carry, carried, fn, ctx, err);
+}
+
+/* LF_OK while more input may come; else the error that stopped the reader. */
+static int refuse_after_end(const struct linereader *reader, struct lf_error *err)
+{
+    if (reader->failed != LF_OK)
+        return lf_fail(err, reader->failed, "parser stopped by an earlier error");
+    if (reader->finished)
+        return lf_fail(err, LF_EINVAL, "input already finished");
+    return LF_OK;
+}
+
+int linereader_feed(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
+                    void *ctx, struct lf_error *err)
+{
+    int rc = refuse_after_end(reader, err);
+    if (rc != LF_OK)
+        return rc;
+    rc = feed_lines(reader, buf, len, fn, ctx, err);
+    return rc == LF_OK ? LF_OK : linereader_fail(reader, rc);
+}
+
+int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx, struct lf_error *err)
+{
+    int rc = refuse_after_end(reader, err);
+    if (rc != LF_OK)
+        return rc;
+    rc = finish_lines(reader, fn, ctx, err);
+    if (rc != LF_OK)
+        return linereader_fail(reader, rc);
+    reader->finished = true;
+    return LF_OK;
+}
+
+int linereader_fail(struct linereader *reader, int code)
+{
+    if (reader->failed == LF_OK)
+        reader->failed = code;
+    return code;
 }

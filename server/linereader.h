@@ -29,6 +29,8 @@ struct linereader {
     char *carry; /* start of a line split across chunks (lf_malloc'd) */
     size_t carry_len;
     size_t carry_cap;
+    int failed;    /* the first error, LF_OK while healthy */
+    bool finished; /* linereader_finish succeeded: nothing more may come */
 };
 
 /* Initializes an empty reader accepting lines of up to max_line_bytes bytes (0 is
@@ -50,12 +52,20 @@ void linereader_release(struct linereader *reader);
 /* Splits (buf, len) and calls fn for every line it completes, in order. Returns LF_OK,
  * the first code fn returned, LF_EINVAL ("line N: longer than M bytes", raised as soon
  * as the line passes the cap, not at its end: no profile format has such lines, so it
- * is malformed input, not a body too large) or LF_ENOMEM. */
+ * is malformed input, not a body too large) or LF_ENOMEM. An error stops the reader:
+ * every later feed or finish fails with its code ("parser stopped by an earlier error");
+ * after a successful linereader_finish they fail with LF_EINVAL ("input already
+ * finished"), so the parsers above need no guards of their own. */
 int linereader_feed(struct linereader *reader, const char *buf, size_t len, linereader_fn fn,
                     void *ctx, struct lf_error *err);
 
 /* Ends the input: delivers a last line that has no "\n". Returns as linereader_feed. */
 int linereader_finish(struct linereader *reader, linereader_fn fn, void *ctx, struct lf_error *err);
+
+/* Stops the reader with code, an error its user found after the lines (at the end of
+ * the input, say), as if fn had returned it: later feeds and finishes fail with it.
+ * Returns code. */
+int linereader_fail(struct linereader *reader, int code);
 
 /* The number of lines delivered so far (the 1-based number of the last one). */
 int64_t linereader_line_no(const struct linereader *reader);

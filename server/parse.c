@@ -335,18 +335,10 @@ static int forward(struct parser *parser, const char *buf, size_t len, struct lf
         if (len > parser->limits.max_decoded_bytes - parser->pprof_len)
             return lf_fail(err, LF_ETOOBIG, "pprof message is over the %zu-byte limit",
                            parser->limits.max_decoded_bytes);
-        if (len > parser->pprof_cap - parser->pprof_len) {
-            /* doubling, but never past the cap, which pprof_len + len is within */
-            size_t max = parser->limits.max_decoded_bytes;
-            size_t cap = parser->pprof_cap == 0 ? PPROF_FIRST_CAP : parser->pprof_cap;
-            while (len > cap - parser->pprof_len)
-                cap = cap > max / 2 ? max : cap * 2;
-            char *bigger = lf_realloc(parser->pprof, cap);
-            if (bigger == NULL)
-                return lf_fail(err, LF_ENOMEM, "out of memory buffering the pprof message");
-            parser->pprof = bigger;
-            parser->pprof_cap = cap;
-        }
+        /* doubling, but never past the cap, which pprof_len + len is within */
+        if (!lf_alloc_grow(&parser->pprof, &parser->pprof_cap, parser->pprof_len + len,
+                           PPROF_FIRST_CAP, parser->limits.max_decoded_bytes, 1))
+            return lf_fail(err, LF_ENOMEM, "out of memory buffering the pprof message");
         memcpy(parser->pprof + parser->pprof_len, buf, len);
         parser->pprof_len += len;
         return LF_OK;

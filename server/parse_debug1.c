@@ -9,19 +9,12 @@
 
 #include "alloc.h"
 #include "linereader.h"
+#include "recordbuf.h"
 
 enum d1_state {
     D1_START,   /* before the header */
     D1_BETWEEN, /* after the header or a blank line: a record or a blank line may come */
     D1_RECORD,  /* inside a record */
-};
-
-struct d1_frame_ref {
-    size_t function_off;
-    size_t function_len;
-    size_t file_off;
-    size_t file_len;
-    int64_t line;
 };
 
 struct d1_label_ref {
@@ -36,8 +29,6 @@ struct parse_debug1 {
     stack_sink_fn sink;
     void *ctx;
     struct linereader reader;
-    int failed;
-    bool finished;
     enum d1_state state;
     bool leak_profile;
     int64_t declared_total;
@@ -46,18 +37,10 @@ struct parse_debug1 {
     int64_t count;
     bool truncated;
     bool has_labels;
-    char *text;      /* functions, files and labels of the current record */
-    size_t max_text; /* cap of text: 8 MiB plus two lines */
-    size_t text_len;
-    size_t text_cap;
-    struct d1_frame_ref *refs;
-    size_t n_refs;
-    size_t refs_cap;
+    struct recordbuf rb; /* functions, files and labels of the current record */
     struct d1_label_ref *label_refs;
     size_t n_labels;
     size_t labels_cap;
-    struct stack_frame *frames;
-    size_t frames_cap;
     struct stack_label *labels;
 
     int64_t stacks;
@@ -84,9 +67,7 @@ struct parse_debug1 *parse_debug1_create(const struct parse_limits *limits, stac
         parser->limits.max_labels = D1_DEFAULT_LABELS;
     parser->sink = sink;
     parser->ctx = ctx;
-    /* a stack of max_frames frames of max_line_bytes lines could take gigabytes: cap the
-     * text of one stack far above any real one (1024 frames take ~200 KiB) */
-    parser->max_text = ((size_t)8 << 20) + 2 * parser->limits.max_line_bytes;
+    recordbuf_init(&parser->rb, "record", parser->limits.max_line_bytes);
     linereader_init(&parser->reader, parser->limits.max_line_bytes);
     parser->state = D1_START;
     parser->declared_total = -1;
@@ -103,10 +84,8 @@ void parse_debug1_free(struct parse_debug1 *parser)
     if (parser == NULL)
         return;
     linereader_release(&parser->reader);
-    lf_free(parser->text);
-    lf_free(parser->refs);
+    recordbuf_release(&parser->rb);
     lf_free(parser->label_refs);
-    lf_free(parser->frames);
     lf_free(parser->labels);
     lf_free(parser);
 }
@@ -118,77 +97,30 @@ static int oom(int64_t line_no, struct lf_error *err)
     return lf_fail(err, LF_ENOMEM, "line %lld: out of memory", (long long)line_no);
 }
 
-/* Makes room for len more bytes of text. */
-static int text_reserve(struct parse_debug1 *parser, size_t len, int64_t line_no,
-                        struct lf_error *err)
-{
-    if (len <= parser->text_cap - parser->text_len)
-        return LF_OK;
-    if (len > parser->max_text - parser->text_len)
-        return lf_fail(err, LF_EINVAL, "line %lld: record text over %zu bytes", (long long)line_no,
-                       parser->max_text);
-    size_t cap = parser->text_cap == 0 ? 4096 : parser->text_cap;
-    while (len > cap - parser->text_len)
-        cap *= 2;
-    if (cap > parser->max_text)
-        cap = parser->max_text;
-    char *grown = lf_realloc(parser->text, cap);
-    if (grown == NULL)
-        return oom(line_no, err);
-    parser->text = grown;
-    parser->text_cap = cap;
-    return LF_OK;
-}
-
-static int text_add(struct parse_debug1 *parser, struct str s, size_t *off, int64_t line_no,
-                    struct lf_error *err)
-{
-    int rc = text_reserve(parser, s.len, line_no, err);
-    if (rc != LF_OK)
-        return rc;
-    *off = parser->text_len;
-    if (s.len > 0)
-        memcpy(parser->text + parser->text_len, s.p, s.len);
-    parser->text_len += s.len;
-    return LF_OK;
-}
-
 static void record_reset(struct parse_debug1 *parser)
 {
     parser->count = 0;
     parser->truncated = false;
     parser->has_labels = false;
-    parser->text_len = 0;
-    parser->n_refs = 0;
+    recordbuf_clear(&parser->rb);
     parser->n_labels = 0;
 }
 
 static int emit(struct parse_debug1 *parser, struct lf_error *err)
 {
     int64_t line_no = linereader_line_no(&parser->reader);
-    if (parser->n_refs > parser->frames_cap) {
-        size_t cap = parser->n_refs < 64 ? 64 : parser->n_refs;
-        struct stack_frame *grown = lf_realloc(parser->frames, cap * sizeof(*grown));
-        if (grown == NULL)
-            return oom(line_no, err);
-        parser->frames = grown;
-        parser->frames_cap = cap;
-    }
+    int rc = recordbuf_frames(&parser->rb, line_no, err);
+    if (rc != LF_OK)
+        return rc;
     if (parser->n_labels > 0 && parser->labels == NULL) {
         parser->labels = lf_malloc(parser->limits.max_labels * sizeof(*parser->labels));
         if (parser->labels == NULL)
             return oom(line_no, err);
     }
-    for (size_t i = 0; i < parser->n_refs; i++) {
-        const struct d1_frame_ref *ref = &parser->refs[i];
-        parser->frames[i].function = str_make(parser->text + ref->function_off, ref->function_len);
-        parser->frames[i].file = str_make(parser->text + ref->file_off, ref->file_len);
-        parser->frames[i].line = ref->line;
-    }
     for (size_t i = 0; i < parser->n_labels; i++) {
         const struct d1_label_ref *ref = &parser->label_refs[i];
-        parser->labels[i].key = str_make(parser->text + ref->key_off, ref->key_len);
-        parser->labels[i].value = str_make(parser->text + ref->value_off, ref->value_len);
+        parser->labels[i].key = recordbuf_str(&parser->rb, ref->key_off, ref->key_len);
+        parser->labels[i].value = recordbuf_str(&parser->rb, ref->value_off, ref->value_len);
     }
     struct stack stack = {
         .count = parser->count,
@@ -198,8 +130,8 @@ static int emit(struct parse_debug1 *parser, struct lf_error *err)
         .locked_to_thread = false,
         .leaked = parser->leak_profile,
         .truncated = parser->truncated,
-        .frames = parser->n_refs > 0 ? parser->frames : NULL,
-        .n_frames = parser->n_refs,
+        .frames = parser->rb.n_refs > 0 ? parser->rb.frames : NULL,
+        .n_frames = parser->rb.n_refs,
         .labels = parser->n_labels > 0 ? parser->labels : NULL,
         .n_labels = parser->n_labels,
     };
@@ -328,8 +260,8 @@ static bool unquote(struct parse_debug1 *parser, struct str s, size_t *pos, size
     if (i >= s.len || s.p[i] != '"')
         return false;
     i++;
-    *off = parser->text_len;
-    char *out = parser->text + parser->text_len;
+    *off = parser->rb.text_len;
+    char *out = parser->rb.text + parser->rb.text_len;
     size_t n = 0;
     while (i < s.len && s.p[i] != '"') {
         char c = s.p[i++];
@@ -413,7 +345,7 @@ static bool unquote(struct parse_debug1 *parser, struct str s, size_t *pos, size
         return false;
     *pos = i + 1;
     *len = n;
-    parser->text_len += n;
+    parser->rb.text_len += n;
     return true;
 }
 
@@ -424,11 +356,11 @@ static int parse_labels(struct parse_debug1 *parser, struct str line, int64_t li
     static const char prefix[] = "# labels: {";
     if (parser->has_labels)
         return malformed(line_no, "a second '# labels:' line in one record", err);
-    if (parser->n_refs > 0)
+    if (parser->rb.n_refs > 0)
         return malformed(line_no, "'# labels:' after frame lines", err);
     parser->has_labels = true;
     /* decoded text is never longer than the line: reserve once, unquote in place */
-    int rc = text_reserve(parser, line.len, line_no, err);
+    int rc = recordbuf_reserve(&parser->rb, line.len, line_no, err);
     if (rc != LF_OK)
         return rc;
     size_t pos = sizeof(prefix) - 1;
@@ -446,16 +378,9 @@ static int parse_labels(struct parse_debug1 *parser, struct str line, int64_t li
         if (parser->n_labels == parser->limits.max_labels)
             return lf_fail(err, LF_EINVAL, "line %lld: more than %zu labels", (long long)line_no,
                            parser->limits.max_labels);
-        if (parser->n_labels == parser->labels_cap) {
-            size_t cap = parser->labels_cap == 0 ? 8 : parser->labels_cap * 2;
-            if (cap > parser->limits.max_labels)
-                cap = parser->limits.max_labels;
-            struct d1_label_ref *grown = lf_realloc(parser->label_refs, cap * sizeof(*grown));
-            if (grown == NULL)
-                return oom(line_no, err);
-            parser->label_refs = grown;
-            parser->labels_cap = cap;
-        }
+        if (!lf_alloc_grow(&parser->label_refs, &parser->labels_cap, parser->n_labels + 1, 8,
+                           parser->limits.max_labels, sizeof(*parser->label_refs)))
+            return oom(line_no, err);
         parser->label_refs[parser->n_labels++] = ref;
         if (pos + 1 == line.len && line.p[pos] == '}')
             return LF_OK;
@@ -504,28 +429,23 @@ static int parse_frame(struct parse_debug1 *parser, struct str line, int64_t lin
                              "malformed frame line, expected '#\\t0xPC\\tFUNC\\tFILE:LINE'", err);
         file = str_slice(where, 0, colon - 1);
     }
-    if (parser->n_refs >= parser->limits.max_frames) {
+    if (parser->rb.n_refs >= parser->limits.max_frames) {
         parser->truncated = true;
         return LF_OK;
     }
-    if (parser->n_refs == parser->refs_cap) {
-        size_t cap = parser->refs_cap == 0 ? 64 : parser->refs_cap * 2;
-        struct d1_frame_ref *grown = lf_realloc(parser->refs, cap * sizeof(*grown));
-        if (grown == NULL)
-            return oom(line_no, err);
-        parser->refs = grown;
-        parser->refs_cap = cap;
-    }
-    struct d1_frame_ref *ref = &parser->refs[parser->n_refs];
-    int rc = text_add(parser, function, &ref->function_off, line_no, err);
+    int rc = recordbuf_reserve_frame(&parser->rb, line_no, err);
+    if (rc != LF_OK)
+        return rc;
+    struct recordbuf_frame *ref = &parser->rb.refs[parser->rb.n_refs];
+    rc = recordbuf_add_text(&parser->rb, function, &ref->function_off, line_no, err);
     if (rc == LF_OK)
-        rc = text_add(parser, file, &ref->file_off, line_no, err);
+        rc = recordbuf_add_text(&parser->rb, file, &ref->file_off, line_no, err);
     if (rc != LF_OK)
         return rc;
     ref->function_len = function.len;
     ref->file_len = file.len;
     ref->line = number;
-    parser->n_refs++;
+    parser->rb.n_refs++;
     return LF_OK;
 }
 
@@ -564,33 +484,22 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
 int parse_debug1_feed(struct parse_debug1 *parser, const char *buf, size_t len,
                       struct lf_error *err)
 {
-    if (parser->failed != LF_OK)
-        return lf_fail(err, parser->failed, "parser stopped by an earlier error");
-    if (parser->finished)
-        return lf_fail(err, LF_EINVAL, "input already finished");
-    int rc = linereader_feed(&parser->reader, buf, len, on_line, parser, err);
-    if (rc != LF_OK)
-        parser->failed = rc;
-    return rc;
+    return linereader_feed(&parser->reader, buf, len, on_line, parser, err);
 }
 
 int parse_debug1_finish(struct parse_debug1 *parser, struct parse_info *info, struct lf_error *err)
 {
-    if (parser->failed != LF_OK)
-        return lf_fail(err, parser->failed, "parser stopped by an earlier error");
-    if (parser->finished)
-        return lf_fail(err, LF_EINVAL, "input already finished");
     int rc = linereader_finish(&parser->reader, on_line, parser, err);
+    if (rc != LF_OK)
+        return rc; /* the reader refused it or a line failed: it is stopped already */
     int64_t last = linereader_line_no(&parser->reader);
     if (rc == LF_OK && parser->state == D1_RECORD)
         rc = emit(parser, err);
     if (rc == LF_OK && parser->state == D1_START)
         rc = lf_fail(err, LF_EINVAL, "line %lld: %s", (long long)(last == 0 ? 1 : last),
                      last == 0 ? "empty input" : "no 'goroutine profile: total N' header");
-    if (rc != LF_OK) {
-        parser->failed = rc;
-        return rc;
-    }
+    if (rc != LF_OK)
+        return linereader_fail(&parser->reader, rc);
     if (info != NULL) {
         info->format = PARSE_FORMAT_DEBUG1;
         info->leak_profile = parser->leak_profile;
@@ -598,6 +507,5 @@ int parse_debug1_finish(struct parse_debug1 *parser, struct parse_info *info, st
         info->goroutines = parser->goroutines;
         info->stacks = parser->stacks;
     }
-    parser->finished = true;
     return LF_OK;
 }

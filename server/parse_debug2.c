@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "linereader.h"
+#include "recordbuf.h"
 
 enum d2_state {
     D2_OUTSIDE,       /* before the first header, or after a block ended */
@@ -19,22 +20,11 @@ enum d2_state {
     D2_ANCESTORS,     /* "[originating from goroutine N]:" blocks: skipped */
 };
 
-/* A frame as offsets into the text buffer, which may move while it grows. */
-struct d2_frame_ref {
-    size_t function_off;
-    size_t function_len;
-    size_t file_off;
-    size_t file_len;
-    int64_t line;
-};
-
 struct parse_debug2 {
     struct parse_limits limits;
     stack_sink_fn sink;
     void *ctx;
     struct linereader reader;
-    int failed;    /* the first error, LF_OK while healthy */
-    bool finished; /* parse_debug2_finish succeeded: nothing more may come */
     enum d2_state state;
 
     /* the goroutine being read */
@@ -53,18 +43,10 @@ struct parse_debug2 {
     int64_t pending_line_no; /* its line number */
     size_t pending_off;
     size_t pending_len;
-    struct d2_frame_ref creator; /* "created by": function and file in text */
+    struct recordbuf_frame creator; /* "created by": function and file in text */
     bool has_creator;
 
-    char *text;      /* reason, functions and files of the current goroutine */
-    size_t max_text; /* cap of text: 8 MiB plus two lines */
-    size_t text_len;
-    size_t text_cap;
-    struct d2_frame_ref *refs;
-    size_t n_refs;
-    size_t refs_cap;
-    struct stack_frame *frames; /* built from refs when the stack is emitted */
-    size_t frames_cap;
+    struct recordbuf rb; /* reason, functions and files of the current goroutine */
 
     int64_t stacks;
     int64_t goroutines;
@@ -91,9 +73,7 @@ struct parse_debug2 *parse_debug2_create(const struct parse_limits *limits, stac
         parser->limits.max_frames = D2_DEFAULT_FRAMES;
     parser->sink = sink;
     parser->ctx = ctx;
-    /* a stack of max_frames frames of max_line_bytes lines could take gigabytes: cap the
-     * text of one stack far above any real one (1024 frames take ~200 KiB) */
-    parser->max_text = ((size_t)8 << 20) + 2 * parser->limits.max_line_bytes;
+    recordbuf_init(&parser->rb, "goroutine", parser->limits.max_line_bytes);
     linereader_init(&parser->reader, parser->limits.max_line_bytes);
     parser->state = D2_OUTSIDE;
     return parser;
@@ -104,44 +84,11 @@ void parse_debug2_free(struct parse_debug2 *parser)
     if (parser == NULL)
         return;
     linereader_release(&parser->reader);
-    lf_free(parser->text);
-    lf_free(parser->refs);
-    lf_free(parser->frames);
+    recordbuf_release(&parser->rb);
     lf_free(parser);
 }
 
 /* ---- the per-goroutine buffers ------------------------------------------------------ */
-
-static int oom(int64_t line_no, struct lf_error *err)
-{
-    return lf_fail(err, LF_ENOMEM, "line %lld: out of memory", (long long)line_no);
-}
-
-/* Copies s to the text buffer; *off receives its offset. */
-static int text_add(struct parse_debug2 *parser, struct str s, size_t *off, int64_t line_no,
-                    struct lf_error *err)
-{
-    if (s.len > parser->text_cap - parser->text_len) {
-        if (s.len > parser->max_text - parser->text_len)
-            return lf_fail(err, LF_EINVAL, "line %lld: goroutine text over %zu bytes",
-                           (long long)line_no, parser->max_text);
-        size_t cap = parser->text_cap == 0 ? 4096 : parser->text_cap;
-        while (s.len > cap - parser->text_len)
-            cap *= 2;
-        if (cap > parser->max_text)
-            cap = parser->max_text;
-        char *grown = lf_realloc(parser->text, cap);
-        if (grown == NULL)
-            return oom(line_no, err);
-        parser->text = grown;
-        parser->text_cap = cap;
-    }
-    *off = parser->text_len;
-    if (s.len > 0)
-        memcpy(parser->text + parser->text_len, s.p, s.len);
-    parser->text_len += s.len;
-    return LF_OK;
-}
 
 static void goroutine_reset(struct parse_debug2 *parser)
 {
@@ -156,8 +103,7 @@ static void goroutine_reset(struct parse_debug2 *parser)
     parser->reason_len = 0;
     parser->pending_keep = false;
     parser->pending_has_args = false;
-    parser->text_len = 0;
-    parser->n_refs = 0;
+    recordbuf_clear(&parser->rb);
     parser->has_creator = false;
 }
 
@@ -165,44 +111,33 @@ static void goroutine_reset(struct parse_debug2 *parser)
 static int emit(struct parse_debug2 *parser, struct lf_error *err)
 {
     int64_t line_no = linereader_line_no(&parser->reader);
-    if (parser->n_refs > parser->frames_cap) {
-        size_t cap = parser->n_refs < 64 ? 64 : parser->n_refs;
-        struct stack_frame *grown = lf_realloc(parser->frames, cap * sizeof(*grown));
-        if (grown == NULL)
-            return oom(line_no, err);
-        parser->frames = grown;
-        parser->frames_cap = cap;
-    }
-    for (size_t i = 0; i < parser->n_refs; i++) {
-        const struct d2_frame_ref *ref = &parser->refs[i];
-        parser->frames[i].function = str_make(parser->text + ref->function_off, ref->function_len);
-        parser->frames[i].file = str_make(parser->text + ref->file_off, ref->file_len);
-        parser->frames[i].line = ref->line;
-    }
+    int rc = recordbuf_frames(&parser->rb, line_no, err);
+    if (rc != LF_OK)
+        return rc;
     struct stack stack = {
         .count = 1,
         .goroutine_id = parser->goroutine_id,
-        .wait_reason = str_make(parser->text + parser->reason_off, parser->reason_len),
+        .wait_reason = recordbuf_str(&parser->rb, parser->reason_off, parser->reason_len),
         .wait_minutes = parser->wait_minutes,
         .locked_to_thread = parser->locked,
         .leaked = parser->leaked,
         .truncated = parser->truncated,
-        .frames = parser->n_refs > 0 ? parser->frames : NULL,
-        .n_frames = parser->n_refs,
+        .frames = parser->rb.n_refs > 0 ? parser->rb.frames : NULL,
+        .n_frames = parser->rb.n_refs,
         .labels = NULL,
         .n_labels = 0,
     };
     if (parser->has_creator) {
-        const struct d2_frame_ref *ref = &parser->creator;
-        stack.creator.function = str_make(parser->text + ref->function_off, ref->function_len);
-        stack.creator.file = str_make(parser->text + ref->file_off, ref->file_len);
+        const struct recordbuf_frame *ref = &parser->creator;
+        stack.creator.function = recordbuf_str(&parser->rb, ref->function_off, ref->function_len);
+        stack.creator.file = recordbuf_str(&parser->rb, ref->file_off, ref->file_len);
         stack.creator.line = ref->line;
     }
     parser->stacks++;
     parser->goroutines++;
     goroutine_reset(parser);
     parser->state = D2_OUTSIDE;
-    int rc = parser->sink(parser->ctx, &stack, err);
+    rc = parser->sink(parser->ctx, &stack, err);
     if (rc != LF_OK)
         parser->sink_failed = true;
     return rc;
@@ -274,7 +209,7 @@ static int parse_header(struct parse_debug2 *parser, struct str line, int64_t li
     }
     if (status.len == 0)
         goto bad;
-    int rc = text_add(parser, status, &parser->reason_off, line_no, err);
+    int rc = recordbuf_add_text(&parser->rb, status, &parser->reason_off, line_no, err);
     if (rc != LF_OK)
         return rc;
     parser->reason_len = status.len;
@@ -364,23 +299,18 @@ static int add_frame(struct parse_debug2 *parser, struct str file, int64_t line_
     parser->at_root = parser->pending_root;
     if (!parser->pending_keep)
         return LF_OK;
-    if (parser->n_refs == parser->refs_cap) {
-        size_t cap = parser->refs_cap == 0 ? 64 : parser->refs_cap * 2;
-        struct d2_frame_ref *grown = lf_realloc(parser->refs, cap * sizeof(*grown));
-        if (grown == NULL)
-            return oom(line_no, err);
-        parser->refs = grown;
-        parser->refs_cap = cap;
-    }
-    struct d2_frame_ref *ref = &parser->refs[parser->n_refs];
-    int rc = text_add(parser, file, &ref->file_off, line_no, err);
+    int rc = recordbuf_reserve_frame(&parser->rb, line_no, err);
+    if (rc != LF_OK)
+        return rc;
+    struct recordbuf_frame *ref = &parser->rb.refs[parser->rb.n_refs];
+    rc = recordbuf_add_text(&parser->rb, file, &ref->file_off, line_no, err);
     if (rc != LF_OK)
         return rc;
     ref->function_off = parser->pending_off;
     ref->function_len = parser->pending_len;
     ref->file_len = file.len;
     ref->line = line_number;
-    parser->n_refs++;
+    parser->rb.n_refs++;
     parser->pending_keep = false;
     return LF_OK;
 }
@@ -416,11 +346,11 @@ static int begin_frame(struct parse_debug2 *parser, struct str line, int64_t lin
     parser->pending_keep = false;
     parser->pending_root = is_root_function(function);
     parser->state = D2_FILE;
-    if (parser->n_refs >= parser->limits.max_frames) {
+    if (parser->rb.n_refs >= parser->limits.max_frames) {
         parser->truncated = true;
         return LF_OK;
     }
-    int rc = text_add(parser, function, &parser->pending_off, line_no, err);
+    int rc = recordbuf_add_text(&parser->rb, function, &parser->pending_off, line_no, err);
     if (rc != LF_OK)
         return rc;
     parser->pending_len = function.len;
@@ -467,7 +397,8 @@ static int on_frames_line(struct parse_debug2 *parser, struct str line, int64_t 
             }
             parser->state = D2_CREATED_FILE;
             parser->has_creator = false;
-            int rc = text_add(parser, function, &parser->creator.function_off, line_no, err);
+            int rc = recordbuf_add_text(&parser->rb, function, &parser->creator.function_off,
+                                        line_no, err);
             parser->creator.function_len = function.len;
             return rc;
         }
@@ -519,7 +450,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
                            (long long)line_no, (long long)parser->pending_line_no);
         /* a bare line with no file line after it was not a frame: forget it */
         if (parser->pending_keep)
-            parser->text_len = parser->pending_off;
+            parser->rb.text_len = parser->pending_off;
         parser->pending_keep = false;
         parser->state = D2_FRAMES;
         return on_frames_line(parser, line, line_no, err);
@@ -533,7 +464,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
                            "'created by'",
                            (long long)line_no);
         parser->state = D2_AFTER_CREATED;
-        int rc = text_add(parser, file, &parser->creator.file_off, line_no, err);
+        int rc = recordbuf_add_text(&parser->rb, file, &parser->creator.file_off, line_no, err);
         parser->creator.file_len = file.len;
         parser->creator.line = number;
         parser->has_creator = rc == LF_OK;
@@ -566,14 +497,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
 int parse_debug2_feed(struct parse_debug2 *parser, const char *buf, size_t len,
                       struct lf_error *err)
 {
-    if (parser->failed != LF_OK)
-        return lf_fail(err, parser->failed, "parser stopped by an earlier error");
-    if (parser->finished)
-        return lf_fail(err, LF_EINVAL, "input already finished");
-    int rc = linereader_feed(&parser->reader, buf, len, on_line, parser, err);
-    if (rc != LF_OK)
-        parser->failed = rc;
-    return rc;
+    return linereader_feed(&parser->reader, buf, len, on_line, parser, err);
 }
 
 /* True when the goroutine being read could end here: it had its "created by" line (state
@@ -633,11 +557,9 @@ static int finish_block(struct parse_debug2 *parser, struct lf_error *err)
 
 int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, struct lf_error *err)
 {
-    if (parser->failed != LF_OK)
-        return lf_fail(err, parser->failed, "parser stopped by an earlier error");
-    if (parser->finished)
-        return lf_fail(err, LF_EINVAL, "input already finished");
     int rc = linereader_finish(&parser->reader, on_final_line, parser, err);
+    if (rc != LF_OK)
+        return rc; /* the reader refused it or a line failed: it is stopped already */
     int64_t last = linereader_line_no(&parser->reader);
     if (rc == LF_OK)
         rc = finish_block(parser, err);
@@ -648,10 +570,8 @@ int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, st
             rc = lf_fail(err, LF_EINVAL, "line %lld: no 'goroutine N [STATUS]:' header",
                          (long long)last);
     }
-    if (rc != LF_OK) {
-        parser->failed = rc;
-        return rc;
-    }
+    if (rc != LF_OK)
+        return linereader_fail(&parser->reader, rc);
     if (info != NULL) {
         info->format = PARSE_FORMAT_DEBUG2;
         info->leak_profile = false;
@@ -661,7 +581,6 @@ int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, st
         info->truncated = parser->cut;
         info->truncated_line = parser->cut ? last : 0;
     }
-    parser->finished = true;
     return LF_OK;
 }
 

@@ -511,14 +511,8 @@ static int sweep_add(struct sweep *sweep, int64_t ts, int64_t id, int64_t count,
             sweep->tail -= sweep->head;
             sweep->head = 0;
         }
-        if (sweep->tail == sweep->queue_cap) {
-            size_t cap = sweep->queue_cap == 0 ? 256 : sweep->queue_cap * 2;
-            struct sweep_entry *grown = lf_realloc(sweep->queue, cap * sizeof(*grown));
-            if (grown == NULL)
-                return oom(err, "series");
-            sweep->queue = grown;
-            sweep->queue_cap = cap;
-        }
+        if (!LF_ALLOC_GROW(sweep->queue, sweep->tail + 1, sweep->queue_cap, 256))
+            return oom(err, "series");
     }
     sweep->queue[sweep->tail++] = (struct sweep_entry){ ts, slot };
     struct sweep_instance *instance = &sweep->instances[slot];

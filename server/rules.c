@@ -93,14 +93,8 @@ static int add_class(struct rules *rules, const char *name)
         if (strcmp(rules->classes[i], name) == 0)
             return LF_OK;
     }
-    if (rules->n_classes == rules->cap_classes) {
-        size_t cap = rules->cap_classes == 0 ? 16 : rules->cap_classes * 2;
-        const char **classes = lf_realloc(rules->classes, cap * sizeof(*classes));
-        if (classes == NULL)
-            return LF_ENOMEM;
-        rules->classes = classes;
-        rules->cap_classes = cap;
-    }
+    if (!LF_ALLOC_GROW(rules->classes, rules->n_classes + 1, rules->cap_classes, 16))
+        return LF_ENOMEM;
     rules->classes[rules->n_classes++] = name;
     return LF_OK;
 }
@@ -161,14 +155,8 @@ static int parse_line(struct rules *rules, struct str line, size_t line_no, cons
     if (rules->n_rules >= RULES_MAX_RULES)
         return lf_fail(err, LF_ETOOBIG, "%s: line %zu: more than %d rules", name, line_no,
                        RULES_MAX_RULES);
-    if (rules->n_rules == rules->cap_rules) {
-        size_t cap = rules->cap_rules == 0 ? 16 : rules->cap_rules * 2;
-        struct rule *grown = lf_realloc(rules->rules, cap * sizeof(*grown));
-        if (grown == NULL)
-            return lf_fail(err, LF_ENOMEM, "%s: out of memory", name);
-        rules->rules = grown;
-        rules->cap_rules = cap;
-    }
+    if (!LF_ALLOC_GROW(rules->rules, rules->n_rules + 1, rules->cap_rules, 16))
+        return lf_fail(err, LF_ENOMEM, "%s: out of memory", name);
     struct rule *rule = &rules->rules[rules->n_rules];
     rule->class_name = arena_strdup(&rules->arena, class_name.p, class_name.len).p;
     rule->argument = arena_strdup(&rules->arena, argument.p, argument.len).p;

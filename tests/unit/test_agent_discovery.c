@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "discovery.h"
 
 static struct target defaults(void)
@@ -142,22 +143,12 @@ START_TEST(test_groups_refused)
 }
 END_TEST
 
-static char *read_fixture(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    static char buf[1 << 20];
-    *len = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
-    return buf;
-}
-
 /* The API server answers the fieldSelector with node-a's pods only: the fixture less
  * node-b's. Here the whole list is parsed, so node-b's checkout pod shows up too. */
 START_TEST(test_pods)
 {
     size_t len = 0;
-    const char *body = read_fixture(LF_FIXTURE("kubernetes/pods.json"), &len);
+    char *body = testutil_read_fixture(LF_FIXTURE("kubernetes/pods.json"), &len);
     struct target d = defaults();
     struct discovery_list l = { 0 };
     struct discovery_skips skips = { 0 };
@@ -188,6 +179,7 @@ START_TEST(test_pods)
     ck_assert_str_eq(skips.first, "pod payments/ledger-5f6d7c8b9a-zz9kq: no leakfleet.io/port "
                                   "annotation");
     discovery_list_release(&l);
+    free(body);
 }
 END_TEST
 
@@ -232,7 +224,7 @@ END_TEST
 START_TEST(test_out_of_memory)
 {
     size_t len = 0;
-    const char *body = read_fixture(LF_FIXTURE("kubernetes/pods.json"), &len);
+    char *body = testutil_read_fixture(LF_FIXTURE("kubernetes/pods.json"), &len);
     struct target d = defaults();
     for (long n = 0; n < 100000; n++) {
         struct discovery_list l = { 0 };
@@ -258,6 +250,7 @@ START_TEST(test_out_of_memory)
             break;
         ck_assert_msg(rc == LF_ENOMEM || rc == LF_EINVAL, "%d %s", rc, err.msg);
     }
+    free(body);
 }
 END_TEST
 

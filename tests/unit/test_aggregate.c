@@ -8,28 +8,13 @@
 #include "aggregate.h"
 #include "alloc.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "parse.h"
-
-static char *read_fixture(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    ck_assert_int_ge(size, 0);
-    rewind(f);
-    char *buf = lf_malloc((size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    *len = fread(buf, 1, (size_t)size, f);
-    ck_assert_uint_eq(*len, (size_t)size);
-    fclose(f);
-    return buf;
-}
 
 static struct aggregate *aggregate_fixture(const char *path, struct parse_info *info)
 {
     size_t len = 0;
-    char *buf = read_fixture(path, &len);
+    char *buf = testutil_read_fixture(path, &len);
     struct aggregate *agg = aggregate_create();
     ck_assert_ptr_nonnull(agg);
     struct lf_error err;
@@ -199,7 +184,7 @@ START_TEST(test_brute_recount)
                             LF_FIXTURE("shop-n25.pb.gz"), LF_FIXTURE("shop-n25.debug1.txt") };
     for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
         size_t len = 0;
-        char *buf = read_fixture(files[k], &len);
+        char *buf = testutil_read_fixture(files[k], &len);
         static struct model m;
         memset(&m, 0, sizeof(m));
         struct lf_error err;
@@ -351,7 +336,7 @@ END_TEST
 START_TEST(test_allocation_failures)
 {
     size_t len = 0;
-    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
     bool succeeded = false;
     long failures = 0;
     for (long n = 0; n < 100000 && !succeeded; n++) {

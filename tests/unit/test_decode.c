@@ -7,30 +7,11 @@
 
 #include "alloc.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "decode.h"
 #include "error.h"
 
 /* Reads a whole file into a new buffer (caller frees with lf_free). */
-static char *read_fixture(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = lf_malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = lf_realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 struct collect {
     size_t total;
     size_t calls;
@@ -63,7 +44,7 @@ END_TEST
 START_TEST(test_gunzip_fixture)
 {
     size_t len = 0;
-    char *gz = read_fixture(LF_FIXTURE("shop-n25.pb.gz"), &len);
+    char *gz = testutil_read_fixture(LF_FIXTURE("shop-n25.pb.gz"), &len);
     ck_assert_uint_eq(len, 2636);
     char *out = NULL;
     size_t out_len = 0;

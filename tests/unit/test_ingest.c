@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "attribute.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "codeowners.h"
 #include "ingest.h"
 #include "query.h"
@@ -34,22 +35,8 @@ struct file {
 
 static struct file read_fixture(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
     struct file out = { NULL, 0 };
-    size_t cap = 0;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        if (out.len + n > cap) {
-            cap = (out.len + n) * 2;
-            out.data = realloc(out.data, cap);
-            ck_assert_ptr_nonnull(out.data);
-        }
-        memcpy(out.data + out.len, buf, n);
-        out.len += n;
-    }
-    fclose(f);
+    out.data = testutil_read_fixture(path, &out.len);
     return out;
 }
 
@@ -542,6 +529,15 @@ START_TEST(test_refused_input)
     ck_assert_int_eq(push_err("sh\top", "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
     ck_assert_int_eq(push_err("sh\xc3(p", "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
     ck_assert_int_eq(push_err("caf\xc3\xa9", "a", 0, pprof.data, pprof.len, &err), LF_OK);
+    /* a name is well-formed UTF-8 without ASCII control characters */
+    static const char *refused[] = {
+        "sh\x7fop", "caf\xc3", "sh\xc0\xafop", "sh\xed\xa0\x80op", "sh\xf4\x90\x80\x80op",
+        "sh\xffop"
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        ck_assert_int_eq(push_err(refused[i], "a", 0, pprof.data, pprof.len, &err), LF_EINVAL);
+        ck_assert_str_eq(err.msg, "service is not printable UTF-8");
+    }
     ck_assert_int_eq(push_err("shop", "a", -5, pprof.data, pprof.len, &err), LF_EINVAL);
     ck_assert_int_eq(push_err("shop", "a", 0, NULL, 0, &err), LF_EINVAL);
     ck_assert_str_eq(err.msg, "ingest 'shop': empty body");

@@ -107,6 +107,21 @@ START_TEST(test_cap)
                      LF_EINVAL);
     ck_assert_str_eq(err.msg, "line 1: longer than 16 bytes");
     ck_assert_uint_le(reader.carry_cap, 17);
+    /* the error stops the reader: nothing more is read */
+    ck_assert_int_eq(linereader_feed(&reader, "a\n", 2, on_line, &lines, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "parser stopped by an earlier error");
+    ck_assert_int_eq(linereader_finish(&reader, on_line, &lines, &err), LF_EINVAL);
+    ck_assert_uint_eq(lines.len, 0);
+    linereader_release(&reader);
+    /* after the end, or an error its user found there, nothing more is accepted */
+    linereader_init(&reader, 16);
+    ck_assert_int_eq(linereader_finish(&reader, on_line, &lines, &err), LF_OK);
+    ck_assert_int_eq(linereader_feed(&reader, "a\n", 2, on_line, &lines, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "input already finished");
+    ck_assert_int_eq(linereader_fail(&reader, LF_EIO), LF_EIO);
+    ck_assert_int_eq(linereader_finish(&reader, on_line, &lines, &err), LF_EIO);
+    ck_assert_str_eq(err.msg, "parser stopped by an earlier error");
+    ck_assert_uint_eq(lines.len, 0);
     linereader_release(&reader);
 }
 END_TEST

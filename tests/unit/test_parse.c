@@ -9,29 +9,10 @@
 
 #include "alloc.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "decode.h"
 #include "error.h"
 #include "parse.h"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = lf_malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = lf_realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 struct tally {
     int64_t goroutines;
@@ -147,13 +128,13 @@ START_TEST(test_sniff_fixtures)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t len = 0;
-        char *buf = read_file(cases[i].path, &len);
+        char *buf = testutil_read_fixture(cases[i].path, &len);
         ck_assert_int_eq(parse_sniff(buf, len), cases[i].format);
         ck_assert_int_eq(parse_sniff(buf, 64), cases[i].format);
         lf_free(buf);
     }
     size_t gz_len = 0, len = 0;
-    char *gz = read_file(LF_FIXTURE("shop-n25.pb.gz"), &gz_len);
+    char *gz = testutil_read_fixture(LF_FIXTURE("shop-n25.pb.gz"), &gz_len);
     char *msg = NULL;
     struct lf_error err;
     ck_assert_int_eq(decode_gunzip_buffer(gz, gz_len, 0, &msg, &len, &err), LF_OK);
@@ -193,7 +174,7 @@ START_TEST(test_every_fixture_every_chunking)
     static const size_t chunks[] = { 1, 2, 7, 4095, 65536, 1 << 20 };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t len = 0;
-        char *buf = read_file(cases[i].path, &len);
+        char *buf = testutil_read_fixture(cases[i].path, &len);
         for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
             for (int explicit_format = 0; explicit_format < 2; explicit_format++) {
                 struct tally t = { 0 };
@@ -221,7 +202,7 @@ END_TEST
 START_TEST(test_gzipped_text_and_members)
 {
     size_t len = 0;
-    char *text = read_file(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    char *text = testutil_read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
     char *gz = NULL;
     size_t gz_len = 0;
     struct lf_error err;
@@ -411,7 +392,7 @@ START_TEST(test_embedded_dumps)
     static const size_t chunks[] = { 1, 7, 4095, 4096, 65536, (size_t)8 << 20 };
     for (size_t d = 0; d < sizeof(dumps) / sizeof(dumps[0]); d++) {
         size_t len = 0;
-        char *text = read_file(dumps[d].path, &len);
+        char *text = testutil_read_fixture(dumps[d].path, &len);
         struct {
             const char *before, *indent, *after;
         } wraps[] = {
@@ -494,7 +475,7 @@ END_TEST
 START_TEST(test_leak_profiles)
 {
     size_t len = 0;
-    char *gz = read_file(LF_FIXTURE("inline-labels-n10.leak.pb.gz"), &len);
+    char *gz = testutil_read_fixture(LF_FIXTURE("inline-labels-n10.leak.pb.gz"), &len);
     struct tally t = { 0 };
     struct parse_info info;
     struct lf_error err;
@@ -538,7 +519,7 @@ END_TEST
 START_TEST(test_explicit_format_mismatch)
 {
     size_t len = 0;
-    char *text = read_file(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    char *text = testutil_read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
     struct tally t = { 0 };
     struct parse_info info;
     struct lf_error err;
@@ -553,7 +534,7 @@ END_TEST
 START_TEST(test_caps_and_gzip_bomb)
 {
     size_t len = 0;
-    char *text = read_file(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    char *text = testutil_read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
     struct tally t = { 0 };
     struct parse_info info;
     struct lf_error err;
@@ -573,7 +554,7 @@ START_TEST(test_caps_and_gzip_bomb)
     lf_free(gz_text);
     lf_free(text);
     size_t pb_len = 0;
-    char *pb_gz = read_file(LF_FIXTURE("shop-n25.pb.gz"), &pb_len);
+    char *pb_gz = testutil_read_fixture(LF_FIXTURE("shop-n25.pb.gz"), &pb_len);
     char *pb = NULL;
     ck_assert_int_eq(decode_gunzip_buffer(pb_gz, pb_len, 0, &pb, &pb_len, &err), LF_OK);
     limits.max_decoded_bytes = 4000; /* the message is 4928 bytes */
@@ -624,7 +605,7 @@ END_TEST
 START_TEST(test_sink_error_and_sticky_failure)
 {
     size_t len = 0;
-    char *text = read_file(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    char *text = testutil_read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
     struct tally t = { .fail_at = 2 };
     struct lf_error err;
     struct parser *parser = parser_create(PARSE_FORMAT_AUTO, NULL, tally_sink, &t);
@@ -643,7 +624,7 @@ START_TEST(test_sink_error_and_sticky_failure)
     parser_free(parser);
 
     size_t gz_len = 0;
-    char *gz = read_file(LF_FIXTURE("shop-n25.pb.gz"), &gz_len);
+    char *gz = testutil_read_fixture(LF_FIXTURE("shop-n25.pb.gz"), &gz_len);
     memset(&t, 0, sizeof(t));
     t.fail_at = 3;
     ck_assert_int_eq(parse_buffer(PARSE_FORMAT_AUTO, gz, gz_len, NULL, tally_sink, &t, NULL, &err),
@@ -666,7 +647,7 @@ START_TEST(test_allocation_failures)
                                    LF_FIXTURE("shop-n3.sigquit.txt") };
     for (size_t i = 0; i < 3; i++) {
         size_t len = 0;
-        char *buf = read_file(paths[i], &len);
+        char *buf = testutil_read_fixture(paths[i], &len);
         int ok = 0;
         for (long n = 0; n < 40; n++) {
             struct tally t = { 0 };

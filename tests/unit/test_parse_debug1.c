@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "parse_debug1.h"
 
 /* ---- harness ----------------------------------------------------------------------- */
@@ -107,22 +108,6 @@ static int parse(const char *buf, size_t len, enum chunking chunking, unsigned s
     return rc;
 }
 
-static char *read_fixture(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    ck_assert_int_ge(size, 0);
-    rewind(f);
-    char *buf = malloc((size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
-}
-
 static void parse_ok(const char *text, struct collected *c, struct parse_info *info)
 {
     struct lf_error err = { 0 };
@@ -155,7 +140,7 @@ static void assert_same(const struct collected *a, const struct collected *b)
 START_TEST(test_shop_debug1)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
     struct collected c = { 0 };
     struct parse_info info = { 0 };
     struct lf_error err = { 0 };
@@ -209,7 +194,7 @@ END_TEST
 START_TEST(test_leakgen_debug1)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("leakgen-n2.debug1.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("leakgen-n2.debug1.txt"), &len);
     struct collected c = { 0 };
     struct parse_info info = { 0 };
     struct lf_error err = { 0 };
@@ -236,7 +221,7 @@ START_TEST(test_chunking_is_invisible)
     };
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         size_t len;
-        char *buf = read_fixture(files[f], &len);
+        char *buf = testutil_read_fixture(files[f], &len);
         struct collected whole = { 0 };
         struct lf_error err = { 0 };
         ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &whole, NULL, &err), LF_OK);
@@ -333,7 +318,7 @@ START_TEST(test_limits)
 {
     struct parse_limits frames = { .max_frames = 2 };
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
     struct collected c = { 0 };
     struct lf_error err = { 0 };
     ck_assert_int_eq(parse(buf, len, RANDOM, 9, &frames, &c, NULL, &err), LF_OK);
@@ -441,8 +426,18 @@ START_TEST(test_sink_error_stops)
     ck_assert_int_eq(parse_debug1_feed(parser, text, strlen(text), &err), LF_EIO);
     ck_assert_str_eq(err.msg, "sink refused stack 1");
     ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_EIO);
+    ck_assert_str_eq(err.msg, "parser stopped by an earlier error");
     parse_debug1_free(parser);
     collected_free(&c);
+    /* an error found at the end stops the parser too */
+    parser = parse_debug1_create(&(struct parse_limits){ 0 }, collect, &c);
+    ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "line 1: empty input");
+    ck_assert_int_eq(parse_debug1_feed(parser, text, strlen(text), &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "parser stopped by an earlier error");
+    ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "parser stopped by an earlier error");
+    parse_debug1_free(parser);
     parser = parse_debug1_create(&(struct parse_limits){ 0 }, collect, &c);
     ck_assert_int_eq(parse_debug1_feed(parser, text, strlen(text), &err), LF_OK);
     ck_assert_int_eq(parse_debug1_finish(parser, NULL, &err), LF_OK);
@@ -457,7 +452,7 @@ END_TEST
 START_TEST(test_allocation_failures)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
     struct collected reference = { 0 };
     struct lf_error err = { 0 };
     ck_assert_int_eq(parse(buf, len, RANDOM, 4, NULL, &reference, NULL, &err), LF_OK);

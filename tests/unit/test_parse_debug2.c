@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "parse_debug2.h"
 
 /* ---- harness ----------------------------------------------------------------------- */
@@ -103,22 +104,6 @@ static int parse(const char *buf, size_t len, enum chunking chunking, unsigned s
     return rc;
 }
 
-static char *read_fixture(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    ck_assert_int_ge(size, 0);
-    rewind(f);
-    char *buf = malloc((size_t)size + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    *len = (size_t)size;
-    return buf;
-}
-
 /* The rendering of the stack of goroutine id (the first one with that id). */
 static const char *stack_of(const struct collected *c, long long id)
 {
@@ -170,7 +155,7 @@ static void parse_fails(const char *text, const struct parse_limits *limits, int
 START_TEST(test_shop_debug2)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
     struct collected c = { 0 };
     struct parse_info info = { 0 };
     struct lf_error err = { 0 };
@@ -234,7 +219,7 @@ END_TEST
 START_TEST(test_shop_sigquit)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"), &len);
     struct collected c = { 0 };
     struct parse_info info = { 0 };
     struct lf_error err = { 0 };
@@ -286,7 +271,7 @@ START_TEST(test_leakgen_dumps)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         size_t len;
-        char *buf = read_fixture(cases[i].file, &len);
+        char *buf = testutil_read_fixture(cases[i].file, &len);
         struct collected c = { 0 };
         struct parse_info info = { 0 };
         struct lf_error err = { 0 };
@@ -304,7 +289,7 @@ END_TEST
 START_TEST(test_real_minutes)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("leakgen-n1.minutes.debug2.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("leakgen-n1.minutes.debug2.txt"), &len);
     struct collected c = { 0 };
     struct parse_info info = { 0 };
     struct lf_error err = { 0 };
@@ -325,7 +310,7 @@ END_TEST
 START_TEST(test_panic_crash_details)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("leakgen-n1.panic-crash.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("leakgen-n1.panic-crash.txt"), &len);
     struct collected c = { 0 };
     struct lf_error err = { 0 };
     ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &c, NULL, &err), LF_OK);
@@ -375,7 +360,7 @@ START_TEST(test_chunking_is_invisible)
     };
     for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
         size_t len;
-        char *buf = read_fixture(files[f], &len);
+        char *buf = testutil_read_fixture(files[f], &len);
         struct collected whole = { 0 };
         struct lf_error err = { 0 };
         ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &whole, NULL, &err), LF_OK);
@@ -694,7 +679,7 @@ END_TEST
 START_TEST(test_max_frames)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n25.debug2.txt"), &len);
     struct parse_limits limits = { .max_frames = 3 };
     struct collected c = { 0 };
     struct lf_error err = { 0 };
@@ -891,7 +876,7 @@ static void check_cut(const char *buf, size_t cut, int64_t line_no, bool may_end
 START_TEST(test_cut_at_every_byte)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("leakgen-n2.debug2.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("leakgen-n2.debug2.txt"), &len);
     size_t line_start = 0, prev_start = 0, headers = 0;
     int64_t line_no = 1;
     ck_assert_uint_gt(len, 4096);
@@ -981,7 +966,7 @@ END_TEST
 START_TEST(test_allocation_failures)
 {
     size_t len;
-    char *buf = read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"), &len);
+    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"), &len);
     struct collected reference = { 0 };
     struct lf_error err = { 0 };
     ck_assert_int_eq(parse(buf, len, RANDOM, 3, NULL, &reference, NULL, &err), LF_OK);

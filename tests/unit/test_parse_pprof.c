@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "check_main.h"
+#include "testutil.h"
 #include "decode.h"
 #include "error.h"
 #include "parse.h"
@@ -15,31 +16,11 @@
 
 /* ---- helpers -------------------------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = lf_malloc(cap);
-    ck_assert_ptr_nonnull(buf);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = lf_realloc(buf, cap);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* The gunzipped message of a .pb.gz fixture (caller frees with lf_free). */
 static char *read_profile(const char *path, size_t *len)
 {
     size_t gz_len = 0;
-    char *gz = read_file(path, &gz_len);
+    char *gz = testutil_read_fixture(path, &gz_len);
     char *out = NULL;
     struct lf_error err;
     ck_assert_int_eq(decode_gunzip_buffer(gz, gz_len, 1 << 24, &out, len, &err), LF_OK);

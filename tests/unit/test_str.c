@@ -93,6 +93,37 @@ START_TEST(test_alloc_fail_after)
 }
 END_TEST
 
+/* lf_alloc_grow: initial, then doubling, clamped at max; need over max, a size that
+ * overflows and a failed allocation each leave the array and its capacity as they were. */
+START_TEST(test_alloc_grow)
+{
+    int64_t *items = NULL;
+    size_t cap = 0;
+    ck_assert(LF_ALLOC_GROW(items, 1, cap, 8));
+    ck_assert_uint_eq(cap, 8);
+    items[7] = 42;
+    ck_assert(LF_ALLOC_GROW(items, 8, cap, 8)); /* it holds 8: nothing moves */
+    ck_assert_uint_eq(cap, 8);
+    ck_assert(LF_ALLOC_GROW(items, 9, cap, 8));
+    ck_assert_uint_eq(cap, 16);
+    ck_assert(LF_ALLOC_GROW(items, 100, cap, 8));
+    ck_assert_uint_eq(cap, 128);
+    ck_assert_int_eq(items[7], 42);
+    ck_assert(lf_alloc_grow(&items, &cap, 129, 8, 200, sizeof(*items)));
+    ck_assert_uint_eq(cap, 200);
+    ck_assert(!lf_alloc_grow(&items, &cap, 201, 8, 200, sizeof(*items)));
+    ck_assert(!LF_ALLOC_GROW(items, SIZE_MAX / 4, cap, 8));
+    ck_assert_uint_eq(cap, 200);
+    lf_alloc_fail_after(0);
+    bool grown = LF_ALLOC_GROW(items, 201, cap, 8);
+    lf_alloc_fail_after(-1);
+    ck_assert(!grown);
+    ck_assert_uint_eq(cap, 200);
+    ck_assert_int_eq(items[7], 42);
+    lf_free(items);
+}
+END_TEST
+
 static Suite *str_suite(void)
 {
     Suite *s = suite_create("base");
@@ -107,6 +138,7 @@ static Suite *str_suite(void)
     tc = tcase_create("error");
     tcase_add_test(tc, test_error_prefix);
     tcase_add_test(tc, test_alloc_fail_after);
+    tcase_add_test(tc, test_alloc_grow);
     suite_add_tcase(s, tc);
     return s;
 }

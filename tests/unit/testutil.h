@@ -1,0 +1,13 @@
+/* testutil.h - what the unit tests share besides check_main.h: reading a fixture whole.
+ * Linked into every unit-test binary (tests/unit/testutil.c). */
+#ifndef LF_TESTUTIL_H
+#define LF_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Returns a new copy of the whole file at path with a NUL after its len bytes (caller
+ * frees with free or lf_free); fails the running Check test when the file cannot be read.
+ * Allocates with malloc, not lf_malloc, so failure injection never reaches it. */
+char *testutil_read_fixture(const char *path, size_t *len);
+
+#endif
