@@ -31,15 +31,20 @@ HARDEN_LDFLAGS ?= -Wl,-z,relro -Wl,-z,now
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
-ALL_CFLAGS  = $(CSTD) $(CFLAGS) $(WARN) -Iserver -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS  = $(CSTD) $(CFLAGS) $(WARN) -Ibase -Iserver -Ibuild/gen $(PKG_CFLAGS) -MMD -MP
 
 SANITIZE ?= address,undefined
 SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
-LIB_SRCS   := $(filter-out server/main.c server/cmd_%.c,$(wildcard server/*.c))
-CLI_SRCS   := server/main.c $(wildcard server/cmd_*.c)
+# base/: what both programs stand on (errors, allocation, strings, logs, the config file,
+# decoding, UTF-8, units, options); server/: the core library; the commands and the CLI
+# helpers are the thin client (curl's lib/ and src/).
+BASE_SRCS  := $(wildcard base/*.c)
+LIB_SRCS   := $(BASE_SRCS) \
+              $(filter-out server/main.c server/cli.c server/cmd_%.c,$(wildcard server/*.c))
+CLI_SRCS   := server/main.c server/cli.c $(wildcard server/cmd_*.c)
 AGENT_SRCS := $(wildcard agent/*.c)
 GEN_SRCS   := build/gen/schema_sql.c build/gen/web_assets.c
 SCHEMA     := $(sort $(wildcard schema/*.sql))
@@ -48,6 +53,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 
 LIB_OBJS     := $(LIB_SRCS:%.c=build/%.o) $(GEN_SRCS:build/gen/%.c=build/gen/%.o)
+BASE_OBJS    := $(BASE_SRCS:%.c=build/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=build/san/%.o) $(GEN_SRCS:build/gen/%.c=build/san/gen/%.o)
 CLI_OBJS     := $(CLI_SRCS:%.c=build/%.o)
 AGENT_OBJS   := $(AGENT_SRCS:%.c=build/%.o)
@@ -93,7 +99,7 @@ build/%.o: %.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(HARDEN_CFLAGS) -c -o $@ $<
 
 build/gen/%.o: build/gen/%.c
-	$(Q)$(CC) $(CSTD) $(CFLAGS) $(HARDEN_CFLAGS) -Iserver -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CSTD) $(CFLAGS) $(HARDEN_CFLAGS) -Ibase -Iserver -MMD -MP -c -o $@ $<
 
 build/san/%.o: %.c
 	@mkdir -p $(@D)
@@ -102,9 +108,12 @@ build/san/%.o: %.c
 
 build/san/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CSTD) -g -O1 -Iserver $(SAN_FLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CSTD) -g -O1 -Ibase -Iserver $(SAN_FLAGS) -c -o $@ $<
 
 build/libleakfleet.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/libleakfleet-base.a: $(BASE_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 build/san/libleakfleet.a: $(SAN_LIB_OBJS)
@@ -116,10 +125,10 @@ bin/leakfleet: $(CLI_OBJS) build/libleakfleet.a
 	$(Q)$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) build/libleakfleet.a \
 		$(PKG_LIBS)
 
-bin/leakfleet-agent: $(AGENT_OBJS) build/libleakfleet.a
+bin/leakfleet-agent: $(AGENT_OBJS) build/libleakfleet-base.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(AGENT_OBJS) build/libleakfleet.a \
+	$(Q)$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(AGENT_OBJS) build/libleakfleet-base.a \
 		-Wl,--as-needed $(PKG_LIBS)
 
 # ---- tests ----------------------------------------------------------------------------
@@ -150,7 +159,7 @@ build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c build/san/libleakf
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(CSTD) -g -O1 -Iserver $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	$(Q)$(CLANG) $(CSTD) -g -O1 -Ibase -Iserver $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(PKG_LIBS)
 
 # The text parsers' targets share their chunked-feeding harness.
@@ -171,7 +180,8 @@ $(FUZZ_AGENT:%=build/san/regress/%): build/san/regress/%: tests/fuzz/%.c tests/f
 
 $(FUZZ_AGENT:%=build/fuzz/%): build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS) $(FUZZ_AGENT_SRCS)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(CSTD) -g -O1 -Iserver -Iagent $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	$(Q)$(CLANG) $(CSTD) -g -O1 -Ibase -Iserver -Iagent $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(FUZZ_AGENT_SRCS) $(PKG_LIBS)
 
 go-fixture:
@@ -305,18 +315,18 @@ deb: all
 
 BANNED := sprintf|vsprintf|strcat|strncat|strcpy|strncpy|gets|strtok|atoi|atol|sscanf
 lint:
-	$(Q)if grep -nEw '($(BANNED))[[:space:]]*\(' server/*.c server/*.h agent/*.c agent/*.h \
+	$(Q)if grep -nEw '($(BANNED))[[:space:]]*\(' base/*.c base/*.h server/*.c server/*.h agent/*.c agent/*.h \
 		tests/unit/*.c 2>/dev/null | grep -vE 'v?snprintf'; then \
 		echo "lint: banned function (see STYLE: use snprintf, memcpy, strtoll)"; exit 1; fi
 
 fmt:
-	$(Q)clang-format -i server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
+	$(Q)clang-format -i base/*.[ch] server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 fmt-check:
-	$(Q)clang-format --dry-run --Werror server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
+	$(Q)clang-format --dry-run --Werror base/*.[ch] server/*.[ch] agent/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 check-headers:
-	$(Q)for h in $(wildcard server/*.h agent/*.h); do \
+	$(Q)for h in $(wildcard base/*.h server/*.h agent/*.h); do \
 		printf '#include "%s"\n' "$$(basename $$h)" | \
 		$(CC) $(ALL_CFLAGS) -I$$(dirname $$h) -x c -fsyntax-only -o /dev/null - || exit 1; \
 	done; echo "check-headers: ok"
