@@ -10,7 +10,7 @@
  * no service); the services are named inside the request, so every series' service is
  * checked against the token's grant before any profile of the request is stored, and
  * one refused series refuses the whole request (403, nothing stored). */
-#include "routes.h"
+#include "api.h"
 
 #include <stdio.h>
 #include <string.h>

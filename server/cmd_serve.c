@@ -32,6 +32,7 @@
 #include "pipeline_config.h"
 #include "query.h"
 #include "retention.h"
+#include "api.h"
 #include "routes.h"
 #include "serve_config.h"
 #include "store.h"
