@@ -7,7 +7,6 @@
  * memory with backoff, and the pass goes on with the other owners. */
 #include "dispatch.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -26,6 +25,7 @@
 #include "trend.h"
 #include "utf8.h"
 #include "utf8json.h"
+#include "webhook.h"
 
 #define MAX_DUE       500
 #define BUDGET_WINDOW 3600 /* seconds of a rate-limit window */
@@ -317,64 +317,6 @@ static const char *route_for(const struct dispatch *dispatch, const char *owner)
     return dispatch->opts.webhook;
 }
 
-static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    (void)ptr;
-    (void)userdata;
-    return size * nmemb;
-}
-
-/* Posts body to url over http or https only (a route cannot make the server read files
- * or speak other protocols, nor can a redirect): LF_OK on a 2xx, else LF_EIO with the
- * reason in err. */
-static int post_json(const struct dispatch *dispatch, const char *url, const char *body,
-                     struct lf_error *err)
-{
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        return lf_fail(err, LF_ENOMEM, "webhook: curl_easy_init failed");
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    char curl_error[CURL_ERROR_SIZE] = "";
-    CURLcode code = headers != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
-    const char *option = "headers";
-#define SETOPT(opt, value)                                                                         \
-    do {                                                                                           \
-        if (code == CURLE_OK) {                                                                    \
-            code = curl_easy_setopt(curl, opt, value);                                             \
-            option = #opt;                                                                         \
-        }                                                                                          \
-    } while (0)
-    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_URL, url);
-    SETOPT(CURLOPT_HTTPHEADER, headers);
-    SETOPT(CURLOPT_POSTFIELDS, body);
-    SETOPT(CURLOPT_TIMEOUT_MS, dispatch->opts.timeout_ms);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, dispatch->opts.timeout_ms);
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_WRITEFUNCTION, discard_body);
-    SETOPT(CURLOPT_ERRORBUFFER, curl_error);
-    SETOPT(CURLOPT_USERAGENT, "leakfleet");
-#undef SETOPT
-    int rc = LF_OK;
-    if (code != CURLE_OK) {
-        rc = lf_fail(err, LF_EINTERNAL, "webhook: %s: %s", option, curl_easy_strerror(code));
-        goto out;
-    }
-    code = curl_easy_perform(curl);
-    long status = 0;
-    if (code == CURLE_OK)
-        code = curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (code != CURLE_OK)
-        rc = lf_fail(err, LF_EIO, "%s", curl_error[0] ? curl_error : curl_easy_strerror(code));
-    else if (status < 200 || status > 299)
-        rc = lf_fail(err, LF_EIO, "webhook answered HTTP %ld", status);
-out:
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return rc;
-}
-
 /* ---- the per-owner rate limit ------------------------------------------------------- */
 
 /* Index of owner in the sorted budgets, or where it would go (*found false). */
@@ -546,7 +488,9 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
         budget->sent++;
     pthread_mutex_unlock(&dispatch->lock);
     if (url) {
-        post_rc = post_json(dispatch, url, body, &post_err);
+        long status = 0;
+        post_rc = webhook_post_json(url, body, dispatch->opts.timeout_ms, "webhook", &status,
+                                    &post_err);
         job.route = url;
     } else if (dispatch->opts.alertmanager) {
         job.route = "alertmanager (no webhook route for the owner)";
