@@ -449,8 +449,10 @@ static int read_token(const char *path, char **out, struct lf_error *err)
 {
     size_t len = 0;
     int rc = read_file(path, TOKEN_MAX_BYTES, out, &len, err);
-    if (rc != LF_OK)
-        return lf_error_prefix(err, "token '%s'", path);
+    if (rc != LF_OK) {
+        lf_error_prefix(err, "token '%s'", path);
+        return rc;
+    }
     while (len > 0 &&
            ((*out)[len - 1] == '\n' || (*out)[len - 1] == '\r' || (*out)[len - 1] == ' '))
         (*out)[--len] = '\0';

@@ -21,10 +21,10 @@ int lf_fail(struct lf_error *err, enum lf_code code, const char *fmt, ...)
     return code;
 }
 
-int lf_error_prefix(struct lf_error *err, const char *fmt, ...)
+void lf_error_prefix(struct lf_error *err, const char *fmt, ...)
 {
     if (err == NULL)
-        return LF_EINTERNAL;
+        return;
     char prefix[sizeof(err->msg)];
     va_list ap;
     va_start(ap, fmt);
@@ -45,7 +45,6 @@ int lf_error_prefix(struct lf_error *err, const char *fmt, ...)
         n = utf8_cut(joined, prefix_len + 2 + msg_len, n); /* cut: not inside a character */
     joined[n] = '\0';
     memcpy(err->msg, joined, n + 1);
-    return err->code;
 }
 
 void lf_error_clear(struct lf_error *err)

@@ -35,9 +35,10 @@ struct lf_error {
 int lf_fail(struct lf_error *err, enum lf_code code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
-/* Prepends a context prefix and ": " to err->msg (err may be NULL); returns err->code,
- * or LF_EINTERNAL when err is NULL. */
-int lf_error_prefix(struct lf_error *err, const char *fmt, ...)
+/* Prepends a context prefix and ": " to err->msg (err may be NULL: nothing is done).
+ * Returns nothing: the caller returns the code it already holds, which a NULL err
+ * cannot tell. */
+void lf_error_prefix(struct lf_error *err, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
 /* Resets err to LF_OK with an empty message. */

@@ -7,7 +7,6 @@
  * notifications, one JSON body per 1,000 of them. */
 #include "alertmanager.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -22,6 +21,7 @@
 #include "trend.h"
 #include "utf8.h"
 #include "utf8json.h"
+#include "webhook.h"
 
 #define POST_BATCH       1000  /* alerts per request */
 #define MAX_ALERTS       50000 /* alerts per pass: the queue holds one per suspect site */
@@ -254,62 +254,6 @@ int alertmanager_alerts(struct alertmanager *am, int64_t now, json_t **out, stru
 
 /* ---- posting ------------------------------------------------------------------------- */
 
-static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    (void)ptr;
-    (void)userdata;
-    return size * nmemb;
-}
-
-/* Posts body to the endpoint over http or https only: LF_OK on a 2xx, else LF_EIO. */
-static int post_json(const struct alertmanager *am, const char *body, struct lf_error *err)
-{
-    CURL *curl = curl_easy_init();
-    if (curl == NULL)
-        return lf_fail(err, LF_ENOMEM, "alertmanager: curl_easy_init failed");
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    char curl_error[CURL_ERROR_SIZE] = "";
-    CURLcode code = headers != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
-    const char *option = "headers";
-#define SETOPT(opt, value)                                                                         \
-    do {                                                                                           \
-        if (code == CURLE_OK) {                                                                    \
-            code = curl_easy_setopt(curl, opt, value);                                             \
-            option = #opt;                                                                         \
-        }                                                                                          \
-    } while (0)
-    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_URL, am->endpoint);
-    SETOPT(CURLOPT_HTTPHEADER, headers);
-    SETOPT(CURLOPT_POSTFIELDS, body);
-    SETOPT(CURLOPT_TIMEOUT_MS, am->opts.timeout_ms);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, am->opts.timeout_ms);
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_WRITEFUNCTION, discard_body);
-    SETOPT(CURLOPT_ERRORBUFFER, curl_error);
-    SETOPT(CURLOPT_USERAGENT, "leakfleet");
-#undef SETOPT
-    int rc = LF_OK;
-    long status = 0;
-    if (code != CURLE_OK) {
-        rc = lf_fail(err, LF_EINTERNAL, "alertmanager: %s: %s", option, curl_easy_strerror(code));
-        goto out;
-    }
-    code = curl_easy_perform(curl);
-    if (code == CURLE_OK)
-        code = curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (code != CURLE_OK)
-        rc = lf_fail(err, LF_EIO, "alertmanager: %s",
-                     curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code));
-    else if (status < 200 || status > 299)
-        rc = lf_fail(err, LF_EIO, "alertmanager answered HTTP %ld", status);
-out:
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return rc;
-}
-
 int alertmanager_run_once(struct alertmanager *am, int64_t now, size_t *posted,
                           struct lf_error *err)
 {
@@ -334,7 +278,11 @@ int alertmanager_run_once(struct alertmanager *am, int64_t now, size_t *posted,
             rc = lf_fail(err, LF_ENOMEM, "out of memory building the alerts' body");
             break;
         }
-        rc = post_json(am, body, err);
+        long status = 0;
+        rc = webhook_post_json(am->endpoint, body, am->opts.timeout_ms, "alertmanager", &status,
+                               err);
+        if (rc == LF_EIO && status == 0)
+            lf_error_prefix(err, "alertmanager"); /* libcurl's reason: name who failed */
         free(body);
         pthread_mutex_lock(&am->lock);
         if (rc == LF_OK)

@@ -1,9 +1,9 @@
 /* api_detect.c - detection over HTTP: GET /api/v1/trends (sites ranked by growth over a
  * window), POST /api/v1/detect (an admin runs a detection pass now), the silences
- * (GET, and POST for admins), one notification with its history, a manual owner
- * reassignment, and GET /api/v1/settings (what the dashboard needs to know of the
- * configuration). The rules live in detect.c and notify.c; this file checks parameters. */
-#include "routes.h"
+ * (GET, and POST for admins), and GET /api/v1/settings (what the dashboard needs to know
+ * of the configuration). The rules live in detect.c and notify.c; this file checks
+ * parameters. The notifications' routes are api_notify.c's. */
+#include "api.h"
 
 #include <string.h>
 #include <time.h>
@@ -48,54 +48,6 @@ int api_detect_run(const struct request *req, struct response *resp, struct lf_e
     resp->json = json_pack("{s:I, s:I}", "verdicts", (json_int_t)verdicts, "suspects",
                            (json_int_t)suspects);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");
-}
-
-/* Answers one notification with its history. */
-static int answer_notification(const struct api_context *app, int64_t id, struct response *resp,
-                               struct lf_error *err)
-{
-    struct store_conn *conn = NULL;
-    int rc = store_reader_acquire(app->store, &conn, err);
-    if (rc != LF_OK)
-        return rc;
-    rc = notify_list(conn, NULL, id, &resp->json, err);
-    store_reader_release(app->store, conn);
-    return rc;
-}
-
-int api_notification_get(const struct request *req, struct response *resp, struct lf_error *err)
-{
-    int64_t id;
-    int rc = request_allow_params(req, NULL, 0, err);
-    if (rc == LF_OK)
-        rc = request_id(req, "notification", &id, err);
-    if (rc != LF_OK)
-        return rc;
-    return answer_notification(req->app, id, resp, err);
-}
-
-int api_notification_reassign(const struct request *req, struct response *resp,
-                              struct lf_error *err)
-{
-    const struct api_context *app = req->app;
-    static const char *const known[] = { "owner" };
-    char actor[AUTH_NAME_MAX + 1];
-    api_actor(req, actor, sizeof(actor));
-    struct notify_request action = { .action = NOTIFY_REASSIGN, .actor = actor };
-    int rc = request_allow_params(req, known, 1, err);
-    if (rc == LF_OK)
-        rc = request_id(req, "notification", &action.id, err);
-    if (rc != LF_OK)
-        return rc;
-    action.owner = request_query(req, "owner");
-    if (!action.owner || !action.owner[0])
-        return lf_fail(err, LF_EINVAL, "missing parameter 'owner'");
-    if (!codeowners_owner_valid(action.owner, strlen(action.owner), true))
-        return lf_fail(err, LF_EINVAL, "parameter 'owner' must be " CODEOWNERS_OWNER_FORM);
-    rc = writer_run(app->writer, notify_apply_job, &action, err);
-    if (rc != LF_OK)
-        return rc;
-    return answer_notification(app, action.id, resp, err);
 }
 
 int api_silences(const struct request *req, struct response *resp, struct lf_error *err)

@@ -5,7 +5,7 @@
  * for a stored push, 200 for an Idempotency-Key replay, 422 for another request under a
  * used key (ingest fingerprints the decoded body, so gzip on the wire or not is the same
  * request). Parsing and storage are ingest.c's. */
-#include "routes.h"
+#include "api.h"
 
 #include <string.h>
 #include <strings.h>
@@ -14,20 +14,6 @@
 #include "decode.h"
 #include "ingest.h"
 #include "metrics.h"
-
-/* A required service or instance name of 1..INGEST_NAME_MAX bytes. Control bytes never
- * get here (request_check_query refused the request); ingest.c checks UTF-8. */
-static int check_name(const char *value, const char *param, struct str *out, struct lf_error *err)
-{
-    if (value == NULL || value[0] == '\0')
-        return lf_fail(err, LF_EINVAL, "missing parameter '%s'", param);
-    size_t len = strlen(value);
-    if (len > INGEST_NAME_MAX)
-        return lf_fail(err, LF_EINVAL, "parameter '%s' is longer than %d bytes", param,
-                       INGEST_NAME_MAX);
-    *out = str_make(value, len);
-    return LF_OK;
-}
 
 static const char *const ingest_params[] = { "service", "instance", "ts",
                                              "format",  "version",  "started" };
@@ -41,9 +27,9 @@ int api_ingest(const struct request *req, struct response *resp, struct lf_error
     int rc = request_allow_params(req, ingest_params,
                                   sizeof(ingest_params) / sizeof(ingest_params[0]), err);
     if (rc == LF_OK)
-        rc = check_name(request_query(req, "service"), "service", &in.service, err);
+        rc = request_query_name(req, "service", INGEST_NAME_MAX, &in.service, err);
     if (rc == LF_OK)
-        rc = check_name(request_query(req, "instance"), "instance", &in.instance, err);
+        rc = request_query_name(req, "instance", INGEST_NAME_MAX, &in.instance, err);
     if (rc == LF_OK)
         rc = request_query_int(req, "ts", 0, 0, INT64_MAX, "unix seconds", &in.ts, err);
     if (rc == LF_OK)

@@ -1,14 +1,16 @@
 /* api_notify.c - the notification queue over HTTP: GET /api/v1/notifications[?state=S]
- * (open, like every read route) and the admin actions POST .../ID/ack, .../ID/snooze
- * ?until=UNIX and .../ID/resolve (AUTH_ADMIN in the route table), each recorded with the
- * name of the token that took it; GET /api/v1/whoami (AUTH_ADMIN) names the token, so the
+ * and GET .../ID (one notification with its history; open, like every read route) and
+ * the admin actions POST .../ID/ack, .../ID/snooze ?until=UNIX, .../ID/resolve and
+ * .../ID/reassign ?owner=O (AUTH_ADMIN in the route table), each recorded with the name
+ * of the token that took it; GET /api/v1/whoami (AUTH_ADMIN) names the token, so the
  * dashboard checks an admin token when it is entered. Actions run as writer jobs, so each
  * is committed before it is answered; the rules are notify.c's. */
-#include "routes.h"
+#include "api.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "codeowners.h"
 #include "notify.h"
 #include "store.h"
 #include "writer.h"
@@ -67,11 +69,6 @@ int api_notifications(const struct request *req, struct response *resp, struct l
     return list(app, state, 0, &resp->json, err);
 }
 
-static int apply_job(struct store_conn *conn, void *ctx, struct lf_error *err)
-{
-    return notify_apply(conn, ctx, err);
-}
-
 /* Runs one admin action, then answers the notification as it now is. */
 static int act(const struct request *req, struct response *resp, enum notify_action action,
                struct lf_error *err)
@@ -92,7 +89,7 @@ static int act(const struct request *req, struct response *resp, enum notify_act
     }
     if (rc != LF_OK)
         return rc;
-    rc = writer_run(app->writer, apply_job, &action_req, err);
+    rc = writer_run(app->writer, notify_apply_job, &action_req, err);
     if (rc == LF_OK)
         rc = list(app, NULL, action_req.id, &resp->json, err);
     return rc;
@@ -111,4 +108,39 @@ int api_notification_snooze(const struct request *req, struct response *resp, st
 int api_notification_resolve(const struct request *req, struct response *resp, struct lf_error *err)
 {
     return act(req, resp, NOTIFY_RESOLVE, err);
+}
+
+int api_notification_get(const struct request *req, struct response *resp, struct lf_error *err)
+{
+    int64_t id;
+    int rc = request_allow_params(req, NULL, 0, err);
+    if (rc == LF_OK)
+        rc = request_id(req, "notification", &id, err);
+    if (rc != LF_OK)
+        return rc;
+    return list(req->app, NULL, id, &resp->json, err);
+}
+
+int api_notification_reassign(const struct request *req, struct response *resp,
+                              struct lf_error *err)
+{
+    const struct api_context *app = req->app;
+    static const char *const known[] = { "owner" };
+    char actor[AUTH_NAME_MAX + 1];
+    api_actor(req, actor, sizeof(actor));
+    struct notify_request action = { .action = NOTIFY_REASSIGN, .actor = actor };
+    int rc = request_allow_params(req, known, 1, err);
+    if (rc == LF_OK)
+        rc = request_id(req, "notification", &action.id, err);
+    if (rc != LF_OK)
+        return rc;
+    action.owner = request_query(req, "owner");
+    if (!action.owner || !action.owner[0])
+        return lf_fail(err, LF_EINVAL, "missing parameter 'owner'");
+    if (!codeowners_owner_valid(action.owner, strlen(action.owner), true))
+        return lf_fail(err, LF_EINVAL, "parameter 'owner' must be " CODEOWNERS_OWNER_FORM);
+    rc = writer_run(app->writer, notify_apply_job, &action, err);
+    if (rc != LF_OK)
+        return rc;
+    return list(app, NULL, action.id, &resp->json, err);
 }

@@ -10,7 +10,7 @@
  * no service); the services are named inside the request, so every series' service is
  * checked against the token's grant before any profile of the request is stored, and
  * one refused series refuses the whole request (403, nothing stored). */
-#include "routes.h"
+#include "api.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,8 +71,10 @@ static int push_profile(const struct request *req, const struct pyroscope_identi
     if (decode_is_gzip(profile.p, profile.len)) {
         rc = decode_gunzip_buffer(profile.p, profile.len, app->max_decoded_bytes, &decoded,
                                   &decoded_len, err);
-        if (rc != LF_OK)
-            return lf_error_prefix(err, "gzip");
+        if (rc != LF_OK) {
+            lf_error_prefix(err, "gzip");
+            return rc;
+        }
         body = decoded;
         body_len = decoded_len;
     }
@@ -147,8 +149,10 @@ static int remove_encoding(const struct request *req, struct str *out, char **ow
     size_t len = 0;
     int rc = decode_gunzip_buffer(req->body.p, req->body.len, app->max_decoded_bytes, owned, &len,
                                   err);
-    if (rc != LF_OK)
-        return lf_error_prefix(err, "Content-Encoding gzip");
+    if (rc != LF_OK) {
+        lf_error_prefix(err, "Content-Encoding gzip");
+        return rc;
+    }
     *out = str_make(*owned, len);
     return LF_OK;
 }
@@ -194,8 +198,10 @@ int api_pyroscope_ingest(const struct request *req, struct response *resp, struc
                               &n_labels, err);
     if (rc == LF_OK)
         rc = pyroscope_identity(labels, n_labels, pyroscope_app_service(app_name), &who, err);
-    if (rc != LF_OK)
-        return lf_error_prefix(err, "parameter 'name'");
+    if (rc != LF_OK) {
+        lf_error_prefix(err, "parameter 'name'");
+        return rc;
+    }
     if ((rc = scoped_service(req, who.service, "parameter 'name'", service, err)) != LF_OK)
         return rc;
     struct pyroscope_counts counts = { 0 };

@@ -2,7 +2,7 @@
  * docs/api.md. Each handler validates its parameters (400 naming the bad one,
  * unknown parameters included, so a misspelt filter is not silently ignored) and hands
  * the work to query.c or metrics.c; no SQL and no JSON field names live here. */
-#include "routes.h"
+#include "api.h"
 
 #include <string.h>
 

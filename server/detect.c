@@ -270,15 +270,26 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
     return LF_OK;
 }
 
-/* Loads the representative stack of a location into frames (strings owned by arena-like
- * copies freed by the caller through free_frames). */
-static size_t read_stack(sqlite3_stmt *stmt, int64_t location_id, struct stack_frame *frames,
-                         size_t cap)
+static void free_frames(struct stack_frame *frames, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        lf_free((char *)(uintptr_t)frames[i].function.p);
+        lf_free((char *)(uintptr_t)frames[i].file.p);
+    }
+}
+
+/* Loads the representative stack of a location into frames (at most cap; strings owned
+ * by copies the caller frees through free_frames) and sets *n. LF_ENOMEM when a copy
+ * fails, with nothing loaded: a stack cut short would name another culprit or miss a
+ * suppression. */
+static int read_stack(sqlite3_stmt *stmt, int64_t location_id, struct stack_frame *frames,
+                      size_t cap, size_t *n)
 {
     sqlite3_reset(stmt);
     sqlite3_bind_int64(stmt, 1, location_id);
-    size_t n = 0;
-    while (n < cap && sqlite3_step(stmt) == SQLITE_ROW) {
+    int rc = LF_OK;
+    *n = 0;
+    while (*n < cap && sqlite3_step(stmt) == SQLITE_ROW) {
         const char *function = (const char *)sqlite3_column_text(stmt, 0);
         const char *file = (const char *)sqlite3_column_text(stmt, 1);
         char *f = lf_strdup(function ? function : "");
@@ -286,23 +297,18 @@ static size_t read_stack(sqlite3_stmt *stmt, int64_t location_id, struct stack_f
         if (!f || !g) {
             lf_free(f);
             lf_free(g);
+            free_frames(frames, *n);
+            *n = 0;
+            rc = LF_ENOMEM;
             break;
         }
-        frames[n].function = (struct str){ f, strlen(f) };
-        frames[n].file = (struct str){ g, strlen(g) };
-        frames[n].line = sqlite3_column_int64(stmt, 2);
-        n++;
+        frames[*n].function = (struct str){ f, strlen(f) };
+        frames[*n].file = (struct str){ g, strlen(g) };
+        frames[*n].line = sqlite3_column_int64(stmt, 2);
+        (*n)++;
     }
     sqlite3_reset(stmt);
-    return n;
-}
-
-static void free_frames(struct stack_frame *frames, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        lf_free((char *)(uintptr_t)frames[i].function.p);
-        lf_free((char *)(uintptr_t)frames[i].file.p);
-    }
+    return rc;
 }
 
 /* Whether op can be suspect: detect.ops when given, else the blocking synchronisation
@@ -356,8 +362,8 @@ static int find_culprit(const struct attributor *attributor, sqlite3_stmt *stack
                         struct detect_verdict *v)
 {
     struct stack_frame frames[MAX_STACK_FRAMES];
-    size_t n = read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES);
-    int rc = LF_OK;
+    size_t n = 0;
+    int rc = read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES, &n);
     for (size_t i = 0; i < n; i++) {
         struct attribution attr;
         attribute_site(attributor, frames[i].function, frames[i].file, &attr);
@@ -437,7 +443,9 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
                    (v->confirmed && v->count > 0);
     if (suspect && opts->suppress) {
         struct stack_frame frames[MAX_STACK_FRAMES];
-        size_t n = read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES);
+        size_t n = 0;
+        if (read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES, &n) != LF_OK)
+            return LF_ENOMEM;
         struct stack rep = {
             .count = v->count,
             .goroutine_id = -1,

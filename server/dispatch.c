@@ -7,10 +7,9 @@
  * memory with backoff, and the pass goes on with the other owners. */
 #include "dispatch.h"
 
-#include <curl/curl.h>
+#include <jansson.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -20,11 +19,13 @@
 
 #include "alloc.h"
 #include "log.h"
+#include "message.h"
 #include "periodic.h"
 #include "sqlbind.h"
 #include "trend.h"
 #include "utf8.h"
 #include "utf8json.h"
+#include "webhook.h"
 
 #define MAX_DUE       500
 #define BUDGET_WINDOW 3600 /* seconds of a rate-limit window */
@@ -68,116 +69,6 @@ void dispatch_options_default(struct dispatch_options *opts)
         .timeout_ms = 10000,
         .projection_target = 10000,
     };
-}
-
-/* ---- the message ------------------------------------------------------------------ */
-
-static const char *finding_kind(json_t *finding)
-{
-    const char *kind = json_string_value(json_object_get(finding, "kind"));
-    return kind ? kind : "new";
-}
-
-/* The text of one message: at most MESSAGE_TEXT_MAX - 1 bytes, cut on a character
- * boundary; once a line is cut nothing more is added. */
-#define MESSAGE_TEXT_MAX 4096
-
-struct text {
-    char buf[MESSAGE_TEXT_MAX];
-    size_t len;
-    bool full;
-};
-
-static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void text_add(struct text *t, const char *fmt, ...)
-{
-    if (t->full)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = utf8_vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof(t->buf) - t->len) {
-        t->len += (size_t)n;
-        return;
-    }
-    if (n < 0)
-        t->buf[t->len] = '\0';
-    else
-        t->len += strlen(t->buf + t->len); /* cut on a character boundary */
-    t->full = true;
-}
-
-json_t *dispatch_message(const char *raw_owner, json_t *findings, const char *dashboard_url)
-{
-    size_t n = json_array_size(findings);
-    if (n == 0 || raw_owner == NULL)
-        return NULL;
-    /* The owner is a C string from the table: repaired before it is printed, so the text
-     * is valid UTF-8 as it is cut. The findings' strings are JSON, valid already. */
-    size_t raw_len = strlen(raw_owner);
-    char *owner = lf_malloc(utf8_sanitized_len(raw_owner, raw_len) + 1);
-    if (owner == NULL)
-        return NULL;
-    owner[utf8_sanitize(raw_owner, raw_len, owner)] = '\0';
-    struct text text = { .len = 0 };
-    text.buf[0] = '\0';
-    json_t *first = json_array_get(findings, 0);
-    const char *kind = finding_kind(first);
-    if (strcmp(kind, "resolve") == 0)
-        text_add(&text, "leakfleet: %zu goroutine leak%s resolved for %s", n, n == 1 ? "" : "s",
-                 owner);
-    else
-        text_add(&text, "leakfleet: %zu goroutine leak suspect%s for %s", n, n == 1 ? "" : "s",
-                 owner);
-    size_t i;
-    json_t *f;
-    json_array_foreach(findings, i, f) {
-        const char *fkind = finding_kind(f);
-        json_t *growth = json_object_get(f, "growth_per_hour");
-        json_t *hours = json_object_get(json_object_get(f, "projection"), "hours");
-        char growth_text[64] = "";
-        if (json_is_number(growth))
-            snprintf(growth_text, sizeof(growth_text), ", %+.0f/h", json_number_value(growth));
-        char projection_text[96] = "";
-        if (json_is_number(hours))
-            snprintf(projection_text, sizeof(projection_text), ", reaches %lld in %.0f h",
-                     (long long)json_integer_value(
-                             json_object_get(json_object_get(f, "projection"), "target")),
-                     json_number_value(hours));
-        bool plain = strcmp(fkind, "new") == 0;
-        const char *service = json_string_value(json_object_get(f, "service"));
-        const char *function = json_string_value(json_object_get(f, "function"));
-        const char *file = json_string_value(json_object_get(f, "file"));
-        const char *op = json_string_value(json_object_get(f, "op"));
-        text_add(&text, "\n• %s%s%s: %s at %s:%lld (%s): %lld goroutines%s%s", plain ? "" : fkind,
-                 plain ? "" : ": ", service ? service : "?", function ? function : "?",
-                 file ? file : "?", (long long)json_integer_value(json_object_get(f, "line")),
-                 op ? op : "?", (long long)json_integer_value(json_object_get(f, "count")),
-                 growth_text, projection_text);
-        const char *since_version = json_string_value(json_object_get(f, "since_version"));
-        if (since_version)
-            text_add(&text, ", growing since %s", since_version);
-        const char *link = json_string_value(json_object_get(f, "link"));
-        if (link)
-            text_add(&text, " %s", link);
-    }
-    json_t *message = json_pack(
-            "{s:o, s:o, s:o, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"
-            " s:O?, s:O?, s:O}",
-            "owner", utf8json_cstr(owner), "kind", utf8json_cstr(kind), "text",
-            utf8json_string(text.buf, text.len), "service", json_object_get(first, "service"),
-            "location_id", json_object_get(first, "location_id"), "function",
-            json_object_get(first, "function"), "file", json_object_get(first, "file"), "line",
-            json_object_get(first, "line"), "op", json_object_get(first, "op"), "count",
-            json_object_get(first, "count"), "growth_per_hour",
-            json_object_get(first, "growth_per_hour"), "projection",
-            json_object_get(first, "projection"), "link", json_object_get(first, "link"),
-            "findings", findings);
-    lf_free(owner);
-    (void)dashboard_url;
-    return message;
 }
 
 /* ---- holding back what failed --------------------------------------------------------- */
@@ -426,64 +317,6 @@ static const char *route_for(const struct dispatch *dispatch, const char *owner)
     return dispatch->opts.webhook;
 }
 
-static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    (void)ptr;
-    (void)userdata;
-    return size * nmemb;
-}
-
-/* Posts body to url over http or https only (a route cannot make the server read files
- * or speak other protocols, nor can a redirect): LF_OK on a 2xx, else LF_EIO with the
- * reason in err. */
-static int post_json(const struct dispatch *dispatch, const char *url, const char *body,
-                     struct lf_error *err)
-{
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        return lf_fail(err, LF_ENOMEM, "webhook: curl_easy_init failed");
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    char curl_error[CURL_ERROR_SIZE] = "";
-    CURLcode code = headers != NULL ? CURLE_OK : CURLE_OUT_OF_MEMORY;
-    const char *option = "headers";
-#define SETOPT(opt, value)                                                                         \
-    do {                                                                                           \
-        if (code == CURLE_OK) {                                                                    \
-            code = curl_easy_setopt(curl, opt, value);                                             \
-            option = #opt;                                                                         \
-        }                                                                                          \
-    } while (0)
-    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_URL, url);
-    SETOPT(CURLOPT_HTTPHEADER, headers);
-    SETOPT(CURLOPT_POSTFIELDS, body);
-    SETOPT(CURLOPT_TIMEOUT_MS, dispatch->opts.timeout_ms);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, dispatch->opts.timeout_ms);
-    SETOPT(CURLOPT_NOSIGNAL, 1L);
-    SETOPT(CURLOPT_WRITEFUNCTION, discard_body);
-    SETOPT(CURLOPT_ERRORBUFFER, curl_error);
-    SETOPT(CURLOPT_USERAGENT, "leakfleet");
-#undef SETOPT
-    int rc = LF_OK;
-    if (code != CURLE_OK) {
-        rc = lf_fail(err, LF_EINTERNAL, "webhook: %s: %s", option, curl_easy_strerror(code));
-        goto out;
-    }
-    code = curl_easy_perform(curl);
-    long status = 0;
-    if (code == CURLE_OK)
-        code = curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (code != CURLE_OK)
-        rc = lf_fail(err, LF_EIO, "%s", curl_error[0] ? curl_error : curl_easy_strerror(code));
-    else if (status < 200 || status > 299)
-        rc = lf_fail(err, LF_EIO, "webhook answered HTTP %ld", status);
-out:
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return rc;
-}
-
 /* ---- the per-owner rate limit ------------------------------------------------------- */
 
 /* Index of owner in the sorted budgets, or where it would go (*found false). */
@@ -628,8 +461,7 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
             json_decref(findings);
             findings = NULL;
         }
-    json_t *message =
-            findings ? dispatch_message(owner, findings, dispatch->opts.dashboard_url) : NULL;
+    json_t *message = findings ? message_build(owner, findings) : NULL;
     json_decref(findings);
     char *body = message ? json_dumps(message, JSON_COMPACT) : NULL;
     const char *text = message ? json_string_value(json_object_get(message, "text")) : NULL;
@@ -649,7 +481,9 @@ static int deliver_group(struct dispatch *dispatch, const struct due *items, siz
         budget->sent++;
     pthread_mutex_unlock(&dispatch->lock);
     if (url) {
-        post_rc = post_json(dispatch, url, body, &post_err);
+        long status = 0;
+        post_rc = webhook_post_json(url, body, dispatch->opts.timeout_ms, "webhook", &status,
+                                    &post_err);
         job.route = url;
     } else if (dispatch->opts.alertmanager) {
         job.route = "alertmanager (no webhook route for the owner)";

@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "error.h"
 #include "store.h"
 #include "writer.h"
@@ -69,14 +67,6 @@ int dispatch_run_once(struct dispatch *dispatch, int64_t now, size_t *sent, stru
 int dispatch_start(struct dispatch *dispatch, struct lf_error *err);
 
 void dispatch_get_stats(struct dispatch *dispatch, struct dispatch_stats *out);
-
-/* Builds the JSON body for one owner's findings (exposed for tests): {"owner", "kind",
- * "text", "service", "location_id", "function", "file", "line", "op", "count",
- * "growth_per_hour", "projection", "link", "findings":[...]} where the top-level site
- * fields are the first finding's. "text" is at most 4,095 bytes, cut on a character
- * boundary; raw_owner may hold any bytes (repaired to U+FFFD). Returns a new reference, or
- * NULL when findings is empty or allocation fails. */
-json_t *dispatch_message(const char *raw_owner, json_t *findings, const char *dashboard_url);
 
 /* Stops the thread (finishing the delivery in flight) and frees; NULL does nothing. */
 void dispatch_free(struct dispatch *dispatch);

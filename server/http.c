@@ -42,7 +42,6 @@ struct http_server {
     size_t max_body;
     uint16_t port;
     atomic_uint in_flight;
-    atomic_bool stopping; /* set by http_close: answers close their connections */
 };
 
 /* Per-request state, from the first access callback to the completion callback. */
@@ -644,7 +643,6 @@ int http_open(const struct http_options *opts, const struct route *table, size_t
     server->app = app;
     server->max_body = opts->max_body_bytes;
     atomic_init(&server->in_flight, 0);
-    atomic_init(&server->stopping, false);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     unsigned pool = 0;
@@ -700,7 +698,6 @@ void http_close(struct http_server *server, unsigned grace_ms)
 {
     if (server == NULL)
         return;
-    atomic_store(&server->stopping, true);
     MHD_socket listener = MHD_quiesce_daemon(server->daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);

@@ -299,8 +299,10 @@ int ingest_profile(const struct ingest_context *ctx, const struct ingest_request
                                    &put, &found, err);
         if (rc == LF_EMISMATCH)
             return rc; /* the message is the answer as it stands */
-        if (rc != LF_OK)
-            return lf_error_prefix(err, "ingest '%.*s'", (int)req->service.len, req->service.p);
+        if (rc != LF_OK) {
+            lf_error_prefix(err, "ingest '%.*s'", (int)req->service.len, req->service.p);
+            return rc;
+        }
     }
     if (!found) {
         if (req->body == NULL || req->body_len == 0)
@@ -309,8 +311,10 @@ int ingest_profile(const struct ingest_context *ctx, const struct ingest_request
         rc = parse_and_store(ctx, req, ts, received, request_hash, &put, err);
         if (rc == LF_EMISMATCH)
             return rc;
-        if (rc != LF_OK)
-            return lf_error_prefix(err, "ingest '%.*s'", (int)req->service.len, req->service.p);
+        if (rc != LF_OK) {
+            lf_error_prefix(err, "ingest '%.*s'", (int)req->service.len, req->service.p);
+            return rc;
+        }
     }
     out->profile_id = put.profile_id;
     out->goroutines = put.goroutines;

@@ -260,8 +260,10 @@ int pyroscope_push_decode(const char *buf, size_t len, struct pyroscope_push *ou
         struct pyroscope_sample *samples;
         if ((rc = count_series(&series, &n_labels, &n_samples, err)) != LF_OK ||
             (rc = series_alloc(out, &out->series[i], n_labels, n_samples, &total_samples, &labels,
-                               &samples, err)) != LF_OK)
-            return lf_error_prefix(err, "series %zu", i);
+                               &samples, err)) != LF_OK) {
+            lf_error_prefix(err, "series %zu", i);
+            return rc;
+        }
         struct wire s = series;
         struct wire_field g;
         while ((rc = wire_next(&s, &g, err)) == 1) {
@@ -270,8 +272,10 @@ int pyroscope_push_decode(const char *buf, size_t len, struct pyroscope_push *ou
                 rc = read_label(&series, &g, &labels[dst->n_labels++], err);
             else if (g.number == SERIES_SAMPLES)
                 rc = read_sample(&series, &g, &samples[dst->n_samples++], err);
-            if (rc < 0)
-                return lf_error_prefix(err, "series %zu", i);
+            if (rc < 0) {
+                lf_error_prefix(err, "series %zu", i);
+                return rc;
+            }
         }
         i++;
     }

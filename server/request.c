@@ -157,6 +157,20 @@ int request_query_text(const struct request *req, const char *name, const char *
     return LF_OK;
 }
 
+int request_query_name(const struct request *req, const char *name, size_t max, struct str *out,
+                       struct lf_error *err)
+{
+    const char *value = request_query(req, name);
+    *out = STR_NULL;
+    if (value == NULL || value[0] == '\0')
+        return lf_fail(err, LF_EINVAL, "missing parameter '%s'", name);
+    size_t len = strlen(value);
+    if (len > max)
+        return lf_fail(err, LF_EINVAL, "parameter '%s' is longer than %zu bytes", name, max);
+    *out = str_make(value, len);
+    return LF_OK;
+}
+
 int request_query_int(const struct request *req, const char *name, int64_t dflt, int64_t min,
                       int64_t max, const char *what, int64_t *out, struct lf_error *err)
 {

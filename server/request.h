@@ -76,6 +76,12 @@ int request_allow_params(const struct request *req, const char *const *known, si
 int request_query_text(const struct request *req, const char *name, const char **out,
                        struct lf_error *err);
 
+/* A required name of 1..max bytes (a service, an instance): *out views the value (a C
+ * string too); LF_EINVAL "missing parameter 'NAME'" when absent or empty, "parameter
+ * 'NAME' is longer than MAX bytes". */
+int request_query_name(const struct request *req, const char *name, size_t max, struct str *out,
+                       struct lf_error *err);
+
 /* An optional decimal integer in [min, max]: *out is dflt when absent; LF_EINVAL
  * "parameter 'NAME' must be WHAT, not 'VALUE'" otherwise. */
 int request_query_int(const struct request *req, const char *name, int64_t dflt, int64_t min,

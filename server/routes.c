@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api.h"
+
 #define INGEST_BODY_LIMIT ((size_t)8 << 20) /* replaced by `limits.max_body_bytes` */
 #define SMALL_BODY_LIMIT  ((size_t)64 << 10)
 

@@ -1,12 +1,11 @@
 /* routes.h - the server's route table (method + path pattern -> auth level, body cap,
- * handler, metric name), the matcher http.c uses on it, the context every handler gets,
- * and the handlers the table names (api_ingest.c, api_query.c, http.c). */
+ * handler, metric name) and the matcher http.c uses on it. The handlers the table names,
+ * and the context they share, are declared in api.h. */
 #ifndef LF_ROUTES_H
 #define LF_ROUTES_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "auth.h"
 #include "http.h"
@@ -45,61 +44,5 @@ bool routes_is_connect(const struct route *route);
 enum route_match routes_match(const struct route *table, size_t n, const char *method,
                               const char *path, size_t *index, struct str *id, char *allow,
                               size_t allow_size);
-
-/* Everything the handlers share, owned by cmd_serve.c (all borrowed by handlers). */
-struct store;
-struct writer;
-struct metrics;
-struct ingest_context;
-struct query_options;
-
-struct detect;
-
-struct api_context {
-    struct detect *detect;     /* verdicts, trends, passes on demand */
-    const char *source_url;    /* web.source_url for the dashboard; NULL = none */
-    int64_t projection_target; /* "reaches N in H hours" uses this N */
-    struct store *store;
-    struct writer *writer;
-    const struct ingest_context *ingest;
-    const struct query_options *query;
-    struct metrics *metrics;
-    size_t max_decoded_bytes; /* cap on a body after Content-Encoding: gzip */
-    const struct auth *auth;  /* who acted: the token's name; NULL = anonymous */
-    int64_t reopen_after;     /* notify.reopen_after, for the dashboard (seconds) */
-    int64_t detect_window;    /* detect.window, for the dashboard (seconds) */
-    size_t metrics_top_sites; /* metrics.top_sites: non-suspect sites on /metrics */
-};
-
-/* Copies the name of the token that authorized req into name (AUTH_ANONYMOUS on a
- * server without tokens, "unknown" if none): who took an admin action. */
-void api_actor(const struct request *req, char *name, size_t size);
-
-/* ---- handlers (see docs/api.md for each route) ---- */
-int api_health(const struct request *req, struct response *resp, struct lf_error *err);
-int api_metrics(const struct request *req, struct response *resp, struct lf_error *err);
-int api_ingest(const struct request *req, struct response *resp, struct lf_error *err);
-int api_leaks(const struct request *req, struct response *resp, struct lf_error *err);
-int api_location(const struct request *req, struct response *resp, struct lf_error *err);
-int api_location_series(const struct request *req, struct response *resp, struct lf_error *err);
-int api_services(const struct request *req, struct response *resp, struct lf_error *err);
-int api_notifications(const struct request *req, struct response *resp, struct lf_error *err);
-int api_notification_ack(const struct request *req, struct response *resp, struct lf_error *err);
-int api_notification_snooze(const struct request *req, struct response *resp, struct lf_error *err);
-int api_notification_resolve(const struct request *req, struct response *resp,
-                             struct lf_error *err);
-int api_notification_get(const struct request *req, struct response *resp, struct lf_error *err);
-int api_notification_reassign(const struct request *req, struct response *resp,
-                              struct lf_error *err);
-int api_trends(const struct request *req, struct response *resp, struct lf_error *err);
-int api_detect_run(const struct request *req, struct response *resp, struct lf_error *err);
-int api_silences(const struct request *req, struct response *resp, struct lf_error *err);
-int api_silence_create(const struct request *req, struct response *resp, struct lf_error *err);
-int api_settings(const struct request *req, struct response *resp, struct lf_error *err);
-int api_whoami(const struct request *req, struct response *resp, struct lf_error *err);
-int api_timeline(const struct request *req, struct response *resp, struct lf_error *err);
-/* api_pyroscope.c: Pyroscope's POST /ingest and the Connect push.v1.PusherService/Push */
-int api_pyroscope_ingest(const struct request *req, struct response *resp, struct lf_error *err);
-int api_pyroscope_push(const struct request *req, struct response *resp, struct lf_error *err);
 
 #endif

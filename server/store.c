@@ -394,7 +394,8 @@ static int migrate(struct store_conn *conn, int *version, struct lf_error *err)
             rc = exec_sql(conn, "COMMIT", f->name, err);
         if (rc != LF_OK) {
             sqlite3_exec(conn->db, "ROLLBACK", NULL, NULL, NULL);
-            return lf_error_prefix(err, "migrate to %d", n);
+            lf_error_prefix(err, "migrate to %d", n);
+            return rc;
         }
         log_info("store: applied migration %s", f->name);
         current = n;

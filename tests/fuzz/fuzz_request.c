@@ -23,6 +23,7 @@
 #include "ingest.h"
 #include "metrics.h"
 #include "query.h"
+#include "api.h"
 #include "routes.h"
 #include "store.h"
 #include "writer.h"

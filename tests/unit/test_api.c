@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "api.h"
 #include "auth.h"
 #include "http.h"
 #include "ingest.h"

@@ -7,6 +7,7 @@
 
 #include "dispatch.h"
 #include "log.h"
+#include "message.h"
 #include "queue_fixture.h"
 #include "utf8.h"
 
@@ -136,7 +137,7 @@ START_TEST(test_message_body)
             "main.go", "line", (json_int_t)51, "op", "chan send", "count", (json_int_t)1200,
             "growth_per_hour", 340.0, "projection", "target", (json_int_t)10000, "hours", 25.9,
             "link", "http://lf/#/location/7");
-    json_t *message = dispatch_message("@acme/core", findings, "http://lf");
+    json_t *message = message_build("@acme/core", findings);
     ck_assert_ptr_nonnull(message);
     ck_assert_str_eq(json_string_value(json_object_get(message, "owner")), "@acme/core");
     ck_assert_str_eq(json_string_value(json_object_get(message, "service")), "shop");
@@ -322,7 +323,7 @@ START_TEST(test_message_text_cut_on_a_character_boundary)
                                      function, "file", "main.go", "line", (json_int_t)51, "op",
                                      "chan send", "count", (json_int_t)1200);
         ck_assert_ptr_nonnull(findings);
-        json_t *message = dispatch_message(owners[k], findings, NULL);
+        json_t *message = message_build(owners[k], findings);
         ck_assert_msg(message != NULL, "owner %s", owners[k]);
         const char *text = json_string_value(json_object_get(message, "text"));
         size_t len = json_string_length(json_object_get(message, "text"));

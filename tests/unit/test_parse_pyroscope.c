@@ -101,6 +101,9 @@ START_TEST(test_push_proto)
     ck_assert_int_eq(pyroscope_push_decode(bad.buf, bad.len, &out, &err), LF_EINVAL);
     ck_assert_str_eq(err.msg, "series 0: label value at byte 7 is not valid UTF-8");
     pyroscope_push_release(&out);
+    /* without an error to fill, the same code: the prefix does not make it internal */
+    ck_assert_int_eq(pyroscope_push_decode(bad.buf, bad.len, &out, NULL), LF_EINVAL);
+    pyroscope_push_release(&out);
 }
 END_TEST
 

@@ -218,6 +218,16 @@ START_TEST(test_typed_readers)
     ck_assert_int_eq(request_query_text(&req, "blank", &text, &err), LF_EINVAL);
     ck_assert_str_eq(err.msg, "parameter 'blank' is empty");
     ck_assert_int_eq(request_query_text(&req, "all", &text, &err), LF_EINVAL);
+
+    struct str name = STR_NULL;
+    ck_assert_int_eq(request_query_name(&req, "name", 4, &name, &err), LF_OK);
+    ck_assert(str_eq_cstr(name, "shop"));
+    ck_assert_int_eq(request_query_name(&req, "name", 3, &name, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "parameter 'name' is longer than 3 bytes");
+    ck_assert_int_eq(request_query_name(&req, "absent", 3, &name, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "missing parameter 'absent'");
+    ck_assert_int_eq(request_query_name(&req, "blank", 3, &name, &err), LF_EINVAL);
+    ck_assert_str_eq(err.msg, "missing parameter 'blank'");
 }
 END_TEST
 

@@ -4,6 +4,7 @@
 
 #include "check_main.h"
 #include "http.h"
+#include "api.h"
 #include "routes.h"
 
 START_TEST(test_table_is_well_formed)
