@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 for tool in dpkg-deb dpkg-shlibdeps strip; do
     command -v "$tool" >/dev/null || { echo "deb.sh: $tool is missing (apt-get install dpkg-dev binutils)" >&2; exit 1; }
 done
-version=$(sed -n 's/^#define LEAKFLEET_VERSION "\(.*\)"$/\1/p' server/version.h)
-[ -n "$version" ] || { echo "deb.sh: no LEAKFLEET_VERSION in server/version.h" >&2; exit 1; }
+version=$(sed -n 's/^#define LEAKFLEET_VERSION "\(.*\)"$/\1/p' base/version.h)
+[ -n "$version" ] || { echo "deb.sh: no LEAKFLEET_VERSION in base/version.h" >&2; exit 1; }
 changelog_version=$(sed -n '1s/^leakfleet (\(.*\)) .*/\1/p' packaging/debian/changelog)
 [ "$version" = "$changelog_version" ] || {
-    echo "deb.sh: version $version (server/version.h) is not the changelog's $changelog_version" >&2
+    echo "deb.sh: version $version (base/version.h) is not the changelog's $changelog_version" >&2
     exit 1
 }
 arch=$(dpkg --print-architecture)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_cli_options.sh - every command reads its options one way (server/opt.h): -h and
+# test_cli_options.sh - every command reads its options one way (base/opt.h): -h and
 # --help print the usage and exit 0, "--name=VALUE" is "--name VALUE", "--" makes the
 # rest operands (a file named like an option), "--flag=1" and unknown options exit 2.
 set -uo pipefail

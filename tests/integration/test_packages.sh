@@ -50,7 +50,7 @@ echo "ok: make install: binaries, configs, units, docs; an edited config is kept
 
 # ---- make deb ---------------------------------------------------------------------------
 make --no-print-directory -s deb >"$T/deb.log"
-version=$(sed -n 's/^#define LEAKFLEET_VERSION "\(.*\)"$/\1/p' server/version.h)
+version=$(sed -n 's/^#define LEAKFLEET_VERSION "\(.*\)"$/\1/p' base/version.h)
 arch=$(dpkg --print-architecture)
 SERVER_DEB=build/deb/leakfleet_${version}_${arch}.deb
 AGENT_DEB=build/deb/leakfleet-agent_${version}_${arch}.deb
