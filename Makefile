@@ -157,10 +157,23 @@ build/san/regress/%: tests/fuzz/%.c tests/fuzz/regress_main.c build/san/libleakf
 		-o $@ $< tests/fuzz/regress_main.c \
 		build/san/libleakfleet.a $(PKG_LIBS)
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS)
+# libFuzzer builds: the library is compiled once for every target (instrumented, without
+# libFuzzer's main), each target links it.
+FUZZ_CFLAGS   := $(CSTD) -g -O1 -Ibase -Iserver -Ibuild/gen $(PKG_CFLAGS)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) $(GEN_SRCS:build/gen/%.c=build/fuzz/obj/gen/%.o)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(CSTD) -g -O1 -Ibase -Iserver $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(PKG_LIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+build/fuzz/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+build/fuzz/libfuzz.a: $(FUZZ_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libfuzz.a
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+		build/fuzz/libfuzz.a $(PKG_LIBS)
 
 # The text parsers' targets share their chunked-feeding harness.
 $(foreach d,fuzz_debug1 fuzz_debug2,build/san/regress/$(d) build/fuzz/$(d)): tests/fuzz/chunked.h
@@ -178,11 +191,11 @@ $(FUZZ_AGENT:%=build/san/regress/%): build/san/regress/%: tests/fuzz/%.c tests/f
 		tests/fuzz/regress_main.c $(FUZZ_AGENT_SRCS:%.c=build/san/%.o) build/san/libleakfleet.a \
 		$(PKG_LIBS)
 
-$(FUZZ_AGENT:%=build/fuzz/%): build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GEN_SRCS) $(FUZZ_AGENT_SRCS)
+$(FUZZ_AGENT:%=build/fuzz/%): build/fuzz/%: tests/fuzz/%.c build/fuzz/libfuzz.a \
+		$(FUZZ_AGENT_SRCS:%.c=build/fuzz/obj/%.o)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) $(CSTD) -g -O1 -Ibase -Iserver -Iagent $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(LIB_SRCS) $(GEN_SRCS) $(FUZZ_AGENT_SRCS) $(PKG_LIBS)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Iagent -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(FUZZ_AGENT_SRCS:%.c=build/fuzz/obj/%.o) build/fuzz/libfuzz.a $(PKG_LIBS)
 
 go-fixture:
 	$(Q)if [ -f tests/goleaky/build.sh ]; then tests/goleaky/build.sh; fi
