@@ -567,6 +567,7 @@ static int open_http(struct server *sv, struct lf_error *err)
     sv->query.live_window = pipeline->detect.live_window;
     sv->query.judge = detect_judge;
     sv->query.judge_ctx = sv->detect;
+    sv->query.attributor = sv->attributor;
     sv->app = (struct api_context){
         .detect = sv->detect,
         .source_url = pipeline->source_url,

@@ -175,11 +175,13 @@ static int build_site(const struct ingest_context *ctx, const struct agg_locatio
             frames[i].function = loc->frames[i].function;
             frames[i].file = loc->frames[i].file;
             frames[i].line = loc->frames[i].line;
+            frames[i].created_by = false;
         }
         if (creator) {
             frames[n].function = loc->creator.function;
             frames[n].file = loc->creator.file;
             frames[n].line = loc->creator.line;
+            frames[n].created_by = true;
         }
         site->frames = frames;
         site->n_frames = n + creator;

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "alloc.h"
+#include "attribute.h"
 #include "utf8json.h"
 
 void query_options_default(struct query_options *opts)
@@ -243,24 +244,45 @@ static int location_row(struct store_conn *conn, int64_t id, json_t **out, struc
     return LF_OK;
 }
 
-static int location_stack(struct store_conn *conn, int64_t id, json_t *obj, struct lf_error *err)
+/* One frame of a location's stack from the current row, attributed with attributor
+ * (NULL: not in-repo); NULL when allocation fails. */
+static json_t *stack_frame_json(sqlite3_stmt *stmt, const struct attributor *attributor)
+{
+    const char *function = (const char *)sqlite3_column_text(stmt, 0);
+    const char *file = (const char *)sqlite3_column_text(stmt, 1);
+    struct attribution attr;
+    attribute_site(
+            attributor,
+            str_make(function != NULL ? function : "", (size_t)sqlite3_column_bytes(stmt, 0)),
+            str_make(file != NULL ? file : "", (size_t)sqlite3_column_bytes(stmt, 1)), &attr);
+    json_t *frame = json_object();
+    bool ok = frame != NULL && put(frame, "function", json_column_text(stmt, 0)) &&
+              put(frame, "file", json_column_text(stmt, 1)) &&
+              put(frame, "line", json_integer(sqlite3_column_int64(stmt, 2))) &&
+              put(frame, "in_repo", json_boolean(attr.in_repo)) &&
+              put(frame, "repo_path",
+                  attr.in_repo && attr.path[0] != '\0' ? utf8json_cstr(attr.path) : json_null()) &&
+              put(frame, "created_by", json_boolean(sqlite3_column_int(stmt, 3) != 0));
+    if (!ok) {
+        json_decref(frame);
+        return NULL;
+    }
+    return frame;
+}
+
+static int location_stack(struct store_conn *conn, const struct query_options *opts, int64_t id,
+                          json_t *obj, struct lf_error *err)
 {
     json_t *frames = json_array();
     if (!put(obj, "stack", frames))
         return oom(err, "location stack");
+    const struct attributor *attributor = opts != NULL ? opts->attributor : NULL;
     sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_STACK);
     sqlite3_bind_int64(stmt, 1, id);
     int step;
     while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        json_t *frame = json_object();
-        bool ok = frame != NULL && put(frame, "function", json_column_text(stmt, 0)) &&
-                  put(frame, "file", json_column_text(stmt, 1)) &&
-                  put(frame, "line", json_integer(sqlite3_column_int64(stmt, 2)));
-        if (!ok) {
-            json_decref(frame);
-            return oom(err, "location stack");
-        }
-        if (!append(frames, frame))
+        json_t *frame = stack_frame_json(stmt, attributor);
+        if (frame == NULL || !append(frames, frame))
             return oom(err, "location stack");
     }
     if (step != SQLITE_DONE)
@@ -338,7 +360,7 @@ int query_location(struct store *store, const struct query_options *opts, int64_
     json_t *obj = NULL;
     rc = location_row(conn, location_id, &obj, err);
     if (rc == LF_OK)
-        rc = location_stack(conn, location_id, obj, err);
+        rc = location_stack(conn, opts, location_id, obj, err);
     if (rc == LF_OK)
         rc = location_sites(conn, location_id, obj, err);
     if (rc == LF_OK)

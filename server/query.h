@@ -13,6 +13,8 @@
 #include "error.h"
 #include "store.h"
 
+struct attributor;
+
 /* One (service, location) row of the inventory, as the judge sees it (borrowed for the
  * call). count is summed over the latest profile of each live instance. */
 struct query_leak {
@@ -49,6 +51,8 @@ struct query_options {
     int64_t threshold;    /* detect.threshold (100) */
     query_judge_fn judge; /* NULL = query_judge_threshold */
     void *judge_ctx;      /* for query_judge_threshold: the query_options itself */
+    const struct attributor *attributor; /* repo.roots, for the frames of a location's
+                                            stack; NULL = no frame is in-repo */
 };
 
 /* Fills opts with the defaults above. */
@@ -66,7 +70,10 @@ int query_leaks(struct store *store, const struct query_options *opts, const cha
                 const char *owner, bool all, json_t **out, struct lf_error *err);
 
 /* GET /api/v1/locations/ID: {"location_id","op","function","file","line","in_repo",
- * "repo_path","owner","first_seen","stack":[{"function","file","line"}],
+ * "repo_path","owner","first_seen","stack":[{"function","file","line","in_repo",
+ * "repo_path","created_by"}] (innermost first; each frame attributed by opts->attributor,
+ * repo_path null when not in-repo; created_by true on the debug=2 "created by" frame,
+ * stored last),
  * "sites":[{"location_id","op","line"}] (other locations in the same function and file),
  * "services":[{"name","count","instances","first_seen","last_seen"}]} (count over live
  * instances). LF_ENOTFOUND when no such location. *out as query_leaks. */

@@ -116,9 +116,9 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "UPDATE locations SET is_channel = ?2, in_repo = ?3, repo_path = ?4, owner = ?5, "
             "first_seen = min(first_seen, ?6) WHERE id = ?1",
     [STORE_STMT_STACK_EXISTS] = "SELECT 1 FROM stacks WHERE location_id = ?1 LIMIT 1",
-    /* ?1 location_id, ?2 depth, ?3 function, ?4 file, ?5 line */
+    /* ?1 location_id, ?2 depth, ?3 function, ?4 file, ?5 line, ?6 created_by */
     [STORE_STMT_STACK_INSERT] = "INSERT OR IGNORE INTO stacks(location_id, depth, function, "
-                                "file, line) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                "file, line, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* ?1 service_id, ?2 location_id, ?3 ts */
     [STORE_STMT_SERVICE_LOCATION_UPSERT] =
             "INSERT INTO service_locations(service_id, location_id, first_seen, last_seen) "
@@ -148,7 +148,8 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
             "SELECT id, op, function, file, line, is_channel, in_repo, repo_path, owner, "
             "first_seen FROM locations WHERE id = ?1",
     [STORE_STMT_LOCATION_STACK] =
-            "SELECT function, file, line FROM stacks WHERE location_id = ?1 ORDER BY depth",
+            "SELECT function, file, line, created_by FROM stacks WHERE location_id = ?1 "
+            "ORDER BY depth",
     /* ?1 function, ?2 file, ?3 id to leave out */
     [STORE_STMT_LOCATION_SITES] = "SELECT id, op, line FROM locations WHERE function = ?1 "
                                   "AND file = ?2 AND id <> ?3 ORDER BY line, op",
@@ -872,6 +873,7 @@ static int put_location_stored(struct store_conn *conn, const struct store_site 
         bind_str(stmt, 3, site->frames[i].function);
         bind_str(stmt, 4, site->frames[i].file);
         sqlite3_bind_int64(stmt, 5, site->frames[i].line);
+        sqlite3_bind_int(stmt, 6, site->frames[i].created_by);
         int code = step_done(conn, stmt, "insert stack", err);
         if (code != LF_OK)
             return code;

@@ -55,6 +55,7 @@ struct store_frame {
     struct str function;
     struct str file;
     int64_t line;
+    bool created_by; /* the debug=2 "created by" frame, stored last; not on the stack */
 };
 
 /* One aggregated blocking site of a profile. Every view is borrowed for the call. */

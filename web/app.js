@@ -501,7 +501,8 @@
     out.appendChild(el('h1', {}, el('span', { class: 'function' }, breakable(loc.function))));
     const facts = el('dl', { class: 'facts' },
       el('dt', {}, 'Op'), el('dd', {}, loc.op),
-      el('dt', {}, 'File'), el('dd', {}, breakable(loc.file + ':' + loc.line), ' ', sourceLink(loc.repo_path, loc.line)),
+      el('dt', {}, 'File'), el('dd', { id: 'location-file', title: loc.in_repo && loc.repo_path ? loc.file + ':' + loc.line : null },
+        breakable((loc.in_repo && loc.repo_path ? loc.repo_path : loc.file) + ':' + loc.line), ' ', sourceLink(loc.repo_path, loc.line)),
       el('dt', {}, 'In repo'), el('dd', {}, loc.in_repo ? 'yes' + (loc.repo_path ? ' (' + loc.repo_path + ')' : '') : 'no'),
       el('dt', {}, 'Owner'), el('dd', {}, loc.owner || 'none'),
       el('dt', {}, 'First seen'), el('dd', {}, timeText(loc.first_seen)));
@@ -665,18 +666,32 @@
     }
   }
 
-  /* The stack, innermost first: runtime frames folded, the site and the culprit marked. */
+  /* Go's own frames (runtime, internal/, sync): folded unless they are the site. */
+  function isRuntimeFrame(f, loc) {
+    if (f.in_repo || (f.function === loc.function && f.line === loc.line)) return false;
+    return /^runtime\.|^internal\/|^sync\.|^sync\/atomic\./.test(f.function);
+  }
+
+  /* The stack, innermost first: in-repo frames highlighted with their repo-relative path
+   * (and a source link when web.source_url is set), runtime frames folded behind a
+   * toggle, the site and the culprit marked, then the goroutine's "created by" frame. */
   function stackView(loc, culprit) {
     const box = el('div', { class: 'stack', id: 'stack' });
+    const frames = loc.stack || [];
+    const creators = frames.filter((f) => f.created_by);
+    const groups = [];
     let folded = [];
     const flush = () => {
       if (!folded.length) return;
-      box.appendChild(el('details', { class: 'runtime' }, el('summary', {}, folded.length + ' runtime frame' + (folded.length > 1 ? 's' : '')),
-        folded.map((f) => frameView(f, ''))));
+      const group = el('details', { class: 'runtime' }, el('summary', {}, folded.length + ' runtime frame' + (folded.length > 1 ? 's' : '')),
+        folded.map((f) => frameView(f, '')));
+      groups.push(group);
+      box.appendChild(group);
       folded = [];
     };
-    for (const f of loc.stack || []) {
-      if (/^runtime\./.test(f.function) || /^internal\/|^sync\.|^sync\/atomic\./.test(f.function) && !(f.function === loc.function)) {
+    for (const f of frames) {
+      if (f.created_by) continue;
+      if (isRuntimeFrame(f, loc)) {
         folded.push(f);
         continue;
       }
@@ -686,13 +701,35 @@
       box.appendChild(frameView(f, site ? 'site' : isCulprit ? 'culprit' : ''));
     }
     flush();
-    return box;
+    for (const f of creators) box.appendChild(frameView(f, 'created by'));
+    if (groups.length) {
+      const toggle = el('button', {
+        type: 'button', id: 'stack-runtime-toggle', 'aria-pressed': 'false', 'aria-controls': 'stack',
+        onclick: () => {
+          const open = toggle.getAttribute('aria-pressed') !== 'true';
+          for (const g of groups) g.open = open;
+          toggle.setAttribute('aria-pressed', open ? 'true' : 'false');
+          toggle.textContent = open ? 'Fold runtime frames' : 'Show runtime frames';
+        },
+      }, 'Show runtime frames');
+      return el('div', {}, el('div', { class: 'stack-tools' }, toggle,
+        el('span', { class: 'muted' }, ' in-repo frames are highlighted')), box);
+    }
+    return el('div', {}, el('div', { class: 'stack-tools' }, el('span', { class: 'muted' }, 'in-repo frames are highlighted')), box);
   }
 
+  /* One frame: in-repo ones show their repo-relative path (the build path as a title). */
   function frameView(f, mark) {
-    return el('div', { class: 'frame' + (mark ? ' ' + mark : '') },
-      el('div', {}, breakable(f.function), mark ? el('span', { class: 'badge' }, mark) : null),
-      el('div', { class: 'file' }, breakable(f.file + ':' + f.line)));
+    const classes = ['frame'];
+    if (mark) classes.push(mark.replace(' ', '-'));
+    if (f.in_repo) classes.push('in-repo');
+    const where = f.in_repo && f.repo_path ? f.repo_path : f.file;
+    return el('div', { class: classes.join(' '), 'data-in-repo': f.in_repo ? 'true' : 'false' },
+      mark === 'created by' ? el('span', { class: 'created-by-label' }, 'created by ') : null,
+      el('span', { class: 'function-name' }, breakable(f.function)),
+      mark && mark !== 'created by' ? el('span', { class: 'badge' }, mark) : null,
+      el('div', { class: 'file', title: where !== f.file ? f.file + ':' + f.line : null }, breakable(where + ':' + f.line),
+        f.in_repo ? [' ', sourceLink(f.repo_path, f.line)] : null));
   }
 
   /* ---- trends ----------------------------------------------------------------------- */

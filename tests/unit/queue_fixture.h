@@ -66,9 +66,10 @@ struct push {
 static inline int put_job(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     const struct push *p = ctx;
-    struct store_frame leak_frames[] = { { STR_LIT("runtime.gopark"), STR_LIT("proc.go"), 363 },
-                                         { STR_LIT("main.ncast.func1"),
-                                           STR_LIT("/build/leaky/main.go"), 51 } };
+    struct store_frame leak_frames[] = {
+        { STR_LIT("runtime.gopark"), STR_LIT("proc.go"), 363, false },
+        { STR_LIT("main.ncast.func1"), STR_LIT("/build/leaky/main.go"), 51, false }
+    };
     struct store_site sites[] = {
         { .op = STR_LIT("chan send"),
           .is_channel = true,

@@ -109,9 +109,10 @@ static int put_library_job(struct store_conn *conn, void *ctx, struct lf_error *
 {
     const struct push *p = ctx;
     struct store_frame frames[] = {
-        { STR_LIT("sync.(*Mutex).Lock"), STR_LIT("/usr/lib/go/src/sync/mutex.go"), 81 },
-        { STR_LIT("github.com/lib/pq.(*conn).send"), STR_LIT("/root/go/pkg/mod/pq/conn.go"), 40 },
-        { STR_LIT("main.publish"), STR_LIT("/build/leaky/publish.go"), 99 },
+        { STR_LIT("sync.(*Mutex).Lock"), STR_LIT("/usr/lib/go/src/sync/mutex.go"), 81, false },
+        { STR_LIT("github.com/lib/pq.(*conn).send"), STR_LIT("/root/go/pkg/mod/pq/conn.go"), 40,
+          false },
+        { STR_LIT("main.publish"), STR_LIT("/build/leaky/publish.go"), 99, false },
     };
     struct store_site site = { .op = STR_LIT("sync.Mutex.Lock"),
                                .function = STR_LIT("github.com/lib/pq.(*conn).send"),

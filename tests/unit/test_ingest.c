@@ -859,9 +859,9 @@ START_TEST(test_created_by_frame_stored)
     sqlite3_stmt *stmt = NULL;
     ck_assert_int_eq(
             sqlite3_prepare_v2(db,
-                               "SELECT s.function, s.file, s.line FROM stacks s JOIN locations l"
-                               " ON l.id = s.location_id WHERE l.function = ?1"
-                               " ORDER BY s.depth DESC LIMIT 1",
+                               "SELECT s.function, s.file, s.line, s.created_by FROM stacks s"
+                               " JOIN locations l ON l.id = s.location_id WHERE l.function = ?1"
+                               " ORDER BY s.depth DESC",
                                -1, &stmt, NULL),
             SQLITE_OK);
     sqlite3_bind_text(stmt, 1, "github.com/segmentio/kafka-go.(*Writer).send", -1, SQLITE_STATIC);
@@ -870,6 +870,12 @@ START_TEST(test_created_by_frame_stored)
                      "github.com/acme/shop/events.Start");
     ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 1), "/srv/build/shop/events/start.go");
     ck_assert_int_eq(sqlite3_column_int64(stmt, 2), 31);
+    ck_assert_int_eq(sqlite3_column_int(stmt, 3), 1); /* marked: not on the stack */
+    ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0),
+                     "github.com/segmentio/kafka-go.(*Writer).send");
+    ck_assert_int_eq(sqlite3_column_int(stmt, 3), 0);
+    ck_assert_int_eq(sqlite3_step(stmt), SQLITE_DONE);
     sqlite3_finalize(stmt);
     sqlite3_close(db);
 }

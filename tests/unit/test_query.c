@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "attribute.h"
 #include "check_main.h"
 #include "query.h"
 #include "store.h"
@@ -21,8 +22,11 @@
 /* ---- fixture: a store with three instances of two services ------------------------------ */
 
 static const struct store_frame frames_a[] = {
-    { STR_LIT("main.leak"), STR_LIT("/build/shop/main.go"), 10 },
-    { STR_LIT("main.main"), STR_LIT("/build/shop/main.go"), 40 },
+    { STR_LIT("main.leak"), STR_LIT("/build/shop/main.go"), 10, false },
+    { STR_LIT("main.main"), STR_LIT("/build/shop/main.go"), 40, false },
+    { STR_LIT("net/http.(*conn).serve"), STR_LIT("/usr/lib/go/src/net/http/server.go"), 1990,
+      false },
+    { STR_LIT("main.start"), STR_LIT("/build/shop/start.go"), 7, true },
 };
 
 /* A: in-repo chan send; D: in-repo select in the same function; B: in-repo mutex;
@@ -41,7 +45,7 @@ static struct store_site site(char which, int64_t count)
         .count = count,
         .max_wait_minutes = -1,
         .frames = frames_a,
-        .n_frames = 2,
+        .n_frames = 4,
     };
     switch (which) {
     case 'D':
@@ -320,9 +324,38 @@ START_TEST(test_location_detail)
     ck_assert_str_eq(row_str(loc, "owner"), "@acme/core");
     ck_assert_int_eq(row_int(loc, "first_seen"), 1000);
     json_t *stack = json_object_get(loc, "stack");
-    ck_assert_uint_eq(json_array_size(stack), 2);
+    ck_assert_uint_eq(json_array_size(stack), 4);
     ck_assert_str_eq(row_str(json_array_get(stack, 1), "function"), "main.main");
     ck_assert_int_eq(row_int(json_array_get(stack, 1), "line"), 40);
+    /* without an attributor no frame is in-repo; the "created by" frame is marked */
+    for (size_t i = 0; i < 4; i++) {
+        json_t *frame = json_array_get(stack, i);
+        ck_assert(json_is_false(json_object_get(frame, "in_repo")));
+        ck_assert(json_is_null(json_object_get(frame, "repo_path")));
+        ck_assert(json_is_boolean(json_object_get(frame, "created_by")));
+        ck_assert_int_eq(json_is_true(json_object_get(frame, "created_by")), i == 3);
+    }
+    json_decref(loc);
+
+    /* with the repo's roots: in-repo frames and their repo-relative paths */
+    const char *roots[] = { "/build/shop/" };
+    struct attributor *attributor = attributor_create(roots, 1, NULL);
+    ck_assert_ptr_nonnull(attributor);
+    struct query_options opts;
+    query_options_default(&opts);
+    opts.attributor = attributor;
+    ck_assert_int_eq(query_location(store, &opts, id, &loc, &err), LF_OK);
+    stack = json_object_get(loc, "stack");
+    static const char *const paths[] = { "main.go", "main.go", NULL, "start.go" };
+    for (size_t i = 0; i < 4; i++) {
+        json_t *frame = json_array_get(stack, i);
+        ck_assert_int_eq(json_is_true(json_object_get(frame, "in_repo")), paths[i] != NULL);
+        if (paths[i] != NULL)
+            ck_assert_str_eq(row_str(frame, "repo_path"), paths[i]);
+        else
+            ck_assert(json_is_null(json_object_get(frame, "repo_path")));
+    }
+    attributor_free(attributor);
     json_t *sites = json_object_get(loc, "sites");
     ck_assert_uint_eq(json_array_size(sites), 1);
     ck_assert_str_eq(row_str(json_array_get(sites, 0), "op"), "select");

@@ -72,8 +72,8 @@ static void raw_text(const char *path, const char *sql, char *buf, size_t size)
 }
 
 static const struct store_frame frames_leak[] = {
-    { STR_LIT("main.leak"), STR_LIT("/build/shop/main.go"), 10 },
-    { STR_LIT("main.main"), STR_LIT("/build/shop/main.go"), 40 },
+    { STR_LIT("main.leak"), STR_LIT("/build/shop/main.go"), 10, false },
+    { STR_LIT("main.main"), STR_LIT("/build/shop/main.go"), 40, false },
 };
 
 static struct store_site site_leak(int64_t count)

@@ -187,6 +187,41 @@ async function lowContrast(page) {
     check((await page.locator('#stack').innerText()).includes('ncast.go'), 'the representative stack names ncast.go');
     check(await page.locator('#stack .frame.site').count() === 1, 'the site frame is marked in the stack');
     check(await page.locator('#stack details.runtime').count() >= 1, 'runtime frames are folded');
+    // The stack: in-repo frames highlighted with repo-relative paths and source links,
+    // runtime frames behind a toggle.
+    const apiStack = (await apiGet(page, '/api/v1/locations/' + href.split('/').pop())).stack;
+    const inRepo = apiStack.filter((f) => f.in_repo);
+    check(inRepo.length > 0 && inRepo.every((f) => f.repo_path && !f.repo_path.startsWith('/')),
+      'the API marks in-repo frames with their repo-relative path (' + inRepo.map((f) => f.repo_path).join(', ') + ')');
+    check(apiStack.some((f) => !f.in_repo && /^runtime\./.test(f.function)), 'runtime frames are not in-repo');
+    const shownInRepo = page.locator('#stack .frame.in-repo');
+    check(await shownInRepo.count() === inRepo.length, 'every in-repo frame is highlighted (' + inRepo.length + ')');
+    check(await page.locator('#stack .frame.in-repo details, #stack details.runtime .frame.in-repo').count() === 0,
+      'no in-repo frame is folded');
+    const inRepoBg = await shownInRepo.first().evaluate((e) => getComputedStyle(e).backgroundColor);
+    const otherBg = await page.locator('#stack .frame:not(.in-repo)').first().evaluate((e) => getComputedStyle(e).backgroundColor);
+    check(inRepoBg !== otherBg, 'in-repo frames are drawn apart (' + inRepoBg + ' vs ' + otherBg + ')');
+    const siteFiles = await page.locator('#stack .frame.site .file').innerText();
+    const sitePath = inRepo.find((f) => f.function === SEND_SITE).repo_path;
+    check(siteFiles.replace(/\s+source$/, '').endsWith(sitePath + ':' + inRepo.find((f) => f.function === SEND_SITE).line) &&
+      !siteFiles.includes('/tmp/') && !siteFiles.startsWith('/'), 'the site frame shows its repo-relative path (' + siteFiles + ')');
+    const fileFact = await page.locator('#location-file').innerText();
+    check(fileFact.startsWith(sitePath + ':'), 'the location\'s file is its repo-relative path (' + fileFact + ')');
+    const link = await page.locator('#stack .frame.site a').getAttribute('href');
+    check(link === 'https://src.example/acme/leaky/blob/main/' + sitePath + '#L' + inRepo.find((f) => f.function === SEND_SITE).line,
+      'the site frame links to its source with web.source_url (' + link + ')');
+    check(await page.locator('#stack .frame:not(.in-repo) a').count() === 0, 'frames outside the repo have no source link');
+    const runtimeFrame = page.locator('#stack details.runtime .frame').first();
+    check(!(await runtimeFrame.isVisible()), 'runtime frames are hidden by default');
+    const toggle = page.locator('#stack-runtime-toggle');
+    await toggle.click();
+    check(await runtimeFrame.isVisible() && await toggle.getAttribute('aria-pressed') === 'true',
+      'the toggle shows the runtime frames');
+    check(await page.locator('#stack details.runtime:not([open])').count() === 0, 'every folded group opens');
+    await shot(page, 'location-stack-unfolded');
+    await toggle.click();
+    check(!(await runtimeFrame.isVisible()) && await toggle.getAttribute('aria-pressed') === 'false',
+      'the toggle folds them again');
     const growth = await page.locator('#growth').innerText();
     check(/\+\d+\/h/.test(growth) && /reaches \d+ in/.test(growth), 'growth and projection are shown');
     const leakingText = await page.locator('#growth tr[data-service=leaky] .leaking-instances').innerText();
@@ -427,6 +462,19 @@ async function lowContrast(page) {
     check(await page.evaluate(() => window.__xss === undefined), 'its onerror never ran');
     check(dialogs.length === 0, 'no dialog opened');
     await shot(page, 'hostile');
+
+    // The debug=2 "created by" frame: kept in the store, shown last with a marker.
+    await open(page, await (await rowFor(page, '#inventory', HOSTILE)).locator('a.function').getAttribute('href'));
+    const creator = page.locator('#stack .frame.created-by');
+    check(await creator.count() === 1, 'the created-by frame is shown once');
+    const creatorText = await creator.innerText();
+    check(/^created by main\.main/.test(creatorText) && creatorText.includes('main.go:20'),
+      'it is marked "created by" with its repo-relative file and line (' + creatorText.replace(/\n/g, ' ') + ')');
+    check(await page.locator('#stack .frame').last().evaluate((e) => e.classList.contains('created-by')),
+      'it comes after the frames of the stack');
+    check(await creator.locator('a').getAttribute('href') === 'https://src.example/acme/leaky/blob/main/main.go#L20',
+      'it links to its source');
+    await shot(page, 'location-created-by');
 
     // Contrast of every text on the main pages.
     for (const hash of ['#/?all=1&service=leaky', href, '#/notifications', '#/trends']) {

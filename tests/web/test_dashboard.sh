@@ -37,6 +37,8 @@ detect:
   interval: "1h"
 notify:
   group_wait: "1s"
+web:
+  source_url: "https://src.example/acme/leaky/blob/main/{path}#L{line}"
 tokens:
   - token: "agent-secret"
     services: ["leaky", "leaky-eu", "hostile", "big"]
