@@ -5,6 +5,7 @@
  * directory, or when its function's package path starts with a module root. */
 #include "attribute.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -212,4 +213,61 @@ void attribute_site(const struct attributor *attr, struct str function, struct s
     out->owners = rule->owners;
     out->n_owners = rule->n_owners;
     out->owner = rule->owners[0];
+}
+
+/* Bytes encodeURI leaves as they are. */
+static bool uri_plain(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != '\0' && strchr(";,/?:@&=+$-_.!~*'()#", c) != NULL);
+}
+
+bool attribute_source_url(const char *url_template, const char *path, int64_t line, char *out,
+                          size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (size == 0)
+        return false;
+    out[0] = '\0';
+    if (url_template == NULL || url_template[0] == '\0' || path == NULL || path[0] == '\0')
+        return false;
+    if (strncmp(url_template, "http://", 7) != 0 && strncmp(url_template, "https://", 8) != 0)
+        return false;
+    size_t n = 0;
+    for (const char *t = url_template; *t != '\0';) {
+        char piece[64];
+        const char *add = piece;
+        size_t len = 1;
+        if (strncmp(t, "{path}", 6) == 0) {
+            for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++) {
+                bool plain = uri_plain(*p);
+                if (n + (plain ? 1 : 3) + 1 > size)
+                    goto too_long;
+                if (plain) {
+                    out[n++] = (char)*p;
+                } else {
+                    out[n++] = '%';
+                    out[n++] = hex[*p >> 4];
+                    out[n++] = hex[*p & 15];
+                }
+            }
+            t += 6;
+            continue;
+        }
+        if (strncmp(t, "{line}", 6) == 0) {
+            len = (size_t)snprintf(piece, sizeof(piece), "%lld", (long long)line);
+            t += 6;
+        } else {
+            add = t++;
+        }
+        if (n + len + 1 > size)
+            goto too_long;
+        memcpy(out + n, add, len);
+        n += len;
+    }
+    out[n] = '\0';
+    return true;
+too_long:
+    out[0] = '\0';
+    return false;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "codeowners.h"
 #include "str.h"
@@ -49,6 +50,17 @@ struct attributor *attributor_create(const char *const *roots, size_t n,
  * only: any number of threads may attribute at once. */
 void attribute_site(const struct attributor *attr, struct str function, struct str file,
                     struct attribution *out);
+
+/* Size of the buffer attribute_source_url needs at most, NUL included. */
+#define ATTRIBUTE_URL_MAX 2048
+
+/* The source link of a repo-relative path (web.source_url): url_template with every
+ * "{path}" replaced by path escaped as JavaScript's encodeURI does (so the dashboard and
+ * the messages link alike) and every "{line}" by line. True with the NUL-terminated URL
+ * in out; false, with out "", when the template or path is NULL or empty, the result is
+ * not an http:// or https:// URL, or it does not fit in size bytes. */
+bool attribute_source_url(const char *url_template, const char *path, int64_t line, char *out,
+                          size_t size);
 
 /* Number of roots kept, and the i-th (borrowed, with its trailing '/'). */
 size_t attributor_n_roots(const struct attributor *attr);

@@ -529,6 +529,8 @@ static int create_pipeline(struct server *sv, struct lf_error *err)
     int rc = detect_create(sv->store, sv->writer, &detect_opts, &sv->detect, err);
     /* with Alertmanager, an owner without a webhook route is told there */
     pipeline->dispatch.alertmanager = pipeline->alertmanager.url != NULL;
+    pipeline->dispatch.attributor = sv->attributor;
+    pipeline->dispatch.source_url = pipeline->source_url;
     if (rc == LF_OK)
         rc = dispatch_create(sv->store, sv->writer, &pipeline->dispatch, &sv->dispatch, err);
     if (rc == LF_OK && pipeline->alertmanager.url != NULL)

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "attribute.h"
 #include "log.h"
 #include "message.h"
 #include "periodic.h"
@@ -159,6 +160,46 @@ static json_t *location_link(const char *dashboard_url, int64_t id)
     return link;
 }
 
+/* The source link of path at line from web.source_url, or JSON null when there is none. */
+static json_t *source_link(const struct dispatch *dispatch, const char *path, int64_t line)
+{
+    char url[ATTRIBUTE_URL_MAX];
+    if (!attribute_source_url(dispatch->opts.source_url, path, line, url, sizeof(url)))
+        return json_null();
+    return utf8json_cstr(url);
+}
+
+/* The site's repo-relative path: as the ingest stored it (column 14), or JSON null. */
+static json_t *site_repo_path(sqlite3_stmt *stmt)
+{
+    const char *path = (const char *)sqlite3_column_text(stmt, 14);
+    if (path == NULL || path[0] == '\0')
+        return json_null();
+    return utf8json_string(path, (size_t)sqlite3_column_bytes(stmt, 14));
+}
+
+/* The culprit of the row's detection (columns 15-17: the first in-repo frame of a site
+ * outside the repo) with its repo-relative path and source link, or JSON null. */
+static json_t *row_culprit(const struct dispatch *dispatch, sqlite3_stmt *stmt)
+{
+    if (sqlite3_column_type(stmt, 15) == SQLITE_NULL)
+        return json_null();
+    const char *function = (const char *)sqlite3_column_text(stmt, 15);
+    const char *file = (const char *)sqlite3_column_text(stmt, 16);
+    size_t function_len = (size_t)sqlite3_column_bytes(stmt, 15);
+    size_t file_len = (size_t)sqlite3_column_bytes(stmt, 16);
+    int64_t line = sqlite3_column_int64(stmt, 17);
+    struct attribution attr;
+    attribute_site(dispatch->opts.attributor, str_make(function ? function : "", function_len),
+                   str_make(file ? file : "", file_len), &attr);
+    bool has_path = attr.in_repo && attr.path[0] != '\0';
+    return json_pack("{s:o, s:o, s:I, s:o, s:o}", "function",
+                     utf8json_string(function ? function : "", function_len), "file",
+                     utf8json_string(file ? file : "", file_len), "line", (json_int_t)line,
+                     "repo_path", has_path ? utf8json_cstr(attr.path) : json_null(), "source_url",
+                     has_path ? source_link(dispatch, attr.path, line) : json_null());
+}
+
 /* The finding of the current row, or NULL when allocation fails. */
 static json_t *row_finding(const struct dispatch *dispatch, sqlite3_stmt *stmt, int64_t id)
 {
@@ -176,8 +217,12 @@ static json_t *row_finding(const struct dispatch *dispatch, sqlite3_stmt *stmt, 
                     json_pack("{s:I, s:f}", "target", (json_int_t)dispatch->opts.projection_target,
                               "hours", round(hours * 10) / 10);
     }
+    json_t *repo_path = site_repo_path(stmt);
+    const char *path = json_string_value(repo_path);
+    int64_t line = sqlite3_column_int64(stmt, 8);
     /* "o" steals every value, also when json_pack fails on a NULL among them */
-    return json_pack("{s:I, s:o, s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:I, s:o, s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o,"
+                     " s:o, s:o, s:o}",
                      "notification_id", (json_int_t)id, "kind", column_text(stmt, 3), "service",
                      column_text(stmt, 4), "location_id", (json_int_t)location_id, "function",
                      column_text(stmt, 6), "file", column_text(stmt, 7), "line",
@@ -188,7 +233,9 @@ static json_t *row_finding(const struct dispatch *dispatch, sqlite3_stmt *stmt, 
                      sqlite3_column_type(stmt, 12) == SQLITE_NULL
                              ? json_null()
                              : json_integer(sqlite3_column_int64(stmt, 12)),
-                     "since_version", column_text(stmt, 13));
+                     "since_version", column_text(stmt, 13), "repo_path", repo_path, "source_url",
+                     path != NULL ? source_link(dispatch, path, line) : json_null(), "culprit",
+                     row_culprit(dispatch, stmt));
 }
 
 /* Reads up to MAX_DUE rows due at now, skipping held ones, into items. A row that cannot
@@ -208,7 +255,8 @@ static int read_due(struct dispatch *dispatch, int64_t now, size_t n_held, struc
             db, &stmt, err,
             "SELECT n.id, n.owner, n.attempts, COALESCE(n.send_kind, 'new'), s.name, l.id,"
             " l.function, l.file, l.line, l.op, COALESCE(d.count, 0), d.growth_per_hour,"
-            " d.since, d.since_version"
+            " d.since, d.since_version, l.repo_path, d.culprit_function, d.culprit_file,"
+            " d.culprit_line"
             " FROM notifications n JOIN services s ON s.id = n.service_id"
             " JOIN locations l ON l.id = n.location_id"
             " LEFT JOIN detections d ON d.service_id = n.service_id"

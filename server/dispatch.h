@@ -18,6 +18,8 @@
 #include "store.h"
 #include "writer.h"
 
+struct attributor;
+
 struct dispatch_route {
     const char *owner; /* "@acme/payments" */
     const char *url;
@@ -27,15 +29,18 @@ struct dispatch_options {
     const char *webhook;                 /* notify.webhook: the default route; NULL none */
     const struct dispatch_route *routes; /* notify.routes: per owner */
     size_t n_routes;
-    const char *dashboard_url; /* links in messages ("http://host:8080") */
-    int64_t rate_per_hour;     /* messages per owner per hour (20) */
-    int64_t backoff_base;      /* first retry after this many seconds (30) */
-    int64_t backoff_max;       /* retries at most this far apart (3600) */
-    int64_t interval_ms;       /* how often the thread looks (1000) */
-    long timeout_ms;           /* per HTTP attempt (10000) */
-    int64_t projection_target; /* "reaches N in H hours" uses this N (10000) */
-    bool alertmanager;         /* notify.alertmanager is set: a message without a
-                                  webhook route counts as delivered there */
+    const char *dashboard_url;           /* links in messages ("http://host:8080") */
+    int64_t rate_per_hour;               /* messages per owner per hour (20) */
+    int64_t backoff_base;                /* first retry after this many seconds (30) */
+    int64_t backoff_max;                 /* retries at most this far apart (3600) */
+    int64_t interval_ms;                 /* how often the thread looks (1000) */
+    long timeout_ms;                     /* per HTTP attempt (10000) */
+    int64_t projection_target;           /* "reaches N in H hours" uses this N (10000) */
+    bool alertmanager;                   /* notify.alertmanager is set: a message without a
+                                            webhook route counts as delivered there */
+    const struct attributor *attributor; /* repo.roots: the culprit's repo-relative path;
+                                            NULL = none (the site's is the stored one) */
+    const char *source_url;              /* web.source_url: source links; NULL = none */
 };
 
 struct dispatch_stats {

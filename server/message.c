@@ -89,7 +89,11 @@ json_t *message_build(const char *raw_owner, json_t *findings)
         bool plain = strcmp(fkind, "new") == 0;
         const char *service = json_string_value(json_object_get(f, "service"));
         const char *function = json_string_value(json_object_get(f, "function"));
-        const char *file = json_string_value(json_object_get(f, "file"));
+        /* the repo-relative path where there is one: the build path means nothing to the
+         * reader, and is what web.source_url links */
+        const char *file = json_string_value(json_object_get(f, "repo_path"));
+        if (file == NULL)
+            file = json_string_value(json_object_get(f, "file"));
         const char *op = json_string_value(json_object_get(f, "op"));
         text_add(&text, "\n• %s%s%s: %s at %s:%lld (%s): %lld goroutines%s%s", plain ? "" : fkind,
                  plain ? "" : ": ", service ? service : "?", function ? function : "?",
@@ -102,6 +106,22 @@ json_t *message_build(const char *raw_owner, json_t *findings)
         const char *link = json_string_value(json_object_get(f, "link"));
         if (link)
             text_add(&text, " %s", link);
+        const char *source = json_string_value(json_object_get(f, "source_url"));
+        if (source)
+            text_add(&text, "\n  source: %s", source);
+        json_t *culprit = json_object_get(f, "culprit");
+        const char *culprit_function = json_string_value(json_object_get(culprit, "function"));
+        if (culprit_function) {
+            const char *culprit_file = json_string_value(json_object_get(culprit, "repo_path"));
+            if (culprit_file == NULL)
+                culprit_file = json_string_value(json_object_get(culprit, "file"));
+            text_add(&text, "\n  from %s at %s:%lld", culprit_function,
+                     culprit_file ? culprit_file : "?",
+                     (long long)json_integer_value(json_object_get(culprit, "line")));
+            const char *culprit_source = json_string_value(json_object_get(culprit, "source_url"));
+            if (culprit_source)
+                text_add(&text, ", source: %s", culprit_source);
+        }
     }
     json_t *message = json_pack(
             "{s:o, s:o, s:o, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"

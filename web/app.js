@@ -202,7 +202,8 @@
 
   function sourceLink(path, line) {
     if (!settings.source_url || !path) return null;
-    const url = settings.source_url.replace('{path}', encodeURI(path)).replace('{line}', String(line));
+    /* as the server's messages do (attribute_source_url): every {path} and {line} */
+    const url = settings.source_url.replaceAll('{path}', encodeURI(path)).replaceAll('{line}', String(line));
     if (!/^https?:\/\//.test(url)) return null;
     return el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, 'source');
   }

@@ -33,6 +33,8 @@ notify:
     "@acme/workers": "$HOOK_URL/workers"
   dashboard_url: "http://leakfleet.example"
   group_wait: "1s"
+web:
+  source_url: "https://src.example/acme/leaky/blob/main/{path}#L{line}"
 tokens:
   - token: "agent-secret"
     services: ["leaky"]
@@ -104,6 +106,15 @@ case "$link" in http://leakfleet.example/\#/location/*) echo "ok: dashboard link
 jq -rs '.[] | select(.path == "/default") | .body.text' <<<"$hooks" | grep -q "^leakfleet: 1 goroutine leak suspect for @acme/messaging" ||
     lf_fail "message text"
 echo "ok: the message carries a Slack-compatible text"
+text=$(jq -rs '.[] | select(.path == "/default") | .body.text' <<<"$hooks")
+case "$text" in
+*"$srcdir"*) lf_fail "the message text names the build path: $text" ;;
+*"ncast.(*Bus).Publish.func1 at internal/ncast/ncast.go:"*"source: https://src.example/acme/leaky/blob/main/internal/ncast/ncast.go#L"*)
+    echo "ok: the message names the site by its repo-relative path, with its source link" ;;
+*) lf_fail "message text without the repo-relative path and source link: $text" ;;
+esac
+lf_eq "$(jq -rs '.[] | select(.path == "/default") | .body.findings[0] | "\(.repo_path) \(.source_url | startswith("https://src.example/"))"' <<<"$hooks")" \
+    "internal/ncast/ncast.go true" "the finding carries its repo path and source link"
 
 lf_req GET '/api/v1/notifications?state=delivered'
 lf_eq "$(lf_json '.notifications | length')" 2 "both delivered"

@@ -512,6 +512,32 @@ START_TEST(test_live_build_paths)
 }
 END_TEST
 
+/* web.source_url: {path} and {line} substituted (every time), the path escaped as
+ * encodeURI does; nothing unless the result is http(s) and fits. */
+START_TEST(test_source_url)
+{
+    char url[ATTRIBUTE_URL_MAX];
+    ck_assert(attribute_source_url("https://github.com/acme/m/blob/main/{path}#L{line}",
+                                   "internal/ncast/ncast.go", 33, url, sizeof(url)));
+    ck_assert_str_eq(url, "https://github.com/acme/m/blob/main/internal/ncast/ncast.go#L33");
+    ck_assert(attribute_source_url("http://src/{path}?l={line}&p={path}", "a b/%x\xc3\xa9.go", 7,
+                                   url, sizeof(url)));
+    ck_assert_str_eq(url, "http://src/a%20b/%25x%C3%A9.go?l=7&p=a%20b/%25x%C3%A9.go");
+    /* no template, no path, another scheme, too long: no link */
+    ck_assert(!attribute_source_url(NULL, "main.go", 1, url, sizeof(url)));
+    ck_assert(!attribute_source_url("https://src/{path}", "", 1, url, sizeof(url)));
+    ck_assert(!attribute_source_url("https://src/{path}", NULL, 1, url, sizeof(url)));
+    ck_assert(!attribute_source_url("javascript:alert({line})//{path}", "main.go", 1, url,
+                                    sizeof(url)));
+    ck_assert_str_eq(url, "");
+    ck_assert(!attribute_source_url("https://src/{path}", "main.go", 1, url, 16));
+    ck_assert_str_eq(url, "");
+    ck_assert(!attribute_source_url("https://src/{path}", "main.go", 1, url, 19));
+    ck_assert(attribute_source_url("https://src/{path}", "main.go", 1, url, 20));
+    ck_assert_str_eq(url, "https://src/main.go");
+}
+END_TEST
+
 START_TEST(test_allocation_failures)
 {
     bool succeeded = false;
@@ -537,6 +563,7 @@ static Suite *attribute_suite(void)
     tcase_add_test(tc, test_roots_and_no_owners);
     tcase_add_test(tc, test_long_path);
     tcase_add_test(tc, test_fixture_frames);
+    tcase_add_test(tc, test_source_url);
     suite_add_tcase(s, tc);
     tc = tcase_create("live");
     tcase_set_timeout(tc, 60);

@@ -5,6 +5,7 @@
  * http(s) only, one owner's failing row among healthy ones, and rows an older version
  * stored with bytes that are not UTF-8. */
 
+#include "attribute.h"
 #include "dispatch.h"
 #include "log.h"
 #include "message.h"
@@ -148,6 +149,62 @@ START_TEST(test_message_body)
                      "leakfleet: 1 goroutine leak suspect for @acme/core\n"
                      "• shop: main.ncast.func1 at main.go:51 (chan send): 1200 goroutines, +340/h, "
                      "reaches 10000 in 26 h http://lf/#/location/7");
+    json_decref(message);
+    json_decref(findings);
+}
+END_TEST
+
+/* The text names the site by its repo-relative path, never the build path, with a source
+ * link from web.source_url; the body carries both. */
+START_TEST(test_message_repo_paths)
+{
+    int64_t now = fill_two_hours();
+    int64_t leak = location_of("main.ncast.func1");
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    const char *roots[] = { "/build/leaky/" };
+    struct attributor *attributor = attributor_create(roots, 1, NULL);
+    ck_assert_ptr_nonnull(attributor);
+    struct dispatch_options opts;
+    dispatch_options_default(&opts);
+    opts.attributor = attributor;
+    opts.source_url = "https://src.example/leaky/blob/main/{path}#L{line}";
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, &opts, &dispatch, &fx.err), LF_OK);
+    size_t sent = 0;
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 30, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+    json_t *one = notification_json(leak);
+    const char *text = json_string_value(json_object_get(one, "message"));
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(strstr(text, "main.ncast.func1 at main.go:51 (chan send)") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "source: https://src.example/leaky/blob/main/main.go#L51") != NULL,
+                  "%s", text);
+    ck_assert_msg(strstr(text, "/build/leaky") == NULL, "%s", text);
+    json_decref(one);
+    dispatch_free(dispatch);
+    attributor_free(attributor);
+}
+END_TEST
+
+START_TEST(test_message_culprit)
+{
+    json_t *findings =
+            json_pack("[{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:I, s:n, s:n, s:n,"
+                      " s:{s:s, s:s, s:I, s:s, s:s}}]",
+                      "kind", "new", "service", "shop", "location_id", (json_int_t)7, "function",
+                      "github.com/lib/pq.(*conn).send", "file", "/root/go/pkg/mod/pq/conn.go",
+                      "line", (json_int_t)40, "op", "chan send", "count", (json_int_t)300,
+                      "repo_path", "source_url", "link", "culprit", "function", "main.publish",
+                      "file", "/build/leaky/publish.go", "line", (json_int_t)99, "repo_path",
+                      "publish.go", "source_url", "https://src/publish.go#L99");
+    ck_assert_ptr_nonnull(findings);
+    json_t *message = message_build("@acme/core", findings);
+    ck_assert_ptr_nonnull(message);
+    ck_assert_str_eq(json_string_value(json_object_get(message, "text")),
+                     "leakfleet: 1 goroutine leak suspect for @acme/core\n"
+                     "• shop: github.com/lib/pq.(*conn).send at /root/go/pkg/mod/pq/conn.go:40 "
+                     "(chan send): 300 goroutines\n"
+                     "  from main.publish at publish.go:99, source: https://src/publish.go#L99");
     json_decref(message);
     json_decref(findings);
 }
@@ -411,6 +468,8 @@ static Suite *dispatch_suite(void)
     tcase_add_test(queue, test_failed_webhook_retries_with_backoff);
     tcase_add_test(queue, test_rate_limit_per_owner);
     tcase_add_test(queue, test_message_body);
+    tcase_add_test(queue, test_message_repo_paths);
+    tcase_add_test(queue, test_message_culprit);
     tcase_add_test(queue, test_no_route_is_not_delivered);
     suite_add_tcase(suite, queue);
     TCase *isolation = tcase_create("isolation");
