@@ -26,7 +26,7 @@
 static const char analyze_usage[] =
         "usage: leakfleet analyze [--format auto|pprof|debug1|debug2] [--config FILE]\n"
         "                         [--repo PREFIX]... [--owners CODEOWNERS] [--min N] [--json]\n"
-        "                         FILE|-\n"
+        "                         [--stacks] FILE|-\n"
         "\n"
         "Lists where the goroutines of one profile are blocked, largest first: the op in\n"
         "the Go runtime's words, the site (the first frame outside the runtime), and for\n"
@@ -42,6 +42,8 @@ static const char analyze_usage[] =
         "  --owners FILE   a CODEOWNERS file (GitHub syntax)\n"
         "  --min N         leave out locations with fewer than N goroutines\n"
         "  --json          print one JSON object instead of the table\n"
+        "  --stacks        also print each location's representative stack, with the\n"
+        "                  goroutine's 'created by' frame, and a crash dump's panic message\n"
         "  --help          this text\n"
         "\n"
         "exit status: 0 ok (a cut-off dump included), 1 unreadable or malformed input,\n"
@@ -55,6 +57,7 @@ struct analyze_options {
     const char *owners_path;
     int64_t min_count;
     bool json;
+    bool stacks;
     const char *input;
 };
 
@@ -65,12 +68,14 @@ enum {
     ANALYZE_REPO,
     ANALYZE_OWNERS,
     ANALYZE_MIN,
+    ANALYZE_STACKS,
 };
 
 static const struct opt_spec analyze_options_spec[] = {
-    { "--json", false, ANALYZE_JSON },    { "--format", true, ANALYZE_FORMAT },
-    { "--config", true, ANALYZE_CONFIG }, { "--repo", true, ANALYZE_REPO },
-    { "--owners", true, ANALYZE_OWNERS }, { "--min", true, ANALYZE_MIN },
+    { "--json", false, ANALYZE_JSON },     { "--format", true, ANALYZE_FORMAT },
+    { "--config", true, ANALYZE_CONFIG },  { "--repo", true, ANALYZE_REPO },
+    { "--owners", true, ANALYZE_OWNERS },  { "--min", true, ANALYZE_MIN },
+    { "--stacks", false, ANALYZE_STACKS },
 };
 
 static int parse_options(int argc, char **argv, struct analyze_options *opt, bool *help)
@@ -100,6 +105,9 @@ static int parse_options(int argc, char **argv, struct analyze_options *opt, boo
             return cli_usage_error("analyze", "%s", err.msg);
         case ANALYZE_JSON:
             opt->json = true;
+            break;
+        case ANALYZE_STACKS:
+            opt->stacks = true;
             break;
         case ANALYZE_FORMAT:
             if (!parse_format_from_name(value, &opt->format))
@@ -244,6 +252,8 @@ int cmd_analyze(int argc, char **argv)
         .min_count = opt.min_count,
         .attributor = setup.attributor,
         .truncated = info.truncated,
+        .stacks = opt.stacks,
+        .crash = info.crash,
     };
     rc = opt.json ? report_write_json(stdout, agg, &report, &err)
                   : report_write_text(stdout, agg, &report, &err);

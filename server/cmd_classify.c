@@ -31,7 +31,8 @@ static const char classify_usage[] =
         "                    CLASS function PREFIX   the site's function starts with PREFIX\n"
         "                    CLASS file PREFIX       the site's file starts with PREFIX\n"
         "                    CLASS op WORDS          the op is WORDS (\"chan send\", ...)\n"
-        "  --out DIR       also write each class's stacks to DIR/CLASS.txt\n"
+        "  --out DIR       also write each class's stacks to DIR/CLASS.txt (debug=2\n"
+        "                  text, 'created by' lines kept)\n"
         "  --format F      the input format: auto (default), pprof, debug1, debug2\n"
         "  --help          this text\n"
         "\n"
@@ -60,7 +61,8 @@ static struct class_state *class_find(struct classify_run *run, const char *name
 }
 
 /* Writes one stack in the debug=2 shape: a header, FUNCTION(...) and \tFILE:LINE per
- * frame, a blank line. */
+ * frame, the "created by FUNCTION" line and its \tFILE:LINE where the input has one, a
+ * blank line. */
 static void write_stack(FILE *out, const struct stack *stack, const struct site *site)
 {
     if (stack->goroutine_id >= 0)
@@ -91,6 +93,10 @@ static void write_stack(FILE *out, const struct stack *stack, const struct site 
     }
     if (stack->truncated)
         fputs("...additional frames elided...\n", out);
+    if (stack->creator.function.len > 0)
+        fprintf(out, "created by %.*s\n\t%.*s:%lld\n", (int)stack->creator.function.len,
+                stack->creator.function.p, (int)stack->creator.file.len, stack->creator.file.p,
+                (long long)stack->creator.line);
     fputc('\n', out);
 }
 

@@ -21,6 +21,7 @@
 #include "parse_debug2.h"
 #include "parse_pprof.h"
 #include "str.h"
+#include "utf8.h"
 
 /* The pprof sniff looks at the first SNIFF_HEAD decoded bytes. Text is then scanned line by
  * line for the start of a dump within the first SCAN_MAX bytes; only the first SCAN_LINE
@@ -48,13 +49,14 @@ struct parser {
 
     char *head; /* the first SNIFF_HEAD decoded bytes, held for the pprof sniff */
     size_t head_len;
-    bool head_done;     /* the head was sniffed: the input is text, scanned by lines */
-    char *line;         /* the first SCAN_LINE bytes of the line being scanned */
-    size_t line_len;    /* bytes of that line so far (may exceed SCAN_LINE) */
-    int64_t lines;      /* complete lines scanned */
-    size_t scanned;     /* bytes scanned */
-    bool seen_text;     /* a line that is not blank was scanned */
-    int64_t crash_line; /* an unindented panic, fatal error or signal line; 0 = none */
+    bool head_done;           /* the head was sniffed: the input is text, scanned by lines */
+    char *line;               /* the first SCAN_LINE bytes of the line being scanned */
+    size_t line_len;          /* bytes of that line so far (may exceed SCAN_LINE) */
+    int64_t lines;            /* complete lines scanned */
+    size_t scanned;           /* bytes scanned */
+    bool seen_text;           /* a line that is not blank was scanned */
+    int64_t crash_line;       /* an unindented panic, fatal error or signal line; 0 = none */
+    struct parse_crash crash; /* what the crash says, from the lines before the dump */
     bool dispatched;
 
     struct parse_debug1 *debug1;
@@ -168,6 +170,40 @@ static bool is_crash_line(struct str line)
 {
     return str_has_prefix_cstr(line, "panic: ") || str_has_prefix_cstr(line, "fatal error: ") ||
            is_signal_line(line);
+}
+
+#define CRASH_MAX_LINES 8
+
+void parse_crash_scan(struct parse_crash *crash, struct str line)
+{
+    if (crash->done)
+        return;
+    if (line.len > 0 && line.p[line.len - 1] == '\r')
+        line.len--;
+    if (is_goroutine_header(line) || (crash->open && line.len == 0)) {
+        crash->done = true;
+        return;
+    }
+    if (!crash->open && !is_crash_line(line))
+        return;
+    crash->open = true;
+    if (crash->lines == CRASH_MAX_LINES)
+        return;
+    /* sanitized and cut to what is left, on a character boundary */
+    char repaired[PARSE_CRASH_MAX * 3];
+    size_t room = sizeof(crash->text) - 1 - crash->len;
+    size_t in = line.len < PARSE_CRASH_MAX ? line.len : PARSE_CRASH_MAX;
+    size_t n = utf8_sanitize(line.p, in, repaired);
+    size_t sep = crash->lines > 0;
+    if (room <= sep)
+        return;
+    n = utf8_cut(repaired, n, room - sep);
+    if (sep)
+        crash->text[crash->len++] = '\n';
+    memcpy(crash->text + crash->len, repaired, n);
+    crash->len += n;
+    crash->text[crash->len] = '\0';
+    crash->lines++;
 }
 
 /* Lines the runtime prints first in a crash, before any goroutine header. */
@@ -395,6 +431,8 @@ static int scan_line_done(struct parser *parser, bool terminated, struct lf_erro
         parser->seen_text = true;
     if (kind == LINE_CRASH && parser->crash_line == 0)
         parser->crash_line = line_no;
+    if (whole)
+        parse_crash_scan(&parser->crash, line);
     if ((kind != LINE_DEBUG1 && kind != LINE_GOROUTINE) || !whole)
         return LF_OK;
     int rc = dispatch(parser, text_format(kind), line_no - 1, str_make(line.p, indent), err);
@@ -621,6 +659,8 @@ int parser_finish(struct parser *parser, struct parse_info *info, struct lf_erro
     }
     result.format = parser->format;
     result.gzipped = parser->gzipped;
+    if (parser->crash.len > 0) /* sniffed: the preamble never reached the text parser */
+        memcpy(result.crash, parser->crash.text, parser->crash.len + 1);
     if (parser->format != PARSE_FORMAT_PPROF)
         result.time_nanos = 0;
     if (info != NULL)

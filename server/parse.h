@@ -30,18 +30,41 @@ struct parse_limits {
     size_t max_labels;        /* labels kept per stack */
 };
 
+/* Size of parse_info.crash, NUL included. */
+#define PARSE_CRASH_MAX 1024
+
 /* What the parse learned about the profile as a whole. */
 struct parse_info {
-    enum parse_format format; /* the format actually parsed */
-    bool gzipped;             /* the input was gzip-compressed */
-    bool leak_profile;        /* a goroutineleak profile: every stack is leaked */
-    int64_t declared_total;   /* "total N" of debug=1 headers; -1 where absent */
-    int64_t goroutines;       /* sum of the counts of the stacks emitted */
-    int64_t stacks;           /* number of stacks emitted */
-    int64_t time_nanos;       /* pprof time_nanos; 0 where absent */
-    bool truncated;           /* debug=2: the input stops inside a goroutine (a cut dump) */
-    int64_t truncated_line;   /* the 1-based line where it stops; 0 when not truncated */
+    enum parse_format format;    /* the format actually parsed */
+    bool gzipped;                /* the input was gzip-compressed */
+    bool leak_profile;           /* a goroutineleak profile: every stack is leaked */
+    int64_t declared_total;      /* "total N" of debug=1 headers; -1 where absent */
+    int64_t goroutines;          /* sum of the counts of the stacks emitted */
+    int64_t stacks;              /* number of stacks emitted */
+    int64_t time_nanos;          /* pprof time_nanos; 0 where absent */
+    bool truncated;              /* debug=2: the input stops inside a goroutine (a cut dump) */
+    int64_t truncated_line;      /* the 1-based line where it stops; 0 when not truncated */
+    char crash[PARSE_CRASH_MAX]; /* debug=2: what a panic, fatal error or signal dump says
+                                    before its first goroutine ("panic: boom" and the
+                                    lines under it up to a blank line, at most 8), lines
+                                    joined by '\n', UTF-8 repaired, cut on a character
+                                    boundary; "" when the dump has none */
 };
+
+/* The crash preamble of a dump, gathered line by line before its first goroutine. */
+struct parse_crash {
+    char text[PARSE_CRASH_MAX];
+    size_t len;
+    int lines;
+    bool open; /* a crash line was seen: the lines under it belong to it */
+    bool done; /* a blank line or a goroutine header ended it */
+};
+
+/* Looks at the next line (without its newline) of the input before its first goroutine:
+ * an unindented "panic: ", "fatal error: " or "SIGxxx: " line opens the preamble and the
+ * lines after it join it until a blank line or a goroutine header; a goroutine header
+ * ends the search. */
+void parse_crash_scan(struct parse_crash *crash, struct str line);
 
 struct parser;
 

@@ -46,7 +46,8 @@ struct parse_debug2 {
     struct recordbuf_frame creator; /* "created by": function and file in text */
     bool has_creator;
 
-    struct recordbuf rb; /* reason, functions and files of the current goroutine */
+    struct recordbuf rb;      /* reason, functions and files of the current goroutine */
+    struct parse_crash crash; /* a panic's or signal's preamble before the first goroutine */
 
     int64_t stacks;
     int64_t goroutines;
@@ -426,6 +427,7 @@ static int on_line(void *ctx, struct str line, int64_t line_no, struct lf_error 
     struct parse_debug2 *parser = ctx;
     switch (parser->state) {
     case D2_OUTSIDE:
+        parse_crash_scan(&parser->crash, line);
         if (looks_like_header(line))
             return parse_header(parser, line, line_no, err);
         return LF_OK; /* preambles, "runtime stack:", register dumps, "exit status 2" */
@@ -580,6 +582,8 @@ int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, st
         info->stacks = parser->stacks;
         info->truncated = parser->cut;
         info->truncated_line = parser->cut ? last : 0;
+        memcpy(info->crash, parser->crash.text, parser->crash.len);
+        info->crash[parser->crash.len] = '\0';
     }
     return LF_OK;
 }

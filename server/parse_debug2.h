@@ -58,8 +58,9 @@ int parse_debug2_feed(struct parse_debug2 *parser, const char *buf, size_t len,
 
 /* Ends the input, emits the last stack, and fills info's format (PARSE_FORMAT_DEBUG2),
  * leak_profile (false: a debug=2 dump marks leaked goroutines one by one),
- * declared_total (-1), goroutines, stacks, truncated and truncated_line (info may be
- * NULL); other fields are left alone. After it, feed and finish fail with LF_EINVAL. */
+ * declared_total (-1), goroutines, stacks, truncated, truncated_line and crash (the
+ * preamble of a panic or signal dump before the first goroutine; info may be NULL);
+ * other fields are left alone. After it, feed and finish fail with LF_EINVAL. */
 int parse_debug2_finish(struct parse_debug2 *parser, struct parse_info *info, struct lf_error *err);
 
 /* The dump is embedded in other output: see linereader_embed (lines_before lines came

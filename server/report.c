@@ -30,6 +30,30 @@ static void attribute(const struct report_options *options, const struct agg_loc
                    out);
 }
 
+static json_t *frame_json(const struct stack_frame *frame)
+{
+    return json_pack("{s:o, s:o, s:I}", "function",
+                     utf8json_string(frame->function.p, frame->function.len), "file",
+                     utf8json_string(frame->file.p, frame->file.len), "line",
+                     (json_int_t)frame->line);
+}
+
+/* Adds "stack", "stack_truncated" and "created_by" to obj; nonzero on failure. */
+static int put_stack(json_t *obj, const struct agg_location *loc)
+{
+    json_t *frames = json_array();
+    int rc = json_object_set_new(obj, "stack", frames);
+    for (size_t i = 0; rc == 0 && i < loc->n_frames; i++)
+        rc = json_array_append_new(frames, frame_json(&loc->frames[i]));
+    if (rc == 0 && loc->truncated)
+        rc = json_object_set_new(obj, "stack_truncated", json_true());
+    if (rc == 0)
+        rc = json_object_set_new(obj, "created_by",
+                                 loc->creator.function.len > 0 ? frame_json(&loc->creator)
+                                                               : json_null());
+    return rc;
+}
+
 static json_t *location_json(const struct agg_location *loc, const struct report_options *options)
 {
     struct attribution attribution;
@@ -51,6 +75,8 @@ static json_t *location_json(const struct agg_location *loc, const struct report
         rc |= json_object_set_new(obj, "max_wait_minutes", json_integer(loc->max_wait_minutes));
     if (loc->confirmed)
         rc |= json_object_set_new(obj, "confirmed", json_true());
+    if (rc == 0 && options->stacks)
+        rc = put_stack(obj, loc);
     if (rc != 0) {
         json_decref(obj);
         return NULL;
@@ -69,6 +95,9 @@ json_t *report_json(const struct aggregate *agg, const struct report_options *op
         json_object_set_new(root, "goroutines", json_integer(options->goroutines)) != 0)
         goto out_nomem;
     if (options->truncated && json_object_set_new(root, "truncated", json_true()) != 0)
+        goto out_nomem;
+    if (options->stacks && options->crash != NULL && options->crash[0] != '\0' &&
+        json_object_set_new(root, "crash", utf8json_cstr(options->crash)) != 0)
         goto out_nomem;
     for (size_t i = 0; i < aggregate_size(agg); i++) {
         const struct agg_location *loc = aggregate_at(agg, i);
@@ -144,6 +173,31 @@ static int clamp_width(size_t width)
     return width > TEXT_MAX_COLUMN ? TEXT_MAX_COLUMN : (int)width;
 }
 
+/* The representative stack of the n-th location shown (1-based), as the header of
+ * report.h says. */
+static void write_stack(FILE *out, size_t n, const struct agg_location *loc)
+{
+    emit_line(out, "#%zu  %lld goroutine%s  %s  %s  %s:%lld", n, (long long)loc->count,
+              loc->count == 1 ? "" : "s", loc->op_text, loc->function, loc->file,
+              (long long)loc->line);
+    for (size_t i = 0; i < loc->n_frames; i++) {
+        const struct stack_frame *f = &loc->frames[i];
+        emit_line(out, "  %s %.*s", i == loc->site_frame ? ">" : " ", (int)f->function.len,
+                  f->function.p);
+        emit_line(out, "        %.*s:%lld", (int)f->file.len, f->file.p, (long long)f->line);
+    }
+    if (loc->n_frames == 0)
+        emit_line(out, "    (no frames)");
+    if (loc->truncated)
+        emit_line(out, "    ...additional frames elided...");
+    if (loc->creator.function.len > 0) {
+        emit_line(out, "    created by %.*s", (int)loc->creator.function.len,
+                  loc->creator.function.p);
+        emit_line(out, "        %.*s:%lld", (int)loc->creator.file.len, loc->creator.file.p,
+                  (long long)loc->creator.line);
+    }
+}
+
 int report_write_text(FILE *out, const struct aggregate *agg, const struct report_options *options,
                       struct lf_error *err)
 {
@@ -181,6 +235,8 @@ int report_write_text(FILE *out, const struct aggregate *agg, const struct repor
     if (options->min_count > 1)
         fprintf(out, " with %lld or more", (long long)options->min_count);
     fputc('\n', out);
+    if (options->stacks && options->crash != NULL && options->crash[0] != '\0')
+        fprintf(out, "%s\n", options->crash);
     emit_line(out, "%*s  %-*s  %-*s  %-*s  %-*s  %s%s%s", (int)w_count, "COUNT", clamp_width(w_op),
               "OP", clamp_width(w_function), "FUNCTION", clamp_width(w_where), "FILE:LINE",
               clamp_width(w_owner), "OWNER", "REPO", waits ? "  WAIT" : "",
@@ -204,6 +260,13 @@ int report_write_text(FILE *out, const struct aggregate *agg, const struct repor
                   loc->function, clamp_width(w_where), where, clamp_width(w_owner),
                   attribution.owner != NULL ? attribution.owner : "-",
                   attribution.in_repo ? "yes" : "", wait, loc->confirmed ? "  leaked" : "");
+    }
+    for (size_t i = 0, n = 0; options->stacks && i < aggregate_size(agg); i++) {
+        const struct agg_location *loc = aggregate_at(agg, i);
+        if (!shown(loc, options))
+            continue;
+        fputc('\n', out);
+        write_stack(out, ++n, loc);
     }
     if (fflush(out) != 0 || ferror(out))
         return lf_fail(err, LF_EIO, "cannot write the report");

@@ -1,5 +1,6 @@
 /* fuzz_analyze.c - libFuzzer target of the analyze pipeline behind the parsers: any
- * profile the front door accepts goes through classify, aggregate and the JSON report. */
+ * profile the front door accepts goes through classify, aggregate and the JSON report
+ * (with --stacks: representative stacks, created-by frames, the crash message). */
 #include <stdlib.h>
 
 #include "aggregate.h"
@@ -15,11 +16,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct attributor *attributor = attributor_create(roots, 2, NULL);
     struct aggregate *agg = aggregate_create();
     struct lf_error err;
+    struct parse_info info;
     if (attributor != NULL && agg != NULL &&
         parse_buffer(PARSE_FORMAT_AUTO, (const char *)data, size, &limits, aggregate_sink, agg,
-                     NULL, &err) == LF_OK) {
+                     &info, &err) == LF_OK) {
         aggregate_sort(agg);
-        struct report_options options = { "fuzz", aggregate_goroutines(agg), 1, attributor, false };
+        /* with the stacks and the crash message: every string of the input reaches it */
+        struct report_options options = { .format = "fuzz",
+                                          .goroutines = aggregate_goroutines(agg),
+                                          .min_count = 1,
+                                          .attributor = attributor,
+                                          .stacks = true,
+                                          .crash = info.crash };
         json_t *json = report_json(agg, &options, &err);
         free(json_dumps(json, JSON_COMPACT));
         json_decref(json);

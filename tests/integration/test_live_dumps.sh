@@ -5,7 +5,8 @@
 # several sizes, from a normal and a -trimpath build. The service leaks an
 # exact number of goroutines at known source lines (marked `// site: KIND` in its code),
 # so every count, op, in-repo flag and CODEOWNERS owner is asserted exactly, and the
-# formats must agree with each other.
+# formats must agree with each other. `--stacks` shows the debug=2 "created by" frame of
+# the send site and the message of the SIGQUIT traceback.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/goleaky/lib.sh
@@ -196,6 +197,11 @@ run() {
         # The raw stderr, with the service's own log line before the traceback.
         analyze "$tmp/stderr.json" "${args[@]}" --format debug2 "$tmp/leaky.log"
         check "$name SIGQUIT stderr (--format debug2)" "$tmp/stderr.json" "$tmp/expect.debug2.json" debug2 "$leaked" 64
+        # --stacks shows what the signal said before the goroutines
+        "$LF" analyze --stacks "$tmp/p.sigquit.txt" >"$tmp/sigquit.stacks.txt" || fail "$name: --stacks on SIGQUIT"
+        sed -n 2p "$tmp/sigquit.stacks.txt" | grep -qx 'SIGQUIT: quit' ||
+            fail "$name: --stacks does not show 'SIGQUIT: quit': $(head -3 "$tmp/sigquit.stacks.txt")"
+        echo "ok  $name: --stacks shows the signal's message"
     fi
 
     # pprof and debug=2 name the same in-repo sites with the same counts; debug=1 too.
@@ -218,6 +224,29 @@ run() {
         jq -e '(.locations | length) == 1 and .locations[0].count == 17 and
             .locations[0].function == "github.com/acme/leaky/internal/ncast.(*Bus).Publish.func1"' \
             "$tmp/min.json" >/dev/null || fail "$name: --min 11 gave $(jq -c '.locations' "$tmp/min.json")"
+    fi
+    if [ "$n" -eq 10 ]; then
+        # --stacks: the representative stack of the send site, with the go statement in
+        # Publish that started it (a debug=2 "created by" line; pprof has none)
+        local send_line
+        send_line=$(site_line internal/ncast/ncast.go send)
+        "$LF" analyze --json --stacks "${args[@]}" "$tmp/p.debug2.txt" >"$tmp/stacks.json" || fail "$name: --stacks"
+        jq -e --argjson line "$send_line" '
+            [.locations[] | select(.function == "github.com/acme/leaky/internal/ncast.(*Bus).Publish.func1")][0]
+            | .stack[0].function == .function and .stack[0].line == $line and
+              .created_by.function == "github.com/acme/leaky/internal/ncast.(*Bus).Publish" and
+              (.created_by.file | endswith("internal/ncast/ncast.go")) and .created_by.line > 0' \
+            "$tmp/stacks.json" >/dev/null ||
+            fail "$name: --stacks send site: $(jq -c '.locations[] | select(.function | endswith("Publish.func1")) | {stack, created_by}' "$tmp/stacks.json")"
+        [ "$(jq '[.locations[] | select(.created_by != null)] | length' "$tmp/stacks.json")" -gt 0 ] ||
+            fail "$name: no created_by in debug=2 --stacks"
+        "$LF" analyze --json --stacks "${args[@]}" "$tmp/p.pb.gz" >"$tmp/stacks.pprof.json" || fail "$name: --stacks pprof"
+        [ "$(jq '[.locations[] | select(.created_by != null)] | length' "$tmp/stacks.pprof.json")" -eq 0 ] ||
+            fail "$name: pprof has no created_by, --stacks shows one"
+        "$LF" analyze --stacks "${args[@]}" "$tmp/p.debug2.txt" >"$tmp/stacks.txt" || fail "$name: --stacks text"
+        grep -q '^    created by github.com/acme/leaky/internal/ncast.(\*Bus).Publish$' "$tmp/stacks.txt" ||
+            fail "$name: --stacks text lacks the created-by line of the send site"
+        echo "ok  $name: --stacks shows the send site's stack and its created-by frame"
     fi
     if [ "$n" -eq 10 ] && [ "$build" = normal ]; then
         # Only the module path as root: main.* functions carry no module path and their

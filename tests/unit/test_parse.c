@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "error.h"
 #include "parse.h"
+#include "utf8.h"
 
 struct tally {
     int64_t goroutines;
@@ -710,6 +711,77 @@ START_TEST(test_text_streams_without_per_goroutine_allocation)
 }
 END_TEST
 
+/* The preamble of a crash dump: what a panic or a signal says before the goroutines,
+ * sniffed or with the format given, and nothing for dumps without one. */
+START_TEST(test_crash_message)
+{
+    static const struct {
+        const char *path;
+        const char *crash;
+    } cases[] = {
+        { LF_FIXTURE("leakgen-n1.panic-all.txt"),
+          "panic: runtime error: invalid memory address or nil pointer dereference\n"
+          "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4b7e1b]" },
+        { LF_FIXTURE("leakgen-n1.panic-crash.txt"),
+          "panic: runtime error: invalid memory address or nil pointer dereference\n"
+          "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4b7e1b]" },
+        { LF_FIXTURE("leakgen-n1.sigquit-crash.txt"), "SIGQUIT: quit\nPC=0x464ce1 m=0 sigcode=0" },
+        { LF_FIXTURE("shop-n25.debug2.txt"), "" },
+        { LF_FIXTURE("leakgen-n2.debug2.txt"), "" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t len = 0;
+        char *buf = testutil_read_fixture(cases[i].path, &len);
+        for (int explicit_format = 0; explicit_format < 2; explicit_format++) {
+            for (size_t chunk = 1; chunk <= 1 << 20; chunk *= 1024) {
+                struct tally t = { 0 };
+                struct parse_info info;
+                struct lf_error err = { 0 };
+                int rc = parse_chunked(explicit_format ? PARSE_FORMAT_DEBUG2 : PARSE_FORMAT_AUTO,
+                                       buf, len, chunk, NULL, &t, &info, &err);
+                ck_assert_msg(rc == LF_OK, "%s: %s", cases[i].path, err.msg);
+                ck_assert_str_eq(info.crash, cases[i].crash);
+            }
+        }
+        lf_free(buf);
+    }
+    /* after log lines; a long message is cut on a character boundary; no more than 8 lines */
+    char dump[8192];
+    size_t n = 0;
+    n += (size_t)snprintf(dump + n, sizeof(dump) - n, "starting\npanic: ");
+    for (int i = 0; i < 400; i++)
+        n += (size_t)snprintf(dump + n, sizeof(dump) - n, "\xc3\xa9");
+    n += (size_t)snprintf(dump + n, sizeof(dump) - n, " [recovered]\n");
+    for (int i = 0; i < 10; i++)
+        n += (size_t)snprintf(dump + n, sizeof(dump) - n, "\tpanic: %d\n", i);
+    n += (size_t)snprintf(dump + n, sizeof(dump) - n,
+                          "\ngoroutine 1 [running]:\nmain.main()\n\t/a/main.go:3 +0x1\n");
+    struct tally t = { 0 };
+    struct parse_info info;
+    struct lf_error err = { 0 };
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, dump, n, n, NULL, &t, &info, &err), LF_OK);
+    ck_assert(utf8_valid(info.crash, strlen(info.crash)));
+    ck_assert_uint_le(strlen(info.crash), PARSE_CRASH_MAX - 1);
+    ck_assert_ptr_nonnull(strstr(info.crash, "panic: \xc3\xa9"));
+    ck_assert_ptr_nonnull(strstr(info.crash, " [recovered]\n\tpanic: 0\n"));
+    ck_assert_ptr_nonnull(strstr(info.crash, "\tpanic: 6"));
+    ck_assert_ptr_null(strstr(info.crash, "\tpanic: 7"));
+    ck_assert_ptr_null(strstr(info.crash, "starting"));
+
+    n = (size_t)snprintf(dump, sizeof(dump), "fatal error: x");
+    for (int i = 0; i < 700; i++)
+        n += (size_t)snprintf(dump + n, sizeof(dump) - n, "\xc3\xa9");
+    n += (size_t)snprintf(dump + n, sizeof(dump) - n,
+                          "\xff\n\ngoroutine 1 [running]:\nmain.main()\n"
+                          "\t/a/main.go:3 +0x1\n");
+    ck_assert_int_eq(parse_chunked(PARSE_FORMAT_AUTO, dump, n, 7, NULL, &t, &info, &err), LF_OK);
+    ck_assert(utf8_valid(info.crash, strlen(info.crash)));
+    ck_assert_uint_ge(strlen(info.crash), PARSE_CRASH_MAX - 3);
+    ck_assert_uint_le(strlen(info.crash), PARSE_CRASH_MAX - 1);
+    ck_assert_ptr_nonnull(strstr(info.crash, "fatal error: x\xc3\xa9"));
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
     Suite *s = suite_create("parse");
@@ -730,6 +802,7 @@ static Suite *parse_suite(void)
     tcase_add_test(parse, test_sink_error_and_sticky_failure);
     tcase_add_test(parse, test_allocation_failures);
     tcase_add_test(parse, test_text_streams_without_per_goroutine_allocation);
+    tcase_add_test(parse, test_crash_message);
     suite_add_tcase(s, parse);
     return s;
 }

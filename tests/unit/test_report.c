@@ -47,7 +47,7 @@ START_TEST(test_contract_json)
     const char *roots[] = { "/build/acme/" };
     struct attributor *attributor = attributor_create(roots, 1, co);
     ck_assert_ptr_nonnull(attributor);
-    struct report_options options = { "debug2", 205, 2, attributor, false };
+    struct report_options options = { "debug2", 205, 2, attributor, false, false, NULL };
     json_t *json = report_json(agg, &options, &err);
     ck_assert_ptr_nonnull(json);
     char *dumped = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -73,7 +73,7 @@ START_TEST(test_contract_json)
     s.frames = &frame;
     s.n_frames = 1;
     ck_assert_int_eq(aggregate_sink(plain, &s, &err), LF_OK);
-    struct report_options bare = { "debug1", 5, 1, NULL, false };
+    struct report_options bare = { "debug1", 5, 1, NULL, false, false, NULL };
     json = report_json(plain, &bare, &err);
     dumped = json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER);
     ck_assert_str_eq(dumped, "{\"format\":\"debug1\",\"goroutines\":5,\"locations\":["
@@ -101,7 +101,7 @@ START_TEST(test_hostile_bytes_stay_valid_json)
     add(agg, "main.\xff\xfe(\"quoted\")\n", "/a/\xc3\x28.go", 1, "reason \xe2\x82", 2, -1, false);
     add(agg, "main.ok\xc3\xa9", "/a/b.go", 2, "chan send", 1, -1, false);
     aggregate_sort(agg);
-    struct report_options options = { "debug2", 3, 1, NULL, false };
+    struct report_options options = { "debug2", 3, 1, NULL, false, false, NULL };
     struct lf_error err;
     json_t *json = report_json(agg, &options, &err);
     ck_assert_ptr_nonnull(json);
@@ -145,7 +145,7 @@ START_TEST(test_table)
     aggregate_sort(agg);
     const char *roots[] = { "/build/acme/" };
     struct attributor *attributor = attributor_create(roots, 1, NULL);
-    struct report_options options = { "debug2", 203, 1, attributor, false };
+    struct report_options options = { "debug2", 203, 1, attributor, false, false, NULL };
     char *text = render_text(agg, &options);
     ck_assert_str_eq(
             text,
@@ -183,7 +183,7 @@ START_TEST(test_table_cuts_paths_on_a_boundary)
     struct aggregate *agg = aggregate_create();
     add(agg, "main.f", file, 7, "chan send", 3, -1, false);
     aggregate_sort(agg);
-    struct report_options options = { "debug2", 3, 1, NULL, false };
+    struct report_options options = { "debug2", 3, 1, NULL, false, false, NULL };
     char *text = render_text(agg, &options);
     ck_assert(utf8_valid(text, strlen(text)));
     char where[128];
