@@ -112,6 +112,10 @@ enum route_match routes_match(const struct route *table, size_t n, const char *m
         struct str seg_id;
         if (!pattern_matches(table[i].pattern, path, &seg_id))
             continue;
+        /* a path a row names for another method is that row's: the wildcard (last)
+         * does not answer it */
+        if (other_method && is_wildcard(&table[i]))
+            continue;
         if (method_matches(table[i].method, method)) {
             *index = i;
             *id = seg_id;

@@ -13,7 +13,8 @@
 
 /* One row. pattern segments are literal, ":id" (one non-empty segment, handed to the
  * handler as request.id), or a final "*" (any rest; such rows answer only their own
- * method, and HEAD when it is GET, and never make another method a 405). */
+ * method, and HEAD when it is GET, never make another method a 405, and never answer a
+ * path an earlier row names for other methods: GET /api/v1/detect is a 405). */
 struct route {
     const char *method;
     const char *pattern;

@@ -81,6 +81,13 @@ lf_eq "$(lf_json .error)" "method DELETE not allowed on '/api/v1/profiles'" "wro
 lf_eq "$(grep -i '^allow:' "$LF_TMP/headers" | tr -d '\r')" "Allow: POST" "Allow header"
 lf_req POST /healthz
 lf_eq "$LF_STATUS" 405 "POST /healthz"
+# a GET of a POST-only path is a wrong method too, not the dashboard's 404
+for path in /api/v1/profiles /api/v1/detect /api/v1/notifications/1/ack /ingest; do
+    lf_req GET "$path" -D "$LF_TMP/headers"
+    lf_eq "$LF_STATUS" 405 "GET $path status"
+    lf_eq "$(lf_json .error)" "method GET not allowed on '$path'" "GET $path error"
+    lf_eq "$(grep -i '^allow:' "$LF_TMP/headers" | tr -d '\r')" "Allow: POST" "GET $path Allow header"
+done
 
 # Idempotency: three retries with one key count once and answer the first push's id.
 ids=

@@ -96,6 +96,18 @@ START_TEST(test_match)
     ck_assert_int_eq(match("GET", "/app.js", &index, &id, allow), ROUTE_FOUND);
     ck_assert_str_eq(routes[index].metric, "static");
     ck_assert_int_eq(match("POST", "/api/v1/profiles/extra", &index, &id, allow), ROUTE_NOT_FOUND);
+    /* a path the table names for other methods is theirs: the wildcard (the dashboard's
+     * files) does not take a GET of a POST-only path and answer 404 */
+    static const char *const post_only[] = { "/api/v1/profiles", "/api/v1/detect",
+                                             "/api/v1/notifications/3/ack", "/ingest",
+                                             "/push.v1.PusherService/Push" };
+    for (size_t i = 0; i < sizeof(post_only) / sizeof(post_only[0]); i++) {
+        ck_assert_msg(match("GET", post_only[i], &index, &id, allow) == ROUTE_BAD_METHOD, "GET %s",
+                      post_only[i]);
+        ck_assert_str_eq(allow, "POST");
+        ck_assert_int_eq(match("HEAD", post_only[i], &index, &id, allow), ROUTE_BAD_METHOD);
+        ck_assert_int_eq(match("DELETE", post_only[i], &index, &id, allow), ROUTE_BAD_METHOD);
+    }
 }
 END_TEST
 
