@@ -187,6 +187,8 @@ int api_pyroscope_ingest(const struct request *req, struct response *resp, struc
         rc = request_query_int(req, "from", 0, 0, INT64_MAX, "unix seconds", &from, err);
     if (rc == LF_OK)
         rc = request_query_int(req, "until", 0, 0, INT64_MAX, "unix seconds", &until, err);
+    if (rc == LF_OK && from > 0 && until > 0 && from > until)
+        rc = lf_fail(err, LF_EINVAL, "parameter 'from' is after 'until'");
     if (rc != LF_OK)
         return rc;
     struct str app_name;
@@ -221,7 +223,9 @@ int api_pyroscope_ingest(const struct request *req, struct response *resp, struc
     if (type != NULL && strncasecmp(type, "multipart/", 10) == 0)
         rc = pyroscope_multipart_profile(type, body.p, body.len, &profile, err);
     if (rc == LF_OK)
-        rc = push_profile(req, &who, profile, STR_NULL, until, &counts, err);
+        /* a goroutine profile is a snapshot at the end of the period: until; from (when
+         * the profiling started) is all a client that sends only it told */
+        rc = push_profile(req, &who, profile, STR_NULL, until > 0 ? until : from, &counts, err);
     lf_free(owned);
     if (rc != LF_OK)
         return rc;

@@ -6,7 +6,8 @@
 # SDK uploading to POST /ingest with HTTP Basic (its profiles are ignored: accepted and
 # counted), and curl for the multipart form the Go SDK sends. Then what was stored:
 # goroutine profiles only, under the service of their labels, never one the token may
-# not push for, a retried ID once.
+# not push for, a retried ID once; /ingest's from and until (from alone is the time,
+# from after until is 400).
 source tests/integration/lib.sh
 source tests/goleaky/lib.sh
 
@@ -114,6 +115,19 @@ lf_eq "$LF_STATUS" 403 "service_name inside name= is scoped like the service par
 lf_req POST "/ingest?name=shop%7Binstance%3Dx%7D&until=$now&service=search" \
     -H "Authorization: Bearer agent-secret" --data-binary "@$LF_TMP/goroutine.pb.gz"
 lf_eq "$LF_STATUS $(lf_json .error)" "400 unknown parameter 'service'" "a service parameter on /ingest"
-lf_eq "$(instances shop)" "pod-a:6060,pod-b,pod-gz,pod-m" "shop instances at the end"
+# from and until: the profile's time is until, else from (when the profiling started),
+# else its own time_nanos; from after until is refused
+lf_req POST "/ingest?name=shop%7Binstance%3Dpod-x%7D&from=$now&until=$((now - 10))" \
+    -H "Authorization: Bearer agent-secret" --data-binary "@$LF_TMP/goroutine.pb.gz"
+lf_eq "$LF_STATUS $(lf_json .error)" "400 parameter 'from' is after 'until'" "from after until"
+lf_req POST "/ingest?name=shop%7Binstance%3Dpod-f%7D&from=$((now - 7200))" \
+    -H "Authorization: Bearer agent-secret" --data-binary "@$LF_TMP/goroutine.pb.gz"
+lf_eq "$LF_STATUS $LF_BODY" '200 {"stored":1,"duplicate":0,"ignored":0}' "a goroutine profile with from only"
+lf_req GET "/api/v1/leaks?service=shop&all=1"
+loc=$(lf_json '.leaks[0].location_id')
+lf_req GET "/api/v1/locations/$loc/series?service=shop&instance=pod-f&from=$((now - 10800))&to=$now&step=60"
+first=$(lf_json '[.series[] | select(.[1] > 0)][0][0]')
+lf_eq "$first" "$(((now - 7200) / 60 * 60))" "the profile pushed with from only is stored at from"
+lf_eq "$(instances shop)" "pod-a:6060,pod-b,pod-f,pod-gz,pod-m" "shop instances at the end"
 lf_eq "$(instances search)" "" "still nothing stored for search"
 lf_stop
