@@ -6,6 +6,7 @@
  * push, which is what makes FULL affordable. synchronous=NORMAL survives kill -9 too
  * (the WAL is in the OS cache) but may lose the last commits on power loss. */
 #include "store.h"
+#include "store_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -20,42 +21,12 @@
 #include "log.h"
 #include "seen.h"
 
-/* A profile's samples go in by statements of up to 2^5 rows: one statement per row was
- * most of the writer's time spent outside the B-trees. */
-#define SAMPLE_ROWS_LOG2_MAX 5
-#define SAMPLE_COLUMNS       6
-
-struct store_conn {
-    sqlite3 *db;
-    sqlite3_stmt *stmts[STORE_N_STMTS];
-    pthread_mutex_t *shared; /* ":memory:": the store's lock held from BEGIN to the end */
-    bool in_transaction;     /* the shared lock is held by this transaction */
-    struct store_conn *next_free;
-    /* the writer only: rows it knows are stored, cleared on every rollback */
-    struct seen *locations; /* identity + attributes -> (id, first_seen) */
-    struct seen *sightings; /* (service_id, location_id) -> (first_seen, last_seen) */
-    struct seen *services;  /* name NUL owner (absent: no NUL) -> (id, 0) */
-    struct seen *instances; /* service_id, name -> (id, 0) */
-    /* the writer only: INSERT INTO samples of 1, 2, 4, ... 32 rows, prepared when needed */
-    sqlite3_stmt *sample_rows[SAMPLE_ROWS_LOG2_MAX + 1];
-};
+#define SAMPLE_COLUMNS 6
 
 /* A service's last sighting of a location is rewritten at most this often (seconds):
  * it feeds the detection window and the inventory's last_seen, minutes-grained. */
 #define SIGHTING_GRAIN 60
 #define SEEN_MAX       65536
-
-struct store {
-    bool memory;
-    int version;
-    struct store_conn writer;
-    struct store_conn *readers;
-    size_t n_readers;
-    struct store_conn *free_readers;
-    pthread_mutex_t lock; /* the reader pool; with ":memory:", the one connection */
-    pthread_cond_t cond;
-    bool lock_ready;
-};
 
 /* ---- the statements ------------------------------------------------------------------- */
 
@@ -198,7 +169,7 @@ static const char *const stmt_sql[STORE_N_STMTS] = {
 
 /* ---- errors ----------------------------------------------------------------------------- */
 
-static int code_for(int sqlite_rc, enum lf_code dflt)
+int store_code_for(int sqlite_rc, enum lf_code dflt)
 {
     switch (sqlite_rc & 0xff) {
     case SQLITE_FULL:
@@ -219,7 +190,7 @@ int store_fail(struct store_conn *conn, struct lf_error *err, enum lf_code code,
     if (conn == NULL || conn->db == NULL)
         return lf_fail(err, code, "%s: no database", what);
     int rc = sqlite3_extended_errcode(conn->db);
-    return lf_fail(err, code_for(rc, code), "%s: %s", what, sqlite3_errmsg(conn->db));
+    return lf_fail(err, store_code_for(rc, code), "%s: %s", what, sqlite3_errmsg(conn->db));
 }
 
 /* ---- connections ------------------------------------------------------------------------ */
@@ -230,7 +201,7 @@ static int exec_sql(struct store_conn *conn, const char *sql, const char *what,
     char *msg = NULL;
     int rc = sqlite3_exec(conn->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        int code = lf_fail(err, code_for(rc, LF_EDB), "%s: %s", what,
+        int code = lf_fail(err, store_code_for(rc, LF_EDB), "%s: %s", what,
                            msg != NULL ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return code;
@@ -253,6 +224,7 @@ static void conn_close(struct store_conn *conn)
         sqlite3_finalize(conn->stmts[i]);
         conn->stmts[i] = NULL;
     }
+    store_tables_finalize(conn);
     if (conn->db != NULL) {
         if (sqlite3_close(conn->db) != SQLITE_OK)
             log_warn("store: close: %s", sqlite3_errmsg(conn->db));
@@ -266,7 +238,7 @@ static int conn_open(struct store_conn *conn, const char *path, const struct sto
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path, &conn->db, flags, NULL);
     if (rc != SQLITE_OK) {
-        int code = lf_fail(err, code_for(rc, LF_EIO), "open '%s': %s", path,
+        int code = lf_fail(err, store_code_for(rc, LF_EIO), "open '%s': %s", path,
                            conn->db != NULL ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc));
         conn_close(conn);
         return code;
@@ -300,7 +272,7 @@ static int conn_prepare(struct store_conn *conn, struct lf_error *err)
         int rc = sqlite3_prepare_v3(conn->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                     &conn->stmts[i], NULL);
         if (rc != SQLITE_OK)
-            return lf_fail(err, code_for(rc, LF_EDB), "prepare statement %zu: %s", i,
+            return lf_fail(err, store_code_for(rc, LF_EDB), "prepare statement %zu: %s", i,
                            sqlite3_errmsg(conn->db));
     }
     return LF_OK;
@@ -455,6 +427,8 @@ int store_open(const char *path, const struct store_options *opts, struct store 
         rc = exec_sql(&store->writer, "PRAGMA foreign_keys = OFF", "foreign_keys", err);
     if (rc == LF_OK)
         rc = conn_prepare(&store->writer, err);
+    if (rc == LF_OK)
+        rc = store_tables_prepare(&store->writer, false, err);
     if (rc != LF_OK)
         goto out;
     /* Without them every push takes the full path: slower, not wrong. */
@@ -476,6 +450,8 @@ int store_open(const char *path, const struct store_options *opts, struct store 
         rc = conn_open(&store->readers[i], path, opts, true, err);
         if (rc == LF_OK)
             rc = conn_prepare(&store->readers[i], err);
+        if (rc == LF_OK)
+            rc = store_tables_prepare(&store->readers[i], true, err);
         if (rc != LF_OK)
             goto out;
         store->readers[i].next_free = store->free_readers;
@@ -548,6 +524,7 @@ void store_reader_release(struct store *store, struct store_conn *conn)
         return;
     for (size_t i = 0; i < STORE_N_STMTS; i++)
         sqlite3_reset(conn->stmts[i]);
+    store_tables_reset(conn);
     if (store->memory) {
         pthread_mutex_unlock(&store->lock);
         return;
