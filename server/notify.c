@@ -76,6 +76,8 @@ struct current {
     bool resolved_manual;
     bool has_resolved_version;
     char resolved_version[512];
+    char send_kind[16]; /* "" when none */
+    bool regression;
 };
 
 /* The notification that stands for (service, location) under owner: a manually
@@ -101,6 +103,9 @@ static int find_current(struct store_conn *conn, int64_t service_id, int64_t loc
         cur->has_resolved_version = version != NULL;
         utf8_snprintf(cur->resolved_version, sizeof(cur->resolved_version), "%s",
                       version ? version : "");
+        const char *kind = store_col_text(&rows, 9);
+        snprintf(cur->send_kind, sizeof(cur->send_kind), "%s", kind ? kind : "");
+        cur->regression = store_col_int(&rows, 10) != 0;
     }
     return store_rows_end(&rows, rc, "database", err);
 }
@@ -109,7 +114,7 @@ static int schedule(struct store_conn *conn, int64_t id, const char *state, cons
                     int64_t due, bool silenced, int64_t now, struct lf_error *err)
 {
     if (silenced)
-        return store_exec(conn, NOTIFY_SQL_STATE_SET, err, "iti", id, state, now);
+        return store_exec(conn, NOTIFY_SQL_WITHHOLD, err, "itti", id, state, kind, now);
     return store_exec(conn, NOTIFY_SQL_SCHEDULE, err, "ittii", id, state, kind, due, now);
 }
 
@@ -160,8 +165,7 @@ static int on_suspect(struct store_conn *conn, const struct notify_options *opts
     if (!cur.found) {
         int64_t id = 0;
         rc = store_exec(conn, NOTIFY_SQL_INSERT, err, "iitiit", v->service_id, v->location_id,
-                        owner, now, silenced ? (int64_t)0 : now + opts->group_wait,
-                        silenced ? NULL : "new");
+                        owner, now, silenced ? (int64_t)0 : now + opts->group_wait, "new");
         if (rc == LF_OK)
             id = store_last_insert_id(conn);
         if (rc == LF_OK && silenced)
@@ -171,6 +175,15 @@ static int on_suspect(struct store_conn *conn, const struct notify_options *opts
         return rc;
     }
 
+    if (!silenced && strcmp(cur.state, "pending") == 0 && !cur.has_send) {
+        /* Held back by a silence that has ended: the message goes out as if found now
+         * (rows from before the kind was kept: a regression or a new finding). */
+        const char *kind = cur.send_kind[0] ? cur.send_kind : cur.regression ? "regression" : "new";
+        rc = schedule(conn, cur.id, "pending", kind, now + opts->group_wait, false, now, err);
+        if (rc == LF_OK)
+            rc = add_event(conn, cur.id, now, "silence ended", NULL, err);
+        return rc;
+    }
     if (strcmp(cur.state, "resolved") == 0) {
         char why[256];
         if (!reopens(opts, &cur, v, now, why, sizeof(why)))

@@ -21,11 +21,14 @@ static const char *const sql[] = {
     I(NOTIFY_SQL_CURRENT_FIND) =
             "SELECT id, state, send_due IS NOT NULL, COALESCE(delivered_at, 0),"
             " COALESCE(reminded_at, 0), COALESCE(snoozed_until, 0), COALESCE(resolved_at, 0),"
-            " resolved_manual, resolved_version"
+            " resolved_manual, resolved_version, send_kind, regression"
             " FROM notifications WHERE service_id = ?1 AND location_id = ?2"
             " AND (owner_manual = 1 OR owner = ?3) ORDER BY owner_manual DESC LIMIT 1",
-    /* ?1 id, ?2 state, ?3 now */
-    I(NOTIFY_SQL_STATE_SET) = "UPDATE notifications SET state = ?2, updated = ?3 WHERE id = ?1",
+    /* ?1 id, ?2 state, ?3 send kind, ?4 now: a message a silence holds back; a pending
+     * notification keeps its kind (nothing due) for when the silence has ended */
+    I(NOTIFY_SQL_WITHHOLD) =
+            "UPDATE notifications SET state = ?2, updated = ?4, send_kind = CASE"
+            " WHEN send_due IS NULL AND ?2 = 'pending' THEN ?3 ELSE send_kind END WHERE id = ?1",
     /* ?1 id, ?2 state, ?3 send kind, ?4 due, ?5 now */
     I(NOTIFY_SQL_SCHEDULE) =
             "UPDATE notifications SET state = ?2, send_kind = ?3, send_due = ?4, updated = ?5"
