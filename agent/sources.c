@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "discovery.h"
+#include "file.h"
 #include "log.h"
 #include "scrape.h"
 #include "utf8.h"
@@ -257,56 +258,6 @@ void sources_adopt(struct sources *s, const struct sources *old)
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
-/* Reads a whole file of at most max bytes into a new buffer (lf_free). */
-static int read_file(const char *path, size_t max, char **out, size_t *out_len,
-                     struct lf_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return lf_fail(err, errno == ENOENT ? LF_ENOTFOUND : LF_EIO, "%s", strerror(errno));
-    int rc = LF_OK;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            if (cap > max) {
-                rc = lf_fail(err, LF_ETOOBIG, "larger than %zu bytes", max);
-                break;
-            }
-            cap = cap == 0 ? 16384 : cap * 2;
-            char *grown = lf_realloc(buf, cap + 1);
-            if (grown == NULL) {
-                rc = lf_fail(err, LF_ENOMEM, "out of memory");
-                break;
-            }
-            buf = grown;
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = lf_fail(err, LF_EIO, "%s", strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    if (rc == LF_OK && len > max)
-        rc = lf_fail(err, LF_ETOOBIG, "larger than %zu bytes", max);
-    if (rc != LF_OK) {
-        lf_free(buf);
-        return rc;
-    }
-    if (buf == NULL && (buf = lf_malloc(1)) == NULL)
-        return lf_fail(err, LF_ENOMEM, "out of memory");
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    return LF_OK;
-}
-
 /* Logs a source's failure when it differs from the last one, or its recovery. */
 static void note(struct sources *s, char problem[256], const char *what, int rc,
                  const struct lf_error *err, size_t kept)
@@ -351,7 +302,7 @@ static void read_one_file(struct sources *s, struct file_entry *f)
     struct discovery_list list = { 0 };
     char source[TARGETS_TEXT_MAX + 16];
     utf8_snprintf(source, sizeof(source), "file_sd '%s'", f->path);
-    int rc = read_file(f->path, DISCOVERY_MAX_BYTES, &buf, &len, &err);
+    int rc = file_load(f->path, DISCOVERY_MAX_BYTES, &buf, &len, &err);
     if (rc == LF_OK)
         rc = discovery_parse_groups(buf, len, is_yaml(f->path), &s->defaults, source, &list, &err);
     lf_free(buf);
@@ -448,7 +399,7 @@ static void refresh_http(struct sources *s, struct polled *h)
 static int read_token(const char *path, char **out, struct lf_error *err)
 {
     size_t len = 0;
-    int rc = read_file(path, TOKEN_MAX_BYTES, out, &len, err);
+    int rc = file_load(path, TOKEN_MAX_BYTES, out, &len, err);
     if (rc != LF_OK) {
         lf_error_prefix(err, "token '%s'", path);
         return rc;

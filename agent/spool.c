@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "alloc.h"
+#include "file.h"
 #include "log.h"
 #include "str.h"
 
@@ -511,51 +512,15 @@ out_unlink:
 
 /* ---- replay -------------------------------------------------------------------------- */
 
-/* Reads the whole file at path into a new NUL-terminated buffer. */
+/* Reads the spooled file at path, of at most max bytes (a larger one is corrupt). */
 static int read_file(const char *path, uint64_t max, char **out, size_t *out_len,
                      struct lf_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return lf_fail(err, errno == ENOENT ? LF_ENOTFOUND : LF_EIO, "open '%s': %s", path,
-                       strerror(errno));
-    int rc = LF_OK;
-    char *buf = NULL;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        rc = lf_fail(err, LF_EIO, "stat '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    if ((uint64_t)st.st_size > max) {
-        rc = lf_fail(err, LF_EINVAL, "larger than the spool limit");
-        goto out;
-    }
-    size_t size = (size_t)st.st_size;
-    buf = lf_malloc(size + 1);
-    if (buf == NULL) {
-        rc = lf_fail(err, LF_ENOMEM, "read '%s': out of memory", path);
-        goto out;
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = lf_fail(err, LF_EIO, "read '%s': %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    buf[got] = '\0';
-    *out = buf;
-    *out_len = got;
-    buf = NULL;
-out:
-    lf_free(buf);
-    close(fd);
+    int rc = file_load(path, max > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)max, out, out_len, err);
+    if (rc == LF_ETOOBIG)
+        return lf_fail(err, LF_EINVAL, "larger than the spool limit");
+    if (rc != LF_OK && rc != LF_ENOTFOUND)
+        lf_error_prefix(err, "read '%s'", path);
     return rc;
 }
 

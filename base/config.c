@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "alloc.h"
+#include "file.h"
 #include "arena.h"
 #include "str.h"
 #include "units.h"
@@ -518,27 +519,16 @@ struct config *config_parse_list(const char *buf, size_t len, const char *name,
 
 struct config *config_load(const char *path, struct lf_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        lf_fail(err, LF_EIO, "%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0;
+    struct lf_error why;
+    int rc = file_load(path, CONFIG_MAX_BYTES, &buf, &len, &why);
+    if (rc != LF_OK) {
+        lf_fail(err, rc == LF_ENOTFOUND ? LF_EIO : rc, "%s: %s", path, why.msg);
         return NULL;
     }
-    struct config *cfg = NULL;
-    size_t cap = CONFIG_MAX_BYTES + 1;
-    char *buf = lf_malloc(cap);
-    if (buf == NULL) {
-        lf_fail(err, LF_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    size_t len = fread(buf, 1, cap, f);
-    if (ferror(f)) {
-        lf_fail(err, LF_EIO, "%s: read error", path);
-        goto out;
-    }
-    cfg = config_parse(buf, len, path, err);
-out:
+    struct config *cfg = config_parse(buf, len, path, err);
     lf_free(buf);
-    fclose(f);
     return cfg;
 }
 

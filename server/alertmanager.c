@@ -9,7 +9,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +16,7 @@
 #include "alloc.h"
 #include "log.h"
 #include "periodic.h"
-#include "sqlbind.h"
+#include "store_alertmanager.h"
 #include "trend.h"
 #include "utf8.h"
 #include "utf8json.h"
@@ -109,10 +108,10 @@ static json_t *rfc3339(int64_t t)
 }
 
 /* Text column col repaired to valid UTF-8 into buf (cut on a character boundary). */
-static const char *column_text(sqlite3_stmt *stmt, int col, char *buf, size_t size)
+static const char *column_text(const struct store_rows *rows, int col, char *buf, size_t size)
 {
-    const char *text = (const char *)sqlite3_column_text(stmt, col);
-    size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+    const char *text = store_col_text(rows, col);
+    size_t len = store_col_bytes(rows, col);
     if (text == NULL)
         len = 0;
     char *repaired = lf_malloc(utf8_sanitized_len(text != NULL ? text : "", len) + 1);
@@ -135,25 +134,25 @@ static bool set_text(json_t *obj, const char *key, const char *text)
 }
 
 /* The alert of the current row, or NULL when allocation fails. */
-static json_t *row_alert(const struct alertmanager *am, sqlite3_stmt *stmt, int64_t now)
+static json_t *row_alert(const struct alertmanager *am, const struct store_rows *rows, int64_t now)
 {
     char service[256], owner[256], function[512], file[512], op[64], state[16], version[128];
-    column_text(stmt, 1, owner, sizeof(owner));
-    column_text(stmt, 2, state, sizeof(state));
-    column_text(stmt, 5, service, sizeof(service));
-    int64_t location_id = sqlite3_column_int64(stmt, 6);
-    column_text(stmt, 7, function, sizeof(function));
-    column_text(stmt, 8, file, sizeof(file));
-    int64_t line = sqlite3_column_int64(stmt, 9);
-    column_text(stmt, 10, op, sizeof(op));
-    int64_t count = sqlite3_column_int64(stmt, 11);
-    double growth = sqlite3_column_double(stmt, 12);
-    bool has_growth = sqlite3_column_type(stmt, 12) != SQLITE_NULL && isfinite(growth);
-    column_text(stmt, 13, version, sizeof(version));
+    column_text(rows, 1, owner, sizeof(owner));
+    column_text(rows, 2, state, sizeof(state));
+    column_text(rows, 5, service, sizeof(service));
+    int64_t location_id = store_col_int(rows, 6);
+    column_text(rows, 7, function, sizeof(function));
+    column_text(rows, 8, file, sizeof(file));
+    int64_t line = store_col_int(rows, 9);
+    column_text(rows, 10, op, sizeof(op));
+    int64_t count = store_col_int(rows, 11);
+    double growth = store_col_double(rows, 12);
+    bool has_growth = store_col_type(rows, 12) != STORE_NULL && isfinite(growth);
+    column_text(rows, 13, version, sizeof(version));
     bool open = strcmp(state, "pending") == 0 || strcmp(state, "delivered") == 0 ||
                 strcmp(state, "unrouted") == 0;
-    int64_t created = sqlite3_column_int64(stmt, 3);
-    int64_t updated = sqlite3_column_int64(stmt, 4);
+    int64_t created = store_col_int(rows, 3);
+    int64_t updated = store_col_int(rows, 4);
 
     char line_text[24];
     snprintf(line_text, sizeof(line_text), "%lld", (long long)line);
@@ -217,32 +216,20 @@ int alertmanager_alerts(struct alertmanager *am, int64_t now, json_t **out, stru
     int rc = store_reader_acquire(am->store, &conn, err);
     if (rc != LF_OK)
         return rc;
-    sqlite3 *db = store_conn_db(conn);
-    sqlite3_stmt *stmt = NULL;
+    struct store_rows rows;
     json_t *alerts = json_array();
-    if (alerts == NULL)
-        rc = lf_fail(err, LF_ENOMEM, "out of memory");
-    if (rc == LF_OK)
-        rc = sqlbind_prepare(
-                db, &stmt, err,
-                "SELECT n.id, n.owner, n.state, n.created, n.updated, s.name, l.id, l.function,"
-                " l.file, l.line, l.op, COALESCE(d.count, 0), d.growth_per_hour, d.since_version"
-                " FROM notifications n JOIN services s ON s.id = n.service_id"
-                " JOIN locations l ON l.id = n.location_id"
-                " LEFT JOIN detections d ON d.service_id = n.service_id"
-                " AND d.location_id = n.location_id"
-                " WHERE n.state IN ('pending', 'delivered', 'unrouted') OR n.updated >= ?1"
-                " ORDER BY n.id LIMIT ?2",
-                "ii", now - CLOSED_INTERVALS * am->opts.interval, (int64_t)MAX_ALERTS);
-    int step = SQLITE_DONE;
-    while (rc == LF_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        json_t *alert = row_alert(am, stmt, now);
+    if (alerts == NULL) {
+        store_reader_release(am->store, conn);
+        return lf_fail(err, LF_ENOMEM, "out of memory");
+    }
+    rc = store_query(conn, ALERTMANAGER_SQL_ALERTS, &rows, err, "ii",
+                     now - CLOSED_INTERVALS * am->opts.interval, (int64_t)MAX_ALERTS);
+    while (rc == LF_OK && store_row(&rows)) {
+        json_t *alert = row_alert(am, &rows, now);
         if (alert == NULL || json_array_append_new(alerts, alert) != 0)
             rc = lf_fail(err, LF_ENOMEM, "out of memory building alerts");
     }
-    if (rc == LF_OK && step != SQLITE_DONE)
-        rc = lf_fail(err, LF_EDB, "alertmanager: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(stmt);
+    rc = store_rows_end(&rows, rc, "alertmanager", err);
     store_reader_release(am->store, conn);
     if (rc != LF_OK) {
         json_decref(alerts);

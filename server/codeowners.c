@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "file.h"
 #include "arena.h"
 #include "utf8.h"
 
@@ -539,29 +540,18 @@ struct codeowners *codeowners_parse(const char *buf, size_t len, struct lf_error
 
 struct codeowners *codeowners_load(const char *path, struct lf_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        lf_fail(err, LF_EIO, "codeowners '%s': %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0;
+    struct lf_error why;
+    int rc = file_load(path, CODEOWNERS_MAX_BYTES, &buf, &len, &why);
+    if (rc != LF_OK) {
+        lf_fail(err, rc == LF_ENOTFOUND ? LF_EIO : rc, "codeowners '%s': %s", path, why.msg);
         return NULL;
     }
-    struct codeowners *co = NULL;
-    size_t cap = CODEOWNERS_MAX_BYTES + 1;
-    char *buf = lf_malloc(cap);
-    if (buf == NULL) {
-        lf_fail(err, LF_ENOMEM, "out of memory");
-        goto out;
-    }
-    size_t len = fread(buf, 1, cap, f);
-    if (ferror(f)) {
-        lf_fail(err, LF_EIO, "codeowners '%s': read error", path);
-        goto out;
-    }
-    co = codeowners_parse(buf, len, err);
+    struct codeowners *co = codeowners_parse(buf, len, err);
     if (co == NULL)
         lf_error_prefix(err, "codeowners '%s'", path);
-out:
     lf_free(buf);
-    fclose(f);
     return co;
 }
 

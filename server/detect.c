@@ -21,6 +21,9 @@
 #include "periodic.h"
 #include "utf8json.h"
 
+/* The load fit reads one profile in this many from before the window. */
+#define LOAD_HISTORY_THINNING 6
+
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
         " CASE WHEN l.in_repo THEN COALESCE(l.owner, s.owner) END, l.function, l.file, l.line,"
@@ -39,7 +42,7 @@ static const char sql_series[] =
         " COALESCE(p.started, 0), p.version, i.name"
         " FROM profiles p JOIN instances i ON i.id = p.instance_id"
         " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?2"
-        " WHERE p.service_id = ?1 AND p.ts >= ?3"
+        " WHERE p.service_id = ?1 AND p.ts >= ?3 AND (p.ts >= ?4 OR p.id % ?5 = 0)"
         " ORDER BY p.instance_id, p.ts, p.id";
 
 /* The version at the earliest sample of the site at or after its growth began. */
@@ -108,6 +111,7 @@ void detect_options_default(struct detect_options *opts)
     *opts = (struct detect_options){
         .threshold = 100,
         .window = 6 * 3600,
+        .load_history = 24 * 3600,
         .live_window = 300,
         .interval = 30,
         .trend = trend_params_default(),
@@ -222,7 +226,13 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
     sqlite3_reset(stmt);
     sqlite3_bind_int64(stmt, 1, v->service_id);
     sqlite3_bind_int64(stmt, 2, v->location_id);
-    sqlite3_bind_int64(stmt, 3, now - window);
+    /* the window in full; before it, back to load_history, one profile in
+     * LOAD_HISTORY_THINNING for the load fit (profile ids, unlike times, never fall in
+     * step with a push interval) */
+    int64_t history = opts->load_history > window ? opts->load_history : window;
+    sqlite3_bind_int64(stmt, 3, now - history);
+    sqlite3_bind_int64(stmt, 4, now - window);
+    sqlite3_bind_int64(stmt, 5, LOAD_HISTORY_THINNING);
 
     int64_t instance = -1, last_push = 0;
     struct trend_sample latest = { 0 };
@@ -542,7 +552,9 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         if (rc != LF_OK)
             goto out;
         struct trend_result trend;
-        rc = trend_analyze(buf.series, buf.n_series, &detect->opts.trend, &trend, err);
+        struct trend_params params = detect->opts.trend;
+        params.window = window;
+        rc = trend_analyze(buf.series, buf.n_series, &params, &trend, err);
         if (rc != LF_OK)
             goto out;
         rc = judge_site(detect, stack, v->op, now, v, &trend, &buf);

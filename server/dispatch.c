@@ -11,7 +11,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,8 @@
 #include "log.h"
 #include "message.h"
 #include "periodic.h"
-#include "sqlbind.h"
+#include "store_dispatch.h"
+#include "store_notify.h"
 #include "trend.h"
 #include "utf8.h"
 #include "utf8json.h"
@@ -124,19 +124,19 @@ static void due_release(struct due *items, size_t n)
 
 /* A JSON string of text column col, repaired to valid UTF-8 (rows an older version stored
  * may hold any bytes); JSON null for SQL NULL; NULL only when allocation fails. */
-static json_t *column_text(sqlite3_stmt *stmt, int col)
+static json_t *column_text(const struct store_rows *rows, int col)
 {
-    if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+    if (store_col_type(rows, col) == STORE_NULL)
         return json_null();
-    const char *text = (const char *)sqlite3_column_text(stmt, col);
-    return utf8json_string(text != NULL ? text : "", (size_t)sqlite3_column_bytes(stmt, col));
+    const char *text = store_col_text(rows, col);
+    return utf8json_string(text != NULL ? text : "", store_col_bytes(rows, col));
 }
 
 /* A new copy of text column col repaired to valid UTF-8 (caller frees), or NULL. */
-static char *column_copy(sqlite3_stmt *stmt, int col)
+static char *column_copy(const struct store_rows *rows, int col)
 {
-    const char *text = (const char *)sqlite3_column_text(stmt, col);
-    size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+    const char *text = store_col_text(rows, col);
+    size_t len = store_col_bytes(rows, col);
     if (text == NULL)
         return lf_strdup("");
     char *copy = lf_malloc(utf8_sanitized_len(text, len) + 1);
@@ -169,26 +169,26 @@ static json_t *source_link(const struct dispatch *dispatch, const char *path, in
     return utf8json_cstr(url);
 }
 
-/* The site's repo-relative path: as the ingest stored it (column 14), or JSON null. */
-static json_t *site_repo_path(sqlite3_stmt *stmt)
+/* The site's repo-relative path: as the ingest stored it, or JSON null. */
+static json_t *site_repo_path(const struct store_rows *rows)
 {
-    const char *path = (const char *)sqlite3_column_text(stmt, 14);
+    const char *path = store_col_text(rows, DUE_REPO_PATH);
     if (path == NULL || path[0] == '\0')
         return json_null();
-    return utf8json_string(path, (size_t)sqlite3_column_bytes(stmt, 14));
+    return utf8json_string(path, store_col_bytes(rows, DUE_REPO_PATH));
 }
 
-/* The culprit of the row's detection (columns 15-17: the first in-repo frame of a site
- * outside the repo) with its repo-relative path and source link, or JSON null. */
-static json_t *row_culprit(const struct dispatch *dispatch, sqlite3_stmt *stmt)
+/* The culprit of the row's detection (the first in-repo frame of a site outside the repo)
+ * with its repo-relative path and source link, or JSON null. */
+static json_t *row_culprit(const struct dispatch *dispatch, const struct store_rows *rows)
 {
-    if (sqlite3_column_type(stmt, 15) == SQLITE_NULL)
+    if (store_col_type(rows, DUE_CULPRIT_FUNCTION) == STORE_NULL)
         return json_null();
-    const char *function = (const char *)sqlite3_column_text(stmt, 15);
-    const char *file = (const char *)sqlite3_column_text(stmt, 16);
-    size_t function_len = (size_t)sqlite3_column_bytes(stmt, 15);
-    size_t file_len = (size_t)sqlite3_column_bytes(stmt, 16);
-    int64_t line = sqlite3_column_int64(stmt, 17);
+    const char *function = store_col_text(rows, DUE_CULPRIT_FUNCTION);
+    const char *file = store_col_text(rows, DUE_CULPRIT_FILE);
+    size_t function_len = store_col_bytes(rows, DUE_CULPRIT_FUNCTION);
+    size_t file_len = store_col_bytes(rows, DUE_CULPRIT_FILE);
+    int64_t line = store_col_int(rows, DUE_CULPRIT_LINE);
     struct attribution attr;
     attribute_site(dispatch->opts.attributor, str_make(function ? function : "", function_len),
                    str_make(file ? file : "", file_len), &attr);
@@ -201,13 +201,14 @@ static json_t *row_culprit(const struct dispatch *dispatch, sqlite3_stmt *stmt)
 }
 
 /* The finding of the current row, or NULL when allocation fails. */
-static json_t *row_finding(const struct dispatch *dispatch, sqlite3_stmt *stmt, int64_t id)
+static json_t *row_finding(const struct dispatch *dispatch, const struct store_rows *rows,
+                           int64_t id)
 {
-    int64_t location_id = sqlite3_column_int64(stmt, 5);
-    int64_t count = sqlite3_column_int64(stmt, 10);
-    double growth_value = sqlite3_column_double(stmt, 11);
+    int64_t location_id = store_col_int(rows, DUE_LOCATION_ID);
+    int64_t count = store_col_int(rows, DUE_COUNT);
+    double growth_value = store_col_double(rows, DUE_GROWTH);
     /* jansson has no NaN or infinity: a growth it cannot hold is unknown */
-    bool has_growth = sqlite3_column_type(stmt, 11) != SQLITE_NULL && isfinite(growth_value);
+    bool has_growth = store_col_type(rows, DUE_GROWTH) != STORE_NULL && isfinite(growth_value);
     json_t *projection = json_null();
     if (has_growth) {
         double hours = trend_hours_to_reach((double)count, growth_value,
@@ -217,25 +218,25 @@ static json_t *row_finding(const struct dispatch *dispatch, sqlite3_stmt *stmt, 
                     json_pack("{s:I, s:f}", "target", (json_int_t)dispatch->opts.projection_target,
                               "hours", round(hours * 10) / 10);
     }
-    json_t *repo_path = site_repo_path(stmt);
+    json_t *repo_path = site_repo_path(rows);
     const char *path = json_string_value(repo_path);
-    int64_t line = sqlite3_column_int64(stmt, 8);
+    int64_t line = store_col_int(rows, DUE_LINE);
     /* "o" steals every value, also when json_pack fails on a NULL among them */
     return json_pack("{s:I, s:o, s:o, s:I, s:o, s:o, s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o,"
                      " s:o, s:o, s:o}",
-                     "notification_id", (json_int_t)id, "kind", column_text(stmt, 3), "service",
-                     column_text(stmt, 4), "location_id", (json_int_t)location_id, "function",
-                     column_text(stmt, 6), "file", column_text(stmt, 7), "line",
-                     (json_int_t)sqlite3_column_int64(stmt, 8), "op", column_text(stmt, 9), "count",
-                     (json_int_t)count, "growth_per_hour",
+                     "notification_id", (json_int_t)id, "kind", column_text(rows, DUE_KIND),
+                     "service", column_text(rows, DUE_SERVICE), "location_id",
+                     (json_int_t)location_id, "function", column_text(rows, DUE_FUNCTION), "file",
+                     column_text(rows, DUE_FILE), "line", (json_int_t)line, "op",
+                     column_text(rows, DUE_OP), "count", (json_int_t)count, "growth_per_hour",
                      has_growth ? json_real(growth_value) : json_null(), "projection", projection,
                      "link", location_link(dispatch->opts.dashboard_url, location_id), "since",
-                     sqlite3_column_type(stmt, 12) == SQLITE_NULL
+                     store_col_type(rows, DUE_SINCE) == STORE_NULL
                              ? json_null()
-                             : json_integer(sqlite3_column_int64(stmt, 12)),
-                     "since_version", column_text(stmt, 13), "repo_path", repo_path, "source_url",
-                     path != NULL ? source_link(dispatch, path, line) : json_null(), "culprit",
-                     row_culprit(dispatch, stmt));
+                             : json_integer(store_col_int(rows, DUE_SINCE)),
+                     "since_version", column_text(rows, DUE_SINCE_VERSION), "repo_path", repo_path,
+                     "source_url", path != NULL ? source_link(dispatch, path, line) : json_null(),
+                     "culprit", row_culprit(dispatch, rows));
 }
 
 /* Reads up to MAX_DUE rows due at now, skipping held ones, into items. A row that cannot
@@ -249,36 +250,20 @@ static int read_due(struct dispatch *dispatch, int64_t now, size_t n_held, struc
     int rc = store_reader_acquire(dispatch->store, &conn, err);
     if (rc != LF_OK)
         return rc;
-    sqlite3 *db = store_conn_db(conn);
-    sqlite3_stmt *stmt = NULL;
-    rc = sqlbind_prepare(
-            db, &stmt, err,
-            "SELECT n.id, n.owner, n.attempts, COALESCE(n.send_kind, 'new'), s.name, l.id,"
-            " l.function, l.file, l.line, l.op, COALESCE(d.count, 0), d.growth_per_hour,"
-            " d.since, d.since_version, l.repo_path, d.culprit_function, d.culprit_file,"
-            " d.culprit_line"
-            " FROM notifications n JOIN services s ON s.id = n.service_id"
-            " JOIN locations l ON l.id = n.location_id"
-            " LEFT JOIN detections d ON d.service_id = n.service_id"
-            " AND d.location_id = n.location_id"
-            " WHERE n.send_due IS NOT NULL AND n.send_due <= ?1"
-            " ORDER BY n.owner, n.id LIMIT ?2",
-            "ii", now, (int64_t)(MAX_DUE + n_held));
-    int step = SQLITE_DONE;
-    while (rc == LF_OK && *n < MAX_DUE && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(stmt, 0);
+    struct store_rows rows;
+    rc = store_query(conn, DISPATCH_SQL_DUE, &rows, err, "ii", now, (int64_t)(MAX_DUE + n_held));
+    while (rc == LF_OK && *n < MAX_DUE && store_row(&rows)) {
+        int64_t id = store_col_int(&rows, DUE_ID);
         if (held_now(dispatch, id, now))
             continue;
         struct due *d = &items[(*n)++];
         d->id = id;
-        d->attempts = sqlite3_column_int64(stmt, 2);
-        d->owner = column_copy(stmt, 1);
-        d->finding = d->owner != NULL ? row_finding(dispatch, stmt, id) : NULL;
+        d->attempts = store_col_int(&rows, DUE_ATTEMPTS);
+        d->owner = column_copy(&rows, DUE_OWNER);
+        d->finding = d->owner != NULL ? row_finding(dispatch, &rows, id) : NULL;
         d->error = d->finding != NULL ? NULL : "out of memory building the finding";
     }
-    if (rc == LF_OK && step != SQLITE_DONE && step != SQLITE_ROW)
-        rc = lf_fail(err, LF_EDB, "dispatch: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(stmt);
+    rc = store_rows_end(&rows, rc, "dispatch", err);
     store_reader_release(dispatch->store, conn);
     return rc;
 }
@@ -301,50 +286,27 @@ struct outcome_job {
 static int record_outcome(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     struct outcome_job *job = ctx;
-    sqlite3 *db = store_conn_db(conn);
     int rc = LF_OK;
     for (size_t i = 0; i < job->n && rc == LF_OK; i++) {
         int64_t id = job->items[i].id;
         const char *event = NULL;
         if (job->postponed) {
-            rc = sqlbind_exec(db, err, "UPDATE notifications SET send_due = ?2 WHERE id = ?1", "ii",
-                              id, job->retry_at);
+            rc = store_exec(conn, DISPATCH_SQL_POSTPONE, err, "ii", id, job->retry_at);
             event = "rate limited";
         } else if (job->unrouted) {
-            rc = sqlbind_exec(db, err,
-                              "UPDATE notifications SET attempts = attempts + 1, last_error = NULL,"
-                              " delivered_at = ?2, updated = ?2, send_due = NULL, send_kind = NULL,"
-                              " message = ?3,"
-                              " state = CASE WHEN state IN ('pending', 'delivered') THEN 'unrouted'"
-                              " ELSE state END"
-                              " WHERE id = ?1",
-                              "iit", id, job->now, job->text);
+            rc = store_exec(conn, DISPATCH_SQL_UNROUTED, err, "iit", id, job->now, job->text);
             event = "no route";
         } else if (job->delivered) {
-            rc = sqlbind_exec(db, err,
-                              "UPDATE notifications SET attempts = attempts + 1, last_error = NULL,"
-                              " delivered_at = ?2, updated = ?2, send_due = NULL, send_kind = NULL,"
-                              " message = ?3,"
-                              " state = CASE WHEN state IN ('pending', 'unrouted') THEN 'delivered'"
-                              " ELSE state END"
-                              " WHERE id = ?1",
-                              "iit", id, job->now, job->text);
+            rc = store_exec(conn, DISPATCH_SQL_DELIVERED, err, "iit", id, job->now, job->text);
             event = "delivered";
         } else {
-            rc = sqlbind_exec(db, err,
-                              "UPDATE notifications SET attempts = attempts + 1, last_error = ?2,"
-                              " send_due = ?3, updated = ?4 WHERE id = ?1",
-                              "itii", id, job->error, job->retry_at, job->now);
+            rc = store_exec(conn, DISPATCH_SQL_FAILED, err, "itii", id, job->error, job->retry_at,
+                            job->now);
             event = "failed";
         }
         const char *detail = job->delivered || job->unrouted ? job->route : job->error;
         if (rc == LF_OK)
-            rc = sqlbind_exec(
-                    db, err,
-                    "INSERT INTO notification_events (notification_id, seq, ts, event, detail)"
-                    " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM notification_events"
-                    " WHERE notification_id = ?1), ?2, ?3, ?4)",
-                    "iitt", id, job->now, event, detail);
+            rc = store_exec(conn, NOTIFY_SQL_EVENT_ADD, err, "iitt", id, job->now, event, detail);
         if (rc == LF_OK && !job->postponed) {
             char text[24];
             snprintf(text, sizeof(text), "%lld", (long long)id);

@@ -16,6 +16,9 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out, st
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "detect.window", d->window, &d->window, err);
     if (rc == LF_OK)
+        rc = config_duration_seconds(cfg, "detect.load_history", d->load_history, &d->load_history,
+                                     err);
+    if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "detect.live_window", d->live_window, &d->live_window,
                                      err);
     if (rc == LF_OK)
@@ -33,6 +36,9 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out, st
     if (rc == LF_OK)
         rc = config_double(cfg, "detect.min_relative_growth", d->trend.min_relative_growth, 0, 10,
                            &d->trend.min_relative_growth, err);
+    if (rc == LF_OK)
+        rc = config_double(cfg, "detect.min_growth_per_instance", d->trend.min_growth_per_instance,
+                           0, 1e12, &d->trend.min_growth_per_instance, err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "detect.recent", d->trend.recent, &d->trend.recent, err);
     if (rc == LF_OK)

@@ -5,14 +5,13 @@
 #include "retention.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <time.h>
 
 #include "alloc.h"
 #include "log.h"
 #include "periodic.h"
-#include "sqlbind.h"
+#include "store_retention.h"
 
 #define HOUR          3600
 #define HOURS_PER_JOB 24
@@ -56,62 +55,27 @@ struct rollup_job {
  * (rollup_live) and each location's value then (rollups.end_count, 0 for a location seen
  * in the hour but not in those profiles). Reads the profiles in the last window seconds
  * of each hour through profiles_ts: the cost grows with window / 1 h. */
-static int rollup_ends(sqlite3 *db, int64_t from, int64_t until, int64_t window,
+static int rollup_ends(struct store_conn *conn, int64_t from, int64_t until, int64_t window,
                        struct lf_error *err)
 {
-    int rc = sqlbind_exec(db, err,
-                          "CREATE TEMP TABLE IF NOT EXISTS retention_ends (hour INTEGER NOT NULL,"
-                          " service_id INTEGER NOT NULL, profile_id INTEGER NOT NULL)",
-                          "");
+    int rc = store_exec(conn, RETENTION_SQL_ENDS_CLEAR, err, "");
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err, "DELETE FROM retention_ends", "");
+        rc = store_exec(conn, RETENTION_SQL_ENDS_FILL, err, "iii", from, until, window);
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err,
-                          "INSERT INTO retention_ends (hour, service_id, profile_id)"
-                          " WITH RECURSIVE hours(hour) AS (SELECT ?1 UNION ALL"
-                          "  SELECT hour + 3600 FROM hours WHERE hour + 3600 < ?2)"
-                          " SELECT hour, service_id, id FROM ("
-                          "  SELECT h.hour AS hour, p.service_id AS service_id, p.id AS id,"
-                          "   row_number() OVER (PARTITION BY h.hour, p.instance_id"
-                          "    ORDER BY p.ts DESC, p.id DESC) AS n"
-                          "  FROM hours h JOIN profiles p"
-                          "   ON p.ts BETWEEN h.hour + 3599 - ?3 AND h.hour + 3599)"
-                          " WHERE n = 1",
-                          "iii", from, until, window);
+        rc = store_exec(conn, RETENTION_SQL_ENDS_LIVE, err, "");
     if (rc == LF_OK)
-        rc = sqlbind_exec(
-                db, err,
-                "INSERT INTO rollup_live (service_id, hour, instances)"
-                " SELECT service_id, hour, COUNT(*) FROM retention_ends GROUP BY service_id, hour"
-                " ON CONFLICT (service_id, hour) DO UPDATE SET instances = excluded.instances",
-                "");
+        rc = store_exec(conn, RETENTION_SQL_ENDS_COUNT, err, "");
     if (rc == LF_OK)
-        rc = sqlbind_exec(
-                db, err,
-                "INSERT INTO rollups (service_id, location_id, hour, max_count, mean_count,"
-                "  samples, end_count)"
-                " SELECT e.service_id, s.location_id, e.hour, 0, 0, 0, SUM(s.count)"
-                " FROM retention_ends e JOIN samples s ON s.profile_id = e.profile_id"
-                " GROUP BY e.service_id, s.location_id, e.hour"
-                " ON CONFLICT (location_id, service_id, hour) DO UPDATE SET"
-                "  end_count = excluded.end_count",
-                "");
-    if (rc == LF_OK)
-        rc = sqlbind_exec(db, err,
-                          "UPDATE rollups SET end_count = 0"
-                          " WHERE hour >= ?1 AND hour < ?2 AND end_count IS NULL",
-                          "ii", from, until);
+        rc = store_exec(conn, RETENTION_SQL_ENDS_ZERO, err, "ii", from, until);
     return rc;
 }
 
 static int rollup_some(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     struct rollup_job *job = ctx;
-    sqlite3 *db = store_conn_db(conn);
     int64_t rolled = 0, oldest = 0;
     bool found = false;
-    int rc = sqlbind_int(db, &rolled, &found, err,
-                         "SELECT rolled_until FROM retention_state WHERE id = 1", "");
+    int rc = store_int(conn, RETENTION_SQL_ROLLED_UNTIL, &rolled, &found, err, "");
     if (rc != LF_OK)
         return rc;
     job->done_to = rolled;
@@ -120,37 +84,23 @@ static int rollup_some(struct store_conn *conn, void *ctx, struct lf_error *err)
         return LF_OK;
     if (rolled == 0) {
         /* First pass: start at the oldest profile's hour. */
-        rc = sqlbind_int(db, &oldest, &found, err, "SELECT MIN(ts) FROM profiles", "");
+        rc = store_int(conn, RETENTION_SQL_OLDEST, &oldest, &found, err, "");
         if (rc != LF_OK)
             return rc;
         if (!found || oldest == 0 || oldest >= job->cutoff) {
             job->done_to = job->cutoff;
-            return sqlbind_exec(db, err, "UPDATE retention_state SET rolled_until = ?1", "i",
-                                job->cutoff);
+            return store_exec(conn, RETENTION_SQL_ROLLED_SET, err, "i", job->cutoff);
         }
         rolled = oldest / HOUR * HOUR;
     }
     int64_t until = rolled + HOURS_PER_JOB * HOUR;
     if (until > job->cutoff)
         until = job->cutoff;
-    rc = sqlbind_exec(
-            db, err,
-            "INSERT INTO rollups (service_id, location_id, hour, max_count, mean_count, samples)"
-            " SELECT service_id, location_id, hour, SUM(mx), SUM(av), SUM(n) FROM ("
-            "  SELECT p.service_id, s.location_id, p.ts / 3600 * 3600 AS hour, p.instance_id,"
-            "   MAX(s.count) AS mx, AVG(s.count) AS av, COUNT(*) AS n"
-            "  FROM profiles p JOIN samples s ON s.profile_id = p.id"
-            "  WHERE p.ts >= ?1 AND p.ts < ?2"
-            "  GROUP BY p.service_id, s.location_id, hour, p.instance_id)"
-            " GROUP BY service_id, location_id, hour"
-            " ON CONFLICT (location_id, service_id, hour) DO UPDATE SET"
-            "  max_count = max(rollups.max_count, excluded.max_count),"
-            "  mean_count = excluded.mean_count, samples = rollups.samples + excluded.samples",
-            "ii", rolled, until);
+    rc = store_exec(conn, RETENTION_SQL_ROLLUP_HOURS, err, "ii", rolled, until);
     if (rc == LF_OK)
-        rc = rollup_ends(db, rolled, until, job->window, err);
+        rc = rollup_ends(conn, rolled, until, job->window, err);
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err, "UPDATE retention_state SET rolled_until = ?1", "i", until);
+        rc = store_exec(conn, RETENTION_SQL_ROLLED_SET, err, "i", until);
     if (rc == LF_OK) {
         job->done_to = until;
         job->hours = (until - rolled) / HOUR;
@@ -169,60 +119,30 @@ struct delete_job {
 static int delete_profiles(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     struct delete_job *job = ctx;
-    sqlite3 *db = store_conn_db(conn);
-    int rc = sqlbind_exec(
-            db, err, "CREATE TEMP TABLE IF NOT EXISTS retention_doomed (id INTEGER PRIMARY KEY)",
-            "");
+    int rc = store_exec(conn, RETENTION_SQL_DOOMED_CLEAR, err, "");
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err, "DELETE FROM retention_doomed", "");
+        rc = store_exec(conn, RETENTION_SQL_DOOMED_FILL, err, "ii", job->before, job->batch);
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err,
-                          "INSERT INTO retention_doomed (id) SELECT id FROM profiles WHERE ts < ?1"
-                          " AND id NOT IN (SELECT latest_profile_id FROM instances"
-                          "  WHERE latest_profile_id IS NOT NULL)"
-                          " ORDER BY ts LIMIT ?2",
-                          "ii", job->before, job->batch);
+        rc = store_exec(conn, RETENTION_SQL_DOOMED_UNCOUNT, err, "");
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err,
-                          /* driven from the doomed ids (CROSS JOIN fixes the order): no index
-                           * reads profiles by instance */
-                          "UPDATE instances SET profiles = profiles - gone.n FROM"
-                          " (SELECT p.instance_id AS instance_id, COUNT(*) AS n"
-                          "  FROM retention_doomed d CROSS JOIN profiles p ON p.id = d.id"
-                          "  GROUP BY p.instance_id) AS gone"
-                          " WHERE instances.id = gone.instance_id",
-                          "");
-    /* samples first, by hand: the writer's connection does not cascade */
+        rc = store_exec(conn, RETENTION_SQL_DOOMED_SAMPLES, err, "");
     if (rc == LF_OK)
-        rc = sqlbind_exec(
-                db, err,
-                "DELETE FROM samples WHERE profile_id IN (SELECT id FROM retention_doomed)", "");
+        rc = store_exec(conn, RETENTION_SQL_DOOMED_PROFILES, err, "");
     if (rc == LF_OK)
-        rc = sqlbind_exec(db, err,
-                          "DELETE FROM profiles WHERE id IN (SELECT id FROM retention_doomed)", "");
-    if (rc == LF_OK)
-        job->deleted = sqlite3_changes(db);
+        job->deleted = store_changes(conn);
     return rc;
 }
 
 static int delete_rollups(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     struct delete_job *job = ctx;
-    sqlite3 *db = store_conn_db(conn);
-    int rc = sqlbind_exec(
-            db, err,
-            "DELETE FROM rollups WHERE (location_id, service_id, hour) IN"
-            " (SELECT location_id, service_id, hour FROM rollups WHERE hour < ?1 LIMIT ?2)",
-            "ii", job->before, job->batch);
+    int rc = store_exec(conn, RETENTION_SQL_ROLLUPS_DELETE, err, "ii", job->before, job->batch);
     if (rc != LF_OK)
         return rc;
-    job->deleted = sqlite3_changes(db);
-    rc = sqlbind_exec(db, err,
-                      "DELETE FROM rollup_live WHERE (service_id, hour) IN"
-                      " (SELECT service_id, hour FROM rollup_live WHERE hour < ?1 LIMIT ?2)",
-                      "ii", job->before, job->batch);
-    if (rc == LF_OK && sqlite3_changes(db) > job->deleted)
-        job->deleted = sqlite3_changes(db); /* go on while either table had a full batch */
+    job->deleted = store_changes(conn);
+    rc = store_exec(conn, RETENTION_SQL_LIVE_DELETE, err, "ii", job->before, job->batch);
+    if (rc == LF_OK && store_changes(conn) > job->deleted)
+        job->deleted = store_changes(conn); /* go on while either table had a full batch */
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "file.h"
 #include "arena.h"
 
 struct rules {
@@ -200,26 +201,16 @@ struct rules *rules_parse(const char *buf, size_t len, const char *name, struct 
 
 struct rules *rules_load(const char *path, struct lf_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        lf_fail(err, LF_EIO, "%s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0;
+    struct lf_error why;
+    int rc = file_load(path, RULES_MAX_BYTES, &buf, &len, &why);
+    if (rc != LF_OK) {
+        lf_fail(err, rc == LF_ENOTFOUND ? LF_EIO : rc, "%s: %s", path, why.msg);
         return NULL;
     }
-    char *buf = lf_malloc(RULES_MAX_BYTES + 1);
-    struct rules *rules = NULL;
-    if (buf == NULL) {
-        lf_fail(err, LF_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    size_t len = fread(buf, 1, RULES_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        lf_fail(err, LF_EIO, "%s: read error", path);
-        goto out;
-    }
-    rules = rules_parse(buf, len, path, err);
-out:
+    struct rules *rules = rules_parse(buf, len, path, err);
     lf_free(buf);
-    fclose(f);
     return rules;
 }
 

@@ -1,6 +1,6 @@
-/* sqlbind.h - one-call prepare, bind and step for the modules whose statements run a few
- * times per pass or per admin action (notify.c, dispatch.c), where a cached statement
- * table buys nothing. Values are always bound, never formatted into SQL. */
+/* sqlbind.h - one-call prepare, bind and step of SQL text on a raw connection, for the
+ * tests' own statements (fixtures, counts). The modules run named statements instead
+ * (store_stmt.h). Values are always bound, never formatted into SQL. */
 #ifndef LF_SQLBIND_H
 #define LF_SQLBIND_H
 

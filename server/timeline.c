@@ -9,23 +9,10 @@
 #include <time.h>
 
 #include "alloc.h"
-#include "sqlbind.h"
+#include "store_timeline.h"
 
 #define MAX_EVENTS   2000
 #define MAX_GAP_ROWS 20000
-
-static const char sql_events[] =
-        "SELECT ts, instance, version, previous, started IS NOT previous_started"
-        " AND version IS previous FROM ("
-        "  SELECT p.ts, i.name AS instance, p.version, p.started,"
-        "   LAG(p.version) OVER w AS previous, LAG(p.started) OVER w AS previous_started,"
-        "   ROW_NUMBER() OVER w AS n"
-        "  FROM profiles p JOIN instances i ON i.id = p.instance_id"
-        "  WHERE p.service_id = ?1 AND p.ts >= ?2 AND p.ts <= ?3"
-        "  WINDOW w AS (PARTITION BY p.instance_id ORDER BY p.ts, p.id))"
-        " WHERE n > 1 AND (version IS NOT previous"
-        "  OR (started IS NOT NULL AND started IS NOT previous_started))"
-        " ORDER BY ts, instance LIMIT ?4";
 
 struct push {
     int64_t instance;
@@ -48,14 +35,13 @@ static int gap_order(const void *a, const void *b)
 
 /* The median gap between consecutive pushes of an instance among the service's latest
  * profiles (a few per instance); *found false when no instance has two. */
-static int push_interval(sqlite3 *db, int64_t service_id, int64_t *interval, bool *found,
-                         struct lf_error *err)
+static int push_interval(struct store_conn *conn, int64_t service_id, int64_t *interval,
+                         bool *found, struct lf_error *err)
 {
     *found = false;
     int64_t n_instances = 0;
     bool any = false;
-    int rc = sqlbind_int(db, &n_instances, &any, err,
-                         "SELECT COUNT(*) FROM instances WHERE service_id = ?1", "i", service_id);
+    int rc = store_int(conn, TIMELINE_SQL_INSTANCES, &n_instances, &any, err, "i", service_id);
     if (rc != LF_OK)
         return rc;
     int64_t limit = 4 * n_instances + 8;
@@ -63,27 +49,20 @@ static int push_interval(sqlite3 *db, int64_t service_id, int64_t *interval, boo
         limit = MAX_GAP_ROWS;
     struct push *pushes = lf_calloc((size_t)limit, sizeof(*pushes));
     int64_t *gaps = lf_calloc((size_t)limit, sizeof(*gaps));
-    sqlite3_stmt *stmt = NULL;
+    struct store_rows rows;
     if (!pushes || !gaps) {
         rc = lf_fail(err, LF_ENOMEM, "timeline: out of memory");
         goto out;
     }
-    rc = sqlbind_prepare(db, &stmt, err,
-                         "SELECT instance_id, ts FROM profiles WHERE service_id = ?1"
-                         " ORDER BY ts DESC LIMIT ?2",
-                         "ii", service_id, limit);
+    rc = store_query(conn, TIMELINE_SQL_PUSHES, &rows, err, "ii", service_id, limit);
+    size_t n = 0;
+    while (rc == LF_OK && store_row(&rows) && n < (size_t)limit) {
+        pushes[n].instance = store_col_int(&rows, 0);
+        pushes[n++].ts = store_col_int(&rows, 1);
+    }
+    rc = store_rows_end(&rows, rc, "timeline", err);
     if (rc != LF_OK)
         goto out;
-    size_t n = 0;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW && n < (size_t)limit) {
-        pushes[n].instance = sqlite3_column_int64(stmt, 0);
-        pushes[n++].ts = sqlite3_column_int64(stmt, 1);
-    }
-    if (step != SQLITE_DONE && step != SQLITE_ROW) {
-        rc = lf_fail(err, LF_EDB, "timeline: %s", sqlite3_errmsg(db));
-        goto out;
-    }
     qsort(pushes, n, sizeof(*pushes), push_order);
     size_t n_gaps = 0;
     for (size_t i = 1; i < n; i++)
@@ -95,47 +74,40 @@ static int push_interval(sqlite3 *db, int64_t service_id, int64_t *interval, boo
         *found = true;
     }
 out:
-    sqlite3_finalize(stmt);
     lf_free(pushes);
     lf_free(gaps);
     return rc;
 }
 
-static json_t *text_or_null(sqlite3_stmt *stmt, int col)
+static json_t *text_or_null(const struct store_rows *rows, int col)
 {
-    const char *text = (const char *)sqlite3_column_text(stmt, col);
+    const char *text = store_col_text(rows, col);
     return text ? json_string(text) : json_null();
 }
 
-static int read_events(sqlite3 *db, int64_t service_id, int64_t from, int64_t to, json_t *events,
-                       bool *truncated, struct lf_error *err)
+static int read_events(struct store_conn *conn, int64_t service_id, int64_t from, int64_t to,
+                       json_t *events, bool *truncated, struct lf_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
+    struct store_rows rows;
     *truncated = false;
-    int rc = sqlbind_prepare(db, &stmt, err, sql_events, "iiii", service_id, from, to,
-                             (int64_t)MAX_EVENTS + 1);
-    if (rc != LF_OK)
-        return rc;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int rc = store_query(conn, TIMELINE_SQL_EVENTS, &rows, err, "iiii", service_id, from, to,
+                         (int64_t)MAX_EVENTS + 1);
+    while (rc == LF_OK && store_row(&rows)) {
         if (json_array_size(events) == MAX_EVENTS) {
             *truncated = true;
             break;
         }
-        bool restart = sqlite3_column_int(stmt, 4) != 0;
+        bool restart = store_col_int(&rows, 4) != 0;
         json_t *event = json_pack(
-                "{s:I, s:o, s:s, s:o, s:o}", "ts", (json_int_t)sqlite3_column_int64(stmt, 0),
-                "instance", text_or_null(stmt, 1), "kind", restart ? "restart" : "deploy",
-                "version", text_or_null(stmt, 2), "previous", text_or_null(stmt, 3));
+                "{s:I, s:o, s:s, s:o, s:o}", "ts", (json_int_t)store_col_int(&rows, 0), "instance",
+                text_or_null(&rows, 1), "kind", restart ? "restart" : "deploy", "version",
+                text_or_null(&rows, 2), "previous", text_or_null(&rows, 3));
         if (!event || json_array_append_new(events, event) != 0) {
             rc = lf_fail(err, LF_ENOMEM, "timeline: out of memory");
             break;
         }
     }
-    if (rc == LF_OK && step != SQLITE_DONE && step != SQLITE_ROW)
-        rc = lf_fail(err, LF_EDB, "timeline: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(stmt);
-    return rc;
+    return store_rows_end(&rows, rc, "timeline", err);
 }
 
 int timeline_service(struct store *store, const char *service, int64_t from, int64_t to,
@@ -154,7 +126,6 @@ int timeline_service(struct store *store, const char *service, int64_t from, int
     int rc = store_reader_acquire(store, &conn, err);
     if (rc != LF_OK)
         return rc;
-    sqlite3 *db = store_conn_db(conn);
     json_t *events = json_array();
     int64_t service_id = 0, interval = 0;
     bool found = false, has_interval = false, truncated = false;
@@ -162,14 +133,13 @@ int timeline_service(struct store *store, const char *service, int64_t from, int
         rc = lf_fail(err, LF_ENOMEM, "timeline: out of memory");
         goto out;
     }
-    rc = sqlbind_int(db, &service_id, &found, err, "SELECT id FROM services WHERE name = ?1", "t",
-                     service);
+    rc = store_int(conn, TIMELINE_SQL_SERVICE_ID, &service_id, &found, err, "t", service);
     if (rc == LF_OK && !found)
         rc = lf_fail(err, LF_ENOTFOUND, "no service '%s'", service);
     if (rc == LF_OK)
-        rc = push_interval(db, service_id, &interval, &has_interval, err);
+        rc = push_interval(conn, service_id, &interval, &has_interval, err);
     if (rc == LF_OK)
-        rc = read_events(db, service_id, from, to, events, &truncated, err);
+        rc = read_events(conn, service_id, from, to, events, &truncated, err);
     if (rc != LF_OK)
         goto out;
     *out = json_pack("{s:s, s:I, s:I, s:o, s:O, s:b}", "service", service, "from", (json_int_t)from,

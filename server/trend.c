@@ -18,6 +18,7 @@ struct trend_params trend_params_default(void)
         .min_samples = 6,
         .min_growth_per_hour = 1.0,
         .min_relative_growth = 0.005,
+        .min_growth_per_instance = 0.5,
         .alpha = 0.01,
         .recent_alpha = 0.05,
         .recent = 3600,
@@ -26,6 +27,10 @@ struct trend_params trend_params_default(void)
         .load_collinear = 0.95,
         .load_min_variation = 0.01,
         .max_segment_points = 400,
+        .window = 0,
+        .load_min_span = 12 * 3600,
+        .load_step = 1500,
+        .load_min_share = 0.5,
     };
 }
 
@@ -304,6 +309,142 @@ int64_t trend_onset(const int64_t *ts, const double *values, size_t n)
     return best;
 }
 
+static double mean_of(const double *v, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    return n ? sum / (double)n : 0;
+}
+
+/* ---- the site's load coefficient --------------------------------------------------- */
+
+/* Takes the least-squares line in time out of values, in place: what stays is what a
+ * steady trend cannot explain. (A line, not a curve: over a day a parabola would take
+ * most of the daily wave with it.) */
+static void detrend(const int64_t *ts, double *values, size_t n)
+{
+    double mean_t = 0, mean_v = 0;
+    for (size_t i = 0; i < n; i++) {
+        mean_t += (double)(ts[i] - ts[0]) / 3600.0;
+        mean_v += values[i];
+    }
+    mean_t /= (double)n;
+    mean_v /= (double)n;
+    double stt = 0, stv = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)(ts[i] - ts[0]) / 3600.0 - mean_t;
+        stt += t * t;
+        stv += t * (values[i] - mean_v);
+    }
+    double g = stt > 0 ? stv / stt : 0;
+    for (size_t i = 0; i < n; i++)
+        values[i] -= mean_v + g * ((double)(ts[i] - ts[0]) / 3600.0 - mean_t);
+}
+
+/* The busy count's noise in one instance, as its variance per busy goroutine (1 for a
+ * Poisson count): from the differences between samples at most close_gap apart (load moves
+ * over hours, noise from one profile to the next), each scaled by the root of its level, as
+ * a count's noise grows with the count; 1 when fewer than six such pairs exist. */
+static double busy_dispersion(const struct trend_sample *s, size_t n, int64_t close_gap,
+                              double *scratch)
+{
+    size_t k = 0;
+    for (size_t i = 1; i < n; i++) {
+        double level = (s[i].busy + s[i - 1].busy) / 2;
+        if (s[i].busy >= 0 && s[i - 1].busy >= 0 && level >= 1 &&
+            s[i].ts - s[i - 1].ts <= close_gap)
+            scratch[k++] = fabs(s[i].busy - s[i - 1].busy) / sqrt(level);
+    }
+    if (k < 6)
+        return 1;
+    qsort(scratch, k, sizeof(*scratch), compare_double);
+    double sd = 1.4826 * median_sorted(scratch, k) / sqrt(2.0);
+    return sd * sd;
+}
+
+struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
+                                 const struct trend_params *params)
+{
+    struct trend_load fit = { 0 };
+    size_t most = 0;
+    for (size_t i = 0; i < n_series; i++)
+        if (series[i].n_samples > most)
+            most = series[i].n_samples;
+    if (most == 0)
+        return fit;
+    size_t *starts = lf_malloc((most + 1) * sizeof(*starts));
+    int64_t *ts = lf_malloc(most * sizeof(*ts));
+    double *raw = lf_malloc(most * sizeof(*raw));
+    double *count = lf_malloc(most * sizeof(*count));
+    double *busy = lf_malloc(most * sizeof(*busy));
+    if (!starts || !ts || !raw || !count || !busy)
+        goto out;
+    double scb = 0, sbb = 0, noise = 0, sum_b = 0;
+    int64_t span = 0;
+    for (size_t s = 0; s < n_series; s++) {
+        const struct trend_series *one = &series[s];
+        double dispersion = busy_dispersion(one->samples, one->n_samples, 900, raw);
+        size_t n_segments = trend_segments(one, params, starts, most + 1);
+        starts[n_segments] = one->n_samples;
+        for (size_t k = 0; k < n_segments; k++) {
+            const struct trend_sample *seg = one->samples + starts[k];
+            size_t len = starts[k + 1] - starts[k];
+            /* every part of the segment weighs the same however densely it was read: one
+             * sample per load_step */
+            size_t m = 0;
+            bool known = true;
+            for (size_t i = 0; i < len && known; i++) {
+                known = seg[i].busy >= 0;
+                if (m > 0 && seg[i].ts < ts[m - 1] + params->load_step)
+                    continue;
+                ts[m] = seg[i].ts;
+                raw[m] = seg[i].count;
+                busy[m++] = seg[i].busy;
+            }
+            if (!known || m < params->min_samples)
+                continue;
+            trend_despike(raw, m, count);
+            memcpy(raw, busy, m * sizeof(*raw));
+            trend_despike(raw, m, busy);
+            double mean_b = mean_of(busy, m);
+            detrend(ts, count, m);
+            detrend(ts, busy, m);
+            for (size_t i = 0; i < m; i++) {
+                scb += count[i] * busy[i];
+                sbb += busy[i] * busy[i];
+            }
+            /* the noise's variance follows the level; the line took two degrees of
+             * freedom of it */
+            noise += (double)(m - 2) / (double)m * dispersion * mean_b * (double)m;
+            sum_b += mean_b * (double)m;
+            fit.n += m;
+            span += ts[m - 1] - ts[0];
+        }
+    }
+    if (fit.n == 0 || sbb <= 0)
+        goto out;
+    double signal = sbb - noise;
+    fit.share = signal > 0 ? signal / sbb : 0;
+    double sd = signal > 0 ? sqrt(signal / (double)fit.n) : 0;
+    double mean_b = sum_b / (double)fit.n;
+    /* Known only when the load moved, apart from any trend, more than its noise, over
+     * segments long enough to hold part of a daily cycle: then the load and a leak are
+     * told apart by their shapes, not by a guess. */
+    if (span >= params->load_min_span && fit.share >= params->load_min_share &&
+        sd >= params->load_min_variation * mean_b) {
+        fit.known = true;
+        fit.beta = scb / signal;
+    }
+out:
+    lf_free(starts);
+    lf_free(ts);
+    lf_free(raw);
+    lf_free(count);
+    lf_free(busy);
+    return fit;
+}
+
 /* ---- one instance ---------------------------------------------------------------- */
 
 struct scratch {
@@ -331,22 +472,19 @@ static size_t thin(const struct trend_sample *samples, size_t n, size_t max, str
     return m;
 }
 
-static double mean_of(const double *v, size_t n)
-{
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += v[i];
-    return n ? sum / (double)n : 0;
-}
-
-/* The load proxy without its outliers and averaged over five neighbouring samples: load
+/* The load proxy without its outliers and averaged over up to five neighbouring samples: load
  * moves over hours, and noise in a regressor would bias its coefficient towards zero
  * (leaving part of the load in the count). Works through w->adjusted. */
 static void smooth_load(struct scratch *w, size_t m)
 {
     trend_despike(w->busy, m, w->adjusted);
     for (size_t i = 0; i < m; i++) {
-        size_t from = i >= 2 ? i - 2 : 0, to = i + 3 < m ? i + 3 : m;
+        /* centred, narrower at the ends: a one-sided average would lag a ramp there and
+         * leave a step in the adjusted count */
+        size_t half = i < 2 ? i : 2;
+        if (m - 1 - i < half)
+            half = m - 1 - i;
+        size_t from = i - half, to = i + half + 1;
         double sum = 0;
         for (size_t j = from; j < to; j++)
             sum += w->adjusted[j];
@@ -356,12 +494,21 @@ static void smooth_load(struct scratch *w, size_t m)
 
 /* Takes the load part out of w->count into w->adjusted: least squares of the count on
  * (1, t, busy); false when load and time move together (no evidence either way). */
-static bool adjust_for_load(const struct trend_params *params, struct scratch *w, size_t m,
-                            bool busy_known, struct trend_instance *inst)
+static bool adjust_for_load(const struct trend_params *params, const struct trend_load *load,
+                            struct scratch *w, size_t m, bool busy_known,
+                            struct trend_instance *inst)
 {
     memcpy(w->adjusted, w->count, m * sizeof(*w->adjusted));
     if (!busy_known || m < 4)
         return true;
+    if (load && load->known) {
+        /* the site's own coefficient, from its history: no guess on a ramp */
+        double mean_b = mean_of(w->busy, m);
+        for (size_t i = 0; i < m; i++)
+            w->adjusted[i] = w->count[i] - load->beta * (w->busy[i] - mean_b);
+        inst->load_adjusted = load->beta != 0;
+        return true;
+    }
     double t0 = (double)w->ts[0];
     double mean_t = 0;
     for (size_t i = 0; i < m; i++)
@@ -421,9 +568,9 @@ static size_t tail_start(const int64_t *ts, size_t m, int64_t span, size_t min_p
 }
 
 /* Judges one instance's latest segment samples[0, n). */
-static void judge_instance(const struct trend_params *params, const struct trend_sample *samples,
-                           size_t n, size_t max_points, struct scratch *w,
-                           struct trend_instance *inst)
+static void judge_instance(const struct trend_params *params, const struct trend_load *load,
+                           const struct trend_sample *samples, size_t n, size_t max_points,
+                           struct scratch *w, struct trend_instance *inst)
 {
     memset(inst, 0, sizeof(*inst));
     if (n == 0)
@@ -437,13 +584,26 @@ static void judge_instance(const struct trend_params *params, const struct trend
         return;
     if (busy_known)
         smooth_load(w, m);
-    if (!adjust_for_load(params, w, m, busy_known, inst))
+    if (!adjust_for_load(params, load, w, m, busy_known, inst))
         return;
     inst->judged = true;
     inst->mk = trend_mann_kendall(w->adjusted, m);
     inst->p_up = trend_p_up(&inst->mk);
     size_t r = tail_start(w->ts, m, params->recent, 4);
     inst->recent = trend_mann_kendall(w->adjusted + r, m - r);
+    if (inst->load_adjusted && load && load->known) {
+        /* A leak raises the count itself, not only the count less the load: both must
+         * rise, so a load coefficient a little off cannot make a rise out of a flat count
+         * (a plateau as the load falls) or out of the load (a morning ramp). */
+        struct trend_mk raw = trend_mann_kendall(w->count, m);
+        if (trend_p_up(&raw) > inst->p_up) {
+            inst->mk = raw;
+            inst->p_up = trend_p_up(&raw);
+        }
+        struct trend_mk raw_recent = trend_mann_kendall(w->count + r, m - r);
+        if (raw_recent.z < inst->recent.z)
+            inst->recent = raw_recent;
+    }
     size_t g = tail_start(w->ts, m, params->recent, 3);
     inst->recent_growth_per_hour = trend_theil_sen(w->ts + g, w->adjusted + g, m - g) * 3600.0;
     inst->growth_per_hour = inst->recent_growth_per_hour;
@@ -518,15 +678,26 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     }
     out->n_instances = n_series;
 
-    /* Each instance on its latest segment. */
+    /* The site's load coefficient from every segment of every instance; then each
+     * instance on the part of its latest segment inside the window. */
+    struct trend_load load = trend_load_fit(series, n_series, params);
+    out->load = load;
+    int64_t end = 0;
+    for (size_t s = 0; s < n_series; s++)
+        if (series[s].n_samples && series[s].samples[series[s].n_samples - 1].ts > end)
+            end = series[s].samples[series[s].n_samples - 1].ts;
     size_t n_judged = 0, n_ramp = 0;
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];
         size_t n_segments = trend_segments(one, params, starts, most + 1);
         size_t first = n_segments ? starts[n_segments - 1] : 0;
+        while (params->window > 0 && first < one->n_samples &&
+               one->samples[first].ts < end - params->window)
+            first++;
         firsts[s] = first;
         struct trend_instance *inst = &out->instances[s];
-        judge_instance(params, one->samples + first, one->n_samples - first, max_points, &w, inst);
+        judge_instance(params, &load, one->samples + first, one->n_samples - first, max_points, &w,
+                       inst);
         n_ramp += inst->load_ramp;
         if (!inst->judged)
             continue;
@@ -548,7 +719,16 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     size_t n_leaking = trend_holm(p, n_judged, params->alpha, rejected, &min_adjusted);
     out->p_value = min_adjusted;
     double pooled_p = trend_p_up(&out->pooled);
-    if (n_leaking == 0 && pooled_p < params->alpha) {
+    if (n_leaking > 0) {
+        /* the site leaks: every instance that rises at the per-instance level leaks with
+         * it (the correction guards the site's verdict, not the count of its leakers) */
+        for (size_t k = 0; k < n_judged; k++) {
+            if (rejected[k] || p[k] > params->alpha)
+                continue;
+            rejected[k] = true;
+            n_leaking++;
+        }
+    } else if (pooled_p < params->alpha) {
         for (size_t k = 0; k < n_judged; k++) {
             const struct trend_instance *inst = &out->instances[judged_index[k]];
             rejected[k] = inst->mk.s > 0 && inst->growth_per_hour > 0;
@@ -596,7 +776,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         struct trend_instance scratch_inst = { 0 };
         if (busy_known)
             smooth_load(&w, m);
-        adjust_for_load(params, &w, m, busy_known, &scratch_inst);
+        adjust_for_load(params, &load, &w, m, busy_known, &scratch_inst);
         inst->onset = trend_onset(w.ts, w.adjusted, m);
         times[n_times++] = inst->onset;
         /* the growth since the onset (at most slope_span back): more points than the
@@ -629,7 +809,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     }
     lf_free(levels);
     out->growth_per_hour = growth;
-    if (growth < params->min_growth_per_hour || growth < params->min_relative_growth * baseline) {
+    if (growth < params->min_growth_per_hour || growth < params->min_relative_growth * baseline ||
+        growth < params->min_growth_per_instance * (double)n_leaking) {
         out->reason = TREND_BELOW_MINIMUM;
         goto out;
     }

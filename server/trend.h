@@ -62,22 +62,43 @@ struct trend_series {
 
 /* Knobs of the verdict; trend_params_default() gives the values documented there. */
 struct trend_params {
-    size_t min_samples;         /* in an instance's latest segment, to judge it (6) */
-    double min_growth_per_hour; /* fleet growth under this is flat (1.0) */
-    double min_relative_growth; /* ... and under this fraction of the leaking
-                                   instances' count per hour (0.005: +12 %/day) */
-    double alpha;               /* family-wise level of the per-instance tests (0.01) */
-    double recent_alpha;        /* level of the "still rising" test (0.05) */
-    int64_t recent;             /* seconds at the end that must still rise (3600) */
-    int64_t slope_span;         /* a leak's growth is measured from its onset, at most
-                                   this many seconds back (6 h) */
-    double restart_drop;        /* fallback restart: the total falls by more than this
-                                   fraction of the previous total (0.5) */
-    double load_collinear;      /* |corr(load, time)| above which load and growth cannot
-                                   be told apart (0.95) */
-    double load_min_variation;  /* load varying less than this fraction of its mean is
-                                   not adjusted for (0.01) */
-    size_t max_segment_points;  /* longer segments are thinned evenly (400) */
+    size_t min_samples;             /* in an instance's latest segment, to judge it (6) */
+    double min_growth_per_hour;     /* fleet growth under this is flat (1.0) */
+    double min_relative_growth;     /* ... and under this fraction of the leaking
+                                       instances' count per hour (0.005: +12 %/day) */
+    double min_growth_per_instance; /* ... and under this many per leaking instance and
+                                       hour (0.5: a pool whose idle workers drift up by
+                                       one as the load falls is not a leak) */
+    double alpha;                   /* family-wise level of the per-instance tests (0.01) */
+    double recent_alpha;            /* level of the "still rising" test (0.05) */
+    int64_t recent;                 /* seconds at the end that must still rise (3600) */
+    int64_t slope_span;             /* a leak's growth is measured from its onset, at most
+                                       this many seconds back (6 h) */
+    double restart_drop;            /* fallback restart: the total falls by more than this
+                                       fraction of the previous total (0.5) */
+    double load_collinear;          /* |corr(load, time)| above which load and growth cannot
+                                       be told apart (0.95) */
+    double load_min_variation;      /* load varying less than this fraction of its mean is
+                                       not adjusted for (0.01) */
+    size_t max_segment_points;      /* longer segments are thinned evenly (400) */
+    int64_t window;                 /* seconds before the latest sample that are tested; the
+                                       series may reach further back, for the load fit only
+                                       (0: every sample is tested) */
+    int64_t load_min_span;          /* the load fit needs segments covering this many seconds
+                                       in all (12 h) */
+    int64_t load_step;              /* the load fit takes one sample per this many seconds, so
+                                       that the densely read window weighs no more than the
+                                       history before it (1500) */
+    double load_min_share;          /* the load fit is used when at least this share of the busy
+                                       goroutines' variation is load, not noise (0.5) */
+};
+
+/* A site's load coefficient, fitted over every segment of every instance. */
+struct trend_load {
+    bool known;   /* the load varied enough, apart from trends, to measure it */
+    double beta;  /* goroutines at the site per busy goroutine */
+    double share; /* of the busy goroutines' variation that is load, not counting noise */
+    size_t n;     /* samples in the fit */
 };
 
 /* Mann–Kendall statistic of one series, or of several pooled. */
@@ -132,8 +153,9 @@ struct trend_result {
                                minimum-growth checks) */
     bool growing;           /* significant, still rising, over both minimums */
     enum trend_reason reason;
-    int64_t plateau_since; /* TREND_PLATEAU: the latest onset of the flat end */
-    int64_t since;         /* median onset over the leaking instances; 0 if not growing */
+    int64_t plateau_since;  /* TREND_PLATEAU: the latest onset of the flat end */
+    int64_t since;          /* median onset over the leaking instances; 0 if not growing */
+    struct trend_load load; /* the site's load coefficient */
     struct trend_instance *instances; /* n_series verdicts, owned by the result */
     size_t n_instances;
 };
@@ -166,6 +188,15 @@ void trend_despike(const double *in, size_t n, double *out);
  * index of each segment to starts (capacity cap) and returns their number. */
 size_t trend_segments(const struct trend_series *series, const struct trend_params *params,
                       size_t *starts, size_t cap);
+
+/* The site's load coefficient: in each segment of each instance (at least min_samples,
+ * every sample with its busy count), the despiked count and busy goroutines less their best
+ * line in time; the coefficient of what is
+ * left is the least-squares one, with the busy count's Poisson noise taken out of its
+ * variance (errors in variables). Known when that variation is at least half load, at
+ * least load_min_variation of the mean, over load_min_span of segments. */
+struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
+                                 const struct trend_params *params);
 
 /* Holm's step-down at level alpha over n one-sided p values: rejected[i] for each
  * rejected hypothesis; returns how many; *min_adjusted the smallest adjusted p. */

@@ -304,63 +304,120 @@ static void parse_args(int argc, char **argv, struct options *o)
         .scale_instances = 100,
         .scale_hours = 48,
     };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            exit(0);
-        }
-        bool flag = true;
-        if (strcmp(a, "--no-started") == 0)
+    enum {
+        O_NO_STARTED = 1,
+        O_LIST,
+        O_SCALE,
+        O_QUIET,
+        O_URL,
+        O_TOKEN,
+        O_ADMIN_TOKEN,
+        O_CLOCK_FILE,
+        O_SEEDS,
+        O_SEED,
+        O_STEP,
+        O_END,
+        O_ONLY,
+        O_WRITE_PROFILE,
+        O_CONCURRENCY,
+        O_THRESHOLD,
+        O_SERVICES,
+        O_INSTANCES,
+        O_HOURS,
+        O_PASS_EVERY,
+    };
+    /* in the order of the ids: specs[id - 1] is id's */
+    static const struct opt_spec specs[] = {
+        { "--no-started", false, O_NO_STARTED },
+        { "--list", false, O_LIST },
+        { "--scale", false, O_SCALE },
+        { "--quiet", false, O_QUIET },
+        { "--url", true, O_URL },
+        { "--token", true, O_TOKEN },
+        { "--admin-token", true, O_ADMIN_TOKEN },
+        { "--clock-file", true, O_CLOCK_FILE },
+        { "--seeds", true, O_SEEDS },
+        { "--seed", true, O_SEED },
+        { "--step", true, O_STEP },
+        { "--end", true, O_END },
+        { "--only", true, O_ONLY },
+        { "--write-profile", true, O_WRITE_PROFILE },
+        { "--concurrency", true, O_CONCURRENCY },
+        { "--threshold", true, O_THRESHOLD },
+        { "--services", true, O_SERVICES },
+        { "--instances", true, O_INSTANCES },
+        { "--hours", true, O_HOURS },
+        { "--pass-every", true, O_PASS_EVERY },
+    };
+    struct opt_reader reader;
+    opt_init(&reader, argc, argv);
+    const char *v = NULL;
+    int id;
+    while ((id = sim_opt_next(&reader, specs, sizeof(specs) / sizeof(specs[0]), &v, usage)) !=
+           OPT_END) {
+        const char *a = specs[id - 1].name;
+        switch (id) {
+        case O_NO_STARTED:
             o->no_started = true;
-        else if (strcmp(a, "--list") == 0)
+            break;
+        case O_LIST:
             o->list = true;
-        else if (strcmp(a, "--scale") == 0)
+            break;
+        case O_SCALE:
             o->scale = true;
-        else if (strcmp(a, "--quiet") == 0)
+            break;
+        case O_QUIET:
             o->quiet = true;
-        else
-            flag = false;
-        if (flag)
-            continue;
-        if (v == NULL)
-            sim_die("%s needs a value (or unknown argument)\n%s", a, usage);
-        i++;
-        if (strcmp(a, "--url") == 0)
+            break;
+        case O_URL:
             o->url = v;
-        else if (strcmp(a, "--token") == 0)
+            break;
+        case O_TOKEN:
             o->token = v;
-        else if (strcmp(a, "--admin-token") == 0)
+            break;
+        case O_ADMIN_TOKEN:
             o->admin_token = v;
-        else if (strcmp(a, "--clock-file") == 0)
+            break;
+        case O_CLOCK_FILE:
             o->clock_file = v;
-        else if (strcmp(a, "--seeds") == 0)
+            break;
+        case O_SEEDS:
             o->seeds = (unsigned)sim_parse_int(a, v, 1, 100);
-        else if (strcmp(a, "--seed") == 0)
+            break;
+        case O_SEED:
             o->seed = (uint64_t)sim_parse_int(a, v, 1, INT64_MAX / 2);
-        else if (strcmp(a, "--step") == 0)
+            break;
+        case O_STEP:
             o->step = sim_parse_int(a, v, 10, HOUR);
-        else if (strcmp(a, "--end") == 0)
+            break;
+        case O_END:
             o->end = sim_parse_int(a, v, 30 * DAY, INT64_C(1) << 40);
-        else if (strcmp(a, "--only") == 0)
+            break;
+        case O_ONLY:
             o->only = v;
-        else if (strcmp(a, "--write-profile") == 0)
+            break;
+        case O_WRITE_PROFILE:
             o->write_profile = v;
-        else if (strcmp(a, "--concurrency") == 0)
+            break;
+        case O_CONCURRENCY:
             o->concurrency = (unsigned)sim_parse_int(a, v, 1, 1024);
-        else if (strcmp(a, "--threshold") == 0)
+            break;
+        case O_THRESHOLD:
             o->threshold = sim_parse_double(a, v);
-        else if (strcmp(a, "--services") == 0)
+            break;
+        case O_SERVICES:
             o->scale_services = (unsigned)sim_parse_int(a, v, 1, 100000);
-        else if (strcmp(a, "--instances") == 0)
+            break;
+        case O_INSTANCES:
             o->scale_instances = (unsigned)sim_parse_int(a, v, 1, 100000);
-        else if (strcmp(a, "--hours") == 0)
+            break;
+        case O_HOURS:
             o->scale_hours = (double)sim_parse_int(a, v, 1, 24 * 30);
-        else if (strcmp(a, "--pass-every") == 0)
+            break;
+        case O_PASS_EVERY:
             o->pass_every = (double)sim_parse_int(a, v, 1, 24 * 30);
-        else
-            sim_die("unknown argument '%s'\n%s", a, usage);
+            break;
+        }
     }
     if (o->list)
         return;

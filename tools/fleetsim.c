@@ -740,67 +740,130 @@ static void parse_args(int argc, char **argv, struct options *o)
         .detect_wait = 60,
         .seed = 1,
     };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            exit(0);
-        }
-        bool flag = true;
-        if (strcmp(a, "--retry") == 0)
+    enum {
+        O_RETRY = 1,
+        O_QUERIES,
+        O_CHECK,
+        O_QUIET,
+        O_URL,
+        O_TOKEN,
+        O_ADMIN_TOKEN,
+        O_SERVICES,
+        O_INSTANCES,
+        O_ROUNDS,
+        O_STEP,
+        O_SIM_END,
+        O_PACE_MS,
+        O_DURATION,
+        O_CONCURRENCY,
+        O_LEAK_EVERY,
+        O_RESTART_PERMILLE,
+        O_ACKS,
+        O_DB,
+        O_HEALTHZ_SECONDS,
+        O_DETECT_WAIT,
+        O_SEED,
+    };
+    /* in the order of the ids: specs[id - 1] is id's */
+    static const struct opt_spec specs[] = {
+        { "--retry", false, O_RETRY },
+        { "--queries", false, O_QUERIES },
+        { "--check", false, O_CHECK },
+        { "--quiet", false, O_QUIET },
+        { "--url", true, O_URL },
+        { "--token", true, O_TOKEN },
+        { "--admin-token", true, O_ADMIN_TOKEN },
+        { "--services", true, O_SERVICES },
+        { "--instances", true, O_INSTANCES },
+        { "--rounds", true, O_ROUNDS },
+        { "--step", true, O_STEP },
+        { "--sim-end", true, O_SIM_END },
+        { "--pace-ms", true, O_PACE_MS },
+        { "--duration", true, O_DURATION },
+        { "--concurrency", true, O_CONCURRENCY },
+        { "--leak-every", true, O_LEAK_EVERY },
+        { "--restart-permille", true, O_RESTART_PERMILLE },
+        { "--acks", true, O_ACKS },
+        { "--db", true, O_DB },
+        { "--healthz-seconds", true, O_HEALTHZ_SECONDS },
+        { "--detect-wait", true, O_DETECT_WAIT },
+        { "--seed", true, O_SEED },
+    };
+    struct opt_reader reader;
+    opt_init(&reader, argc, argv);
+    const char *v = NULL;
+    int id;
+    while ((id = sim_opt_next(&reader, specs, sizeof(specs) / sizeof(specs[0]), &v, usage)) !=
+           OPT_END) {
+        const char *a = specs[id - 1].name;
+        switch (id) {
+        case O_RETRY:
             o->retry = true;
-        else if (strcmp(a, "--queries") == 0)
+            break;
+        case O_QUERIES:
             o->queries = true;
-        else if (strcmp(a, "--check") == 0)
+            break;
+        case O_CHECK:
             o->check = true;
-        else if (strcmp(a, "--quiet") == 0)
+            break;
+        case O_QUIET:
             o->quiet = true;
-        else
-            flag = false;
-        if (flag)
-            continue;
-        if (v == NULL)
-            sim_die("%s needs a value (or unknown argument)\n%s", a, usage);
-        i++;
-        if (strcmp(a, "--url") == 0)
+            break;
+        case O_URL:
             o->url = v;
-        else if (strcmp(a, "--token") == 0)
+            break;
+        case O_TOKEN:
             o->token = v;
-        else if (strcmp(a, "--admin-token") == 0)
+            break;
+        case O_ADMIN_TOKEN:
             o->admin_token = v;
-        else if (strcmp(a, "--services") == 0)
+            break;
+        case O_SERVICES:
             o->services = (unsigned)sim_parse_int(a, v, 1, 100000);
-        else if (strcmp(a, "--instances") == 0)
+            break;
+        case O_INSTANCES:
             o->instances = (unsigned)sim_parse_int(a, v, 1, 100000);
-        else if (strcmp(a, "--rounds") == 0)
+            break;
+        case O_ROUNDS:
             o->rounds = (unsigned)sim_parse_int(a, v, 1, 100000000);
-        else if (strcmp(a, "--step") == 0)
+            break;
+        case O_STEP:
             o->step = sim_parse_int(a, v, 1, 86400 * 30);
-        else if (strcmp(a, "--sim-end") == 0)
+            break;
+        case O_SIM_END:
             o->sim_end = sim_parse_int(a, v, 1, INT64_C(1) << 40);
-        else if (strcmp(a, "--pace-ms") == 0)
+            break;
+        case O_PACE_MS:
             o->pace_ms = sim_parse_double(a, v);
-        else if (strcmp(a, "--duration") == 0)
+            break;
+        case O_DURATION:
             o->duration = sim_parse_double(a, v);
-        else if (strcmp(a, "--concurrency") == 0)
+            break;
+        case O_CONCURRENCY:
             o->concurrency = (unsigned)sim_parse_int(a, v, 1, 4096);
-        else if (strcmp(a, "--leak-every") == 0)
+            break;
+        case O_LEAK_EVERY:
             o->leak_every = (unsigned)sim_parse_int(a, v, 0, 100000);
-        else if (strcmp(a, "--restart-permille") == 0)
+            break;
+        case O_RESTART_PERMILLE:
             o->restart_permille = (unsigned)sim_parse_int(a, v, 0, 1000);
-        else if (strcmp(a, "--acks") == 0)
+            break;
+        case O_ACKS:
             o->acks = v;
-        else if (strcmp(a, "--db") == 0)
+            break;
+        case O_DB:
             o->db = v;
-        else if (strcmp(a, "--healthz-seconds") == 0)
+            break;
+        case O_HEALTHZ_SECONDS:
             o->healthz_seconds = sim_parse_double(a, v);
-        else if (strcmp(a, "--detect-wait") == 0)
+            break;
+        case O_DETECT_WAIT:
             o->detect_wait = sim_parse_double(a, v);
-        else if (strcmp(a, "--seed") == 0)
+            break;
+        case O_SEED:
             o->seed = (uint64_t)sim_parse_int(a, v, 1, INT64_MAX);
-        else
-            sim_die("unknown argument '%s'\n%s", a, usage);
+            break;
+        }
     }
     if (o->url == NULL || o->token == NULL)
         sim_die("--url and --token are required\n%s", usage);

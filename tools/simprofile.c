@@ -81,6 +81,22 @@ double sim_parse_double(const char *name, const char *value)
     return v;
 }
 
+int sim_opt_next(struct opt_reader *reader, const struct opt_spec *specs, size_t n_specs,
+                 const char **value, const char *usage)
+{
+    struct lf_error err = { LF_OK, "" };
+    int id = opt_next(reader, specs, n_specs, value, &err);
+    if (id == OPT_HELP) {
+        fputs(usage, stdout);
+        exit(0);
+    }
+    if (id == OPT_ERROR)
+        sim_die("%s\n%s", err.msg, usage);
+    if (id == OPT_OPERAND)
+        sim_die("unknown argument '%s'\n%s", *value, usage);
+    return id;
+}
+
 uint64_t sim_rng_next(uint64_t *state)
 {
     uint64_t x = *state != 0 ? *state : UINT64_C(0x9E3779B97F4A7C15);

@@ -14,6 +14,8 @@
 
 #include <zlib.h>
 
+#include "opt.h"
+
 /* ---- helpers ------------------------------------------------------------------------ */
 
 /* The name sim_die prints first; main sets it. */
@@ -34,6 +36,12 @@ double sim_now(void);
 /* An integer option value in [min, max], a number >= 0; dies naming the option. */
 int64_t sim_parse_int(const char *name, const char *value, int64_t min, int64_t max);
 double sim_parse_double(const char *name, const char *value);
+
+/* opt_next over the simulator's options that handles the rest itself: -h and --help
+ * print usage and exit 0; an unknown option, a missing value or an operand dies with
+ * usage. Returns an option's id (its value in *value) or OPT_END. */
+int sim_opt_next(struct opt_reader *reader, const struct opt_spec *specs, size_t n_specs,
+                 const char **value, const char *usage);
 
 /* xorshift64*: deterministic for a seed (a state of 0 is replaced by a constant). */
 uint64_t sim_rng_next(uint64_t *state);

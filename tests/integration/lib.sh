@@ -151,3 +151,22 @@ lf_push() {
 lf_json() {
     printf '%s' "$LF_BODY" | jq -r "$1"
 }
+
+# lf_push_leaky_growth NOW: eight profiles of the running leaky fixture
+# (tests/goleaky/lib.sh, LEAKY_URL), stamped a minute apart up to NOW (unix seconds), each
+# after a burst of ten more leaks of every kind, pushed as service leaky from host-a and
+# host-b with agent-secret: a leak that grows on two instances.
+lf_push_leaky_growth() {
+    local now=$1 i ts inst
+    for i in $(seq 0 7); do
+        curl -sf -o /dev/null "$LEAKY_URL/leak?kind=all&n=10"
+        leaky_wait_ready 10 || lf_fail "leaky not ready after a burst"
+        curl -sf -o "$LF_TMP/p.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
+        ts=$((now - (7 - i) * 60))
+        for inst in host-a host-b; do
+            lf_req POST "/api/v1/profiles?service=leaky&instance=$inst&ts=$ts" \
+                -H "Authorization: Bearer agent-secret" --data-binary "@$LF_TMP/p.pb.gz"
+            [ "$LF_STATUS" = 201 ] || lf_fail "push $inst at $ts: $LF_STATUS $LF_BODY"
+        done
+    done
+}

@@ -76,17 +76,7 @@ lf_start
 leaky_start "$LF_TMP" build/goleaky/leaky -leak-rate 0 -start 0 -kinds send,select -workers 40
 leaky_wait_ready 10 || lf_fail "leaky not ready"
 now=$(date +%s)
-for i in $(seq 0 7); do
-    curl -sf -o /dev/null "$LEAKY_URL/leak?kind=all&n=10"
-    leaky_wait_ready 10 || lf_fail "leaky not ready after a burst"
-    curl -sf -o "$LF_TMP/p.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
-    ts=$((now - (7 - i) * 60))
-    for inst in host-a host-b; do
-        lf_req POST "/api/v1/profiles?service=leaky&instance=$inst&ts=$ts" \
-            -H "Authorization: Bearer agent-secret" --data-binary "@$LF_TMP/p.pb.gz"
-        [ "$LF_STATUS" = 201 ] || lf_fail "push $inst at $ts: $LF_STATUS $LF_BODY"
-    done
-done
+lf_push_leaky_growth "$now"
 lf_req POST /api/v1/detect -H "Authorization: Bearer admin-secret"
 lf_eq "$(lf_json .suspects)" 2 "suspects found by the pass"
 

@@ -39,17 +39,7 @@ PROM_PID=
 trap 'rc=$?; leaky_stop; [ -n "$PROM_PID" ] && kill $PROM_PID 2>/dev/null; [ $rc -ne 0 ] && tail -n 20 "$LF_TMP/prom.log"; lf_cleanup $rc' EXIT
 leaky_wait_ready 10 || lf_fail "leaky not ready"
 now=$(date +%s)
-for i in $(seq 0 7); do
-    curl -sf -o /dev/null "$LEAKY_URL/leak?kind=all&n=10"
-    leaky_wait_ready 10 || lf_fail "leaky not ready after a burst"
-    curl -sf -o "$LF_TMP/p.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
-    ts=$((now - (7 - i) * 60))
-    for inst in host-a host-b; do
-        lf_req POST "/api/v1/profiles?service=leaky&instance=$inst&ts=$ts" \
-            -H "Authorization: Bearer agent-secret" --data-binary "@$LF_TMP/p.pb.gz"
-        [ "$LF_STATUS" = 201 ] || lf_fail "push $inst at $ts: $LF_STATUS $LF_BODY"
-    done
-done
+lf_push_leaky_growth "$now"
 # 1,000 distinct sites, the largest with a hostile function name
 {
     printf 'goroutine 1 [chan receive]:\nmain.a"b\\c\\n()\n\t/build/big/we"ird.go:7 +0x2d\n\n'

@@ -49,17 +49,7 @@ trap 'rc=$?; leaky_stop; kill $HOOK_PID 2>/dev/null || true; lf_cleanup $rc' EXI
 leaky_wait_ready 10 || lf_fail "leaky not ready"
 
 now=$(date +%s)
-for i in $(seq 0 7); do
-    curl -sf -o /dev/null "$LEAKY_URL/leak?kind=all&n=10"
-    leaky_wait_ready 10 || lf_fail "leaky not ready after a burst"
-    curl -sf -o "$LF_TMP/p.pb.gz" "$LEAKY_URL/debug/pprof/goroutine"
-    ts=$((now - (7 - i) * 60))
-    for inst in host-a host-b; do
-        lf_req POST "/api/v1/profiles?service=leaky&instance=$inst&ts=$ts" \
-            -H "Authorization: Bearer agent-secret" --data-binary "@$LF_TMP/p.pb.gz"
-        [ "$LF_STATUS" = 201 ] || lf_fail "push $inst at $ts: $LF_STATUS $LF_BODY"
-    done
-done
+lf_push_leaky_growth "$now"
 
 lf_req POST /api/v1/detect -H "Authorization: Bearer agent-secret"
 lf_eq "$LF_STATUS" 403 "an ingest token cannot run detection"

@@ -164,6 +164,51 @@ START_TEST(test_reminder_and_silence)
 }
 END_TEST
 
+/* A finding made while a silence covers it is tracked with no message; once the silence
+ * has expired and the site is still suspect, its message is scheduled as a new finding's
+ * (it stayed pending with nothing due, for good). */
+START_TEST(test_silenced_finding_goes_out_after_the_silence)
+{
+    char state[32];
+    int64_t now = fill_two_hours();
+    int64_t leak = location_of("main.ncast.func1");
+    struct notify_silence_job silence = { .silence = { .owner = "@acme/core",
+                                                       .reason = "deploy freeze",
+                                                       .expires = now + 600,
+                                                       .now = now - 10 } };
+    ck_assert_int_eq(writer_run(fx.writer, notify_add_silence_job, &silence, &fx.err), LF_OK);
+    ck_assert_int_eq(detect_run(fx.detect, now, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
+    struct dispatch *dispatch;
+    ck_assert_int_eq(dispatch_create(fx.store, fx.writer, NULL, &dispatch, &fx.err), LF_OK);
+    size_t sent = 0;
+    ck_assert_int_eq(dispatch_run_once(dispatch, now + 100, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 0);
+
+    /* Still growing when the silence ends. */
+    int64_t ts = now;
+    for (int i = 120; i < 135; i++, ts += 60) {
+        push("a", ts, 10 + 2 * i, 150, 5);
+        push("b", ts + 5, 20 + 2 * i, 150, 5);
+    }
+    ck_assert_int_gt(ts, silence.silence.expires);
+    ck_assert_int_eq(detect_run(fx.detect, ts, &fx.err), LF_OK);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "pending");
+    ck_assert_int_eq(dispatch_run_once(dispatch, ts + fx.notify.group_wait, &sent, &fx.err), LF_OK);
+    ck_assert_uint_eq(sent, 1);
+    ck_assert_str_eq(notification_state(leak, state, sizeof(state)), "unrouted");
+    json_t *one = notification_json(leak);
+    json_t *events = json_object_get(one, "events");
+    const char *expected[] = { "created", "silence ended", "no route" };
+    ck_assert_uint_eq(json_array_size(events), 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(events, i), "event")),
+                         expected[i]);
+    json_decref(one);
+    dispatch_free(dispatch);
+}
+END_TEST
+
 /* Resolved by hand with no versions: "fixed" holds while the site keeps growing for less
  * than reopen_after, then it re-opens as a regression. */
 START_TEST(test_resolve_without_versions_waits_reopen_after)
@@ -264,6 +309,7 @@ static Suite *notify_suite(void)
     tcase_set_timeout(queue, 60);
     tcase_add_test(queue, test_queue_lifecycle);
     tcase_add_test(queue, test_reminder_and_silence);
+    tcase_add_test(queue, test_silenced_finding_goes_out_after_the_silence);
     tcase_add_test(queue, test_resolve_without_versions_waits_reopen_after);
     tcase_add_test(queue, test_resolve_in_version_reopens_in_next_version);
     suite_add_tcase(suite, queue);

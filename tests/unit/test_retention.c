@@ -58,8 +58,9 @@ static int count_fullscans(unsigned type, void *ctx, void *p, void *x)
 {
     (void)ctx;
     (void)x;
+    /* reset as read: the statements are prepared once and run again and again */
     if (type == SQLITE_TRACE_PROFILE)
-        fullscan_steps += (uint64_t)sqlite3_stmt_status(p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+        fullscan_steps += (uint64_t)sqlite3_stmt_status(p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
     return 0;
 }
 

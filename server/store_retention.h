@@ -1,0 +1,28 @@
+/* store_retention.h - the named statements of rollups and deletion (retention.c), run in
+ * writer jobs on the write connection only. The SQL is in store_retention.c. */
+#ifndef LF_STORE_RETENTION_H
+#define LF_STORE_RETENTION_H
+
+#include "store_stmt.h"
+
+enum store_retention_sql {
+    RETENTION_SQL_ROLLED_UNTIL = STORE_SID(STORE_TABLE_RETENTION, 0),
+    RETENTION_SQL_OLDEST,
+    RETENTION_SQL_ROLLED_SET,
+    RETENTION_SQL_ROLLUP_HOURS,
+    RETENTION_SQL_ENDS_CLEAR,
+    RETENTION_SQL_ENDS_FILL,
+    RETENTION_SQL_ENDS_LIVE,
+    RETENTION_SQL_ENDS_COUNT,
+    RETENTION_SQL_ENDS_ZERO,
+    RETENTION_SQL_DOOMED_CLEAR,
+    RETENTION_SQL_DOOMED_FILL,
+    RETENTION_SQL_DOOMED_UNCOUNT,
+    RETENTION_SQL_DOOMED_SAMPLES,
+    RETENTION_SQL_DOOMED_PROFILES,
+    RETENTION_SQL_ROLLUPS_DELETE,
+    RETENTION_SQL_LIVE_DELETE,
+    RETENTION_SQL_END,
+};
+
+#endif
