@@ -342,6 +342,26 @@ static void detrend(const int64_t *ts, double *values, size_t n)
         values[i] -= mean_v + g * ((double)(ts[i] - ts[0]) / 3600.0 - mean_t);
 }
 
+/* detrend(), and then a hinge at onset (flat before, linear after) taken out too: a leak
+ * that began inside the segment is then not read as load. Does only the line when onset is
+ * not inside (ts[0], ts[n-1]). h is scratch of n values. */
+static void detrend_hinge(const int64_t *ts, double *values, size_t n, int64_t onset, double *h)
+{
+    detrend(ts, values, n);
+    if (onset <= ts[0] || onset >= ts[n - 1])
+        return;
+    for (size_t i = 0; i < n; i++)
+        h[i] = ts[i] > onset ? (double)(ts[i] - onset) / 3600.0 : 0;
+    detrend(ts, h, n);
+    double shh = 0, shv = 0;
+    for (size_t i = 0; i < n; i++) {
+        shh += h[i] * h[i];
+        shv += h[i] * values[i];
+    }
+    for (size_t i = 0; i < n && shh > 0; i++)
+        values[i] -= shv / shh * h[i];
+}
+
 /* The busy count's noise in one instance, as its variance per busy goroutine (1 for a
  * Poisson count): from the differences between samples at most close_gap apart (load moves
  * over hours, noise from one profile to the next), each scaled by the root of its level, as
@@ -364,7 +384,7 @@ static double busy_dispersion(const struct trend_sample *s, size_t n, int64_t cl
 }
 
 struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
-                                 const struct trend_params *params)
+                                 const int64_t *onsets, const struct trend_params *params)
 {
     struct trend_load fit = { 0 };
     size_t most = 0;
@@ -378,7 +398,8 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
     double *raw = lf_malloc(most * sizeof(*raw));
     double *count = lf_malloc(most * sizeof(*count));
     double *busy = lf_malloc(most * sizeof(*busy));
-    if (!starts || !ts || !raw || !count || !busy)
+    double *hinge = lf_malloc(most * sizeof(*hinge));
+    if (!starts || !ts || !raw || !count || !busy || !hinge)
         goto out;
     double scb = 0, sbb = 0, noise = 0, sum_b = 0;
     int64_t span = 0;
@@ -408,15 +429,17 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
             memcpy(raw, busy, m * sizeof(*raw));
             trend_despike(raw, m, busy);
             double mean_b = mean_of(busy, m);
-            detrend(ts, count, m);
-            detrend(ts, busy, m);
+            int64_t onset = onsets && k + 1 == n_segments ? onsets[s] : 0;
+            bool hinged = onset > ts[0] && onset < ts[m - 1];
+            detrend_hinge(ts, count, m, onset, hinge);
+            detrend_hinge(ts, busy, m, onset, hinge);
             for (size_t i = 0; i < m; i++) {
                 scb += count[i] * busy[i];
                 sbb += busy[i] * busy[i];
             }
-            /* the noise's variance follows the level; the line took two degrees of
-             * freedom of it */
-            noise += (double)(m - 2) / (double)m * dispersion * mean_b * (double)m;
+            /* the noise's variance follows the level; the line (and hinge) took two (three)
+             * degrees of freedom of it */
+            noise += (double)(m - (hinged ? 3 : 2)) * dispersion * mean_b;
             sum_b += mean_b * (double)m;
             fit.n += m;
             span += ts[m - 1] - ts[0];
@@ -442,6 +465,7 @@ out:
     lf_free(raw);
     lf_free(count);
     lf_free(busy);
+    lf_free(hinge);
     return fit;
 }
 
@@ -609,6 +633,28 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->growth_per_hour = inst->recent_growth_per_hour;
 }
 
+/* The onset of a rise in one instance's latest segment samples[0, n), the count less the
+ * load: 0 when the segment does not rise at the per-instance level. */
+static int64_t rising_onset(const struct trend_params *params, const struct trend_load *load,
+                            const struct trend_sample *samples, size_t n, size_t max_points,
+                            struct scratch *w)
+{
+    if (n < params->min_samples)
+        return 0;
+    bool busy_known;
+    size_t m = thin(samples, n, max_points, w, &busy_known);
+    if (m < 3 || !busy_known)
+        return 0;
+    trend_despike(w->raw, m, w->count);
+    smooth_load(w, m);
+    struct trend_instance scratch_inst = { 0 };
+    adjust_for_load(params, load, w, m, busy_known, &scratch_inst);
+    struct trend_mk mk = trend_mann_kendall(w->adjusted, m);
+    if (trend_p_up(&mk) > params->alpha)
+        return 0;
+    return trend_onset(w->ts, w->adjusted, m);
+}
+
 /* When a leaking instance's count stopped rising: the first time it reached the level it
  * holds over the recent span (that span's median). */
 static int64_t reached_level(const struct trend_params *params, const struct scratch *w, size_t m)
@@ -680,7 +726,25 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
 
     /* The site's load coefficient from every segment of every instance; then each
      * instance on the part of its latest segment inside the window. */
-    struct trend_load load = trend_load_fit(series, n_series, params);
+    struct trend_load load = trend_load_fit(series, n_series, NULL, params);
+    if (load.known) {
+        /* Fitted again with each rising instance's leak onset taken out of its latest
+         * segment: a leak that began inside the fitted history leans on the coefficient
+         * otherwise (a hinge is no line). */
+        size_t n_hinged = 0;
+        for (size_t s = 0; s < n_series; s++) {
+            size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
+            size_t first = n_segments ? starts[n_segments - 1] : 0;
+            times[s] = rising_onset(params, &load, series[s].samples + first,
+                                    series[s].n_samples - first, max_points, &w);
+            n_hinged += times[s] != 0;
+        }
+        if (n_hinged > 0) {
+            struct trend_load refit = trend_load_fit(series, n_series, times, params);
+            if (refit.known)
+                load = refit;
+        }
+    }
     out->load = load;
     int64_t end = 0;
     for (size_t s = 0; s < n_series; s++)

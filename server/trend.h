@@ -191,12 +191,13 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
 
 /* The site's load coefficient: in each segment of each instance (at least min_samples,
  * every sample with its busy count), the despiked count and busy goroutines less their best
- * line in time; the coefficient of what is
+ * line in time (and, in the latest segment of series s when onsets is not NULL and
+ * onsets[s] falls inside it, a hinge at onsets[s]: a leak's onset); the coefficient of what is
  * left is the least-squares one, with the busy count's Poisson noise taken out of its
  * variance (errors in variables). Known when that variation is at least half load, at
  * least load_min_variation of the mean, over load_min_span of segments. */
 struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
-                                 const struct trend_params *params);
+                                 const int64_t *onsets, const struct trend_params *params);
 
 /* Holm's step-down at level alpha over n one-sided p values: rejected[i] for each
  * rejected hypothesis; returns how many; *min_adjusted the smallest adjusted p. */
