@@ -476,6 +476,7 @@ struct scratch {
     double *raw;
     double *count;
     double *busy;
+    double *load; /* the busy count despiked, not averaged */
     double *adjusted;
 };
 
@@ -496,12 +497,15 @@ static size_t thin(const struct trend_sample *samples, size_t n, size_t max, str
     return m;
 }
 
-/* The load proxy without its outliers and averaged over up to five neighbouring samples: load
- * moves over hours, and noise in a regressor would bias its coefficient towards zero
- * (leaving part of the load in the count). Works through w->adjusted. */
+/* The load proxy without its outliers into w->load, and that averaged over up to five
+ * neighbouring samples into w->busy: load moves over hours, and noise in a regressor would
+ * bias its coefficient towards zero (leaving part of the load in the count). The average
+ * only serves to estimate a coefficient: the load taken out of the count is w->load, whose
+ * noise is independent from one sample to the next as the trend tests assume (an average's
+ * is not, and would make noise look like a trend). */
 static void smooth_load(struct scratch *w, size_t m)
 {
-    trend_despike(w->busy, m, w->adjusted);
+    trend_despike(w->busy, m, w->load);
     for (size_t i = 0; i < m; i++) {
         /* centred, narrower at the ends: a one-sided average would lag a ramp there and
          * leave a step in the adjusted count */
@@ -511,7 +515,7 @@ static void smooth_load(struct scratch *w, size_t m)
         size_t from = i - half, to = i + half + 1;
         double sum = 0;
         for (size_t j = from; j < to; j++)
-            sum += w->adjusted[j];
+            sum += w->load[j];
         w->busy[i] = sum / (double)(to - from);
     }
 }
@@ -527,9 +531,9 @@ static bool adjust_for_load(const struct trend_params *params, const struct tren
         return true;
     if (load && load->known) {
         /* the site's own coefficient, from its history: no guess on a ramp */
-        double mean_b = mean_of(w->busy, m);
+        double mean_b = mean_of(w->load, m);
         for (size_t i = 0; i < m; i++)
-            w->adjusted[i] = w->count[i] - load->beta * (w->busy[i] - mean_b);
+            w->adjusted[i] = w->count[i] - load->beta * (w->load[i] - mean_b);
         inst->load_adjusted = load->beta != 0;
         return true;
     }
@@ -575,7 +579,7 @@ static bool adjust_for_load(const struct trend_params *params, const struct tren
     if (beta <= 0)
         return true; /* the count does not rise with load: nothing to take out */
     for (size_t i = 0; i < m; i++)
-        w->adjusted[i] = w->count[i] - beta * (w->busy[i] - mean_b);
+        w->adjusted[i] = w->count[i] - beta * (w->load[i] - mean_b);
     inst->load_adjusted = true;
     return true;
 }
@@ -714,11 +718,12 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         .raw = lf_malloc(max_points * sizeof(double)),
         .count = lf_malloc(max_points * sizeof(double)),
         .busy = lf_malloc(max_points * sizeof(double)),
+        .load = lf_malloc(max_points * sizeof(double)),
         .adjusted = lf_malloc(max_points * sizeof(double)),
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
     if (!starts || !firsts || !p || !rejected || !judged_index || !times || !parts || !w.ts ||
-        !w.raw || !w.count || !w.busy || !w.adjusted || !out->instances) {
+        !w.raw || !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
@@ -897,6 +902,7 @@ out:
     lf_free(w.raw);
     lf_free(w.count);
     lf_free(w.busy);
+    lf_free(w.load);
     lf_free(w.adjusted);
     if (rc != LF_OK)
         trend_result_release(out);
