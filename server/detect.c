@@ -21,8 +21,8 @@
 #include "periodic.h"
 #include "utf8json.h"
 
-/* The load fit reads one profile in this many from before the window. */
-#define LOAD_HISTORY_THINNING 6
+/* The load fit reads the profiles of one minute in this many from before the window. */
+#define LOAD_HISTORY_THINNING 7
 
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
@@ -42,7 +42,7 @@ static const char sql_series[] =
         " COALESCE(p.started, 0), p.version, i.name"
         " FROM profiles p JOIN instances i ON i.id = p.instance_id"
         " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?2"
-        " WHERE p.service_id = ?1 AND p.ts >= ?3 AND (p.ts >= ?4 OR p.id % ?5 = 0)"
+        " WHERE p.service_id = ?1 AND p.ts >= ?3 AND (p.ts >= ?4 OR p.ts / 60 % ?5 = 0)"
         " ORDER BY p.instance_id, p.ts, p.id";
 
 /* The version at the earliest sample of the site at or after its growth began. */
@@ -226,9 +226,10 @@ static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_opti
     sqlite3_reset(stmt);
     sqlite3_bind_int64(stmt, 1, v->service_id);
     sqlite3_bind_int64(stmt, 2, v->location_id);
-    /* the window in full; before it, back to load_history, one profile in
-     * LOAD_HISTORY_THINNING for the load fit (profile ids, unlike times, never fall in
-     * step with a push interval) */
+    /* the window in full; before it, back to load_history, the profiles of one minute in
+     * LOAD_HISTORY_THINNING for the load fit (a prime: a push every 1 to 6, 15, 30 or 60
+     * minutes never falls in step with it, and the same profiles are read whatever the
+     * order they were stored in) */
     int64_t history = opts->load_history > window ? opts->load_history : window;
     sqlite3_bind_int64(stmt, 3, now - history);
     sqlite3_bind_int64(stmt, 4, now - window);
