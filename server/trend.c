@@ -21,6 +21,7 @@ struct trend_params trend_params_default(void)
         .min_growth_per_instance = 0.5,
         .alpha = 0.001,
         .recent_alpha = 0.05,
+        .pooled_alpha = 1e-6,
         .recent = 3600,
         .slope_span = 6 * 3600,
         .restart_drop = 0.5,
@@ -826,7 +827,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             rejected[k] = true;
             n_leaking++;
         }
-    } else if (pooled_p < params->alpha && (load.known || n_varying == 0)) {
+    } else if (pooled_p < params->pooled_alpha && (load.known || n_varying == 0)) {
         /* Pooled only where the load is known or flat: the sum of twenty small rises is
          * significant however small they are, and what is left of a load the window alone
          * could not take out (a ramp, a pool that fills as the load falls) is one. */

@@ -70,6 +70,9 @@ struct trend_params {
                                        hour (0.5: a pool whose idle workers drift up by
                                        one as the load falls is not a leak) */
     double alpha;                   /* family-wise level of the per-instance tests (0.001) */
+    double pooled_alpha;            /* level of the pooled test, when no instance leaks on
+                                       its own (1e-6: twenty small biases add up, and a
+                                       slight misfit of the load in each is one) */
     double recent_alpha;            /* level of the "still rising" test (0.05) */
     int64_t recent;                 /* seconds at the end that must still rise (3600) */
     int64_t slope_span;             /* a leak's growth is measured from its onset, at most
