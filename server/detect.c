@@ -1,8 +1,10 @@
 /* detect.c - the detection pass: candidates, per-instance series, trend verdicts, the
  * detections table and the in-memory verdicts the query judge reads. Reads run on a
  * reader connection beside ingest; the single write of a pass is one writer job. Cost per
- * pass: one series query per candidate site, each an index range over the service's
- * profiles in the window; trend.h bounds the arithmetic per segment. */
+ * pass: one history query per service (per SITES_PER_READ candidate sites), an index range
+ * over the service's profiles in the history with each profile's samples at the candidate
+ * sites; the series of each site are built from it in memory; trend.h bounds the
+ * arithmetic per segment. */
 #include "detect.h"
 
 #include <math.h>
@@ -24,6 +26,10 @@
 /* The load fit reads one profile in this many from before the window. */
 #define LOAD_HISTORY_THINNING 6
 
+/* Candidate sites of a service read together: the counts they hold in memory are
+ * SITES_PER_READ x the service's profiles in the history. */
+#define SITES_PER_READ 64
+
 static const char sql_candidates[] =
         "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
         " CASE WHEN l.in_repo THEN COALESCE(l.owner, s.owner) END, l.function, l.file, l.line,"
@@ -36,14 +42,14 @@ static const char sql_candidates[] =
         " AND sl.last_seen >= ?1"
         " ORDER BY sl.service_id, sl.location_id";
 
-static const char sql_series[] =
-        "SELECT p.instance_id, p.ts, COALESCE(sm.count, 0), p.goroutines,"
-        " COALESCE(sm.confirmed, 0), i.last_push, COALESCE(p.busy, -1),"
-        " COALESCE(p.started, 0), p.version, i.name"
+/* A service's history for a run of its candidate sites (location ids in [?5, ?6]): every
+ * profile once, with its samples at those locations (none: one row of NULLs). */
+static const char sql_history[] =
+        "SELECT p.id, p.instance_id, p.ts, p.goroutines, i.last_push, COALESCE(p.busy, -1),"
+        " COALESCE(p.started, 0), p.version, i.name, sm.location_id, sm.count, sm.confirmed"
         " FROM profiles p JOIN instances i ON i.id = p.instance_id"
-        " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?2"
-        " WHERE p.service_id = ?1 AND p.ts >= ?3 AND (p.ts >= ?4 OR p.id % ?5 = 0)"
-        " ORDER BY p.instance_id, p.ts, p.id";
+        " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id BETWEEN ?5 AND ?6"
+        " WHERE p.service_id = ?1 AND p.ts >= ?2 AND (p.ts >= ?3 OR p.id % ?4 = 0)";
 
 /* The version at the earliest sample of the site at or after its growth began. */
 static const char sql_since_version[] =
@@ -215,57 +221,194 @@ static bool series_buffer_mark(struct series_buffer *buf, size_t start, const ch
     return true;
 }
 
-/* Reads the site's samples in the window, fills v->count / confirmed from each live
- * instance's latest profile, and builds one trend series per instance. */
-static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_options *opts,
-                       int64_t now, int64_t window, struct detect_verdict *v,
+/* ---- reading a service's history ------------------------------------------------- */
+
+/* One profile of the history, as every site's series sees it. */
+struct history_profile {
+    int64_t id, instance, ts, last_push, started;
+    double total, busy;
+    uint64_t version;
+    size_t name;  /* offset of the instance's name in history.names */
+    size_t index; /* position in read order */
+};
+
+/* The profiles of one service in the history and their counts at up to SITES_PER_READ
+ * candidate sites (locations[0..n_sites), ascending). */
+struct history {
+    struct history_profile *profiles;
+    size_t n, cap;
+    char *names;
+    size_t names_len, names_cap;
+    const int64_t *locations;
+    size_t n_sites;
+    /* read order: (profile index, site, count, confirmed) of each candidate sample */
+    struct history_sample {
+        size_t profile, site;
+        int64_t count;
+        bool confirmed;
+    } * samples;
+    size_t n_samples, samples_cap;
+    size_t *order; /* read index -> sorted index */
+    size_t order_cap;
+};
+
+static void history_release(struct history *h)
+{
+    lf_free(h->profiles);
+    lf_free(h->names);
+    lf_free(h->samples);
+    lf_free(h->order);
+}
+
+static int compare_history_profile(const void *a, const void *b)
+{
+    const struct history_profile *x = a, *y = b;
+    if (x->instance != y->instance)
+        return x->instance < y->instance ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return 0;
+}
+
+static bool history_site(const struct history *h, int64_t location, size_t *site)
+{
+    size_t lo = 0, hi = h->n_sites;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->locations[mid] < location)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *site = lo;
+    return lo < h->n_sites && h->locations[lo] == location;
+}
+
+/* Reads the service's profiles in the history (the window in full; before it, back to
+ * load_history, one profile in LOAD_HISTORY_THINNING for the load fit: profile ids,
+ * unlike times, never fall in step with a push interval) with their samples at h's
+ * sites, in one statement, and sorts them as each site's series runs: by instance, time
+ * and id. */
+static int read_history(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_options *opts,
+                        int64_t now, int64_t window, int64_t service_id, struct history *h,
+                        struct lf_error *err)
+{
+    h->n = 0;
+    h->names_len = 0;
+    h->n_samples = 0;
+    sqlite3_reset(stmt);
+    int64_t history = opts->load_history > window ? opts->load_history : window;
+    sqlite3_bind_int64(stmt, 1, service_id);
+    sqlite3_bind_int64(stmt, 2, now - history);
+    sqlite3_bind_int64(stmt, 3, now - window);
+    sqlite3_bind_int64(stmt, 4, LOAD_HISTORY_THINNING);
+    sqlite3_bind_int64(stmt, 5, h->locations[0]);
+    sqlite3_bind_int64(stmt, 6, h->locations[h->n_sites - 1]);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        if (h->n == 0 || h->profiles[h->n - 1].id != id) {
+            if (!LF_ALLOC_GROW(h->profiles, h->n + 1, h->cap, 256))
+                goto oom;
+            const char *name = (const char *)sqlite3_column_text(stmt, 8);
+            size_t len = name ? (size_t)sqlite3_column_bytes(stmt, 8) : 0;
+            if (!LF_ALLOC_GROW(h->names, h->names_len + len + 1, h->names_cap, 4096))
+                goto oom;
+            if (len > 0)
+                memcpy(h->names + h->names_len, name, len);
+            h->names[h->names_len + len] = '\0';
+            const unsigned char *version = sqlite3_column_text(stmt, 7);
+            h->profiles[h->n] = (struct history_profile){
+                .id = id,
+                .instance = sqlite3_column_int64(stmt, 1),
+                .ts = sqlite3_column_int64(stmt, 2),
+                .total = (double)sqlite3_column_int64(stmt, 3),
+                .last_push = sqlite3_column_int64(stmt, 4),
+                .busy = (double)sqlite3_column_int64(stmt, 5),
+                .started = sqlite3_column_int64(stmt, 6),
+                .version =
+                        version ? hash_mix(version, (size_t)sqlite3_column_bytes(stmt, 7), 1) : 0,
+                .name = h->names_len,
+                .index = h->n,
+            };
+            h->names_len += len + 1;
+            h->n++;
+        }
+        size_t site;
+        if (sqlite3_column_type(stmt, 9) == SQLITE_NULL ||
+            !history_site(h, sqlite3_column_int64(stmt, 9), &site))
+            continue;
+        if (!LF_ALLOC_GROW(h->samples, h->n_samples + 1, h->samples_cap, 1024))
+            goto oom;
+        h->samples[h->n_samples++] = (struct history_sample){
+            .profile = h->profiles[h->n - 1].index,
+            .site = site,
+            .count = sqlite3_column_int64(stmt, 10),
+            .confirmed = sqlite3_column_int64(stmt, 11) != 0,
+        };
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, err, "read history");
+    if (h->n == 0)
+        return LF_OK;
+    qsort(h->profiles, h->n, sizeof(*h->profiles), compare_history_profile);
+    /* A profile read twice (not in consecutive rows) is one: every read index maps to the
+     * first of its sorted copies, which alone the series take. */
+    if (!LF_ALLOC_GROW(h->order, h->n, h->order_cap, 256))
+        goto oom;
+    for (size_t i = 0, first = 0; i < h->n; i++) {
+        if (i == 0 || h->profiles[i].id != h->profiles[first].id)
+            first = i;
+        h->order[h->profiles[i].index] = first;
+    }
+    return LF_OK;
+oom:
+    sqlite3_reset(stmt);
+    return lf_fail(err, LF_ENOMEM, "detect: out of memory");
+}
+
+/* Builds one trend series per instance for site (an index of h's sites) from h and its
+ * counts there (counts[h->n], confirmed[h->n], by sorted index), and fills v->count /
+ * confirmed from each live instance's latest profile. */
+static int site_series(const struct history *h, const int64_t *counts, const bool *confirmed,
+                       const struct detect_options *opts, int64_t now, struct detect_verdict *v,
                        struct series_buffer *buf, struct lf_error *err)
 {
     buf->len = 0;
     series_buffer_clear_names(buf);
-    sqlite3_reset(stmt);
-    sqlite3_bind_int64(stmt, 1, v->service_id);
-    sqlite3_bind_int64(stmt, 2, v->location_id);
-    /* the window in full; before it, back to load_history, one profile in
-     * LOAD_HISTORY_THINNING for the load fit (profile ids, unlike times, never fall in
-     * step with a push interval) */
-    int64_t history = opts->load_history > window ? opts->load_history : window;
-    sqlite3_bind_int64(stmt, 3, now - history);
-    sqlite3_bind_int64(stmt, 4, now - window);
-    sqlite3_bind_int64(stmt, 5, LOAD_HISTORY_THINNING);
-
     int64_t instance = -1, last_push = 0;
     struct trend_sample latest = { 0 };
     bool latest_confirmed = false;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(stmt, 0);
-        const unsigned char *version = sqlite3_column_text(stmt, 8);
+    for (size_t i = 0; i < h->n; i++) {
+        const struct history_profile *p = &h->profiles[i];
+        if (i > 0 && p->id == h->profiles[i - 1].id)
+            continue;
         struct trend_sample sample = {
-            .ts = sqlite3_column_int64(stmt, 1),
-            .count = (double)sqlite3_column_int64(stmt, 2),
-            .total = (double)sqlite3_column_int64(stmt, 3),
-            .busy = (double)sqlite3_column_int64(stmt, 6),
-            .started = sqlite3_column_int64(stmt, 7),
-            .version = version ? hash_mix(version, (size_t)sqlite3_column_bytes(stmt, 8), 1) : 0,
+            .ts = p->ts,
+            .count = (double)counts[i],
+            .total = p->total,
+            .busy = p->busy,
+            .started = p->started,
+            .version = p->version,
         };
-        if (id != instance) {
+        if (p->instance != instance) {
             if (instance >= 0 && last_push >= now - opts->live_window) {
                 v->count += (int64_t)latest.count;
                 v->confirmed = v->confirmed || latest_confirmed;
             }
-            instance = id;
-            if (!series_buffer_mark(buf, buf->len, (const char *)sqlite3_column_text(stmt, 9)))
+            instance = p->instance;
+            if (!series_buffer_mark(buf, buf->len, h->names + p->name))
                 return lf_fail(err, LF_ENOMEM, "detect: out of memory");
         }
         latest = sample;
-        latest_confirmed = sqlite3_column_int64(stmt, 4) != 0;
-        last_push = sqlite3_column_int64(stmt, 5);
+        latest_confirmed = confirmed[i];
+        last_push = p->last_push;
         if (!series_buffer_push(buf, &sample))
             return lf_fail(err, LF_ENOMEM, "detect: out of memory");
     }
-    if (rc != SQLITE_DONE)
-        return db_fail(db, err, "read series");
     if (instance >= 0 && last_push >= now - opts->live_window) {
         v->count += (int64_t)latest.count;
         v->confirmed = v->confirmed || latest_confirmed;
@@ -487,16 +630,53 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
     return LF_OK;
 }
 
+/* Judges one site from its series, and names the version its growth began in. */
+static int judge_series(struct detect *detect, sqlite3_stmt *stack, sqlite3_stmt *version,
+                        int64_t now, int64_t window, struct detect_verdict *v,
+                        const struct series_buffer *buf, struct lf_error *err)
+{
+    struct trend_result trend;
+    struct trend_params params = detect->opts.trend;
+    params.window = window;
+    int rc = trend_analyze(buf->series, buf->n_series, &params, &trend, err);
+    if (rc != LF_OK)
+        return rc;
+    rc = judge_site(detect, stack, v->op, now, v, &trend, buf);
+    trend_result_release(&trend);
+    if (rc != LF_OK)
+        return lf_fail(err, rc, "detect: out of memory");
+    if (!v->since)
+        return LF_OK;
+    sqlite3_reset(version);
+    sqlite3_bind_int64(version, 1, v->service_id);
+    sqlite3_bind_int64(version, 2, v->location_id);
+    sqlite3_bind_int64(version, 3, v->since);
+    bool lost = false;
+    if (sqlite3_step(version) == SQLITE_ROW && sqlite3_column_text(version, 0)) {
+        v->since_version = lf_strdup((const char *)sqlite3_column_text(version, 0));
+        lost = v->since_version == NULL;
+    }
+    sqlite3_reset(version);
+    if (lost)
+        return lf_fail(err, LF_ENOMEM, "detect: out of memory");
+    return LF_OK;
+}
+
 /* Reads and judges every candidate into set. */
 static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t now,
                          int64_t window, struct verdict_set *set, struct lf_error *err)
 {
     sqlite3 *db = store_conn_db(conn);
-    sqlite3_stmt *candidates = NULL, *series = NULL, *stack = NULL, *version = NULL;
+    sqlite3_stmt *candidates = NULL, *history = NULL, *stack = NULL, *version = NULL;
     struct series_buffer buf = { 0 };
+    struct history hist = { 0 };
+    int64_t locations[SITES_PER_READ];
+    int64_t *counts = NULL;
+    bool *confirmed = NULL;
+    size_t counts_cap = 0, confirmed_cap = 0;
     int rc = LF_OK;
     if (sqlite3_prepare_v2(db, sql_candidates, -1, &candidates, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, sql_series, -1, &series, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql_history, -1, &history, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, sql_stack, -1, &stack, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, sql_since_version, -1, &version, NULL) != SQLITE_OK) {
         rc = db_fail(db, err, "prepare");
@@ -546,45 +726,56 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
     /* Every read below is its own short transaction, so checkpoints can reset the WAL
      * between them however long the pass takes. */
     sqlite3_reset(candidates);
-    for (size_t i = 0; i < set->len; i++) {
-        struct detect_verdict *v = &set->items[i];
-        rc = read_series(db, series, &detect->opts, now, window, v, &buf, err);
+    for (size_t first = 0, end; first < set->len; first = end) {
+        /* a run of candidate sites of one service, read in one history query */
+        end = first + 1;
+        while (end < set->len && end - first < SITES_PER_READ &&
+               set->items[end].service_id == set->items[first].service_id)
+            end++;
+        size_t n_sites = end - first;
+        for (size_t k = 0; k < n_sites; k++)
+            locations[k] = set->items[first + k].location_id;
+        hist.locations = locations;
+        hist.n_sites = n_sites;
+        rc = read_history(db, history, &detect->opts, now, window, set->items[first].service_id,
+                          &hist, err);
         if (rc != LF_OK)
             goto out;
-        struct trend_result trend;
-        struct trend_params params = detect->opts.trend;
-        params.window = window;
-        rc = trend_analyze(buf.series, buf.n_series, &params, &trend, err);
-        if (rc != LF_OK)
-            goto out;
-        rc = judge_site(detect, stack, v->op, now, v, &trend, &buf);
-        trend_result_release(&trend);
-        if (rc != LF_OK) {
-            rc = lf_fail(err, rc, "detect: out of memory");
+        size_t cells = n_sites * hist.n;
+        if (!LF_ALLOC_GROW(counts, cells, counts_cap, 1024) ||
+            !LF_ALLOC_GROW(confirmed, cells, confirmed_cap, 1024)) {
+            rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
             goto out;
         }
-        if (v->since) {
-            sqlite3_reset(version);
-            sqlite3_bind_int64(version, 1, v->service_id);
-            sqlite3_bind_int64(version, 2, v->location_id);
-            sqlite3_bind_int64(version, 3, v->since);
-            bool lost = false;
-            if (sqlite3_step(version) == SQLITE_ROW && sqlite3_column_text(version, 0)) {
-                v->since_version = lf_strdup((const char *)sqlite3_column_text(version, 0));
-                lost = v->since_version == NULL;
-            }
-            sqlite3_reset(version);
-            if (lost) {
-                rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+        if (cells > 0) {
+            memset(counts, 0, cells * sizeof(*counts));
+            memset(confirmed, 0, cells * sizeof(*confirmed));
+        }
+        for (size_t k = 0; k < hist.n_samples; k++) {
+            const struct history_sample *sm = &hist.samples[k];
+            size_t cell = sm->site * hist.n + hist.order[sm->profile];
+            counts[cell] = sm->count;
+            confirmed[cell] = sm->confirmed;
+        }
+        for (size_t k = 0; k < n_sites; k++) {
+            struct detect_verdict *v = &set->items[first + k];
+            rc = site_series(&hist, counts + k * hist.n, confirmed + k * hist.n, &detect->opts, now,
+                             v, &buf, err);
+            if (rc != LF_OK)
                 goto out;
-            }
+            rc = judge_series(detect, stack, version, now, window, v, &buf, err);
+            if (rc != LF_OK)
+                goto out;
         }
     }
 out:
     sqlite3_finalize(candidates);
-    sqlite3_finalize(series);
+    sqlite3_finalize(history);
     sqlite3_finalize(stack);
     sqlite3_finalize(version);
+    history_release(&hist);
+    lf_free(counts);
+    lf_free(confirmed);
     series_buffer_clear_names(&buf);
     lf_free(buf.samples);
     lf_free(buf.series);
