@@ -665,15 +665,14 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
         if (rc != LF_OK)
             goto out;
         size_t cells = n_sites * hist.n;
-        if (!LF_ALLOC_GROW(counts, cells, counts_cap, 1024) ||
-            !LF_ALLOC_GROW(confirmed, cells, confirmed_cap, 1024)) {
+        /* at least one cell, so that the views below never offset a null pointer */
+        if (!LF_ALLOC_GROW(counts, cells + 1, counts_cap, 1024) ||
+            !LF_ALLOC_GROW(confirmed, cells + 1, confirmed_cap, 1024)) {
             rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
             goto out;
         }
-        if (cells > 0) {
-            memset(counts, 0, cells * sizeof(*counts));
-            memset(confirmed, 0, cells * sizeof(*confirmed));
-        }
+        memset(counts, 0, cells * sizeof(*counts));
+        memset(confirmed, 0, cells * sizeof(*confirmed));
         for (size_t k = 0; k < hist.n_samples; k++) {
             const struct history_sample *sm = &hist.samples[k];
             size_t cell = sm->site * hist.n + hist.order[sm->profile];
