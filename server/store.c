@@ -613,8 +613,3 @@ int store_savepoint_rollback(struct store_conn *conn, struct lf_error *err)
         rc = run_simple(conn, STORE_STMT_RELEASE, "release savepoint", err);
     return rc;
 }
-
-struct sqlite3 *store_conn_db(struct store_conn *conn)
-{
-    return conn->db;
-}

@@ -188,11 +188,4 @@ struct sqlite3_stmt *store_stmt(struct store_conn *conn, enum store_stmt_id id);
  * a full disk or a busy database) and the prefix what; returns the code. */
 int store_fail(struct store_conn *conn, struct lf_error *err, enum lf_code code, const char *what);
 
-/* The SQLite handle of conn (borrowed), for detect.c, the one module that still keeps its
- * statements beside its logic, and for the tests' own SQL. It goes when detect.c's
- * queries move into a statement table (store_stmt.h) as every other module's have. Used
- * only by the thread that holds conn. */
-struct sqlite3;
-struct sqlite3 *store_conn_db(struct store_conn *conn);
-
 #endif

@@ -14,6 +14,7 @@ const struct store_table *const store_tables[STORE_N_TABLES] = {
     [STORE_TABLE_RETENTION] = &store_retention_table,
     [STORE_TABLE_TIMELINE] = &store_timeline_table,
     [STORE_TABLE_ALERTMANAGER] = &store_alertmanager_table,
+    [STORE_TABLE_DETECT] = &store_detect_table,
 };
 
 /* ---- preparing ------------------------------------------------------------------------ */

@@ -1,5 +1,5 @@
 /* store_stmt.h - the named statements of the modules that keep rows (notify, dispatch,
- * retention, timeline, alertmanager), run with plain C values. Each module's SQL is a
+ * retention, timeline, alertmanager, detect), run with plain C values. Each module's SQL is a
  * table in store_<module>.c, prepared once by store_open on the connections that run it,
  * so a statement that does not prepare fails the open, not a request. A module names a
  * statement by its id, binds from a type string and reads rows through a cursor: it
@@ -21,6 +21,7 @@ enum store_table_id {
     STORE_TABLE_RETENTION,
     STORE_TABLE_TIMELINE,
     STORE_TABLE_ALERTMANAGER,
+    STORE_TABLE_DETECT,
     STORE_N_TABLES,
 };
 
@@ -44,6 +45,7 @@ extern const struct store_table store_dispatch_table;
 extern const struct store_table store_retention_table;
 extern const struct store_table store_timeline_table;
 extern const struct store_table store_alertmanager_table;
+extern const struct store_table store_detect_table;
 extern const struct store_table *const store_tables[STORE_N_TABLES];
 
 /* Binding: types has one letter per parameter ?1, ?2, ...: 'i' an int64_t, 'd' a double,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "store_internal.h"
+
 char *testutil_read_fixture(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -27,4 +29,9 @@ char *testutil_read_fixture(const char *path, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+struct sqlite3 *store_conn_db(struct store_conn *conn)
+{
+    return conn->db;
 }

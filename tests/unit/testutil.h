@@ -1,5 +1,6 @@
-/* testutil.h - what the unit tests share besides check_main.h: reading a fixture whole.
- * Linked into every unit-test binary (tests/unit/testutil.c). */
+/* testutil.h - what the unit tests share besides check_main.h: reading a fixture whole,
+ * and a store connection's SQLite handle for SQL of their own. Linked into every unit-test
+ * binary (tests/unit/testutil.c). */
 #ifndef LF_TESTUTIL_H
 #define LF_TESTUTIL_H
 
@@ -9,5 +10,12 @@
  * frees with free or lf_free); fails the running Check test when the file cannot be read.
  * Allocates with malloc, not lf_malloc, so failure injection never reaches it. */
 char *testutil_read_fixture(const char *path, size_t *len);
+
+/* The SQLite handle of conn (borrowed), for the tests' own SQL (fixtures, counts, traces):
+ * the server reaches SQLite only through the store's statements. Used only by the thread
+ * that holds conn. */
+struct sqlite3;
+struct store_conn;
+struct sqlite3 *store_conn_db(struct store_conn *conn);
 
 #endif
