@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -59,6 +60,15 @@ int store_bind_va(sqlite3 *db, sqlite3_stmt *stmt, const char *types, va_list ap
 /* db's last error into err as "database: <message>": LF_EUNAVAIL for a full disk, else
  * LF_EDB; returns the code. */
 int store_db_fail(sqlite3 *db, struct lf_error *err);
+
+/* Steps stmt of db to its end, passing over any rows: LF_OK, or store_db_fail's code. The
+ * caller resets or finalizes stmt. */
+int store_step_done(sqlite3 *db, sqlite3_stmt *stmt, struct lf_error *err);
+
+/* Steps stmt of db once: *found true and *value the first column when it gave a row, false
+ * at its end; a failed step is store_db_fail's code. The caller resets or finalizes stmt. */
+int store_step_int(sqlite3 *db, sqlite3_stmt *stmt, int64_t *value, bool *found,
+                   struct lf_error *err);
 
 /* Prepares every table of store_tables on conn (the writer: every table, after each
  * table's setup; a reader: the tables marked readers), and finalizes them. */
