@@ -14,6 +14,7 @@ const struct store_table *const store_tables[STORE_N_TABLES] = {
     [STORE_TABLE_RETENTION] = &store_retention_table,
     [STORE_TABLE_TIMELINE] = &store_timeline_table,
     [STORE_TABLE_ALERTMANAGER] = &store_alertmanager_table,
+    [STORE_TABLE_QUERY] = &store_query_table,
 };
 
 /* ---- preparing ------------------------------------------------------------------------ */
@@ -214,9 +215,14 @@ bool store_row(struct store_rows *rows)
     return rows->step == SQLITE_ROW;
 }
 
+bool store_rows_failed(const struct store_rows *rows)
+{
+    return rows->step != SQLITE_DONE && rows->step != SQLITE_ROW;
+}
+
 int store_rows_end(struct store_rows *rows, int rc, const char *what, struct lf_error *err)
 {
-    if (rc == LF_OK && rows->step != SQLITE_DONE && rows->step != SQLITE_ROW)
+    if (rc == LF_OK && store_rows_failed(rows))
         rc = lf_fail(err, LF_EDB, "%s: %s", what, sqlite3_errmsg(rows->conn->db));
     if (rows->stmt != NULL)
         sqlite3_reset(rows->stmt);
