@@ -17,6 +17,35 @@
 #include "store.h"
 #include "store_stmt.h"
 
+/* The store's own named statements (transactions and the write path), prepared once per
+ * connection. The SQL is in store.c. */
+enum store_stmt_id {
+    STORE_STMT_BEGIN,
+    STORE_STMT_COMMIT,
+    STORE_STMT_ROLLBACK,
+    STORE_STMT_SAVEPOINT,
+    STORE_STMT_RELEASE,
+    STORE_STMT_ROLLBACK_TO,
+    STORE_STMT_SERVICE_UPSERT,
+    STORE_STMT_IDEMPOTENT_FIND,
+    STORE_STMT_IDEMPOTENT_FIND_BY_NAME,
+    STORE_STMT_INSTANCE_FIND,
+    STORE_STMT_INSTANCE_INSERT,
+    STORE_STMT_INSTANCE_PUSHED,
+    STORE_STMT_PROFILE_INSERT,
+    STORE_STMT_LOCATION_FIND,
+    STORE_STMT_LOCATION_INSERT,
+    STORE_STMT_LOCATION_UPDATE,
+    STORE_STMT_STACK_EXISTS,
+    STORE_STMT_STACK_INSERT,
+    STORE_STMT_SERVICE_LOCATION_UPSERT,
+    STORE_N_STMTS,
+};
+
+/* The prepared statement id on conn, reset and with bindings cleared (borrowed; the
+ * caller steps it and need not reset it: the next store_stmt call does). */
+sqlite3_stmt *store_stmt(struct store_conn *conn, enum store_stmt_id id);
+
 /* A profile's samples go in by statements of up to 2^5 rows: one statement per row was
  * most of the writer's time spent outside the B-trees. */
 #define SAMPLE_ROWS_LOG2_MAX 5
