@@ -14,24 +14,36 @@
  *    a slope.
  *  - load: goroutines that serve requests come and go with traffic. Each profile also
  *    carries its instance's busy goroutines (running, runnable, IO wait, syscall), the
- *    load proxy. Where load varies within a segment, the site's count is regressed on
- *    time and load together (least squares) and the load part is taken out before the
- *    trend test, so a site that follows load (daily waves, weekend lulls, traffic that
- *    grows for weeks) is flat after the adjustment. When load moves in step with time
- *    (a ramp: |corr(load, time)| above load_collinear), time and load cannot be told
- *    apart: that instance gives no evidence ("insufficient history: load ramps") until
- *    the ramp turns, rather than a guess. A leak on a flat-load service is seen at once.
- * Then per instance: Mann–Kendall on the adjusted count of the latest segment (one-sided
- * p), Holm's step-down across the instances (one strong instance is not diluted by many
- * flat ones, and twenty instances do not get twenty chances), or, when every instance
- * rises a little, the Mann–Kendall statistics of all instances pooled. The leaking
- * instances must still rise over the last `recent` seconds (a plateau stops being
- * growth within that span). The onset is a hinge (flat, then linear) fitted by least
- * squares per leaking instance; the median over them is `since`. The growth is the sum
- * over the leaking instances of the Theil–Sen slope since each one's onset (at most
- * slope_span back); it must reach an absolute minimum, and a relative one: a fraction
- * per hour of the count the instances had before they began to grow, so traffic that
- * grows a few percent a day is not a leak however large the site.
+ *    load proxy. Within a few hours a morning ramp and a leak look alike; over a day they
+ *    do not (the load comes back down, a leak never does). So each site's load coefficient
+ *    is fitted over the history the caller gives (detect.load_history, a day), across all
+ *    its instances and segments: the count and the busy goroutines, each less its line in
+ *    time, regressed on each other, the busy count's noise (measured from neighbouring
+ *    samples) taken out of its variance, as noise in a regressor would bias the
+ *    coefficient towards zero; then fitted again with a hinge at each rising instance's
+ *    onset (found first on the counts, then on the counts less the load), so a leak that
+ *    began inside the history does not lean on it. The load part is taken out before the
+ *    trend test, with the busy count as it is (an average's noise runs over neighbouring
+ *    samples, and the test would read it as a trend). A rise must show in the count
+ *    itself too: a coefficient a little off then cannot make growth out of a plateau as
+ *    the load falls, nor out of a morning ramp. With too little history, the window's own
+ *    regression on time and load is used only when its coefficient stands clear of three
+ *    times its uncertainty (else, while the load rises, no verdict: "insufficient history:
+ *    load varies"); a leak on a flat-load service is seen at once.
+ * Then per instance: Mann–Kendall on the adjusted count of the latest segment within the
+ * window (one-sided p), Holm's step-down across the instances at alpha (one strong
+ * instance is not diluted by many flat ones, and twenty instances do not get twenty
+ * chances; once one leaks, every instance rising at alpha leaks with it), or, when every
+ * instance rises a little, the statistics of all instances pooled, at pooled_alpha and
+ * only where the load is known or flat (small misfits of the load add up). The leaking
+ * instances must still rise over the last `recent` seconds (a plateau stops being growth
+ * within that span). The onset is a hinge (flat, then linear) fitted by least squares per
+ * leaking instance; the median over them is `since`. The growth is the fleet's: the
+ * Theil–Sen slope of each leaking instance since its onset (at most slope_span back) and
+ * of every other judged instance over the window; it must reach an absolute minimum, one
+ * per leaking instance, and a relative one: a fraction per hour of the count the
+ * instances had before they began to grow, so traffic that grows a few percent a day is
+ * not a leak however large the site.
  * Pure arithmetic: no SQL, no I/O; scratch memory per call. Cost per instance: one
  * O(m^2) pair statistic over at most max_segment_points, and O(m^2) for the onset. */
 #ifndef LF_TREND_H
