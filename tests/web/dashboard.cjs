@@ -28,7 +28,7 @@ async function ready(page) {
 
 async function open(page, hash) {
   if (page.url().startsWith(url)) {
-    await page.evaluate(() => { delete document.body.dataset.ready; });
+    await page.evaluate(() => { delete document.body.dataset.ready; window.__canvasText = []; });
   }
   await page.goto(url + '/' + hash);
   await ready(page);
@@ -49,6 +49,24 @@ async function rowFor(page, table, text) {
 
 async function shot(page, name) {
   await page.screenshot({ path: path.join(outDir, name + '.png'), fullPage: true });
+}
+
+/* Pixels of the chart's canvas within 40 of an rgb colour (a drawn line or point). */
+async function chartPixels(page, selector, rgb) {
+  return page.evaluate(([sel, c]) => {
+    const canvas = document.querySelector(sel + ' canvas');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 200 && Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < 40) n++;
+    }
+    return n;
+  }, [selector, rgb]);
+}
+
+/* The hh:mm labels drawn on canvases since the page was opened (chart axes), in order. */
+async function canvasTimes(page) {
+  return page.evaluate(() => (window.__canvasText || []).filter((t) => /^\d\d:\d\d$/.test(t)));
 }
 
 async function apiGet(page, p) {
@@ -106,6 +124,15 @@ async function lowContrast(page) {
       '--disable-background-networking'],
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: 'Europe/Paris' });
+  // Text drawn on canvases (the chart axes are not in the DOM).
+  await context.addInitScript(() => {
+    window.__canvasText = [];
+    const fillText = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+      window.__canvasText.push(String(text));
+      return fillText.call(this, text, ...rest);
+    };
+  });
   const page = await context.newPage();
   const dialogs = [];
   page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
@@ -234,16 +261,27 @@ async function lowContrast(page) {
     check(Number(await page.locator('#location-chart').getAttribute('data-markers')) >= 1, 'deploys are markers on the chart');
     check((await page.locator('#deploys').innerText()).includes('deploy of v2 (was v1): leaky/host-b'),
       'the deploy of v2 on host-b is listed under the chart');
+    // Eleven minutes of data are one or two 10-min points of the 24 h range: the chart
+    // falls back to the pushes' minute, so it draws a line.
     const step = Number(await page.locator('#chart-step').getAttribute('data-step'));
-    check(step === 600, 'the step follows the range: 10 min for 24 h (' + step + ')');
+    check(step === 60, 'data younger than three 24 h points is drawn per minute (' + step + ')');
+    check((await page.locator('#chart-step').innerText()).includes('not yet three 10 min points'), 'and the chart says why');
+    check(await chartPixels(page, '#location-chart', [47, 111, 176]) > 200, 'the count of service leaky is drawn as a line');
     await page.locator('#location-chart-table summary').click();
     const tableTimes = await page.locator('#location-chart-table tbody tr td:first-child').allInnerTexts();
     check(tableTimes.length > 0 && tableTimes.every((t) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/.test(t)),
       'the chart has a table alternative with ISO UTC times');
+    const leakyValues = (await page.locator('#location-chart-table tbody tr td:nth-child(2)').allInnerTexts()).filter((t) => /\d/.test(t));
+    check(leakyValues.length >= 3, 'the table has a value per minute (' + leakyValues.length + ')');
     const now = Date.now() / 1000;
     const lastReal = tableTimes.slice(0, -1).map((t) => Date.parse(t.replace(' ', 'T')) / 1000).pop();
     check(lastReal + step <= now, 'the current, half-filled bucket is not drawn');
+    const axis = await canvasTimes(page);
+    check(axis.length >= 2 && axis.every((t, i) => i === 0 || t !== axis[i - 1]), 'the time axis labels are UTC hh:mm, no two alike side by side (' + axis.join(' ') + ')');
     await shot(page, 'location');
+
+    await open(page, href + '?range=6h');
+    check(Number(await page.locator('#chart-step').getAttribute('data-step')) === 120, 'the step follows the range: 2 min for 6 h');
 
     await page.evaluate(() => { delete document.body.dataset.ready; });
     await page.locator('button[name=range][value="1h"]').click();
@@ -266,6 +304,17 @@ async function lowContrast(page) {
       (await apiGet(page, '/api/v1/leaks')).leaks.find((r) => r.service === 'leaky-eu' && r.function === SEND_SITE).instances.map((i) => 'leaky-eu/' + i)).sort();
     check(highlighted.join(' ') === expected.join(' '), 'the leaking instances are the highlighted lines (' + highlighted.join(' ') + ')');
     await shot(page, 'location-instances');
+
+    // A site pushed once, two and a half minutes ago: one complete minute. Its count is
+    // drawn as a point and the axis does not repeat a minute.
+    await open(page, '#/?all=1&service=fresh');
+    await open(page, await (await rowFor(page, '#inventory', 'main.freshSite')).locator('a.function').getAttribute('href'));
+    await page.waitForSelector('#location-chart canvas', { timeout: 10000 });
+    check(await chartPixels(page, '#location-chart', [47, 111, 176]) > 20, 'a single complete minute is drawn as a point');
+    const freshAxis = await canvasTimes(page);
+    check(freshAxis.length >= 1 && freshAxis.every((t, i) => i === 0 || t !== freshAxis[i - 1]),
+      'the axis of a one-minute chart repeats no label side by side (' + freshAxis.join(' ') + ')');
+    await shot(page, 'location-fresh');
 
     // Trends: a line per site, the window label of the configured detection window.
     await open(page, '#/trends');

@@ -3,7 +3,7 @@
 # profiles of the leaky Go service (twelve pushes a minute apart per instance, each after
 # a burst of leaks; host-b is deployed from v1 to v2 after its second push; the same
 # profiles from a second service, leaky-eu, with one instance), a hostile
-# profile and a 1,000-site one, no webhook (so the queue's messages have no route), then
+# profile, a 1,000-site one, one pushed once (service fresh), no webhook (so the queue's messages have no route), then
 # dashboard.cjs drives Debian's chromium through every page, at 1400 and at 800 px wide.
 # Screenshots land in build/web-test/.
 source tests/integration/lib.sh
@@ -28,7 +28,7 @@ srcdir=$(cat build/goleaky/srcdir)
 cat >"$LF_TMP/config.yaml" <<YAML
 database: "$LF_TMP/lf.db"
 repo:
-  roots: ["github.com/acme/leaky/", "$srcdir/", "/build/hostile/", "/build/big/"]
+  roots: ["github.com/acme/leaky/", "$srcdir/", "/build/hostile/", "/build/big/", "/build/fresh/"]
 owners:
   codeowners: "tests/goleaky/CODEOWNERS"
 detect:
@@ -41,7 +41,7 @@ web:
   source_url: "https://src.example/acme/leaky/blob/main/{path}#L{line}"
 tokens:
   - token: "agent-secret"
-    services: ["leaky", "leaky-eu", "hostile", "big"]
+    services: ["leaky", "leaky-eu", "hostile", "big", "fresh"]
   - token: "admin-secret"
     name: "alice"
     admin: true
@@ -80,6 +80,14 @@ created by main.main
 	/build/hostile/main.go:20 +0x45
 DUMP
 push hostile h1 "$now" "$LF_TMP/hostile.txt"
+
+# A service that pushed once, two and a half minutes ago: one complete minute of data.
+cat >"$LF_TMP/fresh.txt" <<'DUMP'
+goroutine 9 [chan receive, 2 minutes]:
+main.freshSite()
+	/build/fresh/main.go:7 +0x2d
+DUMP
+push fresh f1 $((now - 150)) "$LF_TMP/fresh.txt"
 
 # 1,000 distinct blocked sites in one profile.
 for i in $(seq 1 1000); do
