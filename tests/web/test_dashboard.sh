@@ -98,11 +98,22 @@ push big b1 "$now" "$LF_TMP/big.txt"
 curl -sf -X POST -H "Authorization: Bearer admin-secret" "$LF_URL/api/v1/detect" >/dev/null ||
     lf_fail "detection pass"
 
-# The dispatcher finds no route for the owners: their notifications become unrouted.
+# The dispatcher finds no route for the owners: their notifications become unrouted, are
+# counted apart from delivered ones in /metrics, and none is delivered.
 for _ in $(seq 1 50); do
     curl -sf "$LF_URL/api/v1/notifications?state=unrouted" | grep -q '"id"' && break
     sleep 0.2
 done
+unrouted=$(curl -sf "$LF_URL/api/v1/notifications?state=unrouted" | jq '.notifications | length')
+[ "$unrouted" -ge 1 ] || lf_fail "no notification is unrouted without a webhook"
+metrics=$(curl -sf "$LF_URL/metrics")
+grep -qE '^leakfleet_notifications_unrouted_total [1-9]' <<<"$metrics" ||
+    lf_fail "/metrics does not count the unrouted messages: $(grep notifications_ <<<"$metrics")"
+grep -q '^leakfleet_notifications_delivered_total 0$' <<<"$metrics" ||
+    lf_fail "/metrics counts an unrouted message as delivered"
+lf_eq "$(curl -sf "$LF_URL/api/v1/notifications?state=delivered" | jq '.notifications | length')" 0 \
+    "no notification is delivered without a route"
+echo "ok: $unrouted notifications have no route; /metrics counts them apart from delivered ones"
 
 NODE_PATH=$npm_dir/node_modules node tests/web/dashboard.cjs "$LF_URL" admin-secret "$out"
 echo "screenshots: $(ls "$out" | tr '\n' ' ')"
