@@ -503,6 +503,34 @@ async function lowContrast(page) {
     await page.unroute('**/api/v1/notifications?*');
     await page.unroute('**/api/v1/notifications');
 
+    // A fresh install (the API answers with nothing yet): each page says what to do next.
+    const empty = { leaks: { leaks: [] }, notifications: { notifications: [] }, services: { services: [] },
+      trends: { trends: [] }, silences: { silences: [] } };
+    const emptyRoutes = Object.keys(empty).map((name) => [name, new RegExp('/api/v1/' + name + '(\\?.*)?$')]);
+    for (const [name, re] of emptyRoutes) {
+      const body = empty[name];
+      await page.route(re, (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }));
+    }
+    for (const [hash, id, want] of [['#/', 'inventory-empty', 'No suspects'], ['#/?all=1', 'inventory-empty', 'Start an agent'],
+      ['#/services', 'services-empty', 'No service has pushed a profile yet'], ['#/trends', 'trends-empty', 'Not enough samples'],
+      ['#/notifications', 'queue-empty', 'The queue is empty']]) {
+      await open(page, hash);
+      const text = await page.locator('#' + id).innerText();
+      check(text.includes(want), 'on a fresh install ' + hash + ' says "' + want + '" (' + text.slice(0, 60) + ')');
+    }
+    await shot(page, 'fresh-queue');
+    for (const [, re] of emptyRoutes) await page.unroute(re);
+
+    // A sparkline over one bucket (a site seen for a minute): a line, not a lone marker.
+    const seriesRoute = /\/api\/v1\/locations\/\d+\/series\?/;
+    await page.route(seriesRoute, (r) => r.fulfill({ status: 200, contentType: 'application/json',
+      body: JSON.stringify({ series: [[Math.floor(Date.now() / 1000) - 240, 300]] }) }));
+    await open(page, '#/trends');
+    await page.waitForFunction(() => [...document.querySelectorAll('#trends .spark')].every((e) => e.dataset.points || e.textContent), null, { timeout: 10000 });
+    const sparkPoints = await page.locator('#trends .spark').evaluateAll((s) => s.map((e) => Number(e.dataset.points || 0)));
+    check(sparkPoints.length > 0 && sparkPoints.every((n) => n >= 2), 'a sparkline of one bucket draws a line (' + sparkPoints.join(',') + ' points)');
+    await page.unroute(seriesRoute);
+
     // Hostile names are text.
     await open(page, '#/?all=1&service=hostile');
     const hostileText = await page.locator('#inventory').innerText();
