@@ -316,6 +316,14 @@ async function lowContrast(page) {
       'the axis of a one-minute chart repeats no label side by side (' + freshAxis.join(' ') + ')');
     await shot(page, 'location-fresh');
 
+    // Pushes every 5 minutes: a 1 h range is drawn in 5-min points, and says why.
+    await open(page, '#/?all=1&service=slow');
+    const slowHref = await (await rowFor(page, '#inventory', 'main.slowSite')).locator('a.function').getAttribute('href');
+    await open(page, slowHref + '?range=1h');
+    check(Number(await page.locator('#chart-step').getAttribute('data-step')) === 300 &&
+      (await page.locator('#chart-step').innerText()).includes('agents push every 5 min'),
+      'the step follows the push interval: 5 min for 1 h when agents push every 5 min (' + await page.locator('#chart-step').innerText() + ')');
+
     // Trends: a line per site, the window label of the configured detection window.
     await open(page, '#/trends');
     check((await page.locator('select[name=window] option').first().innerText()) === 'detection window (6 h)',

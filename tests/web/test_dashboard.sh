@@ -2,9 +2,10 @@
 # test_dashboard.sh - the dashboard in a real browser: a real server filled with real
 # profiles of the leaky Go service (twelve pushes a minute apart per instance, each after
 # a burst of leaks; host-b is deployed from v1 to v2 after its second push; the same
-# profiles from a second service, leaky-eu, with one instance), a hostile
-# profile, a 1,000-site one, one pushed once (service fresh), no webhook (so the queue's messages have no route), then
-# dashboard.cjs drives Debian's chromium through every page, at 1400 and at 800 px wide.
+# profiles from a second service, leaky-eu, with one instance), a hostile profile, a
+# 1,000-site one, a service that pushed once (fresh) and one pushing every 5 min (slow), no
+# webhook (so the queue's messages have no route), then dashboard.cjs drives Debian's
+# chromium through every page, at 1400 and at 800 px wide.
 # Screenshots land in build/web-test/.
 source tests/integration/lib.sh
 source tests/goleaky/lib.sh
@@ -28,7 +29,7 @@ srcdir=$(cat build/goleaky/srcdir)
 cat >"$LF_TMP/config.yaml" <<YAML
 database: "$LF_TMP/lf.db"
 repo:
-  roots: ["github.com/acme/leaky/", "$srcdir/", "/build/hostile/", "/build/big/", "/build/fresh/"]
+  roots: ["github.com/acme/leaky/", "$srcdir/", "/build/hostile/", "/build/big/", "/build/fresh/", "/build/slow/"]
 owners:
   codeowners: "tests/goleaky/CODEOWNERS"
 detect:
@@ -41,7 +42,7 @@ web:
   source_url: "https://src.example/acme/leaky/blob/main/{path}#L{line}"
 tokens:
   - token: "agent-secret"
-    services: ["leaky", "leaky-eu", "hostile", "big", "fresh"]
+    services: ["leaky", "leaky-eu", "hostile", "big", "fresh", "slow"]
   - token: "admin-secret"
     name: "alice"
     admin: true
@@ -88,6 +89,14 @@ main.freshSite()
 	/build/fresh/main.go:7 +0x2d
 DUMP
 push fresh f1 $((now - 150)) "$LF_TMP/fresh.txt"
+
+# A service whose agent pushes every 5 minutes: its charts are never finer than that.
+for i in 1 2 3 4 5; do
+    for g in $(seq 1 $((i * 3))); do
+        printf 'goroutine %d [chan send]:\nmain.slowSite()\n\t/build/slow/main.go:9 +0x2d\n\n' "$g"
+    done >"$LF_TMP/slow$i.txt"
+    push slow s1 $((now - (6 - i) * 300)) "$LF_TMP/slow$i.txt"
+done
 
 # 1,000 distinct blocked sites in one profile.
 for i in $(seq 1 1000); do
