@@ -106,6 +106,7 @@ enum {
     LEAK_CONFIRMED,
     LEAK_FIRST_SEEN,
     LEAK_LAST_SEEN,
+    LEAK_REPO_PATH, /* NULL unless in the repo */
 };
 
 static json_t *leak_json(sqlite3_stmt *stmt, const struct query_leak *row,
@@ -122,6 +123,7 @@ static json_t *leak_json(sqlite3_stmt *stmt, const struct query_leak *row,
               put(obj, "op", json_column_text(stmt, LEAK_OP)) &&
               put(obj, "count", json_integer(row->count)) &&
               put(obj, "in_repo", json_boolean(row->in_repo)) &&
+              put(obj, "repo_path", json_column_text(stmt, LEAK_REPO_PATH)) &&
               put(obj, "owner", json_column_text(stmt, LEAK_OWNER)) &&
               put(obj, "growth_per_hour",
                   verdict->has_growth && isfinite(verdict->growth_per_hour)

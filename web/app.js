@@ -166,10 +166,18 @@
     return sessionStorage.getItem(TOKEN_KEY) || '';
   }
 
+  /* A site's file:line, repo-relative when the site is in the repo (the build path in the
+   * tooltip), else as the stack has it. */
+  function fileLine(row) {
+    const relative = row.repo_path && row.repo_path !== row.file;
+    return el('div', { class: 'file', title: relative ? row.file + ':' + row.line : null },
+      breakable((row.repo_path || row.file) + ':' + row.line));
+  }
+
   function siteCell(row) {
     const cell = el('td', { class: 'site' },
       el('a', { class: 'function', href: '#/location/' + row.location_id }, breakable(row.function)),
-      el('div', { class: 'file' }, breakable(row.file + ':' + row.line)));
+      fileLine(row));
     if (row.culprit) cell.appendChild(culpritLine(row.culprit));
     return cell;
   }
@@ -879,7 +887,7 @@
         body.appendChild(el('tr', { 'data-id': n.id, tabindex: '-1', class: n.state },
           el('td', {}, box),
           el('td', { class: 'num' }, String(n.id)), el('td', {}, n.service),
-          el('td', { class: 'site' }, el('a', { class: 'function', href: '#/location/' + n.location_id }, breakable(n.function)), el('div', { class: 'file' }, breakable(n.file + ':' + n.line))),
+          el('td', { class: 'site' }, el('a', { class: 'function', href: '#/location/' + n.location_id }, breakable(n.function)), fileLine(n)),
           el('td', { class: 'num' }, n.count === null || n.count === undefined ? '—' : String(n.count)),
           el('td', { class: 'num' }, fmtGrowth(n.growth_per_hour)),
           el('td', {}, breakable(n.owner, 0), n.owner_manual ? el('span', { class: 'muted' }, ' (by hand)') : null),

@@ -152,6 +152,9 @@ async function lowContrast(page) {
     check(sendText.includes('480'), 'the send site counts 480 goroutines over two instances');
     check(sendText.includes('suspect'), 'the send site is marked suspect');
     check(sendText.includes('chan send'), 'the send site op is chan send');
+    const sendFile = send.locator('.file').first();
+    check(await sendFile.innerText() === 'internal/ncast/ncast.go:33' && (await sendFile.getAttribute('title')).endsWith('/internal/ncast/ncast.go:33'),
+      'the site\'s file is repo-relative, the build path in its tooltip (' + await sendFile.innerText() + ')');
     const select = await rowFor(page, '#inventory', SELECT_SITE);
     check((await select.innerText()).includes('@acme/workers'), 'the select site is owned by @acme/workers');
     check(await page.locator('#inventory tbody tr', { hasText: MUTEX_SITE }).count() === 2,
@@ -355,6 +358,8 @@ async function lowContrast(page) {
     check(await pendingRow.locator('button[name=ack]').isDisabled(), 'ack is disabled without a token');
     check(/\b(480|240)\b/.test(await pendingRow.innerText()), 'the queue shows the count');
     check(/\+\d+\/h/.test(await pendingRow.innerText()), 'the queue shows the growth');
+    check(await pendingRow.locator('.file').first().innerText() === 'internal/ncast/ncast.go:33',
+      'the queue shows the repo-relative file');
     await shot(page, 'notifications-no-token');
 
     // The token is checked when entered.
