@@ -463,6 +463,22 @@ async function lowContrast(page) {
     check(await page.locator('.notification button[name=ack]').count() >= 1, 'the location page offers the queue actions');
     check((await page.locator('.notification .history').first().innerText()).includes('by alice'),
       'the location page shows the history with actors');
+    const here = await page.locator('.notification').evaluateAll((ns) => ns.map((n) => n.dataset.id));
+    let toResolve = null;
+    for (const nid of here) {
+      if ((await apiGet(page, '/api/v1/notifications/' + nid)).state !== 'resolved') { toResolve = nid; break; }
+    }
+    check(toResolve !== null, 'a notification of this site is left to resolve (of ' + here.join(', ') + ')');
+    await page.evaluate(() => { delete document.body.dataset.ready; });
+    await page.locator('.notification[data-id="' + toResolve + '"] button[name=resolve]').focus();
+    await page.keyboard.press('Enter');
+    await ready(page);
+    const resolvedHere = await apiGet(page, '/api/v1/notifications/' + toResolve);
+    check(resolvedHere.state === 'resolved' && resolvedHere.actor === 'alice', 'Resolve on the location page resolves #' + toResolve + ' as alice');
+    check(await page.evaluate(() => document.activeElement.closest('[data-id]') && document.activeElement.closest('[data-id]').dataset.id) === toResolve,
+      'and focus stays on its own notification');
+
+    check((await page.locator('#refresh-state').innerText()).includes('every 30 s'), 'pages refresh every 30 s by default');
 
     // Refresh: on by default, every few seconds here; never while a form control has focus.
     await page.evaluate(() => localStorage.setItem('leakfleet.refreshSeconds', '2'));
@@ -567,7 +583,7 @@ async function lowContrast(page) {
     await shot(page, 'location-created-by');
 
     // Contrast of every text on the main pages.
-    for (const hash of ['#/?all=1&service=leaky', href, '#/notifications', '#/trends']) {
+    for (const hash of ['#/?all=1&service=leaky', href, '#/notifications', '#/trends', '#/services']) {
       await open(page, hash);
       const bad = await lowContrast(page);
       check(bad.length === 0, 'all text at least 4.5:1 on ' + hash + (bad.length ? ' (' + bad.slice(0, 5).join('; ') + ')' : ''));
