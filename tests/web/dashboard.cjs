@@ -399,6 +399,17 @@ async function lowContrast(page) {
     check(/re-opens (on growth in a later version|if still growing 1 h after the resolve)/.test(resolvedText),
       'a resolved notification says when it re-opens');
     check(resolvedText.includes('by alice'), 'the action shows who took it');
+    // Resolved means fixed, watch the next version: a detection pass while the site is
+    // still suspect does not re-open it.
+    const pass = await page.evaluate(async (token) => {
+      const r = await fetch('/api/v1/detect', { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
+      await r.text();
+      return r.status;
+    }, adminToken);
+    const afterPass = await apiGet(page, '/api/v1/notifications/' + target);
+    const stillSuspect = (await apiGet(page, '/api/v1/leaks')).leaks.some((r) => String(r.location_id) === String(afterPass.location_id) && r.service === afterPass.service);
+    check(pass === 200 && stillSuspect && afterPass.state === 'resolved' && !afterPass.regression,
+      'a detection pass right after the resolve leaves #' + target + ' resolved while its site is still suspect (' + afterPass.state + ')');
 
     await page.evaluate(() => { delete document.body.dataset.ready; });
     await page.locator('#notifications tr[data-id="' + ids[0] + '"] button[name=ack]').focus();
