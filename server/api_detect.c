@@ -106,10 +106,11 @@ int api_settings(const struct request *req, struct response *resp, struct lf_err
     if (rc != LF_OK)
         return rc;
     resp->json = json_pack(
-            "{s:o, s:I, s:I, s:I, s:I, s:I}", "source_url", utf8json_cstr(app->source_url),
+            "{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "source_url", utf8json_cstr(app->source_url),
             "live_window", (json_int_t)app->query->live_window, "threshold",
             (json_int_t)app->query->threshold, "projection_target",
             (json_int_t)app->projection_target, "detect_window", (json_int_t)app->detect_window,
-            "reopen_after", (json_int_t)app->reopen_after);
+            "reopen_after", (json_int_t)app->reopen_after, "resolve_after",
+            (json_int_t)app->resolve_after);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");
 }

@@ -25,7 +25,7 @@
   const AXIS_INCRS = NICE_STEPS.concat([172800, 604800, 1209600]);
   let settings = {
     source_url: null, live_window: 300, threshold: 100, projection_target: 10000,
-    detect_window: 21600, reopen_after: 3600,
+    detect_window: 21600, reopen_after: 3600, resolve_after: 3600,
   };
   let charts = [];
   let generation = 0;
@@ -346,7 +346,7 @@
       return el('div', { class: 'detail snooze-until' }, 'until ', fmtLocal(n.snoozed_until), ' (', fmtTime(n.snoozed_until), ')');
     }
     if (n.state === 'resolved') {
-      if (!n.resolved_manual) return el('div', { class: 'detail' }, 'quiet for ' + fmtDuration(3600) + ' or more; re-opens if it grows again');
+      if (!n.resolved_manual) return el('div', { class: 'detail' }, 'quiet for ' + fmtDuration(settings.resolve_after) + ' or more; re-opens if it grows again');
       return el('div', { class: 'detail resolve-rule' }, n.resolved_version
         ? 'fixed in ' + n.resolved_version + '? re-opens on growth in a later version'
         : 're-opens if still growing ' + fmtDuration(settings.reopen_after) + ' after the resolve');

@@ -54,6 +54,7 @@ static void api_setup(void)
     app.max_decoded_bytes = 1 << 20;
     app.projection_target = 10000;
     app.reopen_after = 3600;
+    app.resolve_after = 2 * 3600;
     app.detect_window = 6 * 3600;
     memset(&resp, 0, sizeof(resp));
 }
@@ -283,6 +284,7 @@ START_TEST(test_detect_and_trends)
     ck_assert_int_eq(int_at(resp.json, "projection_target"), 10000);
     ck_assert_int_eq(int_at(resp.json, "detect_window"), 6 * 3600);
     ck_assert_int_eq(int_at(resp.json, "reopen_after"), 3600);
+    ck_assert_int_eq(int_at(resp.json, "resolve_after"), 2 * 3600);
 }
 END_TEST
 

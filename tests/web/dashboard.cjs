@@ -561,6 +561,16 @@ async function lowContrast(page) {
     await shot(page, 'fresh-queue');
     for (const [, re] of emptyRoutes) await page.unroute(re);
 
+    // A notification the queue resolved itself says after how long a quiet site resolves:
+    // notify.resolve_after (2 h in this test), not a fixed hour.
+    const quiet = { notifications: [{ id: 99, service: 'leaky', location_id: 1, function: 'main.quiet', file: '/build/q.go', line: 1,
+      op: 'chan send', owner: '@acme/leaky', state: 'resolved', resolved_manual: false, created: 1, updated: 2 }] };
+    await page.route(/\/api\/v1\/notifications$/, (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(quiet) }));
+    await open(page, '#/notifications');
+    const quietText = await page.locator('#notifications tr[data-id="99"]').innerText();
+    check(quietText.includes('quiet for 2 h or more'), 'a resolve by the queue names notify.resolve_after (' + quietText.replace(/\s+/g, ' ').slice(0, 120) + ')');
+    await page.unroute(/\/api\/v1\/notifications$/);
+
     // A sparkline over one bucket (a site seen for a minute): a line, not a lone marker.
     const seriesRoute = /\/api\/v1\/locations\/\d+\/series\?/;
     await page.route(seriesRoute, (r) => r.fulfill({ status: 200, contentType: 'application/json',

@@ -38,6 +38,7 @@ detect:
   interval: "1h"
 notify:
   group_wait: "1s"
+  resolve_after: "2h"
 web:
   source_url: "https://src.example/acme/leaky/blob/main/{path}#L{line}"
 tokens:
