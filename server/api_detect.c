@@ -32,7 +32,14 @@ int api_trends(const struct request *req, struct response *resp, struct lf_error
         rc = request_query_int(req, "limit", 100, 1, 10000, "1..10000", &limit, err);
     if (rc != LF_OK)
         return rc;
-    return detect_trends(app->detect, 0, window, (size_t)limit, &resp->json, err);
+    rc = detect_trends(app->detect, 0, window, (size_t)limit, &resp->json, err);
+    if (rc == LF_OK) /* the dashboard names in-repo sites by their repo-relative path */
+        rc = query_repo_paths(app->store, json_object_get(resp->json, "trends"), err);
+    if (rc != LF_OK) {
+        json_decref(resp->json);
+        resp->json = NULL;
+    }
+    return rc;
 }
 
 int api_detect_run(const struct request *req, struct response *resp, struct lf_error *err)

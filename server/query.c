@@ -246,6 +246,36 @@ static int location_row(struct store_conn *conn, int64_t id, json_t **out, struc
     return LF_OK;
 }
 
+int query_repo_paths(struct store *store, json_t *rows, struct lf_error *err)
+{
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *path = json_null();
+        if (json_is_true(json_object_get(row, "in_repo"))) {
+            sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_GET);
+            sqlite3_bind_int64(stmt, 1, json_integer_value(json_object_get(row, "location_id")));
+            int step = sqlite3_step(stmt);
+            if (step == SQLITE_ROW) {
+                path = json_column_text(stmt, 7);
+            } else if (step != SQLITE_DONE) {
+                rc = store_fail(conn, err, LF_EDB, "location");
+                break;
+            }
+        }
+        if (!put(row, "repo_path", path)) {
+            rc = oom(err, "repo paths");
+            break;
+        }
+    }
+    store_reader_release(store, conn);
+    return rc;
+}
+
 /* One frame of a location's stack from the current row, attributed with attributor
  * (NULL: not in-repo); NULL when allocation fails. */
 static json_t *stack_frame_json(sqlite3_stmt *stmt, const struct attributor *attributor)

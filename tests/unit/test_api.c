@@ -270,6 +270,14 @@ START_TEST(test_detect_and_trends)
     json_t *trends = json_object_get(resp.json, "trends");
     ck_assert_uint_eq(json_array_size(trends), 1);
     ck_assert_str_eq(str_at(json_array_get(trends, 0), "function"), "main.ncast.func1");
+    /* the repo-relative path of an in-repo site, null outside the repo */
+    json_t *first = json_array_get(trends, 0);
+    json_t *repo_path = json_object_get(first, "repo_path");
+    ck_assert_ptr_nonnull(repo_path);
+    if (json_is_true(json_object_get(first, "in_repo")))
+        ck_assert(json_is_string(repo_path) && json_string_value(repo_path)[0] != '/');
+    else
+        ck_assert(json_is_null(repo_path));
     const char *const zero[] = { "limit", "0", NULL };
     ck_refused(handle(api_trends, NULL, zero, NULL, STR_NULL), 400,
                "parameter 'limit' must be 1..10000, not '0'");

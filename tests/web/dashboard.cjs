@@ -332,6 +332,8 @@ async function lowContrast(page) {
     check((await page.locator('select[name=window] option').first().innerText()) === 'detection window (6 h)',
       'the default window is the configured detection window');
     check(await page.locator('#trends tbody tr').count() > 0, 'trends list growing sites');
+    check(await (await rowFor(page, '#trends', SEND_SITE)).locator('.file').first().innerText() === 'internal/ncast/ncast.go:33',
+      'trends show the repo-relative file');
     await page.waitForSelector('#trends .spark canvas', { timeout: 10000 });
     await page.waitForFunction(() => [...document.querySelectorAll('#trends .spark')].some((s) => Number(s.dataset.points) >= 2));
     check(true, 'sparklines draw a line (two or more points), not a lone marker');
