@@ -34,7 +34,7 @@ int api_trends(const struct request *req, struct response *resp, struct lf_error
         return rc;
     rc = detect_trends(app->detect, 0, window, (size_t)limit, &resp->json, err);
     if (rc == LF_OK) /* the dashboard names in-repo sites by their repo-relative path */
-        rc = query_repo_paths(app->store, json_object_get(resp->json, "trends"), err);
+        rc = query_repo_paths(app->store, app->query, json_object_get(resp->json, "trends"), err);
     if (rc != LF_OK) {
         json_decref(resp->json);
         resp->json = NULL;

@@ -141,6 +141,25 @@ static json_t *leak_json(sqlite3_stmt *stmt, const struct query_leak *row,
     return obj;
 }
 
+/* Gives row's culprit (an in-repo frame of a library site's stack) its "repo_path", on a
+ * copy: the verdict's JSON may be shared. False when allocation fails. */
+static bool culprit_repo_path(json_t *row, const struct attributor *attributor)
+{
+    json_t *culprit = json_object_get(row, "culprit");
+    if (!json_is_object(culprit))
+        return true;
+    const char *function = json_string_value(json_object_get(culprit, "function"));
+    const char *file = json_string_value(json_object_get(culprit, "file"));
+    struct attribution attr;
+    attribute_site(attributor, str_make(function ? function : "", function ? strlen(function) : 0),
+                   str_make(file ? file : "", file ? strlen(file) : 0), &attr);
+    json_t *copy = json_deep_copy(culprit);
+    return copy != NULL &&
+           put(copy, "repo_path",
+               attr.in_repo && attr.path[0] != '\0' ? utf8json_cstr(attr.path) : json_null()) &&
+           put(row, "culprit", copy);
+}
+
 static bool blocked_op(const char *op)
 {
     return op != NULL && strcmp(op, "running") != 0 && strcmp(op, "runnable") != 0;
@@ -195,6 +214,10 @@ int query_leaks(struct store *store, const struct query_options *opts, const cha
         }
         json_t *leak = leak_json(stmt, &row, &verdict);
         json_decref(verdict.detail);
+        if (leak != NULL && !culprit_repo_path(leak, opts->attributor)) {
+            json_decref(leak);
+            leak = NULL;
+        }
         if (!append(leaks, leak)) {
             rc = oom(err, "leaks");
             goto out;
@@ -246,7 +269,8 @@ static int location_row(struct store_conn *conn, int64_t id, json_t **out, struc
     return LF_OK;
 }
 
-int query_repo_paths(struct store *store, json_t *rows, struct lf_error *err)
+int query_repo_paths(struct store *store, const struct query_options *opts, json_t *rows,
+                     struct lf_error *err)
 {
     struct store_conn *conn = NULL;
     int rc = store_reader_acquire(store, &conn, err);
@@ -267,7 +291,8 @@ int query_repo_paths(struct store *store, json_t *rows, struct lf_error *err)
                 break;
             }
         }
-        if (!put(row, "repo_path", path)) {
+        if (!put(row, "repo_path", path) ||
+            !culprit_repo_path(row, opts != NULL ? opts->attributor : NULL)) {
             rc = oom(err, "repo paths");
             break;
         }

@@ -71,8 +71,10 @@ int query_leaks(struct store *store, const struct query_options *opts, const cha
 
 /* Sets "repo_path" on each object of rows (an array of sites with "location_id" and
  * "in_repo", such as the trends): the location's repo-relative path when in_repo, else
- * null. A location gone from the store gets null. */
-int query_repo_paths(struct store *store, json_t *rows, struct lf_error *err);
+ * null (also when the location is gone from the store); and on a row's "culprit" object,
+ * its path as opts->attributor tells it. */
+int query_repo_paths(struct store *store, const struct query_options *opts, json_t *rows,
+                     struct lf_error *err);
 
 /* GET /api/v1/locations/ID: {"location_id","op","function","file","line","in_repo",
  * "repo_path","owner","first_seen","stack":[{"function","file","line","in_repo",

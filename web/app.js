@@ -184,7 +184,8 @@
 
   function culpritLine(c) {
     return el('div', { class: 'culprit' }, 'from ', el('span', { class: 'function' }, breakable(c.function)),
-      ' ', el('span', { class: 'file' }, breakable(c.file + ':' + c.line)), ' — ', c.owner || 'no owner');
+      ' ', el('span', { class: 'file', title: c.repo_path ? c.file + ':' + c.line : null }, breakable((c.repo_path || c.file) + ':' + c.line)),
+      ' — ', c.owner || 'no owner');
   }
 
   const STATE_TEXT = { unrouted: 'no route' };
@@ -524,7 +525,8 @@
     if (culprit) {
       facts.appendChild(el('dt', {}, 'Culprit'));
       facts.appendChild(el('dd', { id: 'culprit' }, el('span', { class: 'function' }, breakable(culprit.function)), ' at ',
-        breakable(culprit.file + ':' + culprit.line), ' — owner ', culprit.owner || 'none'));
+        breakable((culprit.repo_path || culprit.file) + ':' + culprit.line), ' ', sourceLink(culprit.repo_path, culprit.line),
+        ' — owner ', culprit.owner || 'none'));
     }
     out.appendChild(facts);
 

@@ -176,6 +176,19 @@ async function lowContrast(page) {
     check(await page.locator('#inventory-empty a', { hasText: 'Clear the filters' }).count() === 1,
       'and offers to clear the filters');
 
+    // A library site names its culprit, the in-repo caller, by its repo-relative path.
+    await open(page, '#/?service=lib');
+    const libRow = await rowFor(page, '#inventory', 'github.com/other/pool.(*Pool).wait');
+    check(await libRow.count() === 1, 'the library site is a suspect');
+    const culprit = await libRow.locator('.culprit').innerText();
+    check(culprit.includes('main.useLib') && culprit.includes('cmd/app/main.go:5') && !culprit.includes('/build/lib/'),
+      'its culprit is named with its repo-relative file (' + culprit + ')');
+    await open(page, await libRow.locator('a.function').getAttribute('href'));
+    const culpritFact = page.locator('#culprit');
+    check((await culpritFact.innerText()).includes('cmd/app/main.go:5') &&
+      await culpritFact.locator('a').getAttribute('href') === 'https://src.example/acme/leaky/blob/main/cmd/app/main.go#L5',
+      'the location page names the culprit by its repo-relative path with a source link (' + await culpritFact.innerText() + ')');
+
     // Every blocked site: each one that is not suspect says why.
     await open(page, '#/?all=1&service=big');
     const bigRow = page.locator('#inventory tbody tr').first();

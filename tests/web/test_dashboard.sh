@@ -3,9 +3,10 @@
 # profiles of the leaky Go service (twelve pushes a minute apart per instance, each after
 # a burst of leaks; host-b is deployed from v1 to v2 after its second push; the same
 # profiles from a second service, leaky-eu, with one instance), a hostile profile, a
-# 1,000-site one, a service that pushed once (fresh) and one pushing every 5 min (slow), no
-# webhook (so the queue's messages have no route), then dashboard.cjs drives Debian's
-# chromium through every page, at 1400 and at 800 px wide.
+# 1,000-site one, a service that pushed once (fresh), one pushing every 5 min (slow), a
+# library's site with an in-repo culprit (lib), no webhook (so the queue's messages have no
+# route), then dashboard.cjs drives Debian's chromium through every page, at 1400 and at
+# 800 px wide.
 # Screenshots land in build/web-test/.
 source tests/integration/lib.sh
 source tests/goleaky/lib.sh
@@ -29,7 +30,7 @@ srcdir=$(cat build/goleaky/srcdir)
 cat >"$LF_TMP/config.yaml" <<YAML
 database: "$LF_TMP/lf.db"
 repo:
-  roots: ["github.com/acme/leaky/", "$srcdir/", "/build/hostile/", "/build/big/", "/build/fresh/", "/build/slow/"]
+  roots: ["github.com/acme/leaky/", "$srcdir/", "/build/hostile/", "/build/big/", "/build/fresh/", "/build/slow/", "/build/lib/"]
 owners:
   codeowners: "tests/goleaky/CODEOWNERS"
 detect:
@@ -43,7 +44,7 @@ web:
   source_url: "https://src.example/acme/leaky/blob/main/{path}#L{line}"
 tokens:
   - token: "agent-secret"
-    services: ["leaky", "leaky-eu", "hostile", "big", "fresh", "slow"]
+    services: ["leaky", "leaky-eu", "hostile", "big", "fresh", "slow", "lib"]
   - token: "admin-secret"
     name: "alice"
     admin: true
@@ -97,6 +98,17 @@ for i in 1 2 3 4 5; do
         printf 'goroutine %d [chan send]:\nmain.slowSite()\n\t/build/slow/main.go:9 +0x2d\n\n' "$g"
     done >"$LF_TMP/slow$i.txt"
     push slow s1 $((now - (6 - i) * 300)) "$LF_TMP/slow$i.txt"
+done
+
+# A library's site (outside the repo) growing under an in-repo caller: the caller is its
+# culprit.
+for i in $(seq 0 11); do
+    for g in $(seq 1 $((10 + i * 10))); do
+        printf 'goroutine %d [chan receive]:\ngithub.com/other/pool.(*Pool).wait(...)\n' "$g"
+        printf '\t/go/pkg/mod/github.com/other/pool@v1.0.0/pool.go:10 +0x2d\n'
+        printf 'main.useLib()\n\t/build/lib/cmd/app/main.go:5 +0x45\n\n'
+    done >"$LF_TMP/lib$i.txt"
+    push lib l1 $((now - (11 - i) * 60 + 3)) "$LF_TMP/lib$i.txt"
 done
 
 # 1,000 distinct blocked sites in one profile.
