@@ -36,9 +36,9 @@ bool notify_state_valid(const char *state)
 }
 
 /* Records a change in the notification's history, and logs it as one line (inside the
- * writer's transaction: a job that fails is logged with its error after it). */
-/* Records an event in the history and logs it; actor (NULL for the queue itself) is the
- * token's name that took the action, a field of its own in the log line. */
+ * writer's transaction: a job that fails is logged with its error after it); actor (NULL
+ * for the queue itself) is the token's name that took the action, a field of its own in
+ * the log line. */
 static int add_event_by(struct store_conn *conn, int64_t id, int64_t now, const char *event,
                         const char *detail, const char *actor, struct lf_error *err)
 {
