@@ -256,7 +256,7 @@ bench-detect: all build/tools/detectsim build/tools/simclock.so
 	$(Q)tests/bench/detect_scenarios.sh
 
 bench-detect-scale: all build/tools/detectsim build/tools/simclock.so
-	$(Q)tests/bench/detect_scenarios.sh --scale
+	$(Q)tests/bench/detect_scale.sh
 
 soak: all build/tools/fleetsim
 	$(Q)tools/run_tests.sh soak $(sort $(wildcard tests/soak/test_*.sh))

@@ -14,7 +14,6 @@
 
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -31,6 +30,7 @@
 #include "sources.h"
 #include "spool.h"
 #include "target_meta.h"
+#include "textbuf.h"
 #include "utf8.h"
 
 #define FIRST_SCRAPE_SPREAD_MS 1000 /* the first scrape of each target within this */
@@ -627,40 +627,6 @@ static int run_once(struct agent *agent)
 
 /* ---- the agent's own /metrics ----------------------------------------------------------- */
 
-struct text {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void text_add(struct text *t, const char *fmt, ...)
-{
-    for (int attempt = 0; attempt < 2 && !t->failed; attempt++) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->p != NULL ? t->p + t->len : NULL, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = true;
-            return;
-        }
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap * 2 + (size_t)n + 4096;
-        char *grown = lf_realloc(t->p, cap);
-        if (grown == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->p = grown;
-        t->cap = cap;
-    }
-}
-
 /* A label value of the text format: \, " and newline escaped (names hold no other
  * control characters: targets.c and discovery.c refuse them). */
 static const char *label_value(const char *s, char *buf, size_t size)
@@ -677,84 +643,86 @@ static const char *label_value(const char *s, char *buf, size_t size)
 
 static void serve_metrics(struct agent *agent)
 {
-    struct text t = { 0 };
+    struct textbuf t = { 0 };
     struct sources_counts c;
     sources_counts(agent->sources, &c);
     const struct agent_stats *st = &agent->stats;
-    text_add(&t,
-             "# HELP leakfleet_agent_targets Targets scraped now, by the kind of source.\n"
-             "# TYPE leakfleet_agent_targets gauge\n"
-             "leakfleet_agent_targets{source=\"static\"} %zu\n"
-             "leakfleet_agent_targets{source=\"file_sd\"} %zu\n"
-             "leakfleet_agent_targets{source=\"http_sd\"} %zu\n"
-             "leakfleet_agent_targets{source=\"kubernetes\"} %zu\n"
-             "# HELP leakfleet_agent_target_duplicates Discovered targets left out: their "
-             "service and instance are scraped already.\n"
-             "# TYPE leakfleet_agent_target_duplicates gauge\n"
-             "leakfleet_agent_target_duplicates %zu\n"
-             "# HELP leakfleet_agent_discovery_errors_total Reads of a discovery source that "
-             "failed (its targets kept).\n"
-             "# TYPE leakfleet_agent_discovery_errors_total counter\n"
-             "leakfleet_agent_discovery_errors_total %" PRIu64 "\n",
-             c.static_targets, c.file_sd, c.http_sd, c.kubernetes, c.duplicates, c.errors);
-    text_add(&t,
-             "# HELP leakfleet_agent_profiles_total Profiles by what became of them.\n"
-             "# TYPE leakfleet_agent_profiles_total counter\n"
-             "leakfleet_agent_profiles_total{result=\"scraped\"} %" PRIu64 "\n"
-             "leakfleet_agent_profiles_total{result=\"pushed\"} %" PRIu64 "\n"
-             "leakfleet_agent_profiles_total{result=\"rejected\"} %" PRIu64 "\n"
-             "leakfleet_agent_profiles_total{result=\"dropped\"} %" PRIu64 "\n"
-             "leakfleet_agent_profiles_total{result=\"corrupt\"} %" PRIu64 "\n"
-             "# HELP leakfleet_agent_push_failures_total Pushes to be retried.\n"
-             "# TYPE leakfleet_agent_push_failures_total counter\n"
-             "leakfleet_agent_push_failures_total %" PRIu64 "\n"
-             "# HELP leakfleet_agent_spool_profiles Profiles waiting in the spool.\n"
-             "# TYPE leakfleet_agent_spool_profiles gauge\n"
-             "leakfleet_agent_spool_profiles %zu\n"
-             "# HELP leakfleet_agent_spool_bytes Bytes of the spool's files.\n"
-             "# TYPE leakfleet_agent_spool_bytes gauge\n"
-             "leakfleet_agent_spool_bytes %" PRIu64 "\n",
-             st->scrapes, st->pushed, st->rejected, spool_dropped(agent->spool),
-             spool_corrupt(agent->spool), st->push_failures, spool_count(agent->spool),
-             spool_bytes(agent->spool));
-    text_add(&t, "# HELP leakfleet_agent_target_up 1 when the target's last scrape gave a "
-                 "profile.\n"
-                 "# TYPE leakfleet_agent_target_up gauge\n");
+    textbuf_printf(&t,
+                   "# HELP leakfleet_agent_targets Targets scraped now, by the kind of source.\n"
+                   "# TYPE leakfleet_agent_targets gauge\n"
+                   "leakfleet_agent_targets{source=\"static\"} %zu\n"
+                   "leakfleet_agent_targets{source=\"file_sd\"} %zu\n"
+                   "leakfleet_agent_targets{source=\"http_sd\"} %zu\n"
+                   "leakfleet_agent_targets{source=\"kubernetes\"} %zu\n"
+                   "# HELP leakfleet_agent_target_duplicates Discovered targets left out: their "
+                   "service and instance are scraped already.\n"
+                   "# TYPE leakfleet_agent_target_duplicates gauge\n"
+                   "leakfleet_agent_target_duplicates %zu\n"
+                   "# HELP leakfleet_agent_discovery_errors_total Reads of a discovery source that "
+                   "failed (its targets kept).\n"
+                   "# TYPE leakfleet_agent_discovery_errors_total counter\n"
+                   "leakfleet_agent_discovery_errors_total %" PRIu64 "\n",
+                   c.static_targets, c.file_sd, c.http_sd, c.kubernetes, c.duplicates, c.errors);
+    textbuf_printf(&t,
+                   "# HELP leakfleet_agent_profiles_total Profiles by what became of them.\n"
+                   "# TYPE leakfleet_agent_profiles_total counter\n"
+                   "leakfleet_agent_profiles_total{result=\"scraped\"} %" PRIu64 "\n"
+                   "leakfleet_agent_profiles_total{result=\"pushed\"} %" PRIu64 "\n"
+                   "leakfleet_agent_profiles_total{result=\"rejected\"} %" PRIu64 "\n"
+                   "leakfleet_agent_profiles_total{result=\"dropped\"} %" PRIu64 "\n"
+                   "leakfleet_agent_profiles_total{result=\"corrupt\"} %" PRIu64 "\n"
+                   "# HELP leakfleet_agent_push_failures_total Pushes to be retried.\n"
+                   "# TYPE leakfleet_agent_push_failures_total counter\n"
+                   "leakfleet_agent_push_failures_total %" PRIu64 "\n"
+                   "# HELP leakfleet_agent_spool_profiles Profiles waiting in the spool.\n"
+                   "# TYPE leakfleet_agent_spool_profiles gauge\n"
+                   "leakfleet_agent_spool_profiles %zu\n"
+                   "# HELP leakfleet_agent_spool_bytes Bytes of the spool's files.\n"
+                   "# TYPE leakfleet_agent_spool_bytes gauge\n"
+                   "leakfleet_agent_spool_bytes %" PRIu64 "\n",
+                   st->scrapes, st->pushed, st->rejected, spool_dropped(agent->spool),
+                   spool_corrupt(agent->spool), st->push_failures, spool_count(agent->spool),
+                   spool_bytes(agent->spool));
+    textbuf_printf(&t, "# HELP leakfleet_agent_target_up 1 when the target's last scrape gave a "
+                       "profile.\n"
+                       "# TYPE leakfleet_agent_target_up gauge\n");
     for (size_t i = 0; i < agent->n_states; i++) {
         const struct target_state *ts = &agent->states[i];
         char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
-        text_add(&t, "leakfleet_agent_target_up{service=\"%s\",instance=\"%s\"} %d\n",
-                 label_value(ts->target.service, service, sizeof(service)),
-                 label_value(ts->target.instance, instance, sizeof(instance)),
-                 ts->ok > 0 && ts->failures == 0 ? 1 : 0);
+        textbuf_printf(&t, "leakfleet_agent_target_up{service=\"%s\",instance=\"%s\"} %d\n",
+                       label_value(ts->target.service, service, sizeof(service)),
+                       label_value(ts->target.instance, instance, sizeof(instance)),
+                       ts->ok > 0 && ts->failures == 0 ? 1 : 0);
     }
-    text_add(&t, "# HELP leakfleet_agent_target_scrapes_total Scrapes of each target by result.\n"
-                 "# TYPE leakfleet_agent_target_scrapes_total counter\n");
+    textbuf_printf(&t,
+                   "# HELP leakfleet_agent_target_scrapes_total Scrapes of each target by result.\n"
+                   "# TYPE leakfleet_agent_target_scrapes_total counter\n");
     for (size_t i = 0; i < agent->n_states; i++) {
         const struct target_state *ts = &agent->states[i];
         char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
         label_value(ts->target.service, service, sizeof(service));
         label_value(ts->target.instance, instance, sizeof(instance));
-        text_add(&t,
-                 "leakfleet_agent_target_scrapes_total{service=\"%s\",instance=\"%s\","
-                 "result=\"ok\"} %" PRIu64 "\n"
-                 "leakfleet_agent_target_scrapes_total{service=\"%s\",instance=\"%s\","
-                 "result=\"error\"} %" PRIu64 "\n",
-                 service, instance, ts->ok, service, instance, ts->failed);
+        textbuf_printf(&t,
+                       "leakfleet_agent_target_scrapes_total{service=\"%s\",instance=\"%s\","
+                       "result=\"ok\"} %" PRIu64 "\n"
+                       "leakfleet_agent_target_scrapes_total{service=\"%s\",instance=\"%s\","
+                       "result=\"error\"} %" PRIu64 "\n",
+                       service, instance, ts->ok, service, instance, ts->failed);
     }
-    text_add(&t, "# HELP leakfleet_agent_target_last_success_timestamp_seconds When the target "
-                 "last gave a profile (absent: never).\n"
-                 "# TYPE leakfleet_agent_target_last_success_timestamp_seconds gauge\n");
+    textbuf_printf(&t,
+                   "# HELP leakfleet_agent_target_last_success_timestamp_seconds When the target "
+                   "last gave a profile (absent: never).\n"
+                   "# TYPE leakfleet_agent_target_last_success_timestamp_seconds gauge\n");
     for (size_t i = 0; i < agent->n_states; i++) {
         const struct target_state *ts = &agent->states[i];
         char service[2 * TARGETS_SERVICE_MAX], instance[2 * TARGETS_INSTANCE_MAX];
         if (ts->last_ok_unix > 0)
-            text_add(&t,
-                     "leakfleet_agent_target_last_success_timestamp_seconds{service=\"%s\","
-                     "instance=\"%s\"} %" PRId64 "\n",
-                     label_value(ts->target.service, service, sizeof(service)),
-                     label_value(ts->target.instance, instance, sizeof(instance)),
-                     ts->last_ok_unix);
+            textbuf_printf(&t,
+                           "leakfleet_agent_target_last_success_timestamp_seconds{service=\"%s\","
+                           "instance=\"%s\"} %" PRId64 "\n",
+                           label_value(ts->target.service, service, sizeof(service)),
+                           label_value(ts->target.instance, instance, sizeof(instance)),
+                           ts->last_ok_unix);
     }
     if (t.failed) {
         log_warn("/metrics: out of memory; answered empty");

@@ -112,17 +112,7 @@ int scrape_url(const char *base, const char *path, bool leak, enum scrape_format
 /* Makes room for at least more bytes after len. */
 static bool reserve(struct recv_buf *rb, size_t more)
 {
-    if (rb->cap - rb->len >= more)
-        return true;
-    size_t cap = rb->cap == 0 ? 64 * 1024 : rb->cap;
-    while (cap - rb->len < more)
-        cap *= 2;
-    char *grown = lf_realloc(rb->p, cap);
-    if (grown == NULL)
-        return false;
-    rb->p = grown;
-    rb->cap = cap;
-    return true;
+    return more <= SIZE_MAX - rb->len && LF_ALLOC_GROW(rb->p, rb->len + more, rb->cap, 64 * 1024);
 }
 
 static int gzip_start(struct recv_buf *rb)

@@ -286,6 +286,25 @@ static bool is_yaml(const char *path)
            (len > 5 && strcmp(path + len - 5, ".yaml") == 0);
 }
 
+/* Ends a read of source whose fetch gave rc and (body, len), taken: its groups replace *list
+ * when the fetch and every group are good, else *list is kept; noted in problem. */
+static void take_groups(struct sources *s, char problem[256], const char *source, int rc,
+                        char *body, size_t len, bool yaml, struct discovery_list *list,
+                        struct lf_error *err)
+{
+    struct discovery_list parsed = { 0 };
+    if (rc == LF_OK)
+        rc = discovery_parse_groups(body, len, yaml, &s->defaults, source, &parsed, err);
+    lf_free(body);
+    if (rc == LF_OK) {
+        discovery_list_release(list);
+        *list = parsed;
+    } else {
+        discovery_list_release(&parsed);
+    }
+    note(s, problem, source, rc, err, list->n);
+}
+
 static struct file_entry *find_file(struct sources *s, const char *path)
 {
     for (size_t i = 0; i < s->n_files; i++)
@@ -299,20 +318,10 @@ static void read_one_file(struct sources *s, struct file_entry *f)
     char *buf = NULL;
     size_t len = 0;
     struct lf_error err = { 0 };
-    struct discovery_list list = { 0 };
     char source[TARGETS_TEXT_MAX + 16];
     utf8_snprintf(source, sizeof(source), "file_sd '%s'", f->path);
     int rc = file_load(f->path, DISCOVERY_MAX_BYTES, &buf, &len, &err);
-    if (rc == LF_OK)
-        rc = discovery_parse_groups(buf, len, is_yaml(f->path), &s->defaults, source, &list, &err);
-    lf_free(buf);
-    if (rc == LF_OK) {
-        discovery_list_release(&f->list);
-        f->list = list;
-    } else {
-        discovery_list_release(&list);
-    }
-    note(s, f->problem, source, rc, &err, f->list.n);
+    take_groups(s, f->problem, source, rc, buf, len, is_yaml(f->path), &f->list, &err);
 }
 
 static void refresh_pattern(struct sources *s, size_t p)
@@ -379,20 +388,10 @@ static void refresh_http(struct sources *s, struct polled *h)
     char *body = NULL;
     size_t len = 0;
     struct lf_error err = { 0 };
-    struct discovery_list list = { 0 };
     char source[TARGETS_TEXT_MAX + 16];
     utf8_snprintf(source, sizeof(source), "http_sd '%s'", h->url);
     int rc = scraper_get_json(s->http_scraper, h->url, NULL, &body, &len, &err);
-    if (rc == LF_OK)
-        rc = discovery_parse_groups(body, len, false, &s->defaults, source, &list, &err);
-    lf_free(body);
-    if (rc == LF_OK) {
-        discovery_list_release(&h->list);
-        h->list = list;
-    } else {
-        discovery_list_release(&list);
-    }
-    note(s, h->problem, source, rc, &err, h->list.n);
+    take_groups(s, h->problem, source, rc, body, len, false, &h->list, &err);
 }
 
 /* The service account's token, re-read at every poll (projected tokens rotate). */

@@ -290,22 +290,34 @@ static int set_setting(struct targets_config *cfg, const struct setting *s, cons
     return lf_fail(err, LF_EINTERNAL, "%s: unknown kind of setting", name);
 }
 
+/* The value of key in the entry item of file (NULL: the top level), at where ("targets.3";
+ * "" at the top): LF_OK with *value NULL when the file does not give it, else name set to
+ * "PATH:LINE:COLUMN: WHERE.KEY" for the messages about it. */
+static int file_key(const struct config *file, const struct config_node *item, const char *key,
+                    const char *path, const char *where, const char **value, char *name,
+                    size_t size, struct lf_error *err)
+{
+    const struct config_node *node = config_get(item, file, key);
+    *value = NULL;
+    int rc = config_node_str(file, node, NULL, value, err);
+    if (rc != LF_OK || *value == NULL)
+        return rc;
+    utf8_snprintf(name, size, "%s:%zu:%zu: %s%s%s", path, config_node_line(node),
+                  config_node_column(node), where, where[0] != '\0' ? "." : "", key);
+    return LF_OK;
+}
+
 /* The file's value of every setting it names. */
 static int load_settings(struct targets_config *cfg, const struct config *file, const char *path,
                          struct lf_error *err)
 {
     for (size_t i = 0; i < N_SETTINGS; i++) {
-        const struct config_node *node = config_get(NULL, file, settings[i].key);
         const char *value = NULL;
-        int rc = config_node_str(file, node, NULL, &value, err);
+        char name[TARGETS_PATH_MAX + 96];
+        int rc = file_key(file, NULL, settings[i].key, path, "", &value, name, sizeof(name), err);
+        if (rc == LF_OK && value != NULL)
+            rc = set_setting(cfg, &settings[i], value, name, LF_EINVAL, err);
         if (rc != LF_OK)
-            return rc;
-        if (value == NULL)
-            continue;
-        char name[TARGETS_PATH_MAX + 64];
-        utf8_snprintf(name, sizeof(name), "%s:%zu:%zu: %s", path, config_node_line(node),
-                      config_node_column(node), settings[i].key);
-        if ((rc = set_setting(cfg, &settings[i], value, name, LF_EINVAL, err)) != LF_OK)
             return rc;
     }
     return LF_OK;
@@ -394,18 +406,13 @@ static int load_target_keys(struct target *t, const struct config *file,
     for (size_t i = 0; i < N_TARGET_KEYS; i++) {
         if (item == NULL && !target_keys[i].top)
             continue;
-        const struct config_node *node = config_get(item, file, target_keys[i].key);
         const char *value = NULL;
-        int rc = config_node_str(file, node, NULL, &value, err);
-        if (rc != LF_OK)
-            return rc;
-        if (value == NULL)
-            continue;
         char name[TARGETS_PATH_MAX + 96];
-        utf8_snprintf(name, sizeof(name), "%s:%zu:%zu: %s%s%s", path, config_node_line(node),
-                      config_node_column(node), where, where[0] != '\0' ? "." : "",
-                      target_keys[i].key);
-        if ((rc = set_target_key(t, target_keys[i].kind, value, name, LF_EINVAL, err)) != LF_OK)
+        int rc = file_key(file, item, target_keys[i].key, path, where, &value, name, sizeof(name),
+                          err);
+        if (rc == LF_OK && value != NULL)
+            rc = set_target_key(t, target_keys[i].kind, value, name, LF_EINVAL, err);
+        if (rc != LF_OK)
             return rc;
     }
     return LF_OK;

@@ -29,6 +29,10 @@ bool lf_alloc_grow(void *array_ptr, size_t *cap, size_t need, size_t initial, si
 #define LF_ALLOC_GROW(array, need, cap, initial)                                                   \
     lf_alloc_grow(&(array), &(cap), (need), (initial), SIZE_MAX, sizeof(*(array)))
 
+/* LF_ALLOC_GROW_MAX(array, need, cap, initial, max): LF_ALLOC_GROW never past max items. */
+#define LF_ALLOC_GROW_MAX(array, need, cap, initial, max)                                          \
+    lf_alloc_grow(&(array), &(cap), (need), (initial), (max), sizeof(*(array)))
+
 /* Returns a new NUL-terminated copy of (p, len) (caller frees with lf_free), or NULL
  * when allocation fails. */
 char *lf_strndup(const char *p, size_t len);

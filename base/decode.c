@@ -195,19 +195,10 @@ struct grow_buf {
 static int grow_buf_sink(void *ctx, const char *buf, size_t len, struct lf_error *err)
 {
     struct grow_buf *out = ctx;
-    if (len + 1 > out->cap - out->len) {
-        size_t cap = out->cap == 0 ? DECODE_CHUNK : out->cap;
-        while (len + 1 > cap - out->len) {
-            if (cap > SIZE_MAX / 2)
-                return lf_fail(err, LF_ENOMEM, "gunzip: output too large");
-            cap *= 2;
-        }
-        char *bigger = lf_realloc(out->p, cap);
-        if (bigger == NULL)
-            return lf_fail(err, LF_ENOMEM, "gunzip: out of memory");
-        out->p = bigger;
-        out->cap = cap;
-    }
+    if (len >= SIZE_MAX / 2 - out->len)
+        return lf_fail(err, LF_ENOMEM, "gunzip: output too large");
+    if (!LF_ALLOC_GROW(out->p, out->len + len + 1, out->cap, DECODE_CHUNK))
+        return lf_fail(err, LF_ENOMEM, "gunzip: out of memory");
     memcpy(out->p + out->len, buf, len);
     out->len += len;
     out->p[out->len] = '\0';

@@ -1,13 +1,14 @@
 /* detect.c - the detection pass: candidates, per-instance series, trend verdicts, the
  * detections table and the in-memory verdicts the query judge reads. Reads run on a
  * reader connection beside ingest; the single write of a pass is one writer job. Cost per
- * pass: one series query per candidate site, each an index range over the service's
- * profiles in the window; trend.h bounds the arithmetic per segment. */
+ * pass: one history query per service (per SITES_PER_READ candidate sites), an index range
+ * over the service's profiles in the history with each profile's samples at the candidate
+ * sites; the series of each site are built from it in memory; trend.h bounds the
+ * arithmetic per segment. */
 #include "detect.h"
 
 #include <math.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,65 +20,15 @@
 #include "hash.h"
 #include "log.h"
 #include "periodic.h"
+#include "store_detect.h"
 #include "utf8json.h"
 
-/* The load fit reads one profile in this many from before the window. */
-#define LOAD_HISTORY_THINNING 6
+/* The load fit reads the profiles of one minute in this many from before the window. */
+#define LOAD_HISTORY_THINNING 7
 
-static const char sql_candidates[] =
-        "SELECT sl.service_id, s.name, sl.location_id, l.op, l.is_channel, l.in_repo,"
-        " CASE WHEN l.in_repo THEN COALESCE(l.owner, s.owner) END, l.function, l.file, l.line,"
-        " s.owner"
-        " FROM service_locations sl"
-        " JOIN locations l ON l.id = sl.location_id"
-        " JOIN services s ON s.id = sl.service_id"
-        " WHERE (l.in_repo = 1 OR l.is_channel = 1 OR l.op IN ('sync.Mutex.Lock',"
-        " 'sync.RWMutex.Lock', 'sync.RWMutex.RLock', 'sync.WaitGroup.Wait', 'sync.Cond.Wait'))"
-        " AND sl.last_seen >= ?1"
-        " ORDER BY sl.service_id, sl.location_id";
-
-static const char sql_series[] =
-        "SELECT p.instance_id, p.ts, COALESCE(sm.count, 0), p.goroutines,"
-        " COALESCE(sm.confirmed, 0), i.last_push, COALESCE(p.busy, -1),"
-        " COALESCE(p.started, 0), p.version, i.name"
-        " FROM profiles p JOIN instances i ON i.id = p.instance_id"
-        " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?2"
-        " WHERE p.service_id = ?1 AND p.ts >= ?3 AND (p.ts >= ?4 OR p.id % ?5 = 0)"
-        " ORDER BY p.instance_id, p.ts, p.id";
-
-/* The version at the earliest sample of the site at or after its growth began. */
-static const char sql_since_version[] =
-        "SELECT COALESCE(sm.version, p.version) FROM profiles p"
-        " LEFT JOIN samples sm ON sm.profile_id = p.id AND sm.location_id = ?2"
-        " WHERE p.service_id = ?1 AND p.ts >= ?3"
-        " AND COALESCE(sm.version, p.version) IS NOT NULL"
-        " ORDER BY p.ts, p.id LIMIT 1";
-
-static const char sql_stack[] =
-        "SELECT function, file, line FROM stacks WHERE location_id = ?1 ORDER BY depth";
-
-static const char sql_upsert[] =
-        "INSERT INTO detections (service_id, location_id, count, growth_per_hour, p_value,"
-        " growing, confirmed, suspect, suppressed, since, segments, samples, first_suspect,"
-        " last_suspect, updated, since_version, reason, instances, culprit_function,"
-        " culprit_file, culprit_line, culprit_owner)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-        " CASE WHEN ?8 THEN ?13 END, CASE WHEN ?8 THEN ?13 END, ?13, ?14, ?15, ?16, ?17, ?18,"
-        " ?19, ?20)"
-        " ON CONFLICT (service_id, location_id) DO UPDATE SET count = excluded.count,"
-        " growth_per_hour = excluded.growth_per_hour, p_value = excluded.p_value,"
-        " growing = excluded.growing, confirmed = excluded.confirmed,"
-        " suspect = excluded.suspect, suppressed = excluded.suppressed,"
-        " since = excluded.since, since_version = excluded.since_version,"
-        " segments = excluded.segments, samples = excluded.samples,"
-        " reason = excluded.reason, instances = excluded.instances,"
-        " culprit_function = excluded.culprit_function, culprit_file = excluded.culprit_file,"
-        " culprit_line = excluded.culprit_line, culprit_owner = excluded.culprit_owner,"
-        " first_suspect = COALESCE(detections.first_suspect, excluded.first_suspect),"
-        " last_suspect = COALESCE(excluded.last_suspect, detections.last_suspect),"
-        " updated = excluded.updated";
-
-static const char sql_delete_stale[] = "DELETE FROM detections WHERE updated <> ?1";
+/* Candidate sites of a service read together: the counts they hold in memory are
+ * SITES_PER_READ x the service's profiles in the history. */
+#define SITES_PER_READ 64
 
 #define MAX_STACK_FRAMES 64
 
@@ -168,11 +119,6 @@ static bool op_in_list(const char *op, const char *const *list, size_t n)
     return false;
 }
 
-static int db_fail(sqlite3 *db, struct lf_error *err, const char *what)
-{
-    return lf_fail(err, LF_EDB, "detect: %s: %s", what, sqlite3_errmsg(db));
-}
-
 /* ---- reading one site's series --------------------------------------------------- */
 
 struct series_buffer {
@@ -215,57 +161,187 @@ static bool series_buffer_mark(struct series_buffer *buf, size_t start, const ch
     return true;
 }
 
-/* Reads the site's samples in the window, fills v->count / confirmed from each live
- * instance's latest profile, and builds one trend series per instance. */
-static int read_series(sqlite3 *db, sqlite3_stmt *stmt, const struct detect_options *opts,
-                       int64_t now, int64_t window, struct detect_verdict *v,
+/* ---- reading a service's history ------------------------------------------------- */
+
+/* One profile of the history, as every site's series sees it. */
+struct history_profile {
+    int64_t id, instance, ts, last_push, started;
+    double total, busy;
+    uint64_t version;
+    size_t name;  /* offset of the instance's name in history.names */
+    size_t index; /* position in read order */
+};
+
+/* The profiles of one service in the history and their counts at up to SITES_PER_READ
+ * candidate sites (locations[0..n_sites), ascending). */
+struct history {
+    struct history_profile *profiles;
+    size_t n, cap;
+    char *names;
+    size_t names_len, names_cap;
+    const int64_t *locations;
+    size_t n_sites;
+    /* read order: (profile index, site, count, confirmed) of each candidate sample */
+    struct history_sample {
+        size_t profile, site;
+        int64_t count;
+        bool confirmed;
+    } * samples;
+    size_t n_samples, samples_cap;
+    size_t *order; /* read index -> sorted index */
+    size_t order_cap;
+};
+
+static void history_release(struct history *h)
+{
+    lf_free(h->profiles);
+    lf_free(h->names);
+    lf_free(h->samples);
+    lf_free(h->order);
+}
+
+static int compare_history_profile(const void *a, const void *b)
+{
+    const struct history_profile *x = a, *y = b;
+    if (x->instance != y->instance)
+        return x->instance < y->instance ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return 0;
+}
+
+static bool history_site(const struct history *h, int64_t location, size_t *site)
+{
+    size_t lo = 0, hi = h->n_sites;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->locations[mid] < location)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *site = lo;
+    return lo < h->n_sites && h->locations[lo] == location;
+}
+
+/* Reads the service's profiles in the history (the window in full; before it, back to
+ * load_history, the profiles of one minute in LOAD_HISTORY_THINNING for the load fit: a
+ * prime, so a push every 1 to 6, 15, 30 or 60 minutes never falls in step with it, and the
+ * same profiles are read whatever the order they were stored in) with their samples at h's
+ * sites, in one statement, and sorts them as each site's series runs: by instance, time
+ * and id. */
+static int read_history(struct store_conn *conn, const struct detect_options *opts, int64_t now,
+                        int64_t window, int64_t service_id, struct history *h, struct lf_error *err)
+{
+    h->n = 0;
+    h->names_len = 0;
+    h->n_samples = 0;
+    int64_t history = opts->load_history > window ? opts->load_history : window;
+    struct store_rows rows;
+    int rc = store_query(conn, DETECT_SQL_HISTORY, &rows, err, "iiiiii", service_id, now - history,
+                         now - window, (int64_t)LOAD_HISTORY_THINNING, h->locations[0],
+                         h->locations[h->n_sites - 1]);
+    while (rc == LF_OK && store_row(&rows)) {
+        int64_t id = store_col_int(&rows, 0);
+        if (h->n == 0 || h->profiles[h->n - 1].id != id) {
+            const char *name = store_col_text(&rows, 8);
+            size_t len = name ? store_col_bytes(&rows, 8) : 0;
+            if (!LF_ALLOC_GROW(h->profiles, h->n + 1, h->cap, 256) ||
+                !LF_ALLOC_GROW(h->names, h->names_len + len + 1, h->names_cap, 4096)) {
+                rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+                break;
+            }
+            if (len > 0)
+                memcpy(h->names + h->names_len, name, len);
+            h->names[h->names_len + len] = '\0';
+            const char *version = store_col_text(&rows, 7);
+            h->profiles[h->n] = (struct history_profile){
+                .id = id,
+                .instance = store_col_int(&rows, 1),
+                .ts = store_col_int(&rows, 2),
+                .total = (double)store_col_int(&rows, 3),
+                .last_push = store_col_int(&rows, 4),
+                .busy = (double)store_col_int(&rows, 5),
+                .started = store_col_int(&rows, 6),
+                .version = version ? hash_mix(version, store_col_bytes(&rows, 7), 1) : 0,
+                .name = h->names_len,
+                .index = h->n,
+            };
+            h->names_len += len + 1;
+            h->n++;
+        }
+        size_t site;
+        if (store_col_type(&rows, 9) == STORE_NULL ||
+            !history_site(h, store_col_int(&rows, 9), &site))
+            continue;
+        if (!LF_ALLOC_GROW(h->samples, h->n_samples + 1, h->samples_cap, 1024)) {
+            rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+            break;
+        }
+        h->samples[h->n_samples++] = (struct history_sample){
+            .profile = h->profiles[h->n - 1].index,
+            .site = site,
+            .count = store_col_int(&rows, 10),
+            .confirmed = store_col_int(&rows, 11) != 0,
+        };
+    }
+    rc = store_rows_end(&rows, rc, "detect: read history", err);
+    if (rc != LF_OK || h->n == 0)
+        return rc;
+    qsort(h->profiles, h->n, sizeof(*h->profiles), compare_history_profile);
+    /* A profile read twice (not in consecutive rows) is one: every read index maps to the
+     * first of its sorted copies, which alone the series take. */
+    if (!LF_ALLOC_GROW(h->order, h->n, h->order_cap, 256))
+        return lf_fail(err, LF_ENOMEM, "detect: out of memory");
+    for (size_t i = 0, first = 0; i < h->n; i++) {
+        if (i == 0 || h->profiles[i].id != h->profiles[first].id)
+            first = i;
+        h->order[h->profiles[i].index] = first;
+    }
+    return LF_OK;
+}
+
+/* Builds one trend series per instance for site (an index of h's sites) from h and its
+ * counts there (counts[h->n], confirmed[h->n], by sorted index), and fills v->count /
+ * confirmed from each live instance's latest profile. */
+static int site_series(const struct history *h, const int64_t *counts, const bool *confirmed,
+                       const struct detect_options *opts, int64_t now, struct detect_verdict *v,
                        struct series_buffer *buf, struct lf_error *err)
 {
     buf->len = 0;
     series_buffer_clear_names(buf);
-    sqlite3_reset(stmt);
-    sqlite3_bind_int64(stmt, 1, v->service_id);
-    sqlite3_bind_int64(stmt, 2, v->location_id);
-    /* the window in full; before it, back to load_history, one profile in
-     * LOAD_HISTORY_THINNING for the load fit (profile ids, unlike times, never fall in
-     * step with a push interval) */
-    int64_t history = opts->load_history > window ? opts->load_history : window;
-    sqlite3_bind_int64(stmt, 3, now - history);
-    sqlite3_bind_int64(stmt, 4, now - window);
-    sqlite3_bind_int64(stmt, 5, LOAD_HISTORY_THINNING);
-
     int64_t instance = -1, last_push = 0;
     struct trend_sample latest = { 0 };
     bool latest_confirmed = false;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(stmt, 0);
-        const unsigned char *version = sqlite3_column_text(stmt, 8);
+    for (size_t i = 0; i < h->n; i++) {
+        const struct history_profile *p = &h->profiles[i];
+        if (i > 0 && p->id == h->profiles[i - 1].id)
+            continue;
         struct trend_sample sample = {
-            .ts = sqlite3_column_int64(stmt, 1),
-            .count = (double)sqlite3_column_int64(stmt, 2),
-            .total = (double)sqlite3_column_int64(stmt, 3),
-            .busy = (double)sqlite3_column_int64(stmt, 6),
-            .started = sqlite3_column_int64(stmt, 7),
-            .version = version ? hash_mix(version, (size_t)sqlite3_column_bytes(stmt, 8), 1) : 0,
+            .ts = p->ts,
+            .count = (double)counts[i],
+            .total = p->total,
+            .busy = p->busy,
+            .started = p->started,
+            .version = p->version,
         };
-        if (id != instance) {
+        if (p->instance != instance) {
             if (instance >= 0 && last_push >= now - opts->live_window) {
                 v->count += (int64_t)latest.count;
                 v->confirmed = v->confirmed || latest_confirmed;
             }
-            instance = id;
-            if (!series_buffer_mark(buf, buf->len, (const char *)sqlite3_column_text(stmt, 9)))
+            instance = p->instance;
+            if (!series_buffer_mark(buf, buf->len, h->names + p->name))
                 return lf_fail(err, LF_ENOMEM, "detect: out of memory");
         }
         latest = sample;
-        latest_confirmed = sqlite3_column_int64(stmt, 4) != 0;
-        last_push = sqlite3_column_int64(stmt, 5);
+        latest_confirmed = confirmed[i];
+        last_push = p->last_push;
         if (!series_buffer_push(buf, &sample))
             return lf_fail(err, LF_ENOMEM, "detect: out of memory");
     }
-    if (rc != SQLITE_DONE)
-        return db_fail(db, err, "read series");
     if (instance >= 0 && last_push >= now - opts->live_window) {
         v->count += (int64_t)latest.count;
         v->confirmed = v->confirmed || latest_confirmed;
@@ -292,16 +368,18 @@ static void free_frames(struct stack_frame *frames, size_t n)
  * by copies the caller frees through free_frames) and sets *n. LF_ENOMEM when a copy
  * fails, with nothing loaded: a stack cut short would name another culprit or miss a
  * suppression. */
-static int read_stack(sqlite3_stmt *stmt, int64_t location_id, struct stack_frame *frames,
+static int read_stack(struct store_conn *conn, int64_t location_id, struct stack_frame *frames,
                       size_t cap, size_t *n)
 {
-    sqlite3_reset(stmt);
-    sqlite3_bind_int64(stmt, 1, location_id);
+    struct store_rows rows;
+    struct lf_error ignored;
     int rc = LF_OK;
     *n = 0;
-    while (*n < cap && sqlite3_step(stmt) == SQLITE_ROW) {
-        const char *function = (const char *)sqlite3_column_text(stmt, 0);
-        const char *file = (const char *)sqlite3_column_text(stmt, 1);
+    if (store_query(conn, DETECT_SQL_STACK, &rows, &ignored, "i", location_id) != LF_OK)
+        return LF_OK; /* as a step that fails: no frames */
+    while (*n < cap && store_row(&rows)) {
+        const char *function = store_col_text(&rows, 0);
+        const char *file = store_col_text(&rows, 1);
         char *f = lf_strdup(function ? function : "");
         char *g = lf_strdup(file ? file : "");
         if (!f || !g) {
@@ -314,10 +392,10 @@ static int read_stack(sqlite3_stmt *stmt, int64_t location_id, struct stack_fram
         }
         frames[*n].function = (struct str){ f, strlen(f) };
         frames[*n].file = (struct str){ g, strlen(g) };
-        frames[*n].line = sqlite3_column_int64(stmt, 2);
+        frames[*n].line = store_col_int(&rows, 2);
         (*n)++;
     }
-    sqlite3_reset(stmt);
+    store_rows_end(&rows, LF_OK, "detect: read stack", &ignored);
     return rc;
 }
 
@@ -368,12 +446,12 @@ static char *not_suspect_reason(const struct detect_options *opts, const struct 
 /* For a site outside the repo: the first in-repo frame of its representative stack (the
  * code that called into the library and is stuck there), with that frame's owner, else
  * the service's. The verdict's owner becomes the culprit's. */
-static int find_culprit(const struct attributor *attributor, sqlite3_stmt *stack_stmt,
+static int find_culprit(const struct attributor *attributor, struct store_conn *conn,
                         struct detect_verdict *v)
 {
     struct stack_frame frames[MAX_STACK_FRAMES];
     size_t n = 0;
-    int rc = read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES, &n);
+    int rc = read_stack(conn, v->location_id, frames, MAX_STACK_FRAMES, &n);
     for (size_t i = 0; i < n; i++) {
         struct attribution attr;
         attribute_site(attributor, frames[i].function, frames[i].file, &attr);
@@ -427,7 +505,7 @@ static json_t *leaking_instances(const struct trend_result *trend, const struct 
     return list;
 }
 
-static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const char *op, int64_t now,
+static int judge_site(struct detect *detect, struct store_conn *conn, const char *op, int64_t now,
                       struct detect_verdict *v, const struct trend_result *trend,
                       const struct series_buffer *buf)
 {
@@ -440,7 +518,7 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
     v->segments = trend->n_segments;
     v->samples = trend->n_samples;
     v->monitored = op_monitored(opts, op);
-    if (!v->in_repo && opts->attributor && find_culprit(opts->attributor, stack_stmt, v) != LF_OK)
+    if (!v->in_repo && opts->attributor && find_culprit(opts->attributor, conn, v) != LF_OK)
         return LF_ENOMEM;
     bool ours = v->in_repo || v->culprit_function != NULL;
     if (trend->n_leaking > 0) {
@@ -454,7 +532,7 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
     if (suspect && opts->suppress) {
         struct stack_frame frames[MAX_STACK_FRAMES];
         size_t n = 0;
-        if (read_stack(stack_stmt, v->location_id, frames, MAX_STACK_FRAMES, &n) != LF_OK)
+        if (read_stack(conn, v->location_id, frames, MAX_STACK_FRAMES, &n) != LF_OK)
             return LF_ENOMEM;
         struct stack rep = {
             .count = v->count,
@@ -487,104 +565,136 @@ static int judge_site(struct detect *detect, sqlite3_stmt *stack_stmt, const cha
     return LF_OK;
 }
 
+/* Judges one site from its series, and names the version its growth began in. */
+static int judge_series(struct detect *detect, struct store_conn *conn, int64_t now, int64_t window,
+                        struct detect_verdict *v, const struct series_buffer *buf,
+                        struct lf_error *err)
+{
+    struct trend_result trend;
+    struct trend_params params = detect->opts.trend;
+    params.window = window;
+    int rc = trend_analyze(buf->series, buf->n_series, &params, &trend, err);
+    if (rc != LF_OK)
+        return rc;
+    rc = judge_site(detect, conn, v->op, now, v, &trend, buf);
+    trend_result_release(&trend);
+    if (rc != LF_OK)
+        return lf_fail(err, rc, "detect: out of memory");
+    if (!v->since)
+        return LF_OK;
+    struct store_rows rows;
+    struct lf_error ignored;
+    bool lost = false;
+    /* as before: a read that fails leaves the version unnamed */
+    if (store_query(conn, DETECT_SQL_SINCE_VERSION, &rows, &ignored, "iii", v->service_id,
+                    v->location_id, v->since) == LF_OK &&
+        store_row(&rows) && store_col_text(&rows, 0)) {
+        v->since_version = lf_strdup(store_col_text(&rows, 0));
+        lost = v->since_version == NULL;
+    }
+    store_rows_end(&rows, LF_OK, "detect: read since version", &ignored);
+    if (lost)
+        return lf_fail(err, LF_ENOMEM, "detect: out of memory");
+    return LF_OK;
+}
+
 /* Reads and judges every candidate into set. */
 static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t now,
                          int64_t window, struct verdict_set *set, struct lf_error *err)
 {
-    sqlite3 *db = store_conn_db(conn);
-    sqlite3_stmt *candidates = NULL, *series = NULL, *stack = NULL, *version = NULL;
     struct series_buffer buf = { 0 };
-    int rc = LF_OK;
-    if (sqlite3_prepare_v2(db, sql_candidates, -1, &candidates, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, sql_series, -1, &series, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, sql_stack, -1, &stack, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, sql_since_version, -1, &version, NULL) != SQLITE_OK) {
-        rc = db_fail(db, err, "prepare");
-        goto out;
-    }
-    sqlite3_bind_int64(candidates, 1, now - window);
-    int step;
-    while ((step = sqlite3_step(candidates)) == SQLITE_ROW) {
+    struct history hist = { 0 };
+    int64_t locations[SITES_PER_READ];
+    int64_t *counts = NULL;
+    bool *confirmed = NULL;
+    size_t counts_cap = 0, confirmed_cap = 0;
+    struct store_rows rows;
+    int rc = store_query(conn, DETECT_SQL_CANDIDATES, &rows, err, "i", now - window);
+    while (rc == LF_OK && store_row(&rows)) {
         struct detect_verdict *v = verdict_set_push(set);
         if (!v) {
             rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
-            goto out;
+            break;
         }
-        const char *service = (const char *)sqlite3_column_text(candidates, 1);
-        const char *op = (const char *)sqlite3_column_text(candidates, 3);
-        const char *owner = (const char *)sqlite3_column_text(candidates, 6);
-        v->service_id = sqlite3_column_int64(candidates, 0);
-        v->location_id = sqlite3_column_int64(candidates, 2);
-        v->in_repo = sqlite3_column_int(candidates, 5) != 0;
+        const char *service = store_col_text(&rows, 1);
+        const char *op = store_col_text(&rows, 3);
+        const char *owner = store_col_text(&rows, 6);
+        v->service_id = store_col_int(&rows, 0);
+        v->location_id = store_col_int(&rows, 2);
+        v->in_repo = store_col_int(&rows, 5) != 0;
         v->service = lf_strdup(service ? service : "");
         v->owner = owner ? lf_strdup(owner) : NULL;
-        const char *function = (const char *)sqlite3_column_text(candidates, 7);
-        const char *file = (const char *)sqlite3_column_text(candidates, 8);
+        const char *function = store_col_text(&rows, 7);
+        const char *file = store_col_text(&rows, 8);
         v->function = lf_strdup(function ? function : "");
         v->file = lf_strdup(file ? file : "");
         v->op = lf_strdup(op ? op : "");
-        v->line = sqlite3_column_int64(candidates, 9);
-        const char *service_owner = (const char *)sqlite3_column_text(candidates, 10);
+        v->line = store_col_int(&rows, 9);
+        const char *service_owner = store_col_text(&rows, 10);
         if (!v->in_repo && service_owner) {
             /* kept for a culprit frame without an owner of its own */
             v->culprit_owner = lf_strdup(service_owner);
             if (!v->culprit_owner) {
                 rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
-                goto out;
+                break;
             }
         }
-        v->is_channel = sqlite3_column_int(candidates, 4) != 0;
+        v->is_channel = store_col_int(&rows, 4) != 0;
         if (!v->service || (owner && !v->owner) || !v->function || !v->file || !v->op) {
             rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
-            goto out;
+            break;
         }
-    }
-    if (step != SQLITE_DONE) {
-        rc = db_fail(db, err, "read candidates");
-        goto out;
     }
     /* Every read below is its own short transaction, so checkpoints can reset the WAL
      * between them however long the pass takes. */
-    sqlite3_reset(candidates);
-    for (size_t i = 0; i < set->len; i++) {
-        struct detect_verdict *v = &set->items[i];
-        rc = read_series(db, series, &detect->opts, now, window, v, &buf, err);
+    rc = store_rows_end(&rows, rc, "detect: read candidates", err);
+    if (rc != LF_OK)
+        goto out;
+    for (size_t first = 0, end; first < set->len; first = end) {
+        /* a run of candidate sites of one service, read in one history query */
+        end = first + 1;
+        while (end < set->len && end - first < SITES_PER_READ &&
+               set->items[end].service_id == set->items[first].service_id)
+            end++;
+        size_t n_sites = end - first;
+        for (size_t k = 0; k < n_sites; k++)
+            locations[k] = set->items[first + k].location_id;
+        hist.locations = locations;
+        hist.n_sites = n_sites;
+        rc = read_history(conn, &detect->opts, now, window, set->items[first].service_id, &hist,
+                          err);
         if (rc != LF_OK)
             goto out;
-        struct trend_result trend;
-        struct trend_params params = detect->opts.trend;
-        params.window = window;
-        rc = trend_analyze(buf.series, buf.n_series, &params, &trend, err);
-        if (rc != LF_OK)
-            goto out;
-        rc = judge_site(detect, stack, v->op, now, v, &trend, &buf);
-        trend_result_release(&trend);
-        if (rc != LF_OK) {
-            rc = lf_fail(err, rc, "detect: out of memory");
+        size_t cells = n_sites * hist.n;
+        /* at least one cell, so that the views below never offset a null pointer */
+        if (!LF_ALLOC_GROW(counts, cells + 1, counts_cap, 1024) ||
+            !LF_ALLOC_GROW(confirmed, cells + 1, confirmed_cap, 1024)) {
+            rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
             goto out;
         }
-        if (v->since) {
-            sqlite3_reset(version);
-            sqlite3_bind_int64(version, 1, v->service_id);
-            sqlite3_bind_int64(version, 2, v->location_id);
-            sqlite3_bind_int64(version, 3, v->since);
-            bool lost = false;
-            if (sqlite3_step(version) == SQLITE_ROW && sqlite3_column_text(version, 0)) {
-                v->since_version = lf_strdup((const char *)sqlite3_column_text(version, 0));
-                lost = v->since_version == NULL;
-            }
-            sqlite3_reset(version);
-            if (lost) {
-                rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
+        memset(counts, 0, cells * sizeof(*counts));
+        memset(confirmed, 0, cells * sizeof(*confirmed));
+        for (size_t k = 0; k < hist.n_samples; k++) {
+            const struct history_sample *sm = &hist.samples[k];
+            size_t cell = sm->site * hist.n + hist.order[sm->profile];
+            counts[cell] = sm->count;
+            confirmed[cell] = sm->confirmed;
+        }
+        for (size_t k = 0; k < n_sites; k++) {
+            struct detect_verdict *v = &set->items[first + k];
+            rc = site_series(&hist, counts + k * hist.n, confirmed + k * hist.n, &detect->opts, now,
+                             v, &buf, err);
+            if (rc != LF_OK)
                 goto out;
-            }
+            rc = judge_series(detect, conn, now, window, v, &buf, err);
+            if (rc != LF_OK)
+                goto out;
         }
     }
 out:
-    sqlite3_finalize(candidates);
-    sqlite3_finalize(series);
-    sqlite3_finalize(stack);
-    sqlite3_finalize(version);
+    history_release(&hist);
+    lf_free(counts);
+    lf_free(confirmed);
     series_buffer_clear_names(&buf);
     lf_free(buf.samples);
     lf_free(buf.series);
@@ -603,83 +713,30 @@ struct write_job {
 static int write_verdicts(struct store_conn *conn, void *ctx, struct lf_error *err)
 {
     struct write_job *job = ctx;
-    sqlite3 *db = store_conn_db(conn);
-    sqlite3_stmt *upsert = NULL, *stale = NULL;
     int rc = LF_OK;
-    if (sqlite3_prepare_v2(db, sql_upsert, -1, &upsert, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, sql_delete_stale, -1, &stale, NULL) != SQLITE_OK) {
-        rc = db_fail(db, err, "prepare");
-        goto out;
-    }
-    for (size_t i = 0; i < job->set->len; i++) {
+    for (size_t i = 0; i < job->set->len && rc == LF_OK; i++) {
         const struct detect_verdict *v = &job->set->items[i];
-        sqlite3_reset(upsert);
-        sqlite3_bind_int64(upsert, 1, v->service_id);
-        sqlite3_bind_int64(upsert, 2, v->location_id);
-        sqlite3_bind_int64(upsert, 3, v->count);
-        if (v->has_growth) {
-            sqlite3_bind_double(upsert, 4, v->growth_per_hour);
-            sqlite3_bind_double(upsert, 5, v->p_value);
-        } else {
-            sqlite3_bind_null(upsert, 4);
-            sqlite3_bind_null(upsert, 5);
-        }
-        sqlite3_bind_int(upsert, 6, v->growing);
-        sqlite3_bind_int(upsert, 7, v->confirmed);
-        sqlite3_bind_int(upsert, 8, v->suspect);
-        if (v->suppressed)
-            sqlite3_bind_text(upsert, 9, v->suppressed, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(upsert, 9);
-        if (v->since)
-            sqlite3_bind_int64(upsert, 10, v->since);
-        else
-            sqlite3_bind_null(upsert, 10);
-        sqlite3_bind_int64(upsert, 11, (int64_t)v->segments);
-        sqlite3_bind_int64(upsert, 12, (int64_t)v->samples);
-        sqlite3_bind_int64(upsert, 13, job->now);
-        if (v->since_version)
-            sqlite3_bind_text(upsert, 14, v->since_version, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(upsert, 14);
-        if (v->reason)
-            sqlite3_bind_text(upsert, 15, v->reason, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(upsert, 15);
         char *instances = v->instances ? json_dumps(v->instances, JSON_COMPACT) : NULL;
-        if (instances)
-            sqlite3_bind_text(upsert, 16, instances, -1, SQLITE_TRANSIENT);
-        else
-            sqlite3_bind_null(upsert, 16);
+        const char *culprit = v->culprit_function;
+        rc = store_exec(conn, DETECT_SQL_UPSERT, err, "iiiddiiitiiiitttttiti", v->service_id,
+                        v->location_id, v->count, v->growth_per_hour, v->p_value,
+                        (int64_t)v->growing, (int64_t)v->confirmed, (int64_t)v->suspect,
+                        v->suppressed, v->since, (int64_t)v->segments, (int64_t)v->samples,
+                        job->now, v->since_version, v->reason, instances, culprit,
+                        culprit ? v->culprit_file : NULL, v->culprit_line,
+                        culprit ? v->culprit_owner : NULL, (int64_t)v->has_growth);
         free(instances); /* jansson's allocation */
-        if (v->culprit_function) {
-            sqlite3_bind_text(upsert, 17, v->culprit_function, -1, SQLITE_STATIC);
-            sqlite3_bind_text(upsert, 18, v->culprit_file, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(upsert, 19, v->culprit_line);
-            if (v->culprit_owner)
-                sqlite3_bind_text(upsert, 20, v->culprit_owner, -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_null(upsert, 20);
-        } else {
-            for (int k = 17; k <= 20; k++)
-                sqlite3_bind_null(upsert, k);
-        }
-        if (sqlite3_step(upsert) != SQLITE_DONE) {
-            rc = db_fail(db, err, "write verdict");
-            goto out;
-        }
+        if (rc != LF_OK)
+            lf_error_prefix(err, "detect: write verdict");
     }
-    sqlite3_bind_int64(stale, 1, job->now);
-    if (sqlite3_step(stale) != SQLITE_DONE) {
-        rc = db_fail(db, err, "drop stale verdicts");
-        goto out;
+    if (rc == LF_OK) {
+        rc = store_exec(conn, DETECT_SQL_DELETE_STALE, err, "i", job->now);
+        if (rc != LF_OK)
+            lf_error_prefix(err, "detect: drop stale verdicts");
     }
-    if (job->detect->opts.after_pass)
+    if (rc == LF_OK && job->detect->opts.after_pass)
         rc = job->detect->opts.after_pass(job->detect->opts.after_ctx, conn, job->set->items,
                                           job->set->len, job->now, err);
-out:
-    sqlite3_finalize(upsert);
-    sqlite3_finalize(stale);
     return rc;
 }
 

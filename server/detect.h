@@ -40,7 +40,7 @@ struct detect_options {
     int64_t threshold;      /* detect.threshold: count summed over live instances (100) */
     int64_t window;         /* detect.window: samples tested, seconds (6 h) */
     int64_t load_history;   /* detect.load_history: how far back the load fit reads
-                               (24 h; one profile in six before the window) */
+                               (24 h; one minute in seven before the window) */
     int64_t live_window;    /* an instance is live while it pushed within this (300 s) */
     int64_t interval;       /* seconds between passes of the detection thread (30 s) */
     const char *const *ops; /* detect.ops: the op words that can be suspect; NULL = the

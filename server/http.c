@@ -444,19 +444,11 @@ static enum MHD_Result append_body(struct http_call *call, const char *data, siz
         call->cap = 0;
         return call->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
     }
-    if (call->len + size > call->cap) {
-        size_t cap = call->cap > 0 ? call->cap : call->expected > 0 ? call->expected : 16384;
-        while (cap < call->len + size)
-            cap *= 2;
-        if (cap > call->limit)
-            cap = call->limit;
-        char *grown = lf_realloc(call->body, cap);
-        if (grown == NULL) {
-            log_warn("http: out of memory reading a body of %zu bytes: closing", call->len);
-            return MHD_NO;
-        }
-        call->body = grown;
-        call->cap = cap;
+    /* the declared length at first (16 KiB when none), doubled, at most the limit */
+    if (!LF_ALLOC_GROW_MAX(call->body, call->len + size, call->cap,
+                           call->expected > 0 ? call->expected : 16384, call->limit)) {
+        log_warn("http: out of memory reading a body of %zu bytes: closing", call->len);
+        return MHD_NO;
     }
     memcpy(call->body + call->len, data, size);
     call->len += size;

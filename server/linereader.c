@@ -80,19 +80,9 @@ static int carry_append(struct linereader *reader, const char *p, size_t len, st
     if (len > limit - reader->carry_len)
         return too_long(reader, err);
     size_t need = reader->carry_len + len;
-    if (need > reader->carry_cap) {
-        size_t cap = reader->carry_cap == 0 ? 256 : reader->carry_cap;
-        while (cap < need)
-            cap *= 2;
-        if (cap > limit)
-            cap = limit;
-        char *grown = lf_realloc(reader->carry, cap);
-        if (grown == NULL)
-            return lf_fail(err, LF_ENOMEM, "line %lld: out of memory",
-                           (long long)(reader->line_no + 1));
-        reader->carry = grown;
-        reader->carry_cap = cap;
-    }
+    if (!LF_ALLOC_GROW_MAX(reader->carry, need, reader->carry_cap, 256, limit))
+        return lf_fail(err, LF_ENOMEM, "line %lld: out of memory",
+                       (long long)(reader->line_no + 1));
     if (len > 0)
         memcpy(reader->carry + reader->carry_len, p, len);
     reader->carry_len = need;

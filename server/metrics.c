@@ -3,12 +3,12 @@
  * exposition format on demand. Owns no I/O: gauges are read through callbacks. */
 #include "metrics.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "textbuf.h"
 
 enum push_result {
     PUSH_STORED,
@@ -172,43 +172,6 @@ int metrics_add_value(struct metrics *metrics, const char *name, const char *hel
 
 /* ---- rendering ------------------------------------------------------------------- */
 
-struct text {
-    char *buf;
-    size_t len;
-    size_t cap;
-    bool failed;
-};
-
-static void text_printf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void text_printf(struct text *t, const char *fmt, ...)
-{
-    if (t->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = true;
-            return;
-        }
-        if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap * 2 + (size_t)n;
-        char *grown = lf_realloc(t->buf, cap);
-        if (grown == NULL) {
-            t->failed = true;
-            return;
-        }
-        t->buf = grown;
-        t->cap = cap;
-    }
-}
-
 static const char *route_label(const struct metrics *metrics, size_t i)
 {
     return i < metrics->n_routes ? metrics->route_names[i] : "unmatched";
@@ -218,46 +181,44 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
 {
     *out = NULL;
     *len = 0;
-    struct text t = { lf_malloc(4096), 0, 4096, false };
-    if (t.buf == NULL)
-        return lf_fail(err, LF_ENOMEM, "out of memory");
-    text_printf(&t, "# HELP leakfleet_pushes_total Profile pushes by result.\n"
-                    "# TYPE leakfleet_pushes_total counter\n");
+    struct textbuf t = { 0 };
+    textbuf_printf(&t, "# HELP leakfleet_pushes_total Profile pushes by result.\n"
+                       "# TYPE leakfleet_pushes_total counter\n");
     for (size_t i = 0; i < PUSH_RESULTS; i++)
-        text_printf(&t, "leakfleet_pushes_total{result=\"%s\"} %llu\n", push_result_names[i],
-                    (unsigned long long)atomic_load(&metrics->pushes[i]));
-    text_printf(&t,
-                "# HELP leakfleet_received_bytes_total Profile bytes received, before gunzip.\n"
-                "# TYPE leakfleet_received_bytes_total counter\n"
-                "leakfleet_received_bytes_total %llu\n",
-                (unsigned long long)atomic_load(&metrics->bytes));
-    text_printf(&t, "# HELP leakfleet_parse_errors_total Pushed profiles that failed to parse.\n"
-                    "# TYPE leakfleet_parse_errors_total counter\n");
+        textbuf_printf(&t, "leakfleet_pushes_total{result=\"%s\"} %llu\n", push_result_names[i],
+                       (unsigned long long)atomic_load(&metrics->pushes[i]));
+    textbuf_printf(&t,
+                   "# HELP leakfleet_received_bytes_total Profile bytes received, before gunzip.\n"
+                   "# TYPE leakfleet_received_bytes_total counter\n"
+                   "leakfleet_received_bytes_total %llu\n",
+                   (unsigned long long)atomic_load(&metrics->bytes));
+    textbuf_printf(&t, "# HELP leakfleet_parse_errors_total Pushed profiles that failed to parse.\n"
+                       "# TYPE leakfleet_parse_errors_total counter\n");
     for (size_t i = 0; i < FORMATS; i++)
-        text_printf(&t, "leakfleet_parse_errors_total{format=\"%s\"} %llu\n",
-                    i == 0 ? "unknown" : parse_format_name((enum parse_format)i),
-                    (unsigned long long)atomic_load(&metrics->parse_errors[i]));
-    text_printf(&t, "# HELP leakfleet_pyroscope_profiles_total Profiles pushed through the "
-                    "Pyroscope-compatible routes, by result (other profile types are ignored).\n"
-                    "# TYPE leakfleet_pyroscope_profiles_total counter\n");
+        textbuf_printf(&t, "leakfleet_parse_errors_total{format=\"%s\"} %llu\n",
+                       i == 0 ? "unknown" : parse_format_name((enum parse_format)i),
+                       (unsigned long long)atomic_load(&metrics->parse_errors[i]));
+    textbuf_printf(&t, "# HELP leakfleet_pyroscope_profiles_total Profiles pushed through the "
+                       "Pyroscope-compatible routes, by result (other profile types are ignored).\n"
+                       "# TYPE leakfleet_pyroscope_profiles_total counter\n");
     for (size_t i = 0; i < METRICS_PYROSCOPE_RESULTS; i++)
-        text_printf(&t, "leakfleet_pyroscope_profiles_total{result=\"%s\"} %llu\n",
-                    pyroscope_result_names[i],
-                    (unsigned long long)atomic_load(&metrics->pyroscope[i]));
-    text_printf(&t, "# HELP leakfleet_http_request_duration_seconds Request latency by route.\n"
-                    "# TYPE leakfleet_http_request_duration_seconds histogram\n");
+        textbuf_printf(&t, "leakfleet_pyroscope_profiles_total{result=\"%s\"} %llu\n",
+                       pyroscope_result_names[i],
+                       (unsigned long long)atomic_load(&metrics->pyroscope[i]));
+    textbuf_printf(&t, "# HELP leakfleet_http_request_duration_seconds Request latency by route.\n"
+                       "# TYPE leakfleet_http_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= metrics->n_routes; r++) {
         const struct histogram *h = &metrics->routes[r];
         uint64_t count = atomic_load(&h->count);
         uint64_t cumulative = 0;
         for (size_t b = 0; b < BUCKETS; b++) {
             cumulative += atomic_load(&h->buckets[b]);
-            text_printf(
+            textbuf_printf(
                     &t,
                     "leakfleet_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                     route_label(metrics, r), bucket_bounds[b], (unsigned long long)cumulative);
         }
-        text_printf(
+        textbuf_printf(
                 &t,
                 "leakfleet_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n"
                 "leakfleet_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
@@ -268,14 +229,14 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
     }
     for (size_t i = 0; i < metrics->n_values; i++) {
         const struct metrics_value *v = &metrics->values[i];
-        text_printf(&t, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", v->name, v->help, v->name,
-                    v->type, v->name, v->fn(v->ctx));
+        textbuf_printf(&t, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", v->name, v->help, v->name,
+                       v->type, v->name, v->fn(v->ctx));
     }
     if (t.failed) {
-        lf_free(t.buf);
+        lf_free(t.p);
         return lf_fail(err, LF_ENOMEM, "out of memory");
     }
-    *out = t.buf;
+    *out = t.p;
     *len = t.len;
     return LF_OK;
 }
@@ -283,20 +244,20 @@ int metrics_render(const struct metrics *metrics, char **out, size_t *len, struc
 /* ---- the inventory ------------------------------------------------------------------ */
 
 /* A label value in the text format: backslash, double quote and line feed escaped. */
-static void text_label(struct text *t, const char *name, const char *value, bool comma)
+static void text_label(struct textbuf *t, const char *name, const char *value, bool comma)
 {
-    text_printf(t, "%s%s=\"", comma ? "," : "", name);
+    textbuf_printf(t, "%s%s=\"", comma ? "," : "", name);
     for (const char *c = value != NULL ? value : ""; *c != '\0'; c++) {
         if (*c == '\\')
-            text_printf(t, "\\\\");
+            textbuf_printf(t, "\\\\");
         else if (*c == '"')
-            text_printf(t, "\\\"");
+            textbuf_printf(t, "\\\"");
         else if (*c == '\n')
-            text_printf(t, "\\n");
+            textbuf_printf(t, "\\n");
         else
-            text_printf(t, "%c", *c);
+            textbuf_printf(t, "%c", *c);
     }
-    text_printf(t, "\"");
+    textbuf_printf(t, "\"");
 }
 
 static const char *row_text(const json_t *row, const char *key)
@@ -305,12 +266,12 @@ static const char *row_text(const json_t *row, const char *key)
     return value != NULL ? value : "";
 }
 
-static void site_labels(struct text *t, const json_t *row)
+static void site_labels(struct textbuf *t, const json_t *row)
 {
     char line[24];
     snprintf(line, sizeof(line), "%lld",
              (long long)json_integer_value(json_object_get(row, "line")));
-    text_printf(t, "{");
+    textbuf_printf(t, "{");
     text_label(t, "service", row_text(row, "service"), false);
     text_label(t, "owner",
                json_is_string(json_object_get(row, "owner")) ? row_text(row, "owner") : "unowned",
@@ -321,7 +282,7 @@ static void site_labels(struct text *t, const json_t *row)
     text_label(t, "op", row_text(row, "op"), true);
     text_label(t, "suspect", json_is_true(json_object_get(row, "suspect")) ? "true" : "false",
                true);
-    text_printf(t, "}");
+    textbuf_printf(t, "}");
 }
 
 /* True for the rows rendered: every suspect up to the cap, and the top_sites largest
@@ -336,34 +297,34 @@ static bool site_chosen(const json_t *row, size_t *suspects, size_t *others, siz
 int metrics_append_sites(char **text, size_t *len, const json_t *leaks, size_t top_sites,
                          struct lf_error *err)
 {
-    struct text t = { *text, *len, *len + 1, false };
+    struct textbuf t = { *text, *len, *len + 1, false };
     size_t n = json_array_size(leaks);
-    text_printf(&t, "# HELP leakfleet_site_goroutines Goroutines blocked at a site, summed over "
-                    "the service's live instances (every suspect and the metrics.top_sites "
-                    "largest sites).\n# TYPE leakfleet_site_goroutines gauge\n");
+    textbuf_printf(&t, "# HELP leakfleet_site_goroutines Goroutines blocked at a site, summed over "
+                       "the service's live instances (every suspect and the metrics.top_sites "
+                       "largest sites).\n# TYPE leakfleet_site_goroutines gauge\n");
     size_t suspects = 0, others = 0;
     for (size_t i = 0; i < n; i++) {
         const json_t *row = json_array_get(leaks, i);
         if (!site_chosen(row, &suspects, &others, top_sites))
             continue;
-        text_printf(&t, "leakfleet_site_goroutines");
+        textbuf_printf(&t, "leakfleet_site_goroutines");
         site_labels(&t, row);
-        text_printf(&t, " %lld\n", (long long)json_integer_value(json_object_get(row, "count")));
+        textbuf_printf(&t, " %lld\n", (long long)json_integer_value(json_object_get(row, "count")));
     }
-    text_printf(&t, "# HELP leakfleet_site_growth_per_hour Growth of a site in goroutines an "
-                    "hour, where detection measured it (the same sites).\n"
-                    "# TYPE leakfleet_site_growth_per_hour gauge\n");
+    textbuf_printf(&t, "# HELP leakfleet_site_growth_per_hour Growth of a site in goroutines an "
+                       "hour, where detection measured it (the same sites).\n"
+                       "# TYPE leakfleet_site_growth_per_hour gauge\n");
     suspects = others = 0;
     for (size_t i = 0; i < n; i++) {
         const json_t *row = json_array_get(leaks, i);
         const json_t *growth = json_object_get(row, "growth_per_hour");
         if (!site_chosen(row, &suspects, &others, top_sites) || !json_is_number(growth))
             continue;
-        text_printf(&t, "leakfleet_site_growth_per_hour");
+        textbuf_printf(&t, "leakfleet_site_growth_per_hour");
         site_labels(&t, row);
-        text_printf(&t, " %.17g\n", json_number_value(growth));
+        textbuf_printf(&t, " %.17g\n", json_number_value(growth));
     }
-    *text = t.buf;
+    *text = t.p;
     *len = t.len;
     if (t.failed)
         return lf_fail(err, LF_ENOMEM, "out of memory");

@@ -579,18 +579,27 @@ static int decide_gzip(struct parser *parser, struct lf_error *err)
     return route_raw(parser, (const char *)parser->magic, parser->magic_len, err);
 }
 
-int parser_feed(struct parser *parser, const char *buf, size_t len, struct lf_error *err)
+/* LF_OK while parser takes input; else its earlier failure again, or LF_EINTERNAL with
+ * misuse once it has finished. */
+static int still_open(const struct parser *parser, const char *misuse, struct lf_error *err)
 {
-    struct lf_error local;
-    if (err == NULL)
-        err = &local;
     if (parser->failed.code != LF_OK) {
         *err = parser->failed;
         return err->code;
     }
     if (parser->finished)
-        return lf_fail(err, LF_EINTERNAL, "parser fed after finish");
-    int rc = LF_OK;
+        return lf_fail(err, LF_EINTERNAL, "%s", misuse);
+    return LF_OK;
+}
+
+int parser_feed(struct parser *parser, const char *buf, size_t len, struct lf_error *err)
+{
+    struct lf_error local;
+    if (err == NULL)
+        err = &local;
+    int rc = still_open(parser, "parser fed after finish", err);
+    if (rc != LF_OK)
+        return rc;
     if (!parser->gzip_known) {
         while (len > 0 && parser->magic_len < sizeof(parser->magic)) {
             parser->magic[parser->magic_len++] = (unsigned char)*buf++;
@@ -612,15 +621,11 @@ int parser_finish(struct parser *parser, struct parse_info *info, struct lf_erro
     struct lf_error local;
     if (err == NULL)
         err = &local;
-    if (parser->failed.code != LF_OK) {
-        *err = parser->failed;
-        return err->code;
-    }
-    if (parser->finished)
-        return lf_fail(err, LF_EINTERNAL, "parser finished twice");
+    int rc = still_open(parser, "parser finished twice", err);
+    if (rc != LF_OK)
+        return rc;
     parser->finished = true;
     struct parse_info result = { 0 };
-    int rc = LF_OK;
     if (!parser->gzip_known) {
         if (parser->magic_len == 0) {
             rc = lf_fail(err, LF_EINVAL, "empty profile");

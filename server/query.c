@@ -1,4 +1,4 @@
-/* query.c - the read side of the store: runs the named statements of store.c on a
+/* query.c - the read side of the store: runs the named statements of store_query.c on a
  * reader connection and turns rows into the JSON of docs/api.md. Decides nothing about leaks
  * itself: suspect and growth come from the judge (query_judge_threshold until growth
  * detection replaces it). Cost: the inventory reads the samples of each live instance's
@@ -11,10 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "alloc.h"
 #include "attribute.h"
+#include "store_query.h"
 #include "utf8json.h"
 
 void query_options_default(struct query_options *opts)
@@ -50,20 +49,20 @@ static int64_t live_since(const struct query_options *opts)
  * version stored may hold any bytes, repaired here to U+FFFD. NULL columns give JSON
  * null. NULL only when allocation fails (and put() then fails the answer, never drops
  * the key). */
-static json_t *json_column_text(sqlite3_stmt *stmt, int col)
+static json_t *json_column_text(const struct store_rows *rows, int col)
 {
-    if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+    if (store_col_type(rows, col) == STORE_NULL)
         return json_null();
-    const char *text = (const char *)sqlite3_column_text(stmt, col);
-    size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+    const char *text = store_col_text(rows, col);
+    size_t len = store_col_bytes(rows, col);
     return utf8json_string(text != NULL ? text : "", len);
 }
 
-static const char *column_cstr(sqlite3_stmt *stmt, int col)
+static const char *column_cstr(const struct store_rows *rows, int col)
 {
-    if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+    if (store_col_type(rows, col) == STORE_NULL)
         return NULL;
-    const char *text = (const char *)sqlite3_column_text(stmt, col);
+    const char *text = store_col_text(rows, col);
     return text != NULL ? text : "";
 }
 
@@ -78,16 +77,19 @@ static bool append(json_t *array, json_t *value)
     return value != NULL && json_array_append_new(array, value) == 0;
 }
 
-static int bind_cstr_or_null(sqlite3_stmt *stmt, int index, const char *s)
-{
-    if (s == NULL)
-        return sqlite3_bind_null(stmt, index);
-    return sqlite3_bind_text(stmt, index, s, -1, SQLITE_TRANSIENT);
-}
-
 static int oom(struct lf_error *err, const char *what)
 {
     return lf_fail(err, LF_ENOMEM, "%s: out of memory building the answer", what);
+}
+
+/* Ends the reading of rows: a failed step is store_fail's error, so a busy store is
+ * LF_EUNAVAIL. Returns rc otherwise. */
+static int rows_end(struct store_conn *conn, struct store_rows *rows, int rc, const char *what,
+                    struct lf_error *err)
+{
+    if (rc == LF_OK && store_rows_failed(rows))
+        rc = store_fail(conn, err, LF_EDB, what);
+    return store_rows_end(rows, rc, what, err);
 }
 
 /* ---- leaks ------------------------------------------------------------------------------ */
@@ -109,22 +111,22 @@ enum {
     LEAK_REPO_PATH, /* NULL unless in the repo */
 };
 
-static json_t *leak_json(sqlite3_stmt *stmt, const struct query_leak *row,
+static json_t *leak_json(const struct store_rows *rows, const struct query_leak *row,
                          const struct query_verdict *verdict)
 {
     json_t *obj = json_object();
     if (obj == NULL)
         return NULL;
     bool ok = put(obj, "location_id", json_integer(row->location_id)) &&
-              put(obj, "service", json_column_text(stmt, LEAK_SERVICE)) &&
-              put(obj, "function", json_column_text(stmt, LEAK_FUNCTION)) &&
-              put(obj, "file", json_column_text(stmt, LEAK_FILE)) &&
+              put(obj, "service", json_column_text(rows, LEAK_SERVICE)) &&
+              put(obj, "function", json_column_text(rows, LEAK_FUNCTION)) &&
+              put(obj, "file", json_column_text(rows, LEAK_FILE)) &&
               put(obj, "line", json_integer(row->line)) &&
-              put(obj, "op", json_column_text(stmt, LEAK_OP)) &&
+              put(obj, "op", json_column_text(rows, LEAK_OP)) &&
               put(obj, "count", json_integer(row->count)) &&
               put(obj, "in_repo", json_boolean(row->in_repo)) &&
-              put(obj, "repo_path", json_column_text(stmt, LEAK_REPO_PATH)) &&
-              put(obj, "owner", json_column_text(stmt, LEAK_OWNER)) &&
+              put(obj, "repo_path", json_column_text(rows, LEAK_REPO_PATH)) &&
+              put(obj, "owner", json_column_text(rows, LEAK_OWNER)) &&
               put(obj, "growth_per_hour",
                   verdict->has_growth && isfinite(verdict->growth_per_hour)
                           ? json_real(verdict->growth_per_hour)
@@ -185,25 +187,23 @@ int query_leaks(struct store *store, const struct query_options *opts, const cha
         rc = oom(err, "leaks");
         goto out;
     }
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LEAKS);
-    sqlite3_bind_int64(stmt, 1, live_since(opts));
-    bind_cstr_or_null(stmt, 2, service);
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    struct store_rows rows;
+    rc = store_query(conn, QUERY_SQL_LEAKS, &rows, err, "it", live_since(opts), service);
+    while (rc == LF_OK && store_row(&rows)) {
         struct query_leak row = {
-            .location_id = sqlite3_column_int64(stmt, LEAK_ID),
-            .service = column_cstr(stmt, LEAK_SERVICE),
-            .function = column_cstr(stmt, LEAK_FUNCTION),
-            .file = column_cstr(stmt, LEAK_FILE),
-            .line = sqlite3_column_int64(stmt, LEAK_LINE),
-            .op = column_cstr(stmt, LEAK_OP),
-            .is_channel = sqlite3_column_int(stmt, LEAK_IS_CHANNEL) != 0,
-            .in_repo = sqlite3_column_int(stmt, LEAK_IN_REPO) != 0,
-            .owner = column_cstr(stmt, LEAK_OWNER),
-            .count = sqlite3_column_int64(stmt, LEAK_COUNT),
-            .confirmed = sqlite3_column_int(stmt, LEAK_CONFIRMED) != 0,
-            .first_seen = sqlite3_column_int64(stmt, LEAK_FIRST_SEEN),
-            .last_seen = sqlite3_column_int64(stmt, LEAK_LAST_SEEN),
+            .location_id = store_col_int(&rows, LEAK_ID),
+            .service = column_cstr(&rows, LEAK_SERVICE),
+            .function = column_cstr(&rows, LEAK_FUNCTION),
+            .file = column_cstr(&rows, LEAK_FILE),
+            .line = store_col_int(&rows, LEAK_LINE),
+            .op = column_cstr(&rows, LEAK_OP),
+            .is_channel = store_col_int(&rows, LEAK_IS_CHANNEL) != 0,
+            .in_repo = store_col_int(&rows, LEAK_IN_REPO) != 0,
+            .owner = column_cstr(&rows, LEAK_OWNER),
+            .count = store_col_int(&rows, LEAK_COUNT),
+            .confirmed = store_col_int(&rows, LEAK_CONFIRMED) != 0,
+            .first_seen = store_col_int(&rows, LEAK_FIRST_SEEN),
+            .last_seen = store_col_int(&rows, LEAK_LAST_SEEN),
         };
         struct query_verdict verdict = { false, false, 0, NULL };
         judge(judge_ctx, &row, &verdict);
@@ -212,21 +212,17 @@ int query_leaks(struct store *store, const struct query_options *opts, const cha
             json_decref(verdict.detail);
             continue;
         }
-        json_t *leak = leak_json(stmt, &row, &verdict);
+        json_t *leak = leak_json(&rows, &row, &verdict);
         json_decref(verdict.detail);
         if (leak != NULL && !culprit_repo_path(leak, opts->attributor)) {
             json_decref(leak);
             leak = NULL;
         }
-        if (!append(leaks, leak)) {
+        if (!append(leaks, leak))
             rc = oom(err, "leaks");
-            goto out;
-        }
     }
-    if (step != SQLITE_DONE) {
-        rc = store_fail(conn, err, LF_EDB, "leaks");
+    if ((rc = rows_end(conn, &rows, rc, "leaks", err)) != LF_OK)
         goto out;
-    }
     *out = json_pack("{s:o}", "leaks", leaks);
     leaks = NULL; /* stolen by "o", even when json_pack fails */
     if (*out == NULL)
@@ -243,27 +239,30 @@ out:
 static int location_row(struct store_conn *conn, int64_t id, json_t **out, struct lf_error *err)
 {
     *out = NULL;
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_GET);
-    sqlite3_bind_int64(stmt, 1, id);
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_DONE)
-        return lf_fail(err, LF_ENOTFOUND, "no location %lld", (long long)id);
-    if (step != SQLITE_ROW)
-        return store_fail(conn, err, LF_EDB, "location");
-    json_t *obj = json_object();
-    bool ok = obj != NULL && put(obj, "location_id", json_integer(sqlite3_column_int64(stmt, 0))) &&
-              put(obj, "op", json_column_text(stmt, 1)) &&
-              put(obj, "function", json_column_text(stmt, 2)) &&
-              put(obj, "file", json_column_text(stmt, 3)) &&
-              put(obj, "line", json_integer(sqlite3_column_int64(stmt, 4))) &&
-              put(obj, "is_channel", json_boolean(sqlite3_column_int(stmt, 5) != 0)) &&
-              put(obj, "in_repo", json_boolean(sqlite3_column_int(stmt, 6) != 0)) &&
-              put(obj, "repo_path", json_column_text(stmt, 7)) &&
-              put(obj, "owner", json_column_text(stmt, 8)) &&
-              put(obj, "first_seen", json_integer(sqlite3_column_int64(stmt, 9)));
-    if (!ok) {
+    struct store_rows rows;
+    int rc = store_query(conn, QUERY_SQL_LOCATION_GET, &rows, err, "i", id);
+    json_t *obj = NULL;
+    if (rc == LF_OK && !store_row(&rows)) {
+        if (!store_rows_failed(&rows))
+            rc = lf_fail(err, LF_ENOTFOUND, "no location %lld", (long long)id);
+    } else if (rc == LF_OK) {
+        obj = json_object();
+        bool ok = obj != NULL && put(obj, "location_id", json_integer(store_col_int(&rows, 0))) &&
+                  put(obj, "op", json_column_text(&rows, 1)) &&
+                  put(obj, "function", json_column_text(&rows, 2)) &&
+                  put(obj, "file", json_column_text(&rows, 3)) &&
+                  put(obj, "line", json_integer(store_col_int(&rows, 4))) &&
+                  put(obj, "is_channel", json_boolean(store_col_int(&rows, 5) != 0)) &&
+                  put(obj, "in_repo", json_boolean(store_col_int(&rows, 6) != 0)) &&
+                  put(obj, "repo_path", json_column_text(&rows, 7)) &&
+                  put(obj, "owner", json_column_text(&rows, 8)) &&
+                  put(obj, "first_seen", json_integer(store_col_int(&rows, 9)));
+        if (!ok)
+            rc = oom(err, "location");
+    }
+    if ((rc = rows_end(conn, &rows, rc, "location", err)) != LF_OK) {
         json_decref(obj);
-        return oom(err, "location");
+        return rc;
     }
     *out = obj;
     return LF_OK;
@@ -281,13 +280,13 @@ int query_repo_paths(struct store *store, const struct query_options *opts, json
     json_array_foreach(rows, i, row) {
         json_t *path = json_null();
         if (json_is_true(json_object_get(row, "in_repo"))) {
-            sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_GET);
-            sqlite3_bind_int64(stmt, 1, json_integer_value(json_object_get(row, "location_id")));
-            int step = sqlite3_step(stmt);
-            if (step == SQLITE_ROW) {
-                path = json_column_text(stmt, 7);
-            } else if (step != SQLITE_DONE) {
-                rc = store_fail(conn, err, LF_EDB, "location");
+            struct store_rows loc;
+            rc = store_query(conn, QUERY_SQL_LOCATION_GET, &loc, err, "i",
+                             (int64_t)json_integer_value(json_object_get(row, "location_id")));
+            if (rc == LF_OK && store_row(&loc))
+                path = json_column_text(&loc, 7); /* repo_path */
+            if ((rc = rows_end(conn, &loc, rc, "location", err)) != LF_OK) {
+                json_decref(path);
                 break;
             }
         }
@@ -303,23 +302,21 @@ int query_repo_paths(struct store *store, const struct query_options *opts, json
 
 /* One frame of a location's stack from the current row, attributed with attributor
  * (NULL: not in-repo); NULL when allocation fails. */
-static json_t *stack_frame_json(sqlite3_stmt *stmt, const struct attributor *attributor)
+static json_t *stack_frame_json(const struct store_rows *rows, const struct attributor *attributor)
 {
-    const char *function = (const char *)sqlite3_column_text(stmt, 0);
-    const char *file = (const char *)sqlite3_column_text(stmt, 1);
+    const char *function = store_col_text(rows, 0);
+    const char *file = store_col_text(rows, 1);
     struct attribution attr;
-    attribute_site(
-            attributor,
-            str_make(function != NULL ? function : "", (size_t)sqlite3_column_bytes(stmt, 0)),
-            str_make(file != NULL ? file : "", (size_t)sqlite3_column_bytes(stmt, 1)), &attr);
+    attribute_site(attributor, str_make(function != NULL ? function : "", store_col_bytes(rows, 0)),
+                   str_make(file != NULL ? file : "", store_col_bytes(rows, 1)), &attr);
     json_t *frame = json_object();
-    bool ok = frame != NULL && put(frame, "function", json_column_text(stmt, 0)) &&
-              put(frame, "file", json_column_text(stmt, 1)) &&
-              put(frame, "line", json_integer(sqlite3_column_int64(stmt, 2))) &&
+    bool ok = frame != NULL && put(frame, "function", json_column_text(rows, 0)) &&
+              put(frame, "file", json_column_text(rows, 1)) &&
+              put(frame, "line", json_integer(store_col_int(rows, 2))) &&
               put(frame, "in_repo", json_boolean(attr.in_repo)) &&
               put(frame, "repo_path",
                   attr.in_repo && attr.path[0] != '\0' ? utf8json_cstr(attr.path) : json_null()) &&
-              put(frame, "created_by", json_boolean(sqlite3_column_int(stmt, 3) != 0));
+              put(frame, "created_by", json_boolean(store_col_int(rows, 3) != 0));
     if (!ok) {
         json_decref(frame);
         return NULL;
@@ -334,17 +331,14 @@ static int location_stack(struct store_conn *conn, const struct query_options *o
     if (!put(obj, "stack", frames))
         return oom(err, "location stack");
     const struct attributor *attributor = opts != NULL ? opts->attributor : NULL;
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_STACK);
-    sqlite3_bind_int64(stmt, 1, id);
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        json_t *frame = stack_frame_json(stmt, attributor);
+    struct store_rows rows;
+    int rc = store_query(conn, QUERY_SQL_LOCATION_STACK, &rows, err, "i", id);
+    while (rc == LF_OK && store_row(&rows)) {
+        json_t *frame = stack_frame_json(&rows, attributor);
         if (frame == NULL || !append(frames, frame))
-            return oom(err, "location stack");
+            rc = oom(err, "location stack");
     }
-    if (step != SQLITE_DONE)
-        return store_fail(conn, err, LF_EDB, "location stack");
-    return LF_OK;
+    return rows_end(conn, &rows, rc, "location stack", err);
 }
 
 static int location_sites(struct store_conn *conn, int64_t id, json_t *obj, struct lf_error *err)
@@ -354,27 +348,19 @@ static int location_sites(struct store_conn *conn, int64_t id, json_t *obj, stru
         return oom(err, "location sites");
     const char *function = json_string_value(json_object_get(obj, "function"));
     const char *file = json_string_value(json_object_get(obj, "file"));
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_SITES);
-    bind_cstr_or_null(stmt, 1, function);
-    bind_cstr_or_null(stmt, 2, file);
-    sqlite3_bind_int64(stmt, 3, id);
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    struct store_rows rows;
+    int rc = store_query(conn, QUERY_SQL_LOCATION_SITES, &rows, err, "tti", function, file, id);
+    while (rc == LF_OK && store_row(&rows)) {
         json_t *site = json_object();
-        bool ok = site != NULL &&
-                  put(site, "location_id", json_integer(sqlite3_column_int64(stmt, 0))) &&
-                  put(site, "op", json_column_text(stmt, 1)) &&
-                  put(site, "line", json_integer(sqlite3_column_int64(stmt, 2)));
-        if (!ok) {
+        bool ok = site != NULL && put(site, "location_id", json_integer(store_col_int(&rows, 0))) &&
+                  put(site, "op", json_column_text(&rows, 1)) &&
+                  put(site, "line", json_integer(store_col_int(&rows, 2)));
+        if (!ok)
             json_decref(site);
-            return oom(err, "location sites");
-        }
-        if (!append(sites, site))
-            return oom(err, "location sites");
+        if (!ok || !append(sites, site))
+            rc = oom(err, "location sites");
     }
-    if (step != SQLITE_DONE)
-        return store_fail(conn, err, LF_EDB, "location sites");
-    return LF_OK;
+    return rows_end(conn, &rows, rc, "location sites", err);
 }
 
 static int location_services(struct store_conn *conn, int64_t id, int64_t since, json_t *obj,
@@ -383,27 +369,21 @@ static int location_services(struct store_conn *conn, int64_t id, int64_t since,
     json_t *services = json_array();
     if (!put(obj, "services", services))
         return oom(err, "location services");
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_LOCATION_SERVICES);
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, since);
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    struct store_rows rows;
+    int rc = store_query(conn, QUERY_SQL_LOCATION_SERVICES, &rows, err, "ii", id, since);
+    while (rc == LF_OK && store_row(&rows)) {
         json_t *service = json_object();
-        bool ok = service != NULL && put(service, "name", json_column_text(stmt, 0)) &&
-                  put(service, "count", json_integer(sqlite3_column_int64(stmt, 3))) &&
-                  put(service, "instances", json_integer(sqlite3_column_int64(stmt, 4))) &&
-                  put(service, "first_seen", json_integer(sqlite3_column_int64(stmt, 1))) &&
-                  put(service, "last_seen", json_integer(sqlite3_column_int64(stmt, 2)));
-        if (!ok) {
+        bool ok = service != NULL && put(service, "name", json_column_text(&rows, 0)) &&
+                  put(service, "count", json_integer(store_col_int(&rows, 3))) &&
+                  put(service, "instances", json_integer(store_col_int(&rows, 4))) &&
+                  put(service, "first_seen", json_integer(store_col_int(&rows, 1))) &&
+                  put(service, "last_seen", json_integer(store_col_int(&rows, 2)));
+        if (!ok)
             json_decref(service);
-            return oom(err, "location services");
-        }
-        if (!append(services, service))
-            return oom(err, "location services");
+        if (!ok || !append(services, service))
+            rc = oom(err, "location services");
     }
-    if (step != SQLITE_DONE)
-        return store_fail(conn, err, LF_EDB, "location services");
-    return LF_OK;
+    return rows_end(conn, &rows, rc, "location services", err);
 }
 
 int query_location(struct store *store, const struct query_options *opts, int64_t location_id,
@@ -614,21 +594,14 @@ static int raw_points(struct store_conn *conn, int64_t location_id, const char *
 {
     sweep->next = first_bucket;
     int64_t since = bucket_end(sweep, first_bucket) - sweep->window;
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES);
-    sqlite3_bind_int64(stmt, 1, location_id);
-    sqlite3_bind_int64(stmt, 2, since > 0 ? since : 0);
-    sqlite3_bind_int64(stmt, 3, sweep->to);
-    bind_cstr_or_null(stmt, 4, service);
-    bind_cstr_or_null(stmt, 5, instance_name);
-    int rc = LF_OK;
-    int step_rc;
-    while (rc == LF_OK && (step_rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        rc = sweep_add(sweep, sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
-                       sqlite3_column_int64(stmt, 2), err);
-    if (rc != LF_OK)
+    struct store_rows rows;
+    int rc = store_query(conn, QUERY_SQL_SERIES, &rows, err, "iiitt", location_id,
+                         since > 0 ? since : 0, sweep->to, service, instance_name);
+    while (rc == LF_OK && store_row(&rows))
+        rc = sweep_add(sweep, store_col_int(&rows, 0), store_col_int(&rows, 1),
+                       store_col_int(&rows, 2), err);
+    if ((rc = rows_end(conn, &rows, rc, "series", err)) != LF_OK)
         return rc;
-    if (step_rc != SQLITE_DONE)
-        return store_fail(conn, err, LF_EDB, "series");
     return sweep_until(sweep, INT64_MAX, err);
 }
 
@@ -642,25 +615,24 @@ static int rollup_points(struct store_conn *conn, int64_t location_id, const cha
     int64_t last_end = bucket_end(sweep, first_raw_bucket - 1);
     if (last_end > until - 1)
         last_end = until - 1;
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERIES_ROLLUPS);
-    sqlite3_bind_int64(stmt, 1, location_id);
-    sqlite3_bind_int64(stmt, 2, first_bucket * sweep->step - 3599);
-    sqlite3_bind_int64(stmt, 3, last_end - 3599);
-    bind_cstr_or_null(stmt, 4, service);
+    struct store_rows rows;
+    int rc = store_query(conn, QUERY_SQL_SERIES_ROLLUPS, &rows, err, "iiit", location_id,
+                         first_bucket * sweep->step - 3599, last_end - 3599, service);
     bool have = false;
     int64_t bucket = 0, value = 0;
-    int step_rc;
-    while ((step_rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t row_bucket = (sqlite3_column_int64(stmt, 0) + 3599) / sweep->step;
+    while (rc == LF_OK && store_row(&rows)) {
+        int64_t row_bucket = (store_col_int(&rows, 0) + 3599) / sweep->step;
         if (have && row_bucket != bucket &&
-            !series_point(sweep->series, bucket, sweep->step, value))
-            return oom(err, "series");
+            !series_point(sweep->series, bucket, sweep->step, value)) {
+            rc = oom(err, "series");
+            break;
+        }
         have = true;
         bucket = row_bucket;
-        value = sqlite3_column_int64(stmt, 1);
+        value = store_col_int(&rows, 1);
     }
-    if (step_rc != SQLITE_DONE)
-        return store_fail(conn, err, LF_EDB, "series rollups");
+    if ((rc = rows_end(conn, &rows, rc, "series rollups", err)) != LF_OK)
+        return rc;
     if (have && !series_point(sweep->series, bucket, sweep->step, value))
         return oom(err, "series");
     return LF_OK;
@@ -669,12 +641,10 @@ static int rollup_points(struct store_conn *conn, int64_t location_id, const cha
 /* retention_state.rolled_until: hours before it are rolled up (0 = none). */
 static int rolled_until(struct store_conn *conn, int64_t *out, struct lf_error *err)
 {
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_ROLLED_UNTIL);
-    int step = sqlite3_step(stmt);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return store_fail(conn, err, LF_EDB, "series rollups");
-    *out = step == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-    return LF_OK;
+    struct store_rows rows;
+    int rc = store_query(conn, QUERY_SQL_ROLLED_UNTIL, &rows, err, "");
+    *out = rc == LF_OK && store_row(&rows) ? store_col_int(&rows, 0) : 0;
+    return rows_end(conn, &rows, rc, "series rollups", err);
 }
 
 int query_series(struct store *store, const struct query_options *opts, int64_t location_id,
@@ -773,51 +743,41 @@ int query_services(struct store *store, const struct query_options *opts, json_t
         rc = oom(err, "services");
         goto out;
     }
-    sqlite3_stmt *stmt = store_stmt(conn, STORE_STMT_SERVICES);
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *name = column_cstr(stmt, 0);
+    struct store_rows rows;
+    rc = store_query(conn, QUERY_SQL_SERVICES, &rows, err, "");
+    while (rc == LF_OK && store_row(&rows)) {
+        const char *name = column_cstr(&rows, 0);
         if (current == NULL || name == NULL || strcmp(current, name) != 0) {
             lf_free(current);
             current = lf_strdup(name != NULL ? name : "");
             json_t *service = json_object();
             json_t *list = json_array();
             bool ok = service != NULL && list != NULL && current != NULL &&
-                      put(service, "name", json_column_text(stmt, 0)) &&
-                      put(service, "owner", json_column_text(stmt, 1)) &&
+                      put(service, "name", json_column_text(&rows, 0)) &&
+                      put(service, "owner", json_column_text(&rows, 1)) &&
                       json_object_set(service, "instances", list) == 0;
             json_decref(list); /* the service holds it now, or it is gone */
             instances = list;
-            if (!ok) {
+            if (!ok)
                 json_decref(service);
+            if (!ok || !append(services, service)) {
                 rc = oom(err, "services");
-                goto out;
-            }
-            if (!append(services, service)) {
-                rc = oom(err, "services");
-                goto out;
+                break;
             }
         }
-        if (sqlite3_column_type(stmt, 2) == SQLITE_NULL)
+        if (store_col_type(&rows, 2) == STORE_NULL)
             continue; /* a service without instances */
         json_t *instance = json_object();
-        bool ok = instance != NULL && put(instance, "name", json_column_text(stmt, 2)) &&
-                  put(instance, "profiles", json_integer(sqlite3_column_int64(stmt, 3))) &&
-                  put(instance, "last_push", json_integer(sqlite3_column_int64(stmt, 4)));
-        if (!ok) {
+        bool ok = instance != NULL && put(instance, "name", json_column_text(&rows, 2)) &&
+                  put(instance, "profiles", json_integer(store_col_int(&rows, 3))) &&
+                  put(instance, "last_push", json_integer(store_col_int(&rows, 4)));
+        if (!ok)
             json_decref(instance);
+        if (!ok || !append(instances, instance))
             rc = oom(err, "services");
-            goto out;
-        }
-        if (!append(instances, instance)) {
-            rc = oom(err, "services");
-            goto out;
-        }
     }
-    if (step != SQLITE_DONE) {
-        rc = store_fail(conn, err, LF_EDB, "services");
+    if ((rc = rows_end(conn, &rows, rc, "services", err)) != LF_OK)
         goto out;
-    }
     *out = json_pack("{s:o}", "services", services);
     services = NULL;
     if (*out == NULL)

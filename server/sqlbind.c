@@ -40,11 +40,7 @@ int sqlbind_exec(sqlite3 *db, struct lf_error *err, const char *sql, const char 
     va_end(ap);
     if (rc != LF_OK)
         return rc;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-    }
-    if (step != SQLITE_DONE)
-        rc = store_db_fail(db, err);
+    rc = store_step_done(db, stmt, err);
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -59,14 +55,7 @@ int sqlbind_int(sqlite3 *db, int64_t *value, bool *found, struct lf_error *err, 
     va_end(ap);
     if (rc != LF_OK)
         return rc;
-    *found = false;
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        *found = true;
-        *value = sqlite3_column_int64(stmt, 0);
-    } else if (step != SQLITE_DONE) {
-        rc = store_db_fail(db, err);
-    }
+    rc = store_step_int(db, stmt, value, found, err);
     sqlite3_finalize(stmt);
     return rc;
 }

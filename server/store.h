@@ -13,7 +13,6 @@
 #include "error.h"
 #include "str.h"
 
-struct sqlite3_stmt;
 struct store;
 struct store_conn;
 
@@ -147,52 +146,8 @@ int store_savepoint_rollback(struct store_conn *conn, struct lf_error *err);
 int store_reader_acquire(struct store *store, struct store_conn **out, struct lf_error *err);
 void store_reader_release(struct store *store, struct store_conn *conn);
 
-/* The named statements, prepared once per connection. The SQL is in store.c. */
-enum store_stmt_id {
-    STORE_STMT_BEGIN,
-    STORE_STMT_COMMIT,
-    STORE_STMT_ROLLBACK,
-    STORE_STMT_SAVEPOINT,
-    STORE_STMT_RELEASE,
-    STORE_STMT_ROLLBACK_TO,
-    STORE_STMT_SERVICE_UPSERT,
-    STORE_STMT_IDEMPOTENT_FIND,
-    STORE_STMT_IDEMPOTENT_FIND_BY_NAME,
-    STORE_STMT_INSTANCE_FIND,
-    STORE_STMT_INSTANCE_INSERT,
-    STORE_STMT_INSTANCE_PUSHED,
-    STORE_STMT_PROFILE_INSERT,
-    STORE_STMT_LOCATION_FIND,
-    STORE_STMT_LOCATION_INSERT,
-    STORE_STMT_LOCATION_UPDATE,
-    STORE_STMT_STACK_EXISTS,
-    STORE_STMT_STACK_INSERT,
-    STORE_STMT_SERVICE_LOCATION_UPSERT,
-    STORE_STMT_LEAKS,
-    STORE_STMT_LOCATION_GET,
-    STORE_STMT_LOCATION_STACK,
-    STORE_STMT_LOCATION_SITES,
-    STORE_STMT_LOCATION_SERVICES,
-    STORE_STMT_SERIES,
-    STORE_STMT_SERVICES,
-    STORE_STMT_SERIES_ROLLUPS,
-    STORE_STMT_ROLLED_UNTIL,
-    STORE_N_STMTS,
-};
-
-/* The prepared statement id on conn, reset and with bindings cleared (borrowed; the
- * caller steps it and need not reset it: the next store_stmt call does). */
-struct sqlite3_stmt *store_stmt(struct store_conn *conn, enum store_stmt_id id);
-
 /* Copies the connection's last SQLite error into err with code (LF_EUNAVAIL instead for
  * a full disk or a busy database) and the prefix what; returns the code. */
 int store_fail(struct store_conn *conn, struct lf_error *err, enum lf_code code, const char *what);
-
-/* The SQLite handle of conn (borrowed), for detect.c, the one module that still keeps its
- * statements beside its logic, and for the tests' own SQL. It goes when detect.c's
- * queries move into a statement table (store_stmt.h) as every other module's have. Used
- * only by the thread that holds conn. */
-struct sqlite3;
-struct sqlite3 *store_conn_db(struct store_conn *conn);
 
 #endif

@@ -35,9 +35,10 @@ static const char *const sql[] = {
             " state = CASE WHEN state IN ('pending', 'unrouted') THEN 'delivered'"
             " ELSE state END"
             " WHERE id = ?1",
-    /* ?1 id, ?2 error, ?3 retry at, ?4 now */
-    I(DISPATCH_SQL_FAILED) = "UPDATE notifications SET attempts = attempts + 1, last_error = ?2,"
-                             " send_due = ?3, updated = ?4 WHERE id = ?1",
+    /* ?1 id, ?2 error, ?3 retry at, ?4 now (in parentheses: clang -Wstring-concatenation
+     * takes two literals in a row in an initializer list for a missing comma) */
+    I(DISPATCH_SQL_FAILED) = ("UPDATE notifications SET attempts = attempts + 1, last_error = ?2,"
+                              " send_due = ?3, updated = ?4 WHERE id = ?1"),
 };
 
 _Static_assert(sizeof(sql) / sizeof(sql[0]) == STORE_SID_INDEX(DISPATCH_SQL_END),

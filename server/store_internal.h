@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -15,6 +16,35 @@
 #include "seen.h"
 #include "store.h"
 #include "store_stmt.h"
+
+/* The store's own named statements (transactions and the write path), prepared once per
+ * connection. The SQL is in store.c. */
+enum store_stmt_id {
+    STORE_STMT_BEGIN,
+    STORE_STMT_COMMIT,
+    STORE_STMT_ROLLBACK,
+    STORE_STMT_SAVEPOINT,
+    STORE_STMT_RELEASE,
+    STORE_STMT_ROLLBACK_TO,
+    STORE_STMT_SERVICE_UPSERT,
+    STORE_STMT_IDEMPOTENT_FIND,
+    STORE_STMT_IDEMPOTENT_FIND_BY_NAME,
+    STORE_STMT_INSTANCE_FIND,
+    STORE_STMT_INSTANCE_INSERT,
+    STORE_STMT_INSTANCE_PUSHED,
+    STORE_STMT_PROFILE_INSERT,
+    STORE_STMT_LOCATION_FIND,
+    STORE_STMT_LOCATION_INSERT,
+    STORE_STMT_LOCATION_UPDATE,
+    STORE_STMT_STACK_EXISTS,
+    STORE_STMT_STACK_INSERT,
+    STORE_STMT_SERVICE_LOCATION_UPSERT,
+    STORE_N_STMTS,
+};
+
+/* The prepared statement id on conn, reset and with bindings cleared (borrowed; the
+ * caller steps it and need not reset it: the next store_stmt call does). */
+sqlite3_stmt *store_stmt(struct store_conn *conn, enum store_stmt_id id);
 
 /* A profile's samples go in by statements of up to 2^5 rows: one statement per row was
  * most of the writer's time spent outside the B-trees. */
@@ -59,6 +89,15 @@ int store_bind_va(sqlite3 *db, sqlite3_stmt *stmt, const char *types, va_list ap
 /* db's last error into err as "database: <message>": LF_EUNAVAIL for a full disk, else
  * LF_EDB; returns the code. */
 int store_db_fail(sqlite3 *db, struct lf_error *err);
+
+/* Steps stmt of db to its end, passing over any rows: LF_OK, or store_db_fail's code. The
+ * caller resets or finalizes stmt. */
+int store_step_done(sqlite3 *db, sqlite3_stmt *stmt, struct lf_error *err);
+
+/* Steps stmt of db once: *found true and *value the first column when it gave a row, false
+ * at its end; a failed step is store_db_fail's code. The caller resets or finalizes stmt. */
+int store_step_int(sqlite3 *db, sqlite3_stmt *stmt, int64_t *value, bool *found,
+                   struct lf_error *err);
 
 /* Prepares every table of store_tables on conn (the writer: every table, after each
  * table's setup; a reader: the tables marked readers), and finalizes them. */

@@ -14,6 +14,8 @@ const struct store_table *const store_tables[STORE_N_TABLES] = {
     [STORE_TABLE_RETENTION] = &store_retention_table,
     [STORE_TABLE_TIMELINE] = &store_timeline_table,
     [STORE_TABLE_ALERTMANAGER] = &store_alertmanager_table,
+    [STORE_TABLE_DETECT] = &store_detect_table,
+    [STORE_TABLE_QUERY] = &store_query_table,
 };
 
 /* ---- preparing ------------------------------------------------------------------------ */
@@ -78,9 +80,26 @@ int store_db_fail(sqlite3 *db, struct lf_error *err)
                    sqlite3_errmsg(db));
 }
 
-static int fail(struct store_conn *conn, struct lf_error *err)
+int store_step_done(sqlite3 *db, sqlite3_stmt *stmt, struct lf_error *err)
 {
-    return store_db_fail(conn->db, err);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    return step == SQLITE_DONE ? LF_OK : store_db_fail(db, err);
+}
+
+int store_step_int(sqlite3 *db, sqlite3_stmt *stmt, int64_t *value, bool *found,
+                   struct lf_error *err)
+{
+    *found = false;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        *found = true;
+        *value = sqlite3_column_int64(stmt, 0);
+    } else if (step != SQLITE_DONE) {
+        return store_db_fail(db, err);
+    }
+    return LF_OK;
 }
 
 int store_bind_va(sqlite3 *db, sqlite3_stmt *stmt, const char *types, va_list ap,
@@ -141,11 +160,7 @@ int store_exec(struct store_conn *conn, int sid, struct lf_error *err, const cha
     va_end(ap);
     if (rc != LF_OK)
         return rc;
-    int step;
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-    }
-    if (step != SQLITE_DONE)
-        rc = fail(conn, err);
+    rc = store_step_done(conn->db, stmt, err);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -160,14 +175,7 @@ int store_int(struct store_conn *conn, int sid, int64_t *value, bool *found, str
     va_end(ap);
     if (rc != LF_OK)
         return rc;
-    *found = false;
-    int step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        *found = true;
-        *value = sqlite3_column_int64(stmt, 0);
-    } else if (step != SQLITE_DONE) {
-        rc = fail(conn, err);
-    }
+    rc = store_step_int(conn->db, stmt, value, found, err);
     sqlite3_reset(stmt);
     return rc;
 }
@@ -208,9 +216,14 @@ bool store_row(struct store_rows *rows)
     return rows->step == SQLITE_ROW;
 }
 
+bool store_rows_failed(const struct store_rows *rows)
+{
+    return rows->step != SQLITE_DONE && rows->step != SQLITE_ROW;
+}
+
 int store_rows_end(struct store_rows *rows, int rc, const char *what, struct lf_error *err)
 {
-    if (rc == LF_OK && rows->step != SQLITE_DONE && rows->step != SQLITE_ROW)
+    if (rc == LF_OK && store_rows_failed(rows))
         rc = lf_fail(err, LF_EDB, "%s: %s", what, sqlite3_errmsg(rows->conn->db));
     if (rows->stmt != NULL)
         sqlite3_reset(rows->stmt);

@@ -1,8 +1,8 @@
-/* store_stmt.h - the named statements of the modules that keep rows (notify, dispatch,
- * retention, timeline, alertmanager), run with plain C values. Each module's SQL is a
- * table in store_<module>.c, prepared once by store_open on the connections that run it,
- * so a statement that does not prepare fails the open, not a request. A module names a
- * statement by its id, binds from a type string and reads rows through a cursor: it
+/* store_stmt.h - the named statements of the modules that keep or read rows (notify,
+ * dispatch, retention, timeline, alertmanager, query, detect), run with plain C values. Each
+ * module's SQL is a table in store_<module>.c, prepared once by store_open on the connections
+ * that run it, so a statement that does not prepare fails the open, not a request. A module
+ * names a statement by its id, binds from a type string and reads rows through a cursor: it
  * sees neither SQL nor SQLite. */
 #ifndef LF_STORE_STMT_H
 #define LF_STORE_STMT_H
@@ -21,6 +21,8 @@ enum store_table_id {
     STORE_TABLE_RETENTION,
     STORE_TABLE_TIMELINE,
     STORE_TABLE_ALERTMANAGER,
+    STORE_TABLE_DETECT,
+    STORE_TABLE_QUERY,
     STORE_N_TABLES,
 };
 
@@ -44,6 +46,8 @@ extern const struct store_table store_dispatch_table;
 extern const struct store_table store_retention_table;
 extern const struct store_table store_timeline_table;
 extern const struct store_table store_alertmanager_table;
+extern const struct store_table store_detect_table;
+extern const struct store_table store_query_table;
 extern const struct store_table *const store_tables[STORE_N_TABLES];
 
 /* Binding: types has one letter per parameter ?1, ?2, ...: 'i' an int64_t, 'd' a double,
@@ -83,6 +87,9 @@ int store_query(struct store_conn *conn, int sid, struct store_rows *rows, struc
 
 /* Steps to the next row: true when there is one. */
 bool store_row(struct store_rows *rows);
+
+/* Whether the last step of rows failed (neither a row nor the end). */
+bool store_rows_failed(const struct store_rows *rows);
 
 /* Ends the reading (resets the statement; stopping before the last row is fine) and
  * returns rc, or, when rc is LF_OK and a step failed, LF_EDB with "what: <message>". */

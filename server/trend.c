@@ -19,8 +19,9 @@ struct trend_params trend_params_default(void)
         .min_growth_per_hour = 1.0,
         .min_relative_growth = 0.005,
         .min_growth_per_instance = 0.5,
-        .alpha = 0.01,
+        .alpha = 0.001,
         .recent_alpha = 0.05,
+        .pooled_alpha = 1e-6,
         .recent = 3600,
         .slope_span = 6 * 3600,
         .restart_drop = 0.5,
@@ -406,6 +407,7 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];
         double dispersion = busy_dispersion(one->samples, one->n_samples, 900, raw);
+        int64_t series_span = 0;
         size_t n_segments = trend_segments(one, params, starts, most + 1);
         starts[n_segments] = one->n_samples;
         for (size_t k = 0; k < n_segments; k++) {
@@ -442,8 +444,10 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
             noise += (double)(m - (hinged ? 3 : 2)) * dispersion * mean_b;
             sum_b += mean_b * (double)m;
             fit.n += m;
-            span += ts[m - 1] - ts[0];
+            series_span += ts[m - 1] - ts[0];
         }
+        if (series_span > span)
+            span = series_span;
     }
     if (fit.n == 0 || sbb <= 0)
         goto out;
@@ -476,6 +480,7 @@ struct scratch {
     double *raw;
     double *count;
     double *busy;
+    double *load; /* the busy count despiked, not averaged */
     double *adjusted;
 };
 
@@ -496,12 +501,15 @@ static size_t thin(const struct trend_sample *samples, size_t n, size_t max, str
     return m;
 }
 
-/* The load proxy without its outliers and averaged over up to five neighbouring samples: load
- * moves over hours, and noise in a regressor would bias its coefficient towards zero
- * (leaving part of the load in the count). Works through w->adjusted. */
+/* The load proxy without its outliers into w->load, and that averaged over up to five
+ * neighbouring samples into w->busy: load moves over hours, and noise in a regressor would
+ * bias its coefficient towards zero (leaving part of the load in the count). The average
+ * only serves to estimate a coefficient: the load taken out of the count is w->load, whose
+ * noise is independent from one sample to the next as the trend tests assume (an average's
+ * is not, and would make noise look like a trend). */
 static void smooth_load(struct scratch *w, size_t m)
 {
-    trend_despike(w->busy, m, w->adjusted);
+    trend_despike(w->busy, m, w->load);
     for (size_t i = 0; i < m; i++) {
         /* centred, narrower at the ends: a one-sided average would lag a ramp there and
          * leave a step in the adjusted count */
@@ -511,7 +519,7 @@ static void smooth_load(struct scratch *w, size_t m)
         size_t from = i - half, to = i + half + 1;
         double sum = 0;
         for (size_t j = from; j < to; j++)
-            sum += w->adjusted[j];
+            sum += w->load[j];
         w->busy[i] = sum / (double)(to - from);
     }
 }
@@ -527,9 +535,9 @@ static bool adjust_for_load(const struct trend_params *params, const struct tren
         return true;
     if (load && load->known) {
         /* the site's own coefficient, from its history: no guess on a ramp */
-        double mean_b = mean_of(w->busy, m);
+        double mean_b = mean_of(w->load, m);
         for (size_t i = 0; i < m; i++)
-            w->adjusted[i] = w->count[i] - load->beta * (w->busy[i] - mean_b);
+            w->adjusted[i] = w->count[i] - load->beta * (w->load[i] - mean_b);
         inst->load_adjusted = load->beta != 0;
         return true;
     }
@@ -556,6 +564,7 @@ static bool adjust_for_load(const struct trend_params *params, const struct tren
     if (mean_b <= 0 || sd_b < params->load_min_variation * mean_b || sd_b < 2 * sqrt(noise_var) ||
         stt <= 0)
         return true;
+    inst->load_varies = true;
     /* Noise in a regressor biases its coefficient towards zero (part of the load would
      * stay in the count and look like a trend): the counting noise's share of the load's
      * spread is taken out of it (the errors-in-variables correction). */
@@ -572,10 +581,24 @@ static bool adjust_for_load(const struct trend_params *params, const struct tren
     if (det <= 0)
         return true;
     double beta = (stt * sbc - stb * stc) / det;
-    if (beta <= 0)
-        return true; /* the count does not rise with load: nothing to take out */
+    double g = (sbb * stc - stb * sbc) / det;
+    /* The window alone must show what the load does to the count: a coefficient that
+     * its own uncertainty covers three times over would put its error into the count as
+     * a trend (a ramp's few idle goroutines, read against a noisy load), so with the load
+     * varying and no history to learn it from, the instance gives no verdict. */
+    double sse = 0;
+    for (size_t i = 0; i < m; i++) {
+        double t = ((double)w->ts[i] - t0) / 3600.0 - mean_t;
+        double e = (w->count[i] - mean_c) - g * t - beta * (w->busy[i] - mean_b);
+        sse += e * e;
+    }
+    double se_beta = m > 3 ? sqrt(sse / (double)(m - 3) * stt / det) : INFINITY;
+    if (!(fabs(beta) >= 3 * se_beta)) {
+        inst->load_ramp = true;
+        return false;
+    }
     for (size_t i = 0; i < m; i++)
-        w->adjusted[i] = w->count[i] - beta * (w->busy[i] - mean_b);
+        w->adjusted[i] = w->count[i] - beta * (w->load[i] - mean_b);
     inst->load_adjusted = true;
     return true;
 }
@@ -615,7 +638,7 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->p_up = trend_p_up(&inst->mk);
     size_t r = tail_start(w->ts, m, params->recent, 4);
     inst->recent = trend_mann_kendall(w->adjusted + r, m - r);
-    if (inst->load_adjusted && load && load->known) {
+    if (inst->load_adjusted) {
         /* A leak raises the count itself, not only the count less the load: both must
          * rise, so a load coefficient a little off cannot make a rise out of a flat count
          * (a plateau as the load falls) or out of the load (a morning ramp). */
@@ -633,8 +656,9 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->growth_per_hour = inst->recent_growth_per_hour;
 }
 
-/* The onset of a rise in one instance's latest segment samples[0, n), the count less the
- * load: 0 when the segment does not rise at the per-instance level. */
+/* The onset of a rise in one instance's latest segment samples[0, n), of the count less
+ * the load (of the count itself when load is NULL): 0 when the segment does not rise at the
+ * per-instance level. */
 static int64_t rising_onset(const struct trend_params *params, const struct trend_load *load,
                             const struct trend_sample *samples, size_t n, size_t max_points,
                             struct scratch *w)
@@ -648,7 +672,10 @@ static int64_t rising_onset(const struct trend_params *params, const struct tren
     trend_despike(w->raw, m, w->count);
     smooth_load(w, m);
     struct trend_instance scratch_inst = { 0 };
-    adjust_for_load(params, load, w, m, busy_known, &scratch_inst);
+    if (load)
+        adjust_for_load(params, load, w, m, busy_known, &scratch_inst);
+    else
+        memcpy(w->adjusted, w->count, m * sizeof(*w->adjusted));
     struct trend_mk mk = trend_mann_kendall(w->adjusted, m);
     if (trend_p_up(&mk) > params->alpha)
         return 0;
@@ -714,11 +741,12 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         .raw = lf_malloc(max_points * sizeof(double)),
         .count = lf_malloc(max_points * sizeof(double)),
         .busy = lf_malloc(max_points * sizeof(double)),
+        .load = lf_malloc(max_points * sizeof(double)),
         .adjusted = lf_malloc(max_points * sizeof(double)),
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
     if (!starts || !firsts || !p || !rejected || !judged_index || !times || !parts || !w.ts ||
-        !w.raw || !w.count || !w.busy || !w.adjusted || !out->instances) {
+        !w.raw || !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
@@ -730,19 +758,25 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     if (load.known) {
         /* Fitted again with each rising instance's leak onset taken out of its latest
          * segment: a leak that began inside the fitted history leans on the coefficient
-         * otherwise (a hinge is no line). */
-        size_t n_hinged = 0;
-        for (size_t s = 0; s < n_series; s++) {
-            size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
-            size_t first = n_segments ? starts[n_segments - 1] : 0;
-            times[s] = rising_onset(params, &load, series[s].samples + first,
-                                    series[s].n_samples - first, max_points, &w);
-            n_hinged += times[s] != 0;
-        }
-        if (n_hinged > 0) {
+         * otherwise (a hinge is no line). The onsets come first from the counts themselves
+         * (a coefficient the leak leant on would move them: a count less a wrong load
+         * rises from the load's trough), then from the counts less the refitted load. */
+        for (int round = 0; round < 2; round++) {
+            size_t n_hinged = 0;
+            for (size_t s = 0; s < n_series; s++) {
+                size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
+                size_t first = n_segments ? starts[n_segments - 1] : 0;
+                times[s] =
+                        rising_onset(params, round == 0 ? NULL : &load, series[s].samples + first,
+                                     series[s].n_samples - first, max_points, &w);
+                n_hinged += times[s] != 0;
+            }
+            if (n_hinged == 0)
+                break;
             struct trend_load refit = trend_load_fit(series, n_series, times, params);
-            if (refit.known)
-                load = refit;
+            if (!refit.known)
+                break;
+            load = refit;
         }
     }
     out->load = load;
@@ -750,7 +784,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     for (size_t s = 0; s < n_series; s++)
         if (series[s].n_samples && series[s].samples[series[s].n_samples - 1].ts > end)
             end = series[s].samples[series[s].n_samples - 1].ts;
-    size_t n_judged = 0, n_ramp = 0;
+    size_t n_judged = 0, n_ramp = 0, n_varying = 0;
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];
         size_t n_segments = trend_segments(one, params, starts, most + 1);
@@ -763,6 +797,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         judge_instance(params, &load, one->samples + first, one->n_samples - first, max_points, &w,
                        inst);
         n_ramp += inst->load_ramp;
+        n_varying += inst->load_varies;
         if (!inst->judged)
             continue;
         p[n_judged] = inst->p_up;
@@ -792,7 +827,10 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             rejected[k] = true;
             n_leaking++;
         }
-    } else if (pooled_p < params->alpha) {
+    } else if (pooled_p < params->pooled_alpha && (load.known || n_varying == 0)) {
+        /* Pooled only where the load is known or flat: the sum of twenty small rises is
+         * significant however small they are, and what is left of a load the window alone
+         * could not take out (a ramp, a pool that fills as the load falls) is one. */
         for (size_t k = 0; k < n_judged; k++) {
             const struct trend_instance *inst = &out->instances[judged_index[k]];
             rejected[k] = inst->mk.s > 0 && inst->growth_per_hour > 0;
@@ -821,8 +859,9 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     }
     out->recent = trend_mk_pool(parts, n_recent);
 
-    /* Onsets, the baseline the relative minimum is measured from, plateau times: each
-     * leaking instance's segment is read again (the scratch holds one at a time). */
+    /* Onsets, the baseline the relative minimum is measured from, plateau times, the
+     * growth: each judged instance's segment is read again (the scratch holds one at a
+     * time). */
     size_t n_times = 0, n_levels = 0;
     int64_t *levels = lf_malloc((n_series + 1) * sizeof(*levels));
     if (!levels) {
@@ -831,7 +870,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     }
     for (size_t s = 0; s < n_series; s++) {
         struct trend_instance *inst = &out->instances[s];
-        if (!inst->leaking)
+        if (!inst->judged)
             continue;
         const struct trend_sample *samples = series[s].samples + firsts[s];
         bool busy_known;
@@ -841,6 +880,14 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         if (busy_known)
             smooth_load(&w, m);
         adjust_for_load(params, &load, &w, m, busy_known, &scratch_inst);
+        if (!inst->leaking) {
+            /* The site leaks: the fleet's growth is every instance's, also those too
+             * short or too noisy to name (a restart an hour ago), each over its window;
+             * a flat one adds its noise around zero. */
+            inst->growth_per_hour = trend_theil_sen(w.ts, w.adjusted, m) * 3600.0;
+            growth += inst->growth_per_hour;
+            continue;
+        }
         inst->onset = trend_onset(w.ts, w.adjusted, m);
         times[n_times++] = inst->onset;
         /* the growth since the onset (at most slope_span back): more points than the
@@ -897,6 +944,7 @@ out:
     lf_free(w.raw);
     lf_free(w.count);
     lf_free(w.busy);
+    lf_free(w.load);
     lf_free(w.adjusted);
     if (rc != LF_OK)
         trend_result_release(out);
@@ -918,7 +966,7 @@ const char *trend_reason_name(enum trend_reason reason)
     case TREND_NO_DATA:
         return "insufficient history";
     case TREND_LOAD_RAMP:
-        return "insufficient history: load ramps";
+        return "insufficient history: load varies";
     case TREND_NOT_GROWING:
         return "not growing";
     case TREND_PLATEAU:

@@ -69,7 +69,10 @@ struct trend_params {
     double min_growth_per_instance; /* ... and under this many per leaking instance and
                                        hour (0.5: a pool whose idle workers drift up by
                                        one as the load falls is not a leak) */
-    double alpha;                   /* family-wise level of the per-instance tests (0.01) */
+    double alpha;                   /* family-wise level of the per-instance tests (0.001) */
+    double pooled_alpha;            /* level of the pooled test, when no instance leaks on
+                                       its own (1e-6: twenty small biases add up, and a
+                                       slight misfit of the load in each is one) */
     double recent_alpha;            /* level of the "still rising" test (0.05) */
     int64_t recent;                 /* seconds at the end that must still rise (3600) */
     int64_t slope_span;             /* a leak's growth is measured from its onset, at most
@@ -84,8 +87,8 @@ struct trend_params {
     int64_t window;                 /* seconds before the latest sample that are tested; the
                                        series may reach further back, for the load fit only
                                        (0: every sample is tested) */
-    int64_t load_min_span;          /* the load fit needs segments covering this many seconds
-                                       in all (12 h) */
+    int64_t load_min_span;          /* the load fit needs one instance at least whose
+                                       segments cover this many seconds (12 h) */
     int64_t load_step;              /* the load fit takes one sample per this many seconds, so
                                        that the densely read window weighs no more than the
                                        history before it (1500) */
@@ -125,6 +128,8 @@ struct trend_instance {
     bool judged;                   /* its latest segment had min_samples */
     bool load_ramp;                /* judged = false because load and time moved together */
     bool load_adjusted;            /* the count was adjusted for load */
+    bool load_varies;              /* with no known coefficient, the load varied within the
+                                      window more than its noise */
     bool leaking;                  /* among the site's leaking instances */
     struct trend_mk mk;            /* over the latest segment (adjusted count) */
     double p_up;                   /* one-sided p of a rise */
@@ -195,7 +200,7 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
  * onsets[s] falls inside it, a hinge at onsets[s]: a leak's onset); the coefficient of what is
  * left is the least-squares one, with the busy count's Poisson noise taken out of its
  * variance (errors in variables). Known when that variation is at least half load, at
- * least load_min_variation of the mean, over load_min_span of segments. */
+ * least load_min_variation of the mean, and one instance's segments cover load_min_span. */
 struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
                                  const int64_t *onsets, const struct trend_params *params);
 

@@ -26,6 +26,7 @@
 #include "api.h"
 #include "routes.h"
 #include "store.h"
+#include "store_internal.h"
 #include "writer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -152,7 +153,7 @@ static int64_t count_rows(const char *sql, struct str blob)
     if (store_reader_acquire(app.store, &conn, &err) != LF_OK)
         return -1;
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(store_conn_db(conn), sql, -1, &stmt, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(conn->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
         (blob.p == NULL || sqlite3_bind_blob(stmt, 1, blob.p, (int)blob.len, NULL) == SQLITE_OK) &&
         sqlite3_step(stmt) == SQLITE_ROW)
         n = sqlite3_column_int64(stmt, 0);

@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "sqlbind.h"
 #include "store.h"
+#include "testutil.h"
 #include "writer.h"
 
 #define T0 1700000000

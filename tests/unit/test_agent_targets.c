@@ -45,6 +45,18 @@ static void teardown(void)
     yaml_path[0] = '\0';
 }
 
+/* The file text is refused (LF_EINVAL) with a message that contains needle. */
+static void file_refused(const char *text, const char *needle)
+{
+    struct targets_config cfg;
+    struct lf_error err;
+    write_yaml(text);
+    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
+    ck_assert_msg(strstr(err.msg, needle) != NULL, "%s: %s", text, err.msg);
+    targets_release(&cfg);
+    teardown();
+}
+
 START_TEST(test_flags_and_defaults)
 {
     struct targets_config cfg;
@@ -287,19 +299,12 @@ START_TEST(test_yaml_errors)
     targets_release(&cfg);
     teardown();
 
-    write_yaml("server: http://x\ntoken: t\ntargets:\n  - service: a\n");
-    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
-    ck_assert_msg(strstr(err.msg, "targets.0: needs service and url") != NULL, "%s", err.msg);
-    targets_release(&cfg);
-    teardown();
+    file_refused("server: http://x\ntoken: t\ntargets:\n  - service: a\n",
+                 "targets.0: needs service and url");
 
-    write_yaml("server: http://x\ntoken: t\ntargets:\n  - {service: a, url: http://b, "
-               "format: xml}\n");
-    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
-    ck_assert_msg(strstr(err.msg, "targets.0.format: expected pprof, debug1 or debug2") != NULL,
-                  "%s", err.msg);
-    targets_release(&cfg);
-    teardown();
+    file_refused("server: http://x\ntoken: t\ntargets:\n  - {service: a, url: http://b, "
+                 "format: xml}\n",
+                 "targets.0.format: expected pprof, debug1 or debug2");
 
     write_yaml("server: [http://x\n");
     ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
@@ -427,11 +432,9 @@ START_TEST(test_ca_file)
     targets_release(&cfg);
     teardown();
 
-    write_yaml("server: https://lf.internal\ntoken: t\nca_file: /nonexistent/ca.pem\n"
-               "targets:\n  - {service: a, url: http://b}\n");
-    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
-    ck_assert_msg(strstr(err.msg, "ca_file: cannot read") != NULL, "%s", err.msg);
-    targets_release(&cfg);
+    file_refused("server: https://lf.internal\ntoken: t\nca_file: /nonexistent/ca.pem\n"
+                 "targets:\n  - {service: a, url: http://b}\n",
+                 "ca_file: cannot read");
 }
 END_TEST
 
@@ -506,32 +509,18 @@ START_TEST(test_metrics_path_and_version)
     targets_release(&cfg);
     teardown();
 
-    write_yaml("server: http://lf\ntoken: t\nmetrics_path: metrics\n"
-               "targets:\n  - {service: a, url: http://a}\n");
-    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
-    ck_assert_msg(strstr(err.msg, ": metrics_path: expected a path starting with '/'") != NULL,
-                  "%s", err.msg);
-    targets_release(&cfg);
-    teardown();
-    write_yaml("server: http://lf\ntoken: t\n"
-               "targets:\n  - {service: a, url: http://a, metrics_path: \"x y\"}\n");
-    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
-    ck_assert_msg(strstr(err.msg, "targets.0.metrics_path: expected a path") != NULL, "%s",
-                  err.msg);
-    targets_release(&cfg);
-    teardown();
-    write_yaml("server: http://lf\ntoken: t\n"
-               "targets:\n  - {service: a, url: http://a, version: \"1\\t2\"}\n");
-    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
-    ck_assert_msg(strstr(err.msg, "targets.0.version: expected 1 to 128 bytes") != NULL, "%s",
-                  err.msg);
-    targets_release(&cfg);
-    teardown();
-    write_yaml("server: http://lf\ntoken: t\ntargets:\n  - {service: a, url: http://a, "
-               "versoin: 1}\n");
-    ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
-    ck_assert_msg(strstr(err.msg, "targets.0.versoin") != NULL, "%s", err.msg);
-    targets_release(&cfg);
+    file_refused("server: http://lf\ntoken: t\nmetrics_path: metrics\n"
+                 "targets:\n  - {service: a, url: http://a}\n",
+                 ": metrics_path: expected a path starting with '/'");
+    file_refused("server: http://lf\ntoken: t\n"
+                 "targets:\n  - {service: a, url: http://a, metrics_path: \"x y\"}\n",
+                 "targets.0.metrics_path: expected a path");
+    file_refused("server: http://lf\ntoken: t\n"
+                 "targets:\n  - {service: a, url: http://a, version: \"1\\t2\"}\n",
+                 "targets.0.version: expected 1 to 128 bytes");
+    file_refused("server: http://lf\ntoken: t\ntargets:\n  - {service: a, url: http://a, "
+                 "versoin: 1}\n",
+                 "targets.0.versoin");
 }
 END_TEST
 
@@ -627,11 +616,7 @@ START_TEST(test_discovery_keys)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char text[512];
         snprintf(text, sizeof(text), "server: http://x\ntoken: t\n%s", bad[i][0]);
-        write_yaml(text);
-        ck_assert_int_eq(PARSE(&cfg, &err, "--config", yaml_path), LF_EINVAL);
-        ck_assert_msg(strstr(err.msg, bad[i][1]) != NULL, "%s: %s", bad[i][0], err.msg);
-        targets_release(&cfg);
-        teardown();
+        file_refused(text, bad[i][1]);
     }
 }
 END_TEST

@@ -2,7 +2,7 @@
  * profiles written as ingest writes them and detection passes at chosen times; a
  * growing in-repo site is suspect, a flat one, a library one or one under the threshold
  * is not and says why; the version a growth began in; the culprit frame of a site
- * inside a library. */
+ * inside a library; more sites in a service than one history read takes. */
 
 #include "attribute.h"
 #include "queue_fixture.h"
@@ -172,6 +172,79 @@ START_TEST(test_culprit_frame)
 }
 END_TEST
 
+/* More candidate sites in a service than one history read holds (SITES_PER_READ, 64) and
+ * two services with the same sites: each site's series is its own. */
+#define MANY_SITES 70
+
+struct many_push {
+    const char *service;
+    int64_t ts;
+    int step;
+};
+
+static int put_many_job(struct store_conn *conn, void *ctx, struct lf_error *err)
+{
+    const struct many_push *p = ctx;
+    static char functions[MANY_SITES][32];
+    struct store_site sites[MANY_SITES];
+    int64_t total = 10;
+    for (int k = 0; k < MANY_SITES; k++) {
+        snprintf(functions[k], sizeof(functions[k]), "main.site%02d", k);
+        /* shop: site k grows by k a minute; cart: by MANY_SITES - 1 - k */
+        int64_t rate = strcmp(p->service, "shop") == 0 ? k : MANY_SITES - 1 - k;
+        sites[k] = (struct store_site){ .op = STR_LIT("chan receive"),
+                                        .is_channel = true,
+                                        .function = str_from_cstr(functions[k]),
+                                        .file = STR_LIT("/build/leaky/many.go"),
+                                        .line = 10 + k,
+                                        .in_repo = true,
+                                        .repo_path = STR_LIT("many.go"),
+                                        .count = 50 + rate * p->step,
+                                        .max_wait_minutes = -1 };
+        total += sites[k].count;
+    }
+    struct store_profile profile = { .service = str_from_cstr(p->service),
+                                     .instance = STR_LIT("a"),
+                                     .ts = p->ts,
+                                     .received = p->ts,
+                                     .format = STR_LIT("pprof"),
+                                     .goroutines = total,
+                                     .sites = sites,
+                                     .n_sites = MANY_SITES };
+    struct store_put_result result;
+    return store_put_profile(conn, &profile, &result, err);
+}
+
+START_TEST(test_many_sites_each_their_own_series)
+{
+    int64_t ts = T0;
+    for (int i = 0; i < 60; i++, ts += 60) {
+        struct many_push shop = { "shop", ts, i }, cart = { "cart", ts + 1, i };
+        ck_assert_int_eq(writer_run(fx.writer, put_many_job, &shop, &fx.err), LF_OK);
+        ck_assert_int_eq(writer_run(fx.writer, put_many_job, &cart, &fx.err), LF_OK);
+    }
+    ck_assert_msg(detect_run(fx.detect, ts, &fx.err) == LF_OK, "%s", fx.err.msg);
+    size_t verdicts, suspects;
+    detect_counts(fx.detect, &verdicts, &suspects);
+    ck_assert_uint_eq(verdicts, 2 * MANY_SITES);
+    for (int k = 0; k < MANY_SITES; k++) {
+        char function[32];
+        snprintf(function, sizeof(function), "main.site%02d", k);
+        int64_t location = location_of(function);
+        for (int s = 0; s < 2; s++) {
+            int64_t rate = s == 0 ? k : MANY_SITES - 1 - k;
+            struct detect_verdict v;
+            ck_assert(detect_lookup(fx.detect, s == 0 ? "shop" : "cart", location, &v));
+            ck_assert_int_eq(v.count, 50 + rate * 59);
+            ck_assert_uint_eq(v.samples, 60);
+            ck_assert_msg(v.growing == (rate > 0), "%s site %d", s == 0 ? "shop" : "cart", k);
+            if (rate > 0)
+                ck_assert_double_eq_tol(v.growth_per_hour, (double)rate * 60, 1e-6 * (double)rate);
+        }
+    }
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
     Suite *suite = suite_create("detect");
@@ -182,6 +255,7 @@ static Suite *detect_suite(void)
     tcase_add_test(verdicts, test_under_threshold_is_not_suspect);
     tcase_add_test(verdicts, test_since_version);
     tcase_add_test(verdicts, test_culprit_frame);
+    tcase_add_test(verdicts, test_many_sites_each_their_own_series);
     suite_add_tcase(suite, verdicts);
     return suite;
 }

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 #include <zlib.h>
@@ -46,18 +44,15 @@ static struct codeowners *owners;
 static struct attributor *attributor;
 static struct ingest_context ctx;
 static struct file pprof, debug1, debug2;
-static char dir[64], path[128];
+static struct testutil_db scratch;
 static const char *const owner_services[] = { "shop" };
 static const char *const owner_names[] = { "@acme/shop" };
 
 static void setup(void)
 {
-    static int serial;
-    snprintf(dir, sizeof(dir), "/tmp/lf_ingest_%d_%d", (int)getpid(), serial++);
-    ck_assert_int_eq(mkdir(dir, 0700), 0);
-    snprintf(path, sizeof(path), "%s/leakfleet.db", dir);
+    testutil_db_init(&scratch, "ingest");
     struct lf_error err = { LF_OK, "" };
-    ck_assert_int_eq(store_open(path, NULL, &store, &err), LF_OK);
+    ck_assert_int_eq(store_open(scratch.path, NULL, &store, &err), LF_OK);
     ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
     static const char co[] = "* @acme/core\ninternal/queue/ @acme/queue\n";
     owners = codeowners_parse(co, sizeof(co) - 1, &err);
@@ -87,13 +82,7 @@ static void teardown(void)
     free(pprof.data);
     free(debug1.data);
     free(debug2.data);
-    char p[160];
-    const char *suffixes[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    testutil_db_release(&scratch);
 }
 
 static struct ingest_result push(const char *instance, int64_t ts, const struct file *body,
@@ -681,7 +670,7 @@ START_TEST(test_invalid_utf8_stored_repaired)
     free(raw.data);
 
     sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_open_v2(scratch.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     static const char *const tables[] = {
         "SELECT op, function, file, repo_path, owner FROM locations",
         "SELECT function, file FROM stacks",
@@ -855,7 +844,7 @@ START_TEST(test_created_by_frame_stored)
     struct lf_error err = { 0 };
     ck_assert_msg(push_err("shop", "a", 0, dump, strlen(dump), &err) == LF_OK, "%s", err.msg);
     sqlite3 *db = NULL;
-    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_open_v2(scratch.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_stmt *stmt = NULL;
     ck_assert_int_eq(
             sqlite3_prepare_v2(db,

@@ -623,6 +623,18 @@ START_TEST(test_sink_error_and_sticky_failure)
     ck_assert_int_eq(parser_feed(parser, "x", 1, &err), LF_EIO);
     ck_assert_str_eq(err.msg, "store is full");
     parser_free(parser);
+    /* nor after it has finished: input or a second finish is a caller's mistake */
+    memset(&t, 0, sizeof(t));
+    parser = parser_create(PARSE_FORMAT_AUTO, NULL, tally_sink, &t);
+    ck_assert_ptr_nonnull(parser);
+    ck_assert_int_eq(parser_feed(parser, text, len, &err), LF_OK);
+    ck_assert_int_eq(parser_finish(parser, NULL, &err), LF_OK);
+    ck_assert_int_eq(parser_feed(parser, "x", 1, &err), LF_EINTERNAL);
+    ck_assert_str_eq(err.msg, "parser fed after finish");
+    ck_assert_int_eq(parser_finish(parser, NULL, NULL), LF_EINTERNAL);
+    ck_assert_int_eq(parser_finish(parser, NULL, &err), LF_EINTERNAL);
+    ck_assert_str_eq(err.msg, "parser finished twice");
+    parser_free(parser);
 
     size_t gz_len = 0;
     char *gz = testutil_read_fixture(LF_FIXTURE("shop-n25.pb.gz"), &gz_len);

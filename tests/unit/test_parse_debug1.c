@@ -9,31 +9,11 @@
 
 #include "alloc.h"
 #include "check_main.h"
-#include "testutil.h"
 #include "parse_debug1.h"
+#include "testutil.h"
+#include "text_harness.h"
 
-/* ---- harness ----------------------------------------------------------------------- */
-
-struct collected {
-    char **stacks;
-    size_t n;
-    int64_t goroutines;
-    int fail_at; /* the sink fails on this stack (1-based); 0 never */
-};
-
-static void collected_free(struct collected *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        free(c->stacks[i]);
-    free(c->stacks);
-    memset(c, 0, sizeof(*c));
-}
-
-static size_t put(char *buf, size_t size, size_t at, char separator, struct str s)
-{
-    int w = snprintf(buf + at, at < size ? size - at : 0, "%c%.*s", separator, (int)s.len, s.p);
-    return at + (w > 0 ? (size_t)w : 0);
-}
+/* ---- harness (text_harness.h) ----------------------------------------------------- */
 
 static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
 {
@@ -44,9 +24,7 @@ static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
     ck_assert_int_eq(stack->wait_minutes, -1);
     ck_assert_uint_eq(stack->wait_reason.len, 0);
     ck_assert(!stack->locked_to_thread);
-    size_t size = 256;
-    for (size_t i = 0; i < stack->n_frames; i++)
-        size += 32 + stack->frames[i].function.len + stack->frames[i].file.len;
+    size_t size = 256 + frames_size(stack);
     for (size_t i = 0; i < stack->n_labels; i++)
         size += 8 + stack->labels[i].key.len + stack->labels[i].value.len;
     char *buf = malloc(size);
@@ -59,25 +37,11 @@ static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
         at = put(buf, size, at, ' ', stack->labels[i].key);
         at = put(buf, size, at, '=', stack->labels[i].value);
     }
-    for (size_t i = 0; i < stack->n_frames; i++) {
-        at = put(buf, size, at, '\n', stack->frames[i].function);
-        at = put(buf, size, at, ' ', stack->frames[i].file);
-        int n = snprintf(buf + at, size - at, ":%lld", (long long)stack->frames[i].line);
-        at += (size_t)n;
-    }
+    at = put_frames(buf, size, at, stack);
     ck_assert_uint_lt(at, size);
-    c->stacks = realloc(c->stacks, (c->n + 1) * sizeof(*c->stacks));
-    ck_assert_ptr_nonnull(c->stacks);
-    c->stacks[c->n++] = buf;
-    c->goroutines += stack->count;
+    collected_add(c, buf, stack->count);
     return LF_OK;
 }
-
-enum chunking {
-    WHOLE,
-    BYTE_BY_BYTE,
-    RANDOM,
-};
 
 static int parse(const char *buf, size_t len, enum chunking chunking, unsigned seed,
                  const struct parse_limits *limits, struct collected *c, struct parse_info *info,
@@ -88,51 +52,15 @@ static int parse(const char *buf, size_t len, enum chunking chunking, unsigned s
     if (parser == NULL)
         return lf_fail(err, LF_ENOMEM, "create");
     int rc = LF_OK;
-    size_t at = 0;
     unsigned state = seed;
-    while (rc == LF_OK && at < len) {
-        size_t n = len - at;
-        if (chunking == BYTE_BY_BYTE) {
-            n = 1;
-        } else if (chunking == RANDOM) {
-            state = state * 1103515245u + 12345u;
-            size_t pick = (state >> 8) % 300 + 1;
-            n = pick < n ? pick : n;
-        }
+    for (size_t at = 0, n; rc == LF_OK && at < len; at += n) {
+        n = chunk_len(chunking, &state, len - at);
         rc = parse_debug1_feed(parser, buf + at, n, err);
-        at += n;
     }
     if (rc == LF_OK)
         rc = parse_debug1_finish(parser, info, err);
     parse_debug1_free(parser);
     return rc;
-}
-
-static void parse_ok(const char *text, struct collected *c, struct parse_info *info)
-{
-    struct lf_error err = { 0 };
-    int rc = parse(text, strlen(text), WHOLE, 0, NULL, c, info, &err);
-    ck_assert_msg(rc == LF_OK, "rc %d: %s", rc, err.msg);
-}
-
-static void parse_fails(const char *text, const struct parse_limits *limits, int code,
-                        const char *message)
-{
-    for (int chunking = WHOLE; chunking <= BYTE_BY_BYTE; chunking++) {
-        struct collected c = { 0 };
-        struct lf_error err = { 0 };
-        int rc = parse(text, strlen(text), (enum chunking)chunking, 0, limits, &c, NULL, &err);
-        ck_assert_int_eq(rc, code);
-        ck_assert_str_eq(err.msg, message);
-        collected_free(&c);
-    }
-}
-
-static void assert_same(const struct collected *a, const struct collected *b)
-{
-    ck_assert_uint_eq(a->n, b->n);
-    for (size_t i = 0; i < a->n; i++)
-        ck_assert_str_eq(a->stacks[i], b->stacks[i]);
 }
 
 /* ---- real dumps -------------------------------------------------------------------- */
@@ -215,29 +143,8 @@ END_TEST
 
 START_TEST(test_chunking_is_invisible)
 {
-    const char *files[] = {
-        LF_FIXTURE("shop-n25.debug1.txt"),
-        LF_FIXTURE("leakgen-n2.debug1.txt"),
-    };
-    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-        size_t len;
-        char *buf = testutil_read_fixture(files[f], &len);
-        struct collected whole = { 0 };
-        struct lf_error err = { 0 };
-        ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &whole, NULL, &err), LF_OK);
-        struct collected bytes = { 0 };
-        ck_assert_int_eq(parse(buf, len, BYTE_BY_BYTE, 0, NULL, &bytes, NULL, &err), LF_OK);
-        assert_same(&whole, &bytes);
-        collected_free(&bytes);
-        for (unsigned seed = 1; seed <= 8; seed++) {
-            struct collected random = { 0 };
-            ck_assert_int_eq(parse(buf, len, RANDOM, seed, NULL, &random, NULL, &err), LF_OK);
-            assert_same(&whole, &random);
-            collected_free(&random);
-        }
-        collected_free(&whole);
-        free(buf);
-    }
+    assert_chunking_invisible(LF_FIXTURE("shop-n25.debug1.txt"), 8);
+    assert_chunking_invisible(LF_FIXTURE("leakgen-n2.debug1.txt"), 8);
 }
 END_TEST
 
@@ -451,28 +358,7 @@ END_TEST
 
 START_TEST(test_allocation_failures)
 {
-    size_t len;
-    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n25.debug1.txt"), &len);
-    struct collected reference = { 0 };
-    struct lf_error err = { 0 };
-    ck_assert_int_eq(parse(buf, len, RANDOM, 4, NULL, &reference, NULL, &err), LF_OK);
-    bool succeeded = false;
-    for (long n = 0; n < 200 && !succeeded; n++) {
-        struct collected c = { 0 };
-        lf_alloc_fail_after(n);
-        int rc = parse(buf, len, RANDOM, 4, NULL, &c, NULL, &err);
-        lf_alloc_fail_after(-1);
-        if (rc == LF_OK) {
-            assert_same(&reference, &c);
-            succeeded = true;
-        } else {
-            ck_assert_int_eq(rc, LF_ENOMEM);
-        }
-        collected_free(&c);
-    }
-    ck_assert(succeeded);
-    collected_free(&reference);
-    free(buf);
+    assert_allocation_failures(LF_FIXTURE("shop-n25.debug1.txt"), 4);
 }
 END_TEST
 

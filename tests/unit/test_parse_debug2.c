@@ -10,40 +10,18 @@
 
 #include "alloc.h"
 #include "check_main.h"
-#include "testutil.h"
 #include "parse_debug2.h"
+#include "testutil.h"
+#include "text_harness.h"
 
-/* ---- harness ----------------------------------------------------------------------- */
-
-struct collected {
-    char **stacks; /* canonical rendering of each stack, in order */
-    size_t n;
-    int64_t goroutines;
-    int fail_at; /* the sink fails on this stack (1-based); 0 never */
-};
-
-static void collected_free(struct collected *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        free(c->stacks[i]);
-    free(c->stacks);
-    memset(c, 0, sizeof(*c));
-}
-
-static size_t put(char *buf, size_t size, size_t at, char separator, struct str s)
-{
-    int w = snprintf(buf + at, at < size ? size - at : 0, "%c%.*s", separator, (int)s.len, s.p);
-    return at + (w > 0 ? (size_t)w : 0);
-}
+/* ---- harness (text_harness.h) ----------------------------------------------------- */
 
 static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
 {
     struct collected *c = ctx;
     if (c->fail_at > 0 && (size_t)c->fail_at == c->n + 1)
         return lf_fail(err, LF_EIO, "sink refused stack %zu", c->n + 1);
-    size_t size = 256 + stack->wait_reason.len;
-    for (size_t i = 0; i < stack->n_frames; i++)
-        size += 32 + stack->frames[i].function.len + stack->frames[i].file.len;
+    size_t size = 256 + stack->wait_reason.len + frames_size(stack);
     char *buf = malloc(size);
     ck_assert_ptr_nonnull(buf);
     int w = snprintf(buf, size, "id=%lld count=%lld [%.*s] minutes=%lld%s%s%s frames=%zu",
@@ -52,27 +30,12 @@ static int collect(void *ctx, const struct stack *stack, struct lf_error *err)
                      (long long)stack->wait_minutes, stack->locked_to_thread ? " locked" : "",
                      stack->leaked ? " leaked" : "", stack->truncated ? " truncated" : "",
                      stack->n_frames);
-    size_t at = (size_t)w;
-    for (size_t i = 0; i < stack->n_frames; i++) {
-        at = put(buf, size, at, '\n', stack->frames[i].function);
-        at = put(buf, size, at, ' ', stack->frames[i].file);
-        int n = snprintf(buf + at, size - at, ":%lld", (long long)stack->frames[i].line);
-        at += (size_t)n;
-    }
+    size_t at = put_frames(buf, size, (size_t)w, stack);
     ck_assert_uint_lt(at, size);
     ck_assert_uint_eq(stack->n_labels, 0);
-    c->stacks = realloc(c->stacks, (c->n + 1) * sizeof(*c->stacks));
-    ck_assert_ptr_nonnull(c->stacks);
-    c->stacks[c->n++] = buf;
-    c->goroutines += stack->count;
+    collected_add(c, buf, stack->count);
     return LF_OK;
 }
-
-enum chunking {
-    WHOLE,
-    BYTE_BY_BYTE,
-    RANDOM,
-};
 
 /* Parses (buf, len) fed as chunking says; returns the parser's result. */
 static int parse(const char *buf, size_t len, enum chunking chunking, unsigned seed,
@@ -84,19 +47,10 @@ static int parse(const char *buf, size_t len, enum chunking chunking, unsigned s
     if (parser == NULL)
         return lf_fail(err, LF_ENOMEM, "create");
     int rc = LF_OK;
-    size_t at = 0;
     unsigned state = seed;
-    while (rc == LF_OK && at < len) {
-        size_t n = len - at;
-        if (chunking == BYTE_BY_BYTE) {
-            n = 1;
-        } else if (chunking == RANDOM) {
-            state = state * 1103515245u + 12345u;
-            size_t pick = (state >> 8) % 300 + 1;
-            n = pick < n ? pick : n;
-        }
+    for (size_t at = 0, n; rc == LF_OK && at < len; at += n) {
+        n = chunk_len(chunking, &state, len - at);
         rc = parse_debug2_feed(parser, buf + at, n, err);
-        at += n;
     }
     if (rc == LF_OK)
         rc = parse_debug2_finish(parser, info, err);
@@ -126,28 +80,6 @@ static size_t count_with(const struct collected *c, const char *needle)
             n++;
     }
     return n;
-}
-
-/* Parses a snippet whole and expects success. */
-static void parse_ok(const char *text, struct collected *c, struct parse_info *info)
-{
-    struct lf_error err = { 0 };
-    int rc = parse(text, strlen(text), WHOLE, 0, NULL, c, info, &err);
-    ck_assert_msg(rc == LF_OK, "rc %d: %s", rc, err.msg);
-}
-
-/* Parses a snippet (whole and byte by byte) and expects code with exactly message. */
-static void parse_fails(const char *text, const struct parse_limits *limits, int code,
-                        const char *message)
-{
-    for (int chunking = WHOLE; chunking <= BYTE_BY_BYTE; chunking++) {
-        struct collected c = { 0 };
-        struct lf_error err = { 0 };
-        int rc = parse(text, strlen(text), (enum chunking)chunking, 0, limits, &c, NULL, &err);
-        ck_assert_int_eq(rc, code);
-        ck_assert_str_eq(err.msg, message);
-        collected_free(&c);
-    }
 }
 
 /* ---- real dumps -------------------------------------------------------------------- */
@@ -343,40 +275,12 @@ END_TEST
 
 /* ---- chunking ---------------------------------------------------------------------- */
 
-static void assert_same(const struct collected *a, const struct collected *b)
-{
-    ck_assert_uint_eq(a->n, b->n);
-    for (size_t i = 0; i < a->n; i++)
-        ck_assert_str_eq(a->stacks[i], b->stacks[i]);
-}
-
 START_TEST(test_chunking_is_invisible)
 {
-    const char *files[] = {
-        LF_FIXTURE("shop-n25.debug2.txt"),
-        LF_FIXTURE("shop-n3.sigquit.txt"),
-        LF_FIXTURE("leakgen-n1.panic-crash.txt"),
-        LF_FIXTURE("leakgen-n1.sigquit-crash.txt"),
-    };
-    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-        size_t len;
-        char *buf = testutil_read_fixture(files[f], &len);
-        struct collected whole = { 0 };
-        struct lf_error err = { 0 };
-        ck_assert_int_eq(parse(buf, len, WHOLE, 0, NULL, &whole, NULL, &err), LF_OK);
-        struct collected bytes = { 0 };
-        ck_assert_int_eq(parse(buf, len, BYTE_BY_BYTE, 0, NULL, &bytes, NULL, &err), LF_OK);
-        assert_same(&whole, &bytes);
-        collected_free(&bytes);
-        for (unsigned seed = 1; seed <= 5; seed++) {
-            struct collected random = { 0 };
-            ck_assert_int_eq(parse(buf, len, RANDOM, seed, NULL, &random, NULL, &err), LF_OK);
-            assert_same(&whole, &random);
-            collected_free(&random);
-        }
-        collected_free(&whole);
-        free(buf);
-    }
+    assert_chunking_invisible(LF_FIXTURE("shop-n25.debug2.txt"), 5);
+    assert_chunking_invisible(LF_FIXTURE("shop-n3.sigquit.txt"), 5);
+    assert_chunking_invisible(LF_FIXTURE("leakgen-n1.panic-crash.txt"), 5);
+    assert_chunking_invisible(LF_FIXTURE("leakgen-n1.sigquit-crash.txt"), 5);
 }
 END_TEST
 
@@ -965,28 +869,7 @@ END_TEST
 
 START_TEST(test_allocation_failures)
 {
-    size_t len;
-    char *buf = testutil_read_fixture(LF_FIXTURE("shop-n3.sigquit.txt"), &len);
-    struct collected reference = { 0 };
-    struct lf_error err = { 0 };
-    ck_assert_int_eq(parse(buf, len, RANDOM, 3, NULL, &reference, NULL, &err), LF_OK);
-    bool succeeded = false;
-    for (long n = 0; n < 200 && !succeeded; n++) {
-        struct collected c = { 0 };
-        lf_alloc_fail_after(n);
-        int rc = parse(buf, len, RANDOM, 3, NULL, &c, NULL, &err);
-        lf_alloc_fail_after(-1);
-        if (rc == LF_OK) {
-            assert_same(&reference, &c);
-            succeeded = true;
-        } else {
-            ck_assert_int_eq(rc, LF_ENOMEM);
-        }
-        collected_free(&c);
-    }
-    ck_assert(succeeded);
-    collected_free(&reference);
-    free(buf);
+    assert_allocation_failures(LF_FIXTURE("shop-n3.sigquit.txt"), 3);
 }
 END_TEST
 

@@ -9,14 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "attribute.h"
 #include "check_main.h"
 #include "query.h"
 #include "store.h"
+#include "testutil.h"
 #include "writer.h"
 
 /* ---- fixture: a store with three instances of two services ------------------------------ */
@@ -96,7 +95,7 @@ static int put_job_run(struct store_conn *conn, void *ctx, struct lf_error *err)
 
 static struct store *store;
 static struct writer *writer;
-static char dir[64], path[128];
+static struct testutil_db scratch;
 
 static void push(const char *service, const char *instance, int64_t ts,
                  const struct store_site *sites, size_t n)
@@ -127,12 +126,9 @@ static void push(const char *service, const char *instance, int64_t ts,
  * Latest per instance: i1 = ts 2000, i2 = ts 1500, i3 = ts 2500. */
 static void setup(void)
 {
-    static int serial;
-    snprintf(dir, sizeof(dir), "/tmp/lf_query_%d_%d", (int)getpid(), serial++);
-    ck_assert_int_eq(mkdir(dir, 0700), 0);
-    snprintf(path, sizeof(path), "%s/leakfleet.db", dir);
+    testutil_db_init(&scratch, "query");
     struct lf_error err = { LF_OK, "" };
-    ck_assert_int_eq(store_open(path, NULL, &store, &err), LF_OK);
+    ck_assert_int_eq(store_open(scratch.path, NULL, &store, &err), LF_OK);
     ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
     struct store_site p1[] = { site('A', 60), site('B', 5) };
     push("checkout", "i1", 1000, p1, 2);
@@ -150,13 +146,7 @@ static void teardown(void)
 {
     writer_free(writer);
     store_close(store);
-    char p[160];
-    const char *suffixes[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(dir);
+    testutil_db_release(&scratch);
 }
 
 static json_t *leaks(const struct query_options *opts, const char *service, const char *owner,
@@ -491,12 +481,9 @@ END_TEST
 
 static void setup_empty(void)
 {
-    static int serial;
-    snprintf(dir, sizeof(dir), "/tmp/lf_query_fleet_%d_%d", (int)getpid(), serial++);
-    ck_assert_int_eq(mkdir(dir, 0700), 0);
-    snprintf(path, sizeof(path), "%s/leakfleet.db", dir);
+    testutil_db_init(&scratch, "query_fleet");
     struct lf_error err = { LF_OK, "" };
-    ck_assert_int_eq(store_open(path, NULL, &store, &err), LF_OK);
+    ck_assert_int_eq(store_open(scratch.path, NULL, &store, &err), LF_OK);
     ck_assert_int_eq(writer_create(store, NULL, &writer, &err), LF_OK);
 }
 

@@ -11,6 +11,7 @@
 #include "retention.h"
 #include "sqlbind.h"
 #include "store.h"
+#include "testutil.h"
 #include "writer.h"
 
 #define DAY 86400

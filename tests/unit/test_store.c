@@ -6,44 +6,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "check_main.h"
 #include "embedded.h"
 #include "store.h"
+#include "testutil.h"
+#include "store_detect.h"
 #include "store_retention.h"
 #include "store_stmt.h"
 #include "store_timeline.h"
+#include "testutil.h"
 #include "writer.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-struct tmpdb {
-    char dir[64];
-    char path[128];
-};
-
-static void tmpdb_init(struct tmpdb *t)
-{
-    static int serial;
-    snprintf(t->dir, sizeof(t->dir), "/tmp/lf_store_%d_%d", (int)getpid(), serial++);
-    ck_assert_int_eq(mkdir(t->dir, 0700), 0);
-    snprintf(t->path, sizeof(t->path), "%s/leakfleet.db", t->dir);
-}
-
-static void tmpdb_release(struct tmpdb *t)
-{
-    char p[160];
-    const char *suffixes[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(t->dir);
-}
 
 /* Runs sql on a raw connection to path; returns the first column of the first row as
  * an integer (or -1 when there is no row). */
@@ -140,10 +117,10 @@ static struct store *open_ok(const char *path)
 }
 
 /* A fresh file database with its writer running: where most writing tests start. */
-static void open_with_writer(struct tmpdb *t, struct store **store, struct writer **writer)
+static void open_with_writer(struct testutil_db *t, struct store **store, struct writer **writer)
 {
     struct lf_error err = { LF_OK, "" };
-    tmpdb_init(t);
+    testutil_db_init(t, "store");
     *store = open_ok(t->path);
     ck_assert_int_eq(writer_create(*store, NULL, writer, &err), LF_OK);
 }
@@ -182,8 +159,8 @@ END_TEST
  * only is refused on a reader. */
 START_TEST(test_every_statement_prepares)
 {
-    struct tmpdb t;
-    tmpdb_init(&t);
+    struct testutil_db t;
+    testutil_db_init(&t, "store");
     struct store *store = open_ok(t.path);
     struct lf_error err = { LF_OK, "" };
     struct store_conn *conn = NULL;
@@ -195,6 +172,11 @@ START_TEST(test_every_statement_prepares)
     ck_assert(!found);
     ck_assert_int_eq(store_int(conn, RETENTION_SQL_ROLLED_UNTIL, &v, &found, &err, ""),
                      LF_EINTERNAL);
+    /* the detection pass reads on a reader */
+    struct store_rows rows;
+    ck_assert_int_eq(store_query(conn, DETECT_SQL_CANDIDATES, &rows, &err, "i", (int64_t)0), LF_OK);
+    ck_assert(!store_row(&rows));
+    ck_assert_int_eq(store_rows_end(&rows, LF_OK, "candidates", &err), LF_OK);
     store_reader_release(store, conn);
     ck_assert_int_eq(
             store_int(store_writer_conn(store), RETENTION_SQL_ROLLED_UNTIL, &v, &found, &err, ""),
@@ -221,16 +203,16 @@ START_TEST(test_every_statement_prepares)
             total++;
         }
     }
-    ck_assert_uint_ge(total, 40);
+    ck_assert_uint_ge(total, 46);
     sqlite3_close(db);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
 START_TEST(test_migrate_file_then_reopen_is_noop)
 {
-    struct tmpdb t;
-    tmpdb_init(&t);
+    struct testutil_db t;
+    testutil_db_init(&t, "store");
     struct store *store = open_ok(t.path);
     ck_assert_int_eq(store_schema_version(store), store_schema_latest());
     store_close(store);
@@ -251,7 +233,7 @@ START_TEST(test_migrate_file_then_reopen_is_noop)
     store_close(store);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM sqlite_master"), objects);
     ck_assert_int_eq(raw_int(t.path, "PRAGMA user_version"), store_schema_latest());
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
@@ -259,8 +241,8 @@ END_TEST
  * queue and its history at version 6 keeps both, and the references still hold. */
 START_TEST(test_migrate_keeps_notification_history)
 {
-    struct tmpdb t;
-    tmpdb_init(&t);
+    struct testutil_db t;
+    testutil_db_init(&t, "store");
     sqlite3 *db = NULL;
     ck_assert_int_eq(sqlite3_open(t.path, &db), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
@@ -313,14 +295,14 @@ START_TEST(test_migrate_keeps_notification_history)
                      SQLITE_OK);
     sqlite3_close(db);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM notification_events"), 0);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
 START_TEST(test_newer_database_refused)
 {
-    struct tmpdb t;
-    tmpdb_init(&t);
+    struct testutil_db t;
+    testutil_db_init(&t, "store");
     store_close(open_ok(t.path));
     ck_assert_int_eq(raw_int(t.path, "PRAGMA user_version = 9999"), -1);
     struct store *store = NULL;
@@ -328,7 +310,7 @@ START_TEST(test_newer_database_refused)
     ck_assert_int_eq(store_open(t.path, NULL, &store, &err), LF_EDB);
     ck_assert_ptr_null(store);
     ck_assert_msg(strstr(err.msg, "newer than this binary") != NULL, "%s", err.msg);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
@@ -336,7 +318,7 @@ END_TEST
 
 START_TEST(test_idempotent_thrice_is_one_profile)
 {
-    struct tmpdb t;
+    struct testutil_db t;
     struct store *store = NULL;
     struct writer *writer = NULL;
     struct lf_error err = { LF_OK, "" };
@@ -382,7 +364,7 @@ START_TEST(test_idempotent_thrice_is_one_profile)
                                      "service_id = (SELECT id FROM services WHERE name = "
                                      "'checkout')"),
                      1);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
@@ -392,7 +374,7 @@ END_TEST
  * were kept answer as they did. */
 START_TEST(test_key_answers_only_its_request)
 {
-    struct tmpdb t;
+    struct testutil_db t;
     struct store *store = NULL;
     struct writer *writer = NULL;
     struct lf_error err = { LF_OK, "" };
@@ -459,14 +441,14 @@ START_TEST(test_key_answers_only_its_request)
     writer_free(writer);
     store_close(store);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), 1);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
 START_TEST(test_data_survives_reopen)
 {
-    struct tmpdb t;
-    tmpdb_init(&t);
+    struct testutil_db t;
+    testutil_db_init(&t, "store");
     struct lf_error err = { LF_OK, "" };
     for (int round = 0; round < 2; round++) {
         struct store *store = open_ok(t.path);
@@ -492,7 +474,7 @@ START_TEST(test_data_survives_reopen)
                                      "i.latest_profile_id = s.profile_id"),
                      12);
     ck_assert_int_eq(raw_int(t.path, "SELECT first_seen FROM locations"), 1000);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
@@ -506,7 +488,7 @@ static int put_then_fail(struct store_conn *conn, void *ctx, struct lf_error *er
 
 START_TEST(test_failing_job_rolls_back_only_itself)
 {
-    struct tmpdb t;
+    struct testutil_db t;
     struct store *store = NULL;
     struct writer *writer = NULL;
     struct lf_error err = { LF_OK, "" };
@@ -529,7 +511,7 @@ START_TEST(test_failing_job_rolls_back_only_itself)
     store_close(store);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM instances"), 1);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles"), 1);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
@@ -537,8 +519,8 @@ END_TEST
  * every earlier push, and the store recovers once there is room again. */
 START_TEST(test_disk_full_is_unavailable_then_recovers)
 {
-    struct tmpdb t;
-    tmpdb_init(&t);
+    struct testutil_db t;
+    testutil_db_init(&t, "store");
     struct store *store = open_ok(t.path);
     struct lf_error err = { LF_OK, "" };
     sqlite3 *db = store_conn_db(store_writer_conn(store));
@@ -583,7 +565,7 @@ START_TEST(test_disk_full_is_unavailable_then_recovers)
     char text[64];
     raw_text(t.path, "PRAGMA integrity_check", text, sizeof(text));
     ck_assert_str_eq(text, "ok");
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
@@ -679,7 +661,7 @@ END_TEST
  * leak verdict win); a site without wait times stores NULL even right after one with. */
 START_TEST(test_samples_merge_and_keep_no_wait_null)
 {
-    struct tmpdb t;
+    struct testutil_db t;
     struct store *store = NULL;
     struct writer *writer = NULL;
     struct lf_error err = { LF_OK, "" };
@@ -710,7 +692,7 @@ START_TEST(test_samples_merge_and_keep_no_wait_null)
     ck_assert_int_eq(raw_int(t.path, "SELECT confirmed FROM samples WHERE profile_id = 2"), 0);
     ck_assert_int_eq(raw_int(t.path, "SELECT latest_profile_id FROM instances"), 2);
     ck_assert_int_eq(raw_int(t.path, "SELECT profiles FROM instances"), 2);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
@@ -789,7 +771,7 @@ END_TEST
  * a savepoint per job: the others are stored once, the failing one not at all. */
 START_TEST(test_failing_job_in_a_batch_reruns_the_others)
 {
-    struct tmpdb t;
+    struct testutil_db t;
     struct store *store = NULL;
     struct writer *writer = NULL;
     open_with_writer(&t, &store, &writer);
@@ -846,7 +828,7 @@ START_TEST(test_failing_job_in_a_batch_reruns_the_others)
     ck_assert_int_eq(raw_int(t.path, "SELECT count(*) FROM profiles WHERE idempotency_key = 'b'"),
                      0);
     ck_assert_int_eq(raw_int(t.path, "SELECT sum(profiles) FROM instances"), 2);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 
@@ -879,8 +861,8 @@ static void *push_many(void *arg)
 
 START_TEST(test_group_commit_8_threads)
 {
-    struct tmpdb t;
-    tmpdb_init(&t);
+    struct testutil_db t;
+    testutil_db_init(&t, "store");
     struct store *store = open_ok(t.path); /* synchronous=FULL: one fsync per commit */
     struct writer *writer = NULL;
     struct lf_error err = { LF_OK, "" };
@@ -918,7 +900,7 @@ START_TEST(test_group_commit_8_threads)
     ck_assert_int_eq(raw_int(t.path, "SELECT sum(profiles) FROM instances"),
                      GC_THREADS * GC_PUSHES);
     ck_assert_int_eq(raw_int(t.path, "SELECT count(DISTINCT latest_ts) FROM instances"), 1);
-    tmpdb_release(&t);
+    testutil_db_release(&t);
 }
 END_TEST
 

@@ -12,6 +12,7 @@
 #include "check_main.h"
 #include "sqlbind.h"
 #include "store.h"
+#include "testutil.h"
 #include "writer.h"
 
 static struct store *store;

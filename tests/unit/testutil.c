@@ -5,6 +5,10 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store_internal.h"
 
 char *testutil_read_fixture(const char *path, size_t *len)
 {
@@ -27,4 +31,28 @@ char *testutil_read_fixture(const char *path, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+struct sqlite3 *store_conn_db(struct store_conn *conn)
+{
+    return conn->db;
+}
+
+void testutil_db_init(struct testutil_db *db, const char *suite)
+{
+    static int serial;
+    snprintf(db->dir, sizeof(db->dir), "/tmp/lf_%s_%d_%d", suite, (int)getpid(), serial++);
+    ck_assert_msg(mkdir(db->dir, 0700) == 0, "cannot create %s", db->dir);
+    snprintf(db->path, sizeof(db->path), "%s/leakfleet.db", db->dir);
+}
+
+void testutil_db_release(struct testutil_db *db)
+{
+    char p[160];
+    const char *suffixes[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%s%s", db->path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(db->dir);
 }
