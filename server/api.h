@@ -33,6 +33,7 @@ struct api_context {
     size_t max_decoded_bytes; /* cap on a body after Content-Encoding: gzip */
     const struct auth *auth;  /* who acted: the token's name; NULL = anonymous */
     int64_t reopen_after;     /* notify.reopen_after, for the dashboard (seconds) */
+    int64_t resolve_after;    /* notify.resolve_after, for the dashboard (seconds) */
     int64_t detect_window;    /* detect.window, for the dashboard (seconds) */
     size_t metrics_top_sites; /* metrics.top_sites: non-suspect sites on /metrics */
 };

@@ -32,7 +32,14 @@ int api_trends(const struct request *req, struct response *resp, struct lf_error
         rc = request_query_int(req, "limit", 100, 1, 10000, "1..10000", &limit, err);
     if (rc != LF_OK)
         return rc;
-    return detect_trends(app->detect, 0, window, (size_t)limit, &resp->json, err);
+    rc = detect_trends(app->detect, 0, window, (size_t)limit, &resp->json, err);
+    if (rc == LF_OK) /* the dashboard names in-repo sites by their repo-relative path */
+        rc = query_repo_paths(app->store, app->query, json_object_get(resp->json, "trends"), err);
+    if (rc != LF_OK) {
+        json_decref(resp->json);
+        resp->json = NULL;
+    }
+    return rc;
 }
 
 int api_detect_run(const struct request *req, struct response *resp, struct lf_error *err)
@@ -106,10 +113,11 @@ int api_settings(const struct request *req, struct response *resp, struct lf_err
     if (rc != LF_OK)
         return rc;
     resp->json = json_pack(
-            "{s:o, s:I, s:I, s:I, s:I, s:I}", "source_url", utf8json_cstr(app->source_url),
+            "{s:o, s:I, s:I, s:I, s:I, s:I, s:I}", "source_url", utf8json_cstr(app->source_url),
             "live_window", (json_int_t)app->query->live_window, "threshold",
             (json_int_t)app->query->threshold, "projection_target",
             (json_int_t)app->projection_target, "detect_window", (json_int_t)app->detect_window,
-            "reopen_after", (json_int_t)app->reopen_after);
+            "reopen_after", (json_int_t)app->reopen_after, "resolve_after",
+            (json_int_t)app->resolve_after);
     return resp->json ? LF_OK : lf_fail(err, LF_ENOMEM, "out of memory");
 }

@@ -582,6 +582,7 @@ static int open_http(struct server *sv, struct lf_error *err)
         .max_decoded_bytes = (size_t)settings->max_decoded,
         .auth = sv->auth,
         .reopen_after = pipeline->notify.reopen_after,
+        .resolve_after = pipeline->notify.resolve_after,
         .detect_window = pipeline->detect.window,
         .metrics_top_sites = (size_t)pipeline->metrics_top_sites,
     };

@@ -36,18 +36,26 @@ bool notify_state_valid(const char *state)
 }
 
 /* Records a change in the notification's history, and logs it as one line (inside the
- * writer's transaction: a job that fails is logged with its error after it). */
-static int add_event(struct store_conn *conn, int64_t id, int64_t now, const char *event,
-                     const char *detail, struct lf_error *err)
+ * writer's transaction: a job that fails is logged with its error after it); actor (NULL
+ * for the queue itself) is the token's name that took the action, a field of its own in
+ * the log line. */
+static int add_event_by(struct store_conn *conn, int64_t id, int64_t now, const char *event,
+                        const char *detail, const char *actor, struct lf_error *err)
 {
     int rc = store_exec(conn, NOTIFY_SQL_EVENT_ADD, err, "iitt", id, now, event, detail);
     if (rc == LF_OK) {
         char text[24];
         snprintf(text, sizeof(text), "%lld", (long long)id);
-        log_fields(LOG_LEVEL_INFO, "notification", "id", text, "event", event, "detail", detail,
-                   (const char *)NULL);
+        log_fields(LOG_LEVEL_INFO, "notification", "id", text, "event", event, "actor", actor,
+                   "detail", detail, (const char *)NULL);
     }
     return rc;
+}
+
+static int add_event(struct store_conn *conn, int64_t id, int64_t now, const char *event,
+                     const char *detail, struct lf_error *err)
+{
+    return add_event_by(conn, id, now, event, detail, NULL, err);
 }
 
 /* The reason of an active silence matching the site, copied into reason; false if none. */
@@ -308,7 +316,7 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
             return lf_fail(err, LF_ECONFLICT, "notification %lld is resolved", (long long)req->id);
         rc = store_exec(conn, NOTIFY_SQL_ACK, err, "ii", req->id, now);
         if (rc == LF_OK)
-            rc = add_event(conn, req->id, now, "acknowledged", detail, err);
+            rc = add_event_by(conn, req->id, now, "acknowledged", detail, req->actor, err);
         return rc;
     case NOTIFY_SNOOZE:
         if (req->until <= now)
@@ -318,7 +326,7 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
         rc = store_exec(conn, NOTIFY_SQL_SNOOZE, err, "iii", req->id, req->until, now);
         utf8_snprintf(detail, sizeof(detail), "until %lld by %s", (long long)req->until, actor);
         if (rc == LF_OK)
-            rc = add_event(conn, req->id, now, "snoozed", detail, err);
+            rc = add_event_by(conn, req->id, now, "snoozed", detail, req->actor, err);
         return rc;
     case NOTIFY_RESOLVE: {
         char version[512];
@@ -332,7 +340,7 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
         else
             utf8_snprintf(detail, sizeof(detail), "by %s, no version known", actor);
         if (rc == LF_OK)
-            rc = add_event(conn, req->id, now, "resolved", detail, err);
+            rc = add_event_by(conn, req->id, now, "resolved", detail, req->actor, err);
         return rc;
     }
     case NOTIFY_REASSIGN:
@@ -346,7 +354,7 @@ int notify_apply(struct store_conn *conn, const struct notify_request *req, stru
                            req->owner);
         utf8_snprintf(detail, sizeof(detail), "to %s by %s", req->owner, actor);
         if (rc == LF_OK)
-            rc = add_event(conn, req->id, now, "reassigned", detail, err);
+            rc = add_event_by(conn, req->id, now, "reassigned", detail, req->actor, err);
         return rc;
     }
     return lf_fail(err, LF_EINTERNAL, "unknown notification action");

@@ -95,7 +95,8 @@ int notify_add_silence_job(struct store_conn *conn, void *ctx, struct lf_error *
  * "function","file","line","op","owner","owner_manual","state","regression","created",
  * "updated","attempts","last_error","snoozed_until","delivered_at","resolved_at",
  * "send_due","send_kind","message","count","growth_per_hour","actor","resolved_manual",
- * "resolved_version"}]} newest first (state NULL = all); count and growth_per_hour are
+ * "resolved_version","repo_path"}]} newest first (state NULL = all); repo_path is the
+ * site's repo-relative path (null outside the repo); count and growth_per_hour are
  * the latest verdict's (null when none). With id > 0 only that one, with its
  * "events":[{"ts","event","detail"}]. On a reader connection. *out new (json_decref). */
 int notify_list(struct store_conn *conn, const char *state, int64_t id, json_t **out,

@@ -108,6 +108,7 @@ enum {
     LEAK_CONFIRMED,
     LEAK_FIRST_SEEN,
     LEAK_LAST_SEEN,
+    LEAK_REPO_PATH, /* NULL unless in the repo */
 };
 
 static json_t *leak_json(const struct store_rows *rows, const struct query_leak *row,
@@ -124,6 +125,7 @@ static json_t *leak_json(const struct store_rows *rows, const struct query_leak 
               put(obj, "op", json_column_text(rows, LEAK_OP)) &&
               put(obj, "count", json_integer(row->count)) &&
               put(obj, "in_repo", json_boolean(row->in_repo)) &&
+              put(obj, "repo_path", json_column_text(rows, LEAK_REPO_PATH)) &&
               put(obj, "owner", json_column_text(rows, LEAK_OWNER)) &&
               put(obj, "growth_per_hour",
                   verdict->has_growth && isfinite(verdict->growth_per_hour)
@@ -139,6 +141,25 @@ static json_t *leak_json(const struct store_rows *rows, const struct query_leak 
         return NULL;
     }
     return obj;
+}
+
+/* Gives row's culprit (an in-repo frame of a library site's stack) its "repo_path", on a
+ * copy: the verdict's JSON may be shared. False when allocation fails. */
+static bool culprit_repo_path(json_t *row, const struct attributor *attributor)
+{
+    json_t *culprit = json_object_get(row, "culprit");
+    if (!json_is_object(culprit))
+        return true;
+    const char *function = json_string_value(json_object_get(culprit, "function"));
+    const char *file = json_string_value(json_object_get(culprit, "file"));
+    struct attribution attr;
+    attribute_site(attributor, str_make(function ? function : "", function ? strlen(function) : 0),
+                   str_make(file ? file : "", file ? strlen(file) : 0), &attr);
+    json_t *copy = json_deep_copy(culprit);
+    return copy != NULL &&
+           put(copy, "repo_path",
+               attr.in_repo && attr.path[0] != '\0' ? utf8json_cstr(attr.path) : json_null()) &&
+           put(row, "culprit", copy);
 }
 
 static bool blocked_op(const char *op)
@@ -193,6 +214,10 @@ int query_leaks(struct store *store, const struct query_options *opts, const cha
         }
         json_t *leak = leak_json(&rows, &row, &verdict);
         json_decref(verdict.detail);
+        if (leak != NULL && !culprit_repo_path(leak, opts->attributor)) {
+            json_decref(leak);
+            leak = NULL;
+        }
         if (!append(leaks, leak))
             rc = oom(err, "leaks");
     }
@@ -241,6 +266,38 @@ static int location_row(struct store_conn *conn, int64_t id, json_t **out, struc
     }
     *out = obj;
     return LF_OK;
+}
+
+int query_repo_paths(struct store *store, const struct query_options *opts, json_t *rows,
+                     struct lf_error *err)
+{
+    struct store_conn *conn = NULL;
+    int rc = store_reader_acquire(store, &conn, err);
+    if (rc != LF_OK)
+        return rc;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *path = json_null();
+        if (json_is_true(json_object_get(row, "in_repo"))) {
+            struct store_rows loc;
+            rc = store_query(conn, QUERY_SQL_LOCATION_GET, &loc, err, "i",
+                             (int64_t)json_integer_value(json_object_get(row, "location_id")));
+            if (rc == LF_OK && store_row(&loc))
+                path = json_column_text(&loc, 7); /* repo_path */
+            if ((rc = rows_end(conn, &loc, rc, "location", err)) != LF_OK) {
+                json_decref(path);
+                break;
+            }
+        }
+        if (!put(row, "repo_path", path) ||
+            !culprit_repo_path(row, opts != NULL ? opts->attributor : NULL)) {
+            rc = oom(err, "repo paths");
+            break;
+        }
+    }
+    store_reader_release(store, conn);
+    return rc;
 }
 
 /* One frame of a location's stack from the current row, attributed with attributor

@@ -69,6 +69,13 @@ void query_judge_threshold(void *ctx, const struct query_leak *row, struct query
 int query_leaks(struct store *store, const struct query_options *opts, const char *service,
                 const char *owner, bool all, json_t **out, struct lf_error *err);
 
+/* Sets "repo_path" on each object of rows (an array of sites with "location_id" and
+ * "in_repo", such as the trends): the location's repo-relative path when in_repo, else
+ * null (also when the location is gone from the store); and on a row's "culprit" object,
+ * its path as opts->attributor tells it. */
+int query_repo_paths(struct store *store, const struct query_options *opts, json_t *rows,
+                     struct lf_error *err);
+
 /* GET /api/v1/locations/ID: {"location_id","op","function","file","line","in_repo",
  * "repo_path","owner","first_seen","stack":[{"function","file","line","in_repo",
  * "repo_path","created_by"}] (innermost first; each frame attributed by opts->attributor,

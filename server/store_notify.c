@@ -96,7 +96,7 @@ static const char *const sql[] = {
             " n.owner, n.owner_manual, n.state, n.regression, n.created, n.updated, n.attempts,"
             " n.last_error, n.snoozed_until, n.delivered_at, n.resolved_at, n.send_due,"
             " n.send_kind, n.message, d.count, d.growth_per_hour, n.actor, n.resolved_manual,"
-            " n.resolved_version"
+            " n.resolved_version, CASE WHEN l.in_repo THEN l.repo_path END AS repo_path"
             " FROM notifications n JOIN services s ON s.id = n.service_id"
             " JOIN locations l ON l.id = n.location_id"
             " LEFT JOIN detections d ON d.service_id = n.service_id"

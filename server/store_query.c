@@ -10,7 +10,7 @@ static const char *const sql[] = {
     I(QUERY_SQL_LEAKS) =
             "SELECT l.id, sv.name, l.function, l.file, l.line, l.op, l.is_channel, "
             "l.in_repo, CASE WHEN l.in_repo THEN coalesce(l.owner, sv.owner) END, sum(sm.count), max(sm.confirmed), "
-            "sl.first_seen, sl.last_seen "
+            "sl.first_seen, sl.last_seen, CASE WHEN l.in_repo THEN l.repo_path END "
             /* CROSS JOIN fixes the order: live instances first (instances_last_push), then
              * the contiguous samples of each one's latest profile; never every location
              * ever seen times every instance */

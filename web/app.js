@@ -22,9 +22,10 @@
   const REFRESH_SECONDS = Math.max(1, Number(localStorage.getItem('leakfleet.refreshSeconds')) || 30);
   const RANGES = [['1h', 3600], ['6h', 21600], ['24h', 86400], ['7d', 604800], ['30d', 2592000]];
   const NICE_STEPS = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  const AXIS_INCRS = NICE_STEPS.concat([172800, 604800, 1209600]);
   let settings = {
     source_url: null, live_window: 300, threshold: 100, projection_target: 10000,
-    detect_window: 21600, reopen_after: 3600,
+    detect_window: 21600, reopen_after: 3600, resolve_after: 3600,
   };
   let charts = [];
   let generation = 0;
@@ -165,17 +166,26 @@
     return sessionStorage.getItem(TOKEN_KEY) || '';
   }
 
+  /* A site's file:line, repo-relative when the site is in the repo (the build path in the
+   * tooltip), else as the stack has it. */
+  function fileLine(row) {
+    const relative = row.repo_path && row.repo_path !== row.file;
+    return el('div', { class: 'file', title: relative ? row.file + ':' + row.line : null },
+      breakable((row.repo_path || row.file) + ':' + row.line));
+  }
+
   function siteCell(row) {
     const cell = el('td', { class: 'site' },
       el('a', { class: 'function', href: '#/location/' + row.location_id }, breakable(row.function)),
-      el('div', { class: 'file' }, breakable(row.file + ':' + row.line)));
+      fileLine(row));
     if (row.culprit) cell.appendChild(culpritLine(row.culprit));
     return cell;
   }
 
   function culpritLine(c) {
     return el('div', { class: 'culprit' }, 'from ', el('span', { class: 'function' }, breakable(c.function)),
-      ' ', el('span', { class: 'file' }, breakable(c.file + ':' + c.line)), ' — ', c.owner || 'no owner');
+      ' ', el('span', { class: 'file', title: c.repo_path ? c.file + ':' + c.line : null }, breakable((c.repo_path || c.file) + ':' + c.line)),
+      ' — ', c.owner || 'no owner');
   }
 
   const STATE_TEXT = { unrouted: 'no route' };
@@ -276,8 +286,10 @@
       legend: { show: !small },
       cursor: { show: !small },
       scales: { x: { time: true } },
+      /* ticks a whole minute apart at least: the points are; finer ticks would repeat
+       * the same hh:mm label (a chart of the first minutes of data) */
       axes: small ? [{ show: false }, { show: false }]
-        : [{ values: axisValues, label: 'UTC' }, { label: 'goroutines' }],
+        : [{ values: axisValues, label: 'UTC', incrs: AXIS_INCRS }, { label: 'goroutines' }],
       plugins: options && options.markers && options.markers.length ? [markersPlugin(options.markers)] : [],
       series: [{ label: 'time', value: (u, v) => (v === null || v === undefined ? '—' : fmtTime(v)) },
         ...series.map((s, i) => ({
@@ -286,7 +298,9 @@
           width: s.width || (small ? 1.5 : 2),
           dash: s.dash,
           spanGaps: true,
-          points: { show: small ? false : undefined },
+          /* a series with one value has no line to draw: its point is shown instead */
+          points: small ? { show: false }
+            : s.values.filter((v) => v !== null && v !== undefined).length < 2 ? { show: true, size: 7 } : {},
         }))],
     };
     const chart = new uPlot(opts, data, container);
@@ -333,7 +347,7 @@
       return el('div', { class: 'detail snooze-until' }, 'until ', fmtLocal(n.snoozed_until), ' (', fmtTime(n.snoozed_until), ')');
     }
     if (n.state === 'resolved') {
-      if (!n.resolved_manual) return el('div', { class: 'detail' }, 'quiet for ' + fmtDuration(3600) + ' or more; re-opens if it grows again');
+      if (!n.resolved_manual) return el('div', { class: 'detail' }, 'quiet for ' + fmtDuration(settings.resolve_after) + ' or more; re-opens if it grows again');
       return el('div', { class: 'detail resolve-rule' }, n.resolved_version
         ? 'fixed in ' + n.resolved_version + '? re-opens on growth in a later version'
         : 're-opens if still growing ' + fmtDuration(settings.reopen_after) + ' after the resolve');
@@ -511,7 +525,8 @@
     if (culprit) {
       facts.appendChild(el('dt', {}, 'Culprit'));
       facts.appendChild(el('dd', { id: 'culprit' }, el('span', { class: 'function' }, breakable(culprit.function)), ' at ',
-        breakable(culprit.file + ':' + culprit.line), ' — owner ', culprit.owner || 'none'));
+        breakable((culprit.repo_path || culprit.file) + ':' + culprit.line), ' ', sourceLink(culprit.repo_path, culprit.line),
+        ' — owner ', culprit.owner || 'none'));
     }
     out.appendChild(facts);
 
@@ -541,12 +556,14 @@
     const timelines = await Promise.all(services.map((name) => api('/api/v1/timeline?service=' + encodeURIComponent(name) +
       '&from=' + from + '&to=' + now).catch(() => ({ events: [], push_interval: null }))));
     const pushInterval = Math.max(60, ...timelines.map((t) => t.push_interval || 60));
-    const step = chooseStep(range, pushInterval);
+    const rangeStep = chooseStep(range, pushInterval);
+    const finest = chooseStep(0, pushInterval);
     const hashFor = (changes) => {
       const next = new URLSearchParams(params);
       for (const [k, v] of Object.entries(changes)) { if (v) next.set(k, v); else next.delete(k); }
       return next;
     };
+    const stepNote = el('span', { class: 'muted step', id: 'chart-step' });
     out.appendChild(el('h2', {}, 'Count over time'));
     out.appendChild(el('div', { class: 'filters' },
       el('div', { class: 'range', role: 'group', 'aria-label': 'time range' }, RANGES.map(([name]) => el('button', {
@@ -558,12 +575,11 @@
           type: 'checkbox', name: 'instances', checked: perInstance,
           onchange: (e) => setHash('/location/' + id, hashFor({ instances: e.target.checked ? '1' : '' })),
         }), ' one per instance')),
-      el('span', { class: 'muted step', id: 'chart-step', 'data-step': step }, 'one point per ' + fmtDuration(step) +
-        (pushInterval > 60 ? ' (agents push every ' + fmtDuration(pushInterval) + ')' : ''))));
+      stepNote));
     const chartBox = el('div', { class: 'chart', id: 'location-chart', 'data-range': rangeName });
     out.appendChild(chartBox);
     const leaking = new Set(rows.flatMap((r) => (r.instances || []).map((i) => r.service + '/' + i)));
-    const seriesUrl = (service, instance) => '/api/v1/locations/' + encodeURIComponent(id) + '/series?service=' +
+    const seriesUrl = (service, instance, step) => '/api/v1/locations/' + encodeURIComponent(id) + '/series?service=' +
       encodeURIComponent(service) + (instance ? '&instance=' + encodeURIComponent(instance) : '') +
       '&from=' + from + '&to=' + now + '&step=' + step;
     let lines = services.map((name) => ({ name, service: name, instance: null }));
@@ -577,18 +593,32 @@
     }
     const HOT = ['#b3261e', '#d9480f', '#a61e4d', '#7d5400', '#e03131'];
     const COLD = ['#8a93a5', '#6b7f99', '#9aa4b5'];
-    let hotIndex = 0, coldIndex = 0;
-    const named = await Promise.all(lines.map(async (line) => {
-      const hot = perInstance && leaking.has(line.name);
-      const stroke = !perInstance ? null : hot ? HOT[hotIndex++ % HOT.length] : COLD[coldIndex++ % COLD.length];
-      const s = await api(seriesUrl(line.service, line.instance));
-      /* the current bucket is still filling: drawn, it would look like a drop */
-      const points = (s.series || []).filter((p) => p[0] + step <= now);
-      return {
-        name: line.name + (hot ? ' (leaking)' : ''), points, service: line.service,
-        stroke, width: perInstance ? (hot ? 3 : 1.25) : null,
-      };
-    }));
+    const fetchLines = (step) => {
+      let hotIndex = 0, coldIndex = 0;
+      return Promise.all(lines.map(async (line) => {
+        const hot = perInstance && leaking.has(line.name);
+        const stroke = !perInstance ? null : hot ? HOT[hotIndex++ % HOT.length] : COLD[coldIndex++ % COLD.length];
+        const s = await api(seriesUrl(line.service, line.instance, step));
+        /* the current bucket is still filling: drawn, it would look like a drop */
+        const points = (s.series || []).filter((p) => p[0] + step <= now);
+        return {
+          name: line.name + (hot ? ' (leaking)' : ''), points, service: line.service,
+          stroke, width: perInstance ? (hot ? 3 : 1.25) : null,
+        };
+      }));
+    };
+    /* The data may span less than a few buckets of the range's step (a fresh install,
+     * a new site): then the finest step the pushes allow, so the chart draws a line. */
+    let step = rangeStep;
+    let named = await fetchLines(step);
+    if (Math.max(0, ...named.map((n) => n.points.length)) < 3 && step > finest) {
+      step = finest;
+      named = await fetchLines(step);
+    }
+    stepNote.dataset.step = String(step);
+    stepNote.textContent = 'one point per ' + fmtDuration(step) +
+      (step < rangeStep ? ' (not yet three ' + fmtDuration(rangeStep) + ' points of data)' : '') +
+      (pushInterval > 60 ? ' (agents push every ' + fmtDuration(pushInterval) + ')' : '');
     const merged = mergeSeries(named);
     const events = timelines.flatMap((t, i) => (t.events || []).map((e) => Object.assign({ service: services[i] }, e)))
       .sort((a, b) => a.ts - b.ts);
@@ -859,7 +889,7 @@
         body.appendChild(el('tr', { 'data-id': n.id, tabindex: '-1', class: n.state },
           el('td', {}, box),
           el('td', { class: 'num' }, String(n.id)), el('td', {}, n.service),
-          el('td', { class: 'site' }, el('a', { class: 'function', href: '#/location/' + n.location_id }, breakable(n.function)), el('div', { class: 'file' }, breakable(n.file + ':' + n.line))),
+          el('td', { class: 'site' }, el('a', { class: 'function', href: '#/location/' + n.location_id }, breakable(n.function)), fileLine(n)),
           el('td', { class: 'num' }, n.count === null || n.count === undefined ? '—' : String(n.count)),
           el('td', { class: 'num' }, fmtGrowth(n.growth_per_hour)),
           el('td', {}, breakable(n.owner, 0), n.owner_manual ? el('span', { class: 'muted' }, ' (by hand)') : null),

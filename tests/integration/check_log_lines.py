@@ -2,7 +2,8 @@
 """check_log_lines.py - every line of a leakfleet log is one event a line-based shipper can
 parse: logfmt (key=bare or key="quoted \\" escaped") or one JSON object, with a ts
 (RFC 3339, UTC) and a level. Usage: check_log_lines.py logfmt|json FILE [WANT...]: exits 1
-naming the first bad line, or when no line has a msg equal to a WANT. Prints the count."""
+naming the first bad line, or when no line has a msg equal to a WANT. A WANT of
+MSG:KEY,KEY... also needs a line with that msg to carry every KEY. Prints the count."""
 import json
 import re
 import sys
@@ -27,7 +28,11 @@ def logfmt(line):
 
 
 def main():
-    fmt, path, wants = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+    fmt, path = sys.argv[1], sys.argv[2]
+    wants = {}
+    for want in sys.argv[3:]:
+        msg, _, keys = want.partition(":")
+        wants[msg] = set(keys.split(",")) if keys else set()
     n = 0
     with open(path, encoding="utf-8", errors="strict") as f:
         for number, line in enumerate(f, 1):
@@ -45,10 +50,12 @@ def main():
             except ValueError as e:
                 print("FAIL: %s:%d: %s: %s" % (path, number, e, line[:200]))
                 return 1
-            wants.discard(fields["msg"])
+            if fields["msg"] in wants and wants[fields["msg"]] <= set(fields):
+                del wants[fields["msg"]]
             n += 1
     if wants:
-        print("FAIL: %s: no line with msg %s" % (path, ", ".join(sorted(wants))))
+        print("FAIL: %s: no line with msg %s" % (path, ", ".join(
+            m + (" and keys " + ",".join(sorted(k)) if k else "") for m, k in sorted(wants.items()))))
         return 1
     print("ok: %s: %d lines, each one %s event with ts and level" % (path.split("/")[-1], n, fmt))
     return 0

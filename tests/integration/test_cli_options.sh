@@ -39,6 +39,10 @@ for cmd in analyze classify serve; do
 done
 expect 0 "^usage: leakfleet-agent" "$agent" -h
 expect 0 "^usage: leakfleet-agent" "$agent" --help
+# --version alone: the program's own version, the same for the server and the agent (with
+# a value, the agent's --version is its --target's version)
+expect 0 "^leakfleet [0-9]+\.[0-9]+" "$lf" --version
+expect 0 "^leakfleet-agent $("$lf" --version | cut -d' ' -f2)\$" "$agent" --version
 
 # --name=VALUE is --name VALUE
 expect 0 '"goroutines"' "$lf" analyze --json --format=debug2 --min=1 "$dump"

@@ -115,7 +115,9 @@ lf_stop
 
 # The logs: one logfmt event a line with ts and level, including a line per detection
 # pass, per change of a notification, and the agent's periodic summary.
-python3 tests/integration/check_log_lines.py logfmt "$LF_TMP/server.log" "detection pass" notification ||
+python3 tests/integration/check_log_lines.py logfmt "$LF_TMP/server.log" \
+    "detection pass:sites,suspects,duration_ms" "notification:id,event,owner,detail" ||
     lf_fail "server log"
-python3 tests/integration/check_log_lines.py logfmt "$LF_TMP/agent.log" "agent summary" ||
+python3 tests/integration/check_log_lines.py logfmt "$LF_TMP/agent.log" \
+    "agent summary:scrapes,scrape_failures,pushed,push_failures,spool_files,spool_bytes" ||
     lf_fail "agent log"

@@ -151,9 +151,10 @@ before=$(lf_json '[.notifications[] | "\(.id):\(.owner):\(.state)"] | sort | joi
 lf_eq "$(lf_json '.notifications | length')" 2 "no duplicate after another pass"
 lf_stop
 # log_format: json: one JSON object a line, with the queue's changes and their actors.
-python3 tests/integration/check_log_lines.py json "$LF_TMP/server.log" "detection pass" notification ||
+python3 tests/integration/check_log_lines.py json "$LF_TMP/server.log" \
+    "detection pass:sites,suspects,duration_ms" "notification:id,event,actor" ||
     lf_fail "server log"
-grep -q '"msg":"notification","id":1,"event":"acknowledged","detail":"by alice@acme.example"' \
+grep -q '"msg":"notification","id":1,"event":"acknowledged","actor":"alice@acme.example","detail":"by alice@acme.example"' \
     "$LF_TMP/server.log" || lf_fail "no log line for the acknowledgement with its actor"
 echo "ok: the acknowledgement is logged with its actor"
 lf_start

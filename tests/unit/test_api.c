@@ -54,6 +54,7 @@ static void api_setup(void)
     app.max_decoded_bytes = 1 << 20;
     app.projection_target = 10000;
     app.reopen_after = 3600;
+    app.resolve_after = 2 * 3600;
     app.detect_window = 6 * 3600;
     memset(&resp, 0, sizeof(resp));
 }
@@ -269,6 +270,14 @@ START_TEST(test_detect_and_trends)
     json_t *trends = json_object_get(resp.json, "trends");
     ck_assert_uint_eq(json_array_size(trends), 1);
     ck_assert_str_eq(str_at(json_array_get(trends, 0), "function"), "main.ncast.func1");
+    /* the repo-relative path of an in-repo site, null outside the repo */
+    json_t *first = json_array_get(trends, 0);
+    json_t *repo_path = json_object_get(first, "repo_path");
+    ck_assert_ptr_nonnull(repo_path);
+    if (json_is_true(json_object_get(first, "in_repo")))
+        ck_assert(json_is_string(repo_path) && json_string_value(repo_path)[0] != '/');
+    else
+        ck_assert(json_is_null(repo_path));
     const char *const zero[] = { "limit", "0", NULL };
     ck_refused(handle(api_trends, NULL, zero, NULL, STR_NULL), 400,
                "parameter 'limit' must be 1..10000, not '0'");
@@ -283,6 +292,7 @@ START_TEST(test_detect_and_trends)
     ck_assert_int_eq(int_at(resp.json, "projection_target"), 10000);
     ck_assert_int_eq(int_at(resp.json, "detect_window"), 6 * 3600);
     ck_assert_int_eq(int_at(resp.json, "reopen_after"), 3600);
+    ck_assert_int_eq(int_at(resp.json, "resolve_after"), 2 * 3600);
 }
 END_TEST
 

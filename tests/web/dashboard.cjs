@@ -28,7 +28,7 @@ async function ready(page) {
 
 async function open(page, hash) {
   if (page.url().startsWith(url)) {
-    await page.evaluate(() => { delete document.body.dataset.ready; });
+    await page.evaluate(() => { delete document.body.dataset.ready; window.__canvasText = []; });
   }
   await page.goto(url + '/' + hash);
   await ready(page);
@@ -49,6 +49,24 @@ async function rowFor(page, table, text) {
 
 async function shot(page, name) {
   await page.screenshot({ path: path.join(outDir, name + '.png'), fullPage: true });
+}
+
+/* Pixels of the chart's canvas within 40 of an rgb colour (a drawn line or point). */
+async function chartPixels(page, selector, rgb) {
+  return page.evaluate(([sel, c]) => {
+    const canvas = document.querySelector(sel + ' canvas');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 200 && Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < 40) n++;
+    }
+    return n;
+  }, [selector, rgb]);
+}
+
+/* The hh:mm labels drawn on canvases since the page was opened (chart axes), in order. */
+async function canvasTimes(page) {
+  return page.evaluate(() => (window.__canvasText || []).filter((t) => /^\d\d:\d\d$/.test(t)));
 }
 
 async function apiGet(page, p) {
@@ -106,6 +124,15 @@ async function lowContrast(page) {
       '--disable-background-networking'],
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: 'Europe/Paris' });
+  // Text drawn on canvases (the chart axes are not in the DOM).
+  await context.addInitScript(() => {
+    window.__canvasText = [];
+    const fillText = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+      window.__canvasText.push(String(text));
+      return fillText.call(this, text, ...rest);
+    };
+  });
   const page = await context.newPage();
   const dialogs = [];
   page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
@@ -125,6 +152,9 @@ async function lowContrast(page) {
     check(sendText.includes('480'), 'the send site counts 480 goroutines over two instances');
     check(sendText.includes('suspect'), 'the send site is marked suspect');
     check(sendText.includes('chan send'), 'the send site op is chan send');
+    const sendFile = send.locator('.file').first();
+    check(await sendFile.innerText() === 'internal/ncast/ncast.go:33' && (await sendFile.getAttribute('title')).endsWith('/internal/ncast/ncast.go:33'),
+      'the site\'s file is repo-relative, the build path in its tooltip (' + await sendFile.innerText() + ')');
     const select = await rowFor(page, '#inventory', SELECT_SITE);
     check((await select.innerText()).includes('@acme/workers'), 'the select site is owned by @acme/workers');
     check(await page.locator('#inventory tbody tr', { hasText: MUTEX_SITE }).count() === 2,
@@ -145,6 +175,19 @@ async function lowContrast(page) {
       'a filter that matches nothing says so');
     check(await page.locator('#inventory-empty a', { hasText: 'Clear the filters' }).count() === 1,
       'and offers to clear the filters');
+
+    // A library site names its culprit, the in-repo caller, by its repo-relative path.
+    await open(page, '#/?service=lib');
+    const libRow = await rowFor(page, '#inventory', 'github.com/other/pool.(*Pool).wait');
+    check(await libRow.count() === 1, 'the library site is a suspect');
+    const culprit = await libRow.locator('.culprit').innerText();
+    check(culprit.includes('main.useLib') && culprit.includes('cmd/app/main.go:5') && !culprit.includes('/build/lib/'),
+      'its culprit is named with its repo-relative file (' + culprit + ')');
+    await open(page, await libRow.locator('a.function').getAttribute('href'));
+    const culpritFact = page.locator('#culprit');
+    check((await culpritFact.innerText()).includes('cmd/app/main.go:5') &&
+      await culpritFact.locator('a').getAttribute('href') === 'https://src.example/acme/leaky/blob/main/cmd/app/main.go#L5',
+      'the location page names the culprit by its repo-relative path with a source link (' + await culpritFact.innerText() + ')');
 
     // Every blocked site: each one that is not suspect says why.
     await open(page, '#/?all=1&service=big');
@@ -234,16 +277,27 @@ async function lowContrast(page) {
     check(Number(await page.locator('#location-chart').getAttribute('data-markers')) >= 1, 'deploys are markers on the chart');
     check((await page.locator('#deploys').innerText()).includes('deploy of v2 (was v1): leaky/host-b'),
       'the deploy of v2 on host-b is listed under the chart');
+    // Eleven minutes of data are one or two 10-min points of the 24 h range: the chart
+    // falls back to the pushes' minute, so it draws a line.
     const step = Number(await page.locator('#chart-step').getAttribute('data-step'));
-    check(step === 600, 'the step follows the range: 10 min for 24 h (' + step + ')');
+    check(step === 60, 'data younger than three 24 h points is drawn per minute (' + step + ')');
+    check((await page.locator('#chart-step').innerText()).includes('not yet three 10 min points'), 'and the chart says why');
+    check(await chartPixels(page, '#location-chart', [47, 111, 176]) > 200, 'the count of service leaky is drawn as a line');
     await page.locator('#location-chart-table summary').click();
     const tableTimes = await page.locator('#location-chart-table tbody tr td:first-child').allInnerTexts();
     check(tableTimes.length > 0 && tableTimes.every((t) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/.test(t)),
       'the chart has a table alternative with ISO UTC times');
+    const leakyValues = (await page.locator('#location-chart-table tbody tr td:nth-child(2)').allInnerTexts()).filter((t) => /\d/.test(t));
+    check(leakyValues.length >= 3, 'the table has a value per minute (' + leakyValues.length + ')');
     const now = Date.now() / 1000;
     const lastReal = tableTimes.slice(0, -1).map((t) => Date.parse(t.replace(' ', 'T')) / 1000).pop();
     check(lastReal + step <= now, 'the current, half-filled bucket is not drawn');
+    const axis = await canvasTimes(page);
+    check(axis.length >= 2 && axis.every((t, i) => i === 0 || t !== axis[i - 1]), 'the time axis labels are UTC hh:mm, no two alike side by side (' + axis.join(' ') + ')');
     await shot(page, 'location');
+
+    await open(page, href + '?range=6h');
+    check(Number(await page.locator('#chart-step').getAttribute('data-step')) === 120, 'the step follows the range: 2 min for 6 h');
 
     await page.evaluate(() => { delete document.body.dataset.ready; });
     await page.locator('button[name=range][value="1h"]').click();
@@ -267,11 +321,32 @@ async function lowContrast(page) {
     check(highlighted.join(' ') === expected.join(' '), 'the leaking instances are the highlighted lines (' + highlighted.join(' ') + ')');
     await shot(page, 'location-instances');
 
+    // A site pushed once, two and a half minutes ago: one complete minute. Its count is
+    // drawn as a point and the axis does not repeat a minute.
+    await open(page, '#/?all=1&service=fresh');
+    await open(page, await (await rowFor(page, '#inventory', 'main.freshSite')).locator('a.function').getAttribute('href'));
+    await page.waitForSelector('#location-chart canvas', { timeout: 10000 });
+    check(await chartPixels(page, '#location-chart', [47, 111, 176]) > 20, 'a single complete minute is drawn as a point');
+    const freshAxis = await canvasTimes(page);
+    check(freshAxis.length >= 1 && freshAxis.every((t, i) => i === 0 || t !== freshAxis[i - 1]),
+      'the axis of a one-minute chart repeats no label side by side (' + freshAxis.join(' ') + ')');
+    await shot(page, 'location-fresh');
+
+    // Pushes every 5 minutes: a 1 h range is drawn in 5-min points, and says why.
+    await open(page, '#/?all=1&service=slow');
+    const slowHref = await (await rowFor(page, '#inventory', 'main.slowSite')).locator('a.function').getAttribute('href');
+    await open(page, slowHref + '?range=1h');
+    check(Number(await page.locator('#chart-step').getAttribute('data-step')) === 300 &&
+      (await page.locator('#chart-step').innerText()).includes('agents push every 5 min'),
+      'the step follows the push interval: 5 min for 1 h when agents push every 5 min (' + await page.locator('#chart-step').innerText() + ')');
+
     // Trends: a line per site, the window label of the configured detection window.
     await open(page, '#/trends');
     check((await page.locator('select[name=window] option').first().innerText()) === 'detection window (6 h)',
       'the default window is the configured detection window');
     check(await page.locator('#trends tbody tr').count() > 0, 'trends list growing sites');
+    check(await (await rowFor(page, '#trends', SEND_SITE)).locator('.file').first().innerText() === 'internal/ncast/ncast.go:33',
+      'trends show the repo-relative file');
     await page.waitForSelector('#trends .spark canvas', { timeout: 10000 });
     await page.waitForFunction(() => [...document.querySelectorAll('#trends .spark')].some((s) => Number(s.dataset.points) >= 2));
     check(true, 'sparklines draw a line (two or more points), not a lone marker');
@@ -298,6 +373,8 @@ async function lowContrast(page) {
     check(await pendingRow.locator('button[name=ack]').isDisabled(), 'ack is disabled without a token');
     check(/\b(480|240)\b/.test(await pendingRow.innerText()), 'the queue shows the count');
     check(/\+\d+\/h/.test(await pendingRow.innerText()), 'the queue shows the growth');
+    check(await pendingRow.locator('.file').first().innerText() === 'internal/ncast/ncast.go:33',
+      'the queue shows the repo-relative file');
     await shot(page, 'notifications-no-token');
 
     // The token is checked when entered.
@@ -337,6 +414,17 @@ async function lowContrast(page) {
     check(/re-opens (on growth in a later version|if still growing 1 h after the resolve)/.test(resolvedText),
       'a resolved notification says when it re-opens');
     check(resolvedText.includes('by alice'), 'the action shows who took it');
+    // Resolved means fixed, watch the next version: a detection pass while the site is
+    // still suspect does not re-open it.
+    const pass = await page.evaluate(async (token) => {
+      const r = await fetch('/api/v1/detect', { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
+      await r.text();
+      return r.status;
+    }, adminToken);
+    const afterPass = await apiGet(page, '/api/v1/notifications/' + target);
+    const stillSuspect = (await apiGet(page, '/api/v1/leaks')).leaks.some((r) => String(r.location_id) === String(afterPass.location_id) && r.service === afterPass.service);
+    check(pass === 200 && stillSuspect && afterPass.state === 'resolved' && !afterPass.regression,
+      'a detection pass right after the resolve leaves #' + target + ' resolved while its site is still suspect (' + afterPass.state + ')');
 
     await page.evaluate(() => { delete document.body.dataset.ready; });
     await page.locator('#notifications tr[data-id="' + ids[0] + '"] button[name=ack]').focus();
@@ -401,6 +489,22 @@ async function lowContrast(page) {
     check(await page.locator('.notification button[name=ack]').count() >= 1, 'the location page offers the queue actions');
     check((await page.locator('.notification .history').first().innerText()).includes('by alice'),
       'the location page shows the history with actors');
+    const here = await page.locator('.notification').evaluateAll((ns) => ns.map((n) => n.dataset.id));
+    let toResolve = null;
+    for (const nid of here) {
+      if ((await apiGet(page, '/api/v1/notifications/' + nid)).state !== 'resolved') { toResolve = nid; break; }
+    }
+    check(toResolve !== null, 'a notification of this site is left to resolve (of ' + here.join(', ') + ')');
+    await page.evaluate(() => { delete document.body.dataset.ready; });
+    await page.locator('.notification[data-id="' + toResolve + '"] button[name=resolve]').focus();
+    await page.keyboard.press('Enter');
+    await ready(page);
+    const resolvedHere = await apiGet(page, '/api/v1/notifications/' + toResolve);
+    check(resolvedHere.state === 'resolved' && resolvedHere.actor === 'alice', 'Resolve on the location page resolves #' + toResolve + ' as alice');
+    check(await page.evaluate(() => document.activeElement.closest('[data-id]') && document.activeElement.closest('[data-id]').dataset.id) === toResolve,
+      'and focus stays on its own notification');
+
+    check((await page.locator('#refresh-state').innerText()).includes('every 30 s'), 'pages refresh every 30 s by default');
 
     // Refresh: on by default, every few seconds here; never while a form control has focus.
     await page.evaluate(() => localStorage.setItem('leakfleet.refreshSeconds', '2'));
@@ -454,6 +558,44 @@ async function lowContrast(page) {
     await page.unroute('**/api/v1/notifications?*');
     await page.unroute('**/api/v1/notifications');
 
+    // A fresh install (the API answers with nothing yet): each page says what to do next.
+    const empty = { leaks: { leaks: [] }, notifications: { notifications: [] }, services: { services: [] },
+      trends: { trends: [] }, silences: { silences: [] } };
+    const emptyRoutes = Object.keys(empty).map((name) => [name, new RegExp('/api/v1/' + name + '(\\?.*)?$')]);
+    for (const [name, re] of emptyRoutes) {
+      const body = empty[name];
+      await page.route(re, (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }));
+    }
+    for (const [hash, id, want] of [['#/', 'inventory-empty', 'No suspects'], ['#/?all=1', 'inventory-empty', 'Start an agent'],
+      ['#/services', 'services-empty', 'No service has pushed a profile yet'], ['#/trends', 'trends-empty', 'Not enough samples'],
+      ['#/notifications', 'queue-empty', 'The queue is empty']]) {
+      await open(page, hash);
+      const text = await page.locator('#' + id).innerText();
+      check(text.includes(want), 'on a fresh install ' + hash + ' says "' + want + '" (' + text.slice(0, 60) + ')');
+    }
+    await shot(page, 'fresh-queue');
+    for (const [, re] of emptyRoutes) await page.unroute(re);
+
+    // A notification the queue resolved itself says after how long a quiet site resolves:
+    // notify.resolve_after (2 h in this test), not a fixed hour.
+    const quiet = { notifications: [{ id: 99, service: 'leaky', location_id: 1, function: 'main.quiet', file: '/build/q.go', line: 1,
+      op: 'chan send', owner: '@acme/leaky', state: 'resolved', resolved_manual: false, created: 1, updated: 2 }] };
+    await page.route(/\/api\/v1\/notifications$/, (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(quiet) }));
+    await open(page, '#/notifications');
+    const quietText = await page.locator('#notifications tr[data-id="99"]').innerText();
+    check(quietText.includes('quiet for 2 h or more'), 'a resolve by the queue names notify.resolve_after (' + quietText.replace(/\s+/g, ' ').slice(0, 120) + ')');
+    await page.unroute(/\/api\/v1\/notifications$/);
+
+    // A sparkline over one bucket (a site seen for a minute): a line, not a lone marker.
+    const seriesRoute = /\/api\/v1\/locations\/\d+\/series\?/;
+    await page.route(seriesRoute, (r) => r.fulfill({ status: 200, contentType: 'application/json',
+      body: JSON.stringify({ series: [[Math.floor(Date.now() / 1000) - 240, 300]] }) }));
+    await open(page, '#/trends');
+    await page.waitForFunction(() => [...document.querySelectorAll('#trends .spark')].every((e) => e.dataset.points || e.textContent), null, { timeout: 10000 });
+    const sparkPoints = await page.locator('#trends .spark').evaluateAll((s) => s.map((e) => Number(e.dataset.points || 0)));
+    check(sparkPoints.length > 0 && sparkPoints.every((n) => n >= 2), 'a sparkline of one bucket draws a line (' + sparkPoints.join(',') + ' points)');
+    await page.unroute(seriesRoute);
+
     // Hostile names are text.
     await open(page, '#/?all=1&service=hostile');
     const hostileText = await page.locator('#inventory').innerText();
@@ -477,7 +619,7 @@ async function lowContrast(page) {
     await shot(page, 'location-created-by');
 
     // Contrast of every text on the main pages.
-    for (const hash of ['#/?all=1&service=leaky', href, '#/notifications', '#/trends']) {
+    for (const hash of ['#/?all=1&service=leaky', href, '#/notifications', '#/trends', '#/services']) {
       await open(page, hash);
       const bad = await lowContrast(page);
       check(bad.length === 0, 'all text at least 4.5:1 on ' + hash + (bad.length ? ' (' + bad.slice(0, 5).join('; ') + ')' : ''));
