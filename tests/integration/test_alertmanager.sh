@@ -36,7 +36,7 @@ YAML
     --web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= --log.level=warn \
     >"$LF_TMP/am/am.log" 2>&1 &
 AM_PID=$!
-trap 'rc=$?; leaky_stop; kill $HOOK_PID $AM_PID 2>/dev/null || true; [ $rc -ne 0 ] && tail -n 20 "$LF_TMP/am/am.log"; lf_cleanup $rc' EXIT
+trap 'rc=$?; leaky_stop; kill $HOOK_PID $AM_PID 2>/dev/null || true; wait $AM_PID 2>/dev/null || true; [ $rc -ne 0 ] && tail -n 20 "$LF_TMP/am/am.log"; lf_cleanup $rc' EXIT
 for _ in $(seq 1 100); do
     curl -sf -o /dev/null "$AM_URL/-/ready" && break
     kill -0 "$AM_PID" 2>/dev/null || lf_fail "alertmanager exited at start"
