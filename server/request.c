@@ -171,33 +171,47 @@ int request_query_name(const struct request *req, const char *name, size_t max, 
     return LF_OK;
 }
 
-int request_query_int(const struct request *req, const char *name, int64_t dflt, int64_t min,
-                      int64_t max, const char *what, int64_t *out, struct lf_error *err)
+static bool parse_int(const char *value, int64_t *out)
+{
+    return str_to_int64(str_from_cstr(value), out);
+}
+
+/* A duration in whole seconds. */
+static bool parse_seconds(const char *value, int64_t *out)
+{
+    int64_t ms = 0;
+    if (!units_duration_ms(value, strlen(value), &ms) || ms % 1000 != 0)
+        return false;
+    *out = ms / 1000;
+    return true;
+}
+
+/* The parameter name read by parse, in [min, max]; dflt when absent. */
+static int query_number(const struct request *req, const char *name,
+                        bool (*parse)(const char *, int64_t *), int64_t dflt, int64_t min,
+                        int64_t max, const char *what, int64_t *out, struct lf_error *err)
 {
     const char *value = request_query(req, name);
     *out = dflt;
     if (value == NULL)
         return LF_OK;
     int64_t v = 0;
-    if (!str_to_int64(str_from_cstr(value), &v) || v < min || v > max)
+    if (!parse(value, &v) || v < min || v > max)
         return lf_fail(err, LF_EINVAL, "parameter '%s' must be %s, not '%s'", name, what, value);
     *out = v;
     return LF_OK;
 }
 
+int request_query_int(const struct request *req, const char *name, int64_t dflt, int64_t min,
+                      int64_t max, const char *what, int64_t *out, struct lf_error *err)
+{
+    return query_number(req, name, parse_int, dflt, min, max, what, out, err);
+}
+
 int request_query_duration(const struct request *req, const char *name, int64_t dflt, int64_t min,
                            int64_t max, const char *what, int64_t *out, struct lf_error *err)
 {
-    const char *value = request_query(req, name);
-    *out = dflt;
-    if (value == NULL)
-        return LF_OK;
-    int64_t ms = 0;
-    if (!units_duration_ms(value, strlen(value), &ms) || ms % 1000 != 0 || ms / 1000 < min ||
-        ms / 1000 > max)
-        return lf_fail(err, LF_EINVAL, "parameter '%s' must be %s, not '%s'", name, what, value);
-    *out = ms / 1000;
-    return LF_OK;
+    return query_number(req, name, parse_seconds, dflt, min, max, what, out, err);
 }
 
 int request_query_bool(const struct request *req, const char *name, bool *out, struct lf_error *err)

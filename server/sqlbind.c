@@ -31,31 +31,36 @@ int sqlbind_prepare(sqlite3 *db, sqlite3_stmt **out, struct lf_error *err, const
     return rc;
 }
 
-int sqlbind_exec(sqlite3 *db, struct lf_error *err, const char *sql, const char *types, ...)
+/* Prepares sql with its arguments and runs it: one integer into *value (found or not),
+ * or, when value is NULL, to its end. */
+static int run_va(sqlite3 *db, int64_t *value, bool *found, struct lf_error *err, const char *sql,
+                  const char *types, va_list ap)
 {
     sqlite3_stmt *stmt;
-    va_list ap;
-    va_start(ap, types);
     int rc = prepare_va(db, &stmt, err, sql, types, ap);
-    va_end(ap);
     if (rc != LF_OK)
         return rc;
-    rc = store_step_done(db, stmt, err);
+    rc = value != NULL ? store_step_int(db, stmt, value, found, err)
+                       : store_step_done(db, stmt, err);
     sqlite3_finalize(stmt);
+    return rc;
+}
+
+int sqlbind_exec(sqlite3 *db, struct lf_error *err, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = run_va(db, NULL, NULL, err, sql, types, ap);
+    va_end(ap);
     return rc;
 }
 
 int sqlbind_int(sqlite3 *db, int64_t *value, bool *found, struct lf_error *err, const char *sql,
                 const char *types, ...)
 {
-    sqlite3_stmt *stmt;
     va_list ap;
     va_start(ap, types);
-    int rc = prepare_va(db, &stmt, err, sql, types, ap);
+    int rc = run_va(db, value, found, err, sql, types, ap);
     va_end(ap);
-    if (rc != LF_OK)
-        return rc;
-    rc = store_step_int(db, stmt, value, found, err);
-    sqlite3_finalize(stmt);
     return rc;
 }

@@ -151,17 +151,27 @@ static int bound(struct store_conn *conn, int sid, sqlite3_stmt **out, struct lf
     return rc;
 }
 
+/* Runs the statement sid of conn with its arguments: one integer into *value (found or
+ * not), or, when value is NULL, to its end. */
+static int run_va(struct store_conn *conn, int sid, int64_t *value, bool *found,
+                  struct lf_error *err, const char *types, va_list ap)
+{
+    sqlite3_stmt *stmt;
+    int rc = bound(conn, sid, &stmt, err, types, ap);
+    if (rc != LF_OK)
+        return rc;
+    rc = value != NULL ? store_step_int(conn->db, stmt, value, found, err)
+                       : store_step_done(conn->db, stmt, err);
+    sqlite3_reset(stmt);
+    return rc;
+}
+
 int store_exec(struct store_conn *conn, int sid, struct lf_error *err, const char *types, ...)
 {
     va_list ap;
     va_start(ap, types);
-    sqlite3_stmt *stmt;
-    int rc = bound(conn, sid, &stmt, err, types, ap);
+    int rc = run_va(conn, sid, NULL, NULL, err, types, ap);
     va_end(ap);
-    if (rc != LF_OK)
-        return rc;
-    rc = store_step_done(conn->db, stmt, err);
-    sqlite3_reset(stmt);
     return rc;
 }
 
@@ -170,13 +180,8 @@ int store_int(struct store_conn *conn, int sid, int64_t *value, bool *found, str
 {
     va_list ap;
     va_start(ap, types);
-    sqlite3_stmt *stmt;
-    int rc = bound(conn, sid, &stmt, err, types, ap);
+    int rc = run_va(conn, sid, value, found, err, types, ap);
     va_end(ap);
-    if (rc != LF_OK)
-        return rc;
-    rc = store_step_int(conn->db, stmt, value, found, err);
-    sqlite3_reset(stmt);
     return rc;
 }
 
