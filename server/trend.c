@@ -839,7 +839,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         out->p_value = pooled_p;
     }
 
-    double growth = 0, recent_growth = 0, baseline = 0, all_growth = 0;
+    double growth = 0, recent_growth = 0, baseline = 0, all_growth = 0, others_growth = 0;
+    size_t n_others = 0;
     size_t n_recent = 0;
     for (size_t k = 0; k < n_judged; k++) {
         struct trend_instance *inst = &out->instances[judged_index[k]];
@@ -886,6 +887,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
              * a flat one adds its noise around zero. */
             inst->growth_per_hour = trend_theil_sen(w.ts, w.adjusted, m) * 3600.0;
             growth += inst->growth_per_hour;
+            others_growth += inst->growth_per_hour;
+            n_others++;
             continue;
         }
         inst->onset = trend_onset(w.ts, w.adjusted, m);
@@ -919,6 +922,20 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         goto out;
     }
     lf_free(levels);
+    /* Instances with samples in the window that gave no verdict (a segment too short since
+     * a restart, a load the window could not tell from time) are the same code under the
+     * same traffic: the fleet's growth counts them too ... */
+    size_t n_present = 0;
+    for (size_t s = 0; s < n_series; s++)
+        n_present += firsts[s] < series[s].n_samples;
+    if (n_present > n_judged && (n_others > 0 || n_leaking >= 2)) {
+        /* ... at the mean of the judged instances that do not leak, when there are some
+         * (one leaking instance among flat ones says nothing of the unjudged); else, when
+         * every judged instance leaks and they are more than one, at their mean */
+        double each = n_others > 0 ? others_growth / (double)n_others
+                                   : (growth - others_growth) / (double)n_leaking;
+        growth += each * (double)(n_present - n_judged);
+    }
     out->growth_per_hour = growth;
     if (growth < params->min_growth_per_hour || growth < params->min_relative_growth * baseline ||
         growth < params->min_growth_per_instance * (double)n_leaking) {

@@ -40,7 +40,10 @@
  * within that span). The onset is a hinge (flat, then linear) fitted by least squares per
  * leaking instance; the median over them is `since`. The growth is the fleet's: the
  * Theil–Sen slope of each leaking instance since its onset (at most slope_span back) and
- * of every other judged instance over the window; it must reach an absolute minimum, one
+ * of every other judged instance over the window, and the instances present but not
+ * judged (too few samples since a restart, a load not learned) at the mean of the judged
+ * ones that do not leak (or, when every judged one leaks and they are several, of those);
+ * it must reach an absolute minimum, one
  * per leaking instance, and a relative one: a fraction per hour of the count the
  * instances had before they began to grow, so traffic that grows a few percent a day is
  * not a leak however large the site.

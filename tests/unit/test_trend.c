@@ -535,6 +535,33 @@ START_TEST(test_leak_inside_history_not_read_as_load)
 }
 END_TEST
 
+/* +20/h from the start; instances 0-7 restart 20 minutes before the end (sample 68 of
+ * 72) and leak from 0 again. */
+static double leak_with_restarts(size_t instance, size_t i, double *busy)
+{
+    *busy = -1;
+    size_t from = instance < 8 && i >= 68 ? 68 : 0;
+    return round(2 + noise(1) + 20.0 * (double)(i - from) / 12);
+}
+
+START_TEST(test_growth_counts_fresh_instances)
+{
+    /* Twenty instances leak 20 an hour; eight restarted twenty minutes ago and have too
+     * few samples to be judged. The fleet still leaks 400 an hour, not the twelve judged
+     * instances' 240. */
+    noise_state = 61;
+    struct fleet *f = make_fleet(20, 72, 300, leak_with_restarts);
+    for (size_t k = 0; k < 8; k++)
+        for (size_t i = 68; i < 72; i++)
+            f->samples[k][i].started = 1600000000 + 3600 * 24 * 365;
+    struct trend_result r = analyze(f->series, 20, NULL);
+    ck_assert(r.growing);
+    ck_assert_uint_eq(r.n_segments, 12);
+    ck_assert_double_eq_tol(r.growth_per_hour, 20 * 20, 40);
+    trend_result_release(&r);
+}
+END_TEST
+
 START_TEST(test_plateau_as_load_falls)
 {
     /* Growth with the morning (03:00-15:00), flat since: as the load falls in the evening,
@@ -679,6 +706,7 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_leak_on_top_of_load_found);
     tcase_add_test(verdict, test_load_fit_over_history);
     tcase_add_test(verdict, test_plateau_as_load_falls);
+    tcase_add_test(verdict, test_growth_counts_fresh_instances);
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
     tcase_add_test(verdict, test_pool_filling_as_load_falls);
     tcase_add_test(verdict, test_plateau_stops_being_growth);
