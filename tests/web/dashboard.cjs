@@ -504,7 +504,9 @@ async function lowContrast(page) {
     check(await page.evaluate(() => document.activeElement.closest('[data-id]') && document.activeElement.closest('[data-id]').dataset.id) === toResolve,
       'and focus stays on its own notification');
 
-    check((await page.locator('#refresh-state').innerText()).includes('every 30 s'), 'pages refresh every 30 s by default');
+    // the indicator is rewritten once a second: wait for its next text rather than read a stale one
+    await page.waitForFunction(() => (document.getElementById('refresh-state').textContent || '').includes('every 30 s'), null, { timeout: 5000 }).catch(() => {});
+    check((await page.locator('#refresh-state').innerText()).includes('every 30 s'), 'pages refresh every 30 s by default (' + (await page.locator('#refresh-state').innerText()) + ')');
 
     // Refresh: on by default, every few seconds here; never while a form control has focus.
     await page.evaluate(() => localStorage.setItem('leakfleet.refreshSeconds', '2'));
