@@ -902,6 +902,14 @@ static void detect_pass(void *ctx)
         log_warn("detect: pass failed: %s", err.msg);
 }
 
+size_t detect_threads(const struct detect_options *opts)
+{
+    if (opts->threads > 0)
+        return opts->threads < DETECT_MAX_THREADS ? opts->threads : DETECT_MAX_THREADS;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t)cpus;
+}
+
 int detect_create(struct store *store, struct writer *writer, const struct detect_options *opts,
                   struct detect **out, struct lf_error *err)
 {
@@ -915,14 +923,7 @@ int detect_create(struct store *store, struct writer *writer, const struct detec
         detect->opts = *opts;
     else
         detect_options_default(&detect->opts);
-    if (detect->opts.threads > 0) {
-        detect->threads = detect->opts.threads;
-    } else {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        detect->threads = cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t)cpus;
-    }
-    if (detect->threads > DETECT_MAX_THREADS)
-        detect->threads = DETECT_MAX_THREADS;
+    detect->threads = detect_threads(&detect->opts);
     pthread_mutex_init(&detect->pass_lock, NULL);
     pthread_mutex_init(&detect->suppressing, NULL);
     pthread_mutex_init(&detect->lock, NULL);

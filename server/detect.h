@@ -102,6 +102,10 @@ struct detect;
 /* Fills opts with the defaults above. */
 void detect_options_default(struct detect_options *opts);
 
+/* The threads a pass judges on: opts->threads (at most DETECT_MAX_THREADS), or when 0 the
+ * CPUs online, at most 4. Each needs a reader connection (store.h) of its own. */
+size_t detect_threads(const struct detect_options *opts);
+
 /* Creates a detector over store and writer (borrowed, must outlive it); opts is copied
  * (its pointers are borrowed). Returns LF_OK with *out set (free with detect_free). */
 int detect_create(struct store *store, struct writer *writer, const struct detect_options *opts,
