@@ -259,7 +259,7 @@ struct suppress_probe {
     pthread_t threads[DETECT_MAX_THREADS];
     size_t n_threads;
     size_t calls;
-    char reason[64];
+    char reason[192];
 };
 
 static const char *probe_suppress(void *ctx, const char *service, const struct stack *rep,
@@ -357,7 +357,7 @@ START_TEST(test_threads_judge_as_one)
             ck_assert_str_eq(v.reason ? v.reason : "", reasons[s * MANY_SITES + k]);
             ck_assert_str_eq(v.suppressed ? v.suppressed : "", suppressions[s * MANY_SITES + k]);
             if (v.suppressed) {
-                char want[64];
+                char want[192];
                 snprintf(want, sizeof(want), "expected: %s %lld", services[s], (long long)v.count);
                 ck_assert_str_eq(v.suppressed, want);
                 suppressed++;
