@@ -500,6 +500,10 @@ static int open_store(struct server *sv, struct lf_error *err)
 {
     struct store_options store_opts;
     store_options_default(&store_opts);
+    /* a reader for each thread of a detection pass, and two beside them for requests */
+    size_t pass_readers = detect_threads(&sv->pipeline.detect) + 2;
+    if (store_opts.n_readers < pass_readers)
+        store_opts.n_readers = pass_readers;
     int rc = store_open(sv->settings.db, &store_opts, &sv->store, err);
     if (rc == LF_OK)
         rc = writer_create(sv->store, NULL, &sv->writer, err);

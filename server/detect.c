@@ -1,6 +1,7 @@
 /* detect.c - the detection pass: candidates, per-instance series, trend verdicts, the
- * detections table and the in-memory verdicts the query judge reads. Reads run on a
- * reader connection beside ingest; the single write of a pass is one writer job. Cost per
+ * detections table and the in-memory verdicts the query judge reads. Reads run on reader
+ * connections beside ingest, the services' series judged on detect.threads threads with a
+ * reader each; the single write of a pass is one writer job. Cost per
  * pass: one history query per service (per SITES_PER_READ candidate sites), an index range
  * over the service's profiles in the history with each profile's samples at the candidate
  * sites; the series of each site are built from it in memory; trend.h bounds the
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "attribute.h"
@@ -43,7 +45,9 @@ struct detect {
     struct writer *writer;
     struct detect_options opts;
 
+    size_t threads;              /* workers of a pass: opts.threads, or the CPUs (at most 4) */
     pthread_mutex_t pass_lock;   /* one pass at a time */
+    pthread_mutex_t suppressing; /* opts.suppress answers in a buffer of its own */
     pthread_mutex_t lock;        /* guards verdicts */
     struct verdict_set verdicts; /* sorted by (service, location_id) */
 
@@ -542,15 +546,21 @@ static int judge_site(struct detect *detect, struct store_conn *conn, const char
             .frames = frames,
             .n_frames = n,
         };
+        pthread_mutex_lock(&detect->suppressing);
         const char *reason = opts->suppress(opts->suppress_ctx, v->service, &rep, op, now);
-        free_frames(frames, n);
+        bool lost = false;
         if (reason) {
             v->suppressed = lf_strdup(reason);
-            if (!v->suppressed)
-                return LF_ENOMEM;
+            lost = v->suppressed == NULL;
+        }
+        pthread_mutex_unlock(&detect->suppressing);
+        free_frames(frames, n);
+        if (lost)
+            return LF_ENOMEM;
+        if (v->suppressed) {
             suspect = false;
             char text[300];
-            snprintf(text, sizeof(text), "suppressed: %s", reason);
+            snprintf(text, sizeof(text), "suppressed: %s", v->suppressed);
             v->reason = lf_strdup(text);
             if (!v->reason)
                 return LF_ENOMEM;
@@ -598,16 +608,124 @@ static int judge_series(struct detect *detect, struct store_conn *conn, int64_t 
     return LF_OK;
 }
 
-/* Reads and judges every candidate into set. */
-static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t now,
-                         int64_t window, struct verdict_set *set, struct lf_error *err)
+/* The judging of a pass, shared by its workers: each takes the next run of candidate sites
+ * of one service (at most SITES_PER_READ) and fills their verdicts in place, so the set
+ * comes out the same whatever thread judged which run. */
+struct pass_work {
+    struct detect *detect;
+    int64_t now, window;
+    struct verdict_set *set;
+    pthread_mutex_t lock; /* guards next, rc and err */
+    size_t next;          /* the first site of the next run */
+    int rc;               /* the first failure; the other workers stop at their next run */
+    struct lf_error err;
+};
+
+/* Takes the next run [*first, *end) of sites of one service: false when none is left or
+ * a worker failed. */
+static bool pass_next_run(struct pass_work *work, size_t *first, size_t *end)
 {
+    const struct verdict_set *set = work->set;
+    pthread_mutex_lock(&work->lock);
+    bool more = work->rc == LF_OK && work->next < set->len;
+    if (more) {
+        *first = work->next;
+        *end = *first + 1;
+        while (*end < set->len && *end - *first < SITES_PER_READ &&
+               set->items[*end].service_id == set->items[*first].service_id)
+            (*end)++;
+        work->next = *end;
+    }
+    pthread_mutex_unlock(&work->lock);
+    return more;
+}
+
+/* Judges runs of work on conn until none is left; the first failure is work's. */
+static void pass_judge(struct pass_work *work, struct store_conn *conn)
+{
+    struct detect *detect = work->detect;
+    struct verdict_set *set = work->set;
     struct series_buffer buf = { 0 };
     struct history hist = { 0 };
     int64_t locations[SITES_PER_READ];
     int64_t *counts = NULL;
     bool *confirmed = NULL;
     size_t counts_cap = 0, confirmed_cap = 0;
+    struct lf_error err;
+    lf_error_clear(&err);
+    int rc = LF_OK;
+    size_t first, end;
+    while (rc == LF_OK && pass_next_run(work, &first, &end)) {
+        /* a run of candidate sites of one service, read in one history query */
+        size_t n_sites = end - first;
+        for (size_t k = 0; k < n_sites; k++)
+            locations[k] = set->items[first + k].location_id;
+        hist.locations = locations;
+        hist.n_sites = n_sites;
+        rc = read_history(conn, &detect->opts, work->now, work->window,
+                          set->items[first].service_id, &hist, &err);
+        if (rc != LF_OK)
+            break;
+        size_t cells = n_sites * hist.n;
+        /* at least one cell, so that the views below never offset a null pointer */
+        if (!LF_ALLOC_GROW(counts, cells + 1, counts_cap, 1024) ||
+            !LF_ALLOC_GROW(confirmed, cells + 1, confirmed_cap, 1024)) {
+            rc = lf_fail(&err, LF_ENOMEM, "detect: out of memory");
+            break;
+        }
+        memset(counts, 0, cells * sizeof(*counts));
+        memset(confirmed, 0, cells * sizeof(*confirmed));
+        for (size_t k = 0; k < hist.n_samples; k++) {
+            const struct history_sample *sm = &hist.samples[k];
+            size_t cell = sm->site * hist.n + hist.order[sm->profile];
+            counts[cell] = sm->count;
+            confirmed[cell] = sm->confirmed;
+        }
+        for (size_t k = 0; k < n_sites && rc == LF_OK; k++) {
+            struct detect_verdict *v = &set->items[first + k];
+            rc = site_series(&hist, counts + k * hist.n, confirmed + k * hist.n, &detect->opts,
+                             work->now, v, &buf, &err);
+            if (rc == LF_OK)
+                rc = judge_series(detect, conn, work->now, work->window, v, &buf, &err);
+        }
+    }
+    if (rc != LF_OK) {
+        pthread_mutex_lock(&work->lock);
+        if (work->rc == LF_OK) {
+            work->rc = rc;
+            work->err = err;
+        }
+        pthread_mutex_unlock(&work->lock);
+    }
+    history_release(&hist);
+    lf_free(counts);
+    lf_free(confirmed);
+    series_buffer_clear_names(&buf);
+    lf_free(buf.samples);
+    lf_free(buf.series);
+    lf_free(buf.names);
+}
+
+struct pass_worker {
+    pthread_t thread;
+    struct pass_work *work;
+    struct store_conn *conn;
+};
+
+static void *pass_worker_main(void *arg)
+{
+    struct pass_worker *worker = arg;
+    pass_judge(worker->work, worker->conn);
+    return NULL;
+}
+
+/* Reads and judges every candidate into set: the candidates on conn, then their series on
+ * detect->threads workers, the calling thread one of them on conn and each other on a
+ * reader of its own. A worker starts only while a reader beside it stays free for API
+ * requests (store_reader_try_acquire), so a busy pool gets a pass on fewer threads. */
+static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t now,
+                         int64_t window, struct verdict_set *set, struct lf_error *err)
+{
     struct store_rows rows;
     int rc = store_query(conn, DETECT_SQL_CANDIDATES, &rows, err, "i", now - window);
     while (rc == LF_OK && store_row(&rows)) {
@@ -649,57 +767,36 @@ static int read_verdicts(struct detect *detect, struct store_conn *conn, int64_t
      * between them however long the pass takes. */
     rc = store_rows_end(&rows, rc, "detect: read candidates", err);
     if (rc != LF_OK)
-        goto out;
-    for (size_t first = 0, end; first < set->len; first = end) {
-        /* a run of candidate sites of one service, read in one history query */
-        end = first + 1;
-        while (end < set->len && end - first < SITES_PER_READ &&
-               set->items[end].service_id == set->items[first].service_id)
-            end++;
-        size_t n_sites = end - first;
-        for (size_t k = 0; k < n_sites; k++)
-            locations[k] = set->items[first + k].location_id;
-        hist.locations = locations;
-        hist.n_sites = n_sites;
-        rc = read_history(conn, &detect->opts, now, window, set->items[first].service_id, &hist,
-                          err);
-        if (rc != LF_OK)
-            goto out;
-        size_t cells = n_sites * hist.n;
-        /* at least one cell, so that the views below never offset a null pointer */
-        if (!LF_ALLOC_GROW(counts, cells + 1, counts_cap, 1024) ||
-            !LF_ALLOC_GROW(confirmed, cells + 1, confirmed_cap, 1024)) {
-            rc = lf_fail(err, LF_ENOMEM, "detect: out of memory");
-            goto out;
+        return rc;
+    struct pass_work work = {
+        .detect = detect, .now = now, .window = window, .set = set, .rc = LF_OK
+    };
+    pthread_mutex_init(&work.lock, NULL);
+    struct pass_worker workers[DETECT_MAX_THREADS];
+    size_t n_workers = 0;
+    while (set->len > 0 && n_workers + 1 < detect->threads) {
+        struct pass_worker *worker = &workers[n_workers];
+        *worker = (struct pass_worker){ .work = &work };
+        if (!store_reader_try_acquire(detect->store, 1, &worker->conn))
+            break;
+        if (pthread_create(&worker->thread, NULL, pass_worker_main, worker) != 0) {
+            store_reader_release(detect->store, worker->conn);
+            break;
         }
-        memset(counts, 0, cells * sizeof(*counts));
-        memset(confirmed, 0, cells * sizeof(*confirmed));
-        for (size_t k = 0; k < hist.n_samples; k++) {
-            const struct history_sample *sm = &hist.samples[k];
-            size_t cell = sm->site * hist.n + hist.order[sm->profile];
-            counts[cell] = sm->count;
-            confirmed[cell] = sm->confirmed;
-        }
-        for (size_t k = 0; k < n_sites; k++) {
-            struct detect_verdict *v = &set->items[first + k];
-            rc = site_series(&hist, counts + k * hist.n, confirmed + k * hist.n, &detect->opts, now,
-                             v, &buf, err);
-            if (rc != LF_OK)
-                goto out;
-            rc = judge_series(detect, conn, now, window, v, &buf, err);
-            if (rc != LF_OK)
-                goto out;
-        }
+        n_workers++;
     }
-out:
-    history_release(&hist);
-    lf_free(counts);
-    lf_free(confirmed);
-    series_buffer_clear_names(&buf);
-    lf_free(buf.samples);
-    lf_free(buf.series);
-    lf_free(buf.names);
-    return rc;
+    pass_judge(&work, conn);
+    for (size_t i = 0; i < n_workers; i++) {
+        pthread_join(workers[i].thread, NULL);
+        store_reader_release(detect->store, workers[i].conn);
+    }
+    pthread_mutex_destroy(&work.lock);
+    if (work.rc != LF_OK) {
+        if (err)
+            *err = work.err;
+        return work.rc;
+    }
+    return LF_OK;
 }
 
 /* ---- writing the pass ------------------------------------------------------------ */
@@ -805,6 +902,14 @@ static void detect_pass(void *ctx)
         log_warn("detect: pass failed: %s", err.msg);
 }
 
+size_t detect_threads(const struct detect_options *opts)
+{
+    if (opts->threads > 0)
+        return opts->threads < DETECT_MAX_THREADS ? opts->threads : DETECT_MAX_THREADS;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t)cpus;
+}
+
 int detect_create(struct store *store, struct writer *writer, const struct detect_options *opts,
                   struct detect **out, struct lf_error *err)
 {
@@ -818,7 +923,9 @@ int detect_create(struct store *store, struct writer *writer, const struct detec
         detect->opts = *opts;
     else
         detect_options_default(&detect->opts);
+    detect->threads = detect_threads(&detect->opts);
     pthread_mutex_init(&detect->pass_lock, NULL);
+    pthread_mutex_init(&detect->suppressing, NULL);
     pthread_mutex_init(&detect->lock, NULL);
     *out = detect;
     return LF_OK;
@@ -1019,6 +1126,7 @@ void detect_free(struct detect *detect)
     verdict_set_clear(&detect->verdicts);
     json_decref(detect->trends_cached);
     pthread_mutex_destroy(&detect->pass_lock);
+    pthread_mutex_destroy(&detect->suppressing);
     pthread_mutex_destroy(&detect->lock);
     lf_free(detect);
 }

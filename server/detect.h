@@ -36,6 +36,9 @@ typedef int (*detect_after_fn)(void *ctx, struct store_conn *conn,
                                const struct detect_verdict *verdicts, size_t n_verdicts,
                                int64_t now, struct lf_error *err);
 
+/* The most threads detect.threads asks for. */
+#define DETECT_MAX_THREADS 16
+
 struct detect_options {
     int64_t threshold;      /* detect.threshold: count summed over live instances (100) */
     int64_t window;         /* detect.window: samples tested, seconds (6 h) */
@@ -43,6 +46,8 @@ struct detect_options {
                                (24 h; one minute in seven before the window) */
     int64_t live_window;    /* an instance is live while it pushed within this (300 s) */
     int64_t interval;       /* seconds between passes of the detection thread (30 s) */
+    size_t threads;         /* detect.threads: threads judging a pass's services, at most
+                               DETECT_MAX_THREADS; 0 = the CPUs online, at most 4 */
     const char *const *ops; /* detect.ops: the op words that can be suspect; NULL = the
                                blocking synchronisation ops (op_can_leak) */
     size_t n_ops;
@@ -96,6 +101,10 @@ struct detect;
 
 /* Fills opts with the defaults above. */
 void detect_options_default(struct detect_options *opts);
+
+/* The threads a pass judges on: opts->threads (at most DETECT_MAX_THREADS), or when 0 the
+ * CPUs online, at most 4. Each needs a reader connection (store.h) of its own. */
+size_t detect_threads(const struct detect_options *opts);
 
 /* Creates a detector over store and writer (borrowed, must outlive it); opts is copied
  * (its pointers are borrowed). Returns LF_OK with *out set (free with detect_free). */

@@ -23,6 +23,11 @@ static int read_detect(const struct config *cfg, struct pipeline_config *out, st
                                      err);
     if (rc == LF_OK)
         rc = config_duration_seconds(cfg, "detect.interval", d->interval, &d->interval, err);
+    if (rc == LF_OK) {
+        int64_t threads = (int64_t)d->threads;
+        rc = config_int(cfg, "detect.threads", threads, 1, DETECT_MAX_THREADS, &threads, err);
+        d->threads = (size_t)threads;
+    }
     if (rc == LF_OK)
         rc = config_int(cfg, "detect.min_samples", min_samples, 3, 100000, &min_samples, err);
     if (rc == LF_OK) {

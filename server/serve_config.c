@@ -63,6 +63,7 @@ static const struct config_key detect_keys[] = {
     { "load_history", CONFIG_VALUE, NULL },
     { "live_window", CONFIG_VALUE, NULL },
     { "interval", CONFIG_VALUE, NULL },
+    { "threads", CONFIG_VALUE, NULL },
     { "ops", CONFIG_VALUE, NULL },
     { "min_samples", CONFIG_VALUE, NULL },
     { "min_growth_per_hour", CONFIG_VALUE, NULL },

@@ -445,6 +445,23 @@ int store_reader_acquire(struct store *store, struct store_conn **out, struct lf
     return LF_OK;
 }
 
+bool store_reader_try_acquire(struct store *store, size_t keep, struct store_conn **out)
+{
+    *out = NULL;
+    if (store->memory)
+        return false;
+    pthread_mutex_lock(&store->lock);
+    size_t n_free = 0;
+    for (struct store_conn *c = store->free_readers; c && n_free <= keep; c = c->next_free)
+        n_free++;
+    if (n_free > keep) {
+        *out = store->free_readers;
+        store->free_readers = (*out)->next_free;
+    }
+    pthread_mutex_unlock(&store->lock);
+    return *out != NULL;
+}
+
 void store_reader_release(struct store *store, struct store_conn *conn)
 {
     if (conn == NULL)

@@ -144,6 +144,11 @@ int store_savepoint_rollback(struct store_conn *conn, struct lf_error *err);
  * ":memory:" database: the write connection, serialised with the writer). Returns
  * LF_OK with *out set; give it back with store_reader_release. */
 int store_reader_acquire(struct store *store, struct store_conn **out, struct lf_error *err);
+/* Takes a reader connection without waiting, and only while more than keep readers are
+ * free, so that keep of them stay for others: true with *out set (give it back with
+ * store_reader_release); false when there is none to spare, and always with a ":memory:"
+ * database (its one connection is never shared). */
+bool store_reader_try_acquire(struct store *store, size_t keep, struct store_conn **out);
 void store_reader_release(struct store *store, struct store_conn *conn);
 
 /* Copies the connection's last SQLite error into err with code (LF_EUNAVAIL instead for

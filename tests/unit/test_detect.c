@@ -2,10 +2,15 @@
  * profiles written as ingest writes them and detection passes at chosen times; a
  * growing in-repo site is suspect, a flat one, a library one or one under the threshold
  * is not and says why; the version a growth began in; the culprit frame of a site
- * inside a library; more sites in a service than one history read takes. */
+ * inside a library; more sites in a service than one history read takes; a pass on
+ * several threads judges as one. */
+
+#include <pthread.h>
+#include <unistd.h>
 
 #include "attribute.h"
 #include "queue_fixture.h"
+#include "testutil.h"
 
 START_TEST(test_growing_in_repo_channel_site_is_suspect)
 {
@@ -245,6 +250,137 @@ START_TEST(test_many_sites_each_their_own_series)
 }
 END_TEST
 
+/* A pass on several threads (a file database: a reader each) judges as one: the same
+ * verdicts, suppressions included, as on one thread; suppress_site answers in a buffer of
+ * its own, so its calls are serialised. */
+#define THREAD_SERVICES 8
+
+struct suppress_probe {
+    pthread_t threads[DETECT_MAX_THREADS];
+    size_t n_threads;
+    size_t calls;
+    char reason[192];
+};
+
+static const char *probe_suppress(void *ctx, const char *service, const struct stack *rep,
+                                  const char *op, int64_t now)
+{
+    struct suppress_probe *probe = ctx;
+    (void)op;
+    (void)now;
+    bool seen = false;
+    for (size_t i = 0; i < probe->n_threads; i++)
+        seen = seen || pthread_equal(probe->threads[i], pthread_self());
+    if (!seen && probe->n_threads < DETECT_MAX_THREADS) {
+        probe->threads[probe->n_threads++] = pthread_self();
+        usleep(20000); /* the other workers reach a call of their own meanwhile */
+    }
+    probe->calls++;
+    if (rep->count % 2 != 0)
+        return NULL;
+    snprintf(probe->reason, sizeof(probe->reason), "expected: %s %lld", service,
+             (long long)rep->count);
+    return probe->reason;
+}
+
+static void pass_on_threads(size_t threads, struct suppress_probe *probe)
+{
+    detect_free(fx.detect);
+    struct detect_options opts;
+    detect_options_default(&opts);
+    opts.threads = threads;
+    opts.suppress = probe_suppress;
+    opts.suppress_ctx = probe;
+    ck_assert_int_eq(detect_create(fx.store, fx.writer, &opts, &fx.detect, &fx.err), LF_OK);
+    ck_assert_msg(detect_run(fx.detect, T0 + 60 * 60, &fx.err) == LF_OK, "%s", fx.err.msg);
+}
+
+START_TEST(test_threads_judge_as_one)
+{
+    struct testutil_db db;
+    testutil_db_init(&db, "detect");
+    detect_free(fx.detect);
+    fx.detect = NULL;
+    writer_free(fx.writer);
+    store_close(fx.store);
+    ck_assert_int_eq(store_open(db.path, NULL, &fx.store, &fx.err), LF_OK);
+    ck_assert_int_eq(writer_create(fx.store, NULL, &fx.writer, &fx.err), LF_OK);
+    char services[THREAD_SERVICES][16];
+    for (int s = 0; s < THREAD_SERVICES; s++)
+        snprintf(services[s], sizeof(services[s]), s == 0 ? "shop" : "svc%d", s);
+    for (int i = 0; i < 60; i++)
+        for (int s = 0; s < THREAD_SERVICES; s++) {
+            struct many_push push = { services[s], T0 + 60 * i + s, i };
+            ck_assert_int_eq(writer_run(fx.writer, put_many_job, &push, &fx.err), LF_OK);
+        }
+
+    struct suppress_probe one = { 0 }, many = { 0 };
+    pass_on_threads(1, &one);
+    struct detect_verdict *expected = calloc(THREAD_SERVICES * MANY_SITES, sizeof(*expected));
+    char **reasons = calloc(THREAD_SERVICES * MANY_SITES, sizeof(*reasons));
+    char **suppressions = calloc(THREAD_SERVICES * MANY_SITES, sizeof(*suppressions));
+    ck_assert_ptr_nonnull(expected);
+    ck_assert_ptr_nonnull(reasons);
+    ck_assert_ptr_nonnull(suppressions);
+    int64_t locations[MANY_SITES];
+    for (int k = 0; k < MANY_SITES; k++) {
+        char function[32];
+        snprintf(function, sizeof(function), "main.site%02d", k);
+        locations[k] = location_of(function);
+        for (int s = 0; s < THREAD_SERVICES; s++) {
+            struct detect_verdict *v = &expected[s * MANY_SITES + k];
+            ck_assert(detect_lookup(fx.detect, services[s], locations[k], v));
+            reasons[s * MANY_SITES + k] = strdup(v->reason ? v->reason : "");
+            suppressions[s * MANY_SITES + k] = strdup(v->suppressed ? v->suppressed : "");
+        }
+    }
+    ck_assert_uint_eq(one.n_threads, 1);
+    ck_assert_uint_gt(one.calls, 0);
+
+    pass_on_threads(3, &many);
+    ck_assert_uint_eq(many.n_threads, 3); /* the pool's four readers: three for the pass */
+    ck_assert_uint_eq(many.calls, one.calls);
+    size_t verdicts, suspects, suppressed = 0;
+    detect_counts(fx.detect, &verdicts, &suspects);
+    ck_assert_uint_eq(verdicts, THREAD_SERVICES * MANY_SITES);
+    for (int k = 0; k < MANY_SITES; k++)
+        for (int s = 0; s < THREAD_SERVICES; s++) {
+            const struct detect_verdict *e = &expected[s * MANY_SITES + k];
+            struct detect_verdict v;
+            ck_assert(detect_lookup(fx.detect, services[s], locations[k], &v));
+            ck_assert_int_eq(v.count, e->count);
+            ck_assert_uint_eq(v.samples, e->samples);
+            ck_assert_int_eq(v.growing, e->growing);
+            ck_assert_int_eq(v.suspect, e->suspect);
+            ck_assert(v.growth_per_hour == e->growth_per_hour);
+            ck_assert(v.p_value == e->p_value);
+            ck_assert_str_eq(v.reason ? v.reason : "", reasons[s * MANY_SITES + k]);
+            ck_assert_str_eq(v.suppressed ? v.suppressed : "", suppressions[s * MANY_SITES + k]);
+            if (v.suppressed) {
+                char want[192];
+                snprintf(want, sizeof(want), "expected: %s %lld", services[s], (long long)v.count);
+                ck_assert_str_eq(v.suppressed, want);
+                suppressed++;
+            }
+        }
+    ck_assert_uint_gt(suppressed, THREAD_SERVICES);
+    for (size_t i = 0; i < THREAD_SERVICES * MANY_SITES; i++) {
+        free(reasons[i]);
+        free(suppressions[i]);
+    }
+    free(reasons);
+    free(suppressions);
+    free(expected);
+    detect_free(fx.detect);
+    fx.detect = NULL;
+    writer_free(fx.writer);
+    fx.writer = NULL;
+    store_close(fx.store);
+    fx.store = NULL;
+    testutil_db_release(&db);
+}
+END_TEST
+
 static Suite *detect_suite(void)
 {
     Suite *suite = suite_create("detect");
@@ -256,6 +392,7 @@ static Suite *detect_suite(void)
     tcase_add_test(verdicts, test_since_version);
     tcase_add_test(verdicts, test_culprit_frame);
     tcase_add_test(verdicts, test_many_sites_each_their_own_series);
+    tcase_add_test(verdicts, test_threads_judge_as_one);
     suite_add_tcase(suite, verdicts);
     return suite;
 }

@@ -22,6 +22,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(pipeline_config_read(NULL, &pc, &err), LF_OK);
     ck_assert_int_eq(pc.detect.threshold, 100);
     ck_assert_int_eq(pc.detect.window, 6 * 3600);
+    ck_assert_uint_eq(pc.detect.threads, 0); /* the CPUs, at most 4 */
     ck_assert_int_eq(pc.notify.group_wait, 30);
     ck_assert_int_eq(pc.retention.raw_retention, 7 * 86400);
     ck_assert_ptr_null(pc.dispatch.webhook);
@@ -42,6 +43,7 @@ START_TEST(test_every_key)
                   "  window: 12h\n"
                   "  live_window: 10m\n"
                   "  interval: 15s\n"
+                  "  threads: 3\n"
                   "  min_samples: 8\n"
                   "  min_growth_per_hour: 5\n"
                   "  alpha: 0.001\n"
@@ -75,6 +77,7 @@ START_TEST(test_every_key)
     ck_assert_int_eq(pc.detect.window, 12 * 3600);
     ck_assert_int_eq(pc.detect.live_window, 600);
     ck_assert_int_eq(pc.detect.interval, 15);
+    ck_assert_uint_eq(pc.detect.threads, 3);
     ck_assert_uint_eq(pc.detect.trend.min_samples, 8);
     ck_assert_double_eq(pc.detect.trend.min_growth_per_hour, 5);
     ck_assert_double_eq(pc.detect.trend.alpha, 0.001);
@@ -110,6 +113,9 @@ START_TEST(test_errors_name_the_key)
         { "notify:\n  routes:\n    \"@acme/pay\": [a]\n",
           "leakfleet.yaml:3:18: notify.routes.@acme/pay: expected a URL" },
         { "detect:\n  window: soon\n", "detect.window" },
+        { "detect:\n  threads: 0\n",
+          "leakfleet.yaml:2:12: detect.threads: expected an integer from 1 to 16" },
+        { "detect:\n  threads: 17\n", "detect.threads: expected an integer from 1 to 16" },
         { "detect:\n  suppress:\n    expected:\n      - class: Pool\n",
           "leakfleet.yaml:4:7: detect.suppress.expected: needs detect.suppress.rules" },
         { "notify:\n  routes: [a]\n", "notify.routes" },

@@ -52,6 +52,7 @@ START_TEST(test_every_key)
             "  window: 6h\n"
             "  live_window: 5m\n"
             "  interval: 30s\n"
+            "  threads: 2\n"
             "  ops: [\"sync.Mutex.Lock\"]\n"
             "  min_samples: 6\n"
             "  min_growth_per_hour: 1\n"

@@ -445,6 +445,43 @@ START_TEST(test_key_answers_only_its_request)
 }
 END_TEST
 
+/* A reader taken without waiting leaves keep readers free for others, and a ":memory:"
+ * database never gives its one connection that way. */
+START_TEST(test_reader_try_acquire_keeps_readers)
+{
+    struct testutil_db t;
+    testutil_db_init(&t, "store");
+    struct lf_error err = { LF_OK, "" };
+    struct store_options opts;
+    store_options_default(&opts);
+    opts.n_readers = 3;
+    struct store *store = NULL;
+    ck_assert_int_eq(store_open(t.path, &opts, &store, &err), LF_OK);
+    struct store_conn *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    ck_assert_int_eq(store_reader_acquire(store, &a, &err), LF_OK);
+    ck_assert(store_reader_try_acquire(store, 1, &b)); /* two free: one taken, one left */
+    ck_assert_ptr_nonnull(b);
+    ck_assert(!store_reader_try_acquire(store, 1, &c)); /* the last one stays */
+    ck_assert_ptr_null(c);
+    ck_assert(store_reader_try_acquire(store, 0, &c));
+    ck_assert(!store_reader_try_acquire(store, 0, &d));
+    store_reader_release(store, b);
+    ck_assert(!store_reader_try_acquire(store, 1, &d));
+    ck_assert(store_reader_try_acquire(store, 0, &d));
+    ck_assert(d == b);
+    store_reader_release(store, a);
+    store_reader_release(store, c);
+    store_reader_release(store, d);
+    store_close(store);
+    testutil_db_release(&t);
+
+    ck_assert_int_eq(store_open(":memory:", NULL, &store, &err), LF_OK);
+    ck_assert(!store_reader_try_acquire(store, 0, &a));
+    ck_assert_ptr_null(a);
+    store_close(store);
+}
+END_TEST
+
 START_TEST(test_data_survives_reopen)
 {
     struct testutil_db t;
@@ -918,6 +955,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_idempotent_thrice_is_one_profile);
     tcase_add_test(tc, test_key_answers_only_its_request);
     tcase_add_test(tc, test_data_survives_reopen);
+    tcase_add_test(tc, test_reader_try_acquire_keeps_readers);
     tcase_add_test(tc, test_failing_job_rolls_back_only_itself);
     tcase_add_test(tc, test_disk_full_is_unavailable_then_recovers);
     suite_add_tcase(s, tc);
