@@ -61,9 +61,9 @@ struct parse_crash {
 };
 
 /* Looks at the next line (without its newline) of the input before its first goroutine:
- * an unindented "panic: ", "fatal error: " or "SIGxxx: " line opens the preamble and the
- * lines after it join it until a blank line or a goroutine header; a goroutine header
- * ends the search. */
+ * an unindented "panic: ", "fatal error: " or signal line ("SIGQUIT: ", "SIGSEGV: ", ...) opens the
+ * preamble and the lines after it join it until a blank line or a goroutine header; a goroutine
+ * header ends the search. */
 void parse_crash_scan(struct parse_crash *crash, struct str line);
 
 struct parser;
