@@ -343,19 +343,25 @@ static void detrend(const int64_t *ts, double *values, size_t n)
         values[i] -= mean_v + g * ((double)(ts[i] - ts[0]) / 3600.0 - mean_t);
 }
 
-/* detrend(), and then a hinge at onset (flat before, linear after) taken out too: a leak
- * that began inside the segment is then not read as load. Does only the line when onset is
- * not inside (ts[0], ts[n-1]). h is scratch of n values. */
+/* Takes out of values, in place, what a leak can explain: a line in time, or, when onset
+ * is inside (ts[0], ts[n-1]), a level and a hinge at onset (flat before, linear after).
+ * Not a line and a hinge: together they follow a daily wave bent at its trough or peak
+ * closely enough to leave little load to measure, and a leak that began at the trough
+ * would then still be read as load. Before its onset a leak adds nothing: the instance is
+ * flat there but for the load. h is scratch of n values. */
 static void detrend_hinge(const int64_t *ts, double *values, size_t n, int64_t onset, double *h)
 {
-    detrend(ts, values, n);
-    if (onset <= ts[0] || onset >= ts[n - 1])
+    if (onset <= ts[0] || onset >= ts[n - 1]) {
+        detrend(ts, values, n);
         return;
+    }
     for (size_t i = 0; i < n; i++)
         h[i] = ts[i] > onset ? (double)(ts[i] - onset) / 3600.0 : 0;
-    detrend(ts, h, n);
+    double mean_v = mean_of(values, n), mean_h = mean_of(h, n);
     double shh = 0, shv = 0;
     for (size_t i = 0; i < n; i++) {
+        values[i] -= mean_v;
+        h[i] -= mean_h;
         shh += h[i] * h[i];
         shv += h[i] * values[i];
     }
@@ -432,16 +438,15 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
             trend_despike(raw, m, busy);
             double mean_b = mean_of(busy, m);
             int64_t onset = onsets && k + 1 == n_segments ? onsets[s] : 0;
-            bool hinged = onset > ts[0] && onset < ts[m - 1];
             detrend_hinge(ts, count, m, onset, hinge);
             detrend_hinge(ts, busy, m, onset, hinge);
             for (size_t i = 0; i < m; i++) {
                 scb += count[i] * busy[i];
                 sbb += busy[i] * busy[i];
             }
-            /* the noise's variance follows the level; the line (and hinge) took two (three)
-             * degrees of freedom of it */
-            noise += (double)(m - (hinged ? 3 : 2)) * dispersion * mean_b;
+            /* the noise's variance follows the level; the line (or level and hinge) took
+             * two degrees of freedom of it */
+            noise += (double)(m - 2) * dispersion * mean_b;
             sum_b += mean_b * (double)m;
             fit.n += m;
             series_span += ts[m - 1] - ts[0];
@@ -660,8 +665,8 @@ static void judge_instance(const struct trend_params *params, const struct trend
  * the load (of the count itself when load is NULL): 0 when the segment does not rise at the
  * per-instance level. */
 static int64_t rising_onset(const struct trend_params *params, const struct trend_load *load,
-                            const struct trend_sample *samples, size_t n, size_t max_points,
-                            struct scratch *w)
+                            const struct trend_sample *samples, size_t n, int64_t window_from,
+                            size_t max_points, struct scratch *w)
 {
     if (n < params->min_samples)
         return 0;
@@ -676,7 +681,14 @@ static int64_t rising_onset(const struct trend_params *params, const struct tren
         adjust_for_load(params, load, w, m, busy_known, &scratch_inst);
     else
         memcpy(w->adjusted, w->count, m * sizeof(*w->adjusted));
-    struct trend_mk mk = trend_mann_kendall(w->adjusted, m);
+    /* rising where the instance is judged, the window; the onset looked for over the
+     * whole segment (a day of a site that follows the load rises no more than it falls) */
+    size_t from = 0;
+    while (from < m && w->ts[from] < window_from)
+        from++;
+    if (m - from < 3)
+        return 0;
+    struct trend_mk mk = trend_mann_kendall(w->adjusted + from, m - from);
     if (trend_p_up(&mk) > params->alpha)
         return 0;
     return trend_onset(w->ts, w->adjusted, m);
@@ -754,6 +766,11 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
 
     /* The site's load coefficient from every segment of every instance; then each
      * instance on the part of its latest segment inside the window. */
+    int64_t end = 0;
+    for (size_t s = 0; s < n_series; s++)
+        if (series[s].n_samples && series[s].samples[series[s].n_samples - 1].ts > end)
+            end = series[s].samples[series[s].n_samples - 1].ts;
+    int64_t window_from = params->window > 0 ? end - params->window : 0;
     struct trend_load load = trend_load_fit(series, n_series, NULL, params);
     if (load.known) {
         /* Fitted again with each rising instance's leak onset taken out of its latest
@@ -768,7 +785,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
                 size_t first = n_segments ? starts[n_segments - 1] : 0;
                 times[s] =
                         rising_onset(params, round == 0 ? NULL : &load, series[s].samples + first,
-                                     series[s].n_samples - first, max_points, &w);
+                                     series[s].n_samples - first, window_from, max_points, &w);
                 n_hinged += times[s] != 0;
             }
             if (n_hinged == 0)
@@ -780,10 +797,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         }
     }
     out->load = load;
-    int64_t end = 0;
-    for (size_t s = 0; s < n_series; s++)
-        if (series[s].n_samples && series[s].samples[series[s].n_samples - 1].ts > end)
-            end = series[s].samples[series[s].n_samples - 1].ts;
     size_t n_judged = 0, n_ramp = 0, n_varying = 0;
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];

@@ -20,9 +20,12 @@
  *    its instances and segments: the count and the busy goroutines, each less its line in
  *    time, regressed on each other, the busy count's noise (measured from neighbouring
  *    samples) taken out of its variance, as noise in a regressor would bias the
- *    coefficient towards zero; then fitted again with a hinge at each rising instance's
- *    onset (found first on the counts, then on the counts less the load), so a leak that
- *    began inside the history does not lean on it. The load part is taken out before the
+ *    coefficient towards zero; then fitted again with each instance that rises in the
+ *    window taken as flat up to its onset and linear after (a level and a hinge instead of
+ *    the line; the onset found first on the counts, then on the counts less the load), so
+ *    a leak that began inside the history does not lean on it. Not a line and a hinge:
+ *    together they follow a daily wave bent at its trough, and a leak that begins there
+ *    would leave too little load to measure. The load part is taken out before the
  *    trend test, with the busy count as it is (an average's noise runs over neighbouring
  *    samples, and the test would read it as a trend). A rise must show in the count
  *    itself too: a coefficient a little off then cannot make growth out of a plateau as
@@ -211,8 +214,9 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
 
 /* The site's load coefficient: in each segment of each instance (at least min_samples,
  * every sample with its busy count), the despiked count and busy goroutines less their best
- * line in time (and, in the latest segment of series s when onsets is not NULL and
- * onsets[s] falls inside it, a hinge at onsets[s]: a leak's onset); the coefficient of what is
+ * line in time (in the latest segment of series s, when onsets is not NULL and onsets[s]
+ * falls inside it, less a level and a hinge at onsets[s] instead: flat before a leak's
+ * onset, linear after); the coefficient of what is
  * left is the least-squares one, with the busy count's Poisson noise taken out of its
  * variance (errors in variables). Known when that variation is at least half load, at
  * least load_min_variation of the mean, and one instance's segments cover load_min_span. */
