@@ -590,7 +590,10 @@ static bool adjust_for_load(const struct trend_params *params, const struct tren
     /* The window alone must show what the load does to the count: a coefficient that
      * its own uncertainty covers three times over would put its error into the count as
      * a trend (a ramp's few idle goroutines, read against a noisy load), so with the load
-     * varying and no history to learn it from, the instance gives no verdict. */
+     * varying and no history to learn it from, the instance gives no verdict; unless the
+     * growth beside the load stands clear of three times its own uncertainty (a site
+     * that leaks and does not follow the load at all: whatever the coefficient, the
+     * count rises apart from it). */
     double sse = 0;
     for (size_t i = 0; i < m; i++) {
         double t = ((double)w->ts[i] - t0) / 3600.0 - mean_t;
@@ -598,7 +601,8 @@ static bool adjust_for_load(const struct trend_params *params, const struct tren
         sse += e * e;
     }
     double se_beta = m > 3 ? sqrt(sse / (double)(m - 3) * stt / det) : INFINITY;
-    if (!(fabs(beta) >= 3 * se_beta)) {
+    double se_g = m > 3 ? sqrt(sse / (double)(m - 3) * sbb / det) : INFINITY;
+    if (!(fabs(beta) >= 3 * se_beta) && !(g >= 3 * se_g)) {
         inst->load_ramp = true;
         return false;
     }

@@ -30,9 +30,10 @@
  *    samples, and the test would read it as a trend). A rise must show in the count
  *    itself too: a coefficient a little off then cannot make growth out of a plateau as
  *    the load falls, nor out of a morning ramp. With too little history, the window's own
- *    regression on time and load is used only when its coefficient stands clear of three
- *    times its uncertainty (else, while the load rises, no verdict: "insufficient history:
- *    load varies"); a leak on a flat-load service is seen at once.
+ *    regression on time and load is used only when its coefficient, or its growth beside the
+ *    load, stands clear of three times its uncertainty (else no verdict: "insufficient
+ *    history: load varies"); a leak on a flat-load service, or on a site that does not
+ *    follow the load, is seen at once (unless load and time move together: a ramp).
  * Then per instance: Mann–Kendall on the adjusted count of the latest segment within the
  * window (one-sided p), Holm's step-down across the instances at alpha (one strong
  * instance is not diluted by many flat ones, and twenty instances do not get twenty

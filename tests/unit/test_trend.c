@@ -435,6 +435,35 @@ START_TEST(test_leak_on_top_of_load_found)
 }
 END_TEST
 
+/* A site that does not follow the load: a publisher leaking 20/h from 2, the instance's
+ * load varying as any service's does. */
+static double leak_beside_load(size_t instance, size_t i, double *busy)
+{
+    (void)instance;
+    *busy = round(2000 * load_at(i) + noise(60));
+    return round(2 + 20.0 * (double)i / 12 + noise(1));
+}
+
+START_TEST(test_leak_beside_load_without_history)
+{
+    /* 13:00 to 19:00, over the load's peak, with no history to learn the load from: the
+     * window's regression cannot say what the load does to the count (nothing, within
+     * its uncertainty), but the growth stands clear of its own: found, not "load varies". */
+    noise_state = 43;
+    struct fleet *f = make_fleet(20, 300, 300, leak_beside_load);
+    for (size_t k = 0; k < 20; k++) {
+        f->series[k].samples = f->samples[k] + 156;
+        f->series[k].n_samples = 72;
+    }
+    struct trend_result r = analyze(f->series, 20, NULL);
+    ck_assert(!r.load.known);
+    ck_assert(r.growing);
+    ck_assert_uint_eq(r.n_leaking, 20);
+    ck_assert_double_eq_tol(r.growth_per_hour, 400, 40);
+    trend_result_release(&r);
+}
+END_TEST
+
 /* One sample every ten minutes: load_at() counts five-minute steps. */
 static double load_every_ten_minutes(size_t instance, size_t i, double *busy)
 {
@@ -738,6 +767,7 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_load_wave_is_not_growth);
     tcase_add_test(verdict, test_load_ramp_is_insufficient);
     tcase_add_test(verdict, test_leak_on_top_of_load_found);
+    tcase_add_test(verdict, test_leak_beside_load_without_history);
     tcase_add_test(verdict, test_load_fit_over_history);
     tcase_add_test(verdict, test_plateau_as_load_falls);
     tcase_add_test(verdict, test_growth_counts_fresh_instances);
