@@ -747,6 +747,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     int rc = LF_OK;
     size_t *starts = lf_malloc((most + 1) * sizeof(*starts));
     size_t *firsts = lf_malloc((n_series + 1) * sizeof(*firsts));
+    size_t *segment_firsts = lf_malloc((n_series + 1) * sizeof(*segment_firsts));
     double *p = lf_malloc((n_series + 1) * sizeof(*p));
     bool *rejected = lf_malloc((n_series + 1) * sizeof(*rejected));
     size_t *judged_index = lf_malloc((n_series + 1) * sizeof(*judged_index));
@@ -761,8 +762,9 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         .adjusted = lf_malloc(max_points * sizeof(double)),
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
-    if (!starts || !firsts || !p || !rejected || !judged_index || !times || !parts || !w.ts ||
-        !w.raw || !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
+    if (!starts || !firsts || !segment_firsts || !p || !rejected || !judged_index || !times ||
+        !parts || !w.ts || !w.raw || !w.count || !w.busy || !w.load || !w.adjusted ||
+        !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
@@ -806,6 +808,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         const struct trend_series *one = &series[s];
         size_t n_segments = trend_segments(one, params, starts, most + 1);
         size_t first = n_segments ? starts[n_segments - 1] : 0;
+        segment_firsts[s] = first;
         while (params->window > 0 && first < one->n_samples &&
                one->samples[first].ts < end - params->window)
             first++;
@@ -909,7 +912,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             continue;
         }
         inst->onset = trend_onset(w.ts, w.adjusted, m);
-        times[n_times++] = inst->onset;
         /* the growth since the onset (at most slope_span back): more points than the
          * recent span, none from before the leak began */
         int64_t from = inst->onset > w.ts[m - 1] - params->slope_span
@@ -928,6 +930,21 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
                 lowest = w.count[i];
         baseline += lowest > 1 ? lowest : 1;
         levels[n_levels++] = reached_level(params, &w, m);
+        if (segment_firsts[s] < firsts[s]) {
+            /* the segment began before the window: the onset is looked for over all of it
+             * that the history holds (a leak that began before the window would otherwise
+             * be dated at the window's start) */
+            const struct trend_sample *segment = series[s].samples + segment_firsts[s];
+            size_t n_segment = series[s].n_samples - segment_firsts[s];
+            m = thin(segment, n_segment, max_points, &w, &busy_known);
+            trend_despike(w.raw, m, w.count);
+            if (busy_known)
+                smooth_load(&w, m);
+            scratch_inst = (struct trend_instance){ 0 };
+            adjust_for_load(params, &load, &w, m, busy_known, &scratch_inst);
+            inst->onset = trend_onset(w.ts, w.adjusted, m);
+        }
+        times[n_times++] = inst->onset;
     }
     bool still_rising = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
                         recent_growth > 0;
@@ -969,6 +986,7 @@ out:
     out->growth_per_hour = round(out->growth_per_hour * 1000) / 1000;
     lf_free(starts);
     lf_free(firsts);
+    lf_free(segment_firsts);
     lf_free(p);
     lf_free(rejected);
     lf_free(judged_index);

@@ -42,7 +42,9 @@
  * only where the load is known or flat (small misfits of the load add up). The leaking
  * instances must still rise over the last `recent` seconds (a plateau stops being growth
  * within that span). The onset is a hinge (flat, then linear) fitted by least squares per
- * leaking instance; the median over them is `since`. The growth is the fleet's: the
+ * leaking instance, over as much of its latest segment as the series holds (history before
+ * the window too: a leak that began before the window is not dated at its start); the
+ * median over them is `since`. The growth is the fleet's: the
  * Theil–Sen slope of each leaking instance since its onset (at most slope_span back) and
  * of every other judged instance over the window, and the instances present but not
  * judged (too few samples since a restart, a load not learned) at the mean of the judged

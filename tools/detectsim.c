@@ -470,6 +470,8 @@ struct result {
     long reported_instances; /* -1 = the row carries no instances */
     long instances_right;    /* of the reported, how many leak */
     int64_t since;           /* 0 = not given */
+    int64_t true_since;      /* the median over the leaking instances of the leak's onset
+                                or the instance's latest start, whichever is later */
     char reason[160];
     unsigned background_fp; /* other sites of the service flagged */
     bool baseline;          /* the baseline rule fired on an instance */
@@ -1182,6 +1184,24 @@ static void baseline_at(const struct sim *sim, const struct service *svc, int64_
     }
 }
 
+/* What `since` should say now: a restart starts a leak again from nothing, so each leaking
+ * instance's growth began at the leak's onset or at its latest start, whichever is later;
+ * the median over them (the instances stand at the cut-off). */
+static int64_t true_since(const struct service *svc)
+{
+    int64_t *onsets = sim_malloc((svc->n_instances + 1) * sizeof(*onsets));
+    size_t n = 0;
+    for (unsigned k = 0; k < svc->n_instances; k++) {
+        const struct instance *inst = &svc->instances[k];
+        if (inst->leaker)
+            onsets[n++] = inst->started > leak_onset(svc) ? inst->started : leak_onset(svc);
+    }
+    qsort(onsets, n, sizeof(*onsets), compare_int64);
+    int64_t median = n ? onsets[(n - 1) / 2] : leak_onset(svc);
+    free(onsets);
+    return median;
+}
+
 /* Reads the verdicts at cut-off into the results of the services that have it. */
 static void read_verdicts(struct sim *sim, struct detector *d, int64_t cutoff, FILE *notes)
 {
@@ -1203,6 +1223,7 @@ static void read_verdicts(struct sim *sim, struct detector *d, int64_t cutoff, F
             struct result *r = &svc->results[k];
             memset(r, 0, sizeof(*r));
             r->reported_instances = -1;
+            r->true_since = true_since(svc);
             baseline_at(sim, svc, cutoff, r);
         }
     }
@@ -1294,7 +1315,7 @@ struct summary {
     unsigned growth_ok;
     unsigned instances_rows; /* leak cut-offs whose row reported instances */
     unsigned instances_exact;
-    double since_err[1024]; /* hours, |since - onset|, on flagged leak cut-offs */
+    double since_err[1024]; /* hours, |since - true_since|, on flagged leak cut-offs */
     size_t n_since;
 };
 
@@ -1438,7 +1459,7 @@ static void report_scenario(const struct sim *sim, const struct scenario *scn, s
                 }
                 if (r->flagged && r->since != 0 && sum->n_since < 1024)
                     sum->since_err[sum->n_since++] =
-                            fabs((double)(r->since - leak_onset(svc))) / HOUR;
+                            fabs((double)(r->since - r->true_since)) / HOUR;
                 if (r->reported_instances >= 0) {
                     sum->instances_rows++;
                     sum->instances_exact +=
@@ -1507,7 +1528,8 @@ static bool report_summary(const struct sim *sim, struct summary *sum, const str
            sum->instances_rows, sum->leak_cutoffs, sum->instances_exact);
     char since[32];
     format_hours(median(sum->since_err, sum->n_since), since, sizeof(since));
-    printf("; since given on %zu of %u flagged leak cut-offs, median |since - onset| %s\n",
+    printf("; since given on %zu of %u flagged leak cut-offs, median |since - onset| %s (each "
+           "leaking instance's onset the later of the leak's and its start)\n",
            sum->n_since, sum->leak_flagged, since);
     printf("baseline: max by (service) (deriv(go_goroutines[6h])) * 3600 > %.0f: leaks found "
            "%u/%u; leak cut-offs flagged %u/%u; false positives %u of %u not-a-leak "

@@ -686,6 +686,17 @@ START_TEST(test_onset_is_the_median_change_point)
     ck_assert_int_ge(r.since, 1700000000 + 29 * 300);
     ck_assert_int_le(r.since, 1700000000 + 35 * 300);
     trend_result_release(&r);
+
+    /* Twelve hours of history and a six-hour window: the leak began 2.5 h into the
+     * history, before the window, and `since` says so (not the window's start). */
+    f = make_fleet(20, 144, 300, late_onset);
+    struct trend_params params = trend_params_default();
+    params.window = 6 * 3600;
+    r = analyze(f->series, 20, &params);
+    ck_assert(r.growing);
+    ck_assert_int_ge(r.since, 1700000000 + 29 * 300);
+    ck_assert_int_le(r.since, 1700000000 + 35 * 300);
+    trend_result_release(&r);
 }
 END_TEST
 
