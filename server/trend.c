@@ -716,6 +716,22 @@ static int64_t reached_level(const struct trend_params *params, const struct scr
     return w->ts[r];
 }
 
+/* The onset of the growth in one instance's latest segment samples[0, n), of the count less
+ * the load: the hinge fitted over all of it. */
+static int64_t segment_onset(const struct trend_params *params, const struct trend_load *load,
+                             const struct trend_sample *samples, size_t n, size_t max_points,
+                             struct scratch *w)
+{
+    bool busy_known;
+    size_t m = thin(samples, n, max_points, w, &busy_known);
+    trend_despike(w->raw, m, w->count);
+    if (busy_known)
+        smooth_load(w, m);
+    struct trend_instance scratch_inst = { 0 };
+    adjust_for_load(params, load, w, m, busy_known, &scratch_inst);
+    return m >= 3 ? trend_onset(w->ts, w->adjusted, m) : w->ts[0];
+}
+
 static int compare_int64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -893,6 +909,15 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         struct trend_instance *inst = &out->instances[s];
         if (!inst->judged)
             continue;
+        /* the onset over as much of the latest segment as the series holds, before the
+         * window too: a leak that began before the window is not dated at its start, and
+         * its growth is measured over the whole slope_span, not from a flat stretch of
+         * the window on */
+        if (inst->leaking) {
+            inst->onset = segment_onset(params, &load, series[s].samples + segment_firsts[s],
+                                        series[s].n_samples - segment_firsts[s], max_points, &w);
+            times[n_times++] = inst->onset;
+        }
         const struct trend_sample *samples = series[s].samples + firsts[s];
         bool busy_known;
         size_t m = thin(samples, series[s].n_samples - firsts[s], max_points, &w, &busy_known);
@@ -911,7 +936,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             n_others++;
             continue;
         }
-        inst->onset = trend_onset(w.ts, w.adjusted, m);
         /* the growth since the onset (at most slope_span back): more points than the
          * recent span, none from before the leak began */
         int64_t from = inst->onset > w.ts[m - 1] - params->slope_span
@@ -930,21 +954,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
                 lowest = w.count[i];
         baseline += lowest > 1 ? lowest : 1;
         levels[n_levels++] = reached_level(params, &w, m);
-        if (segment_firsts[s] < firsts[s]) {
-            /* the segment began before the window: the onset is looked for over all of it
-             * that the history holds (a leak that began before the window would otherwise
-             * be dated at the window's start) */
-            const struct trend_sample *segment = series[s].samples + segment_firsts[s];
-            size_t n_segment = series[s].n_samples - segment_firsts[s];
-            m = thin(segment, n_segment, max_points, &w, &busy_known);
-            trend_despike(w.raw, m, w.count);
-            if (busy_known)
-                smooth_load(&w, m);
-            scratch_inst = (struct trend_instance){ 0 };
-            adjust_for_load(params, &load, &w, m, busy_known, &scratch_inst);
-            inst->onset = trend_onset(w.ts, w.adjusted, m);
-        }
-        times[n_times++] = inst->onset;
     }
     bool still_rising = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
                         recent_growth > 0;
