@@ -1313,6 +1313,8 @@ struct summary {
     double growth_err[1024]; /* relative, INFINITY = no growth reported */
     size_t n_growth;
     unsigned growth_ok;
+    unsigned growth_day;     /* of n_growth, cut-offs with a day of history before them */
+    unsigned growth_day_ok;  /* ... and within the tolerance */
     unsigned instances_rows; /* leak cut-offs whose row reported instances */
     unsigned instances_exact;
     double since_err[1024]; /* hours, |since - true_since|, on flagged leak cut-offs */
@@ -1456,6 +1458,10 @@ static void report_scenario(const struct sim *sim, const struct scenario *scn, s
                     double err = r->has_growth ? r->growth / true_growth(svc) - 1 : INFINITY;
                     sum->growth_err[sum->n_growth++] = err;
                     sum->growth_ok += fabs(err) <= GROWTH_TOLERANCE ? 1 : 0;
+                    if (cutoff - svc->first >= DAY) {
+                        sum->growth_day++;
+                        sum->growth_day_ok += fabs(err) <= GROWTH_TOLERANCE ? 1 : 0;
+                    }
                 }
                 if (r->flagged && r->since != 0 && sum->n_since < 1024)
                     sum->since_err[sum->n_since++] =
@@ -1519,11 +1525,13 @@ static bool report_summary(const struct sim *sim, struct summary *sum, const str
     printf("leakfleet: leaks found %u/%u; leak cut-offs flagged %u/%u; false positives %u of %u "
            "not-a-leak cut-offs, plus %u background sites flagged; median time to detection "
            "(>= %.0f/h per instance, n=%zu) %s; growth after %d h within +-%.0f%%: %u/%zu "
-           "(median error %.0f%%, worst %.0f%%, no growth given on %u)",
+           "(median error %.0f%%, worst %.0f%%, no growth given on %u; with a day of history "
+           "before the cut-off: %u/%u)",
            sum->found, sum->leaks, sum->leak_flagged, sum->leak_cutoffs, sum->false_positives,
            sum->not_cutoffs, sum->background_fp, TTD_MIN_RATE, sum->n_ttd, ttd, GROWTH_AFTER / HOUR,
            GROWTH_TOLERANCE * 100, sum->growth_ok, sum->n_growth,
-           isnan(med_err) ? 0 : med_err * 100, worst * 100, no_growth);
+           isnan(med_err) ? 0 : med_err * 100, worst * 100, no_growth, sum->growth_day_ok,
+           sum->growth_day);
     printf("; leaking instances reported on %u of %u leak cut-offs, exact on %u",
            sum->instances_rows, sum->leak_cutoffs, sum->instances_exact);
     char since[32];
