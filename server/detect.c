@@ -231,11 +231,11 @@ static bool history_site(const struct history *h, int64_t location, size_t *site
 }
 
 /* Reads the service's profiles in the history (the window in full; before it, back to
- * load_history, the profiles of one minute in LOAD_HISTORY_THINNING for the load fit: a
- * prime, so a push every 1 to 6, 15, 30 or 60 minutes never falls in step with it, and the
- * same profiles are read whatever the order they were stored in) with their samples at h's
- * sites, in one statement, and sorts them as each site's series runs: by instance, time
- * and id. */
+ * load_history, the profiles of one minute in LOAD_HISTORY_THINNING for the load fit and
+ * the leaks' onsets: a prime, so a push every 1 to 6, 15, 30 or 60 minutes never falls in
+ * step with it, and the same profiles are read whatever the order they were stored in) with
+ * their samples at h's sites, in one statement, and sorts them as each site's series runs:
+ * by instance, time and id. */
 static int read_history(struct store_conn *conn, const struct detect_options *opts, int64_t now,
                         int64_t window, int64_t service_id, struct history *h, struct lf_error *err)
 {

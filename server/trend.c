@@ -666,8 +666,8 @@ static void judge_instance(const struct trend_params *params, const struct trend
 }
 
 /* The onset of a rise in one instance's latest segment samples[0, n), of the count less
- * the load (of the count itself when load is NULL): 0 when the segment does not rise at the
- * per-instance level. */
+ * the load (of the count itself when load is NULL): 0 when the segment's part from
+ * window_from on does not rise at the per-instance level. */
 static int64_t rising_onset(const struct trend_params *params, const struct trend_load *load,
                             const struct trend_sample *samples, size_t n, int64_t window_from,
                             size_t max_points, struct scratch *w)
@@ -716,11 +716,11 @@ static int64_t reached_level(const struct trend_params *params, const struct scr
     return w->ts[r];
 }
 
-/* The onset of the growth in one instance's latest segment samples[0, n), of the count less
- * the load: the hinge fitted over all of it. */
-static int64_t segment_onset(const struct trend_params *params, const struct trend_load *load,
-                             const struct trend_sample *samples, size_t n, size_t max_points,
-                             struct scratch *w)
+/* Reads samples[0, n) into the scratch, thinned, despiked and less the load (the count
+ * as it is where the load cannot be taken out); returns the points read. */
+static size_t read_adjusted(const struct trend_params *params, const struct trend_load *load,
+                            const struct trend_sample *samples, size_t n, size_t max_points,
+                            struct scratch *w)
 {
     bool busy_known;
     size_t m = thin(samples, n, max_points, w, &busy_known);
@@ -729,6 +729,16 @@ static int64_t segment_onset(const struct trend_params *params, const struct tre
         smooth_load(w, m);
     struct trend_instance scratch_inst = { 0 };
     adjust_for_load(params, load, w, m, busy_known, &scratch_inst);
+    return m;
+}
+
+/* The onset of the growth in one instance's latest segment samples[0, n), of the count less
+ * the load: the hinge fitted over all of it. */
+static int64_t segment_onset(const struct trend_params *params, const struct trend_load *load,
+                             const struct trend_sample *samples, size_t n, size_t max_points,
+                             struct scratch *w)
+{
+    size_t m = read_adjusted(params, load, samples, n, max_points, w);
     return m >= 3 ? trend_onset(w->ts, w->adjusted, m) : w->ts[0];
 }
 
@@ -911,21 +921,15 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             continue;
         /* the onset over as much of the latest segment as the series holds, before the
          * window too: a leak that began before the window is not dated at its start, and
-         * its growth is measured over the whole slope_span, not from a flat stretch of
-         * the window on */
+         * its growth is measured from there (within the window, at most slope_span back),
+         * not from a flat stretch of the window on */
         if (inst->leaking) {
             inst->onset = segment_onset(params, &load, series[s].samples + segment_firsts[s],
                                         series[s].n_samples - segment_firsts[s], max_points, &w);
             times[n_times++] = inst->onset;
         }
-        const struct trend_sample *samples = series[s].samples + firsts[s];
-        bool busy_known;
-        size_t m = thin(samples, series[s].n_samples - firsts[s], max_points, &w, &busy_known);
-        trend_despike(w.raw, m, w.count);
-        struct trend_instance scratch_inst = { 0 };
-        if (busy_known)
-            smooth_load(&w, m);
-        adjust_for_load(params, &load, &w, m, busy_known, &scratch_inst);
+        size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],
+                                 series[s].n_samples - firsts[s], max_points, &w);
         if (!inst->leaking) {
             /* The site leaks: the fleet's growth is every instance's, also those too
              * short or too noisy to name (a restart an hour ago), each over its window;

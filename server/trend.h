@@ -106,8 +106,8 @@ struct trend_params {
                                        not adjusted for (0.01) */
     size_t max_segment_points;      /* longer segments are thinned evenly (400) */
     int64_t window;                 /* seconds before the latest sample that are tested; the
-                                       series may reach further back, for the load fit only
-                                       (0: every sample is tested) */
+                                       series may reach further back, for the load fit and a
+                                       leak's onset only (0: every sample is tested) */
     int64_t load_min_span;          /* the load fit needs one instance at least whose
                                        segments cover this many seconds (12 h) */
     int64_t load_step;              /* the load fit takes one sample per this many seconds, so

@@ -1187,7 +1187,7 @@ static void baseline_at(const struct sim *sim, const struct service *svc, int64_
 /* What `since` should say now: a restart starts a leak again from nothing, so each leaking
  * instance's growth began at the leak's onset or at its latest start, whichever is later;
  * the median over them (the instances stand at the cut-off). */
-static int64_t true_since(const struct service *svc)
+static int64_t expected_since(const struct service *svc)
 {
     int64_t *onsets = sim_malloc((svc->n_instances + 1) * sizeof(*onsets));
     size_t n = 0;
@@ -1223,7 +1223,7 @@ static void read_verdicts(struct sim *sim, struct detector *d, int64_t cutoff, F
             struct result *r = &svc->results[k];
             memset(r, 0, sizeof(*r));
             r->reported_instances = -1;
-            r->true_since = true_since(svc);
+            r->true_since = expected_since(svc);
             baseline_at(sim, svc, cutoff, r);
         }
     }
@@ -1313,9 +1313,9 @@ struct summary {
     double growth_err[1024]; /* relative, INFINITY = no growth reported */
     size_t n_growth;
     unsigned growth_ok;
-    unsigned growth_day;     /* of n_growth, cut-offs with a day of history before them */
-    unsigned growth_day_ok;  /* ... and within the tolerance */
-    unsigned instances_rows; /* leak cut-offs whose row reported instances */
+    unsigned growth_after_day;    /* of n_growth, cut-offs with a day of history before them */
+    unsigned growth_after_day_ok; /* ... and within the tolerance */
+    unsigned instances_rows;      /* leak cut-offs whose row reported instances */
     unsigned instances_exact;
     double since_err[1024]; /* hours, |since - true_since|, on flagged leak cut-offs */
     size_t n_since;
@@ -1459,8 +1459,8 @@ static void report_scenario(const struct sim *sim, const struct scenario *scn, s
                     sum->growth_err[sum->n_growth++] = err;
                     sum->growth_ok += fabs(err) <= GROWTH_TOLERANCE ? 1 : 0;
                     if (cutoff - svc->first >= DAY) {
-                        sum->growth_day++;
-                        sum->growth_day_ok += fabs(err) <= GROWTH_TOLERANCE ? 1 : 0;
+                        sum->growth_after_day++;
+                        sum->growth_after_day_ok += fabs(err) <= GROWTH_TOLERANCE ? 1 : 0;
                     }
                 }
                 if (r->flagged && r->since != 0 && sum->n_since < 1024)
@@ -1530,8 +1530,8 @@ static bool report_summary(const struct sim *sim, struct summary *sum, const str
            sum->found, sum->leaks, sum->leak_flagged, sum->leak_cutoffs, sum->false_positives,
            sum->not_cutoffs, sum->background_fp, TTD_MIN_RATE, sum->n_ttd, ttd, GROWTH_AFTER / HOUR,
            GROWTH_TOLERANCE * 100, sum->growth_ok, sum->n_growth,
-           isnan(med_err) ? 0 : med_err * 100, worst * 100, no_growth, sum->growth_day_ok,
-           sum->growth_day);
+           isnan(med_err) ? 0 : med_err * 100, worst * 100, no_growth, sum->growth_after_day_ok,
+           sum->growth_after_day);
     printf("; leaking instances reported on %u of %u leak cut-offs, exact on %u",
            sum->instances_rows, sum->leak_cutoffs, sum->instances_exact);
     char since[32];

@@ -578,13 +578,13 @@ static double leak_after_trough(size_t instance, size_t i, double *busy)
     return fmax(0, round(400 * load + noise(sqrt(3 * 400 * load)) + leaked));
 }
 
-START_TEST(test_leak_from_load_trough)
+START_TEST(test_leak_after_load_trough)
 {
-    /* A site that follows the load, leaking from the load's trough on, six hours into the
-     * morning ramp. A line and a hinge at the onset bend with the daily wave at its trough
-     * and leave too little load to measure (the coefficient read with the leak in it then
-     * stays: 9 and more for 7.27, and the growth read is a third low); a level and the
-     * hinge, flat before the onset, leave the whole descent to the trough to measure it. */
+    /* A site that follows the load, leaking from two hours after the load's trough, the
+     * window the six hours of the morning ramp since. A line and a hinge at the onset bend with the
+     * daily wave at its trough and leave too little load to measure (the coefficient read with the
+     * leak in it then stays: 9 and more for 7.27, and the growth read is a third low); a level and
+     * the hinge, flat before the onset, leave the whole descent to the trough to measure it. */
     noise_state = 71;
     struct fleet *f = make_fleet(20, 288, 300, leak_after_trough);
     struct trend_params params = trend_params_default();
@@ -696,6 +696,7 @@ START_TEST(test_onset_is_the_median_change_point)
     ck_assert(r.growing);
     ck_assert_int_ge(r.since, 1700000000 + 29 * 300);
     ck_assert_int_le(r.since, 1700000000 + 35 * 300);
+    ck_assert_double_eq_tol(r.growth_per_hour, 20 * 20, 40);
     trend_result_release(&r);
 }
 END_TEST
@@ -783,7 +784,7 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_plateau_as_load_falls);
     tcase_add_test(verdict, test_growth_counts_fresh_instances);
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
-    tcase_add_test(verdict, test_leak_from_load_trough);
+    tcase_add_test(verdict, test_leak_after_load_trough);
     tcase_add_test(verdict, test_pool_filling_as_load_falls);
     tcase_add_test(verdict, test_plateau_stops_being_growth);
     tcase_add_test(verdict, test_onset_is_the_median_change_point);
