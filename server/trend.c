@@ -665,6 +665,25 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->growth_per_hour = inst->recent_growth_per_hour;
 }
 
+/* Reads samples[0, n) into the scratch, thinned, despiked and less the load (the count
+ * as it is where the load cannot be taken out, and when load is NULL); returns the points
+ * read, and in *busy_known whether each of them has its busy count. */
+static size_t read_adjusted(const struct trend_params *params, const struct trend_load *load,
+                            const struct trend_sample *samples, size_t n, size_t max_points,
+                            struct scratch *w, bool *busy_known)
+{
+    size_t m = thin(samples, n, max_points, w, busy_known);
+    trend_despike(w->raw, m, w->count);
+    if (*busy_known)
+        smooth_load(w, m);
+    struct trend_instance scratch_inst = { 0 };
+    if (load)
+        adjust_for_load(params, load, w, m, *busy_known, &scratch_inst);
+    else
+        memcpy(w->adjusted, w->count, m * sizeof(*w->adjusted));
+    return m;
+}
+
 /* The onset of a rise in one instance's latest segment samples[0, n), of the count less
  * the load (of the count itself when load is NULL): 0 when the segment's part from
  * window_from on does not rise at the per-instance level. */
@@ -675,16 +694,9 @@ static int64_t rising_onset(const struct trend_params *params, const struct tren
     if (n < params->min_samples)
         return 0;
     bool busy_known;
-    size_t m = thin(samples, n, max_points, w, &busy_known);
+    size_t m = read_adjusted(params, load, samples, n, max_points, w, &busy_known);
     if (m < 3 || !busy_known)
         return 0;
-    trend_despike(w->raw, m, w->count);
-    smooth_load(w, m);
-    struct trend_instance scratch_inst = { 0 };
-    if (load)
-        adjust_for_load(params, load, w, m, busy_known, &scratch_inst);
-    else
-        memcpy(w->adjusted, w->count, m * sizeof(*w->adjusted));
     /* rising where the instance is judged, the window; the onset looked for over the
      * whole segment (a day of a site that follows the load rises no more than it falls) */
     size_t from = 0;
@@ -716,29 +728,14 @@ static int64_t reached_level(const struct trend_params *params, const struct scr
     return w->ts[r];
 }
 
-/* Reads samples[0, n) into the scratch, thinned, despiked and less the load (the count
- * as it is where the load cannot be taken out); returns the points read. */
-static size_t read_adjusted(const struct trend_params *params, const struct trend_load *load,
-                            const struct trend_sample *samples, size_t n, size_t max_points,
-                            struct scratch *w)
-{
-    bool busy_known;
-    size_t m = thin(samples, n, max_points, w, &busy_known);
-    trend_despike(w->raw, m, w->count);
-    if (busy_known)
-        smooth_load(w, m);
-    struct trend_instance scratch_inst = { 0 };
-    adjust_for_load(params, load, w, m, busy_known, &scratch_inst);
-    return m;
-}
-
 /* The onset of the growth in one instance's latest segment samples[0, n), of the count less
  * the load: the hinge fitted over all of it. */
 static int64_t segment_onset(const struct trend_params *params, const struct trend_load *load,
                              const struct trend_sample *samples, size_t n, size_t max_points,
                              struct scratch *w)
 {
-    size_t m = read_adjusted(params, load, samples, n, max_points, w);
+    bool busy_known;
+    size_t m = read_adjusted(params, load, samples, n, max_points, w, &busy_known);
     return m >= 3 ? trend_onset(w->ts, w->adjusted, m) : w->ts[0];
 }
 
@@ -835,8 +832,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         size_t n_segments = trend_segments(one, params, starts, most + 1);
         size_t first = n_segments ? starts[n_segments - 1] : 0;
         segment_firsts[s] = first;
-        while (params->window > 0 && first < one->n_samples &&
-               one->samples[first].ts < end - params->window)
+        while (params->window > 0 && first < one->n_samples && one->samples[first].ts < window_from)
             first++;
         firsts[s] = first;
         struct trend_instance *inst = &out->instances[s];
@@ -928,8 +924,9 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
                                         series[s].n_samples - segment_firsts[s], max_points, &w);
             times[n_times++] = inst->onset;
         }
+        bool busy_known;
         size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],
-                                 series[s].n_samples - firsts[s], max_points, &w);
+                                 series[s].n_samples - firsts[s], max_points, &w, &busy_known);
         if (!inst->leaking) {
             /* The site leaks: the fleet's growth is every instance's, also those too
              * short or too noisy to name (a restart an hour ago), each over its window;
