@@ -739,6 +739,55 @@ static int64_t segment_onset(const struct trend_params *params, const struct tre
     return m >= 3 ? trend_onset(w->ts, w->adjusted, m) : w->ts[0];
 }
 
+/* How far the recent span of w's points [g, m) lies below the least-squares line of the
+ * points before it, as a z score (negative: below, the growth slowed or stopped); 0 when
+ * either part is too short to say. */
+static double slowdown(const struct trend_params *params, const struct scratch *w, size_t g,
+                       size_t m)
+{
+    size_t r = tail_start(w->ts, m, params->recent, 4);
+    if (r < g + 4 || r >= m)
+        return 0;
+    size_t n = r - g;
+    double t0 = (double)w->ts[g];
+    double mean_t = 0, mean_y = 0;
+    for (size_t i = g; i < r; i++) {
+        mean_t += ((double)w->ts[i] - t0) / 3600.0;
+        mean_y += w->adjusted[i];
+    }
+    mean_t /= (double)n;
+    mean_y /= (double)n;
+    double stt = 0, sty = 0;
+    for (size_t i = g; i < r; i++) {
+        double t = ((double)w->ts[i] - t0) / 3600.0 - mean_t;
+        stt += t * t;
+        sty += t * (w->adjusted[i] - mean_y);
+    }
+    if (stt <= 0)
+        return 0;
+    double b = sty / stt, sse = 0;
+    for (size_t i = g; i < r; i++) {
+        double t = ((double)w->ts[i] - t0) / 3600.0 - mean_t;
+        double e = w->adjusted[i] - mean_y - b * t;
+        sse += e * e;
+    }
+    /* the recent span's mean against the line's prediction there, and its standard error:
+     * the recent points' own noise and the line's uncertainty at their mean time */
+    size_t k = m - r;
+    double recent_t = 0, recent_y = 0;
+    for (size_t i = r; i < m; i++) {
+        recent_t += ((double)w->ts[i] - t0) / 3600.0 - mean_t;
+        recent_y += w->adjusted[i];
+    }
+    recent_t /= (double)k;
+    recent_y /= (double)k;
+    double var = sse / (double)(n - 2);
+    double se = sqrt(var * (1.0 / (double)k + 1.0 / (double)n + recent_t * recent_t / stt));
+    if (!(se > 0))
+        return 0;
+    return (recent_y - (mean_y + b * recent_t)) / se;
+}
+
 static int compare_int64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -905,7 +954,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     /* Onsets, the baseline the relative minimum is measured from, plateau times, the
      * growth: each judged instance's segment is read again (the scratch holds one at a
      * time). */
-    size_t n_times = 0, n_levels = 0;
+    size_t n_times = 0, n_levels = 0, n_slowdown = 0;
+    double slowdown_z = 0;
     int64_t *levels = lf_malloc((n_series + 1) * sizeof(*levels));
     if (!levels) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
@@ -949,6 +999,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             g = m >= 3 ? m - 3 : 0;
         inst->growth_per_hour = trend_theil_sen(w.ts + g, w.adjusted + g, m - g) * 3600.0;
         growth += inst->growth_per_hour;
+        slowdown_z += slowdown(params, &w, g, m);
+        n_slowdown++;
         double lowest = w.count[0];
         for (size_t i = 1; i < m; i++)
             if (w.count[i] < lowest)
@@ -956,8 +1008,16 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         baseline += lowest > 1 ? lowest : 1;
         levels[n_levels++] = reached_level(params, &w, m);
     }
-    bool still_rising = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
-                        recent_growth > 0;
+    /* Still rising: the recent spans rise (at recent_alpha), or nothing shows that the
+     * growth stopped: their level is not below each one's growth line, pooled, at alpha (a
+     * noisy count rises by less than its noise in an hour, and that is no plateau; the
+     * stricter level because a count less a smoothed load is noise that runs on from one
+     * sample to the next, which the line's residuals understate). */
+    bool rising_recently = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
+                           recent_growth > 0;
+    double stopped_z = n_slowdown ? slowdown_z / sqrt((double)n_slowdown) : 0;
+    bool stopped = 0.5 * erfc(-stopped_z / sqrt(2.0)) < params->alpha;
+    bool still_rising = rising_recently || !stopped;
     if (!still_rising) {
         out->reason = TREND_PLATEAU;
         out->growth_per_hour = recent_growth;

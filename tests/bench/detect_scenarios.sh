@@ -5,7 +5,8 @@
 # build/tools/simclock.so, so that its clock is the simulated one; tools/detectsim plays
 # the scenarios (docs/operations.md, "Detection scenarios"), forces a pass at each
 # cut-off and prints the table, the summary and the baseline. Exit status: detectsim's
-# (1 when a target fails). Arguments go to detectsim (e.g. --only onset-mid --seeds 1).
+# (1 when a target fails). Arguments go to detectsim (e.g. --only onset-mid --seeds 1);
+# KEEP_LOG=FILE keeps a copy of the server's log there.
 # Not named bench_*.sh: `make bench` runs those, and this one fails until the detector
 # meets its targets.
 # --scale: the cost target instead, loaded through HTTP (85 minutes at 300 x 100 x 48 h;
@@ -58,6 +59,7 @@ rc=0
     --clock-file "$LF_TMP/clock" --concurrency "$CONCURRENCY" "${args[@]}" "$@" || rc=$?
 echo "bench-detect: $(($(date +%s) - t0)) s; database $(du -sh "$LF_TMP" | cut -f1)"
 lf_stop
+[ -n "${KEEP_LOG:-}" ] && cp "$LF_TMP/server.log" "$KEEP_LOG"
 # a failed target is detectsim's report, not a server fault: no server log after it
 trap - EXIT
 rm -rf "$LF_TMP"
