@@ -390,8 +390,13 @@ static double busy_dispersion(const struct trend_sample *s, size_t n, int64_t cl
     return sd * sd;
 }
 
-struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
-                                 const int64_t *onsets, const struct trend_params *params)
+/* trend_load_fit; with before_onsets, only the latest segments of the instances with an
+ * onset, up to it, less their level (before its onset a leaking instance is flat but for
+ * the load), the coefficient given whatever the span and *explained the share of those
+ * counts' variation the load explains. */
+static struct trend_load load_fit(const struct trend_series *series, size_t n_series,
+                                  const int64_t *onsets, bool before_onsets,
+                                  const struct trend_params *params, double *explained)
 {
     struct trend_load fit = { 0 };
     size_t most = 0;
@@ -408,22 +413,27 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
     double *hinge = lf_malloc(most * sizeof(*hinge));
     if (!starts || !ts || !raw || !count || !busy || !hinge)
         goto out;
-    double scb = 0, sbb = 0, noise = 0, sum_b = 0;
+    double scb = 0, sbb = 0, scc = 0, noise = 0, sum_b = 0;
     int64_t span = 0;
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];
+        if (before_onsets && !onsets[s])
+            continue;
         double dispersion = busy_dispersion(one->samples, one->n_samples, 900, raw);
         int64_t series_span = 0;
         size_t n_segments = trend_segments(one, params, starts, most + 1);
         starts[n_segments] = one->n_samples;
-        for (size_t k = 0; k < n_segments; k++) {
+        if (n_segments == 0)
+            continue;
+        for (size_t k = before_onsets ? n_segments - 1 : 0; k < n_segments; k++) {
             const struct trend_sample *seg = one->samples + starts[k];
             size_t len = starts[k + 1] - starts[k];
             /* every part of the segment weighs the same however densely it was read: one
              * sample per load_step */
             size_t m = 0;
             bool known = true;
-            for (size_t i = 0; i < len && known; i++) {
+            int64_t stop = before_onsets ? onsets[s] : INT64_MAX;
+            for (size_t i = 0; i < len && known && seg[i].ts < stop; i++) {
                 known = seg[i].busy >= 0;
                 if (m > 0 && seg[i].ts < ts[m - 1] + params->load_step)
                     continue;
@@ -438,11 +448,20 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
             trend_despike(raw, m, busy);
             double mean_b = mean_of(busy, m);
             int64_t onset = onsets && k + 1 == n_segments ? onsets[s] : 0;
-            detrend_hinge(ts, count, m, onset, hinge);
-            detrend_hinge(ts, busy, m, onset, hinge);
+            if (before_onsets) {
+                double level_c = mean_of(count, m), level_b = mean_of(busy, m);
+                for (size_t i = 0; i < m; i++) {
+                    count[i] -= level_c;
+                    busy[i] -= level_b;
+                }
+            } else {
+                detrend_hinge(ts, count, m, onset, hinge);
+                detrend_hinge(ts, busy, m, onset, hinge);
+            }
             for (size_t i = 0; i < m; i++) {
                 scb += count[i] * busy[i];
                 sbb += busy[i] * busy[i];
+                scc += count[i] * count[i];
             }
             /* the noise's variance follows the level; the line (or level and hinge) took
              * two degrees of freedom of it */
@@ -468,6 +487,10 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
         fit.known = true;
         fit.beta = scb / signal;
     }
+    if (before_onsets && signal > 0) {
+        fit.beta = scb / signal;
+        *explained = scc > 0 ? scb * scb / (signal * scc) : 0;
+    }
 out:
     lf_free(starts);
     lf_free(ts);
@@ -476,6 +499,29 @@ out:
     lf_free(busy);
     lf_free(hinge);
     return fit;
+}
+
+struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
+                                 const int64_t *onsets, const struct trend_params *params)
+{
+    return load_fit(series, n_series, onsets, false, params, NULL);
+}
+
+/* The coefficient is trusted without the count itself rising (see judge_instance) when the
+ * leaking instances before their onsets alone give it within this fraction, and the load
+ * explains at least LOAD_TRUSTED_EXPLAINED of their counts' variation there. */
+#define LOAD_TRUSTED_TOLERANCE 0.1
+#define LOAD_TRUSTED_EXPLAINED 0.8
+
+/* Whether the load coefficient fitted with the onsets taken out is trusted: see above. */
+static bool load_trusted(const struct trend_series *series, size_t n_series, const int64_t *onsets,
+                         const struct trend_params *params, const struct trend_load *load)
+{
+    double explained = 0;
+    struct trend_load before = load_fit(series, n_series, onsets, true, params, &explained);
+    return before.share >= params->load_min_share && before.n >= params->min_samples &&
+           explained >= LOAD_TRUSTED_EXPLAINED &&
+           fabs(before.beta - load->beta) <= LOAD_TRUSTED_TOLERANCE * fabs(load->beta);
 }
 
 /* ---- one instance ---------------------------------------------------------------- */
@@ -647,10 +693,12 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->p_up = trend_p_up(&inst->mk);
     size_t r = tail_start(w->ts, m, params->recent, 4);
     inst->recent = trend_mann_kendall(w->adjusted + r, m - r);
-    if (inst->load_adjusted) {
+    if (inst->load_adjusted && !load->trusted) {
         /* A leak raises the count itself, not only the count less the load: both must
          * rise, so a load coefficient a little off cannot make a rise out of a flat count
-         * (a plateau as the load falls) or out of the load (a morning ramp). */
+         * (a plateau as the load falls) or out of the load (a morning ramp); unless the
+         * leaking instances before their onsets give the same coefficient and follow the
+         * load closely there (the load falls faster than a leak adds: the count falls). */
         struct trend_mk raw = trend_mann_kendall(w->count, m);
         if (trend_p_up(&raw) > inst->p_up) {
             inst->mk = raw;
@@ -684,12 +732,69 @@ static size_t read_adjusted(const struct trend_params *params, const struct tren
     return m;
 }
 
+/* The hinge tau of the count on (1, busy, max(0, t - tau)) fitted together by least
+ * squares over w's m points, *beta the busy coefficient with it: the onset of a leak read
+ * without any coefficient fitted before (which the leak leans on); 0 when no hinge rises.
+ * O(m): the sums over the points after each candidate kept as the candidate moves back. */
+static int64_t joint_hinge(const struct scratch *w, size_t m, double *beta)
+{
+    if (m < 6)
+        return 0;
+    double t0 = (double)w->ts[0], mean_b = mean_of(w->busy, m), mean_c = mean_of(w->count, m);
+    double sbb = 0, sbc = 0, scc = 0;
+    for (size_t i = 0; i < m; i++) {
+        double b = w->busy[i] - mean_b, c = w->count[i] - mean_c;
+        sbb += b * b;
+        sbc += b * c;
+        scc += c * c;
+    }
+    /* over the points from k on: t, t^2, t b, b, t c, c (b and c centred) */
+    double st = 0, stt = 0, stb = 0, sb = 0, stc = 0, sc = 0;
+    double best_sse = INFINITY, dm = (double)m;
+    int64_t best = 0;
+    for (size_t k = m - 1; k >= 1; k--) {
+        double t = ((double)w->ts[k] - t0) / 3600.0;
+        double b = w->busy[k] - mean_b, c = w->count[k] - mean_c;
+        st += t;
+        stt += t * t;
+        stb += t * b;
+        sb += b;
+        stc += t * c;
+        sc += c;
+        size_t after = m - k;
+        if (after < 3 || k < 3)
+            continue;
+        /* h = max(0, t - tau): its sums, h centred over all m points */
+        double tau = t, n_after = (double)after;
+        double sh = st - n_after * tau;
+        double shh = stt - 2 * tau * st + n_after * tau * tau - sh * sh / dm;
+        double shb = stb - tau * sb;
+        double shc = stc - tau * sc;
+        /* the centred count on the centred (busy, h): the 2x2 normal equations */
+        double det = sbb * shh - shb * shb;
+        if (!(det > 1e-9 * sbb * shh))
+            continue;
+        double coefficient = (shh * sbc - shb * shc) / det;
+        double g = (sbb * shc - shb * sbc) / det;
+        if (g <= 0)
+            continue;
+        double sse = scc - coefficient * sbc - g * shc;
+        if (sse < best_sse) {
+            best_sse = sse;
+            best = w->ts[k];
+            *beta = coefficient;
+        }
+    }
+    return best;
+}
+
 /* The onset of a rise in one instance's latest segment samples[0, n), of the count less
- * the load (of the count itself when load is NULL): 0 when the segment's part from
- * window_from on does not rise at the per-instance level. */
+ * the load (of the count itself when load is NULL; with joint, of the count less the load
+ * as the joint hinge fits it): 0 when the segment's part from window_from on does not rise
+ * at the per-instance level. */
 static int64_t rising_onset(const struct trend_params *params, const struct trend_load *load,
-                            const struct trend_sample *samples, size_t n, int64_t window_from,
-                            size_t max_points, struct scratch *w)
+                            bool joint, const struct trend_sample *samples, size_t n,
+                            int64_t window_from, size_t max_points, struct scratch *w)
 {
     if (n < params->min_samples)
         return 0;
@@ -704,10 +809,37 @@ static int64_t rising_onset(const struct trend_params *params, const struct tren
         from++;
     if (m - from < 3)
         return 0;
+    int64_t onset = 0;
+    if (joint) {
+        double beta = 0;
+        onset = joint_hinge(w, m, &beta);
+        if (!onset)
+            return 0;
+        for (size_t i = 0; i < m; i++)
+            w->adjusted[i] = w->count[i] - beta * w->load[i];
+    }
     struct trend_mk mk = trend_mann_kendall(w->adjusted + from, m - from);
     if (trend_p_up(&mk) > params->alpha)
         return 0;
-    return trend_onset(w->ts, w->adjusted, m);
+    return joint ? onset : trend_onset(w->ts, w->adjusted, m);
+}
+
+/* Each series' rising_onset on its latest segment into onsets; returns how many rise.
+ * starts is scratch of most + 1. */
+static size_t rising_onsets(const struct trend_series *series, size_t n_series,
+                            const struct trend_params *params, const struct trend_load *load,
+                            bool joint, int64_t window_from, size_t max_points, size_t *starts,
+                            size_t most, struct scratch *w, int64_t *onsets)
+{
+    size_t n_rising = 0;
+    for (size_t s = 0; s < n_series; s++) {
+        size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
+        size_t first = n_segments ? starts[n_segments - 1] : 0;
+        onsets[s] = rising_onset(params, load, joint, series[s].samples + first,
+                                 series[s].n_samples - first, window_from, max_points, w);
+        n_rising += onsets[s] != 0;
+    }
+    return n_rising;
 }
 
 /* When a leaking instance's count stopped rising: the first time it reached the level it
@@ -855,16 +987,20 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
          * segment: a leak that began inside the fitted history leans on the coefficient
          * otherwise (a hinge is no line). The onsets come first from the counts themselves
          * (a coefficient the leak leant on would move them: a count less a wrong load
-         * rises from the load's trough), then from the counts less the refitted load. */
+         * rises from the load's trough), then from the counts less the refitted load.
+         * Where no count itself rises in the window (the load falls faster than a leak
+         * adds), from each count and its busy count fitted together with a hinge, and
+         * that refit is the last: the counts less a coefficient the leak leant on would
+         * rise from the load's peak, and move the onsets there. */
         for (int round = 0; round < 2; round++) {
-            size_t n_hinged = 0;
-            for (size_t s = 0; s < n_series; s++) {
-                size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
-                size_t first = n_segments ? starts[n_segments - 1] : 0;
-                times[s] =
-                        rising_onset(params, round == 0 ? NULL : &load, series[s].samples + first,
-                                     series[s].n_samples - first, window_from, max_points, &w);
-                n_hinged += times[s] != 0;
+            size_t n_hinged =
+                    rising_onsets(series, n_series, params, round == 0 ? NULL : &load, false,
+                                  window_from, max_points, starts, most, &w, times);
+            bool joint = false;
+            if (n_hinged == 0 && round == 0) {
+                n_hinged = rising_onsets(series, n_series, params, NULL, true, window_from,
+                                         max_points, starts, most, &w, times);
+                joint = true;
             }
             if (n_hinged == 0)
                 break;
@@ -872,6 +1008,9 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             if (!refit.known)
                 break;
             load = refit;
+            load.trusted = load_trusted(series, n_series, times, params, &load);
+            if (joint)
+                break;
         }
     }
     out->load = load;

@@ -23,13 +23,21 @@
  *    coefficient towards zero; then fitted again with each instance that rises in the
  *    window taken as flat up to its onset and linear after (a level and a hinge instead of
  *    the line; the onset found first on the counts, then on the counts less the load), so
- *    a leak that began inside the history does not lean on it. Not a line and a hinge:
+ *    a leak that began inside the history does not lean on it. When no count itself rises
+ *    in the window (the load falls faster than a leak adds), the onsets come from each
+ *    count fitted on its busy count and a hinge together, and that refit is the last (the
+ *    counts less a coefficient the leak leant on rise from the load's peak, and would move
+ *    the onsets there). Not a line and a hinge:
  *    together they follow a daily wave bent at its trough, and a leak that begins there
  *    would leave too little load to measure. The load part is taken out before the
  *    trend test, with the busy count as it is (an average's noise runs over neighbouring
  *    samples, and the test would read it as a trend). A rise must show in the count
  *    itself too: a coefficient a little off then cannot make growth out of a plateau as
- *    the load falls, nor out of a morning ramp. With too little history, the window's own
+ *    the load falls, nor out of a morning ramp; unless the coefficient is trusted: the
+ *    leaking instances before their onsets alone give it within 10 %, and the load
+ *    explains 80 % of their counts there (a plateau reached with the morning ramp has
+ *    too little before it to say; a leak on a site that follows the load, whose count
+ *    falls in the evening, has its day before). With too little history, the window's own
  *    regression on time and load is used only when its coefficient, or its growth beside the
  *    load, stands clear of three times its uncertainty (else no verdict: "insufficient
  *    history: load varies"); a leak on a flat-load service, or on a site that does not
@@ -124,6 +132,10 @@ struct trend_load {
     double beta;  /* goroutines at the site per busy goroutine */
     double share; /* of the busy goroutines' variation that is load, not counting noise */
     size_t n;     /* samples in the fit */
+    bool trusted; /* fitted with the onsets taken out, and the same (within 10 %) from the
+                     leaking instances before their onsets alone, where the load explains
+                     80 % of their counts: the count less it need not rise in the count
+                     itself too */
 };
 
 /* Mann–Kendall statistic of one series, or of several pooled. */

@@ -5,6 +5,7 @@
  * plateau, a slow rise on a large count, a few points only. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "check_main.h"
 #include "trend.h"
@@ -625,6 +626,29 @@ START_TEST(test_growth_counts_fresh_instances)
 }
 END_TEST
 
+START_TEST(test_leak_as_load_falls)
+{
+    /* The leak from 06:00 on the second day, tested over 16:00-22:00: the load falls faster
+     * than the leak adds, so the count itself falls. No count rising, the onsets come from
+     * each count fitted on its load with a hinge; before them the instances follow the load
+     * with the same coefficient as the refit's, so the count less the load is trusted. */
+    noise_state = 41;
+    struct fleet *f = make_fleet(20, 276, 600, leak_on_second_morning);
+    struct trend_params params = trend_params_default();
+    params.window = 6 * 3600;
+    struct trend_result r = analyze(f->series, 20, &params);
+    ck_assert(r.load.known);
+    ck_assert(r.load.trusted);
+    ck_assert_double_eq_tol(r.load.beta, 800.0 / 2000.0, 0.04);
+    ck_assert(r.growing);
+    ck_assert_uint_eq(r.n_leaking, 20);
+    ck_assert_double_eq_tol(r.growth_per_hour, 20 * 20, 100);
+    /* since: 06:00 on the second day */
+    ck_assert_int_le(llabs(r.since - (1700000000 + 180 * 600)), 3600);
+    trend_result_release(&r);
+}
+END_TEST
+
 START_TEST(test_plateau_as_load_falls)
 {
     /* Growth with the morning (03:00-15:00), flat since: as the load falls in the evening,
@@ -635,6 +659,7 @@ START_TEST(test_plateau_as_load_falls)
     struct trend_params params = trend_params_default();
     params.window = 6 * 3600;
     struct trend_result r = analyze(f->series, 20, &params);
+    ck_assert(!r.load.trusted);
     ck_assert(!r.growing);
     trend_result_release(&r);
 }
@@ -781,6 +806,7 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_leak_on_top_of_load_found);
     tcase_add_test(verdict, test_leak_beside_load_without_history);
     tcase_add_test(verdict, test_load_fit_over_history);
+    tcase_add_test(verdict, test_leak_as_load_falls);
     tcase_add_test(verdict, test_plateau_as_load_falls);
     tcase_add_test(verdict, test_growth_counts_fresh_instances);
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
