@@ -392,8 +392,8 @@ static double busy_dispersion(const struct trend_sample *s, size_t n, int64_t cl
 
 /* trend_load_fit; with before_onsets, only the latest segments of the instances with an
  * onset, up to it, less their level (before its onset a leaking instance is flat but for
- * the load), the coefficient given whatever the span and *explained the share of those
- * counts' variation the load explains. */
+ * the load), known whatever the span, and *explained the share of those counts' variation
+ * the busy count explains (R^2, its noise left in: the lower bound). */
 static struct trend_load load_fit(const struct trend_series *series, size_t n_series,
                                   const int64_t *onsets, bool before_onsets,
                                   const struct trend_params *params, double *explained)
@@ -464,8 +464,8 @@ static struct trend_load load_fit(const struct trend_series *series, size_t n_se
                 scc += count[i] * count[i];
             }
             /* the noise's variance follows the level; the line (or level and hinge) took
-             * two degrees of freedom of it */
-            noise += (double)(m - 2) * dispersion * mean_b;
+             * two degrees of freedom of it, the level alone one */
+            noise += (double)(m - (before_onsets ? 1 : 2)) * dispersion * mean_b;
             sum_b += mean_b * (double)m;
             fit.n += m;
             series_span += ts[m - 1] - ts[0];
@@ -488,8 +488,10 @@ static struct trend_load load_fit(const struct trend_series *series, size_t n_se
         fit.beta = scb / signal;
     }
     if (before_onsets && signal > 0) {
+        fit.known =
+                fit.share >= params->load_min_share && sd >= params->load_min_variation * mean_b;
         fit.beta = scb / signal;
-        *explained = scc > 0 ? scb * scb / (signal * scc) : 0;
+        *explained = scc > 0 ? scb * scb / (sbb * scc) : 0;
     }
 out:
     lf_free(starts);
@@ -507,21 +509,38 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
     return load_fit(series, n_series, onsets, false, params, NULL);
 }
 
-/* The coefficient is trusted without the count itself rising (see judge_instance) when the
- * leaking instances before their onsets alone give it within this fraction, and the load
- * explains at least LOAD_TRUSTED_EXPLAINED of their counts' variation there. */
+/* The coefficient is trusted for the instances with an onset, without their count itself
+ * rising (see judge_instance), when they are at least half of the instances with samples in
+ * the window, and before their onsets alone they give it within LOAD_TRUSTED_TOLERANCE,
+ * the load known there (as trend_load_fit knows it, whatever the span) and explaining at
+ * least LOAD_TRUSTED_EXPLAINED of their counts' variation. A few instances that happen to
+ * rise in the window say nothing of the others, and their coefficient is no check of one
+ * fitted over all. */
 #define LOAD_TRUSTED_TOLERANCE 0.1
 #define LOAD_TRUSTED_EXPLAINED 0.8
 
-/* Whether the load coefficient fitted with the onsets taken out is trusted: see above. */
+/* Whether the load coefficient fitted with the onsets taken out is trusted (see above);
+ * if so, *beta is the one the instances give before their onsets (where no leak leans on
+ * it: a hinge fitted to growth that stopped takes up part of the plateau). */
 static bool load_trusted(const struct trend_series *series, size_t n_series, const int64_t *onsets,
-                         const struct trend_params *params, const struct trend_load *load)
+                         int64_t window_from, const struct trend_params *params,
+                         const struct trend_load *load, double *beta)
 {
+    size_t n_present = 0, n_onsets = 0;
+    for (size_t s = 0; s < n_series; s++) {
+        n_present += series[s].n_samples > 0 &&
+                     series[s].samples[series[s].n_samples - 1].ts >= window_from;
+        n_onsets += onsets[s] != 0;
+    }
+    if (2 * n_onsets < n_present)
+        return false;
     double explained = 0;
     struct trend_load before = load_fit(series, n_series, onsets, true, params, &explained);
-    return before.share >= params->load_min_share && before.n >= params->min_samples &&
-           explained >= LOAD_TRUSTED_EXPLAINED &&
-           fabs(before.beta - load->beta) <= LOAD_TRUSTED_TOLERANCE * fabs(load->beta);
+    if (!(before.known && explained >= LOAD_TRUSTED_EXPLAINED &&
+          fabs(before.beta - load->beta) <= LOAD_TRUSTED_TOLERANCE * fabs(load->beta)))
+        return false;
+    *beta = before.beta;
+    return true;
 }
 
 /* ---- one instance ---------------------------------------------------------------- */
@@ -671,8 +690,8 @@ static size_t tail_start(const int64_t *ts, size_t m, int64_t span, size_t min_p
 
 /* Judges one instance's latest segment samples[0, n). */
 static void judge_instance(const struct trend_params *params, const struct trend_load *load,
-                           const struct trend_sample *samples, size_t n, size_t max_points,
-                           struct scratch *w, struct trend_instance *inst)
+                           bool load_trusted, const struct trend_sample *samples, size_t n,
+                           size_t max_points, struct scratch *w, struct trend_instance *inst)
 {
     memset(inst, 0, sizeof(*inst));
     if (n == 0)
@@ -693,12 +712,12 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->p_up = trend_p_up(&inst->mk);
     size_t r = tail_start(w->ts, m, params->recent, 4);
     inst->recent = trend_mann_kendall(w->adjusted + r, m - r);
-    if (inst->load_adjusted && !load->trusted) {
+    if (inst->load_adjusted && !load_trusted) {
         /* A leak raises the count itself, not only the count less the load: both must
          * rise, so a load coefficient a little off cannot make a rise out of a flat count
          * (a plateau as the load falls) or out of the load (a morning ramp); unless the
-         * leaking instances before their onsets give the same coefficient and follow the
-         * load closely there (the load falls faster than a leak adds: the count falls). */
+         * coefficient is trusted for this instance, one with an onset (load_trusted: the
+         * load falls faster than a leak adds, and the count falls). */
         struct trend_mk raw = trend_mann_kendall(w->count, m);
         if (trend_p_up(&raw) > inst->p_up) {
             inst->mk = raw;
@@ -871,15 +890,19 @@ static int64_t segment_onset(const struct trend_params *params, const struct tre
     return m >= 3 ? trend_onset(w->ts, w->adjusted, m) : w->ts[0];
 }
 
+/* The span, in recent spans, over which a noisy count's growth must still show (see
+ * trend_analyze's "still rising"). */
+#define LATELY_SPANS 3
+
 /* How far the recent span of w's points [g, m) lies below the least-squares line of the
- * points before it, as a z score (negative: below, the growth slowed or stopped); 0 when
- * either part is too short to say. */
-static double slowdown(const struct trend_params *params, const struct scratch *w, size_t g,
-                       size_t m)
+ * points before it, as a z score into *z (negative: below, the growth slowed or stopped);
+ * false when either part is too short to say. */
+static bool slowdown(const struct trend_params *params, const struct scratch *w, size_t g, size_t m,
+                     double *z)
 {
     size_t r = tail_start(w->ts, m, params->recent, 4);
     if (r < g + 4 || r >= m)
-        return 0;
+        return false;
     size_t n = r - g;
     double t0 = (double)w->ts[g];
     double mean_t = 0, mean_y = 0;
@@ -913,11 +936,12 @@ static double slowdown(const struct trend_params *params, const struct scratch *
     }
     recent_t /= (double)k;
     recent_y /= (double)k;
-    double var = sse / (double)(n - 2);
+    /* counts are whole goroutines: their rounding's variance (1/12) at the least, so a
+     * count that rises exactly on its line does not make a z of rounding error */
+    double var = fmax(sse / (double)(n - 2), 1.0 / 12);
     double se = sqrt(var * (1.0 / (double)k + 1.0 / (double)n + recent_t * recent_t / stt));
-    if (!(se > 0))
-        return 0;
-    return (recent_y - (mean_y + b * recent_t)) / se;
+    *z = (recent_y - (mean_y + b * recent_t)) / se;
+    return true;
 }
 
 static int compare_int64(const void *a, const void *b)
@@ -954,6 +978,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     size_t *segment_firsts = lf_malloc((n_series + 1) * sizeof(*segment_firsts));
     double *p = lf_malloc((n_series + 1) * sizeof(*p));
     bool *rejected = lf_malloc((n_series + 1) * sizeof(*rejected));
+    bool *hinged = lf_calloc(n_series + 1, sizeof(*hinged)); /* an onset in the load's fit */
     size_t *judged_index = lf_malloc((n_series + 1) * sizeof(*judged_index));
     int64_t *times = lf_malloc((n_series + 1) * sizeof(*times));
     struct trend_mk *parts = lf_malloc((n_series + 1) * sizeof(*parts));
@@ -966,8 +991,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         .adjusted = lf_malloc(max_points * sizeof(double)),
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
-    if (!starts || !firsts || !segment_firsts || !p || !rejected || !judged_index || !times ||
-        !parts || !w.ts || !w.raw || !w.count || !w.busy || !w.load || !w.adjusted ||
+    if (!starts || !firsts || !segment_firsts || !p || !rejected || !hinged || !judged_index ||
+        !times || !parts || !w.ts || !w.raw || !w.count || !w.busy || !w.load || !w.adjusted ||
         !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
@@ -1008,7 +1033,10 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             if (!refit.known)
                 break;
             load = refit;
-            load.trusted = load_trusted(series, n_series, times, params, &load);
+            load.trusted =
+                    load_trusted(series, n_series, times, window_from, params, &load, &load.beta);
+            for (size_t s = 0; s < n_series; s++)
+                hinged[s] = times[s] != 0;
             if (joint)
                 break;
         }
@@ -1024,8 +1052,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             first++;
         firsts[s] = first;
         struct trend_instance *inst = &out->instances[s];
-        judge_instance(params, &load, one->samples + first, one->n_samples - first, max_points, &w,
-                       inst);
+        judge_instance(params, &load, load.trusted && hinged[s], one->samples + first,
+                       one->n_samples - first, max_points, &w, inst);
         n_ramp += inst->load_ramp;
         n_varying += inst->load_varies;
         if (!inst->judged)
@@ -1093,7 +1121,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     /* Onsets, the baseline the relative minimum is measured from, plateau times, the
      * growth: each judged instance's segment is read again (the scratch holds one at a
      * time). */
-    size_t n_times = 0, n_levels = 0, n_slowdown = 0;
+    size_t n_times = 0, n_levels = 0, n_slowdown = 0, n_lately = 0;
     double slowdown_z = 0;
     int64_t *levels = lf_malloc((n_series + 1) * sizeof(*levels));
     if (!levels) {
@@ -1138,8 +1166,13 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             g = m >= 3 ? m - 3 : 0;
         inst->growth_per_hour = trend_theil_sen(w.ts + g, w.adjusted + g, m - g) * 3600.0;
         growth += inst->growth_per_hour;
-        slowdown_z += slowdown(params, &w, g, m);
-        n_slowdown++;
+        double z;
+        if (slowdown(params, &w, g, m, &z)) {
+            slowdown_z += z;
+            n_slowdown++;
+        }
+        size_t l = tail_start(w.ts, m, LATELY_SPANS * params->recent, 4);
+        parts[n_lately++] = trend_mann_kendall(w.adjusted + l, m - l);
         double lowest = w.count[0];
         for (size_t i = 1; i < m; i++)
             if (w.count[i] < lowest)
@@ -1147,16 +1180,20 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         baseline += lowest > 1 ? lowest : 1;
         levels[n_levels++] = reached_level(params, &w, m);
     }
-    /* Still rising: the recent spans rise (at recent_alpha), or nothing shows that the
-     * growth stopped: their level is not below each one's growth line, pooled, at alpha (a
-     * noisy count rises by less than its noise in an hour, and that is no plateau; the
-     * stricter level because a count less a smoothed load is noise that runs on from one
-     * sample to the next, which the line's residuals understate). */
+    /* Still rising: the recent spans rise (at recent_alpha); or, a noisy count rising by
+     * less than its noise in an hour, the last LATELY_SPANS recent spans rise (at alpha)
+     * and nothing shows that the growth stopped: the recent spans' level is not below
+     * each one's growth line, pooled, at alpha (the stricter level because a count less a
+     * smoothed load is noise that runs on from one sample to the next, which the line's
+     * residuals understate). A plateau of a precise count is one within the hour; of a
+     * noisy one, once the flat part fills the last LATELY_SPANS spans or shows. */
     bool rising_recently = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
                            recent_growth > 0;
+    struct trend_mk lately = trend_mk_pool(parts, n_lately);
+    bool rising_lately = lately.s > 0 && trend_p_up(&lately) < params->alpha;
     double stopped_z = n_slowdown ? slowdown_z / sqrt((double)n_slowdown) : 0;
     bool stopped = 0.5 * erfc(-stopped_z / sqrt(2.0)) < params->alpha;
-    bool still_rising = rising_recently || !stopped;
+    bool still_rising = rising_recently || (rising_lately && !stopped);
     if (!still_rising) {
         out->reason = TREND_PLATEAU;
         out->growth_per_hour = recent_growth;
@@ -1198,6 +1235,7 @@ out:
     lf_free(segment_firsts);
     lf_free(p);
     lf_free(rejected);
+    lf_free(hinged);
     lf_free(judged_index);
     lf_free(times);
     lf_free(parts);

@@ -33,11 +33,14 @@
  *    trend test, with the busy count as it is (an average's noise runs over neighbouring
  *    samples, and the test would read it as a trend). A rise must show in the count
  *    itself too: a coefficient a little off then cannot make growth out of a plateau as
- *    the load falls, nor out of a morning ramp; unless the coefficient is trusted: the
- *    leaking instances before their onsets alone give it within 10 %, and the load
- *    explains 80 % of their counts there (a plateau reached with the morning ramp has
- *    too little before it to say; a leak on a site that follows the load, whose count
- *    falls in the evening, has its day before). With too little history, the window's own
+ *    the load falls, nor out of a morning ramp; except for an instance with an onset
+ *    where the coefficient is trusted: the instances with onsets are half of those in the
+ *    window or more, before their onsets alone they give it within 10 %, the load known
+ *    there and explaining 80 % of their counts (R^2), and then that coefficient, read where
+ *    no leak leans on it, is the site's (a plateau reached with the morning ramp has too
+ *    little before it to say, and a hinge fitted to growth that stopped takes up part of
+ *    the plateau; a leak on a site that follows the load, whose count falls in the
+ *    evening, has its day before). With too little history, the window's own
  *    regression on time and load is used only when its coefficient, or its growth beside the
  *    load, stands clear of three times its uncertainty (else no verdict: "insufficient
  *    history: load varies"); a leak on a flat-load service, or on a site that does not
@@ -48,10 +51,11 @@
  * chances; once one leaks, every instance rising at alpha leaks with it), or, when every
  * instance rises a little, the statistics of all instances pooled, at pooled_alpha and
  * only where the load is known or flat (small misfits of the load add up). The leaking
- * instances must still rise over the last `recent` seconds, or at least not fall below
- * the growth line fitted before it (their levels there pooled, at alpha): a plateau stops
- * being growth within that span where the count is precise, and a noisy count that rises
- * less than its noise in an hour is not called a plateau for it. The onset is a hinge
+ * instances must still rise over the last `recent` seconds; or, a noisy count rising by
+ * less than its noise in that span, over the last three (at alpha), the recent span not
+ * below the growth line fitted before it (their levels there pooled, at alpha): a plateau
+ * stops being growth within `recent` where the count is precise, within three where it is
+ * noisy. The onset is a hinge
  * (flat, then linear) fitted by least squares per leaking instance, over as much of its
  * latest segment as the series holds (history before the window too: a leak that began
  * before the window is not dated at its start); the median over them is `since`. The growth
@@ -132,10 +136,10 @@ struct trend_load {
     double beta;  /* goroutines at the site per busy goroutine */
     double share; /* of the busy goroutines' variation that is load, not counting noise */
     size_t n;     /* samples in the fit */
-    bool trusted; /* fitted with the onsets taken out, and the same (within 10 %) from the
-                     leaking instances before their onsets alone, where the load explains
-                     80 % of their counts: the count less it need not rise in the count
-                     itself too */
+    bool trusted; /* the instances with an onset (half of those in the window or more),
+                     before it, give the coefficient fitted with the onsets taken out
+                     within 10 %, the load explaining 80 % of their counts there: beta is
+                     theirs, and their count less it need not rise in the count itself */
 };
 
 /* Mann–Kendall statistic of one series, or of several pooled. */
