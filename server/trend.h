@@ -67,7 +67,8 @@
  * relative one: a fraction per hour of the count the instances had before they began to
  * grow, so traffic that grows a few percent a day is not a leak however large the site.
  * Pure arithmetic: no SQL, no I/O; scratch memory per call. Cost per instance: one O(m^2)
- * pair statistic over at most max_segment_points, and O(m^2) for the onset. */
+ * pair statistic over at most max_segment_points, O(m^2) for the onset, and O(m) for the
+ * joint hinge where no count rises. */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 

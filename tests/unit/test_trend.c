@@ -419,7 +419,8 @@ START_TEST(test_leak_on_top_of_load_found)
     /* 11:00 to 17:00, over the peak, the leak from 12:30, and no history: the window's own
      * regression finds the rising instances; the count itself no longer rises over the
      * last hour (the load falls faster than the leak adds), but the count less the load
-     * stays on its growth line: nothing says the growth stopped, and it is growth. */
+     * rises over the last three and its last hour is not below its growth line at alpha:
+     * nothing shows that the growth stopped, and it is growth. */
     noise_state = 29;
     struct fleet *f = make_fleet(20, 300, 300, leak_on_load);
     for (size_t k = 0; k < 20; k++) {
