@@ -142,6 +142,14 @@ static struct trend_result analyze(const struct trend_series *series, size_t n,
     return r;
 }
 
+/* analyze() over the server's default window, the last six hours. */
+static struct trend_result analyze_window(const struct trend_series *series, size_t n)
+{
+    struct trend_params params = trend_params_default();
+    params.window = 6 * 3600;
+    return analyze(series, n, &params);
+}
+
 START_TEST(test_despike)
 {
     double in[] = { 10, 11, 5000, 12, 13, 14 };
@@ -589,9 +597,7 @@ START_TEST(test_leak_after_load_trough)
      * the hinge, flat before the onset, leave the whole descent to the trough to measure it. */
     noise_state = 71;
     struct fleet *f = make_fleet(20, 288, 300, leak_after_trough);
-    struct trend_params params = trend_params_default();
-    params.window = 6 * 3600;
-    struct trend_result r = analyze(f->series, 20, &params);
+    struct trend_result r = analyze_window(f->series, 20);
     ck_assert(r.load.known);
     ck_assert_double_eq_tol(r.load.beta, 400.0 / 55, 0.5);
     ck_assert(r.growing);
@@ -635,9 +641,7 @@ START_TEST(test_leak_as_load_falls)
      * with the same coefficient as the refit's, so the count less the load is trusted. */
     noise_state = 41;
     struct fleet *f = make_fleet(20, 276, 600, leak_on_second_morning);
-    struct trend_params params = trend_params_default();
-    params.window = 6 * 3600;
-    struct trend_result r = analyze(f->series, 20, &params);
+    struct trend_result r = analyze_window(f->series, 20);
     ck_assert(r.load.known);
     ck_assert(r.load.trusted);
     ck_assert_double_eq_tol(r.load.beta, 800.0 / 2000.0, 0.01);
@@ -657,9 +661,7 @@ START_TEST(test_plateau_as_load_falls)
      * itself does not, so it is no leak. */
     noise_state = 37;
     struct fleet *f = make_fleet(20, 264, 300, plateau_at_peak);
-    struct trend_params params = trend_params_default();
-    params.window = 6 * 3600;
-    struct trend_result r = analyze(f->series, 20, &params);
+    struct trend_result r = analyze_window(f->series, 20);
     ck_assert(!r.load.trusted);
     ck_assert(!r.growing);
     trend_result_release(&r);
@@ -682,9 +684,7 @@ START_TEST(test_plateau_on_load_is_not_growth)
      * one they are read with: flat. */
     noise_state = 47;
     struct fleet *f = make_fleet(20, 276, 600, plateau_on_load);
-    struct trend_params params = trend_params_default();
-    params.window = 6 * 3600;
-    struct trend_result r = analyze(f->series, 20, &params);
+    struct trend_result r = analyze_window(f->series, 20);
     ck_assert(r.load.known);
     ck_assert(!r.growing);
     trend_result_release(&r);
