@@ -131,9 +131,8 @@ static int schedule(struct store_conn *conn, int64_t id, const char *state, cons
  * One resolved by hand was declared fixed: it re-opens on growth in a version other than
  * the one it was resolved in, which began after the resolve (Sentry's "resolved in next
  * release"); with no version known, once still suspect reopen_after after the resolve
- * (detection only calls a site suspect while its last detect.recent rises, so that is
- * growth after the resolve when reopen_after >= detect.recent; for a count too noisy to
- * show an hour's growth, while its last three rise, so 3 x detect.recent there). */
+ * (detection only calls a site suspect while it still rises over detect.recent, so that
+ * is growth after the resolve when reopen_after >= detect.recent). */
 static bool reopens(const struct notify_options *opts, const struct current *cur,
                     const struct detect_verdict *v, int64_t now, char *text, size_t size)
 {

@@ -390,13 +390,8 @@ static double busy_dispersion(const struct trend_sample *s, size_t n, int64_t cl
     return sd * sd;
 }
 
-/* trend_load_fit; with before_onsets, only the latest segments of the instances with an
- * onset, up to it, less their level (before its onset a leaking instance is flat but for
- * the load), known whatever the span, and *explained the share of those counts' variation
- * the busy count explains (R^2, its noise left in: the lower bound). */
-static struct trend_load load_fit(const struct trend_series *series, size_t n_series,
-                                  const int64_t *onsets, bool before_onsets,
-                                  const struct trend_params *params, double *explained)
+struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
+                                 const int64_t *onsets, const struct trend_params *params)
 {
     struct trend_load fit = { 0 };
     size_t most = 0;
@@ -413,27 +408,22 @@ static struct trend_load load_fit(const struct trend_series *series, size_t n_se
     double *hinge = lf_malloc(most * sizeof(*hinge));
     if (!starts || !ts || !raw || !count || !busy || !hinge)
         goto out;
-    double scb = 0, sbb = 0, scc = 0, noise = 0, sum_b = 0;
+    double scb = 0, sbb = 0, noise = 0, sum_b = 0;
     int64_t span = 0;
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];
-        if (before_onsets && !onsets[s])
-            continue;
         double dispersion = busy_dispersion(one->samples, one->n_samples, 900, raw);
         int64_t series_span = 0;
         size_t n_segments = trend_segments(one, params, starts, most + 1);
         starts[n_segments] = one->n_samples;
-        if (n_segments == 0)
-            continue;
-        for (size_t k = before_onsets ? n_segments - 1 : 0; k < n_segments; k++) {
+        for (size_t k = 0; k < n_segments; k++) {
             const struct trend_sample *seg = one->samples + starts[k];
             size_t len = starts[k + 1] - starts[k];
             /* every part of the segment weighs the same however densely it was read: one
              * sample per load_step */
             size_t m = 0;
             bool known = true;
-            int64_t stop = before_onsets ? onsets[s] : INT64_MAX;
-            for (size_t i = 0; i < len && known && seg[i].ts < stop; i++) {
+            for (size_t i = 0; i < len && known; i++) {
                 known = seg[i].busy >= 0;
                 if (m > 0 && seg[i].ts < ts[m - 1] + params->load_step)
                     continue;
@@ -448,24 +438,15 @@ static struct trend_load load_fit(const struct trend_series *series, size_t n_se
             trend_despike(raw, m, busy);
             double mean_b = mean_of(busy, m);
             int64_t onset = onsets && k + 1 == n_segments ? onsets[s] : 0;
-            if (before_onsets) {
-                double level_c = mean_of(count, m), level_b = mean_of(busy, m);
-                for (size_t i = 0; i < m; i++) {
-                    count[i] -= level_c;
-                    busy[i] -= level_b;
-                }
-            } else {
-                detrend_hinge(ts, count, m, onset, hinge);
-                detrend_hinge(ts, busy, m, onset, hinge);
-            }
+            detrend_hinge(ts, count, m, onset, hinge);
+            detrend_hinge(ts, busy, m, onset, hinge);
             for (size_t i = 0; i < m; i++) {
                 scb += count[i] * busy[i];
                 sbb += busy[i] * busy[i];
-                scc += count[i] * count[i];
             }
             /* the noise's variance follows the level; the line (or level and hinge) took
-             * two degrees of freedom of it, the level alone one */
-            noise += (double)(m - (before_onsets ? 1 : 2)) * dispersion * mean_b;
+             * two degrees of freedom of it */
+            noise += (double)(m - 2) * dispersion * mean_b;
             sum_b += mean_b * (double)m;
             fit.n += m;
             series_span += ts[m - 1] - ts[0];
@@ -487,12 +468,6 @@ static struct trend_load load_fit(const struct trend_series *series, size_t n_se
         fit.known = true;
         fit.beta = scb / signal;
     }
-    if (before_onsets && signal > 0) {
-        fit.known =
-                fit.share >= params->load_min_share && sd >= params->load_min_variation * mean_b;
-        fit.beta = scb / signal;
-        *explained = scc > 0 ? scb * scb / (sbb * scc) : 0;
-    }
 out:
     lf_free(starts);
     lf_free(ts);
@@ -501,46 +476,6 @@ out:
     lf_free(busy);
     lf_free(hinge);
     return fit;
-}
-
-struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
-                                 const int64_t *onsets, const struct trend_params *params)
-{
-    return load_fit(series, n_series, onsets, false, params, NULL);
-}
-
-/* The coefficient is trusted for the instances with an onset, without their count itself
- * rising (see judge_instance), when they are at least half of the instances with samples in
- * the window, and before their onsets alone they give it within LOAD_TRUSTED_TOLERANCE,
- * the load known there (as trend_load_fit knows it, whatever the span) and explaining at
- * least LOAD_TRUSTED_EXPLAINED of their counts' variation. A few instances that happen to
- * rise in the window say nothing of the others, and their coefficient is no check of one
- * fitted over all. */
-#define LOAD_TRUSTED_TOLERANCE 0.1
-#define LOAD_TRUSTED_EXPLAINED 0.8
-
-/* Whether the load coefficient fitted with the onsets taken out is trusted (see above);
- * if so, *beta is the one the instances give before their onsets (where no leak leans on
- * it: a hinge fitted to growth that stopped takes up part of the plateau). */
-static bool load_trusted(const struct trend_series *series, size_t n_series, const int64_t *onsets,
-                         int64_t window_from, const struct trend_params *params,
-                         const struct trend_load *load, double *beta)
-{
-    size_t n_present = 0, n_onsets = 0;
-    for (size_t s = 0; s < n_series; s++) {
-        n_present += series[s].n_samples > 0 &&
-                     series[s].samples[series[s].n_samples - 1].ts >= window_from;
-        n_onsets += onsets[s] != 0;
-    }
-    if (2 * n_onsets < n_present)
-        return false;
-    double explained = 0;
-    struct trend_load before = load_fit(series, n_series, onsets, true, params, &explained);
-    if (!(before.known && explained >= LOAD_TRUSTED_EXPLAINED &&
-          fabs(before.beta - load->beta) <= LOAD_TRUSTED_TOLERANCE * fabs(load->beta)))
-        return false;
-    *beta = before.beta;
-    return true;
 }
 
 /* ---- one instance ---------------------------------------------------------------- */
@@ -690,8 +625,8 @@ static size_t tail_start(const int64_t *ts, size_t m, int64_t span, size_t min_p
 
 /* Judges one instance's latest segment samples[0, n). */
 static void judge_instance(const struct trend_params *params, const struct trend_load *load,
-                           bool load_trusted, const struct trend_sample *samples, size_t n,
-                           size_t max_points, struct scratch *w, struct trend_instance *inst)
+                           const struct trend_sample *samples, size_t n, size_t max_points,
+                           struct scratch *w, struct trend_instance *inst)
 {
     memset(inst, 0, sizeof(*inst));
     if (n == 0)
@@ -712,12 +647,10 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->p_up = trend_p_up(&inst->mk);
     size_t r = tail_start(w->ts, m, params->recent, 4);
     inst->recent = trend_mann_kendall(w->adjusted + r, m - r);
-    if (inst->load_adjusted && !load_trusted) {
+    if (inst->load_adjusted) {
         /* A leak raises the count itself, not only the count less the load: both must
          * rise, so a load coefficient a little off cannot make a rise out of a flat count
-         * (a plateau as the load falls) or out of the load (a morning ramp); unless the
-         * coefficient is trusted for this instance, one with an onset (load_trusted: the
-         * load falls faster than a leak adds, and the count falls). */
+         * (a plateau as the load falls) or out of the load (a morning ramp). */
         struct trend_mk raw = trend_mann_kendall(w->count, m);
         if (trend_p_up(&raw) > inst->p_up) {
             inst->mk = raw;
@@ -751,69 +684,12 @@ static size_t read_adjusted(const struct trend_params *params, const struct tren
     return m;
 }
 
-/* The hinge tau of the count on (1, busy, max(0, t - tau)) fitted together by least
- * squares over w's m points, *beta the busy coefficient with it: the onset of a leak read
- * without any coefficient fitted before (which the leak leans on); 0 when no hinge rises.
- * O(m): the sums over the points after each candidate kept as the candidate moves back. */
-static int64_t joint_hinge(const struct scratch *w, size_t m, double *beta)
-{
-    if (m < 6)
-        return 0;
-    double t0 = (double)w->ts[0], mean_b = mean_of(w->busy, m), mean_c = mean_of(w->count, m);
-    double sbb = 0, sbc = 0, scc = 0;
-    for (size_t i = 0; i < m; i++) {
-        double b = w->busy[i] - mean_b, c = w->count[i] - mean_c;
-        sbb += b * b;
-        sbc += b * c;
-        scc += c * c;
-    }
-    /* over the points from k on: t, t^2, t b, b, t c, c (b and c centred) */
-    double st = 0, stt = 0, stb = 0, sb = 0, stc = 0, sc = 0;
-    double best_sse = INFINITY, dm = (double)m;
-    int64_t best = 0;
-    for (size_t k = m - 1; k >= 1; k--) {
-        double t = ((double)w->ts[k] - t0) / 3600.0;
-        double b = w->busy[k] - mean_b, c = w->count[k] - mean_c;
-        st += t;
-        stt += t * t;
-        stb += t * b;
-        sb += b;
-        stc += t * c;
-        sc += c;
-        size_t after = m - k;
-        if (after < 3 || k < 3)
-            continue;
-        /* h = max(0, t - tau): its sums, h centred over all m points */
-        double tau = t, n_after = (double)after;
-        double sh = st - n_after * tau;
-        double shh = stt - 2 * tau * st + n_after * tau * tau - sh * sh / dm;
-        double shb = stb - tau * sb;
-        double shc = stc - tau * sc;
-        /* the centred count on the centred (busy, h): the 2x2 normal equations */
-        double det = sbb * shh - shb * shb;
-        if (!(det > 1e-9 * sbb * shh))
-            continue;
-        double coefficient = (shh * sbc - shb * shc) / det;
-        double g = (sbb * shc - shb * sbc) / det;
-        if (g <= 0)
-            continue;
-        double sse = scc - coefficient * sbc - g * shc;
-        if (sse < best_sse) {
-            best_sse = sse;
-            best = w->ts[k];
-            *beta = coefficient;
-        }
-    }
-    return best;
-}
-
 /* The onset of a rise in one instance's latest segment samples[0, n), of the count less
- * the load (of the count itself when load is NULL; with joint, of the count less the load
- * as the joint hinge fits it): 0 when the segment's part from window_from on does not rise
- * at the per-instance level. */
+ * the load (of the count itself when load is NULL): 0 when the segment's part from
+ * window_from on does not rise at the per-instance level. */
 static int64_t rising_onset(const struct trend_params *params, const struct trend_load *load,
-                            bool joint, const struct trend_sample *samples, size_t n,
-                            int64_t window_from, size_t max_points, struct scratch *w)
+                            const struct trend_sample *samples, size_t n, int64_t window_from,
+                            size_t max_points, struct scratch *w)
 {
     if (n < params->min_samples)
         return 0;
@@ -828,37 +704,10 @@ static int64_t rising_onset(const struct trend_params *params, const struct tren
         from++;
     if (m - from < 3)
         return 0;
-    int64_t onset = 0;
-    if (joint) {
-        double beta = 0;
-        onset = joint_hinge(w, m, &beta);
-        if (!onset)
-            return 0;
-        for (size_t i = 0; i < m; i++)
-            w->adjusted[i] = w->count[i] - beta * w->load[i];
-    }
     struct trend_mk mk = trend_mann_kendall(w->adjusted + from, m - from);
     if (trend_p_up(&mk) > params->alpha)
         return 0;
-    return joint ? onset : trend_onset(w->ts, w->adjusted, m);
-}
-
-/* Each series' rising_onset on its latest segment into onsets; returns how many rise.
- * starts is scratch of most + 1. */
-static size_t rising_onsets(const struct trend_series *series, size_t n_series,
-                            const struct trend_params *params, const struct trend_load *load,
-                            bool joint, int64_t window_from, size_t max_points, size_t *starts,
-                            size_t most, struct scratch *w, int64_t *onsets)
-{
-    size_t n_rising = 0;
-    for (size_t s = 0; s < n_series; s++) {
-        size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
-        size_t first = n_segments ? starts[n_segments - 1] : 0;
-        onsets[s] = rising_onset(params, load, joint, series[s].samples + first,
-                                 series[s].n_samples - first, window_from, max_points, w);
-        n_rising += onsets[s] != 0;
-    }
-    return n_rising;
+    return trend_onset(w->ts, w->adjusted, m);
 }
 
 /* When a leaking instance's count stopped rising: the first time it reached the level it
@@ -888,60 +737,6 @@ static int64_t segment_onset(const struct trend_params *params, const struct tre
     bool busy_known;
     size_t m = read_adjusted(params, load, samples, n, max_points, w, &busy_known);
     return m >= 3 ? trend_onset(w->ts, w->adjusted, m) : w->ts[0];
-}
-
-/* The span, in recent spans, over which a noisy count's growth must still show (see
- * trend_analyze's "still rising"). */
-#define LATELY_SPANS 3
-
-/* How far the recent span of w's points [g, m) lies below the least-squares line of the
- * points before it, as a z score into *z (negative: below, the growth slowed or stopped);
- * false when either part is too short to say. */
-static bool slowdown(const struct trend_params *params, const struct scratch *w, size_t g, size_t m,
-                     double *z)
-{
-    size_t r = tail_start(w->ts, m, params->recent, 4);
-    if (r < g + 4 || r >= m)
-        return false;
-    size_t n = r - g;
-    double t0 = (double)w->ts[g];
-    double mean_t = 0, mean_y = 0;
-    for (size_t i = g; i < r; i++) {
-        mean_t += ((double)w->ts[i] - t0) / 3600.0;
-        mean_y += w->adjusted[i];
-    }
-    mean_t /= (double)n;
-    mean_y /= (double)n;
-    double stt = 0, sty = 0;
-    for (size_t i = g; i < r; i++) {
-        double t = ((double)w->ts[i] - t0) / 3600.0 - mean_t;
-        stt += t * t;
-        sty += t * (w->adjusted[i] - mean_y);
-    }
-    if (stt <= 0)
-        return 0;
-    double b = sty / stt, sse = 0;
-    for (size_t i = g; i < r; i++) {
-        double t = ((double)w->ts[i] - t0) / 3600.0 - mean_t;
-        double e = w->adjusted[i] - mean_y - b * t;
-        sse += e * e;
-    }
-    /* the recent span's mean against the line's prediction there, and its standard error:
-     * the recent points' own noise and the line's uncertainty at their mean time */
-    size_t k = m - r;
-    double recent_t = 0, recent_y = 0;
-    for (size_t i = r; i < m; i++) {
-        recent_t += ((double)w->ts[i] - t0) / 3600.0 - mean_t;
-        recent_y += w->adjusted[i];
-    }
-    recent_t /= (double)k;
-    recent_y /= (double)k;
-    /* counts are whole goroutines: their rounding's variance (1/12) at the least, so a
-     * count that rises exactly on its line does not make a z of rounding error */
-    double var = fmax(sse / (double)(n - 2), 1.0 / 12);
-    double se = sqrt(var * (1.0 / (double)k + 1.0 / (double)n + recent_t * recent_t / stt));
-    *z = (recent_y - (mean_y + b * recent_t)) / se;
-    return true;
 }
 
 static int compare_int64(const void *a, const void *b)
@@ -978,7 +773,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     size_t *segment_firsts = lf_malloc((n_series + 1) * sizeof(*segment_firsts));
     double *p = lf_malloc((n_series + 1) * sizeof(*p));
     bool *rejected = lf_malloc((n_series + 1) * sizeof(*rejected));
-    bool *hinged = lf_calloc(n_series + 1, sizeof(*hinged)); /* an onset in the load's fit */
     size_t *judged_index = lf_malloc((n_series + 1) * sizeof(*judged_index));
     int64_t *times = lf_malloc((n_series + 1) * sizeof(*times));
     struct trend_mk *parts = lf_malloc((n_series + 1) * sizeof(*parts));
@@ -991,8 +785,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         .adjusted = lf_malloc(max_points * sizeof(double)),
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
-    if (!starts || !firsts || !segment_firsts || !p || !rejected || !hinged || !judged_index ||
-        !times || !parts || !w.ts || !w.raw || !w.count || !w.busy || !w.load || !w.adjusted ||
+    if (!starts || !firsts || !segment_firsts || !p || !rejected || !judged_index || !times ||
+        !parts || !w.ts || !w.raw || !w.count || !w.busy || !w.load || !w.adjusted ||
         !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
@@ -1012,20 +806,16 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
          * segment: a leak that began inside the fitted history leans on the coefficient
          * otherwise (a hinge is no line). The onsets come first from the counts themselves
          * (a coefficient the leak leant on would move them: a count less a wrong load
-         * rises from the load's trough), then from the counts less the refitted load.
-         * Where no count itself rises in the window (the load falls faster than a leak
-         * adds), from each count and its busy count fitted together with a hinge, and
-         * that refit is the last: the counts less a coefficient the leak leant on would
-         * rise from the load's peak, and move the onsets there. */
+         * rises from the load's trough), then from the counts less the refitted load. */
         for (int round = 0; round < 2; round++) {
-            size_t n_hinged =
-                    rising_onsets(series, n_series, params, round == 0 ? NULL : &load, false,
-                                  window_from, max_points, starts, most, &w, times);
-            bool joint = false;
-            if (n_hinged == 0 && round == 0) {
-                n_hinged = rising_onsets(series, n_series, params, NULL, true, window_from,
-                                         max_points, starts, most, &w, times);
-                joint = true;
+            size_t n_hinged = 0;
+            for (size_t s = 0; s < n_series; s++) {
+                size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
+                size_t first = n_segments ? starts[n_segments - 1] : 0;
+                times[s] =
+                        rising_onset(params, round == 0 ? NULL : &load, series[s].samples + first,
+                                     series[s].n_samples - first, window_from, max_points, &w);
+                n_hinged += times[s] != 0;
             }
             if (n_hinged == 0)
                 break;
@@ -1033,12 +823,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             if (!refit.known)
                 break;
             load = refit;
-            load.trusted =
-                    load_trusted(series, n_series, times, window_from, params, &load, &load.beta);
-            for (size_t s = 0; s < n_series; s++)
-                hinged[s] = times[s] != 0;
-            if (joint)
-                break;
         }
     }
     out->load = load;
@@ -1052,8 +836,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             first++;
         firsts[s] = first;
         struct trend_instance *inst = &out->instances[s];
-        judge_instance(params, &load, load.trusted && hinged[s], one->samples + first,
-                       one->n_samples - first, max_points, &w, inst);
+        judge_instance(params, &load, one->samples + first, one->n_samples - first, max_points, &w,
+                       inst);
         n_ramp += inst->load_ramp;
         n_varying += inst->load_varies;
         if (!inst->judged)
@@ -1121,8 +905,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     /* Onsets, the baseline the relative minimum is measured from, plateau times, the
      * growth: each judged instance's segment is read again (the scratch holds one at a
      * time). */
-    size_t n_times = 0, n_levels = 0, n_slowdown = 0, n_lately = 0;
-    double slowdown_z = 0;
+    size_t n_times = 0, n_levels = 0;
     int64_t *levels = lf_malloc((n_series + 1) * sizeof(*levels));
     if (!levels) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
@@ -1166,13 +949,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             g = m >= 3 ? m - 3 : 0;
         inst->growth_per_hour = trend_theil_sen(w.ts + g, w.adjusted + g, m - g) * 3600.0;
         growth += inst->growth_per_hour;
-        double z;
-        if (slowdown(params, &w, g, m, &z)) {
-            slowdown_z += z;
-            n_slowdown++;
-        }
-        size_t l = tail_start(w.ts, m, LATELY_SPANS * params->recent, 4);
-        parts[n_lately++] = trend_mann_kendall(w.adjusted + l, m - l);
         double lowest = w.count[0];
         for (size_t i = 1; i < m; i++)
             if (w.count[i] < lowest)
@@ -1180,20 +956,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         baseline += lowest > 1 ? lowest : 1;
         levels[n_levels++] = reached_level(params, &w, m);
     }
-    /* Still rising: the recent spans rise (at recent_alpha); or, a noisy count rising by
-     * less than its noise in an hour, the last LATELY_SPANS recent spans rise (at alpha)
-     * and nothing shows that the growth stopped: the recent spans' level is not below
-     * each one's growth line, pooled, at alpha (the stricter level because a count less a
-     * smoothed load is noise that runs on from one sample to the next, which the line's
-     * residuals understate). A plateau of a precise count is one within the hour; of a
-     * noisy one, once the flat part fills the last LATELY_SPANS spans or shows. */
-    bool rising_recently = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
-                           recent_growth > 0;
-    struct trend_mk lately = trend_mk_pool(parts, n_lately);
-    bool rising_lately = lately.s > 0 && trend_p_up(&lately) < params->alpha;
-    double stopped_z = n_slowdown ? slowdown_z / sqrt((double)n_slowdown) : 0;
-    bool stopped = 0.5 * erfc(-stopped_z / sqrt(2.0)) < params->alpha;
-    bool still_rising = rising_recently || (rising_lately && !stopped);
+    bool still_rising = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
+                        recent_growth > 0;
     if (!still_rising) {
         out->reason = TREND_PLATEAU;
         out->growth_per_hour = recent_growth;
@@ -1235,7 +999,6 @@ out:
     lf_free(segment_firsts);
     lf_free(p);
     lf_free(rejected);
-    lf_free(hinged);
     lf_free(judged_index);
     lf_free(times);
     lf_free(parts);

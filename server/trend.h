@@ -23,24 +23,13 @@
  *    coefficient towards zero; then fitted again with each instance that rises in the
  *    window taken as flat up to its onset and linear after (a level and a hinge instead of
  *    the line; the onset found first on the counts, then on the counts less the load), so
- *    a leak that began inside the history does not lean on it. When no count itself rises
- *    in the window (the load falls faster than a leak adds), the onsets come from each
- *    count fitted on its busy count and a hinge together, and that refit is the last (the
- *    counts less a coefficient the leak leant on rise from the load's peak, and would move
- *    the onsets there). Not a line and a hinge:
+ *    a leak that began inside the history does not lean on it. Not a line and a hinge:
  *    together they follow a daily wave bent at its trough, and a leak that begins there
  *    would leave too little load to measure. The load part is taken out before the
  *    trend test, with the busy count as it is (an average's noise runs over neighbouring
  *    samples, and the test would read it as a trend). A rise must show in the count
  *    itself too: a coefficient a little off then cannot make growth out of a plateau as
- *    the load falls, nor out of a morning ramp; except for an instance with an onset
- *    where the coefficient is trusted: the instances with onsets are half of those in the
- *    window or more, before their onsets alone they give it within 10 %, the load known
- *    there and explaining 80 % of their counts (R^2), and then that coefficient, read where
- *    no leak leans on it, is the site's (a plateau reached with the morning ramp has too
- *    little before it to say, and a hinge fitted to growth that stopped takes up part of
- *    the plateau; a leak on a site that follows the load, whose count falls in the
- *    evening, has its day before). With too little history, the window's own
+ *    the load falls, nor out of a morning ramp. With too little history, the window's own
  *    regression on time and load is used only when its coefficient, or its growth beside the
  *    load, stands clear of three times its uncertainty (else no verdict: "insufficient
  *    history: load varies"); a leak on a flat-load service, or on a site that does not
@@ -51,24 +40,21 @@
  * chances; once one leaks, every instance rising at alpha leaks with it), or, when every
  * instance rises a little, the statistics of all instances pooled, at pooled_alpha and
  * only where the load is known or flat (small misfits of the load add up). The leaking
- * instances must still rise over the last `recent` seconds; or, a noisy count rising by
- * less than its noise in that span, over the last three (at alpha), the recent span not
- * below the growth line fitted before it (their levels there pooled, at alpha): a plateau
- * stops being growth within `recent` where the count is precise, within three where it is
- * noisy. The onset is a hinge
- * (flat, then linear) fitted by least squares per leaking instance, over as much of its
- * latest segment as the series holds (history before the window too: a leak that began
- * before the window is not dated at its start); the median over them is `since`. The growth
- * is the fleet's: the Theil–Sen slope of each leaking instance since its onset (at most
- * slope_span back) and of every other judged instance over the window, and the instances
- * present but not judged (too few samples since a restart, a load not learned) at the mean
- * of the judged ones that do not leak (or, when every judged one leaks and they are
- * several, of those); it must reach an absolute minimum, one per leaking instance, and a
- * relative one: a fraction per hour of the count the instances had before they began to
- * grow, so traffic that grows a few percent a day is not a leak however large the site.
- * Pure arithmetic: no SQL, no I/O; scratch memory per call. Cost per instance: one O(m^2)
- * pair statistic over at most max_segment_points, O(m^2) for the onset, and O(m) for the
- * joint hinge where no count rises. */
+ * instances must still rise over the last `recent` seconds (a plateau stops being growth
+ * within that span). The onset is a hinge (flat, then linear) fitted by least squares per
+ * leaking instance, over as much of its latest segment as the series holds (history before
+ * the window too: a leak that began before the window is not dated at its start); the
+ * median over them is `since`. The growth is the fleet's: the
+ * Theil–Sen slope of each leaking instance since its onset (at most slope_span back) and
+ * of every other judged instance over the window, and the instances present but not
+ * judged (too few samples since a restart, a load not learned) at the mean of the judged
+ * ones that do not leak (or, when every judged one leaks and they are several, of those);
+ * it must reach an absolute minimum, one
+ * per leaking instance, and a relative one: a fraction per hour of the count the
+ * instances had before they began to grow, so traffic that grows a few percent a day is
+ * not a leak however large the site.
+ * Pure arithmetic: no SQL, no I/O; scratch memory per call. Cost per instance: one
+ * O(m^2) pair statistic over at most max_segment_points, and O(m^2) for the onset. */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 
@@ -137,10 +123,6 @@ struct trend_load {
     double beta;  /* goroutines at the site per busy goroutine */
     double share; /* of the busy goroutines' variation that is load, not counting noise */
     size_t n;     /* samples in the fit */
-    bool trusted; /* the instances with an onset (half of those in the window or more),
-                     before it, give the coefficient fitted with the onsets taken out
-                     within 10 %, the load explaining 80 % of their counts there: beta is
-                     theirs, and their count less it need not rise in the count itself */
 };
 
 /* Mann–Kendall statistic of one series, or of several pooled. */
@@ -158,7 +140,7 @@ enum trend_reason {
                             since the latest start */
     TREND_LOAD_RAMP,     /* the instances with data all ramp with load */
     TREND_NOT_GROWING,   /* no instance rises significantly */
-    TREND_PLATEAU,       /* rose, but the last `recent` seconds lie below the growth */
+    TREND_PLATEAU,       /* rose, but not over the last `recent` seconds */
     TREND_BELOW_MINIMUM, /* rises, slower than the minimum growth */
 };
 
