@@ -187,6 +187,7 @@ struct scenario {
     double base;           /* the site's flat count per instance */
     double base_noise;     /* its standard deviation */
     double load_k;         /* plus Poisson(load_k x load) */
+    double load_lag_h;     /* the site follows the load through this lag (hours); 0 = at once */
     double leak_rate;      /* goroutines per hour per leaking instance */
     unsigned leakers;      /* leaking instances, 0 = all */
     double onset_h;        /* the leak starts; 0 = leaking since before the first push */
@@ -249,6 +250,9 @@ static const struct scenario scenarios[] = {
     { .name = "one-of-200", .what = "+20/h in 1 of 200 instances from its onset",
       .subject = SUBJECT_SEND, .instances = 200, .history_h = 18, .base = 1,
       .base_noise = 0.5, .leak_rate = 20, .leakers = 1, .onset_h = -12, .cutoff_days = 1 },
+    { .name = "load-lag", .what = "streaming sessions of about an hour: the load through a 1 h lag",
+      .subject = SUBJECT_SELECT, .instances = 20, .history_h = 72, .load_k = 800,
+      .load_lag_h = 1, .cutoff_days = 1 },
     { .name = "load-plus-leak", .what = "follows load (~30..400) with +20/h per instance on top",
       .subject = SUBJECT_RECV, .instances = 20, .history_h = 72, .load_k = 400,
       .leak_rate = 20, .onset_h = -18, .cutoff_days = 1 },
@@ -492,6 +496,7 @@ struct instance {
     bool deployed;
     bool fixed;
     bool spike_now; /* the next profile is a spike */
+    double lagged;  /* the load as the site follows it (load_lag_h), < 0 before the first */
     /* the baseline's samples: total goroutines, a ring of the latest */
     int64_t *ring_ts;
     double *ring_total;
@@ -673,8 +678,18 @@ static uint64_t instance_counts(const struct service *svc, struct instance *inst
     if (base > 0)
         c = floor(base + scn->base_noise * sim_rng_normal(rng) + 0.5);
     uint64_t subject = c > 0 ? (uint64_t)c : 0;
-    if (scn->load_k > 0)
-        subject += sim_rng_poisson(rng, scn->load_k * load);
+    if (scn->load_k > 0) {
+        double follows = load;
+        if (scn->load_lag_h > 0) {
+            /* an exponential lag: requests that wait on a backend drain as it answers */
+            if (inst->lagged < 0)
+                inst->lagged = load;
+            inst->lagged += (load - inst->lagged) *
+                            (1 - exp(-(double)svc->step / (scn->load_lag_h * HOUR)));
+            follows = inst->lagged;
+        }
+        subject += sim_rng_poisson(rng, scn->load_k * follows);
+    }
     subject += inst->leaked;
     if (scn->spike_every_h > 0) {
         double p = (double)svc->step / (scn->spike_every_h * HOUR);
@@ -749,6 +764,7 @@ static void service_init(struct sim *sim, struct service *svc, const struct scen
         snprintf(inst->name, sizeof(inst->name), "%s-%03u", svc->name, i);
         inst->rng = mix_seed(scn->name, seed, i);
         inst->jitter = 1 + uniform(&inst->rng, -LOAD_JITTER, LOAD_JITTER);
+        inst->lagged = -1;
         inst->offset = (int64_t)sim_rng_below(&inst->rng, (unsigned)sim->opts->step);
         /* up for days when nothing restarts it, else somewhere in a restart interval */
         double uptime_h = scn->restart_max_h > 0 ? uniform(&inst->rng, 0, scn->restart_min_h)
