@@ -25,8 +25,9 @@ CONCURRENCY=${CONCURRENCY:-64}
 
 # --scale times single passes: the detection thread's own passes (every detect.interval,
 # 30 s by default) would run beside them and the load, so they are spaced out there; no
-# other detect key is set in either mode.
-extra=
+# other detect key is set in either mode, unless EXTRA_CONFIG gives YAML to append (e.g.
+# EXTRA_CONFIG=$'detect:\n  load_history: "30h"', to score a setting; not with --scale).
+extra="${EXTRA_CONFIG:-}"
 if [ "${1:-}" = "--scale" ]; then
     extra='detect:
   interval: "24h"'
