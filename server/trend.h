@@ -44,17 +44,16 @@
  * within that span). The onset is a hinge (flat, then linear) fitted by least squares per
  * leaking instance, over as much of its latest segment as the series holds (history before
  * the window too: a leak that began before the window is not dated at its start); the
- * median over them is `since`. The growth is the fleet's: the
- * Theil–Sen slope of each leaking instance since its onset (at most slope_span back) and
- * of every other judged instance over the window, and the instances present but not
- * judged (too few samples since a restart, a load not learned) at the mean of the judged
- * ones that do not leak (or, when every judged one leaks and they are several, of those);
- * it must reach an absolute minimum, one
- * per leaking instance, and a relative one: a fraction per hour of the count the
- * instances had before they began to grow, so traffic that grows a few percent a day is
- * not a leak however large the site.
- * Pure arithmetic: no SQL, no I/O; scratch memory per call. Cost per instance: one
- * O(m^2) pair statistic over at most max_segment_points, and O(m^2) for the onset. */
+ * median over them is `since`. The growth is the fleet's: the Theil–Sen slope of each
+ * leaking instance since its onset (at most slope_span back) and of every other judged
+ * instance over the window, and the instances present but not judged (too few samples since
+ * a restart, a load not learned) at the mean of the judged ones that do not leak (or, when
+ * every judged one leaks and they are several, of those); it must reach an absolute
+ * minimum, one per leaking instance, and a relative one: a fraction per hour of the count
+ * the instances had before they began to grow, so traffic that grows a few percent a day is
+ * not a leak however large the site. Pure arithmetic: no SQL, no I/O; scratch memory per
+ * call. Cost per instance: one O(m^2) pair statistic over at most max_segment_points, and
+ * O(m^2) for the onset. */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 

@@ -681,7 +681,8 @@ static uint64_t instance_counts(const struct service *svc, struct instance *inst
     if (scn->load_k > 0) {
         double follows = load;
         if (scn->load_lag_h > 0) {
-            /* an exponential lag: requests that wait on a backend drain as it answers */
+            /* an exponential lag: sessions opened by the load stay open for about
+             * load_lag_h after it */
             if (inst->lagged < 0)
                 inst->lagged = load;
             inst->lagged += (load - inst->lagged) *
@@ -1214,7 +1215,7 @@ static int64_t expected_since(const struct service *svc)
     }
     qsort(onsets, n, sizeof(*onsets), compare_int64);
     int64_t median = n ? onsets[(n - 1) / 2] : leak_onset(svc);
-    free(onsets);
+    lf_free(onsets);
     return median;
 }
 

@@ -132,6 +132,15 @@ static struct fleet *make_fleet(size_t n_instances, size_t n, int64_t step, flee
     return &fleet;
 }
 
+/* Each of the first n_instances series of f made its samples [first, first + n). */
+static void fleet_slice(struct fleet *f, size_t n_instances, size_t first, size_t n)
+{
+    for (size_t k = 0; k < n_instances; k++) {
+        f->series[k].samples = f->samples[k] + first;
+        f->series[k].n_samples = n;
+    }
+}
+
 static struct trend_result analyze(const struct trend_series *series, size_t n,
                                    const struct trend_params *params)
 {
@@ -373,19 +382,13 @@ START_TEST(test_load_wave_is_not_growth)
     /* Six hours past the trough and over the peak: the site rises steeply with load. */
     noise_state = 21;
     struct fleet *f = make_fleet(20, 300, 300, load_following);
-    for (size_t k = 0; k < 20; k++) {
-        f->series[k].samples = f->samples[k] + 100;
-        f->series[k].n_samples = 100;
-    }
+    fleet_slice(f, 20, 100, 100);
     struct trend_result r = analyze(f->series, 20, NULL);
     ck_assert(!r.growing);
     trend_result_release(&r);
 
     /* The morning ramp, five to eleven hours: with the load proxy no verdict of growth ... */
-    for (size_t k = 0; k < 20; k++) {
-        f->series[k].samples = f->samples[k] + 60;
-        f->series[k].n_samples = 72;
-    }
+    fleet_slice(f, 20, 60, 72);
     r = analyze(f->series, 20, NULL);
     ck_assert(!r.growing);
     trend_result_release(&r);
@@ -404,10 +407,7 @@ START_TEST(test_load_ramp_is_insufficient)
     /* Four hours of the steepest part of the morning ramp: load and time move together. */
     noise_state = 23;
     struct fleet *f = make_fleet(20, 300, 300, load_following);
-    for (size_t k = 0; k < 20; k++) {
-        f->series[k].samples = f->samples[k] + 84;
-        f->series[k].n_samples = 48;
-    }
+    fleet_slice(f, 20, 84, 48);
     struct trend_result r = analyze(f->series, 20, NULL);
     ck_assert(!r.growing);
     ck_assert_int_eq(r.reason, TREND_LOAD_RAMP);
@@ -429,10 +429,7 @@ START_TEST(test_leak_on_top_of_load_found)
      * load from, that is not claimed as growth. The history test below finds it. */
     noise_state = 29;
     struct fleet *f = make_fleet(20, 300, 300, leak_on_load);
-    for (size_t k = 0; k < 20; k++) {
-        f->series[k].samples = f->samples[k] + 132;
-        f->series[k].n_samples = 72;
-    }
+    fleet_slice(f, 20, 132, 72);
     struct trend_params params = trend_params_default();
     params.load_min_span = INT64_MAX; /* no history: the window's own regression */
     struct trend_result r = analyze(f->series, 20, &params);
@@ -459,10 +456,7 @@ START_TEST(test_leak_beside_load_without_history)
      * its uncertainty), but the growth stands clear of its own: found, not "load varies". */
     noise_state = 43;
     struct fleet *f = make_fleet(20, 300, 300, leak_beside_load);
-    for (size_t k = 0; k < 20; k++) {
-        f->series[k].samples = f->samples[k] + 156;
-        f->series[k].n_samples = 72;
-    }
+    fleet_slice(f, 20, 156, 72);
     struct trend_result r = analyze(f->series, 20, NULL);
     ck_assert(!r.load.known);
     ck_assert(r.growing);
@@ -535,10 +529,7 @@ START_TEST(test_pool_filling_as_load_falls)
      * growth (each instance's rise is significant on its own). */
     noise_state = 41;
     struct fleet *f = make_fleet(20, 300, 300, idle_workers);
-    for (size_t k = 0; k < 20; k++) {
-        f->series[k].samples = f->samples[k] + 168;
-        f->series[k].n_samples = 72;
-    }
+    fleet_slice(f, 20, 168, 72);
     struct trend_result r = analyze(f->series, 20, NULL);
     ck_assert(!r.growing);
     trend_result_release(&r);
@@ -589,10 +580,11 @@ static double leak_after_trough(size_t instance, size_t i, double *busy)
 START_TEST(test_leak_after_load_trough)
 {
     /* A site that follows the load, leaking from two hours after the load's trough, the
-     * window the six hours of the morning ramp since. A line and a hinge at the onset bend with the
-     * daily wave at its trough and leave too little load to measure (the coefficient read with the
-     * leak in it then stays: 9 and more for 7.27, and the growth read is a third low); a level and
-     * the hinge, flat before the onset, leave the whole descent to the trough to measure it. */
+     * window the six hours of the morning ramp since. A line and a hinge at the onset bend
+     * with the daily wave at its trough and leave too little load to measure (the
+     * coefficient read with the leak in it then stays: 9 and more for 7.27, and the growth
+     * read is a third low); a level and the hinge, flat before the onset, leave the whole
+     * descent to the trough to measure it. */
     noise_state = 71;
     struct fleet *f = make_fleet(20, 288, 300, leak_after_trough);
     struct trend_result r = analyze_window(f->series, 20);
@@ -742,9 +734,7 @@ START_TEST(test_onset_is_the_median_change_point)
     /* Twelve hours of history and a six-hour window: the leak began 2.5 h into the
      * history, before the window, and `since` says so (not the window's start). */
     f = make_fleet(20, 144, 300, late_onset);
-    struct trend_params params = trend_params_default();
-    params.window = 6 * 3600;
-    r = analyze(f->series, 20, &params);
+    r = analyze_window(f->series, 20);
     ck_assert(r.growing);
     ck_assert_int_ge(r.since, 1700000000 + 29 * 300);
     ck_assert_int_le(r.since, 1700000000 + 35 * 300);
