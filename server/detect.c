@@ -66,7 +66,7 @@ void detect_options_default(struct detect_options *opts)
     *opts = (struct detect_options){
         .threshold = 100,
         .window = 6 * 3600,
-        .load_history = 24 * 3600,
+        .load_history = 30 * 3600,
         .live_window = 300,
         .interval = 30,
         .trend = trend_params_default(),
@@ -442,6 +442,8 @@ static char *not_suspect_reason(const struct detect_options *opts, const struct 
                  format_time(trend->plateau_since, when, sizeof(when)));
     else if (trend->reason == TREND_BELOW_MINIMUM)
         snprintf(text, sizeof(text), "growth below the minimum (%.3g/h)", trend->growth_per_hour);
+    else if (trend->reason == TREND_AS_DAY_BEFORE)
+        snprintf(text, sizeof(text), "no higher than a day before (z=%.2g)", trend->day_before_z);
     else
         snprintf(text, sizeof(text), "%s", trend_reason_name(trend->reason));
     return lf_strdup(text);

@@ -739,6 +739,117 @@ static int64_t segment_onset(const struct trend_params *params, const struct tre
     return m >= 3 ? trend_onset(w->ts, w->adjusted, m) : w->ts[0];
 }
 
+/* One leaking instance against the same hours a day earlier. */
+struct day_before {
+    double z_window;      /* the window's mean of the count less the load against the same span a
+                             day before, in units of the sample noise */
+    double z_recent;      /* the same for the window's last `recent` seconds */
+    struct trend_mk rise; /* Mann–Kendall over the window of each point less the day before
+                             at that time */
+};
+
+/* The mean and variance of w->adjusted over the points in [from, to]; false when fewer
+ * than min_points lie there. */
+static bool span_moments(const struct scratch *w, size_t m, int64_t from, int64_t to,
+                         size_t min_points, double *mean, double *var, double *n_points)
+{
+    double sum = 0, sum2 = 0, n = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (w->ts[i] < from || w->ts[i] > to)
+            continue;
+        sum += w->adjusted[i];
+        sum2 += w->adjusted[i] * w->adjusted[i];
+        n++;
+    }
+    if (n < (double)min_points)
+        return false;
+    *mean = sum / n;
+    *var = n > 1 ? fmax(0, (sum2 - n * *mean * *mean) / (n - 1)) : 0;
+    *n_points = n;
+    return true;
+}
+
+/* Compares one instance's latest segment, read into w (m points, the count less the
+ * load), over [window_from, end] with the same hours a day earlier; false when the
+ * segment holds too little of the day before. The day before is read from the thinned
+ * history before the window (detect.c reads a profile of one minute in seven there), so
+ * each point of the window is compared with the day before interpolated between the two
+ * points around that time, when they lie at most `recent` apart. */
+static bool compare_day_before(const struct trend_params *params, struct scratch *w, size_t m,
+                               int64_t window_from, int64_t end, struct day_before *out)
+{
+    const int64_t day = 24 * 3600;
+    int64_t recent_from = end - params->recent;
+    double mean_w, var_w, n_w, mean_r, var_r, n_r, mean_dw, var_dw, n_dw, mean_dr, var_dr, n_dr;
+    if (!span_moments(w, m, window_from, end, 3, &mean_w, &var_w, &n_w) ||
+        !span_moments(w, m, recent_from, end, 2, &mean_r, &var_r, &n_r) ||
+        !span_moments(w, m, window_from - day, end - day, 3, &mean_dw, &var_dw, &n_dw) ||
+        !span_moments(w, m, recent_from - day, end - day, 2, &mean_dr, &var_dr, &n_dr))
+        return false;
+    /* the noise of one sample: the smaller of today's variances, as growth inflates them
+     * (the day before's spans are few points, too few for a variance of their own) */
+    double noise = fmin(var_w, var_r);
+    out->z_window = (mean_w - mean_dw) / sqrt(noise / n_w + noise / n_dw + 1e-9);
+    out->z_recent = (mean_r - mean_dr) / sqrt(noise / n_r + noise / n_dr + 1e-9);
+    /* the difference from the day before, point by point, into w->raw (unused once read) */
+    size_t n = 0, j = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (w->ts[i] < window_from)
+            continue;
+        int64_t then = w->ts[i] - day;
+        while (j + 1 < m && w->ts[j + 1] <= then)
+            j++;
+        if (w->ts[j] > then || j + 1 >= m || w->ts[j + 1] >= window_from ||
+            w->ts[j + 1] - w->ts[j] > params->recent)
+            continue;
+        double f = (double)(then - w->ts[j]) / (double)(w->ts[j + 1] - w->ts[j]);
+        w->raw[n++] = w->adjusted[i] - (w->adjusted[j] + f * (w->adjusted[j + 1] - w->adjusted[j]));
+    }
+    out->rise = trend_mann_kendall(w->raw, n);
+    return n >= 3;
+}
+
+/* Whether the site's leaking instances, where their count was taken less the load, stand
+ * no higher than the same hours a day earlier and do not rise away from them: a site that
+ * follows the load repeats its day whatever shape the load has (through a lag, or as a
+ * curve of it), and what a straight coefficient leaves of that shape comes back at the same
+ * hour; a leak stands higher than a day before (an old one) or rises away from it (a new
+ * one). Pooled over the instances that have a day before in their latest segment: the
+ * normal scores summed over the root of their number (Stouffer), the rises' statistics
+ * summed; each must stay under the one-sided level alpha. Fills *z with the largest of the
+ * three pooled scores; false when no leaking instance has a day before. */
+static bool as_a_day_before(const struct trend_params *params, const struct trend_load *load,
+                            const struct trend_series *series, size_t n_series,
+                            const size_t *segment_firsts, const struct trend_instance *instances,
+                            int64_t window_from, int64_t end, size_t max_points, struct scratch *w,
+                            double *z)
+{
+    double sum_window = 0, sum_recent = 0, rise_s = 0, rise_var = 0;
+    size_t n_compared = 0;
+    for (size_t s = 0; s < n_series; s++) {
+        if (!instances[s].leaking || !instances[s].load_adjusted)
+            continue;
+        bool busy_known;
+        size_t m =
+                read_adjusted(params, load, series[s].samples + segment_firsts[s],
+                              series[s].n_samples - segment_firsts[s], max_points, w, &busy_known);
+        struct day_before one;
+        if (!busy_known || !compare_day_before(params, w, m, window_from, end, &one))
+            continue;
+        sum_window += one.z_window;
+        sum_recent += one.z_recent;
+        rise_s += one.rise.s;
+        rise_var += one.rise.var_s;
+        n_compared++;
+    }
+    if (n_compared == 0)
+        return false;
+    double root = sqrt((double)n_compared);
+    struct trend_mk rise = mk_from_s(rise_s, rise_var);
+    *z = fmax(fmax(sum_window / root, sum_recent / root), rise.z);
+    return 0.5 * erfc(*z / sqrt(2.0)) >= params->alpha;
+}
+
 static int compare_int64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -893,9 +1004,17 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         recent_growth += inst->recent_growth_per_hour;
         parts[n_recent++] = inst->recent;
     }
+    out->growth_per_hour = all_growth;
+    if (n_leaking > 0 && load.known &&
+        as_a_day_before(params, &load, series, n_series, segment_firsts, out->instances,
+                        window_from, end, max_points, &w, &out->day_before_z)) {
+        for (size_t s = 0; s < n_series; s++)
+            out->instances[s].leaking = false;
+        out->reason = TREND_AS_DAY_BEFORE;
+        goto out;
+    }
     out->n_leaking = n_leaking;
     out->significant = n_leaking > 0;
-    out->growth_per_hour = all_growth;
     if (n_leaking == 0) {
         out->reason = TREND_NOT_GROWING;
         goto out;
@@ -1035,6 +1154,8 @@ const char *trend_reason_name(enum trend_reason reason)
         return "plateau";
     case TREND_BELOW_MINIMUM:
         return "growth below the minimum";
+    case TREND_AS_DAY_BEFORE:
+        return "no higher than a day before";
     }
     return "unknown";
 }

@@ -16,7 +16,7 @@
  *    carries its instance's busy goroutines (running, runnable, IO wait, syscall), the
  *    load proxy. Within a few hours a morning ramp and a leak look alike; over a day they
  *    do not (the load comes back down, a leak never does). So each site's load coefficient
- *    is fitted over the history the caller gives (detect.load_history, a day), across all
+ *    is fitted over the history the caller gives (detect.load_history, 30 h), across all
  *    its instances and segments: the count and the busy goroutines, each less its line in
  *    time, regressed on each other, the busy count's noise (measured from neighbouring
  *    samples) taken out of its variance, as noise in a regressor would bias the
@@ -34,6 +34,16 @@
  *    load, stands clear of three times its uncertainty (else no verdict: "insufficient
  *    history: load varies"); a leak on a flat-load service, or on a site that does not
  *    follow the load, is seen at once (unless load and time move together: a ramp).
+ *    A straight coefficient at the same instant leaves part of a load that reaches the site
+ *    through a lag or a curve (sessions held an hour, or longer when busy) in the count less
+ *    the load, where it can look like growth near the daily peak. That part comes back at
+ *    the same hour every day, and a leak does not: so where the leaking instances' latest
+ *    segments hold the window's hours a day before, they must stand higher than then (the
+ *    window's mean and its last `recent` seconds' mean, against the same spans a day before,
+ *    in units of the sample noise), or rise away from them (Mann–Kendall over the window of
+ *    each point less the day before at that time, interpolated in the thinned history: a
+ *    new leak, which a level compared with a whole window would hide), one or the other at
+ *    alpha, pooled over the instances; else no leak ("no higher than a day before").
  * Then per instance: Mann–Kendall on the adjusted count of the latest segment within the
  * window (one-sided p), Holm's step-down across the instances at alpha (one strong
  * instance is not diluted by many flat ones, and twenty instances do not get twenty
@@ -53,7 +63,7 @@
  * the instances had before they began to grow, so traffic that grows a few percent a day is
  * not a leak however large the site. Pure arithmetic: no SQL, no I/O; scratch memory per
  * call. Cost per instance: one O(m^2) pair statistic over at most max_segment_points, and
- * O(m^2) for the onset. */
+ * O(m^2) for the onset and, for a leaking instance with a day before, for its rise away from it. */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 
@@ -141,6 +151,8 @@ enum trend_reason {
     TREND_NOT_GROWING,   /* no instance rises significantly */
     TREND_PLATEAU,       /* rose, but not over the last `recent` seconds */
     TREND_BELOW_MINIMUM, /* rises, slower than the minimum growth */
+    TREND_AS_DAY_BEFORE, /* rises, but where the load was taken out stands no higher than
+                            the same hours a day before, nor rises away from them */
 };
 
 /* The verdict of one instance (in the order the series were given). */
@@ -179,6 +191,8 @@ struct trend_result {
     bool growing;           /* significant, still rising, over both minimums */
     enum trend_reason reason;
     int64_t plateau_since;  /* TREND_PLATEAU: the latest onset of the flat end */
+    double day_before_z;    /* TREND_AS_DAY_BEFORE: the largest pooled normal score
+                               against the day before (under the level alpha's) */
     int64_t since;          /* median onset over the leaking instances; 0 if not growing */
     struct trend_load load; /* the site's load coefficient */
     struct trend_instance *instances; /* n_series verdicts, owned by the result */

@@ -674,6 +674,56 @@ static double noisy_plateau(size_t instance, size_t i, double *busy)
     return round(20 + rise + noise(20));
 }
 
+/* A site that follows a power of the load (sessions held longer when busy), sampled every
+ * ten minutes, with a leak of leak_per_hour per instance from sample leak_from on. */
+static double curve_leak_per_hour;
+static size_t curve_leak_from;
+
+static double load_curve(size_t instance, size_t i, double *busy)
+{
+    (void)instance;
+    double load = load_at(2 * i);
+    *busy = round(2000 * load + noise(30));
+    double leaked =
+            i >= curve_leak_from ? curve_leak_per_hour * (double)(i - curve_leak_from) / 6 : 0;
+    return round(800 * pow(load, 1.3) + noise(10) + leaked);
+}
+
+START_TEST(test_load_curve_repeats_its_day)
+{
+    /* A straight load coefficient leaves part of a curved load's shape in the count less
+     * the load, which rises on some evenings of the second day (20 instances, the server's
+     * 30 hours of history, the last six tested). Against the same hours a day before, it stands no
+     * higher and does not rise away from them: no leak at any cut-off of the second day. */
+    noise_state = 59;
+    curve_leak_per_hour = 0;
+    struct fleet *f = make_fleet(20, 396, 600, load_curve);
+    size_t n_day_before = 0;
+    for (size_t end = 288; end <= 396; end += 6) {
+        fleet_slice(f, 20, end - 180, 180);
+        struct trend_result r = analyze_window(f->series, 20);
+        ck_assert_msg(!r.growing, "growing at sample %zu", end);
+        n_day_before += r.reason == TREND_AS_DAY_BEFORE;
+        trend_result_release(&r);
+    }
+    ck_assert_uint_gt(n_day_before, 0);
+
+    /* A leak of 20/h on the same site is found two hours after it began at 13:00 (it rises
+     * away from the day before), and one that began at 12:40 the day before is found at
+     * 08:00 (it stands higher than the day before). */
+    curve_leak_per_hour = 20;
+    size_t froms[] = { 366, 220 }, ends[] = { 378, 336 };
+    for (size_t k = 0; k < 2; k++) {
+        curve_leak_from = froms[k];
+        f = make_fleet(20, 396, 600, load_curve);
+        fleet_slice(f, 20, ends[k] - 180, 180);
+        struct trend_result r = analyze_window(f->series, 20);
+        ck_assert_msg(r.growing, "missed at sample %zu: %s", ends[k], trend_reason_name(r.reason));
+        trend_result_release(&r);
+    }
+}
+END_TEST
+
 START_TEST(test_noisy_plateau_stops_being_growth)
 {
     /* A count whose noise (+-20) hides an hour's growth: from three hours into the plateau
@@ -826,6 +876,7 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_plateau_as_load_falls);
     tcase_add_test(verdict, test_plateau_on_load_is_not_growth);
     tcase_add_test(verdict, test_noisy_plateau_stops_being_growth);
+    tcase_add_test(verdict, test_load_curve_repeats_its_day);
     tcase_add_test(verdict, test_growth_counts_fresh_instances);
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
     tcase_add_test(verdict, test_leak_after_load_trough);
