@@ -230,7 +230,8 @@ static bool history_site(const struct history *h, int64_t location, size_t *site
     return lo < h->n_sites && h->locations[lo] == location;
 }
 
-/* Reads the service's profiles in the history (the window in full; before it, back to
+/* Reads the service's profiles in the history (the window in full, and the window's hours
+ * a day before, which the trend compares it with point by point; elsewhere, back to
  * load_history, the profiles of one minute in LOAD_HISTORY_THINNING for the load fit and
  * the leaks' onsets: a prime, so a push every 1 to 6, 15, 30 or 60 minutes never falls in
  * step with it, and the same profiles are read whatever the order they were stored in) with
@@ -244,9 +245,11 @@ static int read_history(struct store_conn *conn, const struct detect_options *op
     h->n_samples = 0;
     int64_t history = opts->load_history > window ? opts->load_history : window;
     struct store_rows rows;
-    int rc = store_query(conn, DETECT_SQL_HISTORY, &rows, err, "iiiiii", service_id, now - history,
-                         now - window, (int64_t)LOAD_HISTORY_THINNING, h->locations[0],
-                         h->locations[h->n_sites - 1]);
+    const int64_t day = 24 * 3600;
+    int rc =
+            store_query(conn, DETECT_SQL_HISTORY, &rows, err, "iiiiiiii", service_id, now - history,
+                        now - window, (int64_t)LOAD_HISTORY_THINNING, h->locations[0],
+                        h->locations[h->n_sites - 1], now - day - window, now - day);
     while (rc == LF_OK && store_row(&rows)) {
         int64_t id = store_col_int(&rows, 0);
         if (h->n == 0 || h->profiles[h->n - 1].id != id) {

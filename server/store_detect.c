@@ -21,19 +21,20 @@ static const char *const sql[] = {
             " 'sync.Cond.Wait'))"
             " AND sl.last_seen >= ?1"
             " ORDER BY sl.service_id, sl.location_id",
-    /* ?1 service id, ?2 history from, ?3 window from, ?4 thinning, ?5..?6 location ids ->
-     * profile id, instance id, ts, goroutines, instance's last push, busy (-1: none),
-     * started (0: none), version, instance name, location id, count, confirmed: every
-     * profile of the history once (in the window all, before it one in ?4 by id), with
-     * its samples at locations in [?5, ?6] (none: one row of NULLs), in no order */
-    I(DETECT_SQL_HISTORY) =
-            "SELECT p.id, p.instance_id, p.ts, p.goroutines, i.last_push,"
-            " COALESCE(p.busy, -1), COALESCE(p.started, 0), p.version, i.name,"
-            " sm.location_id, sm.count, sm.confirmed"
-            " FROM profiles p JOIN instances i ON i.id = p.instance_id"
-            " LEFT JOIN samples sm ON sm.profile_id = p.id"
-            " AND sm.location_id BETWEEN ?5 AND ?6"
-            " WHERE p.service_id = ?1 AND p.ts >= ?2 AND (p.ts >= ?3 OR p.ts / 60 % ?4 = 0)",
+    /* ?1 service id, ?2 history from, ?3 window from, ?4 thinning, ?5..?6 location ids,
+     * ?7..?8 the window's hours a day before -> profile id, instance id, ts, goroutines,
+     * instance's last push, busy (-1: none), started (0: none), version, instance name,
+     * location id, count, confirmed: every profile of the history once (in the window and
+     * in [?7, ?8] all, elsewhere one minute in ?4), with its samples at locations in
+     * [?5, ?6] (none: one row of NULLs), in no order */
+    I(DETECT_SQL_HISTORY) = "SELECT p.id, p.instance_id, p.ts, p.goroutines, i.last_push,"
+                            " COALESCE(p.busy, -1), COALESCE(p.started, 0), p.version, i.name,"
+                            " sm.location_id, sm.count, sm.confirmed"
+                            " FROM profiles p JOIN instances i ON i.id = p.instance_id"
+                            " LEFT JOIN samples sm ON sm.profile_id = p.id"
+                            " AND sm.location_id BETWEEN ?5 AND ?6"
+                            " WHERE p.service_id = ?1 AND p.ts >= ?2"
+                            " AND (p.ts >= ?3 OR p.ts BETWEEN ?7 AND ?8 OR p.ts / 60 % ?4 = 0)",
     /* ?1 service id, ?2 location id, ?3 since -> the version at the earliest sample of
      * the site at or after its growth began */
     I(DETECT_SQL_SINCE_VERSION) =

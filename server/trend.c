@@ -1,6 +1,7 @@
 /* trend.c - per-instance growth verdicts for one site: segments from restarts, running
  * medians against outliers, load taken out by least squares, Mann–Kendall and Theil–Sen
- * per instance, Holm across instances, a hinge fit for the onset (trend.h says why).
+ * per instance, Holm across instances, the comparison with the same hours a day before, a
+ * hinge fit for the onset (trend.h says why).
  * Both pair statistics look at every pair of points, so a segment longer than
  * max_segment_points is thinned evenly first: the cost per instance is bounded by
  * O(max_segment_points^2) whatever the window holds. */
@@ -32,6 +33,7 @@ struct trend_params trend_params_default(void)
         .load_min_span = 12 * 3600,
         .load_step = 1500,
         .load_min_share = 0.5,
+        .day_like_load = 0.2,
     };
 }
 
@@ -408,7 +410,7 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
     double *hinge = lf_malloc(most * sizeof(*hinge));
     if (!starts || !ts || !raw || !count || !busy || !hinge)
         goto out;
-    double scb = 0, sbb = 0, noise = 0, sum_b = 0;
+    double scb = 0, sbb = 0, scc = 0, noise = 0, sum_b = 0;
     int64_t span = 0;
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];
@@ -443,6 +445,7 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
             for (size_t i = 0; i < m; i++) {
                 scb += count[i] * busy[i];
                 sbb += busy[i] * busy[i];
+                scc += count[i] * count[i];
             }
             /* the noise's variance follows the level; the line (or level and hinge) took
              * two degrees of freedom of it */
@@ -467,6 +470,13 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
         sd >= params->load_min_variation * mean_b) {
         fit.known = true;
         fit.beta = scb / signal;
+        /* A coefficient that its own uncertainty covers three times over is no load: taken
+         * out, it would only break the ties of a small count in the order of the load, and
+         * the trend tests would read the load's own trend in them. */
+        double residual = scc - 2 * fit.beta * scb + fit.beta * fit.beta * signal;
+        double se = sqrt(fmax(residual, 0) / (double)fit.n / signal);
+        if (fabs(fit.beta) < 3 * se)
+            fit.beta = 0;
     }
 out:
     lf_free(starts);
@@ -623,11 +633,122 @@ static size_t tail_start(const int64_t *ts, size_t m, int64_t span, size_t min_p
     return first;
 }
 
-/* Judges one instance's latest segment samples[0, n). */
+/* One instance against the same hours a day before. */
+struct day_before {
+    bool read;                   /* compared (known or not) */
+    bool known;                  /* its latest segment holds the window's hours a day before,
+                                    at a load alike */
+    double z_window;             /* the window's mean of the count less the load against the
+                                    same span a day before, in units of the sample noise */
+    double z_recent;             /* the same for the window's last `recent` seconds */
+    struct trend_mk rise;        /* Mann–Kendall over the window of each point less the day
+                                    before at that time */
+    struct trend_mk rise_recent; /* the same over the window's last `recent` seconds (at
+                                    least four points) */
+};
+
+/* The mean and variance of values over the points whose ts fall in [from, to]; false when
+ * fewer than min_points lie there. */
+static bool span_moments(const int64_t *ts, const double *values, size_t m, int64_t from,
+                         int64_t to, size_t min_points, double *mean, double *var, double *n_points)
+{
+    double sum = 0, sum2 = 0, n = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (ts[i] < from || ts[i] > to)
+            continue;
+        sum += values[i];
+        sum2 += values[i] * values[i];
+        n++;
+    }
+    if (n < (double)min_points)
+        return false;
+    *mean = sum / n;
+    *var = n > 1 ? fmax(0, (sum2 - n * *mean * *mean) / (n - 1)) : 0;
+    *n_points = n;
+    return true;
+}
+
+/* Whether the points of w cover [from, to] but for a tenth of it at either end. */
+static bool span_covered(const struct scratch *w, size_t m, int64_t from, int64_t to)
+{
+    int64_t slack = (to - from) / 10;
+    size_t i = 0;
+    while (i < m && w->ts[i] < from)
+        i++;
+    if (i == m || w->ts[i] > from + slack)
+        return false;
+    while (i + 1 < m && w->ts[i + 1] <= to)
+        i++;
+    return w->ts[i] >= to - slack && w->ts[i] <= to;
+}
+
+/* Compares one instance's latest segment, read into w (m points, the count less the
+ * load), over [window_from, end] with the same hours a day before (detect.c reads every
+ * profile of those hours, as of the window). Known when the segment covers those hours and
+ * the busy count's mean over them is within day_like_load of the window's: only a day whose
+ * load was alike says what the load leaves in the count at that hour (not a Sunday's for a
+ * Monday). Each point of the window is compared with the day before interpolated between
+ * the two points around that time, at most `recent` apart. */
+static struct day_before compare_day_before(const struct trend_params *params, struct scratch *w,
+                                            size_t m, int64_t window_from, int64_t end)
+{
+    const int64_t day = 24 * 3600;
+    struct day_before out = { 0 };
+    /* a window of a day or more holds the day before itself */
+    if (end - window_from >= day || !span_covered(w, m, window_from - day, end - day))
+        return out;
+    int64_t recent_from = end - params->recent;
+    double mean_w, var_w, n_w, mean_r, var_r, n_r, mean_dw, var_dw, n_dw, mean_dr, var_dr, n_dr;
+    const double *a = w->adjusted;
+    if (!span_moments(w->ts, a, m, window_from, end, 3, &mean_w, &var_w, &n_w) ||
+        !span_moments(w->ts, a, m, recent_from, end, 2, &mean_r, &var_r, &n_r) ||
+        !span_moments(w->ts, a, m, window_from - day, end - day, 3, &mean_dw, &var_dw, &n_dw) ||
+        !span_moments(w->ts, a, m, recent_from - day, end - day, 2, &mean_dr, &var_dr, &n_dr))
+        return out;
+    double load_w, load_dw, unused_var, unused_n;
+    span_moments(w->ts, w->load, m, window_from, end, 3, &load_w, &unused_var, &unused_n);
+    span_moments(w->ts, w->load, m, window_from - day, end - day, 3, &load_dw, &unused_var,
+                 &unused_n);
+    if (!(fabs(load_w - load_dw) <= params->day_like_load * fmax(load_w, load_dw)))
+        return out;
+    /* the noise of one sample: the smaller of today's variances, as growth inflates them;
+     * at least one goroutine's (a count that does not move at all is no certainty) */
+    double noise = fmax(fmin(var_w, var_r), 1);
+    out.z_window = (mean_w - mean_dw) / sqrt(noise / n_w + noise / n_dw);
+    out.z_recent = (mean_r - mean_dr) / sqrt(noise / n_r + noise / n_dr);
+    /* the difference from the day before, point by point, into w->raw (unused once read) */
+    size_t n = 0, j = 0, n_recent = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (w->ts[i] < window_from)
+            continue;
+        int64_t then = w->ts[i] - day;
+        while (j + 1 < m && w->ts[j + 1] <= then)
+            j++;
+        if (w->ts[j] > then || j + 1 >= m || w->ts[j + 1] - w->ts[j] > params->recent)
+            continue;
+        double f = (double)(then - w->ts[j]) / (double)(w->ts[j + 1] - w->ts[j]);
+        w->raw[n++] = w->adjusted[i] - (w->adjusted[j] + f * (w->adjusted[j + 1] - w->adjusted[j]));
+        n_recent += w->ts[i] >= recent_from;
+    }
+    if (n < 4)
+        return out;
+    if (n_recent < 4)
+        n_recent = 4;
+    out.rise = trend_mann_kendall(w->raw, n);
+    out.rise_recent = trend_mann_kendall(w->raw + n - n_recent, n_recent);
+    out.known = true;
+    return out;
+}
+
+/* Judges one instance's latest segment samples[0, n); before, when not NULL, compares it
+ * with the day before. *p_adjusted: the one-sided p of a rise of the count less the load
+ * alone. */
 static void judge_instance(const struct trend_params *params, const struct trend_load *load,
                            const struct trend_sample *samples, size_t n, size_t max_points,
-                           struct scratch *w, struct trend_instance *inst)
+                           const struct day_before *before, struct scratch *w,
+                           struct trend_instance *inst, double *p_adjusted)
 {
+    *p_adjusted = 1;
     memset(inst, 0, sizeof(*inst));
     if (n == 0)
         return;
@@ -645,20 +766,28 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->judged = true;
     inst->mk = trend_mann_kendall(w->adjusted, m);
     inst->p_up = trend_p_up(&inst->mk);
+    *p_adjusted = inst->p_up;
     size_t r = tail_start(w->ts, m, params->recent, 4);
     inst->recent = trend_mann_kendall(w->adjusted + r, m - r);
     if (inst->load_adjusted) {
-        /* A leak raises the count itself, not only the count less the load: both must
-         * rise, so a load coefficient a little off cannot make a rise out of a flat count
-         * (a plateau as the load falls) or out of the load (a morning ramp). */
-        struct trend_mk raw = trend_mann_kendall(w->count, m);
-        if (trend_p_up(&raw) > inst->p_up) {
-            inst->mk = raw;
-            inst->p_up = trend_p_up(&raw);
+        /* A leak raises the count itself, or, where the day before is known, the count less
+         * the load rises away from the same hours a day before (a leak goes on rising as the
+         * evening's load falls faster than it adds, and the count itself falls); one of them
+         * must rise as well as the count less the load, so a load coefficient a little off
+         * cannot make a rise out of a flat count (a plateau as the load falls: the day
+         * before's evening holds the same misfit) or out of the load (a morning ramp). */
+        struct trend_mk confirm = trend_mann_kendall(w->count, m);
+        struct trend_mk confirm_recent = trend_mann_kendall(w->count + r, m - r);
+        if (before && before->rise.z > confirm.z) {
+            confirm = before->rise;
+            confirm_recent = before->rise_recent;
         }
-        struct trend_mk raw_recent = trend_mann_kendall(w->count + r, m - r);
-        if (raw_recent.z < inst->recent.z)
-            inst->recent = raw_recent;
+        if (trend_p_up(&confirm) > inst->p_up) {
+            inst->mk = confirm;
+            inst->p_up = trend_p_up(&confirm);
+        }
+        if (confirm_recent.z < inst->recent.z)
+            inst->recent = confirm_recent;
     }
     size_t g = tail_start(w->ts, m, params->recent, 3);
     inst->recent_growth_per_hour = trend_theil_sen(w->ts + g, w->adjusted + g, m - g) * 3600.0;
@@ -739,115 +868,66 @@ static int64_t segment_onset(const struct trend_params *params, const struct tre
     return m >= 3 ? trend_onset(w->ts, w->adjusted, m) : w->ts[0];
 }
 
-/* One leaking instance against the same hours a day earlier. */
-struct day_before {
-    double z_window;      /* the window's mean of the count less the load against the same span a
-                             day before, in units of the sample noise */
-    double z_recent;      /* the same for the window's last `recent` seconds */
-    struct trend_mk rise; /* Mann–Kendall over the window of each point less the day before
-                             at that time */
-};
-
-/* The mean and variance of w->adjusted over the points in [from, to]; false when fewer
- * than min_points lie there. */
-static bool span_moments(const struct scratch *w, size_t m, int64_t from, int64_t to,
-                         size_t min_points, double *mean, double *var, double *n_points)
-{
-    double sum = 0, sum2 = 0, n = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (w->ts[i] < from || w->ts[i] > to)
-            continue;
-        sum += w->adjusted[i];
-        sum2 += w->adjusted[i] * w->adjusted[i];
-        n++;
-    }
-    if (n < (double)min_points)
-        return false;
-    *mean = sum / n;
-    *var = n > 1 ? fmax(0, (sum2 - n * *mean * *mean) / (n - 1)) : 0;
-    *n_points = n;
-    return true;
-}
-
-/* Compares one instance's latest segment, read into w (m points, the count less the
- * load), over [window_from, end] with the same hours a day earlier; false when the
- * segment holds too little of the day before. The day before is read from the thinned
- * history before the window (detect.c reads a profile of one minute in seven there), so
- * each point of the window is compared with the day before interpolated between the two
- * points around that time, when they lie at most `recent` apart. */
-static bool compare_day_before(const struct trend_params *params, struct scratch *w, size_t m,
-                               int64_t window_from, int64_t end, struct day_before *out)
-{
-    const int64_t day = 24 * 3600;
-    int64_t recent_from = end - params->recent;
-    double mean_w, var_w, n_w, mean_r, var_r, n_r, mean_dw, var_dw, n_dw, mean_dr, var_dr, n_dr;
-    if (!span_moments(w, m, window_from, end, 3, &mean_w, &var_w, &n_w) ||
-        !span_moments(w, m, recent_from, end, 2, &mean_r, &var_r, &n_r) ||
-        !span_moments(w, m, window_from - day, end - day, 3, &mean_dw, &var_dw, &n_dw) ||
-        !span_moments(w, m, recent_from - day, end - day, 2, &mean_dr, &var_dr, &n_dr))
-        return false;
-    /* the noise of one sample: the smaller of today's variances, as growth inflates them
-     * (the day before's spans are few points, too few for a variance of their own) */
-    double noise = fmin(var_w, var_r);
-    out->z_window = (mean_w - mean_dw) / sqrt(noise / n_w + noise / n_dw + 1e-9);
-    out->z_recent = (mean_r - mean_dr) / sqrt(noise / n_r + noise / n_dr + 1e-9);
-    /* the difference from the day before, point by point, into w->raw (unused once read) */
-    size_t n = 0, j = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (w->ts[i] < window_from)
-            continue;
-        int64_t then = w->ts[i] - day;
-        while (j + 1 < m && w->ts[j + 1] <= then)
-            j++;
-        if (w->ts[j] > then || j + 1 >= m || w->ts[j + 1] >= window_from ||
-            w->ts[j + 1] - w->ts[j] > params->recent)
-            continue;
-        double f = (double)(then - w->ts[j]) / (double)(w->ts[j + 1] - w->ts[j]);
-        w->raw[n++] = w->adjusted[i] - (w->adjusted[j] + f * (w->adjusted[j + 1] - w->adjusted[j]));
-    }
-    out->rise = trend_mann_kendall(w->raw, n);
-    return n >= 3;
-}
-
-/* Whether the site's leaking instances, where their count was taken less the load, stand
- * no higher than the same hours a day earlier and do not rise away from them: a site that
- * follows the load repeats its day whatever shape the load has (through a lag, or as a
- * curve of it), and what a straight coefficient leaves of that shape comes back at the same
- * hour; a leak stands higher than a day before (an old one) or rises away from it (a new
- * one). Pooled over the instances that have a day before in their latest segment: the
- * normal scores summed over the root of their number (Stouffer), the rises' statistics
- * summed; each must stay under the one-sided level alpha. Fills *z with the largest of the
- * three pooled scores; false when no leaking instance has a day before. */
-static bool as_a_day_before(const struct trend_params *params, const struct trend_load *load,
-                            const struct trend_series *series, size_t n_series,
-                            const size_t *segment_firsts, const struct trend_instance *instances,
+/* Compares series one's latest segment (from segment_first on) with the day before into
+ * *before, unless that was done. */
+static void read_day_before(const struct trend_params *params, const struct trend_load *load,
+                            const struct trend_series *one, size_t segment_first,
                             int64_t window_from, int64_t end, size_t max_points, struct scratch *w,
-                            double *z)
+                            struct day_before *before)
+{
+    if (before->read)
+        return;
+    bool busy_known;
+    size_t m = read_adjusted(params, load, one->samples + segment_first,
+                             one->n_samples - segment_first, max_points, w, &busy_known);
+    if (busy_known)
+        *before = compare_day_before(params, w, m, window_from, end);
+    before->read = true;
+}
+
+/* Clears the leaking instances that stand no higher than the same hours a day before and
+ * do not rise away from them, where the count was taken less the load (server/trend.h):
+ * over the leaking instances with a day before, the three scores pooled (the normal scores
+ * summed over the root of their number, the rises' statistics summed); when none of them
+ * reaches the one-sided level alpha, each of those instances is cleared unless one of its
+ * own scores reaches alpha over their number (one strong instance among lagging ones that
+ * Holm also took). Instances without a day before (restarted, deployed, not adjusted) keep
+ * their verdict. Returns how many instances leak after it; *z is the largest pooled score. */
+static size_t clear_as_day_before(const struct trend_params *params,
+                                  const struct trend_instance *instances,
+                                  const struct day_before *befores, const size_t *judged_index,
+                                  size_t n_judged, bool *rejected, size_t n_leaking, double *z)
 {
     double sum_window = 0, sum_recent = 0, rise_s = 0, rise_var = 0;
     size_t n_compared = 0;
-    for (size_t s = 0; s < n_series; s++) {
-        if (!instances[s].leaking || !instances[s].load_adjusted)
+    for (size_t k = 0; k < n_judged; k++) {
+        size_t s = judged_index[k];
+        if (!rejected[k] || !instances[s].load_adjusted || !befores[s].known)
             continue;
-        bool busy_known;
-        size_t m =
-                read_adjusted(params, load, series[s].samples + segment_firsts[s],
-                              series[s].n_samples - segment_firsts[s], max_points, w, &busy_known);
-        struct day_before one;
-        if (!busy_known || !compare_day_before(params, w, m, window_from, end, &one))
-            continue;
-        sum_window += one.z_window;
-        sum_recent += one.z_recent;
-        rise_s += one.rise.s;
-        rise_var += one.rise.var_s;
+        sum_window += befores[s].z_window;
+        sum_recent += befores[s].z_recent;
+        rise_s += befores[s].rise.s;
+        rise_var += befores[s].rise.var_s;
         n_compared++;
     }
     if (n_compared == 0)
-        return false;
+        return n_leaking;
     double root = sqrt((double)n_compared);
     struct trend_mk rise = mk_from_s(rise_s, rise_var);
     *z = fmax(fmax(sum_window / root, sum_recent / root), rise.z);
-    return 0.5 * erfc(*z / sqrt(2.0)) >= params->alpha;
+    if (0.5 * erfc(*z / sqrt(2.0)) < params->alpha)
+        return n_leaking;
+    for (size_t k = 0; k < n_judged; k++) {
+        size_t s = judged_index[k];
+        if (!rejected[k] || !instances[s].load_adjusted || !befores[s].known)
+            continue;
+        double own = fmax(fmax(befores[s].z_window, befores[s].z_recent), befores[s].rise.z);
+        if (0.5 * erfc(own / sqrt(2.0)) < params->alpha / (double)n_compared)
+            continue;
+        rejected[k] = false;
+        n_leaking--;
+    }
+    return n_leaking;
 }
 
 static int compare_int64(const void *a, const void *b)
@@ -887,6 +967,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     size_t *judged_index = lf_malloc((n_series + 1) * sizeof(*judged_index));
     int64_t *times = lf_malloc((n_series + 1) * sizeof(*times));
     struct trend_mk *parts = lf_malloc((n_series + 1) * sizeof(*parts));
+    struct day_before *befores = lf_calloc(n_series + 1, sizeof(*befores));
     struct scratch w = {
         .ts = lf_malloc(max_points * sizeof(int64_t)),
         .raw = lf_malloc(max_points * sizeof(double)),
@@ -897,7 +978,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
     if (!starts || !firsts || !segment_firsts || !p || !rejected || !judged_index || !times ||
-        !parts || !w.ts || !w.raw || !w.count || !w.busy || !w.load || !w.adjusted ||
+        !parts || !befores || !w.ts || !w.raw || !w.count || !w.busy || !w.load || !w.adjusted ||
         !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
@@ -947,8 +1028,18 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             first++;
         firsts[s] = first;
         struct trend_instance *inst = &out->instances[s];
-        judge_instance(params, &load, one->samples + first, one->n_samples - first, max_points, &w,
-                       inst);
+        double p_adjusted;
+        judge_instance(params, &load, one->samples + first, one->n_samples - first, max_points,
+                       NULL, &w, inst, &p_adjusted);
+        if (inst->load_adjusted && p_adjusted < 0.5) {
+            /* the count less the load rises: the day before may confirm it (alone, or in
+             * the pooled statistic) */
+            read_day_before(params, &load, one, segment_firsts[s], window_from, end, max_points, &w,
+                            &befores[s]);
+            if (befores[s].known)
+                judge_instance(params, &load, one->samples + first, one->n_samples - first,
+                               max_points, &befores[s], &w, inst, &p_adjusted);
+        }
         n_ramp += inst->load_ramp;
         n_varying += inst->load_varies;
         if (!inst->judged)
@@ -992,6 +1083,20 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         out->p_value = pooled_p;
     }
 
+    bool cleared = false;
+    if (n_leaking > 0 && load.known) {
+        for (size_t k = 0; k < n_judged; k++) {
+            size_t s = judged_index[k];
+            if (rejected[k] && out->instances[s].load_adjusted)
+                read_day_before(params, &load, &series[s], segment_firsts[s], window_from, end,
+                                max_points, &w, &befores[s]);
+        }
+        size_t before_clearing = n_leaking;
+        n_leaking = clear_as_day_before(params, out->instances, befores, judged_index, n_judged,
+                                        rejected, n_leaking, &out->day_before_z);
+        cleared = n_leaking < before_clearing;
+    }
+
     double growth = 0, recent_growth = 0, baseline = 0, all_growth = 0, others_growth = 0;
     size_t n_others = 0;
     size_t n_recent = 0;
@@ -1004,19 +1109,11 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         recent_growth += inst->recent_growth_per_hour;
         parts[n_recent++] = inst->recent;
     }
-    out->growth_per_hour = all_growth;
-    if (n_leaking > 0 && load.known &&
-        as_a_day_before(params, &load, series, n_series, segment_firsts, out->instances,
-                        window_from, end, max_points, &w, &out->day_before_z)) {
-        for (size_t s = 0; s < n_series; s++)
-            out->instances[s].leaking = false;
-        out->reason = TREND_AS_DAY_BEFORE;
-        goto out;
-    }
     out->n_leaking = n_leaking;
     out->significant = n_leaking > 0;
+    out->growth_per_hour = all_growth;
     if (n_leaking == 0) {
-        out->reason = TREND_NOT_GROWING;
+        out->reason = cleared ? TREND_AS_DAY_BEFORE : TREND_NOT_GROWING;
         goto out;
     }
     out->recent = trend_mk_pool(parts, n_recent);
@@ -1121,6 +1218,7 @@ out:
     lf_free(judged_index);
     lf_free(times);
     lf_free(parts);
+    lf_free(befores);
     lf_free(w.ts);
     lf_free(w.raw);
     lf_free(w.count);

@@ -3,7 +3,7 @@
  * Why this method. A leaked goroutine never leaves: a leak raises its site's count and
  * the count never comes back down, in one instance at a time (a leak can live in one
  * replica of many). Three things make a rising count that is not a leak, and each is
- * taken out before any test:
+ * taken out before any test; the day before then checks what taking out the load left:
  *  - restarts and deploys: a new process starts a new segment. The push says when its
  *    process started and which version runs (`started`, `version`); only pushes that say
  *    neither fall back to a drop of the instance's total by more than restart_drop.
@@ -25,25 +25,38 @@
  *    the line; the onset found first on the counts, then on the counts less the load), so
  *    a leak that began inside the history does not lean on it. Not a line and a hinge:
  *    together they follow a daily wave bent at its trough, and a leak that begins there
- *    would leave too little load to measure. The load part is taken out before the
+ *    would leave too little load to measure. A coefficient within three times its
+ *    uncertainty of zero is none (taken out, it would break the ties of a small count in
+ *    the order of the load). The load part is taken out before the
  *    trend test, with the busy count as it is (an average's noise runs over neighbouring
- *    samples, and the test would read it as a trend). A rise must show in the count
- *    itself too: a coefficient a little off then cannot make growth out of a plateau as
- *    the load falls, nor out of a morning ramp. With too little history, the window's own
- *    regression on time and load is used only when its coefficient, or its growth beside the
- *    load, stands clear of three times its uncertainty (else no verdict: "insufficient
- *    history: load varies"); a leak on a flat-load service, or on a site that does not
- *    follow the load, is seen at once (unless load and time move together: a ramp).
- *    A straight coefficient at the same instant leaves part of a load that reaches the site
- *    through a lag or a curve (sessions held an hour, or longer when busy) in the count less
- *    the load, where it can look like growth near the daily peak. That part comes back at
- *    the same hour every day, and a leak does not: so where the leaking instances' latest
- *    segments hold the window's hours a day before, they must stand higher than then (the
- *    window's mean and its last `recent` seconds' mean, against the same spans a day before,
- *    in units of the sample noise), or rise away from them (Mann–Kendall over the window of
- *    each point less the day before at that time, interpolated in the thinned history: a
- *    new leak, which a level compared with a whole window would hide), one or the other at
- *    alpha, pooled over the instances; else no leak ("no higher than a day before").
+ *    samples, and the test would read it as a trend). With too little history, the window's
+ *    own regression on time and load is used only when its coefficient, or its growth
+ *    beside the load, stands clear of three times its uncertainty (else no verdict:
+ *    "insufficient history: load varies"); a leak on a flat-load service, or on a site that
+ *    does not follow the load, is seen at once (unless load and time move together: a ramp).
+ *  - the day before: a coefficient a little off, or a load that reaches the site through a
+ *    lag or a curve (sessions held an hour, or longer when busy), leaves part of the load's
+ *    shape in the count less the load, which can look like growth (a plateau as the load
+ *    falls, a morning ramp, near the daily peak). That part comes back at the same hour
+ *    every day, a leak does not. Where an instance's latest segment covers the window's
+ *    hours a day before (the caller reads them in full) at a load alike (day_like_load: not
+ *    a Sunday's for a Monday), its count less the load is compared point by point with the
+ *    day before at that time (interpolated): Mann–Kendall on the difference, over the window
+ *    and over its last `recent` seconds. Two checks use it:
+ *     - confirming a rise: the count less the load must rise, and so must the count itself
+ *       or, when it rises more, the difference from the day before, each view over the
+ *       window and over the recent span alike (a leak goes on rising as the evening's load
+ *       falls faster than it adds and the count itself falls; the day before's evening
+ *       holds the same misfit of the load, so a plateau does not rise away from it);
+ *       without a day before, the count itself;
+ *     - clearing: the leaking instances with a day before must, pooled (Stouffer for the
+ *       levels, the statistics summed for the rise), stand higher than the same spans a
+ *       day before (the window's mean, its last `recent` seconds' mean, in units of the
+ *       sample noise: an old leak) or rise away from them (a new one) at alpha; else each
+ *       of them is cleared unless its own score reaches alpha over their number. Instances
+ *       without a day before (restarted, deployed) keep their verdict; a site left with no
+ *       leaking instance is "no higher than a day before". A burst at the same hours a day
+ *       before, larger than what a new leak has added, delays it until the window passes it.
  * Then per instance: Mann–Kendall on the adjusted count of the latest segment within the
  * window (one-sided p), Holm's step-down across the instances at alpha (one strong
  * instance is not diluted by many flat ones, and twenty instances do not get twenty
@@ -63,7 +76,7 @@
  * the instances had before they began to grow, so traffic that grows a few percent a day is
  * not a leak however large the site. Pure arithmetic: no SQL, no I/O; scratch memory per
  * call. Cost per instance: one O(m^2) pair statistic over at most max_segment_points, and
- * O(m^2) for the onset and, for a leaking instance with a day before, for its rise away from it. */
+ * O(m^2) for the onset and, with a day before, for the rise away from it. */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 
@@ -124,6 +137,9 @@ struct trend_params {
                                        history before it (1500) */
     double load_min_share;          /* the load fit is used when at least this share of the busy
                                        goroutines' variation is load, not noise (0.5) */
+    double day_like_load;           /* the day before is compared with where its mean busy count
+                                       over the window's hours is within this fraction of the
+                                       window's (0.2: not a Sunday's for a Monday) */
 };
 
 /* A site's load coefficient, fitted over every segment of every instance. */
@@ -235,7 +251,9 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
  * onset, linear after); the coefficient of what is
  * left is the least-squares one, with the busy count's Poisson noise taken out of its
  * variance (errors in variables). Known when that variation is at least half load, at
- * least load_min_variation of the mean, and one instance's segments cover load_min_span. */
+ * least load_min_variation of the mean, and one instance's segments cover load_min_span;
+ * beta is 0 when its own uncertainty covers it three times over (a site that does not
+ * follow the load). */
 struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
                                  const int64_t *onsets, const struct trend_params *params);
 
