@@ -410,7 +410,7 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
     double *hinge = lf_malloc(most * sizeof(*hinge));
     if (!starts || !ts || !raw || !count || !busy || !hinge)
         goto out;
-    double scb = 0, sbb = 0, scc = 0, noise = 0, sum_b = 0;
+    double scb = 0, sbb = 0, noise = 0, sum_b = 0;
     int64_t span = 0;
     for (size_t s = 0; s < n_series; s++) {
         const struct trend_series *one = &series[s];
@@ -445,7 +445,6 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
             for (size_t i = 0; i < m; i++) {
                 scb += count[i] * busy[i];
                 sbb += busy[i] * busy[i];
-                scc += count[i] * count[i];
             }
             /* the noise's variance follows the level; the line (or level and hinge) took
              * two degrees of freedom of it */
@@ -470,13 +469,6 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
         sd >= params->load_min_variation * mean_b) {
         fit.known = true;
         fit.beta = scb / signal;
-        /* A coefficient that its own uncertainty covers three times over is no load: taken
-         * out, it would only break the ties of a small count in the order of the load, and
-         * the trend tests would read the load's own trend in them. */
-        double residual = scc - 2 * fit.beta * scb + fit.beta * fit.beta * signal;
-        double se = sqrt(fmax(residual, 0) / (double)fit.n / signal);
-        if (fabs(fit.beta) < 3 * se)
-            fit.beta = 0;
     }
 out:
     lf_free(starts);
@@ -635,16 +627,14 @@ static size_t tail_start(const int64_t *ts, size_t m, int64_t span, size_t min_p
 
 /* One instance against the same hours a day before. */
 struct day_before {
-    bool read;                   /* compared (known or not) */
-    bool known;                  /* its latest segment holds the window's hours a day before,
-                                    at a load alike */
-    double z_window;             /* the window's mean of the count less the load against the
-                                    same span a day before, in units of the sample noise */
-    double z_recent;             /* the same for the window's last `recent` seconds */
-    struct trend_mk rise;        /* Mann–Kendall over the window of each point less the day
-                                    before at that time */
-    struct trend_mk rise_recent; /* the same over the window's last `recent` seconds (at
-                                    least four points) */
+    bool read;            /* compared (known or not) */
+    bool known;           /* its latest segment holds the window's hours a day before,
+                             at a load alike */
+    double z_window;      /* the window's mean of the count less the load against the
+                             same span a day before, in units of the sample noise */
+    double z_recent;      /* the same for the window's last `recent` seconds */
+    struct trend_mk rise; /* Mann–Kendall over the window of each point less the day
+                             before at that time */
 };
 
 /* The mean and variance of values over the points whose ts fall in [from, to]; false when
@@ -717,7 +707,7 @@ static struct day_before compare_day_before(const struct trend_params *params, s
     out.z_window = (mean_w - mean_dw) / sqrt(noise / n_w + noise / n_dw);
     out.z_recent = (mean_r - mean_dr) / sqrt(noise / n_r + noise / n_dr);
     /* the difference from the day before, point by point, into w->raw (unused once read) */
-    size_t n = 0, j = 0, n_recent = 0;
+    size_t n = 0, j = 0;
     for (size_t i = 0; i < m; i++) {
         if (w->ts[i] < window_from)
             continue;
@@ -728,27 +718,19 @@ static struct day_before compare_day_before(const struct trend_params *params, s
             continue;
         double f = (double)(then - w->ts[j]) / (double)(w->ts[j + 1] - w->ts[j]);
         w->raw[n++] = w->adjusted[i] - (w->adjusted[j] + f * (w->adjusted[j + 1] - w->adjusted[j]));
-        n_recent += w->ts[i] >= recent_from;
     }
     if (n < 4)
         return out;
-    if (n_recent < 4)
-        n_recent = 4;
     out.rise = trend_mann_kendall(w->raw, n);
-    out.rise_recent = trend_mann_kendall(w->raw + n - n_recent, n_recent);
     out.known = true;
     return out;
 }
 
-/* Judges one instance's latest segment samples[0, n); before, when not NULL, compares it
- * with the day before. *p_adjusted: the one-sided p of a rise of the count less the load
- * alone. */
+/* Judges one instance's latest segment samples[0, n). */
 static void judge_instance(const struct trend_params *params, const struct trend_load *load,
                            const struct trend_sample *samples, size_t n, size_t max_points,
-                           const struct day_before *before, struct scratch *w,
-                           struct trend_instance *inst, double *p_adjusted)
+                           struct scratch *w, struct trend_instance *inst)
 {
-    *p_adjusted = 1;
     memset(inst, 0, sizeof(*inst));
     if (n == 0)
         return;
@@ -766,28 +748,20 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->judged = true;
     inst->mk = trend_mann_kendall(w->adjusted, m);
     inst->p_up = trend_p_up(&inst->mk);
-    *p_adjusted = inst->p_up;
     size_t r = tail_start(w->ts, m, params->recent, 4);
     inst->recent = trend_mann_kendall(w->adjusted + r, m - r);
     if (inst->load_adjusted) {
-        /* A leak raises the count itself, or, where the day before is known, the count less
-         * the load rises away from the same hours a day before (a leak goes on rising as the
-         * evening's load falls faster than it adds, and the count itself falls); one of them
-         * must rise as well as the count less the load, so a load coefficient a little off
-         * cannot make a rise out of a flat count (a plateau as the load falls: the day
-         * before's evening holds the same misfit) or out of the load (a morning ramp). */
-        struct trend_mk confirm = trend_mann_kendall(w->count, m);
-        struct trend_mk confirm_recent = trend_mann_kendall(w->count + r, m - r);
-        if (before && before->rise.z > confirm.z) {
-            confirm = before->rise;
-            confirm_recent = before->rise_recent;
+        /* A leak raises the count itself, not only the count less the load: both must
+         * rise, so a load coefficient a little off cannot make a rise out of a flat count
+         * (a plateau as the load falls) or out of the load (a morning ramp). */
+        struct trend_mk raw = trend_mann_kendall(w->count, m);
+        if (trend_p_up(&raw) > inst->p_up) {
+            inst->mk = raw;
+            inst->p_up = trend_p_up(&raw);
         }
-        if (trend_p_up(&confirm) > inst->p_up) {
-            inst->mk = confirm;
-            inst->p_up = trend_p_up(&confirm);
-        }
-        if (confirm_recent.z < inst->recent.z)
-            inst->recent = confirm_recent;
+        struct trend_mk raw_recent = trend_mann_kendall(w->count + r, m - r);
+        if (raw_recent.z < inst->recent.z)
+            inst->recent = raw_recent;
     }
     size_t g = tail_start(w->ts, m, params->recent, 3);
     inst->recent_growth_per_hour = trend_theil_sen(w->ts + g, w->adjusted + g, m - g) * 3600.0;
@@ -1028,18 +1002,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             first++;
         firsts[s] = first;
         struct trend_instance *inst = &out->instances[s];
-        double p_adjusted;
-        judge_instance(params, &load, one->samples + first, one->n_samples - first, max_points,
-                       NULL, &w, inst, &p_adjusted);
-        if (inst->load_adjusted && p_adjusted < 0.5) {
-            /* the count less the load rises: the day before may confirm it (alone, or in
-             * the pooled statistic) */
-            read_day_before(params, &load, one, segment_firsts[s], window_from, end, max_points, &w,
-                            &befores[s]);
-            if (befores[s].known)
-                judge_instance(params, &load, one->samples + first, one->n_samples - first,
-                               max_points, &befores[s], &w, inst, &p_adjusted);
-        }
+        judge_instance(params, &load, one->samples + first, one->n_samples - first, max_points, &w,
+                       inst);
         n_ramp += inst->load_ramp;
         n_varying += inst->load_varies;
         if (!inst->judged)

@@ -25,38 +25,31 @@
  *    the line; the onset found first on the counts, then on the counts less the load), so
  *    a leak that began inside the history does not lean on it. Not a line and a hinge:
  *    together they follow a daily wave bent at its trough, and a leak that begins there
- *    would leave too little load to measure. A coefficient within three times its
- *    uncertainty of zero is none (taken out, it would break the ties of a small count in
- *    the order of the load). The load part is taken out before the
+ *    would leave too little load to measure. The load part is taken out before the
  *    trend test, with the busy count as it is (an average's noise runs over neighbouring
- *    samples, and the test would read it as a trend). With too little history, the window's
+ *    samples, and the test would read it as a trend). A rise must show in the count
+ *    itself too: a coefficient a little off then cannot make growth out of a plateau as
+ *    the load falls, nor out of a morning ramp. With too little history, the window's
  *    own regression on time and load is used only when its coefficient, or its growth
  *    beside the load, stands clear of three times its uncertainty (else no verdict:
  *    "insufficient history: load varies"); a leak on a flat-load service, or on a site that
  *    does not follow the load, is seen at once (unless load and time move together: a ramp).
- *  - the day before: a coefficient a little off, or a load that reaches the site through a
- *    lag or a curve (sessions held an hour, or longer when busy), leaves part of the load's
- *    shape in the count less the load, which can look like growth (a plateau as the load
- *    falls, a morning ramp, near the daily peak). That part comes back at the same hour
- *    every day, a leak does not. Where an instance's latest segment covers the window's
- *    hours a day before (the caller reads them in full) at a load alike (day_like_load: not
- *    a Sunday's for a Monday), its count less the load is compared point by point with the
- *    day before at that time (interpolated): Mann–Kendall on the difference, over the window
- *    and over its last `recent` seconds. Two checks use it:
- *     - confirming a rise: the count less the load must rise, and so must the count itself
- *       or, when it rises more, the difference from the day before, each view over the
- *       window and over the recent span alike (a leak goes on rising as the evening's load
- *       falls faster than it adds and the count itself falls; the day before's evening
- *       holds the same misfit of the load, so a plateau does not rise away from it);
- *       without a day before, the count itself;
- *     - clearing: the leaking instances with a day before must, pooled (Stouffer for the
- *       levels, the statistics summed for the rise), stand higher than the same spans a
- *       day before (the window's mean, its last `recent` seconds' mean, in units of the
- *       sample noise: an old leak) or rise away from them (a new one) at alpha; else each
- *       of them is cleared unless its own score reaches alpha over their number. Instances
- *       without a day before (restarted, deployed) keep their verdict; a site left with no
- *       leaking instance is "no higher than a day before". A burst at the same hours a day
- *       before, larger than what a new leak has added, delays it until the window passes it.
+ *  - the day before: a load that reaches the site through a lag or a curve (sessions held
+ *    an hour, or longer when busy) leaves part of its shape in the count less a straight
+ *    coefficient, which can look like growth near the daily peak. That part comes back at
+ *    the same hour every day, a leak does not. Where a leaking instance's latest segment
+ *    covers the window's hours a day before (the caller reads them in full) at a load alike
+ *    (day_like_load: not a Sunday's for a Monday), its count less the load is compared with
+ *    them: the window's mean and its last `recent` seconds' mean against the same spans a
+ *    day before, in units of the sample noise (an old leak stands higher), and Mann–Kendall
+ *    on each point less the day before at that time, interpolated, over the window (a new
+ *    one rises away). Pooled over those instances (Stouffer for the levels, the statistics
+ *    summed for the rise), when none of the three reaches alpha, each of them is cleared
+ *    unless its own score reaches alpha over their number (one strong instance among
+ *    lagging ones). Instances without a day before (restarted, deployed) keep their
+ *    verdict; a site left with no leaking instance is "no higher than a day before". A
+ *    burst at the same hours a day before, larger than what a new leak has added, delays
+ *    it until the window has passed the burst.
  * Then per instance: Mann–Kendall on the adjusted count of the latest segment within the
  * window (one-sided p), Holm's step-down across the instances at alpha (one strong
  * instance is not diluted by many flat ones, and twenty instances do not get twenty
@@ -251,9 +244,7 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
  * onset, linear after); the coefficient of what is
  * left is the least-squares one, with the busy count's Poisson noise taken out of its
  * variance (errors in variables). Known when that variation is at least half load, at
- * least load_min_variation of the mean, and one instance's segments cover load_min_span;
- * beta is 0 when its own uncertainty covers it three times over (a site that does not
- * follow the load). */
+ * least load_min_variation of the mean, and one instance's segments cover load_min_span. */
 struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
                                  const int64_t *onsets, const struct trend_params *params);
 

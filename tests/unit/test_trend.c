@@ -748,67 +748,6 @@ START_TEST(test_deployed_leak_beside_a_repeated_day)
 }
 END_TEST
 
-/* A site that follows the load, sampled every ten minutes, leaking 20/h per instance from
- * 16:00 of the third day (sample 384), as the load falls from its peak. */
-static double leak_as_load_falls(size_t instance, size_t i, double *busy)
-{
-    double count = load_every_ten_minutes(instance, i, busy);
-    return i >= 384 ? count + 20.0 * (double)(i - 384) / 6 : count;
-}
-
-START_TEST(test_leak_as_load_falls_rises_away_from_the_day_before)
-{
-    /* At 18:40 the count itself falls (the load falls faster than the leak adds), so the
-     * count itself cannot confirm the count less the load; against the same hours a day
-     * before it rises, and that confirms it. A day whose load was unlike (a Sunday's at
-     * 40 %) says nothing: the same leak then waits for the count itself. */
-    noise_state = 73;
-    struct fleet *f = make_fleet(20, 400, 600, leak_as_load_falls);
-    fleet_slice(f, 20, 400 - 180, 180);
-    struct trend_result r = analyze_window(f->series, 20);
-    ck_assert_msg(r.growing, "%s", trend_reason_name(r.reason));
-    ck_assert_double_eq_tol(r.growth_per_hour, 20 * 20, 100);
-    trend_result_release(&r);
-
-    for (size_t k = 0; k < 20; k++)
-        for (size_t i = 216; i < 288; i++) {
-            f->samples[k][i].busy = round(f->samples[k][i].busy * 0.4);
-            f->samples[k][i].count = round(f->samples[k][i].count * 0.4);
-        }
-    r = analyze_window(f->series, 20);
-    ck_assert(!r.growing);
-    ck_assert_int_ne(r.reason, TREND_AS_DAY_BEFORE);
-    trend_result_release(&r);
-}
-END_TEST
-
-/* An event bus's `select`: four or five goroutines whatever the load. */
-static double small_flat_count(size_t instance, size_t i, double *busy)
-{
-    (void)instance;
-    *busy = round(2000 * load_at(2 * i) + noise(30));
-    return 4 + (noise(1) > 0);
-}
-
-START_TEST(test_small_count_beside_the_load)
-{
-    /* The load fit finds a coefficient of noise here; taken out, it would break the ties of
-     * the small count in the order of the load, which falls all evening, and two hundred
-     * instances pooled would "rise". Within three times its uncertainty of zero, it is
-     * none: the count is judged as it is. */
-    noise_state = 79;
-    struct fleet *f = make_fleet(200, 396, 600, small_flat_count);
-    for (size_t end = 360; end <= 396; end += 6) {
-        fleet_slice(f, 200, end - 180, 180);
-        struct trend_result r = analyze_window(f->series, 200);
-        ck_assert(r.load.known);
-        ck_assert_double_eq(r.load.beta, 0);
-        ck_assert_msg(!r.growing, "growing at sample %zu", end);
-        trend_result_release(&r);
-    }
-}
-END_TEST
-
 START_TEST(test_noisy_plateau_stops_being_growth)
 {
     /* A count whose noise (+-20) hides an hour's growth: from three hours into the plateau
@@ -963,8 +902,6 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_noisy_plateau_stops_being_growth);
     tcase_add_test(verdict, test_load_curve_repeats_its_day);
     tcase_add_test(verdict, test_deployed_leak_beside_a_repeated_day);
-    tcase_add_test(verdict, test_small_count_beside_the_load);
-    tcase_add_test(verdict, test_leak_as_load_falls_rises_away_from_the_day_before);
     tcase_add_test(verdict, test_growth_counts_fresh_instances);
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
     tcase_add_test(verdict, test_leak_after_load_trough);
