@@ -635,6 +635,7 @@ struct day_before {
     double z_recent;      /* the same for the window's last `recent` seconds */
     struct trend_mk rise; /* Mann–Kendall over the window of each point less the day
                              before at that time */
+    bool cleared;         /* rose, but no more than the day before: no part of the growth */
 };
 
 /* The mean and variance of values over the points whose ts fall in [from, to]; false when
@@ -859,48 +860,83 @@ static void read_day_before(const struct trend_params *params, const struct tren
     before->read = true;
 }
 
-/* Clears the leaking instances that stand no higher than the same hours a day before and
- * do not rise away from them, where the count was taken less the load (server/trend.h):
- * over the leaking instances with a day before, the three scores pooled (the normal scores
- * summed over the root of their number, the rises' statistics summed); when none of them
- * reaches the one-sided level alpha, each of those instances is cleared unless one of its
- * own scores reaches alpha over their number (one strong instance among lagging ones that
- * Holm also took). Instances without a day before (restarted, deployed, not adjusted) keep
- * their verdict. Returns how many instances leak after it; *z is the largest pooled score. */
-static size_t clear_as_day_before(const struct trend_params *params,
-                                  const struct trend_instance *instances,
-                                  const struct day_before *befores, const size_t *judged_index,
-                                  size_t n_judged, bool *rejected, size_t n_leaking, double *z)
+/* One leaking instance compared with its day before, by its strongest score. */
+struct compared {
+    double own; /* the largest of its three scores */
+    size_t k;   /* its index among the judged instances */
+};
+
+static int compare_own_descending(const void *a, const void *b)
+{
+    double x = ((const struct compared *)a)->own, y = ((const struct compared *)b)->own;
+    return (x < y) - (x > y);
+}
+
+/* Whether the pooled scores of befores over compared[from, n) reach the one-sided level
+ * alpha: the level scores summed over the root of their number (Stouffer), the rises'
+ * statistics summed; *z the largest of the three. */
+static bool pooled_day_before(double level, const struct day_before *befores,
+                              const size_t *judged_index, const struct compared *compared,
+                              size_t from, size_t n, double *z)
 {
     double sum_window = 0, sum_recent = 0, rise_s = 0, rise_var = 0;
-    size_t n_compared = 0;
-    for (size_t k = 0; k < n_judged; k++) {
-        size_t s = judged_index[k];
-        if (!rejected[k] || !instances[s].load_adjusted || !befores[s].known)
-            continue;
-        sum_window += befores[s].z_window;
-        sum_recent += befores[s].z_recent;
-        rise_s += befores[s].rise.s;
-        rise_var += befores[s].rise.var_s;
-        n_compared++;
+    for (size_t i = from; i < n; i++) {
+        const struct day_before *one = &befores[judged_index[compared[i].k]];
+        sum_window += one->z_window;
+        sum_recent += one->z_recent;
+        rise_s += one->rise.s;
+        rise_var += one->rise.var_s;
     }
-    if (n_compared == 0)
-        return n_leaking;
-    double root = sqrt((double)n_compared);
+    double root = sqrt((double)(n - from));
     struct trend_mk rise = mk_from_s(rise_s, rise_var);
     *z = fmax(fmax(sum_window / root, sum_recent / root), rise.z);
-    if (0.5 * erfc(*z / sqrt(2.0)) < params->alpha)
-        return n_leaking;
+    return 0.5 * erfc(*z / sqrt(2.0)) < level;
+}
+
+/* Clears the leaking instances that stand no higher than the same hours a day before and
+ * do not rise away from them, where the count was taken less the load (server/trend.h).
+ * Step-down over the leaking instances with a day before, strongest first: the strongest
+ * keeps its verdict while the pooled scores of it and every weaker one reach alpha; from
+ * the first that they do not, each is cleared unless its own score reaches alpha over
+ * their number. So one strong instance carries no lagging ones with it, and a leak in
+ * every instance keeps all but its weakest. Instances without a day before (restarted,
+ * deployed, not adjusted) keep their verdict. Returns how many instances leak after it;
+ * *z is the largest pooled score over all of them. */
+static size_t clear_as_day_before(const struct trend_params *params,
+                                  const struct trend_instance *instances,
+                                  struct day_before *befores, const size_t *judged_index,
+                                  size_t n_judged, bool *rejected, size_t n_leaking, double *z)
+{
+    struct compared *compared = lf_malloc((n_judged + 1) * sizeof(*compared));
+    if (!compared)
+        return n_leaking; /* no memory to compare: every verdict stands */
+    size_t n = 0;
     for (size_t k = 0; k < n_judged; k++) {
-        size_t s = judged_index[k];
-        if (!rejected[k] || !instances[s].load_adjusted || !befores[s].known)
+        const struct day_before *one = &befores[judged_index[k]];
+        if (!rejected[k] || !instances[judged_index[k]].load_adjusted || !one->known)
             continue;
-        double own = fmax(fmax(befores[s].z_window, befores[s].z_recent), befores[s].rise.z);
-        if (0.5 * erfc(own / sqrt(2.0)) < params->alpha / (double)n_compared)
-            continue;
-        rejected[k] = false;
-        n_leaking--;
+        compared[n++] = (struct compared){
+            .own = fmax(fmax(one->z_window, one->z_recent), one->rise.z),
+            .k = k,
+        };
     }
+    if (n > 0) {
+        qsort(compared, n, sizeof(*compared), compare_own_descending);
+        double rest_z;
+        size_t kept = 0;
+        if (pooled_day_before(params->alpha, befores, judged_index, compared, 0, n, z))
+            while (kept < n && pooled_day_before(params->recent_alpha, befores, judged_index,
+                                                 compared, kept, n, &rest_z))
+                kept++;
+        for (size_t i = kept; i < n; i++) {
+            if (0.5 * erfc(compared[i].own / sqrt(2.0)) < params->alpha / (double)n)
+                continue;
+            rejected[compared[i].k] = false;
+            befores[judged_index[compared[i].k]].cleared = true;
+            n_leaking--;
+        }
+    }
+    lf_free(compared);
     return n_leaking;
 }
 
@@ -1103,6 +1139,11 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             inst->onset = segment_onset(params, &load, series[s].samples + segment_firsts[s],
                                         series[s].n_samples - segment_firsts[s], max_points, &w);
             times[n_times++] = inst->onset;
+        }
+        if (!inst->leaking && befores[s].cleared) {
+            /* its rise is what the load left, as on the day before: none of the growth */
+            inst->growth_per_hour = 0;
+            continue;
         }
         bool busy_known;
         size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],

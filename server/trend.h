@@ -45,9 +45,12 @@
  *    on each point less the day before at that time, interpolated, over the window (a new
  *    one rises away). Pooled over those instances (Stouffer for the levels, the statistics
  *    summed for the rise), when none of the three reaches alpha, each of them is cleared
- *    unless its own score reaches alpha over their number (one strong instance among
- *    lagging ones). Instances without a day before (restarted, deployed) keep their
- *    verdict; a site left with no leaking instance is "no higher than a day before". A
+ *    unless its own score reaches alpha over their number; when one does, they step down
+ *    strongest first, each kept while the pooled scores of it and every weaker one still
+ *    reach recent_alpha, so one strong instance carries no lagging ones with it. A cleared
+ *    instance adds nothing to the site's growth. Instances without a day before
+ *    (restarted, deployed) keep their verdict; a site left with no leaking instance is "no
+ *    higher than a day before". A
  *    burst at the same hours a day before, larger than what a new leak has added, delays
  *    it until the window has passed the burst.
  * Then per instance: Mann–Kendall on the adjusted count of the latest segment within the

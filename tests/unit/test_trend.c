@@ -748,6 +748,27 @@ START_TEST(test_deployed_leak_beside_a_repeated_day)
 }
 END_TEST
 
+START_TEST(test_one_leak_among_repeated_days)
+{
+    /* The curved site at 13:00 of the third day, where every instance rises beside the day
+     * before's same hours; instance 0 also leaks 50/h since six hours. Holm takes the
+     * others with it; the day before clears them one by one, weakest first, so the leak
+     * is named in instance 0 alone and its growth is its own, not the others' load. */
+    noise_state = 83;
+    curve_leak_per_hour = 0;
+    struct fleet *f = make_fleet(20, 396, 600, load_curve);
+    for (size_t i = 330; i < 396; i++)
+        f->samples[0][i].count += round(50.0 * (double)(i - 330) / 6);
+    fleet_slice(f, 20, 366 - 180, 180);
+    struct trend_result r = analyze_window(f->series, 20);
+    ck_assert_msg(r.growing, "%s", trend_reason_name(r.reason));
+    ck_assert_uint_eq(r.n_leaking, 1);
+    ck_assert(r.instances[0].leaking);
+    ck_assert_double_eq_tol(r.growth_per_hour, 50, 20);
+    trend_result_release(&r);
+}
+END_TEST
+
 START_TEST(test_noisy_plateau_stops_being_growth)
 {
     /* A count whose noise (+-20) hides an hour's growth: from three hours into the plateau
@@ -902,6 +923,7 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_noisy_plateau_stops_being_growth);
     tcase_add_test(verdict, test_load_curve_repeats_its_day);
     tcase_add_test(verdict, test_deployed_leak_beside_a_repeated_day);
+    tcase_add_test(verdict, test_one_leak_among_repeated_days);
     tcase_add_test(verdict, test_growth_counts_fresh_instances);
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
     tcase_add_test(verdict, test_leak_after_load_trough);
