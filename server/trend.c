@@ -872,9 +872,9 @@ static int compare_own_descending(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-/* Whether the pooled scores of befores over compared[from, n) reach the one-sided level
- * alpha: the level scores summed over the root of their number (Stouffer), the rises'
- * statistics summed; *z the largest of the three. */
+/* Whether the pooled scores of befores over compared[from, n) reach the one-sided level:
+ * the level scores summed over the root of their number (Stouffer), the rises' statistics
+ * summed; *z the largest of the three. */
 static bool pooled_day_before(double level, const struct day_before *befores,
                               const size_t *judged_index, const struct compared *compared,
                               size_t from, size_t n, double *z)
@@ -895,13 +895,14 @@ static bool pooled_day_before(double level, const struct day_before *befores,
 
 /* Clears the leaking instances that stand no higher than the same hours a day before and
  * do not rise away from them, where the count was taken less the load (server/trend.h).
- * Step-down over the leaking instances with a day before, strongest first: the strongest
- * keeps its verdict while the pooled scores of it and every weaker one reach alpha; from
- * the first that they do not, each is cleared unless its own score reaches alpha over
- * their number. So one strong instance carries no lagging ones with it, and a leak in
- * every instance keeps all but its weakest. Instances without a day before (restarted,
- * deployed, not adjusted) keep their verdict. Returns how many instances leak after it;
- * *z is the largest pooled score over all of them. */
+ * Over the leaking instances with a day before: when their pooled scores do not reach
+ * alpha, all of them are cleared; when they do, they step down strongest first, each
+ * keeping its verdict while the pooled scores of it and every weaker one still reach
+ * recent_alpha, and the rest are cleared. An instance whose own score reaches alpha over
+ * their number is never cleared. So one strong instance carries no lagging ones with it,
+ * and a leak in every instance keeps all but its weakest. Instances without a day before
+ * (restarted, deployed, not adjusted) keep their verdict. Marks the cleared ones; returns
+ * how many instances leak after it; *z is the largest pooled score over all of them. */
 static size_t clear_as_day_before(const struct trend_params *params,
                                   const struct trend_instance *instances,
                                   struct day_before *befores, const size_t *judged_index,
