@@ -245,11 +245,10 @@ static int read_history(struct store_conn *conn, const struct detect_options *op
     h->n_samples = 0;
     int64_t history = opts->load_history > window ? opts->load_history : window;
     struct store_rows rows;
-    const int64_t day = 24 * 3600;
-    int rc =
-            store_query(conn, DETECT_SQL_HISTORY, &rows, err, "iiiiiiii", service_id, now - history,
-                        now - window, (int64_t)LOAD_HISTORY_THINNING, h->locations[0],
-                        h->locations[h->n_sites - 1], now - day - window, now - day);
+    int rc = store_query(conn, DETECT_SQL_HISTORY, &rows, err, "iiiiiiii", service_id,
+                         now - history, now - window, (int64_t)LOAD_HISTORY_THINNING,
+                         h->locations[0], h->locations[h->n_sites - 1],
+                         now - window - TREND_DAY_BEFORE, now - TREND_DAY_BEFORE);
     while (rc == LF_OK && store_row(&rows)) {
         int64_t id = store_col_int(&rows, 0);
         if (h->n == 0 || h->profiles[h->n - 1].id != id) {

@@ -683,7 +683,7 @@ static bool span_covered(const struct scratch *w, size_t m, int64_t from, int64_
 static struct day_before compare_day_before(const struct trend_params *params, struct scratch *w,
                                             size_t m, int64_t window_from, int64_t end)
 {
-    const int64_t day = 24 * 3600;
+    const int64_t day = TREND_DAY_BEFORE;
     struct day_before out = { 0 };
     /* a window of a day or more holds the day before itself */
     if (end - window_from >= day || !span_covered(w, m, window_from - day, end - day))
@@ -697,10 +697,10 @@ static struct day_before compare_day_before(const struct trend_params *params, s
         !span_moments(w->ts, a, m, recent_from - day, end - day, 2, &mean_dr, &var_dr, &n_dr))
         return out;
     double load_w, load_dw, unused_var, unused_n;
-    span_moments(w->ts, w->load, m, window_from, end, 3, &load_w, &unused_var, &unused_n);
-    span_moments(w->ts, w->load, m, window_from - day, end - day, 3, &load_dw, &unused_var,
-                 &unused_n);
-    if (!(fabs(load_w - load_dw) <= params->day_like_load * fmax(load_w, load_dw)))
+    if (!span_moments(w->ts, w->load, m, window_from, end, 3, &load_w, &unused_var, &unused_n) ||
+        !span_moments(w->ts, w->load, m, window_from - day, end - day, 3, &load_dw, &unused_var,
+                      &unused_n) ||
+        !(fabs(load_w - load_dw) <= params->day_like_load * fmax(load_w, load_dw)))
         return out;
     /* the noise of one sample: the smaller of today's variances, as growth inflates them;
      * at least one goroutine's (a count that does not move at all is no certainty) */
@@ -923,12 +923,15 @@ static size_t clear_as_day_before(const struct trend_params *params,
     }
     if (n > 0) {
         qsort(compared, n, sizeof(*compared), compare_own_descending);
+        /* all of them reaching alpha keeps the strongest; each next one is kept while it
+         * and the weaker ones still reach recent_alpha */
         double rest_z;
-        size_t kept = 0;
-        if (pooled_day_before(params->alpha, befores, judged_index, compared, 0, n, z))
-            while (kept < n && pooled_day_before(params->recent_alpha, befores, judged_index,
-                                                 compared, kept, n, &rest_z))
-                kept++;
+        size_t kept =
+                pooled_day_before(params->alpha, befores, judged_index, compared, 0, n, z) ? 1 : 0;
+        while (kept > 0 && kept < n &&
+               pooled_day_before(params->recent_alpha, befores, judged_index, compared, kept, n,
+                                 &rest_z))
+            kept++;
         for (size_t i = kept; i < n; i++) {
             if (0.5 * erfc(compared[i].own / sqrt(2.0)) < params->alpha / (double)n)
                 continue;

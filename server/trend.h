@@ -99,6 +99,10 @@ struct trend_series {
     size_t n_samples;
 };
 
+/* How far before the window the same hours a day before lie: the caller reads them in full,
+ * [window start - TREND_DAY_BEFORE, end - TREND_DAY_BEFORE], as it reads the window. */
+#define TREND_DAY_BEFORE (24 * 3600)
+
 /* Knobs of the verdict; trend_params_default() gives the values documented there. */
 struct trend_params {
     size_t min_samples;             /* in an instance's latest segment, to judge it (6) */

@@ -724,6 +724,24 @@ START_TEST(test_load_curve_repeats_its_day)
 }
 END_TEST
 
+/* The curved site of test_load_curve_repeats_its_day (no leak of its own), its instances
+ * [0, n_leaking) leaking per_hour from sample from on, restarted there when restarted (a
+ * deploy); sliced to 30 h ending at 13:00 of the third day. */
+static struct fleet *curve_with_leaks(size_t n_leaking, size_t from, double per_hour,
+                                      bool restarted)
+{
+    curve_leak_per_hour = 0;
+    struct fleet *f = make_fleet(20, 396, 600, load_curve);
+    for (size_t k = 0; k < n_leaking; k++)
+        for (size_t i = from; i < 396; i++) {
+            if (restarted)
+                f->samples[k][i].started = 1600000000 + 3600;
+            f->samples[k][i].count += round(per_hour * (double)(i - from) / 6);
+        }
+    fleet_slice(f, 20, 366 - 180, 180);
+    return f;
+}
+
 START_TEST(test_deployed_leak_beside_a_repeated_day)
 {
     /* The curved site at 13:00 of the third day, where every instance rises beside the day
@@ -731,14 +749,7 @@ START_TEST(test_deployed_leak_beside_a_repeated_day)
      * 20/h since. They have no day before to compare with (a new process), so they keep
      * their verdict: the site leaks, in those ten. */
     noise_state = 67;
-    curve_leak_per_hour = 0;
-    struct fleet *f = make_fleet(20, 396, 600, load_curve);
-    for (size_t k = 0; k < 10; k++)
-        for (size_t i = 342; i < 396; i++) {
-            f->samples[k][i].started = 1600000000 + 3600;
-            f->samples[k][i].count += round(20.0 * (double)(i - 342) / 6);
-        }
-    fleet_slice(f, 20, 366 - 180, 180);
+    struct fleet *f = curve_with_leaks(10, 342, 20, true);
     struct trend_result r = analyze_window(f->series, 20);
     ck_assert_msg(r.growing, "%s", trend_reason_name(r.reason));
     ck_assert_uint_eq(r.n_leaking, 10);
@@ -752,14 +763,10 @@ START_TEST(test_one_leak_among_repeated_days)
 {
     /* The curved site at 13:00 of the third day, where every instance rises beside the day
      * before's same hours; instance 0 also leaks 50/h since six hours. Holm takes the
-     * others with it; the day before clears them one by one, weakest first, so the leak
+     * others with it; the day before keeps the strongest and clears the rest, so the leak
      * is named in instance 0 alone and its growth is its own, not the others' load. */
     noise_state = 83;
-    curve_leak_per_hour = 0;
-    struct fleet *f = make_fleet(20, 396, 600, load_curve);
-    for (size_t i = 330; i < 396; i++)
-        f->samples[0][i].count += round(50.0 * (double)(i - 330) / 6);
-    fleet_slice(f, 20, 366 - 180, 180);
+    struct fleet *f = curve_with_leaks(1, 330, 50, false);
     struct trend_result r = analyze_window(f->series, 20);
     ck_assert_msg(r.growing, "%s", trend_reason_name(r.reason));
     ck_assert_uint_eq(r.n_leaking, 1);
