@@ -320,6 +320,80 @@ static double mean_of(const double *v, size_t n)
     return n ? sum / (double)n : 0;
 }
 
+void trend_ramp(const int64_t *ts, const double *values, const double *load, size_t n,
+                int64_t *onset, int64_t *stop)
+{
+    *onset = n ? ts[0] : 0;
+    *stop = n ? ts[n - 1] : 0;
+    if (n < 4)
+        return;
+    /* For each onset ts[k] and stop ts[j] (k < j), least squares of values = a + beta *
+     * load + g * x with x = min(max(0, t - ts[k]), ts[j] - ts[k]); each pair in constant
+     * time from prefix sums (t in hours from ts[0]). Kept: the largest sum of squares
+     * explained with g > 0. Without load, beta = 0. */
+    enum { T, TT, Y, TY, B, TB, N_SUMS };
+    double *sum = lf_calloc(N_SUMS * (n + 1), sizeof(*sum));
+    if (!sum)
+        return;
+    double sbb = 0, sby = 0, syy = 0, mean_y = mean_of(values, n);
+    double mean_b = load ? mean_of(load, n) : 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = (double)(ts[i] - ts[0]) / 3600.0, y = values[i] - mean_y;
+        double b = load ? load[i] - mean_b : 0;
+        double *prev = sum + N_SUMS * i, *next = sum + N_SUMS * (i + 1);
+        next[T] = prev[T] + t;
+        next[TT] = prev[TT] + t * t;
+        next[Y] = prev[Y] + y;
+        next[TY] = prev[TY] + t * y;
+        next[B] = prev[B] + b;
+        next[TB] = prev[TB] + t * b;
+        sbb += b * b;
+        sby += b * y;
+        syy += y * y;
+    }
+    double dn = (double)n, best = -INFINITY;
+    const double *all = sum + N_SUMS * n;
+    for (size_t k = 0; k + 2 < n; k++) {
+        double a = (double)(ts[k] - ts[0]) / 3600.0;
+        const double *from = sum + N_SUMS * (k + 1);
+        for (size_t j = n - 1; j >= k + 2; j--) {
+            if (ts[j] <= ts[k])
+                break; /* no ramp between samples of one time */
+            /* the ramp over (k, j], flat at cap from j on */
+            const double *to = sum + N_SUMS * (j + 1);
+            double cap = (double)(ts[j] - ts[k]) / 3600.0;
+            double cnt = (double)(j - k), tail = (double)(n - 1 - j);
+            double rt = to[T] - from[T];
+            double sx = rt - a * cnt + cap * tail;
+            double sxx = to[TT] - from[TT] - 2 * a * rt + a * a * cnt + cap * cap * tail;
+            double sxy = to[TY] - from[TY] - a * (to[Y] - from[Y]) + cap * (all[Y] - to[Y]);
+            double sxb = to[TB] - from[TB] - a * (to[B] - from[B]) + cap * (all[B] - to[B]);
+            sxx -= sx * sx / dn;
+            sxb -= sx * all[B] / dn;
+            sxy -= sx * all[Y] / dn;
+            double explained, g;
+            if (sbb > 0) {
+                double det = sbb * sxx - sxb * sxb;
+                if (det <= 1e-12 * sbb * sxx)
+                    continue;
+                g = (sbb * sxy - sxb * sby) / det;
+                explained = (sxx * sby * sby - 2 * sxb * sby * sxy + sbb * sxy * sxy) / det;
+            } else {
+                if (sxx <= 1e-12)
+                    continue;
+                g = sxy / sxx;
+                explained = sxy * sxy / sxx;
+            }
+            if (g > 0 && explained > best + 1e-9 * syy) {
+                best = explained;
+                *onset = ts[k];
+                *stop = ts[j];
+            }
+        }
+    }
+    lf_free(sum);
+}
+
 /* ---- the site's load coefficient --------------------------------------------------- */
 
 /* Takes the least-squares line in time out of values, in place: what stays is what a
@@ -346,19 +420,24 @@ static void detrend(const int64_t *ts, double *values, size_t n)
 }
 
 /* Takes out of values, in place, what a leak can explain: a line in time, or, when onset
- * is inside (ts[0], ts[n-1]), a level and a hinge at onset (flat before, linear after).
- * Not a line and a hinge: together they follow a daily wave bent at its trough or peak
- * closely enough to leave little load to measure, and a leak that began at the trough
- * would then still be read as load. Before its onset a leak adds nothing: the instance is
- * flat there but for the load. h is scratch of n values. */
-static void detrend_hinge(const int64_t *ts, double *values, size_t n, int64_t onset, double *h)
+ * is inside (ts[0], ts[n-1]) or stop before ts[n-1], a level and a ramp from onset to stop
+ * (flat before, linear after, flat again from stop on). Not a line and a hinge:
+ * together they follow a daily wave bent at its trough or peak closely enough to leave
+ * little load to measure, and a leak that began at the trough would then still be read as
+ * load. Before its onset a leak adds nothing: the instance is flat there but for the load;
+ * after it stopped, too (a ramp run on through a plateau would leave the plateau's morning
+ * as a fall against a rising load, and the coefficient low). h is scratch of n values. */
+static void detrend_hinge(const int64_t *ts, double *values, size_t n, int64_t onset, int64_t stop,
+                          double *h)
 {
-    if (onset <= ts[0] || onset >= ts[n - 1]) {
+    if (onset >= ts[n - 1] || (onset <= ts[0] && stop >= ts[n - 1])) {
         detrend(ts, values, n);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        h[i] = ts[i] > onset ? (double)(ts[i] - onset) / 3600.0 : 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = ts[i] < stop ? ts[i] : stop;
+        h[i] = t > onset ? (double)(t - onset) / 3600.0 : 0;
+    }
     double mean_v = mean_of(values, n), mean_h = mean_of(h, n);
     double shh = 0, shv = 0;
     for (size_t i = 0; i < n; i++) {
@@ -393,7 +472,8 @@ static double busy_dispersion(const struct trend_sample *s, size_t n, int64_t cl
 }
 
 struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
-                                 const int64_t *onsets, const struct trend_params *params)
+                                 const int64_t *onsets, const int64_t *stops,
+                                 const struct trend_params *params)
 {
     struct trend_load fit = { 0 };
     size_t most = 0;
@@ -440,8 +520,9 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
             trend_despike(raw, m, busy);
             double mean_b = mean_of(busy, m);
             int64_t onset = onsets && k + 1 == n_segments ? onsets[s] : 0;
-            detrend_hinge(ts, count, m, onset, hinge);
-            detrend_hinge(ts, busy, m, onset, hinge);
+            int64_t stop = stops && onset ? stops[s] : INT64_MAX;
+            detrend_hinge(ts, count, m, onset, stop, hinge);
+            detrend_hinge(ts, busy, m, onset, stop, hinge);
             for (size_t i = 0; i < m; i++) {
                 scb += count[i] * busy[i];
                 sbb += busy[i] * busy[i];
@@ -788,30 +869,27 @@ static size_t read_adjusted(const struct trend_params *params, const struct tren
     return m;
 }
 
-/* The onset of a rise in one instance's latest segment samples[0, n), of the count less
- * the load (of the count itself when load is NULL): 0 when the segment's part from
- * window_from on does not rise at the per-instance level. */
-static int64_t rising_onset(const struct trend_params *params, const struct trend_load *load,
-                            const struct trend_sample *samples, size_t n, int64_t window_from,
-                            size_t max_points, struct scratch *w)
+/* Whether one instance's latest segment samples[0, n), read into the scratch, rises from
+ * window_from on at the per-instance level: the count less the load (the count itself when
+ * load is NULL). */
+static bool rising_in_window(const struct trend_params *params, const struct trend_load *load,
+                             const struct trend_sample *samples, size_t n, int64_t window_from,
+                             size_t max_points, struct scratch *w, size_t *m)
 {
+    *m = 0;
     if (n < params->min_samples)
-        return 0;
+        return false;
     bool busy_known;
-    size_t m = read_adjusted(params, load, samples, n, max_points, w, &busy_known);
-    if (m < 3 || !busy_known)
-        return 0;
-    /* rising where the instance is judged, the window; the onset looked for over the
-     * whole segment (a day of a site that follows the load rises no more than it falls) */
+    *m = read_adjusted(params, load, samples, n, max_points, w, &busy_known);
+    if (*m < 3 || !busy_known)
+        return false;
     size_t from = 0;
-    while (from < m && w->ts[from] < window_from)
+    while (from < *m && w->ts[from] < window_from)
         from++;
-    if (m - from < 3)
-        return 0;
-    struct trend_mk mk = trend_mann_kendall(w->adjusted + from, m - from);
-    if (trend_p_up(&mk) > params->alpha)
-        return 0;
-    return trend_onset(w->ts, w->adjusted, m);
+    if (*m - from < 3)
+        return false;
+    struct trend_mk mk = trend_mann_kendall(w->adjusted + from, *m - from);
+    return trend_p_up(&mk) <= params->alpha;
 }
 
 /* When a leaking instance's count stopped rising: the first time it reached the level it
@@ -980,6 +1058,10 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     bool *rejected = lf_malloc((n_series + 1) * sizeof(*rejected));
     size_t *judged_index = lf_malloc((n_series + 1) * sizeof(*judged_index));
     int64_t *times = lf_malloc((n_series + 1) * sizeof(*times));
+    int64_t *stops = lf_malloc((n_series + 1) * sizeof(*stops));
+    int64_t *ramp_onsets = lf_malloc((n_series + 1) * sizeof(*ramp_onsets));
+    int64_t *ramp_stops = lf_malloc((n_series + 1) * sizeof(*ramp_stops));
+    bool *ramp_fitted = lf_calloc(n_series + 1, sizeof(*ramp_fitted));
     struct trend_mk *parts = lf_malloc((n_series + 1) * sizeof(*parts));
     struct day_before *befores = lf_calloc(n_series + 1, sizeof(*befores));
     struct scratch w = {
@@ -992,8 +1074,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
     if (!starts || !firsts || !segment_firsts || !p || !rejected || !judged_index || !times ||
-        !parts || !befores || !w.ts || !w.raw || !w.count || !w.busy || !w.load || !w.adjusted ||
-        !out->instances) {
+        !stops || !ramp_onsets || !ramp_stops || !ramp_fitted || !parts || !befores || !w.ts ||
+        !w.raw || !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
@@ -1006,7 +1088,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         if (series[s].n_samples && series[s].samples[series[s].n_samples - 1].ts > end)
             end = series[s].samples[series[s].n_samples - 1].ts;
     int64_t window_from = params->window > 0 ? end - params->window : 0;
-    struct trend_load load = trend_load_fit(series, n_series, NULL, params);
+    struct trend_load load = trend_load_fit(series, n_series, NULL, NULL, params);
     if (load.known) {
         /* Fitted again with each rising instance's leak onset taken out of its latest
          * segment: a leak that began inside the fitted history leans on the coefficient
@@ -1018,14 +1100,31 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             for (size_t s = 0; s < n_series; s++) {
                 size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
                 size_t first = n_segments ? starts[n_segments - 1] : 0;
-                times[s] =
-                        rising_onset(params, round == 0 ? NULL : &load, series[s].samples + first,
-                                     series[s].n_samples - first, window_from, max_points, &w);
-                n_hinged += times[s] != 0;
+                /* rising where the instance is judged, the window; its leak looked for over
+                 * the whole segment (a day of a site that follows the load rises no more than
+                 * it falls), beside the instance's own load: the load left in the count would
+                 * put part of a daily wave's flank into the ramp. Fitted once: the ramp does
+                 * not depend on the site's coefficient. */
+                size_t m;
+                if (!rising_in_window(params, round == 0 ? NULL : &load, series[s].samples + first,
+                                      series[s].n_samples - first, window_from, max_points, &w,
+                                      &m)) {
+                    times[s] = 0;
+                    continue;
+                }
+                if (!ramp_fitted[s]) {
+                    trend_ramp(w.ts, w.count, w.busy, m, &ramp_onsets[s], &ramp_stops[s]);
+                    if (ramp_stops[s] >= w.ts[m - 1])
+                        ramp_stops[s] = INT64_MAX;
+                    ramp_fitted[s] = true;
+                }
+                times[s] = ramp_onsets[s];
+                stops[s] = ramp_stops[s];
+                n_hinged++;
             }
             if (n_hinged == 0)
                 break;
-            struct trend_load refit = trend_load_fit(series, n_series, times, params);
+            struct trend_load refit = trend_load_fit(series, n_series, times, stops, params);
             if (!refit.known)
                 break;
             load = refit;
@@ -1226,6 +1325,10 @@ out:
     lf_free(rejected);
     lf_free(judged_index);
     lf_free(times);
+    lf_free(stops);
+    lf_free(ramp_onsets);
+    lf_free(ramp_stops);
+    lf_free(ramp_fitted);
     lf_free(parts);
     lf_free(befores);
     lf_free(w.ts);

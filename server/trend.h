@@ -21,9 +21,13 @@
  *    time, regressed on each other, the busy count's noise (measured from neighbouring
  *    samples) taken out of its variance, as noise in a regressor would bias the
  *    coefficient towards zero; then fitted again with each instance that rises in the
- *    window taken as flat up to its onset and linear after (a level and a hinge instead of
- *    the line; the onset found first on the counts, then on the counts less the load), so
- *    a leak that began inside the history does not lean on it. Not a line and a hinge:
+ *    window taken as flat up to its onset, linear after, and flat again once it stopped (a
+ *    level and a ramp instead of the line; onset and stop fitted together with the
+ *    instance's own load coefficient, as a ramp read on the count alone would take a
+ *    daily wave's flank for a leak), so a leak that began inside the history does not
+ *    lean on it, nor one that stopped (a ramp run on through a plateau reads the next
+ *    morning's rising load against a flat count, and the coefficient comes out low).
+ *    Not a line and a hinge:
  *    together they follow a daily wave bent at its trough, and a leak that begins there
  *    would leave too little load to measure. The load part is taken out before the
  *    trend test, with the busy count as it is (an average's noise runs over neighbouring
@@ -246,14 +250,15 @@ size_t trend_segments(const struct trend_series *series, const struct trend_para
 
 /* The site's load coefficient: in each segment of each instance (at least min_samples,
  * every sample with its busy count), the despiked count and busy goroutines less their best
- * line in time (in the latest segment of series s, when onsets is not NULL and onsets[s]
- * falls inside it, less a level and a hinge at onsets[s] instead: flat before a leak's
- * onset, linear after); the coefficient of what is
- * left is the least-squares one, with the busy count's Poisson noise taken out of its
- * variance (errors in variables). Known when that variation is at least half load, at
+ * line in time (in the latest segment of series s, when onsets is not NULL and onsets[s] is
+ * not 0, less a level and a ramp instead: flat before a leak's onset, linear after, flat
+ * again from stops[s] on when stops is not NULL); the coefficient of what is left is the
+ * least-squares one, with the busy count's Poisson noise taken out of its variance (errors
+ * in variables). Known when that variation is at least half load, at
  * least load_min_variation of the mean, and one instance's segments cover load_min_span. */
 struct trend_load trend_load_fit(const struct trend_series *series, size_t n_series,
-                                 const int64_t *onsets, const struct trend_params *params);
+                                 const int64_t *onsets, const int64_t *stops,
+                                 const struct trend_params *params);
 
 /* Holm's step-down at level alpha over n one-sided p values: rejected[i] for each
  * rejected hypothesis; returns how many; *min_adjusted the smallest adjusted p. */
@@ -262,6 +267,13 @@ size_t trend_holm(const double *p, size_t n, double alpha, bool *rejected, doubl
 /* Least-squares hinge: the ts after which values rise linearly from a flat start.
  * n >= 3; returns ts[0] when a straight line fits best from the start. */
 int64_t trend_onset(const int64_t *ts, const double *values, size_t n);
+
+/* Least-squares ramp beside the load: values = a + beta * load + g * ramp, the ramp flat,
+ * rising linearly from *onset, flat again from *stop (ts[n-1] when the rise runs to the
+ * end), g > 0, beta fitted with it (0 when load is NULL). n >= 4; else the first and last
+ * ts. O(n^2). */
+void trend_ramp(const int64_t *ts, const double *values, const double *load, size_t n,
+                int64_t *onset, int64_t *stop);
 
 /* The verdict over n_series instances. params may be NULL for the defaults. Returns
  * LF_OK with out filled (release with trend_result_release), or LF_ENOMEM. */

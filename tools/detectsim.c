@@ -256,6 +256,9 @@ static const struct scenario scenarios[] = {
     { .name = "load-plus-leak", .what = "follows load (~30..400) with +20/h per instance on top",
       .subject = SUBJECT_RECV, .instances = 20, .history_h = 72, .load_k = 400,
       .leak_rate = 20, .onset_h = -18, .cutoff_days = 1 },
+    { .name = "load-plateau", .what = "follows load (~30..400), +30/h per instance for a day, then flat",
+      .subject = SUBJECT_RECV, .instances = 20, .history_h = 72, .load_k = 400,
+      .leak_rate = 30, .onset_h = -44, .stop_h = -20, .cutoff_days = 2 },
 };
 /* clang-format on */
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))

@@ -237,6 +237,37 @@ START_TEST(test_onset)
 }
 END_TEST
 
+START_TEST(test_ramp)
+{
+    int64_t ts[60];
+    double v[60], load[60];
+    int64_t onset, stop;
+    /* flat at 50, +3 per sample from sample 15 to 40, flat again */
+    for (int i = 0; i < 60; i++) {
+        ts[i] = 1000 + i * 300;
+        v[i] = 50 + 3.0 * (i < 15 ? 0 : i < 40 ? i - 15 : 25);
+    }
+    trend_ramp(ts, v, NULL, 60, &onset, &stop);
+    ck_assert_int_eq(onset, ts[15]);
+    ck_assert_int_eq(stop, ts[40]);
+    /* a rise that runs to the end stops at the last sample */
+    for (int i = 0; i < 60; i++)
+        v[i] = 50 + (i < 15 ? 0 : 3.0 * (i - 15));
+    trend_ramp(ts, v, NULL, 60, &onset, &stop);
+    ck_assert_int_eq(onset, ts[15]);
+    ck_assert_int_eq(stop, ts[59]);
+    /* the same ramp on 5 x a wave: found beside it, where the wave alone would pull a
+     * ramp onto its rising flank */
+    for (int i = 0; i < 60; i++) {
+        load[i] = 100 + 80 * sin(i * 2 * M_PI / 40);
+        v[i] = 5 * load[i] + 3.0 * (i < 15 ? 0 : i < 40 ? i - 15 : 25);
+    }
+    trend_ramp(ts, v, load, 60, &onset, &stop);
+    ck_assert_int_eq(onset, ts[15]);
+    ck_assert_int_eq(stop, ts[40]);
+}
+END_TEST
+
 START_TEST(test_flat_never_alerts)
 {
     static struct trend_sample s[MAX_POINTS];
@@ -552,7 +583,7 @@ START_TEST(test_leak_inside_history_not_read_as_load)
     struct fleet *f = make_fleet(20, 300, 300, leak_at_evening);
     struct trend_params params = trend_params_default();
     params.window = 6 * 3600;
-    struct trend_load line_only = trend_load_fit(f->series, 20, NULL, &params);
+    struct trend_load line_only = trend_load_fit(f->series, 20, NULL, NULL, &params);
     ck_assert(line_only.known);
     ck_assert(line_only.beta < -1);
     struct trend_result r = analyze(f->series, 20, &params);
@@ -567,14 +598,18 @@ END_TEST
 /* 400 x the load, a busy count of 55 x the load (a coefficient of 7.27), counting noise in
  * both (uniform, of a Poisson count's spread); a day from 11:00, +20/h from 05:00, two
  * hours after the load's trough. */
+static double site_on_load(size_t j, double leaked, double *busy)
+{
+    double load = load_at(j);
+    *busy = fmax(0, round(55 * load + noise(sqrt(3 * 55 * load))));
+    return fmax(0, round(400 * load + noise(sqrt(3 * 400 * load)) + leaked));
+}
+
 static double leak_after_trough(size_t instance, size_t i, double *busy)
 {
     (void)instance;
     size_t j = i + 132;
-    double load = load_at(j);
-    *busy = fmax(0, round(55 * load + noise(sqrt(3 * 55 * load))));
-    double leaked = j >= 348 ? 20.0 * (double)(j - 348) / 12 : 0;
-    return fmax(0, round(400 * load + noise(sqrt(3 * 400 * load)) + leaked));
+    return site_on_load(j, j >= 348 ? 20.0 * (double)(j - 348) / 12 : 0, busy);
 }
 
 START_TEST(test_leak_after_load_trough)
@@ -592,6 +627,32 @@ START_TEST(test_leak_after_load_trough)
     ck_assert_double_eq_tol(r.load.beta, 400.0 / 55, 0.5);
     ck_assert(r.growing);
     ck_assert_double_eq_tol(r.growth_per_hour, 20 * 20, 60);
+    trend_result_release(&r);
+}
+END_TEST
+
+/* 400 x the load as in leak_after_trough, +30/h from 04:00 to 16:00 of the first day, flat
+ * since; 400 samples from 00:40 to 10:00 of the next morning. */
+static double stopped_leak_on_load(size_t instance, size_t i, double *busy)
+{
+    (void)instance;
+    double hours = (double)(i + 8) / 12;
+    return site_on_load(i + 8, 30 * (hours < 4 ? 0 : hours < 16 ? hours - 4 : 12), busy);
+}
+
+START_TEST(test_stopped_leak_not_read_as_load)
+{
+    /* A site that follows the load and grew 360 from 04:00 to 16:00, read the next morning
+     * (18 h flat since). A hinge at the onset runs on through the plateau, which it then
+     * reads as a fall against the rising load: the coefficient came out 15 % low, and
+     * the morning ramp, less too little load, a leak in every instance. A ramp that stops
+     * takes the leak out as it was: the coefficient is the load's, the site not growing. */
+    noise_state = 73;
+    struct fleet *f = make_fleet(20, 400, 300, stopped_leak_on_load);
+    struct trend_result r = analyze_window(f->series, 20);
+    ck_assert(r.load.known);
+    ck_assert_double_eq_tol(r.load.beta, 400.0 / 55, 0.35);
+    ck_assert(!r.growing);
     trend_result_release(&r);
 }
 END_TEST
@@ -909,6 +970,7 @@ static Suite *trend_suite(void)
     tcase_add_test(stats, test_segments_from_started_version_and_total);
     tcase_add_test(stats, test_holm);
     tcase_add_test(stats, test_onset);
+    tcase_add_test(stats, test_ramp);
     tcase_add_test(stats, test_projection);
     suite_add_tcase(suite, stats);
     TCase *verdict = tcase_create("verdict");
@@ -934,6 +996,7 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_growth_counts_fresh_instances);
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
     tcase_add_test(verdict, test_leak_after_load_trough);
+    tcase_add_test(verdict, test_stopped_leak_not_read_as_load);
     tcase_add_test(verdict, test_pool_filling_as_load_falls);
     tcase_add_test(verdict, test_plateau_stops_being_growth);
     tcase_add_test(verdict, test_onset_is_the_median_change_point);
