@@ -788,7 +788,13 @@ static struct day_before compare_day_before(const struct trend_params *params, s
     double noise = fmax(fmin(var_w, var_r), 1);
     out.z_window = (mean_w - mean_dw) / sqrt(noise / n_w + noise / n_dw);
     out.z_recent = (mean_r - mean_dr) / sqrt(noise / n_r + noise / n_dr);
-    /* the difference from the day before, point by point, into w->raw (unused once read) */
+    /* The difference from the day before, point by point, into w->raw (unused once read),
+     * less what the minimum growth per instance adds since the window's start: rising away
+     * by less is none. Traffic that grows a few percent a day lifts what a lag or a curve
+     * leaves of the load towards the peak as much, and twenty instances pooled would find
+     * that certain. (Not the relative minimum: on a site of hundreds it is a few an hour,
+     * and a leak that began inside the window would then fall first and rise after.) */
+    double slowest = params->min_growth_per_instance;
     size_t n = 0, j = 0;
     for (size_t i = 0; i < m; i++) {
         if (w->ts[i] < window_from)
@@ -799,7 +805,9 @@ static struct day_before compare_day_before(const struct trend_params *params, s
         if (w->ts[j] > then || j + 1 >= m || w->ts[j + 1] - w->ts[j] > params->recent)
             continue;
         double f = (double)(then - w->ts[j]) / (double)(w->ts[j + 1] - w->ts[j]);
-        w->raw[n++] = w->adjusted[i] - (w->adjusted[j] + f * (w->adjusted[j + 1] - w->adjusted[j]));
+        w->raw[n++] = w->adjusted[i] -
+                      (w->adjusted[j] + f * (w->adjusted[j + 1] - w->adjusted[j])) -
+                      slowest * (double)(w->ts[i] - window_from) / 3600.0;
     }
     if (n < 4)
         return out;

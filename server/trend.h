@@ -47,11 +47,13 @@
  *    them: the window's mean and its last `recent` seconds' mean against the same spans a
  *    day before, in units of the sample noise (an old leak stands higher), and Mann–Kendall
  *    on each point less the day before at that time, interpolated, over the window (a new
- *    one rises away). Pooled over those instances (Stouffer for the levels, the statistics
- *    summed for the rise), when none of the three reaches alpha, each of them is cleared
- *    unless its own score reaches alpha over their number; when one does, they step down
- *    strongest first, each kept while the pooled scores of it and every weaker one still
- *    reach recent_alpha, so one strong instance carries no lagging ones with it. A cleared
+ *    one rises away, faster than the minimum growth per instance: traffic that grows a
+ *    few percent a day lifts what a lag leaves of the load towards the peak as much).
+ *    Pooled over those instances (Stouffer for the levels, the statistics summed for the
+ *    rise), when none of the three reaches alpha, each of them is cleared unless its own
+ *    score reaches alpha over their number; when one does, they step down strongest
+ *    first, each kept while the pooled scores of it and every weaker one still reach
+ *    recent_alpha, so one strong instance carries no lagging ones with it. A cleared
  *    instance adds nothing to the site's growth. Instances without a day before
  *    (restarted, deployed) keep their verdict; a site left with no leaking instance is "no
  *    higher than a day before". A
