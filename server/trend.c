@@ -1,7 +1,8 @@
 /* trend.c - per-instance growth verdicts for one site: segments from restarts, running
  * medians against outliers, load taken out by least squares, Mann–Kendall and Theil–Sen
  * per instance, Holm across instances, the comparison with the same hours a day before, a
- * hinge fit for the onset (trend.h says why).
+ * ramp (onset and stop) that takes a leak out of the load fit, a hinge fit for the onset
+ * (trend.h says why).
  * Both pair statistics look at every pair of points, so a segment longer than
  * max_segment_points is thinned evenly first: the cost per instance is bounded by
  * O(max_segment_points^2) whatever the window holds. */
@@ -427,8 +428,8 @@ static void detrend(const int64_t *ts, double *values, size_t n)
  * load. Before its onset a leak adds nothing: the instance is flat there but for the load;
  * after it stopped, too (a ramp run on through a plateau would leave the plateau's morning
  * as a fall against a rising load, and the coefficient low). h is scratch of n values. */
-static void detrend_hinge(const int64_t *ts, double *values, size_t n, int64_t onset, int64_t stop,
-                          double *h)
+static void detrend_ramp(const int64_t *ts, double *values, size_t n, int64_t onset, int64_t stop,
+                         double *h)
 {
     if (onset >= ts[n - 1] || (onset <= ts[0] && stop >= ts[n - 1])) {
         detrend(ts, values, n);
@@ -487,8 +488,8 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
     double *raw = lf_malloc(most * sizeof(*raw));
     double *count = lf_malloc(most * sizeof(*count));
     double *busy = lf_malloc(most * sizeof(*busy));
-    double *hinge = lf_malloc(most * sizeof(*hinge));
-    if (!starts || !ts || !raw || !count || !busy || !hinge)
+    double *ramp = lf_malloc(most * sizeof(*ramp));
+    if (!starts || !ts || !raw || !count || !busy || !ramp)
         goto out;
     double scb = 0, sbb = 0, noise = 0, sum_b = 0;
     int64_t span = 0;
@@ -521,13 +522,13 @@ struct trend_load trend_load_fit(const struct trend_series *series, size_t n_ser
             double mean_b = mean_of(busy, m);
             int64_t onset = onsets && k + 1 == n_segments ? onsets[s] : 0;
             int64_t stop = stops && onset ? stops[s] : INT64_MAX;
-            detrend_hinge(ts, count, m, onset, stop, hinge);
-            detrend_hinge(ts, busy, m, onset, stop, hinge);
+            detrend_ramp(ts, count, m, onset, stop, ramp);
+            detrend_ramp(ts, busy, m, onset, stop, ramp);
             for (size_t i = 0; i < m; i++) {
                 scb += count[i] * busy[i];
                 sbb += busy[i] * busy[i];
             }
-            /* the noise's variance follows the level; the line (or level and hinge) took
+            /* the noise's variance follows the level; the line (or level and ramp) took
              * two degrees of freedom of it */
             noise += (double)(m - 2) * dispersion * mean_b;
             sum_b += mean_b * (double)m;
@@ -557,7 +558,7 @@ out:
     lf_free(raw);
     lf_free(count);
     lf_free(busy);
-    lf_free(hinge);
+    lf_free(ramp);
     return fit;
 }
 
@@ -1067,9 +1068,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     size_t *judged_index = lf_malloc((n_series + 1) * sizeof(*judged_index));
     int64_t *times = lf_malloc((n_series + 1) * sizeof(*times));
     int64_t *stops = lf_malloc((n_series + 1) * sizeof(*stops));
-    int64_t *ramp_onsets = lf_malloc((n_series + 1) * sizeof(*ramp_onsets));
+    int64_t *ramp_onsets = lf_calloc(n_series + 1, sizeof(*ramp_onsets)); /* 0: not fitted */
     int64_t *ramp_stops = lf_malloc((n_series + 1) * sizeof(*ramp_stops));
-    bool *ramp_fitted = lf_calloc(n_series + 1, sizeof(*ramp_fitted));
     struct trend_mk *parts = lf_malloc((n_series + 1) * sizeof(*parts));
     struct day_before *befores = lf_calloc(n_series + 1, sizeof(*befores));
     struct scratch w = {
@@ -1082,8 +1082,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
     if (!starts || !firsts || !segment_firsts || !p || !rejected || !judged_index || !times ||
-        !stops || !ramp_onsets || !ramp_stops || !ramp_fitted || !parts || !befores || !w.ts ||
-        !w.raw || !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
+        !stops || !ramp_onsets || !ramp_stops || !parts || !befores || !w.ts || !w.raw ||
+        !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
@@ -1098,13 +1098,14 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     int64_t window_from = params->window > 0 ? end - params->window : 0;
     struct trend_load load = trend_load_fit(series, n_series, NULL, NULL, params);
     if (load.known) {
-        /* Fitted again with each rising instance's leak onset taken out of its latest
-         * segment: a leak that began inside the fitted history leans on the coefficient
-         * otherwise (a hinge is no line). The onsets come first from the counts themselves
-         * (a coefficient the leak leant on would move them: a count less a wrong load
-         * rises from the load's trough), then from the counts less the refitted load. */
+        /* Fitted again with each rising instance's leak (a ramp from its onset to its stop)
+         * taken out of its latest segment: a leak that began or stopped inside the fitted
+         * history leans on the coefficient otherwise (a ramp is no line). Which instances
+         * rise is asked first of the counts themselves (a coefficient the leak leant on
+         * would hide it: a count less a wrong load rises from the load's trough), then of
+         * the counts less the refitted load. */
         for (int round = 0; round < 2; round++) {
-            size_t n_hinged = 0;
+            size_t n_ramps = 0;
             for (size_t s = 0; s < n_series; s++) {
                 size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
                 size_t first = n_segments ? starts[n_segments - 1] : 0;
@@ -1120,17 +1121,16 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
                     times[s] = 0;
                     continue;
                 }
-                if (!ramp_fitted[s]) {
+                if (ramp_onsets[s] == 0) {
                     trend_ramp(w.ts, w.count, w.busy, m, &ramp_onsets[s], &ramp_stops[s]);
                     if (ramp_stops[s] >= w.ts[m - 1])
                         ramp_stops[s] = INT64_MAX;
-                    ramp_fitted[s] = true;
                 }
                 times[s] = ramp_onsets[s];
                 stops[s] = ramp_stops[s];
-                n_hinged++;
+                n_ramps++;
             }
-            if (n_hinged == 0)
+            if (n_ramps == 0)
                 break;
             struct trend_load refit = trend_load_fit(series, n_series, times, stops, params);
             if (!refit.known)
@@ -1336,7 +1336,6 @@ out:
     lf_free(stops);
     lf_free(ramp_onsets);
     lf_free(ramp_stops);
-    lf_free(ramp_fitted);
     lf_free(parts);
     lf_free(befores);
     lf_free(w.ts);
