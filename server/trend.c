@@ -1070,6 +1070,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     int64_t *stops = lf_malloc((n_series + 1) * sizeof(*stops));
     int64_t *ramp_onsets = lf_calloc(n_series + 1, sizeof(*ramp_onsets)); /* 0: not fitted */
     int64_t *ramp_stops = lf_malloc((n_series + 1) * sizeof(*ramp_stops));
+    /* the stop of each instance's ramp in the load fit used; 0: no ramp there */
+    int64_t *fitted_stops = lf_calloc(n_series + 1, sizeof(*fitted_stops));
     struct trend_mk *parts = lf_malloc((n_series + 1) * sizeof(*parts));
     struct day_before *befores = lf_calloc(n_series + 1, sizeof(*befores));
     struct scratch w = {
@@ -1082,8 +1084,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
     if (!starts || !firsts || !segment_firsts || !p || !rejected || !judged_index || !times ||
-        !stops || !ramp_onsets || !ramp_stops || !parts || !befores || !w.ts || !w.raw ||
-        !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
+        !stops || !ramp_onsets || !ramp_stops || !fitted_stops || !parts || !befores || !w.ts ||
+        !w.raw || !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
@@ -1103,17 +1105,20 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
          * history leans on the coefficient otherwise (a ramp is no line). Which instances
          * rise is asked first of the counts themselves (a coefficient the leak leant on
          * would hide it: a count less a wrong load rises from the load's trough), then of
-         * the counts less the refitted load. */
-        for (int round = 0; round < 2; round++) {
+         * the counts less the refitted load. The ramps are fitted beside each instance's
+         * own coefficient first (the load left in the count would put part of a daily
+         * wave's flank into the ramp), then, in the last round, beside the site's: one
+         * instance's own coefficient can trade part of its leak for load when the leak
+         * fills most of the history (a ramp stopped at the load's peak, a coefficient a
+         * third low). */
+        for (int round = 0; round < 3; round++) {
             size_t n_ramps = 0;
             for (size_t s = 0; s < n_series; s++) {
                 size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
                 size_t first = n_segments ? starts[n_segments - 1] : 0;
                 /* rising where the instance is judged, the window; its leak looked for over
                  * the whole segment (a day of a site that follows the load rises no more than
-                 * it falls), beside the instance's own load: the load left in the count would
-                 * put part of a daily wave's flank into the ramp. Fitted once: the ramp does
-                 * not depend on the site's coefficient. */
+                 * it falls) */
                 size_t m;
                 if (!rising_in_window(params, round == 0 ? NULL : &load, series[s].samples + first,
                                       series[s].n_samples - first, window_from, max_points, &w,
@@ -1121,11 +1126,12 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
                     times[s] = 0;
                     continue;
                 }
-                if (ramp_onsets[s] == 0) {
+                if (round == 2)
+                    trend_ramp(w.ts, w.adjusted, NULL, m, &ramp_onsets[s], &ramp_stops[s]);
+                else if (ramp_onsets[s] == 0)
                     trend_ramp(w.ts, w.count, w.busy, m, &ramp_onsets[s], &ramp_stops[s]);
-                    if (ramp_stops[s] >= w.ts[m - 1])
-                        ramp_stops[s] = INT64_MAX;
-                }
+                if (ramp_stops[s] >= w.ts[m - 1])
+                    ramp_stops[s] = INT64_MAX;
                 times[s] = ramp_onsets[s];
                 stops[s] = ramp_stops[s];
                 n_ramps++;
@@ -1136,6 +1142,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             if (!refit.known)
                 break;
             load = refit;
+            for (size_t s = 0; s < n_series; s++)
+                fitted_stops[s] = times[s] ? stops[s] : 0;
         }
     }
     out->load = load;
@@ -1288,8 +1296,17 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         baseline += lowest > 1 ? lowest : 1;
         levels[n_levels++] = reached_level(params, &w, m);
     }
-    bool still_rising = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
-                        recent_growth > 0;
+    /* Where the ramps the load fit took out stopped over `recent` ago in most leaking
+     * instances, a rise since is a new claim of growth, held to alpha as a new leak is: for
+     * hours after a stop the window still holds the rise, and at recent_alpha one pass in
+     * twenty would read the plateau's noise as growth. */
+    size_t n_stopped = 0;
+    for (size_t s = 0; s < n_series; s++)
+        n_stopped += out->instances[s].leaking && fitted_stops[s] != 0 &&
+                     fitted_stops[s] < end - params->recent;
+    double still_alpha = 2 * n_stopped > n_leaking ? params->alpha : params->recent_alpha;
+    bool still_rising =
+            out->recent.s > 0 && trend_p_up(&out->recent) < still_alpha && recent_growth > 0;
     if (!still_rising) {
         out->reason = TREND_PLATEAU;
         out->growth_per_hour = recent_growth;
@@ -1336,6 +1353,7 @@ out:
     lf_free(stops);
     lf_free(ramp_onsets);
     lf_free(ramp_stops);
+    lf_free(fitted_stops);
     lf_free(parts);
     lf_free(befores);
     lf_free(w.ts);

@@ -657,6 +657,36 @@ START_TEST(test_stopped_leak_not_read_as_load)
 }
 END_TEST
 
+/* 400 x the load as in leak_after_trough, +30/h from the load's trough (03:00) to the next
+ * one, flat since; 361 samples to 06:00, three hours into the morning ramp. */
+static double leak_stopped_at_trough(size_t instance, size_t i, double *busy)
+{
+    (void)instance;
+    double hours = (double)i / 12;
+    return site_on_load(i, 30 * (hours < 3 ? 0 : hours < 27 ? hours - 3 : 24), busy);
+}
+
+START_TEST(test_recent_noise_after_a_stop_is_no_growth)
+{
+    /* Three hours after a leak on a load-following site stopped, the window still holds the
+     * rise, and the leak fills most of the 30 h the load is fitted over. Sixty draws. Ramps
+     * fitted beside each instance's own coefficient alone stopped some at the load's peak
+     * and left the coefficient a third low, and the last hour's pooled rise, tested at
+     * recent_alpha, read the plateau as growth in 23 of them; with a rise after the ramps'
+     * stop held to alpha, 5. The ramps fitted again beside the site's coefficient stop at
+     * the leak's stop: 1. */
+    size_t flagged = 0;
+    for (uint32_t draw = 1; draw <= 60; draw++) {
+        noise_state = 1000 + draw;
+        struct fleet *f = make_fleet(20, 361, 300, leak_stopped_at_trough);
+        struct trend_result r = analyze_window(f->series, 20);
+        flagged += r.growing;
+        trend_result_release(&r);
+    }
+    ck_assert_uint_le(flagged, 1);
+}
+END_TEST
+
 /* +20/h from the start; instances 0-7 restart 20 minutes before the end (sample 68 of
  * 72) and leak from 0 again. */
 static double leak_with_restarts(size_t instance, size_t i, double *busy)
@@ -1034,6 +1064,7 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
     tcase_add_test(verdict, test_leak_after_load_trough);
     tcase_add_test(verdict, test_stopped_leak_not_read_as_load);
+    tcase_add_test(verdict, test_recent_noise_after_a_stop_is_no_growth);
     tcase_add_test(verdict, test_pool_filling_as_load_falls);
     tcase_add_test(verdict, test_plateau_stops_being_growth);
     tcase_add_test(verdict, test_onset_is_the_median_change_point);
