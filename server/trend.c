@@ -856,7 +856,9 @@ static void judge_instance(const struct trend_params *params, const struct trend
     }
     size_t g = tail_start(w->ts, m, params->recent, 3);
     inst->recent_growth_per_hour = trend_theil_sen(w->ts + g, w->adjusted + g, m - g) * 3600.0;
-    inst->growth_per_hour = inst->recent_growth_per_hour;
+    /* over the window, as the test: an hour's slope of a count less a noisy load is mostly
+     * that noise */
+    inst->growth_per_hour = trend_theil_sen(w->ts, w->adjusted, m) * 3600.0;
 }
 
 /* Reads samples[0, n) into the scratch, thinned, despiked and less the load (the count
@@ -899,6 +901,18 @@ static bool rising_in_window(const struct trend_params *params, const struct tre
         return false;
     struct trend_mk mk = trend_mann_kendall(w->adjusted + from, *m - from);
     return trend_p_up(&mk) <= params->alpha;
+}
+
+/* Theil–Sen per hour of the adjusted count in the scratch from `from` on (its last three
+ * points at least). */
+static double growth_since(const struct scratch *w, size_t m, int64_t from)
+{
+    size_t g = 0;
+    while (g < m && w->ts[g] < from)
+        g++;
+    if (m - g < 3)
+        g = m >= 3 ? m - 3 : 0;
+    return trend_theil_sen(w->ts + g, w->adjusted + g, m - g) * 3600.0;
 }
 
 /* When a leaking instance's count stopped rising: the first time it reached the level it
@@ -1136,6 +1150,11 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
                 stops[s] = ramp_stops[s];
                 n_ramps++;
             }
+            /* none rising in the counts themselves may still rise less the load: at night
+             * a leak's count falls with the load, and the leak leans on the coefficient all
+             * the same (30 % high, 16 h into a leak of 20/h on 400 x the load) */
+            if (n_ramps == 0 && round == 0)
+                continue;
             if (n_ramps == 0)
                 break;
             struct trend_load refit = trend_load_fit(series, n_series, times, stops, params);
@@ -1196,7 +1215,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
          * could not take out (a ramp, a pool that fills as the load falls) is one. */
         for (size_t k = 0; k < n_judged; k++) {
             const struct trend_instance *inst = &out->instances[judged_index[k]];
-            rejected[k] = inst->mk.s > 0 && inst->growth_per_hour > 0;
+            rejected[k] = inst->mk.s > 0 && inst->recent_growth_per_hour > 0;
             n_leaking += rejected[k];
         }
         out->p_value = pooled_p;
@@ -1221,7 +1240,7 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     size_t n_recent = 0;
     for (size_t k = 0; k < n_judged; k++) {
         struct trend_instance *inst = &out->instances[judged_index[k]];
-        all_growth += inst->recent_growth_per_hour;
+        all_growth += inst->growth_per_hour;
         if (!rejected[k])
             continue;
         inst->leaking = true;
@@ -1264,30 +1283,24 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             inst->growth_per_hour = 0;
             continue;
         }
-        bool busy_known;
-        size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],
-                                 series[s].n_samples - firsts[s], max_points, &w, &busy_known);
         if (!inst->leaking) {
             /* The site leaks: the fleet's growth is every instance's, also those too
-             * short or too noisy to name (a restart an hour ago), each over its window;
-             * a flat one adds its noise around zero. */
-            inst->growth_per_hour = trend_theil_sen(w.ts, w.adjusted, m) * 3600.0;
+             * short or too noisy to name (a restart an hour ago), each over its window
+             * (judge_instance's); a flat one adds its noise around zero. */
             growth += inst->growth_per_hour;
             others_growth += inst->growth_per_hour;
             n_others++;
             continue;
         }
+        bool busy_known;
+        size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],
+                                 series[s].n_samples - firsts[s], max_points, &w, &busy_known);
         /* the growth since the onset (at most slope_span back): more points than the
          * recent span, none from before the leak began */
         int64_t from = inst->onset > w.ts[m - 1] - params->slope_span
                                ? inst->onset
                                : w.ts[m - 1] - params->slope_span;
-        size_t g = 0;
-        while (g < m && w.ts[g] < from)
-            g++;
-        if (m - g < 3)
-            g = m >= 3 ? m - 3 : 0;
-        inst->growth_per_hour = trend_theil_sen(w.ts + g, w.adjusted + g, m - g) * 3600.0;
+        inst->growth_per_hour = growth_since(&w, m, from);
         growth += inst->growth_per_hour;
         double lowest = w.count[0];
         for (size_t i = 1; i < m; i++)
@@ -1308,10 +1321,20 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     bool still_rising =
             out->recent.s > 0 && trend_p_up(&out->recent) < still_alpha && recent_growth > 0;
     if (!still_rising) {
+        /* the growth is the plateau's: every judged instance's since the site reached it
+         * (an hour's slope of a count less a noisy load is mostly that noise) */
         out->reason = TREND_PLATEAU;
-        out->growth_per_hour = recent_growth;
         out->plateau_since = median_int64(levels, n_levels);
         lf_free(levels);
+        out->growth_per_hour = 0;
+        for (size_t s = 0; s < n_series; s++) {
+            if (!out->instances[s].judged || (!out->instances[s].leaking && befores[s].cleared))
+                continue;
+            bool busy_known;
+            size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],
+                                     series[s].n_samples - firsts[s], max_points, &w, &busy_known);
+            out->growth_per_hour += growth_since(&w, m, out->plateau_since);
+        }
         goto out;
     }
     lf_free(levels);

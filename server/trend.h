@@ -28,7 +28,9 @@
  *    instance's own can trade part of a leak that fills most of the history for load),
  *    so a leak that began inside the history does not lean on it, nor one that stopped
  *    (a ramp run on through a plateau reads the next morning's rising load against a flat
- *    count, and the coefficient comes out low).
+ *    count, and the coefficient comes out low). Rising means over the window, in the count
+ *    or, where none rises there, in the count less the load first fitted: at night a leak's
+ *    count falls with the load, and the leak leans on the coefficient all the same.
  *    Not a line and a hinge:
  *    together they follow a daily wave bent at its trough, and a leak that begins there
  *    would leave too little load to measure. The load part is taken out before the
@@ -81,9 +83,11 @@
  * and they are several, of those); it must reach an absolute minimum, one per leaking
  * instance, and a relative one: a fraction per hour of the count the instances had before
  * they began to grow, so traffic that grows a few percent a day is not a leak however large
- * the site. Pure arithmetic: no SQL, no I/O; scratch memory per call. Cost per instance:
- * one O(m^2) pair statistic over at most max_segment_points, and O(m^2) for the onset and,
- * with a day before, for the rise away from it. */
+ * the site. Where the site does not grow, its growth is what the test read: every judged
+ * instance's over the window, or since the plateau began (a last hour's slope of a count
+ * less a noisy load is mostly that noise). Pure arithmetic: no SQL, no I/O; scratch memory
+ * per call. Cost per instance: one O(m^2) pair statistic over at most max_segment_points,
+ * and O(m^2) for the onset and, with a day before, for the rise away from it. */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 
@@ -196,7 +200,7 @@ struct trend_instance {
     struct trend_mk recent;        /* over the last `recent` seconds */
     double recent_growth_per_hour; /* Theil–Sen over the last `recent` seconds */
     double growth_per_hour;        /* leaking: Theil–Sen since the onset (at most slope_span);
-                                      else the recent growth */
+                                      else over the window */
     double count;                  /* the latest count, despiked */
     int64_t segment_start;         /* ts of the latest segment's first sample */
     int64_t onset;                 /* change-point of the growth; 0 unless leaking */
@@ -211,9 +215,10 @@ struct trend_result {
     struct trend_mk recent; /* the leaking instances' recent spans pooled */
     double p_value;         /* the smallest Holm-adjusted per-instance p (or the pooled
                                one-sided p when the pooled route decided) */
-    double growth_per_hour; /* summed over the leaking instances since their onsets;
-                               TREND_PLATEAU: their recent growth; none leaking: the
-                               recent growth of every judged instance (for display) */
+    double growth_per_hour; /* summed over the leaking instances since their onsets
+                               (and the others over the window); TREND_PLATEAU: every
+                               judged instance's since plateau_since; none leaking:
+                               every judged instance's over the window */
     bool significant;       /* at least one instance leaks (before the recent and
                                minimum-growth checks) */
     bool growing;           /* significant, still rising, over both minimums */
