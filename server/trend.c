@@ -53,6 +53,47 @@ static double median_sorted(const double *v, size_t n)
     return (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The median of v[0, n), v reordered: Hoare's selection of the upper middle, then the
+ * largest below it for an even n. O(n) on average where sorting is O(n log n). */
+static double median_select(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t k = n / 2, lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    if (n % 2 == 1)
+        return v[k];
+    double below = v[0];
+    for (size_t i = 1; i < k; i++)
+        if (v[i] > below)
+            below = v[i];
+    return (below + v[k]) / 2;
+}
+
 static double median3(double a, double b, double c)
 {
     if (a > b) {
@@ -81,8 +122,7 @@ double trend_theil_sen(const int64_t *ts, const double *values, size_t n)
             slopes[n_slopes++] = (values[j] - values[i]) / (double)(ts[j] - ts[i]);
         }
     }
-    qsort(slopes, n_slopes, sizeof(*slopes), compare_double);
-    double slope = median_sorted(slopes, n_slopes);
+    double slope = median_select(slopes, n_slopes);
     lf_free(slopes);
     return slope;
 }
@@ -818,6 +858,25 @@ static struct day_before compare_day_before(const struct trend_params *params, s
 }
 
 /* Judges one instance's latest segment samples[0, n). */
+/* Theil–Sen per hour over at most WINDOW_SLOPE_POINTS of the n points, picked evenly: an
+ * instance's slope over its window at a cost that does not grow with the push rate (every
+ * judged instance of every site gets one; 72 is the 6 h window read every 5 minutes). */
+#define WINDOW_SLOPE_POINTS 72
+
+static double window_growth(const int64_t *ts, const double *values, size_t n)
+{
+    if (n <= WINDOW_SLOPE_POINTS)
+        return trend_theil_sen(ts, values, n) * 3600.0;
+    int64_t picked_ts[WINDOW_SLOPE_POINTS];
+    double picked[WINDOW_SLOPE_POINTS];
+    for (size_t k = 0; k < WINDOW_SLOPE_POINTS; k++) {
+        size_t i = (size_t)((double)k * (double)(n - 1) / (WINDOW_SLOPE_POINTS - 1));
+        picked_ts[k] = ts[i];
+        picked[k] = values[i];
+    }
+    return trend_theil_sen(picked_ts, picked, WINDOW_SLOPE_POINTS) * 3600.0;
+}
+
 static void judge_instance(const struct trend_params *params, const struct trend_load *load,
                            const struct trend_sample *samples, size_t n, size_t max_points,
                            struct scratch *w, struct trend_instance *inst)
@@ -858,7 +917,7 @@ static void judge_instance(const struct trend_params *params, const struct trend
     inst->recent_growth_per_hour = trend_theil_sen(w->ts + g, w->adjusted + g, m - g) * 3600.0;
     /* over the window, as the test: an hour's slope of a count less a noisy load is mostly
      * that noise */
-    inst->growth_per_hour = trend_theil_sen(w->ts, w->adjusted, m) * 3600.0;
+    inst->growth_per_hour = window_growth(w->ts, w->adjusted, m);
 }
 
 /* Reads samples[0, n) into the scratch, thinned, despiked and less the load (the count
@@ -1084,8 +1143,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     int64_t *stops = lf_malloc((n_series + 1) * sizeof(*stops));
     int64_t *ramp_onsets = lf_calloc(n_series + 1, sizeof(*ramp_onsets)); /* 0: not fitted */
     int64_t *ramp_stops = lf_malloc((n_series + 1) * sizeof(*ramp_stops));
-    /* the stop of each instance's ramp in the load fit used; 0: no ramp there */
-    int64_t *fitted_stops = lf_calloc(n_series + 1, sizeof(*fitted_stops));
     struct trend_mk *parts = lf_malloc((n_series + 1) * sizeof(*parts));
     struct day_before *befores = lf_calloc(n_series + 1, sizeof(*befores));
     struct scratch w = {
@@ -1098,8 +1155,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
     };
     out->instances = lf_calloc(n_series + 1, sizeof(*out->instances));
     if (!starts || !firsts || !segment_firsts || !p || !rejected || !judged_index || !times ||
-        !stops || !ramp_onsets || !ramp_stops || !fitted_stops || !parts || !befores || !w.ts ||
-        !w.raw || !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
+        !stops || !ramp_onsets || !ramp_stops || !parts || !befores || !w.ts || !w.raw ||
+        !w.count || !w.busy || !w.load || !w.adjusted || !out->instances) {
         rc = lf_fail(err, LF_ENOMEM, "trend: out of memory");
         goto out;
     }
@@ -1119,20 +1176,17 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
          * history leans on the coefficient otherwise (a ramp is no line). Which instances
          * rise is asked first of the counts themselves (a coefficient the leak leant on
          * would hide it: a count less a wrong load rises from the load's trough), then of
-         * the counts less the refitted load. The ramps are fitted beside each instance's
-         * own coefficient first (the load left in the count would put part of a daily
-         * wave's flank into the ramp), then, in the last round, beside the site's: one
-         * instance's own coefficient can trade part of its leak for load when the leak
-         * fills most of the history (a ramp stopped at the load's peak, a coefficient a
-         * third low). */
-        for (int round = 0; round < 3; round++) {
+         * the counts less the refitted load. */
+        for (int round = 0; round < 2; round++) {
             size_t n_ramps = 0;
             for (size_t s = 0; s < n_series; s++) {
                 size_t n_segments = trend_segments(&series[s], params, starts, most + 1);
                 size_t first = n_segments ? starts[n_segments - 1] : 0;
                 /* rising where the instance is judged, the window; its leak looked for over
                  * the whole segment (a day of a site that follows the load rises no more than
-                 * it falls) */
+                 * it falls), beside the instance's own load: the load left in the count would
+                 * put part of a daily wave's flank into the ramp. Fitted once: the ramp does
+                 * not depend on the site's coefficient. */
                 size_t m;
                 if (!rising_in_window(params, round == 0 ? NULL : &load, series[s].samples + first,
                                       series[s].n_samples - first, window_from, max_points, &w,
@@ -1140,12 +1194,11 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
                     times[s] = 0;
                     continue;
                 }
-                if (round == 2)
-                    trend_ramp(w.ts, w.adjusted, NULL, m, &ramp_onsets[s], &ramp_stops[s]);
-                else if (ramp_onsets[s] == 0)
+                if (ramp_onsets[s] == 0) {
                     trend_ramp(w.ts, w.count, w.busy, m, &ramp_onsets[s], &ramp_stops[s]);
-                if (ramp_stops[s] >= w.ts[m - 1])
-                    ramp_stops[s] = INT64_MAX;
+                    if (ramp_stops[s] >= w.ts[m - 1])
+                        ramp_stops[s] = INT64_MAX;
+                }
                 times[s] = ramp_onsets[s];
                 stops[s] = ramp_stops[s];
                 n_ramps++;
@@ -1161,8 +1214,6 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             if (!refit.known)
                 break;
             load = refit;
-            for (size_t s = 0; s < n_series; s++)
-                fitted_stops[s] = times[s] ? stops[s] : 0;
         }
     }
     out->load = load;
@@ -1309,26 +1360,18 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
         baseline += lowest > 1 ? lowest : 1;
         levels[n_levels++] = reached_level(params, &w, m);
     }
-    /* Where the ramps the load fit took out stopped over `recent` ago in most leaking
-     * instances, a rise since is a new claim of growth, held to alpha as a new leak is: for
-     * hours after a stop the window still holds the rise, and at recent_alpha one pass in
-     * twenty would read the plateau's noise as growth. */
-    size_t n_stopped = 0;
-    for (size_t s = 0; s < n_series; s++)
-        n_stopped += out->instances[s].leaking && fitted_stops[s] != 0 &&
-                     fitted_stops[s] < end - params->recent;
-    double still_alpha = 2 * n_stopped > n_leaking ? params->alpha : params->recent_alpha;
-    bool still_rising =
-            out->recent.s > 0 && trend_p_up(&out->recent) < still_alpha && recent_growth > 0;
+    bool still_rising = out->recent.s > 0 && trend_p_up(&out->recent) < params->recent_alpha &&
+                        recent_growth > 0;
     if (!still_rising) {
-        /* the growth is the plateau's: every judged instance's since the site reached it
-         * (an hour's slope of a count less a noisy load is mostly that noise) */
+        /* the growth is the plateau's: each leaking instance's since the site reached it,
+         * the others' over the window as when it grows (an hour's slope of a count less a
+         * noisy load is mostly that noise) */
         out->reason = TREND_PLATEAU;
         out->plateau_since = median_int64(levels, n_levels);
         lf_free(levels);
-        out->growth_per_hour = 0;
+        out->growth_per_hour = others_growth;
         for (size_t s = 0; s < n_series; s++) {
-            if (!out->instances[s].judged || (!out->instances[s].leaking && befores[s].cleared))
+            if (!out->instances[s].leaking)
                 continue;
             bool busy_known;
             size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],
@@ -1376,7 +1419,6 @@ out:
     lf_free(stops);
     lf_free(ramp_onsets);
     lf_free(ramp_stops);
-    lf_free(fitted_stops);
     lf_free(parts);
     lf_free(befores);
     lf_free(w.ts);

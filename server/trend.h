@@ -24,13 +24,12 @@
  *    window taken as flat up to its onset, linear after, and flat again once it stopped (a
  *    level and a ramp instead of the line; onset and stop fitted together with the
  *    instance's own load coefficient, as a ramp read on the count alone would take a
- *    daily wave's flank for a leak; then once more beside the site's coefficient, as one
- *    instance's own can trade part of a leak that fills most of the history for load),
- *    so a leak that began inside the history does not lean on it, nor one that stopped
- *    (a ramp run on through a plateau reads the next morning's rising load against a flat
- *    count, and the coefficient comes out low). Rising means over the window, in the count
- *    or, where none rises there, in the count less the load first fitted: at night a leak's
- *    count falls with the load, and the leak leans on the coefficient all the same.
+ *    daily wave's flank for a leak), so a leak that began inside the history does not
+ *    lean on it, nor one that stopped (a ramp run on through a plateau reads the next
+ *    morning's rising load against a flat count, and the coefficient comes out low).
+ *    Rising means over the window, in the count or, where none rises there, in the count
+ *    less the load first fitted: at night a leak's count falls with the load, and the
+ *    leak leans on the coefficient all the same.
  *    Not a line and a hinge:
  *    together they follow a daily wave bent at its trough, and a leak that begins there
  *    would leave too little load to measure. The load part is taken out before the
@@ -70,21 +69,19 @@
  * instance rises a little, the statistics of all instances pooled, at pooled_alpha and
  * only where the load is known or flat (small misfits of the load add up). The leaking
  * instances must still rise over the last `recent` seconds (a plateau stops being growth
- * within that span), pooled, at recent_alpha; at alpha where most of their ramps in the
- * load fit stopped before that span (for hours after a stop the window still holds the
- * rise, and at recent_alpha one pass in twenty would read the plateau's noise as growth).
- * The onset is a hinge (flat, then linear) fitted by least squares per leaking instance,
- * over as much of its latest segment as the series holds (history before the window too: a
- * leak that began before the window is not dated at its start); the median over them is
- * `since`. The growth is the fleet's: the Theil–Sen slope of each leaking instance since
- * its onset (at most slope_span back) and of every other judged instance over the window,
- * and the instances present but not judged (too few samples since a restart, a load not
- * learned) at the mean of the judged ones that do not leak (or, when every judged one leaks
- * and they are several, of those); it must reach an absolute minimum, one per leaking
- * instance, and a relative one: a fraction per hour of the count the instances had before
- * they began to grow, so traffic that grows a few percent a day is not a leak however large
- * the site. Where the site does not grow, its growth is what the test read: every judged
- * instance's over the window, or since the plateau began (a last hour's slope of a count
+ * within that span). The onset is a hinge (flat, then linear) fitted by least squares per
+ * leaking instance, over as much of its latest segment as the series holds (history before
+ * the window too: a leak that began before the window is not dated at its start); the
+ * median over them is `since`. The growth is the fleet's: the Theil–Sen slope of each
+ * leaking instance since its onset (at most slope_span back) and of every other judged
+ * instance over the window, and the instances present but not judged (too few samples since
+ * a restart, a load not learned) at the mean of the judged ones that do not leak (or, when
+ * every judged one leaks and they are several, of those); it must reach an absolute
+ * minimum, one per leaking instance, and a relative one: a fraction per hour of the count
+ * the instances had before they began to grow, so traffic that grows a few percent a day is
+ * not a leak however large the site. Where the site does not grow, its growth is what the
+ * test read: each instance's over the window (on at most 72 of its points), or, on a
+ * plateau, each leaking instance's since the plateau began (a last hour's slope of a count
  * less a noisy load is mostly that noise). Pure arithmetic: no SQL, no I/O; scratch memory
  * per call. Cost per instance: one O(m^2) pair statistic over at most max_segment_points,
  * and O(m^2) for the onset and, with a day before, for the rise away from it. */
@@ -131,8 +128,7 @@ struct trend_params {
     double pooled_alpha;            /* level of the pooled test, when no instance leaks on
                                        its own (1e-6: twenty small biases add up, and a
                                        slight misfit of the load in each is one) */
-    double recent_alpha;            /* level of the "still rising" test (0.05; alpha after
-                                       a stop the load fit saw) */
+    double recent_alpha;            /* level of the "still rising" test (0.05) */
     int64_t recent;                 /* seconds at the end that must still rise (3600) */
     int64_t slope_span;             /* a leak's growth is measured from its onset, at most
                                        this many seconds back (6 h) */
@@ -216,9 +212,9 @@ struct trend_result {
     double p_value;         /* the smallest Holm-adjusted per-instance p (or the pooled
                                one-sided p when the pooled route decided) */
     double growth_per_hour; /* summed over the leaking instances since their onsets
-                               (and the others over the window); TREND_PLATEAU: every
-                               judged instance's since plateau_since; none leaking:
-                               every judged instance's over the window */
+                               (and the others over the window); TREND_PLATEAU: the
+                               leaking ones since plateau_since, the others over the
+                               window; none leaking: every judged one over the window */
     bool significant;       /* at least one instance leaks (before the recent and
                                minimum-growth checks) */
     bool growing;           /* significant, still rising, over both minimums */

@@ -657,36 +657,6 @@ START_TEST(test_stopped_leak_not_read_as_load)
 }
 END_TEST
 
-/* 400 x the load as in leak_after_trough, +30/h from the load's trough (03:00) to the next
- * one, flat since; 361 samples to 06:00, three hours into the morning ramp. */
-static double leak_stopped_at_trough(size_t instance, size_t i, double *busy)
-{
-    (void)instance;
-    double hours = (double)i / 12;
-    return site_on_load(i, 30 * (hours < 3 ? 0 : hours < 27 ? hours - 3 : 24), busy);
-}
-
-START_TEST(test_recent_noise_after_a_stop_is_no_growth)
-{
-    /* Three hours after a leak on a load-following site stopped, the window still holds the
-     * rise, and the leak fills most of the 30 h the load is fitted over. Sixty draws. Ramps
-     * fitted beside each instance's own coefficient alone stopped some at the load's peak
-     * and left the coefficient a third low, and the last hour's pooled rise, tested at
-     * recent_alpha, read the plateau as growth in 23 of them; with a rise after the ramps'
-     * stop held to alpha, 5. The ramps fitted again beside the site's coefficient stop at
-     * the leak's stop: 1. */
-    size_t flagged = 0;
-    for (uint32_t draw = 1; draw <= 60; draw++) {
-        noise_state = 1000 + draw;
-        struct fleet *f = make_fleet(20, 361, 300, leak_stopped_at_trough);
-        struct trend_result r = analyze_window(f->series, 20);
-        flagged += r.growing;
-        trend_result_release(&r);
-    }
-    ck_assert_uint_le(flagged, 1);
-}
-END_TEST
-
 /* 400 x the load as in leak_after_trough, +20/h from 06:00 of the second day on; 361 samples
  * (30 h) to leak_end_hour, in hours from the first day's midnight (46: 22:00 of the second). */
 static int leak_end_hour;
@@ -1120,7 +1090,6 @@ static Suite *trend_suite(void)
     tcase_add_test(verdict, test_leak_inside_history_not_read_as_load);
     tcase_add_test(verdict, test_leak_after_load_trough);
     tcase_add_test(verdict, test_stopped_leak_not_read_as_load);
-    tcase_add_test(verdict, test_recent_noise_after_a_stop_is_no_growth);
     tcase_add_test(verdict, test_growth_of_a_leak_as_the_load_falls);
     tcase_add_test(verdict, test_growth_of_a_leak_at_the_peak);
     tcase_add_test(verdict, test_pool_filling_as_load_falls);
