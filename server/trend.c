@@ -857,10 +857,10 @@ static struct day_before compare_day_before(const struct trend_params *params, s
     return out;
 }
 
-/* Judges one instance's latest segment samples[0, n). */
-/* Theil–Sen per hour over at most WINDOW_SLOPE_POINTS of the n points, picked evenly: an
- * instance's slope over its window at a cost that does not grow with the push rate (every
- * judged instance of every site gets one; 72 is the 6 h window read every 5 minutes). */
+/* Theil–Sen per hour over at most WINDOW_SLOPE_POINTS of the n points, picked evenly: the
+ * slope shown for an instance of a site that does not grow, at a cost that does not grow
+ * with the push rate (every judged instance of every site gets one; 72: about the 6 h
+ * window read every 5 minutes). What a growing site's minimums weigh reads every point. */
 #define WINDOW_SLOPE_POINTS 72
 
 static double window_growth(const int64_t *ts, const double *values, size_t n)
@@ -877,6 +877,7 @@ static double window_growth(const int64_t *ts, const double *values, size_t n)
     return trend_theil_sen(picked_ts, picked, WINDOW_SLOPE_POINTS) * 3600.0;
 }
 
+/* Judges one instance's latest segment samples[0, n). */
 static void judge_instance(const struct trend_params *params, const struct trend_load *load,
                            const struct trend_sample *samples, size_t n, size_t max_points,
                            struct scratch *w, struct trend_instance *inst)
@@ -1176,7 +1177,8 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
          * history leans on the coefficient otherwise (a ramp is no line). Which instances
          * rise is asked first of the counts themselves (a coefficient the leak leant on
          * would hide it: a count less a wrong load rises from the load's trough), then of
-         * the counts less the refitted load. */
+         * the counts less the load fitted before (refitted with the first round's ramps,
+         * or the first fit where no count rose). */
         for (int round = 0; round < 2; round++) {
             size_t n_ramps = 0;
             for (size_t s = 0; s < n_series; s++) {
@@ -1334,18 +1336,19 @@ int trend_analyze(const struct trend_series *series, size_t n_series,
             inst->growth_per_hour = 0;
             continue;
         }
+        bool busy_known;
+        size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],
+                                 series[s].n_samples - firsts[s], max_points, &w, &busy_known);
         if (!inst->leaking) {
             /* The site leaks: the fleet's growth is every instance's, also those too
-             * short or too noisy to name (a restart an hour ago), each over its window
-             * (judge_instance's); a flat one adds its noise around zero. */
+             * short or too noisy to name (a restart an hour ago), each over its window;
+             * a flat one adds its noise around zero. */
+            inst->growth_per_hour = trend_theil_sen(w.ts, w.adjusted, m) * 3600.0;
             growth += inst->growth_per_hour;
             others_growth += inst->growth_per_hour;
             n_others++;
             continue;
         }
-        bool busy_known;
-        size_t m = read_adjusted(params, &load, series[s].samples + firsts[s],
-                                 series[s].n_samples - firsts[s], max_points, &w, &busy_known);
         /* the growth since the onset (at most slope_span back): more points than the
          * recent span, none from before the leak began */
         int64_t from = inst->onset > w.ts[m - 1] - params->slope_span

@@ -27,9 +27,9 @@
  *    daily wave's flank for a leak), so a leak that began inside the history does not
  *    lean on it, nor one that stopped (a ramp run on through a plateau reads the next
  *    morning's rising load against a flat count, and the coefficient comes out low).
- *    Rising means over the window, in the count or, where none rises there, in the count
- *    less the load first fitted: at night a leak's count falls with the load, and the
- *    leak leans on the coefficient all the same.
+ *    Which instances rise over the window is asked of the counts, then of the counts less
+ *    the load fitted before, also where no count rose: at night a leak's count falls with
+ *    the load, and the leak leans on the coefficient all the same.
  *    Not a line and a hinge:
  *    together they follow a daily wave bent at its trough, and a leak that begins there
  *    would leave too little load to measure. The load part is taken out before the
@@ -81,10 +81,11 @@
  * the instances had before they began to grow, so traffic that grows a few percent a day is
  * not a leak however large the site. Where the site does not grow, its growth is what the
  * test read: each instance's over the window (on at most 72 of its points), or, on a
- * plateau, each leaking instance's since the plateau began (a last hour's slope of a count
- * less a noisy load is mostly that noise). Pure arithmetic: no SQL, no I/O; scratch memory
- * per call. Cost per instance: one O(m^2) pair statistic over at most max_segment_points,
- * and O(m^2) for the onset and, with a day before, for the rise away from it. */
+ * plateau, each leaking instance's since the plateau began and the others' over the window
+ * (a last hour's slope of a count less a noisy load is mostly that noise). Pure arithmetic: no SQL,
+ * no I/O; scratch memory per call. Cost per instance: one O(m^2) pair statistic over at most
+ * max_segment_points, and O(m^2) for the onset and, with a day before, for the rise away from it.
+ */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 
