@@ -44,15 +44,6 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median_sorted(const double *v, size_t n)
-{
-    if (n == 0)
-        return 0;
-    if (n % 2 == 1)
-        return v[n / 2];
-    return (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* The median of v[0, n), v reordered: Hoare's selection of the upper middle, then the
  * largest below it for an even n. O(n) on average where sorting is O(n log n). */
 static double median_select(double *v, size_t n)
@@ -195,8 +186,7 @@ static double noise_scale(const double *in, size_t n)
         return 0;
     for (size_t i = 1; i < n; i++)
         d[i - 1] = fabs(in[i] - in[i - 1]);
-    qsort(d, n - 1, sizeof(*d), compare_double);
-    double mad = median_sorted(d, n - 1);
+    double mad = median_select(d, n - 1);
     lf_free(d);
     return 1.4826 * mad / sqrt(2.0);
 }
@@ -507,8 +497,7 @@ static double busy_dispersion(const struct trend_sample *s, size_t n, int64_t cl
     }
     if (k < 6)
         return 1;
-    qsort(scratch, k, sizeof(*scratch), compare_double);
-    double sd = 1.4826 * median_sorted(scratch, k) / sqrt(2.0);
+    double sd = 1.4826 * median_select(scratch, k) / sqrt(2.0);
     return sd * sd;
 }
 
@@ -984,8 +973,7 @@ static int64_t reached_level(const struct trend_params *params, const struct scr
     if (!tail)
         return w->ts[r];
     memcpy(tail, w->adjusted + r, (m - r) * sizeof(*tail));
-    qsort(tail, m - r, sizeof(*tail), compare_double);
-    double level = median_sorted(tail, m - r);
+    double level = median_select(tail, m - r);
     lf_free(tail);
     for (size_t i = 0; i < m; i++)
         if (w->adjusted[i] >= level)
