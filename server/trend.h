@@ -81,11 +81,11 @@
  * the instances had before they began to grow, so traffic that grows a few percent a day is
  * not a leak however large the site. Where the site does not grow, its growth is what the
  * test read: each instance's over the window (on at most 72 of its points), or, on a
- * plateau, each leaking instance's since the plateau began and the others' over the window
- * (a last hour's slope of a count less a noisy load is mostly that noise). Pure arithmetic: no SQL,
- * no I/O; scratch memory per call. Cost per instance: one O(m^2) pair statistic over at most
- * max_segment_points, and O(m^2) for the onset and, with a day before, for the rise away from it.
- */
+ * plateau, each leaking instance's since the plateau began and the others' over the
+ * window (a last hour's slope of a count less a noisy load is mostly that noise). Pure
+ * arithmetic: no SQL, no I/O; scratch memory per call. Cost per instance: one O(m^2) pair
+ * statistic over at most max_segment_points, and O(m^2) for the onset and, with a day
+ * before, for the rise away from it. */
 #ifndef LF_TREND_H
 #define LF_TREND_H
 
